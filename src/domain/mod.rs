@@ -1,0 +1,18 @@
+//! CodeDeploy's rules as plain data and functions: deployment configurations,
+//! instance and revision health, and the rollout planner.
+//!
+//! Nothing here does I/O or knows about the AWS SDK: the local cloud executes
+//! these rules and the GUI previews them.
+
+pub mod config;
+pub mod fleet;
+pub mod health;
+pub mod rollout;
+
+pub use config::{ConfigError, DeploymentConfig, MinimumHealthyHosts};
+pub use fleet::{FleetComposition, FleetError};
+pub use health::{AttemptResult, Health, InstanceHealth, RevisionHealth};
+pub use rollout::{
+    FailureReason, PlanError, Rollout, RolloutOutcome, Simulation, TargetProgress, explain, plan,
+    simulate,
+};

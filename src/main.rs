@@ -1,0 +1,73 @@
+//! The `deploydesk` binary: the desktop app.
+
+use clap::Parser;
+use deploydesk::settings::{self, BackendChoice};
+use deploydesk::ui::{App, AppOptions};
+
+/// DeployDesk: a desktop console for AWS CodeDeploy.
+///
+/// With no options it opens the demo account on the built-in local cloud (or
+/// the backend chosen last). Give a profile, a region or an endpoint to talk
+/// to AWS or to any AWS-compatible endpoint.
+#[derive(Debug, Parser)]
+#[command(name = "deploydesk", version, about, long_about)]
+struct Cli {
+    /// An AWS profile from the standard AWS config files.
+    #[arg(long)]
+    profile: Option<String>,
+    /// The AWS region, e.g. eu-west-1.
+    #[arg(long)]
+    region: Option<String>,
+    /// A custom AWS-compatible endpoint, such as `http://127.0.0.1:4566`.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+}
+
+impl Cli {
+    /// The backend the command line asks for, if any.
+    fn backend(&self) -> Option<BackendChoice> {
+        if let Some(url) = &self.endpoint_url {
+            return Some(BackendChoice::Endpoint {
+                url: url.clone(),
+                region: self.region.clone(),
+            });
+        }
+        if self.profile.is_some() || self.region.is_some() {
+            return Some(BackendChoice::Profile {
+                profile: self.profile.clone().unwrap_or_else(|| "default".to_owned()),
+                region: self.region.clone(),
+            });
+        }
+        None
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let options = AppOptions::from_platform(cli.backend());
+    let (loaded, notice) = match &options.settings_path {
+        Some(path) => settings::load(path),
+        None => (settings::Settings::default(), None),
+    };
+    let native_options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("DeployDesk")
+            .with_app_id("deploydesk")
+            .with_inner_size(loaded.window_size)
+            .with_min_inner_size([720.0, 480.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "DeployDesk",
+        native_options,
+        Box::new(move |cc| Ok(Box::new(App::with_settings(cc, loaded, notice, options)))),
+    )
+    .map_err(|error| anyhow::anyhow!("could not open the DeployDesk window: {error}"))
+}

@@ -1,0 +1,10 @@
+//! The egui user interface: the app shell, one file per page, and reusable
+//! widgets.
+//!
+//! UI code never blocks: no `.await`, no file or network I/O in a frame.
+
+mod app;
+pub mod pages;
+pub mod widgets;
+
+pub use app::{App, AppOptions};

@@ -1,0 +1,6 @@
+//! One module per page.
+
+pub mod placeholder;
+mod planner;
+
+pub use planner::PlannerPage;

@@ -1,0 +1,4 @@
+//! Reusable widgets.
+
+pub mod chip;
+pub mod tiles;

@@ -1,0 +1,278 @@
+//! A grid of small tiles, one per instance, laid out in labelled rows.
+//!
+//! The grid allocates one rect, paints only the rows in view, and works out
+//! the hovered tile from the pointer, so it stays cheap with thousands of
+//! instances. Colour is never the only signal: failed tiles carry a cross,
+//! stopped ones a bar, skipped ones are hollow and in-progress ones fill up.
+
+use egui::{Color32, Pos2, Rect, Sense, Stroke, Vec2};
+
+/// What a tile shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TileState {
+    /// Waiting.
+    Pending,
+    /// Being deployed to; the fraction of its lifecycle done, 0–1.
+    InProgress(f32),
+    /// Deployed to successfully.
+    Succeeded,
+    /// The deployment to it failed.
+    Failed,
+    /// The instance was stopped, which counts as a failure.
+    Stopped,
+    /// Not attempted.
+    Skipped,
+}
+
+impl TileState {
+    /// A word for the state, for tooltips and screen readers.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InProgress(_) => "in progress",
+            Self::Succeeded => "succeeds",
+            Self::Failed => "fails",
+            Self::Stopped => "stopped",
+            Self::Skipped => "not attempted",
+        }
+    }
+
+    /// The tile's fill colour.
+    pub fn color(self) -> Color32 {
+        match self {
+            Self::Pending => Color32::from_gray(150),
+            Self::InProgress(_) => Color32::from_rgb(0x3d, 0x7e, 0xd6),
+            Self::Succeeded => Color32::from_rgb(0x2e, 0x9e, 0x5b),
+            Self::Failed => Color32::from_rgb(0xd6, 0x3b, 0x3b),
+            Self::Stopped => Color32::from_rgb(0xd9, 0x82, 0x1e),
+            Self::Skipped => Color32::from_gray(120),
+        }
+    }
+}
+
+/// One labelled row of tiles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TileRow {
+    /// The row's label, e.g. "Wave 3".
+    pub label: String,
+    /// The items in the row, as indices the caller understands.
+    pub items: Vec<usize>,
+}
+
+/// What the pointer did with the grid this frame.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TileGridResponse {
+    /// The item under the pointer.
+    pub hovered: Option<usize>,
+    /// The item clicked.
+    pub clicked: Option<usize>,
+}
+
+const TILE: f32 = 14.0;
+const GAP: f32 = 3.0;
+const STEP: f32 = TILE + GAP;
+const LABEL_WIDTH: f32 = 96.0;
+const ROW_PADDING: f32 = 6.0;
+
+/// Row geometry for a given width: how many tiles fit on a line and where
+/// each row starts.
+struct Layout {
+    per_line: usize,
+    row_tops: Vec<f32>,
+    total_height: f32,
+}
+
+impl Layout {
+    fn new(rows: &[TileRow], width: f32) -> Self {
+        let per_line = (((width - LABEL_WIDTH).max(STEP)) / STEP).floor().max(1.0) as usize;
+        let mut row_tops = Vec::with_capacity(rows.len());
+        let mut top = 0.0;
+        for row in rows {
+            row_tops.push(top);
+            let lines = row.items.len().div_ceil(per_line).max(1);
+            top += lines as f32 * STEP + ROW_PADDING;
+        }
+        Self {
+            per_line,
+            row_tops,
+            total_height: top,
+        }
+    }
+
+    /// The row containing the vertical offset `y`, if any.
+    fn row_at(&self, y: f32) -> Option<usize> {
+        if y < 0.0 || y >= self.total_height {
+            return None;
+        }
+        Some(
+            self.row_tops
+                .partition_point(|&top| top <= y)
+                .saturating_sub(1),
+        )
+    }
+
+    fn tile_rect(&self, origin: Pos2, row: usize, position: usize) -> Rect {
+        let line = position / self.per_line;
+        let column = position % self.per_line;
+        let min = origin
+            + Vec2::new(
+                LABEL_WIDTH + column as f32 * STEP,
+                self.row_tops[row] + line as f32 * STEP,
+            );
+        Rect::from_min_size(min, Vec2::splat(TILE))
+    }
+}
+
+/// Draws the rows of tiles in a vertical scroll area. `state_of` gives each
+/// item's state and `describe` its hover text.
+pub fn grid_ui(
+    ui: &mut egui::Ui,
+    id_salt: &str,
+    rows: &[TileRow],
+    state_of: &dyn Fn(usize) -> TileState,
+    describe: &dyn Fn(usize) -> String,
+) -> TileGridResponse {
+    let mut result = TileGridResponse::default();
+    egui::ScrollArea::vertical()
+        .id_salt(id_salt)
+        .auto_shrink([false, false])
+        .show_viewport(ui, |ui, viewport| {
+            let width = ui.available_width();
+            let layout = Layout::new(rows, width);
+            let (rect, response) =
+                ui.allocate_exact_size(Vec2::new(width, layout.total_height), Sense::click());
+            let origin = rect.min;
+            let painter = ui.painter_at(rect);
+            let text_color = ui.visuals().text_color();
+            let font = egui::FontId::proportional(12.0);
+
+            let first = layout.row_at(viewport.min.y).unwrap_or(0);
+            for (row_index, row) in rows.iter().enumerate().skip(first) {
+                if layout.row_tops[row_index] > viewport.max.y {
+                    break;
+                }
+                painter.text(
+                    origin + Vec2::new(0.0, layout.row_tops[row_index] + TILE / 2.0),
+                    egui::Align2::LEFT_CENTER,
+                    &row.label,
+                    font.clone(),
+                    text_color,
+                );
+                for (position, &item) in row.items.iter().enumerate() {
+                    let tile = layout.tile_rect(origin, row_index, position);
+                    paint_tile(&painter, tile, state_of(item));
+                }
+            }
+
+            let hovered_item = response.hover_pos().and_then(|pos| {
+                let local = pos - origin;
+                let row = layout.row_at(local.y)?;
+                let line = ((local.y - layout.row_tops[row]) / STEP).floor() as usize;
+                let x = local.x - LABEL_WIDTH;
+                if x < 0.0 {
+                    return None;
+                }
+                let column = (x / STEP).floor() as usize;
+                if column >= layout.per_line {
+                    return None;
+                }
+                let position = line * layout.per_line + column;
+                let item = *rows[row].items.get(position)?;
+                layout
+                    .tile_rect(origin, row, position)
+                    .contains(pos)
+                    .then_some(item)
+            });
+            result.hovered = hovered_item;
+            if let Some(item) = hovered_item {
+                if response.clicked() {
+                    result.clicked = Some(item);
+                }
+                response.on_hover_text_at_pointer(describe(item));
+            }
+        });
+    result
+}
+
+fn paint_tile(painter: &egui::Painter, tile: Rect, state: TileState) {
+    let white = Stroke::new(1.5, Color32::WHITE);
+    match state {
+        TileState::Skipped => {
+            painter.rect_stroke(
+                tile.shrink(0.5),
+                2.0,
+                Stroke::new(1.0, state.color()),
+                egui::StrokeKind::Inside,
+            );
+        }
+        TileState::InProgress(fraction) => {
+            painter.rect_filled(tile, 2.0, state.color().gamma_multiply(0.4));
+            let mut done = tile;
+            done.set_top(tile.bottom() - tile.height() * fraction.clamp(0.0, 1.0));
+            painter.rect_filled(done, 2.0, state.color());
+        }
+        TileState::Failed => {
+            painter.rect_filled(tile, 2.0, state.color());
+            let inner = tile.shrink(3.5);
+            painter.line_segment([inner.left_top(), inner.right_bottom()], white);
+            painter.line_segment([inner.right_top(), inner.left_bottom()], white);
+        }
+        TileState::Stopped => {
+            painter.rect_filled(tile, 2.0, state.color());
+            let inner = tile.shrink(3.5);
+            painter.line_segment([inner.left_center(), inner.right_center()], white);
+        }
+        TileState::Pending | TileState::Succeeded => {
+            painter.rect_filled(tile, 2.0, state.color());
+        }
+    }
+}
+
+/// A row of legend entries for the given states.
+pub fn legend_ui(ui: &mut egui::Ui, states: &[TileState]) {
+    ui.horizontal_wrapped(|ui| {
+        for &state in states {
+            let (rect, _) = ui.allocate_exact_size(Vec2::splat(TILE), Sense::hover());
+            paint_tile(ui.painter(), rect, state);
+            ui.label(state.word());
+            ui.add_space(8.0);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(sizes: &[usize]) -> Vec<TileRow> {
+        let mut next = 0;
+        sizes
+            .iter()
+            .map(|&size| {
+                let items = (next..next + size).collect();
+                next += size;
+                TileRow {
+                    label: String::new(),
+                    items,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn long_rows_wrap_onto_more_lines() {
+        let width = LABEL_WIDTH + 10.0 * STEP;
+        let layout = Layout::new(&rows(&[25, 3]), width);
+        assert_eq!(layout.per_line, 10);
+        assert_eq!(layout.row_tops, vec![0.0, 3.0 * STEP + ROW_PADDING]);
+    }
+
+    #[test]
+    fn row_lookup_finds_the_row_under_a_point() {
+        let layout = Layout::new(&rows(&[1, 1, 1]), 400.0);
+        assert_eq!(layout.row_at(0.0), Some(0));
+        assert_eq!(layout.row_at(STEP + ROW_PADDING + 1.0), Some(1));
+        assert_eq!(layout.row_at(-1.0), None);
+        assert_eq!(layout.row_at(layout.total_height), None);
+    }
+}

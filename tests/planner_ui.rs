@@ -1,0 +1,151 @@
+//! UI tests: the real app, driven through its accessible labels.
+
+use std::path::Path;
+
+use deploydesk::settings::{self, Page};
+use deploydesk::ui::{App, AppOptions};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn app_harness(settings_path: &Path) -> Harness<'static, App> {
+    let options = AppOptions {
+        settings_path: Some(settings_path.to_path_buf()),
+        backend_override: None,
+    };
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::new(cc, options))
+}
+
+fn set_field(harness: &mut Harness<'_, App>, label: &str, value: &str) {
+    harness.get_by_label(label).set_text_value_accesskit(value);
+    harness.run();
+}
+
+fn open_planner(harness: &mut Harness<'_, App>) {
+    harness
+        .get_by_role_and_label(Role::Button, "Rollout planner")
+        .click();
+    harness.run();
+    assert_eq!(harness.state().page(), Page::RolloutPlanner);
+}
+
+#[test]
+fn planner_predicts_waves_and_result_as_the_configuration_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app_harness(&dir.path().join("settings.json"));
+    harness.run();
+    // The top bar says which backend is active.
+    harness.get_by_label("Demo — local cloud");
+    open_planner(&mut harness);
+
+    // The default: OneAtATime over ten healthy instances.
+    harness.get_by_label("10 waves: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1");
+    harness.get_by_label("Succeeds");
+
+    // A custom minimum of 8 healthy hosts deploys two at a time.
+    harness.get_by_label("Custom").click();
+    harness.run();
+    harness.get_by_label("Host count").click();
+    harness.run();
+    set_field(&mut harness, "Minimum healthy hosts", "8");
+    harness.get_by_label("5 waves: 2, 2, 2, 2, 2");
+    harness.get_by_label("Up to 2 instances at a time; at least 8 must succeed.");
+
+    // Two failures in the first wave leave 8 healthy: the deployment stops.
+    set_field(&mut harness, "Failing", "1-2");
+    harness.get_by_label("Fails");
+    harness.get_by_label("HEALTH_CONSTRAINTS");
+    harness.get_by_label(
+        "Fails: 2 instances failed; 8 healthy are left and the minimum is 8: stopped after wave 1.",
+    );
+
+    // A minimum of 95% of ten fails before it starts.
+    set_field(&mut harness, "Failing", "");
+    harness.get_by_label("Fleet percent").click();
+    harness.run();
+    set_field(&mut harness, "Minimum healthy percent", "95");
+    harness.get_by_label("Fails");
+    harness.get_by_label("HEALTH_CONSTRAINTS_INVALID");
+    harness.get_by_label("10 instances, minimum 95%: 10 must stay healthy.");
+    harness.get_by_label("none");
+
+    // HalfAtATime over nine: four, four, one.
+    harness.get_by_label("HalfAtATime").click();
+    harness.run();
+    set_field(&mut harness, "Healthy, current revision", "9");
+    harness.get_by_label("3 waves: 4, 4, 1");
+    harness.get_by_label("Succeeds");
+}
+
+#[test]
+fn planner_explains_bad_input_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app_harness(&dir.path().join("settings.json"));
+    harness.run();
+    open_planner(&mut harness);
+
+    harness.get_by_label("Custom").click();
+    harness.run();
+    harness.get_by_label("Fleet percent").click();
+    harness.run();
+    set_field(&mut harness, "Minimum healthy percent", "100");
+    harness.get_by_label_contains("must be between 0 and 99");
+    harness.get_by_label("Fix the inputs on the left to see the plan.");
+
+    set_field(&mut harness, "Minimum healthy percent", "50");
+    set_field(&mut harness, "Healthy, current revision", "-3");
+    harness.get_by_label_contains("cannot be negative");
+
+    set_field(&mut harness, "Healthy, current revision", "0");
+    harness.get_by_label_contains("The fleet is empty");
+
+    set_field(&mut harness, "Healthy, current revision", "ten");
+    harness.get_by_label_contains("is not a whole number");
+
+    set_field(&mut harness, "Healthy, current revision", "4");
+    set_field(&mut harness, "Failing", "9");
+    harness.get_by_label_contains("There is no instance 9");
+
+    // Everything typed is still there, and a fix brings the plan back.
+    set_field(&mut harness, "Failing", "4");
+    harness.get_by_label("Succeeds");
+    assert_eq!(
+        harness.get_by_label("Failing").value().as_deref(),
+        Some("4")
+    );
+}
+
+#[test]
+fn last_page_is_remembered_between_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("settings.json");
+    {
+        let mut harness = app_harness(&path);
+        harness.run();
+        open_planner(&mut harness);
+    }
+    // Dropping the app flushes the settings writer.
+    assert_eq!(settings::load(&path).0.last_page, Page::RolloutPlanner);
+    let mut harness = app_harness(&path);
+    harness.run();
+    assert_eq!(harness.state().page(), Page::RolloutPlanner);
+    harness.get_by_label("Deployment configuration");
+}
+
+#[test]
+fn damaged_settings_start_with_defaults_and_say_so_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("settings.json");
+    std::fs::write(&path, "{{{ not settings").unwrap();
+    let mut harness = app_harness(&path);
+    harness.run();
+    harness.get_by_label_contains("was damaged");
+    harness
+        .get_by_role_and_label(Role::Button, "Dismiss")
+        .click();
+    harness.run();
+    assert!(harness.query_by_label_contains("was damaged").is_none());
+    assert!(harness.state().notice().is_none());
+}
