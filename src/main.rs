@@ -51,7 +51,7 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let options = AppOptions::from_platform(cli.backend());
+    let options = AppOptions::from_platform(cli.backend(), None);
     let (loaded, notice) = match &options.settings_path {
         Some(path) => settings::load(path),
         None => (settings::Settings::default(), None),

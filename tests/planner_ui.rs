@@ -12,6 +12,7 @@ fn app_harness(settings_path: &Path) -> Harness<'static, App> {
     let options = AppOptions {
         settings_path: Some(settings_path.to_path_buf()),
         backend_override: None,
+        local_cloud: None,
     };
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod fleet;
 pub mod health;
+pub mod names;
 pub mod rollout;
 
 pub use config::{ConfigError, DeploymentConfig, MinimumHealthyHosts};

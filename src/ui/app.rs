@@ -1,33 +1,80 @@
-//! The root of the app: its state, the shell (top bar and navigation) and
-//! the per-frame logic.
+//! The root of the app: its state, the shell (top bar and navigation), the
+//! connection to the chosen backend, and the per-frame logic that applies
+//! background results before anything is drawn.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use egui::{Panel, RichText};
 
+use crate::cloud::codedeploy::{self, Application, DeploymentGroup};
+use crate::cloud::session::{self, ProfileInfo};
+use crate::cloud::{CloudError, Jobs, LocalCloudHost, Session};
 use crate::settings::{self, BackendChoice, Page, Settings, SettingsStore};
 
-use super::pages::{PlannerPage, placeholder};
+use super::pages::{ApplicationsAction, ApplicationsPage, PlannerPage, placeholder};
 use super::widgets::chip;
 
 /// How to start the app.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct AppOptions {
     /// Where settings are loaded from and saved to; `None` keeps nothing.
     pub settings_path: Option<PathBuf>,
     /// A backend given on the command line, which wins over the saved one.
     pub backend_override: Option<BackendChoice>,
+    /// The embedded local cloud behind the demo account.
+    pub local_cloud: Option<Arc<dyn LocalCloudHost>>,
 }
 
 impl AppOptions {
     /// The options for a normal run: settings in the platform's config directory.
-    pub fn from_platform(backend_override: Option<BackendChoice>) -> Self {
+    pub fn from_platform(
+        backend_override: Option<BackendChoice>,
+        local_cloud: Option<Arc<dyn LocalCloudHost>>,
+    ) -> Self {
         Self {
             settings_path: settings::default_config_dir()
                 .map(|dir| dir.join(settings::SETTINGS_FILE)),
             backend_override,
+            local_cloud,
         }
     }
+}
+
+/// A result from a background job.
+enum Event {
+    Connected {
+        generation: u64,
+        result: Result<Session, CloudError>,
+    },
+    Profiles(Result<Vec<ProfileInfo>, CloudError>),
+    Applications {
+        generation: u64,
+        result: Result<Vec<Application>, CloudError>,
+    },
+    Groups {
+        generation: u64,
+        application: String,
+        result: Result<Vec<DeploymentGroup>, CloudError>,
+    },
+    Created {
+        generation: u64,
+        name: String,
+        result: Result<String, CloudError>,
+    },
+    Deleted {
+        generation: u64,
+        name: String,
+        result: Result<(), CloudError>,
+    },
+    DemoReset(Result<(), CloudError>),
+}
+
+/// The state of the connection to the backend.
+enum Connection {
+    Connecting,
+    Ready(Arc<Session>),
+    Failed(String),
 }
 
 /// The DeployDesk app.
@@ -36,6 +83,16 @@ pub struct App {
     store: SettingsStore,
     backend: BackendChoice,
     notice: Option<String>,
+    // Jobs must be dropped before the runtime they run on.
+    jobs: Jobs<Event>,
+    runtime: tokio::runtime::Runtime,
+    local_cloud: Option<Arc<dyn LocalCloudHost>>,
+    connection: Connection,
+    generation: u64,
+    profiles: Vec<ProfileInfo>,
+    region_text: String,
+    confirm_reset: bool,
+    applications: ApplicationsPage,
     planner: PlannerPage,
 }
 
@@ -63,17 +120,41 @@ impl App {
         cc.egui_ctx.options_mut(|options| {
             options.theme_preference = egui::ThemePreference::System;
         });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("deploydesk-jobs")
+            .enable_all()
+            .build()
+            .expect("the job runtime starts");
+        let ctx = cc.egui_ctx.clone();
+        let jobs = Jobs::new(
+            runtime.handle().clone(),
+            Arc::new(move || ctx.request_repaint()),
+        );
         let backend = options
             .backend_override
             .clone()
             .unwrap_or_else(|| settings.backend.clone());
-        Self {
+        let mut app = Self {
             store: SettingsStore::new(options.settings_path),
+            region_text: backend_region(&backend).unwrap_or_default(),
             backend,
             notice,
+            jobs,
+            runtime,
+            local_cloud: options.local_cloud,
+            connection: Connection::Connecting,
+            generation: 0,
+            profiles: Vec::new(),
+            confirm_reset: false,
+            applications: ApplicationsPage::default(),
             planner: PlannerPage::default(),
             settings,
-        }
+        };
+        app.jobs
+            .spawn(async { Event::Profiles(session::list_profiles().await) });
+        app.connect();
+        app
     }
 
     /// The page on screen.
@@ -91,15 +172,265 @@ impl App {
         self.notice.as_deref()
     }
 
-    fn top_bar_ui(&self, ui: &mut egui::Ui) {
+    /// Whether background work is still running.
+    pub fn is_busy(&self) -> bool {
+        self.jobs.running() > 0
+    }
+
+    /// The session, once connected.
+    pub fn session(&self) -> Option<Arc<Session>> {
+        match &self.connection {
+            Connection::Ready(session) => Some(Arc::clone(session)),
+            _ => None,
+        }
+    }
+
+    /// The runtime background jobs run on.
+    pub fn runtime(&self) -> &tokio::runtime::Runtime {
+        &self.runtime
+    }
+
+    /// Switches to another backend and reconnects.
+    pub fn switch_backend(&mut self, backend: BackendChoice) {
+        self.region_text = backend_region(&backend).unwrap_or_default();
+        self.backend = backend;
+        self.connect();
+    }
+
+    fn connect(&mut self) {
+        self.generation += 1;
+        let generation = self.generation;
+        self.connection = Connection::Connecting;
+        self.applications.clear();
+        let backend = self.backend.clone();
+        let local_cloud = self.local_cloud.clone();
+        self.jobs.spawn(async move {
+            let result = match backend {
+                BackendChoice::Demo => match local_cloud {
+                    Some(host) => match host.endpoint().await {
+                        Ok(url) => Ok(Session::local(&url).await),
+                        Err(error) => Err(error),
+                    },
+                    None => Err(CloudError::LocalCloud(
+                        "this build has no local cloud; choose an AWS profile instead".to_owned(),
+                    )),
+                },
+                other => Session::connect(&other).await,
+            };
+            Event::Connected { generation, result }
+        });
+    }
+
+    fn apply(&mut self, event: Event) {
+        let current = self.generation;
+        match event {
+            Event::Connected { generation, result } if generation == current => {
+                self.connection = match result {
+                    Ok(session) => Connection::Ready(Arc::new(session)),
+                    Err(error) => Connection::Failed(error.to_string()),
+                };
+            }
+            Event::Profiles(result) => match result {
+                Ok(profiles) => self.profiles = profiles,
+                Err(error) => tracing::warn!("{error}"),
+            },
+            Event::Applications { generation, result } if generation == current => {
+                if let Some(action) = self.applications.applications_loaded(result) {
+                    self.run_applications_action(action);
+                }
+            }
+            Event::Groups {
+                generation,
+                application,
+                result,
+            } if generation == current => self.applications.groups_loaded(&application, result),
+            Event::Created {
+                generation,
+                name,
+                result,
+            } if generation == current => {
+                if let Some(action) = self.applications.created(&name, result) {
+                    self.run_applications_action(action);
+                }
+            }
+            Event::Deleted {
+                generation,
+                name,
+                result,
+            } if generation == current => {
+                if let Some(action) = self.applications.deleted(&name, result) {
+                    self.run_applications_action(action);
+                }
+            }
+            Event::DemoReset(result) => match result {
+                Ok(()) => self.connect(),
+                Err(error) => {
+                    self.notice = Some(format!("The demo account could not be reset: {error}"));
+                }
+            },
+            // A result for a backend that is no longer active.
+            Event::Connected { .. }
+            | Event::Applications { .. }
+            | Event::Groups { .. }
+            | Event::Created { .. }
+            | Event::Deleted { .. } => {}
+        }
+    }
+
+    fn run_applications_action(&mut self, action: ApplicationsAction) {
+        let Some(session) = self.session() else {
+            return;
+        };
+        let generation = self.generation;
+        match action {
+            ApplicationsAction::Refresh => {
+                self.applications.loading();
+                self.jobs.spawn(async move {
+                    let result = codedeploy::list_applications(&session).await;
+                    Event::Applications { generation, result }
+                });
+            }
+            ApplicationsAction::LoadGroups(application) => {
+                self.applications.groups_loading();
+                self.jobs.spawn(async move {
+                    let result = codedeploy::list_deployment_groups(&session, &application).await;
+                    Event::Groups {
+                        generation,
+                        application,
+                        result,
+                    }
+                });
+            }
+            ApplicationsAction::Create { name, platform } => {
+                self.jobs.spawn(async move {
+                    let result = codedeploy::create_application(&session, &name, platform).await;
+                    Event::Created {
+                        generation,
+                        name,
+                        result,
+                    }
+                });
+            }
+            ApplicationsAction::Delete(name) => {
+                self.jobs.spawn(async move {
+                    let result = codedeploy::delete_application(&session, &name).await;
+                    Event::Deleted {
+                        generation,
+                        name,
+                        result,
+                    }
+                });
+            }
+        }
+    }
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.heading(RichText::new("DeployDesk").strong());
             ui.separator();
             chip::backend_ui(ui, &self.backend);
+            self.backend_switcher_ui(ui);
+            match &self.connection {
+                Connection::Connecting => {
+                    ui.spinner();
+                    ui.label("Connecting…");
+                }
+                Connection::Ready(_) => {}
+                Connection::Failed(error) => {
+                    ui.label(RichText::new("Not connected").color(ui.visuals().error_fg_color))
+                        .on_hover_text(error.as_str());
+                    if ui.button("Reconnect").clicked() {
+                        self.connect();
+                    }
+                }
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 theme_ui(ui);
             });
         });
+    }
+
+    fn backend_switcher_ui(&mut self, ui: &mut egui::Ui) {
+        let mut chosen = None;
+        ui.menu_button("Switch account", |ui| {
+                if ui
+                    .selectable_label(self.backend == BackendChoice::Demo, "Demo — local cloud")
+                    .clicked()
+                {
+                    chosen = Some(BackendChoice::Demo);
+                }
+                if self.profiles.is_empty() {
+                    ui.label(RichText::new("No AWS profiles found in the AWS config files.").weak());
+                }
+                for profile in &self.profiles {
+                    let selected = matches!(&self.backend, BackendChoice::Profile { profile: name, .. } if *name == profile.name);
+                    let label = match (&profile.region, profile.uses_sso) {
+                        (Some(region), true) => format!("{} ({region}, SSO)", profile.name),
+                        (Some(region), false) => format!("{} ({region})", profile.name),
+                        (None, true) => format!("{} (SSO)", profile.name),
+                        (None, false) => profile.name.clone(),
+                    };
+                    if ui.selectable_label(selected, label).clicked() {
+                        chosen = Some(BackendChoice::Profile {
+                            profile: profile.name.clone(),
+                            region: profile.region.clone(),
+                        });
+                    }
+                }
+            });
+        if let Some(backend) = chosen
+            && backend != self.backend
+        {
+            self.switch_backend(backend);
+        }
+        match self.backend.clone() {
+            BackendChoice::Demo => {
+                if self.local_cloud.is_some() && ui.button("Reset demo account…").clicked() {
+                    self.confirm_reset = true;
+                }
+            }
+            BackendChoice::Profile { profile, .. } => {
+                let label = ui.label("Region");
+                let response = ui
+                    .add(egui::TextEdit::singleline(&mut self.region_text).desired_width(90.0))
+                    .labelled_by(label.id);
+                if response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter)) {
+                    let region = Some(self.region_text.trim().to_owned())
+                        .filter(|region| !region.is_empty());
+                    self.switch_backend(BackendChoice::Profile { profile, region });
+                }
+            }
+            BackendChoice::Endpoint { .. } => {}
+        }
+    }
+
+    fn confirm_reset_ui(&mut self, ctx: &egui::Context) {
+        if !self.confirm_reset {
+            return;
+        }
+        let modal = egui::Modal::new(egui::Id::unique("confirm_reset_demo")).show(ctx, |ui| {
+            ui.set_max_width(420.0);
+            ui.heading("Reset the demo account?");
+            ui.label(
+                "Everything in the demo account — applications, deployment groups, revisions — is thrown away and it starts afresh. Your AWS accounts are not touched.",
+            );
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button("Reset").clicked() {
+                    self.confirm_reset = false;
+                    if let Some(host) = self.local_cloud.clone() {
+                        self.connection = Connection::Connecting;
+                        self.jobs.spawn(async move { Event::DemoReset(host.reset().await) });
+                    }
+                }
+                if ui.button("Cancel").clicked() {
+                    self.confirm_reset = false;
+                }
+            });
+        });
+        if modal.should_close() {
+            self.confirm_reset = false;
+        }
     }
 
     fn navigation_ui(&mut self, ui: &mut egui::Ui) {
@@ -139,7 +470,47 @@ impl App {
     fn page_ui(&mut self, ui: &mut egui::Ui) {
         match self.settings.last_page {
             Page::RolloutPlanner => self.planner.ui(ui),
+            Page::Applications => {
+                if !self.connection_ui(ui)
+                    && let Some(action) = self.applications.ui(ui)
+                {
+                    self.run_applications_action(action);
+                }
+            }
             other => placeholder::ui(ui, other),
+        }
+    }
+
+    /// Shows the connection state instead of a page that needs the backend.
+    /// Returns whether it did.
+    fn connection_ui(&mut self, ui: &mut egui::Ui) -> bool {
+        match &self.connection {
+            Connection::Ready(_) => false,
+            Connection::Connecting => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(format!("Connecting to {}…", self.backend.label()));
+                });
+                true
+            }
+            Connection::Failed(error) => {
+                ui.heading("Not connected");
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+                if ui.button("Retry").clicked() {
+                    self.connect();
+                }
+                true
+            }
+        }
+    }
+}
+
+/// The region a backend names, if any.
+fn backend_region(backend: &BackendChoice) -> Option<String> {
+    match backend {
+        BackendChoice::Demo => None,
+        BackendChoice::Profile { region, .. } | BackendChoice::Endpoint { region, .. } => {
+            region.clone()
         }
     }
 }
@@ -164,6 +535,27 @@ fn theme_ui(ui: &mut egui::Ui) {
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        for event in self.jobs.drain() {
+            self.apply(event);
+        }
+        if let Some(host) = &self.local_cloud {
+            let notices = host.take_notices();
+            if !notices.is_empty() {
+                let mut text = self
+                    .notice
+                    .take()
+                    .map(|notice| vec![notice])
+                    .unwrap_or_default();
+                text.extend(notices);
+                self.notice = Some(text.join(" "));
+            }
+        }
+        if self.settings.last_page == Page::Applications
+            && self.session().is_some()
+            && self.applications.needs_load()
+        {
+            self.run_applications_action(ApplicationsAction::Refresh);
+        }
         // Remember the window size; the store writes on its own thread.
         if let Some(rect) = ctx.input(|input| input.viewport().inner_rect) {
             let size = [rect.width().round(), rect.height().round()];
@@ -185,6 +577,8 @@ impl eframe::App for App {
             .exact_size(180.0)
             .show(ui, |ui| self.navigation_ui(ui));
         egui::CentralPanel::default_margins().show(ui, |ui| self.page_ui(ui));
+        let ctx = ui.ctx().clone();
+        self.confirm_reset_ui(&ctx);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

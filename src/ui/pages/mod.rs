@@ -1,6 +1,8 @@
 //! One module per page.
 
+pub mod applications;
 pub mod placeholder;
 mod planner;
 
+pub use applications::{ApplicationsAction, ApplicationsPage};
 pub use planner::PlannerPage;

@@ -1,0 +1,339 @@
+//! CodeDeploy operations as small async functions that return our own types.
+
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_codedeploy::types::{self as cd, ComputePlatform};
+
+use super::error::CloudError;
+use super::session::Session;
+
+/// The most names `BatchGetApplications` and `BatchGetDeploymentGroups` take.
+const BATCH_LIMIT: usize = 100;
+
+/// The compute platforms an application can target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Platform {
+    /// EC2 and on-premises instances.
+    #[default]
+    Server,
+    /// AWS Lambda functions.
+    Lambda,
+    /// Amazon ECS services.
+    Ecs,
+}
+
+impl Platform {
+    /// Every platform, in the order a picker lists them.
+    pub const ALL: [Self; 3] = [Self::Server, Self::Lambda, Self::Ecs];
+
+    /// How a person names the platform.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Server => "EC2/On-premises",
+            Self::Lambda => "AWS Lambda",
+            Self::Ecs => "Amazon ECS",
+        }
+    }
+
+    fn to_sdk(self) -> ComputePlatform {
+        match self {
+            Self::Server => ComputePlatform::Server,
+            Self::Lambda => ComputePlatform::Lambda,
+            Self::Ecs => ComputePlatform::Ecs,
+        }
+    }
+
+    fn from_sdk(platform: Option<&ComputePlatform>) -> Option<Self> {
+        match platform? {
+            ComputePlatform::Server => Some(Self::Server),
+            ComputePlatform::Lambda => Some(Self::Lambda),
+            ComputePlatform::Ecs => Some(Self::Ecs),
+            _ => None,
+        }
+    }
+}
+
+/// An application as the Applications page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    /// The application's name.
+    pub name: String,
+    /// Its compute platform, when AWS says.
+    pub platform: Option<Platform>,
+    /// When it was created.
+    pub created: Option<SystemTime>,
+}
+
+/// A deployment's status as a group's last deployment shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastDeployment {
+    /// The deployment id.
+    pub deployment_id: String,
+    /// Its status, as AWS spells it (`Succeeded`, `Failed`, ...).
+    pub status: String,
+    /// When it was created.
+    pub created: Option<SystemTime>,
+    /// When it ended.
+    pub ended: Option<SystemTime>,
+}
+
+/// A deployment group as the Applications page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentGroup {
+    /// The group's name.
+    pub name: String,
+    /// Its deployment configuration.
+    pub deployment_config: String,
+    /// Its service role.
+    pub service_role_arn: Option<String>,
+    /// In-place or blue/green, with or without traffic control.
+    pub deployment_style: String,
+    /// The instances it targets, in words: tag filters and tag sets.
+    pub targets: Vec<String>,
+    /// The last deployment attempted.
+    pub last_attempted: Option<LastDeployment>,
+    /// The last deployment that succeeded.
+    pub last_successful: Option<LastDeployment>,
+}
+
+fn error<E, R>(
+    session: &Session,
+    operation: &str,
+) -> impl FnOnce(aws_sdk_codedeploy::error::SdkError<E, R>) -> CloudError
+where
+    E: aws_sdk_codedeploy::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let context = session.error_context().clone();
+    let operation = operation.to_owned();
+    move |sdk_error| CloudError::from_sdk(&sdk_error, &operation, &context)
+}
+
+fn to_system_time(time: Option<&aws_smithy_types::DateTime>) -> Option<SystemTime> {
+    let time = time?;
+    let seconds = u64::try_from(time.secs()).ok()?;
+    Some(SystemTime::UNIX_EPOCH + Duration::new(seconds, time.subsec_nanos()))
+}
+
+/// Lists every application with its compute platform.
+pub async fn list_applications(session: &Session) -> Result<Vec<Application>, CloudError> {
+    let client = &session.codedeploy;
+    let mut names = Vec::new();
+    let mut pages = client.list_applications().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(error(session, "ListApplications"))?;
+        names.extend(page.applications().iter().cloned());
+    }
+    let mut applications = Vec::with_capacity(names.len());
+    for chunk in names.chunks(BATCH_LIMIT) {
+        let output = client
+            .batch_get_applications()
+            .set_application_names(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(error(session, "BatchGetApplications"))?;
+        applications.extend(output.applications_info().iter().map(|info| Application {
+            name: info.application_name().unwrap_or_default().to_owned(),
+            platform: Platform::from_sdk(info.compute_platform()),
+            created: to_system_time(info.create_time()),
+        }));
+    }
+    applications.sort_by_key(|application| application.name.to_lowercase());
+    Ok(applications)
+}
+
+/// Creates an application and returns its id.
+pub async fn create_application(
+    session: &Session,
+    name: &str,
+    platform: Platform,
+) -> Result<String, CloudError> {
+    let output = session
+        .codedeploy
+        .create_application()
+        .application_name(name)
+        .compute_platform(platform.to_sdk())
+        .send()
+        .await
+        .map_err(error(session, "CreateApplication"))?;
+    Ok(output.application_id().unwrap_or_default().to_owned())
+}
+
+/// Deletes an application with its deployment groups.
+pub async fn delete_application(session: &Session, name: &str) -> Result<(), CloudError> {
+    session
+        .codedeploy
+        .delete_application()
+        .application_name(name)
+        .send()
+        .await
+        .map_err(error(session, "DeleteApplication"))?;
+    Ok(())
+}
+
+/// Lists an application's deployment groups with their settings.
+pub async fn list_deployment_groups(
+    session: &Session,
+    application: &str,
+) -> Result<Vec<DeploymentGroup>, CloudError> {
+    let client = &session.codedeploy;
+    let mut names = Vec::new();
+    let mut pages = client
+        .list_deployment_groups()
+        .application_name(application)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(error(session, "ListDeploymentGroups"))?;
+        names.extend(page.deployment_groups().iter().cloned());
+    }
+    let mut groups = Vec::with_capacity(names.len());
+    for chunk in names.chunks(BATCH_LIMIT) {
+        let output = client
+            .batch_get_deployment_groups()
+            .application_name(application)
+            .set_deployment_group_names(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(error(session, "BatchGetDeploymentGroups"))?;
+        groups.extend(output.deployment_groups_info().iter().map(group_from_sdk));
+    }
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(groups)
+}
+
+fn group_from_sdk(info: &cd::DeploymentGroupInfo) -> DeploymentGroup {
+    DeploymentGroup {
+        name: info.deployment_group_name().unwrap_or_default().to_owned(),
+        deployment_config: info
+            .deployment_config_name()
+            .unwrap_or("CodeDeployDefault.OneAtATime")
+            .to_owned(),
+        service_role_arn: info.service_role_arn().map(str::to_owned),
+        deployment_style: deployment_style_text(info.deployment_style()),
+        targets: targets_text(info),
+        last_attempted: info.last_attempted_deployment().map(last_deployment),
+        last_successful: info.last_successful_deployment().map(last_deployment),
+    }
+}
+
+fn last_deployment(info: &cd::LastDeploymentInfo) -> LastDeployment {
+    LastDeployment {
+        deployment_id: info.deployment_id().unwrap_or_default().to_owned(),
+        status: info
+            .status()
+            .map(|status| status.as_str().to_owned())
+            .unwrap_or_default(),
+        created: to_system_time(info.create_time()),
+        ended: to_system_time(info.end_time()),
+    }
+}
+
+fn deployment_style_text(style: Option<&cd::DeploymentStyle>) -> String {
+    let Some(style) = style else {
+        return "In-place".to_owned();
+    };
+    let kind = match style.deployment_type() {
+        Some(cd::DeploymentType::BlueGreen) => "Blue/green",
+        _ => "In-place",
+    };
+    match style.deployment_option() {
+        Some(cd::DeploymentOption::WithTrafficControl) => format!("{kind}, with traffic control"),
+        _ => kind.to_owned(),
+    }
+}
+
+fn ec2_filter_text(filter: &cd::Ec2TagFilter) -> String {
+    let key = filter.key().unwrap_or_default();
+    let value = filter.value().unwrap_or_default();
+    match filter.r#type() {
+        Some(cd::Ec2TagFilterType::KeyOnly) => format!("{key} (any value)"),
+        Some(cd::Ec2TagFilterType::ValueOnly) => format!("any key = {value}"),
+        _ => format!("{key} = {value}"),
+    }
+}
+
+fn onprem_filter_text(filter: &cd::TagFilter) -> String {
+    let key = filter.key().unwrap_or_default();
+    let value = filter.value().unwrap_or_default();
+    match filter.r#type() {
+        Some(cd::TagFilterType::KeyOnly) => format!("{key} (any value)"),
+        Some(cd::TagFilterType::ValueOnly) => format!("any key = {value}"),
+        _ => format!("{key} = {value}"),
+    }
+}
+
+fn targets_text(info: &cd::DeploymentGroupInfo) -> Vec<String> {
+    let mut targets = Vec::new();
+    let filters: Vec<String> = info.ec2_tag_filters().iter().map(ec2_filter_text).collect();
+    if !filters.is_empty() {
+        targets.push(format!("EC2: {}", filters.join(" or ")));
+    }
+    if let Some(set) = info.ec2_tag_set() {
+        let groups: Vec<String> = set
+            .ec2_tag_set_list()
+            .iter()
+            .map(|group| {
+                let any: Vec<String> = group.iter().map(ec2_filter_text).collect();
+                format!("({})", any.join(" or "))
+            })
+            .collect();
+        if !groups.is_empty() {
+            targets.push(format!("EC2: {}", groups.join(" and ")));
+        }
+    }
+    let filters: Vec<String> = info
+        .on_premises_instance_tag_filters()
+        .iter()
+        .map(onprem_filter_text)
+        .collect();
+    if !filters.is_empty() {
+        targets.push(format!("On-premises: {}", filters.join(" or ")));
+    }
+    if let Some(set) = info.on_premises_tag_set() {
+        let groups: Vec<String> = set
+            .on_premises_tag_set_list()
+            .iter()
+            .map(|group| {
+                let any: Vec<String> = group.iter().map(onprem_filter_text).collect();
+                format!("({})", any.join(" or "))
+            })
+            .collect();
+        if !groups.is_empty() {
+            targets.push(format!("On-premises: {}", groups.join(" and ")));
+        }
+    }
+    targets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_sets_read_as_and_of_ors() {
+        let filter = |key: &str, value: &str| {
+            cd::Ec2TagFilter::builder()
+                .key(key)
+                .value(value)
+                .r#type(cd::Ec2TagFilterType::KeyAndValue)
+                .build()
+        };
+        let info = cd::DeploymentGroupInfo::builder()
+            .deployment_group_name("web")
+            .ec2_tag_set(
+                cd::Ec2TagSet::builder()
+                    .ec2_tag_set_list(vec![filter("Env", "prod"), filter("Env", "staging")])
+                    .ec2_tag_set_list(vec![filter("Role", "web")])
+                    .build(),
+            )
+            .build();
+        let group = group_from_sdk(&info);
+        assert_eq!(
+            group.targets,
+            vec!["EC2: (Env = prod or Env = staging) and (Role = web)".to_owned()]
+        );
+        assert_eq!(group.deployment_config, "CodeDeployDefault.OneAtATime");
+        assert_eq!(group.deployment_style, "In-place");
+    }
+}

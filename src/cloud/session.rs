@@ -1,0 +1,194 @@
+//! The session: one SDK configuration for the chosen backend and the four
+//! service clients built from it.
+
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+use super::error::{CloudError, ErrorContext};
+use crate::settings::BackendChoice;
+
+/// The region used when neither the user nor the profile gives one.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Clients for CodeDeploy, EC2, IAM and S3, all configured for one backend.
+#[derive(Debug, Clone)]
+pub struct Session {
+    backend: BackendChoice,
+    region: String,
+    context: ErrorContext,
+    /// The CodeDeploy client.
+    pub codedeploy: aws_sdk_codedeploy::Client,
+    /// The EC2 client.
+    pub ec2: aws_sdk_ec2::Client,
+    /// The IAM client.
+    pub iam: aws_sdk_iam::Client,
+    /// The S3 client (path-style addressing for custom endpoints).
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl Session {
+    /// A session for the local cloud at `endpoint_url`, with dummy
+    /// credentials that never leave this machine.
+    pub async fn local(endpoint_url: &str) -> Self {
+        let credentials = aws_credential_types::Credentials::new(
+            "local-cloud",
+            "local-cloud",
+            None,
+            None,
+            "deploydesk-local-cloud",
+        );
+        let config = base_loader()
+            .region(Region::new(DEFAULT_REGION))
+            .endpoint_url(endpoint_url)
+            .credentials_provider(credentials)
+            .load()
+            .await;
+        Self::from_config(
+            &config,
+            BackendChoice::Demo,
+            None,
+            Some(endpoint_url.to_owned()),
+        )
+    }
+
+    /// A session for a profile or a custom endpoint, with the standard
+    /// credential chain (SSO included). The demo backend needs the local
+    /// cloud's address: use [`Session::local`] for it.
+    pub async fn connect(backend: &BackendChoice) -> Result<Self, CloudError> {
+        match backend {
+            BackendChoice::Demo => Err(CloudError::Other(
+                "The demo backend runs on the local cloud; start it first.".to_owned(),
+            )),
+            BackendChoice::Profile { profile, region } => {
+                let mut loader = base_loader().profile_name(profile);
+                if let Some(region) = region {
+                    loader = loader.region(Region::new(region.clone()));
+                }
+                let config = with_default_region(loader.load().await);
+                Ok(Self::from_config(
+                    &config,
+                    backend.clone(),
+                    Some(profile.clone()),
+                    None,
+                ))
+            }
+            BackendChoice::Endpoint { url, region } => {
+                let mut loader = base_loader().endpoint_url(url);
+                if let Some(region) = region {
+                    loader = loader.region(Region::new(region.clone()));
+                }
+                let config = with_default_region(loader.load().await);
+                Ok(Self::from_config(
+                    &config,
+                    backend.clone(),
+                    None,
+                    Some(url.clone()),
+                ))
+            }
+        }
+    }
+
+    fn from_config(
+        config: &SdkConfig,
+        backend: BackendChoice,
+        profile: Option<String>,
+        endpoint: Option<String>,
+    ) -> Self {
+        let region = config
+            .region()
+            .map_or_else(|| DEFAULT_REGION.to_owned(), ToString::to_string);
+        let s3_config = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(endpoint.is_some())
+            .build();
+        let context = ErrorContext {
+            profile,
+            endpoint: endpoint.unwrap_or_else(|| format!("AWS ({region})")),
+        };
+        Self {
+            backend,
+            region,
+            context,
+            codedeploy: aws_sdk_codedeploy::Client::new(config),
+            ec2: aws_sdk_ec2::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+        }
+    }
+
+    /// The backend this session talks to.
+    pub fn backend(&self) -> &BackendChoice {
+        &self.backend
+    }
+
+    /// The region requests are signed for.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// What errors need to know about this session.
+    pub fn error_context(&self) -> &ErrorContext {
+        &self.context
+    }
+}
+
+fn base_loader() -> aws_config::ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(Duration::from_secs(30))
+            .build(),
+    )
+}
+
+/// Fills in the default region when the profile and environment give none.
+fn with_default_region(config: SdkConfig) -> SdkConfig {
+    if config.region().is_some() {
+        return config;
+    }
+    config
+        .into_builder()
+        .region(Region::new(DEFAULT_REGION))
+        .build()
+}
+
+/// A profile found in the standard AWS config files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileInfo {
+    /// The profile's name.
+    pub name: String,
+    /// The profile's region, if it sets one.
+    pub region: Option<String>,
+    /// Whether the profile signs in through IAM Identity Center (SSO).
+    pub uses_sso: bool,
+}
+
+/// Lists the profiles in the standard AWS config and credentials files (as
+/// the AWS CLI finds them, `AWS_CONFIG_FILE` and friends included). Missing
+/// files give an empty list.
+pub async fn list_profiles() -> Result<Vec<ProfileInfo>, CloudError> {
+    use aws_runtime::env_config::file::EnvConfigFiles;
+    use aws_types::os_shim_internal::{Env, Fs};
+
+    let profiles =
+        aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
+            .await
+            .map_err(|error| {
+                CloudError::Other(format!("Could not read the AWS config files: {error}"))
+            })?;
+    let mut list: Vec<ProfileInfo> = profiles
+        .profiles()
+        .filter_map(|name| {
+            let profile = profiles.get_profile(name)?;
+            Some(ProfileInfo {
+                name: name.to_owned(),
+                region: profile.get("region").map(str::to_owned),
+                uses_sso: profile.get("sso_session").is_some()
+                    || profile.get("sso_start_url").is_some(),
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(list)
+}

@@ -1,0 +1,456 @@
+//! The Applications page: the account's applications with their compute
+//! platform, and for the selected one its deployment groups.
+
+use egui::RichText;
+
+use crate::cloud::CloudError;
+use crate::cloud::codedeploy::{Application, DeploymentGroup, Platform};
+use crate::domain::names;
+use crate::ui::widgets::time;
+
+/// Something loaded in the background.
+#[derive(Debug, Clone, Default)]
+pub enum Loadable<T> {
+    /// Not asked for yet.
+    #[default]
+    NotLoaded,
+    /// On its way.
+    Loading,
+    /// Here.
+    Loaded(T),
+    /// The last attempt failed.
+    Failed(String),
+}
+
+impl<T> Loadable<T> {
+    /// Whether a load is running.
+    pub fn is_loading(&self) -> bool {
+        matches!(self, Self::Loading)
+    }
+}
+
+/// What the page asks the app to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplicationsAction {
+    /// Load the application list.
+    Refresh,
+    /// Load an application's deployment groups.
+    LoadGroups(String),
+    /// Create an application.
+    Create {
+        /// Its name.
+        name: String,
+        /// Its compute platform.
+        platform: Platform,
+    },
+    /// Delete an application.
+    Delete(String),
+}
+
+/// The Applications page's state.
+#[derive(Default)]
+pub struct ApplicationsPage {
+    applications: Loadable<Vec<Application>>,
+    selected: Option<String>,
+    groups: Loadable<Vec<DeploymentGroup>>,
+    new_name: String,
+    new_platform: Platform,
+    create_error: Option<String>,
+    creating: bool,
+    confirm_delete: Option<String>,
+    deleting: Option<String>,
+    delete_error: Option<String>,
+}
+
+impl ApplicationsPage {
+    /// Forgets everything loaded, e.g. after switching accounts.
+    pub fn clear(&mut self) {
+        *self = Self {
+            new_name: std::mem::take(&mut self.new_name),
+            new_platform: self.new_platform,
+            ..Self::default()
+        };
+    }
+
+    /// Whether the list has to be loaded.
+    pub fn needs_load(&self) -> bool {
+        matches!(self.applications, Loadable::NotLoaded)
+    }
+
+    /// Marks the list as loading.
+    pub fn loading(&mut self) {
+        self.applications = Loadable::Loading;
+    }
+
+    /// Marks the selected application's groups as loading.
+    pub fn groups_loading(&mut self) {
+        self.groups = Loadable::Loading;
+    }
+
+    /// The application list arrived (or failed).
+    pub fn applications_loaded(
+        &mut self,
+        result: Result<Vec<Application>, CloudError>,
+    ) -> Option<ApplicationsAction> {
+        match result {
+            Ok(applications) => {
+                if let Some(selected) = &self.selected
+                    && !applications
+                        .iter()
+                        .any(|application| &application.name == selected)
+                {
+                    self.selected = None;
+                    self.groups = Loadable::NotLoaded;
+                }
+                if self.selected.is_none() {
+                    self.selected = applications
+                        .first()
+                        .map(|application| application.name.clone());
+                }
+                self.applications = Loadable::Loaded(applications);
+                self.selected.clone().map(ApplicationsAction::LoadGroups)
+            }
+            Err(error) => {
+                self.applications = Loadable::Failed(error.to_string());
+                None
+            }
+        }
+    }
+
+    /// An application's groups arrived (or failed).
+    pub fn groups_loaded(
+        &mut self,
+        application: &str,
+        result: Result<Vec<DeploymentGroup>, CloudError>,
+    ) {
+        if self.selected.as_deref() != Some(application) {
+            return;
+        }
+        self.groups = match result {
+            Ok(groups) => Loadable::Loaded(groups),
+            Err(error) => Loadable::Failed(error.to_string()),
+        };
+    }
+
+    /// A create finished. On success the form is cleared and the new
+    /// application selected; on failure what was typed stays.
+    pub fn created(
+        &mut self,
+        name: &str,
+        result: Result<String, CloudError>,
+    ) -> Option<ApplicationsAction> {
+        self.creating = false;
+        match result {
+            Ok(_) => {
+                self.new_name.clear();
+                self.create_error = None;
+                self.selected = Some(name.to_owned());
+                Some(ApplicationsAction::Refresh)
+            }
+            Err(error) => {
+                self.create_error = Some(error.to_string());
+                None
+            }
+        }
+    }
+
+    /// A delete finished.
+    pub fn deleted(
+        &mut self,
+        name: &str,
+        result: Result<(), CloudError>,
+    ) -> Option<ApplicationsAction> {
+        self.deleting = None;
+        match result {
+            Ok(()) => {
+                if self.selected.as_deref() == Some(name) {
+                    self.selected = None;
+                    self.groups = Loadable::NotLoaded;
+                }
+                self.delete_error = None;
+                Some(ApplicationsAction::Refresh)
+            }
+            Err(error) => {
+                self.delete_error = Some(error.to_string());
+                None
+            }
+        }
+    }
+
+    /// Draws the page and returns what the person asked for.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<ApplicationsAction> {
+        let mut action = None;
+        ui.horizontal(|ui| {
+            ui.heading("Applications");
+            if ui.button("Refresh").clicked() {
+                action = Some(ApplicationsAction::Refresh);
+            }
+            if self.applications.is_loading() {
+                ui.spinner();
+                ui.label("Loading applications…");
+            }
+        });
+        ui.add_space(4.0);
+
+        egui::Panel::left("applications_list")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| {
+                if let Some(next) = self.create_ui(ui) {
+                    action = Some(next);
+                }
+                ui.separator();
+                if let Some(next) = self.list_ui(ui) {
+                    action = Some(next);
+                }
+            });
+        egui::CentralPanel::default_margins().show(ui, |ui| {
+            if let Some(next) = self.details_ui(ui) {
+                action = Some(next);
+            }
+        });
+        if let Some(next) = self.confirm_delete_ui(ui) {
+            action = Some(next);
+        }
+        action
+    }
+
+    fn create_ui(&mut self, ui: &mut egui::Ui) -> Option<ApplicationsAction> {
+        ui.strong("New application");
+        let label = ui.label("Application name");
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(&mut self.new_name)
+                    .hint_text("e.g. web-shop")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+        ui.horizontal_wrapped(|ui| {
+            for platform in Platform::ALL {
+                ui.selectable_value(&mut self.new_platform, platform, platform.label());
+            }
+        });
+        let validation = names::validate_name(names::NameKind::Application, self.new_name.trim());
+        let typed = !self.new_name.is_empty();
+        if let (true, Err(problem)) = (typed, &validation) {
+            ui.label(RichText::new(problem.to_string()).color(ui.visuals().error_fg_color));
+        }
+        if let Some(error) = &self.create_error {
+            ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+        }
+        let enter = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+        let clicked = ui
+            .horizontal(|ui| {
+                let button = ui.add_enabled(
+                    validation.is_ok() && !self.creating,
+                    egui::Button::new("Create application"),
+                );
+                if self.creating {
+                    ui.spinner();
+                }
+                button.clicked()
+            })
+            .inner;
+        if (clicked || enter) && validation.is_ok() && !self.creating {
+            self.creating = true;
+            self.create_error = None;
+            return Some(ApplicationsAction::Create {
+                name: self.new_name.trim().to_owned(),
+                platform: self.new_platform,
+            });
+        }
+        None
+    }
+
+    fn list_ui(&mut self, ui: &mut egui::Ui) -> Option<ApplicationsAction> {
+        let mut action = None;
+        match &self.applications {
+            Loadable::NotLoaded | Loadable::Loading => {}
+            Loadable::Failed(error) => {
+                ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+                if ui.button("Retry").clicked() {
+                    action = Some(ApplicationsAction::Refresh);
+                }
+            }
+            Loadable::Loaded(applications) if applications.is_empty() => {
+                ui.label(RichText::new("No applications yet. Create one above.").weak());
+            }
+            Loadable::Loaded(applications) => {
+                egui::ScrollArea::vertical()
+                    .id_salt("applications_scroll")
+                    .show(ui, |ui| {
+                        for application in applications {
+                            let selected =
+                                self.selected.as_deref() == Some(application.name.as_str());
+                            let platform = application.platform.map_or("", Platform::label);
+                            let response = ui.add(
+                                egui::Button::selectable(selected, application.name.as_str())
+                                    .right_text(platform),
+                            );
+                            if response.clicked() && !selected {
+                                self.selected = Some(application.name.clone());
+                                self.groups = Loadable::NotLoaded;
+                                action =
+                                    Some(ApplicationsAction::LoadGroups(application.name.clone()));
+                            }
+                        }
+                    });
+            }
+        }
+        action
+    }
+
+    fn details_ui(&mut self, ui: &mut egui::Ui) -> Option<ApplicationsAction> {
+        let Some(selected) = self.selected.clone() else {
+            ui.label(RichText::new("Select an application to see its deployment groups.").weak());
+            return None;
+        };
+        let mut action = None;
+        let platform = match &self.applications {
+            Loadable::Loaded(applications) => applications
+                .iter()
+                .find(|application| application.name == selected)
+                .and_then(|application| application.platform),
+            _ => None,
+        };
+        ui.horizontal(|ui| {
+            ui.heading(&selected);
+            if let Some(platform) = platform {
+                ui.label(RichText::new(platform.label()).weak());
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let deleting = self.deleting.as_deref() == Some(selected.as_str());
+                if ui
+                    .add_enabled(!deleting, egui::Button::new("Delete application…"))
+                    .clicked()
+                {
+                    self.confirm_delete = Some(selected.clone());
+                }
+                if deleting {
+                    ui.spinner();
+                }
+            });
+        });
+        if let Some(error) = &self.delete_error {
+            ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+        }
+        ui.add_space(6.0);
+        ui.strong("Deployment groups");
+        match &self.groups {
+            Loadable::NotLoaded | Loadable::Loading => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Loading deployment groups…");
+                });
+            }
+            Loadable::Failed(error) => {
+                ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+                if ui.button("Retry").clicked() {
+                    action = Some(ApplicationsAction::LoadGroups(selected.clone()));
+                }
+            }
+            Loadable::Loaded(groups) if groups.is_empty() => {
+                ui.label(
+                    RichText::new(
+                        "No deployment groups yet. The Setup page will create one over tagged instances.",
+                    )
+                    .weak(),
+                );
+            }
+            Loadable::Loaded(groups) => groups_table_ui(ui, groups),
+        }
+        action
+    }
+
+    fn confirm_delete_ui(&mut self, ui: &mut egui::Ui) -> Option<ApplicationsAction> {
+        let name = self.confirm_delete.clone()?;
+        let group_count = match (
+            &self.groups,
+            self.selected.as_deref() == Some(name.as_str()),
+        ) {
+            (Loadable::Loaded(groups), true) => Some(groups.len()),
+            _ => None,
+        };
+        let mut action = None;
+        let modal = egui::Modal::new(egui::Id::unique("confirm_delete_application")).show(ui.ctx(), |ui| {
+            ui.set_max_width(420.0);
+            ui.heading("Delete application?");
+            let groups = match group_count {
+                Some(0) => String::new(),
+                Some(1) => " and its deployment group".to_owned(),
+                Some(count) => format!(" and its {count} deployment groups"),
+                None => " and all its deployment groups".to_owned(),
+            };
+            ui.label(format!(
+                "This deletes the application \"{name}\"{groups} from the account. Deployments that ran keep their history. This cannot be undone."
+            ));
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button("Delete").clicked() {
+                    action = Some(ApplicationsAction::Delete(name.clone()));
+                    self.deleting = Some(name.clone());
+                    self.confirm_delete = None;
+                }
+                if ui.button("Cancel").clicked() {
+                    self.confirm_delete = None;
+                }
+            });
+        });
+        if modal.should_close() {
+            self.confirm_delete = None;
+        }
+        action
+    }
+}
+
+fn groups_table_ui(ui: &mut egui::Ui, groups: &[DeploymentGroup]) {
+    egui::ScrollArea::both()
+        .id_salt("groups_scroll")
+        .show(ui, |ui| {
+            egui::Grid::new("groups_grid")
+                .num_columns(5)
+                .striped(true)
+                .spacing([16.0, 6.0])
+                .show(ui, |ui| {
+                    for header in [
+                        "Group",
+                        "Configuration",
+                        "Style",
+                        "Targets",
+                        "Last deployment",
+                    ] {
+                        ui.strong(header);
+                    }
+                    ui.end_row();
+                    for group in groups {
+                        ui.label(&group.name);
+                        ui.label(&group.deployment_config);
+                        ui.label(&group.deployment_style);
+                        if group.targets.is_empty() {
+                            ui.label(RichText::new("no targets").weak());
+                        } else {
+                            ui.vertical(|ui| {
+                                for target in &group.targets {
+                                    ui.label(target);
+                                }
+                            });
+                        }
+                        match &group.last_attempted {
+                            Some(last) => {
+                                let when = last
+                                    .ended
+                                    .or(last.created)
+                                    .map(time::ago)
+                                    .unwrap_or_default();
+                                ui.label(format!("{} {when}", last.status))
+                                    .on_hover_text(&last.deployment_id);
+                            }
+                            None => {
+                                ui.label(RichText::new("never deployed").weak());
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+}

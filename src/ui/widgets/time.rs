@@ -1,0 +1,42 @@
+//! Times as people read them.
+
+use std::time::SystemTime;
+
+/// "just now", "5 min ago", "3 h ago", "2 days ago".
+pub fn ago(time: SystemTime) -> String {
+    ago_from(time, SystemTime::now())
+}
+
+/// Like [`ago`], measured from `now`.
+pub fn ago_from(time: SystemTime, now: SystemTime) -> String {
+    let Ok(elapsed) = now.duration_since(time) else {
+        return "just now".to_owned();
+    };
+    let seconds = elapsed.as_secs();
+    match seconds {
+        0..=59 => "just now".to_owned(),
+        60..=3_599 => format!("{} min ago", seconds / 60),
+        3_600..=86_399 => format!("{} h ago", seconds / 3_600),
+        _ => {
+            let days = seconds / 86_400;
+            format!("{days} {} ago", if days == 1 { "day" } else { "days" })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn ages_read_naturally() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let before = |seconds| now - Duration::from_secs(seconds);
+        assert_eq!(ago_from(before(5), now), "just now");
+        assert_eq!(ago_from(before(300), now), "5 min ago");
+        assert_eq!(ago_from(before(7_200), now), "2 h ago");
+        assert_eq!(ago_from(before(86_400), now), "1 day ago");
+        assert_eq!(ago_from(now + Duration::from_secs(10), now), "just now");
+    }
+}
