@@ -7,8 +7,10 @@
 pub mod config;
 pub mod fleet;
 pub mod health;
+pub mod lifecycle;
 pub mod names;
 pub mod rollout;
+pub mod simulate;
 
 pub use config::{ConfigError, DeploymentConfig, MinimumHealthyHosts};
 pub use fleet::{FleetComposition, FleetError};

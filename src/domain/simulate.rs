@@ -1,0 +1,99 @@
+//! The `deploydesk:simulate` instance tag: how an instance in the local cloud
+//! misbehaves on purpose, so that failures can be shown and tested.
+//!
+//! The value is a comma-separated list of directives:
+//! `fail:<Event>`, `timeout:<Event>`, `no-agent`, `stopped`, `slow`.
+
+use serde::{Deserialize, Serialize};
+
+use super::lifecycle::LifecycleEvent;
+
+/// The tag key that asks an instance to misbehave.
+pub const SIMULATE_TAG: &str = "deploydesk:simulate";
+
+/// How much longer a `slow` instance's events take.
+pub const SLOW_FACTOR: u32 = 5;
+
+/// What an instance tagged `deploydesk:simulate` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct SimulatedBehaviour {
+    /// This event's script exits non-zero.
+    pub fail: Option<LifecycleEvent>,
+    /// This event's script runs past its timeout.
+    pub timeout: Option<LifecycleEvent>,
+    /// No agent answers: the first event fails.
+    pub no_agent: bool,
+    /// The instance is stopped: it counts as failed.
+    pub stopped: bool,
+    /// Its events take [`SLOW_FACTOR`] times as long.
+    pub slow: bool,
+}
+
+/// Why a tag value was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimulateTagError {
+    /// A directive that is not one of the known ones.
+    #[error(
+        "\"{0}\" is not a simulation directive; use fail:<Event>, timeout:<Event>, no-agent, stopped or slow, separated by commas."
+    )]
+    UnknownDirective(String),
+    /// An event name that is not a lifecycle event.
+    #[error("{0}")]
+    UnknownEvent(#[from] super::lifecycle::UnknownEvent),
+}
+
+impl SimulatedBehaviour {
+    /// Parses a tag value such as `fail:AfterInstall` or `slow,timeout:ValidateService`.
+    pub fn parse(value: &str) -> Result<Self, SimulateTagError> {
+        let mut simulation = Self::default();
+        for directive in value
+            .split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+        {
+            match directive.split_once(':') {
+                Some(("fail", event)) => simulation.fail = Some(event.trim().parse()?),
+                Some(("timeout", event)) => simulation.timeout = Some(event.trim().parse()?),
+                None if directive == "no-agent" => simulation.no_agent = true,
+                None if directive == "stopped" => simulation.stopped = true,
+                None if directive == "slow" => simulation.slow = true,
+                _ => return Err(SimulateTagError::UnknownDirective(directive.to_owned())),
+            }
+        }
+        Ok(simulation)
+    }
+
+    /// Whether the instance behaves normally.
+    pub fn is_normal(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directives_parse() {
+        assert_eq!(
+            SimulatedBehaviour::parse("fail:AfterInstall").unwrap(),
+            SimulatedBehaviour {
+                fail: Some(LifecycleEvent::AfterInstall),
+                ..SimulatedBehaviour::default()
+            }
+        );
+        let all =
+            SimulatedBehaviour::parse("slow, timeout:ValidateService,no-agent,stopped").unwrap();
+        assert!(all.slow && all.no_agent && all.stopped);
+        assert_eq!(all.timeout, Some(LifecycleEvent::ValidateService));
+        assert!(SimulatedBehaviour::parse("").unwrap().is_normal());
+    }
+
+    #[test]
+    fn bad_directives_say_what_is_allowed() {
+        let error = SimulatedBehaviour::parse("explode").unwrap_err();
+        assert!(error.to_string().contains("fail:<Event>"));
+        let error = SimulatedBehaviour::parse("fail:Nope").unwrap_err();
+        assert!(error.to_string().contains("not a lifecycle event"));
+    }
+}
