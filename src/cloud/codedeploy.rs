@@ -1,11 +1,12 @@
 //! CodeDeploy operations as small async functions that return our own types.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use aws_sdk_codedeploy::types::{self as cd, ComputePlatform};
 
-use super::error::CloudError;
+use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
+use super::to_system_time;
 
 /// The most names `BatchGetApplications` and `BatchGetDeploymentGroups` take.
 const BATCH_LIMIT: usize = 100;
@@ -94,25 +95,6 @@ pub struct DeploymentGroup {
     pub last_attempted: Option<LastDeployment>,
     /// The last deployment that succeeded.
     pub last_successful: Option<LastDeployment>,
-}
-
-fn error<E, R>(
-    session: &Session,
-    operation: &str,
-) -> impl FnOnce(aws_sdk_codedeploy::error::SdkError<E, R>) -> CloudError
-where
-    E: aws_sdk_codedeploy::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let context = session.error_context().clone();
-    let operation = operation.to_owned();
-    move |sdk_error| CloudError::from_sdk(&sdk_error, &operation, &context)
-}
-
-fn to_system_time(time: Option<&aws_smithy_types::DateTime>) -> Option<SystemTime> {
-    let time = time?;
-    let seconds = u64::try_from(time.secs()).ok()?;
-    Some(SystemTime::UNIX_EPOCH + Duration::new(seconds, time.subsec_nanos()))
 }
 
 /// Lists every application with its compute platform.

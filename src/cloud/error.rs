@@ -226,6 +226,21 @@ fn error_chain(error: &dyn StdError) -> String {
     text
 }
 
+/// Turns SDK errors of `operation` on `session` into [`CloudError`]s, for
+/// `map_err`.
+pub(crate) fn sdk_error<E, R>(
+    session: &super::Session,
+    operation: &str,
+) -> impl FnOnce(SdkError<E, R>) -> CloudError + use<E, R>
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug,
+{
+    let context = session.error_context().clone();
+    let operation = operation.to_owned();
+    move |sdk_error| CloudError::from_sdk(&sdk_error, &operation, &context)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,12 +5,23 @@
 //! AWS or the local cloud makes no difference here.
 
 pub mod codedeploy;
+pub mod deployments;
 pub mod error;
 pub mod jobs;
 pub mod local;
 pub mod session;
+pub mod watcher;
 
 pub use error::CloudError;
 pub use jobs::Jobs;
 pub use local::LocalCloudHost;
 pub use session::Session;
+
+/// Converts an SDK timestamp to a `SystemTime` (before 1970 gives `None`).
+pub(crate) fn to_system_time(
+    time: Option<&aws_smithy_types::DateTime>,
+) -> Option<std::time::SystemTime> {
+    let time = time?;
+    let seconds = u64::try_from(time.secs()).ok()?;
+    Some(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::new(seconds, time.subsec_nanos()))
+}

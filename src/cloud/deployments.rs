@@ -1,0 +1,630 @@
+//! Deployment operations: listing, reading, reading targets, stopping,
+//! continuing and redeploying, as small async functions returning our own
+//! types.
+
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_codedeploy::types as cd;
+
+use super::error::{CloudError, sdk_error as error};
+use super::session::Session;
+use super::to_system_time;
+
+/// The most ids `BatchGetDeployments` and `BatchGetDeploymentTargets` take.
+pub const TARGET_BATCH_LIMIT: usize = 25;
+
+/// A deployment's status as AWS reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeploymentStatus {
+    /// Created, not yet queued.
+    Created,
+    /// Waiting for another deployment of the group.
+    Queued,
+    /// Running.
+    InProgress,
+    /// Blue/green: waiting for traffic to be rerouted.
+    Ready,
+    /// Finished successfully.
+    Succeeded,
+    /// Finished with a failure.
+    Failed,
+    /// Stopped by someone.
+    Stopped,
+    /// Blue/green: rerouting traffic was started by hand (AWS's Baking).
+    Baking,
+    /// A status this version does not know.
+    Unknown,
+}
+
+impl DeploymentStatus {
+    fn from_sdk(status: Option<&cd::DeploymentStatus>) -> Self {
+        match status {
+            Some(cd::DeploymentStatus::Created) => Self::Created,
+            Some(cd::DeploymentStatus::Queued) => Self::Queued,
+            Some(cd::DeploymentStatus::InProgress) => Self::InProgress,
+            Some(cd::DeploymentStatus::Ready) => Self::Ready,
+            Some(cd::DeploymentStatus::Succeeded) => Self::Succeeded,
+            Some(cd::DeploymentStatus::Failed) => Self::Failed,
+            Some(cd::DeploymentStatus::Stopped) => Self::Stopped,
+            Some(cd::DeploymentStatus::Baking) => Self::Baking,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// The status as AWS spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "Created",
+            Self::Queued => "Queued",
+            Self::InProgress => "InProgress",
+            Self::Ready => "Ready",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Stopped => "Stopped",
+            Self::Baking => "Baking",
+            Self::Unknown => "Unknown",
+        }
+    }
+
+    /// Whether the deployment has ended.
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Stopped)
+    }
+}
+
+/// The counts of a deployment's targets by status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Overview {
+    /// Waiting.
+    pub pending: i64,
+    /// Being deployed to.
+    pub in_progress: i64,
+    /// Done.
+    pub succeeded: i64,
+    /// Failed.
+    pub failed: i64,
+    /// Not attempted.
+    pub skipped: i64,
+    /// Blue/green replacement instances ready for traffic.
+    pub ready: i64,
+}
+
+impl Overview {
+    /// All targets counted.
+    pub fn total(&self) -> i64 {
+        self.pending + self.in_progress + self.succeeded + self.failed + self.skipped + self.ready
+    }
+}
+
+/// Where a revision lives.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Revision {
+    /// A bundle in S3.
+    S3 {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+        /// The bundle type (`zip`, `tar`, `tgz`).
+        bundle_type: Option<String>,
+        /// The object version.
+        version: Option<String>,
+        /// The object's `ETag`.
+        etag: Option<String>,
+    },
+    /// A commit on GitHub.
+    GitHub {
+        /// `owner/repository`.
+        repository: String,
+        /// The full commit id.
+        commit_id: String,
+    },
+    /// Something else (an AppSpec string, ...).
+    Other(String),
+}
+
+impl Revision {
+    /// A short description, e.g. `s3://bucket/key`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::S3 { bucket, key, .. } => format!("s3://{bucket}/{key}"),
+            Self::GitHub {
+                repository,
+                commit_id,
+            } => format!(
+                "{repository}@{}",
+                commit_id.chars().take(10).collect::<String>()
+            ),
+            Self::Other(kind) => kind.clone(),
+        }
+    }
+
+    pub(crate) fn from_sdk(location: &cd::RevisionLocation) -> Self {
+        if let Some(s3) = location.s3_location() {
+            return Self::S3 {
+                bucket: s3.bucket().unwrap_or_default().to_owned(),
+                key: s3.key().unwrap_or_default().to_owned(),
+                bundle_type: s3.bundle_type().map(|kind| kind.as_str().to_owned()),
+                version: s3.version().map(str::to_owned),
+                etag: s3.e_tag().map(str::to_owned),
+            };
+        }
+        if let Some(github) = location.git_hub_location() {
+            return Self::GitHub {
+                repository: github.repository().unwrap_or_default().to_owned(),
+                commit_id: github.commit_id().unwrap_or_default().to_owned(),
+            };
+        }
+        Self::Other(
+            location
+                .revision_type()
+                .map_or_else(|| "unknown".to_owned(), |kind| kind.as_str().to_owned()),
+        )
+    }
+
+    pub(crate) fn to_sdk(&self) -> Option<cd::RevisionLocation> {
+        match self {
+            Self::S3 {
+                bucket,
+                key,
+                bundle_type,
+                version,
+                etag,
+            } => {
+                let mut s3 = cd::S3Location::builder().bucket(bucket).key(key);
+                if let Some(bundle_type) = bundle_type {
+                    s3 = s3.bundle_type(cd::BundleType::from(bundle_type.as_str()));
+                }
+                if let Some(version) = version {
+                    s3 = s3.version(version);
+                }
+                if let Some(etag) = etag {
+                    s3 = s3.e_tag(etag);
+                }
+                Some(
+                    cd::RevisionLocation::builder()
+                        .revision_type(cd::RevisionLocationType::S3)
+                        .s3_location(s3.build())
+                        .build(),
+                )
+            }
+            Self::GitHub {
+                repository,
+                commit_id,
+            } => Some(
+                cd::RevisionLocation::builder()
+                    .revision_type(cd::RevisionLocationType::GitHub)
+                    .git_hub_location(
+                        cd::GitHubLocation::builder()
+                            .repository(repository)
+                            .commit_id(commit_id)
+                            .build(),
+                    )
+                    .build(),
+            ),
+            Self::Other(_) => None,
+        }
+    }
+}
+
+/// A deployment as the deployments list and the rollout header show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    /// The deployment id.
+    pub id: String,
+    /// The application.
+    pub application: String,
+    /// The deployment group.
+    pub group: String,
+    /// The deployment configuration.
+    pub config: String,
+    /// The status.
+    pub status: DeploymentStatus,
+    /// The revision deployed.
+    pub revision: Option<Revision>,
+    /// Who or what started it (`user`, `autoscaling`, `codeDeployRollback`, ...).
+    pub creator: String,
+    /// The description given when it was created.
+    pub description: Option<String>,
+    /// When it was created.
+    pub created: Option<SystemTime>,
+    /// When it started.
+    pub started: Option<SystemTime>,
+    /// When it ended.
+    pub completed: Option<SystemTime>,
+    /// The counts of its targets.
+    pub overview: Overview,
+    /// On failure: AWS's error code and message.
+    pub error: Option<(String, String)>,
+    /// Whether it is a blue/green deployment.
+    pub blue_green: bool,
+    /// The rollback deployment it triggered, or the one it rolls back.
+    pub rollback: Option<String>,
+}
+
+impl Deployment {
+    /// How long it ran, or has been running as of `now`.
+    pub fn duration(&self, now: SystemTime) -> Option<Duration> {
+        let start = self.started.or(self.created)?;
+        self.completed.unwrap_or(now).duration_since(start).ok()
+    }
+
+    pub(crate) fn from_sdk(info: &cd::DeploymentInfo) -> Self {
+        let overview = info
+            .deployment_overview()
+            .map_or_else(Overview::default, |overview| Overview {
+                pending: overview.pending(),
+                in_progress: overview.in_progress(),
+                succeeded: overview.succeeded(),
+                failed: overview.failed(),
+                skipped: overview.skipped(),
+                ready: overview.ready(),
+            });
+        let rollback = info.rollback_info().and_then(|rollback| {
+            rollback
+                .rollback_deployment_id()
+                .map(|id| format!("rolled back by {id}"))
+                .or_else(|| {
+                    rollback
+                        .rollback_triggering_deployment_id()
+                        .map(|id| format!("rolls back {id}"))
+                })
+        });
+        Self {
+            id: info.deployment_id().unwrap_or_default().to_owned(),
+            application: info.application_name().unwrap_or_default().to_owned(),
+            group: info.deployment_group_name().unwrap_or_default().to_owned(),
+            config: info.deployment_config_name().unwrap_or_default().to_owned(),
+            status: DeploymentStatus::from_sdk(info.status()),
+            revision: info.revision().map(Revision::from_sdk),
+            creator: info
+                .creator()
+                .map_or_else(|| "user".to_owned(), |creator| creator.as_str().to_owned()),
+            description: info.description().map(str::to_owned),
+            created: to_system_time(info.create_time()),
+            started: to_system_time(info.start_time()),
+            completed: to_system_time(info.complete_time()),
+            overview,
+            error: info.error_information().map(|error| {
+                (
+                    error
+                        .code()
+                        .map(|code| code.as_str().to_owned())
+                        .unwrap_or_default(),
+                    error.message().unwrap_or_default().to_owned(),
+                )
+            }),
+            blue_green: info
+                .deployment_style()
+                .and_then(cd::DeploymentStyle::deployment_type)
+                == Some(&cd::DeploymentType::BlueGreen),
+            rollback,
+        }
+    }
+}
+
+/// A target's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TargetStatus {
+    /// Waiting.
+    Pending,
+    /// Being deployed to.
+    InProgress,
+    /// Blue/green replacement ready for traffic.
+    Ready,
+    /// Done.
+    Succeeded,
+    /// Failed.
+    Failed,
+    /// Not attempted.
+    Skipped,
+    /// Unknown.
+    Unknown,
+}
+
+impl TargetStatus {
+    fn from_sdk(status: Option<&cd::TargetStatus>) -> Self {
+        match status {
+            Some(cd::TargetStatus::Pending) => Self::Pending,
+            Some(cd::TargetStatus::InProgress) => Self::InProgress,
+            Some(cd::TargetStatus::Ready) => Self::Ready,
+            Some(cd::TargetStatus::Succeeded) => Self::Succeeded,
+            Some(cd::TargetStatus::Failed) => Self::Failed,
+            Some(cd::TargetStatus::Skipped) => Self::Skipped,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// Whether the target will not change any more.
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Skipped)
+    }
+
+    /// The status as a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InProgress => "in progress",
+            Self::Ready => "ready",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// What went wrong in a lifecycle event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Diagnostics {
+    /// AWS's error code (`ScriptFailed`, `ScriptTimedOut`, ...).
+    pub error_code: String,
+    /// The script that failed.
+    pub script_name: String,
+    /// The message.
+    pub message: String,
+    /// The last lines of the script's log.
+    pub log_tail: String,
+}
+
+/// One lifecycle event of a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventInfo {
+    /// The event's name.
+    pub name: String,
+    /// Its status (`Pending`, `InProgress`, `Succeeded`, `Failed`, `Skipped`, `Unknown`).
+    pub status: String,
+    /// When it started.
+    pub started: Option<SystemTime>,
+    /// When it ended.
+    pub ended: Option<SystemTime>,
+    /// Diagnostics of a failed event.
+    pub diagnostics: Option<Diagnostics>,
+}
+
+/// A deployment target (an instance) as the live grid shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The target id (the instance id or on-premises name).
+    pub id: String,
+    /// Its status.
+    pub status: TargetStatus,
+    /// `Blue` or `Green` in a blue/green deployment.
+    pub label: Option<String>,
+    /// When it last changed.
+    pub last_updated: Option<SystemTime>,
+    /// Its lifecycle events.
+    pub events: Vec<EventInfo>,
+}
+
+impl Target {
+    /// The event running now, or the first that failed.
+    pub fn current_event(&self) -> Option<&EventInfo> {
+        self.events
+            .iter()
+            .find(|event| event.status == "InProgress" || event.status == "Failed")
+    }
+
+    /// How far through its lifecycle the target is, 0–1.
+    pub fn progress(&self) -> f32 {
+        if self.events.is_empty() {
+            return 0.0;
+        }
+        let done = self
+            .events
+            .iter()
+            .filter(|event| event.status == "Succeeded" || event.status == "Skipped")
+            .count();
+        done as f32 / self.events.len() as f32
+    }
+
+    pub(crate) fn from_sdk(target: &cd::DeploymentTarget) -> Option<Self> {
+        let instance = target.instance_target()?;
+        Some(Self {
+            id: instance.target_id().unwrap_or_default().to_owned(),
+            status: TargetStatus::from_sdk(instance.status()),
+            label: instance
+                .instance_label()
+                .map(|label| label.as_str().to_owned()),
+            last_updated: to_system_time(instance.last_updated_at()),
+            events: instance
+                .lifecycle_events()
+                .iter()
+                .map(|event| EventInfo {
+                    name: event.lifecycle_event_name().unwrap_or_default().to_owned(),
+                    status: event
+                        .status()
+                        .map_or_else(|| "Unknown".to_owned(), |status| status.as_str().to_owned()),
+                    started: to_system_time(event.start_time()),
+                    ended: to_system_time(event.end_time()),
+                    diagnostics: event.diagnostics().map(|diagnostics| Diagnostics {
+                        error_code: diagnostics
+                            .error_code()
+                            .map(|code| code.as_str().to_owned())
+                            .unwrap_or_default(),
+                        script_name: diagnostics.script_name().unwrap_or_default().to_owned(),
+                        message: diagnostics.message().unwrap_or_default().to_owned(),
+                        log_tail: diagnostics.log_tail().unwrap_or_default().to_owned(),
+                    }),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// Which deployments to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeploymentFilter {
+    /// Only this application's (and, with `group`, this group's).
+    pub application: Option<String>,
+    /// Only this group's; needs `application`.
+    pub group: Option<String>,
+    /// Only these statuses; all when empty.
+    pub statuses: Vec<DeploymentStatus>,
+    /// At most this many, newest first.
+    pub limit: usize,
+}
+
+/// Lists recent deployments, newest first, with their details.
+pub async fn list_deployments(
+    session: &Session,
+    filter: &DeploymentFilter,
+) -> Result<Vec<Deployment>, CloudError> {
+    let client = &session.codedeploy;
+    let mut request = client.list_deployments();
+    if let Some(application) = &filter.application {
+        request = request.application_name(application);
+        if let Some(group) = &filter.group {
+            request = request.deployment_group_name(group);
+        }
+    }
+    for status in &filter.statuses {
+        request = request.include_only_statuses(cd::DeploymentStatus::from(status.as_str()));
+    }
+    let limit = if filter.limit == 0 { 100 } else { filter.limit };
+    let mut ids = Vec::new();
+    let mut pages = request.into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(error(session, "ListDeployments"))?;
+        ids.extend(page.deployments().iter().cloned());
+        if ids.len() >= limit {
+            break;
+        }
+    }
+    ids.truncate(limit);
+    let mut deployments = get_deployments(session, &ids).await?;
+    deployments.sort_by_key(|deployment| std::cmp::Reverse(deployment.created));
+    Ok(deployments)
+}
+
+/// Reads deployments by id, 25 a call.
+pub async fn get_deployments(
+    session: &Session,
+    ids: &[String],
+) -> Result<Vec<Deployment>, CloudError> {
+    let mut deployments = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(TARGET_BATCH_LIMIT) {
+        let output = session
+            .codedeploy
+            .batch_get_deployments()
+            .set_deployment_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(error(session, "BatchGetDeployments"))?;
+        deployments.extend(output.deployments_info().iter().map(Deployment::from_sdk));
+    }
+    Ok(deployments)
+}
+
+/// Reads one deployment.
+pub async fn get_deployment(session: &Session, id: &str) -> Result<Deployment, CloudError> {
+    let output = session
+        .codedeploy
+        .get_deployment()
+        .deployment_id(id)
+        .send()
+        .await
+        .map_err(error(session, "GetDeployment"))?;
+    output
+        .deployment_info()
+        .map(Deployment::from_sdk)
+        .ok_or_else(|| CloudError::Other(format!("GetDeployment returned nothing for {id}.")))
+}
+
+/// Lists the ids of a deployment's targets (all pages).
+pub async fn list_target_ids(session: &Session, id: &str) -> Result<Vec<String>, CloudError> {
+    let mut ids = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let output = session
+            .codedeploy
+            .list_deployment_targets()
+            .deployment_id(id)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(error(session, "ListDeploymentTargets"))?;
+        ids.extend(output.target_ids().iter().cloned());
+        match output.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+            _ => break,
+        }
+    }
+    Ok(ids)
+}
+
+/// Reads up to 25 targets of a deployment.
+pub async fn get_targets(
+    session: &Session,
+    id: &str,
+    target_ids: &[String],
+) -> Result<Vec<Target>, CloudError> {
+    let output = session
+        .codedeploy
+        .batch_get_deployment_targets()
+        .deployment_id(id)
+        .set_target_ids(Some(target_ids.to_vec()))
+        .send()
+        .await
+        .map_err(error(session, "BatchGetDeploymentTargets"))?;
+    Ok(output
+        .deployment_targets()
+        .iter()
+        .filter_map(Target::from_sdk)
+        .collect())
+}
+
+/// Stops a deployment, rolling it back when `roll_back` is set.
+pub async fn stop_deployment(
+    session: &Session,
+    id: &str,
+    roll_back: bool,
+) -> Result<(), CloudError> {
+    session
+        .codedeploy
+        .stop_deployment()
+        .deployment_id(id)
+        .auto_rollback_enabled(roll_back)
+        .send()
+        .await
+        .map_err(error(session, "StopDeployment"))?;
+    Ok(())
+}
+
+/// Continues a blue/green deployment that is ready to reroute traffic.
+pub async fn continue_deployment(session: &Session, id: &str) -> Result<(), CloudError> {
+    session
+        .codedeploy
+        .continue_deployment()
+        .deployment_id(id)
+        .deployment_wait_type(cd::DeploymentWaitType::ReadyWait)
+        .send()
+        .await
+        .map_err(error(session, "ContinueDeployment"))?;
+    Ok(())
+}
+
+/// Starts a new deployment of the same revision to the same group and
+/// returns its id.
+pub async fn redeploy(session: &Session, deployment: &Deployment) -> Result<String, CloudError> {
+    let revision = deployment
+        .revision
+        .as_ref()
+        .and_then(Revision::to_sdk)
+        .ok_or_else(|| {
+            CloudError::Other(
+                "This deployment's revision cannot be deployed again from here.".to_owned(),
+            )
+        })?;
+    let output = session
+        .codedeploy
+        .create_deployment()
+        .application_name(&deployment.application)
+        .deployment_group_name(&deployment.group)
+        .revision(revision)
+        .description(format!("Redeploy of {}", deployment.id))
+        .send()
+        .await
+        .map_err(error(session, "CreateDeployment"))?;
+    Ok(output.deployment_id().unwrap_or_default().to_owned())
+}
