@@ -2,9 +2,11 @@
 //! AWS-compatible local cloud.
 //!
 //! The modules follow the design: `domain` holds CodeDeploy's rules as pure
-//! code, `settings` the persisted user settings, and `ui` the egui app.
+//! code, `localcloud` the AWS-compatible emulator built into the app,
+//! `settings` the persisted user settings, and `ui` the egui app.
 
 pub mod cloud;
 pub mod domain;
+pub mod localcloud;
 pub mod settings;
 pub mod ui;

@@ -1,5 +1,6 @@
 //! CodeDeploy's rules as plain data and functions: deployment configurations,
-//! instance and revision health, and the rollout planner.
+//! instance and revision health, the rollout planner, and the rules for
+//! names and tags.
 //!
 //! Nothing here does I/O or knows about the AWS SDK: the local cloud executes
 //! these rules and the GUI previews them.

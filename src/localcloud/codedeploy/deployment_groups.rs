@@ -1,0 +1,865 @@
+//! `CreateDeploymentGroup`, `GetDeploymentGroup`, `BatchGetDeploymentGroups`,
+//! `ListDeploymentGroups`, `UpdateDeploymentGroup` and `DeleteDeploymentGroup`.
+//!
+//! Every member a client can set is checked and stored as given, and comes
+//! back unchanged, even where nothing in the local cloud acts on it yet
+//! (alarms, triggers, load balancers, blue/green options).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::deployment_configs;
+use super::shapes::{
+    AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfiguration,
+    DeploymentStyle, Ec2TagSet, EcsService, LoadBalancerInfo, NamedItem, OnPremisesTagSet, Tag,
+    TagFilter, TriggerConfig,
+};
+use super::state::{Application, CodeDeployState, DeploymentGroup};
+use super::{
+    ApiError, Context, application, application_mut, checked_tags, input, one_of, output,
+    required_name, required_names,
+};
+use crate::domain::names::{self, MAX_TAGS_PER_RESOURCE, NameKind};
+use crate::localcloud::paging::{self, PAGE_SIZE};
+
+/// The most deployment groups `BatchGetDeploymentGroups` takes at once.
+pub const BATCH_LIMIT: usize = 100;
+/// The most tag groups in an `ec2TagSet` or `onPremisesTagSet`.
+pub const MAX_TAG_SET_GROUPS: usize = 3;
+/// The most triggers a deployment group can have.
+pub const MAX_TRIGGERS: usize = 10;
+/// The most alarms a deployment group can watch.
+pub const MAX_ALARMS: usize = 10;
+/// The longest alarm name.
+pub const MAX_ALARM_NAME_LENGTH: usize = 255;
+/// The longest wait a blue/green deployment allows, in minutes (two days).
+pub const MAX_BLUE_GREEN_WAIT_MINUTES: i64 = 2880;
+
+/// The trigger events the API knows.
+const TRIGGER_EVENTS: [&str; 10] = [
+    "DeploymentStart",
+    "DeploymentSuccess",
+    "DeploymentFailure",
+    "DeploymentStop",
+    "DeploymentRollback",
+    "DeploymentReady",
+    "InstanceStart",
+    "InstanceSuccess",
+    "InstanceFailure",
+    "InstanceReady",
+];
+/// The automatic rollback events the API knows.
+const ROLLBACK_EVENTS: [&str; 3] = [
+    "DEPLOYMENT_FAILURE",
+    "DEPLOYMENT_STOP_ON_ALARM",
+    "DEPLOYMENT_STOP_ON_REQUEST",
+];
+
+/// The members of a deployment group that create and update both take.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Settings {
+    deployment_config_name: Option<String>,
+    ec2_tag_filters: Option<Vec<TagFilter>>,
+    on_premises_instance_tag_filters: Option<Vec<TagFilter>>,
+    auto_scaling_groups: Option<Vec<String>>,
+    service_role_arn: Option<String>,
+    trigger_configurations: Option<Vec<TriggerConfig>>,
+    alarm_configuration: Option<AlarmConfiguration>,
+    auto_rollback_configuration: Option<AutoRollbackConfiguration>,
+    outdated_instances_strategy: Option<String>,
+    deployment_style: Option<DeploymentStyle>,
+    blue_green_deployment_configuration: Option<BlueGreenDeploymentConfiguration>,
+    load_balancer_info: Option<LoadBalancerInfo>,
+    ec2_tag_set: Option<Ec2TagSet>,
+    ecs_services: Option<Vec<EcsService>>,
+    on_premises_tag_set: Option<OnPremisesTagSet>,
+    termination_hook_enabled: Option<bool>,
+}
+
+/// `DeploymentGroupInfo` as the API returns it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeploymentGroupInfo<'a> {
+    application_name: &'a str,
+    deployment_group_id: &'a str,
+    deployment_group_name: &'a str,
+    deployment_config_name: &'a str,
+    ec2_tag_filters: &'a [TagFilter],
+    on_premises_instance_tag_filters: &'a [TagFilter],
+    auto_scaling_groups: Vec<NamedItem>,
+    service_role_arn: &'a str,
+    trigger_configurations: &'a [TriggerConfig],
+    alarm_configuration: &'a AlarmConfiguration,
+    auto_rollback_configuration: Option<&'a AutoRollbackConfiguration>,
+    deployment_style: &'a DeploymentStyle,
+    outdated_instances_strategy: &'a str,
+    blue_green_deployment_configuration: Option<&'a BlueGreenDeploymentConfiguration>,
+    load_balancer_info: Option<&'a LoadBalancerInfo>,
+    ec2_tag_set: Option<&'a Ec2TagSet>,
+    on_premises_tag_set: Option<&'a OnPremisesTagSet>,
+    compute_platform: &'a str,
+    ecs_services: &'a [EcsService],
+    termination_hook_enabled: bool,
+}
+
+impl<'a> DeploymentGroupInfo<'a> {
+    /// The API's view of `group` in `application`.
+    fn of(application: &'a Application, group: &'a DeploymentGroup) -> Self {
+        Self {
+            application_name: &application.name,
+            deployment_group_id: &group.id,
+            deployment_group_name: &group.name,
+            deployment_config_name: &group.deployment_config_name,
+            ec2_tag_filters: &group.ec2_tag_filters,
+            on_premises_instance_tag_filters: &group.on_premises_instance_tag_filters,
+            auto_scaling_groups: group
+                .auto_scaling_groups
+                .iter()
+                .map(|name| NamedItem {
+                    name: Some(name.clone()),
+                })
+                .collect(),
+            service_role_arn: &group.service_role_arn,
+            trigger_configurations: &group.trigger_configurations,
+            alarm_configuration: &group.alarm_configuration,
+            auto_rollback_configuration: group.auto_rollback_configuration.as_ref(),
+            deployment_style: &group.deployment_style,
+            outdated_instances_strategy: &group.outdated_instances_strategy,
+            blue_green_deployment_configuration: group.blue_green_deployment_configuration.as_ref(),
+            load_balancer_info: group.load_balancer_info.as_ref(),
+            ec2_tag_set: group.ec2_tag_set.as_ref(),
+            on_premises_tag_set: group.on_premises_tag_set.as_ref(),
+            compute_platform: &application.compute_platform,
+            ecs_services: &group.ecs_services,
+            termination_hook_enabled: group.termination_hook_enabled,
+        }
+    }
+}
+
+/// A new group of an application on `platform`, with CodeDeploy's defaults.
+fn new_group(name: String, platform: &str, service_role_arn: String) -> DeploymentGroup {
+    let traffic_platform = platform != "Server";
+    DeploymentGroup {
+        id: Uuid::new_v4().to_string(),
+        name,
+        deployment_config_name: deployment_configs::default_for_platform(platform).to_owned(),
+        ec2_tag_filters: Vec::new(),
+        on_premises_instance_tag_filters: Vec::new(),
+        auto_scaling_groups: Vec::new(),
+        service_role_arn,
+        trigger_configurations: Vec::new(),
+        alarm_configuration: AlarmConfiguration {
+            enabled: Some(false),
+            ignore_poll_alarm_failure: Some(false),
+            alarms: Some(Vec::new()),
+        },
+        auto_rollback_configuration: None,
+        deployment_style: DeploymentStyle {
+            deployment_type: Some(
+                if traffic_platform {
+                    "BLUE_GREEN"
+                } else {
+                    "IN_PLACE"
+                }
+                .to_owned(),
+            ),
+            deployment_option: Some(
+                if traffic_platform {
+                    "WITH_TRAFFIC_CONTROL"
+                } else {
+                    "WITHOUT_TRAFFIC_CONTROL"
+                }
+                .to_owned(),
+            ),
+        },
+        outdated_instances_strategy: "UPDATE".to_owned(),
+        blue_green_deployment_configuration: None,
+        load_balancer_info: None,
+        ec2_tag_set: None,
+        on_premises_tag_set: None,
+        ecs_services: Vec::new(),
+        termination_hook_enabled: false,
+        tags: Vec::new(),
+    }
+}
+
+/// Checks a list of tag filters; failures use the exception `code`.
+fn check_filters(filters: &[TagFilter], code: &'static str) -> Result<(), ApiError> {
+    for filter in filters {
+        names::validate_tag_filter(
+            filter.key.as_deref(),
+            filter.value.as_deref(),
+            filter.filter_type.as_deref(),
+        )
+        .map_err(|error| ApiError::new(code, error.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Checks the groups of a tag set: at most three, each filter valid.
+fn check_tag_set(groups: &[Vec<TagFilter>], code: &'static str) -> Result<(), ApiError> {
+    if groups.len() > MAX_TAG_SET_GROUPS {
+        return Err(ApiError::new(
+            "TagSetListLimitExceededException",
+            format!(
+                "The tag set has {} tag groups but at most {MAX_TAG_SET_GROUPS} are allowed; merge or remove groups.",
+                groups.len()
+            ),
+        ));
+    }
+    groups
+        .iter()
+        .try_for_each(|group| check_filters(group, code))
+}
+
+/// Checks a service role ARN: `arn:aws:iam::ACCOUNT:role/NAME`.
+fn check_role(arn: &str) -> Result<(), ApiError> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let valid = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[5]
+            .strip_prefix("role/")
+            .is_some_and(|name| !name.is_empty());
+    if valid {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            "InvalidRoleException",
+            format!(
+                "\"{arn}\" is not an IAM role ARN; give one like arn:aws:iam::000000000000:role/CodeDeployServiceRole."
+            ),
+        ))
+    }
+}
+
+/// Checks the triggers.
+fn check_triggers(triggers: &[TriggerConfig]) -> Result<(), ApiError> {
+    if triggers.len() > MAX_TRIGGERS {
+        return Err(ApiError::new(
+            "TriggerTargetsLimitExceededException",
+            format!(
+                "{} triggers were given but a deployment group can have at most {MAX_TRIGGERS}.",
+                triggers.len()
+            ),
+        ));
+    }
+    let invalid = |message: String| ApiError::new("InvalidTriggerConfigException", message);
+    let mut seen: Vec<&str> = Vec::new();
+    for trigger in triggers {
+        let name = trigger
+            .trigger_name
+            .as_deref()
+            .filter(|name| !name.is_empty())
+            .ok_or_else(|| invalid("Every trigger needs a triggerName.".to_owned()))?;
+        if seen.contains(&name) {
+            return Err(invalid(format!(
+                "The trigger name \"{name}\" is used twice; give each trigger its own name."
+            )));
+        }
+        seen.push(name);
+        if trigger
+            .trigger_target_arn
+            .as_deref()
+            .is_none_or(|arn| !arn.starts_with("arn:"))
+        {
+            return Err(invalid(format!(
+                "The trigger \"{name}\" needs a triggerTargetArn: the ARN of an SNS topic."
+            )));
+        }
+        for event in trigger.trigger_events.iter().flatten() {
+            one_of(
+                event,
+                &TRIGGER_EVENTS,
+                "trigger event",
+                "InvalidTriggerConfigException",
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the alarm configuration.
+fn check_alarms(config: &AlarmConfiguration) -> Result<(), ApiError> {
+    let alarms = config.alarms.as_deref().unwrap_or_default();
+    if alarms.len() > MAX_ALARMS {
+        return Err(ApiError::new(
+            "AlarmsLimitExceededException",
+            format!(
+                "{} alarms were given but a deployment group can watch at most {MAX_ALARMS}.",
+                alarms.len()
+            ),
+        ));
+    }
+    let invalid = |message: String| ApiError::new("InvalidAlarmConfigException", message);
+    let mut seen: Vec<&str> = Vec::new();
+    for alarm in alarms {
+        let name = alarm.name.as_deref().unwrap_or_default();
+        if name.is_empty() || name.chars().count() > MAX_ALARM_NAME_LENGTH {
+            return Err(invalid(format!(
+                "Every alarm needs a name of 1 to {MAX_ALARM_NAME_LENGTH} characters."
+            )));
+        }
+        if seen.contains(&name) {
+            return Err(invalid(format!(
+                "The alarm \"{name}\" is listed twice; list each alarm once."
+            )));
+        }
+        seen.push(name);
+    }
+    if config.enabled == Some(true) && alarms.is_empty() {
+        return Err(invalid(
+            "The alarm configuration is enabled but lists no alarms; add alarms or disable it."
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the automatic rollback configuration.
+fn check_rollback(config: &AutoRollbackConfiguration) -> Result<(), ApiError> {
+    let events = config.events.as_deref().unwrap_or_default();
+    for event in events {
+        one_of(
+            event,
+            &ROLLBACK_EVENTS,
+            "automatic rollback event",
+            "InvalidAutoRollbackConfigException",
+        )?;
+    }
+    if config.enabled == Some(true) && events.is_empty() {
+        return Err(ApiError::new(
+            "InvalidAutoRollbackConfigException",
+            "Automatic rollback is enabled but lists no events; add DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM or DEPLOYMENT_STOP_ON_REQUEST, or disable it.",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the deployment style against the compute platform.
+fn check_style(style: &DeploymentStyle, platform: &str) -> Result<(), ApiError> {
+    const CODE: &str = "InvalidDeploymentStyleException";
+    if let Some(kind) = &style.deployment_type {
+        one_of(kind, &["IN_PLACE", "BLUE_GREEN"], "deployment type", CODE)?;
+    }
+    if let Some(option) = &style.deployment_option {
+        one_of(
+            option,
+            &["WITH_TRAFFIC_CONTROL", "WITHOUT_TRAFFIC_CONTROL"],
+            "deployment option",
+            CODE,
+        )?;
+    }
+    if platform != "Server"
+        && (style.deployment_type.as_deref() != Some("BLUE_GREEN")
+            || style.deployment_option.as_deref() != Some("WITH_TRAFFIC_CONTROL"))
+    {
+        return Err(ApiError::new(
+            CODE,
+            format!(
+                "{platform} deployment groups deploy blue/green with traffic control; use deploymentType BLUE_GREEN and deploymentOption WITH_TRAFFIC_CONTROL."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the blue/green options.
+fn check_blue_green(config: &BlueGreenDeploymentConfiguration) -> Result<(), ApiError> {
+    const CODE: &str = "InvalidBlueGreenDeploymentConfigurationException";
+    let check_wait = |member: &str, minutes: Option<i64>| match minutes {
+        Some(minutes) if !(0..=MAX_BLUE_GREEN_WAIT_MINUTES).contains(&minutes) => {
+            Err(ApiError::new(
+                CODE,
+                format!(
+                    "{member} must be between 0 and {MAX_BLUE_GREEN_WAIT_MINUTES} minutes (got {minutes})."
+                ),
+            ))
+        }
+        _ => Ok(()),
+    };
+    if let Some(termination) = &config.terminate_blue_instances_on_deployment_success {
+        if let Some(action) = &termination.action {
+            one_of(
+                action,
+                &["TERMINATE", "KEEP_ALIVE"],
+                "instance action",
+                CODE,
+            )?;
+        }
+        check_wait(
+            "terminationWaitTimeInMinutes",
+            termination.termination_wait_time_in_minutes,
+        )?;
+    }
+    if let Some(ready) = &config.deployment_ready_option {
+        if let Some(action) = &ready.action_on_timeout {
+            one_of(
+                action,
+                &["CONTINUE_DEPLOYMENT", "STOP_DEPLOYMENT"],
+                "deployment ready action",
+                CODE,
+            )?;
+        }
+        check_wait("waitTimeInMinutes", ready.wait_time_in_minutes)?;
+    }
+    if let Some(action) = config
+        .green_fleet_provisioning_option
+        .as_ref()
+        .and_then(|option| option.action.as_ref())
+    {
+        one_of(
+            action,
+            &["DISCOVER_EXISTING", "COPY_AUTO_SCALING_GROUP"],
+            "green fleet provisioning action",
+            CODE,
+        )?;
+    }
+    Ok(())
+}
+
+/// Checks the load balancer names.
+fn check_load_balancer(info: &LoadBalancerInfo) -> Result<(), ApiError> {
+    let pair_groups = info
+        .target_group_pair_info_list
+        .iter()
+        .flatten()
+        .flat_map(|pair| pair.target_groups.iter().flatten());
+    let unnamed = info
+        .elb_info_list
+        .iter()
+        .flatten()
+        .chain(info.target_group_info_list.iter().flatten())
+        .chain(pair_groups)
+        .any(|item| item.name.as_deref().is_none_or(str::is_empty));
+    if unnamed {
+        return Err(ApiError::new(
+            "InvalidLoadBalancerInfoException",
+            "Every load balancer and target group in loadBalancerInfo needs a name.",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the load balancer info names at least one load balancer.
+fn names_a_load_balancer(info: Option<&LoadBalancerInfo>) -> bool {
+    info.is_some_and(|info| {
+        [
+            info.elb_info_list.as_ref().map(Vec::len),
+            info.target_group_info_list.as_ref().map(Vec::len),
+            info.target_group_pair_info_list.as_ref().map(Vec::len),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|count| count > 0)
+    })
+}
+
+/// Checks the ECS services against the platform.
+fn check_ecs_services(services: &[EcsService], platform: &str) -> Result<(), ApiError> {
+    const CODE: &str = "InvalidECSServiceException";
+    if !services.is_empty() && platform != "ECS" {
+        return Err(ApiError::new(
+            CODE,
+            format!("Only ECS deployment groups take ecsServices, not {platform} ones."),
+        ));
+    }
+    let incomplete = services.iter().any(|service| {
+        service.service_name.as_deref().is_none_or(str::is_empty)
+            || service.cluster_name.as_deref().is_none_or(str::is_empty)
+    });
+    if incomplete {
+        return Err(ApiError::new(
+            CODE,
+            "Every ECS service needs both a serviceName and a clusterName.",
+        ));
+    }
+    Ok(())
+}
+
+/// Applies `settings` to `group` of an application on `platform`, checking
+/// each member and the group as a whole. The group is changed only if all
+/// checks pass.
+fn apply(
+    state: &CodeDeployState,
+    group: &mut DeploymentGroup,
+    settings: Settings,
+    platform: &str,
+) -> Result<(), ApiError> {
+    let mut updated = group.clone();
+    if let Some(name) = settings.deployment_config_name {
+        let name = required_name(NameKind::DeploymentConfig, Some(name))?;
+        let config_platform = deployment_configs::platform_of(state, &name)?;
+        if config_platform != platform {
+            return Err(ApiError::new(
+                "InvalidDeploymentConfigNameException",
+                format!(
+                    "The deployment configuration \"{name}\" is for the {config_platform} compute platform but this application is {platform}; choose a {platform} configuration."
+                ),
+            ));
+        }
+        updated.deployment_config_name = name;
+    }
+    if let Some(filters) = settings.ec2_tag_filters {
+        check_filters(&filters, "InvalidEC2TagException")?;
+        updated.ec2_tag_filters = filters;
+    }
+    if let Some(filters) = settings.on_premises_instance_tag_filters {
+        check_filters(&filters, "InvalidTagException")?;
+        updated.on_premises_instance_tag_filters = filters;
+    }
+    if let Some(set) = settings.ec2_tag_set {
+        check_tag_set(
+            set.ec2_tag_set_list.as_deref().unwrap_or_default(),
+            "InvalidEC2TagException",
+        )?;
+        updated.ec2_tag_set = Some(set);
+    }
+    if let Some(set) = settings.on_premises_tag_set {
+        check_tag_set(
+            set.on_premises_tag_set_list.as_deref().unwrap_or_default(),
+            "InvalidTagException",
+        )?;
+        updated.on_premises_tag_set = Some(set);
+    }
+    if let Some(groups) = settings.auto_scaling_groups {
+        if groups.iter().any(String::is_empty) {
+            return Err(ApiError::new(
+                "InvalidAutoScalingGroupException",
+                "An Auto Scaling group name is empty; give each group's name.",
+            ));
+        }
+        updated.auto_scaling_groups = groups;
+    }
+    if let Some(arn) = settings.service_role_arn {
+        check_role(&arn)?;
+        updated.service_role_arn = arn;
+    }
+    if let Some(triggers) = settings.trigger_configurations {
+        check_triggers(&triggers)?;
+        updated.trigger_configurations = triggers;
+    }
+    if let Some(alarms) = settings.alarm_configuration {
+        check_alarms(&alarms)?;
+        updated.alarm_configuration = alarms;
+    }
+    if let Some(rollback) = settings.auto_rollback_configuration {
+        check_rollback(&rollback)?;
+        updated.auto_rollback_configuration = Some(rollback);
+    }
+    if let Some(strategy) = settings.outdated_instances_strategy {
+        one_of(
+            &strategy,
+            &["UPDATE", "IGNORE"],
+            "outdated instances strategy",
+            "ValidationException",
+        )?;
+        updated.outdated_instances_strategy = strategy;
+    }
+    if let Some(style) = settings.deployment_style {
+        updated.deployment_style = style;
+    }
+    if let Some(blue_green) = settings.blue_green_deployment_configuration {
+        check_blue_green(&blue_green)?;
+        updated.blue_green_deployment_configuration = Some(blue_green);
+    }
+    if let Some(load_balancer) = settings.load_balancer_info {
+        check_load_balancer(&load_balancer)?;
+        updated.load_balancer_info = Some(load_balancer);
+    }
+    if let Some(services) = settings.ecs_services {
+        updated.ecs_services = services;
+    }
+    if let Some(enabled) = settings.termination_hook_enabled {
+        updated.termination_hook_enabled = enabled;
+    }
+    check_whole_group(&updated, platform)?;
+    *group = updated;
+    Ok(())
+}
+
+/// Checks the rules that tie members of a group together.
+fn check_whole_group(group: &DeploymentGroup, platform: &str) -> Result<(), ApiError> {
+    let has_groups = |groups: Option<&Vec<Vec<TagFilter>>>| groups.is_some_and(|g| !g.is_empty());
+    if !group.ec2_tag_filters.is_empty()
+        && has_groups(
+            group
+                .ec2_tag_set
+                .as_ref()
+                .and_then(|set| set.ec2_tag_set_list.as_ref()),
+        )
+    {
+        return Err(ApiError::new(
+            "InvalidEC2TagCombinationException",
+            "A deployment group takes either ec2TagFilters or ec2TagSet, not both; move the filters into the tag set or clear one of them.",
+        ));
+    }
+    if !group.on_premises_instance_tag_filters.is_empty()
+        && has_groups(
+            group
+                .on_premises_tag_set
+                .as_ref()
+                .and_then(|set| set.on_premises_tag_set_list.as_ref()),
+        )
+    {
+        return Err(ApiError::new(
+            "InvalidOnPremisesTagCombinationException",
+            "A deployment group takes either onPremisesInstanceTagFilters or onPremisesTagSet, not both; move the filters into the tag set or clear one of them.",
+        ));
+    }
+    check_style(&group.deployment_style, platform)?;
+    check_ecs_services(&group.ecs_services, platform)?;
+    if platform == "Server"
+        && group.deployment_style.deployment_option.as_deref() == Some("WITH_TRAFFIC_CONTROL")
+        && !names_a_load_balancer(group.load_balancer_info.as_ref())
+    {
+        return Err(ApiError::new(
+            "InvalidLoadBalancerInfoException",
+            "Deployments with traffic control need a load balancer; add loadBalancerInfo or use WITHOUT_TRAFFIC_CONTROL.",
+        ));
+    }
+    Ok(())
+}
+
+/// The error for a group that does not exist.
+fn no_such_group(application: &str, group: &str) -> ApiError {
+    ApiError::new(
+        "DeploymentGroupDoesNotExistException",
+        format!(
+            "The application \"{application}\" has no deployment group named \"{group}\"; check the name, or create it with CreateDeploymentGroup."
+        ),
+    )
+}
+
+/// The error for a group name that is taken.
+fn group_exists(application: &str, group: &str) -> ApiError {
+    ApiError::new(
+        "DeploymentGroupAlreadyExistsException",
+        format!(
+            "The application \"{application}\" already has a deployment group named \"{group}\"; choose another name."
+        ),
+    )
+}
+
+/// `CreateDeploymentGroupInput`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateInput {
+    application_name: Option<String>,
+    deployment_group_name: Option<String>,
+    tags: Option<Vec<Tag>>,
+    #[serde(flatten)]
+    settings: Settings,
+}
+
+/// Creates a deployment group.
+pub fn create(
+    state: &mut CodeDeployState,
+    _context: &Context,
+    body: Value,
+) -> Result<Value, ApiError> {
+    let mut request: CreateInput = input(body)?;
+    let application_name = required_name(NameKind::Application, request.application_name)?;
+    let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;
+    let platform = application(state, &application_name)?
+        .compute_platform
+        .clone();
+    if application(state, &application_name)?
+        .deployment_groups
+        .contains_key(&group_name)
+    {
+        return Err(group_exists(&application_name, &group_name));
+    }
+    let role = request.settings.service_role_arn.take().ok_or_else(|| {
+        ApiError::new(
+            "RoleRequiredException",
+            "A deployment group needs a serviceRoleArn: the IAM role CodeDeploy acts as.",
+        )
+    })?;
+    check_role(&role)?;
+    let tags = checked_tags(
+        request.tags.unwrap_or_default(),
+        MAX_TAGS_PER_RESOURCE,
+        "InvalidTagsToAddException",
+    )?;
+    let mut group = new_group(group_name.clone(), &platform, role);
+    group.tags = tags;
+    apply(state, &mut group, request.settings, &platform)?;
+    let id = group.id.clone();
+    application_mut(state, &application_name)?
+        .deployment_groups
+        .insert(group_name, group);
+    Ok(serde_json::json!({ "deploymentGroupId": id }))
+}
+
+/// An input naming one group of one application.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupInput {
+    application_name: Option<String>,
+    deployment_group_name: Option<String>,
+}
+
+/// Returns one deployment group.
+pub fn get(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+    let request: GroupInput = input(body)?;
+    let application_name = required_name(NameKind::Application, request.application_name)?;
+    let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;
+    let found = application(state, &application_name)?;
+    let group = found
+        .deployment_groups
+        .get(&group_name)
+        .ok_or_else(|| no_such_group(&application_name, &group_name))?;
+    output(&serde_json::json!({ "deploymentGroupInfo": DeploymentGroupInfo::of(found, group) }))
+}
+
+/// `BatchGetDeploymentGroupsInput`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchGetInput {
+    application_name: Option<String>,
+    deployment_group_names: Option<Vec<String>>,
+}
+
+/// Returns several groups of one application; groups that do not exist are
+/// left out and named in `errorMessage`.
+pub fn batch_get(
+    state: &CodeDeployState,
+    _context: &Context,
+    body: Value,
+) -> Result<Value, ApiError> {
+    let request: BatchGetInput = input(body)?;
+    let application_name = required_name(NameKind::Application, request.application_name)?;
+    let group_names = required_names(
+        NameKind::DeploymentGroup,
+        request.deployment_group_names,
+        BATCH_LIMIT,
+    )?;
+    let found = application(state, &application_name)?;
+    let mut infos = Vec::new();
+    let mut missing = Vec::new();
+    for name in &group_names {
+        match found.deployment_groups.get(name) {
+            Some(group) => infos.push(DeploymentGroupInfo::of(found, group)),
+            None => missing.push(name.as_str()),
+        }
+    }
+    let error_message = (!missing.is_empty()).then(|| {
+        format!(
+            "The application \"{application_name}\" has no deployment group(s) named {}.",
+            missing.join(", ")
+        )
+    });
+    output(&serde_json::json!({
+        "deploymentGroupsInfo": infos,
+        "errorMessage": error_message,
+    }))
+}
+
+/// `ListDeploymentGroupsInput`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListInput {
+    application_name: Option<String>,
+    next_token: Option<String>,
+}
+
+/// Lists an application's group names, a page at a time, in name order.
+pub fn list(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+    let request: ListInput = input(body)?;
+    let application_name = required_name(NameKind::Application, request.application_name)?;
+    let found = application(state, &application_name)?;
+    let names = found
+        .deployment_groups
+        .keys()
+        .map(|name| (name.clone(), name.clone()))
+        .collect();
+    let page = paging::page(
+        &format!("ListDeploymentGroups/{application_name}"),
+        names,
+        request.next_token.as_deref(),
+        PAGE_SIZE,
+    )?;
+    output(&serde_json::json!({
+        "applicationName": application_name,
+        "deploymentGroups": page.items,
+        "nextToken": page.next_token,
+    }))
+}
+
+/// `UpdateDeploymentGroupInput`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateInput {
+    application_name: Option<String>,
+    current_deployment_group_name: Option<String>,
+    new_deployment_group_name: Option<String>,
+    #[serde(flatten)]
+    settings: Settings,
+}
+
+/// Changes a deployment group: each member given replaces the stored one,
+/// members left out stay as they are, and a new name renames the group.
+pub fn update(
+    state: &mut CodeDeployState,
+    _context: &Context,
+    body: Value,
+) -> Result<Value, ApiError> {
+    let request: UpdateInput = input(body)?;
+    let application_name = required_name(NameKind::Application, request.application_name)?;
+    let current = required_name(
+        NameKind::DeploymentGroup,
+        request.current_deployment_group_name,
+    )?;
+    let new_name = request
+        .new_deployment_group_name
+        .map(|name| required_name(NameKind::DeploymentGroup, Some(name)))
+        .transpose()?;
+    let found = application(state, &application_name)?;
+    let platform = found.compute_platform.clone();
+    let mut group = found
+        .deployment_groups
+        .get(&current)
+        .cloned()
+        .ok_or_else(|| no_such_group(&application_name, &current))?;
+    if let Some(new_name) = &new_name
+        && *new_name != current
+        && found.deployment_groups.contains_key(new_name)
+    {
+        return Err(group_exists(&application_name, new_name));
+    }
+    apply(state, &mut group, request.settings, &platform)?;
+    let application = application_mut(state, &application_name)?;
+    application.deployment_groups.remove(&current);
+    if let Some(new_name) = new_name {
+        group.name = new_name;
+    }
+    application
+        .deployment_groups
+        .insert(group.name.clone(), group);
+    Ok(serde_json::json!({ "hooksNotCleanedUp": [] }))
+}
+
+/// Deletes a deployment group. Deleting one that does not exist succeeds,
+/// as in CodeDeploy.
+pub fn delete(
+    state: &mut CodeDeployState,
+    _context: &Context,
+    body: Value,
+) -> Result<Value, ApiError> {
+    let request: GroupInput = input(body)?;
+    let application_name = required_name(NameKind::Application, request.application_name)?;
+    let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;
+    if let Some(found) = state.applications.get_mut(&application_name) {
+        found.deployment_groups.remove(&group_name);
+        for revision in &mut found.revisions {
+            revision
+                .deployment_groups
+                .retain(|name| *name != group_name);
+        }
+    }
+    Ok(serde_json::json!({ "hooksNotCleanedUp": [] }))
+}

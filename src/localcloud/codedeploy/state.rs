@@ -1,0 +1,150 @@
+//! What the local cloud remembers about CodeDeploy: applications with their
+//! deployment groups and revisions, custom deployment configurations, and
+//! on-premises instances. It is part of the [`World`](crate::localcloud::World)
+//! and is saved with it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::shapes::{
+    AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfiguration,
+    DeploymentStyle, Ec2TagSet, EcsService, LoadBalancerInfo, OnPremisesTagSet, RevisionLocation,
+    Tag, TagFilter, TrafficRoutingConfig, TriggerConfig, ZonalConfig,
+};
+use crate::domain::MinimumHealthyHosts;
+use crate::localcloud::clock::Timestamp;
+
+/// CodeDeploy's part of the world.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CodeDeployState {
+    /// Applications by name.
+    pub applications: BTreeMap<String, Application>,
+    /// Custom deployment configurations by name; the predefined ones are
+    /// not stored, they always exist.
+    pub deployment_configs: BTreeMap<String, CustomDeploymentConfig>,
+    /// On-premises instances by name, registered or deregistered.
+    pub on_premises_instances: BTreeMap<String, OnPremisesInstance>,
+    /// A counter that orders revisions by registration.
+    pub revision_sequence: u64,
+}
+
+/// An application.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Application {
+    /// The application's id.
+    pub id: String,
+    /// The application's name.
+    pub name: String,
+    /// `Server`, `Lambda` or `ECS`.
+    pub compute_platform: String,
+    /// When it was created.
+    pub create_time: Timestamp,
+    /// Its tags.
+    pub tags: Vec<Tag>,
+    /// Its deployment groups by name.
+    pub deployment_groups: BTreeMap<String, DeploymentGroup>,
+    /// Its registered revisions, in registration order.
+    pub revisions: Vec<Revision>,
+}
+
+/// A deployment group, with every member a client can set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentGroup {
+    /// The group's id.
+    pub id: String,
+    /// The group's name.
+    pub name: String,
+    /// The deployment configuration deployments use by default.
+    pub deployment_config_name: String,
+    /// EC2 tag filters (any may match).
+    pub ec2_tag_filters: Vec<TagFilter>,
+    /// On-premises tag filters (any may match).
+    pub on_premises_instance_tag_filters: Vec<TagFilter>,
+    /// Auto Scaling group names.
+    pub auto_scaling_groups: Vec<String>,
+    /// The service role.
+    pub service_role_arn: String,
+    /// Notification triggers.
+    pub trigger_configurations: Vec<TriggerConfig>,
+    /// `CloudWatch` alarms.
+    pub alarm_configuration: AlarmConfiguration,
+    /// Automatic rollback.
+    pub auto_rollback_configuration: Option<AutoRollbackConfiguration>,
+    /// In-place or blue/green.
+    pub deployment_style: DeploymentStyle,
+    /// `UPDATE` or `IGNORE`.
+    pub outdated_instances_strategy: String,
+    /// Blue/green options.
+    pub blue_green_deployment_configuration: Option<BlueGreenDeploymentConfiguration>,
+    /// Load balancers.
+    pub load_balancer_info: Option<LoadBalancerInfo>,
+    /// EC2 tag groups (all must match).
+    pub ec2_tag_set: Option<Ec2TagSet>,
+    /// On-premises tag groups (all must match).
+    pub on_premises_tag_set: Option<OnPremisesTagSet>,
+    /// ECS services.
+    pub ecs_services: Vec<EcsService>,
+    /// Whether an Auto Scaling termination hook is installed.
+    pub termination_hook_enabled: bool,
+    /// The group's tags.
+    pub tags: Vec<Tag>,
+}
+
+/// A registered application revision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    /// Where it lives, as registered.
+    pub location: RevisionLocation,
+    /// Its description.
+    pub description: Option<String>,
+    /// When it was registered.
+    pub register_time: Timestamp,
+    /// When a deployment first used it.
+    pub first_used_time: Option<Timestamp>,
+    /// When a deployment last used it.
+    pub last_used_time: Option<Timestamp>,
+    /// The groups it is the target revision of.
+    pub deployment_groups: Vec<String>,
+    /// Its place in registration order.
+    pub sequence: u64,
+}
+
+/// A custom deployment configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomDeploymentConfig {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// `Server`, `Lambda` or `ECS`.
+    pub compute_platform: String,
+    /// When it was created.
+    pub create_time: Timestamp,
+    /// The minimum healthy hosts (Server only).
+    pub minimum_healthy_hosts: Option<MinimumHealthyHosts>,
+    /// Traffic routing (Lambda and ECS).
+    pub traffic_routing_config: Option<TrafficRoutingConfig>,
+    /// Zonal rollout (Server only).
+    pub zonal_config: Option<ZonalConfig>,
+}
+
+/// An on-premises instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OnPremisesInstance {
+    /// Its name.
+    pub name: String,
+    /// The IAM session ARN it registered with, if any.
+    pub iam_session_arn: Option<String>,
+    /// The IAM user ARN it registered with, if any.
+    pub iam_user_arn: Option<String>,
+    /// Its ARN.
+    pub instance_arn: String,
+    /// When it was registered.
+    pub register_time: Timestamp,
+    /// When it was deregistered, if it was.
+    pub deregister_time: Option<Timestamp>,
+    /// Its tags.
+    pub tags: Vec<Tag>,
+}

@@ -1,0 +1,327 @@
+//! Recognising which AWS protocol a request speaks, and writing responses
+//! and errors in that protocol's format.
+//!
+//! AWS services use four wire protocols. The local cloud tells them apart
+//! the way the clients shape their requests:
+//!
+//! - `awsJson1_1` (CodeDeploy): `POST /` with an `X-Amz-Target` header of
+//!   the form `Prefix.Operation`.
+//! - `ec2Query` and `awsQuery` (EC2, IAM): a form with an `Action` member,
+//!   in the body of a `POST` or in the query string.
+//! - `restXml` (S3): everything else, addressed by its path.
+
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+use super::api_error::ApiError;
+
+/// The content type of `awsJson1_1` requests and responses.
+pub const AWS_JSON_1_1: &str = "application/x-amz-json-1.1";
+/// The header that carries the operation in the JSON protocols.
+pub const TARGET_HEADER: &str = "x-amz-target";
+/// The header that names the error type in JSON error responses.
+pub const ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
+/// The header that carries the request id.
+pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+/// The region used when a request does not say which one it was signed for.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Which protocol a request speaks, and what it asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// A JSON protocol request: `X-Amz-Target: prefix.operation`.
+    AwsJson {
+        /// The service's target prefix, e.g. `CodeDeploy_20141006`.
+        prefix: String,
+        /// The operation, e.g. `CreateApplication`.
+        operation: String,
+    },
+    /// A query protocol request (EC2 or IAM) with its `Action`.
+    Query {
+        /// The service the request was signed for, if it says.
+        service: Option<String>,
+        /// The `Action` member.
+        action: String,
+    },
+    /// A REST request addressed by path (S3).
+    Rest,
+}
+
+/// Works out the protocol of a request from its method, headers and body.
+pub fn classify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Route {
+    if let Some(target) = headers.get(TARGET_HEADER) {
+        let target = String::from_utf8_lossy(target.as_bytes()).into_owned();
+        let (prefix, operation) = match target.split_once('.') {
+            Some((prefix, operation)) => (prefix.to_owned(), operation.to_owned()),
+            None => (target, String::new()),
+        };
+        return Route::AwsJson { prefix, operation };
+    }
+    let form_body = *method == Method::POST
+        && headers
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    let action = if form_body {
+        form_value(&String::from_utf8_lossy(body), "Action")
+    } else {
+        uri.query().and_then(|query| form_value(query, "Action"))
+    };
+    match action {
+        Some(action) => Route::Query {
+            service: signed_scope(headers).map(|scope| scope.service),
+            action,
+        },
+        None => Route::Rest,
+    }
+}
+
+/// The value of `name` in a form-encoded string, decoded.
+fn form_value(form: &str, name: &str) -> Option<String> {
+    form.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| percent_decode(value))
+    })
+}
+
+/// Decodes `%XX` escapes and `+` as a space, keeping anything malformed as is.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = match bytes.get(index..index + 3) {
+            Some([b'%', high, low]) => hex_value(*high)
+                .zip(hex_value(*low))
+                .map(|(high, low)| high * 16 + low),
+            _ => None,
+        };
+        if let Some(byte) = escaped {
+            decoded.push(byte);
+            index += 3;
+        } else {
+            decoded.push(if bytes[index] == b'+' {
+                b' '
+            } else {
+                bytes[index]
+            });
+            index += 1;
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+/// The value of one hexadecimal digit.
+fn hex_value(digit: u8) -> Option<u8> {
+    char::from(digit).to_digit(16).map(|value| value as u8)
+}
+
+/// The region and service a SigV4-signed request was signed for, read from
+/// its credential scope. Signatures are not checked: the local cloud accepts
+/// any credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedScope {
+    /// The region, e.g. `eu-west-1`.
+    pub region: String,
+    /// The service's signing name, e.g. `codedeploy`.
+    pub service: String,
+}
+
+/// Reads the credential scope from the `Authorization` header.
+pub fn signed_scope(headers: &HeaderMap) -> Option<SignedScope> {
+    let authorization = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let credential = authorization
+        .split([' ', ','])
+        .find_map(|part| part.trim().strip_prefix("Credential="))?;
+    // The scope is ACCESS_KEY/DATE/REGION/SERVICE/aws4_request.
+    let mut parts = credential.split('/').skip(2);
+    let region = parts.next().filter(|region| !region.is_empty())?;
+    let service = parts.next().filter(|service| !service.is_empty())?;
+    Some(SignedScope {
+        region: region.to_owned(),
+        service: service.to_owned(),
+    })
+}
+
+/// The region a request was signed for, or [`DEFAULT_REGION`].
+pub fn region_of(headers: &HeaderMap) -> String {
+    signed_scope(headers).map_or_else(|| DEFAULT_REGION.to_owned(), |scope| scope.region)
+}
+
+/// Attaches the request id that every AWS response carries.
+fn with_request_id(mut response: Response, request_id: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
+
+/// A successful `awsJson1_1` response.
+pub fn json_response(body: &serde_json::Value, request_id: &str) -> Response {
+    let response = (
+        StatusCode::OK,
+        [(CONTENT_TYPE, AWS_JSON_1_1)],
+        body.to_string(),
+    )
+        .into_response();
+    with_request_id(response, request_id)
+}
+
+/// An `awsJson1_1` error: `{"__type": ..., "message": ...}` with the type
+/// also in the `x-amzn-ErrorType` header.
+pub fn json_error(error: &ApiError, request_id: &str) -> Response {
+    let body = serde_json::json!({ "__type": error.code, "message": error.message });
+    let response = (
+        error.status,
+        [
+            (CONTENT_TYPE, AWS_JSON_1_1),
+            (HeaderName::from_static(ERROR_TYPE_HEADER), error.code),
+        ],
+        body.to_string(),
+    )
+        .into_response();
+    with_request_id(response, request_id)
+}
+
+/// Escapes text for an XML element.
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// A query protocol error. EC2 (`ec2Query`) wraps errors in
+/// `<Response><Errors>`; IAM and the other `awsQuery` services use
+/// `<ErrorResponse>`.
+pub fn query_error(service: Option<&str>, error: &ApiError, request_id: &str) -> Response {
+    let code = xml_escape(error.code);
+    let message = xml_escape(&error.message);
+    let body = if service == Some("ec2") {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        )
+    } else {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+    };
+    let response = (error.status, [(CONTENT_TYPE, "text/xml")], body).into_response();
+    with_request_id(response, request_id)
+}
+
+/// An S3 (`restXml`) error: `<Error><Code>..</Code><Message>..</Message>`.
+pub fn rest_xml_error(error: &ApiError, resource: &str, request_id: &str) -> Response {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message><Resource>{}</Resource><RequestId>{request_id}</RequestId></Error>",
+        xml_escape(error.code),
+        xml_escape(&error.message),
+        xml_escape(resource),
+    );
+    let mut response = (error.status, [(CONTENT_TYPE, "application/xml")], body).into_response();
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-amz-request-id", value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn target_header_means_aws_json() {
+        let route = classify(
+            &Method::POST,
+            &Uri::from_static("/"),
+            &headers(&[("x-amz-target", "CodeDeploy_20141006.ListApplications")]),
+            b"{}",
+        );
+        assert_eq!(
+            route,
+            Route::AwsJson {
+                prefix: "CodeDeploy_20141006".to_owned(),
+                operation: "ListApplications".to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn form_action_means_query_and_the_scope_names_the_service() {
+        let route = classify(
+            &Method::POST,
+            &Uri::from_static("/"),
+            &headers(&[
+                (
+                    "content-type",
+                    "application/x-www-form-urlencoded; charset=utf-8",
+                ),
+                (
+                    "authorization",
+                    "AWS4-HMAC-SHA256 Credential=test/20240101/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=abc",
+                ),
+            ]),
+            b"Action=DescribeInstances&Version=2016-11-15",
+        );
+        assert_eq!(
+            route,
+            Route::Query {
+                service: Some("ec2".to_owned()),
+                action: "DescribeInstances".to_owned()
+            }
+        );
+        let in_query = classify(
+            &Method::GET,
+            &Uri::from_static("/?Action=List%55sers&Version=2010-05-08"),
+            &HeaderMap::new(),
+            b"",
+        );
+        assert_eq!(
+            in_query,
+            Route::Query {
+                service: None,
+                action: "ListUsers".to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn anything_else_is_rest() {
+        let route = classify(
+            &Method::GET,
+            &Uri::from_static("/my-bucket/key"),
+            &HeaderMap::new(),
+            b"",
+        );
+        assert_eq!(route, Route::Rest);
+    }
+
+    #[test]
+    fn region_comes_from_the_credential_scope() {
+        let signed = headers(&[(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID/20240101/ap-south-1/codedeploy/aws4_request, SignedHeaders=host;x-amz-date, Signature=0f",
+        )]);
+        assert_eq!(region_of(&signed), "ap-south-1");
+        assert_eq!(region_of(&HeaderMap::new()), DEFAULT_REGION);
+        let garbage = headers(&[("authorization", "Bearer nothing")]);
+        assert_eq!(region_of(&garbage), DEFAULT_REGION);
+    }
+
+    #[test]
+    fn percent_decoding_keeps_malformed_escapes() {
+        assert_eq!(percent_decode("a%20b+c"), "a b c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}
