@@ -1,14 +1,19 @@
-//! The `deploydesk` binary: the desktop app.
+//! The `deploydesk` binary: the desktop app, and `deploydesk serve`, the
+//! local cloud without a window.
 
-use clap::Parser;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use deploydesk::embedded::EmbeddedLocalCloud;
+use deploydesk::localcloud::serve::{self, ServeArgs};
 use deploydesk::settings::{self, BackendChoice};
 use deploydesk::ui::{App, AppOptions};
 
 /// DeployDesk: a desktop console for AWS CodeDeploy.
 ///
-/// With no options it opens the demo account on the built-in local cloud (or
-/// the backend chosen last). Give a profile, a region or an endpoint to talk
-/// to AWS or to any AWS-compatible endpoint.
+/// With no command it opens the window on the demo account, which runs on the
+/// built-in local cloud (or on the account chosen last). Give a profile, a
+/// region or an endpoint to talk to AWS or any AWS-compatible endpoint.
 #[derive(Debug, Parser)]
 #[command(name = "deploydesk", version, about, long_about)]
 struct Cli {
@@ -21,6 +26,16 @@ struct Cli {
     /// A custom AWS-compatible endpoint, such as `http://127.0.0.1:4566`.
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the local cloud headless: an AWS-compatible CodeDeploy endpoint on
+    /// 127.0.0.1 for the AWS CLI, SDKs and tests. Prints its endpoint URL on
+    /// the first line; stops on Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
 }
 
 impl Cli {
@@ -51,7 +66,18 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let options = AppOptions::from_platform(cli.backend(), None);
+    if let Some(Command::Serve(args)) = cli.command {
+        let runtime = tokio::runtime::Runtime::new()?;
+        return runtime.block_on(serve::run(args));
+    }
+    run_app(&cli)
+}
+
+fn run_app(cli: &Cli) -> anyhow::Result<()> {
+    let local_cloud = Arc::new(EmbeddedLocalCloud::new(
+        EmbeddedLocalCloud::default_state_path(),
+    ));
+    let options = AppOptions::from_platform(cli.backend(), Some(local_cloud));
     let (loaded, notice) = match &options.settings_path {
         Some(path) => settings::load(path),
         None => (settings::Settings::default(), None),

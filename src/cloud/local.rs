@@ -18,6 +18,9 @@ pub trait LocalCloudHost: Send + Sync {
     /// Throws away everything in the demo account and starts afresh.
     fn reset(&self) -> BoxFuture<'_, Result<(), CloudError>>;
 
+    /// Stops the local cloud, writing its state to disk first.
+    fn shutdown(&self) -> BoxFuture<'_, ()>;
+
     /// Things the person should be told once, such as a damaged state file
     /// that was moved aside.
     fn take_notices(&self) -> Vec<String>;

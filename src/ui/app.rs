@@ -584,5 +584,27 @@ impl eframe::App for App {
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.store.save(&self.settings);
         self.store.flush();
+        self.shutdown_local_cloud();
+    }
+}
+
+impl App {
+    /// Stops the embedded local cloud so that its state reaches the disk.
+    /// Called when the app closes; waits a few seconds at most.
+    fn shutdown_local_cloud(&mut self) {
+        if let Some(host) = self.local_cloud.take() {
+            let stopped = self.runtime.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(5), host.shutdown()).await
+            });
+            if stopped.is_err() {
+                tracing::warn!("the local cloud did not stop within 5 seconds");
+            }
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.shutdown_local_cloud();
     }
 }

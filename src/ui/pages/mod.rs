@@ -3,6 +3,7 @@
 pub mod applications;
 pub mod placeholder;
 mod planner;
+pub mod rollout;
 
 pub use applications::{ApplicationsAction, ApplicationsPage};
 pub use planner::PlannerPage;

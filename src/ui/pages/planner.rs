@@ -286,7 +286,12 @@ impl PlannerPage {
 
         let state_of = |item: usize| tile_state(simulation.progress[item]);
         let describe = |item: usize| describe_instance(view, item);
-        let response = tiles::grid_ui(ui, "planner_waves", &view.rows, &state_of, &describe);
+        let options = tiles::GridOptions {
+            id_salt: "planner_waves",
+            selected: None,
+            label: "Planned waves",
+        };
+        let response = tiles::grid_ui(ui, &options, &view.rows, &state_of, &describe);
         if let Some(item) = response.clicked {
             let next = match view.results[item] {
                 AttemptResult::Succeeded => AttemptResult::Failed,

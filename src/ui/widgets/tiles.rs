@@ -22,6 +22,8 @@ pub enum TileState {
     Stopped,
     /// Not attempted.
     Skipped,
+    /// A blue/green replacement instance waiting for traffic.
+    Ready,
 }
 
 impl TileState {
@@ -34,6 +36,7 @@ impl TileState {
             Self::Failed => "fails",
             Self::Stopped => "stopped",
             Self::Skipped => "not attempted",
+            Self::Ready => "ready",
         }
     }
 
@@ -46,6 +49,7 @@ impl TileState {
             Self::Failed => Color32::from_rgb(0xd6, 0x3b, 0x3b),
             Self::Stopped => Color32::from_rgb(0xd9, 0x82, 0x1e),
             Self::Skipped => Color32::from_gray(120),
+            Self::Ready => Color32::from_rgb(0x7b, 0x52, 0xc9),
         }
     }
 }
@@ -64,8 +68,10 @@ pub struct TileRow {
 pub struct TileGridResponse {
     /// The item under the pointer.
     pub hovered: Option<usize>,
-    /// The item clicked.
+    /// The item clicked, or moved to with the arrow keys.
     pub clicked: Option<usize>,
+    /// The selected item, when Enter was pressed on it.
+    pub activated: Option<usize>,
 }
 
 const TILE: f32 = 14.0;
@@ -123,24 +129,40 @@ impl Layout {
     }
 }
 
+/// What the grid needs besides its rows.
+pub struct GridOptions<'a> {
+    /// Keeps the grid's scroll position apart from other grids.
+    pub id_salt: &'a str,
+    /// The selected item, drawn with a ring.
+    pub selected: Option<usize>,
+    /// What a screen reader says for the grid.
+    pub label: &'a str,
+}
+
 /// Draws the rows of tiles in a vertical scroll area. `state_of` gives each
-/// item's state and `describe` its hover text.
+/// item's state and `describe` its hover text. Clicking a tile selects it;
+/// with the grid focused, the arrow keys move the selection and Enter
+/// activates it.
 pub fn grid_ui(
     ui: &mut egui::Ui,
-    id_salt: &str,
+    options: &GridOptions<'_>,
     rows: &[TileRow],
     state_of: &dyn Fn(usize) -> TileState,
     describe: &dyn Fn(usize) -> String,
 ) -> TileGridResponse {
     let mut result = TileGridResponse::default();
     egui::ScrollArea::vertical()
-        .id_salt(id_salt)
+        .id_salt(options.id_salt)
         .auto_shrink([false, false])
         .show_viewport(ui, |ui, viewport| {
             let width = ui.available_width();
             let layout = Layout::new(rows, width);
-            let (rect, response) =
-                ui.allocate_exact_size(Vec2::new(width, layout.total_height), Sense::click());
+            let (rect, response) = ui.allocate_exact_size(
+                Vec2::new(width, layout.total_height.max(1.0)),
+                Sense::click(),
+            );
+            response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Grid, true, options.label));
             let origin = rect.min;
             let painter = ui.painter_at(rect);
             let text_color = ui.visuals().text_color();
@@ -164,6 +186,17 @@ pub fn grid_ui(
                 }
             }
 
+            let located = options.selected.and_then(|item| locate(rows, item));
+            if let Some((row, position)) = located {
+                let tile = layout.tile_rect(origin, row, position);
+                painter.rect_stroke(
+                    tile.expand(2.0),
+                    3.0,
+                    Stroke::new(2.0, ui.visuals().selection.stroke.color),
+                    egui::StrokeKind::Outside,
+                );
+            }
+
             let hovered_item = response.hover_pos().and_then(|pos| {
                 let local = pos - origin;
                 let row = layout.row_at(local.y)?;
@@ -184,14 +217,117 @@ pub fn grid_ui(
                     .then_some(item)
             });
             result.hovered = hovered_item;
-            if let Some(item) = hovered_item {
-                if response.clicked() {
+            if response.clicked() {
+                response.request_focus();
+                if let Some(item) = hovered_item {
                     result.clicked = Some(item);
                 }
+            }
+            if response.has_focus() {
+                let moved = ui.input(|input| {
+                    if input.key_pressed(egui::Key::ArrowRight) {
+                        Some(Move::Next)
+                    } else if input.key_pressed(egui::Key::ArrowLeft) {
+                        Some(Move::Previous)
+                    } else if input.key_pressed(egui::Key::ArrowDown) {
+                        Some(Move::Down)
+                    } else if input.key_pressed(egui::Key::ArrowUp) {
+                        Some(Move::Up)
+                    } else {
+                        None
+                    }
+                });
+                if let Some(direction) = moved {
+                    let next = match located {
+                        Some((row, position)) => {
+                            step(rows, layout.per_line, row, position, direction)
+                        }
+                        None => rows.iter().find_map(|row| row.items.first().copied()),
+                    };
+                    if let Some(item) = next {
+                        result.clicked = Some(item);
+                        if let Some((row, position)) = locate(rows, item) {
+                            ui.scroll_to_rect(layout.tile_rect(origin, row, position), None);
+                        }
+                    }
+                }
+                if ui.input(|input| input.key_pressed(egui::Key::Enter)) {
+                    result.activated = options.selected;
+                }
+            }
+            if let Some(item) = hovered_item {
                 response.on_hover_text_at_pointer(describe(item));
             }
         });
     result
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Move {
+    Next,
+    Previous,
+    Up,
+    Down,
+}
+
+/// The row and position of an item.
+fn locate(rows: &[TileRow], item: usize) -> Option<(usize, usize)> {
+    rows.iter().enumerate().find_map(|(row_index, row)| {
+        row.items
+            .iter()
+            .position(|&candidate| candidate == item)
+            .map(|position| (row_index, position))
+    })
+}
+
+/// The item one step away from `(row, position)`, keeping the column when
+/// moving up and down.
+fn step(
+    rows: &[TileRow],
+    per_line: usize,
+    row: usize,
+    position: usize,
+    direction: Move,
+) -> Option<usize> {
+    let items = &rows[row].items;
+    match direction {
+        Move::Next => items.get(position + 1).copied().or_else(|| {
+            rows[row + 1..]
+                .iter()
+                .find_map(|next| next.items.first().copied())
+        }),
+        Move::Previous => match position {
+            0 => rows[..row]
+                .iter()
+                .rev()
+                .find_map(|previous| previous.items.last().copied()),
+            _ => items.get(position - 1).copied(),
+        },
+        Move::Down => {
+            if position + per_line < items.len() {
+                return items.get(position + per_line).copied();
+            }
+            let column = position % per_line;
+            rows[row + 1..]
+                .iter()
+                .find(|next| !next.items.is_empty())
+                .map(|next| next.items[column.min(next.items.len() - 1)])
+        }
+        Move::Up => {
+            if position >= per_line {
+                return items.get(position - per_line).copied();
+            }
+            let column = position % per_line;
+            rows[..row]
+                .iter()
+                .rev()
+                .find(|previous| !previous.items.is_empty())
+                .map(|previous| {
+                    let last_line_start = (previous.items.len() - 1) / per_line * per_line;
+                    previous.items[(last_line_start + column).min(previous.items.len() - 1)]
+                })
+        }
+    }
 }
 
 fn paint_tile(painter: &egui::Painter, tile: Rect, state: TileState) {
@@ -221,6 +357,10 @@ fn paint_tile(painter: &egui::Painter, tile: Rect, state: TileState) {
             painter.rect_filled(tile, 2.0, state.color());
             let inner = tile.shrink(3.5);
             painter.line_segment([inner.left_center(), inner.right_center()], white);
+        }
+        TileState::Ready => {
+            painter.rect_filled(tile, 2.0, state.color());
+            painter.circle_filled(tile.center(), 2.5, Color32::WHITE);
         }
         TileState::Pending | TileState::Succeeded => {
             painter.rect_filled(tile, 2.0, state.color());
@@ -265,6 +405,20 @@ mod tests {
         let layout = Layout::new(&rows(&[25, 3]), width);
         assert_eq!(layout.per_line, 10);
         assert_eq!(layout.row_tops, vec![0.0, 3.0 * STEP + ROW_PADDING]);
+    }
+
+    #[test]
+    fn arrow_keys_walk_rows_and_lines() {
+        let rows = rows(&[5, 3]);
+        // Row 0 holds 0..5 on lines of 2: [0 1] [2 3] [4]; row 1 holds 5..8.
+        assert_eq!(step(&rows, 2, 0, 1, Move::Next), Some(2));
+        assert_eq!(step(&rows, 2, 0, 4, Move::Next), Some(5));
+        assert_eq!(step(&rows, 2, 1, 0, Move::Previous), Some(4));
+        assert_eq!(step(&rows, 2, 0, 1, Move::Down), Some(3));
+        assert_eq!(step(&rows, 2, 0, 4, Move::Down), Some(5));
+        assert_eq!(step(&rows, 2, 1, 1, Move::Up), Some(4));
+        assert_eq!(step(&rows, 2, 0, 0, Move::Up), None);
+        assert_eq!(locate(&rows, 6), Some((1, 1)));
     }
 
     #[test]

@@ -24,6 +24,17 @@ pub fn ago_from(time: SystemTime, now: SystemTime) -> String {
     }
 }
 
+/// A duration in the largest units that matter: "850 ms", "12 s", "3 min 5 s", "2 h 4 min".
+pub fn duration(duration: std::time::Duration) -> String {
+    let seconds = duration.as_secs();
+    match seconds {
+        0 => format!("{} ms", duration.as_millis()),
+        1..=59 => format!("{seconds} s"),
+        60..=3_599 => format!("{} min {} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {} min", seconds / 3_600, seconds % 3_600 / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +49,8 @@ mod tests {
         assert_eq!(ago_from(before(7_200), now), "2 h ago");
         assert_eq!(ago_from(before(86_400), now), "1 day ago");
         assert_eq!(ago_from(now + Duration::from_secs(10), now), "just now");
+        assert_eq!(duration(Duration::from_millis(850)), "850 ms");
+        assert_eq!(duration(Duration::from_secs(185)), "3 min 5 s");
+        assert_eq!(duration(Duration::from_mins(124)), "2 h 4 min");
     }
 }

@@ -1,0 +1,94 @@
+//! The embedded local cloud behind the demo account: the one place where the
+//! app's client side and the local cloud meet in-process. They still talk
+//! only over HTTP; this module just starts the server and hands its address
+//! to the client side.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use crate::cloud::CloudError;
+use crate::cloud::local::{BoxFuture, LocalCloudHost};
+use crate::localcloud::{LocalCloud, LocalCloudOptions};
+
+/// Starts the local cloud on first use, keeping its state in `state_path`.
+pub struct EmbeddedLocalCloud {
+    state_path: Option<PathBuf>,
+    running: tokio::sync::Mutex<Option<LocalCloud>>,
+    notices: Mutex<Vec<String>>,
+}
+
+impl EmbeddedLocalCloud {
+    /// A local cloud whose state lives in `state_path` (in memory when `None`).
+    pub fn new(state_path: Option<PathBuf>) -> Self {
+        Self {
+            state_path,
+            running: tokio::sync::Mutex::new(None),
+            notices: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The state file inside the platform's data directory.
+    pub fn default_state_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("dev", "DeployDesk", "DeployDesk")
+            .map(|dirs| dirs.data_dir().join("localcloud").join("state.json"))
+    }
+
+    fn push_notices(&self, notices: Vec<String>) {
+        if notices.is_empty() {
+            return;
+        }
+        if let Ok(mut queue) = self.notices.lock() {
+            queue.extend(notices);
+        }
+    }
+}
+
+impl LocalCloudHost for EmbeddedLocalCloud {
+    fn endpoint(&self) -> BoxFuture<'_, Result<String, CloudError>> {
+        Box::pin(async move {
+            let mut running = self.running.lock().await;
+            if let Some(cloud) = running.as_ref() {
+                return Ok(cloud.endpoint_url());
+            }
+            let cloud = LocalCloud::start(LocalCloudOptions {
+                port: 0,
+                state_path: self.state_path.clone(),
+            })
+            .await
+            .map_err(|error| CloudError::LocalCloud(error.to_string()))?;
+            self.push_notices(cloud.notices());
+            let url = cloud.endpoint_url();
+            tracing::info!("local cloud listening on {url}");
+            *running = Some(cloud);
+            Ok(url)
+        })
+    }
+
+    fn reset(&self) -> BoxFuture<'_, Result<(), CloudError>> {
+        Box::pin(async move {
+            let running = self.running.lock().await;
+            match running.as_ref() {
+                Some(cloud) => cloud
+                    .reset()
+                    .map_err(|error| CloudError::LocalCloud(error.to_string())),
+                None => Ok(()),
+            }
+        })
+    }
+
+    fn shutdown(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let cloud = self.running.lock().await.take();
+            if let Some(cloud) = cloud {
+                cloud.shutdown().await;
+            }
+        })
+    }
+
+    fn take_notices(&self) -> Vec<String> {
+        self.notices
+            .lock()
+            .map(|mut queue| std::mem::take(&mut *queue))
+            .unwrap_or_default()
+    }
+}
