@@ -59,7 +59,7 @@ async fn create_app(client: &Client, name: &str) {
         .application_name(name)
         .send()
         .await
-        .unwrap();
+        .expect("the application is created");
 }
 
 async fn create_group(client: &Client, app: &str, group: &str) {
@@ -70,7 +70,7 @@ async fn create_group(client: &Client, app: &str, group: &str) {
         .service_role_arn(ROLE)
         .send()
         .await
-        .unwrap();
+        .expect("the deployment group is created");
 }
 
 #[tokio::test]
@@ -108,7 +108,7 @@ async fn applications_are_created_read_renamed_and_deleted() {
     assert_eq!(web.application_name(), Some("web"));
     assert_eq!(web.compute_platform(), Some(&ComputePlatform::Server));
     assert_eq!(web.create_time(), Some(&seconds(START)));
-    assert_eq!(web.linked_to_git_hub(), false);
+    assert!(!web.linked_to_git_hub());
 
     let both = client
         .batch_get_applications()
@@ -467,7 +467,7 @@ async fn deployment_groups_keep_every_member_they_are_given() {
     );
     assert_eq!(info.load_balancer_info(), Some(&load_balancer));
     assert_eq!(info.compute_platform(), Some(&ComputePlatform::Server));
-    assert_eq!(info.termination_hook_enabled(), true);
+    assert!(info.termination_hook_enabled());
     assert!(info.ec2_tag_filters().is_empty());
 
     // Update: what is given replaces, what is left out stays; a new name renames.
@@ -1212,7 +1212,7 @@ async fn revisions_are_registered_read_listed_and_paged() {
         .send()
         .await
         .unwrap();
-    assert_eq!(only_s3.revisions(), [first.clone()]);
+    assert_eq!(only_s3.revisions(), std::slice::from_ref(&first));
 
     let missing = client
         .get_application_revision()
