@@ -43,7 +43,7 @@ impl Reply {
         );
         let body = self.json();
         assert_eq!(body["__type"], exception, "{self:?}");
-        let message = body["message"].as_str().unwrap();
+        let message = body["message"].as_str().expect("the error has a message");
         assert!(!message.is_empty(), "{self:?}");
     }
 }
