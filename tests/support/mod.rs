@@ -37,8 +37,13 @@ pub async fn start_with_state(state_path: Option<PathBuf>) -> (LocalCloud, Arc<M
 
 /// An SDK client for the local cloud, signing for `region` with made-up keys.
 pub async fn codedeploy(cloud: &LocalCloud, region: &str) -> aws_sdk_codedeploy::Client {
+    codedeploy_at(&cloud.endpoint_url(), region).await
+}
+
+/// An SDK client for the endpoint `url`, signing for `region` with made-up keys.
+pub async fn codedeploy_at(url: &str, region: &str) -> aws_sdk_codedeploy::Client {
     let config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(cloud.endpoint_url())
+        .endpoint_url(url)
         .region(Region::new(region.to_owned()))
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))
         .load()
