@@ -9,18 +9,28 @@ use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::error::ProvideErrorMetadata as _;
 use aws_sdk_codedeploy::primitives::DateTime;
 use aws_sdk_codedeploy::types::{
-    Alarm, AlarmConfiguration, AutoRollbackConfiguration, AutoRollbackEvent,
+    Alarm, AlarmConfiguration, ApplicationInfo, AutoRollbackConfiguration, AutoRollbackEvent,
     BlueGreenDeploymentConfiguration, BlueInstanceTerminationOption, BundleType, ComputePlatform,
-    DeploymentOption, DeploymentReadyAction, DeploymentReadyOption, DeploymentStyle,
-    DeploymentType, Ec2TagFilter, Ec2TagFilterType, Ec2TagSet, ElbInfo, GitHubLocation,
-    GreenFleetProvisioningAction, GreenFleetProvisioningOption, InstanceAction,
-    MinimumHealthyHosts, MinimumHealthyHostsType, OnPremisesTagSet, OutdatedInstancesStrategy,
-    RegistrationStatus, RevisionLocation, RevisionLocationType, S3Location, SortOrder, Tag,
-    TagFilter, TagFilterType, TargetGroupInfo, TimeBasedCanary, TrafficRoutingConfig,
-    TrafficRoutingType, TriggerConfig, TriggerEventType,
+    DeploymentConfigInfo, DeploymentGroupInfo, DeploymentOption, DeploymentReadyAction,
+    DeploymentReadyOption, DeploymentStyle, DeploymentType, Ec2TagFilter, Ec2TagFilterType,
+    Ec2TagSet, ElbInfo, GitHubLocation, GreenFleetProvisioningAction, GreenFleetProvisioningOption,
+    InstanceAction, InstanceInfo, MinimumHealthyHosts, MinimumHealthyHostsType, OnPremisesTagSet,
+    OutdatedInstancesStrategy, RegistrationStatus, RevisionLocation, RevisionLocationType,
+    S3Location, SortOrder, Tag, TagFilter, TagFilterType, TargetGroupInfo, TimeBasedCanary,
+    TrafficRoutingConfig, TrafficRoutingType, TriggerConfig, TriggerEventType,
 };
 use deploydesk::localcloud::LocalCloud;
 use support::{START, codedeploy, eventually, start, start_with_state};
+
+/// Sends a request that must fail, checks the SDK's typed error with the
+/// given `is_*` method, and returns the error for further checks.
+macro_rules! assert_fails {
+    ($request:expr, $check:ident) => {{
+        let error = $request.send().await.unwrap_err().into_service_error();
+        assert!(error.$check(), "expected {}: {error:?}", stringify!($check));
+        error
+    }};
+}
 
 const ROLE: &str = "arn:aws:iam::000000000000:role/CodeDeployServiceRole";
 
@@ -73,6 +83,51 @@ async fn create_group(client: &Client, app: &str, group: &str) {
         .expect("the deployment group is created");
 }
 
+async fn get_app(client: &Client, name: &str) -> ApplicationInfo {
+    client
+        .get_application()
+        .application_name(name)
+        .send()
+        .await
+        .expect("the application can be read")
+        .application
+        .expect("the answer holds the application")
+}
+
+async fn get_group(client: &Client, app: &str, group: &str) -> DeploymentGroupInfo {
+    client
+        .get_deployment_group()
+        .application_name(app)
+        .deployment_group_name(group)
+        .send()
+        .await
+        .expect("the deployment group can be read")
+        .deployment_group_info
+        .expect("the answer holds the group")
+}
+
+async fn get_config(client: &Client, name: &str) -> DeploymentConfigInfo {
+    client
+        .get_deployment_config()
+        .deployment_config_name(name)
+        .send()
+        .await
+        .expect("the deployment configuration can be read")
+        .deployment_config_info
+        .expect("the answer holds the configuration")
+}
+
+async fn get_instance(client: &Client, name: &str) -> InstanceInfo {
+    client
+        .get_on_premises_instance()
+        .instance_name(name)
+        .send()
+        .await
+        .expect("the instance can be read")
+        .instance_info
+        .expect("the answer holds the instance")
+}
+
 #[tokio::test]
 async fn applications_are_created_read_renamed_and_deleted() {
     let (cloud, clock) = start().await;
@@ -96,14 +151,7 @@ async fn applications_are_created_read_renamed_and_deleted() {
         .await
         .unwrap();
 
-    let web = client
-        .get_application()
-        .application_name("web")
-        .send()
-        .await
-        .unwrap()
-        .application
-        .unwrap();
+    let web = get_app(&client, "web").await;
     assert_eq!(web.application_id(), Some(id.as_str()));
     assert_eq!(web.application_name(), Some("web"));
     assert_eq!(web.compute_platform(), Some(&ComputePlatform::Server));
@@ -141,33 +189,14 @@ async fn applications_are_created_read_renamed_and_deleted() {
         .send()
         .await
         .unwrap();
-    let renamed = client
-        .get_application()
-        .application_name("web-shop")
-        .send()
-        .await
-        .unwrap()
-        .application
-        .unwrap();
+    let renamed = get_app(&client, "web-shop").await;
     assert_eq!(renamed.application_id(), Some(id.as_str()));
-    let group = client
-        .get_deployment_group()
-        .application_name("web-shop")
-        .deployment_group_name("prod")
-        .send()
-        .await
-        .unwrap()
-        .deployment_group_info
-        .unwrap();
+    let group = get_group(&client, "web-shop", "prod").await;
     assert_eq!(group.application_name(), Some("web-shop"));
-    let gone = client
-        .get_application()
-        .application_name("web")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(gone.is_application_does_not_exist_exception(), "{gone:?}");
+    assert_fails!(
+        client.get_application().application_name("web"),
+        is_application_does_not_exist_exception
+    );
 
     // Deleting removes the groups too: a new application of the same name
     // starts without them.
@@ -201,99 +230,64 @@ async fn application_errors_have_the_api_exception_names() {
     let client = codedeploy(&cloud, "us-east-1").await;
     create_app(&client, "web").await;
 
-    let duplicate = client
-        .create_application()
-        .application_name("web")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        duplicate.is_application_already_exists_exception(),
-        "{duplicate:?}"
+    let duplicate = assert_fails!(
+        client.create_application().application_name("web"),
+        is_application_already_exists_exception
     );
     assert!(duplicate.message().unwrap().contains("already exists"));
 
-    let bad_name = client
-        .create_application()
-        .application_name("my app")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        bad_name.is_invalid_application_name_exception(),
-        "{bad_name:?}"
+    let bad_name = assert_fails!(
+        client.create_application().application_name("my app"),
+        is_invalid_application_name_exception
     );
     assert!(bad_name.message().unwrap().contains("use only letters"));
 
-    let too_long = client
-        .create_application()
-        .application_name("a".repeat(101))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        too_long.is_invalid_application_name_exception(),
-        "{too_long:?}"
+    assert_fails!(
+        client
+            .create_application()
+            .application_name("a".repeat(101)),
+        is_invalid_application_name_exception
     );
 
-    let platform = client
-        .create_application()
-        .application_name("k8s")
-        .compute_platform(ComputePlatform::from("Kubernetes"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        platform.is_invalid_compute_platform_exception(),
-        "{platform:?}"
+    assert_fails!(
+        client
+            .create_application()
+            .application_name("k8s")
+            .compute_platform(ComputePlatform::from("Kubernetes")),
+        is_invalid_compute_platform_exception
     );
 
-    let bad_tags = client
-        .create_application()
-        .application_name("tagged")
-        .tags(tag("aws:reserved", "x"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(bad_tags.is_invalid_tags_to_add_exception(), "{bad_tags:?}");
-
-    let missing = client
-        .batch_get_applications()
-        .application_names("web")
-        .application_names("ghost")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        missing.is_application_does_not_exist_exception(),
-        "{missing:?}"
+    assert_fails!(
+        client
+            .create_application()
+            .application_name("tagged")
+            .tags(tag("aws:reserved", "x")),
+        is_invalid_tags_to_add_exception
     );
 
-    let too_many = client
-        .batch_get_applications()
-        .set_application_names(Some((0..101).map(|i| format!("a{i}")).collect()))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(too_many.is_batch_limit_exceeded_exception(), "{too_many:?}");
+    assert_fails!(
+        client
+            .batch_get_applications()
+            .application_names("web")
+            .application_names("ghost"),
+        is_application_does_not_exist_exception
+    );
+
+    assert_fails!(
+        client
+            .batch_get_applications()
+            .set_application_names(Some((0..101).map(|i| format!("a{i}")).collect())),
+        is_batch_limit_exceeded_exception
+    );
 
     create_app(&client, "other").await;
-    let taken = client
-        .update_application()
-        .application_name("web")
-        .new_application_name("other")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(taken.is_application_already_exists_exception(), "{taken:?}");
+    assert_fails!(
+        client
+            .update_application()
+            .application_name("web")
+            .new_application_name("other"),
+        is_application_already_exists_exception
+    );
     cloud.shutdown().await;
 }
 
@@ -331,14 +325,10 @@ async fn application_list_pages_cover_everything_once() {
     assert_eq!(all.len(), 230);
     assert_eq!(all.iter().cloned().collect::<BTreeSet<_>>(), expected);
 
-    let invalid = client
-        .list_applications()
-        .next_token("bm90IGEgdG9rZW4=")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(invalid.is_invalid_next_token_exception(), "{invalid:?}");
+    assert_fails!(
+        client.list_applications().next_token("bm90IGEgdG9rZW4="),
+        is_invalid_next_token_exception
+    );
     cloud.shutdown().await;
 }
 
@@ -433,15 +423,7 @@ async fn deployment_groups_keep_every_member_they_are_given() {
         .unwrap();
     let group_id = created.deployment_group_id().unwrap().to_owned();
 
-    let info = client
-        .get_deployment_group()
-        .application_name("web")
-        .deployment_group_name("prod")
-        .send()
-        .await
-        .unwrap()
-        .deployment_group_info
-        .unwrap();
+    let info = get_group(&client, "web", "prod").await;
     assert_eq!(info.deployment_group_id(), Some(group_id.as_str()));
     assert_eq!(info.application_name(), Some("web"));
     assert_eq!(info.deployment_group_name(), Some("prod"));
@@ -486,15 +468,7 @@ async fn deployment_groups_keep_every_member_they_are_given() {
         .send()
         .await
         .unwrap();
-    let updated = client
-        .get_deployment_group()
-        .application_name("web")
-        .deployment_group_name("production")
-        .send()
-        .await
-        .unwrap()
-        .deployment_group_info
-        .unwrap();
+    let updated = get_group(&client, "web", "production").await;
     assert_eq!(updated.deployment_group_id(), Some(group_id.as_str()));
     assert_eq!(
         updated.deployment_config_name(),
@@ -506,30 +480,17 @@ async fn deployment_groups_keep_every_member_they_are_given() {
         updated.blue_green_deployment_configuration(),
         Some(&blue_green)
     );
-    let old_name = client
-        .get_deployment_group()
-        .application_name("web")
-        .deployment_group_name("prod")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        old_name.is_deployment_group_does_not_exist_exception(),
-        "{old_name:?}"
+    assert_fails!(
+        client
+            .get_deployment_group()
+            .application_name("web")
+            .deployment_group_name("prod"),
+        is_deployment_group_does_not_exist_exception
     );
 
     // A plain group gets CodeDeploy's defaults.
     create_group(&client, "web", "staging").await;
-    let staging = client
-        .get_deployment_group()
-        .application_name("web")
-        .deployment_group_name("staging")
-        .send()
-        .await
-        .unwrap()
-        .deployment_group_info
-        .unwrap();
+    let staging = get_group(&client, "web", "staging").await;
     assert_eq!(
         staging.deployment_config_name(),
         Some("CodeDeployDefault.OneAtATime")
@@ -593,101 +554,75 @@ async fn deployment_group_errors_have_the_api_exception_names() {
     create_app(&client, "web").await;
     create_group(&client, "web", "prod").await;
 
-    let duplicate = client
-        .create_deployment_group()
-        .application_name("web")
-        .deployment_group_name("prod")
-        .service_role_arn(ROLE)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        duplicate.is_deployment_group_already_exists_exception(),
-        "{duplicate:?}"
+    assert_fails!(
+        client
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("prod")
+            .service_role_arn(ROLE),
+        is_deployment_group_already_exists_exception
     );
 
-    let no_app = client
-        .create_deployment_group()
-        .application_name("ghost")
-        .deployment_group_name("prod")
-        .service_role_arn(ROLE)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        no_app.is_application_does_not_exist_exception(),
-        "{no_app:?}"
+    assert_fails!(
+        client
+            .create_deployment_group()
+            .application_name("ghost")
+            .deployment_group_name("prod")
+            .service_role_arn(ROLE),
+        is_application_does_not_exist_exception
     );
 
-    let no_config = client
-        .create_deployment_group()
-        .application_name("web")
-        .deployment_group_name("g1")
-        .service_role_arn(ROLE)
-        .deployment_config_name("Custom.DoesNotExist")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        no_config.is_deployment_config_does_not_exist_exception(),
-        "{no_config:?}"
+    assert_fails!(
+        client
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("g1")
+            .service_role_arn(ROLE)
+            .deployment_config_name("Custom.DoesNotExist"),
+        is_deployment_config_does_not_exist_exception
     );
 
-    let wrong_platform = client
-        .create_deployment_group()
-        .application_name("web")
-        .deployment_group_name("g1")
-        .service_role_arn(ROLE)
-        .deployment_config_name("CodeDeployDefault.LambdaAllAtOnce")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        wrong_platform.is_invalid_deployment_config_name_exception(),
-        "{wrong_platform:?}"
+    assert_fails!(
+        client
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("g1")
+            .service_role_arn(ROLE)
+            .deployment_config_name("CodeDeployDefault.LambdaAllAtOnce"),
+        is_invalid_deployment_config_name_exception
     );
 
-    let no_role = client
-        .create_deployment_group()
-        .application_name("web")
-        .deployment_group_name("g1")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(no_role.is_role_required_exception(), "{no_role:?}");
+    assert_fails!(
+        client
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("g1"),
+        is_role_required_exception
+    );
 
-    let bad_role = client
-        .create_deployment_group()
-        .application_name("web")
-        .deployment_group_name("g1")
-        .service_role_arn("not-a-role")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(bad_role.is_invalid_role_exception(), "{bad_role:?}");
+    assert_fails!(
+        client
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("g1")
+            .service_role_arn("not-a-role"),
+        is_invalid_role_exception
+    );
 
-    let bad_tag = client
-        .create_deployment_group()
-        .application_name("web")
-        .deployment_group_name("g1")
-        .service_role_arn(ROLE)
-        .ec2_tag_filters(
-            Ec2TagFilter::builder()
-                .value("web")
-                .r#type(Ec2TagFilterType::KeyOnly)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(bad_tag.is_invalid_ec2_tag_exception(), "{bad_tag:?}");
+    assert_fails!(
+        client
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("g1")
+            .service_role_arn(ROLE)
+            .ec2_tag_filters(
+                Ec2TagFilter::builder()
+                    .value("web")
+                    .r#type(Ec2TagFilterType::KeyOnly)
+                    .build(),
+            ),
+        is_invalid_ec2_tag_exception
+    );
 
     let four_groups = Ec2TagSet::builder()
         .set_ec2_tag_set_list(Some(
@@ -696,85 +631,63 @@ async fn deployment_group_errors_have_the_api_exception_names() {
                 .collect(),
         ))
         .build();
-    let too_many = client
-        .create_deployment_group()
-        .application_name("web")
-        .deployment_group_name("g1")
-        .service_role_arn(ROLE)
-        .ec2_tag_set(four_groups)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        too_many.is_tag_set_list_limit_exceeded_exception(),
-        "{too_many:?}"
+    assert_fails!(
+        client
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("g1")
+            .service_role_arn(ROLE)
+            .ec2_tag_set(four_groups),
+        is_tag_set_list_limit_exceeded_exception
     );
 
-    let both = client
-        .create_deployment_group()
-        .application_name("web")
-        .deployment_group_name("g1")
-        .service_role_arn(ROLE)
-        .ec2_tag_filters(ec2_filter("Name", "a"))
-        .ec2_tag_set(
-            Ec2TagSet::builder()
-                .ec2_tag_set_list(vec![ec2_filter("Name", "b")])
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(both.is_invalid_ec2_tag_combination_exception(), "{both:?}");
-
-    let bad_on_premises = client
-        .create_deployment_group()
-        .application_name("web")
-        .deployment_group_name("g1")
-        .service_role_arn(ROLE)
-        .on_premises_instance_tag_filters(
-            TagFilter::builder()
-                .key("k".repeat(129))
-                .r#type(TagFilterType::KeyOnly)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        bad_on_premises.is_invalid_tag_exception(),
-        "{bad_on_premises:?}"
+    assert_fails!(
+        client
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("g1")
+            .service_role_arn(ROLE)
+            .ec2_tag_filters(ec2_filter("Name", "a"))
+            .ec2_tag_set(
+                Ec2TagSet::builder()
+                    .ec2_tag_set_list(vec![ec2_filter("Name", "b")])
+                    .build(),
+            ),
+        is_invalid_ec2_tag_combination_exception
     );
 
-    let bad_alarms = client
-        .create_deployment_group()
-        .application_name("web")
-        .deployment_group_name("g1")
-        .service_role_arn(ROLE)
-        .alarm_configuration(AlarmConfiguration::builder().enabled(true).build())
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        bad_alarms.is_invalid_alarm_config_exception(),
-        "{bad_alarms:?}"
+    assert_fails!(
+        client
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("g1")
+            .service_role_arn(ROLE)
+            .on_premises_instance_tag_filters(
+                TagFilter::builder()
+                    .key("k".repeat(129))
+                    .r#type(TagFilterType::KeyOnly)
+                    .build(),
+            ),
+        is_invalid_tag_exception
     );
 
-    let bad_group_name = client
-        .create_deployment_group()
-        .application_name("web")
-        .deployment_group_name("prod/eu")
-        .service_role_arn(ROLE)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        bad_group_name.is_invalid_deployment_group_name_exception(),
-        "{bad_group_name:?}"
+    assert_fails!(
+        client
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("g1")
+            .service_role_arn(ROLE)
+            .alarm_configuration(AlarmConfiguration::builder().enabled(true).build()),
+        is_invalid_alarm_config_exception
+    );
+
+    assert_fails!(
+        client
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("prod/eu")
+            .service_role_arn(ROLE),
+        is_invalid_deployment_group_name_exception
     );
 
     // A failed update changes nothing.
@@ -795,30 +708,17 @@ async fn deployment_group_errors_have_the_api_exception_names() {
         rename_clash.is_deployment_group_already_exists_exception(),
         "{rename_clash:?}"
     );
-    let staging = client
-        .get_deployment_group()
-        .application_name("web")
-        .deployment_group_name("staging")
-        .send()
-        .await
-        .unwrap()
-        .deployment_group_info
-        .unwrap();
+    let staging = get_group(&client, "web", "staging").await;
     assert_eq!(
         staging.deployment_config_name(),
         Some("CodeDeployDefault.OneAtATime")
     );
-    let missing = client
-        .update_deployment_group()
-        .application_name("web")
-        .current_deployment_group_name("nope")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        missing.is_deployment_group_does_not_exist_exception(),
-        "{missing:?}"
+    assert_fails!(
+        client
+            .update_deployment_group()
+            .application_name("web")
+            .current_deployment_group_name("nope"),
+        is_deployment_group_does_not_exist_exception
     );
     cloud.shutdown().await;
 }
@@ -858,14 +758,7 @@ async fn deployment_configs_predefined_and_custom() {
     let (cloud, clock) = start().await;
     let client = codedeploy(&cloud, "us-east-1").await;
 
-    let one = client
-        .get_deployment_config()
-        .deployment_config_name("CodeDeployDefault.OneAtATime")
-        .send()
-        .await
-        .unwrap()
-        .deployment_config_info
-        .unwrap();
+    let one = get_config(&client, "CodeDeployDefault.OneAtATime").await;
     let minimum = one.minimum_healthy_hosts().unwrap();
     assert_eq!(minimum.r#type().unwrap().as_str(), "MOST_CONCURRENCY");
     assert_eq!(minimum.value(), 1);
@@ -874,26 +767,12 @@ async fn deployment_configs_predefined_and_custom() {
         ("CodeDeployDefault.HalfAtATime", "FLEET_PERCENT", 50),
         ("CodeDeployDefault.AllAtOnce", "HOST_COUNT", 0),
     ] {
-        let info = client
-            .get_deployment_config()
-            .deployment_config_name(name)
-            .send()
-            .await
-            .unwrap()
-            .deployment_config_info
-            .unwrap();
+        let info = get_config(&client, name).await;
         let minimum = info.minimum_healthy_hosts().unwrap();
         assert_eq!(minimum.r#type().unwrap().as_str(), kind, "{name}");
         assert_eq!(minimum.value(), value, "{name}");
     }
-    let canary = client
-        .get_deployment_config()
-        .deployment_config_name("CodeDeployDefault.LambdaCanary10Percent5Minutes")
-        .send()
-        .await
-        .unwrap()
-        .deployment_config_info
-        .unwrap();
+    let canary = get_config(&client, "CodeDeployDefault.LambdaCanary10Percent5Minutes").await;
     assert_eq!(canary.compute_platform(), Some(&ComputePlatform::Lambda));
     let routing = canary.traffic_routing_config().unwrap();
     assert_eq!(routing.r#type(), Some(&TrafficRoutingType::TimeBasedCanary));
@@ -902,14 +781,7 @@ async fn deployment_configs_predefined_and_custom() {
         (steps.canary_percentage(), steps.canary_interval()),
         (10, 5)
     );
-    let ecs = client
-        .get_deployment_config()
-        .deployment_config_name("CodeDeployDefault.ECSLinear10PercentEvery3Minutes")
-        .send()
-        .await
-        .unwrap()
-        .deployment_config_info
-        .unwrap();
+    let ecs = get_config(&client, "CodeDeployDefault.ECSLinear10PercentEvery3Minutes").await;
     assert_eq!(ecs.compute_platform(), Some(&ComputePlatform::Ecs));
     assert_eq!(
         ecs.traffic_routing_config()
@@ -932,14 +804,7 @@ async fn deployment_configs_predefined_and_custom() {
         .send()
         .await
         .unwrap();
-    let custom = client
-        .get_deployment_config()
-        .deployment_config_name("Mostly.Healthy")
-        .send()
-        .await
-        .unwrap()
-        .deployment_config_info
-        .unwrap();
+    let custom = get_config(&client, "Mostly.Healthy").await;
     assert_eq!(
         custom.deployment_config_id(),
         created.deployment_config_id()
@@ -971,14 +836,7 @@ async fn deployment_configs_predefined_and_custom() {
         .send()
         .await
         .unwrap();
-    let lambda = client
-        .get_deployment_config()
-        .deployment_config_name("Lambda.Canary20")
-        .send()
-        .await
-        .unwrap()
-        .deployment_config_info
-        .unwrap();
+    let lambda = get_config(&client, "Lambda.Canary20").await;
     assert_eq!(lambda.traffic_routing_config(), Some(&lambda_routing));
 
     let all: Vec<String> = client
@@ -1002,59 +860,44 @@ async fn deployment_configs_predefined_and_custom() {
         assert!(all.iter().any(|listed| listed == name), "{name} in {all:?}");
     }
 
-    let hundred = client
-        .create_deployment_config()
-        .deployment_config_name("All.Healthy")
-        .minimum_healthy_hosts(
-            MinimumHealthyHosts::builder()
-                .r#type(MinimumHealthyHostsType::FleetPercent)
-                .value(100)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        hundred.is_invalid_minimum_healthy_host_value_exception(),
-        "{hundred:?}"
+    let hundred = assert_fails!(
+        client
+            .create_deployment_config()
+            .deployment_config_name("All.Healthy")
+            .minimum_healthy_hosts(
+                MinimumHealthyHosts::builder()
+                    .r#type(MinimumHealthyHostsType::FleetPercent)
+                    .value(100)
+                    .build(),
+            ),
+        is_invalid_minimum_healthy_host_value_exception
     );
     assert!(hundred.message().unwrap().contains("between 0 and 99"));
 
-    let reserved = client
-        .create_deployment_config()
-        .deployment_config_name("CodeDeployDefault.Mine")
-        .minimum_healthy_hosts(
-            MinimumHealthyHosts::builder()
-                .r#type(MinimumHealthyHostsType::HostCount)
-                .value(1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        reserved.is_invalid_deployment_config_name_exception(),
-        "{reserved:?}"
+    assert_fails!(
+        client
+            .create_deployment_config()
+            .deployment_config_name("CodeDeployDefault.Mine")
+            .minimum_healthy_hosts(
+                MinimumHealthyHosts::builder()
+                    .r#type(MinimumHealthyHostsType::HostCount)
+                    .value(1)
+                    .build(),
+            ),
+        is_invalid_deployment_config_name_exception
     );
 
-    let duplicate = client
-        .create_deployment_config()
-        .deployment_config_name("Mostly.Healthy")
-        .minimum_healthy_hosts(
-            MinimumHealthyHosts::builder()
-                .r#type(MinimumHealthyHostsType::HostCount)
-                .value(1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        duplicate.is_deployment_config_already_exists_exception(),
-        "{duplicate:?}"
+    assert_fails!(
+        client
+            .create_deployment_config()
+            .deployment_config_name("Mostly.Healthy")
+            .minimum_healthy_hosts(
+                MinimumHealthyHosts::builder()
+                    .r#type(MinimumHealthyHostsType::HostCount)
+                    .value(1)
+                    .build(),
+            ),
+        is_deployment_config_already_exists_exception
     );
 
     // In use: a group points at it, so it cannot be deleted until it moves.
@@ -1068,25 +911,18 @@ async fn deployment_configs_predefined_and_custom() {
         .send()
         .await
         .unwrap();
-    let in_use = client
-        .delete_deployment_config()
-        .deployment_config_name("Mostly.Healthy")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(in_use.is_deployment_config_in_use_exception(), "{in_use:?}");
+    let in_use = assert_fails!(
+        client
+            .delete_deployment_config()
+            .deployment_config_name("Mostly.Healthy"),
+        is_deployment_config_in_use_exception
+    );
     assert!(in_use.message().unwrap().contains("web/prod"));
-    let predefined = client
-        .delete_deployment_config()
-        .deployment_config_name("CodeDeployDefault.OneAtATime")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        predefined.is_invalid_operation_exception(),
-        "{predefined:?}"
+    assert_fails!(
+        client
+            .delete_deployment_config()
+            .deployment_config_name("CodeDeployDefault.OneAtATime"),
+        is_invalid_operation_exception
     );
 
     client
@@ -1102,16 +938,11 @@ async fn deployment_configs_predefined_and_custom() {
         .send()
         .await
         .unwrap();
-    let gone = client
-        .get_deployment_config()
-        .deployment_config_name("Mostly.Healthy")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        gone.is_deployment_config_does_not_exist_exception(),
-        "{gone:?}"
+    assert_fails!(
+        client
+            .get_deployment_config()
+            .deployment_config_name("Mostly.Healthy"),
+        is_deployment_config_does_not_exist_exception
     );
     cloud.shutdown().await;
 }
@@ -1214,43 +1045,31 @@ async fn revisions_are_registered_read_listed_and_paged() {
         .unwrap();
     assert_eq!(only_s3.revisions(), std::slice::from_ref(&first));
 
-    let missing = client
-        .get_application_revision()
-        .application_name("web")
-        .revision(s3_revision("bundles", "nope.zip"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        missing.is_revision_does_not_exist_exception(),
-        "{missing:?}"
+    assert_fails!(
+        client
+            .get_application_revision()
+            .application_name("web")
+            .revision(s3_revision("bundles", "nope.zip")),
+        is_revision_does_not_exist_exception
     );
-    let no_key = client
-        .register_application_revision()
-        .application_name("web")
-        .revision(
-            RevisionLocation::builder()
-                .revision_type(RevisionLocationType::S3)
-                .s3_location(S3Location::builder().bucket("bundles").build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(no_key.is_invalid_revision_exception(), "{no_key:?}");
-    let no_app = client
-        .register_application_revision()
-        .application_name("ghost")
-        .revision(first.clone())
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        no_app.is_application_does_not_exist_exception(),
-        "{no_app:?}"
+    assert_fails!(
+        client
+            .register_application_revision()
+            .application_name("web")
+            .revision(
+                RevisionLocation::builder()
+                    .revision_type(RevisionLocationType::S3)
+                    .s3_location(S3Location::builder().bucket("bundles").build())
+                    .build(),
+            ),
+        is_invalid_revision_exception
+    );
+    assert_fails!(
+        client
+            .register_application_revision()
+            .application_name("ghost")
+            .revision(first.clone()),
+        is_application_does_not_exist_exception
     );
 
     // Paging over more than one page.
@@ -1331,14 +1150,7 @@ async fn on_premises_instances_register_tag_filter_and_deregister() {
         .await
         .unwrap();
 
-    let rack2 = client
-        .get_on_premises_instance()
-        .instance_name("rack-2")
-        .send()
-        .await
-        .unwrap()
-        .instance_info
-        .unwrap();
+    let rack2 = get_instance(&client, "rack-2").await;
     assert_eq!(
         rack2.instance_arn(),
         Some("arn:aws:codedeploy:eu-west-1:000000000000:instance/rack-2")
@@ -1405,100 +1217,60 @@ async fn on_premises_instances_register_tag_filter_and_deregister() {
         .send()
         .await
         .unwrap();
-    let rack2 = client
-        .get_on_premises_instance()
-        .instance_name("rack-2")
-        .send()
-        .await
-        .unwrap()
-        .instance_info
-        .unwrap();
+    let rack2 = get_instance(&client, "rack-2").await;
     assert_eq!(rack2.tags(), [tag("Role", "db")]);
 
-    let both = client
-        .register_on_premises_instance()
-        .instance_name("rack-3")
-        .iam_user_arn("arn:aws:iam::000000000000:user/rack-3")
-        .iam_session_arn("arn:aws:sts::000000000000:assumed-role/OnPrem/rack-3")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(both.is_multiple_iam_arns_provided_exception(), "{both:?}");
-    let neither = client
-        .register_on_premises_instance()
-        .instance_name("rack-3")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(neither.is_iam_arn_required_exception(), "{neither:?}");
-    let again = client
-        .register_on_premises_instance()
-        .instance_name("rack-2")
-        .iam_user_arn("arn:aws:iam::000000000000:user/other")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        again.is_instance_name_already_registered_exception(),
-        "{again:?}"
+    assert_fails!(
+        client
+            .register_on_premises_instance()
+            .instance_name("rack-3")
+            .iam_user_arn("arn:aws:iam::000000000000:user/rack-3")
+            .iam_session_arn("arn:aws:sts::000000000000:assumed-role/OnPrem/rack-3"),
+        is_multiple_iam_arns_provided_exception
     );
-    let same_user = client
-        .register_on_premises_instance()
-        .instance_name("rack-9")
-        .iam_user_arn("arn:aws:iam::000000000000:user/rack-1")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        same_user.is_iam_user_arn_already_registered_exception(),
-        "{same_user:?}"
+    assert_fails!(
+        client
+            .register_on_premises_instance()
+            .instance_name("rack-3"),
+        is_iam_arn_required_exception
     );
-    let unknown = client
-        .get_on_premises_instance()
-        .instance_name("ghost")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        unknown.is_instance_not_registered_exception(),
-        "{unknown:?}"
+    assert_fails!(
+        client
+            .register_on_premises_instance()
+            .instance_name("rack-2")
+            .iam_user_arn("arn:aws:iam::000000000000:user/other"),
+        is_instance_name_already_registered_exception
     );
-    let tag_unknown = client
-        .add_tags_to_on_premises_instances()
-        .instance_names("ghost")
-        .tags(tag("Env", "prod"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        tag_unknown.is_instance_not_registered_exception(),
-        "{tag_unknown:?}"
+    assert_fails!(
+        client
+            .register_on_premises_instance()
+            .instance_name("rack-9")
+            .iam_user_arn("arn:aws:iam::000000000000:user/rack-1"),
+        is_iam_user_arn_already_registered_exception
     );
-    let no_tags = client
-        .add_tags_to_on_premises_instances()
-        .instance_names("rack-2")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(no_tags.is_tag_required_exception(), "{no_tags:?}");
-    let too_many_tags = client
-        .add_tags_to_on_premises_instances()
-        .instance_names("rack-2")
-        .set_tags(Some((0..10).map(|i| tag(&format!("k{i}"), "v")).collect()))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        too_many_tags.is_tag_limit_exceeded_exception(),
-        "{too_many_tags:?}"
+    assert_fails!(
+        client.get_on_premises_instance().instance_name("ghost"),
+        is_instance_not_registered_exception
+    );
+    assert_fails!(
+        client
+            .add_tags_to_on_premises_instances()
+            .instance_names("ghost")
+            .tags(tag("Env", "prod")),
+        is_instance_not_registered_exception
+    );
+    assert_fails!(
+        client
+            .add_tags_to_on_premises_instances()
+            .instance_names("rack-2"),
+        is_tag_required_exception
+    );
+    assert_fails!(
+        client
+            .add_tags_to_on_premises_instances()
+            .instance_names("rack-2")
+            .set_tags(Some((0..10).map(|i| tag(&format!("k{i}"), "v")).collect())),
+        is_tag_limit_exceeded_exception
     );
     cloud.shutdown().await;
 }
@@ -1601,48 +1373,34 @@ async fn applications_and_groups_are_tagged_by_arn_in_the_signed_region() {
         .unwrap();
     assert_eq!(group_tags.tags(), [tag("env", "prod")]);
 
-    let bad = client
-        .tag_resource()
-        .resource_arn("web")
-        .tags(tag("a", "b"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(bad.is_invalid_arn_exception(), "{bad:?}");
-    let no_app = client
-        .tag_resource()
-        .resource_arn("arn:aws:codedeploy:eu-west-1:000000000000:application:ghost")
-        .tags(tag("a", "b"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        no_app.is_application_does_not_exist_exception(),
-        "{no_app:?}"
+    assert_fails!(
+        client
+            .tag_resource()
+            .resource_arn("web")
+            .tags(tag("a", "b")),
+        is_invalid_arn_exception
     );
-    let no_group = client
-        .untag_resource()
-        .resource_arn("arn:aws:codedeploy:eu-west-1:000000000000:deploymentgroup:web/ghost")
-        .tag_keys("a")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        no_group.is_deployment_group_does_not_exist_exception(),
-        "{no_group:?}"
+    assert_fails!(
+        client
+            .tag_resource()
+            .resource_arn("arn:aws:codedeploy:eu-west-1:000000000000:application:ghost")
+            .tags(tag("a", "b")),
+        is_application_does_not_exist_exception
     );
-    let reserved = client
-        .tag_resource()
-        .resource_arn(app_arn)
-        .tags(tag("aws:owner", "me"))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(reserved.is_invalid_tags_to_add_exception(), "{reserved:?}");
+    assert_fails!(
+        client
+            .untag_resource()
+            .resource_arn("arn:aws:codedeploy:eu-west-1:000000000000:deploymentgroup:web/ghost")
+            .tag_keys("a"),
+        is_deployment_group_does_not_exist_exception
+    );
+    assert_fails!(
+        client
+            .tag_resource()
+            .resource_arn(app_arn)
+            .tags(tag("aws:owner", "me")),
+        is_invalid_tags_to_add_exception
+    );
     cloud.shutdown().await;
 }
 
@@ -1683,15 +1441,7 @@ async fn state_survives_a_restart_and_is_written_after_each_change() {
     let (cloud, _clock) = start_with_state(Some(path.clone())).await;
     assert!(cloud.notices().is_empty(), "{:?}", cloud.notices());
     let client = codedeploy(&cloud, "us-east-1").await;
-    let group = client
-        .get_deployment_group()
-        .application_name("kept")
-        .deployment_group_name("prod")
-        .send()
-        .await
-        .unwrap()
-        .deployment_group_info
-        .unwrap();
+    let group = get_group(&client, "kept", "prod").await;
     assert_eq!(group.service_role_arn(), Some(ROLE));
 
     // Reset forgets everything, also on disk.
@@ -1727,15 +1477,7 @@ async fn a_damaged_state_file_is_moved_aside_and_the_cloud_starts_empty() {
         "{\"format\": 1, \"world\": {\"codedeploy\": "
     );
     let client = codedeploy(&cloud, "us-east-1").await;
-    assert!(
-        client
-            .list_applications()
-            .send()
-            .await
-            .unwrap()
-            .applications()
-            .is_empty()
-    );
+    assert!(support::application_names(&client).await.is_empty());
     // The empty cloud works and saves again.
     create_app(&client, "fresh").await;
     cloud.shutdown().await;

@@ -51,6 +51,17 @@ pub async fn codedeploy_at(url: &str, region: &str) -> aws_sdk_codedeploy::Clien
     aws_sdk_codedeploy::Client::new(&config)
 }
 
+/// The names `ListApplications` returns on its first page.
+pub async fn application_names(client: &aws_sdk_codedeploy::Client) -> Vec<String> {
+    client
+        .list_applications()
+        .send()
+        .await
+        .expect("the applications can be listed")
+        .applications()
+        .to_vec()
+}
+
 /// Waits until `condition` holds, checking every few milliseconds, and fails
 /// the test if it does not hold within five seconds.
 pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
