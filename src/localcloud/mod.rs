@@ -56,7 +56,7 @@ pub const ACCOUNT_ID: &str = "000000000000";
 
 /// How long [`LocalCloud::shutdown`] lets requests in flight finish before
 /// it closes their connections.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// How to start the local cloud.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
