@@ -730,7 +730,7 @@ fn event_duration_text(event: &EventInfo) -> String {
     }
 }
 
-fn status_color(status: DeploymentStatus) -> Color32 {
+pub(crate) fn status_color(status: DeploymentStatus) -> Color32 {
     match status {
         DeploymentStatus::Succeeded => Color32::from_rgb(0x2e, 0x9e, 0x5b),
         DeploymentStatus::Failed => Color32::from_rgb(0xd6, 0x3b, 0x3b),
