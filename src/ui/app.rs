@@ -89,6 +89,11 @@ enum Event {
         deployment_id: String,
         minimum: Option<MinimumHealthyHosts>,
     },
+    History {
+        generation: u64,
+        deployment_id: String,
+        deployments: Vec<Deployment>,
+    },
     RolloutActionDone {
         generation: u64,
         deployment_id: String,
@@ -328,6 +333,17 @@ impl App {
                     view.config_loaded(minimum);
                 }
             }
+            Event::History {
+                generation,
+                deployment_id,
+                deployments,
+            } if generation == current => {
+                if let Some(view) = self.deployments.rollout_mut()
+                    && view.deployment_id() == deployment_id
+                {
+                    view.history_loaded(deployments);
+                }
+            }
             Event::RolloutActionDone {
                 generation,
                 deployment_id,
@@ -361,6 +377,7 @@ impl App {
             | Event::Deployments { .. }
             | Event::Watch { .. }
             | Event::Config { .. }
+            | Event::History { .. }
             | Event::RolloutActionDone { .. } => {}
         }
     }
@@ -372,7 +389,23 @@ impl App {
             .rollout()
             .and_then(|view| view.deployment())
             .map_or("ended", |deployment| deployment.status.as_str());
-        self.notice = Some(format!("Deployment {deployment_id} finished: {status}."));
+        let text = format!("Deployment {deployment_id} finished: {status}.");
+        if self.settings.notify_on_finish {
+            // Desktop notifications talk to the session bus: never in a frame.
+            let summary = format!("DeployDesk: deployment {status}");
+            let body = text.clone();
+            self.runtime.spawn_blocking(move || {
+                if let Err(error) = notify_rust::Notification::new()
+                    .summary(&summary)
+                    .body(&body)
+                    .appname("DeployDesk")
+                    .show()
+                {
+                    tracing::info!("no desktop notification: {error}");
+                }
+            });
+        }
+        self.notice = Some(text);
     }
 
     fn stop_watching(&mut self) {
@@ -441,6 +474,25 @@ impl App {
                                 generation,
                                 deployment_id,
                                 minimum,
+                            }
+                        });
+                    }
+                    RolloutAction::LoadHistory { application, group } => {
+                        self.jobs.spawn(async move {
+                            let filter = deployments::DeploymentFilter {
+                                application: Some(application),
+                                group: Some(group),
+                                statuses: Vec::new(),
+                                limit: 20,
+                            };
+                            // The chart is a nicety: without it the view still works.
+                            let deployments = deployments::list_deployments(&session, &filter)
+                                .await
+                                .unwrap_or_default();
+                            Event::History {
+                                generation,
+                                deployment_id,
+                                deployments,
                             }
                         });
                     }
@@ -555,6 +607,12 @@ impl App {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 theme_ui(ui);
+                ui.menu_button("Settings", |ui| {
+                    ui.checkbox(
+                        &mut self.settings.notify_on_finish,
+                        "Notify me when a deployment I watch ends",
+                    );
+                });
             });
         });
     }

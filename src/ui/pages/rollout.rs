@@ -28,6 +28,13 @@ pub enum RolloutAction {
     Redeploy,
     /// Look up the deployment configuration's minimum.
     LoadConfig(String),
+    /// Load the group's recent deployments for the history chart.
+    LoadHistory {
+        /// The application.
+        application: String,
+        /// The deployment group.
+        group: String,
+    },
 }
 
 /// How tiles are grouped into rows.
@@ -84,6 +91,8 @@ pub struct RolloutView {
     minimum: Option<MinimumHealthyHosts>,
     config_requested: bool,
     just_finished: bool,
+    history: Vec<Deployment>,
+    history_requested: bool,
 }
 
 impl RolloutView {
@@ -109,6 +118,8 @@ impl RolloutView {
             minimum: None,
             config_requested: false,
             just_finished: false,
+            history: Vec::new(),
+            history_requested: false,
         }
     }
 
@@ -184,6 +195,11 @@ impl RolloutView {
         self.minimum = minimum;
     }
 
+    /// The group's recent deployments arrived, newest first.
+    pub fn history_loaded(&mut self, deployments: Vec<Deployment>) {
+        self.history = deployments;
+    }
+
     /// An action finished.
     pub fn action_done(&mut self, result: Result<(), String>) {
         self.action_running = false;
@@ -212,6 +228,15 @@ impl RolloutView {
         {
             self.config_requested = true;
             action = Some(RolloutAction::LoadConfig(deployment.config.clone()));
+        } else if let Some(deployment) = &self.deployment
+            && self.history.is_empty()
+            && !self.history_requested
+        {
+            self.history_requested = true;
+            action = Some(RolloutAction::LoadHistory {
+                application: deployment.application.clone(),
+                group: deployment.group.clone(),
+            });
         }
         let Some(deployment) = self.deployment.clone() else {
             ui.horizontal(|ui| {
@@ -311,7 +336,13 @@ impl RolloutView {
             times.push(rollback.clone());
         }
         ui.label(RichText::new(times.join(" · ")).weak());
-        overview_bar_ui(ui, &deployment.overview);
+        ui.horizontal(|ui| {
+            overview_bar_ui(ui, &deployment.overview);
+            if self.history.len() > 1 {
+                ui.separator();
+                history_chart_ui(ui, &self.history, deployment);
+            }
+        });
         if let Some((code, message)) = &deployment.error {
             let plain = explain_failure(deployment, self.minimum, &self.targets);
             ui.label(
@@ -743,6 +774,94 @@ pub(crate) fn status_color(status: DeploymentStatus) -> Color32 {
             Color32::from_gray(120)
         }
     }
+}
+
+/// A small bar chart of a group's recent deployments, oldest on the left:
+/// height is duration, colour the result.
+fn history_chart_ui(ui: &mut egui::Ui, history: &[Deployment], current: &Deployment) {
+    const BAR: f32 = 7.0;
+    const HEIGHT: f32 = 34.0;
+    let group = current.group.as_str();
+    // The deployment on screen is newer than the history read when it opened.
+    let history: Vec<&Deployment> = history
+        .iter()
+        .map(|deployment| {
+            if deployment.id == current.id {
+                current
+            } else {
+                deployment
+            }
+        })
+        .collect();
+    let now = SystemTime::now();
+    let durations: Vec<f32> = history
+        .iter()
+        .map(|deployment| {
+            deployment
+                .duration(now)
+                .map_or(0.0, |duration| duration.as_secs_f32())
+        })
+        .collect();
+    let longest = durations.iter().copied().fold(1.0_f32, f32::max);
+    let width = history.len() as f32 * (BAR + 2.0);
+    ui.vertical(|ui| {
+        ui.label(
+            RichText::new(format!("Recent deployments of {group}"))
+                .small()
+                .weak(),
+        );
+        let (rect, response) =
+            ui.allocate_exact_size(egui::vec2(width, HEIGHT), egui::Sense::hover());
+        let painter = ui.painter();
+        let mut hovered = None;
+        for (slot, (deployment, seconds)) in
+            history.iter().rev().zip(durations.iter().rev()).enumerate()
+        {
+            let height = (seconds / longest * HEIGHT).max(2.0);
+            let left = rect.left() + slot as f32 * (BAR + 2.0);
+            let bar = egui::Rect::from_min_max(
+                egui::pos2(left, rect.bottom() - height),
+                egui::pos2(left + BAR, rect.bottom()),
+            );
+            painter.rect_filled(bar, 1.0, status_color(deployment.status));
+            if deployment.id == current.id {
+                painter.rect_stroke(
+                    bar.expand(1.5),
+                    1.0,
+                    egui::Stroke::new(1.0, ui.visuals().strong_text_color()),
+                    egui::StrokeKind::Outside,
+                );
+            }
+            if response
+                .hover_pos()
+                .is_some_and(|pos| pos.x >= left && pos.x < left + BAR + 2.0)
+            {
+                hovered = Some((deployment, *seconds));
+            }
+        }
+        let summary = format!(
+            "{} recent deployments of {group}: {} succeeded, {} failed",
+            history.len(),
+            history
+                .iter()
+                .filter(|deployment| deployment.status == DeploymentStatus::Succeeded)
+                .count(),
+            history
+                .iter()
+                .filter(|deployment| deployment.status == DeploymentStatus::Failed)
+                .count()
+        );
+        let response = response.on_hover_text(match hovered {
+            Some((deployment, seconds)) => format!(
+                "{}: {} in {}",
+                deployment.id,
+                deployment.status.as_str(),
+                time::duration(std::time::Duration::from_secs_f32(seconds))
+            ),
+            None => summary.clone(),
+        });
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &summary));
+    });
 }
 
 /// A segmented bar of the overview counts with their numbers.
