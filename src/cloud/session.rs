@@ -62,11 +62,7 @@ impl Session {
                 "The demo backend runs on the local cloud; start it first.".to_owned(),
             )),
             BackendChoice::Profile { profile, region } => {
-                let mut loader = base_loader().profile_name(profile);
-                if let Some(region) = region {
-                    loader = loader.region(Region::new(region.clone()));
-                }
-                let config = with_default_region(loader.load().await);
+                let config = load(base_loader().profile_name(profile), region.as_deref()).await;
                 Ok(Self::from_config(
                     &config,
                     backend.clone(),
@@ -75,11 +71,7 @@ impl Session {
                 ))
             }
             BackendChoice::Endpoint { url, region } => {
-                let mut loader = base_loader().endpoint_url(url);
-                if let Some(region) = region {
-                    loader = loader.region(Region::new(region.clone()));
-                }
-                let config = with_default_region(loader.load().await);
+                let config = load(base_loader().endpoint_url(url), region.as_deref()).await;
                 Ok(Self::from_config(
                     &config,
                     backend.clone(),
@@ -140,6 +132,16 @@ fn base_loader() -> aws_config::ConfigLoader {
             .operation_attempt_timeout(Duration::from_secs(30))
             .build(),
     )
+}
+
+/// Loads the configuration, in `region` when one is given, else the
+/// profile's or the environment's, else the default.
+async fn load(loader: aws_config::ConfigLoader, region: Option<&str>) -> SdkConfig {
+    let loader = match region {
+        Some(region) => loader.region(Region::new(region.to_owned())),
+        None => loader,
+    };
+    with_default_region(loader.load().await)
 }
 
 /// Fills in the default region when the profile and environment give none.

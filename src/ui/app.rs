@@ -220,6 +220,11 @@ impl App {
         }
     }
 
+    /// The open rollout view, if any.
+    pub fn rollout_view(&self) -> Option<&super::pages::rollout::RolloutView> {
+        self.deployments.rollout()
+    }
+
     /// The runtime background jobs run on.
     pub fn runtime(&self) -> &tokio::runtime::Runtime {
         &self.runtime
@@ -313,9 +318,7 @@ impl App {
                 deployment_id,
                 update,
             } if generation == current => {
-                if let Some(view) = self.deployments.rollout_mut()
-                    && view.deployment_id() == deployment_id
-                {
+                if let Some(view) = self.rollout_for(&deployment_id) {
                     view.apply(*update);
                     if view.take_just_finished() {
                         self.deployment_finished(&deployment_id);
@@ -327,9 +330,7 @@ impl App {
                 deployment_id,
                 minimum,
             } if generation == current => {
-                if let Some(view) = self.deployments.rollout_mut()
-                    && view.deployment_id() == deployment_id
-                {
+                if let Some(view) = self.rollout_for(&deployment_id) {
                     view.config_loaded(minimum);
                 }
             }
@@ -338,9 +339,7 @@ impl App {
                 deployment_id,
                 deployments,
             } if generation == current => {
-                if let Some(view) = self.deployments.rollout_mut()
-                    && view.deployment_id() == deployment_id
-                {
+                if let Some(view) = self.rollout_for(&deployment_id) {
                     view.history_loaded(deployments);
                 }
             }
@@ -354,16 +353,12 @@ impl App {
                     self.watch(new_deployment);
                 }
                 Ok(None) => {
-                    if let Some(view) = self.deployments.rollout_mut()
-                        && view.deployment_id() == deployment_id
-                    {
+                    if let Some(view) = self.rollout_for(&deployment_id) {
                         view.action_done(Ok(()));
                     }
                 }
                 Err(error) => {
-                    if let Some(view) = self.deployments.rollout_mut()
-                        && view.deployment_id() == deployment_id
-                    {
+                    if let Some(view) = self.rollout_for(&deployment_id) {
                         view.action_done(Err(error.to_string()));
                     }
                 }
@@ -380,6 +375,16 @@ impl App {
             | Event::History { .. }
             | Event::RolloutActionDone { .. } => {}
         }
+    }
+
+    /// The open rollout view, if it shows this deployment.
+    fn rollout_for(
+        &mut self,
+        deployment_id: &str,
+    ) -> Option<&mut super::pages::rollout::RolloutView> {
+        self.deployments
+            .rollout_mut()
+            .filter(|view| view.deployment_id() == deployment_id)
     }
 
     /// Tells the person a watched deployment ended.
