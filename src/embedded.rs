@@ -51,8 +51,8 @@ impl LocalCloudHost for EmbeddedLocalCloud {
                 return Ok(cloud.endpoint_url());
             }
             let cloud = LocalCloud::start(LocalCloudOptions {
-                port: 0,
                 state_path: self.state_path.clone(),
+                ..LocalCloudOptions::default()
             })
             .await
             .map_err(|error| CloudError::LocalCloud(error.to_string()))?;

@@ -217,8 +217,9 @@ impl TargetProgress {
     }
 }
 
-/// A rollout in progress, advanced wave by wave.
-#[derive(Debug, Clone)]
+/// A rollout in progress, advanced wave by wave. It can be saved and read
+/// back (the local cloud keeps running deployments across restarts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rollout {
     initial: Vec<Health>,
     minimum_setting: MinimumHealthyHosts,

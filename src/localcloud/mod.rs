@@ -11,13 +11,22 @@
 //! - [`server`] routes each request by protocol; [`protocol`] recognises
 //!   protocols and writes their responses and errors.
 //! - [`codedeploy`] holds the operations, one small file per family.
+//! - [`engine`] runs deployments on the clock; [`ec2`] holds the EC2
+//!   instances they go to.
+//! - [`faults`] injects throttling, errors and latency when asked to.
 //! - [`world`] is the shared state behind one lock; [`persist`] keeps it on
 //!   disk; [`clock`] gives the time, by hand in tests.
+//!
+//! Time: deployments advance on the [`Clock`]. A background task advances
+//! them on a timer, and every request first brings them up to the time of
+//! the request, so a client always sees them as of its own time. With a
+//! [`ManualClock`] a test moves time by hand and the next request (or
+//! [`LocalCloud::tick`]) shows exactly what happened up to then.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), deploydesk::localcloud::LocalCloudError> {
 //! use deploydesk::localcloud::{LocalCloud, LocalCloudOptions};
-//! let cloud = LocalCloud::start(LocalCloudOptions { port: 0, state_path: None }).await?;
+//! let cloud = LocalCloud::start(LocalCloudOptions::default()).await?;
 //! println!("point the SDK at {}", cloud.endpoint_url());
 //! cloud.shutdown().await;
 //! # Ok(())
@@ -27,6 +36,9 @@
 pub mod api_error;
 pub mod clock;
 pub mod codedeploy;
+pub mod ec2;
+pub mod engine;
+pub mod faults;
 pub mod paging;
 pub mod persist;
 pub mod protocol;
@@ -34,6 +46,7 @@ pub mod serve;
 pub mod server;
 pub mod world;
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,6 +58,8 @@ use tokio::task::JoinHandle;
 
 pub use api_error::ApiError;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use engine::DEFAULT_EVENT_DURATION;
+pub use faults::{FaultSpec, FaultSpecError};
 pub use world::World;
 
 use persist::{Notices, Saver};
@@ -58,14 +73,41 @@ pub const ACCOUNT_ID: &str = "000000000000";
 /// it closes their connections.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
+/// The longest wait between two rounds of the background task that moves
+/// deployments on.
+const MAX_TICK: Duration = Duration::from_millis(250);
+/// The shortest wait between two rounds of that task.
+const MIN_TICK: Duration = Duration::from_millis(5);
+
 /// How to start the local cloud.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LocalCloudOptions {
     /// The port on 127.0.0.1 to listen on; 0 picks any free port.
     pub port: u16,
     /// The file to keep the state in, so it survives restarts; `None` keeps
     /// it in memory only.
     pub state_path: Option<PathBuf>,
+    /// How long one lifecycle event of a deployment takes; by default
+    /// [`DEFAULT_EVENT_DURATION`], so that a ten-instance one-at-a-time
+    /// deployment takes about a minute.
+    pub event_duration: Duration,
+    /// How many demo EC2 instances to launch when the world has none (see
+    /// [`ec2::Ec2State::seed_fleet`]); 0 launches none.
+    pub fleet: usize,
+    /// Throttling, errors and latency to inject into requests.
+    pub faults: FaultSpec,
+}
+
+impl Default for LocalCloudOptions {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            state_path: None,
+            event_duration: DEFAULT_EVENT_DURATION,
+            fleet: 0,
+            faults: FaultSpec::default(),
+        }
+    }
 }
 
 /// Why the local cloud could not start or do what was asked.
@@ -124,6 +166,10 @@ pub struct LocalCloud {
     stop: Option<oneshot::Sender<()>>,
     /// The server task; `None` once stopped.
     server: Option<JoinHandle<()>>,
+    /// The task that moves deployments on.
+    ticker: JoinHandle<()>,
+    /// The size of the demo fleet, launched again on reset.
+    fleet: usize,
 }
 
 impl LocalCloud {
@@ -152,7 +198,7 @@ impl LocalCloud {
                 source,
             })?;
         let notices = Notices::default();
-        let (world, saver) = match options.state_path {
+        let (mut world, saver) = match options.state_path {
             Some(path) => {
                 let (world, notice) = persist::load(&path)?;
                 if let Some(notice) = notice {
@@ -163,10 +209,29 @@ impl LocalCloud {
             }
             None => (World::default(), None),
         };
+        let now = clock.now();
+        engine::prepare_loaded(&mut world, now);
+        let seeded = world.ec2.seed_fleet(options.fleet, now);
+        if seeded > 0 {
+            tracing::info!("launched a demo fleet of {seeded} EC2 instances");
+        }
         let shared = Arc::new(Shared {
             world: SharedWorld::new(world, saver, notices.clone()),
             clock,
+            engine: engine::EngineSettings {
+                event_duration: options.event_duration,
+            },
+            faults: options.faults,
+            requests: std::sync::Mutex::new(BTreeMap::new()),
         });
+        if seeded > 0 {
+            // Save the new fleet at once, so a restart finds it.
+            shared.world.update(|_| true);
+        }
+        let ticker = tokio::spawn(tick_forever(
+            Arc::clone(&shared),
+            (options.event_duration / 4).clamp(MIN_TICK, MAX_TICK),
+        ));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = server::router(Arc::clone(&shared));
         let server = tokio::spawn(async move {
@@ -185,6 +250,8 @@ impl LocalCloud {
             notices,
             stop: Some(stop),
             server: Some(server),
+            ticker,
+            fleet: options.fleet,
         })
     }
 
@@ -205,9 +272,12 @@ impl LocalCloud {
     }
 
     /// Forgets everything and starts from an empty account, as "Reset demo
-    /// account" does. With a state file, the empty state is saved too.
+    /// account" does; the demo fleet, if one was asked for, is launched
+    /// again. With a state file, the new state is saved too.
     pub fn reset(&self) -> Result<(), LocalCloudError> {
-        self.shared.world.replace(World::default())
+        let mut world = World::default();
+        world.ec2.seed_fleet(self.fleet, self.shared.clock.now());
+        self.shared.world.replace(world)
     }
 
     /// A copy of the whole world, for inspection.
@@ -215,10 +285,48 @@ impl LocalCloud {
         self.shared.world.read(World::clone)
     }
 
+    /// Brings the running deployments up to the clock's time now, as every
+    /// request does before it is answered. Tests that move a
+    /// [`ManualClock`] call it to make the engine catch up before they look
+    /// at [`LocalCloud::snapshot`]. Returns whether anything changed.
+    pub fn tick(&self) -> bool {
+        self.shared.advance()
+    }
+
+    /// How many requests each operation has received, keyed
+    /// `service:Operation` (for example `codedeploy:GetDeployment`),
+    /// requests refused by injected faults included.
+    pub fn request_counts(&self) -> BTreeMap<String, u64> {
+        self.shared
+            .requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Starts counting requests from zero.
+    pub fn reset_request_counts(&self) {
+        self.shared
+            .requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
+    /// Runs `change` on the world and saves it, for setting up what the
+    /// local cloud has no API for yet (such as EC2 instances).
+    pub fn with_world<R>(&self, change: impl FnOnce(&mut World) -> R) -> R {
+        self.shared
+            .world
+            .write(|world| Ok::<R, std::convert::Infallible>(change(world)))
+            .unwrap_or_else(|never| match never {})
+    }
+
     /// Stops serving and writes the last state to disk. Requests in flight
     /// get [`SHUTDOWN_GRACE`] to finish; connections still open after that
     /// (such as a client that never finishes sending) are closed.
     pub async fn shutdown(mut self) {
+        self.ticker.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -229,9 +337,23 @@ impl LocalCloud {
                 abort.abort();
             }
         }
+        // Save the time the deployments were last advanced to, so that a
+        // restart resumes them where they stood.
+        self.shared.advance();
+        self.shared.world.update(|_| true);
         if let Some(saver) = self.shared.world.take_saver() {
             saver.finish().await;
         }
+    }
+}
+
+/// Moves deployments on every `period`, until aborted.
+async fn tick_forever(shared: Arc<Shared>, period: Duration) {
+    let mut interval = tokio::time::interval(period);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        shared.advance();
     }
 }
 
@@ -239,6 +361,7 @@ impl Drop for LocalCloud {
     fn drop(&mut self) {
         // Dropping without `shutdown` still stops the server; the saver
         // writes what was queued when the last request handler lets go.
+        self.ticker.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

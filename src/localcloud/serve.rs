@@ -7,16 +7,20 @@
 use std::future::Future;
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::{LocalCloud, LocalCloudOptions};
+use super::{DEFAULT_EVENT_DURATION, FaultSpec, LocalCloud, LocalCloudOptions};
 
 /// The state file's name inside `--state-dir`.
 pub const STATE_FILE: &str = "localcloud-state.json";
 
+/// The default of `--event-ms`: the library's default event duration.
+const DEFAULT_EVENT_MS: u64 = DEFAULT_EVENT_DURATION.as_millis() as u64;
+
 /// Options of `deploydesk serve`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+#[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct ServeArgs {
     /// The port to listen on, on 127.0.0.1 only; 0 picks any free port.
     #[arg(long, default_value_t = 0)]
@@ -25,6 +29,51 @@ pub struct ServeArgs {
     /// it, the state is kept in memory and lost on exit.
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+    /// How long each lifecycle event of a deployment takes, in milliseconds.
+    ///
+    /// With the default, a one-at-a-time deployment to ten instances (seven
+    /// events each) takes about a minute. Instances tagged
+    /// deploydesk:simulate=slow take five times as long.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_EVENT_MS)]
+    pub event_ms: u64,
+    /// Launch N demo EC2 instances if the local cloud has none yet.
+    ///
+    /// They are running, tagged Name=demo-001, demo-002, ..., Fleet=demo,
+    /// and Environment=staging for the first half and Environment=production
+    /// for the rest, so deployment groups can select them by tag.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub fleet: usize,
+    /// Inject throttling, internal errors and latency into requests.
+    ///
+    /// SPEC is a list of rules separated by ';'. Each rule is
+    /// TARGET=EFFECT,EFFECT,... where TARGET is a service (codedeploy, ec2,
+    /// iam, s3) or service:Operation (codedeploy:GetDeployment), and EFFECT
+    /// is one of:
+    ///
+    ///   throttle:RATE     refuse that share of requests as throttled
+    ///                     (CodeDeploy: HTTP 400 ThrottlingException)
+    ///   error:RATE        fail that share with an internal error (HTTP 500)
+    ///   latency:DURATION  delay every answer, e.g. 200ms or 1.5s
+    ///
+    /// RATE is a number from 0 to 1. An operation's rule takes each effect
+    /// it does not name from its service's rule. Example:
+    ///
+    ///   --faults 'codedeploy:BatchGetDeploymentTargets=throttle:0.3,latency:200ms;codedeploy=error:0.05'
+    #[arg(long, value_name = "SPEC", value_parser = FaultSpec::parse, verbatim_doc_comment)]
+    #[allow(clippy::doc_markdown)] // The text is the command's help, shown as written.
+    pub faults: Option<FaultSpec>,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            state_dir: None,
+            event_ms: DEFAULT_EVENT_MS,
+            fleet: 0,
+            faults: None,
+        }
+    }
 }
 
 impl ServeArgs {
@@ -33,6 +82,9 @@ impl ServeArgs {
         LocalCloudOptions {
             port: self.port,
             state_path: self.state_dir.as_ref().map(|dir| dir.join(STATE_FILE)),
+            event_duration: Duration::from_millis(self.event_ms),
+            fleet: self.fleet,
+            faults: self.faults.clone().unwrap_or_default(),
         }
     }
 }

@@ -6,7 +6,8 @@
 //! (REST) are recognised so that their clients get an error in the format
 //! they understand; their services will plug in here.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use axum::body::Body;
@@ -16,8 +17,10 @@ use axum::response::Response;
 use uuid::Uuid;
 
 use super::api_error::ApiError;
-use super::clock::Clock;
+use super::clock::{Clock, Timestamp};
 use super::codedeploy;
+use super::engine::{self, EngineSettings};
+use super::faults::FaultSpec;
 use super::protocol::{self, Route};
 use super::world::SharedWorld;
 
@@ -32,6 +35,108 @@ pub struct Shared {
     pub world: SharedWorld,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// How the deployment engine paces deployments.
+    pub engine: EngineSettings,
+    /// The faults to inject.
+    pub faults: FaultSpec,
+    /// Requests received, by `service:Operation`.
+    pub requests: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Shared {
+    /// Brings the running deployments up to the clock's time. Returns
+    /// whether anything changed (and so was queued to be saved).
+    pub fn advance(&self) -> bool {
+        self.advance_to(self.clock.now())
+    }
+
+    /// Brings the running deployments up to `now`.
+    pub fn advance_to(&self, now: Timestamp) -> bool {
+        self.world
+            .update(|world| engine::advance(world, now, &self.engine))
+    }
+
+    /// Counts a request for `operation` of `service`.
+    fn count(&self, service: &str, operation: &str) {
+        let mut requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
+        *requests
+            .entry(format!("{service}:{operation}"))
+            .or_insert(0) += 1;
+    }
+}
+
+/// The service name (as fault specs name it) and operation of a request.
+fn service_and_operation(route: &Route, method: &Method) -> (String, String) {
+    match route {
+        Route::AwsJson { prefix, operation } => {
+            let service = if prefix == codedeploy::TARGET_PREFIX {
+                "codedeploy".to_owned()
+            } else {
+                prefix.to_ascii_lowercase()
+            };
+            (service, operation.clone())
+        }
+        Route::Query { service, action } => (
+            service.clone().unwrap_or_else(|| "query".to_owned()),
+            action.clone(),
+        ),
+        Route::Rest => ("s3".to_owned(), method.to_string()),
+    }
+}
+
+/// The response to a request that a fault refuses: throttled, or failed
+/// with an internal error, in the format of the request's protocol.
+fn fault_response(route: &Route, throttled: bool, resource: &str, request_id: &str) -> Response {
+    let message = if throttled {
+        "Rate exceeded (the local cloud's fault settings throttled this request); retry after a short wait."
+    } else {
+        "An internal error occurred (injected by the local cloud's fault settings); retry the request."
+    };
+    match route {
+        Route::AwsJson { .. } => {
+            let error = if throttled {
+                ApiError::new("ThrottlingException", message)
+            } else {
+                ApiError::internal(message)
+            };
+            protocol::json_error(&error, request_id)
+        }
+        Route::Query { service, .. } => {
+            let ec2 = service.as_deref() == Some("ec2");
+            let (status, code) = match (throttled, ec2) {
+                (true, true) => (StatusCode::SERVICE_UNAVAILABLE, "RequestLimitExceeded"),
+                (true, false) => (StatusCode::BAD_REQUEST, "Throttling"),
+                (false, _) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalError"),
+            };
+            let error = ApiError {
+                status,
+                code,
+                message: message.to_owned(),
+            };
+            protocol::query_error(service.as_deref(), &error, request_id)
+        }
+        Route::Rest => {
+            let error = ApiError {
+                status: if throttled {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                },
+                code: if throttled {
+                    "SlowDown"
+                } else {
+                    "InternalError"
+                },
+                message: message.to_owned(),
+            };
+            protocol::rest_xml_error(&error, resource, request_id)
+        }
+    }
+}
+
+/// Whether an event with probability `rate` happens this time.
+fn happens(rate: Option<f64>) -> bool {
+    rate.is_some_and(|rate| rate > 0.0 && rand::random_bool(rate.min(1.0)))
 }
 
 /// The router serving every protocol.
@@ -60,12 +165,27 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
             };
         }
     };
-    match protocol::classify(&parts.method, &parts.uri, &parts.headers, &body) {
+    let route = protocol::classify(&parts.method, &parts.uri, &parts.headers, &body);
+    let (service, operation) = service_and_operation(&route, &parts.method);
+    shared.count(&service, &operation);
+    let faults = shared.faults.for_operation(&service, &operation);
+    if let Some(latency) = faults.latency {
+        tokio::time::sleep(latency).await;
+    }
+    let throttled = happens(faults.throttle);
+    if throttled || happens(faults.error) {
+        return fault_response(&route, throttled, parts.uri.path(), &request_id);
+    }
+    // Every request sees the deployments as of its own time.
+    let now = shared.clock.now();
+    shared.advance_to(now);
+    match route {
         Route::AwsJson { prefix, operation } => {
             let result = if parts.method == Method::POST {
                 let context = codedeploy::Context {
-                    now: shared.clock.now(),
+                    now,
                     region: protocol::region_of(&parts.headers),
+                    engine: shared.engine,
                 };
                 aws_json(&shared, &context, &prefix, &operation, &body)
             } else {

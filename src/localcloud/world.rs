@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::LocalCloudError;
 use super::codedeploy::CodeDeployState;
+use super::ec2::Ec2State;
 use super::persist::{Notices, Saver};
 
 /// Everything the local cloud remembers, one part per service.
@@ -23,6 +24,8 @@ pub struct World {
     /// CodeDeploy's applications, groups, configurations, revisions and
     /// on-premises instances.
     pub codedeploy: CodeDeployState,
+    /// EC2's instances.
+    pub ec2: Ec2State,
 }
 
 /// The world behind its lock, with the saver that keeps it on disk.
@@ -71,6 +74,18 @@ impl SharedWorld {
             self.notices.push_once(error.to_string());
         }
         result
+    }
+
+    /// Runs `change`, which says whether it changed the world, and queues
+    /// the world to be saved only if it did. Returns what `change` said.
+    pub fn update(&self, change: impl FnOnce(&mut World) -> bool) -> bool {
+        let mut world = lock(&self.world);
+        let changed = change(&mut world);
+        if changed && let Err(error) = self.queue_save(&world) {
+            tracing::warn!("{error}");
+            self.notices.push_once(error.to_string());
+        }
+        changed
     }
 
     /// Replaces the whole world, as "Reset demo account" does, and queues

@@ -272,6 +272,34 @@ pub fn platform_of(state: &CodeDeployState, name: &str) -> Result<String, ApiErr
         .ok_or_else(|| no_such_config(name))
 }
 
+/// The minimum healthy hosts of configuration `name`, for a deployment
+/// to EC2 or on-premises instances: `DeploymentConfigDoesNotExistException`
+/// if there is no such configuration, `InvalidDeploymentConfigNameException`
+/// if it is for another compute platform.
+pub fn server_minimum(
+    state: &CodeDeployState,
+    name: &str,
+) -> Result<MinimumHealthyHosts, ApiError> {
+    if let Ok(config) = DeploymentConfig::predefined(name) {
+        return Ok(config.minimum_healthy_hosts);
+    }
+    let info = find(state, name).ok_or_else(|| no_such_config(name))?;
+    let minimum = state
+        .deployment_configs
+        .get(name)
+        .and_then(|config| config.minimum_healthy_hosts);
+    match minimum {
+        Some(minimum) if info.compute_platform == "Server" => Ok(minimum),
+        _ => Err(ApiError::new(
+            "InvalidDeploymentConfigNameException",
+            format!(
+                "The deployment configuration \"{name}\" is for the {} compute platform; choose an EC2/on-premises (Server) configuration such as CodeDeployDefault.OneAtATime.",
+                info.compute_platform
+            ),
+        )),
+    }
+}
+
 /// The error for a configuration that does not exist.
 fn no_such_config(name: &str) -> ApiError {
     ApiError::new(

@@ -5,15 +5,18 @@
 //! back unchanged, even where nothing in the local cloud acts on it yet
 //! (alarms, triggers, load balancers, blue/green options).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::deployment_configs;
+use super::deployment_state::LastDeploymentInfo;
 use super::shapes::{
     AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfiguration,
-    DeploymentStyle, Ec2TagSet, EcsService, LoadBalancerInfo, NamedItem, OnPremisesTagSet, Tag,
-    TagFilter, TriggerConfig,
+    DeploymentStyle, Ec2TagSet, EcsService, LoadBalancerInfo, NamedItem, OnPremisesTagSet,
+    RevisionLocation, Tag, TagFilter, TriggerConfig,
 };
 use super::state::{Application, CodeDeployState, DeploymentGroup};
 use super::{
@@ -102,6 +105,9 @@ struct DeploymentGroupInfo<'a> {
     compute_platform: &'a str,
     ecs_services: &'a [EcsService],
     termination_hook_enabled: bool,
+    target_revision: Option<&'a RevisionLocation>,
+    last_successful_deployment: Option<&'a LastDeploymentInfo>,
+    last_attempted_deployment: Option<&'a LastDeploymentInfo>,
 }
 
 impl<'a> DeploymentGroupInfo<'a> {
@@ -134,6 +140,9 @@ impl<'a> DeploymentGroupInfo<'a> {
             compute_platform: &application.compute_platform,
             ecs_services: &group.ecs_services,
             termination_hook_enabled: group.termination_hook_enabled,
+            target_revision: group.target_revision.as_ref(),
+            last_successful_deployment: group.last_successful_deployment.as_ref(),
+            last_attempted_deployment: group.last_attempted_deployment.as_ref(),
         }
     }
 }
@@ -182,11 +191,15 @@ fn new_group(name: String, platform: &str, service_role_arn: String) -> Deployme
         ecs_services: Vec::new(),
         termination_hook_enabled: false,
         tags: Vec::new(),
+        target_revision: None,
+        last_successful_deployment: None,
+        last_attempted_deployment: None,
+        instance_health: BTreeMap::new(),
     }
 }
 
 /// Checks a list of tag filters; failures use the exception `code`.
-fn check_filters(filters: &[TagFilter], code: &'static str) -> Result<(), ApiError> {
+pub fn check_filters(filters: &[TagFilter], code: &'static str) -> Result<(), ApiError> {
     for filter in filters {
         names::validate_tag_filter(
             filter.key.as_deref(),
@@ -199,7 +212,7 @@ fn check_filters(filters: &[TagFilter], code: &'static str) -> Result<(), ApiErr
 }
 
 /// Checks the groups of a tag set: at most three, each filter valid.
-fn check_tag_set(groups: &[Vec<TagFilter>], code: &'static str) -> Result<(), ApiError> {
+pub fn check_tag_set(groups: &[Vec<TagFilter>], code: &'static str) -> Result<(), ApiError> {
     if groups.len() > MAX_TAG_SET_GROUPS {
         return Err(ApiError::new(
             "TagSetListLimitExceededException",
@@ -320,7 +333,7 @@ fn check_alarms(config: &AlarmConfiguration) -> Result<(), ApiError> {
 }
 
 /// Checks the automatic rollback configuration.
-fn check_rollback(config: &AutoRollbackConfiguration) -> Result<(), ApiError> {
+pub fn check_rollback(config: &AutoRollbackConfiguration) -> Result<(), ApiError> {
     let events = config.events.as_deref().unwrap_or_default();
     for event in events {
         one_of(
@@ -625,7 +638,7 @@ fn check_whole_group(group: &DeploymentGroup, platform: &str) -> Result<(), ApiE
 }
 
 /// The error for a group that does not exist.
-fn no_such_group(application: &str, group: &str) -> ApiError {
+pub fn no_such_group(application: &str, group: &str) -> ApiError {
     ApiError::new(
         "DeploymentGroupDoesNotExistException",
         format!(

@@ -10,11 +10,14 @@
 pub mod applications;
 pub mod deployment_configs;
 pub mod deployment_groups;
+pub mod deployment_state;
+pub mod deployments;
 pub mod on_premises;
 pub mod revisions;
 pub mod shapes;
 pub mod state;
 pub mod tags;
+pub mod targets;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -24,7 +27,8 @@ pub use state::CodeDeployState;
 
 use super::api_error::ApiError;
 use super::clock::Timestamp;
-use super::world::SharedWorld;
+use super::engine::EngineSettings;
+use super::world::{SharedWorld, World};
 use crate::domain::names::{self, NameError, NameKind, TagError};
 use shapes::Tag;
 
@@ -38,6 +42,8 @@ pub struct Context {
     pub now: Timestamp,
     /// The region the client signed the request for.
     pub region: String,
+    /// How the deployment engine paces deployments.
+    pub engine: EngineSettings,
 }
 
 impl Context {
@@ -56,6 +62,9 @@ impl Context {
 type ReadOperation = fn(&CodeDeployState, &Context, Value) -> Result<Value, ApiError>;
 /// An operation that may change the state.
 type WriteOperation = fn(&mut CodeDeployState, &Context, Value) -> Result<Value, ApiError>;
+/// An operation that may change CodeDeploy's and other services' state
+/// (deployments read and change EC2 instances).
+type WorldOperation = fn(&mut World, &Context, Value) -> Result<Value, ApiError>;
 
 /// An operation, by how it touches the state.
 enum Operation {
@@ -63,11 +72,13 @@ enum Operation {
     Read(ReadOperation),
     /// May write.
     Write(WriteOperation),
+    /// May write, beyond CodeDeploy's own state.
+    WriteWorld(WorldOperation),
 }
 
 /// The function that implements `name`, if the local cloud has it.
 fn operation(name: &str) -> Option<Operation> {
-    use Operation::{Read, Write};
+    use Operation::{Read, Write, WriteWorld};
     Some(match name {
         "CreateApplication" => Write(applications::create),
         "GetApplication" => Read(applications::get),
@@ -96,6 +107,18 @@ fn operation(name: &str) -> Option<Operation> {
         "ListOnPremisesInstances" => Read(on_premises::list),
         "AddTagsToOnPremisesInstances" => Write(on_premises::add_tags),
         "RemoveTagsFromOnPremisesInstances" => Write(on_premises::remove_tags),
+        "CreateDeployment" => WriteWorld(deployments::create),
+        "GetDeployment" => Read(deployments::get),
+        "BatchGetDeployments" => Read(deployments::batch_get),
+        "ListDeployments" => Read(deployments::list),
+        "StopDeployment" => WriteWorld(deployments::stop),
+        "ContinueDeployment" => WriteWorld(deployments::continue_deployment),
+        "ListDeploymentTargets" => Read(targets::list_targets),
+        "BatchGetDeploymentTargets" => Read(targets::batch_get_targets),
+        "GetDeploymentTarget" => Read(targets::get_target),
+        "ListDeploymentInstances" => Read(targets::list_instances),
+        "BatchGetDeploymentInstances" => Read(targets::batch_get_instances),
+        "GetDeploymentInstance" => Read(targets::get_instance),
         "TagResource" => Write(tags::tag_resource),
         "UntagResource" => Write(tags::untag_resource),
         "ListTagsForResource" => Read(tags::list_tags_for_resource),
@@ -123,6 +146,7 @@ pub fn handle(
     match operation {
         Operation::Read(run) => world.read(|world| run(&world.codedeploy, context, input)),
         Operation::Write(run) => world.write(|world| run(&mut world.codedeploy, context, input)),
+        Operation::WriteWorld(run) => world.write(|world| run(world, context, input)),
     }
 }
 

@@ -33,7 +33,7 @@ fn given(text: Option<&String>) -> bool {
 }
 
 /// Checks a revision location that is to be registered or looked up.
-fn check_location(location: Option<RevisionLocation>) -> Result<RevisionLocation, ApiError> {
+pub fn check_location(location: Option<RevisionLocation>) -> Result<RevisionLocation, ApiError> {
     let location = location.ok_or_else(|| {
         ApiError::new(
             "RevisionRequiredException",
@@ -85,7 +85,7 @@ fn check_location(location: Option<RevisionLocation>) -> Result<RevisionLocation
 }
 
 /// Whether two locations point at the same revision.
-fn same_revision(left: &RevisionLocation, right: &RevisionLocation) -> bool {
+pub fn same_revision(left: &RevisionLocation, right: &RevisionLocation) -> bool {
     if left.revision_type != right.revision_type {
         return false;
     }

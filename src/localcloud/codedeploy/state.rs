@@ -7,12 +7,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::deployment_state::{Deployments, LastDeploymentInfo};
 use super::shapes::{
     AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfiguration,
     DeploymentStyle, Ec2TagSet, EcsService, LoadBalancerInfo, OnPremisesTagSet, RevisionLocation,
     Tag, TagFilter, TrafficRoutingConfig, TriggerConfig, ZonalConfig,
 };
 use crate::domain::MinimumHealthyHosts;
+use crate::domain::health::Health;
 use crate::localcloud::clock::Timestamp;
 
 /// CodeDeploy's part of the world.
@@ -28,6 +30,8 @@ pub struct CodeDeployState {
     pub on_premises_instances: BTreeMap<String, OnPremisesInstance>,
     /// A counter that orders revisions by registration.
     pub revision_sequence: u64,
+    /// Deployments, running and finished.
+    pub deployments: Deployments,
 }
 
 /// An application.
@@ -90,6 +94,19 @@ pub struct DeploymentGroup {
     pub termination_hook_enabled: bool,
     /// The group's tags.
     pub tags: Vec<Tag>,
+    /// The revision of the group's last successful deployment.
+    #[serde(default)]
+    pub target_revision: Option<RevisionLocation>,
+    /// The group's last successful deployment.
+    #[serde(default)]
+    pub last_successful_deployment: Option<LastDeploymentInfo>,
+    /// The group's most recent deployment.
+    #[serde(default)]
+    pub last_attempted_deployment: Option<LastDeploymentInfo>,
+    /// Instance and revision health of the instances deployed to, by
+    /// target id; an instance not listed has never been deployed to.
+    #[serde(default)]
+    pub instance_health: BTreeMap<String, Health>,
 }
 
 /// A registered application revision.

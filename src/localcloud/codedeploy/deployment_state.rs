@@ -1,0 +1,473 @@
+//! What the local cloud remembers about deployments: each deployment with
+//! its targets, their lifecycle events, the rollout that schedules them and
+//! the phase the deployment is in. It is saved with the world, so a
+//! deployment that is running when the local cloud stops goes on when it
+//! starts again.
+//!
+//! Enumerations travel with the API's spelling (`InProgress`, `Blue`, ...),
+//! and the structures that the API returns as they are (`ErrorInformation`,
+//! `RollbackInfo`, `Diagnostics`, `TargetInstances`) use its member names.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::shapes::{
+    AutoRollbackConfiguration, BlueGreenDeploymentConfiguration, DeploymentStyle, Ec2TagSet,
+    LoadBalancerInfo, RevisionLocation, TagFilter,
+};
+use crate::domain::MinimumHealthyHosts;
+use crate::domain::health::{AttemptResult, Health};
+use crate::domain::lifecycle::LifecycleEvent;
+use crate::domain::rollout::Rollout;
+use crate::localcloud::clock::Timestamp;
+
+/// Every deployment, and which are still running.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Deployments {
+    /// Deployments by id.
+    pub by_id: BTreeMap<String, Deployment>,
+    /// The ids of deployments that have not finished.
+    pub active: BTreeSet<String>,
+    /// A counter that orders deployments by creation.
+    pub sequence: u64,
+    /// The time up to which the engine has advanced the deployments.
+    pub advanced_to: Option<Timestamp>,
+    /// When the engine next has something to do; `None` when nothing runs.
+    pub next_due: Option<Timestamp>,
+}
+
+/// Defines an enumeration whose values travel as their own names.
+macro_rules! api_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in the API's order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)+];
+
+            /// The value as the API spells it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => stringify!($variant),)+
+                }
+            }
+
+            /// The value the API spells `text`, if there is one.
+            pub fn parse(text: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|value| value.as_str() == text)
+            }
+
+            /// Every value as the API spells it, for error messages.
+            pub fn names() -> String {
+                Self::ALL
+                    .iter()
+                    .map(|value| value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        }
+    };
+}
+
+api_enum!(
+    /// A deployment's status.
+    DeploymentStatus {
+        /// Created and about to start.
+        Created,
+        /// Waiting for another deployment (not used by the local cloud).
+        Queued,
+        /// Running.
+        InProgress,
+        /// Blue/green: the new revision runs on the replacement instances
+        /// while traffic has not been rerouted (not used on EC2).
+        Baking,
+        /// Finished and succeeded.
+        Succeeded,
+        /// Finished and failed.
+        Failed,
+        /// Stopped by a person or by a timeout.
+        Stopped,
+        /// Blue/green: waiting for `ContinueDeployment` to reroute traffic.
+        Ready,
+    }
+);
+
+impl DeploymentStatus {
+    /// Whether the deployment has ended.
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Stopped)
+    }
+}
+
+api_enum!(
+    /// A deployment target's (instance's) status.
+    TargetStatus {
+        /// Waiting for its turn.
+        Pending,
+        /// Being deployed to.
+        InProgress,
+        /// Deployed to.
+        Succeeded,
+        /// Its deployment failed.
+        Failed,
+        /// Not deployed to because the deployment ended first.
+        Skipped,
+        /// Not known.
+        Unknown,
+        /// Blue/green replacement with the revision installed, waiting for traffic.
+        Ready,
+    }
+);
+
+api_enum!(
+    /// A lifecycle event's status.
+    EventStatus {
+        /// Not started.
+        Pending,
+        /// Running.
+        InProgress,
+        /// Finished well.
+        Succeeded,
+        /// Finished badly.
+        Failed,
+        /// Not run.
+        Skipped,
+        /// Not known.
+        Unknown,
+    }
+);
+
+api_enum!(
+    /// Which environment of a blue/green deployment an instance is in.
+    InstanceLabel {
+        /// The original environment.
+        Blue,
+        /// The replacement environment.
+        Green,
+    }
+);
+
+/// Where a target instance lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TargetKind {
+    /// An EC2 instance of the local cloud's registry.
+    Ec2,
+    /// A registered on-premises instance.
+    OnPremises,
+}
+
+/// `ErrorInformation`: why a deployment failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInformation {
+    /// The error code, e.g. `HEALTH_CONSTRAINTS`.
+    pub code: String,
+    /// What happened.
+    pub message: String,
+}
+
+/// `RollbackInfo`: how a deployment and its rollback are linked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RollbackInfo {
+    /// The deployment that rolls this one back.
+    pub rollback_deployment_id: Option<String>,
+    /// The deployment this one rolls back.
+    pub rollback_triggering_deployment_id: Option<String>,
+    /// What happened about the rollback.
+    pub rollback_message: Option<String>,
+}
+
+/// `Diagnostics`: why a lifecycle event failed, as the agent reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnostics {
+    /// `ScriptFailed`, `ScriptTimedOut`, `UnknownError`, ...
+    pub error_code: String,
+    /// The script that ran, e.g. `scripts/after_install.sh`; empty when
+    /// no script was involved.
+    pub script_name: String,
+    /// What happened.
+    pub message: String,
+    /// The last 4 KB of the script's log.
+    pub log_tail: String,
+}
+
+/// `TargetInstances`: the replacement instances of a blue/green deployment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetInstances {
+    /// EC2 tag filters; any may match.
+    pub tag_filters: Option<Vec<TagFilter>>,
+    /// Auto Scaling groups (the local cloud has none).
+    pub auto_scaling_groups: Option<Vec<String>>,
+    /// EC2 tag groups; an instance must match every group.
+    pub ec2_tag_set: Option<Ec2TagSet>,
+}
+
+/// How one lifecycle event is going to go, decided when the deployment
+/// reaches the instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPlan {
+    /// When it starts.
+    pub start: Timestamp,
+    /// When it ends.
+    pub end: Timestamp,
+    /// How it ends: `None` for success, or the diagnostics of its failure.
+    pub failure: Option<Diagnostics>,
+    /// Whether it is skipped instead of run (after an earlier failure).
+    pub skipped: bool,
+}
+
+/// One lifecycle event of a target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// The event.
+    pub event: LifecycleEvent,
+    /// Its status.
+    pub status: EventStatus,
+    /// When it started, once it has.
+    pub start_time: Option<Timestamp>,
+    /// When it ended, once it has.
+    pub end_time: Option<Timestamp>,
+    /// Why it failed, once it has.
+    pub diagnostics: Option<Diagnostics>,
+    /// How it is going to go, once the deployment has reached the instance.
+    pub plan: Option<EventPlan>,
+}
+
+impl EventRecord {
+    /// An event that has not been planned.
+    pub fn pending(event: LifecycleEvent) -> Self {
+        Self {
+            event,
+            status: EventStatus::Pending,
+            start_time: None,
+            end_time: None,
+            diagnostics: None,
+            plan: None,
+        }
+    }
+}
+
+/// Why an instance's attempt failed, for the deployment's error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FailureCause {
+    /// A script failed or timed out, or an agent step failed.
+    Event,
+    /// No agent answered.
+    NoAgent,
+    /// The instance was stopped.
+    InstanceStopped,
+}
+
+/// A piece of work planned on one target: its install events, or its
+/// traffic events in a blue/green reroute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptPlan {
+    /// When the first event starts.
+    pub start: Timestamp,
+    /// When the last event ends (or the failing one).
+    pub finish: Timestamp,
+    /// The result, as the rollout counts it.
+    pub result: AttemptResult,
+    /// Why it failed, if it did.
+    pub cause: Option<FailureCause>,
+    /// The target's status once the work is done.
+    pub status_after: TargetStatus,
+}
+
+/// One target (instance) of a deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetRecord {
+    /// The instance id, or the on-premises instance's name.
+    pub target_id: String,
+    /// The instance's ARN.
+    pub target_arn: String,
+    /// EC2 or on-premises.
+    pub kind: TargetKind,
+    /// `Blue` or `Green` in a blue/green deployment.
+    pub label: Option<InstanceLabel>,
+    /// Its status.
+    pub status: TargetStatus,
+    /// When its status or an event last changed.
+    pub last_updated_at: Timestamp,
+    /// Its lifecycle events, in order.
+    pub events: Vec<EventRecord>,
+    /// Its place in the rollout, for the instances the rollout schedules.
+    pub rollout_index: Option<usize>,
+    /// The work planned on it that has not been seen through yet.
+    pub attempt: Option<AttemptPlan>,
+    /// Why its attempt failed, once it has.
+    pub failure_cause: Option<FailureCause>,
+}
+
+/// Where a deployment is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    /// Created; starts at the given time.
+    Created {
+        /// When it starts.
+        start_at: Timestamp,
+    },
+    /// Installing the revision, wave by wave.
+    Installing,
+    /// Blue/green: installed, waiting for `ContinueDeployment`.
+    Ready {
+        /// When the wait runs out and the deployment is stopped.
+        deadline: Timestamp,
+    },
+    /// Blue/green: traffic is being rerouted.
+    Rerouting,
+    /// Blue/green: waiting to terminate the original instances.
+    Terminating {
+        /// When they are terminated.
+        at: Timestamp,
+    },
+    /// Ended.
+    Finished,
+}
+
+/// A rollback that a finished deployment asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RollbackRequest {
+    /// Roll back if the effective automatic rollback configuration says so
+    /// for this ending.
+    AsConfigured,
+    /// Roll back (`StopDeployment` with `autoRollbackEnabled` true).
+    Always,
+    /// Do not roll back (`StopDeployment` with `autoRollbackEnabled` false).
+    Never,
+}
+
+/// A deployment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    /// Its id, `d-` and nine letters or digits.
+    pub deployment_id: String,
+    /// Its place in creation order.
+    pub sequence: u64,
+    /// The region it was created in, for ARNs.
+    pub region: String,
+    /// The application.
+    pub application_name: String,
+    /// The deployment group's name when the deployment was created.
+    pub deployment_group_name: String,
+    /// The deployment group's id, which survives a rename.
+    pub deployment_group_id: String,
+    /// The deployment configuration.
+    pub deployment_config_name: String,
+    /// The configuration's minimum healthy hosts.
+    pub minimum_healthy_hosts: MinimumHealthyHosts,
+    /// The revision deployed.
+    pub revision: RevisionLocation,
+    /// The group's revision before this deployment.
+    pub previous_revision: Option<RevisionLocation>,
+    /// Its status.
+    pub status: DeploymentStatus,
+    /// Why it failed, if it did.
+    pub error_information: Option<ErrorInformation>,
+    /// When it was created.
+    pub create_time: Timestamp,
+    /// When it started.
+    pub start_time: Option<Timestamp>,
+    /// When it ended.
+    pub complete_time: Option<Timestamp>,
+    /// Its description.
+    pub description: Option<String>,
+    /// `user` or `codeDeployRollback`.
+    pub creator: String,
+    /// Whether failures of `ApplicationStop`, `BeforeBlockTraffic` and
+    /// `AfterBlockTraffic` are ignored.
+    pub ignore_application_stop_failures: bool,
+    /// Whether only outdated instances are deployed to (stored, not acted on).
+    pub update_outdated_instances_only: bool,
+    /// `DISALLOW`, `OVERWRITE` or `RETAIN`.
+    pub file_exists_behavior: Option<String>,
+    /// The automatic rollback configuration in force: the deployment's own
+    /// or its group's.
+    pub auto_rollback_configuration: Option<AutoRollbackConfiguration>,
+    /// How it is linked to a rollback.
+    pub rollback_info: Option<RollbackInfo>,
+    /// In-place or blue/green.
+    pub deployment_style: DeploymentStyle,
+    /// Blue/green: the replacement instances asked for.
+    pub target_instances: Option<TargetInstances>,
+    /// Blue/green options.
+    pub blue_green_deployment_configuration: Option<BlueGreenDeploymentConfiguration>,
+    /// The group's load balancers.
+    pub load_balancer_info: Option<LoadBalancerInfo>,
+    /// Whether the wait before terminating the original instances started.
+    pub instance_termination_wait_time_started: bool,
+    /// Its targets, in target id order (blue/green: original and replacement).
+    pub targets: Vec<TargetRecord>,
+    /// The rollout over the instances it installs on: every target in
+    /// place, the replacement instances in blue/green. `None` when there
+    /// are no instances.
+    pub rollout: Option<Rollout>,
+    /// For each rollout index, the target's index in `targets`.
+    pub rollout_targets: Vec<usize>,
+    /// For each rollout index, the instance's health when the deployment
+    /// was created.
+    pub initial_health: Vec<Health>,
+    /// The targets with work in progress.
+    pub in_flight: Vec<usize>,
+    /// Where it is in its life.
+    pub phase: Phase,
+    /// Whether to roll back when it ends badly.
+    pub rollback_request: RollbackRequest,
+}
+
+impl Deployment {
+    /// Whether this is a blue/green deployment.
+    pub fn is_blue_green(&self) -> bool {
+        self.deployment_style.deployment_type.as_deref() == Some("BLUE_GREEN")
+    }
+
+    /// The number of targets in each status.
+    pub fn count(&self, status: TargetStatus) -> usize {
+        self.targets
+            .iter()
+            .filter(|target| target.status == status)
+            .count()
+    }
+
+    /// The target `target_id`, if the deployment has it.
+    pub fn target(&self, target_id: &str) -> Option<&TargetRecord> {
+        self.targets
+            .binary_search_by(|target| target.target_id.as_str().cmp(target_id))
+            .ok()
+            .and_then(|index| self.targets.get(index))
+    }
+}
+
+/// `LastDeploymentInfo`: a group's last attempted or successful deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastDeploymentInfo {
+    /// The deployment's id.
+    pub deployment_id: String,
+    /// Its status when this was recorded.
+    pub status: DeploymentStatus,
+    /// When it ended, if it has.
+    pub end_time: Option<Timestamp>,
+    /// When it was created.
+    pub create_time: Timestamp,
+}
+
+impl LastDeploymentInfo {
+    /// The record of `deployment` as it stands.
+    pub fn of(deployment: &Deployment) -> Self {
+        Self {
+            deployment_id: deployment.deployment_id.clone(),
+            status: deployment.status,
+            end_time: deployment.complete_time,
+            create_time: deployment.create_time,
+        }
+    }
+}
