@@ -26,6 +26,14 @@ fn demo_harness(dir: &Path) -> Harness<'static, App> {
         .build_eframe(move |cc| App::new(cc, options))
 }
 
+/// Runs frames until the UI settles, or a few frames while background work
+/// keeps a spinner going.
+fn settle(harness: &mut Harness<'_, App>) {
+    // A spinner for work still running is fine here; waiting for results
+    // is what `run_until` is for.
+    let _ = harness.try_run();
+}
+
 /// Steps frames until `condition` holds, failing after a timeout.
 fn run_until(
     harness: &mut Harness<'_, App>,
@@ -80,7 +88,7 @@ fn creating_an_application_in_demo_mode_lists_it() {
     harness
         .get_by_label("Application name")
         .set_text_value_accesskit("web-shop");
-    harness.run();
+    settle(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, "Create application")
         .click();
@@ -112,7 +120,7 @@ fn deleting_an_application_asks_first() {
     harness
         .get_by_label("Application name")
         .set_text_value_accesskit("billing");
-    harness.run();
+    settle(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, "Create application")
         .click();
@@ -123,12 +131,12 @@ fn deleting_an_application_asks_first() {
     harness
         .get_by_role_and_label(Role::Button, "Delete application…")
         .click();
-    harness.run();
+    settle(&mut harness);
     // Cancel keeps it.
     harness
         .get_by_role_and_label(Role::Button, "Cancel")
         .click();
-    harness.run();
+    settle(&mut harness);
     assert_eq!(
         remote_application_names(&harness),
         vec!["billing".to_owned()]
@@ -137,7 +145,7 @@ fn deleting_an_application_asks_first() {
     harness
         .get_by_role_and_label(Role::Button, "Delete application…")
         .click();
-    harness.run();
+    settle(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, "Delete")
         .click();
@@ -160,7 +168,7 @@ fn invalid_and_duplicate_names_are_explained_and_keep_what_was_typed() {
     harness
         .get_by_label("Application name")
         .set_text_value_accesskit(&too_long);
-    harness.run();
+    settle(&mut harness);
     assert!(harness.query_by_label_contains("100").is_some());
     assert!(
         harness
@@ -174,7 +182,7 @@ fn invalid_and_duplicate_names_are_explained_and_keep_what_was_typed() {
     harness
         .get_by_label("Application name")
         .set_text_value_accesskit("shop");
-    harness.run();
+    settle(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, "Create application")
         .click();
@@ -184,7 +192,7 @@ fn invalid_and_duplicate_names_are_explained_and_keep_what_was_typed() {
     harness
         .get_by_label("Application name")
         .set_text_value_accesskit("shop");
-    harness.run();
+    settle(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, "Create application")
         .click();
@@ -208,7 +216,7 @@ fn demo_state_survives_a_restart() {
         harness
             .get_by_label("Application name")
             .set_text_value_accesskit("kept");
-        harness.run();
+        settle(&mut harness);
         harness
             .get_by_role_and_label(Role::Button, "Create application")
             .click();
@@ -291,7 +299,7 @@ fn reset_demo_account_starts_afresh_after_asking() {
     harness
         .get_by_role_and_label(Role::Button, "Reset demo account…")
         .click();
-    harness.run();
+    settle(&mut harness);
     harness.get_by_role_and_label(Role::Button, "Reset").click();
     run_until(&mut harness, "the empty list again", |h| {
         has_label(h, "No applications yet. Create one above.")

@@ -1409,8 +1409,7 @@ async fn operations_not_built_yet_answer_with_a_named_error() {
     let (cloud, _clock) = start().await;
     let client = codedeploy(&cloud, "us-east-1").await;
     let error = client
-        .create_deployment()
-        .application_name("web")
+        .list_git_hub_account_token_names()
         .send()
         .await
         .unwrap_err()
@@ -1418,7 +1417,9 @@ async fn operations_not_built_yet_answer_with_a_named_error() {
     assert_eq!(error.code(), Some("UnknownOperationException"));
     assert_eq!(
         error.message(),
-        Some("The local cloud does not implement CodeDeploy operation CreateDeployment yet.")
+        Some(
+            "The local cloud does not implement CodeDeploy operation ListGitHubAccountTokenNames yet."
+        )
     );
     cloud.shutdown().await;
 }

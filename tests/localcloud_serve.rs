@@ -70,6 +70,9 @@ async fn serve_prints_the_endpoint_first_and_keeps_state_in_the_directory() {
     let args = ServeArgs {
         port: 0,
         state_dir: Some(dir.path().to_owned()),
+        event_ms: 50,
+        fleet: 0,
+        faults: None,
     };
     let (_output, endpoint, stop, task) = serve(args.clone()).await;
     assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");

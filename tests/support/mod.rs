@@ -27,6 +27,7 @@ pub async fn start_with_state(state_path: Option<PathBuf>) -> (LocalCloud, Arc<M
         LocalCloudOptions {
             port: 0,
             state_path,
+            ..LocalCloudOptions::default()
         },
         clock.clone(),
     )
