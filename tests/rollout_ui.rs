@@ -121,7 +121,8 @@ async fn setup_onprem_group(
         let mut tags = client
             .add_tags_to_on_premises_instances()
             .instance_names(*name)
-            .tags(tag("Role", "web"));
+            .tags(tag("Role", "web"))
+            .tags(tag("Name", &format!("shop-{name}")));
         if let Some(simulate) = simulate {
             tags = tags.tags(tag("deploydesk:simulate", simulate));
         }
@@ -246,7 +247,21 @@ fn a_failed_target_opens_its_timeline_with_the_log_tail() {
     });
 
     // Failed tiles come first; the arrow keys select one and open its timeline.
-    harness.get_by_label("Deployment targets").focus();
+    // Tags are read for the tiles: find an instance by its Name tag.
+    run_until(&mut harness, "the tags", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.instance("web-2"))
+            .is_some_and(|instance| instance.name() == Some("shop-web-2"))
+    });
+    harness
+        .get_by_label("Find")
+        .set_text_value_accesskit("shop-web-3");
+    settle(&mut harness);
+    harness.get_by_label("Deployment targets (1 shown)");
+    harness.get_by_label("Find").set_text_value_accesskit("");
+    settle(&mut harness);
+    harness.get_by_label("Deployment targets (3 shown)").focus();
     settle(&mut harness);
     harness.key_press(egui::Key::ArrowRight);
     settle(&mut harness);

@@ -94,6 +94,12 @@ enum Event {
         deployment_id: String,
         deployments: Vec<Deployment>,
     },
+    Tags {
+        generation: u64,
+        deployment_id: String,
+        instances: std::collections::HashMap<String, crate::cloud::instances::InstanceInfo>,
+        error: Option<String>,
+    },
     RolloutActionDone {
         generation: u64,
         deployment_id: String,
@@ -343,6 +349,16 @@ impl App {
                     view.history_loaded(deployments);
                 }
             }
+            Event::Tags {
+                generation,
+                deployment_id,
+                instances,
+                error,
+            } if generation == current => {
+                if let Some(view) = self.rollout_for(&deployment_id) {
+                    view.tags_loaded(instances, error);
+                }
+            }
             Event::RolloutActionDone {
                 generation,
                 deployment_id,
@@ -373,6 +389,7 @@ impl App {
             | Event::Watch { .. }
             | Event::Config { .. }
             | Event::History { .. }
+            | Event::Tags { .. }
             | Event::RolloutActionDone { .. } => {}
         }
     }
@@ -479,6 +496,18 @@ impl App {
                                 generation,
                                 deployment_id,
                                 minimum,
+                            }
+                        });
+                    }
+                    RolloutAction::LoadTags(ids) => {
+                        self.jobs.spawn(async move {
+                            let (instances, error) =
+                                crate::cloud::instances::describe_targets(&session, &ids).await;
+                            Event::Tags {
+                                generation,
+                                deployment_id,
+                                instances,
+                                error: error.map(|error| error.to_string()),
                             }
                         });
                     }
