@@ -293,7 +293,7 @@ async fn timestamps_are_epoch_seconds_and_absent_members_are_left_out() {
 async fn other_protocols_get_errors_in_their_own_format() {
     let (cloud, _clock) = start().await;
     let addr = cloud.local_addr();
-    let ec2_body = "Action=DescribeInstances&Version=2016-11-15";
+    let ec2_body = "Action=DescribeVpcs&Version=2016-11-15";
     let ec2 = exchange(
         addr,
         format!(
@@ -309,7 +309,7 @@ async fn other_protocols_get_errors_in_their_own_format() {
             .contains("<Response><Errors><Error><Code>InvalidAction</Code>"),
         "{ec2:?}"
     );
-    assert!(ec2.body.contains("DescribeInstances"), "{ec2:?}");
+    assert!(ec2.body.contains("DescribeVpcs"), "{ec2:?}");
 
     let iam = exchange(
         addr,

@@ -42,6 +42,23 @@ impl Timestamp {
         self.millis as f64 / 1000.0
     }
 
+    /// The timestamp in ISO 8601 form with milliseconds, in UTC, as the
+    /// XML protocols write times: `2024-05-01T12:00:00.000Z`. A timestamp
+    /// outside the years 1 to 9999 is written as the nearest one inside.
+    pub fn to_iso8601(self) -> String {
+        const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        );
+        let nanos = i128::from(self.millis) * 1_000_000;
+        let time = time::OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(if nanos < 0 {
+            time::PrimitiveDateTime::MIN.assume_utc()
+        } else {
+            time::PrimitiveDateTime::MAX.assume_utc()
+        });
+        // Formatting a date in range into a string cannot fail.
+        time.format(FORMAT).unwrap_or_default()
+    }
+
     /// This timestamp moved `millis` milliseconds later (earlier if negative).
     #[must_use]
     pub const fn plus_millis(self, millis: i64) -> Self {
@@ -151,6 +168,23 @@ mod tests {
         assert_eq!(back, stamp);
         let whole: Timestamp = serde_json::from_str("1700000000").unwrap();
         assert_eq!(whole, Timestamp::from_secs(1_700_000_000));
+    }
+
+    #[test]
+    fn iso_8601_has_milliseconds_and_utc() {
+        assert_eq!(
+            Timestamp::from_millis(1_714_564_800_250).to_iso8601(),
+            "2024-05-01T12:00:00.250Z"
+        );
+        assert_eq!(
+            Timestamp::from_secs(0).to_iso8601(),
+            "1970-01-01T00:00:00.000Z"
+        );
+        assert!(
+            Timestamp::from_millis(i64::MAX)
+                .to_iso8601()
+                .starts_with("9999-12-31T")
+        );
     }
 
     #[test]

@@ -35,23 +35,22 @@ pub struct Page<T> {
     pub next_token: Option<String>,
 }
 
-/// Reads a token and returns the sort key it resumes after.
-fn decode(scope: &str, token: &str) -> Result<String, ApiError> {
-    let invalid = || {
-        ApiError::new(
-            "InvalidNextTokenException",
-            format!(
-                "The nextToken \"{token}\" was not returned by this list; call the operation again without a nextToken to start from the first page."
-            ),
-        )
-    };
-    let bytes = STANDARD.decode(token).map_err(|_| invalid())?;
-    let decoded: Token = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    if decoded.scope == scope {
-        Ok(decoded.after)
-    } else {
-        Err(invalid())
-    }
+/// Reads a token and returns the sort key it resumes after, or `None` if
+/// the token was not made here for the list `scope`.
+fn decode(scope: &str, token: &str) -> Option<String> {
+    let bytes = STANDARD.decode(token).ok()?;
+    let decoded: Token = serde_json::from_slice(&bytes).ok()?;
+    (decoded.scope == scope).then_some(decoded.after)
+}
+
+/// CodeDeploy's error for a token that was not returned by the list.
+fn invalid_next_token(token: &str) -> ApiError {
+    ApiError::new(
+        "InvalidNextTokenException",
+        format!(
+            "The nextToken \"{token}\" was not returned by this list; call the operation again without a nextToken to start from the first page."
+        ),
+    )
 }
 
 /// Makes the token that resumes after `after`.
@@ -68,17 +67,31 @@ fn encode(scope: &str, after: &str) -> String {
 /// Cuts one page out of `items`, each given with a sort key that is unique
 /// within the list. The items are put in sort-key order; the page starts
 /// after the key in `next_token` (or at the start) and holds at most
-/// `page_size` items.
+/// `page_size` items. A token that does not belong to the list is refused
+/// with CodeDeploy's `InvalidNextTokenException`.
 pub fn page<T>(
+    scope: &str,
+    items: Vec<(String, T)>,
+    next_token: Option<&str>,
+    page_size: usize,
+) -> Result<Page<T>, ApiError> {
+    page_or(scope, items, next_token, page_size, invalid_next_token)
+}
+
+/// Like [`page`], refusing a token that does not belong to the list with
+/// the error `invalid_token` makes of it, for services whose error for that
+/// is another.
+pub fn page_or<T>(
     scope: &str,
     mut items: Vec<(String, T)>,
     next_token: Option<&str>,
     page_size: usize,
+    invalid_token: impl FnOnce(&str) -> ApiError,
 ) -> Result<Page<T>, ApiError> {
-    let after = next_token
-        .filter(|token| !token.is_empty())
-        .map(|token| decode(scope, token))
-        .transpose()?;
+    let after = match next_token.filter(|token| !token.is_empty()) {
+        Some(token) => Some(decode(scope, token).ok_or_else(|| invalid_token(token))?),
+        None => None,
+    };
     items.sort_by(|left, right| left.0.cmp(&right.0));
     let start = after.map_or(0, |after| items.partition_point(|(key, _)| *key <= after));
     let remaining = items.len().saturating_sub(start);

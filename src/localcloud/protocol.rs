@@ -7,7 +7,9 @@
 //! - `awsJson1_1` (CodeDeploy): `POST /` with an `X-Amz-Target` header of
 //!   the form `Prefix.Operation`.
 //! - `ec2Query` and `awsQuery` (EC2, IAM): a form with an `Action` member,
-//!   in the body of a `POST` or in the query string.
+//!   in the body of a `POST` or in the query string. The service is the one
+//!   the request was signed for or, unsigned, the one its `Version` belongs
+//!   to.
 //! - `restXml` (S3): everything else, addressed by its path.
 
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -58,63 +60,51 @@ pub fn classify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) ->
         };
         return Route::AwsJson { prefix, operation };
     }
-    let form_body = *method == Method::POST
-        && headers
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
-    let action = if form_body {
-        form_value(&String::from_utf8_lossy(body), "Action")
-    } else {
-        uri.query().and_then(|query| form_value(query, "Action"))
-    };
-    match action {
+    let form = query_form(method, uri, headers, body);
+    match form_value(form, "Action") {
         Some(action) => Route::Query {
-            service: signed_scope(headers).map(|scope| scope.service),
+            service: signed_scope(headers)
+                .map(|scope| scope.service)
+                .or_else(|| service_of_version(form)),
             action,
         },
         None => Route::Rest,
     }
 }
 
-/// The value of `name` in a form-encoded string, decoded.
-fn form_value(form: &str, name: &str) -> Option<String> {
-    form.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=')?;
-        (key == name).then(|| percent_decode(value))
-    })
-}
-
-/// Decodes `%XX` escapes and `+` as a space, keeping anything malformed as is.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let escaped = match bytes.get(index..index + 3) {
-            Some([b'%', high, low]) => hex_value(*high)
-                .zip(hex_value(*low))
-                .map(|(high, low)| high * 16 + low),
-            _ => None,
-        };
-        if let Some(byte) = escaped {
-            decoded.push(byte);
-            index += 3;
-        } else {
-            decoded.push(if bytes[index] == b'+' {
-                b' '
-            } else {
-                bytes[index]
-            });
-            index += 1;
-        }
+/// The form of a query protocol request: the body of a form-encoded POST,
+/// or else the query string.
+pub fn query_form<'a>(
+    method: &Method,
+    uri: &'a Uri,
+    headers: &HeaderMap,
+    body: &'a [u8],
+) -> &'a [u8] {
+    let form_body = *method == Method::POST
+        && headers
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    if form_body {
+        body
+    } else {
+        uri.query().unwrap_or_default().as_bytes()
     }
-    String::from_utf8_lossy(&decoded).into_owned()
 }
 
-/// The value of one hexadecimal digit.
-fn hex_value(digit: u8) -> Option<u8> {
-    char::from(digit).to_digit(16).map(|value| value as u8)
+/// The service an unsigned query request is for, told by its API
+/// `Version`: EC2's is 2016-11-15 and IAM's 2010-05-08.
+fn service_of_version(form: &[u8]) -> Option<String> {
+    match form_value(form, "Version")?.as_str() {
+        "2016-11-15" => Some("ec2".to_owned()),
+        "2010-05-08" => Some("iam".to_owned()),
+        _ => None,
+    }
+}
+
+/// The value of `name` in a form-encoded string, decoded.
+fn form_value(form: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(form).find_map(|(key, value)| (key == name).then(|| value.into_owned()))
 }
 
 /// The region and service a SigV4-signed request was signed for, read from
@@ -163,6 +153,17 @@ pub fn json_response(body: &serde_json::Value, request_id: &str) -> Response {
         StatusCode::OK,
         [(CONTENT_TYPE, AWS_JSON_1_1)],
         body.to_string(),
+    )
+        .into_response();
+    with_request_id(response, request_id)
+}
+
+/// A successful query protocol response with the XML `body`.
+pub fn xml_response(body: String, request_id: &str) -> Response {
+    let response = (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "text/xml;charset=UTF-8")],
+        body,
     )
         .into_response();
     with_request_id(response, request_id)
@@ -289,7 +290,7 @@ mod tests {
         assert_eq!(
             in_query,
             Route::Query {
-                service: None,
+                service: Some("iam".to_owned()),
                 action: "ListUsers".to_owned()
             }
         );
@@ -319,9 +320,46 @@ mod tests {
     }
 
     #[test]
-    fn percent_decoding_keeps_malformed_escapes() {
-        assert_eq!(percent_decode("a%20b+c"), "a b c");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
+    fn unsigned_query_requests_are_told_apart_by_version() {
+        let ec2 = classify(
+            &Method::GET,
+            &Uri::from_static("/?Action=DescribeRegions&Version=2016-11-15"),
+            &HeaderMap::new(),
+            b"",
+        );
+        assert_eq!(
+            ec2,
+            Route::Query {
+                service: Some("ec2".to_owned()),
+                action: "DescribeRegions".to_owned()
+            }
+        );
+        let unknown = classify(
+            &Method::GET,
+            &Uri::from_static("/?Action=Publish&Version=2010-03-31"),
+            &HeaderMap::new(),
+            b"",
+        );
+        assert_eq!(
+            unknown,
+            Route::Query {
+                service: None,
+                action: "Publish".to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn form_values_are_decoded_and_malformed_escapes_kept() {
+        assert_eq!(
+            form_value(b"Action=a%20b+c", "Action").as_deref(),
+            Some("a b c")
+        );
+        assert_eq!(
+            form_value(b"Action=100%", "Action").as_deref(),
+            Some("100%")
+        );
+        assert_eq!(form_value(b"Action=%zz", "Action").as_deref(), Some("%zz"));
+        assert_eq!(form_value(b"Other=1", "Action"), None);
     }
 }

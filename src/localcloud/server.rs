@@ -2,9 +2,9 @@
 //! works out its protocol and hands it to the service that speaks it.
 //!
 //! The server knows nothing about operations: CodeDeploy's are in
-//! [`codedeploy`](super::codedeploy). EC2 and IAM (query protocol) and S3
-//! (REST) are recognised so that their clients get an error in the format
-//! they understand; their services will plug in here.
+//! [`codedeploy`](super::codedeploy) and EC2's in [`ec2`](super::ec2). IAM
+//! (query protocol) and S3 (REST) are recognised so that their clients get
+//! an error in the format they understand; their services will plug in here.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::api_error::ApiError;
 use super::clock::{Clock, Timestamp};
 use super::codedeploy;
+use super::ec2;
 use super::engine::{self, EngineSettings};
 use super::faults::FaultSpec;
 use super::protocol::{self, Route};
@@ -50,10 +51,14 @@ impl Shared {
         self.advance_to(self.clock.now())
     }
 
-    /// Brings the running deployments up to `now`.
+    /// Brings the EC2 instances' transitional states and the running
+    /// deployments up to `now`.
     pub fn advance_to(&self, now: Timestamp) -> bool {
-        self.world
-            .update(|world| engine::advance(world, now, &self.engine))
+        self.world.update(|world| {
+            let settled = world.ec2.settle(now);
+            let advanced = engine::advance(world, now, &self.engine);
+            settled || advanced
+        })
     }
 
     /// Counts a request for `operation` of `service`.
@@ -205,12 +210,25 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
                 Err(error) => protocol::json_error(&error, &request_id),
             }
         }
+        Route::Query { service, action } if service.as_deref() == Some("ec2") => {
+            let context = ec2::Context {
+                now,
+                region: protocol::region_of(&parts.headers),
+                request_id: request_id.clone(),
+                action,
+            };
+            let form = protocol::query_form(&parts.method, &parts.uri, &parts.headers, &body);
+            match ec2::handle(&shared.world, &context, form) {
+                Ok(xml) => protocol::xml_response(xml, &request_id),
+                Err(error) => protocol::query_error(Some("ec2"), &error, &request_id),
+            }
+        }
         Route::Query { service, action } => {
             let named = service.clone().unwrap_or_else(|| "query".to_owned());
             let error = ApiError::new(
                 "InvalidAction",
                 format!(
-                    "The local cloud does not implement the {named} API yet, so it cannot run {action}; it serves CodeDeploy."
+                    "The local cloud does not implement the {named} API yet, so it cannot run {action}; it serves CodeDeploy and EC2."
                 ),
             );
             protocol::query_error(service.as_deref(), &error, &request_id)
