@@ -32,8 +32,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the local cloud headless: an AWS-compatible CodeDeploy endpoint on
-    /// 127.0.0.1 for the AWS CLI, SDKs and tests. Prints its endpoint URL on
+    /// Run the local cloud headless: an AWS-compatible CodeDeploy and EC2
+    /// endpoint on 127.0.0.1 for the AWS CLI, SDKs and tests. Prints its endpoint URL on
     /// the first line; stops on Ctrl-C or SIGTERM.
     Serve(ServeArgs),
 }

@@ -1,4 +1,5 @@
-//! The local cloud driven by the AWS CLI, as a person at a terminal would.
+//! The local cloud driven by the AWS CLI, as a person at a terminal would:
+//! CodeDeploy and EC2.
 //!
 //! The CLI must be on PATH (`pip install awscli`). Without it these tests
 //! say they were skipped and pass, unless `DEPLOYDESK_REQUIRE_AWSCLI=1` is
@@ -46,8 +47,14 @@ fn aws_cli_available(test: &str) -> bool {
 /// Runs `aws deploy ARGS` against the local cloud with made-up credentials
 /// and no config files.
 async fn aws(endpoint: &str, args: &[&str]) -> Run {
+    aws_service("deploy", endpoint, args).await
+}
+
+/// Runs `aws SERVICE ARGS` against the local cloud with made-up credentials
+/// and no config files.
+async fn aws_service(service: &str, endpoint: &str, args: &[&str]) -> Run {
     let output = Command::new("aws")
-        .arg("deploy")
+        .arg(service)
         .args(args)
         .args(["--endpoint-url", endpoint, "--output", "json"])
         .env("AWS_ACCESS_KEY_ID", "test")
@@ -234,6 +241,137 @@ async fn deployment_configs_with_the_cli() {
     assert_eq!(
         one.json()["deploymentConfigInfo"]["minimumHealthyHosts"],
         serde_json::json!({"type": "MOST_CONCURRENCY", "value": 1})
+    );
+    cloud.shutdown().await;
+}
+
+/// The instance ids in `describe-instances` output.
+fn described_ids(described: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = described["Reservations"]
+        .as_array()
+        .expect("a list of reservations")
+        .iter()
+        .flat_map(|reservation| {
+            reservation["Instances"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|instance| instance["InstanceId"].as_str().map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn ec2_instances_with_the_cli() {
+    if !aws_cli_available("ec2_instances_with_the_cli") {
+        return;
+    }
+    let (cloud, clock) = start().await;
+    let endpoint = cloud.endpoint_url();
+    let ec2 = |args: &'static [&'static str]| aws_service("ec2", &endpoint, args);
+
+    let launched = ec2(&[
+        "run-instances",
+        "--image-id",
+        "ami-0abcdef1234567890",
+        "--count",
+        "2",
+        "--instance-type",
+        "t3.micro",
+        "--tag-specifications",
+        "ResourceType=instance,Tags=[{Key=Environment,Value=production},{Key=Name,Value=web}]",
+    ])
+    .await;
+    assert!(launched.success, "{launched:?}");
+    let launched = launched.json();
+    assert!(
+        launched["ReservationId"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("r-"))
+    );
+    let instances = launched["Instances"]
+        .as_array()
+        .expect("a list of instances");
+    assert_eq!(instances.len(), 2, "{launched}");
+    assert_eq!(instances[0]["State"]["Name"], "pending");
+    assert_eq!(instances[0]["InstanceType"], "t3.micro");
+    let mut production: Vec<String> = instances
+        .iter()
+        .map(|instance| instance["InstanceId"].as_str().expect("an id").to_owned())
+        .collect();
+    production.sort();
+    let staging = ec2(&[
+        "run-instances",
+        "--image-id",
+        "ami-0abcdef1234567890",
+        "--count",
+        "1",
+        "--tag-specifications",
+        "ResourceType=instance,Tags=[{Key=Environment,Value=staging}]",
+    ])
+    .await;
+    assert!(staging.success, "{staging:?}");
+    let staging_id = staging.json()["Instances"][0]["InstanceId"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    clock.advance_millis(deploydesk::localcloud::ec2::STATE_TRANSITION_MILLIS);
+
+    let found = ec2(&[
+        "describe-instances",
+        "--filters",
+        "Name=tag:Environment,Values=production",
+    ])
+    .await;
+    assert!(found.success, "{found:?}");
+    assert_eq!(described_ids(&found.json()), production);
+
+    let tagged = aws_service(
+        "ec2",
+        &endpoint,
+        &[
+            "create-tags",
+            "--resources",
+            &staging_id,
+            "--tags",
+            "Key=Environment,Value=production",
+        ],
+    )
+    .await;
+    assert!(tagged.success, "{tagged:?}");
+    let found = ec2(&[
+        "describe-instances",
+        "--filters",
+        "Name=tag:Environment,Values=production",
+        "Name=instance-state-name,Values=running",
+    ])
+    .await;
+    assert!(found.success, "{found:?}");
+    let mut all = production.clone();
+    all.push(staging_id.clone());
+    all.sort();
+    assert_eq!(described_ids(&found.json()), all);
+
+    let stopped = aws_service(
+        "ec2",
+        &endpoint,
+        &["stop-instances", "--instance-ids", &production[0]],
+    )
+    .await;
+    assert!(stopped.success, "{stopped:?}");
+    let change = &stopped.json()["StoppingInstances"][0];
+    assert_eq!(change["InstanceId"], production[0].as_str());
+    assert_eq!(change["PreviousState"]["Name"], "running");
+    assert_eq!(change["CurrentState"]["Name"], "stopping");
+    assert_eq!(change["CurrentState"]["Code"], 64);
+
+    let missing = ec2(&["stop-instances", "--instance-ids", "i-0000000000000dead"]).await;
+    assert!(!missing.success, "{missing:?}");
+    assert!(
+        missing.stderr.contains("InvalidInstanceID.NotFound"),
+        "{missing:?}"
     );
     cloud.shutdown().await;
 }

@@ -395,3 +395,188 @@ async fn garbage_and_half_sent_requests_do_not_stop_other_clients() {
         .expect("shutdown finishes even with a stalled client");
     drop(stalled);
 }
+
+/// An EC2 query request with `form` as its POST body, signed for
+/// eu-west-1.
+fn ec2_request(form: &str) -> Vec<u8> {
+    format!(
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded; charset=utf-8\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/20240501/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        form.len()
+    )
+    .into_bytes()
+}
+
+/// Checks that `reply` is an EC2 error with `code`, in EC2's format.
+fn assert_ec2_error(reply: &Reply, code: &str) {
+    assert_eq!(reply.status, 400, "{reply:?}");
+    assert!(
+        reply.body.contains(&format!(
+            "<Response><Errors><Error><Code>{code}</Code><Message>"
+        )),
+        "{reply:?}"
+    );
+    let request_id = reply.header("x-amzn-requestid").expect("a request id");
+    assert!(
+        reply
+            .body
+            .contains(&format!("<RequestID>{request_id}</RequestID></Response>")),
+        "{reply:?}"
+    );
+}
+
+#[tokio::test]
+async fn ec2_answers_get_and_post_queries_in_its_xml() {
+    let (cloud, _clock) = start().await;
+    let addr = cloud.local_addr();
+    let regions = exchange(
+        addr,
+        b"GET /?Action=DescribeRegions&Version=2016-11-15&RegionName.1=eu-west-1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(regions.status, 200, "{regions:?}");
+    assert!(
+        regions
+            .header("content-type")
+            .is_some_and(|kind| kind.starts_with("text/xml")),
+        "{regions:?}"
+    );
+    let request_id = regions.header("x-amzn-requestid").expect("a request id");
+    assert!(
+        regions.body.starts_with(&format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DescribeRegionsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>{request_id}</requestId><regionInfo><item><regionName>eu-west-1</regionName>"
+        )),
+        "{regions:?}"
+    );
+
+    let form = "Action=RunInstances&Version=2016-11-15&ImageId=ami-12345678&MinCount=1&MaxCount=1\
+                &TagSpecification.1.ResourceType=instance&TagSpecification.1.Tag.1.Key=Name\
+                &TagSpecification.1.Tag.1.Value=web+%26+%3Cdb%3E";
+    let launched = exchange(addr, &ec2_request(form)).await;
+    assert_eq!(launched.status, 200, "{launched:?}");
+    assert!(
+        launched
+            .body
+            .contains("<RunInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"),
+        "{launched:?}"
+    );
+    assert!(
+        launched.body.contains(
+            "<tagSet><item><key>Name</key><value>web &amp; &lt;db&gt;</value></item></tagSet>"
+        ),
+        "{launched:?}"
+    );
+    assert!(
+        launched
+            .body
+            .contains("<instanceState><code>0</code><name>pending</name></instanceState>"),
+        "{launched:?}"
+    );
+    assert!(
+        launched
+            .body
+            .contains("<launchTime>2024-05-01T12:00:00.000Z</launchTime>"),
+        "{launched:?}"
+    );
+    assert!(
+        launched
+            .body
+            .contains("<placement><availabilityZone>eu-west-1a</availabilityZone>"),
+        "{launched:?}"
+    );
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_ec2_forms_get_ec2_errors_and_the_server_keeps_serving() {
+    let (cloud, _clock) = start().await;
+    let addr = cloud.local_addr();
+    for (form, code) in [
+        ("Action=DescribeInstances", "MissingParameter"),
+        (
+            "Action=DescribeInstances&Version=2099-01-01",
+            "NoSuchVersion",
+        ),
+        ("Action=DescribeVpcs&Version=2016-11-15", "InvalidAction"),
+        ("Action=&Version=2016-11-15", "InvalidAction"),
+        (
+            "Action=DescribeInstances&Version=2016-11-15&InstanceId.0=i-12345678",
+            "UnknownParameter",
+        ),
+        (
+            "Action=DescribeInstances&Version=2016-11-15&InstanceId.one=i-12345678",
+            "UnknownParameter",
+        ),
+        (
+            "Action=DescribeInstances&Version=2016-11-15&InstanceId.1=i-12345678&InstanceId.1=i-87654321",
+            "InvalidParameter",
+        ),
+        (
+            "Action=DescribeInstances&Version=2016-11-15&InstanceId.1=%ff%fe",
+            "InvalidInstanceID.Malformed",
+        ),
+        (
+            "Action=DescribeInstances&Version=2016-11-15&MaxResults=lots",
+            "InvalidParameterValue",
+        ),
+        (
+            "Action=DescribeInstances&Version=2016-11-15&Filter.1.Value.1=x",
+            "MissingParameter",
+        ),
+        (
+            "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag-key",
+            "InvalidParameterValue",
+        ),
+        (
+            "Action=DescribeInstances&Version=2016-11-15&DryRun=maybe",
+            "InvalidParameterValue",
+        ),
+        (
+            "Action=RunInstances&Version=2016-11-15&ImageId=ami-12345678&MaxCount=1",
+            "MissingParameter",
+        ),
+        (
+            "Action=RunInstances&Version=2016-11-15&ImageId=ami-12345678&MinCount=1&MaxCount=99999999999999999999",
+            "InvalidParameterValue",
+        ),
+        (
+            "Action=RunInstances&Version=2016-11-15&ImageId=ami-12345678&MinCount=1&MaxCount=1&TagSpecification.1.Tag.1.Key=a",
+            "MissingParameter",
+        ),
+        (
+            "Action=RunInstances&Version=2016-11-15&ImageId=ami-12345678&MinCount=1&MaxCount=1&TagSpecification.1.ResourceType=planet",
+            "InvalidParameterValue",
+        ),
+        (
+            "Action=StopInstances&Version=2016-11-15",
+            "MissingParameter",
+        ),
+        (
+            "Action=CreateTags&Version=2016-11-15&Tag.1.Key=a",
+            "MissingParameter",
+        ),
+    ] {
+        let reply = exchange(addr, &ec2_request(form)).await;
+        assert_ec2_error(&reply, code);
+    }
+    // The same through a GET query string, unsigned.
+    let reply = exchange(
+        addr,
+        b"GET /?Action=TerminateInstances&Version=2016-11-15&InstanceId.1=nope HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_ec2_error(&reply, "InvalidInstanceID.Malformed");
+
+    // Nothing was launched, and the server still answers.
+    let described = exchange(
+        addr,
+        &ec2_request("Action=DescribeInstances&Version=2016-11-15"),
+    )
+    .await;
+    assert_eq!(described.status, 200, "{described:?}");
+    assert!(
+        described.body.contains("<reservationSet/>"),
+        "{described:?}"
+    );
+    assert!(cloud.snapshot().ec2.instances.is_empty());
+    cloud.shutdown().await;
+}

@@ -1,18 +1,19 @@
 //! The local cloud: an AWS-compatible endpoint inside DeployDesk, so that a
 //! demo, a new user or a test sees a live CodeDeploy without an account.
 //!
-//! It listens on 127.0.0.1 only and speaks CodeDeploy's real wire protocol
-//! (`awsJson1_1`), so the AWS SDK, the AWS CLI or any other AWS client can
-//! drive it. Requests may be SigV4-signed with any credentials; signatures
+//! It listens on 127.0.0.1 only and speaks the real wire protocols of
+//! CodeDeploy (`awsJson1_1`) and EC2 (`ec2Query`), so the AWS SDK, the AWS
+//! CLI or any other AWS client can drive it. Requests may be SigV4-signed with any credentials; signatures
 //! are not checked. Everything lives in one account, [`ACCOUNT_ID`].
 //!
 //! The pieces, from the outside in:
 //! - [`LocalCloud`] starts and stops the server and owns the state file.
 //! - [`server`] routes each request by protocol; [`protocol`] recognises
 //!   protocols and writes their responses and errors.
-//! - [`codedeploy`] holds the operations, one small file per family.
-//! - [`engine`] runs deployments on the clock; [`ec2`] holds the EC2
-//!   instances they go to.
+//! - [`codedeploy`] and [`ec2`] hold the operations, one small file per
+//!   family.
+//! - [`engine`] runs deployments on the clock to the EC2 instances of
+//!   [`ec2`]'s registry.
 //! - [`faults`] injects throttling, errors and latency when asked to.
 //! - [`world`] is the shared state behind one lock; [`persist`] keeps it on
 //!   disk; [`clock`] gives the time, by hand in tests.
@@ -313,8 +314,9 @@ impl LocalCloud {
             .clear();
     }
 
-    /// Runs `change` on the world and saves it, for setting up what the
-    /// local cloud has no API for yet (such as EC2 instances).
+    /// Runs `change` on the world and saves it, for setting up what is
+    /// quicker to set up directly than through the API (such as a large
+    /// fleet of EC2 instances).
     pub fn with_world<R>(&self, change: impl FnOnce(&mut World) -> R) -> R {
         self.shared
             .world

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
 use aws_credential_types::Credentials;
 use aws_sdk_codedeploy::config::Region;
 use deploydesk::localcloud::{LocalCloud, LocalCloudOptions, ManualClock, Timestamp};
@@ -43,13 +44,27 @@ pub async fn codedeploy(cloud: &LocalCloud, region: &str) -> aws_sdk_codedeploy:
 
 /// An SDK client for the endpoint `url`, signing for `region` with made-up keys.
 pub async fn codedeploy_at(url: &str, region: &str) -> aws_sdk_codedeploy::Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
+    aws_sdk_codedeploy::Client::new(&config_at(url, region, RetryConfig::standard()).await)
+}
+
+/// An EC2 SDK client for the local cloud, signing for `region` with made-up
+/// keys and without retries, so that an error reaches the test as sent.
+pub async fn ec2(cloud: &LocalCloud, region: &str) -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::new(
+        &config_at(&cloud.endpoint_url(), region, RetryConfig::disabled()).await,
+    )
+}
+
+/// The SDK configuration for the endpoint `url`, signing for `region` with
+/// made-up keys and retrying as `retry` says.
+async fn config_at(url: &str, region: &str, retry: RetryConfig) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(url)
         .region(Region::new(region.to_owned()))
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .retry_config(retry)
         .load()
-        .await;
-    aws_sdk_codedeploy::Client::new(&config)
+        .await
 }
 
 /// The names `ListApplications` returns on its first page.
