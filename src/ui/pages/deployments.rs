@@ -264,6 +264,7 @@ fn deployments_table_ui(ui: &mut egui::Ui, deployments: &[Deployment]) -> Option
                         "Revision",
                         "Started by",
                         "Started",
+                        "Ended",
                         "Duration",
                     ] {
                         ui.strong(header);
@@ -292,6 +293,7 @@ fn deployments_table_ui(ui: &mut egui::Ui, deployments: &[Deployment]) -> Option
                                 .map(time::ago)
                                 .unwrap_or_default(),
                         );
+                        ui.label(deployment.completed.map(time::ago).unwrap_or_default());
                         ui.label(
                             deployment
                                 .duration(now)
