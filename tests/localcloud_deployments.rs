@@ -929,6 +929,72 @@ async fn blue_green_copying_the_fleet_reroutes_at_once_and_keeps_the_originals()
     assert_eq!(error_code(missing), "InvalidTargetInstancesException");
 }
 
+#[tokio::test]
+async fn in_place_behind_a_load_balancer_blocks_and_allows_traffic_and_the_revision_records_its_use()
+ {
+    let cloud = Cloud::start().await;
+    cloud.launch(2, &[("Role", "web")]);
+    cloud
+        .client
+        .create_application()
+        .application_name(APP)
+        .send()
+        .await
+        .unwrap();
+    cloud
+        .client
+        .create_deployment_group()
+        .application_name(APP)
+        .deployment_group_name(GROUP)
+        .service_role_arn(deploy_support::ROLE)
+        .ec2_tag_filters(tag_filter("Role", "web"))
+        .deployment_style(
+            DeploymentStyle::builder()
+                .deployment_type(DeploymentType::InPlace)
+                .deployment_option(DeploymentOption::WithTrafficControl)
+                .build(),
+        )
+        .load_balancer_info(
+            LoadBalancerInfo::builder()
+                .target_group_info_list(TargetGroupInfo::builder().name("web-tg").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (info, targets) = run(&cloud, "v1").await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
+    for target in &targets {
+        let names: Vec<&str> = target
+            .lifecycle_events()
+            .iter()
+            .map(|e| e.lifecycle_event_name().unwrap())
+            .collect();
+        assert_eq!(names.len(), 13);
+        assert_eq!(names.first(), Some(&"BeforeBlockTraffic"));
+        assert_eq!(names.last(), Some(&"AfterAllowTraffic"));
+    }
+    // One at a time (the group's default), thirteen events each.
+    let created = millis(info.create_time().unwrap());
+    assert_eq!(
+        millis(info.complete_time().unwrap()) - created,
+        2 * 13 * EVENT_MS
+    );
+
+    let revision = cloud
+        .client
+        .get_application_revision()
+        .application_name(APP)
+        .revision(github("v1"))
+        .send()
+        .await
+        .unwrap();
+    let revision = revision.revision_info().unwrap();
+    assert_eq!(millis(revision.first_used_time().unwrap()), created);
+    assert_eq!(millis(revision.last_used_time().unwrap()), created);
+    assert_eq!(revision.deployment_groups(), [GROUP.to_owned()]);
+}
+
 // --- What the agent reports.
 
 #[tokio::test]
