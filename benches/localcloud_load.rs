@@ -9,17 +9,14 @@
 //! `cargo test` (no `--bench` argument) it runs a small version as a smoke
 //! test. It stops by itself: every loop is bounded in time.
 
+// The tests' helpers: SDK clients, revisions, tag filters, target reads.
+#[path = "../tests/deploy_support/mod.rs"]
+mod deploy_support;
+
 use std::time::{Duration, Instant};
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_credential_types::Credentials;
-use aws_sdk_codedeploy::Client;
-use aws_sdk_codedeploy::config::Region;
-use aws_sdk_codedeploy::types::{
-    DeploymentStatus, Ec2TagFilter, Ec2TagFilterType, GitHubLocation, RevisionLocation,
-    RevisionLocationType,
-};
+use aws_sdk_codedeploy::types::{DeploymentStatus, TargetStatus};
+use deploy_support::{client_for, github, read_targets, tag_filter, target_ids};
 use deploydesk::localcloud::{LocalCloud, LocalCloudOptions};
 
 /// Clients polling the deployment at once.
@@ -28,18 +25,6 @@ const POLLERS: usize = 16;
 const EVENT: Duration = Duration::from_millis(200);
 /// The longest the benchmark waits for the deployment to end.
 const DEADLINE: Duration = Duration::from_secs(45);
-
-/// An SDK client for the local cloud at `url`, without retries.
-async fn client(url: &str) -> Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("bench", "bench", None, None, "bench"))
-        .retry_config(RetryConfig::disabled())
-        .load()
-        .await;
-    Client::new(&config)
-}
 
 /// The process's peak resident memory in MiB, from `/proc/self/status`.
 fn peak_memory_mib() -> Option<f64> {
@@ -97,7 +82,7 @@ async fn run(instances: usize) -> Result<(), String> {
     .map_err(|error| error.to_string())?;
     let seeded = seeding.elapsed();
     let url = cloud.endpoint_url();
-    let admin = client(&url).await;
+    let admin = client_for(&url).await;
     admin
         .create_application()
         .application_name("load")
@@ -110,13 +95,7 @@ async fn run(instances: usize) -> Result<(), String> {
         .deployment_group_name("fleet")
         .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
         .deployment_config_name("CodeDeployDefault.AllAtOnce")
-        .ec2_tag_filters(
-            Ec2TagFilter::builder()
-                .key("Fleet")
-                .value("demo")
-                .r#type(Ec2TagFilterType::KeyAndValue)
-                .build(),
-        )
+        .ec2_tag_filters(tag_filter("Fleet", "demo"))
         .send()
         .await
         .map_err(|error| format!("CreateDeploymentGroup: {error:?}"))?;
@@ -126,17 +105,7 @@ async fn run(instances: usize) -> Result<(), String> {
         .create_deployment()
         .application_name("load")
         .deployment_group_name("fleet")
-        .revision(
-            RevisionLocation::builder()
-                .revision_type(RevisionLocationType::GitHub)
-                .git_hub_location(
-                    GitHubLocation::builder()
-                        .repository("deploydesk/sample-app")
-                        .commit_id("0123456789abcdef0123456789abcdef01234567")
-                        .build(),
-                )
-                .build(),
-        )
+        .revision(github("0123456789abcdef0123456789abcdef01234567"))
         .send()
         .await
         .map_err(|error| format!("CreateDeployment: {error:?}"))?
@@ -147,7 +116,7 @@ async fn run(instances: usize) -> Result<(), String> {
 
     let mut pollers = Vec::new();
     for _ in 0..POLLERS {
-        let client = client(&url).await;
+        let client = client_for(&url).await;
         let deployment_id = deployment_id.clone();
         pollers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -211,40 +180,12 @@ async fn run(instances: usize) -> Result<(), String> {
     latencies.sort();
 
     let reading = Instant::now();
-    let mut target_ids = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = admin
-            .list_deployment_targets()
-            .deployment_id(&deployment_id)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|error| format!("ListDeploymentTargets: {error:?}"))?;
-        target_ids.extend(page.target_ids().to_vec());
-        match page.next_token() {
-            Some(next) => token = Some(next.to_owned()),
-            None => break,
-        }
-    }
-    let mut succeeded = 0;
-    for chunk in target_ids.chunks(25) {
-        let output = admin
-            .batch_get_deployment_targets()
-            .deployment_id(&deployment_id)
-            .set_target_ids(Some(chunk.to_vec()))
-            .send()
-            .await
-            .map_err(|error| format!("BatchGetDeploymentTargets: {error:?}"))?;
-        succeeded += output
-            .deployment_targets()
-            .iter()
-            .filter_map(|target| target.instance_target())
-            .filter(|target| {
-                target.status() == Some(&aws_sdk_codedeploy::types::TargetStatus::Succeeded)
-            })
-            .count();
-    }
+    let target_ids = target_ids(&admin, &deployment_id).await;
+    let succeeded = read_targets(&admin, &deployment_id, &target_ids)
+        .await
+        .iter()
+        .filter(|target| target.status() == Some(&TargetStatus::Succeeded))
+        .count();
     let read = reading.elapsed();
     let requests: u64 = cloud.request_counts().values().sum();
     cloud.shutdown().await;
