@@ -10,18 +10,32 @@ use crate::cloud::CloudError;
 use crate::cloud::local::{BoxFuture, LocalCloudHost};
 use crate::localcloud::{LocalCloud, LocalCloudOptions};
 
+/// How many instances the demo account's fleet starts with.
+pub const DEMO_FLEET: usize = 10;
+
 /// Starts the local cloud on first use, keeping its state in `state_path`.
 pub struct EmbeddedLocalCloud {
-    state_path: Option<PathBuf>,
+    options: LocalCloudOptions,
     running: tokio::sync::Mutex<Option<LocalCloud>>,
     notices: Mutex<Vec<String>>,
 }
 
 impl EmbeddedLocalCloud {
-    /// A local cloud whose state lives in `state_path` (in memory when `None`).
+    /// The demo account: a local cloud whose state lives in `state_path` (in
+    /// memory when `None`), with a fleet of [`DEMO_FLEET`] instances and
+    /// lifecycle events paced so a ten-instance rollout takes about a minute.
     pub fn new(state_path: Option<PathBuf>) -> Self {
-        Self {
+        Self::with_options(LocalCloudOptions {
             state_path,
+            fleet: DEMO_FLEET,
+            ..LocalCloudOptions::default()
+        })
+    }
+
+    /// A local cloud started with `options` (the port is always chosen freely).
+    pub fn with_options(options: LocalCloudOptions) -> Self {
+        Self {
+            options: LocalCloudOptions { port: 0, ..options },
             running: tokio::sync::Mutex::new(None),
             notices: Mutex::new(Vec::new()),
         }
@@ -50,12 +64,9 @@ impl LocalCloudHost for EmbeddedLocalCloud {
             if let Some(cloud) = running.as_ref() {
                 return Ok(cloud.endpoint_url());
             }
-            let cloud = LocalCloud::start(LocalCloudOptions {
-                state_path: self.state_path.clone(),
-                ..LocalCloudOptions::default()
-            })
-            .await
-            .map_err(|error| CloudError::LocalCloud(error.to_string()))?;
+            let cloud = LocalCloud::start(self.options.clone())
+                .await
+                .map_err(|error| CloudError::LocalCloud(error.to_string()))?;
             self.push_notices(cloud.notices());
             let url = cloud.endpoint_url();
             tracing::info!("local cloud listening on {url}");

@@ -105,6 +105,8 @@ pub struct Settings {
     pub last_page: Page,
     /// The backend chosen last.
     pub backend: BackendChoice,
+    /// Whether a desktop notification says when a watched deployment ends.
+    pub notify_on_finish: bool,
 }
 
 impl Default for Settings {
@@ -113,6 +115,7 @@ impl Default for Settings {
             window_size: [1280.0, 800.0],
             last_page: Page::default(),
             backend: BackendChoice::default(),
+            notify_on_finish: true,
         }
     }
 }
@@ -293,6 +296,7 @@ mod tests {
                 profile: "ops".to_owned(),
                 region: Some("eu-west-1".to_owned()),
             },
+            notify_on_finish: false,
         };
         save(&path, &settings).unwrap();
         assert_eq!(load(&path), (settings, None));

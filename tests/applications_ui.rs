@@ -26,6 +26,14 @@ fn demo_harness(dir: &Path) -> Harness<'static, App> {
         .build_eframe(move |cc| App::new(cc, options))
 }
 
+/// Runs frames until the UI settles, or a few frames while background work
+/// keeps a spinner going.
+fn settle(harness: &mut Harness<'_, App>) {
+    // A spinner for work still running is fine here; waiting for results
+    // is what `run_until` is for.
+    let _ = harness.try_run();
+}
+
 /// Steps frames until `condition` holds, failing after a timeout.
 fn run_until(
     harness: &mut Harness<'_, App>,
@@ -80,7 +88,7 @@ fn creating_an_application_in_demo_mode_lists_it() {
     harness
         .get_by_label("Application name")
         .set_text_value_accesskit("web-shop");
-    harness.run();
+    settle(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, "Create application")
         .click();
@@ -112,7 +120,7 @@ fn deleting_an_application_asks_first() {
     harness
         .get_by_label("Application name")
         .set_text_value_accesskit("billing");
-    harness.run();
+    settle(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, "Create application")
         .click();
@@ -123,12 +131,12 @@ fn deleting_an_application_asks_first() {
     harness
         .get_by_role_and_label(Role::Button, "Delete application…")
         .click();
-    harness.run();
+    settle(&mut harness);
     // Cancel keeps it.
     harness
         .get_by_role_and_label(Role::Button, "Cancel")
         .click();
-    harness.run();
+    settle(&mut harness);
     assert_eq!(
         remote_application_names(&harness),
         vec!["billing".to_owned()]
@@ -137,7 +145,7 @@ fn deleting_an_application_asks_first() {
     harness
         .get_by_role_and_label(Role::Button, "Delete application…")
         .click();
-    harness.run();
+    settle(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, "Delete")
         .click();
@@ -160,7 +168,7 @@ fn invalid_and_duplicate_names_are_explained_and_keep_what_was_typed() {
     harness
         .get_by_label("Application name")
         .set_text_value_accesskit(&too_long);
-    harness.run();
+    settle(&mut harness);
     assert!(harness.query_by_label_contains("100").is_some());
     assert!(
         harness
@@ -174,7 +182,7 @@ fn invalid_and_duplicate_names_are_explained_and_keep_what_was_typed() {
     harness
         .get_by_label("Application name")
         .set_text_value_accesskit("shop");
-    harness.run();
+    settle(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, "Create application")
         .click();
@@ -184,7 +192,7 @@ fn invalid_and_duplicate_names_are_explained_and_keep_what_was_typed() {
     harness
         .get_by_label("Application name")
         .set_text_value_accesskit("shop");
-    harness.run();
+    settle(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, "Create application")
         .click();
@@ -208,7 +216,7 @@ fn demo_state_survives_a_restart() {
         harness
             .get_by_label("Application name")
             .set_text_value_accesskit("kept");
-        harness.run();
+        settle(&mut harness);
         harness
             .get_by_role_and_label(Role::Button, "Create application")
             .click();
@@ -219,5 +227,145 @@ fn demo_state_survives_a_restart() {
     let mut harness = demo_harness(dir.path());
     run_until(&mut harness, "the saved application", |h| {
         has_application(h, "kept")
+    });
+}
+
+/// Creates an application with a tagged deployment group through the app's
+/// own session, as another client of the same account would.
+fn create_group_remotely(harness: &Harness<'_, App>) {
+    use aws_sdk_codedeploy::types::{Ec2TagFilter, Ec2TagFilterType};
+    let app = harness.state();
+    let session = app.session().expect("connected");
+    app.runtime().block_on(async {
+        session
+            .codedeploy
+            .create_application()
+            .application_name("store")
+            .send()
+            .await
+            .expect("application created");
+        session
+            .codedeploy
+            .create_deployment_group()
+            .application_name("store")
+            .deployment_group_name("store-prod")
+            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+            .deployment_config_name("CodeDeployDefault.HalfAtATime")
+            .ec2_tag_filters(
+                Ec2TagFilter::builder()
+                    .key("Environment")
+                    .value("production")
+                    .r#type(Ec2TagFilterType::KeyAndValue)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("group created");
+    });
+}
+
+#[test]
+fn deployment_groups_show_their_configuration_and_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path());
+    run_until(&mut harness, "the empty list", |h| {
+        has_label(h, "No applications yet. Create one above.")
+    });
+    create_group_remotely(&harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Refresh")
+        .click();
+    run_until(&mut harness, "the group", |h| has_label(h, "store-prod"));
+    harness.get_by_label("CodeDeployDefault.HalfAtATime");
+    harness.get_by_label("EC2: Environment = production");
+    harness.get_by_label("never deployed");
+}
+
+#[test]
+fn reset_demo_account_starts_afresh_after_asking() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path());
+    run_until(&mut harness, "the empty list", |h| {
+        has_label(h, "No applications yet. Create one above.")
+    });
+    create_group_remotely(&harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Refresh")
+        .click();
+    run_until(&mut harness, "the application", |h| {
+        has_application(h, "store")
+    });
+
+    harness
+        .get_by_role_and_label(Role::Button, "Reset demo account…")
+        .click();
+    settle(&mut harness);
+    harness.get_by_role_and_label(Role::Button, "Reset").click();
+    run_until(&mut harness, "the empty list again", |h| {
+        has_label(h, "No applications yet. Create one above.")
+    });
+    assert!(remote_application_names(&harness).is_empty());
+}
+
+/// A local cloud that fails to start the first time it is asked.
+struct FlakyLocalCloud {
+    inner: EmbeddedLocalCloud,
+    failed_once: std::sync::atomic::AtomicBool,
+}
+
+impl deploydesk::cloud::LocalCloudHost for FlakyLocalCloud {
+    fn endpoint(
+        &self,
+    ) -> deploydesk::cloud::local::BoxFuture<'_, Result<String, deploydesk::cloud::CloudError>>
+    {
+        if !self
+            .failed_once
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Box::pin(async {
+                Err(deploydesk::cloud::CloudError::LocalCloud(
+                    "port 4599 is in use".to_owned(),
+                ))
+            });
+        }
+        self.inner.endpoint()
+    }
+
+    fn reset(
+        &self,
+    ) -> deploydesk::cloud::local::BoxFuture<'_, Result<(), deploydesk::cloud::CloudError>> {
+        self.inner.reset()
+    }
+
+    fn shutdown(&self) -> deploydesk::cloud::local::BoxFuture<'_, ()> {
+        self.inner.shutdown()
+    }
+
+    fn take_notices(&self) -> Vec<String> {
+        self.inner.take_notices()
+    }
+}
+
+#[test]
+fn a_failed_connection_shows_its_message_and_retry_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = AppOptions {
+        settings_path: Some(dir.path().join("settings.json")),
+        backend_override: Some(BackendChoice::Demo),
+        local_cloud: Some(Arc::new(FlakyLocalCloud {
+            inner: EmbeddedLocalCloud::new(None),
+            failed_once: std::sync::atomic::AtomicBool::new(false),
+        })),
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_eframe(move |cc| App::new(cc, options));
+    run_until(&mut harness, "the error", |h| {
+        h.query_by_label_contains("port 4599 is in use").is_some()
+    });
+    assert!(harness.query_all_by_label("Not connected").count() >= 1);
+    harness.get_by_role_and_label(Role::Button, "Retry").click();
+    run_until(&mut harness, "the list after retrying", |h| {
+        has_label(h, "No applications yet. Create one above.")
     });
 }

@@ -153,6 +153,31 @@ pub async fn delete_application(session: &Session, name: &str) -> Result<(), Clo
     Ok(())
 }
 
+/// A deployment configuration's minimum healthy hosts as the API gives it:
+/// its `type` and `value`, when it has them (Lambda and ECS ones do not).
+pub async fn get_minimum_healthy_hosts(
+    session: &Session,
+    name: &str,
+) -> Result<Option<(String, i64)>, CloudError> {
+    let output = session
+        .codedeploy
+        .get_deployment_config()
+        .deployment_config_name(name)
+        .send()
+        .await
+        .map_err(error(session, "GetDeploymentConfig"))?;
+    let minimum = output
+        .deployment_config_info()
+        .and_then(|info| info.minimum_healthy_hosts())
+        .and_then(|minimum| {
+            Some((
+                minimum.r#type()?.as_str().to_owned(),
+                i64::from(minimum.value()),
+            ))
+        });
+    Ok(minimum)
+}
+
 /// Lists an application's deployment groups with their settings.
 pub async fn list_deployment_groups(
     session: &Session,

@@ -9,6 +9,32 @@ use std::sync::mpsc;
 /// Something that wakes the UI when a result arrives.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
+/// Sends messages from a long-running job and wakes the UI for each.
+pub struct JobSender<M> {
+    sender: mpsc::Sender<M>,
+    waker: Waker,
+}
+
+impl<M> Clone for JobSender<M> {
+    fn clone(&self) -> Self {
+        Self {
+            sender: self.sender.clone(),
+            waker: Arc::clone(&self.waker),
+        }
+    }
+}
+
+impl<M> JobSender<M> {
+    /// Sends a message; `false` once the app has gone.
+    pub fn send(&self, message: M) -> bool {
+        let delivered = self.sender.send(message).is_ok();
+        if delivered {
+            (self.waker)();
+        }
+        delivered
+    }
+}
+
 /// Runs futures in the background and collects their results as messages.
 pub struct Jobs<M> {
     handle: tokio::runtime::Handle,
@@ -44,6 +70,23 @@ impl<M: Send + 'static> Jobs<M> {
             let _ = sender.send(message);
             waker();
         });
+    }
+
+    /// A sender for jobs that report more than once, such as watchers.
+    pub fn sender(&self) -> JobSender<M> {
+        JobSender {
+            sender: self.sender.clone(),
+            waker: Arc::clone(&self.waker),
+        }
+    }
+
+    /// Starts a long-running task that reports through a [`JobSender`];
+    /// the handle stops it.
+    pub fn spawn_task(
+        &self,
+        task: impl Future<Output = ()> + Send + 'static,
+    ) -> tokio::task::AbortHandle {
+        self.handle.spawn(task).abort_handle()
     }
 
     /// Every result that has arrived, without waiting.

@@ -71,7 +71,7 @@ pub const ACCOUNT_ID: &str = "000000000000";
 
 /// How long [`LocalCloud::shutdown`] lets requests in flight finish before
 /// it closes their connections.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// The longest wait between two rounds of the background task that moves
 /// deployments on.

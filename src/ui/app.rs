@@ -8,11 +8,18 @@ use std::sync::Arc;
 use egui::{Panel, RichText};
 
 use crate::cloud::codedeploy::{self, Application, DeploymentGroup};
+use crate::cloud::deployments::{self, Deployment};
 use crate::cloud::session::{self, ProfileInfo};
+use crate::cloud::watcher::{self, WatchConfig, WatchUpdate};
 use crate::cloud::{CloudError, Jobs, LocalCloudHost, Session};
+use crate::domain::MinimumHealthyHosts;
 use crate::settings::{self, BackendChoice, Page, Settings, SettingsStore};
 
-use super::pages::{ApplicationsAction, ApplicationsPage, PlannerPage, placeholder};
+use super::pages::rollout::RolloutAction;
+use super::pages::{
+    ApplicationsAction, ApplicationsPage, DeploymentsAction, DeploymentsPage, PlannerPage,
+    placeholder,
+};
 use super::widgets::chip;
 
 /// How to start the app.
@@ -68,6 +75,36 @@ enum Event {
         result: Result<(), CloudError>,
     },
     DemoReset(Result<(), CloudError>),
+    Deployments {
+        generation: u64,
+        result: Result<Vec<Deployment>, CloudError>,
+    },
+    Watch {
+        generation: u64,
+        deployment_id: String,
+        update: Box<WatchUpdate>,
+    },
+    Config {
+        generation: u64,
+        deployment_id: String,
+        minimum: Option<MinimumHealthyHosts>,
+    },
+    History {
+        generation: u64,
+        deployment_id: String,
+        deployments: Vec<Deployment>,
+    },
+    Tags {
+        generation: u64,
+        deployment_id: String,
+        instances: std::collections::HashMap<String, crate::cloud::instances::InstanceInfo>,
+        error: Option<String>,
+    },
+    RolloutActionDone {
+        generation: u64,
+        deployment_id: String,
+        result: Result<Option<String>, CloudError>,
+    },
 }
 
 /// The state of the connection to the backend.
@@ -93,6 +130,8 @@ pub struct App {
     region_text: String,
     confirm_reset: bool,
     applications: ApplicationsPage,
+    deployments: DeploymentsPage,
+    watcher: Option<tokio::task::AbortHandle>,
     planner: PlannerPage,
 }
 
@@ -148,6 +187,8 @@ impl App {
             profiles: Vec::new(),
             confirm_reset: false,
             applications: ApplicationsPage::default(),
+            deployments: DeploymentsPage::default(),
+            watcher: None,
             planner: PlannerPage::default(),
             settings,
         };
@@ -185,6 +226,11 @@ impl App {
         }
     }
 
+    /// The open rollout view, if any.
+    pub fn rollout_view(&self) -> Option<&super::pages::rollout::RolloutView> {
+        self.deployments.rollout()
+    }
+
     /// The runtime background jobs run on.
     pub fn runtime(&self) -> &tokio::runtime::Runtime {
         &self.runtime
@@ -202,6 +248,8 @@ impl App {
         let generation = self.generation;
         self.connection = Connection::Connecting;
         self.applications.clear();
+        self.stop_watching();
+        self.deployments.clear();
         let backend = self.backend.clone();
         let local_cloud = self.local_cloud.clone();
         self.jobs.spawn(async move {
@@ -268,12 +316,259 @@ impl App {
                     self.notice = Some(format!("The demo account could not be reset: {error}"));
                 }
             },
+            Event::Deployments { generation, result } if generation == current => {
+                self.deployments.loaded(result);
+            }
+            Event::Watch {
+                generation,
+                deployment_id,
+                update,
+            } if generation == current => {
+                if let Some(view) = self.rollout_for(&deployment_id) {
+                    view.apply(*update);
+                    if view.take_just_finished() {
+                        self.deployment_finished(&deployment_id);
+                    }
+                }
+            }
+            Event::Config {
+                generation,
+                deployment_id,
+                minimum,
+            } if generation == current => {
+                if let Some(view) = self.rollout_for(&deployment_id) {
+                    view.config_loaded(minimum);
+                }
+            }
+            Event::History {
+                generation,
+                deployment_id,
+                deployments,
+            } if generation == current => {
+                if let Some(view) = self.rollout_for(&deployment_id) {
+                    view.history_loaded(deployments);
+                }
+            }
+            Event::Tags {
+                generation,
+                deployment_id,
+                instances,
+                error,
+            } if generation == current => {
+                if let Some(view) = self.rollout_for(&deployment_id) {
+                    view.tags_loaded(instances, error);
+                }
+            }
+            Event::RolloutActionDone {
+                generation,
+                deployment_id,
+                result,
+            } if generation == current => match result {
+                Ok(Some(new_deployment)) => {
+                    self.deployments.open(&new_deployment);
+                    self.watch(new_deployment);
+                }
+                Ok(None) => {
+                    if let Some(view) = self.rollout_for(&deployment_id) {
+                        view.action_done(Ok(()));
+                    }
+                }
+                Err(error) => {
+                    if let Some(view) = self.rollout_for(&deployment_id) {
+                        view.action_done(Err(error.to_string()));
+                    }
+                }
+            },
             // A result for a backend that is no longer active.
             Event::Connected { .. }
             | Event::Applications { .. }
             | Event::Groups { .. }
             | Event::Created { .. }
-            | Event::Deleted { .. } => {}
+            | Event::Deleted { .. }
+            | Event::Deployments { .. }
+            | Event::Watch { .. }
+            | Event::Config { .. }
+            | Event::History { .. }
+            | Event::Tags { .. }
+            | Event::RolloutActionDone { .. } => {}
+        }
+    }
+
+    /// The open rollout view, if it shows this deployment.
+    fn rollout_for(
+        &mut self,
+        deployment_id: &str,
+    ) -> Option<&mut super::pages::rollout::RolloutView> {
+        self.deployments
+            .rollout_mut()
+            .filter(|view| view.deployment_id() == deployment_id)
+    }
+
+    /// Tells the person a watched deployment ended.
+    fn deployment_finished(&mut self, deployment_id: &str) {
+        let status = self
+            .deployments
+            .rollout()
+            .and_then(|view| view.deployment())
+            .map_or("ended", |deployment| deployment.status.as_str());
+        let text = format!("Deployment {deployment_id} finished: {status}.");
+        if self.settings.notify_on_finish {
+            // Desktop notifications talk to the session bus: never in a frame.
+            let summary = format!("DeployDesk: deployment {status}");
+            let body = text.clone();
+            self.runtime.spawn_blocking(move || {
+                if let Err(error) = notify_rust::Notification::new()
+                    .summary(&summary)
+                    .body(&body)
+                    .appname("DeployDesk")
+                    .show()
+                {
+                    tracing::info!("no desktop notification: {error}");
+                }
+            });
+        }
+        self.notice = Some(text);
+    }
+
+    fn stop_watching(&mut self) {
+        if let Some(watcher) = self.watcher.take() {
+            watcher.abort();
+        }
+    }
+
+    /// Starts watching a deployment for the open rollout view.
+    fn watch(&mut self, deployment_id: String) {
+        self.stop_watching();
+        let Some(session) = self.session() else {
+            return;
+        };
+        let sender = self.jobs.sender();
+        let generation = self.generation;
+        let session = (*session).clone();
+        self.watcher = Some(self.jobs.spawn_task(async move {
+            let id = deployment_id.clone();
+            watcher::watch(
+                session,
+                deployment_id,
+                WatchConfig::default(),
+                move |update| {
+                    sender.send(Event::Watch {
+                        generation,
+                        deployment_id: id.clone(),
+                        update: Box::new(update),
+                    })
+                },
+            )
+            .await;
+        }));
+    }
+
+    fn run_deployments_action(&mut self, action: DeploymentsAction) {
+        let Some(session) = self.session() else {
+            return;
+        };
+        let generation = self.generation;
+        match action {
+            DeploymentsAction::Refresh(filter) => {
+                self.deployments.loading();
+                self.jobs.spawn(async move {
+                    let result = deployments::list_deployments(&session, &filter).await;
+                    Event::Deployments { generation, result }
+                });
+            }
+            DeploymentsAction::Open(deployment_id) => self.watch(deployment_id),
+            DeploymentsAction::Close => self.stop_watching(),
+            DeploymentsAction::Rollout(action) => {
+                let Some(view) = self.deployments.rollout() else {
+                    return;
+                };
+                let deployment_id = view.deployment_id().to_owned();
+                let deployment = view.deployment().cloned();
+                match action {
+                    RolloutAction::LoadConfig(name) => {
+                        self.jobs.spawn(async move {
+                            let minimum = codedeploy::get_minimum_healthy_hosts(&session, &name)
+                                .await
+                                .ok()
+                                .flatten()
+                                .and_then(|(kind, value)| minimum_from_api(&kind, value));
+                            Event::Config {
+                                generation,
+                                deployment_id,
+                                minimum,
+                            }
+                        });
+                    }
+                    RolloutAction::LoadTags(ids) => {
+                        self.jobs.spawn(async move {
+                            let (instances, error) =
+                                crate::cloud::instances::describe_targets(&session, &ids).await;
+                            Event::Tags {
+                                generation,
+                                deployment_id,
+                                instances,
+                                error: error.map(|error| error.to_string()),
+                            }
+                        });
+                    }
+                    RolloutAction::LoadHistory { application, group } => {
+                        self.jobs.spawn(async move {
+                            let filter = deployments::DeploymentFilter {
+                                application: Some(application),
+                                group: Some(group),
+                                statuses: Vec::new(),
+                                limit: 20,
+                            };
+                            // The chart is a nicety: without it the view still works.
+                            let deployments = deployments::list_deployments(&session, &filter)
+                                .await
+                                .unwrap_or_default();
+                            Event::History {
+                                generation,
+                                deployment_id,
+                                deployments,
+                            }
+                        });
+                    }
+                    RolloutAction::Stop { roll_back } => {
+                        self.jobs.spawn(async move {
+                            let result =
+                                deployments::stop_deployment(&session, &deployment_id, roll_back)
+                                    .await
+                                    .map(|()| None);
+                            Event::RolloutActionDone {
+                                generation,
+                                deployment_id,
+                                result,
+                            }
+                        });
+                    }
+                    RolloutAction::Continue => {
+                        self.jobs.spawn(async move {
+                            let result = deployments::continue_deployment(&session, &deployment_id)
+                                .await
+                                .map(|()| None);
+                            Event::RolloutActionDone {
+                                generation,
+                                deployment_id,
+                                result,
+                            }
+                        });
+                    }
+                    RolloutAction::Redeploy => {
+                        let Some(deployment) = deployment else { return };
+                        self.jobs.spawn(async move {
+                            let result =
+                                deployments::redeploy(&session, &deployment).await.map(Some);
+                            Event::RolloutActionDone {
+                                generation,
+                                deployment_id,
+                                result,
+                            }
+                        });
+                    }
+                }
+            }
         }
     }
 
@@ -346,6 +641,12 @@ impl App {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 theme_ui(ui);
+                ui.menu_button("Settings", |ui| {
+                    ui.checkbox(
+                        &mut self.settings.notify_on_finish,
+                        "Notify me when a deployment I watch ends",
+                    );
+                });
             });
         });
     }
@@ -477,6 +778,13 @@ impl App {
                     self.run_applications_action(action);
                 }
             }
+            Page::Deployments => {
+                if !self.connection_ui(ui)
+                    && let Some(action) = self.deployments.ui(ui)
+                {
+                    self.run_deployments_action(action);
+                }
+            }
             other => placeholder::ui(ui, other),
         }
     }
@@ -503,6 +811,14 @@ impl App {
             }
         }
     }
+}
+
+/// The minimum of a deployment configuration as the API gives it.
+fn minimum_from_api(kind: &str, value: i64) -> Option<MinimumHealthyHosts> {
+    if kind == "MOST_CONCURRENCY" {
+        return Some(MinimumHealthyHosts::OneAtATime);
+    }
+    MinimumHealthyHosts::from_api(kind, value).ok()
 }
 
 /// The region a backend names, if any.
@@ -555,6 +871,17 @@ impl eframe::App for App {
             && self.applications.needs_load()
         {
             self.run_applications_action(ApplicationsAction::Refresh);
+        }
+        if self.settings.last_page == Page::Deployments && self.session().is_some() {
+            let now = std::time::Instant::now();
+            if self.deployments.rollout().is_none() && self.deployments.wants_refresh(now) {
+                let filter = self.deployments.filter();
+                self.run_deployments_action(DeploymentsAction::Refresh(filter));
+            }
+            if self.deployments.rollout().is_none() && self.deployments.has_active() {
+                // Active deployments in the list refresh by themselves.
+                ctx.request_repaint_after(super::pages::deployments::ACTIVE_REFRESH);
+            }
         }
         // Remember the window size; the store writes on its own thread.
         if let Some(rect) = ctx.input(|input| input.viewport().inner_rect) {

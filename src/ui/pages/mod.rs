@@ -1,9 +1,11 @@
 //! One module per page.
 
 pub mod applications;
+pub mod deployments;
 pub mod placeholder;
 mod planner;
 pub mod rollout;
 
 pub use applications::{ApplicationsAction, ApplicationsPage};
+pub use deployments::{DeploymentsAction, DeploymentsPage};
 pub use planner::PlannerPage;

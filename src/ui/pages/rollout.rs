@@ -9,6 +9,7 @@ use std::time::SystemTime;
 use egui::{Color32, RichText};
 
 use crate::cloud::deployments::{Deployment, DeploymentStatus, EventInfo, Target, TargetStatus};
+use crate::cloud::instances::InstanceInfo;
 use crate::cloud::watcher::{WatchState, WatchUpdate};
 use crate::domain::MinimumHealthyHosts;
 use crate::ui::widgets::tiles::{self, TileRow, TileState};
@@ -28,6 +29,15 @@ pub enum RolloutAction {
     Redeploy,
     /// Look up the deployment configuration's minimum.
     LoadConfig(String),
+    /// Read these targets' tags (`Name`, `Environment`, ...).
+    LoadTags(Vec<String>),
+    /// Load the group's recent deployments for the history chart.
+    LoadHistory {
+        /// The application.
+        application: String,
+        /// The deployment group.
+        group: String,
+    },
 }
 
 /// How tiles are grouped into rows.
@@ -37,17 +47,20 @@ pub enum Grouping {
     Status,
     /// By the wave the target started in.
     Wave,
+    /// By the value of an instance tag such as `Environment`.
+    Tag,
     /// All in one block, in the order AWS lists them.
     None,
 }
 
 impl Grouping {
-    const ALL: [Self; 3] = [Self::Status, Self::Wave, Self::None];
+    const ALL: [Self; 4] = [Self::Status, Self::Wave, Self::Tag, Self::None];
 
     fn label(self) -> &'static str {
         match self {
             Self::Status => "By status",
             Self::Wave => "By wave",
+            Self::Tag => "By tag",
             Self::None => "In order",
         }
     }
@@ -84,6 +97,13 @@ pub struct RolloutView {
     minimum: Option<MinimumHealthyHosts>,
     config_requested: bool,
     just_finished: bool,
+    history: Vec<Deployment>,
+    history_requested: bool,
+    instances: HashMap<String, InstanceInfo>,
+    tags_requested: usize,
+    tags_loading: bool,
+    tags_error: Option<String>,
+    tag_key: String,
 }
 
 impl RolloutView {
@@ -109,6 +129,13 @@ impl RolloutView {
             minimum: None,
             config_requested: false,
             just_finished: false,
+            history: Vec::new(),
+            history_requested: false,
+            instances: HashMap::new(),
+            tags_requested: 0,
+            tags_loading: false,
+            tags_error: None,
+            tag_key: "Environment".to_owned(),
         }
     }
 
@@ -184,6 +211,24 @@ impl RolloutView {
         self.minimum = minimum;
     }
 
+    /// Instance tags arrived; `error` says why some could not be read.
+    pub fn tags_loaded(&mut self, instances: HashMap<String, InstanceInfo>, error: Option<String>) {
+        self.tags_loading = false;
+        self.instances.extend(instances);
+        self.tags_error = error;
+        self.version += 1;
+    }
+
+    /// The tags of a target, once read.
+    pub fn instance(&self, target_id: &str) -> Option<&InstanceInfo> {
+        self.instances.get(target_id)
+    }
+
+    /// The group's recent deployments arrived, newest first.
+    pub fn history_loaded(&mut self, deployments: Vec<Deployment>) {
+        self.history = deployments;
+    }
+
     /// An action finished.
     pub fn action_done(&mut self, result: Result<(), String>) {
         self.action_running = false;
@@ -194,13 +239,20 @@ impl RolloutView {
         let key = (
             self.grouping,
             self.only_failed,
-            self.search.clone(),
+            format!("{}\u{0}{}", self.search, self.tag_key),
             self.version,
         );
         if self.rows_key.as_ref() == Some(&key) {
             return;
         }
-        self.rows = build_rows(&self.targets, self.grouping, self.only_failed, &self.search);
+        let filter = RowFilter {
+            grouping: self.grouping,
+            only_failed: self.only_failed,
+            search: &self.search,
+            tag_key: &self.tag_key,
+            instances: &self.instances,
+        };
+        self.rows = build_rows(&self.targets, &filter);
         self.rows_key = Some(key);
     }
 
@@ -212,6 +264,23 @@ impl RolloutView {
         {
             self.config_requested = true;
             action = Some(RolloutAction::LoadConfig(deployment.config.clone()));
+        } else if self.targets.len() > self.tags_requested && !self.tags_loading {
+            let ids: Vec<String> = self.targets[self.tags_requested..]
+                .iter()
+                .map(|target| target.id.clone())
+                .collect();
+            self.tags_requested = self.targets.len();
+            self.tags_loading = true;
+            action = Some(RolloutAction::LoadTags(ids));
+        } else if let Some(deployment) = &self.deployment
+            && self.history.is_empty()
+            && !self.history_requested
+        {
+            self.history_requested = true;
+            action = Some(RolloutAction::LoadHistory {
+                application: deployment.application.clone(),
+                group: deployment.group.clone(),
+            });
         }
         let Some(deployment) = self.deployment.clone() else {
             ui.horizontal(|ui| {
@@ -248,12 +317,17 @@ impl RolloutView {
             }
             let now = SystemTime::now();
             let targets = &self.targets;
+            let instances = &self.instances;
             let state_of = |item: usize| tile_state(&targets[item]);
-            let describe = |item: usize| describe_target(&targets[item], now);
+            let describe = |item: usize| {
+                describe_target(&targets[item], instances.get(&targets[item].id), now)
+            };
+            let shown: usize = self.rows.iter().map(|row| row.items.len()).sum();
+            let label = format!("Deployment targets ({shown} shown)");
             let options = tiles::GridOptions {
                 id_salt: "rollout_grid",
                 selected: self.selected,
-                label: "Deployment targets",
+                label: &label,
             };
             let response = tiles::grid_ui(ui, &options, &self.rows, &state_of, &describe);
             if let Some(item) = response.clicked {
@@ -311,7 +385,13 @@ impl RolloutView {
             times.push(rollback.clone());
         }
         ui.label(RichText::new(times.join(" · ")).weak());
-        overview_bar_ui(ui, &deployment.overview);
+        ui.horizontal(|ui| {
+            overview_bar_ui(ui, &deployment.overview);
+            if self.history.len() > 1 {
+                ui.separator();
+                history_chart_ui(ui, &self.history, deployment);
+            }
+        });
         if let Some((code, message)) = &deployment.error {
             let plain = explain_failure(deployment, self.minimum, &self.targets);
             ui.label(
@@ -452,16 +532,25 @@ impl RolloutView {
             for grouping in Grouping::ALL {
                 ui.selectable_value(&mut self.grouping, grouping, grouping.label());
             }
+            if self.grouping == Grouping::Tag {
+                let label = ui.label("Tag key");
+                ui.add(egui::TextEdit::singleline(&mut self.tag_key).desired_width(110.0))
+                    .labelled_by(label.id);
+            }
             ui.separator();
             ui.checkbox(&mut self.only_failed, "Only failed");
             ui.separator();
             let label = ui.label("Find");
             ui.add(
                 egui::TextEdit::singleline(&mut self.search)
-                    .hint_text("instance id")
+                    .hint_text("instance id or Name")
                     .desired_width(160.0),
             )
             .labelled_by(label.id);
+            if let Some(error) = &self.tags_error {
+                ui.label(RichText::new("Tags unavailable").color(ui.visuals().warn_fg_color))
+                    .on_hover_text(error.as_str());
+            }
             ui.separator();
             tiles::legend_ui(
                 ui,
@@ -478,17 +567,37 @@ impl RolloutView {
     }
 }
 
+/// Which tiles to show and how to group them.
+pub struct RowFilter<'a> {
+    /// How to group.
+    pub grouping: Grouping,
+    /// Show only failed targets.
+    pub only_failed: bool,
+    /// Show only targets whose id or `Name` tag contains this.
+    pub search: &'a str,
+    /// The tag to group by with [`Grouping::Tag`].
+    pub tag_key: &'a str,
+    /// The targets' tags, as far as they are known.
+    pub instances: &'a HashMap<String, InstanceInfo>,
+}
+
 /// Groups targets into rows of tiles.
-pub fn build_rows(
-    targets: &[Target],
-    grouping: Grouping,
-    only_failed: bool,
-    search: &str,
-) -> Vec<TileRow> {
-    let needle = search.trim().to_lowercase();
+pub fn build_rows(targets: &[Target], filter: &RowFilter<'_>) -> Vec<TileRow> {
+    let needle = filter.search.trim().to_lowercase();
+    let name_of = |index: usize| {
+        filter
+            .instances
+            .get(&targets[index].id)
+            .and_then(InstanceInfo::name)
+            .map(str::to_lowercase)
+    };
     let visible: Vec<usize> = (0..targets.len())
-        .filter(|&index| !only_failed || targets[index].status == TargetStatus::Failed)
-        .filter(|&index| needle.is_empty() || targets[index].id.to_lowercase().contains(&needle))
+        .filter(|&index| !filter.only_failed || targets[index].status == TargetStatus::Failed)
+        .filter(|&index| {
+            needle.is_empty()
+                || targets[index].id.to_lowercase().contains(&needle)
+                || name_of(index).is_some_and(|name| name.contains(&needle))
+        })
         .collect();
     let labels: Vec<Option<&str>> = {
         let mut labels: Vec<Option<&str>> = visible
@@ -507,7 +616,33 @@ pub fn build_rows(
             .filter(|&index| targets[index].label.as_deref() == label)
             .collect();
         let prefix = label.map(|label| format!("{label} · ")).unwrap_or_default();
-        match grouping {
+        match filter.grouping {
+            Grouping::Tag => {
+                let tag_key = filter.tag_key.trim();
+                let value_of = |index: usize| {
+                    filter
+                        .instances
+                        .get(&targets[index].id)
+                        .and_then(|instance| instance.tags.get(tag_key))
+                        .cloned()
+                };
+                let mut values: Vec<Option<String>> =
+                    members.iter().map(|&index| value_of(index)).collect();
+                values.sort_unstable();
+                values.dedup();
+                for value in values {
+                    let items: Vec<usize> = members
+                        .iter()
+                        .copied()
+                        .filter(|&index| value_of(index) == value)
+                        .collect();
+                    let value_text = value.unwrap_or_else(|| format!("no {tag_key}"));
+                    rows.push(TileRow {
+                        label: format!("{prefix}{value_text} ({})", items.len()),
+                        items,
+                    });
+                }
+            }
             Grouping::None => rows.push(TileRow {
                 label: format!("{prefix}All"),
                 items: members,
@@ -598,8 +733,11 @@ pub fn tile_state(target: &Target) -> TileState {
     }
 }
 
-fn describe_target(target: &Target, now: SystemTime) -> String {
+fn describe_target(target: &Target, instance: Option<&InstanceInfo>, now: SystemTime) -> String {
     let mut text = target.id.clone();
+    if let Some(name) = instance.and_then(InstanceInfo::name) {
+        let _ = write!(text, " {name}");
+    }
     if let Some(label) = &target.label {
         let _ = write!(text, " ({label})");
     }
@@ -730,7 +868,7 @@ fn event_duration_text(event: &EventInfo) -> String {
     }
 }
 
-fn status_color(status: DeploymentStatus) -> Color32 {
+pub(crate) fn status_color(status: DeploymentStatus) -> Color32 {
     match status {
         DeploymentStatus::Succeeded => Color32::from_rgb(0x2e, 0x9e, 0x5b),
         DeploymentStatus::Failed => Color32::from_rgb(0xd6, 0x3b, 0x3b),
@@ -743,6 +881,94 @@ fn status_color(status: DeploymentStatus) -> Color32 {
             Color32::from_gray(120)
         }
     }
+}
+
+/// A small bar chart of a group's recent deployments, oldest on the left:
+/// height is duration, colour the result.
+fn history_chart_ui(ui: &mut egui::Ui, history: &[Deployment], current: &Deployment) {
+    const BAR: f32 = 7.0;
+    const HEIGHT: f32 = 34.0;
+    let group = current.group.as_str();
+    // The deployment on screen is newer than the history read when it opened.
+    let history: Vec<&Deployment> = history
+        .iter()
+        .map(|deployment| {
+            if deployment.id == current.id {
+                current
+            } else {
+                deployment
+            }
+        })
+        .collect();
+    let now = SystemTime::now();
+    let durations: Vec<f32> = history
+        .iter()
+        .map(|deployment| {
+            deployment
+                .duration(now)
+                .map_or(0.0, |duration| duration.as_secs_f32())
+        })
+        .collect();
+    let longest = durations.iter().copied().fold(1.0_f32, f32::max);
+    let width = history.len() as f32 * (BAR + 2.0);
+    ui.vertical(|ui| {
+        ui.label(
+            RichText::new(format!("Recent deployments of {group}"))
+                .small()
+                .weak(),
+        );
+        let (rect, response) =
+            ui.allocate_exact_size(egui::vec2(width, HEIGHT), egui::Sense::hover());
+        let painter = ui.painter();
+        let mut hovered = None;
+        for (slot, (deployment, seconds)) in
+            history.iter().rev().zip(durations.iter().rev()).enumerate()
+        {
+            let height = (seconds / longest * HEIGHT).max(2.0);
+            let left = rect.left() + slot as f32 * (BAR + 2.0);
+            let bar = egui::Rect::from_min_max(
+                egui::pos2(left, rect.bottom() - height),
+                egui::pos2(left + BAR, rect.bottom()),
+            );
+            painter.rect_filled(bar, 1.0, status_color(deployment.status));
+            if deployment.id == current.id {
+                painter.rect_stroke(
+                    bar.expand(1.5),
+                    1.0,
+                    egui::Stroke::new(1.0, ui.visuals().strong_text_color()),
+                    egui::StrokeKind::Outside,
+                );
+            }
+            if response
+                .hover_pos()
+                .is_some_and(|pos| pos.x >= left && pos.x < left + BAR + 2.0)
+            {
+                hovered = Some((deployment, *seconds));
+            }
+        }
+        let summary = format!(
+            "{} recent deployments of {group}: {} succeeded, {} failed",
+            history.len(),
+            history
+                .iter()
+                .filter(|deployment| deployment.status == DeploymentStatus::Succeeded)
+                .count(),
+            history
+                .iter()
+                .filter(|deployment| deployment.status == DeploymentStatus::Failed)
+                .count()
+        );
+        let response = response.on_hover_text(match hovered {
+            Some((deployment, seconds)) => format!(
+                "{}: {} in {}",
+                deployment.id,
+                deployment.status.as_str(),
+                time::duration(std::time::Duration::from_secs_f32(seconds))
+            ),
+            None => summary.clone(),
+        });
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &summary));
+    });
 }
 
 /// A segmented bar of the overview counts with their numbers.
@@ -843,6 +1069,68 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    fn filter(grouping: Grouping, only_failed: bool, search: &str) -> RowFilter<'_> {
+        static NO_TAGS: std::sync::LazyLock<HashMap<String, InstanceInfo>> =
+            std::sync::LazyLock::new(HashMap::new);
+        RowFilter {
+            grouping,
+            only_failed,
+            search,
+            tag_key: "Environment",
+            instances: &NO_TAGS,
+        }
+    }
+
+    #[test]
+    fn rows_by_tag_use_the_tag_value_and_search_finds_names() {
+        let targets = vec![
+            target("i-1", TargetStatus::Succeeded, Some(1)),
+            target("i-2", TargetStatus::Succeeded, Some(1)),
+            target("i-3", TargetStatus::Failed, Some(1)),
+        ];
+        let info = |id: &str, name: &str, environment: Option<&str>| {
+            let mut tags = std::collections::BTreeMap::new();
+            tags.insert("Name".to_owned(), name.to_owned());
+            if let Some(environment) = environment {
+                tags.insert("Environment".to_owned(), environment.to_owned());
+            }
+            let info = InstanceInfo {
+                id: id.to_owned(),
+                tags,
+                state: None,
+            };
+            (id.to_owned(), info)
+        };
+        let instances: HashMap<String, InstanceInfo> = [
+            info("i-1", "web-001", Some("production")),
+            info("i-2", "web-002", Some("staging")),
+            info("i-3", "web-003", None),
+        ]
+        .into_iter()
+        .collect();
+        let by_tag = RowFilter {
+            grouping: Grouping::Tag,
+            only_failed: false,
+            search: "",
+            tag_key: "Environment",
+            instances: &instances,
+        };
+        let labels: Vec<String> = build_rows(&targets, &by_tag)
+            .into_iter()
+            .map(|row| row.label)
+            .collect();
+        assert_eq!(
+            labels,
+            ["no Environment (1)", "production (1)", "staging (1)"]
+        );
+        let by_name = RowFilter {
+            grouping: Grouping::None,
+            search: "WEB-002",
+            ..by_tag
+        };
+        assert_eq!(build_rows(&targets, &by_name)[0].items, vec![1]);
+    }
+
     fn target(id: &str, status: TargetStatus, started: Option<u64>) -> Target {
         Target {
             id: id.to_owned(),
@@ -863,13 +1151,42 @@ mod tests {
     }
 
     #[test]
+    fn an_error_while_watching_keeps_what_is_on_screen() {
+        let mut view = RolloutView::new("d-1");
+        view.apply(WatchUpdate {
+            deployment: None,
+            target_ids: Some(vec!["i-1".to_owned(), "i-2".to_owned()]),
+            targets: vec![target("i-1", TargetStatus::Succeeded, Some(1))],
+            state: WatchState::Watching {
+                next_in: Duration::from_secs(1),
+            },
+            requests: 3,
+            refreshes: 1,
+        });
+        view.apply(WatchUpdate {
+            deployment: None,
+            target_ids: None,
+            targets: Vec::new(),
+            state: WatchState::Failing {
+                message: "Could not reach AWS.".to_owned(),
+                retry_in: Duration::from_secs(5),
+            },
+            requests: 4,
+            refreshes: 2,
+        });
+        assert_eq!(view.targets().len(), 2);
+        assert_eq!(view.targets()[0].status, TargetStatus::Succeeded);
+        assert!(matches!(view.state, Some(WatchState::Failing { .. })));
+    }
+
+    #[test]
     fn rows_by_status_put_failures_first() {
         let targets = vec![
             target("i-1", TargetStatus::Succeeded, Some(1)),
             target("i-2", TargetStatus::Failed, Some(2)),
             target("i-3", TargetStatus::Pending, None),
         ];
-        let rows = build_rows(&targets, Grouping::Status, false, "");
+        let rows = build_rows(&targets, &filter(Grouping::Status, false, ""));
         let labels: Vec<&str> = rows.iter().map(|row| row.label.as_str()).collect();
         assert_eq!(labels, ["Failed (1)", "Pending (1)", "Succeeded (1)"]);
     }
@@ -882,7 +1199,7 @@ mod tests {
             target("i-3", TargetStatus::InProgress, Some(20)),
             target("i-4", TargetStatus::Pending, None),
         ];
-        let rows = build_rows(&targets, Grouping::Wave, false, "");
+        let rows = build_rows(&targets, &filter(Grouping::Wave, false, ""));
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].items, vec![0, 1]);
         assert_eq!(rows[1].label, "Wave 2");
@@ -896,11 +1213,11 @@ mod tests {
             target("i-bbb", TargetStatus::Failed, Some(1)),
         ];
         targets[1].label = Some("Green".to_owned());
-        let rows = build_rows(&targets, Grouping::None, true, "");
+        let rows = build_rows(&targets, &filter(Grouping::None, true, ""));
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].items, vec![1]);
         assert_eq!(rows[0].label, "Green · All");
-        let rows = build_rows(&targets, Grouping::None, false, "AAA");
+        let rows = build_rows(&targets, &filter(Grouping::None, false, "AAA"));
         assert_eq!(rows[0].items, vec![0]);
     }
 

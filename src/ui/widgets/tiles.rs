@@ -180,7 +180,13 @@ pub fn grid_ui(
                     font.clone(),
                     text_color,
                 );
-                for (position, &item) in row.items.iter().enumerate() {
+                // Only the lines of this row that are in view.
+                let row_top = layout.row_tops[row_index];
+                let first_line = ((viewport.min.y - row_top) / STEP).floor().max(0.0) as usize;
+                let last_line = ((viewport.max.y - row_top) / STEP).ceil().max(0.0) as usize;
+                let start = (first_line * layout.per_line).min(row.items.len());
+                let end = ((last_line + 1) * layout.per_line).min(row.items.len());
+                for (position, &item) in row.items.iter().enumerate().take(end).skip(start) {
                     let tile = layout.tile_rect(origin, row_index, position);
                     paint_tile(&painter, tile, state_of(item));
                 }

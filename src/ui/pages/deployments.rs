@@ -1,0 +1,308 @@
+//! The Deployments page: recent deployments with their status, and the
+//! rollout view of the one selected.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use egui::RichText;
+
+use crate::cloud::CloudError;
+use crate::cloud::deployments::{Deployment, DeploymentFilter, DeploymentStatus};
+use crate::ui::pages::applications::Loadable;
+use crate::ui::pages::rollout::{RolloutAction, RolloutView};
+use crate::ui::widgets::{chip, time};
+
+/// How often the list refreshes while a deployment in it is active.
+pub const ACTIVE_REFRESH: Duration = Duration::from_secs(5);
+
+/// What the page asks the app to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeploymentsAction {
+    /// Load the list with this filter.
+    Refresh(DeploymentFilter),
+    /// Open a deployment's rollout view and watch it.
+    Open(String),
+    /// Close the rollout view and stop watching.
+    Close,
+    /// Something the rollout view asked for.
+    Rollout(RolloutAction),
+}
+
+/// Which statuses the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+enum StatusFilter {
+    #[default]
+    All,
+    Active,
+    Succeeded,
+    Failed,
+    Stopped,
+}
+
+impl StatusFilter {
+    const ALL: [Self; 5] = [
+        Self::All,
+        Self::Active,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Stopped,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::All => "All",
+            Self::Active => "Active",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Stopped => "Stopped",
+        }
+    }
+
+    fn statuses(self) -> Vec<DeploymentStatus> {
+        match self {
+            Self::All => Vec::new(),
+            Self::Active => vec![
+                DeploymentStatus::Created,
+                DeploymentStatus::Queued,
+                DeploymentStatus::InProgress,
+                DeploymentStatus::Ready,
+                DeploymentStatus::Baking,
+            ],
+            Self::Succeeded => vec![DeploymentStatus::Succeeded],
+            Self::Failed => vec![DeploymentStatus::Failed],
+            Self::Stopped => vec![DeploymentStatus::Stopped],
+        }
+    }
+}
+
+/// The Deployments page's state.
+#[derive(Default)]
+pub struct DeploymentsPage {
+    list: Loadable<Vec<Deployment>>,
+    status: StatusFilter,
+    application: String,
+    group: String,
+    loaded_at: Option<Instant>,
+    rollout: Option<RolloutView>,
+}
+
+impl DeploymentsPage {
+    /// Forgets everything loaded, e.g. after switching accounts.
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+
+    /// The rollout view, when one is open.
+    pub fn rollout_mut(&mut self) -> Option<&mut RolloutView> {
+        self.rollout.as_mut()
+    }
+
+    /// The rollout view, when one is open.
+    pub fn rollout(&self) -> Option<&RolloutView> {
+        self.rollout.as_ref()
+    }
+
+    /// Opens a deployment's rollout view (the app starts the watcher).
+    pub fn open(&mut self, deployment_id: &str) {
+        self.rollout = Some(RolloutView::new(deployment_id));
+    }
+
+    /// The filter the list is loaded with.
+    pub fn filter(&self) -> DeploymentFilter {
+        let application = self.application.trim();
+        let group = self.group.trim();
+        DeploymentFilter {
+            application: (!application.is_empty()).then(|| application.to_owned()),
+            group: (!application.is_empty() && !group.is_empty()).then(|| group.to_owned()),
+            statuses: self.status.statuses(),
+            limit: 50,
+        }
+    }
+
+    /// Whether the list shows a deployment that has not ended.
+    pub fn has_active(&self) -> bool {
+        matches!(&self.list, Loadable::Loaded(deployments) if deployments.iter().any(|deployment| !deployment.status.is_finished()))
+    }
+
+    /// Whether the list should be (re)loaded now: never loaded, or showing an
+    /// active deployment and older than [`ACTIVE_REFRESH`].
+    pub fn wants_refresh(&self, now: Instant) -> bool {
+        match &self.list {
+            Loadable::NotLoaded => true,
+            Loadable::Loading | Loadable::Failed(_) => false,
+            Loadable::Loaded(deployments) => {
+                deployments
+                    .iter()
+                    .any(|deployment| !deployment.status.is_finished())
+                    && self
+                        .loaded_at
+                        .is_none_or(|at| now.duration_since(at) >= ACTIVE_REFRESH)
+            }
+        }
+    }
+
+    /// Marks the list as loading.
+    pub fn loading(&mut self) {
+        if !matches!(self.list, Loadable::Loaded(_)) {
+            self.list = Loadable::Loading;
+        }
+    }
+
+    /// The list arrived (or failed). A failed refresh keeps the list shown.
+    pub fn loaded(&mut self, result: Result<Vec<Deployment>, CloudError>) {
+        self.loaded_at = Some(Instant::now());
+        self.list = match (result, std::mem::take(&mut self.list)) {
+            (Ok(deployments), _) => Loadable::Loaded(deployments),
+            (Err(_), Loadable::Loaded(previous)) => Loadable::Loaded(previous),
+            (Err(error), _) => Loadable::Failed(error.to_string()),
+        };
+    }
+
+    /// Draws the page and returns what the person asked for.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<DeploymentsAction> {
+        if let Some(rollout) = &mut self.rollout {
+            let mut action = None;
+            ui.horizontal(|ui| {
+                if ui.button("All deployments").clicked() {
+                    action = Some(DeploymentsAction::Close);
+                }
+            });
+            if let Some(next) = rollout.ui(ui) {
+                action = Some(DeploymentsAction::Rollout(next));
+            }
+            if action == Some(DeploymentsAction::Close) {
+                self.rollout = None;
+            }
+            return action;
+        }
+        self.list_ui(ui)
+    }
+
+    fn list_ui(&mut self, ui: &mut egui::Ui) -> Option<DeploymentsAction> {
+        let mut action = None;
+        ui.horizontal(|ui| {
+            ui.heading("Deployments");
+            if ui.button("Refresh").clicked() {
+                action = Some(DeploymentsAction::Refresh(self.filter()));
+            }
+            if self.list.is_loading() {
+                ui.spinner();
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            let before = (self.status, self.application.clone(), self.group.clone());
+            for status in StatusFilter::ALL {
+                ui.selectable_value(&mut self.status, status, status.label());
+            }
+            ui.separator();
+            let label = ui.label("Application");
+            let response = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.application)
+                        .hint_text("all applications")
+                        .desired_width(160.0),
+                )
+                .labelled_by(label.id);
+            let mut typed_done = response.lost_focus();
+            if !self.application.trim().is_empty() {
+                let label = ui.label("Group");
+                let response = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.group)
+                            .hint_text("all groups")
+                            .desired_width(140.0),
+                    )
+                    .labelled_by(label.id);
+                typed_done |= response.lost_focus();
+            }
+            let typed_changed = self.application != before.1 || self.group != before.2;
+            if self.status != before.0 || (typed_done && typed_changed) {
+                action = Some(DeploymentsAction::Refresh(self.filter()));
+            }
+        });
+        ui.add_space(4.0);
+        match &self.list {
+            Loadable::NotLoaded | Loadable::Loading => {}
+            Loadable::Failed(error) => {
+                ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+                if ui.button("Retry").clicked() {
+                    action = Some(DeploymentsAction::Refresh(self.filter()));
+                }
+            }
+            Loadable::Loaded(deployments) if deployments.is_empty() => {
+                ui.label(RichText::new("No deployments match.").weak());
+            }
+            Loadable::Loaded(deployments) => {
+                if let Some(id) = deployments_table_ui(ui, deployments) {
+                    action = Some(DeploymentsAction::Open(id));
+                }
+            }
+        }
+        if let Some(DeploymentsAction::Open(id)) = &action {
+            self.rollout = Some(RolloutView::new(id.clone()));
+        }
+        action
+    }
+}
+
+/// Draws the deployments as a table; returns the one opened.
+fn deployments_table_ui(ui: &mut egui::Ui, deployments: &[Deployment]) -> Option<String> {
+    let mut opened = None;
+    let now = SystemTime::now();
+    egui::ScrollArea::both()
+        .id_salt("deployments_scroll")
+        .show(ui, |ui| {
+            egui::Grid::new("deployments_grid")
+                .num_columns(9)
+                .striped(true)
+                .spacing([14.0, 6.0])
+                .show(ui, |ui| {
+                    for header in [
+                        "Deployment",
+                        "Status",
+                        "Application / group",
+                        "Configuration",
+                        "Revision",
+                        "Started by",
+                        "Started",
+                        "Ended",
+                        "Duration",
+                    ] {
+                        ui.strong(header);
+                    }
+                    ui.end_row();
+                    for deployment in deployments {
+                        if ui.link(&deployment.id).clicked() {
+                            opened = Some(deployment.id.clone());
+                        }
+                        chip::status_ui(
+                            ui,
+                            deployment.status.as_str(),
+                            super::rollout::status_color(deployment.status),
+                        );
+                        ui.label(format!("{} / {}", deployment.application, deployment.group));
+                        ui.label(&deployment.config);
+                        ui.label(deployment.revision.as_ref().map_or_else(
+                            String::new,
+                            crate::cloud::deployments::Revision::describe,
+                        ));
+                        ui.label(&deployment.creator);
+                        ui.label(
+                            deployment
+                                .started
+                                .or(deployment.created)
+                                .map(time::ago)
+                                .unwrap_or_default(),
+                        );
+                        ui.label(deployment.completed.map(time::ago).unwrap_or_default());
+                        ui.label(
+                            deployment
+                                .duration(now)
+                                .map(time::duration)
+                                .unwrap_or_default(),
+                        );
+                        ui.end_row();
+                    }
+                });
+        });
+    opened
+}

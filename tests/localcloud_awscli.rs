@@ -1,0 +1,239 @@
+//! The local cloud driven by the AWS CLI, as a person at a terminal would.
+//!
+//! The CLI must be on PATH (`pip install awscli`). Without it these tests
+//! say they were skipped and pass, unless `DEPLOYDESK_REQUIRE_AWSCLI=1` is
+//! set, in which case they fail so that CI cannot skip them silently.
+
+mod support;
+
+use serde_json::Value;
+use support::start;
+use tokio::process::Command;
+
+/// What one CLI run gave.
+#[derive(Debug)]
+struct Run {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("the CLI printed no JSON ({error}): {self:?}"))
+    }
+}
+
+/// Whether the AWS CLI can be used; panics if it is required and missing.
+fn aws_cli_available(test: &str) -> bool {
+    let found = std::process::Command::new("aws")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !found {
+        assert!(
+            std::env::var("DEPLOYDESK_REQUIRE_AWSCLI").as_deref() != Ok("1"),
+            "The AWS CLI is not on PATH but DEPLOYDESK_REQUIRE_AWSCLI=1 requires it; install it with `pip install awscli`."
+        );
+        println!(
+            "skipped {test}: the AWS CLI is not on PATH (install it with `pip install awscli`)"
+        );
+    }
+    found
+}
+
+/// Runs `aws deploy ARGS` against the local cloud with made-up credentials
+/// and no config files.
+async fn aws(endpoint: &str, args: &[&str]) -> Run {
+    let output = Command::new("aws")
+        .arg("deploy")
+        .args(args)
+        .args(["--endpoint-url", endpoint, "--output", "json"])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_PAGER", "")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .output()
+        .await
+        .expect("the AWS CLI runs");
+    Run {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[tokio::test]
+async fn applications_and_groups_with_the_cli() {
+    if !aws_cli_available("applications_and_groups_with_the_cli") {
+        return;
+    }
+    let (cloud, _clock) = start().await;
+    let endpoint = cloud.endpoint_url();
+
+    let created = aws(
+        &endpoint,
+        &["create-application", "--application-name", "web"],
+    )
+    .await;
+    assert!(created.success, "{created:?}");
+    assert!(created.json()["applicationId"].is_string(), "{created:?}");
+
+    let listed = aws(&endpoint, &["list-applications"]).await;
+    assert!(listed.success, "{listed:?}");
+    assert_eq!(listed.json()["applications"], serde_json::json!(["web"]));
+
+    let group = aws(
+        &endpoint,
+        &[
+            "create-deployment-group",
+            "--application-name",
+            "web",
+            "--deployment-group-name",
+            "prod",
+            "--service-role-arn",
+            "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
+            "--deployment-config-name",
+            "CodeDeployDefault.HalfAtATime",
+            "--ec2-tag-filters",
+            "Key=Name,Value=web,Type=KEY_AND_VALUE",
+        ],
+    )
+    .await;
+    assert!(group.success, "{group:?}");
+
+    let got = aws(
+        &endpoint,
+        &[
+            "get-deployment-group",
+            "--application-name",
+            "web",
+            "--deployment-group-name",
+            "prod",
+        ],
+    )
+    .await;
+    assert!(got.success, "{got:?}");
+    let info = &got.json()["deploymentGroupInfo"];
+    assert_eq!(
+        info["deploymentConfigName"],
+        "CodeDeployDefault.HalfAtATime"
+    );
+    assert_eq!(
+        info["ec2TagFilters"],
+        serde_json::json!([{"Key": "Name", "Value": "web", "Type": "KEY_AND_VALUE"}])
+    );
+
+    let app = aws(&endpoint, &["get-application", "--application-name", "web"]).await;
+    assert!(app.success, "{app:?}");
+    assert_eq!(app.json()["application"]["computePlatform"], "Server");
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn cli_errors_carry_the_exception_names() {
+    if !aws_cli_available("cli_errors_carry_the_exception_names") {
+        return;
+    }
+    let (cloud, _clock) = start().await;
+    let endpoint = cloud.endpoint_url();
+
+    let missing = aws(
+        &endpoint,
+        &["get-application", "--application-name", "ghost"],
+    )
+    .await;
+    assert!(!missing.success, "{missing:?}");
+    assert!(
+        missing.stderr.contains("ApplicationDoesNotExistException"),
+        "{missing:?}"
+    );
+
+    let hundred = aws(
+        &endpoint,
+        &[
+            "create-deployment-config",
+            "--deployment-config-name",
+            "All.Healthy",
+            "--minimum-healthy-hosts",
+            "type=FLEET_PERCENT,value=100",
+        ],
+    )
+    .await;
+    assert!(!hundred.success, "{hundred:?}");
+    assert!(
+        hundred
+            .stderr
+            .contains("InvalidMinimumHealthyHostValueException"),
+        "{hundred:?}"
+    );
+    assert!(hundred.stderr.contains("between 0 and 99"), "{hundred:?}");
+
+    let bad_name = aws(
+        &endpoint,
+        &["create-application", "--application-name", "my app"],
+    )
+    .await;
+    assert!(!bad_name.success, "{bad_name:?}");
+    assert!(
+        bad_name.stderr.contains("InvalidApplicationNameException"),
+        "{bad_name:?}"
+    );
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn deployment_configs_with_the_cli() {
+    if !aws_cli_available("deployment_configs_with_the_cli") {
+        return;
+    }
+    let (cloud, _clock) = start().await;
+    let endpoint = cloud.endpoint_url();
+
+    let created = aws(
+        &endpoint,
+        &[
+            "create-deployment-config",
+            "--deployment-config-name",
+            "Mostly.Healthy",
+            "--minimum-healthy-hosts",
+            "type=FLEET_PERCENT,value=75",
+        ],
+    )
+    .await;
+    assert!(created.success, "{created:?}");
+
+    let listed = aws(&endpoint, &["list-deployment-configs"]).await;
+    assert!(listed.success, "{listed:?}");
+    let names = listed.json()["deploymentConfigsList"].clone();
+    let names: Vec<&str> = names
+        .as_array()
+        .expect("a list of names")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(names.contains(&"Mostly.Healthy"), "{names:?}");
+    assert!(names.contains(&"CodeDeployDefault.OneAtATime"), "{names:?}");
+
+    let one = aws(
+        &endpoint,
+        &[
+            "get-deployment-config",
+            "--deployment-config-name",
+            "CodeDeployDefault.OneAtATime",
+        ],
+    )
+    .await;
+    assert!(one.success, "{one:?}");
+    assert_eq!(
+        one.json()["deploymentConfigInfo"]["minimumHealthyHosts"],
+        serde_json::json!({"type": "MOST_CONCURRENCY", "value": 1})
+    );
+    cloud.shutdown().await;
+}

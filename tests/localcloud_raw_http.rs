@@ -1,0 +1,397 @@
+//! The local cloud under bad and unusual requests, sent as raw HTTP so that
+//! nothing in a client library smooths them over.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::start;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+/// A response as read off the wire.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|error| panic!("the body is not JSON ({error}): {}", self.body))
+    }
+
+    /// Checks that this is a CodeDeploy error of the given type.
+    fn assert_json_error(&self, exception: &str) {
+        assert_eq!(self.status, 400, "{self:?}");
+        assert_eq!(self.header("x-amzn-errortype"), Some(exception), "{self:?}");
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/x-amz-json-1.1"),
+            "{self:?}"
+        );
+        let body = self.json();
+        assert_eq!(body["__type"], exception, "{self:?}");
+        let message = body["message"].as_str().expect("the error has a message");
+        assert!(!message.is_empty(), "{self:?}");
+    }
+}
+
+/// Sends `request` on a new connection and reads the whole response.
+async fn exchange(addr: SocketAddr, request: &[u8]) -> Reply {
+    let mut stream = TcpStream::connect(addr).await.expect("connects");
+    stream.write_all(request).await.expect("sends");
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut raw))
+        .await
+        .expect("the server answers within five seconds")
+        .expect("reads");
+    parse(&raw)
+}
+
+/// Reads an HTTP/1.1 response (with a `Content-Length` or until close).
+fn parse(raw: &[u8]) -> Reply {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no complete response: {text:?}"));
+    let mut lines = head.lines();
+    let status_line = lines.next().expect("a status line");
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+/// A CodeDeploy request as the SDK would send it, signed for eu-west-1.
+fn codedeploy_request(operation: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: CodeDeploy_20141006.{operation}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240501/eu-west-1/codedeploy/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=deadbeef\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+async fn call(addr: SocketAddr, operation: &str, body: &str) -> Reply {
+    exchange(addr, &codedeploy_request(operation, body)).await
+}
+
+#[tokio::test]
+async fn unknown_operations_and_services_get_json_errors() {
+    let (cloud, _clock) = start().await;
+    let addr = cloud.local_addr();
+    let reply = call(addr, "DeleteEverything", "{}").await;
+    reply.assert_json_error("UnknownOperationException");
+    assert_eq!(
+        reply.json()["message"],
+        "The local cloud does not implement CodeDeploy operation DeleteEverything yet."
+    );
+    assert!(reply.header("x-amzn-requestid").is_some());
+
+    let other_service = exchange(
+        addr,
+        b"POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+    )
+    .await;
+    other_service.assert_json_error("UnknownOperationException");
+    assert!(other_service.body.contains("DynamoDB_20120810"));
+
+    let wrong_method = exchange(
+        addr,
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: CodeDeploy_20141006.ListApplications\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    wrong_method.assert_json_error("UnknownOperationException");
+    assert!(wrong_method.body.contains("POST"));
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_serialization_errors() {
+    let (cloud, _clock) = start().await;
+    let addr = cloud.local_addr();
+    for body in [
+        "{\"applicationName\": ",
+        "not json at all",
+        "[\"web\"]",
+        "{\"applicationName\": 5}",
+        "{\"applicationName\": \"web\", \"tags\": {\"Key\": \"x\"}}",
+    ] {
+        let reply = call(addr, "CreateApplication", body).await;
+        reply.assert_json_error("SerializationException");
+    }
+    // The server is unharmed and an empty body counts as `{}`.
+    let listed = call(addr, "ListApplications", "").await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+    assert_eq!(listed.json(), serde_json::json!({ "applications": [] }));
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn missing_required_members_name_what_is_missing() {
+    let (cloud, _clock) = start().await;
+    let addr = cloud.local_addr();
+    call(addr, "CreateApplication", r#"{"applicationName": "web"}"#).await;
+    for (operation, body, exception) in [
+        (
+            "CreateApplication",
+            "{}",
+            "ApplicationNameRequiredException",
+        ),
+        (
+            "CreateApplication",
+            r#"{"applicationName": ""}"#,
+            "ApplicationNameRequiredException",
+        ),
+        ("GetApplication", "{}", "ApplicationNameRequiredException"),
+        (
+            "GetDeploymentGroup",
+            r#"{"applicationName": "web"}"#,
+            "DeploymentGroupNameRequiredException",
+        ),
+        (
+            "CreateDeploymentGroup",
+            r#"{"applicationName": "web", "deploymentGroupName": "prod"}"#,
+            "RoleRequiredException",
+        ),
+        (
+            "CreateDeploymentConfig",
+            "{}",
+            "DeploymentConfigNameRequiredException",
+        ),
+        (
+            "RegisterApplicationRevision",
+            r#"{"applicationName": "web"}"#,
+            "RevisionRequiredException",
+        ),
+        (
+            "RegisterOnPremisesInstance",
+            "{}",
+            "InstanceNameRequiredException",
+        ),
+        ("TagResource", "{}", "ResourceArnRequiredException"),
+        (
+            "UntagResource",
+            r#"{"ResourceArn": "arn:aws:codedeploy:eu-west-1:000000000000:application:web"}"#,
+            "TagRequiredException",
+        ),
+        (
+            "BatchGetApplications",
+            "{}",
+            "ApplicationNameRequiredException",
+        ),
+    ] {
+        let reply = call(addr, operation, body).await;
+        reply.assert_json_error(exception);
+    }
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn names_that_break_the_rules_and_duplicates_are_refused() {
+    let (cloud, _clock) = start().await;
+    let addr = cloud.local_addr();
+    let long = "a".repeat(101);
+    for (operation, body, exception) in [
+        (
+            "CreateApplication",
+            r#"{"applicationName": "my app"}"#.to_owned(),
+            "InvalidApplicationNameException",
+        ),
+        (
+            "CreateApplication",
+            format!(r#"{{"applicationName": "{long}"}}"#),
+            "InvalidApplicationNameException",
+        ),
+        (
+            "GetApplication",
+            r#"{"applicationName": "semi;colon"}"#.to_owned(),
+            "InvalidApplicationNameException",
+        ),
+        (
+            "CreateDeploymentConfig",
+            r#"{"deploymentConfigName": "bad name", "minimumHealthyHosts": {"type": "HOST_COUNT", "value": 1}}"#.to_owned(),
+            "InvalidDeploymentConfigNameException",
+        ),
+        (
+            "RegisterOnPremisesInstance",
+            r#"{"instanceName": "rack 1", "iamUserArn": "arn:aws:iam::000000000000:user/r"}"#.to_owned(),
+            "InvalidInstanceNameException",
+        ),
+        (
+            "CreateApplication",
+            r#"{"applicationName": "tagged", "tags": [{"Key": "k", "Value": "no;semicolons"}]}"#.to_owned(),
+            "InvalidTagsToAddException",
+        ),
+    ] {
+        let reply = call(addr, operation, &body).await;
+        reply.assert_json_error(exception);
+    }
+    let first = call(addr, "CreateApplication", r#"{"applicationName": "web"}"#).await;
+    assert_eq!(first.status, 200, "{first:?}");
+    assert!(first.json()["applicationId"].is_string());
+    let again = call(addr, "CreateApplication", r#"{"applicationName": "web"}"#).await;
+    again.assert_json_error("ApplicationAlreadyExistsException");
+    let group = call(
+        addr,
+        "CreateDeploymentGroup",
+        r#"{"applicationName": "web", "deploymentGroupName": "a/b", "serviceRoleArn": "arn:aws:iam::000000000000:role/R"}"#,
+    )
+    .await;
+    group.assert_json_error("InvalidDeploymentGroupNameException");
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn timestamps_are_epoch_seconds_and_absent_members_are_left_out() {
+    let (cloud, _clock) = start().await;
+    let addr = cloud.local_addr();
+    call(addr, "CreateApplication", r#"{"applicationName": "web"}"#).await;
+    let reply = call(addr, "GetApplication", r#"{"applicationName": "web"}"#).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/x-amz-json-1.1")
+    );
+    let application = &reply.json()["application"];
+    assert_eq!(
+        application["createTime"].as_f64(),
+        Some(support::START.as_secs_f64())
+    );
+    assert_eq!(application["computePlatform"], "Server");
+    assert!(
+        application.get("gitHubAccountName").is_none(),
+        "{application}"
+    );
+    let listed = call(addr, "ListApplications", "{}").await.json();
+    assert!(listed.get("nextToken").is_none(), "{listed}");
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn other_protocols_get_errors_in_their_own_format() {
+    let (cloud, _clock) = start().await;
+    let addr = cloud.local_addr();
+    let ec2_body = "Action=DescribeInstances&Version=2016-11-15";
+    let ec2 = exchange(
+        addr,
+        format!(
+            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded; charset=utf-8\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/20240501/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ec2_body}",
+            ec2_body.len()
+        )
+        .as_bytes(),
+    )
+    .await;
+    assert_eq!(ec2.status, 400, "{ec2:?}");
+    assert!(
+        ec2.body
+            .contains("<Response><Errors><Error><Code>InvalidAction</Code>"),
+        "{ec2:?}"
+    );
+    assert!(ec2.body.contains("DescribeInstances"), "{ec2:?}");
+
+    let iam = exchange(
+        addr,
+        b"GET /?Action=ListRoles&Version=2010-05-08 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(iam.status, 400, "{iam:?}");
+    assert!(
+        iam.body
+            .contains("<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code>"),
+        "{iam:?}"
+    );
+
+    let s3 = exchange(
+        addr,
+        b"PUT /bundles/web.zip HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nConnection: close\r\n\r\nzip",
+    )
+    .await;
+    assert_eq!(s3.status, 501, "{s3:?}");
+    assert!(
+        s3.body.contains("<Error><Code>NotImplemented</Code>"),
+        "{s3:?}"
+    );
+    assert!(
+        s3.body.contains("<Resource>/bundles/web.zip</Resource>"),
+        "{s3:?}"
+    );
+
+    for reply in [&ec2, &iam, &s3] {
+        assert!(!reply.body.to_lowercase().contains("<html"), "{reply:?}");
+        assert!(
+            reply
+                .header("content-type")
+                .is_some_and(|kind| kind.contains("xml")),
+            "{reply:?}"
+        );
+    }
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn garbage_and_half_sent_requests_do_not_stop_other_clients() {
+    let (cloud, _clock) = start().await;
+    let addr = cloud.local_addr();
+
+    // Bytes that are not HTTP at all: the connection is refused or answered
+    // with an error, and the server carries on.
+    let mut garbage = TcpStream::connect(addr).await.unwrap();
+    garbage
+        .write_all(b"\x00\x01\x02 NOT HTTP \xff\xfe\r\n\r\n")
+        .await
+        .unwrap();
+    let mut ignored = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), garbage.read_to_end(&mut ignored))
+        .await
+        .expect("the server closes a connection that is not HTTP")
+        .ok();
+
+    // A client that sends half a request and then waits forever.
+    let mut stalled = TcpStream::connect(addr).await.unwrap();
+    stalled
+        .write_all(
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nX-Amz-Target: CodeDeploy_20141006.CreateApplication\r\nContent-Length: 1000\r\n\r\n{\"applicationName\": \"half",
+        )
+        .await
+        .unwrap();
+
+    // Other clients are served meanwhile, over raw HTTP and the SDK.
+    let created = call(
+        addr,
+        "CreateApplication",
+        r#"{"applicationName": "served"}"#,
+    )
+    .await;
+    assert_eq!(created.status, 200, "{created:?}");
+    let client = support::codedeploy(&cloud, "us-east-1").await;
+    let names = client.list_applications().send().await.unwrap();
+    assert_eq!(names.applications(), ["served"]);
+
+    // Shutting down does not wait forever for the stalled client.
+    tokio::time::timeout(Duration::from_secs(10), cloud.shutdown())
+        .await
+        .expect("shutdown finishes even with a stalled client");
+    drop(stalled);
+}

@@ -1,0 +1,427 @@
+//! UI tests of a live rollout in demo mode: deployments really run on the
+//! embedded local cloud and the app watches them through the SDK.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_codedeploy::types as cd;
+use deploydesk::cloud::deployments::TargetStatus;
+use deploydesk::embedded::EmbeddedLocalCloud;
+use deploydesk::localcloud::LocalCloudOptions;
+use deploydesk::settings::{BackendChoice, Page};
+use deploydesk::ui::{App, AppOptions};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn demo_harness(dir: &Path, event_duration: Duration) -> Harness<'static, App> {
+    let options = AppOptions {
+        settings_path: Some(dir.join("settings.json")),
+        backend_override: Some(BackendChoice::Demo),
+        local_cloud: Some(Arc::new(EmbeddedLocalCloud::with_options(
+            LocalCloudOptions {
+                event_duration,
+                fleet: 6,
+                ..LocalCloudOptions::default()
+            },
+        ))),
+    };
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| App::new(cc, options))
+}
+
+/// Runs frames until the UI settles, or a few frames while background work
+/// keeps a spinner going.
+fn settle(harness: &mut Harness<'_, App>) {
+    // A spinner for work still running is fine here; waiting for results
+    // is what `run_until` is for.
+    let _ = harness.try_run();
+}
+
+/// Steps frames until `condition` holds, failing after a timeout.
+fn run_until(
+    harness: &mut Harness<'_, App>,
+    what: &str,
+    condition: impl Fn(&Harness<'_, App>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        harness.step();
+        if condition(harness) {
+            harness.step();
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn connected(harness: &mut Harness<'_, App>) {
+    run_until(harness, "the connection", |h| h.state().session().is_some());
+}
+
+/// Runs `work` with the app's own SDK session, as another client of the
+/// same account would.
+fn with_session<R>(
+    harness: &Harness<'_, App>,
+    work: impl AsyncFnOnce(&aws_sdk_codedeploy::Client) -> R,
+) -> R {
+    let app = harness.state();
+    let session = app.session().expect("connected");
+    app.runtime().block_on(work(&session.codedeploy))
+}
+
+fn tag(key: &str, value: &str) -> cd::Tag {
+    cd::Tag::builder().key(key).value(value).build()
+}
+
+fn onprem_filter(key: &str, value: &str) -> cd::TagFilter {
+    cd::TagFilter::builder()
+        .key(key)
+        .value(value)
+        .r#type(cd::TagFilterType::KeyAndValue)
+        .build()
+}
+
+fn github_revision() -> cd::RevisionLocation {
+    cd::RevisionLocation::builder()
+        .revision_type(cd::RevisionLocationType::GitHub)
+        .git_hub_location(
+            cd::GitHubLocation::builder()
+                .repository("example/shop")
+                .commit_id("0123456789abcdef0123456789abcdef01234567")
+                .build(),
+        )
+        .build()
+}
+
+/// An application with a group over on-premises instances tagged
+/// `Role=web`, the given ones misbehaving as their simulate tag says.
+async fn setup_onprem_group(
+    client: &aws_sdk_codedeploy::Client,
+    instances: &[(&str, Option<&str>)],
+    config: &str,
+) {
+    client
+        .create_application()
+        .application_name("shop")
+        .send()
+        .await
+        .expect("application");
+    for (name, simulate) in instances {
+        client
+            .register_on_premises_instance()
+            .instance_name(*name)
+            .iam_user_arn(format!("arn:aws:iam::000000000000:user/{name}"))
+            .send()
+            .await
+            .expect("instance registered");
+        let mut tags = client
+            .add_tags_to_on_premises_instances()
+            .instance_names(*name)
+            .tags(tag("Role", "web"))
+            .tags(tag("Name", &format!("shop-{name}")));
+        if let Some(simulate) = simulate {
+            tags = tags.tags(tag("deploydesk:simulate", simulate));
+        }
+        tags.send().await.expect("tags added");
+    }
+    client
+        .create_deployment_group()
+        .application_name("shop")
+        .deployment_group_name("web")
+        .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+        .deployment_config_name(config)
+        .on_premises_instance_tag_filters(onprem_filter("Role", "web"))
+        .send()
+        .await
+        .expect("group created");
+}
+
+async fn start_deployment(client: &aws_sdk_codedeploy::Client) -> String {
+    client
+        .create_deployment()
+        .application_name("shop")
+        .deployment_group_name("web")
+        .revision(github_revision())
+        .send()
+        .await
+        .expect("deployment created")
+        .deployment_id()
+        .expect("an id")
+        .to_owned()
+}
+
+fn open_deployment(harness: &mut Harness<'_, App>, deployment_id: &str) {
+    harness
+        .get_by_role_and_label(Role::Button, "Deployments")
+        .click();
+    run_until(harness, "the deployment in the list", |h| {
+        h.query_by_label(deployment_id).is_some()
+    });
+    harness.get_by_label(deployment_id).click();
+    run_until(harness, "the rollout view", |h| {
+        h.state()
+            .rollout_view()
+            .is_some_and(|view| view.deployment().is_some())
+    });
+}
+
+fn statuses(harness: &Harness<'_, App>) -> Vec<TargetStatus> {
+    harness
+        .state()
+        .rollout_view()
+        .map(|view| view.targets().iter().map(|target| target.status).collect())
+        .unwrap_or_default()
+}
+
+fn deployment_status(harness: &Harness<'_, App>) -> Option<&'static str> {
+    harness
+        .state()
+        .rollout_view()
+        .and_then(|view| view.deployment())
+        .map(|deployment| deployment.status.as_str())
+}
+
+#[test]
+fn tiles_go_from_pending_to_succeeded_and_an_idle_window_stops_repainting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path(), Duration::from_millis(60));
+    connected(&mut harness);
+    with_session(&harness, async |client| {
+        setup_onprem_group(
+            client,
+            &[("web-1", None), ("web-2", None), ("web-3", None)],
+            "CodeDeployDefault.OneAtATime",
+        )
+        .await;
+    });
+    let deployment_id = with_session(&harness, async |client| start_deployment(client).await);
+    open_deployment(&mut harness, &deployment_id);
+
+    run_until(&mut harness, "pending tiles", |h| {
+        let statuses = statuses(h);
+        statuses.len() == 3 && statuses.contains(&TargetStatus::Pending)
+    });
+    run_until(&mut harness, "all tiles succeeded", |h| {
+        let statuses = statuses(h);
+        statuses.len() == 3
+            && statuses
+                .iter()
+                .all(|status| *status == TargetStatus::Succeeded)
+    });
+    run_until(&mut harness, "the deployment succeeded", |h| {
+        deployment_status(h) == Some("Succeeded")
+    });
+    harness.get_by_label_contains("3 of 3 done: 3 succeeded");
+
+    // Once nothing changes, the window stops asking for frames: `run`
+    // fails if repaints keep coming.
+    harness.run();
+    assert_eq!(harness.state().page(), Page::Deployments);
+}
+
+#[test]
+fn a_failed_target_opens_its_timeline_with_the_log_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path(), Duration::from_millis(20));
+    connected(&mut harness);
+    with_session(&harness, async |client| {
+        setup_onprem_group(
+            client,
+            &[
+                ("web-1", None),
+                ("web-2", Some("fail:AfterInstall")),
+                ("web-3", None),
+            ],
+            "CodeDeployDefault.AllAtOnce",
+        )
+        .await;
+    });
+    let deployment_id = with_session(&harness, async |client| start_deployment(client).await);
+    open_deployment(&mut harness, &deployment_id);
+    run_until(&mut harness, "the deployment to end", |h| {
+        deployment_status(h).is_some_and(|status| status == "Succeeded" || status == "Failed")
+    });
+
+    // Failed tiles come first; the arrow keys select one and open its timeline.
+    // Tags are read for the tiles: find an instance by its Name tag.
+    run_until(&mut harness, "the tags", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.instance("web-2"))
+            .is_some_and(|instance| instance.name() == Some("shop-web-2"))
+    });
+    harness
+        .get_by_label("Find")
+        .set_text_value_accesskit("shop-web-3");
+    settle(&mut harness);
+    harness.get_by_label("Deployment targets (1 shown)");
+    harness.get_by_label("Find").set_text_value_accesskit("");
+    settle(&mut harness);
+    harness.get_by_label("Deployment targets (3 shown)").focus();
+    settle(&mut harness);
+    harness.key_press(egui::Key::ArrowRight);
+    settle(&mut harness);
+    harness.get_by_label("web-2");
+    harness.get_by_label("ScriptFailed");
+    let log = harness.get_by_label("Log tail").value().unwrap_or_default();
+    assert!(
+        log.contains("AfterInstall") || !log.is_empty(),
+        "log tail: {log}"
+    );
+}
+
+#[test]
+fn stopping_a_running_deployment_asks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path(), Duration::from_millis(400));
+    connected(&mut harness);
+    with_session(&harness, async |client| {
+        setup_onprem_group(
+            client,
+            &[
+                ("web-1", None),
+                ("web-2", None),
+                ("web-3", None),
+                ("web-4", None),
+            ],
+            "CodeDeployDefault.OneAtATime",
+        )
+        .await;
+    });
+    let deployment_id = with_session(&harness, async |client| start_deployment(client).await);
+    open_deployment(&mut harness, &deployment_id);
+    run_until(&mut harness, "the deployment running", |h| {
+        deployment_status(h) == Some("InProgress")
+    });
+
+    harness.get_by_role_and_label(Role::Button, "Stop").click();
+    settle(&mut harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Stop deployment")
+        .click();
+    run_until(&mut harness, "the deployment stopped", |h| {
+        deployment_status(h) == Some("Stopped")
+    });
+    assert!(statuses(&harness).contains(&TargetStatus::Skipped));
+}
+
+fn ec2_filter(key: &str, value: &str) -> cd::Ec2TagFilter {
+    cd::Ec2TagFilter::builder()
+        .key(key)
+        .value(value)
+        .r#type(cd::Ec2TagFilterType::KeyAndValue)
+        .build()
+}
+
+#[test]
+fn a_ready_blue_green_deployment_continues_after_asking() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path(), Duration::from_millis(20));
+    connected(&mut harness);
+    // The demo fleet splits between staging (the blue originals here) and
+    // production (the green replacements).
+    let deployment_id = with_session(&harness, async |client| {
+        client
+            .create_application()
+            .application_name("shop")
+            .send()
+            .await
+            .expect("application");
+        client
+            .create_deployment_group()
+            .application_name("shop")
+            .deployment_group_name("web")
+            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+            .deployment_config_name("CodeDeployDefault.AllAtOnce")
+            .ec2_tag_filters(ec2_filter("Environment", "staging"))
+            .deployment_style(
+                cd::DeploymentStyle::builder()
+                    .deployment_type(cd::DeploymentType::BlueGreen)
+                    .deployment_option(cd::DeploymentOption::WithTrafficControl)
+                    .build(),
+            )
+            .load_balancer_info(
+                cd::LoadBalancerInfo::builder()
+                    .target_group_info_list(cd::TargetGroupInfo::builder().name("web-tg").build())
+                    .build(),
+            )
+            .blue_green_deployment_configuration(
+                cd::BlueGreenDeploymentConfiguration::builder()
+                    .deployment_ready_option(
+                        cd::DeploymentReadyOption::builder()
+                            .action_on_timeout(cd::DeploymentReadyAction::StopDeployment)
+                            .wait_time_in_minutes(60)
+                            .build(),
+                    )
+                    .terminate_blue_instances_on_deployment_success(
+                        cd::BlueInstanceTerminationOption::builder()
+                            .action(cd::InstanceAction::KeepAlive)
+                            .build(),
+                    )
+                    .green_fleet_provisioning_option(
+                        cd::GreenFleetProvisioningOption::builder()
+                            .action(cd::GreenFleetProvisioningAction::DiscoverExisting)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("group created");
+        client
+            .create_deployment()
+            .application_name("shop")
+            .deployment_group_name("web")
+            .revision(github_revision())
+            .target_instances(
+                cd::TargetInstances::builder()
+                    .tag_filters(ec2_filter("Environment", "production"))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("deployment created")
+            .deployment_id()
+            .expect("an id")
+            .to_owned()
+    });
+    open_deployment(&mut harness, &deployment_id);
+    run_until(&mut harness, "the deployment ready", |h| {
+        deployment_status(h) == Some("Ready")
+    });
+    // The replacements are Green and ready; the originals are Blue.
+    {
+        let view = harness.state().rollout_view().expect("open");
+        let ready: Vec<_> = view
+            .targets()
+            .iter()
+            .filter(|target| target.status == TargetStatus::Ready)
+            .collect();
+        assert!(!ready.is_empty());
+        assert!(
+            ready
+                .iter()
+                .all(|target| target.label.as_deref() == Some("Green"))
+        );
+        assert!(
+            view.targets()
+                .iter()
+                .any(|target| target.label.as_deref() == Some("Blue"))
+        );
+    }
+
+    harness
+        .get_by_role_and_label(Role::Button, "Continue")
+        .click();
+    settle(&mut harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Reroute traffic")
+        .click();
+    run_until(&mut harness, "the deployment succeeded", |h| {
+        deployment_status(h) == Some("Succeeded")
+    });
+}

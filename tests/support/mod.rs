@@ -1,0 +1,77 @@
+//! Helpers shared by the local cloud's integration tests: starting the
+//! cloud on a free loopback port and pointing clients at it.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_credential_types::Credentials;
+use aws_sdk_codedeploy::config::Region;
+use deploydesk::localcloud::{LocalCloud, LocalCloudOptions, ManualClock, Timestamp};
+
+/// The time the manual clock of a test starts at: 2024-05-01 12:00:00 UTC.
+pub const START: Timestamp = Timestamp::from_secs(1_714_564_800);
+
+/// A local cloud in memory on any free port, with a manual clock.
+pub async fn start() -> (LocalCloud, Arc<ManualClock>) {
+    start_with_state(None).await
+}
+
+/// A local cloud on any free port with a manual clock and the given state file.
+pub async fn start_with_state(state_path: Option<PathBuf>) -> (LocalCloud, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(START));
+    let cloud = LocalCloud::start_with_clock(
+        LocalCloudOptions {
+            port: 0,
+            state_path,
+            ..LocalCloudOptions::default()
+        },
+        clock.clone(),
+    )
+    .await
+    .expect("the local cloud starts");
+    (cloud, clock)
+}
+
+/// An SDK client for the local cloud, signing for `region` with made-up keys.
+pub async fn codedeploy(cloud: &LocalCloud, region: &str) -> aws_sdk_codedeploy::Client {
+    codedeploy_at(&cloud.endpoint_url(), region).await
+}
+
+/// An SDK client for the endpoint `url`, signing for `region` with made-up keys.
+pub async fn codedeploy_at(url: &str, region: &str) -> aws_sdk_codedeploy::Client {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .load()
+        .await;
+    aws_sdk_codedeploy::Client::new(&config)
+}
+
+/// The names `ListApplications` returns on its first page.
+pub async fn application_names(client: &aws_sdk_codedeploy::Client) -> Vec<String> {
+    client
+        .list_applications()
+        .send()
+        .await
+        .expect("the applications can be listed")
+        .applications()
+        .to_vec()
+}
+
+/// Waits until `condition` holds, checking every few milliseconds, and fails
+/// the test if it does not hold within five seconds.
+pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
