@@ -8,7 +8,7 @@
 mod support;
 
 use serde_json::Value;
-use support::start;
+use support::{aws_cli, aws_cli_available, start};
 use tokio::process::Command;
 
 /// What one CLI run gave.
@@ -26,24 +26,6 @@ impl Run {
     }
 }
 
-/// Whether the AWS CLI can be used; panics if it is required and missing.
-fn aws_cli_available(test: &str) -> bool {
-    let found = std::process::Command::new("aws")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        assert!(
-            std::env::var("DEPLOYDESK_REQUIRE_AWSCLI").as_deref() != Ok("1"),
-            "The AWS CLI is not on PATH but DEPLOYDESK_REQUIRE_AWSCLI=1 requires it; install it with `pip install awscli`."
-        );
-        println!(
-            "skipped {test}: the AWS CLI is not on PATH (install it with `pip install awscli`)"
-        );
-    }
-    found
-}
-
 /// Runs `aws deploy ARGS` against the local cloud with made-up credentials
 /// and no config files.
 async fn aws(endpoint: &str, args: &[&str]) -> Run {
@@ -53,19 +35,7 @@ async fn aws(endpoint: &str, args: &[&str]) -> Run {
 /// Runs `aws SERVICE ARGS` against the local cloud with made-up credentials
 /// and no config files.
 async fn aws_service(service: &str, endpoint: &str, args: &[&str]) -> Run {
-    let output = Command::new("aws")
-        .arg(service)
-        .args(args)
-        .args(["--endpoint-url", endpoint, "--output", "json"])
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env("AWS_PAGER", "")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
+    let output = Command::from(aws_cli(service, endpoint, args))
         .output()
         .await
         .expect("the AWS CLI runs");

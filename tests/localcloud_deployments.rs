@@ -545,18 +545,8 @@ async fn a_failed_deployment_rolls_back_when_the_group_says_so() {
     let cloud = Cloud::start().await;
     let ids = cloud.launch(2, &[("Role", "web")]);
     cloud
-        .client
-        .create_application()
-        .application_name(APP)
-        .send()
+        .new_group(APP, GROUP)
         .await
-        .unwrap();
-    cloud
-        .client
-        .create_deployment_group()
-        .application_name(APP)
-        .deployment_group_name(GROUP)
-        .service_role_arn(deploy_support::ROLE)
         .deployment_config_name("CodeDeployDefault.AllAtOnce")
         .ec2_tag_filters(tag_filter("Role", "web"))
         .auto_rollback_configuration(
@@ -641,6 +631,21 @@ async fn a_failed_deployment_rolls_back_when_the_group_says_so() {
     );
 }
 
+/// A deployment style of `kind` behind a load balancer.
+fn with_traffic_control(kind: DeploymentType) -> DeploymentStyle {
+    DeploymentStyle::builder()
+        .deployment_type(kind)
+        .deployment_option(DeploymentOption::WithTrafficControl)
+        .build()
+}
+
+/// A load balancer's target group, `web-tg`.
+fn web_load_balancer() -> LoadBalancerInfo {
+    LoadBalancerInfo::builder()
+        .target_group_info_list(TargetGroupInfo::builder().name("web-tg").build())
+        .build()
+}
+
 /// A blue/green group: originals tagged `Role=blue`, a load balancer, and
 /// the given ready and termination options.
 async fn blue_green_group(
@@ -650,31 +655,12 @@ async fn blue_green_group(
     provisioning: GreenFleetProvisioningAction,
 ) {
     cloud
-        .client
-        .create_application()
-        .application_name(APP)
-        .send()
+        .new_group(APP, GROUP)
         .await
-        .unwrap();
-    cloud
-        .client
-        .create_deployment_group()
-        .application_name(APP)
-        .deployment_group_name(GROUP)
-        .service_role_arn(deploy_support::ROLE)
         .deployment_config_name("CodeDeployDefault.HalfAtATime")
         .ec2_tag_filters(tag_filter("Role", "blue"))
-        .deployment_style(
-            DeploymentStyle::builder()
-                .deployment_type(DeploymentType::BlueGreen)
-                .deployment_option(DeploymentOption::WithTrafficControl)
-                .build(),
-        )
-        .load_balancer_info(
-            LoadBalancerInfo::builder()
-                .target_group_info_list(TargetGroupInfo::builder().name("web-tg").build())
-                .build(),
-        )
+        .deployment_style(with_traffic_control(DeploymentType::BlueGreen))
+        .load_balancer_info(web_load_balancer())
         .blue_green_deployment_configuration(
             BlueGreenDeploymentConfiguration::builder()
                 .deployment_ready_option(ready)
@@ -927,6 +913,52 @@ async fn blue_green_copying_the_fleet_reroutes_at_once_and_keeps_the_originals()
         .send()
         .await;
     assert_eq!(error_code(missing), "InvalidTargetInstancesException");
+}
+
+#[tokio::test]
+async fn load_balanced_in_place_moves_traffic_and_the_revision_records_its_use() {
+    let cloud = Cloud::start().await;
+    cloud.launch(2, &[("Role", "web")]);
+    cloud
+        .new_group(APP, GROUP)
+        .await
+        .ec2_tag_filters(tag_filter("Role", "web"))
+        .deployment_style(with_traffic_control(DeploymentType::InPlace))
+        .load_balancer_info(web_load_balancer())
+        .send()
+        .await
+        .unwrap();
+    let (info, targets) = run(&cloud, "v1").await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
+    for target in &targets {
+        let names: Vec<&str> = target
+            .lifecycle_events()
+            .iter()
+            .map(|e| e.lifecycle_event_name().unwrap())
+            .collect();
+        assert_eq!(names.len(), 13);
+        assert_eq!(names.first(), Some(&"BeforeBlockTraffic"));
+        assert_eq!(names.last(), Some(&"AfterAllowTraffic"));
+    }
+    // One at a time (the group's default), thirteen events each.
+    let created = millis(info.create_time().unwrap());
+    assert_eq!(
+        millis(info.complete_time().unwrap()) - created,
+        2 * 13 * EVENT_MS
+    );
+
+    let revision = cloud
+        .client
+        .get_application_revision()
+        .application_name(APP)
+        .revision(github("v1"))
+        .send()
+        .await
+        .unwrap();
+    let revision = revision.revision_info().unwrap();
+    assert_eq!(millis(revision.first_used_time().unwrap()), created);
+    assert_eq!(millis(revision.last_used_time().unwrap()), created);
+    assert_eq!(revision.deployment_groups(), [GROUP.to_owned()]);
 }
 
 // --- What the agent reports.
@@ -1406,18 +1438,8 @@ async fn on_premises_instances_are_deployed_to_by_their_tags() {
             .unwrap();
     }
     cloud
-        .client
-        .create_application()
-        .application_name(APP)
-        .send()
+        .new_group(APP, GROUP)
         .await
-        .unwrap();
-    cloud
-        .client
-        .create_deployment_group()
-        .application_name(APP)
-        .deployment_group_name(GROUP)
-        .service_role_arn(deploy_support::ROLE)
         .on_premises_instance_tag_filters(
             TagFilter::builder()
                 .key("Site")

@@ -8,10 +8,13 @@
 //! test says it was skipped and passes, unless `DEPLOYDESK_REQUIRE_AWSCLI=1`
 //! is set, in which case it fails so that CI cannot skip it silently.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
+use support::{aws_cli_available, aws_deploy};
 
 /// The `deploydesk` binary built with these tests.
 const DEPLOYDESK: &str = env!("CARGO_BIN_EXE_deploydesk");
@@ -54,41 +57,11 @@ impl Drop for Serve {
     }
 }
 
-/// Whether the AWS CLI can be used; panics if it is required and missing.
-fn aws_cli_available(test: &str) -> bool {
-    let found = Command::new("aws")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        assert!(
-            std::env::var("DEPLOYDESK_REQUIRE_AWSCLI").as_deref() != Ok("1"),
-            "The AWS CLI is not on PATH but DEPLOYDESK_REQUIRE_AWSCLI=1 requires it; install it with `pip install awscli`."
-        );
-        println!(
-            "skipped {test}: the AWS CLI is not on PATH (install it with `pip install awscli`)"
-        );
-    }
-    found
-}
-
 /// Runs `aws deploy ARGS` against `endpoint` with made-up credentials and
 /// no config files; returns its JSON output (or `Null` when it prints
 /// none), failing the test if the command fails.
 fn aws(endpoint: &str, args: &[&str]) -> Value {
-    let output = Command::new("aws")
-        .arg("deploy")
-        .args(args)
-        .args(["--endpoint-url", endpoint, "--output", "json"])
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env("AWS_PAGER", "")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
+    let output = aws_deploy(endpoint, args)
         .output()
         .expect("the AWS CLI runs");
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -16,7 +16,7 @@ use aws_sdk_ec2::types::{
     Filter, IamInstanceProfileAssociationState, IamInstanceProfileSpecification, Instance,
     InstanceStateChange, InstanceStateName, InstanceType, ResourceType, Tag, TagSpecification,
 };
-use deploy_support::{Cloud, target_status};
+use deploy_support::{Cloud, target_ids, target_status};
 use deploydesk::localcloud::ec2::STATE_TRANSITION_MILLIS;
 use deploydesk::localcloud::{FaultSpec, LocalCloudOptions};
 use support::START;
@@ -132,6 +132,19 @@ async fn state_of(ec2: &Client, instance_id: &str) -> InstanceStateName {
         .and_then(|state| state.name())
         .expect("a state")
         .clone()
+}
+
+/// The tag keys of instance `instance_id`, through `DescribeTags`.
+async fn tag_keys(ec2: &Client, instance_id: &str) -> Vec<String> {
+    ec2.describe_tags()
+        .filters(filter("resource-id", &[instance_id]))
+        .send()
+        .await
+        .expect("the tags are described")
+        .tags()
+        .iter()
+        .filter_map(|tag| tag.key().map(str::to_owned))
+        .collect()
 }
 
 /// `(instance id, previous state, current state)` of state changes.
@@ -735,39 +748,11 @@ async fn tags_are_created_deleted_and_described() {
         .send()
         .await
         .unwrap();
-    let first_tags = ec2
-        .describe_tags()
-        .filters(filter("resource-id", &[&first]))
-        .send()
-        .await
-        .unwrap();
-    let keys: Vec<&str> = first_tags
-        .tags()
-        .iter()
-        .filter_map(|tag| tag.key())
-        .collect();
-    assert_eq!(keys, ["Environment"]);
-    let second_tags = ec2
-        .describe_tags()
-        .filters(filter("resource-id", &[&second]))
-        .send()
-        .await
-        .unwrap();
-    let keys: Vec<&str> = second_tags
-        .tags()
-        .iter()
-        .filter_map(|tag| tag.key())
-        .collect();
-    assert_eq!(keys, ["Empty", "Owner"]);
+    assert_eq!(tag_keys(&ec2, &first).await, ["Environment"]);
+    assert_eq!(tag_keys(&ec2, &second).await, ["Empty", "Owner"]);
     // No tags at all removes every tag.
     ec2.delete_tags().resources(&second).send().await.unwrap();
-    let none = ec2
-        .describe_tags()
-        .filters(filter("resource-id", &[&second]))
-        .send()
-        .await
-        .unwrap();
-    assert!(none.tags().is_empty());
+    assert!(tag_keys(&ec2, &second).await.is_empty());
 
     let (code, _) = error_of(
         ec2.create_tags()
@@ -1147,13 +1132,10 @@ async fn tags_changed_through_ec2_change_which_instances_a_group_deploys_to() {
         Some(&DeploymentStatus::Succeeded),
         "{info:?}"
     );
-    let targeted: Vec<String> = cloud
-        .targets(&first)
-        .await
-        .iter()
-        .map(|target| target.target_id().unwrap().to_owned())
-        .collect();
-    assert_eq!(targeted, sorted(&[fleet[0].clone(), fleet[2].clone()]));
+    assert_eq!(
+        sorted(&target_ids(&cloud.client, &first).await),
+        sorted(&[fleet[0].clone(), fleet[2].clone()])
+    );
 
     ec2.delete_tags()
         .resources(&fleet[0])
@@ -1163,13 +1145,10 @@ async fn tags_changed_through_ec2_change_which_instances_a_group_deploys_to() {
         .unwrap();
     let second = cloud.deploy("shop", "production", "v2").await;
     cloud.run_to_end(&second, 60).await;
-    let targeted: Vec<String> = cloud
-        .targets(&second)
-        .await
-        .iter()
-        .map(|target| target.target_id().unwrap().to_owned())
-        .collect();
-    assert_eq!(targeted, [fleet[2].clone()]);
+    assert_eq!(
+        target_ids(&cloud.client, &second).await,
+        std::slice::from_ref(&fleet[2])
+    );
 }
 
 #[tokio::test]

@@ -222,3 +222,115 @@ async fn watcher_costs_one_request_per_refresh_while_nothing_changes() {
     watch.abort();
     cloud.shutdown().await;
 }
+
+/// Starts a watcher on `deployment_id` and collects its updates.
+fn start_watching(
+    session: &Session,
+    deployment_id: &str,
+) -> (Arc<Mutex<Vec<WatchUpdate>>>, tokio::task::JoinHandle<()>) {
+    let updates: Arc<Mutex<Vec<WatchUpdate>>> = Arc::default();
+    let sink = Arc::clone(&updates);
+    let config = WatchConfig {
+        fast: Duration::from_millis(50),
+        slow: Duration::from_millis(100),
+        slowest_target_read: Duration::from_millis(400),
+        throttle_backoff: Duration::from_millis(50),
+        ..WatchConfig::default()
+    };
+    let task = tokio::spawn(watcher::watch(
+        session.clone(),
+        deployment_id.to_owned(),
+        config,
+        move |update| {
+            sink.lock().expect("lock").push(update);
+            true
+        },
+    ));
+    (updates, task)
+}
+
+async fn wait_for(
+    updates: &Mutex<Vec<WatchUpdate>>,
+    what: &str,
+    condition: impl Fn(&WatchUpdate) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !updates.lock().expect("lock").iter().any(&condition) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_is_reported_and_backed_off() {
+    let cloud = LocalCloud::start(LocalCloudOptions {
+        event_duration: Duration::from_millis(20),
+        fleet: 4,
+        faults: deploydesk::localcloud::FaultSpec::parse("codedeploy:GetDeployment=throttle:1.0")
+            .expect("a valid spec"),
+        ..LocalCloudOptions::default()
+    })
+    .await
+    .expect("local cloud");
+    let session = Session::local(&cloud.endpoint_url()).await;
+    let (updates, task) = start_watching(&session, "d-ABCDEFGHI");
+    wait_for(&updates, "a throttled state", |update| {
+        matches!(update.state, WatchState::Throttled { .. })
+    })
+    .await;
+    // Backing off: far fewer requests than refreshes at full speed would send.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sent = cloud
+        .request_counts()
+        .get("codedeploy:GetDeployment")
+        .copied()
+        .unwrap_or(0);
+    // At 50 ms a refresh, half a second would be ten or more; backing off
+    // from 50 ms, doubling with jitter, it is a handful. The SDK's own
+    // retries multiply each attempt by at most three.
+    assert!(
+        sent <= 3 * 8,
+        "{sent} GetDeployment requests while throttled"
+    );
+    task.abort();
+    cloud.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_deployment_ends_the_watch_with_a_message() {
+    let cloud = LocalCloud::start(LocalCloudOptions::default())
+        .await
+        .expect("local cloud");
+    let session = Session::local(&cloud.endpoint_url()).await;
+    let (updates, task) = start_watching(&session, "d-NOTTHERE1");
+    wait_for(&updates, "the gone state", |update| {
+        matches!(update.state, WatchState::Gone(_))
+    })
+    .await;
+    assert!(task.await.is_ok(), "the watcher stops by itself");
+    cloud.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backend_that_goes_away_is_reported_and_retried() {
+    let cloud = LocalCloud::start(LocalCloudOptions {
+        event_duration: Duration::from_secs(30),
+        fleet: 3,
+        ..LocalCloudOptions::default()
+    })
+    .await
+    .expect("local cloud");
+    let session = Session::local(&cloud.endpoint_url()).await;
+    let deployment_id = blue_green_deployment(&session.codedeploy).await;
+    let (updates, task) = start_watching(&session, &deployment_id);
+    wait_for(&updates, "the deployment", |update| {
+        update.deployment.is_some()
+    })
+    .await;
+    cloud.shutdown().await;
+    wait_for(&updates, "a failing state", |update| {
+        matches!(&update.state, WatchState::Failing { message, .. } if message.contains("Could not reach"))
+    })
+    .await;
+    task.abort();
+}

@@ -178,14 +178,14 @@ pub async fn get_minimum_healthy_hosts(
     Ok(minimum)
 }
 
-/// Lists an application's deployment groups with their settings.
-pub async fn list_deployment_groups(
+/// Lists the names of an application's deployment groups.
+pub async fn list_deployment_group_names(
     session: &Session,
     application: &str,
-) -> Result<Vec<DeploymentGroup>, CloudError> {
-    let client = &session.codedeploy;
+) -> Result<Vec<String>, CloudError> {
     let mut names = Vec::new();
-    let mut pages = client
+    let mut pages = session
+        .codedeploy
         .list_deployment_groups()
         .application_name(application)
         .into_paginator()
@@ -194,6 +194,16 @@ pub async fn list_deployment_groups(
         let page = page.map_err(error(session, "ListDeploymentGroups"))?;
         names.extend(page.deployment_groups().iter().cloned());
     }
+    Ok(names)
+}
+
+/// Lists an application's deployment groups with their settings.
+pub async fn list_deployment_groups(
+    session: &Session,
+    application: &str,
+) -> Result<Vec<DeploymentGroup>, CloudError> {
+    let client = &session.codedeploy;
+    let names = list_deployment_group_names(session, application).await?;
     let mut groups = Vec::with_capacity(names.len());
     for chunk in names.chunks(BATCH_LIMIT) {
         let output = client

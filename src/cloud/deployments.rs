@@ -470,30 +470,44 @@ pub async fn list_deployments(
     session: &Session,
     filter: &DeploymentFilter,
 ) -> Result<Vec<Deployment>, CloudError> {
-    let client = &session.codedeploy;
-    let mut request = client.list_deployments();
-    if let Some(application) = &filter.application {
-        request = request.application_name(application);
-        if let Some(group) = &filter.group {
-            request = request.deployment_group_name(group);
-        }
-    }
-    for status in &filter.statuses {
-        request = request.include_only_statuses(cd::DeploymentStatus::from(status.as_str()));
-    }
     let limit = if filter.limit == 0 { 100 } else { filter.limit };
+    // AWS lists an application's deployments only group by group.
+    let scopes: Vec<Option<(String, String)>> = match (&filter.application, &filter.group) {
+        (None, _) => vec![None],
+        (Some(application), Some(group)) => vec![Some((application.clone(), group.clone()))],
+        (Some(application), None) => {
+            super::codedeploy::list_deployment_group_names(session, application)
+                .await?
+                .into_iter()
+                .map(|group| Some((application.clone(), group)))
+                .collect()
+        }
+    };
     let mut ids = Vec::new();
-    let mut pages = request.into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(error(session, "ListDeployments"))?;
-        ids.extend(page.deployments().iter().cloned());
-        if ids.len() >= limit {
-            break;
+    for scope in scopes {
+        let mut request = session.codedeploy.list_deployments();
+        if let Some((application, group)) = scope {
+            request = request
+                .application_name(application)
+                .deployment_group_name(group);
+        }
+        for status in &filter.statuses {
+            request = request.include_only_statuses(cd::DeploymentStatus::from(status.as_str()));
+        }
+        let mut pages = request.into_paginator().send();
+        let mut found = 0;
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(error(session, "ListDeployments"))?;
+            found += page.deployments().len();
+            ids.extend(page.deployments().iter().cloned());
+            if found >= limit {
+                break;
+            }
         }
     }
-    ids.truncate(limit);
     let mut deployments = get_deployments(session, &ids).await?;
     deployments.sort_by_key(|deployment| std::cmp::Reverse(deployment.created));
+    deployments.truncate(limit);
     Ok(deployments)
 }
 

@@ -170,15 +170,23 @@ pub struct ProfileInfo {
 /// the AWS CLI finds them, `AWS_CONFIG_FILE` and friends included). Missing
 /// files give an empty list.
 pub async fn list_profiles() -> Result<Vec<ProfileInfo>, CloudError> {
-    use aws_runtime::env_config::file::EnvConfigFiles;
     use aws_types::os_shim_internal::{Env, Fs};
 
-    let profiles =
-        aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
-            .await
-            .map_err(|error| {
-                CloudError::Other(format!("Could not read the AWS config files: {error}"))
-            })?;
+    list_profiles_in(&Fs::real(), &Env::real()).await
+}
+
+/// Lists the profiles that `fs` and `env` describe.
+async fn list_profiles_in(
+    fs: &aws_types::os_shim_internal::Fs,
+    env: &aws_types::os_shim_internal::Env,
+) -> Result<Vec<ProfileInfo>, CloudError> {
+    use aws_runtime::env_config::file::EnvConfigFiles;
+
+    let profiles = aws_config::profile::load(fs, env, &EnvConfigFiles::default(), None)
+        .await
+        .map_err(|error| {
+            CloudError::Other(format!("Could not read the AWS config files: {error}"))
+        })?;
     let mut list: Vec<ProfileInfo> = profiles
         .profiles()
         .filter_map(|name| {
@@ -193,4 +201,37 @@ pub async fn list_profiles() -> Result<Vec<ProfileInfo>, CloudError> {
         .collect();
     list.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_types::os_shim_internal::{Env, Fs};
+
+    #[tokio::test]
+    async fn profiles_come_from_both_files_with_region_and_sso() {
+        let config = "[default]\nregion = eu-west-1\n\n[profile ops]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Admin\nregion = us-east-2\n\n[sso-session corp]\nsso_start_url = https://corp.example\nsso_region = us-east-1\n";
+        let credentials = "[ci]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n";
+        let fs = Fs::from_slice(&[
+            ("/home/me/.aws/config", config),
+            ("/home/me/.aws/credentials", credentials),
+        ]);
+        let env = Env::from_slice(&[("HOME", "/home/me")]);
+        let profiles = list_profiles_in(&fs, &env).await.unwrap();
+        let names: Vec<&str> = profiles
+            .iter()
+            .map(|profile| profile.name.as_str())
+            .collect();
+        assert_eq!(names, ["ci", "default", "ops"]);
+        assert_eq!(profiles[1].region.as_deref(), Some("eu-west-1"));
+        assert!(profiles[2].uses_sso);
+        assert!(!profiles[0].uses_sso);
+    }
+
+    #[tokio::test]
+    async fn no_config_files_give_no_profiles() {
+        let env = Env::from_slice(&[("HOME", "/home/nobody")]);
+        let profiles = list_profiles_in(&Fs::from_slice(&[]), &env).await.unwrap();
+        assert!(profiles.is_empty());
+    }
 }

@@ -127,16 +127,8 @@ impl Cloud {
         });
     }
 
-    /// Creates application `application` with group `group` selecting
-    /// EC2 instances tagged `key=value`, deploying with `config`.
-    pub async fn group(
-        &self,
-        application: &str,
-        group: &str,
-        key: &str,
-        value: &str,
-        config: &str,
-    ) {
+    /// Creates application `application` unless it exists.
+    pub async fn application(&self, application: &str) {
         if self
             .client
             .get_application()
@@ -152,11 +144,36 @@ impl Cloud {
                 .await
                 .expect("the application is created");
         }
+    }
+
+    /// A `CreateDeploymentGroup` request for `group` of `application` (which
+    /// is created if needed) with the test role, for a test to add to.
+    pub async fn new_group(
+        &self,
+        application: &str,
+        group: &str,
+    ) -> aws_sdk_codedeploy::operation::create_deployment_group::builders::CreateDeploymentGroupFluentBuilder
+    {
+        self.application(application).await;
         self.client
             .create_deployment_group()
             .application_name(application)
             .deployment_group_name(group)
             .service_role_arn(ROLE)
+    }
+
+    /// Creates application `application` with group `group` selecting
+    /// EC2 instances tagged `key=value`, deploying with `config`.
+    pub async fn group(
+        &self,
+        application: &str,
+        group: &str,
+        key: &str,
+        value: &str,
+        config: &str,
+    ) {
+        self.new_group(application, group)
+            .await
             .deployment_config_name(config)
             .ec2_tag_filters(tag_filter(key, value))
             .send()
@@ -250,43 +267,10 @@ impl Cloud {
         panic!("deployment {deployment_id} did not end within {limit_seconds} seconds");
     }
 
-    /// Every target of a deployment, read through `ListDeploymentTargets`
-    /// and `BatchGetDeploymentTargets`, in target id order.
+    /// Every target of a deployment, in target id order.
     pub async fn targets(&self, deployment_id: &str) -> Vec<InstanceTarget> {
-        let mut ids = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_deployment_targets()
-                .deployment_id(deployment_id)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .expect("the targets can be listed");
-            ids.extend(page.target_ids().to_vec());
-            match page.next_token() {
-                Some(next) => token = Some(next.to_owned()),
-                None => break,
-            }
-        }
-        let mut targets = Vec::new();
-        for chunk in ids.chunks(25) {
-            let output = self
-                .client
-                .batch_get_deployment_targets()
-                .deployment_id(deployment_id)
-                .set_target_ids(Some(chunk.to_vec()))
-                .send()
-                .await
-                .expect("the targets can be read");
-            targets.extend(output.deployment_targets().iter().map(|target| {
-                target
-                    .instance_target()
-                    .expect("an instance target")
-                    .clone()
-            }));
-        }
+        let ids = target_ids(&self.client, deployment_id).await;
+        let mut targets = read_targets(&self.client, deployment_id, &ids).await;
         targets.sort_by(|left, right| left.target_id().cmp(&right.target_id()));
         targets
     }
@@ -321,6 +305,53 @@ pub async fn client_for(url: &str) -> Client {
         .load()
         .await;
     Client::new(&config)
+}
+
+/// Every target id of a deployment, through `ListDeploymentTargets` page
+/// by page.
+pub async fn target_ids(client: &Client, deployment_id: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_deployment_targets()
+            .deployment_id(deployment_id)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .expect("the targets can be listed");
+        ids.extend(page.target_ids().to_vec());
+        match page.next_token() {
+            Some(next) => token = Some(next.to_owned()),
+            None => return ids,
+        }
+    }
+}
+
+/// The targets `ids` of a deployment, through `BatchGetDeploymentTargets`
+/// 25 at a time.
+pub async fn read_targets(
+    client: &Client,
+    deployment_id: &str,
+    ids: &[String],
+) -> Vec<InstanceTarget> {
+    let mut targets = Vec::new();
+    for chunk in ids.chunks(25) {
+        let output = client
+            .batch_get_deployment_targets()
+            .deployment_id(deployment_id)
+            .set_target_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .expect("the targets can be read");
+        targets.extend(output.deployment_targets().iter().map(|target| {
+            target
+                .instance_target()
+                .expect("an instance target")
+                .clone()
+        }));
+    }
+    targets
 }
 
 /// An EC2 tag filter `key=value`.

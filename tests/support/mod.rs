@@ -90,3 +90,50 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+/// Whether the AWS CLI can be used. Without it the calling test should say
+/// it was skipped and pass, unless `DEPLOYDESK_REQUIRE_AWSCLI=1` is set: then
+/// this panics, so that CI cannot skip the CLI tests silently.
+pub fn aws_cli_available(test: &str) -> bool {
+    let found = std::process::Command::new("aws")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !found {
+        assert!(
+            std::env::var("DEPLOYDESK_REQUIRE_AWSCLI").as_deref() != Ok("1"),
+            "The AWS CLI is not on PATH but DEPLOYDESK_REQUIRE_AWSCLI=1 requires it; install it with `pip install awscli`."
+        );
+        println!(
+            "skipped {test}: the AWS CLI is not on PATH (install it with `pip install awscli`)"
+        );
+    }
+    found
+}
+
+/// The command `aws deploy ARGS` against `endpoint`, printing JSON, with
+/// made-up credentials, no config files and no retries.
+pub fn aws_deploy(endpoint: &str, args: &[&str]) -> std::process::Command {
+    aws_cli("deploy", endpoint, args)
+}
+
+/// The command `aws SERVICE ARGS` (`deploy`, `ec2`, ...) against
+/// `endpoint`, printing JSON, with made-up credentials, no config files and
+/// no retries.
+pub fn aws_cli(service: &str, endpoint: &str, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new("aws");
+    command
+        .arg(service)
+        .args(args)
+        .args(["--endpoint-url", endpoint, "--output", "json"])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_PAGER", "")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN");
+    command
+}

@@ -80,6 +80,7 @@ pub struct DeploymentsPage {
     list: Loadable<Vec<Deployment>>,
     status: StatusFilter,
     application: String,
+    group: String,
     loaded_at: Option<Instant>,
     rollout: Option<RolloutView>,
 }
@@ -108,9 +109,10 @@ impl DeploymentsPage {
     /// The filter the list is loaded with.
     pub fn filter(&self) -> DeploymentFilter {
         let application = self.application.trim();
+        let group = self.group.trim();
         DeploymentFilter {
             application: (!application.is_empty()).then(|| application.to_owned()),
-            group: None,
+            group: (!application.is_empty() && !group.is_empty()).then(|| group.to_owned()),
             statuses: self.status.statuses(),
             limit: 50,
         }
@@ -187,7 +189,7 @@ impl DeploymentsPage {
             }
         });
         ui.horizontal_wrapped(|ui| {
-            let before = (self.status, self.application.clone());
+            let before = (self.status, self.application.clone(), self.group.clone());
             for status in StatusFilter::ALL {
                 ui.selectable_value(&mut self.status, status, status.label());
             }
@@ -200,8 +202,20 @@ impl DeploymentsPage {
                         .desired_width(160.0),
                 )
                 .labelled_by(label.id);
-            let typed_done = response.lost_focus();
-            if self.status != before.0 || (typed_done && self.application != before.1) {
+            let mut typed_done = response.lost_focus();
+            if !self.application.trim().is_empty() {
+                let label = ui.label("Group");
+                let response = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.group)
+                            .hint_text("all groups")
+                            .desired_width(140.0),
+                    )
+                    .labelled_by(label.id);
+                typed_done |= response.lost_focus();
+            }
+            let typed_changed = self.application != before.1 || self.group != before.2;
+            if self.status != before.0 || (typed_done && typed_changed) {
                 action = Some(DeploymentsAction::Refresh(self.filter()));
             }
         });
@@ -238,7 +252,7 @@ fn deployments_table_ui(ui: &mut egui::Ui, deployments: &[Deployment]) -> Option
         .id_salt("deployments_scroll")
         .show(ui, |ui| {
             egui::Grid::new("deployments_grid")
-                .num_columns(8)
+                .num_columns(9)
                 .striped(true)
                 .spacing([14.0, 6.0])
                 .show(ui, |ui| {
@@ -250,6 +264,7 @@ fn deployments_table_ui(ui: &mut egui::Ui, deployments: &[Deployment]) -> Option
                         "Revision",
                         "Started by",
                         "Started",
+                        "Ended",
                         "Duration",
                     ] {
                         ui.strong(header);
@@ -278,6 +293,7 @@ fn deployments_table_ui(ui: &mut egui::Ui, deployments: &[Deployment]) -> Option
                                 .map(time::ago)
                                 .unwrap_or_default(),
                         );
+                        ui.label(deployment.completed.map(time::ago).unwrap_or_default());
                         ui.label(
                             deployment
                                 .duration(now)

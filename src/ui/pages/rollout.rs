@@ -1151,6 +1151,35 @@ mod tests {
     }
 
     #[test]
+    fn an_error_while_watching_keeps_what_is_on_screen() {
+        let mut view = RolloutView::new("d-1");
+        view.apply(WatchUpdate {
+            deployment: None,
+            target_ids: Some(vec!["i-1".to_owned(), "i-2".to_owned()]),
+            targets: vec![target("i-1", TargetStatus::Succeeded, Some(1))],
+            state: WatchState::Watching {
+                next_in: Duration::from_secs(1),
+            },
+            requests: 3,
+            refreshes: 1,
+        });
+        view.apply(WatchUpdate {
+            deployment: None,
+            target_ids: None,
+            targets: Vec::new(),
+            state: WatchState::Failing {
+                message: "Could not reach AWS.".to_owned(),
+                retry_in: Duration::from_secs(5),
+            },
+            requests: 4,
+            refreshes: 2,
+        });
+        assert_eq!(view.targets().len(), 2);
+        assert_eq!(view.targets()[0].status, TargetStatus::Succeeded);
+        assert!(matches!(view.state, Some(WatchState::Failing { .. })));
+    }
+
+    #[test]
     fn rows_by_status_put_failures_first() {
         let targets = vec![
             target("i-1", TargetStatus::Succeeded, Some(1)),

@@ -168,6 +168,7 @@ pub fn grid_ui(
             let text_color = ui.visuals().text_color();
             let font = egui::FontId::proportional(12.0);
 
+            let mut mesh = egui::Mesh::default();
             let first = layout.row_at(viewport.min.y).unwrap_or(0);
             for (row_index, row) in rows.iter().enumerate().skip(first) {
                 if layout.row_tops[row_index] > viewport.max.y {
@@ -188,9 +189,11 @@ pub fn grid_ui(
                 let end = ((last_line + 1) * layout.per_line).min(row.items.len());
                 for (position, &item) in row.items.iter().enumerate().take(end).skip(start) {
                     let tile = layout.tile_rect(origin, row_index, position);
-                    paint_tile(&painter, tile, state_of(item));
+                    push_tile(&mut mesh, tile, state_of(item));
                 }
             }
+            // All visible tiles in one batch.
+            painter.add(egui::Shape::mesh(mesh));
 
             let located = options.selected.and_then(|item| locate(rows, item));
             if let Some((row, position)) = located {
@@ -336,42 +339,81 @@ fn step(
     }
 }
 
-fn paint_tile(painter: &egui::Painter, tile: Rect, state: TileState) {
-    let white = Stroke::new(1.5, Color32::WHITE);
+/// Adds a tile to `mesh` as plain coloured quads: no rounding, no
+/// anti-aliasing to tessellate, so thousands of tiles cost one small batch.
+fn push_tile(mesh: &mut egui::Mesh, tile: Rect, state: TileState) {
+    let color = state.color();
     match state {
         TileState::Skipped => {
-            painter.rect_stroke(
-                tile.shrink(0.5),
-                2.0,
-                Stroke::new(1.0, state.color()),
-                egui::StrokeKind::Inside,
+            // A hollow square: four thin edges.
+            let edge = 1.0;
+            mesh.add_colored_rect(
+                Rect::from_min_max(tile.min, egui::pos2(tile.max.x, tile.min.y + edge)),
+                color,
+            );
+            mesh.add_colored_rect(
+                Rect::from_min_max(egui::pos2(tile.min.x, tile.max.y - edge), tile.max),
+                color,
+            );
+            mesh.add_colored_rect(
+                Rect::from_min_max(tile.min, egui::pos2(tile.min.x + edge, tile.max.y)),
+                color,
+            );
+            mesh.add_colored_rect(
+                Rect::from_min_max(egui::pos2(tile.max.x - edge, tile.min.y), tile.max),
+                color,
             );
         }
         TileState::InProgress(fraction) => {
-            painter.rect_filled(tile, 2.0, state.color().gamma_multiply(0.4));
+            mesh.add_colored_rect(tile, color.gamma_multiply(0.4));
             let mut done = tile;
             done.set_top(tile.bottom() - tile.height() * fraction.clamp(0.0, 1.0));
-            painter.rect_filled(done, 2.0, state.color());
+            mesh.add_colored_rect(done, color);
         }
         TileState::Failed => {
-            painter.rect_filled(tile, 2.0, state.color());
+            mesh.add_colored_rect(tile, color);
             let inner = tile.shrink(3.5);
-            painter.line_segment([inner.left_top(), inner.right_bottom()], white);
-            painter.line_segment([inner.right_top(), inner.left_bottom()], white);
+            push_line(
+                mesh,
+                inner.left_top(),
+                inner.right_bottom(),
+                1.6,
+                Color32::WHITE,
+            );
+            push_line(
+                mesh,
+                inner.right_top(),
+                inner.left_bottom(),
+                1.6,
+                Color32::WHITE,
+            );
         }
         TileState::Stopped => {
-            painter.rect_filled(tile, 2.0, state.color());
-            let inner = tile.shrink(3.5);
-            painter.line_segment([inner.left_center(), inner.right_center()], white);
+            mesh.add_colored_rect(tile, color);
+            let bar = Rect::from_center_size(tile.center(), Vec2::new(tile.width() - 7.0, 2.0));
+            mesh.add_colored_rect(bar, Color32::WHITE);
         }
         TileState::Ready => {
-            painter.rect_filled(tile, 2.0, state.color());
-            painter.circle_filled(tile.center(), 2.5, Color32::WHITE);
+            mesh.add_colored_rect(tile, color);
+            mesh.add_colored_rect(
+                Rect::from_center_size(tile.center(), Vec2::splat(4.0)),
+                Color32::WHITE,
+            );
         }
-        TileState::Pending | TileState::Succeeded => {
-            painter.rect_filled(tile, 2.0, state.color());
-        }
+        TileState::Pending | TileState::Succeeded => mesh.add_colored_rect(tile, color),
     }
+}
+
+/// Adds a straight line of the given width to `mesh` as one quad.
+fn push_line(mesh: &mut egui::Mesh, from: Pos2, to: Pos2, width: f32, color: Color32) {
+    let along = (to - from).normalized();
+    let across = Vec2::new(-along.y, along.x) * (width / 2.0);
+    let base = u32::try_from(mesh.vertices.len()).unwrap_or(u32::MAX);
+    for corner in [from + across, to + across, to - across, from - across] {
+        mesh.colored_vertex(corner, color);
+    }
+    mesh.add_triangle(base, base + 1, base + 2);
+    mesh.add_triangle(base, base + 2, base + 3);
 }
 
 /// A row of legend entries for the given states.
@@ -379,7 +421,9 @@ pub fn legend_ui(ui: &mut egui::Ui, states: &[TileState]) {
     ui.horizontal_wrapped(|ui| {
         for &state in states {
             let (rect, _) = ui.allocate_exact_size(Vec2::splat(TILE), Sense::hover());
-            paint_tile(ui.painter(), rect, state);
+            let mut mesh = egui::Mesh::default();
+            push_tile(&mut mesh, rect, state);
+            ui.painter().add(egui::Shape::mesh(mesh));
             ui.label(state.word());
             ui.add_space(8.0);
         }

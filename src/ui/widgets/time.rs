@@ -14,7 +14,8 @@ pub fn ago_from(time: SystemTime, now: SystemTime) -> String {
     };
     let seconds = elapsed.as_secs();
     match seconds {
-        0..=59 => "just now".to_owned(),
+        0..=4 => "just now".to_owned(),
+        5..=59 => format!("{seconds} s ago"),
         60..=3_599 => format!("{} min ago", seconds / 60),
         3_600..=86_399 => format!("{} h ago", seconds / 3_600),
         _ => {
@@ -44,7 +45,8 @@ mod tests {
     fn ages_read_naturally() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         let before = |seconds| now - Duration::from_secs(seconds);
-        assert_eq!(ago_from(before(5), now), "just now");
+        assert_eq!(ago_from(before(3), now), "just now");
+        assert_eq!(ago_from(before(40), now), "40 s ago");
         assert_eq!(ago_from(before(300), now), "5 min ago");
         assert_eq!(ago_from(before(7_200), now), "2 h ago");
         assert_eq!(ago_from(before(86_400), now), "1 day ago");
