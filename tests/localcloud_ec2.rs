@@ -76,6 +76,16 @@ async fn run(ec2: &Client, count: i32, tags: &[(&str, &str)]) -> Vec<String> {
         .collect()
 }
 
+/// A `RunInstances` request for one instance of [`IMAGE`], to add to.
+fn launch_one(
+    ec2: &Client,
+) -> aws_sdk_ec2::operation::run_instances::builders::RunInstancesFluentBuilder {
+    ec2.run_instances()
+        .image_id(IMAGE)
+        .min_count(1)
+        .max_count(1)
+}
+
 /// Every instance `DescribeInstances` returns for `filters`, reading all
 /// pages of `page_size` (everything at once if `None`).
 async fn describe(ec2: &Client, filters: Vec<Filter>, page_size: Option<i32>) -> Vec<Instance> {
@@ -520,10 +530,7 @@ async fn run_instances_launches_a_reservation_that_becomes_running() {
     );
     assert_eq!(code, "InvalidParameterValue");
     let (code, _) = error_of(
-        ec2.run_instances()
-            .image_id(IMAGE)
-            .min_count(1)
-            .max_count(1)
+        launch_one(&ec2)
             .instance_type(InstanceType::from("enormous"))
             .send()
             .await,
@@ -533,10 +540,7 @@ async fn run_instances_launches_a_reservation_that_becomes_running() {
     assert_eq!(code, "MissingParameter");
     assert!(message.contains("ImageId"), "{message}");
     let (code, _) = error_of(
-        ec2.run_instances()
-            .image_id(IMAGE)
-            .min_count(1)
-            .max_count(1)
+        launch_one(&ec2)
             .tag_specifications(
                 TagSpecification::builder()
                     .resource_type(ResourceType::Instance)
@@ -1011,15 +1015,7 @@ async fn dry_runs_check_the_request_and_change_nothing() {
         state_of(&ec2, &launched[0]).await,
         InstanceStateName::Running
     );
-    let (code, _) = error_of(
-        ec2.run_instances()
-            .image_id(IMAGE)
-            .min_count(1)
-            .max_count(1)
-            .dry_run(true)
-            .send()
-            .await,
-    );
+    let (code, _) = error_of(launch_one(&ec2).dry_run(true).send().await);
     assert_eq!(code, "DryRunOperation");
     assert_eq!(describe(&ec2, Vec::new(), None).await.len(), 1);
     // A dry run of a request that would fail fails as the request would.

@@ -12,9 +12,12 @@
 //!   to.
 //! - `restXml` (S3): everything else, addressed by its path.
 
+use std::borrow::Cow;
+
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 use super::api_error::ApiError;
 
@@ -185,29 +188,133 @@ pub fn json_error(error: &ApiError, request_id: &str) -> Response {
     with_request_id(response, request_id)
 }
 
-/// Escapes text for an XML element.
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+/// Writes `value` as an XML document whose root element is `root`.
+pub fn xml_document<T: Serialize>(root: &str, value: &T) -> Result<String, quick_xml::SeError> {
+    let xml = quick_xml::se::to_string_with_root(root, value)?;
+    Ok(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}"))
+}
+
+/// `text` with the characters XML 1.0 cannot carry (control characters
+/// other than tab and line breaks) replaced by U+FFFD, so that a message
+/// quoting a client's input stays a well-formed document.
+fn xml_text(text: &str) -> Cow<'_, str> {
+    if text.chars().all(xml_allows) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(
+            text.chars()
+                .map(|c| {
+                    if xml_allows(c) {
+                        c
+                    } else {
+                        char::REPLACEMENT_CHARACTER
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Whether XML 1.0 documents can carry `c`: anything but the control
+/// characters below U+0020 other than tab and line breaks.
+pub fn xml_allows(c: char) -> bool {
+    !c.is_ascii_control() || matches!(c, '\t' | '\n' | '\r')
+}
+
+/// An error as the query and REST XML protocols write it.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ErrorXml<'a> {
+    /// `Sender` in `awsQuery` errors; EC2 leaves it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    r#type: Option<&'static str>,
+    /// The error code.
+    code: &'a str,
+    /// The message.
+    message: Cow<'a, str>,
+}
+
+/// EC2's error document: `<Response><Errors><Error>..</Error></Errors>`.
+#[derive(Serialize)]
+struct Ec2ErrorXml<'a> {
+    /// The one error, wrapped.
+    #[serde(rename = "Errors")]
+    errors: Ec2ErrorsXml<'a>,
+    /// The request id.
+    #[serde(rename = "RequestID")]
+    request_id: &'a str,
+}
+
+/// The `<Errors>` list of EC2's error document.
+#[derive(Serialize)]
+struct Ec2ErrorsXml<'a> {
+    /// The error.
+    #[serde(rename = "Error")]
+    error: ErrorXml<'a>,
+}
+
+/// The `awsQuery` error document: `<ErrorResponse><Error>..</Error>`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct QueryErrorXml<'a> {
+    /// The error.
+    error: ErrorXml<'a>,
+    /// The request id.
+    request_id: &'a str,
+}
+
+/// S3's error document: `<Error><Code>..</Code>..<Resource>..</Resource>`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RestErrorXml<'a> {
+    /// The error code.
+    code: &'a str,
+    /// The message.
+    message: Cow<'a, str>,
+    /// The path the request addressed.
+    resource: Cow<'a, str>,
+    /// The request id.
+    request_id: &'a str,
+}
+
+/// The error document `document`, or a bare one naming the error if it
+/// cannot be written (which strings alone cannot cause).
+fn error_document<T: Serialize>(root: &str, document: &T, error: &ApiError) -> String {
+    xml_document(root, document).unwrap_or_else(|_| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root}><Code>{}</Code></{root}>",
+            error.code
+        )
+    })
 }
 
 /// A query protocol error. EC2 (`ec2Query`) wraps errors in
 /// `<Response><Errors>`; IAM and the other `awsQuery` services use
 /// `<ErrorResponse>`.
 pub fn query_error(service: Option<&str>, error: &ApiError, request_id: &str) -> Response {
-    let code = xml_escape(error.code);
-    let message = xml_escape(&error.message);
+    let message = xml_text(&error.message);
     let body = if service == Some("ec2") {
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
-        )
+        let document = Ec2ErrorXml {
+            errors: Ec2ErrorsXml {
+                error: ErrorXml {
+                    r#type: None,
+                    code: error.code,
+                    message,
+                },
+            },
+            request_id,
+        };
+        error_document("Response", &document, error)
     } else {
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
-        )
+        let document = QueryErrorXml {
+            error: ErrorXml {
+                r#type: Some("Sender"),
+                code: error.code,
+                message,
+            },
+            request_id,
+        };
+        error_document("ErrorResponse", &document, error)
     };
     let response = (error.status, [(CONTENT_TYPE, "text/xml")], body).into_response();
     with_request_id(response, request_id)
@@ -215,12 +322,13 @@ pub fn query_error(service: Option<&str>, error: &ApiError, request_id: &str) ->
 
 /// An S3 (`restXml`) error: `<Error><Code>..</Code><Message>..</Message>`.
 pub fn rest_xml_error(error: &ApiError, resource: &str, request_id: &str) -> Response {
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message><Resource>{}</Resource><RequestId>{request_id}</RequestId></Error>",
-        xml_escape(error.code),
-        xml_escape(&error.message),
-        xml_escape(resource),
-    );
+    let document = RestErrorXml {
+        code: error.code,
+        message: xml_text(&error.message),
+        resource: xml_text(resource),
+        request_id,
+    };
+    let body = error_document("Error", &document, error);
     let mut response = (error.status, [(CONTENT_TYPE, "application/xml")], body).into_response();
     if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert("x-amz-request-id", value);
@@ -347,6 +455,41 @@ mod tests {
                 action: "Publish".to_owned()
             }
         );
+    }
+
+    #[test]
+    fn error_documents_are_escaped_and_well_formed() {
+        let error = ApiError::new(
+            "InvalidParameterValue",
+            "Value (<a & \"b\"\u{1}>) is invalid.",
+        );
+        let body = |response: Response| {
+            let (_, body) = response.into_parts();
+            String::from_utf8(body_bytes(body)).unwrap()
+        };
+        assert_eq!(
+            body(query_error(Some("ec2"), &error, "req-1")),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>Value (&lt;a &amp; \"b\"\u{fffd}&gt;) is invalid.</Message></Error></Errors><RequestID>req-1</RequestID></Response>"
+        );
+        assert_eq!(
+            body(query_error(Some("iam"), &error, "req-2")),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameterValue</Code><Message>Value (&lt;a &amp; \"b\"\u{fffd}&gt;) is invalid.</Message></Error><RequestId>req-2</RequestId></ErrorResponse>"
+        );
+        assert!(
+            body(rest_xml_error(&error, "/b/k&v", "req-3"))
+                .ends_with("<Resource>/b/k&amp;v</Resource><RequestId>req-3</RequestId></Error>")
+        );
+    }
+
+    /// The bytes of a response body that is already complete.
+    fn body_bytes(body: axum::body::Body) -> Vec<u8> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(axum::body::to_bytes(body, usize::MAX))
+            .unwrap()
+            .to_vec()
     }
 
     #[test]

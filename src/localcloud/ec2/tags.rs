@@ -16,6 +16,7 @@ use super::xml::{Items, Return};
 use super::{Context, check_instance_ids, filters, paging};
 use crate::domain::names::{MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE};
 use crate::localcloud::api_error::ApiError;
+use crate::localcloud::protocol::xml_allows;
 
 /// The most tags one resource may have.
 pub const MAX_TAGS: usize = MAX_TAGS_PER_RESOURCE;
@@ -47,12 +48,14 @@ pub fn read(params: &Params, list: &str, name: &str) -> Result<Vec<RequestTag>, 
             check_key(&key_name, key)?;
             let value = tag.get("Value");
             if let Some(value) = value
-                && value.chars().count() > MAX_VALUE_CHARS
+                && (value.chars().count() > MAX_VALUE_CHARS || !value.chars().all(xml_allows))
             {
                 return Err(invalid_value(
                     &format!("{name}.{}.Value", position + 1),
                     value,
-                    &format!("A tag value has at most {MAX_VALUE_CHARS} characters."),
+                    &format!(
+                        "A tag value has at most {MAX_VALUE_CHARS} characters and no control characters."
+                    ),
                 ));
             }
             Ok(RequestTag {
@@ -66,11 +69,11 @@ pub fn read(params: &Params, list: &str, name: &str) -> Result<Vec<RequestTag>, 
 /// Checks a tag key against EC2's rules.
 fn check_key(name: &str, key: &str) -> Result<(), ApiError> {
     let length = key.chars().count();
-    if length == 0 || length > MAX_KEY_CHARS {
+    if length == 0 || length > MAX_KEY_CHARS || !key.chars().all(xml_allows) {
         return Err(invalid_value(
             name,
             key,
-            &format!("A tag key has 1 to {MAX_KEY_CHARS} characters."),
+            &format!("A tag key has 1 to {MAX_KEY_CHARS} characters and no control characters."),
         ));
     }
     if key.to_ascii_lowercase().starts_with("aws:") {
@@ -265,6 +268,8 @@ mod tests {
             ("aws:cloudformation", "x"),
             ("AWS:reserved", "x"),
             ("ok", long_value.as_str()),
+            ("bell\u{7}", "x"),
+            ("ok", "nul\u{0}"),
         ] {
             let params = Params::from_pairs([("Tag.1.Key", key), ("Tag.1.Value", value)]);
             let error = read(&params, "Tag", "Tag").unwrap_err();

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::state::{Ec2Instance, InstanceState, ProfileAssociation};
 use crate::localcloud::api_error::ApiError;
+use crate::localcloud::protocol;
 
 /// The XML namespace of EC2's 2016-11-15 API.
 pub const NAMESPACE: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
@@ -38,13 +39,11 @@ pub fn response<T: Serialize>(
         request_id,
         body,
     };
-    let xml = quick_xml::se::to_string_with_root(&format!("{action}Response"), &envelope)
-        .map_err(|error| {
-            ApiError::internal(format!(
-                "The local cloud could not write its answer to {action} ({error}); please report this as a bug."
-            ))
-        })?;
-    Ok(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}"))
+    protocol::xml_document(&format!("{action}Response"), &envelope).map_err(|error| {
+        ApiError::internal(format!(
+            "The local cloud could not write its answer to {action} ({error}); please report this as a bug."
+        ))
+    })
 }
 
 /// A list as EC2 writes one: each member in an `<item>`.
