@@ -885,6 +885,15 @@ async fn instance_profiles_are_associated_and_described() {
         .await
         .unwrap();
     assert_eq!(by_id.iam_instance_profile_associations().len(), 1);
+    // A known id that the filters leave out is no error.
+    let filtered_out = ec2
+        .describe_iam_instance_profile_associations()
+        .association_ids(&association_id)
+        .filters(filter("state", &["disassociated"]))
+        .send()
+        .await
+        .unwrap();
+    assert!(filtered_out.iam_instance_profile_associations().is_empty());
     let instance = describe(&ec2, vec![filter("instance-id", &[&launched[0]])], None).await;
     assert_eq!(instance[0].iam_instance_profile().unwrap().arn(), Some(arn));
 

@@ -193,7 +193,7 @@ pub fn describe(ec2: &Ec2State, context: &Context, params: &Params) -> Result<St
     paging::not_with_ids(params, "AssociationId")?;
     let max_results = paging::max_results(params)?;
     let filters = filters::read(params, |name| name == "instance-id" || name == "state")?;
-    let associations: Vec<(String, AssociationXml)> = ec2
+    let all: Vec<AssociationXml> = ec2
         .instances
         .values()
         .filter(|instance| instance.state != InstanceState::Terminated)
@@ -202,6 +202,20 @@ pub fn describe(ec2: &Ec2State, context: &Context, params: &Params) -> Result<St
                 AssociationXml::new(&instance.instance_id, association, "associated")
             })
         })
+        .collect();
+    if let Some(unknown) = association_ids.iter().find(|id| {
+        !all.iter()
+            .any(|association| association.association_id == **id)
+    }) {
+        return Err(ApiError::new(
+            "InvalidAssociationID.NotFound",
+            format!(
+                "An association ID '{unknown}' does not exist; list associations without ids to see them."
+            ),
+        ));
+    }
+    let associations: Vec<(String, AssociationXml)> = all
+        .into_iter()
         .filter(|association| {
             association_ids.is_empty() || association_ids.contains(&association.association_id)
         })
@@ -217,17 +231,6 @@ pub fn describe(ec2: &Ec2State, context: &Context, params: &Params) -> Result<St
         })
         .map(|association| (association.association_id.clone(), association))
         .collect();
-    if let Some(unknown) = association_ids
-        .iter()
-        .find(|id| !associations.iter().any(|(known, _)| known == *id))
-    {
-        return Err(ApiError::new(
-            "InvalidAssociationID.NotFound",
-            format!(
-                "An association ID '{unknown}' does not exist; list associations without ids to see them."
-            ),
-        ));
-    }
     let page = paging::page(
         "DescribeIamInstanceProfileAssociations",
         associations,

@@ -180,7 +180,9 @@ pub struct InstanceXml {
 fn reason_time(instance: &Ec2Instance) -> String {
     let iso = instance.state_changed.to_iso8601();
     // `2024-05-01T12:00:00.000Z` becomes `2024-05-01 12:00:00 GMT`.
-    format!("{} {} GMT", &iso[..10], &iso[11..19])
+    let date = iso.get(..10).unwrap_or_default();
+    let time = iso.get(11..19).unwrap_or_default();
+    format!("{date} {time} GMT")
 }
 
 impl InstanceXml {
