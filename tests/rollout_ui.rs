@@ -414,6 +414,28 @@ fn a_ready_blue_green_deployment_continues_after_asking() {
         );
     }
 
+    // EC2 tags come from DescribeInstances: the demo fleet's Name tags.
+    run_until(&mut harness, "the EC2 tags", |h| {
+        h.state().rollout_view().is_some_and(|view| {
+            view.targets().iter().all(|target| {
+                view.instance(&target.id)
+                    .and_then(|instance| instance.name())
+                    .is_some_and(|name| name.starts_with("demo-"))
+            })
+        })
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "By tag")
+        .click();
+    settle(&mut harness);
+    harness
+        .get_by_label("Find")
+        .set_text_value_accesskit("demo-001");
+    settle(&mut harness);
+    harness.get_by_label("Deployment targets (1 shown)");
+    harness.get_by_label("Find").set_text_value_accesskit("");
+    settle(&mut harness);
+
     harness
         .get_by_role_and_label(Role::Button, "Continue")
         .click();
