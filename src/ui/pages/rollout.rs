@@ -819,12 +819,15 @@ fn timeline_ui(ui: &mut egui::Ui, target: &Target) -> bool {
                         ui.label(&diagnostics.message);
                         ui.end_row();
                     });
-                ui.horizontal(|ui| {
-                    ui.label("Log tail");
-                    if ui.small_button("Copy log").clicked() {
-                        ui.ctx().copy_text(diagnostics.log_tail.clone());
-                    }
-                });
+                let log_label = ui
+                    .horizontal(|ui| {
+                        let label = ui.label("Log tail");
+                        if ui.small_button("Copy log").clicked() {
+                            ui.ctx().copy_text(diagnostics.log_tail.clone());
+                        }
+                        label.id
+                    })
+                    .inner;
                 let mut log = diagnostics.log_tail.as_str();
                 egui::ScrollArea::both()
                     .id_salt(("log_tail", &event.name))
@@ -836,7 +839,8 @@ fn timeline_ui(ui: &mut egui::Ui, target: &Target) -> bool {
                                 .desired_width(f32::INFINITY)
                                 .desired_rows(8),
                         )
-                        .on_hover_text("Log tail (select to copy)");
+                        .labelled_by(log_label)
+                        .on_hover_text("Select to copy, or use Copy log");
                     });
             }
         });
