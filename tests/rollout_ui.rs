@@ -221,6 +221,25 @@ fn tiles_go_from_pending_to_succeeded_and_an_idle_window_stops_repainting() {
     // fails if repaints keep coming.
     harness.run();
     assert_eq!(harness.state().page(), Page::Deployments);
+
+    // Redeploy asks first, then opens the new deployment of the same revision.
+    harness
+        .get_by_role_and_label(Role::Button, "Redeploy")
+        .click();
+    settle(&mut harness);
+    let confirm = harness
+        .query_all_by_role_and_label(Role::Button, "Redeploy")
+        .last()
+        .expect("the dialog's Redeploy button");
+    confirm.click();
+    run_until(&mut harness, "the new deployment to succeed", |h| {
+        h.state().rollout_view().is_some_and(|view| {
+            view.deployment_id() != deployment_id
+                && view
+                    .deployment()
+                    .is_some_and(|deployment| deployment.status.as_str() == "Succeeded")
+        })
+    });
 }
 
 #[test]
