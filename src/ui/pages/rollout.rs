@@ -304,7 +304,7 @@ impl RolloutView {
                 .default_size(420.0)
                 .show(ui, |ui| {
                     if let Some(target) = self.targets.get(selected)
-                        && timeline_ui(ui, target)
+                        && timeline_ui(ui, target, self.instances.get(&target.id))
                     {
                         self.selected = None;
                     }
@@ -757,10 +757,13 @@ fn describe_target(target: &Target, instance: Option<&InstanceInfo>, now: System
 }
 
 /// Draws a target's lifecycle timeline. Returns whether it was closed.
-fn timeline_ui(ui: &mut egui::Ui, target: &Target) -> bool {
+fn timeline_ui(ui: &mut egui::Ui, target: &Target, instance: Option<&InstanceInfo>) -> bool {
     let mut closed = false;
     ui.horizontal(|ui| {
         ui.heading(&target.id);
+        if let Some(name) = instance.and_then(InstanceInfo::name) {
+            ui.label(RichText::new(name).strong());
+        }
         if ui.button("Close").clicked() {
             closed = true;
         }
