@@ -1,9 +1,10 @@
 //! UI tests of the Applications page in demo mode: the real app, the real
 //! local cloud, the real SDK in between.
 
+mod ui_support;
+
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use deploydesk::cloud::codedeploy;
 use deploydesk::embedded::EmbeddedLocalCloud;
@@ -12,6 +13,7 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
+use ui_support::{app_harness, run_until, settle};
 
 fn demo_harness(dir: &Path) -> Harness<'static, App> {
     let options = AppOptions {
@@ -21,36 +23,7 @@ fn demo_harness(dir: &Path) -> Harness<'static, App> {
             dir.join("localcloud").join("state.json"),
         )))),
     };
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| App::new(cc, options))
-}
-
-/// Runs frames until the UI settles, or a few frames while background work
-/// keeps a spinner going.
-fn settle(harness: &mut Harness<'_, App>) {
-    // A spinner for work still running is fine here; waiting for results
-    // is what `run_until` is for.
-    let _ = harness.try_run();
-}
-
-/// Steps frames until `condition` holds, failing after a timeout.
-fn run_until(
-    harness: &mut Harness<'_, App>,
-    what: &str,
-    condition: impl Fn(&Harness<'_, App>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        harness.step();
-        if condition(harness) {
-            // Let the frame settle; background work may still be running.
-            harness.step();
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    app_harness(options, egui::vec2(1280.0, 800.0))
 }
 
 /// Whether the application list shows a button for `name`.
@@ -357,9 +330,7 @@ fn a_failed_connection_shows_its_message_and_retry_recovers() {
             failed_once: std::sync::atomic::AtomicBool::new(false),
         })),
     };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |cc| App::new(cc, options));
+    let mut harness = app_harness(options, egui::vec2(1280.0, 800.0));
     run_until(&mut harness, "the error", |h| {
         h.query_by_label_contains("port 4599 is in use").is_some()
     });

@@ -1,9 +1,11 @@
 //! UI tests of a live rollout in demo mode: deployments really run on the
 //! embedded local cloud and the app watches them through the SDK.
 
+mod ui_support;
+
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_codedeploy::types as cd;
 use deploydesk::cloud::deployments::TargetStatus;
@@ -14,6 +16,7 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use ui_support::{app_harness, run_until, settle};
 
 fn demo_harness(dir: &Path, event_duration: Duration) -> Harness<'static, App> {
     let options = AppOptions {
@@ -27,35 +30,7 @@ fn demo_harness(dir: &Path, event_duration: Duration) -> Harness<'static, App> {
             },
         ))),
     };
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| App::new(cc, options))
-}
-
-/// Runs frames until the UI settles, or a few frames while background work
-/// keeps a spinner going.
-fn settle(harness: &mut Harness<'_, App>) {
-    // A spinner for work still running is fine here; waiting for results
-    // is what `run_until` is for.
-    let _ = harness.try_run();
-}
-
-/// Steps frames until `condition` holds, failing after a timeout.
-fn run_until(
-    harness: &mut Harness<'_, App>,
-    what: &str,
-    condition: impl Fn(&Harness<'_, App>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        harness.step();
-        if condition(harness) {
-            harness.step();
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    app_harness(options, egui::vec2(1400.0, 900.0))
 }
 
 fn connected(harness: &mut Harness<'_, App>) {

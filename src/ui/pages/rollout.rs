@@ -66,6 +66,15 @@ impl Grouping {
     }
 }
 
+/// What the cached rows were built from.
+struct RowsKey {
+    grouping: Grouping,
+    only_failed: bool,
+    search: String,
+    tag_key: String,
+    version: u64,
+}
+
 /// An action waiting for the person to confirm it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Confirm {
@@ -89,7 +98,7 @@ pub struct RolloutView {
     search: String,
     selected: Option<usize>,
     rows: Vec<TileRow>,
-    rows_key: Option<(Grouping, bool, String, u64)>,
+    rows_key: Option<RowsKey>,
     version: u64,
     confirm: Option<Confirm>,
     action_running: bool,
@@ -236,13 +245,15 @@ impl RolloutView {
     }
 
     fn rebuild_rows(&mut self) {
-        let key = (
-            self.grouping,
-            self.only_failed,
-            format!("{}\u{0}{}", self.search, self.tag_key),
-            self.version,
-        );
-        if self.rows_key.as_ref() == Some(&key) {
+        // Compared field by field: no allocation on frames where nothing changed.
+        let unchanged = self.rows_key.as_ref().is_some_and(|key| {
+            key.grouping == self.grouping
+                && key.only_failed == self.only_failed
+                && key.search == self.search
+                && key.tag_key == self.tag_key
+                && key.version == self.version
+        });
+        if unchanged {
             return;
         }
         let filter = RowFilter {
@@ -253,7 +264,13 @@ impl RolloutView {
             instances: &self.instances,
         };
         self.rows = build_rows(&self.targets, &filter);
-        self.rows_key = Some(key);
+        self.rows_key = Some(RowsKey {
+            grouping: self.grouping,
+            only_failed: self.only_failed,
+            search: self.search.clone(),
+            tag_key: self.tag_key.clone(),
+            version: self.version,
+        });
     }
 
     /// Draws the view and returns what the person asked for.
