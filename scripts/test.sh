@@ -10,12 +10,19 @@ if ! command -v aws >/dev/null 2>&1; then
   echo "Installing the AWS CLI (PyPI awscli) for the compatibility tests..."
   python3 -m pip install --quiet --disable-pip-version-check awscli
 fi
+# moto's server is the independent implementation the cross-check suite
+# (tests/crosscheck) runs every EC2, IAM and S3 test against as well.
+if ! python3 -c 'import moto.server, flask, werkzeug' >/dev/null 2>&1; then
+  echo "Installing moto's server (PyPI moto[server]) for the cross-check tests..."
+  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'
+fi
 # pip puts console scripts next to the interpreter; make sure they are found.
 PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
 export PATH
 command -v aws >/dev/null 2>&1 || { echo "The AWS CLI could not be installed; see above." >&2; exit 1; }
 # Tests that need the AWS CLI fail instead of skipping when it is missing.
 export DEPLOYDESK_REQUIRE_AWSCLI=1
+export DEPLOYDESK_REQUIRE_MOTO=1
 
 cargo test --locked --all-targets
 cargo test --locked --doc

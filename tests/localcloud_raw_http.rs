@@ -313,7 +313,7 @@ async fn other_protocols_get_errors_in_their_own_format() {
 
     let iam = exchange(
         addr,
-        b"GET /?Action=ListRoles&Version=2010-05-08 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        b"GET /?Action=ListEverything&Version=2010-05-08 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert_eq!(iam.status, 400, "{iam:?}");
@@ -328,9 +328,9 @@ async fn other_protocols_get_errors_in_their_own_format() {
         b"PUT /bundles/web.zip HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nConnection: close\r\n\r\nzip",
     )
     .await;
-    assert_eq!(s3.status, 501, "{s3:?}");
+    assert_eq!(s3.status, 404, "{s3:?}");
     assert!(
-        s3.body.contains("<Error><Code>NotImplemented</Code>"),
+        s3.body.contains("<Error><Code>NoSuchBucket</Code>"),
         "{s3:?}"
     );
     assert!(

@@ -40,9 +40,11 @@ pub mod codedeploy;
 pub mod ec2;
 pub mod engine;
 pub mod faults;
+pub mod iam;
 pub mod paging;
 pub mod persist;
 pub mod protocol;
+pub mod s3;
 pub mod serve;
 pub mod server;
 pub mod world;
@@ -149,6 +151,17 @@ pub enum LocalCloudError {
     /// The state could not be encoded.
     #[error("Could not encode the local cloud's state ({0}); please report this as a bug.")]
     Encode(serde_json::Error),
+    /// The directory for S3 object bodies could not be made.
+    #[error(
+        "Could not create the directory for S3 objects {} ({source}); check the permissions of the state directory.",
+        .path.display()
+    )]
+    ObjectStore {
+        /// The directory.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
     /// The task that saves the state has stopped.
     #[error("The local cloud has stopped saving its state; restart it to keep changes on disk.")]
     SaverStopped,
@@ -199,6 +212,17 @@ impl LocalCloud {
                 source,
             })?;
         let notices = Notices::default();
+        let blobs = match &options.state_path {
+            Some(path) => {
+                let root = objects_dir(path);
+                s3::BlobStore::open(root.clone())
+                    .map_err(|source| LocalCloudError::ObjectStore { path: root, source })?
+            }
+            None => s3::BlobStore::temporary().map_err(|source| LocalCloudError::ObjectStore {
+                path: std::env::temp_dir(),
+                source,
+            })?,
+        };
         let (mut world, saver) = match options.state_path {
             Some(path) => {
                 let (world, notice) = persist::load(&path)?;
@@ -224,6 +248,7 @@ impl LocalCloud {
             },
             faults: options.faults,
             requests: std::sync::Mutex::new(BTreeMap::new()),
+            blobs,
         });
         if seeded > 0 {
             // Save the new fleet at once, so a restart finds it.
@@ -347,6 +372,15 @@ impl LocalCloud {
             saver.finish().await;
         }
     }
+}
+
+/// The directory that keeps the S3 object bodies of the state file `state`:
+/// `state.json` keeps them in `state-objects/` beside it.
+pub fn objects_dir(state: &std::path::Path) -> PathBuf {
+    let stem = state
+        .file_stem()
+        .map_or_else(|| "state".into(), |stem| stem.to_string_lossy());
+    state.with_file_name(format!("{stem}-objects"))
 }
 
 /// Moves deployments on every `period`, until aborted.

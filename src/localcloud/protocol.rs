@@ -75,6 +75,26 @@ pub fn classify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) ->
     }
 }
 
+/// Whether a request is for S3's REST API, told without reading its body:
+/// it was signed for `s3`, or it is neither a JSON protocol request (no
+/// `X-Amz-Target`) nor a query protocol request (no form body, no `Action`
+/// in the query string).
+pub fn is_rest(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
+    if signed_scope(headers).is_some_and(|scope| scope.service == "s3") {
+        return true;
+    }
+    if headers.contains_key(TARGET_HEADER) {
+        return false;
+    }
+    let form_body = *method == Method::POST
+        && headers
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    let query_action = form_value(uri.query().unwrap_or_default().as_bytes(), "Action").is_some();
+    !form_body && !query_action
+}
+
 /// The form of a query protocol request: the body of a form-encoded POST,
 /// or else the query string.
 pub fn query_form<'a>(

@@ -24,6 +24,7 @@ use super::engine::{self, EngineSettings};
 use super::faults::FaultSpec;
 use super::protocol::{self, Route};
 use super::world::SharedWorld;
+use super::{iam, s3};
 
 /// The largest request body the local cloud reads (CodeDeploy's requests
 /// are small; S3 uploads will need their own streaming path).
@@ -42,6 +43,8 @@ pub struct Shared {
     pub faults: FaultSpec,
     /// Requests received, by `service:Operation`.
     pub requests: Mutex<BTreeMap<String, u64>>,
+    /// The bodies of S3 objects, on disk.
+    pub blobs: s3::BlobStore,
 }
 
 impl Shared {
@@ -62,7 +65,7 @@ impl Shared {
     }
 
     /// Counts a request for `operation` of `service`.
-    fn count(&self, service: &str, operation: &str) {
+    pub fn count(&self, service: &str, operation: &str) {
         let mut requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
         *requests
             .entry(format!("{service}:{operation}"))
@@ -85,7 +88,7 @@ fn service_and_operation(route: &Route, method: &Method) -> (String, String) {
             service.clone().unwrap_or_else(|| "query".to_owned()),
             action.clone(),
         ),
-        Route::Rest => ("s3".to_owned(), method.to_string()),
+        Route::Rest => ("rest".to_owned(), method.to_string()),
     }
 }
 
@@ -153,6 +156,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
 async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Response {
     let request_id = Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
+    if protocol::is_rest(&parts.method, &parts.uri, &parts.headers) {
+        // S3 streams its bodies (uploads of hundreds of megabytes), so the
+        // body is handed over unread.
+        return rest(shared, parts, body, request_id).await;
+    }
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(error) => {
@@ -223,22 +231,36 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
                 Err(error) => protocol::query_error(Some("ec2"), &error, &request_id),
             }
         }
+        Route::Query { service, action } if service.as_deref() == Some("iam") => {
+            let context = iam::Context {
+                now,
+                request_id: request_id.clone(),
+                action,
+            };
+            let form = protocol::query_form(&parts.method, &parts.uri, &parts.headers, &body);
+            match iam::handle(&shared.world, &context, form) {
+                Ok(xml) => protocol::xml_response(xml, &request_id),
+                Err(error) => protocol::query_error(Some("iam"), &error, &request_id),
+            }
+        }
         Route::Query { service, action } => {
             let named = service.clone().unwrap_or_else(|| "query".to_owned());
             let error = ApiError::new(
                 "InvalidAction",
                 format!(
-                    "The local cloud does not implement the {named} API yet, so it cannot run {action}; it serves CodeDeploy and EC2."
+                    "The local cloud does not serve the {named} API, so it cannot run {action}; it serves CodeDeploy, EC2, IAM and S3."
                 ),
             );
             protocol::query_error(service.as_deref(), &error, &request_id)
         }
         Route::Rest => {
+            // `is_rest` sent every REST request to S3 above; a request that
+            // looked like another protocol but carried no action is S3's too.
             let error = ApiError {
-                status: StatusCode::NOT_IMPLEMENTED,
-                code: "NotImplemented",
+                status: StatusCode::BAD_REQUEST,
+                code: "InvalidRequest",
                 message: format!(
-                    "The local cloud does not implement S3 yet, so it cannot serve {} {}; it serves CodeDeploy.",
+                    "The request {} {} names no operation: send an Action (query protocols), an X-Amz-Target header (JSON protocols) or an S3 path.",
                     parts.method,
                     parts.uri.path()
                 ),
@@ -246,6 +268,28 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
             protocol::rest_xml_error(&error, parts.uri.path(), &request_id)
         }
     }
+}
+
+/// Serves an S3 request: counts it, applies faults, and hands it to S3 with
+/// its body unread.
+async fn rest(
+    shared: Arc<Shared>,
+    parts: axum::http::request::Parts,
+    body: Body,
+    request_id: String,
+) -> Response {
+    let operation = s3::operation_name(&parts);
+    shared.count("s3", &operation);
+    let faults = shared.faults.for_operation("s3", &operation);
+    if let Some(latency) = faults.latency {
+        tokio::time::sleep(latency).await;
+    }
+    let throttled = happens(faults.throttle);
+    if throttled || happens(faults.error) {
+        return fault_response(&Route::Rest, throttled, parts.uri.path(), &request_id);
+    }
+    shared.advance();
+    s3::handle(shared, parts, body, request_id).await
 }
 
 /// Runs a JSON protocol request on the service its target prefix names.

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::LocalCloudError;
 use super::codedeploy::CodeDeployState;
 use super::ec2::Ec2State;
+use super::iam::IamState;
 use super::persist::{Notices, Saver};
+use super::s3::S3State;
 
 /// Everything the local cloud remembers, one part per service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -26,6 +28,10 @@ pub struct World {
     pub codedeploy: CodeDeployState,
     /// EC2's instances.
     pub ec2: Ec2State,
+    /// IAM's roles, policies and instance profiles.
+    pub iam: IamState,
+    /// S3's buckets and object metadata (the bodies are in the blob store).
+    pub s3: S3State,
 }
 
 /// The world behind its lock, with the saver that keeps it on disk.

@@ -1,0 +1,1 @@
+//! IAM, checked against both backends.

@@ -1,0 +1,1 @@
+//! S3, checked against both backends.
