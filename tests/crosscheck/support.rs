@@ -11,6 +11,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_credential_types::Credentials;
 use aws_sdk_ec2::config::Region;
+use deploydesk::cloud::session::Session;
 use deploydesk::localcloud::{LocalCloud, LocalCloudOptions};
 
 /// Which implementation a test runs against.
@@ -37,6 +38,9 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     /// S3, path-style.
     pub s3: aws_sdk_s3::Client,
+    /// DeployDesk's own client session for the same endpoint, for testing
+    /// the operations in `deploydesk::cloud` against both backends.
+    pub session: Session,
     /// The local cloud, kept running for the test; `None` on moto.
     pub local: Option<LocalCloud>,
 }
@@ -82,6 +86,7 @@ impl Clients {
         );
         Self {
             backend,
+            session: Session::local(&endpoint).await,
             endpoint,
             ec2: aws_sdk_ec2::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
