@@ -12,6 +12,7 @@ pub mod health;
 pub mod lifecycle;
 pub mod names;
 pub mod rollout;
+pub mod setup;
 pub mod simulate;
 
 pub use config::{ConfigError, DeploymentConfig, MinimumHealthyHosts};

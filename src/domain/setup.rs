@@ -1,0 +1,696 @@
+//! What the setup wizards create, as plain data: the IAM documents
+//! CodeDeploy's setup guide prescribes, the rules for IAM names, and a
+//! [`SetupPlan`] of steps that a review page can show (with the equivalent
+//! AWS CLI commands) before anything is called.
+//!
+//! The documents follow the CodeDeploy user guide:
+//! - a service role trusted by `codedeploy.amazonaws.com`, by default with
+//!   the `aws:SourceAccount` / `aws:SourceArn` conditions that prevent the
+//!   cross-service confused deputy problem, and the AWS managed policy for
+//!   its compute platform;
+//! - an instance role trusted by `ec2.amazonaws.com` that may read only the
+//!   revision buckets the user names (and, if asked, the bucket AWS serves
+//!   the CodeDeploy agent from), held by an instance profile.
+
+use std::fmt;
+
+use serde_json::{Value, json};
+
+/// The IAM policy language version every document uses.
+pub const POLICY_VERSION: &str = "2012-10-17";
+/// The service principal CodeDeploy assumes roles as.
+pub const CODEDEPLOY_PRINCIPAL: &str = "codedeploy.amazonaws.com";
+/// The service principal EC2 instances assume roles as.
+pub const EC2_PRINCIPAL: &str = "ec2.amazonaws.com";
+/// The AWS managed policy that lets Systems Manager manage an instance (and
+/// so install the CodeDeploy agent).
+pub const SSM_CORE_POLICY_ARN: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+/// The longest role name IAM accepts.
+pub const MAX_ROLE_NAME_LENGTH: usize = 64;
+/// The longest instance profile or policy name IAM accepts.
+pub const MAX_PROFILE_NAME_LENGTH: usize = 128;
+/// The punctuation IAM allows in role, profile and policy names.
+pub const IAM_NAME_PUNCTUATION: &str = "+=,.@_-";
+
+/// The compute platform a CodeDeploy service role serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ServicePlatform {
+    /// EC2 and on-premises instances.
+    #[default]
+    Server,
+    /// AWS Lambda functions.
+    Lambda,
+    /// Amazon ECS services.
+    Ecs,
+}
+
+impl ServicePlatform {
+    /// Every platform, in the order a picker lists them.
+    pub const ALL: [Self; 3] = [Self::Server, Self::Lambda, Self::Ecs];
+
+    /// How a person names the platform.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Server => "EC2/On-premises",
+            Self::Lambda => "AWS Lambda",
+            Self::Ecs => "Amazon ECS",
+        }
+    }
+
+    /// The ARN of the AWS managed policy a service role for this platform
+    /// needs.
+    pub fn managed_policy_arn(self) -> &'static str {
+        match self {
+            Self::Server => "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole",
+            Self::Lambda => "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda",
+            Self::Ecs => "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS",
+        }
+    }
+
+    /// A role name suggested for this platform.
+    pub fn suggested_role_name(self) -> &'static str {
+        match self {
+            Self::Server => "CodeDeployServiceRole",
+            Self::Lambda => "CodeDeployServiceRoleForLambda",
+            Self::Ecs => "CodeDeployServiceRoleForECS",
+        }
+    }
+}
+
+/// The trust policy of a CodeDeploy service role. With `confused_deputy`,
+/// CodeDeploy may assume the role only on behalf of `account`, for its
+/// resources in `region`.
+pub fn service_role_trust_policy(account: &str, region: &str, confused_deputy: bool) -> Value {
+    let mut statement = json!({
+        "Effect": "Allow",
+        "Principal": { "Service": CODEDEPLOY_PRINCIPAL },
+        "Action": "sts:AssumeRole",
+    });
+    if confused_deputy {
+        statement["Condition"] = json!({
+            "StringEquals": { "aws:SourceAccount": account },
+            "ArnLike": { "aws:SourceArn": format!("arn:aws:codedeploy:{region}:{account}:*") },
+        });
+    }
+    json!({ "Version": POLICY_VERSION, "Statement": [statement] })
+}
+
+/// The trust policy of a role that EC2 instances assume through an
+/// instance profile.
+pub fn instance_role_trust_policy() -> Value {
+    json!({
+        "Version": POLICY_VERSION,
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": EC2_PRINCIPAL },
+            "Action": "sts:AssumeRole",
+        }],
+    })
+}
+
+/// The inline policy that lets an instance download revisions from
+/// `buckets` — and only from them — and, with `agent_region`, the
+/// CodeDeploy agent from the bucket AWS serves it from in that region.
+pub fn revision_read_policy(buckets: &[String], agent_region: Option<&str>) -> Value {
+    let objects: Vec<String> = buckets
+        .iter()
+        .map(|bucket| format!("arn:aws:s3:::{bucket}/*"))
+        .collect();
+    let listing: Vec<String> = buckets
+        .iter()
+        .map(|bucket| format!("arn:aws:s3:::{bucket}"))
+        .collect();
+    let mut statements = vec![
+        json!({
+            "Sid": "ReadRevisions",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": objects,
+        }),
+        json!({
+            "Sid": "ListRevisionBuckets",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": listing,
+        }),
+    ];
+    if let Some(region) = agent_region {
+        statements.push(json!({
+            "Sid": "DownloadCodeDeployAgent",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": [format!("arn:aws:s3:::aws-codedeploy-{region}/*")],
+        }));
+    }
+    json!({ "Version": POLICY_VERSION, "Statement": statements })
+}
+
+/// What an IAM name names, so that messages say which name is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IamNameKind {
+    /// A role name (up to 64 characters).
+    Role,
+    /// An instance profile name (up to 128 characters).
+    InstanceProfile,
+    /// A policy name (up to 128 characters).
+    Policy,
+}
+
+impl IamNameKind {
+    /// The longest name of this kind.
+    pub fn max_length(self) -> usize {
+        match self {
+            Self::Role => MAX_ROLE_NAME_LENGTH,
+            Self::InstanceProfile | Self::Policy => MAX_PROFILE_NAME_LENGTH,
+        }
+    }
+}
+
+impl fmt::Display for IamNameKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Role => "role",
+            Self::InstanceProfile => "instance profile",
+            Self::Policy => "policy",
+        })
+    }
+}
+
+/// Why IAM would refuse a name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IamNameError {
+    /// The name is empty.
+    #[error("The {kind} name is empty; give a name of 1 to {max} characters.", max = .kind.max_length())]
+    Empty {
+        /// What the name names.
+        kind: IamNameKind,
+    },
+    /// The name is too long.
+    #[error("The {kind} name is {length} characters long; shorten it to at most {max} characters.", max = .kind.max_length())]
+    TooLong {
+        /// What the name names.
+        kind: IamNameKind,
+        /// Its length in characters.
+        length: usize,
+    },
+    /// The name contains a character IAM does not allow.
+    #[error(
+        "The {kind} name contains the character {character:?}; use only letters, digits and + = , . @ _ -"
+    )]
+    BadCharacter {
+        /// What the name names.
+        kind: IamNameKind,
+        /// The first character refused.
+        character: char,
+    },
+}
+
+/// Checks `name` against IAM's rules for `kind`: 1 to 64 (roles) or 128
+/// (profiles, policies) ASCII letters, digits and `+=,.@_-`.
+pub fn validate_iam_name(kind: IamNameKind, name: &str) -> Result<(), IamNameError> {
+    if name.is_empty() {
+        return Err(IamNameError::Empty { kind });
+    }
+    if let Some(character) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || IAM_NAME_PUNCTUATION.contains(*c)))
+    {
+        return Err(IamNameError::BadCharacter { kind, character });
+    }
+    let length = name.chars().count();
+    if length > kind.max_length() {
+        return Err(IamNameError::TooLong { kind, length });
+    }
+    Ok(())
+}
+
+/// Checks an S3 bucket name against S3's rules for general purpose
+/// buckets: 3 to 63 lowercase letters, digits, dots and hyphens, starting
+/// and ending with a letter or digit, not shaped like an IP address.
+pub fn validate_bucket_name(name: &str) -> Result<(), String> {
+    let length = name.len();
+    if !(3..=63).contains(&length) {
+        return Err(format!(
+            "The bucket name \"{name}\" is {length} characters long; S3 bucket names have 3 to 63 characters."
+        ));
+    }
+    if let Some(character) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-'))
+    {
+        return Err(format!(
+            "The bucket name \"{name}\" contains {character:?}; use only lowercase letters, digits, dots and hyphens."
+        ));
+    }
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !edge(name.chars().next()) || !edge(name.chars().last()) {
+        return Err(format!(
+            "The bucket name \"{name}\" must begin and end with a letter or digit."
+        ));
+    }
+    if name.contains("..") {
+        return Err(format!(
+            "The bucket name \"{name}\" has two dots in a row; separate them with a letter or digit."
+        ));
+    }
+    if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err(format!(
+            "The bucket name \"{name}\" is shaped like an IP address, which S3 does not allow."
+        ));
+    }
+    Ok(())
+}
+
+/// One call a wizard makes, described well enough to show on its review
+/// page, to run, and to check whether it has already been done.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetupStep {
+    /// Create a role with a trust policy.
+    CreateRole {
+        /// The role's name.
+        role: String,
+        /// Its trust (assume role) policy.
+        trust_policy: Value,
+        /// A description shown in the IAM console.
+        description: String,
+    },
+    /// Attach a managed policy to a role.
+    AttachRolePolicy {
+        /// The role's name.
+        role: String,
+        /// The policy's ARN.
+        policy_arn: String,
+    },
+    /// Put an inline policy on a role.
+    PutRolePolicy {
+        /// The role's name.
+        role: String,
+        /// The inline policy's name.
+        policy_name: String,
+        /// The policy document.
+        document: Value,
+    },
+    /// Create an instance profile.
+    CreateInstanceProfile {
+        /// The profile's name.
+        profile: String,
+    },
+    /// Put a role into an instance profile.
+    AddRoleToInstanceProfile {
+        /// The profile's name.
+        profile: String,
+        /// The role's name.
+        role: String,
+    },
+    /// Give an EC2 instance an instance profile (replacing the one it has,
+    /// if any).
+    AssociateInstanceProfile {
+        /// The instance's id.
+        instance_id: String,
+        /// The profile's name.
+        profile: String,
+    },
+}
+
+impl SetupStep {
+    /// What the step does, in a few words for a checklist.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::CreateRole { role, .. } => format!("Create the role {role}"),
+            Self::AttachRolePolicy { role, policy_arn } => {
+                let name = policy_arn.rsplit('/').next().unwrap_or(policy_arn);
+                format!("Attach {name} to {role}")
+            }
+            Self::PutRolePolicy {
+                role, policy_name, ..
+            } => format!("Put the inline policy {policy_name} on {role}"),
+            Self::CreateInstanceProfile { profile } => {
+                format!("Create the instance profile {profile}")
+            }
+            Self::AddRoleToInstanceProfile { profile, role } => {
+                format!("Put {role} into the instance profile {profile}")
+            }
+            Self::AssociateInstanceProfile {
+                instance_id,
+                profile,
+            } => format!("Give {instance_id} the instance profile {profile}"),
+        }
+    }
+
+    /// The policy document the step writes, if any, for the review page.
+    pub fn document(&self) -> Option<&Value> {
+        match self {
+            Self::CreateRole { trust_policy, .. } => Some(trust_policy),
+            Self::PutRolePolicy { document, .. } => Some(document),
+            _ => None,
+        }
+    }
+
+    /// The AWS CLI command that does the same, quoted for a POSIX shell.
+    pub fn cli_command(&self) -> String {
+        let args: Vec<String> = match self {
+            Self::CreateRole {
+                role,
+                trust_policy,
+                description,
+            } => vec![
+                "aws".into(),
+                "iam".into(),
+                "create-role".into(),
+                "--role-name".into(),
+                role.clone(),
+                "--description".into(),
+                description.clone(),
+                "--assume-role-policy-document".into(),
+                trust_policy.to_string(),
+            ],
+            Self::AttachRolePolicy { role, policy_arn } => vec![
+                "aws".into(),
+                "iam".into(),
+                "attach-role-policy".into(),
+                "--role-name".into(),
+                role.clone(),
+                "--policy-arn".into(),
+                policy_arn.clone(),
+            ],
+            Self::PutRolePolicy {
+                role,
+                policy_name,
+                document,
+            } => vec![
+                "aws".into(),
+                "iam".into(),
+                "put-role-policy".into(),
+                "--role-name".into(),
+                role.clone(),
+                "--policy-name".into(),
+                policy_name.clone(),
+                "--policy-document".into(),
+                document.to_string(),
+            ],
+            Self::CreateInstanceProfile { profile } => vec![
+                "aws".into(),
+                "iam".into(),
+                "create-instance-profile".into(),
+                "--instance-profile-name".into(),
+                profile.clone(),
+            ],
+            Self::AddRoleToInstanceProfile { profile, role } => vec![
+                "aws".into(),
+                "iam".into(),
+                "add-role-to-instance-profile".into(),
+                "--instance-profile-name".into(),
+                profile.clone(),
+                "--role-name".into(),
+                role.clone(),
+            ],
+            Self::AssociateInstanceProfile {
+                instance_id,
+                profile,
+            } => vec![
+                "aws".into(),
+                "ec2".into(),
+                "associate-iam-instance-profile".into(),
+                "--instance-id".into(),
+                instance_id.clone(),
+                "--iam-instance-profile".into(),
+                format!("Name={profile}"),
+            ],
+        };
+        shell_words(&args)
+    }
+}
+
+/// `args` joined into one POSIX shell command line, each quoted only when
+/// it needs to be.
+fn shell_words(args: &[String]) -> String {
+    args.iter()
+        .map(|arg| {
+            shlex::try_quote(arg).map_or_else(
+                // Only a NUL byte cannot be quoted; no argument here has one.
+                |_| format!("'{}'", arg.replace('\'', r"'\''")),
+                std::borrow::Cow::into_owned,
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The steps of a wizard, in the order they run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetupPlan {
+    /// The steps.
+    pub steps: Vec<SetupStep>,
+}
+
+impl SetupPlan {
+    /// The plan of the service role wizard: the role and its managed policy.
+    pub fn service_role(
+        role: &str,
+        platform: ServicePlatform,
+        account: &str,
+        region: &str,
+        confused_deputy: bool,
+    ) -> Self {
+        Self {
+            steps: vec![
+                SetupStep::CreateRole {
+                    role: role.to_owned(),
+                    trust_policy: service_role_trust_policy(account, region, confused_deputy),
+                    description: format!(
+                        "Lets CodeDeploy deploy to {} on this account's behalf.",
+                        platform.label()
+                    ),
+                },
+                SetupStep::AttachRolePolicy {
+                    role: role.to_owned(),
+                    policy_arn: platform.managed_policy_arn().to_owned(),
+                },
+            ],
+        }
+    }
+
+    /// The plan of the instance profile wizard: the role EC2 assumes, its
+    /// read access to the revision buckets, optionally Systems Manager's
+    /// policy, the profile holding the role, and the instances to give it.
+    pub fn instance_profile(options: &InstanceProfileOptions) -> Self {
+        let role = &options.role;
+        let mut steps = vec![
+            SetupStep::CreateRole {
+                role: role.clone(),
+                trust_policy: instance_role_trust_policy(),
+                description: "Lets EC2 instances download CodeDeploy revisions.".to_owned(),
+            },
+            SetupStep::PutRolePolicy {
+                role: role.clone(),
+                policy_name: REVISION_POLICY_NAME.to_owned(),
+                document: revision_read_policy(
+                    &options.buckets,
+                    options.agent_region.as_deref(),
+                ),
+            },
+        ];
+        if options.ssm {
+            steps.push(SetupStep::AttachRolePolicy {
+                role: role.clone(),
+                policy_arn: SSM_CORE_POLICY_ARN.to_owned(),
+            });
+        }
+        steps.push(SetupStep::CreateInstanceProfile {
+            profile: options.profile.clone(),
+        });
+        steps.push(SetupStep::AddRoleToInstanceProfile {
+            profile: options.profile.clone(),
+            role: role.clone(),
+        });
+        steps.extend(options.instances.iter().map(|instance_id| {
+            SetupStep::AssociateInstanceProfile {
+                instance_id: instance_id.clone(),
+                profile: options.profile.clone(),
+            }
+        }));
+        Self { steps }
+    }
+
+    /// Every AWS CLI command of the plan, one per line.
+    pub fn cli_script(&self) -> String {
+        self.steps
+            .iter()
+            .map(SetupStep::cli_command)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// The name of the inline policy the instance profile wizard puts on its
+/// role.
+pub const REVISION_POLICY_NAME: &str = "ReadCodeDeployRevisions";
+
+/// What the instance profile wizard was told.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InstanceProfileOptions {
+    /// The role's name.
+    pub role: String,
+    /// The instance profile's name.
+    pub profile: String,
+    /// The buckets revisions are read from.
+    pub buckets: Vec<String>,
+    /// The region whose CodeDeploy agent bucket instances may read, if any.
+    pub agent_region: Option<String>,
+    /// Whether to attach `AmazonSSMManagedInstanceCore`.
+    pub ssm: bool,
+    /// The EC2 instances to give the profile.
+    pub instances: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_role_trusts_codedeploy_with_confused_deputy_conditions() {
+        let policy = service_role_trust_policy("111122223333", "eu-west-1", true);
+        let statement = &policy["Statement"][0];
+        assert_eq!(statement["Principal"]["Service"], CODEDEPLOY_PRINCIPAL);
+        assert_eq!(statement["Action"], "sts:AssumeRole");
+        assert_eq!(
+            statement["Condition"]["StringEquals"]["aws:SourceAccount"],
+            "111122223333"
+        );
+        assert_eq!(
+            statement["Condition"]["ArnLike"]["aws:SourceArn"],
+            "arn:aws:codedeploy:eu-west-1:111122223333:*"
+        );
+        let plain = service_role_trust_policy("111122223333", "eu-west-1", false);
+        assert!(plain["Statement"][0].get("Condition").is_none());
+    }
+
+    #[test]
+    fn revision_policy_names_only_the_given_buckets() {
+        let policy = revision_read_policy(&["rev-a".to_owned(), "rev-b".to_owned()], None);
+        let text = policy.to_string();
+        assert!(!text.contains("s3:*"), "{text}");
+        assert!(!text.contains("\"*\""), "{text}");
+        assert_eq!(
+            policy["Statement"][0]["Resource"],
+            json!(["arn:aws:s3:::rev-a/*", "arn:aws:s3:::rev-b/*"])
+        );
+        assert_eq!(
+            policy["Statement"][1]["Resource"],
+            json!(["arn:aws:s3:::rev-a", "arn:aws:s3:::rev-b"])
+        );
+        let with_agent = revision_read_policy(&["rev-a".to_owned()], Some("us-east-2"));
+        assert_eq!(
+            with_agent["Statement"][2]["Resource"],
+            json!(["arn:aws:s3:::aws-codedeploy-us-east-2/*"])
+        );
+    }
+
+    #[test]
+    fn iam_names_follow_iam_rules() {
+        assert_eq!(validate_iam_name(IamNameKind::Role, "CodeDeploy+Role=1,a.b@c_d-e"), Ok(()));
+        assert_eq!(
+            validate_iam_name(IamNameKind::Role, ""),
+            Err(IamNameError::Empty {
+                kind: IamNameKind::Role
+            })
+        );
+        let long = "r".repeat(65);
+        let error = validate_iam_name(IamNameKind::Role, &long).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "The role name is 65 characters long; shorten it to at most 64 characters."
+        );
+        assert_eq!(validate_iam_name(IamNameKind::InstanceProfile, &long), Ok(()));
+        let error = validate_iam_name(IamNameKind::Role, "my role").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "The role name contains the character ' '; use only letters, digits and + = , . @ _ -"
+        );
+        assert!(validate_iam_name(IamNameKind::Policy, "naïve").is_err());
+    }
+
+    #[test]
+    fn bucket_names_follow_s3_rules() {
+        assert_eq!(validate_bucket_name("deploydesk-revisions.eu"), Ok(()));
+        for (bad, says) in [
+            ("ab", "3 to 63"),
+            ("Revisions", "lowercase"),
+            ("-revisions", "begin and end"),
+            ("a..b", "two dots"),
+            ("192.168.1.1", "IP address"),
+            ("rev_1", "lowercase"),
+        ] {
+            let error = validate_bucket_name(bad).unwrap_err();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn plans_list_their_steps_and_cli_commands() {
+        let plan = SetupPlan::service_role(
+            "CodeDeployServiceRole",
+            ServicePlatform::Server,
+            "000000000000",
+            "us-east-1",
+            true,
+        );
+        assert_eq!(
+            plan.steps
+                .iter()
+                .map(SetupStep::summary)
+                .collect::<Vec<_>>(),
+            [
+                "Create the role CodeDeployServiceRole",
+                "Attach AWSCodeDeployRole to CodeDeployServiceRole"
+            ]
+        );
+        let script = plan.cli_script();
+        let lines: Vec<&str> = script.lines().collect();
+        assert!(
+            lines[0].starts_with("aws iam create-role --role-name CodeDeployServiceRole"),
+            "{script}"
+        );
+        // The policy document is one single-quoted shell word that parses
+        // back to the same JSON.
+        let words = shlex::split(lines[0]).expect("the command is valid shell");
+        let document = words.last().expect("the document is the last word");
+        let parsed: Value = serde_json::from_str(document).expect("the document is JSON");
+        assert_eq!(&parsed, plan.steps[0].document().expect("a trust policy"));
+        assert_eq!(
+            lines[1],
+            "aws iam attach-role-policy --role-name CodeDeployServiceRole --policy-arn arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole"
+        );
+    }
+
+    #[test]
+    fn instance_profile_plan_adds_ssm_and_instances_when_asked() {
+        let options = InstanceProfileOptions {
+            role: "CodeDeployInstanceRole".to_owned(),
+            profile: "CodeDeployInstanceProfile".to_owned(),
+            buckets: vec!["revisions".to_owned()],
+            agent_region: None,
+            ssm: true,
+            instances: vec!["i-0123456789abcdef0".to_owned()],
+        };
+        let plan = SetupPlan::instance_profile(&options);
+        let summaries: Vec<String> = plan.steps.iter().map(SetupStep::summary).collect();
+        assert_eq!(
+            summaries,
+            [
+                "Create the role CodeDeployInstanceRole",
+                "Put the inline policy ReadCodeDeployRevisions on CodeDeployInstanceRole",
+                "Attach AmazonSSMManagedInstanceCore to CodeDeployInstanceRole",
+                "Create the instance profile CodeDeployInstanceProfile",
+                "Put CodeDeployInstanceRole into the instance profile CodeDeployInstanceProfile",
+                "Give i-0123456789abcdef0 the instance profile CodeDeployInstanceProfile",
+            ]
+        );
+        let without = SetupPlan::instance_profile(&InstanceProfileOptions {
+            ssm: false,
+            instances: Vec::new(),
+            ..options
+        });
+        assert_eq!(without.steps.len(), 4);
+    }
+}
