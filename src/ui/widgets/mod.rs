@@ -3,3 +3,5 @@
 pub mod chip;
 pub mod tiles;
 pub mod time;
+pub mod json;
+pub mod wizard;
