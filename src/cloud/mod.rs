@@ -11,6 +11,7 @@ pub mod instances;
 pub mod jobs;
 pub mod local;
 pub mod session;
+pub mod setup;
 pub mod watcher;
 
 pub use error::CloudError;

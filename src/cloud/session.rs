@@ -1,4 +1,4 @@
-//! The session: one SDK configuration for the chosen backend and the four
+//! The session: one SDK configuration for the chosen backend and the
 //! service clients built from it.
 
 use std::time::Duration;
@@ -26,6 +26,8 @@ pub struct Session {
     pub iam: aws_sdk_iam::Client,
     /// The S3 client (path-style addressing for custom endpoints).
     pub s3: aws_sdk_s3::Client,
+    /// The STS client, which tells which account the session is in.
+    pub sts: aws_sdk_sts::Client,
 }
 
 impl Session {
@@ -106,6 +108,7 @@ impl Session {
             ec2: aws_sdk_ec2::Client::new(config),
             iam: aws_sdk_iam::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
+            sts: aws_sdk_sts::Client::new(config),
         }
     }
 

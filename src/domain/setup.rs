@@ -145,6 +145,40 @@ pub fn revision_read_policy(buckets: &[String], agent_region: Option<&str>) -> V
     json!({ "Version": POLICY_VERSION, "Statement": statements })
 }
 
+/// Whether two policy documents say the same thing, as IAM reads them: a
+/// single string and a list holding only it are the same, the order of the
+/// items in a list does not matter, and neither does the order of members.
+pub fn documents_equivalent(a: &Value, b: &Value) -> bool {
+    normalised(a) == normalised(b)
+}
+
+/// `value` with every single string that could be a list made a list of one,
+/// and every list sorted.
+fn normalised(value: &Value) -> Value {
+    match value {
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(key, member)| {
+                    let member = match member {
+                        Value::String(_) if key != "Version" && key != "Effect" && key != "Sid" => {
+                            Value::Array(vec![member.clone()])
+                        }
+                        other => other.clone(),
+                    };
+                    (key.clone(), normalised(&member))
+                })
+                .collect(),
+        ),
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.iter().map(normalised).collect();
+            items.sort_by_key(ToString::to_string);
+            Value::Array(items)
+        }
+        other => other.clone(),
+    }
+}
+
 /// What an IAM name names, so that messages say which name is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IamNameKind {
@@ -484,10 +518,7 @@ impl SetupPlan {
             SetupStep::PutRolePolicy {
                 role: role.clone(),
                 policy_name: REVISION_POLICY_NAME.to_owned(),
-                document: revision_read_policy(
-                    &options.buckets,
-                    options.agent_region.as_deref(),
-                ),
+                document: revision_read_policy(&options.buckets, options.agent_region.as_deref()),
             },
         ];
         if options.ssm {
@@ -587,8 +618,33 @@ mod tests {
     }
 
     #[test]
+    fn equivalent_documents_compare_equal() {
+        let a = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]});
+        let b = json!({"Statement": [{
+            "Action": ["sts:AssumeRole"], "Effect": "Allow",
+            "Principal": {"Service": ["codedeploy.amazonaws.com"]}}], "Version": "2012-10-17"});
+        assert!(documents_equivalent(&a, &b));
+        let c = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]});
+        assert!(!documents_equivalent(&a, &c));
+        let d = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "Principal": {"Service": "codedeploy.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]});
+        assert!(!documents_equivalent(&a, &d));
+        let two = json!({"Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::a/*"]});
+        let swapped = json!({"Resource": ["arn:aws:s3:::a/*", "arn:aws:s3:::b/*"]});
+        assert!(documents_equivalent(&two, &swapped));
+    }
+
+    #[test]
     fn iam_names_follow_iam_rules() {
-        assert_eq!(validate_iam_name(IamNameKind::Role, "CodeDeploy+Role=1,a.b@c_d-e"), Ok(()));
+        assert_eq!(
+            validate_iam_name(IamNameKind::Role, "CodeDeploy+Role=1,a.b@c_d-e"),
+            Ok(())
+        );
         assert_eq!(
             validate_iam_name(IamNameKind::Role, ""),
             Err(IamNameError::Empty {
@@ -601,7 +657,10 @@ mod tests {
             error.to_string(),
             "The role name is 65 characters long; shorten it to at most 64 characters."
         );
-        assert_eq!(validate_iam_name(IamNameKind::InstanceProfile, &long), Ok(()));
+        assert_eq!(
+            validate_iam_name(IamNameKind::InstanceProfile, &long),
+            Ok(())
+        );
         let error = validate_iam_name(IamNameKind::Role, "my role").unwrap_err();
         assert_eq!(
             error.to_string(),

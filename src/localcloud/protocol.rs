@@ -121,6 +121,7 @@ fn service_of_version(form: &[u8]) -> Option<String> {
     match form_value(form, "Version")?.as_str() {
         "2016-11-15" => Some("ec2".to_owned()),
         "2010-05-08" => Some("iam".to_owned()),
+        "2011-06-15" => Some("sts".to_owned()),
         _ => None,
     }
 }

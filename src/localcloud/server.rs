@@ -243,6 +243,12 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
                 Err(error) => protocol::query_error(Some("iam"), &error, &request_id),
             }
         }
+        Route::Query { service, action } if service.as_deref() == Some("sts") => {
+            match super::sts::handle(&action, &request_id) {
+                Ok(xml) => protocol::xml_response(xml, &request_id),
+                Err(error) => protocol::query_error(Some("sts"), &error, &request_id),
+            }
+        }
         Route::Query { service, action } => {
             let named = service.clone().unwrap_or_else(|| "query".to_owned());
             let error = ApiError::new(

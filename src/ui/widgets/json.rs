@@ -57,7 +57,9 @@ fn tokens(text: &str) -> Vec<(Token, std::ops::Range<usize>)> {
                 Token::Literal
             }
             _ => {
-                while i < bytes.len() && !matches!(bytes[i], b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') {
+                while i < bytes.len()
+                    && !matches!(bytes[i], b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+                {
                     i += 1;
                 }
                 Token::Punctuation
@@ -134,7 +136,10 @@ mod tests {
         }))
         .unwrap();
         let tokens = tokens(&text);
-        let joined: String = tokens.iter().map(|(_, range)| &text[range.clone()]).collect();
+        let joined: String = tokens
+            .iter()
+            .map(|(_, range)| &text[range.clone()])
+            .collect();
         assert_eq!(joined, text);
         let kind_of = |needle: &str| {
             tokens

@@ -1,7 +1,7 @@
 //! Reusable widgets.
 
 pub mod chip;
+pub mod json;
 pub mod tiles;
 pub mod time;
-pub mod json;
 pub mod wizard;
