@@ -6,7 +6,7 @@ use aws_sdk_iam::error::ProvideErrorMetadata;
 
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
-use crate::domain::setup::{SetupStep, documents_equivalent};
+use crate::domain::setup::{SetupPlan, SetupStep, documents_equivalent};
 
 /// What running one step found or did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,44 @@ pub enum StepOutcome {
     Differs(String),
 }
 
+/// How a run of a plan is getting on, step by step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Step `0` started.
+    Started(usize),
+    /// Step `0` finished.
+    Finished(usize, Result<StepOutcome, CloudError>),
+}
+
+/// Runs `plan`'s steps from `from` on, reporting each to `report`, and
+/// stops at the first step that fails or finds something that differs.
+/// With `fix_first`, step `from` is first made to match the plan (the
+/// person agreed to that).
+pub async fn run_plan(
+    session: &Session,
+    plan: &SetupPlan,
+    from: usize,
+    fix_first: bool,
+    mut report: impl FnMut(Progress),
+) {
+    for (index, step) in plan.steps.iter().enumerate().skip(from) {
+        report(Progress::Started(index));
+        let result = if fix_first && index == from {
+            match fix_step(session, step).await {
+                Ok(()) => run_step(session, step).await,
+                Err(error) => Err(error),
+            }
+        } else {
+            run_step(session, step).await
+        };
+        let go_on = matches!(result, Ok(StepOutcome::Created | StepOutcome::Reused));
+        report(Progress::Finished(index, result));
+        if !go_on {
+            return;
+        }
+    }
+}
+
 /// The account the session is in, from STS.
 pub async fn account_id(session: &Session) -> Result<String, CloudError> {
     let identity = session
@@ -33,6 +71,103 @@ pub async fn account_id(session: &Session) -> Result<String, CloudError> {
         .account()
         .map(str::to_owned)
         .ok_or_else(|| CloudError::Other("STS did not say which account this is.".to_owned()))
+}
+
+/// A role that an AWS service may assume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedRole {
+    /// The role's name.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+}
+
+/// The account's roles whose trust policy lets `service` (such as
+/// `codedeploy.amazonaws.com`) assume them, by name.
+pub async fn roles_trusting(
+    session: &Session,
+    service: &str,
+) -> Result<Vec<TrustedRole>, CloudError> {
+    let roles = session
+        .iam
+        .list_roles()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(error(session, "ListRoles"))?;
+    let mut trusted: Vec<TrustedRole> = roles
+        .iter()
+        .filter(|role| {
+            role.assume_role_policy_document()
+                .and_then(decode_policy)
+                .is_some_and(|policy| crate::domain::setup::trusts_service(&policy, service))
+        })
+        .map(|role| TrustedRole {
+            name: role.role_name().to_owned(),
+            arn: role.arn().to_owned(),
+        })
+        .collect();
+    trusted.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(trusted)
+}
+
+/// An EC2 instance the instance profile wizard may give its profile to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceChoice {
+    /// The instance id.
+    pub id: String,
+    /// Its Name tag.
+    pub name: Option<String>,
+    /// Its state, e.g. `running`.
+    pub state: String,
+    /// The ARN of the instance profile it has now.
+    pub profile_arn: Option<String>,
+}
+
+/// The account's EC2 instances in the session's region, with the instance
+/// profile each has now, for the instance profile wizard. Terminated
+/// instances are left out.
+pub async fn instance_choices(session: &Session) -> Result<Vec<InstanceChoice>, CloudError> {
+    let reservations = session
+        .ec2
+        .describe_instances()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(error(session, "DescribeInstances"))?;
+    let mut choices: Vec<InstanceChoice> = reservations
+        .iter()
+        .flat_map(aws_sdk_ec2::types::Reservation::instances)
+        .filter_map(|instance| {
+            let state = instance
+                .state()
+                .and_then(|state| state.name())
+                .map_or_else(|| "unknown".to_owned(), |name| name.as_str().to_owned());
+            if state == "terminated" || state == "shutting-down" {
+                return None;
+            }
+            Some(InstanceChoice {
+                id: instance.instance_id()?.to_owned(),
+                name: instance
+                    .tags()
+                    .iter()
+                    .find(|tag| tag.key() == Some("Name"))
+                    .and_then(|tag| tag.value())
+                    .map(str::to_owned),
+                state,
+                profile_arn: instance
+                    .iam_instance_profile()
+                    .and_then(|profile| profile.arn())
+                    .map(str::to_owned),
+            })
+        })
+        .collect();
+    choices.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    Ok(choices)
 }
 
 /// Decodes a policy document as IAM returns it (URL-encoded JSON).

@@ -16,6 +16,8 @@ use crate::domain::MinimumHealthyHosts;
 use crate::settings::{self, BackendChoice, Page, Settings, SettingsStore};
 
 use super::pages::rollout::RolloutAction;
+use super::pages::setup::run::RunRequest;
+use super::pages::setup::{SetupAction, SetupEvent, SetupPage};
 use super::pages::{
     ApplicationsAction, ApplicationsPage, DeploymentsAction, DeploymentsPage, PlannerPage,
     placeholder,
@@ -105,6 +107,10 @@ enum Event {
         deployment_id: String,
         result: Result<Option<String>, CloudError>,
     },
+    Setup {
+        generation: u64,
+        event: SetupEvent,
+    },
 }
 
 /// The state of the connection to the backend.
@@ -133,6 +139,7 @@ pub struct App {
     deployments: DeploymentsPage,
     watcher: Option<tokio::task::AbortHandle>,
     planner: PlannerPage,
+    setup: SetupPage,
 }
 
 impl App {
@@ -190,6 +197,7 @@ impl App {
             deployments: DeploymentsPage::default(),
             watcher: None,
             planner: PlannerPage::default(),
+            setup: SetupPage::default(),
             settings,
         };
         app.jobs
@@ -248,6 +256,7 @@ impl App {
         let generation = self.generation;
         self.connection = Connection::Connecting;
         self.applications.clear();
+        self.setup.clear();
         self.stop_watching();
         self.deployments.clear();
         let backend = self.backend.clone();
@@ -379,8 +388,10 @@ impl App {
                     }
                 }
             },
+            Event::Setup { generation, event } if generation == current => self.setup.apply(event),
             // A result for a backend that is no longer active.
-            Event::Connected { .. }
+            Event::Setup { .. }
+            | Event::Connected { .. }
             | Event::Applications { .. }
             | Event::Groups { .. }
             | Event::Created { .. }
@@ -568,6 +579,45 @@ impl App {
                         });
                     }
                 }
+            }
+        }
+    }
+
+    fn run_setup_action(&mut self, action: SetupAction) {
+        use crate::cloud::setup;
+        let Some(session) = self.session() else {
+            return;
+        };
+        let generation = self.generation;
+        let event = move |event| Event::Setup { generation, event };
+        match action {
+            SetupAction::LoadAccount => self.jobs.spawn(async move {
+                event(SetupEvent::Account(setup::account_id(&session).await))
+            }),
+            SetupAction::LoadTrustedRoles => self.jobs.spawn(async move {
+                let principal = crate::domain::setup::CODEDEPLOY_PRINCIPAL;
+                event(SetupEvent::TrustedRoles(
+                    setup::roles_trusting(&session, principal).await,
+                ))
+            }),
+            SetupAction::LoadInstances => self.jobs.spawn(async move {
+                event(SetupEvent::Instances(
+                    setup::instance_choices(&session).await,
+                ))
+            }),
+            SetupAction::Run { run, request } => {
+                let sender = self.jobs.sender();
+                self.jobs.spawn(async move {
+                    let (plan, from, fix_first) = match request {
+                        RunRequest::Run { plan, from } => (plan, from, false),
+                        RunRequest::Fix { plan, index } => (plan, index, true),
+                    };
+                    setup::run_plan(&session, &plan, from, fix_first, |progress| {
+                        sender.send(event(SetupEvent::Progress { run, progress }));
+                    })
+                    .await;
+                    event(SetupEvent::RunEnded { run })
+                });
             }
         }
     }
@@ -785,7 +835,17 @@ impl App {
                     self.run_deployments_action(action);
                 }
             }
-            other => placeholder::ui(ui, other),
+            Page::Setup => {
+                if !self.connection_ui(ui) {
+                    let region = self
+                        .session()
+                        .map_or_else(String::new, |session| session.region().to_owned());
+                    if let Some(action) = self.setup.ui(ui, &region) {
+                        self.run_setup_action(action);
+                    }
+                }
+            }
+            Page::Revisions => placeholder::ui(ui, Page::Revisions),
         }
     }
 

@@ -5,6 +5,7 @@ pub mod deployments;
 pub mod placeholder;
 mod planner;
 pub mod rollout;
+pub mod setup;
 
 pub use applications::{ApplicationsAction, ApplicationsPage};
 pub use deployments::{DeploymentsAction, DeploymentsPage};

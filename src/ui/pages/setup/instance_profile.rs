@@ -1,0 +1,377 @@
+//! The instance profile wizard: the role EC2 instances assume, read access
+//! to only the revision buckets named, optionally Systems Manager, the
+//! instance profile, and the instances to give it.
+
+use egui::RichText;
+
+use super::run::{PlanRun, RunRequest};
+use super::service_role::review_plan_ui;
+pub use crate::cloud::setup::InstanceChoice;
+use crate::domain::setup::{
+    IamNameKind, InstanceProfileOptions, SetupPlan, SetupStep, validate_bucket_name,
+    validate_iam_name,
+};
+use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::wizard::{self, Nav};
+
+/// The wizard's steps, as the indicator names them.
+const STEPS: [&str; 5] = ["Names", "Buckets", "Instances", "Review", "Create"];
+
+/// What the wizard asks of the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InstanceProfileRequest {
+    /// Run (or retry, or fix) the plan.
+    Run(RunRequest),
+    /// Load the account's EC2 instances with their current profiles.
+    LoadInstances,
+    /// Leave the wizard.
+    Close,
+}
+
+/// The instance profile wizard's state.
+#[derive(Debug, Clone)]
+pub struct InstanceProfileWizard {
+    step: usize,
+    role: String,
+    profile: String,
+    buckets: String,
+    agent: bool,
+    ssm: bool,
+    /// The instances to choose from.
+    pub instances: Loadable<Vec<InstanceChoice>>,
+    chosen: std::collections::BTreeSet<String>,
+    /// Errors AWS gave, by the field they concern.
+    role_error: Option<String>,
+    profile_error: Option<String>,
+    run: Option<PlanRun>,
+}
+
+impl Default for InstanceProfileWizard {
+    fn default() -> Self {
+        Self {
+            step: 0,
+            role: "CodeDeployInstanceRole".to_owned(),
+            profile: "CodeDeployInstanceProfile".to_owned(),
+            buckets: String::new(),
+            agent: true,
+            ssm: true,
+            instances: Loadable::NotLoaded,
+            chosen: std::collections::BTreeSet::new(),
+            role_error: None,
+            profile_error: None,
+            run: None,
+        }
+    }
+}
+
+impl InstanceProfileWizard {
+    /// The bucket names typed, one per line or separated by commas.
+    fn bucket_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .buckets
+            .split([',', '\n', ' '])
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect();
+        names.dedup();
+        names
+    }
+
+    /// The plan the inputs make.
+    pub fn plan(&self, region: &str) -> SetupPlan {
+        SetupPlan::instance_profile(&InstanceProfileOptions {
+            role: self.role.trim().to_owned(),
+            profile: self.profile.trim().to_owned(),
+            buckets: self.bucket_names(),
+            agent_region: self.agent.then(|| region.to_owned()),
+            ssm: self.ssm,
+            instances: self.chosen.iter().cloned().collect(),
+        })
+    }
+
+    /// The run, once started.
+    pub fn run_mut(&mut self) -> Option<&mut PlanRun> {
+        self.run.as_mut()
+    }
+
+    /// The run ended: an error refused for a name is shown at its field.
+    pub fn run_ended(&mut self) {
+        let Some(run) = &mut self.run else { return };
+        run.ended();
+        if let Some((index, why)) = run.failure() {
+            match run.plan.steps.get(index) {
+                Some(SetupStep::CreateRole { .. } | SetupStep::PutRolePolicy { .. }) => {
+                    self.role_error = Some(why.to_owned());
+                }
+                Some(
+                    SetupStep::CreateInstanceProfile { .. }
+                    | SetupStep::AddRoleToInstanceProfile { .. },
+                ) => self.profile_error = Some(why.to_owned()),
+                _ => {}
+            }
+        }
+    }
+
+    fn blocked(&self) -> Option<String> {
+        match self.step {
+            0 => validate_iam_name(IamNameKind::Role, self.role.trim())
+                .and_then(|()| validate_iam_name(IamNameKind::InstanceProfile, self.profile.trim()))
+                .err()
+                .map(|error| error.to_string()),
+            1 => {
+                let names = self.bucket_names();
+                if names.is_empty() {
+                    return Some(
+                        "Name at least one bucket your revisions are stored in.".to_owned(),
+                    );
+                }
+                names
+                    .iter()
+                    .find_map(|name| validate_bucket_name(name).err())
+            }
+            _ => None,
+        }
+    }
+
+    /// Draws the wizard for the session's `region`.
+    pub fn ui(&mut self, ui: &mut egui::Ui, region: &str) -> Option<InstanceProfileRequest> {
+        ui.heading("Create an instance profile for CodeDeploy");
+        ui.label("The CodeDeploy agent on each instance downloads revisions from S3 with the instance's role. This wizard makes that role, with read access to only the buckets you name, and the instance profile that gives it to instances.");
+        ui.add_space(4.0);
+        wizard::steps_ui(ui, &STEPS, self.step);
+        ui.add_space(8.0);
+        let mut request = None;
+        match self.step {
+            0 => self.names_ui(ui, region),
+            1 => self.buckets_ui(ui),
+            2 => request = self.instances_ui(ui),
+            3 => review_plan_ui(ui, &self.plan(region)),
+            _ => return self.run_ui(ui),
+        }
+        let blocked = self.blocked();
+        let next = if self.step == 3 { "Create" } else { "Next" };
+        match wizard::nav_ui(ui, self.step > 0, next, blocked.as_deref()) {
+            Some(Nav::Back) => self.step -= 1,
+            Some(Nav::Cancel) => request = Some(InstanceProfileRequest::Close),
+            Some(Nav::Next) => {
+                if self.step == 3 {
+                    let mut run = PlanRun::new(self.plan(region));
+                    let started = run.start();
+                    self.run = Some(run);
+                    self.role_error = None;
+                    self.profile_error = None;
+                    request = Some(InstanceProfileRequest::Run(started));
+                }
+                self.step += 1;
+            }
+            None => {}
+        }
+        request
+    }
+
+    fn names_ui(&mut self, ui: &mut egui::Ui, region: &str) {
+        let role_error = validate_iam_name(IamNameKind::Role, self.role.trim())
+            .err()
+            .map(|error| error.to_string())
+            .or_else(|| self.role_error.clone());
+        if wizard::field_ui(
+            ui,
+            "Role name",
+            &mut self.role,
+            "CodeDeployInstanceRole",
+            role_error.as_deref(),
+        )
+        .changed()
+        {
+            self.role_error = None;
+        }
+        let profile_error = validate_iam_name(IamNameKind::InstanceProfile, self.profile.trim())
+            .err()
+            .map(|error| error.to_string())
+            .or_else(|| self.profile_error.clone());
+        if wizard::field_ui(
+            ui,
+            "Instance profile name",
+            &mut self.profile,
+            "CodeDeployInstanceProfile",
+            profile_error.as_deref(),
+        )
+        .changed()
+        {
+            self.profile_error = None;
+        }
+        ui.add_space(8.0);
+        ui.checkbox(
+            &mut self.ssm,
+            "Let Systems Manager manage the instances (AmazonSSMManagedInstanceCore)",
+        )
+        .on_hover_text(
+            "So the CodeDeploy agent can be installed and updated through Systems Manager.",
+        );
+        ui.checkbox(
+            &mut self.agent,
+            format!("Let instances download the CodeDeploy agent (aws-codedeploy-{region})"),
+        )
+        .on_hover_text(
+            "Read access to the bucket AWS serves the agent's installer from in this region.",
+        );
+    }
+
+    fn buckets_ui(&mut self, ui: &mut egui::Ui) {
+        let label = ui.label("Revision buckets (one per line)");
+        ui.add(
+            egui::TextEdit::multiline(&mut self.buckets)
+                .hint_text("my-revisions-bucket")
+                .desired_rows(3)
+                .desired_width(360.0),
+        )
+        .labelled_by(label.id);
+        if let Some(problem) = self.blocked() {
+            ui.label(RichText::new(problem).color(ui.visuals().error_fg_color));
+        }
+        ui.label(
+            RichText::new(
+                "Instances may read objects from these buckets only: s3:GetObject and s3:GetObjectVersion on their objects, s3:ListBucket on the buckets. Nothing else in S3.",
+            )
+            .weak(),
+        );
+    }
+
+    fn instances_ui(&mut self, ui: &mut egui::Ui) -> Option<InstanceProfileRequest> {
+        ui.label(RichText::new("Give the profile to instances now (optional)").strong());
+        let mut request = None;
+        match &self.instances {
+            Loadable::NotLoaded => request = Some(InstanceProfileRequest::LoadInstances),
+            Loadable::Loading => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Loading instances…");
+                });
+            }
+            Loadable::Failed(error) => {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+                if ui.button("Load again").clicked() {
+                    request = Some(InstanceProfileRequest::LoadInstances);
+                }
+            }
+            Loadable::Loaded(instances) if instances.is_empty() => {
+                ui.label(RichText::new("This account has no EC2 instances in this region.").weak());
+            }
+            Loadable::Loaded(instances) => {
+                egui::ScrollArea::vertical()
+                    .max_height(260.0)
+                    .show(ui, |ui| {
+                        egui::Grid::new("instance_choices")
+                            .striped(true)
+                            .num_columns(4)
+                            .show(ui, |ui| {
+                                ui.label(RichText::new("Instance").strong());
+                                ui.label(RichText::new("Name").strong());
+                                ui.label(RichText::new("State").strong());
+                                ui.label(RichText::new("Instance profile now").strong());
+                                ui.end_row();
+                                for instance in instances {
+                                    let mut chosen = self.chosen.contains(&instance.id);
+                                    if ui.checkbox(&mut chosen, &instance.id).changed() {
+                                        if chosen {
+                                            self.chosen.insert(instance.id.clone());
+                                        } else {
+                                            self.chosen.remove(&instance.id);
+                                        }
+                                    }
+                                    ui.label(instance.name.as_deref().unwrap_or("-"));
+                                    ui.label(&instance.state);
+                                    ui.label(
+                                        instance
+                                            .profile_arn
+                                            .as_deref()
+                                            .and_then(|arn| arn.rsplit('/').next())
+                                            .unwrap_or("none"),
+                                    );
+                                    ui.end_row();
+                                }
+                            });
+                    });
+                ui.label(
+                    RichText::new(
+                        "An instance that already has another profile keeps it: the run reports it and leaves it alone.",
+                    )
+                    .weak(),
+                );
+            }
+        }
+        request
+    }
+
+    fn run_ui(&mut self, ui: &mut egui::Ui) -> Option<InstanceProfileRequest> {
+        let Some(run) = &mut self.run else {
+            self.step = 3;
+            return None;
+        };
+        let mut request = run.ui(ui).map(InstanceProfileRequest::Run);
+        if run.is_complete() {
+            ui.label(
+                RichText::new(format!(
+                    "Done: instances launched with the instance profile {} can download revisions.",
+                    self.profile.trim()
+                ))
+                .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+            );
+        }
+        if !run.running {
+            ui.separator();
+            ui.horizontal(|ui| {
+                if ui.button("Back to the review").clicked() {
+                    self.step = 3;
+                }
+                if ui.button("Close").clicked() {
+                    request = Some(InstanceProfileRequest::Close);
+                }
+            });
+        }
+        request
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_read_from_lines_and_commas() {
+        let wizard = InstanceProfileWizard {
+            buckets: "alpha-revisions, beta-revisions\n\n gamma-revisions ".to_owned(),
+            ..InstanceProfileWizard::default()
+        };
+        assert_eq!(
+            wizard.bucket_names(),
+            ["alpha-revisions", "beta-revisions", "gamma-revisions"]
+        );
+    }
+
+    #[test]
+    fn steps_are_blocked_until_their_inputs_are_valid() {
+        let mut wizard = InstanceProfileWizard {
+            role: "bad role".to_owned(),
+            ..InstanceProfileWizard::default()
+        };
+        assert!(wizard.blocked().is_some_and(|why| why.contains("' '")));
+        wizard.role = "CodeDeployInstanceRole".to_owned();
+        assert_eq!(wizard.blocked(), None);
+        wizard.step = 1;
+        assert!(
+            wizard
+                .blocked()
+                .is_some_and(|why| why.contains("at least one bucket"))
+        );
+        wizard.buckets = "Bad_Bucket".to_owned();
+        assert!(
+            wizard
+                .blocked()
+                .is_some_and(|why| why.contains("lowercase"))
+        );
+        wizard.buckets = "good-bucket".to_owned();
+        assert_eq!(wizard.blocked(), None);
+    }
+}

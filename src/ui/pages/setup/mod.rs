@@ -1,0 +1,262 @@
+//! The Setup page: the wizards that make what CodeDeploy needs, each showing
+//! exactly what it will create before it creates it.
+
+pub mod instance_profile;
+pub mod run;
+pub mod service_role;
+
+use egui::RichText;
+
+use crate::cloud::CloudError;
+use crate::cloud::setup::{Progress, TrustedRole};
+use crate::ui::pages::applications::Loadable;
+use instance_profile::{InstanceChoice, InstanceProfileRequest, InstanceProfileWizard};
+use run::{PlanRun, RunRequest};
+use service_role::{ServiceRoleRequest, ServiceRoleWizard};
+
+/// What the page asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetupAction {
+    /// Find out which account the session is in.
+    LoadAccount,
+    /// Load the roles CodeDeploy can assume.
+    LoadTrustedRoles,
+    /// Load the EC2 instances with their instance profiles.
+    LoadInstances,
+    /// Run a plan; results come back tagged with `run`.
+    Run {
+        /// Which run the results belong to.
+        run: u64,
+        /// What to run.
+        request: RunRequest,
+    },
+}
+
+/// A result for the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetupEvent {
+    /// The account id, or why it is unknown.
+    Account(Result<String, CloudError>),
+    /// The roles CodeDeploy can assume.
+    TrustedRoles(Result<Vec<TrustedRole>, CloudError>),
+    /// The EC2 instances.
+    Instances(Result<Vec<InstanceChoice>, CloudError>),
+    /// Progress of run `run`.
+    Progress {
+        /// Which run.
+        run: u64,
+        /// What happened.
+        progress: Progress,
+    },
+    /// Run `run` stopped (finished, or stopped at a step).
+    RunEnded {
+        /// Which run.
+        run: u64,
+    },
+}
+
+/// The wizard on screen.
+#[derive(Debug, Clone)]
+enum Wizard {
+    ServiceRole(ServiceRoleWizard),
+    InstanceProfile(InstanceProfileWizard),
+}
+
+/// The Setup page's state.
+#[derive(Debug, Clone, Default)]
+pub struct SetupPage {
+    account: Loadable<String>,
+    wizard: Option<Wizard>,
+    /// Tags the runs, so results of an abandoned run are not applied to a
+    /// newer wizard.
+    run: u64,
+    /// Said after a wizard closed, e.g. which role was picked.
+    message: Option<String>,
+}
+
+impl SetupPage {
+    /// Forgets what was loaded, e.g. after switching accounts. A wizard
+    /// half filled in is closed: its inputs belong to the old account.
+    pub fn clear(&mut self) {
+        *self = Self {
+            run: self.run + 1,
+            ..Self::default()
+        };
+    }
+
+    /// Opens the service role wizard (also used by other pages).
+    pub fn open_service_role(&mut self) {
+        self.wizard = Some(Wizard::ServiceRole(ServiceRoleWizard::default()));
+        self.message = None;
+    }
+
+    /// Opens the instance profile wizard.
+    pub fn open_instance_profile(&mut self) {
+        self.wizard = Some(Wizard::InstanceProfile(InstanceProfileWizard::default()));
+        self.message = None;
+    }
+
+    /// Applies a result.
+    pub fn apply(&mut self, event: SetupEvent) {
+        match event {
+            SetupEvent::Account(result) => {
+                self.account = match result {
+                    Ok(account) => Loadable::Loaded(account),
+                    Err(error) => Loadable::Failed(error.to_string()),
+                };
+            }
+            SetupEvent::TrustedRoles(result) => {
+                if let Some(Wizard::ServiceRole(wizard)) = &mut self.wizard {
+                    wizard.trusted = loaded(result);
+                }
+            }
+            SetupEvent::Instances(result) => {
+                if let Some(Wizard::InstanceProfile(wizard)) = &mut self.wizard {
+                    wizard.instances = loaded(result);
+                }
+            }
+            SetupEvent::Progress { run, progress } if run == self.run => {
+                if let Some(plan_run) = self.plan_run() {
+                    match progress {
+                        Progress::Started(index) => plan_run.started(index),
+                        Progress::Finished(index, result) => plan_run.finished(index, result),
+                    }
+                }
+            }
+            SetupEvent::RunEnded { run } if run == self.run => match &mut self.wizard {
+                Some(Wizard::ServiceRole(wizard)) => wizard.run_ended(),
+                Some(Wizard::InstanceProfile(wizard)) => wizard.run_ended(),
+                None => {}
+            },
+            SetupEvent::Progress { .. } | SetupEvent::RunEnded { .. } => {}
+        }
+    }
+
+    /// The run of the open wizard, if it has one.
+    fn plan_run(&mut self) -> Option<&mut PlanRun> {
+        match &mut self.wizard {
+            Some(Wizard::ServiceRole(wizard)) => wizard.run_mut(),
+            Some(Wizard::InstanceProfile(wizard)) => wizard.run_mut(),
+            None => None,
+        }
+    }
+
+    /// Draws the page for a session in `region`.
+    pub fn ui(&mut self, ui: &mut egui::Ui, region: &str) -> Option<SetupAction> {
+        let mut action = None;
+        if matches!(self.account, Loadable::NotLoaded) {
+            self.account = Loadable::Loading;
+            action = Some(SetupAction::LoadAccount);
+        }
+        let account = match &self.account {
+            Loadable::Loaded(account) => Some(account.clone()),
+            _ => None,
+        };
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                let request = match &mut self.wizard {
+                    None => {
+                        self.chooser_ui(ui);
+                        None
+                    }
+                    Some(Wizard::ServiceRole(wizard)) => {
+                        match wizard.ui(ui, account.as_deref(), region) {
+                            Some(ServiceRoleRequest::Run(request)) => Some(Ok(request)),
+                            Some(ServiceRoleRequest::LoadTrustedRoles) => {
+                                wizard.trusted = Loadable::Loading;
+                                Some(Err(SetupAction::LoadTrustedRoles))
+                            }
+                            Some(ServiceRoleRequest::Close(picked)) => {
+                                self.message = picked.map(|arn| {
+                                    format!(
+                                        "Use {arn} as the service role of your deployment groups."
+                                    )
+                                });
+                                self.wizard = None;
+                                None
+                            }
+                            None => None,
+                        }
+                    }
+                    Some(Wizard::InstanceProfile(wizard)) => match wizard.ui(ui, region) {
+                        Some(InstanceProfileRequest::Run(request)) => Some(Ok(request)),
+                        Some(InstanceProfileRequest::LoadInstances) => {
+                            wizard.instances = Loadable::Loading;
+                            Some(Err(SetupAction::LoadInstances))
+                        }
+                        Some(InstanceProfileRequest::Close) => {
+                            self.wizard = None;
+                            None
+                        }
+                        None => None,
+                    },
+                };
+                match request {
+                    Some(Ok(request)) => {
+                        self.run += 1;
+                        action = Some(SetupAction::Run {
+                            run: self.run,
+                            request,
+                        });
+                    }
+                    Some(Err(load)) => action = Some(load),
+                    None => {}
+                }
+            });
+        if let Loadable::Failed(error) = &self.account {
+            ui.label(
+                RichText::new(format!("The account id is unknown: {error}"))
+                    .color(ui.visuals().error_fg_color),
+            );
+        }
+        action
+    }
+
+    fn chooser_ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Setup");
+        ui.label("Each wizard shows exactly what it will create, checks your input before calling AWS, and can be run again safely: what exists is reused.");
+        if let Some(message) = &self.message {
+            ui.label(RichText::new(message.as_str()).strong());
+        }
+        ui.add_space(8.0);
+        let cards: [Card; 2] = [
+            (
+                "Service role",
+                "The role CodeDeploy assumes to deploy to your instances, with the AWS managed policy for your compute platform.",
+                Self::open_service_role,
+            ),
+            (
+                "Instance profile",
+                "The role your EC2 instances use to download revisions, with read access to only your revision buckets.",
+                Self::open_instance_profile,
+            ),
+        ];
+        for (title, text, open) in cards {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.set_min_width(ui.available_width().min(560.0));
+                ui.label(RichText::new(title).strong().size(16.0));
+                ui.label(text);
+                if ui
+                    .button(format!("Start: {title}"))
+                    .on_hover_text(format!("Open the {} wizard", title.to_lowercase()))
+                    .clicked()
+                {
+                    open(self);
+                }
+            });
+            ui.add_space(6.0);
+        }
+    }
+}
+
+/// A wizard card on the chooser: title, what it makes, how to open it.
+type Card = (&'static str, &'static str, fn(&mut SetupPage));
+
+/// A load's result as the page keeps it.
+fn loaded<T>(result: Result<T, CloudError>) -> Loadable<T> {
+    match result {
+        Ok(value) => Loadable::Loaded(value),
+        Err(error) => Loadable::Failed(error.to_string()),
+    }
+}

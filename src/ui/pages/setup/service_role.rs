@@ -1,0 +1,297 @@
+//! The service role wizard: compute platform, role name and trust policy
+//! options, a review of exactly what will be created, then the run.
+
+use egui::RichText;
+
+use super::run::{PlanRun, RunRequest};
+use crate::cloud::setup::TrustedRole;
+use crate::domain::setup::{
+    CODEDEPLOY_PRINCIPAL, IamNameKind, ServicePlatform, SetupPlan, SetupStep, validate_iam_name,
+};
+use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::json::json_ui;
+use crate::ui::widgets::wizard::{self, Nav};
+
+/// The wizard's steps, as the indicator names them.
+const STEPS: [&str; 4] = ["Platform", "Role", "Review", "Create"];
+
+/// What the wizard asks of the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServiceRoleRequest {
+    /// Run (or retry, or fix) the plan.
+    Run(RunRequest),
+    /// Load the roles CodeDeploy can already assume.
+    LoadTrustedRoles,
+    /// Leave the wizard; with a role ARN when one was made or picked.
+    Close(Option<String>),
+}
+
+/// The service role wizard's state.
+#[derive(Debug, Clone)]
+pub struct ServiceRoleWizard {
+    step: usize,
+    platform: ServicePlatform,
+    role_name: String,
+    confused_deputy: bool,
+    /// An error AWS gave for the role name, shown at the field.
+    role_error: Option<String>,
+    run: Option<PlanRun>,
+    /// The roles CodeDeploy can already assume.
+    pub trusted: Loadable<Vec<TrustedRole>>,
+}
+
+impl Default for ServiceRoleWizard {
+    fn default() -> Self {
+        Self {
+            step: 0,
+            platform: ServicePlatform::Server,
+            role_name: ServicePlatform::Server.suggested_role_name().to_owned(),
+            confused_deputy: true,
+            role_error: None,
+            run: None,
+            trusted: Loadable::NotLoaded,
+        }
+    }
+}
+
+impl ServiceRoleWizard {
+    /// The plan the inputs make, for `account` and `region`.
+    pub fn plan(&self, account: &str, region: &str) -> SetupPlan {
+        SetupPlan::service_role(
+            self.role_name.trim(),
+            self.platform,
+            account,
+            region,
+            self.confused_deputy,
+        )
+    }
+
+    /// The run, once started.
+    pub fn run_mut(&mut self) -> Option<&mut PlanRun> {
+        self.run.as_mut()
+    }
+
+    /// The run ended: an error refused for the role name is shown at the
+    /// field as well.
+    pub fn run_ended(&mut self) {
+        let Some(run) = &mut self.run else { return };
+        run.ended();
+        if let Some((index, why)) = run.failure()
+            && matches!(
+                run.plan.steps.get(index),
+                Some(SetupStep::CreateRole { .. })
+            )
+        {
+            self.role_error = Some(why.to_owned());
+        }
+    }
+
+    /// Why the inputs of the current step cannot go on, if they cannot.
+    fn blocked(&self) -> Option<String> {
+        match self.step {
+            1 => validate_iam_name(IamNameKind::Role, self.role_name.trim())
+                .err()
+                .map(|error| error.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Draws the wizard. `account` and `region` fill the trust policy's
+    /// conditions (the account is `None` until STS answered).
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        account: Option<&str>,
+        region: &str,
+    ) -> Option<ServiceRoleRequest> {
+        ui.heading("Create a CodeDeploy service role");
+        ui.label("CodeDeploy acts on your instances, load balancers and Auto Scaling groups through a role it assumes: the service role. Every deployment group names one.");
+        ui.add_space(4.0);
+        wizard::steps_ui(ui, &STEPS, self.step);
+        ui.add_space(8.0);
+        let mut request = None;
+        match self.step {
+            0 => request = self.platform_ui(ui),
+            1 => self.role_ui(ui),
+            2 => self.review_ui(ui, account, region),
+            _ => {}
+        }
+        if self.step == 3 {
+            return self.run_ui(ui).or(request);
+        }
+        let blocked = self.blocked();
+        let blocked = blocked
+            .as_deref()
+            .or((self.step == 2 && account.is_none()).then_some("Finding the account id…"));
+        let next = if self.step == 2 { "Create" } else { "Next" };
+        match wizard::nav_ui(ui, self.step > 0, next, blocked) {
+            Some(Nav::Back) => self.step -= 1,
+            Some(Nav::Cancel) => request = Some(ServiceRoleRequest::Close(None)),
+            Some(Nav::Next) => {
+                if self.step == 2
+                    && let Some(account) = account
+                {
+                    let mut run = PlanRun::new(self.plan(account, region));
+                    let started = run.start();
+                    self.run = Some(run);
+                    self.role_error = None;
+                    request = Some(ServiceRoleRequest::Run(started));
+                }
+                self.step += 1;
+            }
+            None => {}
+        }
+        request
+    }
+
+    fn platform_ui(&mut self, ui: &mut egui::Ui) -> Option<ServiceRoleRequest> {
+        ui.label(RichText::new("What will CodeDeploy deploy to?").strong());
+        for platform in ServicePlatform::ALL {
+            let before = self.platform;
+            ui.radio_value(&mut self.platform, platform, platform.label());
+            if self.platform != before && self.role_name == before.suggested_role_name() {
+                platform.suggested_role_name().clone_into(&mut self.role_name);
+            }
+        }
+        ui.add_space(12.0);
+        ui.label(RichText::new("Or use a role CodeDeploy can already assume").strong());
+        let mut request = None;
+        match &self.trusted {
+            Loadable::NotLoaded => request = Some(ServiceRoleRequest::LoadTrustedRoles),
+            Loadable::Loading => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Looking for roles…");
+                });
+            }
+            Loadable::Failed(error) => {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+                if ui.button("Look again").clicked() {
+                    request = Some(ServiceRoleRequest::LoadTrustedRoles);
+                }
+            }
+            Loadable::Loaded(roles) if roles.is_empty() => {
+                ui.label(RichText::new("No role in this account trusts CodeDeploy yet.").weak());
+            }
+            Loadable::Loaded(roles) => {
+                for role in roles {
+                    ui.horizontal(|ui| {
+                        ui.label(&role.name);
+                        ui.label(RichText::new(&role.arn).weak().small());
+                        if ui
+                            .button("Use this role")
+                            .on_hover_text(format!("Use {} and leave the wizard", role.name))
+                            .clicked()
+                        {
+                            request = Some(ServiceRoleRequest::Close(Some(role.arn.clone())));
+                        }
+                    });
+                }
+            }
+        }
+        request
+    }
+
+    fn role_ui(&mut self, ui: &mut egui::Ui) {
+        let validation = validate_iam_name(IamNameKind::Role, self.role_name.trim())
+            .err()
+            .map(|error| error.to_string());
+        let error = validation.or_else(|| self.role_error.clone());
+        let response = wizard::field_ui(
+            ui,
+            "Role name",
+            &mut self.role_name,
+            ServicePlatform::Server.suggested_role_name(),
+            error.as_deref(),
+        );
+        if response.changed() {
+            self.role_error = None;
+        }
+        ui.add_space(8.0);
+        ui.checkbox(
+            &mut self.confused_deputy,
+            "Only for this account's CodeDeploy (recommended)",
+        )
+        .on_hover_text(
+            "Adds aws:SourceAccount and aws:SourceArn conditions to the trust policy, so CodeDeploy can assume the role only on behalf of this account: the protection against the confused deputy problem that CodeDeploy documents.",
+        );
+        ui.label(
+            RichText::new(format!(
+                "The role will trust {CODEDEPLOY_PRINCIPAL} and have the AWS managed policy {} attached.",
+                self.platform
+                    .managed_policy_arn()
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+            ))
+            .weak(),
+        );
+    }
+
+    fn review_ui(&self, ui: &mut egui::Ui, account: Option<&str>, region: &str) {
+        let Some(account) = account else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Finding which account this is…");
+            });
+            return;
+        };
+        let plan = self.plan(account, region);
+        review_plan_ui(ui, &plan);
+    }
+
+    fn run_ui(&mut self, ui: &mut egui::Ui) -> Option<ServiceRoleRequest> {
+        let Some(run) = &mut self.run else {
+            self.step = 2;
+            return None;
+        };
+        let mut request = run.ui(ui).map(ServiceRoleRequest::Run);
+        if run.is_complete() {
+            ui.label(
+                RichText::new(format!(
+                    "Done: the role {} is ready for a deployment group.",
+                    self.role_name.trim()
+                ))
+                .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+            );
+        }
+        if !run.running {
+            ui.separator();
+            ui.horizontal(|ui| {
+                if ui.button("Back to the review").clicked() {
+                    self.step = 2;
+                }
+                if ui.button("Close").clicked() {
+                    request = Some(ServiceRoleRequest::Close(None));
+                }
+            });
+        }
+        request
+    }
+}
+
+/// The review page of a plan: each step with the document it writes, and
+/// the AWS CLI commands that do the same.
+pub fn review_plan_ui(ui: &mut egui::Ui, plan: &SetupPlan) {
+    ui.label(RichText::new("DeployDesk will make these calls, in this order:").strong());
+    for (index, step) in plan.steps.iter().enumerate() {
+        ui.label(format!("{}. {}", index + 1, step.summary()));
+        if let Some(document) = step.document() {
+            ui.indent(("document", index), |ui| {
+                let label = match step {
+                    SetupStep::CreateRole { .. } => "Trust policy",
+                    _ => "Policy document",
+                };
+                json_ui(ui, label, document);
+            });
+        }
+    }
+    ui.add_space(8.0);
+    wizard::cli_ui(ui, &plan.cli_script());
+    ui.label(
+        RichText::new(
+            "What already exists exactly as shown is reused; what exists but differs is reported, never overwritten without asking.",
+        )
+        .weak(),
+    );
+}
