@@ -47,6 +47,18 @@ impl EmbeddedLocalCloud {
             .map(|dirs| dirs.data_dir().join("localcloud").join("state.json"))
     }
 
+    /// Replaces the faults the running local cloud injects (see
+    /// [`LocalCloud::set_faults`]). Returns whether it was running.
+    pub async fn set_faults(&self, faults: crate::localcloud::FaultSpec) -> bool {
+        match self.running.lock().await.as_ref() {
+            Some(cloud) => {
+                cloud.set_faults(faults);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn push_notices(&self, notices: Vec<String>) {
         if notices.is_empty() {
             return;

@@ -247,7 +247,7 @@ impl LocalCloud {
             engine: engine::EngineSettings {
                 event_duration: options.event_duration,
             },
-            faults: options.faults,
+            faults: std::sync::Mutex::new(options.faults),
             requests: std::sync::Mutex::new(BTreeMap::new()),
             blobs,
         });
@@ -329,6 +329,16 @@ impl LocalCloud {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// Replaces the faults injected into requests from now on, e.g. to let
+    /// a retry succeed after a test made a call fail.
+    pub fn set_faults(&self, faults: FaultSpec) {
+        *self
+            .shared
+            .faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = faults;
     }
 
     /// Starts counting requests from zero.

@@ -39,8 +39,8 @@ pub struct Shared {
     pub clock: Arc<dyn Clock>,
     /// How the deployment engine paces deployments.
     pub engine: EngineSettings,
-    /// The faults to inject.
-    pub faults: FaultSpec,
+    /// The faults to inject; they can be changed while the cloud runs.
+    pub faults: Mutex<FaultSpec>,
     /// Requests received, by `service:Operation`.
     pub requests: Mutex<BTreeMap<String, u64>>,
     /// The bodies of S3 objects, on disk.
@@ -62,6 +62,14 @@ impl Shared {
             let advanced = engine::advance(world, now, &self.engine);
             settled || advanced
         })
+    }
+
+    /// The faults to inject into a request for `operation` of `service`.
+    pub fn faults_for(&self, service: &str, operation: &str) -> super::faults::Faults {
+        self.faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .for_operation(service, operation)
     }
 
     /// Counts a request for `operation` of `service`.
@@ -181,7 +189,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
     let route = protocol::classify(&parts.method, &parts.uri, &parts.headers, &body);
     let (service, operation) = service_and_operation(&route, &parts.method);
     shared.count(&service, &operation);
-    let faults = shared.faults.for_operation(&service, &operation);
+    let faults = shared.faults_for(&service, &operation);
     if let Some(latency) = faults.latency {
         tokio::time::sleep(latency).await;
     }
@@ -286,7 +294,7 @@ async fn rest(
 ) -> Response {
     let operation = s3::operation_name(&parts);
     shared.count("s3", &operation);
-    let faults = shared.faults.for_operation("s3", &operation);
+    let faults = shared.faults_for("s3", &operation);
     if let Some(latency) = faults.latency {
         tokio::time::sleep(latency).await;
     }

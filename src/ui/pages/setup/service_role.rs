@@ -150,7 +150,9 @@ impl ServiceRoleWizard {
             let before = self.platform;
             ui.radio_value(&mut self.platform, platform, platform.label());
             if self.platform != before && self.role_name == before.suggested_role_name() {
-                platform.suggested_role_name().clone_into(&mut self.role_name);
+                platform
+                    .suggested_role_name()
+                    .clone_into(&mut self.role_name);
             }
         }
         ui.add_space(12.0);

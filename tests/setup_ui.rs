@@ -1,0 +1,391 @@
+//! UI tests of the setup wizards in demo mode: the real app drives the real
+//! local cloud through the SDK, and each test then checks through the
+//! client side that what exists is exactly what the review page showed.
+
+mod ui_support;
+
+use std::sync::Arc;
+
+use deploydesk::cloud::setup::decode_policy;
+use deploydesk::domain::setup::{
+    self, InstanceProfileOptions, ServicePlatform, SetupPlan, documents_equivalent,
+};
+use deploydesk::embedded::EmbeddedLocalCloud;
+use deploydesk::localcloud::{FaultSpec, LocalCloudOptions};
+use deploydesk::settings::{BackendChoice, Page};
+use deploydesk::ui::{App, AppOptions};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable};
+use ui_support::{app_harness, run_until, settle};
+
+/// The account of the local cloud.
+const ACCOUNT: &str = "000000000000";
+/// The region of the demo session.
+const REGION: &str = "us-east-1";
+
+struct Demo {
+    harness: Harness<'static, App>,
+    cloud: Arc<EmbeddedLocalCloud>,
+}
+
+/// The app in demo mode on the Setup page, with a fleet of three.
+fn demo() -> Demo {
+    let cloud = Arc::new(EmbeddedLocalCloud::with_options(LocalCloudOptions {
+        fleet: 3,
+        ..LocalCloudOptions::default()
+    }));
+    let host: Arc<dyn deploydesk::cloud::LocalCloudHost> = cloud.clone();
+    let options = AppOptions {
+        settings_path: None,
+        backend_override: Some(BackendChoice::Demo),
+        local_cloud: Some(host),
+    };
+    let mut harness = app_harness(options, egui::vec2(1280.0, 1000.0));
+    run_until(&mut harness, "the connection", |h| {
+        h.state().session().is_some()
+    });
+    harness.get_by_role_and_label(Role::Button, "Setup").click();
+    run_until(&mut harness, "the Setup page", |h| {
+        h.state().page() == Page::Setup
+    });
+    Demo { harness, cloud }
+}
+
+fn click(harness: &mut Harness<'static, App>, label: &str) {
+    harness.get_by_role_and_label(Role::Button, label).click();
+    settle(harness);
+}
+
+fn has_text(harness: &Harness<'_, App>, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Runs an async client call on the app's runtime.
+fn call<T>(harness: &Harness<'_, App>, future: impl Future<Output = T>) -> T {
+    harness.state().runtime().block_on(future)
+}
+
+/// The role's trust policy and attached policy ARNs, read through the SDK.
+fn role_state(harness: &Harness<'_, App>, role: &str) -> (serde_json::Value, Vec<String>) {
+    let session = harness.state().session().expect("connected");
+    call(harness, async {
+        let found = session
+            .iam
+            .get_role()
+            .role_name(role)
+            .send()
+            .await
+            .expect("the role exists");
+        let trust = found
+            .role()
+            .and_then(|role| role.assume_role_policy_document())
+            .and_then(decode_policy)
+            .expect("the role has a trust policy");
+        let attached = session
+            .iam
+            .list_attached_role_policies()
+            .role_name(role)
+            .send()
+            .await
+            .expect("its policies can be listed")
+            .attached_policies()
+            .iter()
+            .filter_map(|policy| policy.policy_arn().map(str::to_owned))
+            .collect();
+        (trust, attached)
+    })
+}
+
+fn role_names(harness: &Harness<'_, App>) -> Vec<String> {
+    let session = harness.state().session().expect("connected");
+    call(harness, async {
+        session
+            .iam
+            .list_roles()
+            .send()
+            .await
+            .expect("roles can be listed")
+            .roles()
+            .iter()
+            .map(|role| role.role_name().to_owned())
+            .collect()
+    })
+}
+
+/// Goes through the service role wizard with the defaults, up to the
+/// review page.
+fn service_role_to_review(demo: &mut Demo) {
+    let harness = &mut demo.harness;
+    click(harness, "Start: Service role");
+    run_until(harness, "the roles CodeDeploy can assume", |h| {
+        has_text(h, "No role in this account trusts CodeDeploy yet.")
+            || has_text(h, "Use this role")
+    });
+    click(harness, "Next");
+    assert_eq!(
+        harness.get_by_label("Role name").value().as_deref(),
+        Some("CodeDeployServiceRole")
+    );
+    click(harness, "Next");
+    run_until(harness, "the review page", |h| has_text(h, "Trust policy"));
+}
+
+#[test]
+fn service_role_wizard_creates_exactly_what_it_shows_and_reuses_it_on_a_second_run() {
+    let mut demo = demo();
+    service_role_to_review(&mut demo);
+    let harness = &mut demo.harness;
+    // The review page shows the exact CLI commands.
+    let plan = SetupPlan::service_role(
+        "CodeDeployServiceRole",
+        ServicePlatform::Server,
+        ACCOUNT,
+        REGION,
+        true,
+    );
+    assert!(has_text(
+        harness,
+        "aws iam attach-role-policy --role-name CodeDeployServiceRole"
+    ));
+    click(harness, "Create");
+    run_until(harness, "the role to be made", |h| {
+        has_text(h, "Done: the role CodeDeployServiceRole is ready")
+    });
+    let (trust, attached) = role_state(harness, "CodeDeployServiceRole");
+    assert!(
+        documents_equivalent(&trust, plan.steps[0].document().expect("a trust policy")),
+        "{trust}"
+    );
+    assert_eq!(
+        trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"],
+        ACCOUNT
+    );
+    assert_eq!(attached, [ServicePlatform::Server.managed_policy_arn()]);
+
+    // Running it again with the same inputs reuses everything.
+    click(harness, "Back to the review");
+    click(harness, "Create");
+    run_until(harness, "the second run", |h| {
+        has_text(h, "Done: the role CodeDeployServiceRole is ready")
+    });
+    assert_eq!(
+        harness
+            .query_all_by_label_contains("(already there)")
+            .count(),
+        2
+    );
+    assert_eq!(role_names(harness), ["CodeDeployServiceRole"]);
+    let (_, attached) = role_state(harness, "CodeDeployServiceRole");
+    assert_eq!(attached.len(), 1);
+}
+
+#[test]
+fn an_iam_fault_midway_is_reported_and_retry_completes_the_setup() {
+    let mut demo = demo();
+    service_role_to_review(&mut demo);
+    let faults = FaultSpec::parse("iam:AttachRolePolicy=error:1.0").expect("a valid spec");
+    assert!(call(&demo.harness, demo.cloud.set_faults(faults)));
+    let harness = &mut demo.harness;
+    click(harness, "Create");
+    run_until(harness, "the failure", |h| has_text(h, "Stopped:"));
+    // The wizard says what was already made: the role, without its policy.
+    assert!(has_text(
+        harness,
+        "Already in place: Create the role CodeDeployServiceRole"
+    ));
+    let (_, attached) = role_state(harness, "CodeDeployServiceRole");
+    assert!(attached.is_empty());
+
+    assert!(call(
+        &demo.harness,
+        demo.cloud.set_faults(FaultSpec::default())
+    ));
+    let harness = &mut demo.harness;
+    click(harness, "Retry");
+    run_until(harness, "the completed setup", |h| {
+        has_text(h, "Done: the role CodeDeployServiceRole is ready")
+    });
+    let (_, attached) = role_state(harness, "CodeDeployServiceRole");
+    assert_eq!(attached, [ServicePlatform::Server.managed_policy_arn()]);
+    assert_eq!(role_names(harness), ["CodeDeployServiceRole"]);
+}
+
+#[test]
+fn a_role_that_exists_with_another_trust_policy_is_fixed_only_when_asked() {
+    let mut demo = demo();
+    // A role of that name that trusts EC2, not CodeDeploy.
+    {
+        let session = demo.harness.state().session().expect("connected");
+        call(&demo.harness, async {
+            session
+                .iam
+                .create_role()
+                .role_name("CodeDeployServiceRole")
+                .assume_role_policy_document(setup::instance_role_trust_policy().to_string())
+                .send()
+                .await
+                .expect("the role is made")
+        });
+    }
+    service_role_to_review(&mut demo);
+    let harness = &mut demo.harness;
+    click(harness, "Create");
+    run_until(harness, "the difference", |h| {
+        has_text(h, "(exists but differs)")
+    });
+    let (trust, _) = role_state(harness, "CodeDeployServiceRole");
+    assert!(
+        setup::trusts_service(&trust, setup::EC2_PRINCIPAL),
+        "not overwritten: {trust}"
+    );
+
+    click(harness, "Fix: Create the role CodeDeployServiceRole");
+    run_until(harness, "the fixed setup", |h| {
+        has_text(h, "Done: the role CodeDeployServiceRole is ready")
+    });
+    let (trust, attached) = role_state(harness, "CodeDeployServiceRole");
+    assert!(
+        setup::trusts_service(&trust, setup::CODEDEPLOY_PRINCIPAL),
+        "{trust}"
+    );
+    assert_eq!(attached, [ServicePlatform::Server.managed_policy_arn()]);
+}
+
+#[test]
+fn an_invalid_role_name_is_refused_before_any_call() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    click(harness, "Start: Service role");
+    click(harness, "Next");
+    harness
+        .get_by_label("Role name")
+        .set_text_value_accesskit("my role");
+    settle(harness);
+    assert!(has_text(
+        harness,
+        "The role name contains the character ' '; use only letters, digits and + = , . @ _ -"
+    ));
+    // Next is disabled: clicking it stays on the same step.
+    click(harness, "Next");
+    assert!(harness.query_by_label("Role name").is_some());
+    harness
+        .get_by_label("Role name")
+        .set_text_value_accesskit(&"r".repeat(65));
+    settle(harness);
+    assert!(has_text(
+        harness,
+        "The role name is 65 characters long; shorten it to at most 64 characters."
+    ));
+    assert!(role_names(harness).is_empty());
+}
+
+#[test]
+fn instance_profile_wizard_makes_the_role_profile_and_association() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    click(harness, "Start: Instance profile");
+    click(harness, "Next");
+    // A bad bucket name is refused at the field.
+    let field = "Revision buckets (one per line)";
+    harness
+        .get_by_label(field)
+        .set_text_value_accesskit("Bad_Bucket");
+    settle(harness);
+    assert!(has_text(
+        harness,
+        "use only lowercase letters, digits, dots and hyphens"
+    ));
+    harness
+        .get_by_label(field)
+        .set_text_value_accesskit("demo-revisions");
+    settle(harness);
+    click(harness, "Next");
+    run_until(harness, "the instances", |h| {
+        h.query_all_by_role(Role::CheckBox).any(|node| {
+            node.accesskit_node()
+                .label()
+                .is_some_and(|label| label.starts_with("i-"))
+        })
+    });
+    let instance = harness
+        .query_all_by_role(Role::CheckBox)
+        .filter_map(|node| node.accesskit_node().label())
+        .find(|label| label.starts_with("i-"))
+        .expect("an instance to choose");
+    harness
+        .get_by_role_and_label(Role::CheckBox, &instance)
+        .click();
+    settle(harness);
+    click(harness, "Next");
+    run_until(harness, "the review page", |h| {
+        has_text(h, "Policy document")
+    });
+    click(harness, "Create");
+    run_until(harness, "the profile to be made", |h| {
+        has_text(h, "Done: instances launched with the instance profile")
+    });
+
+    let plan = SetupPlan::instance_profile(&InstanceProfileOptions {
+        role: "CodeDeployInstanceRole".to_owned(),
+        profile: "CodeDeployInstanceProfile".to_owned(),
+        buckets: vec!["demo-revisions".to_owned()],
+        agent_region: Some(REGION.to_owned()),
+        ssm: true,
+        instances: vec![instance.clone()],
+    });
+    let session = harness.state().session().expect("connected");
+    let (trust, attached) = role_state(harness, "CodeDeployInstanceRole");
+    assert!(documents_equivalent(
+        &trust,
+        &setup::instance_role_trust_policy()
+    ));
+    assert_eq!(attached, [setup::SSM_CORE_POLICY_ARN]);
+    let (inline, profile_roles, associated) = call(harness, async {
+        let inline = session
+            .iam
+            .get_role_policy()
+            .role_name("CodeDeployInstanceRole")
+            .policy_name(setup::REVISION_POLICY_NAME)
+            .send()
+            .await
+            .expect("the inline policy exists");
+        let profile = session
+            .iam
+            .get_instance_profile()
+            .instance_profile_name("CodeDeployInstanceProfile")
+            .send()
+            .await
+            .expect("the profile exists");
+        let associations = session
+            .ec2
+            .describe_iam_instance_profile_associations()
+            .send()
+            .await
+            .expect("associations can be listed");
+        (
+            decode_policy(inline.policy_document()).expect("a JSON document"),
+            profile
+                .instance_profile()
+                .map(|profile| {
+                    profile
+                        .roles()
+                        .iter()
+                        .map(|role| role.role_name().to_owned())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+            associations
+                .iam_instance_profile_associations()
+                .iter()
+                .filter_map(|association| association.instance_id().map(str::to_owned))
+                .collect::<Vec<_>>(),
+        )
+    });
+    assert!(documents_equivalent(
+        &inline,
+        plan.steps[1].document().expect("a policy")
+    ));
+    assert_eq!(profile_roles, ["CodeDeployInstanceRole"]);
+    assert_eq!(associated, [instance]);
+}
