@@ -8,6 +8,7 @@
 pub mod bundle;
 pub mod config;
 pub mod fleet;
+pub mod group_spec;
 pub mod health;
 pub mod lifecycle;
 pub mod names;

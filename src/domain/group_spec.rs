@@ -1,0 +1,636 @@
+//! A deployment group as the deployment group wizard describes it: every
+//! setting with AWS's limits checked before any call, and the exact
+//! `CreateDeploymentGroup` / `UpdateDeploymentGroup` input it becomes (which
+//! the review page shows and the AWS CLI accepts with `--cli-input-json`).
+
+use serde_json::{Value, json};
+
+use super::config::MinimumHealthyHosts;
+use super::names::{self, NameKind, TagFilterType};
+
+/// The most tag groups (tag sets) a deployment group's environment has.
+pub const MAX_TAG_GROUPS: usize = 3;
+/// The most filters in one tag group the wizard offers.
+pub const MAX_TAGS_PER_GROUP: usize = 10;
+/// The most CloudWatch alarms a deployment group watches.
+pub const MAX_ALARMS: usize = 10;
+/// The most triggers a deployment group has.
+pub const MAX_TRIGGERS: usize = 10;
+/// The trigger events CodeDeploy sends notifications for.
+pub const TRIGGER_EVENTS: [&str; 10] = [
+    "DeploymentStart",
+    "DeploymentSuccess",
+    "DeploymentFailure",
+    "DeploymentStop",
+    "DeploymentRollback",
+    "DeploymentReady",
+    "InstanceStart",
+    "InstanceSuccess",
+    "InstanceFailure",
+    "InstanceReady",
+];
+
+/// One tag filter: an instance passes it if it has a tag the filter names.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TagFilterSpec {
+    /// The tag key (empty for a value-only filter).
+    pub key: String,
+    /// The tag value (empty for a key-only filter).
+    pub value: String,
+}
+
+impl TagFilterSpec {
+    /// The filter's type, read from what it names.
+    pub fn kind(&self) -> Result<TagFilterType, names::TagError> {
+        names::validate_tag_filter(Some(&self.key), Some(&self.value), None)
+    }
+
+    /// Whether an instance with `tags` passes this filter.
+    pub fn matches<'a>(&self, tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
+        let Ok(kind) = self.kind() else {
+            return false;
+        };
+        tags.into_iter()
+            .any(|(key, value)| kind.matches(&self.key, &self.value, key, value))
+    }
+
+    fn to_json(&self) -> Value {
+        let mut filter = serde_json::Map::new();
+        if !self.key.is_empty() {
+            filter.insert("Key".into(), json!(self.key));
+        }
+        if !self.value.is_empty() {
+            filter.insert("Value".into(), json!(self.value));
+        }
+        if let Ok(kind) = self.kind() {
+            filter.insert("Type".into(), json!(kind.api_name()));
+        }
+        Value::Object(filter)
+    }
+}
+
+/// Whether an instance with `tags` is in an environment of `groups`: it
+/// passes at least one filter in every group. No groups match nothing.
+pub fn environment_matches<'a>(
+    groups: &[Vec<TagFilterSpec>],
+    tags: &'a [(String, String)],
+) -> bool {
+    let groups: Vec<&Vec<TagFilterSpec>> =
+        groups.iter().filter(|group| !group.is_empty()).collect();
+    !groups.is_empty()
+        && groups.iter().all(|group| {
+            group.iter().any(|filter| {
+                filter.matches(
+                    tags.iter()
+                        .map(|(key, value)| (key.as_str(), value.as_str())),
+                )
+            })
+        })
+}
+
+/// How the deployment replaces the application.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DeploymentType {
+    /// The revision is installed on the instances where they are.
+    #[default]
+    InPlace,
+    /// A new (green) fleet takes the traffic from the original (blue) one.
+    BlueGreen {
+        /// Reroute traffic at once when the green fleet is ready, or wait
+        /// for someone to continue (stopping after `wait_minutes`).
+        reroute_at_once: bool,
+        /// How long to wait for a manual reroute.
+        wait_minutes: u32,
+        /// Whether to terminate the original instances afterwards.
+        terminate_original: bool,
+        /// How long to keep them before terminating.
+        termination_wait_minutes: u32,
+    },
+}
+
+/// Which deployment configuration the group uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigChoice {
+    /// A predefined or existing configuration, by name.
+    Named(String),
+    /// A custom configuration the wizard creates.
+    Custom {
+        /// Its name.
+        name: String,
+        /// Its minimum healthy hosts.
+        minimum: MinimumHealthyHosts,
+    },
+}
+
+impl ConfigChoice {
+    /// The configuration's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Named(name) | Self::Custom { name, .. } => name,
+        }
+    }
+}
+
+/// An SNS trigger.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TriggerSpec {
+    /// The trigger's name.
+    pub name: String,
+    /// The SNS topic's ARN.
+    pub topic_arn: String,
+    /// The events it fires on (names from [`TRIGGER_EVENTS`]).
+    pub events: Vec<String>,
+}
+
+/// Everything the deployment group wizard sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentGroupSpec {
+    /// The application's name.
+    pub application: String,
+    /// The group's name.
+    pub group: String,
+    /// The service role's ARN.
+    pub service_role_arn: String,
+    /// In-place or blue/green.
+    pub deployment_type: DeploymentType,
+    /// Whether a load balancer's traffic is controlled.
+    pub traffic_control: bool,
+    /// The ELB target groups traffic goes through.
+    pub target_groups: Vec<String>,
+    /// EC2 tag groups: an instance must pass a filter in every group.
+    pub ec2_tag_groups: Vec<Vec<TagFilterSpec>>,
+    /// On-premises tag groups, read the same way.
+    pub on_premises_tag_groups: Vec<Vec<TagFilterSpec>>,
+    /// The deployment configuration.
+    pub config: ConfigChoice,
+    /// CloudWatch alarms that stop a deployment.
+    pub alarms: Vec<String>,
+    /// Roll back when a deployment fails.
+    pub rollback_on_failure: bool,
+    /// Roll back when an alarm stops a deployment.
+    pub rollback_on_alarm: bool,
+    /// SNS triggers.
+    pub triggers: Vec<TriggerSpec>,
+}
+
+/// A problem with a spec, naming the field it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecProblem {
+    /// The field, as the wizard names it (e.g. `"group"`, `"tags"`).
+    pub field: &'static str,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+fn problem(field: &'static str, message: impl Into<String>) -> SpecProblem {
+    SpecProblem {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Whether `arn` is shaped like an IAM role ARN.
+pub fn is_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[2] == "iam"
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5]
+            .strip_prefix("role/")
+            .is_some_and(|name| !name.is_empty())
+}
+
+/// Whether `arn` is shaped like an SNS topic ARN.
+pub fn is_topic_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[2] == "sns"
+        && !parts[3].is_empty()
+        && parts[4].len() == 12
+        && !parts[5].is_empty()
+}
+
+impl DeploymentGroupSpec {
+    /// Every problem with the spec, in the order of the wizard's steps.
+    pub fn problems(&self) -> Vec<SpecProblem> {
+        let mut problems = Vec::new();
+        if let Err(error) = names::validate_name(NameKind::Application, &self.application) {
+            problems.push(problem("application", error.to_string()));
+        }
+        if let Err(error) = names::validate_name(NameKind::DeploymentGroup, &self.group) {
+            problems.push(problem("group", error.to_string()));
+        }
+        if !is_role_arn(&self.service_role_arn) {
+            problems.push(problem(
+                "role",
+                "Choose a service role: its ARN looks like arn:aws:iam::123456789012:role/CodeDeployServiceRole.",
+            ));
+        }
+        problems.extend(tag_group_problems("ec2 tags", "EC2", &self.ec2_tag_groups));
+        problems.extend(tag_group_problems(
+            "on-premises tags",
+            "on-premises",
+            &self.on_premises_tag_groups,
+        ));
+        if self.ec2_tag_groups.iter().all(Vec::is_empty)
+            && self.on_premises_tag_groups.iter().all(Vec::is_empty)
+        {
+            problems.push(problem(
+                "ec2 tags",
+                "Add at least one tag, so the deployment group has instances to deploy to.",
+            ));
+        }
+        if let ConfigChoice::Custom { name, .. } = &self.config
+            && let Err(error) = names::validate_custom_config_name(name)
+        {
+            problems.push(problem("config", error.to_string()));
+        }
+        if matches!(self.deployment_type, DeploymentType::BlueGreen { .. }) && !self.traffic_control
+        {
+            problems.push(problem(
+                "type",
+                "A blue/green deployment on EC2 moves traffic through a load balancer: turn on traffic control and name a target group.",
+            ));
+        }
+        if let DeploymentType::BlueGreen {
+            wait_minutes,
+            termination_wait_minutes,
+            ..
+        } = self.deployment_type
+            && (wait_minutes > 2880 || termination_wait_minutes > 2880)
+        {
+            problems.push(problem(
+                "type",
+                "Blue/green waits are at most 2880 minutes (two days).",
+            ));
+        }
+        if self.traffic_control && self.target_groups.iter().all(|name| name.trim().is_empty()) {
+            problems.push(problem(
+                "load balancer",
+                "Name the target group the load balancer sends traffic to, or turn traffic control off.",
+            ));
+        }
+        if self.alarms.len() > MAX_ALARMS {
+            problems.push(problem(
+                "alarms",
+                format!("A deployment group watches at most {MAX_ALARMS} alarms; remove some."),
+            ));
+        }
+        if self.rollback_on_alarm && self.alarms.is_empty() {
+            problems.push(problem(
+                "alarms",
+                "Rolling back when an alarm stops a deployment needs an alarm: add one or turn that off.",
+            ));
+        }
+        if self.triggers.len() > MAX_TRIGGERS {
+            problems.push(problem(
+                "triggers",
+                format!("A deployment group has at most {MAX_TRIGGERS} triggers; remove some."),
+            ));
+        }
+        for trigger in &self.triggers {
+            if trigger.name.trim().is_empty() {
+                problems.push(problem("triggers", "Give every trigger a name."));
+            }
+            if !is_topic_arn(&trigger.topic_arn) {
+                problems.push(problem(
+                    "triggers",
+                    format!(
+                        "The trigger \"{}\" needs an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:deployments.",
+                        trigger.name
+                    ),
+                ));
+            }
+            if trigger.events.is_empty() {
+                problems.push(problem(
+                    "triggers",
+                    format!(
+                        "Choose at least one event for the trigger \"{}\".",
+                        trigger.name
+                    ),
+                ));
+            }
+        }
+        problems
+    }
+
+    /// The `CreateDeploymentGroup` input, with the API's member names.
+    pub fn create_input(&self) -> Value {
+        let mut input = json!({
+            "applicationName": self.application,
+            "deploymentGroupName": self.group,
+            "serviceRoleArn": self.service_role_arn,
+            "deploymentConfigName": self.config.name(),
+        });
+        let sets = |groups: &[Vec<TagFilterSpec>]| -> Vec<Value> {
+            groups
+                .iter()
+                .filter(|group| !group.is_empty())
+                .map(|group| Value::Array(group.iter().map(TagFilterSpec::to_json).collect()))
+                .collect()
+        };
+        let ec2 = sets(&self.ec2_tag_groups);
+        if !ec2.is_empty() {
+            input["ec2TagSet"] = json!({ "ec2TagSetList": ec2 });
+        }
+        let on_premises = sets(&self.on_premises_tag_groups);
+        if !on_premises.is_empty() {
+            input["onPremisesTagSet"] = json!({ "onPremisesTagSetList": on_premises });
+        }
+        let (style_type, option) = match self.deployment_type {
+            DeploymentType::InPlace => ("IN_PLACE", self.traffic_option()),
+            DeploymentType::BlueGreen { .. } => ("BLUE_GREEN", "WITH_TRAFFIC_CONTROL"),
+        };
+        input["deploymentStyle"] =
+            json!({ "deploymentType": style_type, "deploymentOption": option });
+        if let DeploymentType::BlueGreen {
+            reroute_at_once,
+            wait_minutes,
+            terminate_original,
+            termination_wait_minutes,
+        } = self.deployment_type
+        {
+            let mut ready = json!({
+                "actionOnTimeout": if reroute_at_once { "CONTINUE_DEPLOYMENT" } else { "STOP_DEPLOYMENT" },
+            });
+            if !reroute_at_once {
+                ready["waitTimeInMinutes"] = json!(wait_minutes);
+            }
+            input["blueGreenDeploymentConfiguration"] = json!({
+                "deploymentReadyOption": ready,
+                "greenFleetProvisioningOption": { "action": "DISCOVER_EXISTING" },
+                "terminateBlueInstancesOnDeploymentSuccess": {
+                    "action": if terminate_original { "TERMINATE" } else { "KEEP_ALIVE" },
+                    "terminationWaitTimeInMinutes": termination_wait_minutes,
+                },
+            });
+        }
+        let target_groups: Vec<Value> = self
+            .target_groups
+            .iter()
+            .map(|name| name.trim())
+            .filter(|name| !name.is_empty())
+            .map(|name| json!({ "name": name }))
+            .collect();
+        if self.traffic_control && !target_groups.is_empty() {
+            input["loadBalancerInfo"] = json!({ "targetGroupInfoList": target_groups });
+        }
+        if !self.alarms.is_empty() {
+            input["alarmConfiguration"] = json!({
+                "enabled": true,
+                "ignorePollAlarmFailure": false,
+                "alarms": self.alarms.iter().map(|name| json!({ "name": name })).collect::<Vec<_>>(),
+            });
+        }
+        let mut events = Vec::new();
+        if self.rollback_on_failure {
+            events.push("DEPLOYMENT_FAILURE");
+        }
+        if self.rollback_on_alarm {
+            events.push("DEPLOYMENT_STOP_ON_ALARM");
+        }
+        if !events.is_empty() {
+            input["autoRollbackConfiguration"] = json!({ "enabled": true, "events": events });
+        }
+        if !self.triggers.is_empty() {
+            input["triggerConfigurations"] = Value::Array(
+                self.triggers
+                    .iter()
+                    .map(|trigger| {
+                        json!({
+                            "triggerName": trigger.name,
+                            "triggerTargetArn": trigger.topic_arn,
+                            "triggerEvents": trigger.events,
+                        })
+                    })
+                    .collect(),
+            );
+        }
+        input
+    }
+
+    /// The `UpdateDeploymentGroup` input: the same settings, addressed by
+    /// the group's current name.
+    pub fn update_input(&self, current_name: &str) -> Value {
+        let mut input = self.create_input();
+        if let Value::Object(members) = &mut input {
+            members.remove("deploymentGroupName");
+            members.insert("currentDeploymentGroupName".into(), json!(current_name));
+            if current_name != self.group {
+                members.insert("newDeploymentGroupName".into(), json!(self.group));
+            }
+        }
+        input
+    }
+
+    fn traffic_option(&self) -> &'static str {
+        if self.traffic_control {
+            "WITH_TRAFFIC_CONTROL"
+        } else {
+            "WITHOUT_TRAFFIC_CONTROL"
+        }
+    }
+}
+
+/// The problems of one kind of tag groups.
+fn tag_group_problems(
+    field: &'static str,
+    what: &str,
+    groups: &[Vec<TagFilterSpec>],
+) -> Vec<SpecProblem> {
+    let mut problems = Vec::new();
+    if groups.len() > MAX_TAG_GROUPS {
+        problems.push(problem(
+            field,
+            format!(
+                "A deployment group has at most {MAX_TAG_GROUPS} {what} tag groups; remove one."
+            ),
+        ));
+    }
+    for (index, group) in groups.iter().enumerate() {
+        if group.len() > MAX_TAGS_PER_GROUP {
+            problems.push(problem(
+                field,
+                format!(
+                    "{what} tag group {} has {} tags; a group holds at most {MAX_TAGS_PER_GROUP}.",
+                    index + 1,
+                    group.len()
+                ),
+            ));
+        }
+        for filter in group {
+            if let Err(error) = filter.kind() {
+                problems.push(problem(
+                    field,
+                    format!("{what} tag group {}: {error}", index + 1),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(key: &str, value: &str) -> TagFilterSpec {
+        TagFilterSpec {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        }
+    }
+
+    fn tags(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect()
+    }
+
+    fn spec() -> DeploymentGroupSpec {
+        DeploymentGroupSpec {
+            application: "web".to_owned(),
+            group: "web-prod".to_owned(),
+            service_role_arn: "arn:aws:iam::000000000000:role/CodeDeployServiceRole".to_owned(),
+            deployment_type: DeploymentType::InPlace,
+            traffic_control: false,
+            target_groups: Vec::new(),
+            ec2_tag_groups: vec![vec![tag("Environment", "prod")]],
+            on_premises_tag_groups: Vec::new(),
+            config: ConfigChoice::Named("CodeDeployDefault.OneAtATime".to_owned()),
+            alarms: Vec::new(),
+            rollback_on_failure: true,
+            rollback_on_alarm: false,
+            triggers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_instance_must_pass_a_filter_in_every_group() {
+        let groups = vec![
+            vec![tag("Environment", "prod"), tag("Environment", "staging")],
+            vec![tag("Role", "")],
+        ];
+        assert!(environment_matches(
+            &groups,
+            &tags(&[("Environment", "staging"), ("Role", "web")])
+        ));
+        assert!(!environment_matches(
+            &groups,
+            &tags(&[("Environment", "prod")])
+        ));
+        assert!(!environment_matches(&groups, &tags(&[("Role", "web")])));
+        // Value-only filters match any key.
+        let by_value = vec![vec![tag("", "blue")]];
+        assert!(environment_matches(&by_value, &tags(&[("Colour", "blue")])));
+        assert!(!environment_matches(&[], &tags(&[("Colour", "blue")])));
+    }
+
+    #[test]
+    fn the_input_uses_the_api_member_names() {
+        let input = spec().create_input();
+        assert_eq!(
+            input["ec2TagSet"]["ec2TagSetList"],
+            json!([[{"Key": "Environment", "Value": "prod", "Type": "KEY_AND_VALUE"}]])
+        );
+        assert_eq!(
+            input["deploymentStyle"],
+            json!({"deploymentType": "IN_PLACE", "deploymentOption": "WITHOUT_TRAFFIC_CONTROL"})
+        );
+        assert_eq!(
+            input["autoRollbackConfiguration"],
+            json!({"enabled": true, "events": ["DEPLOYMENT_FAILURE"]})
+        );
+        assert!(input.get("blueGreenDeploymentConfiguration").is_none());
+        let update = spec().update_input("web-old");
+        assert_eq!(update["currentDeploymentGroupName"], "web-old");
+        assert_eq!(update["newDeploymentGroupName"], "web-prod");
+        assert!(update.get("deploymentGroupName").is_none());
+    }
+
+    #[test]
+    fn blue_green_needs_traffic_control_and_says_how_to_wait() {
+        let mut spec = spec();
+        spec.deployment_type = DeploymentType::BlueGreen {
+            reroute_at_once: false,
+            wait_minutes: 60,
+            terminate_original: true,
+            termination_wait_minutes: 5,
+        };
+        let problems = spec.problems();
+        assert!(problems.iter().any(|p| p.field == "type"), "{problems:?}");
+        spec.traffic_control = true;
+        spec.target_groups = vec!["web-tg".to_owned()];
+        assert_eq!(spec.problems(), []);
+        let input = spec.create_input();
+        assert_eq!(
+            input["blueGreenDeploymentConfiguration"]["deploymentReadyOption"],
+            json!({"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 60})
+        );
+        assert_eq!(
+            input["loadBalancerInfo"],
+            json!({"targetGroupInfoList": [{"name": "web-tg"}]})
+        );
+    }
+
+    #[test]
+    fn every_rule_names_its_field_and_says_what_to_do() {
+        let mut bad = spec();
+        bad.group = "a".repeat(101);
+        bad.service_role_arn = "CodeDeployServiceRole".to_owned();
+        bad.ec2_tag_groups = vec![
+            vec![tag("aws:reserved", "x")],
+            vec![tag("A", "1")],
+            vec![tag("B", "2")],
+            vec![tag("C", "3")],
+        ];
+        bad.alarms = (0..11).map(|n| format!("alarm-{n}")).collect();
+        bad.triggers = vec![TriggerSpec {
+            name: "notify".to_owned(),
+            topic_arn: "not-an-arn".to_owned(),
+            events: Vec::new(),
+        }];
+        let problems = bad.problems();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field).collect();
+        for field in ["group", "role", "ec2 tags", "alarms", "triggers"] {
+            assert!(fields.contains(&field), "{field} missing from {problems:?}");
+        }
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("at most 3 EC2 tag groups")),
+            "{messages:?}"
+        );
+        assert!(messages.iter().any(|m| m.contains("aws:")), "{messages:?}");
+        assert!(
+            messages.iter().any(|m| m.contains("SNS topic ARN")),
+            "{messages:?}"
+        );
+        let mut empty = spec();
+        empty.ec2_tag_groups = vec![Vec::new()];
+        assert!(
+            empty
+                .problems()
+                .iter()
+                .any(|p| p.message.starts_with("Add at least one tag"))
+        );
+    }
+
+    #[test]
+    fn arns_are_checked_for_shape() {
+        assert!(is_role_arn(
+            "arn:aws:iam::123456789012:role/service-role/CodeDeploy"
+        ));
+        assert!(!is_role_arn("arn:aws:iam::123:role/CodeDeploy"));
+        assert!(!is_role_arn("arn:aws:iam::123456789012:user/bob"));
+        assert!(is_topic_arn(
+            "arn:aws:sns:us-east-1:123456789012:deployments"
+        ));
+        assert!(!is_topic_arn("arn:aws:sqs:us-east-1:123456789012:queue"));
+    }
+}
