@@ -227,7 +227,7 @@ fn inspect_zip<R: Read + Seek>(reader: R) -> BundleFacts {
         if !entry.is_file() {
             continue;
         }
-        let Ok(name) = entry.name().map(|name| name.into_owned()) else {
+        let Ok(name) = entry.name().map(std::borrow::Cow::into_owned) else {
             continue;
         };
         let is_executable = entry.unix_mode().is_some_and(executable);

@@ -177,7 +177,7 @@ fn hooked_event(
         log.push(format!("[stdout]Running on {target_id}"));
     }
     EventOutcome {
-        duration: step * scripts.len() as i64,
+        duration: step.saturating_mul(i64::try_from(scripts.len()).unwrap_or(i64::MAX)),
         failure: None,
         success: Some(Diagnostics {
             error_code: "Success".to_owned(),
@@ -190,10 +190,10 @@ fn hooked_event(
 
 /// The failure the revision's content itself causes at `event`, if any.
 fn content_failure(event: LifecycleEvent, content: &RevisionContent) -> Option<Diagnostics> {
-    let message = match (content, event) {
-        (RevisionContent::DownloadFails(message), LifecycleEvent::DownloadBundle)
-        | (RevisionContent::AppSpecFails(message), LifecycleEvent::BeforeInstall) => message,
-        _ => return None,
+    let ((RevisionContent::DownloadFails(message), LifecycleEvent::DownloadBundle)
+    | (RevisionContent::AppSpecFails(message), LifecycleEvent::BeforeInstall)) = (content, event)
+    else {
+        return None;
     };
     Some(Diagnostics {
         error_code: "UnknownError".to_owned(),
