@@ -4,6 +4,8 @@
 //! Buckets and objects are put into the world directly, with their bundle
 //! facts read by `domain::bundle::inspect` from archives made here.
 
+#![allow(clippy::unwrap_used)]
+
 mod deploy_support;
 
 use std::collections::BTreeMap;
@@ -42,7 +44,8 @@ fn zip_dir(dir: &Path) -> Vec<u8> {
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            let mode = if name.ends_with(".sh") { 0o755 } else { 0o644 };
+            let script = path.extension().is_some_and(|extension| extension == "sh");
+            let mode = if script { 0o755 } else { 0o644 };
             let options = zip::write::SimpleFileOptions::default().unix_permissions(mode);
             writer.start_file(name, options).unwrap();
             writer.write_all(&std::fs::read(&path).unwrap()).unwrap();
@@ -164,7 +167,7 @@ fn event<'a>(target: &'a InstanceTarget, name: &str) -> &'a LifecycleEvent {
 fn status(event: &LifecycleEvent) -> &str {
     event
         .status()
-        .map(|status| status.as_str())
+        .map(aws_sdk_codedeploy::types::LifecycleEventStatus::as_str)
         .unwrap_or_default()
 }
 
@@ -176,7 +179,9 @@ async fn a_missing_bundle_fails_download_bundle_on_every_instance() {
     assert_eq!(info.status(), Some(&DeploymentStatus::Failed));
     let error = info.error_information().unwrap();
     assert_eq!(
-        error.code().map(|code| code.as_str()),
+        error
+            .code()
+            .map(aws_sdk_codedeploy::types::ErrorCode::as_str),
         Some("HEALTH_CONSTRAINTS")
     );
     assert_eq!(targets.len(), ids.len());
@@ -186,7 +191,9 @@ async fn a_missing_bundle_fails_download_bundle_on_every_instance() {
         assert_eq!(status(download), "Failed");
         let diagnostics = download.diagnostics().unwrap();
         assert_eq!(
-            diagnostics.error_code().map(|code| code.as_str()),
+            diagnostics
+                .error_code()
+                .map(aws_sdk_codedeploy::types::LifecycleErrorCode::as_str),
             Some("UnknownError")
         );
         assert_eq!(
@@ -248,7 +255,9 @@ async fn the_sample_bundle_runs_its_hooks_and_a_failing_hook_names_its_script() 
     assert!(validate.start_time() < validate.end_time());
     let diagnostics = validate.diagnostics().unwrap();
     assert_eq!(
-        diagnostics.error_code().map(|code| code.as_str()),
+        diagnostics
+            .error_code()
+            .map(aws_sdk_codedeploy::types::LifecycleErrorCode::as_str),
         Some("Success")
     );
     assert!(
@@ -270,7 +279,9 @@ async fn the_sample_bundle_runs_its_hooks_and_a_failing_hook_names_its_script() 
     assert_eq!(status(after_install), "Failed");
     let diagnostics = after_install.diagnostics().unwrap();
     assert_eq!(
-        diagnostics.error_code().map(|code| code.as_str()),
+        diagnostics
+            .error_code()
+            .map(aws_sdk_codedeploy::types::LifecycleErrorCode::as_str),
         Some("ScriptFailed")
     );
     assert_eq!(diagnostics.script_name(), Some("scripts/after_install.sh"));
@@ -340,7 +351,9 @@ async fn a_bad_or_missing_appspec_fails_before_install_with_the_agents_message()
     let (_, targets) = deploy(&cloud, s3_revision(BUCKET, "no-script.zip")).await;
     let diagnostics = event(&targets[0], "AfterInstall").diagnostics().unwrap();
     assert_eq!(
-        diagnostics.error_code().map(|code| code.as_str()),
+        diagnostics
+            .error_code()
+            .map(aws_sdk_codedeploy::types::LifecycleErrorCode::as_str),
         Some("ScriptMissing")
     );
     assert!(
