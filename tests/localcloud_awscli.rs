@@ -345,3 +345,143 @@ async fn ec2_instances_with_the_cli() {
     );
     cloud.shutdown().await;
 }
+
+/// Runs `aws SERVICE ARGS` with `AWS_ENDPOINT_URL` set too, so that commands
+/// that make clients of other services (`aws deploy push` uploads with an
+/// S3 client) reach the local cloud, with path-style S3 addressing.
+async fn aws_everywhere(
+    service: &str,
+    endpoint: &str,
+    config: &std::path::Path,
+    args: &[&str],
+) -> Run {
+    let mut command = aws_cli(service, endpoint, args);
+    command
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_CONFIG_FILE", config);
+    let output = Command::from(command)
+        .output()
+        .await
+        .expect("the AWS CLI runs");
+    Run {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the local S3"]
+async fn push_the_sample_app_and_deploy_it_with_the_cli() {
+    if !aws_cli_available("push_the_sample_app_and_deploy_it_with_the_cli") {
+        return;
+    }
+    let (cloud, clock) = start().await;
+    let endpoint = cloud.endpoint_url();
+    let config_dir = tempfile::tempdir().expect("a temporary directory");
+    let config = config_dir.path().join("config");
+    std::fs::write(&config, "[default]\ns3 =\n  addressing_style = path\n")
+        .expect("the CLI config is written");
+    let now = {
+        use deploydesk::localcloud::Clock as _;
+        clock.now()
+    };
+    let tags =
+        std::collections::BTreeMap::from([("Environment".to_owned(), "production".to_owned())]);
+    cloud.with_world(|world| world.ec2.launch(tags, now));
+
+    let app = aws(
+        &endpoint,
+        &["create-application", "--application-name", "web"],
+    )
+    .await;
+    assert!(app.success, "{app:?}");
+    let group = aws(
+        &endpoint,
+        &[
+            "create-deployment-group",
+            "--application-name",
+            "web",
+            "--deployment-group-name",
+            "production",
+            "--deployment-config-name",
+            "CodeDeployDefault.AllAtOnce",
+            "--ec2-tag-filters",
+            "Key=Environment,Value=production,Type=KEY_AND_VALUE",
+            "--service-role-arn",
+            "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
+        ],
+    )
+    .await;
+    assert!(group.success, "{group:?}");
+    let bucket = aws_everywhere("s3", &endpoint, &config, &["mb", "s3://bundles"]).await;
+    assert!(bucket.success, "{bucket:?}");
+
+    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample-app");
+    let pushed = aws_everywhere(
+        "deploy",
+        &endpoint,
+        &config,
+        &[
+            "push",
+            "--application-name",
+            "web",
+            "--s3-location",
+            "s3://bundles/sample.zip",
+            "--source",
+            source,
+        ],
+    )
+    .await;
+    assert!(pushed.success, "{pushed:?}");
+    assert!(
+        pushed
+            .stdout
+            .contains("bucket=bundles,key=sample.zip,bundleType=zip"),
+        "{pushed:?}"
+    );
+
+    let created = aws(
+        &endpoint,
+        &[
+            "create-deployment",
+            "--application-name",
+            "web",
+            "--deployment-group-name",
+            "production",
+            "--s3-location",
+            "bucket=bundles,key=sample.zip,bundleType=zip",
+        ],
+    )
+    .await;
+    assert!(created.success, "{created:?}");
+    let deployment_id = created.json()["deploymentId"]
+        .as_str()
+        .expect("a deployment id")
+        .to_owned();
+    // The engine plays deployments out by timestamps, so one long step
+    // ends it as surely as many short ones.
+    clock.advance_millis(120_000);
+    cloud.tick();
+    let got = aws(
+        &endpoint,
+        &["get-deployment", "--deployment-id", &deployment_id],
+    )
+    .await;
+    assert!(got.success, "{got:?}");
+    assert_eq!(
+        got.json()["deploymentInfo"]["status"],
+        "Succeeded",
+        "{got:?}"
+    );
+
+    let revisions = aws(
+        &endpoint,
+        &["list-application-revisions", "--application-name", "web"],
+    )
+    .await;
+    assert!(revisions.success, "{revisions:?}");
+    let listed = &revisions.json()["revisions"][0]["s3Location"];
+    assert_eq!(listed["key"], "sample.zip", "{revisions:?}");
+    assert!(listed["eTag"].is_string(), "{revisions:?}");
+}

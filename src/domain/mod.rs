@@ -5,6 +5,7 @@
 //! Nothing here does I/O or knows about the AWS SDK: the local cloud executes
 //! these rules and the GUI previews them.
 
+pub mod appspec;
 pub mod bundle;
 pub mod config;
 pub mod fleet;

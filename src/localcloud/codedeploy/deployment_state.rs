@@ -222,6 +222,9 @@ pub struct EventPlan {
     pub failure: Option<Diagnostics>,
     /// Whether it is skipped instead of run (after an earlier failure).
     pub skipped: bool,
+    /// The diagnostics of a success, for events that ran AppSpec scripts.
+    #[serde(default)]
+    pub success: Option<Diagnostics>,
 }
 
 /// One lifecycle event of a target.
@@ -421,6 +424,39 @@ pub struct Deployment {
     pub phase: Phase,
     /// Whether to roll back when it ends badly.
     pub rollback_request: RollbackRequest,
+    /// What its revision's bundle makes the instances do.
+    #[serde(default)]
+    pub content: RevisionContent,
+}
+
+/// What a deployment's revision makes its instances do, worked out from
+/// the bundle in the local S3 when the deployment is created.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RevisionContent {
+    /// Not looked into (a GitHub revision): every scriptable event runs
+    /// the sample application's script for it.
+    #[default]
+    Unchecked,
+    /// The bundle cannot be downloaded or unpacked: `DownloadBundle` fails
+    /// on every instance with this message.
+    DownloadFails(String),
+    /// The bundle has no valid AppSpec: `BeforeInstall`, the first event
+    /// that reads it, fails on every instance with this message.
+    AppSpecFails(String),
+    /// The scripts of each event that has a hook; the other events finish
+    /// at once.
+    Hooks(BTreeMap<LifecycleEvent, Vec<HookRun>>),
+}
+
+/// One AppSpec hook script, as a deployment runs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookRun {
+    /// Its location in the revision.
+    pub location: String,
+    /// Its timeout in seconds.
+    pub timeout_seconds: u32,
+    /// The agent's message when the bundle has no file at its location.
+    pub missing: Option<String>,
 }
 
 impl Deployment {

@@ -60,6 +60,9 @@ impl Context {
 
 /// An operation that only reads the state.
 type ReadOperation = fn(&CodeDeployState, &Context, Value) -> Result<Value, ApiError>;
+/// An operation that reads CodeDeploy's and other services' state
+/// (revisions read the local S3's objects).
+type ReadWorldOperation = fn(&World, &Context, Value) -> Result<Value, ApiError>;
 /// An operation that may change the state.
 type WriteOperation = fn(&mut CodeDeployState, &Context, Value) -> Result<Value, ApiError>;
 /// An operation that may change CodeDeploy's and other services' state
@@ -70,6 +73,8 @@ type WorldOperation = fn(&mut World, &Context, Value) -> Result<Value, ApiError>
 enum Operation {
     /// Reads only.
     Read(ReadOperation),
+    /// Reads only, beyond CodeDeploy's own state.
+    ReadWorld(ReadWorldOperation),
     /// May write.
     Write(WriteOperation),
     /// May write, beyond CodeDeploy's own state.
@@ -78,7 +83,7 @@ enum Operation {
 
 /// The function that implements `name`, if the local cloud has it.
 fn operation(name: &str) -> Option<Operation> {
-    use Operation::{Read, Write, WriteWorld};
+    use Operation::{Read, ReadWorld, Write, WriteWorld};
     Some(match name {
         "CreateApplication" => Write(applications::create),
         "GetApplication" => Read(applications::get),
@@ -97,9 +102,9 @@ fn operation(name: &str) -> Option<Operation> {
         "ListDeploymentConfigs" => Read(deployment_configs::list),
         "DeleteDeploymentConfig" => Write(deployment_configs::delete),
         "RegisterApplicationRevision" => Write(revisions::register),
-        "GetApplicationRevision" => Read(revisions::get),
-        "BatchGetApplicationRevisions" => Read(revisions::batch_get),
-        "ListApplicationRevisions" => Read(revisions::list),
+        "GetApplicationRevision" => ReadWorld(revisions::get),
+        "BatchGetApplicationRevisions" => ReadWorld(revisions::batch_get),
+        "ListApplicationRevisions" => ReadWorld(revisions::list),
         "RegisterOnPremisesInstance" => Write(on_premises::register),
         "DeregisterOnPremisesInstance" => Write(on_premises::deregister),
         "GetOnPremisesInstance" => Read(on_premises::get),
@@ -145,6 +150,7 @@ pub fn handle(
     let input = parse_body(body)?;
     match operation {
         Operation::Read(run) => world.read(|world| run(&world.codedeploy, context, input)),
+        Operation::ReadWorld(run) => world.read(|world| run(world, context, input)),
         Operation::Write(run) => world.write(|world| run(&mut world.codedeploy, context, input)),
         Operation::WriteWorld(run) => world.write(|world| run(world, context, input)),
     }

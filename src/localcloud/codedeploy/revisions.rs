@@ -16,6 +16,7 @@ use super::{
 use crate::domain::names::NameKind;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::paging::{self, PAGE_SIZE};
+use crate::localcloud::world::World;
 
 /// The most revisions `BatchGetApplicationRevisions` takes at once.
 pub const BATCH_LIMIT: usize = 25;
@@ -105,6 +106,44 @@ pub fn same_revision(left: &RevisionLocation, right: &RevisionLocation) -> bool 
     }
 }
 
+/// `location` as the local S3 has it: an S3 location without an `ETag` or
+/// version is given those of the object it names, when the local S3 has
+/// it. Other locations are returned as they are.
+pub fn with_object_facts(world: &World, location: &RevisionLocation) -> RevisionLocation {
+    let mut location = location.clone();
+    if location.revision_type.as_deref() != Some("S3") {
+        return location;
+    }
+    if let Some(s3) = location.s3_location.as_mut()
+        && let (Some(bucket), Some(key)) = (s3.bucket.as_deref(), s3.key.as_deref())
+        && let Some(object) = world.s3.object(bucket, key)
+    {
+        let same_version = s3
+            .version
+            .as_ref()
+            .is_none_or(|version| object.version_id.as_ref() == Some(version));
+        if same_version {
+            if s3.e_tag.is_none() {
+                s3.e_tag = Some(object.etag.trim_matches('"').to_owned());
+            }
+            if s3.version.is_none() {
+                s3.version.clone_from(&object.version_id);
+            }
+        }
+    }
+    location
+}
+
+/// Whether `stored` (a registered revision) is the revision `wanted`
+/// names, once both are completed from the local S3.
+fn names_revision(world: &World, stored: &RevisionLocation, wanted: &RevisionLocation) -> bool {
+    same_revision(stored, wanted)
+        || same_revision(
+            &with_object_facts(world, stored),
+            &with_object_facts(world, wanted),
+        )
+}
+
 /// `RegisterApplicationRevisionInput`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -184,7 +223,8 @@ struct GetInput {
 }
 
 /// Returns one registered revision.
-pub fn get(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn get(world: &World, _context: &Context, body: Value) -> Result<Value, ApiError> {
+    let state = &world.codedeploy;
     let request: GetInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let location = check_location(request.revision)?;
@@ -192,7 +232,7 @@ pub fn get(state: &CodeDeployState, _context: &Context, body: Value) -> Result<V
     let revision = found
         .revisions
         .iter()
-        .find(|revision| same_revision(&revision.location, &location))
+        .find(|revision| names_revision(world, &revision.location, &location))
         .ok_or_else(|| {
             ApiError::new(
                 "RevisionDoesNotExistException",
@@ -203,7 +243,7 @@ pub fn get(state: &CodeDeployState, _context: &Context, body: Value) -> Result<V
         })?;
     output(&serde_json::json!({
         "applicationName": application_name,
-        "revision": revision.location,
+        "revision": with_object_facts(world, &revision.location),
         "revisionInfo": GenericRevisionInfo::of(revision),
     }))
 }
@@ -218,11 +258,8 @@ struct BatchGetInput {
 
 /// Returns several revisions; those not registered are left out and
 /// counted in `errorMessage`.
-pub fn batch_get(
-    state: &CodeDeployState,
-    _context: &Context,
-    body: Value,
-) -> Result<Value, ApiError> {
+pub fn batch_get(world: &World, _context: &Context, body: Value) -> Result<Value, ApiError> {
+    let state = &world.codedeploy;
     let request: BatchGetInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let wanted = request.revisions.ok_or_else(|| {
@@ -251,10 +288,10 @@ pub fn batch_get(
         match found
             .revisions
             .iter()
-            .find(|revision| same_revision(&revision.location, location))
+            .find(|revision| names_revision(world, &revision.location, location))
         {
             Some(revision) => infos.push(serde_json::json!({
-                "revisionLocation": revision.location,
+                "revisionLocation": with_object_facts(world, &revision.location),
                 "genericRevisionInfo": GenericRevisionInfo::of(revision),
             })),
             None => missing += 1,
@@ -305,7 +342,8 @@ fn sort_key(revision: &Revision, sort_by: Option<&str>, descending: bool) -> Str
 }
 
 /// Lists an application's revisions, filtered and sorted as asked.
-pub fn list(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn list(world: &World, _context: &Context, body: Value) -> Result<Value, ApiError> {
+    let state = &world.codedeploy;
     let request: ListInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     if let Some(sort_by) = &request.sort_by {
@@ -370,7 +408,7 @@ pub fn list(state: &CodeDeployState, _context: &Context, body: Value) -> Result<
         .map(|revision| {
             (
                 sort_key(revision, request.sort_by.as_deref(), descending),
-                revision.location.clone(),
+                with_object_facts(world, &revision.location),
             )
         })
         .collect();

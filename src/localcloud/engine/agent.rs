@@ -10,7 +10,8 @@ use crate::domain::lifecycle::LifecycleEvent;
 use crate::domain::simulate::{SIMULATE_TAG, SLOW_FACTOR, SimulatedBehaviour};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
-    AttemptPlan, Diagnostics, EventPlan, FailureCause, TargetKind, TargetRecord, TargetStatus,
+    AttemptPlan, Diagnostics, EventPlan, FailureCause, HookRun, RevisionContent, TargetKind,
+    TargetRecord, TargetStatus,
 };
 use crate::localcloud::ec2::InstanceState;
 use crate::localcloud::world::World;
@@ -108,10 +109,112 @@ pub struct AttemptSpec {
     pub status_on_success: TargetStatus,
 }
 
+/// Plans an attempt on `target` of a revision whose content is not known
+/// (see [`plan_attempt_with`]).
+pub fn plan_attempt(target: &mut TargetRecord, spec: AttemptSpec, behaviour: Behaviour) {
+    plan_attempt_with(target, spec, behaviour, &RevisionContent::Unchecked);
+}
+
+/// How one event goes: its duration, and its failure or success
+/// diagnostics.
+struct EventOutcome {
+    /// How long it takes, in milliseconds.
+    duration: i64,
+    /// Its failure, if it fails.
+    failure: Option<(Diagnostics, FailureCause)>,
+    /// The diagnostics of its success, for events that ran AppSpec scripts.
+    success: Option<Diagnostics>,
+}
+
+impl EventOutcome {
+    /// An event that takes `duration` and ends as `failure` says.
+    fn of(duration: i64, failure: Option<(Diagnostics, FailureCause)>) -> Self {
+        Self {
+            duration,
+            failure,
+            success: None,
+        }
+    }
+}
+
+/// How `event` goes when the revision's AppSpec gives it `scripts`: the
+/// scripts run one after the other (an event without scripts finishes at
+/// once), and a simulated failure or timeout hits the event's first script.
+fn hooked_event(
+    event: LifecycleEvent,
+    scripts: &[HookRun],
+    step: i64,
+    behaviour: Behaviour,
+    target_id: &str,
+) -> EventOutcome {
+    let Some(first) = scripts.first() else {
+        return EventOutcome::of(0, None);
+    };
+    if let Some(missing) = scripts.iter().find_map(|script| script.missing.clone()) {
+        let diagnostics = Diagnostics {
+            error_code: "ScriptMissing".to_owned(),
+            script_name: String::new(),
+            message: missing,
+            log_tail: String::new(),
+        };
+        return EventOutcome::of(step, Some((diagnostics, FailureCause::Event)));
+    }
+    if behaviour.simulated.timeout == Some(event) {
+        let diagnostics =
+            script_timed_out(event, target_id, &first.location, first.timeout_seconds);
+        return EventOutcome::of(
+            step * TIMEOUT_FACTOR,
+            Some((diagnostics, FailureCause::Event)),
+        );
+    }
+    if behaviour.simulated.fail == Some(event) {
+        let diagnostics = script_failed(event, target_id, &first.location);
+        return EventOutcome::of(step, Some((diagnostics, FailureCause::Event)));
+    }
+    let mut log = vec![format!("LifecycleEvent - {}", event.name())];
+    for script in scripts {
+        log.push(format!("Script - {}", script.location));
+        log.push(format!("[stdout]Running on {target_id}"));
+    }
+    EventOutcome {
+        duration: step.saturating_mul(i64::try_from(scripts.len()).unwrap_or(i64::MAX)),
+        failure: None,
+        success: Some(Diagnostics {
+            error_code: "Success".to_owned(),
+            script_name: String::new(),
+            message: "Succeeded".to_owned(),
+            log_tail: tail(&(log.join("\n") + "\n")),
+        }),
+    }
+}
+
+/// The failure the revision's content itself causes at `event`, if any.
+fn content_failure(event: LifecycleEvent, content: &RevisionContent) -> Option<Diagnostics> {
+    let ((RevisionContent::DownloadFails(message), LifecycleEvent::DownloadBundle)
+    | (RevisionContent::AppSpecFails(message), LifecycleEvent::BeforeInstall)) = (content, event)
+    else {
+        return None;
+    };
+    Some(Diagnostics {
+        error_code: "UnknownError".to_owned(),
+        script_name: String::new(),
+        message: message.clone(),
+        log_tail: String::new(),
+    })
+}
+
 /// Plans an attempt on `target`: gives each event to run its start, end
 /// and result, skips the events after a failure (up to the last event of
-/// the target), and records the plan on the target.
-pub fn plan_attempt(target: &mut TargetRecord, spec: AttemptSpec, behaviour: Behaviour) {
+/// the target), and records the plan on the target. `content` is what the
+/// revision's bundle holds: it can make `DownloadBundle` or
+/// `BeforeInstall` fail, and its AppSpec hooks decide which events run
+/// scripts.
+pub fn plan_attempt_with(
+    target: &mut TargetRecord,
+    spec: AttemptSpec,
+    behaviour: Behaviour,
+    content: &RevisionContent,
+) {
     let step = if behaviour.simulated.slow {
         spec.event_millis * i64::from(SLOW_FACTOR)
     } else {
@@ -129,6 +232,7 @@ pub fn plan_attempt(target: &mut TargetRecord, spec: AttemptSpec, behaviour: Beh
                 end: time,
                 failure: None,
                 skipped: true,
+                success: None,
             });
             continue;
         }
@@ -137,26 +241,40 @@ pub fn plan_attempt(target: &mut TargetRecord, spec: AttemptSpec, behaviour: Beh
         }
         let event = record.event;
         let first = index == spec.first;
-        let (duration, failure) = if first && behaviour.stopped() {
-            (
+        let hooks = match content {
+            RevisionContent::Hooks(hooks) if event.is_scriptable() => Some(hooks),
+            _ => None,
+        };
+        let outcome = if first && behaviour.stopped() {
+            EventOutcome::of(
                 step,
                 Some((instance_stopped(&target_id), FailureCause::InstanceStopped)),
             )
         } else if first && behaviour.simulated.no_agent {
-            (step, Some((no_agent(), FailureCause::NoAgent)))
+            EventOutcome::of(step, Some((no_agent(), FailureCause::NoAgent)))
+        } else if let Some(diagnostics) = content_failure(event, content) {
+            EventOutcome::of(step, Some((diagnostics, FailureCause::Event)))
+        } else if let Some(hooks) = hooks {
+            let scripts = hooks.get(&event).map_or(&[][..], Vec::as_slice);
+            hooked_event(event, scripts, step, behaviour, &target_id)
         } else if behaviour.simulated.timeout == Some(event) {
-            (
+            EventOutcome::of(
                 step * TIMEOUT_FACTOR,
                 Some((timed_out(event, &target_id), FailureCause::Event)),
             )
         } else if behaviour.simulated.fail == Some(event) {
-            (
+            EventOutcome::of(
                 step,
                 Some((event_failed(event, &target_id), FailureCause::Event)),
             )
         } else {
-            (step, None)
+            EventOutcome::of(step, None)
         };
+        let EventOutcome {
+            duration,
+            failure,
+            success,
+        } = outcome;
         let ignored = spec.ignore_stop_failures
             && matches!(failure, Some((_, FailureCause::Event)))
             && matches!(
@@ -172,6 +290,7 @@ pub fn plan_attempt(target: &mut TargetRecord, spec: AttemptSpec, behaviour: Beh
             end,
             failure: failure.as_ref().map(|(diagnostics, _)| diagnostics.clone()),
             skipped: false,
+            success,
         });
         time = end;
         failed = failure.map(|(_, cause)| cause);
@@ -230,7 +349,7 @@ fn tail(log: &str) -> String {
 
 /// The script log of `event` up to its failure: `[stdout]` and `[stderr]`
 /// lines as the agent collects them.
-fn failing_script_log(event: LifecycleEvent, target_id: &str) -> Vec<String> {
+fn failing_script_log(event: LifecycleEvent, target_id: &str, script: &str) -> Vec<String> {
     let lines: &[&str] = match event {
         LifecycleEvent::ApplicationStop => &[
             "[stdout]Stopping the application service...",
@@ -273,7 +392,7 @@ fn failing_script_log(event: LifecycleEvent, target_id: &str) -> Vec<String> {
     };
     let mut log = vec![
         format!("LifecycleEvent - {}", event.name()),
-        format!("Script - {}", script_name(event)),
+        format!("Script - {script}"),
         format!("[stdout]Running on {target_id}"),
     ];
     log.extend(lines.iter().map(|line| (*line).to_owned()));
@@ -283,45 +402,30 @@ fn failing_script_log(event: LifecycleEvent, target_id: &str) -> Vec<String> {
 /// Diagnostics of an event that failed: a script that exited non-zero, or
 /// for the events the agent or CodeDeploy run themselves, their own error.
 pub fn event_failed(event: LifecycleEvent, target_id: &str) -> Diagnostics {
-    let (message, script) = match event {
-        LifecycleEvent::DownloadBundle => (
-            "The specified key does not exist. The revision's bundle could not be downloaded; check the revision location and the instance profile's permissions.".to_owned(),
-            String::new(),
-        ),
-        LifecycleEvent::Install => (
-            "The deployment failed because a specified file already exists at this location: /opt/app/current/index.html".to_owned(),
-            String::new(),
-        ),
-        LifecycleEvent::BlockTraffic => (
-            format!("Instance {target_id} could not be deregistered from the load balancer's target group in time."),
-            String::new(),
-        ),
-        LifecycleEvent::AllowTraffic => (
-            format!("Instance {target_id} did not pass the load balancer's health checks in time."),
-            String::new(),
-        ),
-        _ => {
-            let script = script_name(event);
-            (
-                format!("Script at specified location: {script} run as user root failed with exit code 1"),
-                script,
-            )
-        }
-    };
-    let log_tail = if script.is_empty() {
-        String::new()
-    } else {
-        tail(&(failing_script_log(event, target_id).join("\n") + "\n"))
+    let message = match event {
+        LifecycleEvent::DownloadBundle => "The specified key does not exist. The revision's bundle could not be downloaded; check the revision location and the instance profile's permissions.".to_owned(),
+        LifecycleEvent::Install => "The deployment failed because a specified file already exists at this location: /opt/app/current/index.html".to_owned(),
+        LifecycleEvent::BlockTraffic => format!("Instance {target_id} could not be deregistered from the load balancer's target group in time."),
+        LifecycleEvent::AllowTraffic => format!("Instance {target_id} did not pass the load balancer's health checks in time."),
+        _ => return script_failed(event, target_id, &script_name(event)),
     };
     Diagnostics {
-        error_code: if script.is_empty() {
-            "UnknownError".to_owned()
-        } else {
-            "ScriptFailed".to_owned()
-        },
-        script_name: script,
+        error_code: "UnknownError".to_owned(),
+        script_name: String::new(),
         message,
-        log_tail,
+        log_tail: String::new(),
+    }
+}
+
+/// Diagnostics of `event` whose script at `script` exited non-zero.
+pub fn script_failed(event: LifecycleEvent, target_id: &str, script: &str) -> Diagnostics {
+    Diagnostics {
+        error_code: "ScriptFailed".to_owned(),
+        script_name: script.to_owned(),
+        message: format!(
+            "Script at specified location: {script} run as user root failed with exit code 1"
+        ),
+        log_tail: tail(&(failing_script_log(event, target_id, script).join("\n") + "\n")),
     }
 }
 
@@ -337,7 +441,22 @@ pub fn timed_out(event: LifecycleEvent, target_id: &str) -> Diagnostics {
         );
         return diagnostics;
     }
-    let script = script_name(event);
+    script_timed_out(
+        event,
+        target_id,
+        &script_name(event),
+        SCRIPT_TIMEOUT_SECONDS,
+    )
+}
+
+/// Diagnostics of `event` whose script at `script` ran past its timeout
+/// of `timeout_seconds`.
+pub fn script_timed_out(
+    event: LifecycleEvent,
+    target_id: &str,
+    script: &str,
+    timeout_seconds: u32,
+) -> Diagnostics {
     let mut log = vec![
         format!("LifecycleEvent - {}", event.name()),
         format!("Script - {script}"),
@@ -352,9 +471,9 @@ pub fn timed_out(event: LifecycleEvent, target_id: &str) -> Diagnostics {
     Diagnostics {
         error_code: "ScriptTimedOut".to_owned(),
         message: format!(
-            "Script at specified location: {script} failed to complete in {SCRIPT_TIMEOUT_SECONDS} seconds"
+            "Script at specified location: {script} failed to complete in {timeout_seconds} seconds"
         ),
-        script_name: script,
+        script_name: script.to_owned(),
         log_tail: tail(&(log.join("\n") + "\n")),
     }
 }

@@ -31,6 +31,7 @@
 //! the deployment's rollback configuration asks for one.
 
 pub mod agent;
+pub mod bundle;
 pub mod select;
 
 use std::time::Duration;
@@ -55,7 +56,7 @@ use crate::localcloud::codedeploy::shapes::{
 };
 use crate::localcloud::codedeploy::state::{DeploymentGroup, Revision};
 use crate::localcloud::world::World;
-use agent::{AttemptSpec, Behaviour, behaviour_of, plan_attempt};
+use agent::{AttemptSpec, Behaviour, behaviour_of, plan_attempt_with};
 use select::Candidate;
 
 /// The time one lifecycle event takes by default: a ten-instance
@@ -283,8 +284,9 @@ pub fn create(world: &mut World, new: NewDeployment, now: Timestamp) -> Result<S
     }
     let rollout = Rollout::start(&initial_health, new.minimum_healthy_hosts).ok();
 
+    let deployment_id = new_deployment_id(&world.codedeploy.deployments);
+    let content = bundle::revision_content(world, &new.revision, &group_id, &deployment_id);
     let deployments = &mut world.codedeploy.deployments;
-    let deployment_id = new_deployment_id(deployments);
     deployments.sequence += 1;
     let deployment = Deployment {
         deployment_id: deployment_id.clone(),
@@ -321,6 +323,7 @@ pub fn create(world: &mut World, new: NewDeployment, now: Timestamp) -> Result<S
         in_flight: Vec::new(),
         phase: Phase::Created { start_at: now },
         rollback_request: new.rollback_request,
+        content,
     };
     record_revision_use(world, &deployment, now);
     if let Some(group) = group_mut(world, &deployment) {
@@ -672,7 +675,7 @@ fn apply_events(target: &mut TargetRecord, time: Timestamp) -> bool {
                 EventStatus::Succeeded
             };
             record.end_time = Some(plan.end);
-            record.diagnostics.clone_from(&plan.failure);
+            record.diagnostics = plan.failure.clone().or_else(|| plan.success.clone());
             latest = latest.max(Some(plan.end));
         }
     }
@@ -748,7 +751,7 @@ fn next_wave(
                 TargetStatus::Succeeded
             },
         };
-        plan_attempt(target, spec, behaviour);
+        plan_attempt_with(target, spec, behaviour, &deployment.content);
         deployment.in_flight.push(index);
     }
 }
@@ -893,7 +896,7 @@ fn begin_reroute(
                 ignore_stop_failures: deployment.ignore_application_stop_failures,
                 status_on_success: TargetStatus::Succeeded,
             };
-            plan_attempt(target, spec, behaviour);
+            plan_attempt_with(target, spec, behaviour, &deployment.content);
             planned.push(index);
         }
         greens_end = planned
