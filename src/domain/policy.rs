@@ -88,7 +88,7 @@ impl Principal {
         match self {
             Self::Anyone(any) => any == "*",
             Self::ByType(types) => types.iter().any(|(kind, values)| {
-                (kind == "Service" && values.values().iter().any(|value| *value == service))
+                (kind == "Service" && values.values().contains(&service))
                     || (kind == "AWS" && values.values().contains(&"*"))
             }),
         }
