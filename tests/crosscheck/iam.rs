@@ -430,7 +430,7 @@ crosscheck!(
             .await
             .expect("GetInstanceProfile answers")
             .expect("the profile exists");
-        assert_eq!(got.role_names, [first.clone()]);
+        assert_eq!(got.role_names, std::slice::from_ref(&first));
         let listed = ops::list_instance_profiles(&clients.session)
             .await
             .expect("profiles are listed");
@@ -446,7 +446,7 @@ crosscheck!(
             for_role
                 .instance_profiles()
                 .iter()
-                .map(|profile| profile.instance_profile_name())
+                .map(aws_sdk_iam::types::InstanceProfile::instance_profile_name)
                 .collect::<Vec<_>>(),
             [profile_name.as_str()]
         );
