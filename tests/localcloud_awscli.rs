@@ -485,3 +485,84 @@ async fn push_the_sample_app_and_deploy_it_with_the_cli() {
     assert_eq!(listed["key"], "sample.zip", "{revisions:?}");
     assert!(listed["eTag"].is_string(), "{revisions:?}");
 }
+
+#[tokio::test]
+async fn iam_role_setup_with_the_cli() {
+    if !aws_cli_available("iam_role_setup_with_the_cli") {
+        return;
+    }
+    let (cloud, _clock) = start().await;
+    let endpoint = cloud.endpoint_url();
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let trust_path = directory.path().join("trust.json");
+    let trust = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"}, "Action": "sts:AssumeRole"}]}"#;
+    std::fs::write(&trust_path, trust).expect("the trust policy is written");
+    let trust_arg = format!("file://{}", trust_path.display());
+
+    let created = aws_service(
+        "iam",
+        &endpoint,
+        &[
+            "create-role",
+            "--role-name",
+            "CodeDeployServiceRole",
+            "--assume-role-policy-document",
+            &trust_arg,
+        ],
+    )
+    .await;
+    assert!(created.success, "{created:?}");
+    assert_eq!(
+        created.json()["Role"]["Arn"],
+        "arn:aws:iam::000000000000:role/CodeDeployServiceRole"
+    );
+
+    let attached = aws_service(
+        "iam",
+        &endpoint,
+        &[
+            "attach-role-policy",
+            "--role-name",
+            "CodeDeployServiceRole",
+            "--policy-arn",
+            "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole",
+        ],
+    )
+    .await;
+    assert!(attached.success, "{attached:?}");
+
+    // The CLI decodes the URL-encoded document and prints it as JSON.
+    let got = aws_service(
+        "iam",
+        &endpoint,
+        &["get-role", "--role-name", "CodeDeployServiceRole"],
+    )
+    .await;
+    assert!(got.success, "{got:?}");
+    let expected: Value = serde_json::from_str(trust).expect("the trust policy is JSON");
+    assert_eq!(got.json()["Role"]["AssumeRolePolicyDocument"], expected);
+
+    let listed = aws_service(
+        "iam",
+        &endpoint,
+        &[
+            "list-attached-role-policies",
+            "--role-name",
+            "CodeDeployServiceRole",
+        ],
+    )
+    .await;
+    assert!(listed.success, "{listed:?}");
+    assert_eq!(
+        listed.json()["AttachedPolicies"],
+        serde_json::json!([{
+            "PolicyName": "AWSCodeDeployRole",
+            "PolicyArn": "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole"
+        }])
+    );
+
+    let missing = aws_service("iam", &endpoint, &["get-role", "--role-name", "ghost"]).await;
+    assert!(!missing.success, "{missing:?}");
+    assert!(missing.stderr.contains("NoSuchEntity"), "{missing:?}");
+    cloud.shutdown().await;
+}

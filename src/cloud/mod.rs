@@ -7,6 +7,7 @@
 pub mod codedeploy;
 pub mod deployments;
 pub mod error;
+pub mod iam;
 pub mod instances;
 pub mod jobs;
 pub mod local;

@@ -1,6 +1,6 @@
 //! CodeDeploy's rules as plain data and functions: deployment configurations,
 //! instance and revision health, the rollout planner, and the rules for
-//! names and tags.
+//! names and tags, and IAM policy documents.
 //!
 //! Nothing here does I/O or knows about the AWS SDK: the local cloud executes
 //! these rules and the GUI previews them.
@@ -13,6 +13,7 @@ pub mod group_spec;
 pub mod health;
 pub mod lifecycle;
 pub mod names;
+pub mod policy;
 pub mod rollout;
 pub mod setup;
 pub mod simulate;

@@ -1,19 +1,32 @@
 //! The IAM service of the local cloud (the `awsQuery` protocol, API version
 //! 2010-05-08). IAM is global: every region sees the same roles.
+//!
+//! A request is a form (`Action=CreateRole&Version=2010-05-08&RoleName=...`);
+//! lists and structures are flattened as `Tags.member.1.Key`. Each family
+//! of operations lives in its own file ([`roles`], [`policies`] for managed
+//! and inline policies, [`profiles`] for instance profiles) over the state
+//! in [`state`]; this file maps an action to its function, reads
+//! parameters, and writes IAM's XML envelope.
 
-use serde::{Deserialize, Serialize};
+pub mod policies;
+pub mod profiles;
+pub mod roles;
+pub mod state;
+
+use axum::http::StatusCode;
+use serde::Serialize;
+
+pub use state::{IamState, InstanceProfile, ManagedPolicy, Role};
 
 use super::api_error::ApiError;
 use super::clock::Timestamp;
+use super::ec2::query::Params;
 use super::world::SharedWorld;
 
 /// The API version the local cloud speaks.
 pub const VERSION: &str = "2010-05-08";
-
-/// IAM's roles, policies and instance profiles.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct IamState {}
+/// The XML namespace of IAM's responses.
+pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 
 /// What an operation knows about the request besides its parameters.
 #[derive(Debug, Clone)]
@@ -26,14 +39,434 @@ pub struct Context {
     pub action: String,
 }
 
+impl Context {
+    /// The response to this request with the result `result`, written as
+    /// `<ActionResult>`.
+    pub fn respond<T: Serialize>(&self, result: &T) -> Result<String, ApiError> {
+        let result = quick_xml::se::to_string_with_root(&format!("{}Result", self.action), result)
+            .map_err(|error| {
+                ApiError::internal(format!(
+                    "The local cloud could not write its answer to {} ({error}); please report this as a bug.",
+                    self.action
+                ))
+            })?;
+        Ok(self.envelope(&result))
+    }
+
+    /// The response to an action that returns nothing but its request id.
+    pub fn respond_empty(&self) -> String {
+        self.envelope("")
+    }
+
+    fn envelope(&self, result: &str) -> String {
+        let action = &self.action;
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"{NAMESPACE}\">{result}<ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
+            self.request_id
+        )
+    }
+}
+
+/// An operation that only reads the state.
+type ReadOperation = fn(&IamState, &Context, &Params) -> Result<String, ApiError>;
+/// An operation that may change the state. It checks everything before it
+/// changes anything, so that a failure leaves the state as it was.
+type WriteOperation = fn(&mut IamState, &Context, &Params) -> Result<String, ApiError>;
+
+/// An operation, by how it touches the state.
+enum Operation {
+    /// Reads only.
+    Read(ReadOperation),
+    /// May write.
+    Write(WriteOperation),
+}
+
+/// Every action the local cloud's IAM serves, for the `InvalidAction`
+/// message.
+const ACTIONS: &str = "CreateRole, GetRole, ListRoles, DeleteRole, UpdateAssumeRolePolicy, \
+AttachRolePolicy, DetachRolePolicy, ListAttachedRolePolicies, CreatePolicy, GetPolicy, \
+GetPolicyVersion, ListPolicies, DeletePolicy, PutRolePolicy, GetRolePolicy, ListRolePolicies, \
+DeleteRolePolicy, CreateInstanceProfile, GetInstanceProfile, ListInstanceProfiles, \
+DeleteInstanceProfile, AddRoleToInstanceProfile, RemoveRoleFromInstanceProfile and \
+ListInstanceProfilesForRole";
+
+/// The function that implements `action`, if the local cloud has it.
+fn operation(action: &str) -> Option<Operation> {
+    use Operation::{Read, Write};
+    Some(match action {
+        "CreateRole" => Write(roles::create),
+        "GetRole" => Read(roles::get),
+        "ListRoles" => Read(roles::list),
+        "DeleteRole" => Write(roles::delete),
+        "UpdateAssumeRolePolicy" => Write(roles::update_assume_role_policy),
+        "AttachRolePolicy" => Write(policies::attach),
+        "DetachRolePolicy" => Write(policies::detach),
+        "ListAttachedRolePolicies" => Read(policies::list_attached),
+        "CreatePolicy" => Write(policies::create),
+        "GetPolicy" => Read(policies::get),
+        "GetPolicyVersion" => Read(policies::get_version),
+        "ListPolicies" => Read(policies::list),
+        "DeletePolicy" => Write(policies::delete),
+        "PutRolePolicy" => Write(policies::put_inline),
+        "GetRolePolicy" => Read(policies::get_inline),
+        "ListRolePolicies" => Read(policies::list_inline),
+        "DeleteRolePolicy" => Write(policies::delete_inline),
+        "CreateInstanceProfile" => Write(profiles::create),
+        "GetInstanceProfile" => Read(profiles::get),
+        "ListInstanceProfiles" => Read(profiles::list),
+        "DeleteInstanceProfile" => Write(profiles::delete),
+        "AddRoleToInstanceProfile" => Write(profiles::add_role),
+        "RemoveRoleFromInstanceProfile" => Write(profiles::remove_role),
+        "ListInstanceProfilesForRole" => Read(profiles::list_for_role),
+        _ => return None,
+    })
+}
+
 /// Runs the IAM request whose form is `form`, answering in IAM's XML.
 pub fn handle(world: &SharedWorld, context: &Context, form: &[u8]) -> Result<String, ApiError> {
-    let _ = (world, form);
-    Err(ApiError::new(
-        "InvalidAction",
+    let Some(operation) = operation(&context.action) else {
+        return Err(ApiError::new(
+            "InvalidAction",
+            format!(
+                "Could not find operation {} for version {VERSION}; the local cloud's IAM serves {ACTIONS}.",
+                context.action
+            ),
+        ));
+    };
+    let params = Params::parse(form)?;
+    if let Some(version) = params.get("Version")
+        && version != VERSION
+    {
+        return Err(ApiError::new(
+            "InvalidAction",
+            format!(
+                "Could not find operation {} for version {version}; send Version={VERSION}.",
+                context.action
+            ),
+        ));
+    }
+    match operation {
+        Operation::Read(run) => world.read(|world| run(&world.iam, context, &params)),
+        Operation::Write(run) => world.write(|world| {
+            // Work on a copy so that a failure half way changes nothing.
+            let mut copy = world.iam.clone();
+            let answer = run(&mut copy, context, &params)?;
+            world.iam = copy;
+            Ok(answer)
+        }),
+    }
+}
+
+/// IAM's error for parameters that break a constraint, in AWS's words.
+pub fn validation(name: &str, value: &str, constraint: &str) -> ApiError {
+    ApiError::new(
+        "ValidationError",
         format!(
-            "The local cloud does not implement the IAM action {}.",
-            context.action
+            "1 validation error detected: Value '{value}' at '{}' failed to satisfy constraint: {constraint}",
+            lower_first(name)
         ),
-    ))
+    )
+}
+
+/// IAM's error for a required parameter that was not given.
+pub fn missing(name: &str) -> ApiError {
+    ApiError::new(
+        "ValidationError",
+        format!(
+            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null; add the parameter {name}.",
+            lower_first(name)
+        ),
+    )
+}
+
+/// IAM's error for a role, policy or profile that does not exist.
+pub fn no_such_entity(message: impl Into<String>) -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        code: "NoSuchEntity",
+        message: message.into(),
+    }
+}
+
+/// IAM's error for a name that is already taken.
+pub fn already_exists(message: impl Into<String>) -> ApiError {
+    ApiError {
+        status: StatusCode::CONFLICT,
+        code: "EntityAlreadyExists",
+        message: message.into(),
+    }
+}
+
+/// IAM's error for deleting something that is still in use.
+pub fn delete_conflict(message: impl Into<String>) -> ApiError {
+    ApiError {
+        status: StatusCode::CONFLICT,
+        code: "DeleteConflict",
+        message: message.into(),
+    }
+}
+
+/// IAM's error for going beyond a quota.
+pub fn limit_exceeded(message: impl Into<String>) -> ApiError {
+    ApiError {
+        status: StatusCode::CONFLICT,
+        code: "LimitExceeded",
+        message: message.into(),
+    }
+}
+
+/// IAM's error for input it understands but cannot use.
+pub fn invalid_input(message: impl Into<String>) -> ApiError {
+    ApiError::new("InvalidInput", message)
+}
+
+/// `name` with its first letter in lower case, as IAM names members in
+/// validation messages (`roleName`).
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_ascii_lowercase().to_string() + chars.as_str()
+    })
+}
+
+/// The value of `name`, which must be given (`ValidationError` otherwise).
+pub fn required<'a>(params: &'a Params, name: &str) -> Result<&'a str, ApiError> {
+    params.get(name).ok_or_else(|| missing(name))
+}
+
+/// Checks a name: 1 to `max` letters, digits or `_+=,.@-`.
+pub fn check_name(param: &str, name: &str, max: usize) -> Result<(), ApiError> {
+    let length = name.chars().count();
+    if length == 0 || length > max {
+        return Err(validation(
+            param,
+            name,
+            &format!(
+                "Member must have length between 1 and {max}; shorten the name to at most {max} characters."
+            ),
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+    {
+        return Err(validation(
+            param,
+            name,
+            "Member must satisfy regular expression pattern: [\\w+=,.@-]+ (letters, digits and _+=,.@- only).",
+        ));
+    }
+    Ok(())
+}
+
+/// The path `Path`, `/` when absent: `/` or `/a/b/`, printable ASCII,
+/// up to 512 characters.
+pub fn path_param(params: &Params) -> Result<String, ApiError> {
+    let Some(path) = params.get("Path") else {
+        return Ok("/".to_owned());
+    };
+    let printable = path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c));
+    let framed = path == "/" || (path.len() > 2 && path.starts_with('/') && path.ends_with('/'));
+    if path.len() > 512 || !printable || !framed {
+        return Err(validation(
+            "Path",
+            path,
+            "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F); a path starts and ends with a slash, such as /service-role/.",
+        ));
+    }
+    Ok(path.to_owned())
+}
+
+/// The `PathPrefix` filter, `/` when absent.
+pub fn path_prefix(params: &Params) -> Result<String, ApiError> {
+    let Some(prefix) = params.get("PathPrefix") else {
+        return Ok("/".to_owned());
+    };
+    if prefix.is_empty()
+        || prefix.len() > 512
+        || !prefix.starts_with('/')
+        || !prefix.chars().all(|c| ('\u{21}'..='\u{7f}').contains(&c))
+    {
+        return Err(validation(
+            "PathPrefix",
+            prefix,
+            "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*; a path prefix starts with a slash.",
+        ));
+    }
+    Ok(prefix.to_owned())
+}
+
+/// A policy document parameter: present and at most 131072 characters.
+pub fn document_param<'a>(params: &'a Params, name: &str) -> Result<&'a str, ApiError> {
+    let document = required(params, name)?;
+    if document.is_empty() || document.chars().count() > 131_072 {
+        return Err(validation(
+            name,
+            "(document)",
+            "Member must have length between 1 and 131072.",
+        ));
+    }
+    Ok(document)
+}
+
+/// A policy document as IAM returns it: the JSON text percent-encoded.
+pub fn encode_document(document: &str) -> String {
+    /// Everything but unreserved characters is escaped, as AWS does.
+    const ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(document, ESCAPED).to_string()
+}
+
+/// `MaxItems` (1 to 1000, 100 when absent) for the list operations.
+pub fn max_items(params: &Params) -> Result<usize, ApiError> {
+    let Some(text) = params.get("MaxItems") else {
+        return Ok(100);
+    };
+    match text.trim().parse::<usize>() {
+        Ok(max) if (1..=1000).contains(&max) => Ok(max),
+        _ => Err(validation(
+            "MaxItems",
+            text,
+            "Member must have value between 1 and 1000.",
+        )),
+    }
+}
+
+/// One page of `items` (each with a unique sort key) for the request's
+/// `Marker` and `MaxItems`: the items, and the marker for the next page.
+pub fn page<T>(
+    scope: &str,
+    items: Vec<(String, T)>,
+    params: &Params,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let max = max_items(params)?;
+    let page = super::paging::page_or(scope, items, params.get("Marker"), max, |marker| {
+        validation(
+            "Marker",
+            marker,
+            "The marker was not returned by this list; call the operation again without a Marker to start from the first page.",
+        )
+    })?;
+    Ok((page.items, page.next_token))
+}
+
+/// Tags given as `Tags.member.N.Key` / `Tags.member.N.Value`: at most 50,
+/// keys 1 to 128 characters and unique, values up to 256.
+pub fn tags_param(params: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    let members = params.nested("Tags").members("member")?;
+    if members.len() > 50 {
+        return Err(limit_exceeded(
+            "Cannot exceed quota for TagsPerRole: 50; give at most 50 tags.",
+        ));
+    }
+    let mut tags: Vec<(String, String)> = Vec::with_capacity(members.len());
+    for member in members {
+        let key = member
+            .get("Key")
+            .ok_or_else(|| missing("Tags.member.N.Key"))?;
+        let value = member.get("Value").unwrap_or_default();
+        if key.is_empty() || key.chars().count() > 128 {
+            return Err(validation(
+                "Tags.member.Key",
+                key,
+                "Member must have length between 1 and 128.",
+            ));
+        }
+        if value.chars().count() > 256 {
+            return Err(validation(
+                "Tags.member.Value",
+                value,
+                "Member must have length less than or equal to 256.",
+            ));
+        }
+        if tags
+            .iter()
+            .any(|(known, _)| known.eq_ignore_ascii_case(key))
+        {
+            return Err(invalid_input(format!(
+                "Duplicate tag keys found: {key} is given twice. Please note that Tag keys are case insensitive."
+            )));
+        }
+        tags.push((key.to_owned(), value.to_owned()));
+    }
+    Ok(tags)
+}
+
+/// The `MalformedPolicyDocument` error for a document the domain refused.
+pub fn malformed_policy(error: &crate::domain::policy::PolicyError) -> ApiError {
+    ApiError::new("MalformedPolicyDocument", error.0.clone())
+}
+
+/// A list as IAM writes one: each item in a `<member>`.
+#[derive(Debug, Serialize)]
+pub struct Members<T> {
+    /// The items.
+    pub member: Vec<T>,
+}
+
+impl<T> FromIterator<T> for Members<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Self {
+            member: iter.into_iter().collect(),
+        }
+    }
+}
+
+/// A tag as IAM writes it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagXml {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+}
+
+/// Tags as a `<Tags>` list, or nothing when there are none.
+pub fn tags_xml(tags: &[(String, String)]) -> Option<Members<TagXml>> {
+    (!tags.is_empty()).then(|| {
+        tags.iter()
+            .map(|(key, value)| TagXml {
+                key: key.clone(),
+                value: value.clone(),
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_percent_encoded_like_aws() {
+        assert_eq!(
+            encode_document("{\"A\": \"b c/d\"}"),
+            "%7B%22A%22%3A%20%22b%20c%2Fd%22%7D"
+        );
+    }
+
+    #[test]
+    fn names_and_paths_are_checked() {
+        assert!(check_name("RoleName", "deploy_role+=,.@-1", 64).is_ok());
+        let error = check_name("RoleName", "bad name", 64).unwrap_err();
+        assert_eq!(error.code, "ValidationError");
+        assert!(error.message.contains("'roleName'"), "{}", error.message);
+        assert!(check_name("RoleName", &"a".repeat(65), 64).is_err());
+        for (path, ok) in [
+            ("/", true),
+            ("/service-role/", true),
+            ("/a/b/", true),
+            ("a/", false),
+            ("/a", false),
+            ("//", false),
+            ("/a b/", false),
+        ] {
+            let params = Params::from_pairs([("Path", path)]);
+            assert_eq!(path_param(&params).is_ok(), ok, "{path}");
+        }
+    }
 }
