@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod names;
 pub mod rollout;
 pub mod simulate;
+pub mod tags;
 
 pub use config::{ConfigError, DeploymentConfig, MinimumHealthyHosts};
 pub use fleet::{FleetComposition, FleetError};
