@@ -216,7 +216,7 @@ fn start_moto() -> Result<Moto, String> {
     // The child's stdin stays open for the life of the binary: it is kept
     // in `child`, which lives in a static.
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while Instant::now() < deadline {
         if let Ok(Some(status)) = child.try_wait() {
             std::thread::sleep(Duration::from_millis(200));
