@@ -1097,3 +1097,70 @@ crosscheck!(
         clients.finish().await;
     }
 );
+
+crosscheck!(
+    deploydesk_tags_more_instances_than_one_call_takes,
+    |clients: crate::Clients| async move {
+        let session = &clients.session;
+        let suite = clients.unique("dd-batch");
+        // 1001 instances: one more than CreateTags and DeleteTags take.
+        let mut instance_ids = run(&clients, 1000, &suite, &[]).await;
+        instance_ids.extend(run(&clients, 1, &suite, &[]).await);
+        instance_ids.sort();
+        assert_eq!(instance_ids.len(), ops::RESOURCE_BATCH + 1);
+        let too_many = clients
+            .ec2
+            .create_tags()
+            .set_resources(Some(instance_ids.clone()))
+            .tags(tag("Wave", "one"))
+            .send()
+            .await;
+        if !clients.moto_differs("moto takes more than 1000 resource ids in one CreateTags") {
+            let (code, message) = error_of(too_many);
+            assert_eq!(code, "InvalidParameterValue", "{message}");
+        }
+
+        ops::create_tags(
+            session,
+            &instance_ids,
+            &[("Wave".to_owned(), "two".to_owned())],
+        )
+        .await
+        .expect("the tags are set in batches");
+        let wave = TagSelection::tag_set(vec![
+            vec![TagFilter::key_and_value(SUITE, &suite)],
+            vec![TagFilter::key_and_value("Wave", "two")],
+        ])
+        .expect("a valid set");
+        let tagged = ops::list_instances(session, Some(&wave))
+            .await
+            .expect("the instances are listed");
+        assert!(
+            summary_ids(&tagged) == instance_ids,
+            "every instance is tagged: {} of {}",
+            tagged.len(),
+            instance_ids.len()
+        );
+
+        ops::delete_tags(
+            session,
+            &instance_ids,
+            &[TagRemoval {
+                key: "Wave".to_owned(),
+                value: None,
+            }],
+        )
+        .await
+        .expect("the tags are removed in batches");
+        assert!(
+            ops::list_instances(session, Some(&wave))
+                .await
+                .expect("the instances are listed")
+                .is_empty()
+        );
+        ops::terminate_instances(session, &instance_ids)
+            .await
+            .expect("the instances are terminated");
+        clients.finish().await;
+    }
+);
