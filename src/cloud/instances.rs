@@ -63,38 +63,16 @@ pub async fn describe_targets(
 }
 
 async fn describe_ec2(session: &Session, ids: &[&String]) -> Result<Vec<InstanceInfo>, CloudError> {
-    let mut infos = Vec::with_capacity(ids.len());
-    let mut pages = session
-        .ec2
-        .describe_instances()
-        .set_instance_ids(Some(ids.iter().map(|id| (*id).clone()).collect()))
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(sdk_error(session, "DescribeInstances"))?;
-        for reservation in page.reservations() {
-            for instance in reservation.instances() {
-                infos.push(InstanceInfo {
-                    id: instance.instance_id().unwrap_or_default().to_owned(),
-                    tags: instance
-                        .tags()
-                        .iter()
-                        .filter_map(|tag| {
-                            Some((
-                                tag.key()?.to_owned(),
-                                tag.value().unwrap_or_default().to_owned(),
-                            ))
-                        })
-                        .collect(),
-                    state: instance
-                        .state()
-                        .and_then(|state| state.name())
-                        .map(|name| name.as_str().to_owned()),
-                });
-            }
-        }
-    }
-    Ok(infos)
+    let ids: Vec<String> = ids.iter().map(|id| (*id).clone()).collect();
+    Ok(super::ec2::describe_instances_by_id(session, &ids)
+        .await?
+        .into_iter()
+        .map(|instance| InstanceInfo {
+            id: instance.instance_id,
+            tags: instance.tags,
+            state: Some(instance.state).filter(|state| !state.is_empty()),
+        })
+        .collect())
 }
 
 async fn describe_onprem(

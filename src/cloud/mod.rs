@@ -6,6 +6,7 @@
 
 pub mod codedeploy;
 pub mod deployments;
+pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod instances;

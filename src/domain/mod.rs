@@ -17,6 +17,7 @@ pub mod policy;
 pub mod rollout;
 pub mod setup;
 pub mod simulate;
+pub mod tags;
 
 pub use config::{ConfigError, DeploymentConfig, MinimumHealthyHosts};
 pub use fleet::{FleetComposition, FleetError};

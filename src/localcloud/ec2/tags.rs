@@ -18,6 +18,8 @@ use crate::domain::names::{MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS_PE
 use crate::localcloud::api_error::ApiError;
 use crate::localcloud::protocol::xml_allows;
 
+/// The most resource ids one `CreateTags` or `DeleteTags` request takes.
+pub const MAX_RESOURCE_IDS: usize = 1000;
 /// The most tags one resource may have.
 pub const MAX_TAGS: usize = MAX_TAGS_PER_RESOURCE;
 /// The longest tag key, in characters.
@@ -114,12 +116,21 @@ pub fn too_many(resource_id: &str, count: usize) -> ApiError {
     )
 }
 
-/// Reads `ResourceId.N`: at least one, each an instance that exists. The
+/// Reads `ResourceId.N`: one to [`MAX_RESOURCE_IDS`], each an instance that exists. The
 /// local cloud has no other taggable EC2 resources.
 fn resource_ids(ec2: &Ec2State, params: &Params) -> Result<Vec<String>, ApiError> {
     let resource_ids = params.list("ResourceId")?;
     if resource_ids.is_empty() {
         return Err(missing("ResourceId"));
+    }
+    if resource_ids.len() > MAX_RESOURCE_IDS {
+        return Err(invalid_value(
+            "ResourceId",
+            &resource_ids.len().to_string(),
+            &format!(
+                "A request takes up to {MAX_RESOURCE_IDS} resource IDs; break it into batches of {MAX_RESOURCE_IDS}."
+            ),
+        ));
     }
     if let Some(other) = resource_ids.iter().find(|id| !is_instance_id(id)) {
         return Err(ApiError::new(

@@ -4,9 +4,10 @@
 //!
 //! With a list of tag filters, an instance matches if any filter matches
 //! one of its tags. With a tag set, it must match at least one filter of
-//! every group in the set.
+//! every group in the set. The matching itself is the domain's
+//! ([`crate::domain::tags`]), which the GUI's preview shares.
 
-use crate::domain::names::validate_tag_filter;
+use crate::domain::tags;
 use crate::localcloud::ACCOUNT_ID;
 use crate::localcloud::codedeploy::CodeDeployState;
 use crate::localcloud::codedeploy::deployment_state::TargetKind;
@@ -31,49 +32,44 @@ pub fn ec2_arn(region: &str, instance_id: &str) -> String {
     format!("arn:aws:ec2:{region}:{ACCOUNT_ID}:instance/{instance_id}")
 }
 
-/// Whether one tag passes `filter`. A filter that breaks the rules (which
-/// the API does not let in) matches nothing.
-fn filter_matches(filter: &TagFilter, key: &str, value: &str) -> bool {
-    let filter_key = filter.key.as_deref();
-    let filter_value = filter.value.as_deref();
-    validate_tag_filter(filter_key, filter_value, filter.filter_type.as_deref()).is_ok_and(|kind| {
-        kind.matches(
-            filter_key.unwrap_or_default(),
-            filter_value.unwrap_or_default(),
-            key,
-            value,
-        )
-    })
-}
-
-/// Whether any of `filters` matches any of `tags`.
-#[allow(clippy::needless_pass_by_value)] // A cloneable iterator is cheap to take by value.
-fn any_matches<'a>(
-    filters: &[TagFilter],
-    tags: impl Iterator<Item = (&'a str, &'a str)> + Clone,
-) -> bool {
-    filters.iter().any(|filter| {
-        tags.clone()
-            .any(|(key, value)| filter_matches(filter, key, value))
-    })
+/// The domain's filters for the API's `filters`. A filter that breaks the
+/// rules (which the API does not let in) is left out, so it matches
+/// nothing.
+fn checked(filters: &[TagFilter]) -> Vec<tags::TagFilter> {
+    filters
+        .iter()
+        .filter_map(|filter| {
+            tags::TagFilter::from_api(
+                filter.key.as_deref(),
+                filter.value.as_deref(),
+                filter.filter_type.as_deref(),
+            )
+            .ok()
+        })
+        .collect()
 }
 
 /// Whether `tags` pass a list of filters (any) or, when the list is empty,
-/// a tag set (every non-empty group). No filters and no set match nothing.
+/// a tag set (every non-empty group), by the rules of [`tags`]. No filters
+/// and no set match nothing.
 fn selected<'a>(
     filters: &[TagFilter],
     set: Option<&[Vec<TagFilter>]>,
-    tags: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    instance_tags: impl Iterator<Item = (&'a str, &'a str)> + Clone,
 ) -> bool {
     if !filters.is_empty() {
-        return any_matches(filters, tags);
+        return tags::matches_any(&checked(filters), instance_tags);
     }
-    let groups: Vec<&Vec<TagFilter>> = set
+    let groups: Vec<Vec<tags::TagFilter>> = set
         .unwrap_or_default()
         .iter()
         .filter(|group| !group.is_empty())
+        .map(|group| checked(group))
         .collect();
-    !groups.is_empty() && groups.iter().all(|group| any_matches(group, tags.clone()))
+    // A group whose filters were all invalid still has to match, and
+    // cannot.
+    groups.iter().all(|group| !group.is_empty())
+        && tags::matches_every_group(&groups, instance_tags)
 }
 
 /// The EC2 instances (not terminated) that `filters` or `set` select.
