@@ -10,6 +10,7 @@ pub mod error;
 pub mod instances;
 pub mod jobs;
 pub mod local;
+pub mod s3;
 pub mod session;
 pub mod watcher;
 
