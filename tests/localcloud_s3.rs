@@ -100,7 +100,10 @@ async fn chunked_bodies_are_decoded_and_checked() {
         "{text}"
     );
     assert!(cloud.snapshot().s3.object("bundles", "bad.txt").is_none());
-    assert_eq!(blob_files(&objects_dir(&state)), [object.blob.clone()]);
+    assert_eq!(
+        blob_files(&objects_dir(&state)),
+        std::slice::from_ref(&object.blob)
+    );
 
     // A wrong Content-MD5 and a wrong payload digest are refused too.
     let (status, text) = exchange(
@@ -147,7 +150,7 @@ async fn a_dropped_upload_leaves_nothing_and_the_server_keeps_serving() {
         .await
         .expect("sends the head");
     stream
-        .write_all(&[7_u8; 100_000])
+        .write_all(&vec![7_u8; 100_000])
         .await
         .expect("sends a tenth");
     // Wait until the server has begun writing the body to disk.

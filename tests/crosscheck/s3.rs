@@ -35,8 +35,7 @@ fn code<E: ProvideErrorMetadata + std::fmt::Debug, R>(
         Err(error) => error
             .as_service_error()
             .and_then(ProvideErrorMetadata::code)
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("{error:?}")),
+            .map_or_else(|| format!("{error:?}"), str::to_owned),
     }
 }
 
@@ -517,7 +516,11 @@ crosscheck!(
                 .send()
                 .await
                 .expect("parts list");
-            let sizes: Vec<_> = listed.parts().iter().map(|part| part.size()).collect();
+            let sizes: Vec<_> = listed
+                .parts()
+                .iter()
+                .map(aws_sdk_s3::types::Part::size)
+                .collect();
             assert_eq!(sizes, [Some(5 * 1024 * 1024), Some(1000)]);
         }
 

@@ -594,7 +594,10 @@ impl ChunkDecoder {
 mod tests {
     use super::*;
 
-    fn decode(parts: &[&[u8]]) -> Result<(Vec<u8>, Vec<(String, String)>), ApiError> {
+    /// The data and trailers of a chunked body.
+    type Decoded = (Vec<u8>, Vec<(String, String)>);
+
+    fn decode(parts: &[&[u8]]) -> Result<Decoded, ApiError> {
         let mut decoder = ChunkDecoder::default();
         let mut data = Vec::new();
         for part in parts {
