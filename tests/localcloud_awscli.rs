@@ -1,5 +1,5 @@
 //! The local cloud driven by the AWS CLI, as a person at a terminal would:
-//! CodeDeploy and EC2.
+//! CodeDeploy, EC2 and S3.
 //!
 //! The CLI must be on PATH (`pip install awscli`). Without it these tests
 //! say they were skipped and pass, unless `DEPLOYDESK_REQUIRE_AWSCLI=1` is
@@ -371,7 +371,7 @@ async fn aws_everywhere(
 }
 
 #[tokio::test]
-#[ignore = "needs the local S3"]
+
 async fn push_the_sample_app_and_deploy_it_with_the_cli() {
     if !aws_cli_available("push_the_sample_app_and_deploy_it_with_the_cli") {
         return;
@@ -564,5 +564,77 @@ async fn iam_role_setup_with_the_cli() {
     let missing = aws_service("iam", &endpoint, &["get-role", "--role-name", "ghost"]).await;
     assert!(!missing.success, "{missing:?}");
     assert!(missing.stderr.contains("NoSuchEntity"), "{missing:?}");
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn s3_copies_up_and_down_with_the_cli() {
+    if !aws_cli_available("s3_copies_up_and_down_with_the_cli") {
+        return;
+    }
+    let (cloud, _clock) = start().await;
+    let endpoint = cloud.endpoint_url();
+    let s3 = |args: Vec<String>| {
+        let endpoint = endpoint.clone();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            aws_service("s3", &endpoint, &args).await
+        }
+    };
+    let made = s3(vec!["mb".into(), "s3://cli-bundles".into()]).await;
+    assert!(made.success, "{made:?}");
+
+    // 50 MB: the CLI sends it in parts of 8 MB.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let upload = dir.path().join("bundle.bin");
+    let body: Vec<u8> = (0..50_000_000_u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    std::fs::write(&upload, &body).expect("the file is written");
+    let up = s3(vec![
+        "cp".into(),
+        upload.display().to_string(),
+        "s3://cli-bundles/releases/bundle.bin".into(),
+    ])
+    .await;
+    assert!(up.success, "{up:?}");
+    let object = cloud
+        .snapshot()
+        .s3
+        .object("cli-bundles", "releases/bundle.bin")
+        .cloned()
+        .expect("the object is stored");
+    assert_eq!(object.size, 50_000_000);
+    assert!(
+        object.etag.ends_with("-6\""),
+        "uploaded in parts: {object:?}"
+    );
+
+    let download = dir.path().join("back.bin");
+    let down = s3(vec![
+        "cp".into(),
+        "s3://cli-bundles/releases/bundle.bin".into(),
+        download.display().to_string(),
+    ])
+    .await;
+    assert!(down.success, "{down:?}");
+    let back = std::fs::read(&download).expect("the download is read");
+    assert!(
+        back == body,
+        "the downloaded bytes differ from the uploaded ones"
+    );
+
+    let listed = s3(vec!["ls".into(), "s3://cli-bundles/releases/".into()]).await;
+    assert!(listed.success, "{listed:?}");
+    assert!(
+        listed.stdout.contains("50000000 bundle.bin"),
+        "{}",
+        listed.stdout
+    );
+    let buckets = s3(vec!["ls".into()]).await;
+    assert!(buckets.stdout.contains("cli-bundles"), "{buckets:?}");
+    let missing = s3(vec!["ls".into(), "s3://no-such-bucket-here".into()]).await;
+    assert!(!missing.success);
+    assert!(missing.stderr.contains("NoSuchBucket"), "{missing:?}");
     cloud.shutdown().await;
 }

@@ -12,6 +12,7 @@ pub mod iam;
 pub mod instances;
 pub mod jobs;
 pub mod local;
+pub mod s3;
 pub mod session;
 pub mod setup;
 pub mod watcher;

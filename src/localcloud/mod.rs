@@ -235,6 +235,13 @@ impl LocalCloud {
             }
             None => (World::default(), None),
         };
+        // Bodies of objects the state no longer knows, and uploads that
+        // never finished, are removed.
+        match blobs.sweep(&world.s3.blobs()) {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!("removed {removed} unused S3 object files"),
+            Err(error) => tracing::warn!("could not tidy the S3 object files: {error}"),
+        }
         let now = clock.now();
         engine::prepare_loaded(&mut world, now);
         let seeded = world.ec2.seed_fleet(options.fleet, now);
@@ -304,7 +311,16 @@ impl LocalCloud {
     pub fn reset(&self) -> Result<(), LocalCloudError> {
         let mut world = World::default();
         world.ec2.seed_fleet(self.fleet, self.shared.clock.now());
-        self.shared.world.replace(world)
+        self.shared.world.replace(world)?;
+        // The S3 objects are gone, so are their bodies.
+        self.shared
+            .blobs
+            .sweep(&std::collections::HashSet::new())
+            .map_err(|source| LocalCloudError::ObjectStore {
+                path: self.shared.blobs.root().to_path_buf(),
+                source,
+            })?;
+        Ok(())
     }
 
     /// A copy of the whole world, for inspection.
