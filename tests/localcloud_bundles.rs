@@ -73,7 +73,9 @@ fn sample_zip() -> Vec<u8> {
     zip_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample-app"))
 }
 
-/// Puts `archive` into the local S3 as `BUCKET/key`, creating the bucket.
+/// Puts `archive`'s metadata into the local S3 as `BUCKET/key`, creating
+/// the bucket, as S3 records it after an upload (the body itself is not
+/// needed: deployments read only what S3 learnt from it).
 fn put_object(cloud: &Cloud, key: &str, archive: &[u8]) {
     let now = cloud.now();
     let object = S3Object {
@@ -84,6 +86,7 @@ fn put_object(cloud: &Cloud, key: &str, archive: &[u8]) {
         content_type: Some("application/zip".to_owned()),
         blob: format!("blob-{key}"),
         bundle: inspect(Cursor::new(archive.to_vec())),
+        checksums: BTreeMap::new(),
     };
     cloud.local.with_world(|world| {
         world
@@ -94,6 +97,9 @@ fn put_object(cloud: &Cloud, key: &str, archive: &[u8]) {
                 region: "us-east-1".to_owned(),
                 created: now,
                 objects: BTreeMap::new(),
+                versioning: None,
+                versions: BTreeMap::new(),
+                uploads: BTreeMap::new(),
             })
             .objects
             .insert(key.to_owned(), object);

@@ -322,9 +322,17 @@ fn instance_profile_wizard_makes_the_role_profile_and_association() {
         has_text(h, "Policy document")
     });
     click(harness, "Create");
-    run_until(harness, "the profile to be made", |h| {
+    run_until(harness, "the run to end", |h| {
         has_text(h, "Done: instances launched with the instance profile")
+            || has_text(h, "Stopped:")
+            || has_text(h, "(exists but differs)")
     });
+    let stopped: Vec<String> = harness
+        .query_all_by_label_contains("Stopped:")
+        .chain(harness.query_all_by_label_contains("differs"))
+        .filter_map(|node| node.accesskit_node().label())
+        .collect();
+    assert!(stopped.is_empty(), "{stopped:?}");
 
     let plan = SetupPlan::instance_profile(&InstanceProfileOptions {
         role: "CodeDeployInstanceRole".to_owned(),

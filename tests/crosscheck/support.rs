@@ -149,12 +149,23 @@ macro_rules! crosscheck {
 
             #[tokio::test]
             async fn moto() {
+                // moto's server is not safe under concurrent requests from
+                // many tests (it answers some with a 500): its tests take
+                // turns.
+                let _turn = $crate::support::moto_turn().await;
                 if let Some(clients) = $crate::support::Clients::moto().await {
                     ($body)(clients).await;
                 }
             }
         }
     };
+}
+
+/// Waits for this test's turn with moto; the turn lasts as long as the
+/// guard is kept.
+pub async fn moto_turn() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
 }
 
 /// The moto server shared by this binary: started once, stopped when the

@@ -25,6 +25,21 @@ pub fn steps_ui(ui: &mut egui::Ui, steps: &[&str], current: usize) {
     });
 }
 
+/// The height kept below a wizard's body for its navigation buttons.
+const NAV_HEIGHT: f32 = 56.0;
+
+/// Draws a wizard step's body in a scroll area that leaves room below it,
+/// so Back / Next stay on screen however long the step is.
+pub fn body_ui<R>(ui: &mut egui::Ui, body: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    let height = (ui.available_height() - NAV_HEIGHT).max(120.0);
+    egui::ScrollArea::vertical()
+        .id_salt("wizard_body")
+        .max_height(height)
+        .auto_shrink([false, true])
+        .show(ui, body)
+        .inner
+}
+
 /// What the person asked of the navigation buttons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {

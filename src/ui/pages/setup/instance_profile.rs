@@ -142,13 +142,15 @@ impl InstanceProfileWizard {
         wizard::steps_ui(ui, &STEPS, self.step);
         ui.add_space(8.0);
         let mut request = None;
-        match self.step {
+        if self.step > 3 {
+            return wizard::body_ui(ui, |ui| self.run_ui(ui));
+        }
+        wizard::body_ui(ui, |ui| match self.step {
             0 => self.names_ui(ui, region),
             1 => self.buckets_ui(ui),
             2 => request = self.instances_ui(ui),
-            3 => review_plan_ui(ui, &self.plan(region)),
-            _ => return self.run_ui(ui),
-        }
+            _ => review_plan_ui(ui, &self.plan(region)),
+        });
         let blocked = self.blocked();
         let next = if self.step == 3 { "Create" } else { "Next" };
         match wizard::nav_ui(ui, self.step > 0, next, blocked.as_deref()) {

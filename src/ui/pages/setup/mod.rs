@@ -152,58 +152,50 @@ impl SetupPage {
             Loadable::Loaded(account) => Some(account.clone()),
             _ => None,
         };
-        egui::ScrollArea::vertical()
-            .auto_shrink([false, false])
-            .show(ui, |ui| {
-                let request = match &mut self.wizard {
-                    None => {
-                        self.chooser_ui(ui);
-                        None
-                    }
-                    Some(Wizard::ServiceRole(wizard)) => {
-                        match wizard.ui(ui, account.as_deref(), region) {
-                            Some(ServiceRoleRequest::Run(request)) => Some(Ok(request)),
-                            Some(ServiceRoleRequest::LoadTrustedRoles) => {
-                                wizard.trusted = Loadable::Loading;
-                                Some(Err(SetupAction::LoadTrustedRoles))
-                            }
-                            Some(ServiceRoleRequest::Close(picked)) => {
-                                self.message = picked.map(|arn| {
-                                    format!(
-                                        "Use {arn} as the service role of your deployment groups."
-                                    )
-                                });
-                                self.wizard = None;
-                                None
-                            }
-                            None => None,
-                        }
-                    }
-                    Some(Wizard::InstanceProfile(wizard)) => match wizard.ui(ui, region) {
-                        Some(InstanceProfileRequest::Run(request)) => Some(Ok(request)),
-                        Some(InstanceProfileRequest::LoadInstances) => {
-                            wizard.instances = Loadable::Loading;
-                            Some(Err(SetupAction::LoadInstances))
-                        }
-                        Some(InstanceProfileRequest::Close) => {
-                            self.wizard = None;
-                            None
-                        }
-                        None => None,
-                    },
-                };
-                match request {
-                    Some(Ok(request)) => {
-                        self.run += 1;
-                        action = Some(SetupAction::Run {
-                            run: self.run,
-                            request,
-                        });
-                    }
-                    Some(Err(load)) => action = Some(load),
-                    None => {}
+        let request = match &mut self.wizard {
+            None => {
+                self.chooser_ui(ui);
+                None
+            }
+            Some(Wizard::ServiceRole(wizard)) => match wizard.ui(ui, account.as_deref(), region) {
+                Some(ServiceRoleRequest::Run(request)) => Some(Ok(request)),
+                Some(ServiceRoleRequest::LoadTrustedRoles) => {
+                    wizard.trusted = Loadable::Loading;
+                    Some(Err(SetupAction::LoadTrustedRoles))
                 }
-            });
+                Some(ServiceRoleRequest::Close(picked)) => {
+                    self.message = picked.map(|arn| {
+                        format!("Use {arn} as the service role of your deployment groups.")
+                    });
+                    self.wizard = None;
+                    None
+                }
+                None => None,
+            },
+            Some(Wizard::InstanceProfile(wizard)) => match wizard.ui(ui, region) {
+                Some(InstanceProfileRequest::Run(request)) => Some(Ok(request)),
+                Some(InstanceProfileRequest::LoadInstances) => {
+                    wizard.instances = Loadable::Loading;
+                    Some(Err(SetupAction::LoadInstances))
+                }
+                Some(InstanceProfileRequest::Close) => {
+                    self.wizard = None;
+                    None
+                }
+                None => None,
+            },
+        };
+        match request {
+            Some(Ok(request)) => {
+                self.run += 1;
+                action = Some(SetupAction::Run {
+                    run: self.run,
+                    request,
+                });
+            }
+            Some(Err(load)) => action = Some(load),
+            None => {}
+        }
         if let Loadable::Failed(error) = &self.account {
             ui.label(
                 RichText::new(format!("The account id is unknown: {error}"))

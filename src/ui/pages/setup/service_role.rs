@@ -110,15 +110,14 @@ impl ServiceRoleWizard {
         wizard::steps_ui(ui, &STEPS, self.step);
         ui.add_space(8.0);
         let mut request = None;
-        match self.step {
+        if self.step == 3 {
+            return wizard::body_ui(ui, |ui| self.run_ui(ui));
+        }
+        wizard::body_ui(ui, |ui| match self.step {
             0 => request = self.platform_ui(ui),
             1 => self.role_ui(ui),
-            2 => self.review_ui(ui, account, region),
-            _ => {}
-        }
-        if self.step == 3 {
-            return self.run_ui(ui).or(request);
-        }
+            _ => self.review_ui(ui, account, region),
+        });
         let blocked = self.blocked();
         let blocked = blocked
             .as_deref()
