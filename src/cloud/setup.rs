@@ -2,10 +2,10 @@
 //! so that running a plan again reuses what an earlier run made, and a
 //! resource that exists but differs is reported instead of overwritten.
 
-use aws_sdk_iam::error::ProvideErrorMetadata;
-
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
+use super::{ec2, iam};
+use crate::domain::policy::PolicyDocument;
 use crate::domain::setup::{SetupPlan, SetupStep, documents_equivalent};
 
 /// What running one step found or did.
@@ -88,25 +88,13 @@ pub async fn roles_trusting(
     session: &Session,
     service: &str,
 ) -> Result<Vec<TrustedRole>, CloudError> {
-    let roles = session
-        .iam
-        .list_roles()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(error(session, "ListRoles"))?;
-    let mut trusted: Vec<TrustedRole> = roles
-        .iter()
-        .filter(|role| {
-            role.assume_role_policy_document()
-                .and_then(decode_policy)
-                .is_some_and(|policy| crate::domain::setup::trusts_service(&policy, service))
-        })
+    let mut trusted: Vec<TrustedRole> = iam::list_roles(session)
+        .await?
+        .into_iter()
+        .filter(|role| role.trusts(service))
         .map(|role| TrustedRole {
-            name: role.role_name().to_owned(),
-            arn: role.arn().to_owned(),
+            name: role.name,
+            arn: role.arn,
         })
         .collect();
     trusted.sort_by(|a, b| a.name.cmp(&b.name));
@@ -130,40 +118,15 @@ pub struct InstanceChoice {
 /// profile each has now, for the instance profile wizard. Terminated
 /// instances are left out.
 pub async fn instance_choices(session: &Session) -> Result<Vec<InstanceChoice>, CloudError> {
-    let reservations = session
-        .ec2
-        .describe_instances()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(error(session, "DescribeInstances"))?;
-    let mut choices: Vec<InstanceChoice> = reservations
-        .iter()
-        .flat_map(aws_sdk_ec2::types::Reservation::instances)
-        .filter_map(|instance| {
-            let state = instance
-                .state()
-                .and_then(|state| state.name())
-                .map_or_else(|| "unknown".to_owned(), |name| name.as_str().to_owned());
-            if state == "terminated" || state == "shutting-down" {
-                return None;
-            }
-            Some(InstanceChoice {
-                id: instance.instance_id()?.to_owned(),
-                name: instance
-                    .tags()
-                    .iter()
-                    .find(|tag| tag.key() == Some("Name"))
-                    .and_then(|tag| tag.value())
-                    .map(str::to_owned),
-                state,
-                profile_arn: instance
-                    .iam_instance_profile()
-                    .and_then(|profile| profile.arn())
-                    .map(str::to_owned),
-            })
+    let mut choices: Vec<InstanceChoice> = ec2::list_instances(session, None)
+        .await?
+        .into_iter()
+        .filter(ec2::Ec2InstanceSummary::is_live)
+        .map(|instance| InstanceChoice {
+            id: instance.instance_id,
+            name: instance.name,
+            state: instance.state,
+            profile_arn: instance.instance_profile_arn,
         })
         .collect();
     choices.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
@@ -172,20 +135,16 @@ pub async fn instance_choices(session: &Session) -> Result<Vec<InstanceChoice>, 
 
 /// Decodes a policy document as IAM returns it (URL-encoded JSON).
 pub fn decode_policy(text: &str) -> Option<serde_json::Value> {
-    let decoded = percent_encoding::percent_decode_str(text)
-        .decode_utf8()
-        .ok()?;
-    serde_json::from_str(&decoded)
-        .ok()
-        .or_else(|| serde_json::from_str(text).ok())
+    serde_json::from_str(&iam::decode_document(text)).ok()
 }
 
-/// Whether an SDK error says the resource does not exist.
-fn is_missing<E: ProvideErrorMetadata>(error: &aws_sdk_iam::error::SdkError<E>) -> bool {
-    error
-        .as_service_error()
-        .and_then(ProvideErrorMetadata::code)
-        .is_some_and(|code| code == "NoSuchEntity")
+/// A policy document from the plan as IAM's typed document.
+fn typed(document: &serde_json::Value) -> Result<PolicyDocument, CloudError> {
+    serde_json::from_value(document.clone()).map_err(|error| {
+        CloudError::Other(format!(
+            "DeployDesk made a policy document it cannot send ({error}); please report this as a bug."
+        ))
+    })
 }
 
 /// Runs one step: looks first, then makes the change only if it is missing.
@@ -196,60 +155,33 @@ pub async fn run_step(session: &Session, step: &SetupStep) -> Result<StepOutcome
             trust_policy,
             description,
         } => {
-            match session.iam.get_role().role_name(role).send().await {
-                Ok(found) => {
-                    let current = found
-                        .role()
-                        .and_then(|role| role.assume_role_policy_document())
-                        .and_then(decode_policy);
-                    return Ok(match current {
-                        Some(current) if documents_equivalent(&current, trust_policy) => {
-                            StepOutcome::Reused
-                        }
-                        _ => StepOutcome::Differs(format!(
-                            "The role {role} already exists with a different trust policy, so it may not let the right service assume it. Update its trust policy to the one shown, or choose another role name."
-                        )),
-                    });
-                }
-                Err(sdk) if is_missing(&sdk) => {}
-                Err(sdk) => return Err(error(session, "GetRole")(sdk)),
+            if let Some(found) = iam::get_role(session, role).await? {
+                let current = serde_json::from_str(&found.trust_policy_json).ok();
+                return Ok(match current {
+                    Some(current) if documents_equivalent(&current, trust_policy) => {
+                        StepOutcome::Reused
+                    }
+                    _ => StepOutcome::Differs(format!(
+                        "The role {role} already exists with a different trust policy, so it may not let the right service assume it. Update its trust policy to the one shown, or choose another role name."
+                    )),
+                });
             }
-            session
-                .iam
-                .create_role()
-                .role_name(role)
-                .description(description)
-                .assume_role_policy_document(trust_policy.to_string())
-                .send()
-                .await
-                .map_err(error(session, "CreateRole"))?;
+            let new_role = iam::NewRole {
+                name: role.clone(),
+                path: None,
+                trust_policy: typed(trust_policy)?,
+                description: Some(description.clone()),
+                tags: Vec::new(),
+            };
+            iam::create_role(session, &new_role).await?;
             Ok(StepOutcome::Created)
         }
         SetupStep::AttachRolePolicy { role, policy_arn } => {
-            let attached = session
-                .iam
-                .list_attached_role_policies()
-                .role_name(role)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(error(session, "ListAttachedRolePolicies"))?;
-            if attached
-                .iter()
-                .any(|policy| policy.policy_arn() == Some(policy_arn.as_str()))
-            {
+            let attached = iam::list_attached_policies(session, role).await?;
+            if attached.iter().any(|policy| policy.arn == *policy_arn) {
                 return Ok(StepOutcome::Reused);
             }
-            session
-                .iam
-                .attach_role_policy()
-                .role_name(role)
-                .policy_arn(policy_arn)
-                .send()
-                .await
-                .map_err(error(session, "AttachRolePolicy"))?;
+            iam::attach_policy(session, role, policy_arn).await?;
             Ok(StepOutcome::Created)
         }
         SetupStep::PutRolePolicy {
@@ -257,48 +189,23 @@ pub async fn run_step(session: &Session, step: &SetupStep) -> Result<StepOutcome
             policy_name,
             document,
         } => {
-            match session
-                .iam
-                .get_role_policy()
-                .role_name(role)
-                .policy_name(policy_name)
-                .send()
-                .await
-            {
-                Ok(found) => {
-                    let current = decode_policy(found.policy_document());
-                    if current.is_some_and(|current| documents_equivalent(&current, document)) {
-                        return Ok(StepOutcome::Reused);
-                    }
-                    return Ok(StepOutcome::Differs(format!(
-                        "The role {role} already has an inline policy {policy_name} that differs from the one shown. Replace it with the one shown, or cancel and check who uses it."
-                    )));
+            if let Some(current) = iam::get_inline_policy(session, role, policy_name).await? {
+                let current: Option<serde_json::Value> = serde_json::from_str(&current).ok();
+                if current.is_some_and(|current| documents_equivalent(&current, document)) {
+                    return Ok(StepOutcome::Reused);
                 }
-                Err(sdk) if is_missing(&sdk) => {}
-                Err(sdk) => return Err(error(session, "GetRolePolicy")(sdk)),
+                return Ok(StepOutcome::Differs(format!(
+                    "The role {role} already has an inline policy {policy_name} that differs from the one shown. Replace it with the one shown, or cancel and check who uses it."
+                )));
             }
-            put_role_policy(session, role, policy_name, document).await?;
+            iam::put_inline_policy(session, role, policy_name, &typed(document)?).await?;
             Ok(StepOutcome::Created)
         }
         SetupStep::CreateInstanceProfile { profile } => {
-            match session
-                .iam
-                .get_instance_profile()
-                .instance_profile_name(profile)
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(StepOutcome::Reused),
-                Err(sdk) if is_missing(&sdk) => {}
-                Err(sdk) => return Err(error(session, "GetInstanceProfile")(sdk)),
+            if iam::get_instance_profile(session, profile).await?.is_some() {
+                return Ok(StepOutcome::Reused);
             }
-            session
-                .iam
-                .create_instance_profile()
-                .instance_profile_name(profile)
-                .send()
-                .await
-                .map_err(error(session, "CreateInstanceProfile"))?;
+            iam::create_instance_profile(session, profile).await?;
             Ok(StepOutcome::Created)
         }
         SetupStep::AddRoleToInstanceProfile { profile, role } => {
@@ -311,35 +218,34 @@ pub async fn run_step(session: &Session, step: &SetupStep) -> Result<StepOutcome
                     "The instance profile {profile} already holds the role {other}, and a profile holds only one role. Replace {other} with {role}, or choose another profile name."
                 )));
             }
-            add_role(session, profile, role).await?;
+            iam::add_role_to_profile(session, profile, role).await?;
             Ok(StepOutcome::Created)
         }
         SetupStep::AssociateInstanceProfile {
             instance_id,
             profile,
         } => {
-            match current_profile(session, instance_id).await? {
-                Some(arn) if arn_names_profile(&arn, profile) => return Ok(StepOutcome::Reused),
-                Some(arn) => {
-                    return Ok(StepOutcome::Differs(format!(
-                        "The instance {instance_id} already has the instance profile {arn}. Replacing it changes what that instance may do; detach it first in the EC2 console or with `aws ec2 disassociate-iam-instance-profile`, or leave this instance out."
-                    )));
+            let current =
+                ec2::list_profile_associations(session, std::slice::from_ref(instance_id))
+                    .await?
+                    .into_iter()
+                    .find(|association| {
+                        matches!(association.state.as_str(), "associated" | "associating")
+                    });
+            match current {
+                Some(association) if arn_names_profile(&association.profile_arn, profile) => {
+                    Ok(StepOutcome::Reused)
                 }
-                None => {}
+                Some(association) => Ok(StepOutcome::Differs(format!(
+                    "The instance {instance_id} already has the instance profile {}. Replacing it changes what that instance may do; detach it first in the EC2 console or with `aws ec2 disassociate-iam-instance-profile`, or leave this instance out.",
+                    association.profile_arn
+                ))),
+                None => {
+                    let profile = ec2::InstanceProfile::Name(profile.clone());
+                    ec2::associate_instance_profile(session, instance_id, &profile).await?;
+                    Ok(StepOutcome::Created)
+                }
             }
-            session
-                .ec2
-                .associate_iam_instance_profile()
-                .instance_id(instance_id)
-                .iam_instance_profile(
-                    aws_sdk_ec2::types::IamInstanceProfileSpecification::builder()
-                        .name(profile)
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(error(session, "AssociateIamInstanceProfile"))?;
-            Ok(StepOutcome::Created)
         }
     }
 }
@@ -352,34 +258,17 @@ pub async fn fix_step(session: &Session, step: &SetupStep) -> Result<(), CloudEr
     match step {
         SetupStep::CreateRole {
             role, trust_policy, ..
-        } => {
-            session
-                .iam
-                .update_assume_role_policy()
-                .role_name(role)
-                .policy_document(trust_policy.to_string())
-                .send()
-                .await
-                .map_err(error(session, "UpdateAssumeRolePolicy"))?;
-            Ok(())
-        }
+        } => iam::update_trust_policy(session, role, &typed(trust_policy)?).await,
         SetupStep::PutRolePolicy {
             role,
             policy_name,
             document,
-        } => put_role_policy(session, role, policy_name, document).await,
+        } => iam::put_inline_policy(session, role, policy_name, &typed(document)?).await,
         SetupStep::AddRoleToInstanceProfile { profile, role } => {
             for other in profile_roles(session, profile).await? {
-                session
-                    .iam
-                    .remove_role_from_instance_profile()
-                    .instance_profile_name(profile)
-                    .role_name(other)
-                    .send()
-                    .await
-                    .map_err(error(session, "RemoveRoleFromInstanceProfile"))?;
+                iam::remove_role_from_profile(session, profile, &other).await?;
             }
-            add_role(session, profile, role).await
+            iam::add_role_to_profile(session, profile, role).await
         }
         SetupStep::AttachRolePolicy { .. }
         | SetupStep::CreateInstanceProfile { .. }
@@ -390,92 +279,12 @@ pub async fn fix_step(session: &Session, step: &SetupStep) -> Result<(), CloudEr
     }
 }
 
-async fn put_role_policy(
-    session: &Session,
-    role: &str,
-    policy_name: &str,
-    document: &serde_json::Value,
-) -> Result<(), CloudError> {
-    session
-        .iam
-        .put_role_policy()
-        .role_name(role)
-        .policy_name(policy_name)
-        .policy_document(document.to_string())
-        .send()
-        .await
-        .map_err(error(session, "PutRolePolicy"))?;
-    Ok(())
-}
-
-async fn add_role(session: &Session, profile: &str, role: &str) -> Result<(), CloudError> {
-    session
-        .iam
-        .add_role_to_instance_profile()
-        .instance_profile_name(profile)
-        .role_name(role)
-        .send()
-        .await
-        .map_err(error(session, "AddRoleToInstanceProfile"))?;
-    Ok(())
-}
-
 /// The names of the roles an instance profile holds.
 async fn profile_roles(session: &Session, profile: &str) -> Result<Vec<String>, CloudError> {
-    let found = session
-        .iam
-        .get_instance_profile()
-        .instance_profile_name(profile)
-        .send()
-        .await
-        .map_err(error(session, "GetInstanceProfile"))?;
-    Ok(found
-        .instance_profile()
-        .map(|profile| {
-            profile
-                .roles()
-                .iter()
-                .map(|role| role.role_name().to_owned())
-                .collect()
-        })
+    Ok(iam::get_instance_profile(session, profile)
+        .await?
+        .map(|profile| profile.role_names)
         .unwrap_or_default())
-}
-
-/// The ARN of the instance profile an instance has now, if any.
-async fn current_profile(
-    session: &Session,
-    instance_id: &str,
-) -> Result<Option<String>, CloudError> {
-    let found = session
-        .ec2
-        .describe_iam_instance_profile_associations()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("instance-id")
-                .values(instance_id)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(error(session, "DescribeIamInstanceProfileAssociations"))?;
-    Ok(found
-        .iam_instance_profile_associations()
-        .iter()
-        .filter(|association| {
-            matches!(
-                association.state(),
-                Some(
-                    aws_sdk_ec2::types::IamInstanceProfileAssociationState::Associated
-                        | aws_sdk_ec2::types::IamInstanceProfileAssociationState::Associating
-                )
-            )
-        })
-        .find_map(|association| {
-            association
-                .iam_instance_profile()
-                .and_then(|profile| profile.arn())
-                .map(str::to_owned)
-        }))
 }
 
 /// Whether an instance profile ARN (`arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME`)

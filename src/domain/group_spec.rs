@@ -7,12 +7,13 @@ use serde_json::{Value, json};
 
 use super::config::MinimumHealthyHosts;
 use super::names::{self, NameKind, TagFilterType};
+use super::tags::{self, TagFilter};
 
 /// The most tag groups (tag sets) a deployment group's environment has.
 pub const MAX_TAG_GROUPS: usize = 3;
 /// The most filters in one tag group the wizard offers.
 pub const MAX_TAGS_PER_GROUP: usize = 10;
-/// The most CloudWatch alarms a deployment group watches.
+/// The most `CloudWatch` alarms a deployment group watches.
 pub const MAX_ALARMS: usize = 10;
 /// The most triggers a deployment group has.
 pub const MAX_TRIGGERS: usize = 10;
@@ -45,13 +46,9 @@ impl TagFilterSpec {
         names::validate_tag_filter(Some(&self.key), Some(&self.value), None)
     }
 
-    /// Whether an instance with `tags` passes this filter.
-    pub fn matches<'a>(&self, tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
-        let Ok(kind) = self.kind() else {
-            return false;
-        };
-        tags.into_iter()
-            .any(|(key, value)| kind.matches(&self.key, &self.value, key, value))
+    /// The checked filter, as the matching rules take it.
+    pub fn to_filter(&self) -> Result<TagFilter, names::TagError> {
+        TagFilter::from_api(Some(&self.key), Some(&self.value), None)
     }
 
     fn to_json(&self) -> Value {
@@ -70,22 +67,23 @@ impl TagFilterSpec {
 }
 
 /// Whether an instance with `tags` is in an environment of `groups`: it
-/// passes at least one filter in every group. No groups match nothing.
-pub fn environment_matches<'a>(
-    groups: &[Vec<TagFilterSpec>],
-    tags: &'a [(String, String)],
-) -> bool {
-    let groups: Vec<&Vec<TagFilterSpec>> =
-        groups.iter().filter(|group| !group.is_empty()).collect();
-    !groups.is_empty()
-        && groups.iter().all(|group| {
-            group.iter().any(|filter| {
-                filter.matches(
-                    tags.iter()
-                        .map(|(key, value)| (key.as_str(), value.as_str())),
-                )
-            })
+/// passes at least one filter in every group (CodeDeploy's tag set rule).
+/// No groups match nothing, and a filter that is not valid matches nothing.
+pub fn environment_matches(groups: &[Vec<TagFilterSpec>], tags: &[(String, String)]) -> bool {
+    let groups: Vec<Vec<TagFilter>> = groups
+        .iter()
+        .map(|group| {
+            group
+                .iter()
+                .filter_map(|filter| filter.to_filter().ok())
+                .collect()
         })
+        .collect();
+    tags::matches_every_group(
+        &groups,
+        tags.iter()
+            .map(|(key, value)| (key.as_str(), value.as_str())),
+    )
 }
 
 /// How the deployment replaces the application.
@@ -163,7 +161,7 @@ pub struct DeploymentGroupSpec {
     pub on_premises_tag_groups: Vec<Vec<TagFilterSpec>>,
     /// The deployment configuration.
     pub config: ConfigChoice,
-    /// CloudWatch alarms that stop a deployment.
+    /// `CloudWatch` alarms that stop a deployment.
     pub alarms: Vec<String>,
     /// Roll back when a deployment fails.
     pub rollback_on_failure: bool,

@@ -179,36 +179,6 @@ fn normalised(value: &Value) -> Value {
     }
 }
 
-/// Whether a trust policy lets `service` (e.g. `codedeploy.amazonaws.com`)
-/// assume the role: some statement allows `sts:AssumeRole` to that service
-/// principal. Conditions are not evaluated.
-pub fn trusts_service(trust_policy: &Value, service: &str) -> bool {
-    let list = |value: &Value| -> Vec<String> {
-        match value {
-            Value::String(text) => vec![text.clone()],
-            Value::Array(items) => items
-                .iter()
-                .filter_map(|item| item.as_str().map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let statements = match &trust_policy["Statement"] {
-        Value::Array(statements) => statements.clone(),
-        statement @ Value::Object(_) => vec![statement.clone()],
-        _ => Vec::new(),
-    };
-    statements.iter().any(|statement| {
-        statement["Effect"] == "Allow"
-            && list(&statement["Action"])
-                .iter()
-                .any(|action| matches!(action.as_str(), "sts:AssumeRole" | "sts:*" | "*"))
-            && list(&statement["Principal"]["Service"])
-                .iter()
-                .any(|principal| principal == service)
-    })
-}
-
 /// What an IAM name names, so that messages say which name is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IamNameKind {
@@ -667,24 +637,6 @@ mod tests {
         let two = json!({"Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::a/*"]});
         let swapped = json!({"Resource": ["arn:aws:s3:::a/*", "arn:aws:s3:::b/*"]});
         assert!(documents_equivalent(&two, &swapped));
-    }
-
-    #[test]
-    fn trust_is_read_from_allow_statements_for_the_service() {
-        let trusted = service_role_trust_policy("1", "us-east-1", true);
-        assert!(trusts_service(&trusted, CODEDEPLOY_PRINCIPAL));
-        assert!(!trusts_service(&trusted, EC2_PRINCIPAL));
-        assert!(trusts_service(&instance_role_trust_policy(), EC2_PRINCIPAL));
-        let single = json!({"Statement": {"Effect": "Allow", "Action": ["sts:AssumeRole"],
-            "Principal": {"Service": ["ec2.amazonaws.com", "codedeploy.amazonaws.com"]}}});
-        assert!(trusts_service(&single, CODEDEPLOY_PRINCIPAL));
-        let denied = json!({"Statement": [{"Effect": "Deny", "Action": "sts:AssumeRole",
-            "Principal": {"Service": "codedeploy.amazonaws.com"}}]});
-        assert!(!trusts_service(&denied, CODEDEPLOY_PRINCIPAL));
-        assert!(!trusts_service(
-            &json!("not a policy"),
-            CODEDEPLOY_PRINCIPAL
-        ));
     }
 
     #[test]
