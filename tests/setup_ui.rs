@@ -42,7 +42,7 @@ fn demo() -> Demo {
         backend_override: Some(BackendChoice::Demo),
         local_cloud: Some(host),
     };
-    let mut harness = app_harness(options, egui::vec2(1280.0, 1000.0));
+    let mut harness = app_harness(options, egui::vec2(1280.0, 1600.0));
     run_until(&mut harness, "the connection", |h| {
         h.state().session().is_some()
     });
@@ -60,6 +60,12 @@ fn click(harness: &mut Harness<'static, App>, label: &str) {
 
 fn has_text(harness: &Harness<'_, App>, text: &str) -> bool {
     harness.query_all_by_label_contains(text).next().is_some()
+}
+
+/// The text a node shows: its label, or for plain text its value.
+fn text_of(node: &egui_kittest::Node<'_>) -> Option<String> {
+    let node = node.accesskit_node();
+    node.label().or_else(|| node.value())
 }
 
 /// Runs an async client call on the app's runtime.
@@ -334,7 +340,7 @@ fn instance_profile_wizard_makes_the_role_profile_and_association() {
     let stopped: Vec<String> = harness
         .query_all_by_label_contains("Stopped:")
         .chain(harness.query_all_by_label_contains("differs"))
-        .filter_map(|node| node.accesskit_node().label())
+        .filter_map(|node| text_of(&node))
         .collect();
     assert!(stopped.is_empty(), "{stopped:?}");
 
@@ -400,4 +406,262 @@ fn instance_profile_wizard_makes_the_role_profile_and_association() {
     ));
     assert_eq!(profile_roles, ["CodeDeployInstanceRole"]);
     assert_eq!(associated, [instance]);
+}
+
+/// Types `text` into the text field labelled `label` (the first, if several).
+fn type_into(harness: &mut Harness<'static, App>, label: &str, text: &str) {
+    harness
+        .query_all_by_label(label)
+        .find(|node| node.accesskit_node().role() == Role::TextInput)
+        .unwrap_or_else(|| panic!("a text field labelled {label}"))
+        .set_text_value_accesskit(text);
+    settle(harness);
+}
+
+/// The instance ids a deployment to `group` of `application` targets, as
+/// the local cloud chose them.
+fn deployment_targets(harness: &Harness<'_, App>, application: &str, group: &str) -> Vec<String> {
+    let session = harness.state().session().expect("connected");
+    call(harness, async {
+        let created = session
+            .codedeploy
+            .create_deployment()
+            .application_name(application)
+            .deployment_group_name(group)
+            .revision(
+                aws_sdk_codedeploy::types::RevisionLocation::builder()
+                    .revision_type(aws_sdk_codedeploy::types::RevisionLocationType::GitHub)
+                    .git_hub_location(
+                        aws_sdk_codedeploy::types::GitHubLocation::builder()
+                            .repository("example/web")
+                            .commit_id("0123456789abcdef0123456789abcdef01234567")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("a deployment starts");
+        let mut ids = session
+            .codedeploy
+            .list_deployment_targets()
+            .deployment_id(created.deployment_id().expect("an id"))
+            .send()
+            .await
+            .expect("its targets are listed")
+            .target_ids()
+            .to_vec();
+        ids.sort();
+        ids
+    })
+}
+
+#[test]
+fn deployment_group_wizard_matches_the_targets_a_deployment_gets() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    click(harness, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        has_text(h, "No EC2/on-premises application yet")
+    });
+    harness
+        .get_by_role_and_label(Role::RadioButton, "A new application")
+        .click();
+    settle(harness);
+    type_into(harness, "New application name", "web-shop");
+    click(harness, "Next");
+    type_into(harness, "Deployment group name", "production");
+    // No role yet: make one with the service role wizard and come back.
+    click(harness, "Create a service role…");
+    run_until(harness, "the service role wizard", |h| {
+        has_text(h, "Create a CodeDeploy service role")
+    });
+    click(harness, "Next");
+    click(harness, "Next");
+    run_until(harness, "its review", |h| has_text(h, "Trust policy"));
+    click(harness, "Create");
+    run_until(harness, "the role", |h| {
+        has_text(h, "Done: the role CodeDeployServiceRole is ready")
+    });
+    click(harness, "Close");
+    run_until(harness, "the group wizard again", |h| {
+        has_text(h, "Create a tagged deployment group")
+    });
+    assert_eq!(
+        harness.get_by_label("Service role ARN").value().as_deref(),
+        Some("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+    );
+    assert_eq!(
+        harness
+            .get_by_label("Deployment group name")
+            .value()
+            .as_deref(),
+        Some("production"),
+        "nothing typed is lost"
+    );
+    click(harness, "Next");
+    click(harness, "Next");
+    // The environment: production instances of the demo fleet.
+    run_until(harness, "the instances", |h| has_text(h, "instances match"));
+    assert!(has_text(harness, "0 of 3 instances match"));
+    type_into(harness, "Key", "Environment");
+    type_into(harness, "Value", "production");
+    assert!(
+        has_text(harness, "2 of 3 instances match"),
+        "the live count follows the tags"
+    );
+    // A second tag group narrows it: a tag from every group is needed.
+    click(harness, "Add a tag group");
+    let keys: Vec<_> = harness.query_all_by_label("Key").collect();
+    assert_eq!(keys.len(), 2);
+    keys[1].set_text_value_accesskit("Fleet");
+    settle(harness);
+    assert!(has_text(harness, "2 of 3 instances match"));
+    let values: Vec<_> = harness.query_all_by_label("Value").collect();
+    values[1].set_text_value_accesskit("elsewhere");
+    settle(harness);
+    assert!(has_text(harness, "0 of 3 instances match"));
+    let values: Vec<_> = harness.query_all_by_label("Value").collect();
+    values[1].set_text_value_accesskit("demo");
+    settle(harness);
+    assert!(has_text(harness, "2 of 3 instances match"));
+    let matched: Vec<String> = harness
+        .query_all_by_label_contains("  demo-")
+        .filter_map(|node| text_of(&node))
+        .filter_map(|label| label.split_whitespace().next().map(str::to_owned))
+        .collect();
+    click(harness, "Next");
+    // The planner's preview for the matched fleet.
+    assert!(has_text(
+        harness,
+        "How a first deployment to the 2 matched instances goes"
+    ));
+    click(harness, "Next");
+    click(harness, "Next");
+    run_until(harness, "the review", |h| {
+        has_text(h, "aws deploy create-deployment-group --cli-input-json")
+    });
+    click(harness, "Create");
+    run_until(harness, "the group", |h| {
+        has_text(h, "Done: the deployment group production is ready")
+    });
+    // Exactly what the review showed exists.
+    let session = harness.state().session().expect("connected");
+    let spec = call(
+        harness,
+        deploydesk::cloud::groups::deployment_group_spec(&session, "web-shop", "production"),
+    )
+    .expect("the group can be read")
+    .expect("the group exists");
+    assert_eq!(spec.ec2_tag_groups.len(), 2);
+    assert_eq!(spec.config.name(), "CodeDeployDefault.OneAtATime");
+
+    // Running it again creates nothing twice.
+    click(harness, "Back to the review");
+    click(harness, "Create");
+    run_until(harness, "the second run", |h| {
+        has_text(h, "Done: the deployment group production is ready")
+    });
+    assert_eq!(
+        harness
+            .query_all_by_label_contains("(already there)")
+            .count(),
+        2
+    );
+
+    // The live match is exactly the local cloud's choice of targets.
+    let mut matched = matched;
+    matched.sort();
+    assert_eq!(matched.len(), 2);
+    assert_eq!(
+        deployment_targets(harness, "web-shop", "production"),
+        matched
+    );
+}
+
+#[test]
+fn deployment_group_wizard_edits_an_existing_group() {
+    let mut demo = demo();
+    {
+        let session = demo.harness.state().session().expect("connected");
+        call(&demo.harness, async {
+            session
+                .codedeploy
+                .create_application()
+                .application_name("api")
+                .send()
+                .await
+                .expect("the application is made");
+            session
+                .codedeploy
+                .create_deployment_group()
+                .application_name("api")
+                .deployment_group_name("staging")
+                .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+                .ec2_tag_filters(
+                    aws_sdk_codedeploy::types::Ec2TagFilter::builder()
+                        .key("Environment")
+                        .value("staging")
+                        .r#type(aws_sdk_codedeploy::types::Ec2TagFilterType::KeyAndValue)
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("the group is made");
+        });
+    }
+    let harness = &mut demo.harness;
+    click(harness, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        h.query_by_role_and_label(Role::RadioButton, "api")
+            .is_some()
+    });
+    harness
+        .get_by_role_and_label(Role::RadioButton, "api")
+        .click();
+    run_until(harness, "its groups", |h| has_text(h, "Edit staging"));
+    click(harness, "Edit staging");
+    run_until(harness, "the loaded group", |h| {
+        has_text(h, "Edit the deployment group staging")
+    });
+    assert_eq!(
+        harness
+            .get_by_label("Deployment group name")
+            .value()
+            .as_deref(),
+        Some("staging")
+    );
+    click(harness, "Next");
+    click(harness, "Next");
+    click(harness, "Next");
+    harness
+        .get_by_role_and_label(
+            Role::RadioButton,
+            "CodeDeployDefault.HalfAtATime: up to half of the instances at a time",
+        )
+        .click();
+    settle(harness);
+    click(harness, "Next");
+    click(harness, "Next");
+    run_until(harness, "the review", |h| {
+        has_text(h, "aws deploy update-deployment-group --cli-input-json")
+    });
+    click(harness, "Update");
+    run_until(harness, "the update", |h| {
+        has_text(h, "Done: the deployment group staging is ready") || has_text(h, "(failed)")
+    });
+    let stopped: Vec<String> = harness
+        .query_all_by_label_contains("Nothing was created")
+        .filter_map(|node| text_of(&node))
+        .collect();
+    assert!(stopped.is_empty(), "{stopped:?}");
+    let session = harness.state().session().expect("connected");
+    let spec = call(
+        harness,
+        deploydesk::cloud::groups::deployment_group_spec(&session, "api", "staging"),
+    )
+    .expect("the group can be read")
+    .expect("the group exists");
+    assert_eq!(spec.config.name(), "CodeDeployDefault.HalfAtATime");
+    assert_eq!(spec.ec2_tag_groups[0][0].value, "staging");
 }

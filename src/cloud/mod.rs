@@ -8,6 +8,7 @@ pub mod codedeploy;
 pub mod deployments;
 pub mod ec2;
 pub mod error;
+pub mod groups;
 pub mod iam;
 pub mod instances;
 pub mod jobs;

@@ -2,9 +2,10 @@
 //! so that running a plan again reuses what an earlier run made, and a
 //! resource that exists but differs is reported instead of overwritten.
 
+use super::codedeploy::{self, Platform};
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
-use super::{ec2, iam};
+use super::{ec2, groups, iam};
 use crate::domain::policy::PolicyDocument;
 use crate::domain::setup::{SetupPlan, SetupStep, documents_equivalent};
 
@@ -247,6 +248,47 @@ pub async fn run_step(session: &Session, step: &SetupStep) -> Result<StepOutcome
                 }
             }
         }
+        SetupStep::CreateApplication { application } => {
+            match groups::application_platform(session, application).await? {
+                Some(platform) if platform == "Server" => Ok(StepOutcome::Reused),
+                Some(platform) => Ok(StepOutcome::Differs(format!(
+                    "The application {application} already exists for the {platform} compute platform, which has no EC2 instances. Choose another application name."
+                ))),
+                None => {
+                    codedeploy::create_application(session, application, Platform::Server).await?;
+                    Ok(StepOutcome::Created)
+                }
+            }
+        }
+        SetupStep::CreateDeploymentConfig { name, minimum } => {
+            match groups::config_minimum(session, name).await? {
+                Some(current) if current == *minimum => Ok(StepOutcome::Reused),
+                Some(_) => Ok(StepOutcome::Differs(format!(
+                    "The deployment configuration {name} already exists with another minimum, and configurations cannot be changed. Choose another name for yours."
+                ))),
+                None => {
+                    groups::create_deployment_config(session, name, *minimum).await?;
+                    Ok(StepOutcome::Created)
+                }
+            }
+        }
+        SetupStep::CreateDeploymentGroup { spec, .. } => {
+            match groups::deployment_group_spec(session, &spec.application, &spec.group).await? {
+                Some(current) if groups::same_group(&current, spec) => Ok(StepOutcome::Reused),
+                Some(_) => Ok(StepOutcome::Differs(format!(
+                    "The deployment group {} already exists in {} with other settings. Update it to match what is shown, or choose another group name.",
+                    spec.group, spec.application
+                ))),
+                None => {
+                    groups::create_deployment_group(session, spec).await?;
+                    Ok(StepOutcome::Created)
+                }
+            }
+        }
+        SetupStep::UpdateDeploymentGroup { current, spec, .. } => {
+            groups::update_deployment_group(session, current, spec).await?;
+            Ok(StepOutcome::Created)
+        }
     }
 }
 
@@ -270,9 +312,15 @@ pub async fn fix_step(session: &Session, step: &SetupStep) -> Result<(), CloudEr
             }
             iam::add_role_to_profile(session, profile, role).await
         }
+        SetupStep::CreateDeploymentGroup { spec, .. } => {
+            groups::update_deployment_group(session, &spec.group, spec).await
+        }
         SetupStep::AttachRolePolicy { .. }
         | SetupStep::CreateInstanceProfile { .. }
-        | SetupStep::AssociateInstanceProfile { .. } => Err(CloudError::Other(format!(
+        | SetupStep::AssociateInstanceProfile { .. }
+        | SetupStep::CreateApplication { .. }
+        | SetupStep::CreateDeploymentConfig { .. }
+        | SetupStep::UpdateDeploymentGroup { .. } => Err(CloudError::Other(format!(
             "DeployDesk does not change this on its own: {}.",
             step.summary()
         ))),

@@ -16,6 +16,9 @@ use std::fmt;
 
 use serde_json::{Value, json};
 
+use super::config::MinimumHealthyHosts;
+use super::group_spec::{ConfigChoice, DeploymentGroupSpec};
+
 /// The IAM policy language version every document uses.
 pub const POLICY_VERSION: &str = "2012-10-17";
 /// The service principal CodeDeploy assumes roles as.
@@ -344,6 +347,34 @@ pub enum SetupStep {
         /// The profile's name.
         profile: String,
     },
+    /// Create a CodeDeploy application for EC2/on-premises.
+    CreateApplication {
+        /// Its name.
+        application: String,
+    },
+    /// Create a custom deployment configuration.
+    CreateDeploymentConfig {
+        /// Its name.
+        name: String,
+        /// Its minimum healthy hosts.
+        minimum: MinimumHealthyHosts,
+    },
+    /// Create a deployment group.
+    CreateDeploymentGroup {
+        /// What it is made of.
+        spec: Box<DeploymentGroupSpec>,
+        /// The `CreateDeploymentGroup` input the spec makes.
+        input: Value,
+    },
+    /// Change an existing deployment group to match a spec.
+    UpdateDeploymentGroup {
+        /// Its name now (the spec may rename it).
+        current: String,
+        /// What it becomes.
+        spec: Box<DeploymentGroupSpec>,
+        /// The `UpdateDeploymentGroup` input.
+        input: Value,
+    },
 }
 
 impl SetupStep {
@@ -368,7 +399,34 @@ impl SetupStep {
                 instance_id,
                 profile,
             } => format!("Give {instance_id} the instance profile {profile}"),
+            Self::CreateApplication { application } => {
+                format!("Create the application {application}")
+            }
+            Self::CreateDeploymentConfig { name, .. } => {
+                format!("Create the deployment configuration {name}")
+            }
+            Self::CreateDeploymentGroup { spec, .. } => format!(
+                "Create the deployment group {} in {}",
+                spec.group, spec.application
+            ),
+            Self::UpdateDeploymentGroup { current, spec, .. } => format!(
+                "Update the deployment group {current} in {}",
+                spec.application
+            ),
         }
+    }
+
+    /// Whether a resource of this step that exists but differs can be made
+    /// to match the plan (with the person's consent): a role's trust
+    /// policy, an inline policy, a profile's role, a deployment group.
+    pub fn is_fixable(&self) -> bool {
+        matches!(
+            self,
+            Self::CreateRole { .. }
+                | Self::PutRolePolicy { .. }
+                | Self::AddRoleToInstanceProfile { .. }
+                | Self::CreateDeploymentGroup { .. }
+        )
     }
 
     /// The policy document the step writes, if any, for the review page.
@@ -376,6 +434,8 @@ impl SetupStep {
         match self {
             Self::CreateRole { trust_policy, .. } => Some(trust_policy),
             Self::PutRolePolicy { document, .. } => Some(document),
+            Self::CreateDeploymentGroup { input, .. }
+            | Self::UpdateDeploymentGroup { input, .. } => Some(input),
             _ => None,
         }
     }
@@ -449,6 +509,38 @@ impl SetupStep {
                 instance_id.clone(),
                 "--iam-instance-profile".into(),
                 format!("Name={profile}"),
+            ],
+            Self::CreateApplication { application } => vec![
+                "aws".into(),
+                "deploy".into(),
+                "create-application".into(),
+                "--application-name".into(),
+                application.clone(),
+                "--compute-platform".into(),
+                "Server".into(),
+            ],
+            Self::CreateDeploymentConfig { name, minimum } => vec![
+                "aws".into(),
+                "deploy".into(),
+                "create-deployment-config".into(),
+                "--deployment-config-name".into(),
+                name.clone(),
+                "--minimum-healthy-hosts".into(),
+                format!("type={},value={}", minimum.api_type(), minimum.api_value()),
+            ],
+            Self::CreateDeploymentGroup { input, .. } => vec![
+                "aws".into(),
+                "deploy".into(),
+                "create-deployment-group".into(),
+                "--cli-input-json".into(),
+                input.to_string(),
+            ],
+            Self::UpdateDeploymentGroup { input, .. } => vec![
+                "aws".into(),
+                "deploy".into(),
+                "update-deployment-group".into(),
+                "--cli-input-json".into(),
+                input.to_string(),
             ],
         };
         shell_words(&args)
@@ -540,6 +632,40 @@ impl SetupPlan {
                 profile: options.profile.clone(),
             }
         }));
+        Self { steps }
+    }
+
+    /// The plan of the deployment group wizard: the application if it is
+    /// new, the custom configuration if one is asked for, and the group —
+    /// created, or updated when `editing` names the group being edited.
+    pub fn deployment_group(
+        spec: &DeploymentGroupSpec,
+        new_application: bool,
+        editing: Option<&str>,
+    ) -> Self {
+        let mut steps = Vec::new();
+        if new_application {
+            steps.push(SetupStep::CreateApplication {
+                application: spec.application.clone(),
+            });
+        }
+        if let ConfigChoice::Custom { name, minimum } = &spec.config {
+            steps.push(SetupStep::CreateDeploymentConfig {
+                name: name.clone(),
+                minimum: *minimum,
+            });
+        }
+        steps.push(match editing {
+            Some(current) => SetupStep::UpdateDeploymentGroup {
+                current: current.to_owned(),
+                input: spec.update_input(current),
+                spec: Box::new(spec.clone()),
+            },
+            None => SetupStep::CreateDeploymentGroup {
+                input: spec.create_input(),
+                spec: Box::new(spec.clone()),
+            },
+        });
         Self { steps }
     }
 

@@ -605,6 +605,27 @@ impl App {
                     setup::instance_choices(&session).await,
                 ))
             }),
+            SetupAction::LoadApplications => self.jobs.spawn(async move {
+                event(SetupEvent::Applications(
+                    codedeploy::list_applications(&session).await,
+                ))
+            }),
+            SetupAction::LoadGroups(application) => self.jobs.spawn(async move {
+                event(SetupEvent::Groups(
+                    codedeploy::list_deployment_group_names(&session, &application).await,
+                ))
+            }),
+            SetupAction::LoadEc2Instances => self.jobs.spawn(async move {
+                event(SetupEvent::Ec2Instances(
+                    crate::cloud::ec2::list_instances(&session, None).await,
+                ))
+            }),
+            SetupAction::LoadGroupSpec { application, group } => self.jobs.spawn(async move {
+                let result =
+                    crate::cloud::groups::deployment_group_spec(&session, &application, &group)
+                        .await;
+                event(SetupEvent::GroupSpec { group, result })
+            }),
             SetupAction::Run { run, request } => {
                 let sender = self.jobs.sender();
                 self.jobs.spawn(async move {

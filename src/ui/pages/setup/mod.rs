@@ -1,6 +1,7 @@
 //! The Setup page: the wizards that make what CodeDeploy needs, each showing
 //! exactly what it will create before it creates it.
 
+pub mod deployment_group;
 pub mod instance_profile;
 pub mod run;
 pub mod service_role;
@@ -8,8 +9,12 @@ pub mod service_role;
 use egui::RichText;
 
 use crate::cloud::CloudError;
+use crate::cloud::codedeploy::Application;
+use crate::cloud::ec2::Ec2InstanceSummary;
 use crate::cloud::setup::{Progress, TrustedRole};
+use crate::domain::group_spec::DeploymentGroupSpec;
 use crate::ui::pages::applications::Loadable;
+use deployment_group::{DeploymentGroupWizard, GroupRequest};
 use instance_profile::{InstanceChoice, InstanceProfileRequest, InstanceProfileWizard};
 use run::{PlanRun, RunRequest};
 use service_role::{ServiceRoleRequest, ServiceRoleWizard};
@@ -23,6 +28,19 @@ pub enum SetupAction {
     LoadTrustedRoles,
     /// Load the EC2 instances with their instance profiles.
     LoadInstances,
+    /// Load the applications.
+    LoadApplications,
+    /// Load an application's deployment group names.
+    LoadGroups(String),
+    /// Load the EC2 instances with their tags.
+    LoadEc2Instances,
+    /// Load a deployment group's settings to edit it.
+    LoadGroupSpec {
+        /// The application.
+        application: String,
+        /// The group.
+        group: String,
+    },
     /// Run a plan; results come back tagged with `run`.
     Run {
         /// Which run the results belong to.
@@ -41,6 +59,19 @@ pub enum SetupEvent {
     TrustedRoles(Result<Vec<TrustedRole>, CloudError>),
     /// The EC2 instances.
     Instances(Result<Vec<InstanceChoice>, CloudError>),
+    /// The applications.
+    Applications(Result<Vec<Application>, CloudError>),
+    /// An application's group names.
+    Groups(Result<Vec<String>, CloudError>),
+    /// The EC2 instances with their tags.
+    Ec2Instances(Result<Vec<Ec2InstanceSummary>, CloudError>),
+    /// A group's settings, by its name.
+    GroupSpec {
+        /// The group's name.
+        group: String,
+        /// Its settings, if it exists.
+        result: Result<Option<DeploymentGroupSpec>, CloudError>,
+    },
     /// Progress of run `run`.
     Progress {
         /// Which run.
@@ -60,6 +91,7 @@ pub enum SetupEvent {
 enum Wizard {
     ServiceRole(ServiceRoleWizard),
     InstanceProfile(InstanceProfileWizard),
+    DeploymentGroup(Box<DeploymentGroupWizard>),
 }
 
 /// The Setup page's state.
@@ -72,6 +104,9 @@ pub struct SetupPage {
     run: u64,
     /// Said after a wizard closed, e.g. which role was picked.
     message: Option<String>,
+    /// The deployment group wizard, set aside while the service role
+    /// wizard it opened is on screen.
+    paused: Option<Box<DeploymentGroupWizard>>,
 }
 
 impl SetupPage {
@@ -90,6 +125,12 @@ impl SetupPage {
         self.message = None;
     }
 
+    /// Opens the deployment group wizard.
+    pub fn open_deployment_group(&mut self) {
+        self.wizard = Some(Wizard::DeploymentGroup(Box::default()));
+        self.message = None;
+    }
+
     /// Opens the instance profile wizard.
     pub fn open_instance_profile(&mut self) {
         self.wizard = Some(Wizard::InstanceProfile(InstanceProfileWizard::default()));
@@ -105,14 +146,34 @@ impl SetupPage {
                     Err(error) => Loadable::Failed(error.to_string()),
                 };
             }
-            SetupEvent::TrustedRoles(result) => {
-                if let Some(Wizard::ServiceRole(wizard)) = &mut self.wizard {
-                    wizard.trusted = loaded(result);
-                }
-            }
+            SetupEvent::TrustedRoles(result) => match &mut self.wizard {
+                Some(Wizard::ServiceRole(wizard)) => wizard.trusted = loaded(result),
+                Some(Wizard::DeploymentGroup(wizard)) => wizard.roles = loaded(result),
+                _ => {}
+            },
             SetupEvent::Instances(result) => {
                 if let Some(Wizard::InstanceProfile(wizard)) = &mut self.wizard {
                     wizard.instances = loaded(result);
+                }
+            }
+            SetupEvent::Applications(result) => {
+                if let Some(Wizard::DeploymentGroup(wizard)) = &mut self.wizard {
+                    wizard.applications = loaded(result);
+                }
+            }
+            SetupEvent::Groups(result) => {
+                if let Some(Wizard::DeploymentGroup(wizard)) = &mut self.wizard {
+                    wizard.groups = loaded(result);
+                }
+            }
+            SetupEvent::Ec2Instances(result) => {
+                if let Some(Wizard::DeploymentGroup(wizard)) = &mut self.wizard {
+                    wizard.instances = loaded(result);
+                }
+            }
+            SetupEvent::GroupSpec { group, result } => {
+                if let Some(Wizard::DeploymentGroup(wizard)) = &mut self.wizard {
+                    wizard.spec_loaded(group, result.map_err(|error| error.to_string()));
                 }
             }
             SetupEvent::Progress { run, progress } if run == self.run => {
@@ -126,6 +187,7 @@ impl SetupPage {
             SetupEvent::RunEnded { run } if run == self.run => match &mut self.wizard {
                 Some(Wizard::ServiceRole(wizard)) => wizard.run_ended(),
                 Some(Wizard::InstanceProfile(wizard)) => wizard.run_ended(),
+                Some(Wizard::DeploymentGroup(wizard)) => wizard.run_ended(),
                 None => {}
             },
             SetupEvent::Progress { .. } | SetupEvent::RunEnded { .. } => {}
@@ -137,6 +199,7 @@ impl SetupPage {
         match &mut self.wizard {
             Some(Wizard::ServiceRole(wizard)) => wizard.run_mut(),
             Some(Wizard::InstanceProfile(wizard)) => wizard.run_mut(),
+            Some(Wizard::DeploymentGroup(wizard)) => wizard.run_mut(),
             None => None,
         }
     }
@@ -164,9 +227,50 @@ impl SetupPage {
                     Some(Err(SetupAction::LoadTrustedRoles))
                 }
                 Some(ServiceRoleRequest::Close(picked)) => {
-                    self.message = picked.map(|arn| {
-                        format!("Use {arn} as the service role of your deployment groups.")
-                    });
+                    if let Some(mut paused) = self.paused.take() {
+                        if let Some(arn) = picked {
+                            paused.use_role(arn);
+                        }
+                        self.wizard = Some(Wizard::DeploymentGroup(paused));
+                    } else {
+                        self.message = picked.map(|arn| {
+                            format!("Use {arn} as the service role of your deployment groups.")
+                        });
+                        self.wizard = None;
+                    }
+                    None
+                }
+                None => None,
+            },
+            Some(Wizard::DeploymentGroup(wizard)) => match wizard.ui(ui) {
+                Some(GroupRequest::Run(request)) => Some(Ok(request)),
+                Some(GroupRequest::LoadApplications) => {
+                    wizard.applications = Loadable::Loading;
+                    Some(Err(SetupAction::LoadApplications))
+                }
+                Some(GroupRequest::LoadGroups(application)) => {
+                    wizard.groups = Loadable::Loading;
+                    Some(Err(SetupAction::LoadGroups(application)))
+                }
+                Some(GroupRequest::LoadRoles) => {
+                    wizard.roles = Loadable::Loading;
+                    Some(Err(SetupAction::LoadTrustedRoles))
+                }
+                Some(GroupRequest::LoadInstances) => {
+                    wizard.instances = Loadable::Loading;
+                    Some(Err(SetupAction::LoadEc2Instances))
+                }
+                Some(GroupRequest::LoadSpec { application, group }) => {
+                    Some(Err(SetupAction::LoadGroupSpec { application, group }))
+                }
+                Some(GroupRequest::CreateServiceRole) => {
+                    if let Some(Wizard::DeploymentGroup(paused)) = self.wizard.take() {
+                        self.paused = Some(paused);
+                    }
+                    self.wizard = Some(Wizard::ServiceRole(ServiceRoleWizard::default()));
+                    None
+                }
+                Some(GroupRequest::Close) => {
                     self.wizard = None;
                     None
                 }
@@ -212,11 +316,16 @@ impl SetupPage {
             ui.label(RichText::new(message.as_str()).strong());
         }
         ui.add_space(8.0);
-        let cards: [Card; 2] = [
+        let cards: [Card; 3] = [
             (
                 "Service role",
                 "The role CodeDeploy assumes to deploy to your instances, with the AWS managed policy for your compute platform.",
                 Self::open_service_role,
+            ),
+            (
+                "Deployment group",
+                "A tagged deployment group: which instances a deployment goes to, chosen by their tags, and how the rollout proceeds. Also edits an existing group.",
+                Self::open_deployment_group,
             ),
             (
                 "Instance profile",

@@ -81,7 +81,7 @@ impl PlanRun {
             Ok(StepOutcome::Differs(why)) => ItemState::Differs(why),
             Err(error) => ItemState::Failed(error.to_string()),
         };
-        if !matches!(item, ItemState::Created | ItemState::Reused) {
+        if !matches!(item, ItemState::Created | ItemState::Reused) || self.is_complete() {
             self.running = false;
         }
     }
@@ -159,13 +159,7 @@ impl PlanRun {
             ui.label(
                 "DeployDesk never overwrites what exists without asking. Fix it to match what is shown on the review page, or go back and choose other names.",
             );
-            let fixable = !matches!(
-                step,
-                crate::domain::setup::SetupStep::AttachRolePolicy { .. }
-                    | crate::domain::setup::SetupStep::CreateInstanceProfile { .. }
-                    | crate::domain::setup::SetupStep::AssociateInstanceProfile { .. }
-            );
-            if fixable && ui.button(format!("Fix: {}", step.summary())).clicked() {
+            if step.is_fixable() && ui.button(format!("Fix: {}", step.summary())).clicked() {
                 self.items[index] = ItemState::Running;
                 self.running = true;
                 request = Some(RunRequest::Fix {

@@ -36,6 +36,8 @@ pub struct ServiceRoleWizard {
     /// An error AWS gave for the role name, shown at the field.
     role_error: Option<String>,
     run: Option<PlanRun>,
+    /// The ARN of the role the run makes.
+    role_arn: Option<String>,
     /// The roles CodeDeploy can already assume.
     pub trusted: Loadable<Vec<TrustedRole>>,
 }
@@ -49,6 +51,7 @@ impl Default for ServiceRoleWizard {
             confused_deputy: true,
             role_error: None,
             run: None,
+            role_arn: None,
             trusted: Loadable::NotLoaded,
         }
     }
@@ -133,6 +136,10 @@ impl ServiceRoleWizard {
                     let mut run = PlanRun::new(self.plan(account, region));
                     let started = run.start();
                     self.run = Some(run);
+                    self.role_arn = Some(format!(
+                        "arn:aws:iam::{account}:role/{}",
+                        self.role_name.trim()
+                    ));
                     self.role_error = None;
                     request = Some(ServiceRoleRequest::Run(started));
                 }
@@ -263,7 +270,8 @@ impl ServiceRoleWizard {
                     self.step = 2;
                 }
                 if ui.button("Close").clicked() {
-                    request = Some(ServiceRoleRequest::Close(None));
+                    let made = run.is_complete().then(|| self.role_arn.clone()).flatten();
+                    request = Some(ServiceRoleRequest::Close(made));
                 }
             });
         }

@@ -1,0 +1,1110 @@
+//! The tagged deployment group wizard: application, group name and service
+//! role, deployment type, the environment by tags with a live count of the
+//! instances it matches, the deployment configuration with the rollout
+//! planner's preview, optional load balancer, alarms, rollback and
+//! triggers, a review, and the run. It also edits an existing group.
+
+use egui::RichText;
+
+use super::run::{PlanRun, RunRequest};
+use super::service_role::review_plan_ui;
+use crate::cloud::codedeploy::{Application, Platform};
+use crate::cloud::ec2::Ec2InstanceSummary;
+use crate::cloud::setup::TrustedRole;
+use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, MinimumHealthyHosts, ONE_AT_A_TIME};
+use crate::domain::group_spec::{
+    self, ConfigChoice, DeploymentGroupSpec, DeploymentType, MAX_TAG_GROUPS, MAX_TAGS_PER_GROUP,
+    SpecProblem, TRIGGER_EVENTS, TagFilterSpec, TriggerSpec,
+};
+use crate::domain::health::Health;
+use crate::domain::names::{self, NameKind};
+use crate::domain::rollout;
+use crate::domain::setup::SetupPlan;
+use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::wizard::{self, Nav};
+
+/// The wizard's steps, as the indicator names them.
+const STEPS: [&str; 8] = [
+    "Application",
+    "Group",
+    "Type",
+    "Environment",
+    "Configuration",
+    "Options",
+    "Review",
+    "Create",
+];
+
+/// Which fields each step holds, so a problem is shown on its step.
+const STEP_FIELDS: [&[&str]; 6] = [
+    &["application"],
+    &["group", "role"],
+    &["type", "load balancer"],
+    &["ec2 tags", "on-premises tags"],
+    &["config"],
+    &["alarms", "triggers"],
+];
+
+/// What the wizard asks of the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupRequest {
+    /// Load the applications.
+    LoadApplications,
+    /// Load the group names of an application (to offer editing one).
+    LoadGroups(String),
+    /// Load the roles CodeDeploy can assume.
+    LoadRoles,
+    /// Load the EC2 instances with their tags.
+    LoadInstances,
+    /// Load an existing group to edit it.
+    LoadSpec {
+        /// The application.
+        application: String,
+        /// The group.
+        group: String,
+    },
+    /// Open the service role wizard, coming back here afterwards.
+    CreateServiceRole,
+    /// Run (or retry, or fix) the plan.
+    Run(RunRequest),
+    /// Leave the wizard.
+    Close,
+}
+
+/// Where the environment's instances come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Environment {
+    Ec2,
+    OnPremises,
+}
+
+/// How the configuration is chosen on its step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConfigKind {
+    Predefined,
+    Custom,
+}
+
+/// The deployment group wizard's state: one field per input, as a form has.
+#[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct DeploymentGroupWizard {
+    step: usize,
+    /// The applications to pick from.
+    pub applications: Loadable<Vec<Application>>,
+    /// The groups of the picked application.
+    pub groups: Loadable<Vec<String>>,
+    /// The roles CodeDeploy can assume.
+    pub roles: Loadable<Vec<TrustedRole>>,
+    /// The EC2 instances and their tags.
+    pub instances: Loadable<Vec<Ec2InstanceSummary>>,
+    application: String,
+    new_application: bool,
+    /// The group being edited, by its name when loaded.
+    editing: Option<String>,
+    group: String,
+    role_arn: String,
+    blue_green: bool,
+    reroute_at_once: bool,
+    wait_minutes: u32,
+    terminate_original: bool,
+    termination_wait_minutes: u32,
+    traffic_control: bool,
+    target_groups: String,
+    environment: Environment,
+    ec2_groups: Vec<Vec<TagFilterSpec>>,
+    on_premises_groups: Vec<Vec<TagFilterSpec>>,
+    config_kind: ConfigKind,
+    predefined: String,
+    custom_name: String,
+    custom_percent: bool,
+    custom_value: i64,
+    alarms: String,
+    rollback_on_failure: bool,
+    rollback_on_alarm: bool,
+    triggers: Vec<TriggerSpec>,
+    /// Problems AWS gave when a call was refused, by field.
+    refused: Vec<SpecProblem>,
+    run: Option<PlanRun>,
+    /// Said when loading a group to edit failed.
+    load_error: Option<String>,
+}
+
+impl Default for DeploymentGroupWizard {
+    fn default() -> Self {
+        Self {
+            step: 0,
+            applications: Loadable::NotLoaded,
+            groups: Loadable::NotLoaded,
+            roles: Loadable::NotLoaded,
+            instances: Loadable::NotLoaded,
+            application: String::new(),
+            new_application: false,
+            editing: None,
+            group: String::new(),
+            role_arn: String::new(),
+            blue_green: false,
+            reroute_at_once: true,
+            wait_minutes: 60,
+            terminate_original: true,
+            termination_wait_minutes: 60,
+            traffic_control: false,
+            target_groups: String::new(),
+            environment: Environment::Ec2,
+            ec2_groups: vec![vec![TagFilterSpec::default()]],
+            on_premises_groups: vec![vec![TagFilterSpec::default()]],
+            config_kind: ConfigKind::Predefined,
+            predefined: ONE_AT_A_TIME.to_owned(),
+            custom_name: String::new(),
+            custom_percent: true,
+            custom_value: 75,
+            alarms: String::new(),
+            rollback_on_failure: true,
+            rollback_on_alarm: false,
+            triggers: Vec::new(),
+            refused: Vec::new(),
+            run: None,
+            load_error: None,
+        }
+    }
+}
+
+impl DeploymentGroupWizard {
+    /// Uses `arn` as the service role (e.g. one just made by the service
+    /// role wizard).
+    pub fn use_role(&mut self, arn: String) {
+        self.role_arn = arn;
+        self.roles = Loadable::NotLoaded;
+    }
+
+    /// The spec the inputs make.
+    pub fn spec(&self) -> DeploymentGroupSpec {
+        let tag_groups = |groups: &[Vec<TagFilterSpec>]| -> Vec<Vec<TagFilterSpec>> {
+            groups
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .filter(|filter| {
+                            !(filter.key.trim().is_empty() && filter.value.trim().is_empty())
+                        })
+                        .map(|filter| TagFilterSpec {
+                            key: filter.key.trim().to_owned(),
+                            value: filter.value.trim().to_owned(),
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .filter(|group| !group.is_empty())
+                .collect()
+        };
+        let (ec2_tag_groups, on_premises_tag_groups) = match self.environment {
+            Environment::Ec2 => (tag_groups(&self.ec2_groups), Vec::new()),
+            Environment::OnPremises => (Vec::new(), tag_groups(&self.on_premises_groups)),
+        };
+        let config = match self.config_kind {
+            ConfigKind::Predefined => ConfigChoice::Named(self.predefined.clone()),
+            ConfigKind::Custom => ConfigChoice::Custom {
+                name: self.custom_name.trim().to_owned(),
+                minimum: self
+                    .custom_minimum()
+                    .unwrap_or(MinimumHealthyHosts::HostCount(0)),
+            },
+        };
+        DeploymentGroupSpec {
+            application: self.application.trim().to_owned(),
+            group: self.group.trim().to_owned(),
+            service_role_arn: self.role_arn.trim().to_owned(),
+            deployment_type: if self.blue_green {
+                DeploymentType::BlueGreen {
+                    reroute_at_once: self.reroute_at_once,
+                    wait_minutes: self.wait_minutes,
+                    terminate_original: self.terminate_original,
+                    termination_wait_minutes: self.termination_wait_minutes,
+                }
+            } else {
+                DeploymentType::InPlace
+            },
+            traffic_control: self.traffic_control || self.blue_green,
+            target_groups: lines(&self.target_groups),
+            ec2_tag_groups,
+            on_premises_tag_groups,
+            config,
+            alarms: lines(&self.alarms),
+            rollback_on_failure: self.rollback_on_failure,
+            rollback_on_alarm: self.rollback_on_alarm,
+            triggers: self.triggers.clone(),
+        }
+    }
+
+    /// The custom minimum typed, or why it is refused.
+    fn custom_minimum(&self) -> Result<MinimumHealthyHosts, String> {
+        if self.custom_percent {
+            MinimumHealthyHosts::fleet_percent(self.custom_value)
+        } else {
+            MinimumHealthyHosts::host_count(self.custom_value)
+        }
+        .map_err(|error| error.to_string())
+    }
+
+    /// The plan the inputs make.
+    pub fn plan(&self) -> SetupPlan {
+        SetupPlan::deployment_group(&self.spec(), self.new_application, self.editing.as_deref())
+    }
+
+    /// The run, once started.
+    pub fn run_mut(&mut self) -> Option<&mut PlanRun> {
+        self.run.as_mut()
+    }
+
+    /// An existing group was loaded to edit, or could not be.
+    pub fn spec_loaded(
+        &mut self,
+        current: String,
+        result: Result<Option<DeploymentGroupSpec>, String>,
+    ) {
+        match result {
+            Ok(Some(spec)) => {
+                self.load(&spec);
+                self.editing = Some(current);
+                self.load_error = None;
+                self.step = 1;
+            }
+            Ok(None) => {
+                self.load_error = Some(format!("The deployment group {current} no longer exists."));
+            }
+            Err(error) => self.load_error = Some(error),
+        }
+    }
+
+    /// Fills the inputs from `spec`.
+    fn load(&mut self, spec: &DeploymentGroupSpec) {
+        self.application.clone_from(&spec.application);
+        self.new_application = false;
+        self.group.clone_from(&spec.group);
+        self.role_arn.clone_from(&spec.service_role_arn);
+        match spec.deployment_type {
+            DeploymentType::InPlace => self.blue_green = false,
+            DeploymentType::BlueGreen {
+                reroute_at_once,
+                wait_minutes,
+                terminate_original,
+                termination_wait_minutes,
+            } => {
+                self.blue_green = true;
+                self.reroute_at_once = reroute_at_once;
+                self.wait_minutes = wait_minutes;
+                self.terminate_original = terminate_original;
+                self.termination_wait_minutes = termination_wait_minutes;
+            }
+        }
+        self.traffic_control = spec.traffic_control;
+        self.target_groups = spec.target_groups.join("\n");
+        if spec.ec2_tag_groups.is_empty() && !spec.on_premises_tag_groups.is_empty() {
+            self.environment = Environment::OnPremises;
+            self.on_premises_groups
+                .clone_from(&spec.on_premises_tag_groups);
+        } else {
+            self.environment = Environment::Ec2;
+            self.ec2_groups.clone_from(&spec.ec2_tag_groups);
+        }
+        if self.ec2_groups.is_empty() {
+            self.ec2_groups.push(vec![TagFilterSpec::default()]);
+        }
+        if self.on_premises_groups.is_empty() {
+            self.on_premises_groups.push(vec![TagFilterSpec::default()]);
+        }
+        self.config_kind = ConfigKind::Predefined;
+        spec.config.name().clone_into(&mut self.predefined);
+        self.alarms = spec.alarms.join("\n");
+        self.rollback_on_failure = spec.rollback_on_failure;
+        self.rollback_on_alarm = spec.rollback_on_alarm;
+        self.triggers.clone_from(&spec.triggers);
+    }
+
+    /// The run ended: a refusal is shown at the step of its field.
+    pub fn run_ended(&mut self) {
+        let Some(run) = &mut self.run else { return };
+        run.ended();
+        self.refused.clear();
+        if let Some((index, why)) = run.failure() {
+            let field = match run.plan.steps.get(index) {
+                Some(crate::domain::setup::SetupStep::CreateApplication { .. }) => "application",
+                Some(crate::domain::setup::SetupStep::CreateDeploymentConfig { .. }) => "config",
+                _ => "group",
+            };
+            self.refused.push(SpecProblem {
+                field,
+                message: why.to_owned(),
+            });
+        }
+    }
+
+    /// The instances the environment matches now, with the total.
+    fn matching(&self) -> Option<(Vec<&Ec2InstanceSummary>, usize)> {
+        let Loadable::Loaded(instances) = &self.instances else {
+            return None;
+        };
+        let spec = self.spec();
+        let live: Vec<&Ec2InstanceSummary> = instances
+            .iter()
+            .filter(|instance| instance.is_live())
+            .collect();
+        let matched = live
+            .iter()
+            .copied()
+            .filter(|instance| {
+                let tags: Vec<(String, String)> = instance
+                    .tags
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect();
+                group_spec::environment_matches(&spec.ec2_tag_groups, &tags)
+            })
+            .collect();
+        Some((matched, live.len()))
+    }
+
+    /// The problems of the current step's fields.
+    fn step_problems(&self) -> Vec<SpecProblem> {
+        let Some(fields) = STEP_FIELDS.get(self.step) else {
+            return Vec::new();
+        };
+        let mut problems: Vec<SpecProblem> = self
+            .spec()
+            .problems()
+            .into_iter()
+            .filter(|problem| fields.contains(&problem.field))
+            .collect();
+        if self.step == 4
+            && self.config_kind == ConfigKind::Custom
+            && let Err(error) = self.custom_minimum()
+        {
+            problems.push(SpecProblem {
+                field: "config",
+                message: error,
+            });
+        }
+        problems
+    }
+
+    /// Draws the wizard.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
+        let title = match &self.editing {
+            Some(name) => format!("Edit the deployment group {name}"),
+            None => "Create a tagged deployment group".to_owned(),
+        };
+        ui.heading(title);
+        ui.label("A deployment group is the set of instances a deployment goes to, chosen by their tags, with how the rollout proceeds.");
+        ui.add_space(4.0);
+        wizard::steps_ui(ui, &STEPS, self.step);
+        ui.add_space(8.0);
+        let mut request = None;
+        if self.step >= 7 {
+            return wizard::body_ui(ui, |ui| self.run_ui(ui));
+        }
+        wizard::body_ui(ui, |ui| {
+            request = match self.step {
+                0 => self.application_ui(ui),
+                1 => self.group_ui(ui),
+                2 => {
+                    self.type_ui(ui);
+                    None
+                }
+                3 => self.environment_ui(ui),
+                4 => {
+                    self.config_ui(ui);
+                    None
+                }
+                5 => {
+                    self.options_ui(ui);
+                    None
+                }
+                _ => {
+                    review_plan_ui(ui, &self.plan());
+                    None
+                }
+            };
+            for problem in &self.refused {
+                if STEP_FIELDS
+                    .get(self.step)
+                    .is_some_and(|fields| fields.contains(&problem.field))
+                {
+                    ui.label(
+                        RichText::new(format!("AWS refused this: {}", problem.message))
+                            .color(ui.visuals().error_fg_color),
+                    );
+                }
+            }
+        });
+        let problems = self.step_problems();
+        let blocked = problems.first().map(|problem| problem.message.clone());
+        let next = match (self.step, &self.editing) {
+            (6, Some(_)) => "Update",
+            (6, None) => "Create",
+            _ => "Next",
+        };
+        match wizard::nav_ui(ui, self.step > 0, next, blocked.as_deref()) {
+            Some(Nav::Back) => self.step -= 1,
+            Some(Nav::Cancel) => request = Some(GroupRequest::Close),
+            Some(Nav::Next) => {
+                if self.step == 6 {
+                    let mut run = PlanRun::new(self.plan());
+                    let started = run.start();
+                    self.run = Some(run);
+                    self.refused.clear();
+                    request = Some(GroupRequest::Run(started));
+                }
+                self.step += 1;
+            }
+            None => {}
+        }
+        request
+    }
+
+    fn application_ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
+        let mut request = None;
+        ui.label(RichText::new("Which application is the group for?").strong());
+        match &self.applications {
+            Loadable::NotLoaded => request = Some(GroupRequest::LoadApplications),
+            Loadable::Loading => {
+                ui.spinner();
+            }
+            Loadable::Failed(error) => {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+                if ui.button("Load applications again").clicked() {
+                    request = Some(GroupRequest::LoadApplications);
+                }
+            }
+            Loadable::Loaded(applications) => {
+                let server: Vec<&Application> = applications
+                    .iter()
+                    .filter(|application| {
+                        matches!(application.platform, None | Some(Platform::Server))
+                    })
+                    .collect();
+                if server.is_empty() {
+                    ui.label(
+                        RichText::new("No EC2/on-premises application yet: name a new one below.")
+                            .weak(),
+                    );
+                }
+                for application in server {
+                    let selected = !self.new_application && self.application == application.name;
+                    if ui.radio(selected, application.name.as_str()).clicked() {
+                        self.application.clone_from(&application.name);
+                        self.new_application = false;
+                        self.editing = None;
+                        request = Some(GroupRequest::LoadGroups(application.name.clone()));
+                    }
+                }
+            }
+        }
+        ui.add_space(6.0);
+        if ui
+            .radio(self.new_application, "A new application")
+            .clicked()
+        {
+            self.new_application = true;
+            self.application.clear();
+            self.editing = None;
+        }
+        if self.new_application {
+            let error = names::validate_name(NameKind::Application, self.application.trim())
+                .err()
+                .map(|error| error.to_string());
+            wizard::field_ui(
+                ui,
+                "New application name",
+                &mut self.application,
+                "web-shop",
+                error.as_deref(),
+            );
+            ui.label(RichText::new("It is created for EC2/on-premises instances.").weak());
+        }
+        if !self.new_application && !self.application.is_empty() {
+            ui.add_space(8.0);
+            ui.label(
+                RichText::new(format!(
+                    "Groups of {} you can edit instead",
+                    self.application
+                ))
+                .strong(),
+            );
+            match &self.groups {
+                Loadable::Loaded(groups) if groups.is_empty() => {
+                    ui.label(RichText::new("None yet.").weak());
+                }
+                Loadable::Loaded(groups) => {
+                    for group in groups {
+                        if ui
+                            .button(format!("Edit {group}"))
+                            .on_hover_text("Load this group's settings into the wizard")
+                            .clicked()
+                        {
+                            request = Some(GroupRequest::LoadSpec {
+                                application: self.application.clone(),
+                                group: group.clone(),
+                            });
+                        }
+                    }
+                }
+                Loadable::Failed(error) => {
+                    ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+                }
+                Loadable::Loading | Loadable::NotLoaded => {
+                    ui.spinner();
+                }
+            }
+            if let Some(error) = &self.load_error {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+            }
+        }
+        request
+    }
+
+    fn group_ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
+        let mut request = None;
+        let error = names::validate_name(NameKind::DeploymentGroup, self.group.trim())
+            .err()
+            .map(|error| error.to_string());
+        wizard::field_ui(
+            ui,
+            "Deployment group name",
+            &mut self.group,
+            "production",
+            error.as_deref(),
+        );
+        ui.add_space(8.0);
+        ui.label(RichText::new("Service role").strong());
+        ui.label(RichText::new("The role CodeDeploy assumes to reach your instances.").weak());
+        match &self.roles {
+            Loadable::NotLoaded => request = Some(GroupRequest::LoadRoles),
+            Loadable::Loading => {
+                ui.spinner();
+            }
+            Loadable::Failed(error) => {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+            }
+            Loadable::Loaded(roles) => {
+                for role in roles {
+                    if ui
+                        .radio(self.role_arn == role.arn, role.name.as_str())
+                        .on_hover_text(role.arn.as_str())
+                        .clicked()
+                    {
+                        self.role_arn.clone_from(&role.arn);
+                    }
+                }
+                if roles.is_empty() {
+                    ui.label(
+                        RichText::new("No role in this account trusts CodeDeploy yet.").weak(),
+                    );
+                }
+            }
+        }
+        if ui
+            .button("Create a service role…")
+            .on_hover_text("Open the service role wizard and come back here")
+            .clicked()
+        {
+            request = Some(GroupRequest::CreateServiceRole);
+        }
+        let arn_label = ui.label("Service role ARN");
+        ui.add(egui::TextEdit::singleline(&mut self.role_arn).desired_width(460.0))
+            .labelled_by(arn_label.id);
+        request
+    }
+
+    fn type_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label(RichText::new("How is the application replaced?").strong());
+        ui.radio_value(
+            &mut self.blue_green,
+            false,
+            "In-place: each instance is stopped, updated and started again",
+        );
+        ui.radio_value(
+            &mut self.blue_green,
+            true,
+            "Blue/green: a new set of instances takes over the traffic",
+        );
+        if self.blue_green {
+            ui.indent("blue_green", |ui| {
+                ui.radio_value(
+                    &mut self.reroute_at_once,
+                    true,
+                    "Reroute traffic as soon as the new instances are ready",
+                );
+                ui.radio_value(
+                    &mut self.reroute_at_once,
+                    false,
+                    "Wait for me to continue the deployment",
+                );
+                if !self.reroute_at_once {
+                    ui.horizontal(|ui| {
+                        let label = ui.label("Stop if not continued within (minutes)");
+                        ui.add(egui::DragValue::new(&mut self.wait_minutes).range(1..=2880))
+                            .labelled_by(label.id);
+                    });
+                }
+                ui.checkbox(
+                    &mut self.terminate_original,
+                    "Terminate the original instances afterwards",
+                );
+                ui.horizontal(|ui| {
+                    let label = ui.label("After (minutes)");
+                    ui.add(
+                        egui::DragValue::new(&mut self.termination_wait_minutes).range(0..=2880),
+                    )
+                    .labelled_by(label.id);
+                });
+            });
+        } else {
+            ui.checkbox(
+                &mut self.traffic_control,
+                "Take each instance out of its load balancer while it is updated",
+            );
+        }
+        if self.blue_green || self.traffic_control {
+            let label = ui.label("Target groups (one per line)");
+            ui.add(
+                egui::TextEdit::multiline(&mut self.target_groups)
+                    .hint_text("web-target-group")
+                    .desired_rows(2),
+            )
+            .labelled_by(label.id);
+        }
+        for problem in self.step_problems() {
+            ui.label(RichText::new(problem.message).color(ui.visuals().error_fg_color));
+        }
+    }
+
+    fn environment_ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
+        let mut request = None;
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut self.environment, Environment::Ec2, "EC2 instances");
+            ui.radio_value(
+                &mut self.environment,
+                Environment::OnPremises,
+                "On-premises instances",
+            );
+        });
+        ui.label(
+            "Tags choose the instances. Within a tag group an instance needs any one of the tags; with several groups it needs a tag from every group.",
+        );
+        if self.environment == Environment::Ec2 && matches!(self.instances, Loadable::NotLoaded) {
+            request = Some(GroupRequest::LoadInstances);
+        }
+        let suggestions = self.tag_suggestions();
+        let groups = match self.environment {
+            Environment::Ec2 => &mut self.ec2_groups,
+            Environment::OnPremises => &mut self.on_premises_groups,
+        };
+        tag_groups_ui(ui, groups, &suggestions);
+        for problem in self.step_problems() {
+            ui.label(RichText::new(problem.message).color(ui.visuals().error_fg_color));
+        }
+        ui.add_space(8.0);
+        if self.environment == Environment::Ec2 {
+            match &self.instances {
+                Loadable::Loading | Loadable::NotLoaded => {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label("Loading instances…");
+                    });
+                }
+                Loadable::Failed(error) => {
+                    ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+                    if ui.button("Load instances again").clicked() {
+                        request = Some(GroupRequest::LoadInstances);
+                    }
+                }
+                Loadable::Loaded(_) => {
+                    if let Some((matched, total)) = self.matching() {
+                        ui.label(
+                            RichText::new(format!("{} of {total} instances match", matched.len()))
+                                .strong(),
+                        );
+                        for instance in matched.iter().take(50) {
+                            ui.label(format!(
+                                "{}  {}  ({})",
+                                instance.instance_id,
+                                instance.name.as_deref().unwrap_or(""),
+                                instance.state
+                            ));
+                        }
+                        if matched.len() > 50 {
+                            ui.label(format!("and {} more", matched.len() - 50));
+                        }
+                    }
+                    if ui.small_button("Reload instances").clicked() {
+                        request = Some(GroupRequest::LoadInstances);
+                    }
+                }
+            }
+        } else {
+            ui.label(
+                RichText::new(
+                    "On-premises instances are matched by the tags they were registered with.",
+                )
+                .weak(),
+            );
+        }
+        request
+    }
+
+    /// Tag keys and values of the account's instances, for suggestions.
+    fn tag_suggestions(&self) -> Vec<(String, String)> {
+        let Loadable::Loaded(instances) = &self.instances else {
+            return Vec::new();
+        };
+        let mut pairs: Vec<(String, String)> = instances
+            .iter()
+            .flat_map(|instance| instance.tags.iter())
+            .filter(|(key, _)| key.as_str() != "Name")
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        pairs.sort();
+        pairs.dedup();
+        pairs
+    }
+
+    fn config_ui(&mut self, ui: &mut egui::Ui) {
+        ui.radio_value(
+            &mut self.config_kind,
+            ConfigKind::Predefined,
+            "A predefined configuration",
+        );
+        if self.config_kind == ConfigKind::Predefined {
+            ui.indent("predefined", |ui| {
+                for (name, words) in [
+                    (ONE_AT_A_TIME, "one instance at a time"),
+                    (HALF_AT_A_TIME, "up to half of the instances at a time"),
+                    (ALL_AT_ONCE, "all instances at once"),
+                ] {
+                    ui.radio_value(
+                        &mut self.predefined,
+                        name.to_owned(),
+                        format!("{name}: {words}"),
+                    );
+                }
+            });
+        }
+        ui.radio_value(
+            &mut self.config_kind,
+            ConfigKind::Custom,
+            "A custom configuration, created with the group",
+        );
+        if self.config_kind == ConfigKind::Custom {
+            ui.indent("custom", |ui| {
+                let error = names::validate_custom_config_name(self.custom_name.trim())
+                    .err()
+                    .map(|error| error.to_string());
+                wizard::field_ui(
+                    ui,
+                    "Configuration name",
+                    &mut self.custom_name,
+                    "KeepThreeQuarters",
+                    error.as_deref(),
+                );
+                ui.horizontal(|ui| {
+                    ui.radio_value(
+                        &mut self.custom_percent,
+                        true,
+                        "Percent of the fleet kept healthy",
+                    );
+                    ui.radio_value(
+                        &mut self.custom_percent,
+                        false,
+                        "Number of instances kept healthy",
+                    );
+                });
+                let label = ui.label("Minimum healthy hosts");
+                ui.add(egui::DragValue::new(&mut self.custom_value).range(-1..=1000))
+                    .labelled_by(label.id);
+                if let Err(error) = self.custom_minimum() {
+                    ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+                }
+            });
+        }
+        ui.add_space(8.0);
+        self.preview_ui(ui);
+    }
+
+    /// The rollout planner's preview for the matched fleet.
+    fn preview_ui(&self, ui: &mut egui::Ui) {
+        let minimum = match self.config_kind {
+            ConfigKind::Predefined => {
+                crate::domain::config::DeploymentConfig::predefined(&self.predefined)
+                    .map(|config| config.minimum_healthy_hosts)
+                    .ok()
+            }
+            ConfigKind::Custom => self.custom_minimum().ok(),
+        };
+        let Some(minimum) = minimum else { return };
+        let Some((matched, _)) = self.matching() else {
+            return;
+        };
+        if self.environment != Environment::Ec2 || matched.is_empty() {
+            return;
+        }
+        ui.label(
+            RichText::new(format!(
+                "How a first deployment to the {} matched instances goes",
+                matched.len()
+            ))
+            .strong(),
+        );
+        let healths = vec![Health::NEW; matched.len()];
+        match rollout::plan(&healths, minimum) {
+            Ok(simulation) => {
+                for line in rollout::explain(minimum, &simulation) {
+                    ui.label(line);
+                }
+            }
+            Err(error) => {
+                ui.label(RichText::new(error.to_string()).color(ui.visuals().warn_fg_color));
+            }
+        }
+    }
+
+    fn options_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label(RichText::new("CloudWatch alarms (optional, one per line)").strong());
+        let label = ui.label("Alarms that stop a deployment");
+        ui.add(egui::TextEdit::multiline(&mut self.alarms).desired_rows(2))
+            .labelled_by(label.id);
+        ui.checkbox(
+            &mut self.rollback_on_failure,
+            "Roll back when a deployment fails",
+        );
+        ui.checkbox(
+            &mut self.rollback_on_alarm,
+            "Roll back when an alarm stops a deployment",
+        );
+        ui.add_space(8.0);
+        ui.label(RichText::new("Notifications (optional)").strong());
+        let mut remove = None;
+        for (index, trigger) in self.triggers.iter_mut().enumerate() {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                wizard::field_ui(
+                    ui,
+                    &format!("Trigger {} name", index + 1),
+                    &mut trigger.name,
+                    "notify-team",
+                    None,
+                );
+                wizard::field_ui(
+                    ui,
+                    &format!("Trigger {} SNS topic ARN", index + 1),
+                    &mut trigger.topic_arn,
+                    "arn:aws:sns:us-east-1:123456789012:deployments",
+                    None,
+                );
+                ui.horizontal_wrapped(|ui| {
+                    for event in TRIGGER_EVENTS {
+                        let mut on = trigger.events.iter().any(|chosen| chosen == event);
+                        if ui.checkbox(&mut on, event).changed() {
+                            if on {
+                                trigger.events.push(event.to_owned());
+                            } else {
+                                trigger.events.retain(|chosen| chosen != event);
+                            }
+                        }
+                    }
+                });
+                if ui.button(format!("Remove trigger {}", index + 1)).clicked() {
+                    remove = Some(index);
+                }
+            });
+        }
+        if let Some(index) = remove {
+            self.triggers.remove(index);
+        }
+        if ui.button("Add a trigger").clicked() {
+            self.triggers.push(TriggerSpec {
+                events: vec!["DeploymentFailure".to_owned()],
+                ..TriggerSpec::default()
+            });
+        }
+        for problem in self.step_problems() {
+            ui.label(RichText::new(problem.message).color(ui.visuals().error_fg_color));
+        }
+    }
+
+    fn run_ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
+        let Some(run) = &mut self.run else {
+            self.step = 6;
+            return None;
+        };
+        let mut request = run.ui(ui).map(GroupRequest::Run);
+        if run.is_complete() {
+            ui.label(
+                RichText::new(format!(
+                    "Done: the deployment group {} is ready for deployments.",
+                    self.group.trim()
+                ))
+                .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+            );
+        }
+        if !run.running {
+            ui.separator();
+            ui.horizontal(|ui| {
+                if ui.button("Back to the review").clicked() {
+                    self.step = 6;
+                }
+                if ui.button("Close").clicked() {
+                    request = Some(GroupRequest::Close);
+                }
+            });
+        }
+        request
+    }
+}
+
+/// The non-empty trimmed lines (or comma-separated items) of `text`.
+fn lines(text: &str) -> Vec<String> {
+    text.split(['\n', ','])
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Edits tag groups: rows of key and value, add and remove rows and groups,
+/// with the account's tags offered as suggestions.
+fn tag_groups_ui(
+    ui: &mut egui::Ui,
+    groups: &mut Vec<Vec<TagFilterSpec>>,
+    suggestions: &[(String, String)],
+) {
+    let mut remove_group = None;
+    let count = groups.len();
+    for (group_index, group) in groups.iter_mut().enumerate() {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.label(RichText::new(format!("Tag group {}", group_index + 1)).strong());
+            let mut remove_row = None;
+            for (row, filter) in group.iter_mut().enumerate() {
+                ui.horizontal(|ui| {
+                    let name = format!("group {} tag {}", group_index + 1, row + 1);
+                    let key = ui.label("Key");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut filter.key)
+                            .desired_width(160.0)
+                            .hint_text("Environment"),
+                    )
+                    .labelled_by(key.id)
+                    .on_hover_text(format!("Key of {name}"));
+                    let value = ui.label("Value");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut filter.value)
+                            .desired_width(160.0)
+                            .hint_text("production"),
+                    )
+                    .labelled_by(value.id)
+                    .on_hover_text(format!("Value of {name}"));
+                    if !suggestions.is_empty() {
+                        ui.menu_button(format!("Existing tags for {name}"), |ui| {
+                            for (key, value) in suggestions {
+                                if ui.button(format!("{key}={value}")).clicked() {
+                                    filter.key.clone_from(key);
+                                    filter.value.clone_from(value);
+                                    ui.close();
+                                }
+                            }
+                        });
+                    }
+                    if ui.small_button(format!("Remove {name}")).clicked() {
+                        remove_row = Some(row);
+                    }
+                });
+            }
+            if let Some(row) = remove_row {
+                group.remove(row);
+            }
+            ui.horizontal(|ui| {
+                if group.len() < MAX_TAGS_PER_GROUP
+                    && ui
+                        .small_button(format!("Add a tag to group {}", group_index + 1))
+                        .clicked()
+                {
+                    group.push(TagFilterSpec::default());
+                }
+                if count > 1
+                    && ui
+                        .small_button(format!("Remove tag group {}", group_index + 1))
+                        .clicked()
+                {
+                    remove_group = Some(group_index);
+                }
+            });
+        });
+    }
+    if let Some(index) = remove_group {
+        groups.remove(index);
+    }
+    if groups.len() < MAX_TAG_GROUPS && ui.button("Add a tag group").clicked() {
+        groups.push(vec![TagFilterSpec::default()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spec_leaves_out_empty_rows_and_follows_the_chosen_environment() {
+        let mut wizard = DeploymentGroupWizard {
+            application: " web ".to_owned(),
+            group: "prod".to_owned(),
+            role_arn: "arn:aws:iam::000000000000:role/R".to_owned(),
+            ec2_groups: vec![
+                vec![
+                    TagFilterSpec {
+                        key: "Environment".to_owned(),
+                        value: "prod".to_owned(),
+                    },
+                    TagFilterSpec::default(),
+                ],
+                vec![TagFilterSpec::default()],
+            ],
+            ..DeploymentGroupWizard::default()
+        };
+        let spec = wizard.spec();
+        assert_eq!(spec.application, "web");
+        assert_eq!(spec.ec2_tag_groups.len(), 1);
+        assert_eq!(spec.ec2_tag_groups[0].len(), 1);
+        assert!(spec.on_premises_tag_groups.is_empty());
+        assert_eq!(spec.problems(), []);
+        wizard.environment = Environment::OnPremises;
+        assert!(wizard.spec().ec2_tag_groups.is_empty());
+        assert!(
+            wizard
+                .spec()
+                .problems()
+                .iter()
+                .any(|problem| problem.message.starts_with("Add at least one tag"))
+        );
+    }
+
+    #[test]
+    fn a_custom_configuration_is_checked_before_it_is_made() {
+        let mut wizard = DeploymentGroupWizard {
+            config_kind: ConfigKind::Custom,
+            custom_name: "KeepMost".to_owned(),
+            custom_value: 100,
+            step: 4,
+            ..DeploymentGroupWizard::default()
+        };
+        assert!(
+            wizard
+                .step_problems()
+                .iter()
+                .any(|problem| problem.message.contains("99")),
+            "{:?}",
+            wizard.step_problems()
+        );
+        wizard.custom_value = 75;
+        assert_eq!(wizard.step_problems(), []);
+        wizard.custom_name = "CodeDeployDefault.Mine".to_owned();
+        assert!(!wizard.step_problems().is_empty());
+    }
+}
