@@ -335,7 +335,7 @@ impl SetupPage {
         ];
         for (title, text, open) in cards {
             egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.set_min_width(ui.available_width().min(560.0));
+                ui.set_width(ui.available_width().min(680.0));
                 ui.label(RichText::new(title).strong().size(16.0));
                 ui.label(text);
                 if ui
