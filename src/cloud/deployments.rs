@@ -618,6 +618,61 @@ pub async fn continue_deployment(session: &Session, id: &str) -> Result<(), Clou
     Ok(())
 }
 
+/// What to start a deployment with.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewDeployment {
+    /// The application.
+    pub application: String,
+    /// The deployment group.
+    pub group: String,
+    /// The revision to deploy.
+    pub revision: Option<Revision>,
+    /// A configuration instead of the group's, if any.
+    pub config_override: Option<String>,
+    /// A description.
+    pub description: String,
+    /// Whether a failing `ApplicationStop` script is ignored.
+    pub ignore_application_stop_failures: bool,
+    /// What happens to files already on the instance that the revision
+    /// also has: `DISALLOW` (fail, the default), `OVERWRITE` or `RETAIN`.
+    pub file_exists_behavior: Option<String>,
+    /// Deploy only to instances that do not run the group's revision.
+    pub update_outdated_instances_only: bool,
+}
+
+/// Starts a deployment and returns its id.
+pub async fn create_deployment(
+    session: &Session,
+    new: &NewDeployment,
+) -> Result<String, CloudError> {
+    let revision = new
+        .revision
+        .as_ref()
+        .and_then(Revision::to_sdk)
+        .ok_or_else(|| CloudError::Other("Choose a revision to deploy.".to_owned()))?;
+    let output = session
+        .codedeploy
+        .create_deployment()
+        .application_name(&new.application)
+        .deployment_group_name(&new.group)
+        .revision(revision)
+        .set_deployment_config_name(new.config_override.clone())
+        .set_description(
+            (!new.description.trim().is_empty()).then(|| new.description.trim().to_owned()),
+        )
+        .ignore_application_stop_failures(new.ignore_application_stop_failures)
+        .set_file_exists_behavior(
+            new.file_exists_behavior
+                .as_deref()
+                .map(cd::FileExistsBehavior::from),
+        )
+        .update_outdated_instances_only(new.update_outdated_instances_only)
+        .send()
+        .await
+        .map_err(error(session, "CreateDeployment"))?;
+    Ok(output.deployment_id().unwrap_or_default().to_owned())
+}
+
 /// Starts a new deployment of the same revision to the same group and
 /// returns its id.
 pub async fn redeploy(session: &Session, deployment: &Deployment) -> Result<String, CloudError> {

@@ -13,6 +13,7 @@ pub mod iam;
 pub mod instances;
 pub mod jobs;
 pub mod local;
+pub mod preflight;
 pub mod s3;
 pub mod session;
 pub mod setup;

@@ -14,6 +14,7 @@ pub mod health;
 pub mod lifecycle;
 pub mod names;
 pub mod policy;
+pub mod preflight;
 pub mod rollout;
 pub mod setup;
 pub mod simulate;

@@ -15,6 +15,7 @@ use crate::cloud::{CloudError, Jobs, LocalCloudHost, Session};
 use crate::domain::MinimumHealthyHosts;
 use crate::settings::{self, BackendChoice, Page, Settings, SettingsStore};
 
+use super::pages::deploy::{DeployDialog, DeployRequest};
 use super::pages::rollout::RolloutAction;
 use super::pages::setup::run::RunRequest;
 use super::pages::setup::{SetupAction, SetupEvent, SetupPage};
@@ -111,6 +112,18 @@ enum Event {
         generation: u64,
         event: SetupEvent,
     },
+    Deploy {
+        generation: u64,
+        event: DeployEvent,
+    },
+}
+
+/// A result for the Deploy dialog.
+enum DeployEvent {
+    Applications(Result<Vec<Application>, CloudError>),
+    Groups(Result<Vec<String>, CloudError>),
+    Preflight(Result<crate::cloud::preflight::PreflightData, CloudError>),
+    Started(Result<String, CloudError>),
 }
 
 /// The state of the connection to the backend.
@@ -140,6 +153,7 @@ pub struct App {
     watcher: Option<tokio::task::AbortHandle>,
     planner: PlannerPage,
     setup: SetupPage,
+    deploy: Option<DeployDialog>,
 }
 
 impl App {
@@ -198,6 +212,7 @@ impl App {
             watcher: None,
             planner: PlannerPage::default(),
             setup: SetupPage::default(),
+            deploy: None,
             settings,
         };
         app.jobs
@@ -257,6 +272,7 @@ impl App {
         self.connection = Connection::Connecting;
         self.applications.clear();
         self.setup.clear();
+        self.deploy = None;
         self.stop_watching();
         self.deployments.clear();
         let backend = self.backend.clone();
@@ -389,8 +405,12 @@ impl App {
                 }
             },
             Event::Setup { generation, event } if generation == current => self.setup.apply(event),
+            Event::Deploy { generation, event } if generation == current => {
+                self.deploy_event(event);
+            }
             // A result for a backend that is no longer active.
-            Event::Setup { .. }
+            Event::Deploy { .. }
+            | Event::Setup { .. }
             | Event::Connected { .. }
             | Event::Applications { .. }
             | Event::Groups { .. }
@@ -488,6 +508,7 @@ impl App {
                 });
             }
             DeploymentsAction::Open(deployment_id) => self.watch(deployment_id),
+            DeploymentsAction::Deploy => self.deploy = Some(DeployDialog::new(None, None)),
             DeploymentsAction::Close => self.stop_watching(),
             DeploymentsAction::Rollout(action) => {
                 let Some(view) = self.deployments.rollout() else {
@@ -580,6 +601,99 @@ impl App {
                     }
                 }
             }
+        }
+    }
+
+    /// Applies a result to the Deploy dialog; a started deployment opens
+    /// in the rollout view.
+    fn deploy_event(&mut self, event: DeployEvent) {
+        fn loaded<T>(result: Result<T, CloudError>) -> super::pages::applications::Loadable<T> {
+            match result {
+                Ok(value) => super::pages::applications::Loadable::Loaded(value),
+                Err(error) => super::pages::applications::Loadable::Failed(error.to_string()),
+            }
+        }
+        if let DeployEvent::Started(Ok(deployment_id)) = &event {
+            self.deploy = None;
+            self.settings.last_page = Page::Deployments;
+            self.deployments.open(deployment_id);
+            self.watch(deployment_id.clone());
+            return;
+        }
+        let Some(dialog) = &mut self.deploy else {
+            return;
+        };
+        match event {
+            DeployEvent::Applications(result) => dialog.applications = loaded(result),
+            DeployEvent::Groups(result) => dialog.groups = loaded(result),
+            DeployEvent::Preflight(result) => dialog.preflight = loaded(result),
+            DeployEvent::Started(result) => {
+                dialog.started(result.map_err(|error| error.to_string()))
+            }
+        }
+    }
+
+    fn run_deploy_request(&mut self, request: DeployRequest) {
+        let Some(session) = self.session() else {
+            return;
+        };
+        let generation = self.generation;
+        let event = move |event| Event::Deploy { generation, event };
+        match request {
+            DeployRequest::LoadApplications => {
+                if let Some(dialog) = &mut self.deploy {
+                    dialog.applications = super::pages::applications::Loadable::Loading;
+                }
+                self.jobs.spawn(async move {
+                    event(DeployEvent::Applications(
+                        codedeploy::list_applications(&session).await,
+                    ))
+                });
+            }
+            DeployRequest::LoadGroups(application) => self.jobs.spawn(async move {
+                event(DeployEvent::Groups(
+                    codedeploy::list_deployment_group_names(&session, &application).await,
+                ))
+            }),
+            DeployRequest::LoadPreflight {
+                application,
+                group,
+                config,
+            } => self.jobs.spawn(async move {
+                event(DeployEvent::Preflight(
+                    crate::cloud::preflight::gather(
+                        &session,
+                        &application,
+                        &group,
+                        config.as_deref(),
+                    )
+                    .await,
+                ))
+            }),
+            DeployRequest::Start(new) => self.jobs.spawn(async move {
+                event(DeployEvent::Started(
+                    deployments::create_deployment(&session, &new).await,
+                ))
+            }),
+        }
+    }
+
+    fn deploy_ui(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.deploy else {
+            return;
+        };
+        let mut outcome = (None, false);
+        let modal = egui::Modal::new(egui::Id::unique("deploy_dialog")).show(ctx, |ui| {
+            ui.set_width(640.0);
+            outcome = dialog.ui(ui);
+        });
+        let (request, close) = outcome;
+        if close || modal.should_close() {
+            self.deploy = None;
+            return;
+        }
+        if let Some(request) = request {
+            self.run_deploy_request(request);
         }
     }
 
@@ -987,6 +1101,7 @@ impl eframe::App for App {
         egui::CentralPanel::default_margins().show(ui, |ui| self.page_ui(ui));
         let ctx = ui.ctx().clone();
         self.confirm_reset_ui(&ctx);
+        self.deploy_ui(&ctx);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

@@ -25,6 +25,8 @@ pub enum DeploymentsAction {
     Close,
     /// Something the rollout view asked for.
     Rollout(RolloutAction),
+    /// Open the Deploy dialog.
+    Deploy,
 }
 
 /// Which statuses the list shows.
@@ -183,6 +185,13 @@ impl DeploymentsPage {
             ui.heading("Deployments");
             if ui.button("Refresh").clicked() {
                 action = Some(DeploymentsAction::Refresh(self.filter()));
+            }
+            if ui
+                .button("Deploy…")
+                .on_hover_text("Start a deployment, with a pre-flight plan first")
+                .clicked()
+            {
+                action = Some(DeploymentsAction::Deploy);
             }
             if self.list.is_loading() {
                 ui.spinner();

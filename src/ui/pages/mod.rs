@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod applications;
+pub mod deploy;
 pub mod deployments;
 pub mod placeholder;
 mod planner;

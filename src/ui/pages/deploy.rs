@@ -1,0 +1,553 @@
+//! The Deploy dialog: group, revision, configuration override, description
+//! and the options AWS offers, then a pre-flight plan of how the rollout is
+//! likely to go before the person confirms.
+
+use egui::RichText;
+
+use crate::cloud::codedeploy::{Application, Platform};
+use crate::cloud::deployments::{NewDeployment, Revision};
+use crate::cloud::preflight::PreflightData;
+use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, ONE_AT_A_TIME};
+use crate::domain::preflight;
+use crate::ui::pages::applications::Loadable;
+
+/// What the dialog asks the app to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeployRequest {
+    /// Load the applications.
+    LoadApplications,
+    /// Load an application's groups.
+    LoadGroups(String),
+    /// Gather the pre-flight plan's data.
+    LoadPreflight {
+        /// The application.
+        application: String,
+        /// The group.
+        group: String,
+        /// The configuration override, if any.
+        config: Option<String>,
+    },
+    /// Start the deployment.
+    Start(NewDeployment),
+}
+
+/// Which kind of revision is being typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RevisionKind {
+    S3,
+    GitHub,
+}
+
+/// The Deploy dialog's state.
+#[derive(Debug, Clone)]
+pub struct DeployDialog {
+    /// The applications.
+    pub applications: Loadable<Vec<Application>>,
+    /// The groups of the chosen application.
+    pub groups: Loadable<Vec<String>>,
+    /// The pre-flight plan's data for the chosen group.
+    pub preflight: Loadable<PreflightData>,
+    application: String,
+    group: String,
+    kind: RevisionKind,
+    bucket: String,
+    key: String,
+    bundle_type: String,
+    etag: Option<String>,
+    repository: String,
+    commit: String,
+    config: Option<String>,
+    description: String,
+    ignore_stop_failures: bool,
+    file_exists: String,
+    outdated_only: bool,
+    /// Set while CreateDeployment is on its way.
+    starting: bool,
+    /// Why the last start failed.
+    error: Option<String>,
+    /// What the pre-flight plan was gathered for.
+    preflight_for: Option<(String, String, Option<String>)>,
+}
+
+impl DeployDialog {
+    /// A dialog with `revision` chosen (e.g. the one just uploaded) and,
+    /// if given, the application.
+    pub fn new(application: Option<String>, revision: Option<Revision>) -> Self {
+        let mut dialog = Self {
+            applications: Loadable::NotLoaded,
+            groups: Loadable::NotLoaded,
+            preflight: Loadable::NotLoaded,
+            application: application.unwrap_or_default(),
+            group: String::new(),
+            kind: RevisionKind::S3,
+            bucket: String::new(),
+            key: String::new(),
+            bundle_type: "zip".to_owned(),
+            etag: None,
+            repository: String::new(),
+            commit: String::new(),
+            config: None,
+            description: String::new(),
+            ignore_stop_failures: false,
+            file_exists: "DISALLOW".to_owned(),
+            outdated_only: false,
+            starting: false,
+            error: None,
+            preflight_for: None,
+        };
+        match revision {
+            Some(Revision::S3 {
+                bucket,
+                key,
+                bundle_type,
+                etag,
+                ..
+            }) => {
+                dialog.bucket = bucket;
+                dialog.key = key;
+                dialog.bundle_type = bundle_type.unwrap_or_else(|| "zip".to_owned());
+                dialog.etag = etag;
+            }
+            Some(Revision::GitHub {
+                repository,
+                commit_id,
+            }) => {
+                dialog.kind = RevisionKind::GitHub;
+                dialog.repository = repository;
+                dialog.commit = commit_id;
+            }
+            Some(Revision::Other(_)) | None => {}
+        }
+        dialog
+    }
+
+    /// The revision typed, or why it is not usable.
+    fn revision(&self) -> Result<Revision, String> {
+        match self.kind {
+            RevisionKind::S3 => {
+                let bucket = self.bucket.trim();
+                let key = self.key.trim();
+                if bucket.is_empty() || key.is_empty() {
+                    return Err("Name the bucket and key of the bundle.".to_owned());
+                }
+                crate::domain::setup::validate_bucket_name(bucket)?;
+                Ok(Revision::S3 {
+                    bucket: bucket.to_owned(),
+                    key: key.to_owned(),
+                    bundle_type: Some(self.bundle_type.clone()),
+                    version: None,
+                    etag: self.etag.clone(),
+                })
+            }
+            RevisionKind::GitHub => {
+                let repository = self.repository.trim();
+                let commit = self.commit.trim();
+                let parts: Vec<&str> = repository.split('/').collect();
+                if parts.len() != 2 || parts.iter().any(|part| part.is_empty()) {
+                    return Err("Give the repository as owner/name.".to_owned());
+                }
+                if commit.len() != 40 || !commit.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err("Give the full 40-character commit id.".to_owned());
+                }
+                Ok(Revision::GitHub {
+                    repository: repository.to_owned(),
+                    commit_id: commit.to_lowercase(),
+                })
+            }
+        }
+    }
+
+    /// The deployment the inputs describe, or why it cannot start.
+    pub fn new_deployment(&self) -> Result<NewDeployment, String> {
+        if self.application.is_empty() {
+            return Err("Choose an application.".to_owned());
+        }
+        if self.group.is_empty() {
+            return Err("Choose a deployment group.".to_owned());
+        }
+        Ok(NewDeployment {
+            application: self.application.clone(),
+            group: self.group.clone(),
+            revision: Some(self.revision()?),
+            config_override: self.config.clone(),
+            description: self.description.clone(),
+            ignore_application_stop_failures: self.ignore_stop_failures,
+            file_exists_behavior: Some(self.file_exists.clone()),
+            update_outdated_instances_only: self.outdated_only,
+        })
+    }
+
+    /// The deployment was started, or refused.
+    pub fn started(&mut self, result: Result<String, String>) {
+        self.starting = false;
+        if let Err(error) = result {
+            self.error = Some(error);
+        }
+    }
+
+    /// Draws the dialog's contents. Returns a request, and whether the
+    /// person closed the dialog.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> (Option<DeployRequest>, bool) {
+        let mut request = None;
+        let mut close = false;
+        ui.heading("Deploy");
+        egui::ScrollArea::vertical()
+            .max_height(ui.ctx().content_rect().height() * 0.7)
+            .show(ui, |ui| {
+                request = self.target_ui(ui).or(request.take());
+                ui.separator();
+                self.revision_ui(ui);
+                ui.separator();
+                self.options_ui(ui);
+                ui.separator();
+                if let Some(wanted) = self.preflight_ui(ui) {
+                    request = Some(wanted);
+                }
+            });
+        if let Some(error) = &self.error {
+            ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            let ready = self.new_deployment();
+            let enabled = ready.is_ok() && !self.starting;
+            let response = ui.add_enabled(enabled, egui::Button::new("Deploy now"));
+            if let Err(why) = &ready {
+                ui.label(RichText::new(why.as_str()).weak());
+            }
+            if response.clicked()
+                && let Ok(new) = ready
+            {
+                self.starting = true;
+                self.error = None;
+                request = Some(DeployRequest::Start(new));
+            }
+            if self.starting {
+                ui.spinner();
+                ui.label("Starting…");
+            }
+            if ui.button("Cancel").clicked() {
+                close = true;
+            }
+        });
+        (request, close)
+    }
+
+    fn target_ui(&mut self, ui: &mut egui::Ui) -> Option<DeployRequest> {
+        let mut request = None;
+        match &self.applications {
+            Loadable::NotLoaded => request = Some(DeployRequest::LoadApplications),
+            Loadable::Loading => {
+                ui.spinner();
+            }
+            Loadable::Failed(error) => {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+            }
+            Loadable::Loaded(applications) => {
+                let names: Vec<String> = applications
+                    .iter()
+                    .filter(|application| {
+                        matches!(application.platform, None | Some(Platform::Server))
+                    })
+                    .map(|application| application.name.clone())
+                    .collect();
+                let before = self.application.clone();
+                let label = ui.label("Application");
+                egui::ComboBox::from_id_salt("deploy_application")
+                    .selected_text(if self.application.is_empty() {
+                        "choose…"
+                    } else {
+                        self.application.as_str()
+                    })
+                    .show_ui(ui, |ui| {
+                        for name in &names {
+                            ui.selectable_value(&mut self.application, name.clone(), name);
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                if self.application != before
+                    || (matches!(self.groups, Loadable::NotLoaded) && !self.application.is_empty())
+                {
+                    self.group.clear();
+                    self.groups = Loadable::Loading;
+                    request = Some(DeployRequest::LoadGroups(self.application.clone()));
+                }
+            }
+        }
+        if let Loadable::Loaded(groups) = &self.groups {
+            let label = ui.label("Deployment group");
+            egui::ComboBox::from_id_salt("deploy_group")
+                .selected_text(if self.group.is_empty() {
+                    "choose…"
+                } else {
+                    self.group.as_str()
+                })
+                .show_ui(ui, |ui| {
+                    for group in groups {
+                        ui.selectable_value(&mut self.group, group.clone(), group);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if groups.is_empty() {
+                ui.label(
+                    RichText::new(
+                        "This application has no deployment groups: make one on the Setup page.",
+                    )
+                    .weak(),
+                );
+            }
+        }
+        request
+    }
+
+    fn revision_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label(RichText::new("Revision").strong());
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut self.kind, RevisionKind::S3, "Bundle in S3");
+            ui.radio_value(&mut self.kind, RevisionKind::GitHub, "GitHub commit");
+        });
+        match self.kind {
+            RevisionKind::S3 => {
+                labelled_field(ui, "Bucket", &mut self.bucket);
+                labelled_field(ui, "Key", &mut self.key);
+                let label = ui.label("Bundle type");
+                egui::ComboBox::from_id_salt("deploy_bundle_type")
+                    .selected_text(self.bundle_type.as_str())
+                    .show_ui(ui, |ui| {
+                        for kind in ["zip", "tar", "tgz"] {
+                            ui.selectable_value(&mut self.bundle_type, kind.to_owned(), kind);
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+            }
+            RevisionKind::GitHub => {
+                labelled_field(ui, "Repository (owner/name)", &mut self.repository);
+                labelled_field(ui, "Commit id", &mut self.commit);
+            }
+        }
+        if let Err(why) = self.revision() {
+            ui.label(RichText::new(why).color(ui.visuals().warn_fg_color));
+        }
+    }
+
+    fn options_ui(&mut self, ui: &mut egui::Ui) {
+        let label = ui.label("Deployment configuration");
+        egui::ComboBox::from_id_salt("deploy_config")
+            .selected_text(self.config.as_deref().unwrap_or("the group's own"))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.config, None, "the group's own");
+                for name in [ONE_AT_A_TIME, HALF_AT_A_TIME, ALL_AT_ONCE] {
+                    ui.selectable_value(&mut self.config, Some(name.to_owned()), name);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        labelled_field(ui, "Description", &mut self.description);
+        ui.checkbox(
+            &mut self.ignore_stop_failures,
+            "Go on if the ApplicationStop script fails",
+        );
+        ui.checkbox(
+            &mut self.outdated_only,
+            "Deploy only to instances not running the group's revision",
+        );
+        let label = ui.label("Files that already exist on an instance");
+        egui::ComboBox::from_id_salt("deploy_file_exists")
+            .selected_text(self.file_exists.as_str())
+            .show_ui(ui, |ui| {
+                for (value, words) in [
+                    ("DISALLOW", "DISALLOW: fail the deployment"),
+                    ("OVERWRITE", "OVERWRITE: replace them"),
+                    ("RETAIN", "RETAIN: keep them"),
+                ] {
+                    ui.selectable_value(&mut self.file_exists, value.to_owned(), words);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    }
+
+    /// The pre-flight plan. Returns a request to gather it when the group
+    /// or configuration changed.
+    fn preflight_ui(&mut self, ui: &mut egui::Ui) -> Option<DeployRequest> {
+        ui.label(RichText::new("Pre-flight plan").strong());
+        if self.application.is_empty() || self.group.is_empty() {
+            ui.label(
+                RichText::new("Choose a group to see how the rollout is likely to go.").weak(),
+            );
+            return None;
+        }
+        let wanted = (
+            self.application.clone(),
+            self.group.clone(),
+            self.config.clone(),
+        );
+        if self.preflight_for.as_ref() != Some(&wanted) {
+            self.preflight_for = Some(wanted.clone());
+            self.preflight = Loadable::Loading;
+            return Some(DeployRequest::LoadPreflight {
+                application: wanted.0,
+                group: wanted.1,
+                config: wanted.2,
+            });
+        }
+        let mut again = false;
+        match &self.preflight {
+            Loadable::NotLoaded | Loadable::Loading => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Reading the group's instances and recent deployments…");
+                });
+            }
+            Loadable::Failed(error) => {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+                again = ui.button("Try again").clicked();
+            }
+            Loadable::Loaded(data) => preflight_data_ui(ui, data),
+        }
+        if again {
+            self.preflight_for = None;
+        }
+        None
+    }
+}
+
+/// Shows the gathered instances and the predicted rollout.
+fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData) {
+    ui.label(
+        RichText::new("An estimate from EC2's state and the group's recent deployments.").weak(),
+    );
+    if data.has_on_premises {
+        ui.label(
+            RichText::new("On-premises instances of the group are not in this estimate.").weak(),
+        );
+    }
+    if data.instances.is_empty() {
+        ui.label(
+            RichText::new("The group matches no instances now: this deployment will fail with NO_INSTANCES. Tag instances into the group first.")
+                .color(ui.visuals().error_fg_color),
+        );
+        return;
+    }
+    for instance in &data.instances {
+        let mut notes = Vec::new();
+        if instance.stopped {
+            notes.push("stopped");
+        }
+        if instance.last_failed {
+            notes.push("failed its last deployment");
+        }
+        ui.label(format!(
+            "{}  {}{}",
+            instance.id,
+            instance.name.as_deref().unwrap_or(""),
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", notes.join(", "))
+            }
+        ));
+    }
+    let Some(minimum) = data.minimum else {
+        ui.label(
+            RichText::new(format!(
+                "The configuration {} could not be read, so there is no plan.",
+                data.config_name
+            ))
+            .color(ui.visuals().warn_fg_color),
+        );
+        return;
+    };
+    match preflight::predict(&data.instances, minimum, &data.config_name) {
+        Ok(prediction) => {
+            ui.label(format!(
+                "{} waves; {} of {} instances must succeed.",
+                prediction.simulation.waves.len(),
+                prediction.simulation.successes_needed,
+                data.instances.len()
+            ));
+            for line in &prediction.explanation {
+                ui.label(line.as_str());
+            }
+            match &prediction.warning {
+                Some(warning) => {
+                    ui.label(RichText::new(warning.as_str()).color(ui.visuals().error_fg_color));
+                }
+                None => {
+                    ui.label(
+                        RichText::new("Predicted: the deployment succeeds.")
+                            .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+                    );
+                }
+            }
+        }
+        Err(error) => {
+            ui.label(RichText::new(error.to_string()).color(ui.visuals().error_fg_color));
+        }
+    }
+}
+
+/// A labelled single-line field.
+fn labelled_field(ui: &mut egui::Ui, label: &str, text: &mut String) {
+    ui.horizontal(|ui| {
+        let label = ui.label(label);
+        ui.add(egui::TextEdit::singleline(text).desired_width(320.0))
+            .labelled_by(label.id);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deployment_needs_a_group_and_a_valid_revision() {
+        let mut dialog = DeployDialog::new(Some("web".to_owned()), None);
+        assert_eq!(
+            dialog.new_deployment(),
+            Err("Choose a deployment group.".to_owned())
+        );
+        dialog.group = "production".to_owned();
+        assert_eq!(
+            dialog.new_deployment(),
+            Err("Name the bucket and key of the bundle.".to_owned())
+        );
+        dialog.kind = RevisionKind::GitHub;
+        dialog.repository = "example/web".to_owned();
+        dialog.commit = "abc".to_owned();
+        assert_eq!(
+            dialog.new_deployment(),
+            Err("Give the full 40-character commit id.".to_owned())
+        );
+        dialog.commit = "0123456789ABCDEF0123456789abcdef01234567".to_owned();
+        let new = dialog.new_deployment().expect("ready");
+        assert_eq!(
+            new.revision,
+            Some(Revision::GitHub {
+                repository: "example/web".to_owned(),
+                commit_id: "0123456789abcdef0123456789abcdef01234567".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn an_uploaded_revision_is_chosen_when_the_dialog_opens() {
+        let dialog = DeployDialog::new(
+            Some("web".to_owned()),
+            Some(Revision::S3 {
+                bucket: "revisions".to_owned(),
+                key: "web/web-1.zip".to_owned(),
+                bundle_type: Some("zip".to_owned()),
+                version: None,
+                etag: Some("\"abc\"".to_owned()),
+            }),
+        );
+        assert_eq!(
+            dialog.revision().map(|revision| revision.describe()),
+            Ok("s3://revisions/web/web-1.zip".to_owned())
+        );
+    }
+}
