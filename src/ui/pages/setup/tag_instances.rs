@@ -726,7 +726,8 @@ impl TagInstancesPage {
                         action = Some(change);
                     }
                 });
-                ui.separator();
+                // A separator here would stretch to the page's full height.
+                ui.add_space(24.0);
                 ui.vertical(|ui| {
                     ui.set_width(420.0);
                     ui.label(RichText::new("Remove a tag").strong());
