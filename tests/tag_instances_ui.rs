@@ -33,8 +33,14 @@ struct Demo {
 
 /// The app in demo mode on the Tag instances page, with the fleet listed.
 fn demo() -> Demo {
+    demo_of(FLEET)
+}
+
+/// The app in demo mode on the Tag instances page, with a fleet of `fleet`
+/// instances listed.
+fn demo_of(fleet: usize) -> Demo {
     let cloud = Arc::new(EmbeddedLocalCloud::with_options(LocalCloudOptions {
-        fleet: FLEET,
+        fleet,
         ..LocalCloudOptions::default()
     }));
     let host: Arc<dyn deploydesk::cloud::LocalCloudHost> = cloud.clone();
@@ -52,7 +58,8 @@ fn demo() -> Demo {
         h.state().page() == Page::Setup
     });
     click(&mut harness, "Start: Tag instances");
-    run_until(&mut harness, "the instances", |h| row_ids(h).len() == FLEET);
+    let listed = format!("Showing {fleet} of {fleet}");
+    run_until(&mut harness, "the instances", |h| has_text(h, &listed));
     Demo { harness, cloud }
 }
 
@@ -397,4 +404,28 @@ fn the_state_filter_shows_only_instances_in_that_state() {
     assert!(!ticked_ids(harness).contains(&stopped));
     click(harness, "Clear selection");
     assert!(has_text(harness, "0 of 10 selected"));
+}
+
+#[test]
+fn thousands_of_instances_lay_out_only_the_rows_on_screen_and_tag_in_batches() {
+    const LARGE: usize = 2500;
+    let mut demo = demo_of(LARGE);
+    let harness = &mut demo.harness;
+    // Only the rows in view are laid out (and so reach AccessKit).
+    let shown = row_ids(harness).len();
+    assert!((10..100).contains(&shown), "{shown} rows laid out");
+    click(harness, "Select all visible");
+    assert!(has_text(harness, "2500 of 2500 selected"));
+    type_into(harness, "Tag key", "Wave");
+    type_into(harness, "Tag value", "one");
+    assert!(has_text(harness, "Will change 2500 instances."));
+    click(harness, "Add tag");
+    // CreateTags takes 1000 resources a call: three calls.
+    run_until(harness, "the tagging", |h| {
+        has_text(h, "Tagged 2500 instances with Wave=one.")
+    });
+    assert_eq!(tagged(harness, "Wave", "one").len(), LARGE);
+    // The tag filter narrows thousands of rows to the matching ones.
+    type_into(harness, "Tag filter", "Environment=production");
+    assert!(has_text(harness, "Showing 1250 of 2500"));
 }
