@@ -861,6 +861,20 @@ impl TagInstancesPage {
             .into_iter()
             .map(str::to_owned)
             .collect();
+        let change = TagChange::Remove {
+            key: edit.key.clone(),
+            value: (!edit.any_value).then(|| edit.value.clone()),
+            instance_ids: targets.clone(),
+        };
+        // A confirmation is for exactly what it names: if the tag or the
+        // selection changes, it is asked again.
+        if self
+            .confirming
+            .as_ref()
+            .is_some_and(|asked| *asked != change)
+        {
+            self.confirming = None;
+        }
         if blocked.is_none() && targets.is_empty() {
             blocked = Some(format!(
                 "None of the selected instances has the tag {}.",
@@ -879,11 +893,7 @@ impl TagInstancesPage {
                 None => button.on_hover_text("Remove this tag from the selected instances"),
             };
             if button.clicked() {
-                self.confirming = Some(TagChange::Remove {
-                    key: edit.key.clone(),
-                    value: (!edit.any_value).then(|| edit.value.clone()),
-                    instance_ids: targets.clone(),
-                });
+                self.confirming = Some(change);
             }
             match &blocked {
                 Some(reason) => ui.label(RichText::new(reason).weak()),
