@@ -754,6 +754,18 @@ impl App {
                     event(SetupEvent::RunEnded { run })
                 });
             }
+            SetupAction::Tags(action) => {
+                use crate::ui::pages::setup::tag_instances;
+                let sender = self.jobs.sender();
+                self.jobs.spawn(async move {
+                    let report = |progress| {
+                        sender.send(event(SetupEvent::Tags(progress)));
+                    };
+                    event(SetupEvent::Tags(
+                        tag_instances::run(&session, action, report).await,
+                    ))
+                });
+            }
         }
     }
 

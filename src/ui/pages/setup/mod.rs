@@ -5,6 +5,7 @@ pub mod deployment_group;
 pub mod instance_profile;
 pub mod run;
 pub mod service_role;
+pub mod tag_instances;
 
 use egui::RichText;
 
@@ -18,6 +19,7 @@ use deployment_group::{DeploymentGroupWizard, GroupRequest};
 use instance_profile::{InstanceChoice, InstanceProfileRequest, InstanceProfileWizard};
 use run::{PlanRun, RunRequest};
 use service_role::{ServiceRoleRequest, ServiceRoleWizard};
+use tag_instances::{TagInstancesPage, TagInstancesRequest, TagsAction, TagsEvent};
 
 /// What the page asks the app to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +50,8 @@ pub enum SetupAction {
         /// What to run.
         request: RunRequest,
     },
+    /// List instances or change their tags, for the tag instances page.
+    Tags(TagsAction),
 }
 
 /// A result for the page.
@@ -84,6 +88,8 @@ pub enum SetupEvent {
         /// Which run.
         run: u64,
     },
+    /// A result for the tag instances page.
+    Tags(TagsEvent),
 }
 
 /// The wizard on screen.
@@ -92,6 +98,7 @@ enum Wizard {
     ServiceRole(ServiceRoleWizard),
     InstanceProfile(InstanceProfileWizard),
     DeploymentGroup(Box<DeploymentGroupWizard>),
+    TagInstances(Box<TagInstancesPage>),
 }
 
 /// The Setup page's state.
@@ -137,6 +144,12 @@ impl SetupPage {
         self.message = None;
     }
 
+    /// Opens the tag instances page.
+    pub fn open_tag_instances(&mut self) {
+        self.wizard = Some(Wizard::TagInstances(Box::new(TagInstancesPage::new())));
+        self.message = None;
+    }
+
     /// Applies a result.
     pub fn apply(&mut self, event: SetupEvent) {
         match event {
@@ -176,6 +189,11 @@ impl SetupPage {
                     wizard.spec_loaded(group, result.map_err(|error| error.to_string()));
                 }
             }
+            SetupEvent::Tags(event) => {
+                if let Some(Wizard::TagInstances(page)) = &mut self.wizard {
+                    page.apply(event);
+                }
+            }
             SetupEvent::Progress { run, progress } if run == self.run => {
                 if let Some(plan_run) = self.plan_run() {
                     match progress {
@@ -188,7 +206,7 @@ impl SetupPage {
                 Some(Wizard::ServiceRole(wizard)) => wizard.run_ended(),
                 Some(Wizard::InstanceProfile(wizard)) => wizard.run_ended(),
                 Some(Wizard::DeploymentGroup(wizard)) => wizard.run_ended(),
-                None => {}
+                Some(Wizard::TagInstances(_)) | None => {}
             },
             SetupEvent::Progress { .. } | SetupEvent::RunEnded { .. } => {}
         }
@@ -200,7 +218,7 @@ impl SetupPage {
             Some(Wizard::ServiceRole(wizard)) => wizard.run_mut(),
             Some(Wizard::InstanceProfile(wizard)) => wizard.run_mut(),
             Some(Wizard::DeploymentGroup(wizard)) => wizard.run_mut(),
-            None => None,
+            Some(Wizard::TagInstances(_)) | None => None,
         }
     }
 
@@ -288,6 +306,14 @@ impl SetupPage {
                 }
                 None => None,
             },
+            Some(Wizard::TagInstances(page)) => match page.ui(ui) {
+                Some(TagInstancesRequest::Action(tags)) => Some(Err(SetupAction::Tags(tags))),
+                Some(TagInstancesRequest::Close) => {
+                    self.wizard = None;
+                    None
+                }
+                None => None,
+            },
         };
         match request {
             Some(Ok(request)) => {
@@ -316,7 +342,7 @@ impl SetupPage {
             ui.label(RichText::new(message.as_str()).strong());
         }
         ui.add_space(8.0);
-        let cards: [Card; 3] = [
+        let cards: [Card; 4] = [
             (
                 "Service role",
                 "The role CodeDeploy assumes to deploy to your instances, with the AWS managed policy for your compute platform.",
@@ -331,6 +357,11 @@ impl SetupPage {
                 "Instance profile",
                 "The role your EC2 instances use to download revisions, with read access to only your revision buckets.",
                 Self::open_instance_profile,
+            ),
+            (
+                "Tag instances",
+                "Select EC2 instances and add or remove tags on all of them at once: the tags a deployment group chooses its instances by.",
+                Self::open_tag_instances,
             ),
         ];
         for (title, text, open) in cards {
