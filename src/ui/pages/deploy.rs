@@ -61,7 +61,7 @@ pub struct DeployDialog {
     ignore_stop_failures: bool,
     file_exists: String,
     outdated_only: bool,
-    /// Set while CreateDeployment is on its way.
+    /// Set while `CreateDeployment` is on its way.
     starting: bool,
     /// Why the last start failed.
     error: Option<String>,
