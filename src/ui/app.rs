@@ -628,7 +628,7 @@ impl App {
             DeployEvent::Groups(result) => dialog.groups = loaded(result),
             DeployEvent::Preflight(result) => dialog.preflight = loaded(result),
             DeployEvent::Started(result) => {
-                dialog.started(result.map_err(|error| error.to_string()))
+                dialog.started(result.map_err(|error| error.to_string()));
             }
         }
     }
