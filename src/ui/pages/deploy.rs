@@ -406,7 +406,13 @@ impl DeployDialog {
                 ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
                 again = ui.button("Try again").clicked();
             }
-            Loadable::Loaded(data) => preflight_data_ui(ui, data),
+            Loadable::Loaded(data) => {
+                again = ui
+                    .small_button("Refresh the plan")
+                    .on_hover_text("Read the instances and recent deployments again")
+                    .clicked();
+                preflight_data_ui(ui, data);
+            }
         }
         if again {
             self.preflight_for = None;
