@@ -406,6 +406,19 @@ fn instance_profile_wizard_makes_the_role_profile_and_association() {
     ));
     assert_eq!(profile_roles, ["CodeDeployInstanceRole"]);
     assert_eq!(associated, [instance]);
+
+    // The same inputs again: every step finds its resource and reuses it.
+    click(harness, "Back to the review");
+    click(harness, "Create");
+    run_until(harness, "the second run", |h| {
+        has_text(h, "Done: instances launched with the instance profile")
+    });
+    assert_eq!(
+        harness
+            .query_all_by_label_contains("(already there)")
+            .count(),
+        plan.steps.len()
+    );
 }
 
 /// Types `text` into the text field labelled `label` (the first, if several).
