@@ -278,6 +278,7 @@ mod tests {
     #[test]
     fn default_keys_carry_the_application_and_utc_time() {
         // 2026-11-27 08:45:00 UTC.
+        #[allow(clippy::duration_suboptimal_units)]
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_769_100);
         assert_eq!(
             default_key("shop", now),

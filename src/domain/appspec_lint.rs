@@ -1320,7 +1320,7 @@ hooks:
             ]
             .map(|path| BundleFile {
                 path: path.to_owned(),
-                executable: path.ends_with(".sh"),
+                executable: path.starts_with("scripts/"),
             }),
         );
         assert_eq!(lint(text, LintPlatform::SERVER, &files), Vec::new());
