@@ -514,6 +514,28 @@ mod tests {
     }
 
     #[test]
+    fn bundle_files_know_files_and_folders() {
+        let files = BundleFiles::new([BundleFile {
+            path: "./scripts/start.sh".to_owned(),
+            executable: true,
+        }]);
+        assert_eq!(
+            files.file("/scripts/start.sh").map(|file| file.executable),
+            Some(true)
+        );
+        assert_eq!(files.contains("scripts"), Some(true));
+        assert_eq!(files.contains("/scripts/"), Some(true));
+        assert_eq!(files.contains("/"), Some(true));
+        assert_eq!(files.contains("script"), Some(false));
+        assert!(files.file("scripts").is_none());
+        let partial = BundleFiles {
+            complete: false,
+            ..files
+        };
+        assert_eq!(partial.contains("other"), None);
+    }
+
+    #[test]
     fn other_files_are_not_bundles() {
         assert_eq!(inspect(Cursor::new(b"<html></html>".to_vec())), None);
         assert_eq!(inspect(Cursor::new(Vec::new())), None);
