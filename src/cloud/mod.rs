@@ -4,6 +4,7 @@
 //! The UI talks to AWS only through this module; whether the other side is
 //! AWS or the local cloud makes no difference here.
 
+pub mod bundle;
 pub mod codedeploy;
 pub mod deployments;
 pub mod ec2;
@@ -14,6 +15,7 @@ pub mod instances;
 pub mod jobs;
 pub mod local;
 pub mod preflight;
+pub mod revisions;
 pub mod s3;
 pub mod session;
 pub mod setup;

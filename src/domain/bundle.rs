@@ -52,6 +52,74 @@ pub struct BundleFile {
     pub executable: bool,
 }
 
+/// The files of a bundle (an archive or a folder about to be zipped), as
+/// the AppSpec linter checks hook locations and `files` sources against
+/// them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleFiles {
+    /// The files, with `/` separators and no leading `./` or `/`.
+    pub files: Vec<BundleFile>,
+    /// Whether the list holds every file of the bundle. When it does not,
+    /// a path missing from it may still be in the bundle, and the linter
+    /// does not report it as missing.
+    pub complete: bool,
+}
+
+impl BundleFiles {
+    /// A complete list of `files`; their paths are normalised.
+    pub fn new(files: impl IntoIterator<Item = BundleFile>) -> Self {
+        Self {
+            files: files
+                .into_iter()
+                .map(|file| BundleFile {
+                    path: normalise(&file.path),
+                    executable: file.executable,
+                })
+                .collect(),
+            complete: true,
+        }
+    }
+
+    /// The files an archive's facts list.
+    pub fn from_facts(facts: &BundleFacts) -> Self {
+        Self {
+            files: facts.files.clone(),
+            complete: !facts.files_truncated && facts.unpack_error.is_none(),
+        }
+    }
+
+    /// The file at `location` (relative to the bundle's root; a leading `/`
+    /// or `./` is ignored). `None` when it is not listed.
+    pub fn file(&self, location: &str) -> Option<&BundleFile> {
+        let wanted = normalise(location);
+        self.files.iter().find(|file| file.path == wanted)
+    }
+
+    /// Whether `location` is a file or a folder of the bundle: `Some(true)`
+    /// when listed, `Some(false)` when surely absent, `None` when the list
+    /// is incomplete and the path is not in it. The root (`/` or empty) is
+    /// always there.
+    pub fn contains(&self, location: &str) -> Option<bool> {
+        let wanted = normalise(location);
+        let wanted = wanted.trim_end_matches('/');
+        if wanted.is_empty() || wanted == "." {
+            return Some(true);
+        }
+        let folder = format!("{wanted}/");
+        if self
+            .files
+            .iter()
+            .any(|file| file.path == wanted || file.path.starts_with(&folder))
+        {
+            Some(true)
+        } else if self.complete {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
 /// What an archive holds that CodeDeploy cares about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleFacts {
@@ -443,6 +511,28 @@ mod tests {
         garbage_gzip.extend_from_slice(&[0xff; 64]);
         let facts = inspect(Cursor::new(garbage_gzip)).unwrap();
         assert!(facts.unpack_error.is_some());
+    }
+
+    #[test]
+    fn bundle_files_know_files_and_folders() {
+        let files = BundleFiles::new([BundleFile {
+            path: "./scripts/start.sh".to_owned(),
+            executable: true,
+        }]);
+        assert_eq!(
+            files.file("/scripts/start.sh").map(|file| file.executable),
+            Some(true)
+        );
+        assert_eq!(files.contains("scripts"), Some(true));
+        assert_eq!(files.contains("/scripts/"), Some(true));
+        assert_eq!(files.contains("/"), Some(true));
+        assert_eq!(files.contains("script"), Some(false));
+        assert!(files.file("scripts").is_none());
+        let partial = BundleFiles {
+            complete: false,
+            ..files
+        };
+        assert_eq!(partial.contains("other"), None);
     }
 
     #[test]

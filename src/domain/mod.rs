@@ -6,6 +6,7 @@
 //! these rules and the GUI previews them.
 
 pub mod appspec;
+pub mod appspec_lint;
 pub mod bundle;
 pub mod config;
 pub mod fleet;
@@ -15,6 +16,7 @@ pub mod lifecycle;
 pub mod names;
 pub mod policy;
 pub mod preflight;
+pub mod revision;
 pub mod rollout;
 pub mod setup;
 pub mod simulate;
