@@ -16,12 +16,12 @@ use crate::domain::MinimumHealthyHosts;
 use crate::settings::{self, BackendChoice, Page, Settings, SettingsStore};
 
 use super::pages::deploy::{DeployDialog, DeployRequest};
+use super::pages::revisions::{RevisionsAction, RevisionsEvent, RevisionsPage};
 use super::pages::rollout::RolloutAction;
 use super::pages::setup::run::RunRequest;
 use super::pages::setup::{SetupAction, SetupEvent, SetupPage};
 use super::pages::{
     ApplicationsAction, ApplicationsPage, DeploymentsAction, DeploymentsPage, PlannerPage,
-    placeholder,
 };
 use super::widgets::chip;
 
@@ -116,6 +116,10 @@ enum Event {
         generation: u64,
         event: DeployEvent,
     },
+    Revisions {
+        generation: u64,
+        event: RevisionsEvent,
+    },
 }
 
 /// A result for the Deploy dialog.
@@ -154,6 +158,9 @@ pub struct App {
     planner: PlannerPage,
     setup: SetupPage,
     deploy: Option<DeployDialog>,
+    revisions: RevisionsPage,
+    /// Cancels the upload in progress, if any.
+    upload_cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl App {
@@ -213,6 +220,8 @@ impl App {
             planner: PlannerPage::default(),
             setup: SetupPage::default(),
             deploy: None,
+            revisions: RevisionsPage::default(),
+            upload_cancel: None,
             settings,
         };
         app.jobs
@@ -273,6 +282,10 @@ impl App {
         self.applications.clear();
         self.setup.clear();
         self.deploy = None;
+        self.revisions.clear();
+        if let Some(cancel) = self.upload_cancel.take() {
+            cancel.cancel();
+        }
         self.stop_watching();
         self.deployments.clear();
         let backend = self.backend.clone();
@@ -408,8 +421,17 @@ impl App {
             Event::Deploy { generation, event } if generation == current => {
                 self.deploy_event(event);
             }
+            Event::Revisions { generation, event } if generation == current => {
+                if matches!(event, RevisionsEvent::Published(_)) {
+                    self.upload_cancel = None;
+                }
+                if let Some(action) = self.revisions.apply(event) {
+                    self.run_revisions_action(action);
+                }
+            }
             // A result for a backend that is no longer active.
-            Event::Deploy { .. }
+            Event::Revisions { .. }
+            | Event::Deploy { .. }
             | Event::Setup { .. }
             | Event::Connected { .. }
             | Event::Applications { .. }
@@ -630,6 +652,130 @@ impl App {
             DeployEvent::Started(result) => {
                 dialog.started(result.map_err(|error| error.to_string()));
             }
+        }
+    }
+
+    fn run_revisions_action(&mut self, action: RevisionsAction) {
+        use crate::cloud::{publish, revisions, sample};
+        let Some(session) = self.session() else {
+            return;
+        };
+        let generation = self.generation;
+        let event = move |event| Event::Revisions { generation, event };
+        let text = |error: CloudError| error.to_string();
+        match action {
+            RevisionsAction::LoadApplications => self.jobs.spawn(async move {
+                event(RevisionsEvent::Applications(
+                    codedeploy::list_applications(&session).await.map_err(text),
+                ))
+            }),
+            RevisionsAction::LoadRevisions(application) => self.jobs.spawn(async move {
+                event(RevisionsEvent::Revisions(
+                    revisions::list_revisions(&session, &application)
+                        .await
+                        .map_err(text),
+                ))
+            }),
+            RevisionsAction::Check(path) => self.jobs.spawn(async move {
+                let checked_path = path.clone();
+                let result = tokio::task::spawn_blocking(move || {
+                    publish::check(
+                        &checked_path,
+                        crate::domain::appspec_lint::LintPlatform::SERVER,
+                    )
+                })
+                .await
+                .unwrap_or_else(|problem| Err(format!("Reading the bundle stopped: {problem}.")));
+                event(RevisionsEvent::Checked(path, result))
+            }),
+            RevisionsAction::Browse { folder } => self.jobs.spawn(async move {
+                let dialog = rfd::AsyncFileDialog::new().set_title("Choose a revision bundle");
+                let picked = if folder {
+                    dialog.pick_folder().await
+                } else {
+                    dialog
+                        .add_filter("Bundles", &["zip", "tar", "gz", "tgz"])
+                        .pick_file()
+                        .await
+                };
+                event(RevisionsEvent::Picked(
+                    picked.map(|handle| handle.path().to_path_buf()),
+                ))
+            }),
+            RevisionsAction::UseSample => self.jobs.spawn(async move {
+                let written =
+                    tokio::task::spawn_blocking(|| sample::write_sample(&sample::sample_parent()))
+                        .await;
+                match written {
+                    Ok(Ok(path)) => event(RevisionsEvent::Picked(Some(path))),
+                    Ok(Err(problem)) => event(RevisionsEvent::Checked(
+                        PathBuf::new(),
+                        Err(format!(
+                            "The sample application could not be written: {problem}."
+                        )),
+                    )),
+                    Err(problem) => event(RevisionsEvent::Checked(
+                        PathBuf::new(),
+                        Err(format!(
+                            "The sample application could not be written: {problem}."
+                        )),
+                    )),
+                }
+            }),
+            RevisionsAction::Publish(publish_request) => {
+                let (checked, destination) = *publish_request;
+                let cancel = tokio_util::sync::CancellationToken::new();
+                self.upload_cancel = Some(cancel.clone());
+                let (progress, mut updates) =
+                    tokio::sync::watch::channel(crate::cloud::s3::UploadProgress::default());
+                let sender = self.jobs.sender();
+                self.jobs.spawn_task(async move {
+                    while updates.changed().await.is_ok() {
+                        let now = *updates.borrow_and_update();
+                        sender.send(event(RevisionsEvent::Progress(now)));
+                        // At most about 20 updates a second reach the UI.
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    }
+                });
+                self.jobs.spawn(async move {
+                    let result = publish::publish(
+                        &session,
+                        checked.source,
+                        &destination,
+                        &progress,
+                        &cancel,
+                    )
+                    .await;
+                    event(RevisionsEvent::Published(result))
+                });
+            }
+            RevisionsAction::CancelUpload => {
+                if let Some(cancel) = &self.upload_cancel {
+                    cancel.cancel();
+                }
+            }
+            RevisionsAction::RegisterGitHub {
+                application,
+                repository,
+                commit,
+                description,
+            } => self.jobs.spawn(async move {
+                let description = description.trim().to_owned();
+                let result = revisions::register_github_revision(
+                    &session,
+                    &application,
+                    &repository,
+                    &commit,
+                    (!description.is_empty()).then_some(description.as_str()),
+                )
+                .await
+                .map_err(text);
+                event(RevisionsEvent::GitHubRegistered(result))
+            }),
+            RevisionsAction::Deploy {
+                application,
+                revision,
+            } => self.deploy = Some(DeployDialog::new(Some(application), Some(revision))),
         }
     }
 
@@ -992,7 +1138,13 @@ impl App {
                     }
                 }
             }
-            Page::Revisions => placeholder::ui(ui, Page::Revisions),
+            Page::Revisions => {
+                if !self.connection_ui(ui)
+                    && let Some(action) = self.revisions.ui(ui)
+                {
+                    self.run_revisions_action(action);
+                }
+            }
         }
     }
 
@@ -1078,6 +1230,21 @@ impl eframe::App for App {
             && self.applications.needs_load()
         {
             self.run_applications_action(ApplicationsAction::Refresh);
+        }
+        if self.settings.last_page == Page::Revisions && self.session().is_some() {
+            // A folder or archive dropped on the window is the bundle.
+            let dropped = ctx.input(|input| {
+                input
+                    .raw
+                    .dropped_files
+                    .iter()
+                    .map(|file| file.path().to_path_buf())
+                    .find(|path| !path.as_os_str().is_empty())
+            });
+            if let Some(path) = dropped {
+                let action = self.revisions.dropped(path);
+                self.run_revisions_action(action);
+            }
         }
         if self.settings.last_page == Page::Deployments && self.session().is_some() {
             let now = std::time::Instant::now();

@@ -3,8 +3,8 @@
 pub mod applications;
 pub mod deploy;
 pub mod deployments;
-pub mod placeholder;
 mod planner;
+pub mod revisions;
 pub mod rollout;
 pub mod setup;
 

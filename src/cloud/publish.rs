@@ -1,0 +1,172 @@
+//! Publishing a revision from a folder or archive on disk: bundle it, check
+//! the bucket, upload with progress (cancellable), and register it. Nothing
+//! is registered unless the upload completed, so a cancel or a failure
+//! leaves no half-registered revision.
+
+use std::path::PathBuf;
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::bundle::{self, BundleSource};
+use super::error::{CloudError, sdk_error as error};
+use super::revisions::{self, S3Revision};
+use super::s3::{self, UploadError, UploadProgress};
+use super::session::Session;
+use crate::domain::appspec_lint::{self, Finding, LintPlatform};
+
+/// What a picked path holds, read and linted before anything is uploaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// The folder or archive.
+    pub source: BundleSource,
+    /// Its files, size and AppSpec.
+    pub preview: bundle::BundlePreview,
+    /// The linter's findings (empty when there is no AppSpec to lint: the
+    /// preview says why).
+    pub findings: Vec<Finding>,
+}
+
+impl Checked {
+    /// Why the bundle may not be uploaded, if it may not: no AppSpec, or
+    /// the linter found errors.
+    pub fn blocked(&self) -> Option<String> {
+        if let Some(problem) = &self.preview.appspec_problem {
+            return Some(problem.clone());
+        }
+        if appspec_lint::blocks_upload(&self.findings) {
+            return Some("Fix the AppSpec's errors below before uploading.".to_owned());
+        }
+        None
+    }
+}
+
+/// Reads and lints the bundle at `path`. Blocking: run it off the UI
+/// thread (e.g. with `spawn_blocking`).
+pub fn check(path: &std::path::Path, platform: LintPlatform) -> Result<Checked, String> {
+    let source = BundleSource::from_path(path).map_err(|error| error.to_string())?;
+    let preview = bundle::scan(&source).map_err(|error| error.to_string())?;
+    let findings = preview
+        .appspec
+        .as_deref()
+        .map(|text| appspec_lint::lint(text, platform, &preview.files))
+        .unwrap_or_default();
+    Ok(Checked {
+        source,
+        preview,
+        findings,
+    })
+}
+
+/// Where to publish a bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// The application the revision is registered with.
+    pub application: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The key.
+    pub key: String,
+    /// The revision's description.
+    pub description: String,
+}
+
+/// The region a bucket is in, or `None` when it does not exist.
+async fn bucket_region(session: &Session, bucket: &str) -> Result<Option<String>, CloudError> {
+    match session.s3.get_bucket_location().bucket(bucket).send().await {
+        Ok(found) => Ok(Some(
+            found
+                .location_constraint()
+                .map(|constraint| constraint.as_str().to_owned())
+                .filter(|region| !region.is_empty())
+                .unwrap_or_else(|| "us-east-1".to_owned()),
+        )),
+        Err(sdk) => match error(session, "GetBucketLocation")(sdk) {
+            CloudError::NotFound { .. } => Ok(None),
+            other => Err(other),
+        },
+    }
+}
+
+/// Bundles `source` (a folder is zipped into a temporary directory), makes
+/// sure the bucket exists in the session's region (creating it if
+/// missing), uploads with progress on `progress` until `cancel`, and
+/// registers the revision. Returns the registered location.
+pub async fn publish(
+    session: &Session,
+    source: BundleSource,
+    destination: &Destination,
+    progress: &watch::Sender<UploadProgress>,
+    cancel: &CancellationToken,
+) -> Result<S3Revision, String> {
+    match bucket_region(session, &destination.bucket)
+        .await
+        .map_err(|error| error.to_string())?
+    {
+        Some(region) if region != session.region() => {
+            return Err(format!(
+                "The bucket {} is in {region}, but this session's instances are in {}: the CodeDeploy agent downloads bundles from a bucket in its own region. Choose a bucket in {}.",
+                destination.bucket,
+                session.region(),
+                session.region()
+            ));
+        }
+        Some(_) => {}
+        None => s3::create_bucket(session, &destination.bucket)
+            .await
+            .map_err(|error| error.to_string())?,
+    }
+    let work = tempfile::Builder::new()
+        .prefix("deploydesk-bundle-")
+        .tempdir()
+        .map_err(|problem| {
+            format!("Could not make a temporary folder for the bundle: {problem}.")
+        })?;
+    let work_path: PathBuf = work.path().to_path_buf();
+    let prepared = tokio::task::spawn_blocking(move || bundle::prepare_upload(&source, &work_path))
+        .await
+        .map_err(|problem| format!("Bundling stopped unexpectedly: {problem}."))?
+        .map_err(|error| error.to_string())?;
+    let uploaded = s3::upload_file(
+        session,
+        &prepared.path,
+        &destination.bucket,
+        &destination.key,
+        progress,
+        cancel,
+    )
+    .await
+    .map_err(|error| match error {
+        UploadError::Cancelled => {
+            "The upload was cancelled; nothing was uploaded or registered.".to_owned()
+        }
+        other => other.to_string(),
+    })?;
+    let revision = S3Revision {
+        bucket: destination.bucket.clone(),
+        key: destination.key.clone(),
+        bundle: Some(prepared.kind),
+        etag: Some(uploaded.etag.trim_matches('"').to_owned()),
+        version: uploaded.version_id.clone(),
+    };
+    let description = destination.description.trim();
+    revisions::register_s3_revision(
+        session,
+        &destination.application,
+        &revision,
+        (!description.is_empty()).then_some(description),
+    )
+    .await
+    .map_err(|error| error.to_string())?;
+    drop(work);
+    Ok(revision)
+}
+
+/// The size of a preview in words, e.g. `12 files, 48.2 KB`.
+pub fn summary(preview: &bundle::BundlePreview) -> String {
+    format!(
+        "{} files, {}",
+        preview.entries.len(),
+        bundle::human_size(preview.total_size)
+    )
+}

@@ -1,0 +1,665 @@
+//! The Revisions page: an application's registered revisions, and the
+//! revision picker — a folder or archive picked, dropped or typed, its
+//! AppSpec linted before anything is uploaded, then uploaded with progress
+//! (cancellable) and registered — or a GitHub commit registered.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use egui::RichText;
+
+use crate::cloud::codedeploy::{Application, Platform};
+use crate::cloud::deployments::Revision as DeployRevision;
+use crate::cloud::publish::{self, Checked, Destination};
+use crate::cloud::revisions::{self, Revision, RevisionLocation, S3Revision};
+use crate::cloud::s3::UploadProgress;
+use crate::domain::appspec_lint::Severity;
+use crate::domain::revision::validate_github_revision;
+use crate::domain::setup::validate_bucket_name;
+use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::time;
+
+/// What the page asks the app to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevisionsAction {
+    /// Load the applications.
+    LoadApplications,
+    /// Load an application's revisions.
+    LoadRevisions(String),
+    /// Read and lint the bundle at a path.
+    Check(PathBuf),
+    /// Open the native file dialog: a folder, or an archive file.
+    Browse {
+        /// Pick a folder rather than a file.
+        folder: bool,
+    },
+    /// Write the built-in sample application to disk and pick it.
+    UseSample,
+    /// Bundle, upload and register.
+    Publish(Box<(Checked, Destination)>),
+    /// Cancel the upload in progress.
+    CancelUpload,
+    /// Register a GitHub revision.
+    RegisterGitHub {
+        /// The application.
+        application: String,
+        /// `owner/name`.
+        repository: String,
+        /// The full commit id.
+        commit: String,
+        /// A description.
+        description: String,
+    },
+    /// Open the Deploy dialog for a revision.
+    Deploy {
+        /// The application.
+        application: String,
+        /// The revision.
+        revision: DeployRevision,
+    },
+}
+
+/// A result for the page.
+#[derive(Debug, Clone)]
+pub enum RevisionsEvent {
+    /// The applications.
+    Applications(Result<Vec<Application>, String>),
+    /// An application's revisions.
+    Revisions(Result<Vec<Revision>, String>),
+    /// A path was read and linted.
+    Checked(PathBuf, Result<Checked, String>),
+    /// The file dialog or the sample gave a path (or was cancelled).
+    Picked(Option<PathBuf>),
+    /// Upload progress.
+    Progress(UploadProgress),
+    /// The upload and registration finished.
+    Published(Result<S3Revision, String>),
+    /// A GitHub revision was registered.
+    GitHubRegistered(Result<(), String>),
+}
+
+/// An upload in progress.
+#[derive(Debug, Clone)]
+struct Upload {
+    started: Instant,
+    progress: UploadProgress,
+}
+
+/// The Revisions page's state.
+#[derive(Debug, Clone, Default)]
+pub struct RevisionsPage {
+    applications: Loadable<Vec<Application>>,
+    application: String,
+    revisions: Loadable<Vec<Revision>>,
+    path: String,
+    checked: Loadable<Checked>,
+    checked_path: Option<PathBuf>,
+    bucket: String,
+    key: String,
+    key_edited: bool,
+    description: String,
+    upload: Option<Upload>,
+    published: Option<S3Revision>,
+    publish_error: Option<String>,
+    repository: String,
+    commit: String,
+    github_description: String,
+    github_message: Option<Result<String, String>>,
+}
+
+impl RevisionsPage {
+    /// Forgets what was loaded (after switching accounts); what was typed
+    /// stays.
+    pub fn clear(&mut self) {
+        self.applications = Loadable::NotLoaded;
+        self.revisions = Loadable::NotLoaded;
+        self.upload = None;
+    }
+
+    /// The path typed or picked.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// A file or folder was dropped on the window: pick it.
+    pub fn dropped(&mut self, path: PathBuf) -> RevisionsAction {
+        self.path = path.display().to_string();
+        self.checked = Loadable::Loading;
+        RevisionsAction::Check(path)
+    }
+
+    /// Applies a result; may ask for a follow-up.
+    pub fn apply(&mut self, event: RevisionsEvent) -> Option<RevisionsAction> {
+        match event {
+            RevisionsEvent::Applications(result) => {
+                self.applications = loaded(result);
+                None
+            }
+            RevisionsEvent::Revisions(result) => {
+                self.revisions = loaded(result);
+                None
+            }
+            RevisionsEvent::Checked(path, result) => {
+                if self.checked_path.as_ref() == Some(&path) {
+                    self.checked = loaded(result);
+                }
+                None
+            }
+            RevisionsEvent::Picked(Some(path)) => {
+                self.path = path.display().to_string();
+                self.checked_path = Some(path.clone());
+                self.checked = Loadable::Loading;
+                Some(RevisionsAction::Check(path))
+            }
+            RevisionsEvent::Picked(None) => None,
+            RevisionsEvent::Progress(progress) => {
+                if let Some(upload) = &mut self.upload {
+                    upload.progress = progress;
+                }
+                None
+            }
+            RevisionsEvent::Published(result) => {
+                self.upload = None;
+                match result {
+                    Ok(revision) => {
+                        self.published = Some(revision);
+                        self.publish_error = None;
+                        self.key_edited = false;
+                        self.key.clear();
+                        Some(RevisionsAction::LoadRevisions(self.application.clone()))
+                    }
+                    Err(error) => {
+                        self.publish_error = Some(error);
+                        None
+                    }
+                }
+            }
+            RevisionsEvent::GitHubRegistered(result) => {
+                self.github_message = Some(result.map(|()| {
+                    format!(
+                        "Registered {}@{}.",
+                        self.repository.trim(),
+                        short(self.commit.trim())
+                    )
+                }));
+                Some(RevisionsAction::LoadRevisions(self.application.clone()))
+            }
+        }
+    }
+
+    /// Draws the page.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<RevisionsAction> {
+        let mut action = None;
+        if matches!(self.applications, Loadable::NotLoaded) {
+            self.applications = Loadable::Loading;
+            action = Some(RevisionsAction::LoadApplications);
+        }
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                ui.heading("Revisions");
+                if let Some(wanted) = self.application_ui(ui) {
+                    action = Some(wanted);
+                }
+                if self.application.is_empty() {
+                    return;
+                }
+                ui.add_space(8.0);
+                if let Some(wanted) = self.list_ui(ui) {
+                    action = Some(wanted);
+                }
+                ui.separator();
+                if let Some(wanted) = self.picker_ui(ui) {
+                    action = Some(wanted);
+                }
+                ui.separator();
+                if let Some(wanted) = self.github_ui(ui) {
+                    action = Some(wanted);
+                }
+            });
+        action
+    }
+
+    fn application_ui(&mut self, ui: &mut egui::Ui) -> Option<RevisionsAction> {
+        let mut action = None;
+        match &self.applications {
+            Loadable::Loaded(applications) => {
+                let before = self.application.clone();
+                let label = ui.label("Application");
+                egui::ComboBox::from_id_salt("revisions_application")
+                    .selected_text(if self.application.is_empty() {
+                        "choose…"
+                    } else {
+                        self.application.as_str()
+                    })
+                    .show_ui(ui, |ui| {
+                        for application in applications.iter().filter(|application| {
+                            matches!(application.platform, None | Some(Platform::Server))
+                        }) {
+                            ui.selectable_value(
+                                &mut self.application,
+                                application.name.clone(),
+                                application.name.as_str(),
+                            );
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                if applications.is_empty() {
+                    ui.label(RichText::new("No applications yet: create one on the Applications page or with the deployment group wizard.").weak());
+                }
+                if self.application != before {
+                    self.revisions = Loadable::Loading;
+                    self.published = None;
+                    action = Some(RevisionsAction::LoadRevisions(self.application.clone()));
+                }
+            }
+            Loadable::Failed(error) => {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+                if ui.button("Load applications again").clicked() {
+                    self.applications = Loadable::Loading;
+                    action = Some(RevisionsAction::LoadApplications);
+                }
+            }
+            Loadable::Loading | Loadable::NotLoaded => {
+                ui.spinner();
+            }
+        }
+        action
+    }
+
+    fn list_ui(&mut self, ui: &mut egui::Ui) -> Option<RevisionsAction> {
+        let mut action = None;
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Registered revisions").strong());
+            if ui.small_button("Refresh revisions").clicked() {
+                self.revisions = Loadable::Loading;
+                action = Some(RevisionsAction::LoadRevisions(self.application.clone()));
+            }
+        });
+        match &self.revisions {
+            Loadable::Loading | Loadable::NotLoaded => {
+                ui.spinner();
+            }
+            Loadable::Failed(error) => {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+            }
+            Loadable::Loaded(list) if list.is_empty() => {
+                ui.label(RichText::new("No revisions registered yet: upload one below.").weak());
+            }
+            Loadable::Loaded(list) => {
+                egui::Grid::new("revisions_grid")
+                    .striped(true)
+                    .num_columns(6)
+                    .show(ui, |ui| {
+                        for heading in [
+                            "Location",
+                            "ETag / version",
+                            "Description",
+                            "Registered",
+                            "Last used",
+                            "Running in",
+                        ] {
+                            ui.label(RichText::new(heading).strong());
+                        }
+                        ui.label("");
+                        ui.end_row();
+                        let now = std::time::SystemTime::now();
+                        for revision in list {
+                            let (location, detail, deployable) = describe(&revision.location);
+                            ui.label(location);
+                            ui.label(detail);
+                            ui.label(revision.description.as_deref().unwrap_or(""));
+                            ui.label(
+                                revision
+                                    .registered
+                                    .map_or_else(String::new, |at| time::ago_from(at, now)),
+                            );
+                            ui.label(
+                                revision.last_used.map_or_else(
+                                    || "never".to_owned(),
+                                    |at| time::ago_from(at, now),
+                                ),
+                            );
+                            ui.label(revision.deployment_groups.join(", "));
+                            if let Some(revision) = deployable
+                                && ui
+                                    .button(format!("Deploy {}", short_location(&revision)))
+                                    .clicked()
+                            {
+                                action = Some(RevisionsAction::Deploy {
+                                    application: self.application.clone(),
+                                    revision,
+                                });
+                            }
+                            ui.end_row();
+                        }
+                    });
+            }
+        }
+        action
+    }
+
+    fn picker_ui(&mut self, ui: &mut egui::Ui) -> Option<RevisionsAction> {
+        let mut action = None;
+        ui.label(RichText::new("Upload a new revision").strong());
+        ui.label(RichText::new("A folder (zipped for you) or a .zip, .tar or .tar.gz with an appspec.yml at its root. Drop it on the window, browse, or type its path.").weak());
+        ui.horizontal(|ui| {
+            let label = ui.label("Bundle path");
+            let response = ui
+                .add(egui::TextEdit::singleline(&mut self.path).desired_width(420.0))
+                .labelled_by(label.id);
+            let enter =
+                response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+            if (ui.button("Check").clicked() || enter) && !self.path.trim().is_empty() {
+                let path = PathBuf::from(self.path.trim());
+                self.checked_path = Some(path.clone());
+                self.checked = Loadable::Loading;
+                action = Some(RevisionsAction::Check(path));
+            }
+        });
+        ui.horizontal(|ui| {
+            if ui.button("Browse for a folder…").clicked() {
+                action = Some(RevisionsAction::Browse { folder: true });
+            }
+            if ui.button("Browse for an archive…").clicked() {
+                action = Some(RevisionsAction::Browse { folder: false });
+            }
+            if ui.button("Use the sample application").clicked() {
+                action = Some(RevisionsAction::UseSample);
+            }
+        });
+        match &self.checked {
+            Loadable::NotLoaded => {}
+            Loadable::Loading => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Reading the bundle…");
+                });
+            }
+            Loadable::Failed(error) => {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+            }
+            Loadable::Loaded(checked) => {
+                let checked = checked.clone();
+                checked_ui(ui, &checked);
+                if let Some(wanted) = self.upload_ui(ui, &checked) {
+                    action = Some(wanted);
+                }
+            }
+        }
+        action
+    }
+
+    fn upload_ui(&mut self, ui: &mut egui::Ui, checked: &Checked) -> Option<RevisionsAction> {
+        let mut action = None;
+        if self.bucket.is_empty() {
+            "deploydesk-revisions".clone_into(&mut self.bucket);
+        }
+        if !self.key_edited {
+            self.key = revisions::default_key(&self.application, std::time::SystemTime::now());
+        }
+        ui.horizontal(|ui| {
+            let label = ui.label("Bucket");
+            ui.add(egui::TextEdit::singleline(&mut self.bucket).desired_width(220.0))
+                .labelled_by(label.id);
+            let label = ui.label("Key");
+            if ui
+                .add(egui::TextEdit::singleline(&mut self.key).desired_width(360.0))
+                .labelled_by(label.id)
+                .changed()
+            {
+                self.key_edited = true;
+            }
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label("Description");
+            ui.add(egui::TextEdit::singleline(&mut self.description).desired_width(420.0))
+                .labelled_by(label.id);
+        });
+        let blocked = checked
+            .blocked()
+            .or_else(|| validate_bucket_name(self.bucket.trim()).err())
+            .or_else(|| {
+                self.key
+                    .trim()
+                    .is_empty()
+                    .then(|| "Give the bundle a key.".to_owned())
+            });
+        if let Some(upload) = &self.upload {
+            let sent = upload.progress.sent;
+            let total = upload.progress.total.max(1);
+            let elapsed = upload.started.elapsed().as_secs_f64().max(0.001);
+            let rate = sent as f64 / elapsed;
+            let left = if rate > 0.0 {
+                (total.saturating_sub(sent)) as f64 / rate
+            } else {
+                0.0
+            };
+            ui.add(
+                egui::ProgressBar::new(sent as f32 / total as f32).text(format!(
+                    "{} of {} at {}/s, about {:.0} s left",
+                    crate::cloud::bundle::human_size(sent),
+                    crate::cloud::bundle::human_size(upload.progress.total),
+                    crate::cloud::bundle::human_size(rate as u64),
+                    left
+                )),
+            )
+            .on_hover_text("Upload progress");
+            if ui.button("Cancel upload").clicked() {
+                action = Some(RevisionsAction::CancelUpload);
+            }
+        } else {
+            ui.horizontal(|ui| {
+                let response =
+                    ui.add_enabled(blocked.is_none(), egui::Button::new("Upload and register"));
+                if let Some(why) = &blocked {
+                    ui.label(RichText::new(why.as_str()).color(ui.visuals().warn_fg_color));
+                }
+                if response.clicked() {
+                    self.publish_error = None;
+                    self.published = None;
+                    self.upload = Some(Upload {
+                        started: Instant::now(),
+                        progress: UploadProgress::default(),
+                    });
+                    action = Some(RevisionsAction::Publish(Box::new((
+                        checked.clone(),
+                        Destination {
+                            application: self.application.clone(),
+                            bucket: self.bucket.trim().to_owned(),
+                            key: self.key.trim().to_owned(),
+                            description: self.description.clone(),
+                        },
+                    ))));
+                }
+            });
+        }
+        if let Some(error) = &self.publish_error {
+            ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+        }
+        if let Some(revision) = self.published.clone() {
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "Registered s3://{}/{}.",
+                        revision.bucket, revision.key
+                    ))
+                    .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+                );
+                if ui.button("Deploy it…").clicked() {
+                    action = Some(RevisionsAction::Deploy {
+                        application: self.application.clone(),
+                        revision: to_deploy(&RevisionLocation::S3(revision)),
+                    });
+                }
+            });
+        }
+        action
+    }
+
+    fn github_ui(&mut self, ui: &mut egui::Ui) -> Option<RevisionsAction> {
+        let mut action = None;
+        ui.label(RichText::new("Register a GitHub commit").strong());
+        ui.horizontal(|ui| {
+            let label = ui.label("Repository");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.repository)
+                    .hint_text("owner/name")
+                    .desired_width(220.0),
+            )
+            .labelled_by(label.id);
+            let label = ui.label("Commit");
+            ui.add(egui::TextEdit::singleline(&mut self.commit).desired_width(340.0))
+                .labelled_by(label.id);
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label("GitHub revision description");
+            ui.add(egui::TextEdit::singleline(&mut self.github_description).desired_width(420.0))
+                .labelled_by(label.id);
+        });
+        let problem = (!self.repository.trim().is_empty() || !self.commit.trim().is_empty())
+            .then(|| validate_github_revision(self.repository.trim(), self.commit.trim()).err())
+            .flatten();
+        if let Some(problem) = &problem {
+            ui.label(RichText::new(problem.to_string()).color(ui.visuals().error_fg_color));
+        }
+        let ready = problem.is_none() && !self.repository.trim().is_empty();
+        if ui
+            .add_enabled(ready, egui::Button::new("Register the commit"))
+            .clicked()
+        {
+            self.github_message = None;
+            action = Some(RevisionsAction::RegisterGitHub {
+                application: self.application.clone(),
+                repository: self.repository.trim().to_owned(),
+                commit: self.commit.trim().to_owned(),
+                description: self.github_description.clone(),
+            });
+        }
+        match &self.github_message {
+            Some(Ok(message)) => {
+                ui.label(message.as_str());
+            }
+            Some(Err(error)) => {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+            }
+            None => {}
+        }
+        action
+    }
+}
+
+/// The preview of a checked bundle: its size, files and the AppSpec's
+/// findings at their lines.
+fn checked_ui(ui: &mut egui::Ui, checked: &Checked) {
+    ui.label(format!(
+        "{}: {}",
+        checked.source.path().display(),
+        publish::summary(&checked.preview)
+    ));
+    egui::CollapsingHeader::new(format!("Files ({})", checked.preview.entries.len()))
+        .id_salt("bundle_files")
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(160.0)
+                .id_salt("bundle_files_scroll")
+                .show(ui, |ui| {
+                    for entry in &checked.preview.entries {
+                        ui.label(
+                            RichText::new(format!(
+                                "{:o}  {:>10}  {}",
+                                entry.mode & 0o7777,
+                                crate::cloud::bundle::human_size(entry.size),
+                                entry.path
+                            ))
+                            .monospace(),
+                        );
+                    }
+                });
+        });
+    if let Some(problem) = &checked.preview.appspec_problem {
+        ui.label(RichText::new(problem.as_str()).color(ui.visuals().error_fg_color));
+        return;
+    }
+    if checked.findings.is_empty() {
+        ui.label(
+            RichText::new("AppSpec checked: no problems found.")
+                .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+        );
+    }
+    for finding in &checked.findings {
+        let colour = match finding.severity {
+            Severity::Error => ui.visuals().error_fg_color,
+            Severity::Warning => ui.visuals().warn_fg_color,
+        };
+        ui.label(RichText::new(finding.to_string()).color(colour));
+    }
+}
+
+/// A revision's location, its detail (ETag/version or commit), and the
+/// revision to deploy when it can be deployed from here.
+fn describe(location: &RevisionLocation) -> (String, String, Option<DeployRevision>) {
+    match location {
+        RevisionLocation::S3(s3) => (
+            format!("s3://{}/{}", s3.bucket, s3.key),
+            [s3.etag.clone(), s3.version.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" / "),
+            Some(to_deploy(location)),
+        ),
+        RevisionLocation::GitHub {
+            repository,
+            commit_id,
+        } => (
+            format!("github:{repository}"),
+            short(commit_id).to_owned(),
+            Some(to_deploy(location)),
+        ),
+        RevisionLocation::Other(kind) => (kind.clone(), String::new(), None),
+    }
+}
+
+/// The Deploy dialog's revision for a registered location.
+fn to_deploy(location: &RevisionLocation) -> DeployRevision {
+    match location {
+        RevisionLocation::S3(s3) => DeployRevision::S3 {
+            bucket: s3.bucket.clone(),
+            key: s3.key.clone(),
+            bundle_type: s3.bundle.map(|kind| kind.bundle_type().to_owned()),
+            version: s3.version.clone(),
+            etag: s3.etag.clone(),
+        },
+        RevisionLocation::GitHub {
+            repository,
+            commit_id,
+        } => DeployRevision::GitHub {
+            repository: repository.clone(),
+            commit_id: commit_id.clone(),
+        },
+        RevisionLocation::Other(kind) => DeployRevision::Other(kind.clone()),
+    }
+}
+
+/// A short name for a revision on its Deploy button.
+fn short_location(revision: &DeployRevision) -> String {
+    match revision {
+        DeployRevision::S3 { key, .. } => key.rsplit('/').next().unwrap_or(key).to_owned(),
+        DeployRevision::GitHub { commit_id, .. } => short(commit_id).to_owned(),
+        DeployRevision::Other(kind) => kind.clone(),
+    }
+}
+
+/// The first 8 characters of a commit id.
+fn short(commit: &str) -> &str {
+    commit.get(..8).unwrap_or(commit)
+}
+
+fn loaded<T>(result: Result<T, String>) -> Loadable<T> {
+    match result {
+        Ok(value) => Loadable::Loaded(value),
+        Err(error) => Loadable::Failed(error),
+    }
+}

@@ -1,0 +1,215 @@
+//! UI tests of the Revisions page in demo mode: the sample application
+//! picked by path, linted, uploaded and registered, then deployed through
+//! the Deploy dialog's pre-flight plan into a rollout that succeeds; and
+//! bad bundles refused before anything is uploaded.
+
+mod ui_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_codedeploy::types as cd;
+use deploydesk::embedded::EmbeddedLocalCloud;
+use deploydesk::localcloud::LocalCloudOptions;
+use deploydesk::settings::{BackendChoice, Page};
+use deploydesk::ui::{App, AppOptions};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable};
+use ui_support::{app_harness, run_until, settle};
+
+fn demo() -> Harness<'static, App> {
+    let options = AppOptions {
+        settings_path: None,
+        backend_override: Some(BackendChoice::Demo),
+        local_cloud: Some(Arc::new(EmbeddedLocalCloud::with_options(
+            LocalCloudOptions {
+                fleet: 4,
+                event_duration: Duration::from_millis(20),
+                ..LocalCloudOptions::default()
+            },
+        ))),
+    };
+    let mut harness = app_harness(options, egui::vec2(1400.0, 1400.0));
+    run_until(&mut harness, "the connection", |h| {
+        h.state().session().is_some()
+    });
+    harness
+}
+
+fn has_text(harness: &Harness<'_, App>, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
+fn click(harness: &mut Harness<'static, App>, label: &str) {
+    harness
+        .get_by_role_and_label(Role::Button, label)
+        .click_accesskit();
+    settle(harness);
+}
+
+/// Opens a combo box labelled `label` and picks `option`.
+fn choose(harness: &mut Harness<'static, App>, label: &str, option: &str) {
+    harness
+        .query_all_by_label(label)
+        .find(|node| node.accesskit_node().role() == Role::ComboBox)
+        .unwrap_or_else(|| panic!("a combo box labelled {label}"))
+        .click();
+    settle(harness);
+    harness
+        .query_all_by_label(option)
+        .find(|node| node.accesskit_node().role() != Role::ComboBox)
+        .unwrap_or_else(|| panic!("an option {option}"))
+        .click();
+    settle(harness);
+}
+
+/// The application `web` with a group `production` over the production
+/// instances of the demo fleet.
+fn set_up(harness: &Harness<'_, App>) {
+    let app = harness.state();
+    let session = app.session().expect("connected");
+    app.runtime().block_on(async {
+        session
+            .codedeploy
+            .create_application()
+            .application_name("web")
+            .send()
+            .await
+            .expect("the application is made");
+        session
+            .codedeploy
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("production")
+            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+            .deployment_config_name("CodeDeployDefault.AllAtOnce")
+            .ec2_tag_filters(
+                cd::Ec2TagFilter::builder()
+                    .key("Environment")
+                    .value("production")
+                    .r#type(cd::Ec2TagFilterType::KeyAndValue)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("the group is made");
+    });
+}
+
+/// Opens the Revisions page with the application `web` chosen.
+fn open_revisions(harness: &mut Harness<'static, App>) {
+    harness
+        .get_by_role_and_label(Role::Button, "Revisions")
+        .click();
+    run_until(harness, "the Revisions page", |h| {
+        h.state().page() == Page::Revisions
+    });
+    run_until(harness, "the applications", |h| {
+        h.query_all_by_label("Application")
+            .any(|node| node.accesskit_node().role() == Role::ComboBox)
+    });
+    choose(harness, "Application", "web");
+    run_until(harness, "the revisions", |h| {
+        has_text(h, "No revisions registered yet")
+    });
+}
+
+fn check_path(harness: &mut Harness<'static, App>, path: &str) {
+    harness
+        .get_by_label("Bundle path")
+        .set_text_value_accesskit(path);
+    settle(harness);
+    click(harness, "Check");
+}
+
+#[test]
+fn the_sample_application_goes_from_a_folder_to_a_successful_rollout() {
+    let mut harness = demo();
+    set_up(&harness);
+    open_revisions(&mut harness);
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample-app");
+    check_path(&mut harness, sample);
+    run_until(&mut harness, "the lint", |h| {
+        has_text(h, "AppSpec checked: no problems found.")
+    });
+    assert!(has_text(&harness, "Files (6)"));
+    click(&mut harness, "Upload and register");
+    run_until(&mut harness, "the registration", |h| {
+        has_text(
+            h,
+            "Registered s3://deploydesk-revisions/deploydesk/web/web-",
+        )
+    });
+    // The list shows it, with its ETag from the upload.
+    run_until(&mut harness, "the registered revision", |h| {
+        has_text(h, "s3://deploydesk-revisions/deploydesk/web/")
+            && !has_text(h, "No revisions registered yet")
+    });
+
+    click(&mut harness, "Deploy it…");
+    run_until(&mut harness, "the groups", |h| {
+        h.query_all_by_label("Deployment group")
+            .any(|node| node.accesskit_node().role() == Role::ComboBox)
+    });
+    choose(&mut harness, "Deployment group", "production");
+    run_until(&mut harness, "the pre-flight plan", |h| {
+        has_text(h, "Predicted: the deployment succeeds.")
+    });
+    click(&mut harness, "Deploy now");
+    run_until(&mut harness, "the rollout view", |h| {
+        h.state().rollout_view().is_some()
+    });
+    run_until(&mut harness, "the deployment to end", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.deployment())
+            .is_some_and(|deployment| deployment.status.as_str() == "Succeeded")
+    });
+}
+
+#[test]
+fn bad_bundles_are_refused_before_any_upload() {
+    let mut harness = demo();
+    set_up(&harness);
+    open_revisions(&mut harness);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+
+    // A path that does not exist.
+    let missing = dir.path().join("nowhere");
+    check_path(&mut harness, &missing.display().to_string());
+    run_until(&mut harness, "the message", |h| has_text(h, "nowhere"));
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Upload and register")
+            .is_none()
+    );
+
+    // A folder without an AppSpec.
+    std::fs::write(dir.path().join("index.html"), "<p>hello</p>").expect("a file");
+    check_path(&mut harness, &dir.path().display().to_string());
+    run_until(&mut harness, "the missing AppSpec", |h| {
+        has_text(h, "appspec")
+    });
+    click(&mut harness, "Upload and register");
+    assert!(!has_text(&harness, "Registered s3://"));
+
+    // An AppSpec whose hook script is missing is an error at its line.
+    std::fs::write(
+        dir.path().join("appspec.yml"),
+        "version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: scripts/missing.sh\n",
+    )
+    .expect("an appspec");
+    check_path(&mut harness, &dir.path().display().to_string());
+    run_until(&mut harness, "the lint", |h| has_text(h, "line 5"));
+    click(&mut harness, "Upload and register");
+    assert!(!has_text(&harness, "Registered s3://"));
+    // Nothing reached S3.
+    let app = harness.state();
+    let session = app.session().expect("connected");
+    let buckets = app
+        .runtime()
+        .block_on(deploydesk::cloud::s3::list_buckets(&session))
+        .expect("buckets are listed");
+    assert!(buckets.is_empty(), "{buckets:?}");
+}
