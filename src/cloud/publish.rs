@@ -99,6 +99,18 @@ pub async fn publish(
     progress: &watch::Sender<UploadProgress>,
     cancel: &CancellationToken,
 ) -> Result<S3Revision, String> {
+    // Checked first, so that a refused registration never leaves an
+    // uploaded bundle behind.
+    if super::groups::application_platform(session, &destination.application)
+        .await
+        .map_err(|error| error.to_string())?
+        .is_none()
+    {
+        return Err(format!(
+            "The application {} does not exist; create it first (Applications page) and try again.",
+            destination.application
+        ));
+    }
     match bucket_region(session, &destination.bucket)
         .await
         .map_err(|error| error.to_string())?
