@@ -8,7 +8,6 @@ mod ui_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_codedeploy::types as cd;
 use deploydesk::embedded::EmbeddedLocalCloud;
 use deploydesk::localcloud::LocalCloudOptions;
 use deploydesk::settings::{BackendChoice, Page};
@@ -16,7 +15,7 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use ui_support::{app_harness, run_until, settle};
+use ui_support::{app_harness, call, choose, has_text, run_until, settle, web_production_group};
 
 /// The app in demo mode, with a fleet of four (two staging, two production)
 /// and fast lifecycle events.
@@ -39,10 +38,6 @@ fn demo() -> Harness<'static, App> {
     harness
 }
 
-fn has_text(harness: &Harness<'_, App>, text: &str) -> bool {
-    harness.query_all_by_label_contains(text).next().is_some()
-}
-
 fn click(harness: &mut Harness<'static, App>, label: &str) {
     harness.get_by_role_and_label(Role::Button, label).click();
     settle(harness);
@@ -51,43 +46,9 @@ fn click(harness: &mut Harness<'static, App>, label: &str) {
 /// Makes the application `web` with a group `production` over the
 /// production instances, and stops them. Returns their ids.
 fn set_up(harness: &Harness<'_, App>) -> Vec<String> {
-    let app = harness.state();
-    let session = app.session().expect("connected");
-    app.runtime().block_on(async {
-        session
-            .codedeploy
-            .create_application()
-            .application_name("web")
-            .send()
-            .await
-            .expect("the application is made");
-        session
-            .codedeploy
-            .create_deployment_group()
-            .application_name("web")
-            .deployment_group_name("production")
-            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
-            .ec2_tag_filters(
-                cd::Ec2TagFilter::builder()
-                    .key("Environment")
-                    .value("production")
-                    .r#type(cd::Ec2TagFilterType::KeyAndValue)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("the group is made");
-        let instances = deploydesk::cloud::ec2::list_instances(&session, None)
-            .await
-            .expect("instances are listed");
-        let mut production: Vec<String> = instances
-            .into_iter()
-            .filter(|instance| {
-                instance.tags.get("Environment").map(String::as_str) == Some("production")
-            })
-            .map(|instance| instance.instance_id)
-            .collect();
-        production.sort();
+    let production = web_production_group(harness, None);
+    let session = harness.state().session().expect("connected");
+    call(harness, async {
         session
             .ec2
             .stop_instances()
@@ -95,8 +56,8 @@ fn set_up(harness: &Harness<'_, App>) -> Vec<String> {
             .send()
             .await
             .expect("the instances stop");
-        production
-    })
+    });
+    production
 }
 
 /// Starts the instances `ids` again, once they have finished stopping.
@@ -122,22 +83,6 @@ fn start(harness: &Harness<'_, App>, ids: &[String]) {
             }
         }
     });
-}
-
-/// Opens a combo box labelled `label` and picks `option`.
-fn choose(harness: &mut Harness<'static, App>, label: &str, option: &str) {
-    harness
-        .query_all_by_label(label)
-        .find(|node| node.accesskit_node().role() == Role::ComboBox)
-        .unwrap_or_else(|| panic!("a combo box labelled {label}"))
-        .click();
-    settle(harness);
-    harness
-        .query_all_by_label(option)
-        .find(|node| node.accesskit_node().role() != Role::ComboBox)
-        .unwrap_or_else(|| panic!("an option {option}"))
-        .click();
-    settle(harness);
 }
 
 fn type_into(harness: &mut Harness<'static, App>, label: &str, text: &str) {

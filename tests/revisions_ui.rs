@@ -8,7 +8,6 @@ mod ui_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_codedeploy::types as cd;
 use deploydesk::embedded::EmbeddedLocalCloud;
 use deploydesk::localcloud::LocalCloudOptions;
 use deploydesk::settings::{BackendChoice, Page};
@@ -16,7 +15,7 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use ui_support::{app_harness, run_until, settle};
+use ui_support::{app_harness, choose, has_text, run_until, settle, web_production_group};
 
 fn demo() -> Harness<'static, App> {
     let options = AppOptions {
@@ -37,64 +36,11 @@ fn demo() -> Harness<'static, App> {
     harness
 }
 
-fn has_text(harness: &Harness<'_, App>, text: &str) -> bool {
-    harness.query_all_by_label_contains(text).next().is_some()
-}
-
 fn click(harness: &mut Harness<'static, App>, label: &str) {
     harness
         .get_by_role_and_label(Role::Button, label)
         .click_accesskit();
     settle(harness);
-}
-
-/// Opens a combo box labelled `label` and picks `option`.
-fn choose(harness: &mut Harness<'static, App>, label: &str, option: &str) {
-    harness
-        .query_all_by_label(label)
-        .find(|node| node.accesskit_node().role() == Role::ComboBox)
-        .unwrap_or_else(|| panic!("a combo box labelled {label}"))
-        .click();
-    settle(harness);
-    harness
-        .query_all_by_label(option)
-        .find(|node| node.accesskit_node().role() != Role::ComboBox)
-        .unwrap_or_else(|| panic!("an option {option}"))
-        .click();
-    settle(harness);
-}
-
-/// The application `web` with a group `production` over the production
-/// instances of the demo fleet.
-fn set_up(harness: &Harness<'_, App>) {
-    let app = harness.state();
-    let session = app.session().expect("connected");
-    app.runtime().block_on(async {
-        session
-            .codedeploy
-            .create_application()
-            .application_name("web")
-            .send()
-            .await
-            .expect("the application is made");
-        session
-            .codedeploy
-            .create_deployment_group()
-            .application_name("web")
-            .deployment_group_name("production")
-            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
-            .deployment_config_name("CodeDeployDefault.AllAtOnce")
-            .ec2_tag_filters(
-                cd::Ec2TagFilter::builder()
-                    .key("Environment")
-                    .value("production")
-                    .r#type(cd::Ec2TagFilterType::KeyAndValue)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("the group is made");
-    });
 }
 
 /// Opens the Revisions page with the application `web` chosen.
@@ -126,7 +72,7 @@ fn check_path(harness: &mut Harness<'static, App>, path: &str) {
 #[test]
 fn the_sample_application_goes_from_a_folder_to_a_successful_rollout() {
     let mut harness = demo();
-    set_up(&harness);
+    web_production_group(&harness, Some("CodeDeployDefault.AllAtOnce"));
     open_revisions(&mut harness);
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample-app");
     check_path(&mut harness, sample);
@@ -171,7 +117,7 @@ fn the_sample_application_goes_from_a_folder_to_a_successful_rollout() {
 #[test]
 fn bad_bundles_are_refused_before_any_upload() {
     let mut harness = demo();
-    set_up(&harness);
+    web_production_group(&harness, Some("CodeDeployDefault.AllAtOnce"));
     open_revisions(&mut harness);
     let dir = tempfile::tempdir().expect("a temporary directory");
 

@@ -18,7 +18,7 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use ui_support::{app_harness, run_until, settle};
+use ui_support::{app_harness, call, has_text, run_until, settle, text_of};
 
 /// The account of the local cloud.
 const ACCOUNT: &str = "000000000000";
@@ -56,21 +56,6 @@ fn demo() -> Demo {
 fn click(harness: &mut Harness<'static, App>, label: &str) {
     harness.get_by_role_and_label(Role::Button, label).click();
     settle(harness);
-}
-
-fn has_text(harness: &Harness<'_, App>, text: &str) -> bool {
-    harness.query_all_by_label_contains(text).next().is_some()
-}
-
-/// The text a node shows: its label, or for plain text its value.
-fn text_of(node: &egui_kittest::Node<'_>) -> Option<String> {
-    let node = node.accesskit_node();
-    node.label().or_else(|| node.value())
-}
-
-/// Runs an async client call on the app's runtime.
-fn call<T>(harness: &Harness<'_, App>, future: impl Future<Output = T>) -> T {
-    harness.state().runtime().block_on(future)
 }
 
 /// The role's trust policy and attached policy ARNs, read through the SDK.

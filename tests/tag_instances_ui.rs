@@ -21,7 +21,7 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::{Role, Toggled};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use ui_support::{app_harness, run_until, settle};
+use ui_support::{app_harness, call, has_text, run_until, settle};
 
 /// The size of the demo fleet: five staging instances, five production.
 const FLEET: usize = 10;
@@ -68,10 +68,6 @@ fn click(harness: &mut Harness<'static, App>, label: &str) {
     settle(harness);
 }
 
-fn has_text(harness: &Harness<'_, App>, text: &str) -> bool {
-    harness.query_all_by_label_contains(text).next().is_some()
-}
-
 fn type_into(harness: &mut Harness<'static, App>, field: &str, text: &str) {
     harness.get_by_label(field).set_text_value_accesskit(text);
     settle(harness);
@@ -95,11 +91,6 @@ fn ticked_ids(harness: &Harness<'_, App>) -> Vec<String> {
         .filter_map(|node| node.accesskit_node().label())
         .filter(|label| label.starts_with("i-"))
         .collect()
-}
-
-/// Runs an async client call on the app's runtime.
-fn call<T>(harness: &Harness<'_, App>, future: impl Future<Output = T>) -> T {
-    harness.state().runtime().block_on(future)
 }
 
 fn session(harness: &Harness<'_, App>) -> Arc<Session> {

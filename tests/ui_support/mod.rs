@@ -41,3 +41,84 @@ pub fn run_until(
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// Whether some node's label or text contains `text`.
+pub fn has_text(harness: &Harness<'_, App>, text: &str) -> bool {
+    use egui_kittest::kittest::Queryable;
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
+/// The text a node shows: its label, or for plain text its value.
+pub fn text_of(node: &egui_kittest::Node<'_>) -> Option<String> {
+    use egui_kittest::kittest::NodeT;
+    let node = node.accesskit_node();
+    node.label().or_else(|| node.value())
+}
+
+/// Opens the combo box labelled `label` and picks `option`.
+pub fn choose(harness: &mut Harness<'static, App>, label: &str, option: &str) {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::{NodeT, Queryable};
+    harness
+        .query_all_by_label(label)
+        .find(|node| node.accesskit_node().role() == Role::ComboBox)
+        .unwrap_or_else(|| panic!("a combo box labelled {label}"))
+        .click();
+    settle(harness);
+    harness
+        .query_all_by_label(option)
+        .find(|node| node.accesskit_node().role() != Role::ComboBox)
+        .unwrap_or_else(|| panic!("an option {option}"))
+        .click();
+    settle(harness);
+}
+
+/// Runs an async client call on the app's runtime.
+pub fn call<T>(harness: &Harness<'_, App>, future: impl Future<Output = T>) -> T {
+    harness.state().runtime().block_on(future)
+}
+
+/// Makes the application `web` with a deployment group `production` over
+/// the demo fleet's production instances, with the configuration `config`
+/// (the group's default when `None`). Returns those instances' ids, sorted.
+pub fn web_production_group(harness: &Harness<'_, App>, config: Option<&str>) -> Vec<String> {
+    use aws_sdk_codedeploy::types as cd;
+    let session = harness.state().session().expect("connected");
+    call(harness, async {
+        session
+            .codedeploy
+            .create_application()
+            .application_name("web")
+            .send()
+            .await
+            .expect("the application is made");
+        session
+            .codedeploy
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("production")
+            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+            .set_deployment_config_name(config.map(str::to_owned))
+            .ec2_tag_filters(
+                cd::Ec2TagFilter::builder()
+                    .key("Environment")
+                    .value("production")
+                    .r#type(cd::Ec2TagFilterType::KeyAndValue)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("the group is made");
+        let mut production: Vec<String> = deploydesk::cloud::ec2::list_instances(&session, None)
+            .await
+            .expect("instances are listed")
+            .into_iter()
+            .filter(|instance| {
+                instance.tags.get("Environment").map(String::as_str) == Some("production")
+            })
+            .map(|instance| instance.instance_id)
+            .collect();
+        production.sort();
+        production
+    })
+}

@@ -23,6 +23,7 @@ use super::{
     ApiError, Context, application, application_mut, checked_tags, input, one_of, output,
     required_name, required_names,
 };
+use crate::domain::group_spec::TRIGGER_EVENTS;
 use crate::domain::names::{self, MAX_TAGS_PER_RESOURCE, NameKind};
 use crate::localcloud::paging::{self, PAGE_SIZE};
 
@@ -39,19 +40,6 @@ pub const MAX_ALARM_NAME_LENGTH: usize = 255;
 /// The longest wait a blue/green deployment allows, in minutes (two days).
 pub const MAX_BLUE_GREEN_WAIT_MINUTES: i64 = 2880;
 
-/// The trigger events the API knows.
-const TRIGGER_EVENTS: [&str; 10] = [
-    "DeploymentStart",
-    "DeploymentSuccess",
-    "DeploymentFailure",
-    "DeploymentStop",
-    "DeploymentRollback",
-    "DeploymentReady",
-    "InstanceStart",
-    "InstanceSuccess",
-    "InstanceFailure",
-    "InstanceReady",
-];
 /// The automatic rollback events the API knows.
 const ROLLBACK_EVENTS: [&str; 3] = [
     "DEPLOYMENT_FAILURE",
