@@ -133,7 +133,21 @@ impl RevisionsPage {
         match event {
             RevisionsEvent::Applications(result) => {
                 self.applications = loaded(result);
-                None
+                // With nothing chosen yet, start on the first application.
+                let first = match &self.applications {
+                    Loadable::Loaded(applications) if self.application.is_empty() => applications
+                        .iter()
+                        .find(|application| {
+                            matches!(application.platform, None | Some(Platform::Server))
+                        })
+                        .map(|application| application.name.clone()),
+                    _ => None,
+                };
+                first.map(|name| {
+                    self.application.clone_from(&name);
+                    self.revisions = Loadable::Loading;
+                    RevisionsAction::LoadRevisions(name)
+                })
             }
             RevisionsEvent::Revisions(result) => {
                 self.revisions = loaded(result);
