@@ -107,6 +107,9 @@ pub struct Settings {
     pub backend: BackendChoice,
     /// Whether a desktop notification says when a watched deployment ends.
     pub notify_on_finish: bool,
+    /// Whether the guided demo was taken or dismissed, so its welcome is
+    /// not offered again (until the demo account is reset).
+    pub tour_done: bool,
 }
 
 impl Default for Settings {
@@ -116,6 +119,7 @@ impl Default for Settings {
             last_page: Page::default(),
             backend: BackendChoice::default(),
             notify_on_finish: true,
+            tour_done: false,
         }
     }
 }
@@ -297,6 +301,7 @@ mod tests {
                 region: Some("eu-west-1".to_owned()),
             },
             notify_on_finish: false,
+            tour_done: true,
         };
         save(&path, &settings).unwrap();
         assert_eq!(load(&path), (settings, None));

@@ -16,7 +16,7 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use ui_support::{app_harness, run_until, settle};
+use ui_support::{app_harness, dismiss_tour, run_until, settle};
 
 fn demo_harness(dir: &Path, event_duration: Duration) -> Harness<'static, App> {
     let options = AppOptions {
@@ -33,8 +33,9 @@ fn demo_harness(dir: &Path, event_duration: Duration) -> Harness<'static, App> {
     app_harness(options, egui::vec2(1400.0, 900.0))
 }
 
-fn connected(harness: &mut Harness<'_, App>) {
+fn connected(harness: &mut Harness<'static, App>) {
     run_until(harness, "the connection", |h| h.state().session().is_some());
+    dismiss_tour(harness);
 }
 
 /// Runs `work` with the app's own SDK session, as another client of the

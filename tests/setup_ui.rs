@@ -18,7 +18,7 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use ui_support::{app_harness, call, has_text, run_until, settle, text_of};
+use ui_support::{app_harness, call, dismiss_tour, has_text, run_until, settle, text_of};
 
 /// The account of the local cloud.
 const ACCOUNT: &str = "000000000000";
@@ -46,6 +46,7 @@ fn demo() -> Demo {
     run_until(&mut harness, "the connection", |h| {
         h.state().session().is_some()
     });
+    dismiss_tour(&mut harness);
     harness.get_by_role_and_label(Role::Button, "Setup").click();
     run_until(&mut harness, "the Setup page", |h| {
         h.state().page() == Page::Setup

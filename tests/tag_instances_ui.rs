@@ -21,7 +21,7 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::{Role, Toggled};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use ui_support::{app_harness, call, has_text, run_until, settle};
+use ui_support::{app_harness, call, dismiss_tour, has_text, run_until, settle};
 
 /// The size of the demo fleet: five staging instances, five production.
 const FLEET: usize = 10;
@@ -53,6 +53,7 @@ fn demo_of(fleet: usize) -> Demo {
     run_until(&mut harness, "the connection", |h| {
         h.state().session().is_some()
     });
+    dismiss_tour(&mut harness);
     harness.get_by_role_and_label(Role::Button, "Setup").click();
     run_until(&mut harness, "the Setup page", |h| {
         h.state().page() == Page::Setup

@@ -6,6 +6,7 @@
 
 pub mod bundle;
 pub mod codedeploy;
+pub mod demo;
 pub mod deployments;
 pub mod ec2;
 pub mod error;

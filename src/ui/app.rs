@@ -20,6 +20,7 @@ use super::pages::revisions::{RevisionsAction, RevisionsEvent, RevisionsPage};
 use super::pages::rollout::RolloutAction;
 use super::pages::setup::run::RunRequest;
 use super::pages::setup::{SetupAction, SetupEvent, SetupPage};
+use super::pages::tour::{Tour, TourAction};
 use super::pages::{
     ApplicationsAction, ApplicationsPage, DeploymentsAction, DeploymentsPage, PlannerPage,
 };
@@ -120,6 +121,14 @@ enum Event {
         generation: u64,
         event: RevisionsEvent,
     },
+    DemoStarted {
+        generation: u64,
+        step: crate::cloud::demo::DemoStep,
+    },
+    DemoFinished {
+        generation: u64,
+        result: Result<String, String>,
+    },
 }
 
 /// A result for the Deploy dialog.
@@ -159,6 +168,7 @@ pub struct App {
     setup: SetupPage,
     deploy: Option<DeployDialog>,
     revisions: RevisionsPage,
+    tour: Tour,
     /// Cancels the upload in progress, if any.
     upload_cancel: Option<tokio_util::sync::CancellationToken>,
 }
@@ -221,6 +231,7 @@ impl App {
             setup: SetupPage::default(),
             deploy: None,
             revisions: RevisionsPage::default(),
+            tour: Tour::default(),
             upload_cancel: None,
             settings,
         };
@@ -349,7 +360,12 @@ impl App {
                 }
             }
             Event::DemoReset(result) => match result {
-                Ok(()) => self.connect(),
+                Ok(()) => {
+                    // The guided demo starts afresh with the account.
+                    self.settings.tour_done = false;
+                    self.tour = Tour::Welcome;
+                    self.connect();
+                }
                 Err(error) => {
                     self.notice = Some(format!("The demo account could not be reset: {error}"));
                 }
@@ -429,8 +445,21 @@ impl App {
                     self.run_revisions_action(action);
                 }
             }
+            Event::DemoStarted { generation, step } if generation == current => {
+                self.tour.started(step);
+            }
+            Event::DemoFinished { generation, result } if generation == current => {
+                self.tour.finished(&result);
+                if let Ok(deployment_id) = result {
+                    self.settings.last_page = Page::Deployments;
+                    self.deployments.open(&deployment_id);
+                    self.watch(deployment_id);
+                }
+            }
             // A result for a backend that is no longer active.
-            Event::Revisions { .. }
+            Event::DemoStarted { .. }
+            | Event::DemoFinished { .. }
+            | Event::Revisions { .. }
             | Event::Deploy { .. }
             | Event::Setup { .. }
             | Event::Connected { .. }
@@ -651,6 +680,37 @@ impl App {
             DeployEvent::Preflight(result) => dialog.preflight = loaded(result),
             DeployEvent::Started(result) => {
                 dialog.started(result.map_err(|error| error.to_string()));
+            }
+        }
+    }
+
+    /// Whether the guided demo's panel is shown: in the demo account, until
+    /// the tour is done.
+    fn shows_tour(&self) -> bool {
+        self.backend == BackendChoice::Demo
+            && self.local_cloud.is_some()
+            && !self.settings.tour_done
+    }
+
+    fn run_tour_action(&mut self, action: TourAction) {
+        match action {
+            TourAction::Done => self.settings.tour_done = true,
+            TourAction::ShowMeARollout => {
+                let Some(session) = self.session() else {
+                    self.tour = Tour::Failed(
+                        "Not connected to the demo account yet; try again in a moment.".to_owned(),
+                    );
+                    return;
+                };
+                let generation = self.generation;
+                let sender = self.jobs.sender();
+                self.jobs.spawn(async move {
+                    let result = crate::cloud::demo::show_me_a_rollout(&session, |step| {
+                        sender.send(Event::DemoStarted { generation, step });
+                    })
+                    .await;
+                    Event::DemoFinished { generation, result }
+                });
             }
         }
     }
@@ -1272,6 +1332,18 @@ impl eframe::App for App {
         Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
         if self.notice.is_some() {
             Panel::bottom("notice_bar").show(ui, |ui| self.notice_ui(ui));
+        }
+        if self.shows_tour() {
+            let mut action = None;
+            Panel::right("guided_demo")
+                .resizable(false)
+                .exact_size(320.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| action = self.tour.ui(ui));
+                });
+            if let Some(action) = action {
+                self.run_tour_action(action);
+            }
         }
         Panel::left("navigation")
             .resizable(false)

@@ -122,3 +122,14 @@ pub fn web_production_group(harness: &Harness<'_, App>, config: Option<&str>) ->
         production
     })
 }
+
+/// Closes the guided demo's welcome panel if it is offered, for tests about
+/// other pages that want the whole window.
+pub fn dismiss_tour(harness: &mut Harness<'static, App>) {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    if let Some(button) = harness.query_by_role_and_label(Role::Button, "Not now") {
+        button.click();
+        settle(harness);
+    }
+}

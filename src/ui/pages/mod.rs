@@ -7,6 +7,7 @@ mod planner;
 pub mod revisions;
 pub mod rollout;
 pub mod setup;
+pub mod tour;
 
 pub use applications::{ApplicationsAction, ApplicationsPage};
 pub use deployments::{DeploymentsAction, DeploymentsPage};

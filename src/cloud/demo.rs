@@ -1,0 +1,223 @@
+//! "Show me a rollout": sets the demo account up the way the wizards would
+//! — service role, instance profile, application and a tagged deployment
+//! group over the demo fleet, with one instance set to fail — uploads the
+//! sample application and starts a deployment. Each step names the wizard or
+//! page that does it by hand, so the demo teaches the real workflow.
+//!
+//! Every step reuses what exists, so running it again (or after a partial
+//! run) is safe.
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::bundle::BundleSource;
+use super::deployments::{self, NewDeployment, Revision};
+use super::ec2;
+use super::publish::{self, Destination};
+use super::session::Session;
+use super::setup::{self, Progress, StepOutcome};
+use crate::domain::config::HALF_AT_A_TIME;
+use crate::domain::group_spec::{ConfigChoice, DeploymentGroupSpec, DeploymentType, TagFilterSpec};
+use crate::domain::setup::{InstanceProfileOptions, ServicePlatform, SetupPlan};
+
+/// The demo's application.
+pub const APPLICATION: &str = "demo-shop";
+/// The demo's deployment group.
+pub const GROUP: &str = "production";
+/// The demo's service role.
+pub const SERVICE_ROLE: &str = "DemoCodeDeployServiceRole";
+/// The bucket the demo uploads to.
+pub const BUCKET: &str = "deploydesk-demo-revisions";
+/// The tag that makes an instance of the local cloud fail on purpose.
+pub const SIMULATE_TAG: &str = "deploydesk:simulate";
+
+/// The steps of the demo's setup, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DemoStep {
+    /// The service role.
+    ServiceRole,
+    /// The instance profile.
+    InstanceProfile,
+    /// The application and tagged deployment group.
+    DeploymentGroup,
+    /// One instance set to fail.
+    FailingInstance,
+    /// The sample application uploaded and registered.
+    Revision,
+    /// The deployment started.
+    Deployment,
+}
+
+impl DemoStep {
+    /// Every step, in order.
+    pub const ALL: [Self; 6] = [
+        Self::ServiceRole,
+        Self::InstanceProfile,
+        Self::DeploymentGroup,
+        Self::FailingInstance,
+        Self::Revision,
+        Self::Deployment,
+    ];
+
+    /// What the step does, and where a person does it by hand.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ServiceRole => "Service role for CodeDeploy (Setup > Service role)",
+            Self::InstanceProfile => {
+                "Instance profile for the instances (Setup > Instance profile)"
+            }
+            Self::DeploymentGroup => {
+                "Application and a deployment group over Environment=production (Setup > Deployment group)"
+            }
+            Self::FailingInstance => {
+                "One instance told to fail its AfterInstall script (Setup > Tag instances)"
+            }
+            Self::Revision => "The sample application uploaded and registered (Revisions)",
+            Self::Deployment => "A deployment started, half at a time (Deployments > Deploy…)",
+        }
+    }
+}
+
+/// Runs `plan` to its end; anything but made or reused is an error.
+async fn run_all(session: &Session, plan: &SetupPlan) -> Result<(), String> {
+    let mut problem = None;
+    setup::run_plan(session, plan, 0, false, |progress| {
+        if let Progress::Finished(index, result) = progress {
+            match result {
+                Ok(StepOutcome::Created | StepOutcome::Reused) => {}
+                Ok(StepOutcome::Differs(why)) => problem = Some(why),
+                Err(error) => {
+                    problem = Some(format!("{}: {error}", plan.steps[index].summary()));
+                }
+            }
+        }
+    })
+    .await;
+    problem.map_or(Ok(()), Err)
+}
+
+/// Sets the demo up and starts its deployment, reporting each step as it
+/// starts. Returns the deployment's id.
+pub async fn show_me_a_rollout(
+    session: &Session,
+    mut started: impl FnMut(DemoStep),
+) -> Result<String, String> {
+    let text = |error: super::CloudError| error.to_string();
+    started(DemoStep::ServiceRole);
+    let account = setup::account_id(session).await.map_err(text)?;
+    let region = session.region().to_owned();
+    run_all(
+        session,
+        &SetupPlan::service_role(
+            SERVICE_ROLE,
+            ServicePlatform::Server,
+            &account,
+            &region,
+            true,
+        ),
+    )
+    .await?;
+
+    started(DemoStep::InstanceProfile);
+    run_all(
+        session,
+        &SetupPlan::instance_profile(&InstanceProfileOptions {
+            role: "DemoInstanceRole".to_owned(),
+            profile: "DemoInstanceProfile".to_owned(),
+            buckets: vec![BUCKET.to_owned()],
+            agent_region: None,
+            ssm: false,
+            instances: Vec::new(),
+        }),
+    )
+    .await?;
+
+    started(DemoStep::DeploymentGroup);
+    let spec = DeploymentGroupSpec {
+        application: APPLICATION.to_owned(),
+        group: GROUP.to_owned(),
+        service_role_arn: format!("arn:aws:iam::{account}:role/{SERVICE_ROLE}"),
+        deployment_type: DeploymentType::InPlace,
+        traffic_control: false,
+        target_groups: Vec::new(),
+        ec2_tag_groups: vec![vec![TagFilterSpec {
+            key: "Environment".to_owned(),
+            value: "production".to_owned(),
+        }]],
+        on_premises_tag_groups: Vec::new(),
+        config: ConfigChoice::Named(HALF_AT_A_TIME.to_owned()),
+        alarms: Vec::new(),
+        rollback_on_failure: false,
+        rollback_on_alarm: false,
+        triggers: Vec::new(),
+    };
+    run_all(session, &SetupPlan::deployment_group(&spec, true, None)).await?;
+
+    started(DemoStep::FailingInstance);
+    let mut production: Vec<ec2::Ec2InstanceSummary> = ec2::list_instances(session, None)
+        .await
+        .map_err(text)?
+        .into_iter()
+        .filter(|instance| {
+            instance.is_live()
+                && instance.tags.get("Environment").map(String::as_str) == Some("production")
+        })
+        .collect();
+    production.sort_by(|a, b| a.name.cmp(&b.name));
+    let failing = production.last().ok_or_else(|| {
+        "The demo account has no production instances; reset it from the top bar.".to_owned()
+    })?;
+    ec2::create_tags(
+        session,
+        std::slice::from_ref(&failing.instance_id),
+        &[(SIMULATE_TAG.to_owned(), "fail:AfterInstall".to_owned())],
+    )
+    .await
+    .map_err(text)?;
+
+    started(DemoStep::Revision);
+    let parent = tempfile::Builder::new()
+        .prefix("deploydesk-demo-")
+        .tempdir()
+        .map_err(|problem| format!("Could not make a temporary folder: {problem}."))?;
+    let parent_path = parent.path().to_path_buf();
+    let folder = tokio::task::spawn_blocking(move || super::sample::write_sample(&parent_path))
+        .await
+        .map_err(|problem| problem.to_string())?
+        .map_err(|problem| format!("Could not write the sample application: {problem}."))?;
+    let (progress, _updates) = watch::channel(super::s3::UploadProgress::default());
+    let revision = publish::publish(
+        session,
+        BundleSource::Folder(folder),
+        &Destination {
+            application: APPLICATION.to_owned(),
+            bucket: BUCKET.to_owned(),
+            key: "demo-shop/sample-app.zip".to_owned(),
+            description: "The sample application, uploaded by the guided demo".to_owned(),
+        },
+        &progress,
+        &CancellationToken::new(),
+    )
+    .await?;
+    drop(parent);
+
+    started(DemoStep::Deployment);
+    deployments::create_deployment(
+        session,
+        &NewDeployment {
+            application: APPLICATION.to_owned(),
+            group: GROUP.to_owned(),
+            revision: Some(Revision::S3 {
+                bucket: revision.bucket,
+                key: revision.key,
+                bundle_type: revision.bundle.map(|kind| kind.bundle_type().to_owned()),
+                version: revision.version,
+                etag: revision.etag,
+            }),
+            description: "Started by the guided demo".to_owned(),
+            ..NewDeployment::default()
+        },
+    )
+    .await
+    .map_err(text)
+}
