@@ -108,3 +108,18 @@ fn run_app(cli: &Cli) -> anyhow::Result<()> {
     )
     .map_err(|error| anyhow::anyhow!("could not open the DeployDesk window: {error}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::WINDOW_ICON_PNG;
+
+    #[test]
+    fn window_icon_decodes_to_an_opaque_256_pixel_square() {
+        let icon = eframe::icon_data::from_png_bytes(WINDOW_ICON_PNG).expect("icon decodes");
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+        // The centre of the icon is inside the dark rounded square, so it is opaque.
+        let centre = ((128 * 256 + 128) * 4) as usize;
+        assert_eq!(icon.rgba[centre + 3], 255);
+    }
+}
