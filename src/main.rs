@@ -73,6 +73,9 @@ fn main() -> anyhow::Result<()> {
     run_app(&cli)
 }
 
+/// The window icon: the 256 px rendering of `assets/icon.svg`.
+const WINDOW_ICON_PNG: &[u8] = include_bytes!("../assets/icon-256.png");
+
 fn run_app(cli: &Cli) -> anyhow::Result<()> {
     let local_cloud = Arc::new(EmbeddedLocalCloud::new(
         EmbeddedLocalCloud::default_state_path(),
@@ -82,12 +85,20 @@ fn run_app(cli: &Cli) -> anyhow::Result<()> {
         Some(path) => settings::load(path),
         None => (settings::Settings::default(), None),
     };
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("DeployDesk")
+        .with_app_id("deploydesk")
+        .with_inner_size(loaded.window_size)
+        .with_min_inner_size([720.0, 480.0]);
+    // The same artwork as the installed desktop icon. The PNG is built into the
+    // binary, so a decoding failure is a packaging bug: keep eframe's default
+    // icon rather than refuse to start.
+    match eframe::icon_data::from_png_bytes(WINDOW_ICON_PNG) {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        Err(error) => tracing::warn!("could not decode the window icon: {error}"),
+    }
     let native_options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("DeployDesk")
-            .with_app_id("deploydesk")
-            .with_inner_size(loaded.window_size)
-            .with_min_inner_size([720.0, 480.0]),
+        viewport,
         ..Default::default()
     };
     eframe::run_native(
@@ -96,4 +107,19 @@ fn run_app(cli: &Cli) -> anyhow::Result<()> {
         Box::new(move |cc| Ok(Box::new(App::with_settings(cc, loaded, notice, options)))),
     )
     .map_err(|error| anyhow::anyhow!("could not open the DeployDesk window: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WINDOW_ICON_PNG;
+
+    #[test]
+    fn window_icon_decodes_to_an_opaque_256_pixel_square() {
+        let icon = eframe::icon_data::from_png_bytes(WINDOW_ICON_PNG).expect("icon decodes");
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+        // The centre of the icon is inside the dark rounded square, so it is opaque.
+        let centre = ((128 * 256 + 128) * 4) as usize;
+        assert_eq!(icon.rgba[centre + 3], 255);
+    }
 }
