@@ -458,23 +458,35 @@ fn state_changes(changes: &[ec2::InstanceStateChange]) -> Vec<StateChange> {
         .collect()
 }
 
+/// Sends `send` once per batch of at most [`RESOURCE_BATCH`] instance ids
+/// and gathers the state changes it reports.
+async fn in_batches(
+    instance_ids: &[String],
+    send: impl AsyncFn(Vec<String>) -> Result<Vec<StateChange>, CloudError>,
+) -> Result<Vec<StateChange>, CloudError> {
+    let mut changes = Vec::with_capacity(instance_ids.len());
+    for batch in instance_ids.chunks(RESOURCE_BATCH) {
+        changes.extend(send(batch.to_vec()).await?);
+    }
+    Ok(changes)
+}
+
 /// Starts stopped instances.
 pub async fn start_instances(
     session: &Session,
     instance_ids: &[String],
 ) -> Result<Vec<StateChange>, CloudError> {
-    let mut changes = Vec::with_capacity(instance_ids.len());
-    for batch in instance_ids.chunks(RESOURCE_BATCH) {
+    in_batches(instance_ids, async |batch| {
         let output = session
             .ec2
             .start_instances()
-            .set_instance_ids(Some(batch.to_vec()))
+            .set_instance_ids(Some(batch))
             .send()
             .await
             .map_err(error(session, "StartInstances"))?;
-        changes.extend(state_changes(output.starting_instances()));
-    }
-    Ok(changes)
+        Ok(state_changes(output.starting_instances()))
+    })
+    .await
 }
 
 /// Stops running instances.
@@ -482,18 +494,17 @@ pub async fn stop_instances(
     session: &Session,
     instance_ids: &[String],
 ) -> Result<Vec<StateChange>, CloudError> {
-    let mut changes = Vec::with_capacity(instance_ids.len());
-    for batch in instance_ids.chunks(RESOURCE_BATCH) {
+    in_batches(instance_ids, async |batch| {
         let output = session
             .ec2
             .stop_instances()
-            .set_instance_ids(Some(batch.to_vec()))
+            .set_instance_ids(Some(batch))
             .send()
             .await
             .map_err(error(session, "StopInstances"))?;
-        changes.extend(state_changes(output.stopping_instances()));
-    }
-    Ok(changes)
+        Ok(state_changes(output.stopping_instances()))
+    })
+    .await
 }
 
 /// Terminates instances; they stay listed as terminated for a while.
@@ -501,18 +512,17 @@ pub async fn terminate_instances(
     session: &Session,
     instance_ids: &[String],
 ) -> Result<Vec<StateChange>, CloudError> {
-    let mut changes = Vec::with_capacity(instance_ids.len());
-    for batch in instance_ids.chunks(RESOURCE_BATCH) {
+    in_batches(instance_ids, async |batch| {
         let output = session
             .ec2
             .terminate_instances()
-            .set_instance_ids(Some(batch.to_vec()))
+            .set_instance_ids(Some(batch))
             .send()
             .await
             .map_err(error(session, "TerminateInstances"))?;
-        changes.extend(state_changes(output.terminating_instances()));
-    }
-    Ok(changes)
+        Ok(state_changes(output.terminating_instances()))
+    })
+    .await
 }
 
 /// An instance profile associated with an instance.

@@ -383,7 +383,9 @@ impl RevisionsPage {
                 action = Some(RevisionsAction::UseSample);
             }
         });
-        match &self.checked {
+        // Taken out for the frame so the preview is drawn without copying it.
+        let checked_state = std::mem::take(&mut self.checked);
+        match &checked_state {
             Loadable::NotLoaded => {}
             Loadable::Loading => {
                 ui.horizontal(|ui| {
@@ -395,13 +397,13 @@ impl RevisionsPage {
                 ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
             }
             Loadable::Loaded(checked) => {
-                let checked = checked.clone();
-                checked_ui(ui, &checked);
-                if let Some(wanted) = self.upload_ui(ui, &checked) {
+                checked_ui(ui, checked);
+                if let Some(wanted) = self.upload_ui(ui, checked) {
                     action = Some(wanted);
                 }
             }
         }
+        self.checked = checked_state;
         action
     }
 
