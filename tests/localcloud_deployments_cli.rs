@@ -185,6 +185,7 @@ fn serve_help_documents_the_fault_spec_and_bad_specs_are_refused() {
         "throttle:RATE",
         "error:RATE",
         "latency:DURATION",
+        "deny",
         "codedeploy:BatchGetDeploymentTargets=throttle:0.3,latency:200ms;codedeploy=error:0.05",
     ] {
         assert!(

@@ -580,3 +580,42 @@ async fn malformed_ec2_forms_get_ec2_errors_and_the_server_keeps_serving() {
     assert!(cloud.snapshot().ec2.instances.is_empty());
     cloud.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_sso_portal_trades_a_token_for_role_credentials() {
+    let (cloud, _clock) = start().await;
+    let reply = exchange(
+        cloud.local_addr(),
+        b"GET /federation/credentials?account_id=111122223333&role_name=Deployer HTTP/1.1\r\nHost: x\r\nx-amz-sso_bearer_token: token-from-sso-login\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let credentials = &reply.json()["roleCredentials"];
+    let key = credentials["accessKeyId"].as_str().expect("a key id");
+    assert!(key.starts_with("ASIA") && key.len() == 20, "{key}");
+    assert!(credentials["secretAccessKey"].as_str().is_some());
+    assert!(credentials["sessionToken"].as_str().is_some());
+    assert!(credentials["expiration"].as_u64().expect("an expiry") > 1_700_000_000_000);
+
+    let refused = exchange(
+        cloud.local_addr(),
+        b"GET /federation/credentials?account_id=111122223333&role_name=Deployer HTTP/1.1\r\nHost: x\r\nx-amz-sso_bearer_token: \r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(refused.status, 401, "{refused:?}");
+    assert_eq!(
+        refused.header("x-amzn-errortype"),
+        Some("UnauthorizedException")
+    );
+
+    let incomplete = exchange(
+        cloud.local_addr(),
+        b"GET /federation/credentials?role_name=Deployer HTTP/1.1\r\nHost: x\r\nx-amz-sso_bearer_token: t\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(incomplete.status, 400, "{incomplete:?}");
+    assert_eq!(
+        incomplete.header("x-amzn-errortype"),
+        Some("InvalidRequestException")
+    );
+}

@@ -114,30 +114,20 @@ impl CloudError {
                 let inner = service.err();
                 let code = inner.code().unwrap_or("Unknown").to_owned();
                 let message = inner.message().unwrap_or("no message").to_owned();
-                Self::from_code(operation, code, message)
+                Self::from_service_code(sdk_service::<E>(), operation, code, message)
             }
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
                 let detail = error_chain(error);
-                Self::Unreachable {
+                credentials_problem(&detail, context).unwrap_or_else(|| Self::Unreachable {
                     endpoint: context.endpoint.clone(),
                     detail,
-                }
+                })
             }
             SdkError::ConstructionFailure(_) => {
                 let detail = error_chain(error);
-                let lower = detail.to_lowercase();
-                if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
-                    Self::SsoExpired {
-                        profile: context
-                            .profile
-                            .clone()
-                            .unwrap_or_else(|| "default".to_owned()),
-                    }
-                } else if lower.contains("credential") {
-                    Self::Credentials { detail }
-                } else {
+                credentials_problem(&detail, context).unwrap_or_else(|| {
                     Self::Other(format!("{operation} could not be sent: {detail}"))
-                }
+                })
             }
             _ => Self::Other(format!("{operation} failed: {}", error_chain(error))),
         }
@@ -145,6 +135,18 @@ impl CloudError {
 
     /// Maps an AWS error code and message to the right kind of error.
     pub fn from_code(operation: &str, code: String, message: String) -> Self {
+        Self::from_service_code(None, operation, code, message)
+    }
+
+    /// Like [`CloudError::from_code`], for an operation of `service` (as
+    /// IAM names services, e.g. `s3`), which names the denied action when
+    /// AWS's message does not.
+    pub fn from_service_code(
+        service: Option<&str>,
+        operation: &str,
+        code: String,
+        message: String,
+    ) -> Self {
         match code.as_str() {
             "ThrottlingException"
             | "Throttling"
@@ -158,8 +160,11 @@ impl CloudError {
             | "AccessDeniedException"
             | "UnauthorizedOperation"
             | "UnauthorizedException" => {
-                let action = denied_action(&message)
-                    .unwrap_or_else(|| format!("the action behind {operation}"));
+                let action = denied_action(&message).unwrap_or_else(|| match service {
+                    Some(service) => crate::domain::policy::iam_action(service, operation),
+                    None => format!("the action behind {operation}"),
+                });
+                let message = message.trim_end().trim_end_matches('.').to_owned();
                 Self::AccessDenied { action, message }
             }
             "ExpiredToken"
@@ -210,6 +215,47 @@ fn denied_action(message: &str) -> Option<String> {
     let action = after.split_whitespace().next()?;
     let action = action.trim_end_matches([',', '.', ';']);
     action.contains(':').then(|| action.to_owned())
+}
+
+/// The error for a request that failed because its credentials could not
+/// be loaded, if `detail` (an SDK error chain) says so: an expired SSO
+/// session, or credentials missing or refused. A credential provider that
+/// could not reach its own endpoint is a network problem, not this.
+fn credentials_problem(detail: &str, context: &ErrorContext) -> Option<CloudError> {
+    let lower = detail.to_lowercase();
+    let sso_expired =
+        lower.contains("sso") && (lower.contains("expired") || lower.contains("token is invalid"));
+    if sso_expired {
+        return Some(CloudError::SsoExpired {
+            profile: context
+                .profile
+                .clone()
+                .unwrap_or_else(|| "default".to_owned()),
+        });
+    }
+    let network = [
+        "dns error",
+        "connection refused",
+        "timed out",
+        "timeout",
+        "io error",
+    ]
+    .iter()
+    .any(|sign| lower.contains(sign));
+    let credentials = lower.contains("loading credentials")
+        || lower.contains("no credentials")
+        || lower.contains("credentials provider");
+    (credentials && !network).then(|| CloudError::Credentials {
+        detail: detail.to_owned(),
+    })
+}
+
+/// The service an SDK error type belongs to, as IAM names it: `s3` for
+/// `aws_sdk_s3::operation::put_object::PutObjectError`.
+fn sdk_service<E>() -> Option<&'static str> {
+    let name = std::any::type_name::<E>();
+    let service = name.strip_prefix("aws_sdk_")?.split("::").next()?;
+    (!service.is_empty()).then_some(service)
 }
 
 /// The error and its sources as one line.

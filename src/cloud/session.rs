@@ -65,11 +65,13 @@ impl Session {
             )),
             BackendChoice::Profile { profile, region } => {
                 let config = load(base_loader().profile_name(profile), region.as_deref()).await;
+                // A profile may send its requests elsewhere (`endpoint_url`).
+                let endpoint = config.endpoint_url().map(str::to_owned);
                 Ok(Self::from_config(
                     &config,
                     backend.clone(),
                     Some(profile.clone()),
-                    None,
+                    endpoint,
                 ))
             }
             BackendChoice::Endpoint { url, region } => {
@@ -126,6 +128,46 @@ impl Session {
     pub fn error_context(&self) -> &ErrorContext {
         &self.context
     }
+
+    /// Asks STS who this session signs in as. This is the first request a
+    /// new session makes, so it is where expired SSO sessions, missing
+    /// credentials, unknown regions and a missing network show up.
+    ///
+    /// An endpoint that does not serve STS (some AWS-compatible emulators
+    /// do not) is not an error: the identity is then unknown.
+    pub async fn verify(&self) -> Result<Option<Identity>, CloudError> {
+        let result = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(super::error::sdk_error(self, "GetCallerIdentity"));
+        match result {
+            Ok(output) => Ok(Some(Identity {
+                account: output.account.unwrap_or_default(),
+                arn: output.arn.unwrap_or_default(),
+            })),
+            Err(
+                error @ (CloudError::SsoExpired { .. }
+                | CloudError::Credentials { .. }
+                | CloudError::Unreachable { .. }),
+            ) => Err(error),
+            Err(error) if self.context.endpoint.starts_with("AWS") => Err(error),
+            Err(error) => {
+                tracing::info!("the endpoint did not tell who the caller is: {error}");
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Who a session signs in as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The AWS account id.
+    pub account: String,
+    /// The ARN of the user or assumed role.
+    pub arn: String,
 }
 
 fn base_loader() -> aws_config::ConfigLoader {

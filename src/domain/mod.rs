@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod names;
 pub mod policy;
 pub mod preflight;
+pub mod regions;
 pub mod revision;
 pub mod rollout;
 pub mod setup;

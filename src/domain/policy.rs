@@ -572,6 +572,35 @@ fn check_condition(condition: &Value) -> Result<(), PolicyError> {
     Ok(())
 }
 
+/// The IAM action that allows `operation` of `service` (a service prefix as
+/// IAM writes it: `codedeploy`, `ec2`, `iam`, `s3`, `sts`), such as
+/// `codedeploy:CreateDeployment`.
+///
+/// Most operations are allowed by the action of the same name. S3 is the
+/// exception: several of its operations are allowed by another action
+/// (`HeadObject` by `s3:GetObject`, `ListObjectsV2` by `s3:ListBucket`, the
+/// parts of a multipart upload by `s3:PutObject`).
+pub fn iam_action(service: &str, operation: &str) -> String {
+    let operation = if service == "s3" {
+        match operation {
+            "HeadObject" => "GetObject",
+            "HeadBucket" | "ListObjectsV2" | "ListObjects" => "ListBucket",
+            "CreateMultipartUpload"
+            | "UploadPart"
+            | "UploadPartCopy"
+            | "CompleteMultipartUpload"
+            | "CopyObject" => "PutObject",
+            "ListParts" => "ListMultipartUploadParts",
+            "ListMultipartUploads" => "ListBucketMultipartUploads",
+            "DeleteObjects" => "DeleteObject",
+            other => other,
+        }
+    } else {
+        operation
+    };
+    format!("{service}:{operation}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -730,5 +759,22 @@ mod tests {
         assert!(wildcard_match("s3:*Object*", "s3:GetObjectVersion"));
         assert!(!wildcard_match("s3:Get*", "s3:PutObject"));
         assert!(!wildcard_match("sts:AssumeRole", "sts:AssumeRoleWithSAML"));
+    }
+
+    #[test]
+    fn iam_actions_follow_operation_names_except_where_s3_differs() {
+        assert_eq!(
+            iam_action("codedeploy", "CreateDeployment"),
+            "codedeploy:CreateDeployment"
+        );
+        assert_eq!(
+            iam_action("ec2", "DescribeInstances"),
+            "ec2:DescribeInstances"
+        );
+        assert_eq!(iam_action("s3", "PutObject"), "s3:PutObject");
+        assert_eq!(iam_action("s3", "HeadObject"), "s3:GetObject");
+        assert_eq!(iam_action("s3", "ListObjectsV2"), "s3:ListBucket");
+        assert_eq!(iam_action("s3", "UploadPart"), "s3:PutObject");
+        assert_eq!(iam_action("s3", "ListParts"), "s3:ListMultipartUploadParts");
     }
 }

@@ -9,8 +9,10 @@
 //!   and an operation, `codedeploy:GetDeployment`.
 //! - `EFFECT` is `throttle:RATE` (the request is refused as throttled),
 //!   `error:RATE` (it fails with an internal error, HTTP 500) or
-//!   `latency:DURATION` (the answer is delayed). A rate is a fraction from 0
-//!   to 1; a duration has a unit, `ms` or `s` (`200ms`, `1.5s`).
+//!   `latency:DURATION` (the answer is delayed), or `deny` (the request is
+//!   refused as IAM refuses an action the caller has no permission for,
+//!   naming the action). A rate is a fraction from 0 to 1; a duration has a
+//!   unit, `ms` or `s` (`200ms`, `1.5s`).
 //!
 //! An operation's rule takes each effect it names from itself and every
 //! other effect from its service's rule. For example
@@ -52,11 +54,13 @@ pub enum FaultSpecError {
     BadOperation(String),
     /// A rule with no effects.
     #[error(
-        "The fault rule for \"{0}\" lists no effects; add throttle:RATE, error:RATE or latency:DURATION."
+        "The fault rule for \"{0}\" lists no effects; add throttle:RATE, error:RATE, latency:DURATION or deny."
     )]
     NoEffects(String),
     /// An effect that is not one of the three.
-    #[error("\"{0}\" is not a fault effect; use throttle:RATE, error:RATE or latency:DURATION.")]
+    #[error(
+        "\"{0}\" is not a fault effect; use throttle:RATE, error:RATE, latency:DURATION or deny."
+    )]
     UnknownEffect(String),
     /// A rate that is not a number from 0 to 1.
     #[error("The rate in \"{0}\" must be a number from 0 to 1, such as 0.25.")]
@@ -81,6 +85,8 @@ pub struct Faults {
     pub error: Option<f64>,
     /// Delay added before the answer.
     pub latency: Option<Duration>,
+    /// Whether the caller is refused the action, as IAM refuses it.
+    pub deny: Option<bool>,
 }
 
 impl Faults {
@@ -91,6 +97,7 @@ impl Faults {
             throttle: self.throttle.or(fallback.throttle),
             error: self.error.or(fallback.error),
             latency: self.latency.or(fallback.latency),
+            deny: self.deny.or(fallback.deny),
         }
     }
 
@@ -201,6 +208,9 @@ impl fmt::Display for FaultSpec {
             if let Some(latency) = faults.latency {
                 effects.push(format!("latency:{}ms", latency.as_millis()));
             }
+            if faults.deny == Some(true) {
+                effects.push("deny".to_owned());
+            }
             f.write_str(&effects.join(","))?;
         }
         Ok(())
@@ -260,6 +270,11 @@ fn parse_effects(target: &Target, effects: &str) -> Result<Faults, FaultSpecErro
                     return Err(duplicate());
                 }
             }
+            "deny" if value.is_empty() => {
+                if faults.deny.replace(true).is_some() {
+                    return Err(duplicate());
+                }
+            }
             _ => return Err(FaultSpecError::UnknownEffect(effect.to_owned())),
         }
     }
@@ -311,6 +326,7 @@ mod tests {
                 throttle: Some(0.3),
                 error: Some(0.05),
                 latency: Some(Duration::from_millis(200)),
+                deny: None,
             }
         );
         assert_eq!(
@@ -361,6 +377,26 @@ mod tests {
             let error = FaultSpec::parse(spec).unwrap_err().to_string();
             assert!(error.contains(expected), "{spec}: {error}");
         }
+    }
+
+    #[test]
+    fn deny_is_an_effect_without_a_value() {
+        let spec = FaultSpec::parse("iam:AttachRolePolicy=deny;codedeploy=latency:5ms").unwrap();
+        assert_eq!(
+            spec.for_operation("iam", "AttachRolePolicy").deny,
+            Some(true)
+        );
+        assert_eq!(spec.for_operation("iam", "CreateRole").deny, None);
+        assert_eq!(
+            spec.to_string(),
+            "codedeploy=latency:5ms;iam:AttachRolePolicy=deny"
+        );
+        assert!(
+            FaultSpec::parse("iam=deny:0.5")
+                .unwrap_err()
+                .to_string()
+                .contains("not a fault effect")
+        );
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub mod protocol;
 pub mod s3;
 pub mod serve;
 pub mod server;
+pub mod sso;
 pub mod sts;
 pub mod world;
 

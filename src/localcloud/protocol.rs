@@ -164,7 +164,7 @@ pub fn region_of(headers: &HeaderMap) -> String {
 }
 
 /// Attaches the request id that every AWS response carries.
-fn with_request_id(mut response: Response, request_id: &str) -> Response {
+pub(crate) fn with_request_id(mut response: Response, request_id: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }

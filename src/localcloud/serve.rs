@@ -43,7 +43,8 @@ pub struct ServeArgs {
     /// for the rest, so deployment groups can select them by tag.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub fleet: usize,
-    /// Inject throttling, internal errors and latency into requests.
+    /// Inject throttling, internal errors, latency and denied permissions into
+    /// requests.
     ///
     /// SPEC is a list of rules separated by ';'. Each rule is
     /// TARGET=EFFECT,EFFECT,... where TARGET is a service (codedeploy, ec2,
@@ -54,6 +55,8 @@ pub struct ServeArgs {
     ///                     (CodeDeploy: HTTP 400 ThrottlingException)
     ///   error:RATE        fail that share with an internal error (HTTP 500)
     ///   latency:DURATION  delay every answer, e.g. 200ms or 1.5s
+    ///   deny              refuse the action as IAM does when a policy does
+    ///                     not allow it (AccessDenied, naming the action)
     ///
     /// RATE is a number from 0 to 1. An operation's rule takes each effect
     /// it does not name from its service's rule. Example:

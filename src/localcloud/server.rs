@@ -100,6 +100,52 @@ fn service_and_operation(route: &Route, method: &Method) -> (String, String) {
     }
 }
 
+/// The response to a request whose action a `deny` fault refuses, worded
+/// and coded as each service answers a caller that no policy allows the
+/// action.
+fn denied_response(
+    route: &Route,
+    service: &str,
+    operation: &str,
+    resource: &str,
+    request_id: &str,
+) -> Response {
+    let action = crate::domain::policy::iam_action(service, operation);
+    let caller = super::sts::caller_arn();
+    let because = format!(
+        "User: {caller} is not authorized to perform: {action} because no identity-based policy allows the {action} action"
+    );
+    match route {
+        Route::AwsJson { .. } => {
+            protocol::json_error(&ApiError::new("AccessDeniedException", because), request_id)
+        }
+        Route::Query { service, .. } => {
+            let (code, message) = if service.as_deref() == Some("ec2") {
+                (
+                    "UnauthorizedOperation",
+                    format!("You are not authorized to perform this operation. {because}."),
+                )
+            } else {
+                ("AccessDenied", because)
+            };
+            let error = ApiError {
+                status: StatusCode::FORBIDDEN,
+                code,
+                message,
+            };
+            protocol::query_error(service.as_deref(), &error, request_id)
+        }
+        Route::Rest => {
+            let error = ApiError {
+                status: StatusCode::FORBIDDEN,
+                code: "AccessDenied",
+                message: because,
+            };
+            protocol::rest_xml_error(&error, resource, request_id)
+        }
+    }
+}
+
 /// The response to a request that a fault refuses: throttled, or failed
 /// with an internal error, in the format of the request's protocol.
 fn fault_response(route: &Route, throttled: bool, resource: &str, request_id: &str) -> Response {
@@ -164,6 +210,15 @@ pub fn router(shared: Arc<Shared>) -> Router {
 async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Response {
     let request_id = Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
+    if super::sso::is_sso_request(parts.uri.path(), &parts.headers) {
+        shared.count("sso", "GetRoleCredentials");
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+            });
+        return super::sso::handle(&parts.headers, parts.uri.query(), now_ms, &request_id);
+    }
     if protocol::is_rest(&parts.method, &parts.uri, &parts.headers) {
         // S3 streams its bodies (uploads of hundreds of megabytes), so the
         // body is handed over unread.
@@ -192,6 +247,9 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
     let faults = shared.faults_for(&service, &operation);
     if let Some(latency) = faults.latency {
         tokio::time::sleep(latency).await;
+    }
+    if faults.deny == Some(true) {
+        return denied_response(&route, &service, &operation, parts.uri.path(), &request_id);
     }
     let throttled = happens(faults.throttle);
     if throttled || happens(faults.error) {
@@ -297,6 +355,15 @@ async fn rest(
     let faults = shared.faults_for("s3", &operation);
     if let Some(latency) = faults.latency {
         tokio::time::sleep(latency).await;
+    }
+    if faults.deny == Some(true) {
+        return denied_response(
+            &Route::Rest,
+            "s3",
+            &operation,
+            parts.uri.path(),
+            &request_id,
+        );
     }
     let throttled = happens(faults.throttle);
     if throttled || happens(faults.error) {

@@ -15,6 +15,7 @@ use crate::cloud::{CloudError, Jobs, LocalCloudHost, Session};
 use crate::domain::MinimumHealthyHosts;
 use crate::settings::{self, BackendChoice, Page, Settings, SettingsStore};
 
+use super::connection::{self, Connection, FailureAction};
 use super::pages::deploy::{DeployDialog, DeployRequest};
 use super::pages::revisions::{RevisionsAction, RevisionsEvent, RevisionsPage};
 use super::pages::rollout::RolloutAction;
@@ -56,7 +57,7 @@ impl AppOptions {
 enum Event {
     Connected {
         generation: u64,
-        result: Result<Session, CloudError>,
+        result: Result<(Session, Option<session::Identity>), CloudError>,
     },
     Profiles(Result<Vec<ProfileInfo>, CloudError>),
     Applications {
@@ -139,13 +140,6 @@ enum DeployEvent {
     Started(Result<String, CloudError>),
 }
 
-/// The state of the connection to the backend.
-enum Connection {
-    Connecting,
-    Ready(Arc<Session>),
-    Failed(String),
-}
-
 /// The DeployDesk app.
 pub struct App {
     settings: Settings,
@@ -157,9 +151,13 @@ pub struct App {
     runtime: tokio::runtime::Runtime,
     local_cloud: Option<Arc<dyn LocalCloudHost>>,
     connection: Connection,
+    /// When a failed connection is checked again by itself.
+    recheck_at: Option<std::time::Instant>,
     generation: u64,
     profiles: Vec<ProfileInfo>,
     region_text: String,
+    /// Why the region typed last was refused, shown beside the field.
+    region_error: Option<String>,
     confirm_reset: bool,
     applications: ApplicationsPage,
     deployments: DeploymentsPage,
@@ -215,12 +213,14 @@ impl App {
         let mut app = Self {
             store: SettingsStore::new(options.settings_path),
             region_text: backend_region(&backend).unwrap_or_default(),
+            region_error: None,
             backend,
             notice,
             jobs,
             runtime,
             local_cloud: options.local_cloud,
             connection: Connection::Connecting,
+            recheck_at: None,
             generation: 0,
             profiles: Vec::new(),
             confirm_reset: false,
@@ -264,7 +264,7 @@ impl App {
     /// The session, once connected.
     pub fn session(&self) -> Option<Arc<Session>> {
         match &self.connection {
-            Connection::Ready(session) => Some(Arc::clone(session)),
+            Connection::Ready(session, _) => Some(Arc::clone(session)),
             _ => None,
         }
     }
@@ -287,8 +287,6 @@ impl App {
     }
 
     fn connect(&mut self) {
-        self.generation += 1;
-        let generation = self.generation;
         self.connection = Connection::Connecting;
         self.applications.clear();
         self.setup.clear();
@@ -299,6 +297,15 @@ impl App {
         }
         self.stop_watching();
         self.deployments.clear();
+        self.check_connection();
+    }
+
+    /// Makes a session for the backend and checks it with its first
+    /// request, leaving the state on screen until the answer comes.
+    fn check_connection(&mut self) {
+        self.generation += 1;
+        let generation = self.generation;
+        self.recheck_at = None;
         let backend = self.backend.clone();
         let local_cloud = self.local_cloud.clone();
         self.jobs.spawn(async move {
@@ -314,6 +321,10 @@ impl App {
                 },
                 other => Session::connect(&other).await,
             };
+            let result = match result {
+                Ok(session) => session.verify().await.map(|identity| (session, identity)),
+                Err(error) => Err(error),
+            };
             Event::Connected { generation, result }
         });
     }
@@ -323,9 +334,21 @@ impl App {
         match event {
             Event::Connected { generation, result } if generation == current => {
                 self.connection = match result {
-                    Ok(session) => Connection::Ready(Arc::new(session)),
-                    Err(error) => Connection::Failed(error.to_string()),
+                    Ok((session, identity)) => {
+                        if matches!(self.connection, Connection::Failed(_)) {
+                            // A login outside the app fixed it: load afresh.
+                            self.applications.clear();
+                        }
+                        Connection::Ready(Arc::new(session), identity)
+                    }
+                    Err(error) => {
+                        tracing::warn!("could not connect to {}: {error}", self.backend.label());
+                        Connection::Failed(error)
+                    }
                 };
+                if self.connection.rechecks() {
+                    self.recheck_at = Some(std::time::Instant::now() + connection::RECHECK_EVERY);
+                }
             }
             Event::Profiles(result) => match result {
                 Ok(profiles) => self.profiles = profiles,
@@ -1033,10 +1056,11 @@ impl App {
                     ui.spinner();
                     ui.label("Connecting…");
                 }
-                Connection::Ready(_) => {}
+                Connection::Ready(_, Some(identity)) => connection::identity_ui(ui, identity),
+                Connection::Ready(_, None) => {}
                 Connection::Failed(error) => {
                     ui.label(RichText::new("Not connected").color(ui.visuals().error_fg_color))
-                        .on_hover_text(error.as_str());
+                        .on_hover_text(error.to_string());
                     if ui.button("Reconnect").clicked() {
                         self.connect();
                     }
@@ -1093,18 +1117,21 @@ impl App {
                     self.confirm_reset = true;
                 }
             }
-            BackendChoice::Profile { profile, .. } => {
-                let label = ui.label("Region");
-                let response = ui
-                    .add(egui::TextEdit::singleline(&mut self.region_text).desired_width(90.0))
-                    .labelled_by(label.id);
-                if response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter)) {
-                    let region = Some(self.region_text.trim().to_owned())
-                        .filter(|region| !region.is_empty());
-                    self.switch_backend(BackendChoice::Profile { profile, region });
+            BackendChoice::Profile { .. } | BackendChoice::Endpoint { .. } => {
+                if let Some(region) =
+                    connection::region_field_ui(ui, &mut self.region_text, &mut self.region_error)
+                {
+                    let mut backend = self.backend.clone();
+                    match &mut backend {
+                        BackendChoice::Profile { region: slot, .. }
+                        | BackendChoice::Endpoint { region: slot, .. } => {
+                            *slot = region.into_option();
+                        }
+                        BackendChoice::Demo => {}
+                    }
+                    self.switch_backend(backend);
                 }
             }
-            BackendChoice::Endpoint { .. } => {}
         }
     }
 
@@ -1212,7 +1239,7 @@ impl App {
     /// Returns whether it did.
     fn connection_ui(&mut self, ui: &mut egui::Ui) -> bool {
         match &self.connection {
-            Connection::Ready(_) => false,
+            Connection::Ready(..) => false,
             Connection::Connecting => {
                 ui.horizontal(|ui| {
                     ui.spinner();
@@ -1221,9 +1248,7 @@ impl App {
                 true
             }
             Connection::Failed(error) => {
-                ui.heading("Not connected");
-                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
-                if ui.button("Retry").clicked() {
+                if connection::failure_ui(ui, error) == Some(FailureAction::Retry) {
                     self.connect();
                 }
                 true
@@ -1272,6 +1297,16 @@ impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         for event in self.jobs.drain() {
             self.apply(event);
+        }
+        if let Some(at) = self.recheck_at {
+            // An expired SSO session or missing credentials: a login in a
+            // terminal fixes it, so look again now and then.
+            let now = std::time::Instant::now();
+            if now >= at {
+                self.check_connection();
+            } else {
+                ctx.request_repaint_after(at - now);
+            }
         }
         if let Some(host) = &self.local_cloud {
             let notices = host.take_notices();

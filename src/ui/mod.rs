@@ -4,6 +4,7 @@
 //! UI code never blocks: no `.await`, no file or network I/O in a frame.
 
 mod app;
+mod connection;
 pub mod pages;
 pub mod widgets;
 
