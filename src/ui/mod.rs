@@ -4,7 +4,9 @@
 //! UI code never blocks: no `.await`, no file or network I/O in a frame.
 
 mod app;
+mod appearance;
 pub mod pages;
+pub mod shortcuts;
 pub mod widgets;
 
 pub use app::{App, AppOptions};
