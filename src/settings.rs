@@ -155,7 +155,9 @@ impl Settings {
     /// The largest text scale offered.
     pub const MAX_TEXT_SCALE: f32 = 3.0;
     /// How much one step (Ctrl+Plus, Ctrl+Minus) changes the text scale.
-    pub const TEXT_SCALE_STEP: f32 = 0.1;
+    pub const TEXT_SCALE_STEP: f32 = 1.0 / Self::TEXT_SCALE_STEPS_PER_UNIT;
+    /// Steps per 100%; dividing by this keeps 1.3 from coming out 1.3000001.
+    const TEXT_SCALE_STEPS_PER_UNIT: f32 = 10.0;
 
     /// A text scale that can be used: within the limits and rounded to
     /// whole steps; anything that is not a finite number is normal size.
@@ -163,8 +165,8 @@ impl Settings {
         if !scale.is_finite() {
             return 1.0;
         }
-        let steps = (scale / Self::TEXT_SCALE_STEP).round();
-        (steps * Self::TEXT_SCALE_STEP).clamp(Self::MIN_TEXT_SCALE, Self::MAX_TEXT_SCALE)
+        let steps = (scale * Self::TEXT_SCALE_STEPS_PER_UNIT).round();
+        (steps / Self::TEXT_SCALE_STEPS_PER_UNIT).clamp(Self::MIN_TEXT_SCALE, Self::MAX_TEXT_SCALE)
     }
 
     /// Returns the settings with values that could not be used replaced.

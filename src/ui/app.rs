@@ -15,6 +15,7 @@ use crate::cloud::{CloudError, Jobs, LocalCloudHost, Session};
 use crate::domain::MinimumHealthyHosts;
 use crate::settings::{self, BackendChoice, Page, Settings, SettingsStore};
 
+use super::appearance;
 use super::pages::deploy::{DeployDialog, DeployRequest};
 use super::pages::revisions::{RevisionsAction, RevisionsEvent, RevisionsPage};
 use super::pages::rollout::RolloutAction;
@@ -26,7 +27,6 @@ use super::pages::{
 };
 use super::shortcuts::{self, Command};
 use super::widgets::chip;
-use super::appearance;
 
 mod habits;
 
@@ -1362,7 +1362,7 @@ impl eframe::App for App {
         self.confirm_reset_ui(&ctx);
         self.deploy_ui(&ctx);
         shortcuts::help_overlay_ui(&ctx, &mut self.help_open);
-        appearance::apply_text_scale(&ctx, self.settings.text_scale);
+        appearance::apply(&ctx, &self.settings);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

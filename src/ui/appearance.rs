@@ -22,10 +22,15 @@ pub fn apply_at_start(ctx: &egui::Context, settings: &Settings) {
     ctx.set_zoom_factor(Settings::usable_text_scale(settings.text_scale));
 }
 
-/// Keeps egui's zoom equal to the saved text scale. Cheap; call every frame.
-pub fn apply_text_scale(ctx: &egui::Context, text_scale: f32) {
-    if (ctx.zoom_factor() - text_scale).abs() > f32::EPSILON {
-        ctx.set_zoom_factor(text_scale);
+/// Keeps egui's theme and zoom equal to the settings, which are the one
+/// place the choice lives. Cheap; call every frame.
+pub fn apply(ctx: &egui::Context, settings: &Settings) {
+    let preference = theme_preference(settings.theme);
+    if ctx.options(|options| options.theme_preference) != preference {
+        ctx.set_theme(preference);
+    }
+    if (ctx.zoom_factor() - settings.text_scale).abs() > f32::EPSILON {
+        ctx.set_zoom_factor(settings.text_scale);
     }
 }
 
@@ -58,17 +63,18 @@ pub fn text_scale_ui(ui: &mut egui::Ui, text_scale: &mut f32, keys: [Option<Stri
     let [smaller_keys, reset_keys, larger_keys] = keys;
     let percent = format!("{:.0}%", *text_scale * 100.0);
     // A small button whose screen-reader name says what it does.
-    let button = |ui: &mut egui::Ui, enabled: bool, text: &str, name: &str, keys: Option<String>| {
-        let hover = match keys {
-            Some(keys) => format!("{name} ({keys})"),
-            None => name.to_owned(),
+    let button =
+        |ui: &mut egui::Ui, enabled: bool, text: &str, name: &str, keys: Option<String>| {
+            let hover = match keys {
+                Some(keys) => format!("{name} ({keys})"),
+                None => name.to_owned(),
+            };
+            let response = ui
+                .add_enabled(enabled, egui::Button::new(text))
+                .on_hover_text(hover);
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, name));
+            response.clicked()
         };
-        let response = ui
-            .add_enabled(enabled, egui::Button::new(text))
-            .on_hover_text(hover);
-        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, name));
-        response.clicked()
-    };
     ui.horizontal(|ui| {
         ui.label("Text size");
         let smaller = *text_scale > Settings::MIN_TEXT_SCALE;

@@ -87,7 +87,11 @@ pub const SHORTCUTS: &[Shortcut] = &[
     },
     Shortcut {
         command: Command::ToggleHelp,
-        keys: &[plain(Key::F1), command(Key::Slash), plain(Key::Questionmark)],
+        keys: &[
+            plain(Key::F1),
+            command(Key::Slash),
+            plain(Key::Questionmark),
+        ],
         description: "Show or hide this list of keyboard shortcuts",
     },
     Shortcut {
@@ -114,7 +118,7 @@ pub const SHORTCUTS: &[Shortcut] = &[
 
 /// Whether a key combination may be taken while a text field has the
 /// keyboard: it must not be something that types or edits text.
-fn works_while_typing(shortcut: &KeyboardShortcut) -> bool {
+fn works_while_typing(shortcut: KeyboardShortcut) -> bool {
     let modifiers = shortcut.modifiers;
     modifiers.command
         || modifiers.ctrl
@@ -150,7 +154,7 @@ pub fn take_pressed(ctx: &egui::Context, enabled: impl Fn(Command) -> bool) -> V
         }
         let mut hit = false;
         for keys in shortcut.keys {
-            if typing && !works_while_typing(keys) {
+            if typing && !works_while_typing(*keys) {
                 continue;
             }
             // Consume every matching combination, so that a second one
@@ -190,7 +194,9 @@ pub fn format_shortcut(shortcut: &Shortcut, is_mac: bool) -> String {
 
 /// The shortcut of `command`, if it has one.
 pub fn shortcut_for(command: Command) -> Option<&'static Shortcut> {
-    SHORTCUTS.iter().find(|shortcut| shortcut.command == command)
+    SHORTCUTS
+        .iter()
+        .find(|shortcut| shortcut.command == command)
 }
 
 /// The main keys of `command` for hover texts (`Ctrl+2`), if it has any.
@@ -256,7 +262,10 @@ mod tests {
             Page::ALL.to_vec()
         );
         for (number, (page, shortcut)) in pages.iter().enumerate() {
-            assert_eq!(format_shortcut(shortcut, false), format!("Ctrl+{}", number + 1));
+            assert_eq!(
+                format_shortcut(shortcut, false),
+                format!("Ctrl+{}", number + 1)
+            );
             assert!(
                 shortcut.description.contains(page.title()),
                 "{}",
@@ -290,10 +299,10 @@ mod tests {
 
     #[test]
     fn only_keys_that_do_not_type_work_in_a_text_field() {
-        assert!(works_while_typing(&plain(Key::F1)));
-        assert!(works_while_typing(&plain(Key::Escape)));
-        assert!(works_while_typing(&command(Key::Num2)));
-        assert!(!works_while_typing(&plain(Key::Questionmark)));
+        assert!(works_while_typing(plain(Key::F1)));
+        assert!(works_while_typing(plain(Key::Escape)));
+        assert!(works_while_typing(command(Key::Num2)));
+        assert!(!works_while_typing(plain(Key::Questionmark)));
     }
 
     #[test]
@@ -306,17 +315,20 @@ mod tests {
             repeat: false,
             modifiers,
         };
-        let mut input = egui::RawInput::default();
-        input.events = vec![
-            press(Key::Num2, Modifiers::COMMAND),
-            press(Key::F5, Modifiers::NONE),
-        ];
+        let input = egui::RawInput {
+            events: vec![
+                press(Key::Num2, Modifiers::COMMAND),
+                press(Key::F5, Modifiers::NONE),
+            ],
+            ..egui::RawInput::default()
+        };
         let mut taken = Vec::new();
         let mut left_f5 = false;
-        let _ = ctx.run_ui(input, |ui| {
+        let mut output = ctx.run_ui(input, |ui| {
             taken = take_pressed(ui.ctx(), |command| command != Command::Refresh);
             left_f5 = ui.input(|input| input.key_pressed(Key::F5));
         });
+        output.textures_delta.clear();
         assert_eq!(taken, vec![Command::ShowPage(Page::Deployments)]);
         assert!(left_f5, "a disabled shortcut's key reaches the widgets");
     }

@@ -10,7 +10,7 @@ impl App {
     /// Handles the shortcuts pressed since the last frame. Runs before
     /// anything is drawn, so a shortcut's key does not also reach a widget.
     pub(super) fn shortcuts(&mut self, ctx: &egui::Context) {
-        let modal_open = ctx.memory(|memory| memory.top_modal_layer()).is_some()
+        let modal_open = ctx.memory(egui::Memory::top_modal_layer).is_some()
             || self.help_open
             || self.deploy.is_some()
             || self.confirm_reset;
