@@ -1054,17 +1054,7 @@ impl App {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 appearance::theme_ui(ui, &mut self.settings.theme);
-                ui.menu_button("Help", |ui| {
-                    let keys = shortcuts::keys_text(ui.ctx(), Command::ToggleHelp);
-                    let item = ui.button("Keyboard shortcuts…");
-                    let item = match keys {
-                        Some(keys) => item.on_hover_text(keys),
-                        None => item,
-                    };
-                    if item.clicked() {
-                        self.help_open = true;
-                    }
-                });
+                self.help_menu_ui(ui);
                 ui.menu_button("Settings", |ui| {
                     self.text_scale_ui(ui);
                     ui.checkbox(

@@ -102,6 +102,19 @@ impl App {
         }
     }
 
+    /// The Help menu of the top bar.
+    pub(super) fn help_menu_ui(&mut self, ui: &mut egui::Ui) {
+        ui.menu_button("Help", |ui| {
+            let mut item = ui.button("Keyboard shortcuts…");
+            if let Some(keys) = shortcuts::keys_text(ui.ctx(), Command::ToggleHelp) {
+                item = item.on_hover_text(keys);
+            }
+            if item.clicked() {
+                self.help_open = true;
+            }
+        });
+    }
+
     /// The text size row of the Settings menu.
     pub(super) fn text_scale_ui(&mut self, ui: &mut egui::Ui) {
         let keys = [Command::ZoomOut, Command::ZoomReset, Command::ZoomIn]
