@@ -55,6 +55,18 @@ impl Page {
     }
 }
 
+/// The colour theme the person chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Theme {
+    /// Follow the operating system's light or dark mode.
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
 /// Which AWS the app talks to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -110,6 +122,13 @@ pub struct Settings {
     /// Whether the guided demo was taken or dismissed, so its welcome is
     /// not offered again (until the demo account is reset).
     pub tour_done: bool,
+    /// The colour theme. A name this version does not know (one from a
+    /// newer version, say) is read as the system's theme.
+    #[serde(deserialize_with = "theme_or_system")]
+    pub theme: Theme,
+    /// How much larger (or smaller) than normal text and controls are drawn;
+    /// 1.0 is normal size.
+    pub text_scale: f32,
 }
 
 impl Default for Settings {
@@ -120,6 +139,8 @@ impl Default for Settings {
             backend: BackendChoice::default(),
             notify_on_finish: true,
             tour_done: false,
+            theme: Theme::default(),
+            text_scale: 1.0,
         }
     }
 }
@@ -128,6 +149,25 @@ impl Settings {
     /// The smallest window size that is restored; anything smaller (or not a
     /// finite number) is replaced by the default.
     const MIN_WINDOW: [f32; 2] = [480.0, 320.0];
+
+    /// The smallest text scale offered.
+    pub const MIN_TEXT_SCALE: f32 = 0.5;
+    /// The largest text scale offered.
+    pub const MAX_TEXT_SCALE: f32 = 3.0;
+    /// How much one step (Ctrl+Plus, Ctrl+Minus) changes the text scale.
+    pub const TEXT_SCALE_STEP: f32 = 1.0 / Self::TEXT_SCALE_STEPS_PER_UNIT;
+    /// Steps per 100%; dividing by this keeps 1.3 from coming out 1.3000001.
+    const TEXT_SCALE_STEPS_PER_UNIT: f32 = 10.0;
+
+    /// A text scale that can be used: within the limits and rounded to
+    /// whole steps; anything that is not a finite number is normal size.
+    pub fn usable_text_scale(scale: f32) -> f32 {
+        if !scale.is_finite() {
+            return 1.0;
+        }
+        let steps = (scale * Self::TEXT_SCALE_STEPS_PER_UNIT).round();
+        (steps / Self::TEXT_SCALE_STEPS_PER_UNIT).clamp(Self::MIN_TEXT_SCALE, Self::MAX_TEXT_SCALE)
+    }
 
     /// Returns the settings with values that could not be used replaced.
     fn sanitized(mut self) -> Self {
@@ -138,8 +178,19 @@ impl Settings {
         {
             self.window_size = Self::default().window_size;
         }
+        self.text_scale = Self::usable_text_scale(self.text_scale);
         self
     }
+}
+
+/// Reads a theme by name; a name that is not known is the system's theme.
+fn theme_or_system<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Theme, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    Ok(match name.as_str() {
+        "Light" => Theme::Light,
+        "Dark" => Theme::Dark,
+        _ => Theme::System,
+    })
 }
 
 /// The platform's config directory for DeployDesk, if the platform has one.
@@ -302,6 +353,8 @@ mod tests {
             },
             notify_on_finish: false,
             tour_done: true,
+            theme: Theme::Dark,
+            text_scale: 1.3,
         };
         save(&path, &settings).unwrap();
         assert_eq!(load(&path), (settings, None));
@@ -341,6 +394,64 @@ mod tests {
             }
         );
         assert_eq!(settings.last_page, Page::Setup);
+    }
+
+    #[test]
+    fn text_scale_out_of_range_is_clamped_on_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SETTINGS_FILE);
+        for (saved, loaded) in [
+            ("0.1", 0.5),
+            ("-2", 0.5),
+            ("12.5", 3.0),
+            ("1.26", 1.3),
+            ("2.0", 2.0),
+        ] {
+            fs::write(&path, format!(r#"{{"text_scale":{saved}}}"#)).unwrap();
+            let (settings, notice) = load(&path);
+            assert!(notice.is_none(), "{saved}: {notice:?}");
+            assert!(
+                (settings.text_scale - loaded).abs() < 1e-4,
+                "{saved} loads as {}, not {loaded}",
+                settings.text_scale
+            );
+        }
+    }
+
+    #[test]
+    fn text_scale_that_is_not_a_number_is_normal_size() {
+        assert!((Settings::usable_text_scale(f32::NAN) - 1.0).abs() < f32::EPSILON);
+        assert!((Settings::usable_text_scale(f32::INFINITY) - 1.0).abs() < f32::EPSILON);
+        // JSON has no NaN: a null is a damaged file, not a silent default.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SETTINGS_FILE);
+        fs::write(&path, br#"{"text_scale":null}"#).unwrap();
+        assert!(load(&path).1.is_some());
+    }
+
+    #[test]
+    fn older_settings_without_theme_or_scale_get_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SETTINGS_FILE);
+        fs::write(&path, br#"{"last_page":"Revisions","tour_done":true}"#).unwrap();
+        let (settings, notice) = load(&path);
+        assert!(notice.is_none());
+        assert_eq!(settings.theme, Theme::System);
+        assert!((settings.text_scale - 1.0).abs() < f32::EPSILON);
+        assert!(settings.tour_done);
+    }
+
+    #[test]
+    fn unknown_theme_is_the_system_theme_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SETTINGS_FILE);
+        fs::write(&path, br#"{"theme":"HighContrast","tour_done":true}"#).unwrap();
+        let (settings, notice) = load(&path);
+        assert!(notice.is_none());
+        assert_eq!(settings.theme, Theme::System);
+        assert!(settings.tour_done);
+        fs::write(&path, br#"{"theme":"Light"}"#).unwrap();
+        assert_eq!(load(&path).0.theme, Theme::Light);
     }
 
     #[test]

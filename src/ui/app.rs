@@ -15,6 +15,7 @@ use crate::cloud::{CloudError, Jobs, LocalCloudHost, Session};
 use crate::domain::MinimumHealthyHosts;
 use crate::settings::{self, BackendChoice, Page, Settings, SettingsStore};
 
+use super::appearance;
 use super::connection::{self, Connection, FailureAction};
 use super::pages::deploy::{DeployDialog, DeployRequest};
 use super::pages::revisions::{RevisionsAction, RevisionsEvent, RevisionsPage};
@@ -25,7 +26,10 @@ use super::pages::tour::{Tour, TourAction};
 use super::pages::{
     ApplicationsAction, ApplicationsPage, DeploymentsAction, DeploymentsPage, PlannerPage,
 };
+use super::shortcuts::{self, Command};
 use super::widgets::chip;
+
+mod habits;
 
 /// How to start the app.
 #[derive(Clone, Default)]
@@ -169,6 +173,8 @@ pub struct App {
     tour: Tour,
     /// Cancels the upload in progress, if any.
     upload_cancel: Option<tokio_util::sync::CancellationToken>,
+    /// Whether the keyboard shortcuts overlay is shown.
+    help_open: bool,
 }
 
 impl App {
@@ -192,9 +198,7 @@ impl App {
         if let Some(notice) = &notice {
             tracing::warn!("{notice}");
         }
-        cc.egui_ctx.options_mut(|options| {
-            options.theme_preference = egui::ThemePreference::System;
-        });
+        appearance::apply_at_start(&cc.egui_ctx, &settings);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("deploydesk-jobs")
@@ -233,6 +237,7 @@ impl App {
             revisions: RevisionsPage::default(),
             tour: Tour::default(),
             upload_cancel: None,
+            help_open: false,
             settings,
         };
         app.jobs
@@ -244,6 +249,11 @@ impl App {
     /// The page on screen.
     pub fn page(&self) -> Page {
         self.settings.last_page
+    }
+
+    /// Whether the keyboard shortcuts overlay is shown.
+    pub fn help_open(&self) -> bool {
+        self.help_open
     }
 
     /// The backend the app is talking to.
@@ -1067,8 +1077,10 @@ impl App {
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                theme_ui(ui);
+                appearance::theme_ui(ui, &mut self.settings.theme);
+                self.help_menu_ui(ui);
                 ui.menu_button("Settings", |ui| {
+                    self.text_scale_ui(ui);
                     ui.checkbox(
                         &mut self.settings.notify_on_finish,
                         "Notify me when a deployment I watch ends",
@@ -1168,10 +1180,13 @@ impl App {
         ui.add_space(8.0);
         for page in Page::ALL {
             let selected = self.settings.last_page == page;
-            let response = ui.add_sized(
+            let mut response = ui.add_sized(
                 [ui.available_width(), 28.0],
                 egui::Button::selectable(selected, page.title()),
             );
+            if let Some(keys) = shortcuts::keys_text(ui.ctx(), Command::ShowPage(page)) {
+                response = response.on_hover_text(keys);
+            }
             if response.clicked() {
                 self.settings.last_page = page;
             }
@@ -1275,24 +1290,6 @@ fn backend_region(backend: &BackendChoice) -> Option<String> {
     }
 }
 
-/// Light, dark or the system's theme, as three small buttons.
-fn theme_ui(ui: &mut egui::Ui) {
-    let mut preference = ui.ctx().options(|options| options.theme_preference);
-    let before = preference;
-    // Right-to-left layout: the last added is leftmost.
-    for (value, label) in [
-        (egui::ThemePreference::Dark, "Dark"),
-        (egui::ThemePreference::Light, "Light"),
-        (egui::ThemePreference::System, "System"),
-    ] {
-        ui.selectable_value(&mut preference, value, label)
-            .on_hover_text("Colour theme");
-    }
-    if preference != before {
-        ui.ctx().set_theme(preference);
-    }
-}
-
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         for event in self.jobs.drain() {
@@ -1364,6 +1361,7 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.shortcuts(ui.ctx());
         Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
         if self.notice.is_some() {
             Panel::bottom("notice_bar").show(ui, |ui| self.notice_ui(ui));
@@ -1388,6 +1386,8 @@ impl eframe::App for App {
         let ctx = ui.ctx().clone();
         self.confirm_reset_ui(&ctx);
         self.deploy_ui(&ctx);
+        shortcuts::help_overlay_ui(&ctx, &mut self.help_open);
+        appearance::apply(&ctx, &self.settings);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

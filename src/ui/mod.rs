@@ -4,8 +4,10 @@
 //! UI code never blocks: no `.await`, no file or network I/O in a frame.
 
 mod app;
+mod appearance;
 mod connection;
 pub mod pages;
+pub mod shortcuts;
 pub mod widgets;
 
 pub use app::{App, AppOptions};

@@ -116,6 +116,18 @@ impl RevisionsPage {
         self.upload = None;
     }
 
+    /// Loads the page's lists again: the chosen application's revisions,
+    /// or the applications while none is chosen.
+    pub fn refresh(&mut self) -> RevisionsAction {
+        if self.application.is_empty() {
+            self.applications = Loadable::Loading;
+            RevisionsAction::LoadApplications
+        } else {
+            self.revisions = Loadable::Loading;
+            RevisionsAction::LoadRevisions(self.application.clone())
+        }
+    }
+
     /// The path typed or picked.
     pub fn path(&self) -> &str {
         &self.path
