@@ -580,10 +580,13 @@ pub fn explain(minimum: MinimumHealthyHosts, simulation: &Simulation) -> Vec<Str
     match &simulation.outcome {
         RolloutOutcome::Succeeded if simulation.failed > 0 => lines.push(format!(
             "Succeeds: {} of {total} succeeded in {waves} {} — enough for the {} needed, \
-             because the failure came after every other instance was done.",
+             and the {} {} never took the fleet below {} healthy.",
             simulation.succeeded,
             plural(waves, "wave", "waves"),
-            simulation.successes_needed
+            simulation.successes_needed,
+            simulation.failed,
+            plural(simulation.failed, "failure", "failures"),
+            simulation.minimum
         )),
         RolloutOutcome::Succeeded => lines.push(format!(
             "Succeeds: all {total} {} in {waves} {}.",

@@ -507,6 +507,20 @@ fn explanation_of_a_failed_rollout_gives_the_numbers() {
     );
 }
 
+#[test]
+fn explanation_of_a_success_with_failures_says_the_minimum_held() {
+    // HalfAtATime over 10: three of the first wave of five fail, which
+    // leaves 7 healthy, above the 5 the fleet must keep.
+    let simulation =
+        simulate(&healthy_fleet(10), percent(50), &failing_at(10, &[1, 2, 4])).unwrap();
+    assert_eq!(simulation.outcome, RolloutOutcome::Succeeded);
+    let lines = explain(percent(50), &simulation);
+    assert_eq!(
+        lines[2],
+        "Succeeds: 7 of 10 succeeded in 4 waves — enough for the 5 needed, and the 3 failures never took the fleet below 5 healthy."
+    );
+}
+
 impl RolloutOutcome {
     fn error_code_for_test(self) -> &'static str {
         match self {

@@ -314,55 +314,88 @@ impl RevisionsPage {
                 ui.label(RichText::new("No revisions registered yet: upload one below.").weak());
             }
             Loadable::Loaded(list) => {
-                egui::Grid::new("revisions_grid")
-                    .striped(true)
-                    .num_columns(6)
-                    .show(ui, |ui| {
-                        for heading in [
-                            "Location",
-                            "ETag / version",
-                            "Description",
-                            "Registered",
-                            "Last used",
-                            "Running in",
-                        ] {
-                            ui.label(RichText::new(heading).strong());
-                        }
-                        ui.label("");
-                        ui.end_row();
-                        let now = std::time::SystemTime::now();
-                        for revision in list {
-                            let (location, detail, deployable) = describe(&revision.location);
-                            ui.label(location);
-                            ui.label(detail);
-                            ui.label(revision.description.as_deref().unwrap_or(""));
-                            ui.label(
-                                revision
-                                    .registered
-                                    .map_or_else(String::new, |at| time::ago_from(at, now)),
-                            );
-                            ui.label(
-                                revision.last_used.map_or_else(
-                                    || "never".to_owned(),
-                                    |at| time::ago_from(at, now),
-                                ),
-                            );
-                            ui.label(revision.deployment_groups.join(", "));
-                            if let Some(revision) = deployable
-                                && ui
-                                    .button(format!("Deploy {}", short_location(&revision)))
-                                    .clicked()
-                            {
-                                action = Some(RevisionsAction::Deploy {
-                                    application: self.application.clone(),
-                                    revision,
+                // Deploy comes first so that it stays in view; long
+                // columns are cut short with the whole text on hover, and the
+                // table scrolls sideways in a narrow window.
+                // A solid scroll bar, below the rows rather than over them,
+                // so that it never covers a Deploy button.
+                ui.scope(|ui| {
+                    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+                    egui::ScrollArea::horizontal()
+                        .id_salt("revisions_scroll")
+                        .show(ui, |ui| {
+                            egui::Grid::new("revisions_grid")
+                                .striped(true)
+                                .num_columns(7)
+                                .show(ui, |ui| {
+                                    ui.label("");
+                                    for heading in [
+                                        "Location",
+                                        "ETag / version",
+                                        "Description",
+                                        "Registered",
+                                        "Last used",
+                                        "Running in",
+                                    ] {
+                                        ui.label(RichText::new(heading).strong());
+                                    }
+                                    ui.end_row();
+                                    let now = std::time::SystemTime::now();
+                                    for revision in list {
+                                        if let Some(chosen) =
+                                            self.revision_row_ui(ui, revision, now)
+                                        {
+                                            action = Some(chosen);
+                                        }
+                                        ui.end_row();
+                                    }
                                 });
-                            }
-                            ui.end_row();
-                        }
-                    });
+                        });
+                });
             }
         }
+        action
+    }
+
+    /// One row of the registered revisions table.
+    fn revision_row_ui(
+        &self,
+        ui: &mut egui::Ui,
+        revision: &Revision,
+        now: std::time::SystemTime,
+    ) -> Option<RevisionsAction> {
+        let mut action = None;
+        let (location, detail, deployable) = describe(&revision.location);
+        match deployable {
+            Some(revision) => {
+                if ui
+                    .button(format!("Deploy {}", short_location(&revision)))
+                    .clicked()
+                {
+                    action = Some(RevisionsAction::Deploy {
+                        application: self.application.clone(),
+                        revision,
+                    });
+                }
+            }
+            None => {
+                ui.label("");
+            }
+        }
+        clipped_label(ui, &location, 320.0);
+        clipped_label(ui, &detail, 140.0);
+        clipped_label(ui, revision.description.as_deref().unwrap_or(""), 200.0);
+        ui.label(
+            revision
+                .registered
+                .map_or_else(String::new, |at| time::ago_from(at, now)),
+        );
+        ui.label(
+            revision
+                .last_used
+                .map_or_else(|| "never".to_owned(), |at| time::ago_from(at, now)),
+        );
+        ui.label(revision.deployment_groups.join(", "));
         action
     }
 
@@ -672,6 +705,15 @@ fn to_deploy(location: &RevisionLocation) -> DeployRevision {
 }
 
 /// A short name for a revision on its Deploy button.
+/// `text` on one line of at most `max_width` points, cut short with "…"
+/// when longer (egui then shows the whole text on hover).
+fn clipped_label(ui: &mut egui::Ui, text: &str, max_width: f32) {
+    ui.scope(|ui| {
+        ui.set_max_width(max_width);
+        ui.add(egui::Label::new(text).truncate());
+    });
+}
+
 fn short_location(revision: &DeployRevision) -> String {
     match revision {
         DeployRevision::S3 { key, .. } => key.rsplit('/').next().unwrap_or(key).to_owned(),

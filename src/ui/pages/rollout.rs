@@ -402,7 +402,7 @@ impl RolloutView {
             times.push(rollback.clone());
         }
         ui.label(RichText::new(times.join(" · ")).weak());
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             overview_bar_ui(ui, &deployment.overview);
             if self.history.len() > 1 {
                 ui.separator();
@@ -568,19 +568,20 @@ impl RolloutView {
                 ui.label(RichText::new("Tags unavailable").color(ui.visuals().warn_fg_color))
                     .on_hover_text(error.as_str());
             }
-            ui.separator();
-            tiles::legend_ui(
-                ui,
-                &[
-                    TileState::Pending,
-                    TileState::InProgress(0.5),
-                    TileState::Succeeded,
-                    TileState::Failed,
-                    TileState::Skipped,
-                    TileState::Ready,
-                ],
-            );
         });
+        // The legend has a row of its own, so that it wraps as a whole
+        // rather than behind the controls in a narrow window.
+        tiles::legend_ui(
+            ui,
+            &[
+                TileState::Pending,
+                TileState::InProgress(0.5),
+                TileState::Succeeded,
+                TileState::Failed,
+                TileState::Skipped,
+                TileState::Ready,
+            ],
+        );
     }
 }
 
@@ -813,58 +814,75 @@ fn timeline_ui(ui: &mut egui::Ui, target: &Target, instance: Option<&InstanceInf
                         ui.end_row();
                     }
                 });
-            for event in target
+            // The failed event's diagnostics come first and open; the logs
+            // of events that went well are a click away.
+            let mut with_logs: Vec<_> = target
                 .events
                 .iter()
-                .filter(|event| event.diagnostics.is_some())
-            {
-                let Some(diagnostics) = &event.diagnostics else {
-                    continue;
-                };
-                if diagnostics.error_code.is_empty() && diagnostics.log_tail.is_empty() {
-                    continue;
-                }
+                .filter_map(|event| Some((event, event.diagnostics.as_ref()?)))
+                .filter(|(_, diagnostics)| {
+                    !(diagnostics.error_code.is_empty() && diagnostics.log_tail.is_empty())
+                })
+                .collect();
+            with_logs.sort_by_key(|(event, _)| event.status != "Failed");
+            for (event, diagnostics) in with_logs {
                 ui.add_space(8.0);
-                ui.strong(format!("{} failed", event.name));
-                egui::Grid::new(("diagnostics", &event.name))
-                    .num_columns(2)
-                    .show(ui, |ui| {
-                        ui.label("Error code");
-                        ui.monospace(&diagnostics.error_code);
-                        ui.end_row();
-                        ui.label("Script");
-                        ui.monospace(&diagnostics.script_name);
-                        ui.end_row();
-                        ui.label("Message");
-                        ui.label(&diagnostics.message);
-                        ui.end_row();
-                    });
-                let log_label = ui
-                    .horizontal(|ui| {
-                        let label = ui.label("Log tail");
-                        if ui.small_button("Copy log").clicked() {
-                            ui.ctx().copy_text(diagnostics.log_tail.clone());
-                        }
-                        label.id
-                    })
-                    .inner;
-                let mut log = diagnostics.log_tail.as_str();
-                egui::ScrollArea::both()
-                    .id_salt(("log_tail", &event.name))
-                    .max_height(240.0)
-                    .show(ui, |ui| {
-                        ui.add(
-                            egui::TextEdit::multiline(&mut log)
-                                .font(egui::TextStyle::Monospace)
-                                .desired_width(f32::INFINITY)
-                                .desired_rows(8),
-                        )
-                        .labelled_by(log_label)
-                        .on_hover_text("Select to copy, or use Copy log");
-                    });
+                if event.status == "Failed" {
+                    ui.strong(format!("{} failed", event.name));
+                    diagnostics_ui(ui, &event.name, diagnostics);
+                } else {
+                    egui::CollapsingHeader::new(format!("{} log", event.name))
+                        .id_salt(("event_log", &event.name))
+                        .default_open(false)
+                        .show(ui, |ui| diagnostics_ui(ui, &event.name, diagnostics));
+                }
             }
         });
     closed
+}
+
+/// An event's diagnostics: its error code, script, message and log tail.
+fn diagnostics_ui(
+    ui: &mut egui::Ui,
+    event_name: &str,
+    diagnostics: &crate::cloud::deployments::Diagnostics,
+) {
+    egui::Grid::new(("diagnostics", event_name))
+        .num_columns(2)
+        .show(ui, |ui| {
+            ui.label("Error code");
+            ui.monospace(&diagnostics.error_code);
+            ui.end_row();
+            ui.label("Script");
+            ui.monospace(&diagnostics.script_name);
+            ui.end_row();
+            ui.label("Message");
+            ui.label(&diagnostics.message);
+            ui.end_row();
+        });
+    let log_label = ui
+        .horizontal(|ui| {
+            let label = ui.label("Log tail");
+            if ui.small_button("Copy log").clicked() {
+                ui.ctx().copy_text(diagnostics.log_tail.clone());
+            }
+            label.id
+        })
+        .inner;
+    let mut log = diagnostics.log_tail.as_str();
+    egui::ScrollArea::both()
+        .id_salt(("log_tail", event_name))
+        .max_height(240.0)
+        .show(ui, |ui| {
+            ui.add(
+                egui::TextEdit::multiline(&mut log)
+                    .font(egui::TextStyle::Monospace)
+                    .desired_width(f32::INFINITY)
+                    .desired_rows(8),
+            )
+            .labelled_by(log_label)
+            .on_hover_text("Select to copy, or use Copy log");
+        });
 }
 
 fn event_status_text(status: &str) -> RichText {
@@ -1010,7 +1028,9 @@ fn overview_bar_ui(ui: &mut egui::Ui, overview: &crate::cloud::deployments::Over
         (overview.pending, TileState::Pending, "pending"),
         (overview.skipped, TileState::Skipped, "skipped"),
     ];
-    let width = ui.available_width().min(600.0);
+    // Room is left for the summary beside the bar; in a narrow window the
+    // summary wraps below it.
+    let width = (ui.available_width() - 400.0).clamp(160.0, 600.0);
     let (rect, response) = ui.allocate_exact_size(egui::vec2(width, 12.0), egui::Sense::hover());
     let painter = ui.painter();
     painter.rect_filled(rect, 3.0, ui.visuals().extreme_bg_color);
