@@ -4,6 +4,8 @@
 //! UI code never blocks: no `.await`, no file or network I/O in a frame.
 
 mod app;
+pub mod frame_report;
+pub mod logs_folder;
 pub mod pages;
 pub mod widgets;
 
