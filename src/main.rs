@@ -1,12 +1,15 @@
 //! The `deploydesk` binary: the desktop app, and `deploydesk serve`, the
 //! local cloud without a window.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use deploydesk::embedded::EmbeddedLocalCloud;
 use deploydesk::localcloud::serve::{self, ServeArgs};
+use deploydesk::logging;
 use deploydesk::settings::{self, BackendChoice};
+use deploydesk::ui::frame_report::{self, FrameReport};
 use deploydesk::ui::{App, AppOptions};
 
 /// DeployDesk: a desktop console for AWS CodeDeploy.
@@ -14,6 +17,16 @@ use deploydesk::ui::{App, AppOptions};
 /// With no command it opens the window on the demo account, which runs on the
 /// built-in local cloud (or on the account chosen last). Give a profile, a
 /// region or an endpoint to talk to AWS or any AWS-compatible endpoint.
+///
+/// The window logs to the terminal and to daily files
+/// `deploydesk.log.YYYY-MM-DD` in the app's data folder (on Linux
+/// `~/.local/share/deploydesk/logs`; Settings > Open logs folder), keeping
+/// the last seven. Credentials are masked in both. `RUST_LOG` sets the
+/// level (default info).
+///
+/// With `DEPLOYDESK_REPORT_FRAMES=1` the window prints `first-frame-ms N` when
+/// its first frame is on screen and `frames N` every second, for the
+/// start-up benchmark.
 #[derive(Debug, Parser)]
 #[command(name = "deploydesk", version, about, long_about)]
 struct Cli {
@@ -26,6 +39,10 @@ struct Cli {
     /// A custom AWS-compatible endpoint, such as `http://127.0.0.1:4566`.
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
+    /// Write daily log files into DIR. The window logs there instead of its
+    /// data folder; `serve` logs to the terminal only unless given this.
+    #[arg(long, value_name = "DIR", global = true)]
+    log_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -58,14 +75,17 @@ impl Cli {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    frame_report::mark_process_start();
     let cli = Cli::parse();
+    // The headless server logs to the terminal only unless asked; the
+    // window also logs to its data folder. The guard lives until `main`
+    // returns, so the last lines reach the file.
+    let log_dir = match (&cli.log_dir, &cli.command) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, Some(Command::Serve(_))) => None,
+        (None, None) => logging::default_log_dir(),
+    };
+    let _log_guard = logging::init(log_dir.as_deref(), &logging::directives_from_env());
     if let Some(Command::Serve(args)) = cli.command {
         let runtime = tokio::runtime::Runtime::new()?;
         return runtime.block_on(serve::run(args));
@@ -104,7 +124,13 @@ fn run_app(cli: &Cli) -> anyhow::Result<()> {
     eframe::run_native(
         "DeployDesk",
         native_options,
-        Box::new(move |cc| Ok(Box::new(App::with_settings(cc, loaded, notice, options)))),
+        Box::new(move |cc| {
+            let app = App::with_settings(cc, loaded, notice, options);
+            Ok(Box::new(FrameReport::new(
+                app,
+                frame_report::report_requested(),
+            )))
+        }),
     )
     .map_err(|error| anyhow::anyhow!("could not open the DeployDesk window: {error}"))
 }

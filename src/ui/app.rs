@@ -134,6 +134,7 @@ enum Event {
         generation: u64,
         result: Result<String, String>,
     },
+    LogsFolderOpened(Result<(), String>),
 }
 
 /// A result for the Deploy dialog.
@@ -390,6 +391,11 @@ impl App {
             } if generation == current => {
                 if let Some(action) = self.applications.deleted(&name, result) {
                     self.run_applications_action(action);
+                }
+            }
+            Event::LogsFolderOpened(result) => {
+                if let Err(text) = result {
+                    self.notice = Some(text);
                 }
             }
             Event::DemoReset(result) => match result {
@@ -1085,6 +1091,11 @@ impl App {
                         &mut self.settings.notify_on_finish,
                         "Notify me when a deployment I watch ends",
                     );
+                    if super::logs_folder::menu_item_ui(ui) {
+                        let open = super::logs_folder::open_default();
+                        self.jobs
+                            .spawn(async { Event::LogsFolderOpened(open.await) });
+                    }
                 });
             });
         });

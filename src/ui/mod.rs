@@ -6,6 +6,8 @@
 mod app;
 mod appearance;
 mod connection;
+pub mod frame_report;
+pub mod logs_folder;
 pub mod pages;
 pub mod shortcuts;
 pub mod widgets;
