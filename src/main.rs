@@ -33,8 +33,9 @@ struct Cli {
     /// An AWS profile from the standard AWS config files.
     #[arg(long)]
     profile: Option<String>,
-    /// The AWS region, e.g. eu-west-1.
-    #[arg(long)]
+    /// The AWS region, e.g. eu-west-1. A misspelt region is refused with
+    /// the region it is closest to.
+    #[arg(long, value_parser = parse_region)]
     region: Option<String>,
     /// A custom AWS-compatible endpoint, such as `http://127.0.0.1:4566`.
     #[arg(long, value_name = "URL")]
@@ -53,6 +54,13 @@ enum Command {
     /// endpoint on 127.0.0.1 for the AWS CLI, SDKs and tests. Prints its endpoint URL on
     /// the first line; stops on Ctrl-C or SIGTERM.
     Serve(ServeArgs),
+}
+
+/// Checks a region given on the command line.
+fn parse_region(text: &str) -> Result<String, String> {
+    deploydesk::domain::regions::check_region(text)
+        .map(str::to_owned)
+        .map_err(|error| error.to_string())
 }
 
 impl Cli {

@@ -375,3 +375,19 @@ fn a_misspelt_region_is_refused_at_the_field_with_the_region_meant() {
             .is_some_and(|session| session.region() == "eu-west-1")
     });
 }
+
+#[test]
+fn a_misspelt_region_on_the_command_line_is_refused_before_the_window_opens() {
+    let output = Command::new(env!("CARGO_BIN_EXE_deploydesk"))
+        .args(["--profile", "work", "--region", "eu-wset-1"])
+        .output()
+        .expect("deploydesk runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "invalid value 'eu-wset-1' for '--region <REGION>': \"eu-wset-1\" is not an AWS region. Did you mean eu-west-1 (Europe (Ireland))?"
+        ),
+        "{stderr}"
+    );
+}
