@@ -44,10 +44,19 @@ pub const MAX_LOG_FILES: usize = 7;
 /// trace level.
 pub const CAPPED_TARGETS: &[&str] = &["aws_", "hyper", "h2", "rustls"];
 
-/// The folder the app writes its log files to:
-/// `<data dir>/logs`, next to the local cloud's `<data dir>/localcloud`
-/// (on Linux `~/.local/share/deploydesk/logs`). `None` when the platform
-/// has no home directory.
+/// The folder [`init`] was given, once it has been called with one.
+static ACTIVE_LOG_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The folder the log files are written to: the one given to [`init`]
+/// (such as `--log-dir`), else the default.
+pub fn log_dir() -> Option<PathBuf> {
+    ACTIVE_LOG_DIR.get().cloned().or_else(default_log_dir)
+}
+
+/// The default folder of the log files: `<data dir>/logs`, next to the
+/// local cloud's `<data dir>/localcloud` (on Linux
+/// `~/.local/share/deploydesk/logs`). `None` when the platform has no home
+/// directory.
 pub fn default_log_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("dev", "DeployDesk", "DeployDesk")
         .map(|dirs| dirs.data_dir().join("logs"))
@@ -84,6 +93,10 @@ pub fn directives_from_env() -> String {
 /// Calling it again (or after another logger was installed) leaves the first
 /// one in place.
 pub fn init(log_dir: Option<&Path>, directives: &str) -> LogGuard {
+    if let Some(dir) = log_dir {
+        // The first call decides, as it does for the subscriber.
+        let _ = ACTIVE_LOG_DIR.set(dir.to_path_buf());
+    }
     let (file_layer, file_guard, file_error) = match log_dir.map(|dir| file_layer(dir, directives))
     {
         Some(Ok((layer, guard))) => (Some(layer), Some(guard), None),

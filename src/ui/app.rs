@@ -1092,7 +1092,7 @@ impl App {
                         "Notify me when a deployment I watch ends",
                     );
                     if super::logs_folder::menu_item_ui(ui) {
-                        let open = super::logs_folder::open_default();
+                        let open = super::logs_folder::open();
                         self.jobs
                             .spawn(async { Event::LogsFolderOpened(open.await) });
                     }

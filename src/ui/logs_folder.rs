@@ -14,18 +14,18 @@ pub const MENU_LABEL: &str = "Open logs folder";
 /// Draws the menu item, with the folder's path as hover text. Returns
 /// whether it was clicked.
 pub fn menu_item_ui(ui: &mut egui::Ui) -> bool {
-    let hover = match crate::logging::default_log_dir() {
+    let hover = match crate::logging::log_dir() {
         Some(dir) => format!("Log files are kept in {}", dir.display()),
         None => "There is no home folder, so no log files are kept.".to_owned(),
     };
     ui.button(MENU_LABEL).on_hover_text(hover).clicked()
 }
 
-/// Opens the default log folder in the file manager, creating it if it is
+/// Opens the log folder in the file manager, creating it if it is
 /// missing. Runs the launcher on a blocking thread; the error says where
 /// the folder is, for the notice.
-pub async fn open_default() -> Result<(), String> {
-    let dir = crate::logging::default_log_dir();
+pub async fn open() -> Result<(), String> {
+    let dir = crate::logging::log_dir();
     tokio::task::spawn_blocking(move || open_blocking(dir.as_deref(), |dir| open::that(dir)))
         .await
         .unwrap_or_else(|error| Err(format!("Could not open the logs folder: {error}.")))
