@@ -219,6 +219,16 @@ fn an_expired_sso_session_gives_the_login_command_and_a_new_login_is_picked_up()
     });
     assert!(has_text(&harness, "aws sso login --profile work"));
     assert!(harness.state().session().is_none());
+
+    // The switcher lists the profile from the config file, with its region
+    // and how it signs in.
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::Button, "Switch account")
+        .click();
+    settle(&mut harness);
+    assert!(has_text(&harness, "work (eu-west-1, SSO)"));
+    harness.key_press(egui::Key::Escape);
+    settle(&mut harness);
     assert_eq!(cloud.requests("sso:GetRoleCredentials"), 0);
 
     // `aws sso login` writes a new token; the app picks it up by itself.
