@@ -96,8 +96,14 @@ pub struct DeploymentGroupWizard {
     pub groups: Loadable<Vec<String>>,
     /// The roles CodeDeploy can assume.
     pub roles: Loadable<Vec<TrustedRole>>,
-    /// The EC2 instances and their tags.
-    pub instances: Loadable<Vec<Ec2InstanceSummary>>,
+    /// The EC2 instances and their tags (set with
+    /// [`DeploymentGroupWizard::set_instances`]).
+    instances: Loadable<Vec<Ec2InstanceSummary>>,
+    /// The live match and the tag suggestions for the loaded instances,
+    /// worked out again only when the tag groups or the instances change
+    /// rather than every frame (a fleet may have thousands of instances).
+    match_cache: std::cell::RefCell<Option<MatchCache>>,
+    suggestions_cache: std::cell::RefCell<Option<Vec<(String, String)>>>,
     application: String,
     new_application: bool,
     /// The group being edited, by its name when loaded.
@@ -130,6 +136,18 @@ pub struct DeploymentGroupWizard {
     load_error: Option<String>,
 }
 
+/// The live match for one set of tag groups over the loaded instances.
+#[derive(Debug, Clone)]
+struct MatchCache {
+    /// The environment and tag groups the match is for.
+    environment: Environment,
+    groups: Vec<Vec<TagFilterSpec>>,
+    /// Indexes of the matched instances in the loaded list.
+    matched: Vec<usize>,
+    /// How many of the loaded instances are live (not terminated).
+    live: usize,
+}
+
 impl Default for DeploymentGroupWizard {
     fn default() -> Self {
         Self {
@@ -138,6 +156,8 @@ impl Default for DeploymentGroupWizard {
             groups: Loadable::NotLoaded,
             roles: Loadable::NotLoaded,
             instances: Loadable::NotLoaded,
+            match_cache: std::cell::RefCell::new(None),
+            suggestions_cache: std::cell::RefCell::new(None),
             application: String::new(),
             new_application: false,
             editing: None,
@@ -339,29 +359,58 @@ impl DeploymentGroupWizard {
         }
     }
 
-    /// The instances the environment matches now, with the total.
+    /// Sets the EC2 instances (loading, loaded or failed), which the live
+    /// match is worked out from.
+    pub fn set_instances(&mut self, instances: Loadable<Vec<Ec2InstanceSummary>>) {
+        self.instances = instances;
+        self.match_cache.replace(None);
+        self.suggestions_cache.replace(None);
+    }
+
+    /// The instances the environment matches now, with the number of live
+    /// instances.
     fn matching(&self) -> Option<(Vec<&Ec2InstanceSummary>, usize)> {
         let Loadable::Loaded(instances) = &self.instances else {
             return None;
         };
-        let spec = self.spec();
-        let live: Vec<&Ec2InstanceSummary> = instances
-            .iter()
-            .filter(|instance| instance.is_live())
-            .collect();
-        let matched = live
-            .iter()
-            .copied()
-            .filter(|instance| {
-                let tags: Vec<(String, String)> = instance
-                    .tags
-                    .iter()
-                    .map(|(key, value)| (key.clone(), value.clone()))
-                    .collect();
-                group_spec::environment_matches(&spec.ec2_tag_groups, &tags)
+        let mut cache = self.match_cache.borrow_mut();
+        if cache
+            .as_ref()
+            .is_none_or(|cached| {
+                cached.environment != self.environment || cached.groups != self.ec2_groups
             })
+        {
+            let groups = self.spec().ec2_tag_groups;
+            let mut live = 0;
+            let matched = instances
+                .iter()
+                .enumerate()
+                .filter(|(_, instance)| instance.is_live())
+                .inspect(|_| live += 1)
+                .filter(|(_, instance)| {
+                    let tags: Vec<(String, String)> = instance
+                        .tags
+                        .iter()
+                        .map(|(key, value)| (key.clone(), value.clone()))
+                        .collect();
+                    group_spec::environment_matches(&groups, &tags)
+                })
+                .map(|(index, _)| index)
+                .collect();
+            *cache = Some(MatchCache {
+                environment: self.environment,
+                groups: self.ec2_groups.clone(),
+                matched,
+                live,
+            });
+        }
+        let cached = cache.as_ref()?;
+        let matched = cached
+            .matched
+            .iter()
+            .filter_map(|&index| instances.get(index))
             .collect();
-        Some((matched, live.len()))
+        Some((matched, cached.live))
     }
 
     /// The problems of the current step's fields.
@@ -757,15 +806,20 @@ impl DeploymentGroupWizard {
         let Loadable::Loaded(instances) = &self.instances else {
             return Vec::new();
         };
-        let mut pairs: Vec<(String, String)> = instances
-            .iter()
-            .flat_map(|instance| instance.tags.iter())
-            .filter(|(key, _)| key.as_str() != "Name")
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect();
-        pairs.sort();
-        pairs.dedup();
-        pairs
+        self.suggestions_cache
+            .borrow_mut()
+            .get_or_insert_with(|| {
+                let mut pairs: Vec<(String, String)> = instances
+                    .iter()
+                    .flat_map(|instance| instance.tags.iter())
+                    .filter(|(key, _)| key.as_str() != "Name")
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect();
+                pairs.sort();
+                pairs.dedup();
+                pairs
+            })
+            .clone()
     }
 
     fn config_ui(&mut self, ui: &mut egui::Ui) {

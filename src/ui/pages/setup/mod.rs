@@ -181,7 +181,7 @@ impl SetupPage {
             }
             SetupEvent::Ec2Instances(result) => {
                 if let Some(Wizard::DeploymentGroup(wizard)) = &mut self.wizard {
-                    wizard.instances = loaded(result);
+                    wizard.set_instances(loaded(result));
                 }
             }
             SetupEvent::GroupSpec { group, result } => {
@@ -275,7 +275,7 @@ impl SetupPage {
                     Some(Err(SetupAction::LoadTrustedRoles))
                 }
                 Some(GroupRequest::LoadInstances) => {
-                    wizard.instances = Loadable::Loading;
+                    wizard.set_instances(Loadable::Loading);
                     Some(Err(SetupAction::LoadEc2Instances))
                 }
                 Some(GroupRequest::LoadSpec { application, group }) => {
