@@ -89,6 +89,13 @@ struct Cloud {
 
 impl Cloud {
     fn start(faults: &str) -> Self {
+        Self::start_with(
+            faults,
+            LocalCloudOptions::default().sso_credentials_lifetime,
+        )
+    }
+
+    fn start_with(faults: &str, sso_credentials_lifetime: Duration) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -99,6 +106,7 @@ impl Cloud {
                 port: 0,
                 fleet: 2,
                 faults: FaultSpec::parse(faults).expect("a fault spec"),
+                sso_credentials_lifetime,
                 ..LocalCloudOptions::default()
             }))
             .expect("the local cloud starts");
@@ -186,7 +194,10 @@ fn an_expired_sso_session_gives_the_login_command_and_a_new_login_is_picked_up()
     let Some(home) = isolated_home(test) else {
         return;
     };
-    let cloud = Cloud::start("");
+    // Role credentials that run out at once, so that every request signs in
+    // again from the token cache, as it does once a session's credentials
+    // have run out.
+    let cloud = Cloud::start_with("", Duration::from_secs(1));
     write(
         &home.join(".aws/config"),
         &format!(
@@ -232,7 +243,8 @@ fn an_expired_sso_session_gives_the_login_command_and_a_new_login_is_picked_up()
     assert_eq!(cloud.requests("sso:GetRoleCredentials"), 0);
 
     // `aws sso login` writes a new token; the app picks it up by itself.
-    write_token(&home, "work", SystemTime::now() + Duration::from_hours(1));
+    // This login lasts a few seconds only, to see it run out below.
+    write_token(&home, "work", SystemTime::now() + Duration::from_secs(8));
     run_until(&mut harness, "the new login to be picked up", |harness| {
         harness.state().session().is_some()
     });
@@ -241,6 +253,37 @@ fn an_expired_sso_session_gives_the_login_command_and_a_new_login_is_picked_up()
     run_until(&mut harness, "the account to be shown", |harness| {
         has_text(harness, "000000000000")
     });
+    run_until(&mut harness, "the applications", |harness| {
+        has_text(harness, "No applications yet")
+    });
+
+    // The session runs out while the app is in use: the next request says
+    // so, in place of the page, and a new login brings the page back.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !has_text(&harness, message) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session never ran out"
+        );
+        if let Some(refresh) =
+            harness.query_by_role_and_label(egui::accesskit::Role::Button, "Refresh")
+        {
+            refresh.click();
+        }
+        for _ in 0..20 {
+            harness.step();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    assert!(has_text(&harness, "aws sso login --profile work"));
+    // The whole app knows, not just the page: it waits for a login.
+    assert!(harness.state().session().is_none());
+    assert!(has_text(&harness, "Your SSO session has expired"));
+    write_token(&home, "work", SystemTime::now() + Duration::from_hours(1));
+    run_until(&mut harness, "the applications again", |harness| {
+        has_text(harness, "No applications yet") && !has_text(harness, message)
+    });
+    assert!(harness.state().session().is_some());
 }
 
 #[test]

@@ -101,6 +101,10 @@ pub struct LocalCloudOptions {
     pub fleet: usize,
     /// Throttling, errors and latency to inject into requests.
     pub faults: FaultSpec,
+    /// How long the role credentials that the SSO portal hands out last
+    /// (an hour by default). Short lifetimes make SDK clients sign in again
+    /// on almost every request, as they do when a session runs out.
+    pub sso_credentials_lifetime: Duration,
 }
 
 impl Default for LocalCloudOptions {
@@ -111,6 +115,7 @@ impl Default for LocalCloudOptions {
             event_duration: DEFAULT_EVENT_DURATION,
             fleet: 0,
             faults: FaultSpec::default(),
+            sso_credentials_lifetime: sso::DEFAULT_CREDENTIALS_LIFETIME,
         }
     }
 }
@@ -258,6 +263,7 @@ impl LocalCloud {
             faults: std::sync::Mutex::new(options.faults),
             requests: std::sync::Mutex::new(BTreeMap::new()),
             blobs,
+            sso_credentials_lifetime: options.sso_credentials_lifetime,
         });
         if seeded > 0 {
             // Save the new fleet at once, so a restart finds it.

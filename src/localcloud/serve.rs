@@ -88,6 +88,7 @@ impl ServeArgs {
             event_duration: Duration::from_millis(self.event_ms),
             fleet: self.fleet,
             faults: self.faults.clone().unwrap_or_default(),
+            ..LocalCloudOptions::default()
         }
     }
 }

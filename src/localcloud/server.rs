@@ -45,6 +45,8 @@ pub struct Shared {
     pub requests: Mutex<BTreeMap<String, u64>>,
     /// The bodies of S3 objects, on disk.
     pub blobs: s3::BlobStore,
+    /// How long the SSO portal's role credentials last.
+    pub sso_credentials_lifetime: std::time::Duration,
 }
 
 impl Shared {
@@ -217,7 +219,15 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
             .map_or(0, |since| {
                 u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
             });
-        return super::sso::handle(&parts.headers, parts.uri.query(), now_ms, &request_id);
+        let lifetime_ms =
+            u64::try_from(shared.sso_credentials_lifetime.as_millis()).unwrap_or(u64::MAX);
+        return super::sso::handle(
+            &parts.headers,
+            parts.uri.query(),
+            now_ms,
+            lifetime_ms,
+            &request_id,
+        );
     }
     if protocol::is_rest(&parts.method, &parts.uri, &parts.headers) {
         // S3 streams its bodies (uploads of hundreds of megabytes), so the

@@ -21,8 +21,9 @@ pub const CREDENTIALS_PATH: &str = "/federation/credentials";
 /// The header that carries the access token.
 pub const TOKEN_HEADER: &str = "x-amz-sso_bearer_token";
 
-/// How long the role credentials it hands out last.
-const CREDENTIALS_LIFETIME_MS: u64 = 60 * 60 * 1000;
+/// How long the role credentials it hands out last, unless the local cloud
+/// is told otherwise.
+pub const DEFAULT_CREDENTIALS_LIFETIME: std::time::Duration = std::time::Duration::from_hours(1);
 
 /// Whether a request is a `GetRoleCredentials` call.
 pub fn is_sso_request(path: &str, headers: &HeaderMap) -> bool {
@@ -30,8 +31,15 @@ pub fn is_sso_request(path: &str, headers: &HeaderMap) -> bool {
 }
 
 /// Answers `GetRoleCredentials` for `query` (with `role_name` and
-/// `account_id`), at `now_ms` milliseconds since the Unix epoch.
-pub fn handle(headers: &HeaderMap, query: Option<&str>, now_ms: u64, request_id: &str) -> Response {
+/// `account_id`) at `now_ms` milliseconds since the Unix epoch, with
+/// credentials that last `lifetime_ms`.
+pub fn handle(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    now_ms: u64,
+    lifetime_ms: u64,
+    request_id: &str,
+) -> Response {
     let token = headers
         .get(TOKEN_HEADER)
         .and_then(|value| value.to_str().ok())
@@ -68,7 +76,7 @@ pub fn handle(headers: &HeaderMap, query: Option<&str>, now_ms: u64, request_id:
             "accessKeyId": format!("ASIA{suffix}"),
             "secretAccessKey": format!("local-cloud-sso-{role_name}-{account_id}"),
             "sessionToken": format!("local-cloud-session-{request_id}"),
-            "expiration": now_ms + CREDENTIALS_LIFETIME_MS,
+            "expiration": now_ms.saturating_add(lifetime_ms),
         }
     });
     let response = (

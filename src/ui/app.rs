@@ -137,6 +137,42 @@ enum Event {
     LogsFolderOpened(Result<(), String>),
 }
 
+impl Event {
+    /// The error this result failed with, for the results that carry one
+    /// directly.
+    fn error(&self) -> Option<&CloudError> {
+        match self {
+            Event::Applications {
+                result: Err(error), ..
+            }
+            | Event::Groups {
+                result: Err(error), ..
+            }
+            | Event::Created {
+                result: Err(error), ..
+            }
+            | Event::Deleted {
+                result: Err(error), ..
+            }
+            | Event::Deployments {
+                result: Err(error), ..
+            }
+            | Event::RolloutActionDone {
+                result: Err(error), ..
+            }
+            | Event::Deploy {
+                event:
+                    DeployEvent::Applications(Err(error))
+                    | DeployEvent::Groups(Err(error))
+                    | DeployEvent::Preflight(Err(error))
+                    | DeployEvent::Started(Err(error)),
+                ..
+            } => Some(error),
+            _ => None,
+        }
+    }
+}
+
 /// A result for the Deploy dialog.
 enum DeployEvent {
     Applications(Result<Vec<Application>, CloudError>),
@@ -158,6 +194,10 @@ pub struct App {
     connection: Connection,
     /// When a failed connection is checked again by itself.
     recheck_at: Option<std::time::Instant>,
+    /// Counts connection checks, so that only the latest one's answer counts.
+    connection_generation: u64,
+    /// Counts connections, so that results of work for an earlier one are
+    /// dropped.
     generation: u64,
     profiles: Vec<ProfileInfo>,
     region_text: String,
@@ -226,6 +266,7 @@ impl App {
             local_cloud: options.local_cloud,
             connection: Connection::Connecting,
             recheck_at: None,
+            connection_generation: 0,
             generation: 0,
             profiles: Vec::new(),
             confirm_reset: false,
@@ -298,6 +339,8 @@ impl App {
     }
 
     fn connect(&mut self) {
+        // Results of work for the old connection are dropped.
+        self.generation += 1;
         self.connection = Connection::Connecting;
         self.applications.clear();
         self.setup.clear();
@@ -314,8 +357,8 @@ impl App {
     /// Makes a session for the backend and checks it with its first
     /// request, leaving the state on screen until the answer comes.
     fn check_connection(&mut self) {
-        self.generation += 1;
-        let generation = self.generation;
+        self.connection_generation += 1;
+        let generation = self.connection_generation;
         self.recheck_at = None;
         let backend = self.backend.clone();
         let local_cloud = self.local_cloud.clone();
@@ -342,8 +385,18 @@ impl App {
 
     fn apply(&mut self, event: Event) {
         let current = self.generation;
+        if let Some(error @ CloudError::SsoExpired { .. }) = event.error()
+            && matches!(self.connection, Connection::Ready(..))
+        {
+            // The SSO session ran out while the app was in use: say so in
+            // place of the pages, which keep what they show, and look for
+            // a new login every few seconds.
+            tracing::warn!("{error}");
+            self.connection = Connection::Failed(error.clone());
+            self.recheck_at = Some(std::time::Instant::now() + connection::RECHECK_EVERY);
+        }
         match event {
-            Event::Connected { generation, result } if generation == current => {
+            Event::Connected { generation, result } if generation == self.connection_generation => {
                 self.connection = match result {
                     Ok((session, identity)) => {
                         if matches!(self.connection, Connection::Failed(_)) {

@@ -374,12 +374,9 @@ impl DeploymentGroupWizard {
             return None;
         };
         let mut cache = self.match_cache.borrow_mut();
-        if cache
-            .as_ref()
-            .is_none_or(|cached| {
-                cached.environment != self.environment || cached.groups != self.ec2_groups
-            })
-        {
+        if cache.as_ref().is_none_or(|cached| {
+            cached.environment != self.environment || cached.groups != self.ec2_groups
+        }) {
             let groups = self.spec().ec2_tag_groups;
             let mut live = 0;
             let matched = instances
