@@ -15,7 +15,9 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use ui_support::{app_harness, call, choose, has_text, run_until, settle, web_production_group};
+use ui_support::{
+    app_harness, call, choose, has_text, run_until, settle, wait_for_choice, web_production_group,
+};
 
 /// The app in demo mode, with a fleet of four (two staging, two production)
 /// and fast lifecycle events.
@@ -106,11 +108,8 @@ fn the_pre_flight_plan_warns_then_a_deployment_lands_in_the_rollout_view() {
             .any(|node| node.accesskit_node().role() == Role::ComboBox)
     });
     choose(&mut harness, "Application", "web");
-    run_until(&mut harness, "the groups", |h| {
-        h.query_all_by_label("Deployment group")
-            .any(|node| node.accesskit_node().role() == Role::ComboBox)
-    });
-    choose(&mut harness, "Deployment group", "production");
+    // The application's only group is chosen by itself.
+    wait_for_choice(&mut harness, "Deployment group", "production");
     run_until(&mut harness, "the pre-flight plan", |h| {
         has_text(h, "of 2 instances must succeed")
     });
@@ -172,11 +171,8 @@ fn a_bad_revision_keeps_deploy_disabled_with_the_reason() {
             .any(|node| node.accesskit_node().role() == Role::ComboBox)
     });
     choose(&mut harness, "Application", "web");
-    run_until(&mut harness, "the groups", |h| {
-        h.query_all_by_label("Deployment group")
-            .any(|node| node.accesskit_node().role() == Role::ComboBox)
-    });
-    choose(&mut harness, "Deployment group", "production");
+    // The application's only group is chosen by itself.
+    wait_for_choice(&mut harness, "Deployment group", "production");
     type_into(&mut harness, "Bucket", "Bad_Bucket");
     type_into(&mut harness, "Key", "web.zip");
     assert!(has_text(&harness, "use only lowercase letters"));

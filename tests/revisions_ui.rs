@@ -15,7 +15,9 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use ui_support::{app_harness, choose, has_text, run_until, settle, web_production_group};
+use ui_support::{
+    app_harness, choose, has_text, run_until, settle, wait_for_choice, web_production_group,
+};
 
 fn demo() -> Harness<'static, App> {
     let options = AppOptions {
@@ -94,11 +96,8 @@ fn the_sample_application_goes_from_a_folder_to_a_successful_rollout() {
     });
 
     click(&mut harness, "Deploy it…");
-    run_until(&mut harness, "the groups", |h| {
-        h.query_all_by_label("Deployment group")
-            .any(|node| node.accesskit_node().role() == Role::ComboBox)
-    });
-    choose(&mut harness, "Deployment group", "production");
+    // The application's only group is chosen by itself.
+    wait_for_choice(&mut harness, "Deployment group", "production");
     run_until(&mut harness, "the pre-flight plan", |h| {
         has_text(h, "Predicted: the deployment succeeds.")
     });

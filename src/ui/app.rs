@@ -768,7 +768,7 @@ impl App {
         };
         match event {
             DeployEvent::Applications(result) => dialog.applications = loaded(result),
-            DeployEvent::Groups(result) => dialog.groups = loaded(result),
+            DeployEvent::Groups(result) => dialog.groups_loaded(loaded(result)),
             DeployEvent::Preflight(result) => dialog.preflight = loaded(result),
             DeployEvent::Started(result) => {
                 dialog.started(result.map_err(|error| error.to_string()));

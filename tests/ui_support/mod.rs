@@ -73,6 +73,19 @@ pub fn choose(harness: &mut Harness<'static, App>, label: &str, option: &str) {
     settle(harness);
 }
 
+/// Waits until the combo box labelled `label` shows `value`, as when the
+/// app chose the only option by itself.
+pub fn wait_for_choice(harness: &mut Harness<'static, App>, label: &str, value: &str) {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::{NodeT, Queryable};
+    run_until(harness, &format!("{label} to show {value}"), |harness| {
+        harness.query_all_by_label(label).any(|node| {
+            let node = node.accesskit_node();
+            node.role() == Role::ComboBox && node.value().as_deref() == Some(value)
+        })
+    });
+}
+
 /// Runs an async client call on the app's runtime.
 pub fn call<T>(harness: &Harness<'_, App>, future: impl Future<Output = T>) -> T {
     harness.state().runtime().block_on(future)

@@ -177,6 +177,18 @@ impl DeployDialog {
         })
     }
 
+    /// The groups of the chosen application arrived. An application with
+    /// one group has it chosen, so that its pre-flight plan comes at once.
+    pub fn groups_loaded(&mut self, groups: Loadable<Vec<String>>) {
+        if let Loadable::Loaded(list) = &groups
+            && let [only] = list.as_slice()
+            && self.group.is_empty()
+        {
+            self.group.clone_from(only);
+        }
+        self.groups = groups;
+    }
+
     /// The deployment was started, or refused.
     pub fn started(&mut self, result: Result<String, String>) {
         self.starting = false;
@@ -192,7 +204,9 @@ impl DeployDialog {
         let mut close = false;
         ui.heading("Deploy");
         egui::ScrollArea::vertical()
-            .max_height(ui.ctx().content_rect().height() * 0.7)
+            // All of the window's height but the heading and the buttons,
+            // so that more of the pre-flight plan is in view.
+            .max_height((ui.ctx().content_rect().height() - 170.0).max(240.0))
             .show(ui, |ui| {
                 request = self.target_ui(ui).or(request.take());
                 ui.separator();
