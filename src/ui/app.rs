@@ -406,7 +406,15 @@ impl App {
                         Connection::Ready(Arc::new(session), identity)
                     }
                     Err(error) => {
-                        tracing::warn!("could not connect to {}: {error}", self.backend.label());
+                        // Checking again every few seconds logs a failure
+                        // once, not at every check.
+                        let same = matches!(&self.connection, Connection::Failed(before) if *before == error);
+                        if !same {
+                            tracing::warn!(
+                                "could not connect to {}: {error}",
+                                self.backend.label()
+                            );
+                        }
                         Connection::Failed(error)
                     }
                 };
