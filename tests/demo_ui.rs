@@ -5,40 +5,19 @@
 
 mod ui_support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use deploydesk::embedded::{DEMO_FLEET, EmbeddedLocalCloud};
-use deploydesk::localcloud::LocalCloudOptions;
-use deploydesk::settings::{BackendChoice, Page};
-use deploydesk::ui::{App, AppOptions};
-use egui::accesskit::Role;
+use deploydesk::embedded::DEMO_FLEET;
+use deploydesk::settings::Page;
+use deploydesk::ui::App;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
-use ui_support::{app_harness, has_text, run_until, settle};
+use ui_support::{click, connected_app, demo_options, has_text, run_until};
 
 fn first_launch() -> Harness<'static, App> {
-    let options = AppOptions {
-        settings_path: None,
-        backend_override: Some(BackendChoice::Demo),
-        local_cloud: Some(Arc::new(EmbeddedLocalCloud::with_options(
-            LocalCloudOptions {
-                fleet: DEMO_FLEET,
-                event_duration: Duration::from_millis(150),
-                ..LocalCloudOptions::default()
-            },
-        ))),
-    };
-    let mut harness = app_harness(options, egui::vec2(1400.0, 900.0));
-    run_until(&mut harness, "the connection", |h| {
-        h.state().session().is_some()
-    });
-    harness
-}
-
-fn click(harness: &mut Harness<'static, App>, label: &str) {
-    harness.get_by_role_and_label(Role::Button, label).click();
-    settle(harness);
+    connected_app(
+        demo_options(DEMO_FLEET, Duration::from_millis(150)),
+        egui::vec2(1400.0, 900.0),
+    )
 }
 
 #[test]

@@ -5,44 +5,25 @@
 
 mod ui_support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use deploydesk::embedded::EmbeddedLocalCloud;
-use deploydesk::localcloud::LocalCloudOptions;
-use deploydesk::settings::{BackendChoice, Page};
-use deploydesk::ui::{App, AppOptions};
+use deploydesk::settings::Page;
+use deploydesk::ui::App;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use ui_support::{
-    app_harness, call, choose, has_text, run_until, settle, wait_for_choice, web_production_group,
+    call, choose, click, connected_app, demo_options, has_text, run_until, settle, wait_for_choice,
+    web_production_group,
 };
 
 /// The app in demo mode, with a fleet of four (two staging, two production)
 /// and fast lifecycle events.
 fn demo() -> Harness<'static, App> {
-    let options = AppOptions {
-        settings_path: None,
-        backend_override: Some(BackendChoice::Demo),
-        local_cloud: Some(Arc::new(EmbeddedLocalCloud::with_options(
-            LocalCloudOptions {
-                fleet: 4,
-                event_duration: Duration::from_millis(20),
-                ..LocalCloudOptions::default()
-            },
-        ))),
-    };
-    let mut harness = app_harness(options, egui::vec2(1280.0, 1400.0));
-    run_until(&mut harness, "the connection", |h| {
-        h.state().session().is_some()
-    });
-    harness
-}
-
-fn click(harness: &mut Harness<'static, App>, label: &str) {
-    harness.get_by_role_and_label(Role::Button, label).click();
-    settle(harness);
+    connected_app(
+        demo_options(4, Duration::from_millis(20)),
+        egui::vec2(1280.0, 1400.0),
+    )
 }
 
 /// Makes the application `web` with a group `production` over the

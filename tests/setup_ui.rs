@@ -18,7 +18,7 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use ui_support::{app_harness, call, dismiss_tour, has_text, run_until, settle, text_of};
+use ui_support::{app_harness, call, click, dismiss_tour, has_text, run_until, settle, text_of};
 
 /// The account of the local cloud.
 const ACCOUNT: &str = "000000000000";
@@ -52,11 +52,6 @@ fn demo() -> Demo {
         h.state().page() == Page::Setup
     });
     Demo { harness, cloud }
-}
-
-fn click(harness: &mut Harness<'static, App>, label: &str) {
-    harness.get_by_role_and_label(Role::Button, label).click();
-    settle(harness);
 }
 
 /// The role's trust policy and attached policy ARNs, read through the SDK.

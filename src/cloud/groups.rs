@@ -18,28 +18,43 @@ use crate::domain::group_spec::{
     ConfigChoice, DeploymentGroupSpec, DeploymentType, TagFilterSpec, TriggerSpec,
 };
 
-/// The SDK's EC2 tag groups of `groups` (empty groups left out).
-fn ec2_tag_set(groups: &[Vec<TagFilterSpec>]) -> Option<Ec2TagSet> {
-    let list: Vec<Vec<Ec2TagFilter>> = groups
+/// `groups` without their empty groups, each filter built by `build`
+/// from its key and value (`None` when empty) and its type as AWS spells
+/// it (`None` when the filter has no valid type).
+fn tag_groups<F>(
+    groups: &[Vec<TagFilterSpec>],
+    build: impl Fn(Option<String>, Option<String>, Option<&'static str>) -> F,
+) -> Vec<Vec<F>> {
+    groups
         .iter()
         .filter(|group| !group.is_empty())
         .map(|group| {
             group
                 .iter()
                 .map(|filter| {
-                    let kind = filter
-                        .kind()
-                        .ok()
-                        .map(|kind| Ec2TagFilterType::from(kind.api_name()));
-                    Ec2TagFilter::builder()
-                        .set_key(Some(filter.key.clone()).filter(|key| !key.is_empty()))
-                        .set_value(Some(filter.value.clone()).filter(|value| !value.is_empty()))
-                        .set_type(kind)
-                        .build()
+                    build(
+                        Some(filter.key.clone()).filter(|key| !key.is_empty()),
+                        Some(filter.value.clone()).filter(|value| !value.is_empty()),
+                        filter
+                            .kind()
+                            .ok()
+                            .map(crate::domain::names::TagFilterType::api_name),
+                    )
                 })
                 .collect()
         })
-        .collect();
+        .collect()
+}
+
+/// The SDK's EC2 tag groups of `groups` (empty groups left out).
+fn ec2_tag_set(groups: &[Vec<TagFilterSpec>]) -> Option<Ec2TagSet> {
+    let list = tag_groups(groups, |key, value, kind| {
+        Ec2TagFilter::builder()
+            .set_key(key)
+            .set_value(value)
+            .set_type(kind.map(Ec2TagFilterType::from))
+            .build()
+    });
     (!list.is_empty()).then(|| {
         Ec2TagSet::builder()
             .set_ec2_tag_set_list(Some(list))
@@ -49,26 +64,13 @@ fn ec2_tag_set(groups: &[Vec<TagFilterSpec>]) -> Option<Ec2TagSet> {
 
 /// The SDK's on-premises tag groups of `groups` (empty groups left out).
 fn on_premises_tag_set(groups: &[Vec<TagFilterSpec>]) -> Option<OnPremisesTagSet> {
-    let list: Vec<Vec<TagFilter>> = groups
-        .iter()
-        .filter(|group| !group.is_empty())
-        .map(|group| {
-            group
-                .iter()
-                .map(|filter| {
-                    let kind = filter
-                        .kind()
-                        .ok()
-                        .map(|kind| TagFilterType::from(kind.api_name()));
-                    TagFilter::builder()
-                        .set_key(Some(filter.key.clone()).filter(|key| !key.is_empty()))
-                        .set_value(Some(filter.value.clone()).filter(|value| !value.is_empty()))
-                        .set_type(kind)
-                        .build()
-                })
-                .collect()
-        })
-        .collect();
+    let list = tag_groups(groups, |key, value, kind| {
+        TagFilter::builder()
+            .set_key(key)
+            .set_value(value)
+            .set_type(kind.map(TagFilterType::from))
+            .build()
+    });
     (!list.is_empty()).then(|| {
         OnPremisesTagSet::builder()
             .set_on_premises_tag_set_list(Some(list))

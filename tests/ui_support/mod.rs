@@ -15,6 +15,43 @@ pub fn app_harness(options: AppOptions, size: egui::Vec2) -> Harness<'static, Ap
         .build_eframe(move |cc| App::new(cc, options))
 }
 
+/// The app on the demo account, on a local cloud in memory with `fleet`
+/// instances whose lifecycle events take `event_duration`, keeping no
+/// settings.
+pub fn demo_options(fleet: usize, event_duration: Duration) -> AppOptions {
+    use deploydesk::embedded::EmbeddedLocalCloud;
+    use deploydesk::localcloud::LocalCloudOptions;
+    AppOptions {
+        settings_path: None,
+        backend_override: Some(deploydesk::settings::BackendChoice::Demo),
+        local_cloud: Some(std::sync::Arc::new(EmbeddedLocalCloud::with_options(
+            LocalCloudOptions {
+                fleet,
+                event_duration,
+                ..LocalCloudOptions::default()
+            },
+        ))),
+    }
+}
+
+/// The app with `options` in a harness of the given size, once connected.
+pub fn connected_app(options: AppOptions, size: egui::Vec2) -> Harness<'static, App> {
+    let mut harness = app_harness(options, size);
+    run_until(&mut harness, "the connection", |h| {
+        h.state().session().is_some()
+    });
+    harness
+}
+
+/// Clicks the button labelled `label` and lets the UI settle.
+pub fn click(harness: &mut Harness<'static, App>, label: &str) {
+    use egui_kittest::kittest::Queryable;
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::Button, label)
+        .click();
+    settle(harness);
+}
+
 /// Runs frames until the UI settles, or a few frames while background work
 /// keeps a spinner going.
 pub fn settle(harness: &mut Harness<'_, App>) {
