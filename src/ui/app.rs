@@ -383,6 +383,15 @@ impl App {
         });
     }
 
+    /// Puts `connection` in place, and has it checked again in a few
+    /// seconds when a login outside the app can fix it.
+    fn set_connection(&mut self, connection: Connection) {
+        self.recheck_at = connection
+            .rechecks()
+            .then(|| std::time::Instant::now() + connection::RECHECK_EVERY);
+        self.connection = connection;
+    }
+
     fn apply(&mut self, event: Event) {
         let current = self.generation;
         if let Some(error @ CloudError::SsoExpired { .. }) = event.error()
@@ -392,12 +401,11 @@ impl App {
             // place of the pages, which keep what they show, and look for
             // a new login every few seconds.
             tracing::warn!("{error}");
-            self.connection = Connection::Failed(error.clone());
-            self.recheck_at = Some(std::time::Instant::now() + connection::RECHECK_EVERY);
+            self.set_connection(Connection::Failed(error.clone()));
         }
         match event {
             Event::Connected { generation, result } if generation == self.connection_generation => {
-                self.connection = match result {
+                let connection = match result {
                     Ok((session, identity)) => {
                         if matches!(self.connection, Connection::Failed(_)) {
                             // A login outside the app fixed it: load afresh.
@@ -408,7 +416,10 @@ impl App {
                     Err(error) => {
                         // Checking again every few seconds logs a failure
                         // once, not at every check.
-                        let same = matches!(&self.connection, Connection::Failed(before) if *before == error);
+                        let same = matches!(
+                            &self.connection,
+                            Connection::Failed(before) if *before == error
+                        );
                         if !same {
                             tracing::warn!(
                                 "could not connect to {}: {error}",
@@ -418,9 +429,7 @@ impl App {
                         Connection::Failed(error)
                     }
                 };
-                if self.connection.rechecks() {
-                    self.recheck_at = Some(std::time::Instant::now() + connection::RECHECK_EVERY);
-                }
+                self.set_connection(connection);
             }
             Event::Profiles(result) => match result {
                 Ok(profiles) => self.profiles = profiles,
