@@ -5,6 +5,7 @@
 use egui::RichText;
 
 use crate::cloud::demo::DemoStep;
+use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::wizard::{self, ItemState};
 
 /// The tour's explanations, in order: title and text.
@@ -73,13 +74,18 @@ impl Tour {
                 ui.label("This is the demo account: a local cloud inside DeployDesk with ten EC2 instances and no AWS account needed.");
                 ui.label("In one click DeployDesk sets it up the way the Setup wizards would, uploads the sample application and starts a deployment with one instance that fails, then shows you around.");
                 ui.add_space(8.0);
-                if ui.button("Show me a rollout").clicked() {
-                    *self = Self::SettingUp(None);
-                    action = Some(TourAction::ShowMeARollout);
-                }
-                if ui.button("Not now").clicked() {
-                    action = Some(TourAction::Done);
-                }
+                ui.horizontal_wrapped(|ui| {
+                    if ui
+                        .add(Action::primary("Show me a rollout").icon(icons::ICON_PLAY_ARROW))
+                        .clicked()
+                    {
+                        *self = Self::SettingUp(None);
+                        action = Some(TourAction::ShowMeARollout);
+                    }
+                    if ui.add(Action::secondary("Not now")).clicked() {
+                        action = Some(TourAction::Done);
+                    }
+                });
             }
             Self::SettingUp(current) => {
                 ui.heading("Setting up the demo");

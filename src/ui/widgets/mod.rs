@@ -1,5 +1,6 @@
 //! Reusable widgets.
 
+pub mod button;
 pub mod chip;
 pub mod json;
 pub mod tiles;
