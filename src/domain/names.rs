@@ -8,6 +8,9 @@
 //! Tag filters (the EC2 and on-premises filters of a deployment group) obey
 //! the same length limits and must name what their type says they match.
 //!
+//! S3 bucket names, which revisions are stored under, follow S3's rules for
+//! general purpose buckets (see [`validate_bucket_name`]).
+//!
 //! Every error says what to change, so the GUI can show it next to the field
 //! and the local cloud can return it in its error message.
 
@@ -118,6 +121,132 @@ pub fn validate_custom_config_name(name: &str) -> Result<(), NameError> {
     validate_name(NameKind::DeploymentConfig, name)?;
     if name.starts_with(RESERVED_CONFIG_PREFIX) {
         return Err(NameError::ReservedPrefix);
+    }
+    Ok(())
+}
+
+/// The prefixes S3 reserves: no bucket name may start with them.
+pub const RESERVED_BUCKET_PREFIXES: [&str; 3] = ["xn--", "sthree-", "amzn-s3-demo-"];
+/// The suffixes S3 reserves for access point aliases, Multi-Region Access
+/// Points, directory buckets and table buckets: no bucket name may end with
+/// them.
+pub const RESERVED_BUCKET_SUFFIXES: [&str; 5] =
+    ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+
+/// Why S3 would refuse a bucket name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BucketNameError {
+    /// Shorter than 3 or longer than 63 characters.
+    #[error(
+        "The bucket name \"{name}\" is {length} characters long; S3 bucket names have 3 to 63 characters."
+    )]
+    Length {
+        /// The name as given.
+        name: String,
+        /// Its length in bytes, as S3 counts it.
+        length: usize,
+    },
+    /// A character other than a lowercase letter, a digit, a dot or a hyphen.
+    #[error(
+        "The bucket name \"{name}\" contains {character:?}; use only lowercase letters, digits, dots and hyphens."
+    )]
+    BadCharacter {
+        /// The name as given.
+        name: String,
+        /// The first character refused.
+        character: char,
+    },
+    /// A first or last character that is not a letter or digit.
+    #[error("The bucket name \"{name}\" must begin and end with a letter or digit.")]
+    Edge {
+        /// The name as given.
+        name: String,
+    },
+    /// Two dots next to each other.
+    #[error(
+        "The bucket name \"{name}\" has two dots in a row; separate them with a letter or digit."
+    )]
+    AdjacentDots {
+        /// The name as given.
+        name: String,
+    },
+    /// A name shaped like an IPv4 address.
+    #[error("The bucket name \"{name}\" is shaped like an IP address, which S3 does not allow.")]
+    IpAddress {
+        /// The name as given.
+        name: String,
+    },
+    /// A name starting with a prefix S3 reserves.
+    #[error(
+        "The bucket name \"{name}\" starts with \"{prefix}\", which S3 reserves; choose a name without that prefix."
+    )]
+    ReservedPrefix {
+        /// The name as given.
+        name: String,
+        /// The reserved prefix it starts with.
+        prefix: &'static str,
+    },
+    /// A name ending with a suffix S3 reserves.
+    #[error(
+        "The bucket name \"{name}\" ends with \"{suffix}\", which S3 reserves for access points and other kinds of bucket; choose a name without that suffix."
+    )]
+    ReservedSuffix {
+        /// The name as given.
+        name: String,
+        /// The reserved suffix it ends with.
+        suffix: &'static str,
+    },
+}
+
+/// Checks an S3 bucket name against S3's rules for general purpose
+/// buckets: 3 to 63 lowercase letters, digits, dots and hyphens, starting
+/// and ending with a letter or digit, no two dots in a row, not shaped like
+/// an IP address, and none of the prefixes and suffixes S3 reserves.
+pub fn validate_bucket_name(name: &str) -> Result<(), BucketNameError> {
+    let owned = || name.to_owned();
+    let length = name.len();
+    if !(3..=63).contains(&length) {
+        return Err(BucketNameError::Length {
+            name: owned(),
+            length,
+        });
+    }
+    if let Some(character) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-'))
+    {
+        return Err(BucketNameError::BadCharacter {
+            name: owned(),
+            character,
+        });
+    }
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !edge(name.chars().next()) || !edge(name.chars().last()) {
+        return Err(BucketNameError::Edge { name: owned() });
+    }
+    if name.contains("..") {
+        return Err(BucketNameError::AdjacentDots { name: owned() });
+    }
+    if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err(BucketNameError::IpAddress { name: owned() });
+    }
+    if let Some(prefix) = RESERVED_BUCKET_PREFIXES
+        .into_iter()
+        .find(|prefix| name.starts_with(prefix))
+    {
+        return Err(BucketNameError::ReservedPrefix {
+            name: owned(),
+            prefix,
+        });
+    }
+    if let Some(suffix) = RESERVED_BUCKET_SUFFIXES
+        .into_iter()
+        .find(|suffix| name.ends_with(suffix))
+    {
+        return Err(BucketNameError::ReservedSuffix {
+            name: owned(),
+            suffix,
+        });
     }
     Ok(())
 }
@@ -438,6 +567,40 @@ mod tests {
             validate_custom_config_name(""),
             Err(NameError::Empty { .. })
         ));
+    }
+
+    #[test]
+    fn bucket_names_follow_s3_rules() {
+        for good in [
+            "deploydesk-revisions.eu",
+            "abc",
+            &"a".repeat(63),
+            "my-xn--bucket",
+            "s3alias-first",
+        ] {
+            assert_eq!(validate_bucket_name(good), Ok(()), "{good}");
+        }
+        for (bad, says) in [
+            ("ab", "3 to 63"),
+            (&"a".repeat(64), "3 to 63"),
+            ("Revisions", "lowercase"),
+            ("-revisions", "begin and end"),
+            ("revisions.", "begin and end"),
+            ("a..b", "two dots"),
+            ("192.168.1.1", "IP address"),
+            ("rev_1", "lowercase"),
+            ("xn--revisions", "starts with \"xn--\""),
+            ("sthree-configurator-x", "starts with \"sthree-\""),
+            ("amzn-s3-demo-bucket", "starts with \"amzn-s3-demo-\""),
+            ("revisions-s3alias", "ends with \"-s3alias\""),
+            ("revisions--ol-s3", "ends with \"--ol-s3\""),
+            ("revisions.mrap", "ends with \".mrap\""),
+            ("revisions--use1-az4--x-s3", "ends with \"--x-s3\""),
+            ("revisions--table-s3", "ends with \"--table-s3\""),
+        ] {
+            let error = validate_bucket_name(bad).unwrap_err().to_string();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -22,6 +22,8 @@ use super::api_error::ApiError;
 use super::clock::Timestamp;
 use super::ec2::query::Params;
 use super::world::SharedWorld;
+pub use crate::domain::iam_names::IamNameKind;
+use crate::domain::iam_names::{IamNameError, validate_iam_name, validate_iam_path};
 
 /// The API version the local cloud speaks.
 pub const VERSION: &str = "2010-05-08";
@@ -234,29 +236,27 @@ pub fn required<'a>(params: &'a Params, name: &str) -> Result<&'a str, ApiError>
     params.get(name).ok_or_else(|| missing(name))
 }
 
-/// Checks a name: 1 to `max` letters, digits or `_+=,.@-`.
-pub fn check_name(param: &str, name: &str, max: usize) -> Result<(), ApiError> {
-    let length = name.chars().count();
-    if length == 0 || length > max {
-        return Err(validation(
-            param,
-            name,
-            &format!(
-                "Member must have length between 1 and {max}; shorten the name to at most {max} characters."
-            ),
-        ));
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
-    {
-        return Err(validation(
+/// Checks the name in parameter `param` by IAM's rules for `kind`, with
+/// AWS's validation messages.
+pub fn check_name(param: &str, kind: IamNameKind, name: &str) -> Result<(), ApiError> {
+    match validate_iam_name(kind, name) {
+        Ok(()) => Ok(()),
+        Err(IamNameError::Empty { .. } | IamNameError::TooLong { .. }) => {
+            let max = kind.max_length();
+            Err(validation(
+                param,
+                name,
+                &format!(
+                    "Member must have length between 1 and {max}; shorten the name to at most {max} characters."
+                ),
+            ))
+        }
+        Err(IamNameError::BadCharacter { .. }) => Err(validation(
             param,
             name,
             "Member must satisfy regular expression pattern: [\\w+=,.@-]+ (letters, digits and _+=,.@- only).",
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// The path `Path`, `/` when absent: `/` or `/a/b/`, printable ASCII,
@@ -265,9 +265,7 @@ pub fn path_param(params: &Params) -> Result<String, ApiError> {
     let Some(path) = params.get("Path") else {
         return Ok("/".to_owned());
     };
-    let printable = path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c));
-    let framed = path == "/" || (path.len() > 2 && path.starts_with('/') && path.ends_with('/'));
-    if path.len() > 512 || !printable || !framed {
+    if validate_iam_path(path).is_err() {
         return Err(validation(
             "Path",
             path,
@@ -451,11 +449,11 @@ mod tests {
 
     #[test]
     fn names_and_paths_are_checked() {
-        assert!(check_name("RoleName", "deploy_role+=,.@-1", 64).is_ok());
-        let error = check_name("RoleName", "bad name", 64).unwrap_err();
+        assert!(check_name("RoleName", IamNameKind::Role, "deploy_role+=,.@-1").is_ok());
+        let error = check_name("RoleName", IamNameKind::Role, "bad name").unwrap_err();
         assert_eq!(error.code, "ValidationError");
         assert!(error.message.contains("'roleName'"), "{}", error.message);
-        assert!(check_name("RoleName", &"a".repeat(65), 64).is_err());
+        assert!(check_name("RoleName", IamNameKind::Role, &"a".repeat(65)).is_err());
         for (path, ok) in [
             ("/", true),
             ("/service-role/", true),

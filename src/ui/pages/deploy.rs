@@ -4,9 +4,10 @@
 
 use egui::RichText;
 
-use crate::cloud::codedeploy::{Application, Platform};
+use crate::cloud::codedeploy::Application;
 use crate::cloud::deployments::{NewDeployment, Revision};
 use crate::cloud::preflight::PreflightData;
+use crate::domain::ComputePlatform;
 use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, ONE_AT_A_TIME};
 use crate::domain::preflight;
 use crate::ui::pages::applications::Loadable;
@@ -130,7 +131,8 @@ impl DeployDialog {
                 if bucket.is_empty() || key.is_empty() {
                     return Err("Name the bucket and key of the bundle.".to_owned());
                 }
-                crate::domain::setup::validate_bucket_name(bucket)?;
+                crate::domain::names::validate_bucket_name(bucket)
+                    .map_err(|error| error.to_string())?;
                 Ok(Revision::S3 {
                     bucket: bucket.to_owned(),
                     key: key.to_owned(),
@@ -261,7 +263,7 @@ impl DeployDialog {
                 let names: Vec<String> = applications
                     .iter()
                     .filter(|application| {
-                        matches!(application.platform, None | Some(Platform::Server))
+                        matches!(application.platform, None | Some(ComputePlatform::Server))
                     })
                     .map(|application| application.name.clone())
                     .collect();
