@@ -331,8 +331,18 @@ pub enum TagError {
     EmptyFilter,
 }
 
+/// Which characters a tag may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TagCharacters {
+    /// Letters, digits, spaces and `_ . : / = + - @`, as CodeDeploy and
+    /// most services allow.
+    Restricted,
+    /// Any character, as EC2 allows.
+    Any,
+}
+
 /// Checks the length and characters of one part of a tag.
-fn check_tag_text(part: TagPart, text: &str) -> Result<(), TagError> {
+fn check_tag_text(part: TagPart, text: &str, characters: TagCharacters) -> Result<(), TagError> {
     let limit = match part {
         TagPart::Key => MAX_TAG_KEY_LENGTH,
         TagPart::Value => MAX_TAG_VALUE_LENGTH,
@@ -345,6 +355,9 @@ fn check_tag_text(part: TagPart, text: &str) -> Result<(), TagError> {
             length,
             limit,
         });
+    }
+    if characters == TagCharacters::Any {
+        return Ok(());
     }
     if let Some(character) = text
         .chars()
@@ -360,16 +373,33 @@ fn check_tag_text(part: TagPart, text: &str) -> Result<(), TagError> {
 }
 
 /// Checks one tag: a non-empty key that is not reserved, and a value (which
-/// may be empty) within the limits.
-pub fn validate_tag(key: &str, value: &str) -> Result<(), TagError> {
+/// may be empty), both within the limits and drawn from `characters`.
+fn check_tag(key: &str, value: &str, characters: TagCharacters) -> Result<(), TagError> {
     if key.is_empty() {
         return Err(TagError::EmptyKey);
     }
-    check_tag_text(TagPart::Key, key)?;
+    check_tag_text(TagPart::Key, key, characters)?;
     if key.to_ascii_lowercase().starts_with("aws:") {
         return Err(TagError::ReservedPrefix(key.to_owned()));
     }
-    check_tag_text(TagPart::Value, value)
+    check_tag_text(TagPart::Value, value, characters)
+}
+
+/// Checks one tag by CodeDeploy's rules: a non-empty key that is not
+/// reserved, and a value (which may be empty) within the limits, both of
+/// letters, digits, spaces and `_ . : / = + - @`. The app holds the EC2
+/// tags it sets to these rules too, so that a deployment group's tag
+/// filters can name them.
+pub fn validate_tag(key: &str, value: &str) -> Result<(), TagError> {
+    check_tag(key, value, TagCharacters::Restricted)
+}
+
+/// Checks one tag by EC2's rules, which allow any character: a non-empty
+/// key of at most 128 characters that does not start with `aws:`, and a
+/// value of at most 256. Whatever this refuses, [`validate_tag`] refuses
+/// too.
+pub fn validate_ec2_tag(key: &str, value: &str) -> Result<(), TagError> {
+    check_tag(key, value, TagCharacters::Any)
 }
 
 /// Checks a list of tags for one resource: each tag, no key twice, and no
@@ -454,10 +484,10 @@ pub fn validate_tag_filter(
     let key = key.filter(|key| !key.is_empty());
     let value = value.filter(|value| !value.is_empty());
     if let Some(key) = key {
-        check_tag_text(TagPart::Key, key)?;
+        check_tag_text(TagPart::Key, key, TagCharacters::Restricted)?;
     }
     if let Some(value) = value {
-        check_tag_text(TagPart::Value, value)?;
+        check_tag_text(TagPart::Value, value, TagCharacters::Restricted)?;
     }
     let filter_type = match kind {
         Some(name) => TagFilterType::from_api(name)?,
@@ -636,6 +666,31 @@ mod tests {
             Err(TagError::BadCharacter {
                 part: TagPart::Value,
                 character: ';',
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn ec2_tags_allow_any_character_within_the_same_limits() {
+        assert_eq!(validate_ec2_tag("team|owner", "a;b|c"), Ok(()));
+        assert!(validate_tag("team|owner", "a;b|c").is_err());
+        assert_eq!(validate_ec2_tag("", "x"), Err(TagError::EmptyKey));
+        assert_eq!(
+            validate_ec2_tag("Aws:thing", "x"),
+            Err(TagError::ReservedPrefix("Aws:thing".to_owned()))
+        );
+        assert!(matches!(
+            validate_ec2_tag(&"k".repeat(129), ""),
+            Err(TagError::TooLong {
+                part: TagPart::Key,
+                ..
+            })
+        ));
+        assert!(matches!(
+            validate_ec2_tag("k", &"v".repeat(257)),
+            Err(TagError::TooLong {
+                part: TagPart::Value,
                 ..
             })
         ));

@@ -24,6 +24,10 @@ use super::ec2::query::Params;
 use super::world::SharedWorld;
 pub use crate::domain::iam_names::IamNameKind;
 use crate::domain::iam_names::{IamNameError, validate_iam_name, validate_iam_path};
+use crate::domain::names::{
+    MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, TagError, TagPart,
+    validate_tag,
+};
 
 /// The API version the local cloud speaks.
 pub const VERSION: &str = "2010-05-08";
@@ -352,13 +356,15 @@ pub fn page<T>(
 }
 
 /// Tags given as `Tags.member.N.Key` / `Tags.member.N.Value`: at most 50,
-/// keys 1 to 128 characters and unique, values up to 256.
+/// keys unique (whatever their case), each tag by the domain's tag rules,
+/// which are IAM's: keys of 1 to 128 and values of up to 256 letters,
+/// digits, spaces and `_ . : / = + - @`, and no key starting with `aws:`.
 pub fn tags_param(params: &Params) -> Result<Vec<(String, String)>, ApiError> {
     let members = params.nested("Tags").members("member")?;
-    if members.len() > 50 {
-        return Err(limit_exceeded(
-            "Cannot exceed quota for TagsPerRole: 50; give at most 50 tags.",
-        ));
+    if members.len() > MAX_TAGS_PER_RESOURCE {
+        return Err(limit_exceeded(format!(
+            "Cannot exceed quota for TagsPerRole: {MAX_TAGS_PER_RESOURCE}; give at most {MAX_TAGS_PER_RESOURCE} tags."
+        )));
     }
     let mut tags: Vec<(String, String)> = Vec::with_capacity(members.len());
     for member in members {
@@ -366,20 +372,7 @@ pub fn tags_param(params: &Params) -> Result<Vec<(String, String)>, ApiError> {
             .get("Key")
             .ok_or_else(|| missing("Tags.member.N.Key"))?;
         let value = member.get("Value").unwrap_or_default();
-        if key.is_empty() || key.chars().count() > 128 {
-            return Err(validation(
-                "Tags.member.Key",
-                key,
-                "Member must have length between 1 and 128.",
-            ));
-        }
-        if value.chars().count() > 256 {
-            return Err(validation(
-                "Tags.member.Value",
-                value,
-                "Member must have length less than or equal to 256.",
-            ));
-        }
+        validate_tag(key, value).map_err(|error| tag_error(key, value, &error))?;
         if tags
             .iter()
             .any(|(known, _)| known.eq_ignore_ascii_case(key))
@@ -391,6 +384,44 @@ pub fn tags_param(params: &Params) -> Result<Vec<(String, String)>, ApiError> {
         tags.push((key.to_owned(), value.to_owned()));
     }
     Ok(tags)
+}
+
+/// IAM's error for a tag the domain's tag rules refused.
+fn tag_error(key: &str, value: &str, error: &TagError) -> ApiError {
+    match error {
+        TagError::EmptyKey
+        | TagError::TooLong {
+            part: TagPart::Key, ..
+        } => validation(
+            "Tags.member.Key",
+            key,
+            &format!("Member must have length between 1 and {MAX_TAG_KEY_LENGTH}."),
+        ),
+        TagError::TooLong {
+            part: TagPart::Value,
+            ..
+        } => validation(
+            "Tags.member.Value",
+            value,
+            &format!("Member must have length less than or equal to {MAX_TAG_VALUE_LENGTH}."),
+        ),
+        TagError::BadCharacter {
+            part: TagPart::Key, ..
+        } => validation(
+            "Tags.member.Key",
+            key,
+            "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+        ),
+        TagError::BadCharacter {
+            part: TagPart::Value,
+            ..
+        } => validation(
+            "Tags.member.Value",
+            value,
+            "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+        ),
+        other => invalid_input(other.to_string()),
+    }
 }
 
 /// The `MalformedPolicyDocument` error for a document the domain refused.
