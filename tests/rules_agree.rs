@@ -13,8 +13,8 @@
 mod support;
 
 use aws_sdk_codedeploy::types::{
-    ComputePlatform as SdkPlatform, MinimumHealthyHosts as SdkMinimum, MinimumHealthyHostsType,
-    Tag as SdkTag,
+    BundleType, ComputePlatform as SdkPlatform, MinimumHealthyHosts as SdkMinimum,
+    MinimumHealthyHostsType, RevisionLocation, RevisionLocationType, S3Location, Tag as SdkTag,
 };
 use deploydesk::cloud::codedeploy as app_codedeploy;
 use deploydesk::cloud::ec2::{self as app_ec2, InstanceProfile};
@@ -23,6 +23,7 @@ use deploydesk::cloud::iam::{self as app_iam, NewRole};
 use deploydesk::cloud::s3 as app_s3;
 use deploydesk::cloud::{CloudError, Session};
 use deploydesk::domain::ComputePlatform;
+use deploydesk::domain::bundle::BundleKind;
 use deploydesk::domain::config::{
     DeploymentConfig, MinimumHealthyHosts, PREDEFINED_SERVER_CONFIGS,
 };
@@ -678,6 +679,44 @@ async fn regions_are_known_alike_by_the_region_field_and_by_describe_regions() {
         assert!(check_region(bad).is_err(), "the region field accepts {bad}");
         let answer = ec2.describe_regions().region_names(bad).send().await;
         assert!(answer.is_err(), "DescribeRegions accepts {bad}");
+    }
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_bundle_types_the_deploy_dialog_offers_are_the_ones_codedeploy_takes() {
+    let (cloud, session, _) = start().await;
+    app_codedeploy::create_application(&session, "rules", ComputePlatform::Server)
+        .await
+        .expect("the application is created");
+    let client = support::codedeploy(&cloud, "us-east-1").await;
+    let register = |bundle_type: &str| {
+        client
+            .register_application_revision()
+            .application_name("rules")
+            .revision(
+                RevisionLocation::builder()
+                    .revision_type(RevisionLocationType::S3)
+                    .s3_location(
+                        S3Location::builder()
+                            .bucket("revisions")
+                            .key(format!("web.{bundle_type}"))
+                            .bundle_type(BundleType::from(bundle_type))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+    };
+    for kind in BundleKind::ALL {
+        register(kind.bundle_type())
+            .await
+            .unwrap_or_else(|error| panic!("{kind:?} was refused: {error:?}"));
+    }
+    for bad in ["rar", "Zip", "gz", "tar.gz"] {
+        assert_eq!(BundleKind::from_bundle_type(bad), None, "{bad}");
+        let answer = sdk_code(register(bad).await, bad);
+        assert_eq!(answer, "InvalidRevisionException", "{bad}");
     }
     cloud.shutdown().await;
 }

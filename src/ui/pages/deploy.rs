@@ -8,6 +8,7 @@ use crate::cloud::codedeploy::Application;
 use crate::cloud::deployments::{NewDeployment, Revision};
 use crate::cloud::preflight::PreflightData;
 use crate::domain::ComputePlatform;
+use crate::domain::bundle::BundleKind;
 use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, ONE_AT_A_TIME};
 use crate::domain::names::validate_bucket_name;
 use crate::domain::preflight;
@@ -327,7 +328,7 @@ impl DeployDialog {
                 egui::ComboBox::from_id_salt("deploy_bundle_type")
                     .selected_text(self.bundle_type.as_str())
                     .show_ui(ui, |ui| {
-                        for kind in ["zip", "tar", "tgz"] {
+                        for kind in BundleKind::ALL.map(BundleKind::bundle_type) {
                             ui.selectable_value(&mut self.bundle_type, kind.to_owned(), kind);
                         }
                     })
