@@ -214,9 +214,12 @@ pub fn check_tag_set(groups: &[Vec<TagFilter>], code: &'static str) -> Result<()
 
 /// Checks a service role ARN by IAM's rules for role ARNs.
 fn check_role(arn: &str) -> Result<(), ApiError> {
-    parse_role_arn(arn)
-        .map(|_| ())
-        .map_err(|error| ApiError::new("InvalidRoleException", error.to_string()))
+    parse_role_arn(arn).map(|_| ()).map_err(|error| {
+        ApiError::new(
+            "InvalidRoleException",
+            format!("The service role ARN was specified in an invalid format. {error}"),
+        )
+    })
 }
 
 /// Checks the triggers.

@@ -384,5 +384,10 @@ pub fn one_of(
 pub fn compute_platform(platform: Option<&str>) -> Result<String, ApiError> {
     ComputePlatform::parse_or_default(platform)
         .map(|platform| platform.as_str().to_owned())
-        .map_err(|error| ApiError::new("InvalidComputePlatformException", error.to_string()))
+        .map_err(|error| {
+            ApiError::new(
+                "InvalidComputePlatformException",
+                format!("The computePlatform is invalid. {error}"),
+            )
+        })
 }
