@@ -22,8 +22,7 @@ use super::api_error::ApiError;
 use super::clock::Timestamp;
 use super::ec2::query::Params;
 use super::world::SharedWorld;
-pub use crate::domain::iam_names::IamNameKind;
-use crate::domain::iam_names::{IamNameError, validate_iam_name, validate_iam_path};
+use crate::domain::iam_names::{IamNameError, IamNameKind, validate_iam_name, validate_iam_path};
 use crate::domain::names::{
     MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, TagError, TagPart,
     validate_tag,
