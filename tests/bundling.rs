@@ -295,9 +295,13 @@ async fn the_sample_app_is_linted_clean_uploaded_registered_and_listed() {
         .expect("local cloud");
     let session = Session::local(&cloud.endpoint_url()).await;
     s3::create_bucket(&session, "revisions").await.unwrap();
-    codedeploy::create_application(&session, "shop", codedeploy::Platform::Server)
-        .await
-        .unwrap();
+    codedeploy::create_application(
+        &session,
+        "shop",
+        deploydesk::domain::ComputePlatform::Server,
+    )
+    .await
+    .unwrap();
     let key = revisions::default_key("shop", SystemTime::now());
     let stamp = key
         .strip_prefix("deploydesk/shop/shop-")
@@ -349,9 +353,13 @@ async fn github_revisions_are_validated_before_they_are_registered() {
         .await
         .expect("local cloud");
     let session = Session::local(&cloud.endpoint_url()).await;
-    codedeploy::create_application(&session, "site", codedeploy::Platform::Server)
-        .await
-        .unwrap();
+    codedeploy::create_application(
+        &session,
+        "site",
+        deploydesk::domain::ComputePlatform::Server,
+    )
+    .await
+    .unwrap();
     let error = revisions::register_github_revision(&session, "site", "octocat", "abc", None)
         .await
         .unwrap_err();

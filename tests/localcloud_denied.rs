@@ -40,7 +40,7 @@ async fn each_service_names_the_denied_action() {
     let error = deploydesk::cloud::codedeploy::create_application(
         &session,
         "web",
-        deploydesk::cloud::codedeploy::Platform::Server,
+        deploydesk::domain::ComputePlatform::Server,
     )
     .await
     .expect_err("denied");

@@ -3,13 +3,9 @@
 
 mod support;
 
-use std::time::Duration;
-
 use deploydesk::cloud::iam as ops;
 use deploydesk::cloud::session::Session;
 use support::{start, start_with_state};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
 
 /// Posts `form` to the local cloud at `addr` and returns the status line
 /// and the whole response.
@@ -18,13 +14,7 @@ async fn post_form(addr: std::net::SocketAddr, form: &str) -> String {
         "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
         form.len()
     );
-    let mut stream = TcpStream::connect(addr).await.expect("connects");
-    stream.write_all(request.as_bytes()).await.expect("sends");
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut raw))
-        .await
-        .expect("the server answers within five seconds")
-        .expect("reads");
+    let raw = support::send_raw(addr, request.as_bytes()).await;
     String::from_utf8_lossy(&raw).into_owned()
 }
 

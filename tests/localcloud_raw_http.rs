@@ -50,14 +50,7 @@ impl Reply {
 
 /// Sends `request` on a new connection and reads the whole response.
 async fn exchange(addr: SocketAddr, request: &[u8]) -> Reply {
-    let mut stream = TcpStream::connect(addr).await.expect("connects");
-    stream.write_all(request).await.expect("sends");
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut raw))
-        .await
-        .expect("the server answers within five seconds")
-        .expect("reads");
-    parse(&raw)
+    parse(&support::send_raw(addr, request).await)
 }
 
 /// Reads an HTTP/1.1 response (with a `Content-Length` or until close).

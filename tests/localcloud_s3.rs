@@ -4,44 +4,13 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
 use deploydesk::localcloud::objects_dir;
-use support::start_with_state;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use support::{exchange, request, start_with_state};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
-
-/// Sends `request` on a new connection and returns the status and the
-/// whole response text.
-async fn exchange(addr: SocketAddr, request: &[u8]) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).await.expect("connects");
-    stream.write_all(request).await.expect("sends");
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut raw))
-        .await
-        .expect("the server answers within five seconds")
-        .expect("reads");
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("no status line: {text:?}"));
-    (status, text)
-}
-
-/// A request with the given head lines and body, closing the connection.
-fn request(head: &str, body: &[u8]) -> Vec<u8> {
-    let mut bytes = format!(
-        "{head}\r\nHost: localhost\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
-}
 
 /// The files in the directory of object bodies.
 fn blob_files(dir: &Path) -> Vec<String> {

@@ -7,10 +7,9 @@ mod ui_support;
 use std::sync::Arc;
 
 use deploydesk::cloud::setup::decode_policy;
+use deploydesk::domain::ComputePlatform;
 use deploydesk::domain::policy;
-use deploydesk::domain::setup::{
-    self, InstanceProfileOptions, ServicePlatform, SetupPlan, documents_equivalent,
-};
+use deploydesk::domain::setup::{self, InstanceProfileOptions, SetupPlan, documents_equivalent};
 use deploydesk::embedded::EmbeddedLocalCloud;
 use deploydesk::localcloud::{FaultSpec, LocalCloudOptions};
 use deploydesk::settings::{BackendChoice, Page};
@@ -133,7 +132,7 @@ fn service_role_wizard_creates_exactly_what_it_shows_and_reuses_it_on_a_second_r
     // The review page shows the exact CLI commands.
     let plan = SetupPlan::service_role(
         "CodeDeployServiceRole",
-        ServicePlatform::Server,
+        ComputePlatform::Server,
         ACCOUNT,
         REGION,
         true,
@@ -155,7 +154,7 @@ fn service_role_wizard_creates_exactly_what_it_shows_and_reuses_it_on_a_second_r
         trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"],
         ACCOUNT
     );
-    assert_eq!(attached, [ServicePlatform::Server.managed_policy_arn()]);
+    assert_eq!(attached, [ComputePlatform::Server.managed_policy_arn()]);
 
     // Running it again with the same inputs reuses everything.
     click(harness, "Back to the review");
@@ -201,7 +200,7 @@ fn an_iam_fault_midway_is_reported_and_retry_completes_the_setup() {
         has_text(h, "Done: the role CodeDeployServiceRole is ready")
     });
     let (_, attached) = role_state(harness, "CodeDeployServiceRole");
-    assert_eq!(attached, [ServicePlatform::Server.managed_policy_arn()]);
+    assert_eq!(attached, [ComputePlatform::Server.managed_policy_arn()]);
     assert_eq!(role_names(harness), ["CodeDeployServiceRole"]);
 }
 
@@ -240,7 +239,7 @@ fn a_role_that_exists_with_another_trust_policy_is_fixed_only_when_asked() {
     });
     let (trust, attached) = role_state(harness, "CodeDeployServiceRole");
     assert!(trusts(&trust, setup::CODEDEPLOY_PRINCIPAL), "{trust}");
-    assert_eq!(attached, [ServicePlatform::Server.managed_policy_arn()]);
+    assert_eq!(attached, [ComputePlatform::Server.managed_policy_arn()]);
 }
 
 #[test]

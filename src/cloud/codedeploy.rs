@@ -2,56 +2,24 @@
 
 use std::time::SystemTime;
 
-use aws_sdk_codedeploy::types::{self as cd, ComputePlatform};
+use aws_sdk_codedeploy::types as cd;
 
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
 use super::to_system_time;
+use crate::domain::ComputePlatform;
 
 /// The most names `BatchGetApplications` and `BatchGetDeploymentGroups` take.
 const BATCH_LIMIT: usize = 100;
 
-/// The compute platforms an application can target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Platform {
-    /// EC2 and on-premises instances.
-    #[default]
-    Server,
-    /// AWS Lambda functions.
-    Lambda,
-    /// Amazon ECS services.
-    Ecs,
+/// The SDK's name for a compute platform.
+pub(super) fn sdk_platform(platform: ComputePlatform) -> cd::ComputePlatform {
+    cd::ComputePlatform::from(platform.as_str())
 }
 
-impl Platform {
-    /// Every platform, in the order a picker lists them.
-    pub const ALL: [Self; 3] = [Self::Server, Self::Lambda, Self::Ecs];
-
-    /// How a person names the platform.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Server => "EC2/On-premises",
-            Self::Lambda => "AWS Lambda",
-            Self::Ecs => "Amazon ECS",
-        }
-    }
-
-    fn to_sdk(self) -> ComputePlatform {
-        match self {
-            Self::Server => ComputePlatform::Server,
-            Self::Lambda => ComputePlatform::Lambda,
-            Self::Ecs => ComputePlatform::Ecs,
-        }
-    }
-
-    fn from_sdk(platform: Option<&ComputePlatform>) -> Option<Self> {
-        match platform? {
-            ComputePlatform::Server => Some(Self::Server),
-            ComputePlatform::Lambda => Some(Self::Lambda),
-            ComputePlatform::Ecs => Some(Self::Ecs),
-            _ => None,
-        }
-    }
+/// The compute platform the SDK reports, if it is one the domain knows.
+fn platform_from_sdk(platform: Option<&cd::ComputePlatform>) -> Option<ComputePlatform> {
+    ComputePlatform::parse(platform?.as_str()).ok()
 }
 
 /// An application as the Applications page lists it.
@@ -60,7 +28,7 @@ pub struct Application {
     /// The application's name.
     pub name: String,
     /// Its compute platform, when AWS says.
-    pub platform: Option<Platform>,
+    pub platform: Option<ComputePlatform>,
     /// When it was created.
     pub created: Option<SystemTime>,
 }
@@ -116,7 +84,7 @@ pub async fn list_applications(session: &Session) -> Result<Vec<Application>, Cl
             .map_err(error(session, "BatchGetApplications"))?;
         applications.extend(output.applications_info().iter().map(|info| Application {
             name: info.application_name().unwrap_or_default().to_owned(),
-            platform: Platform::from_sdk(info.compute_platform()),
+            platform: platform_from_sdk(info.compute_platform()),
             created: to_system_time(info.create_time()),
         }));
     }
@@ -128,13 +96,13 @@ pub async fn list_applications(session: &Session) -> Result<Vec<Application>, Cl
 pub async fn create_application(
     session: &Session,
     name: &str,
-    platform: Platform,
+    platform: ComputePlatform,
 ) -> Result<String, CloudError> {
     let output = session
         .codedeploy
         .create_application()
         .application_name(name)
-        .compute_platform(platform.to_sdk())
+        .compute_platform(sdk_platform(platform))
         .send()
         .await
         .map_err(error(session, "CreateApplication"))?;

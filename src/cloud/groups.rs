@@ -13,6 +13,7 @@ use aws_sdk_codedeploy::types::{
 
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
+use crate::domain::ComputePlatform;
 use crate::domain::config::{MinimumHealthyHosts, PREDEFINED_SERVER_CONFIGS};
 use crate::domain::group_spec::{
     ConfigChoice, DeploymentGroupSpec, DeploymentType, TagFilterSpec, TriggerSpec,
@@ -474,13 +475,7 @@ pub async fn config_minimum(
 ) -> Result<Option<MinimumHealthyHosts>, CloudError> {
     Ok(super::codedeploy::get_minimum_healthy_hosts(session, name)
         .await?
-        .and_then(|(kind, value)| {
-            if kind == "MOST_CONCURRENCY" {
-                Some(MinimumHealthyHosts::OneAtATime)
-            } else {
-                MinimumHealthyHosts::from_api(&kind, value).ok()
-            }
-        }))
+        .and_then(|(kind, value)| MinimumHealthyHosts::from_described(&kind, value).ok()))
 }
 
 /// Creates a custom deployment configuration for EC2/on-premises.
@@ -499,7 +494,7 @@ pub async fn create_deployment_config(
                 .value(i32::try_from(minimum.api_value()).unwrap_or(i32::MAX))
                 .build(),
         )
-        .compute_platform(cd::ComputePlatform::Server)
+        .compute_platform(super::codedeploy::sdk_platform(ComputePlatform::Server))
         .send()
         .await
         .map_err(error(session, "CreateDeploymentConfig"))?;
@@ -524,7 +519,7 @@ pub async fn application_platform(
                 .application()
                 .and_then(|application| application.compute_platform())
                 .map_or_else(
-                    || "Server".to_owned(),
+                    || ComputePlatform::default().as_str().to_owned(),
                     |platform| platform.as_str().to_owned(),
                 ),
         )),

@@ -2,10 +2,12 @@
 //! so that running a plan again reuses what an earlier run made, and a
 //! resource that exists but differs is reported instead of overwritten.
 
-use super::codedeploy::{self, Platform};
+use super::codedeploy;
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
 use super::{ec2, groups, iam};
+use crate::domain::ComputePlatform;
+use crate::domain::iam_names::parse_instance_profile_arn;
 use crate::domain::policy::PolicyDocument;
 use crate::domain::setup::{SetupPlan, SetupStep, documents_equivalent};
 
@@ -250,12 +252,15 @@ pub async fn run_step(session: &Session, step: &SetupStep) -> Result<StepOutcome
         }
         SetupStep::CreateApplication { application } => {
             match groups::application_platform(session, application).await? {
-                Some(platform) if platform == "Server" => Ok(StepOutcome::Reused),
+                Some(platform) if platform == ComputePlatform::Server.as_str() => {
+                    Ok(StepOutcome::Reused)
+                }
                 Some(platform) => Ok(StepOutcome::Differs(format!(
                     "The application {application} already exists for the {platform} compute platform, which has no EC2 instances. Choose another application name."
                 ))),
                 None => {
-                    codedeploy::create_application(session, application, Platform::Server).await?;
+                    codedeploy::create_application(session, application, ComputePlatform::Server)
+                        .await?;
                     Ok(StepOutcome::Created)
                 }
             }
@@ -338,7 +343,7 @@ async fn profile_roles(session: &Session, profile: &str) -> Result<Vec<String>, 
 /// Whether an instance profile ARN (`arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME`)
 /// names the profile `name`.
 fn arn_names_profile(arn: &str, name: &str) -> bool {
-    arn.rsplit('/').next() == Some(name)
+    parse_instance_profile_arn(arn).is_ok_and(|arn| arn.name == name)
 }
 
 #[cfg(test)]

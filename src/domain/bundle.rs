@@ -31,6 +31,18 @@ pub enum BundleKind {
 }
 
 impl BundleKind {
+    /// Every archive format, in the order a picker lists them.
+    pub const ALL: [Self; 3] = [Self::Zip, Self::Tar, Self::Tgz];
+
+    /// The archive format `S3Location.bundleType` names, if it names one
+    /// (`YAML` and `JSON`, the AppSpec-only types of Lambda and ECS, are
+    /// not archives).
+    pub fn from_bundle_type(bundle_type: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.bundle_type() == bundle_type)
+    }
+
     /// The kind as `S3Location.bundleType` spells it (`zip`, `tar`, `tgz`).
     pub fn bundle_type(self) -> &'static str {
         match self {
@@ -366,6 +378,16 @@ mod tests {
     use super::*;
 
     const APPSPEC: &str = "version: 0.0\nos: linux\n";
+
+    #[test]
+    fn bundle_types_read_back_and_appspec_types_are_not_archives() {
+        for kind in BundleKind::ALL {
+            assert_eq!(BundleKind::from_bundle_type(kind.bundle_type()), Some(kind));
+        }
+        for other in ["YAML", "JSON", "Zip", "gz", ""] {
+            assert_eq!(BundleKind::from_bundle_type(other), None, "{other}");
+        }
+    }
 
     /// A zip holding `files` (path, body, mode).
     fn zip_of(files: &[(&str, &[u8], u32)]) -> Vec<u8> {

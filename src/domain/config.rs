@@ -82,6 +82,17 @@ impl MinimumHealthyHosts {
         }
     }
 
+    /// Reads a minimum as `GetDeploymentConfig` describes an existing
+    /// configuration: like [`MinimumHealthyHosts::from_api`], and
+    /// `MOST_CONCURRENCY` (which only the predefined
+    /// `CodeDeployDefault.OneAtATime` has) as one at a time.
+    pub fn from_described(kind: &str, value: i64) -> Result<Self, ConfigError> {
+        if kind == Self::OneAtATime.api_type() {
+            return Ok(Self::OneAtATime);
+        }
+        Self::from_api(kind, value)
+    }
+
     /// The API's `type` member for this minimum.
     pub fn api_type(self) -> &'static str {
         match self {
@@ -225,6 +236,32 @@ mod tests {
     fn most_concurrency_cannot_be_chosen_for_a_custom_config() {
         assert!(matches!(
             MinimumHealthyHosts::from_api("MOST_CONCURRENCY", 1),
+            Err(ConfigError::UnknownType(_))
+        ));
+    }
+
+    #[test]
+    fn described_minimums_read_back_for_every_predefined_config() {
+        for name in PREDEFINED_SERVER_CONFIGS {
+            let minimum = DeploymentConfig::predefined(name)
+                .expect("a predefined configuration")
+                .minimum_healthy_hosts;
+            assert_eq!(
+                MinimumHealthyHosts::from_described(minimum.api_type(), minimum.api_value()),
+                Ok(minimum),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            MinimumHealthyHosts::from_described("FLEET_PERCENT", 75),
+            Ok(MinimumHealthyHosts::FleetPercent(75))
+        );
+        assert_eq!(
+            MinimumHealthyHosts::from_described("HOST_COUNT", -1),
+            Err(ConfigError::NegativeHostCount(-1))
+        );
+        assert!(matches!(
+            MinimumHealthyHosts::from_described("SOME_DAY", 1),
             Err(ConfigError::UnknownType(_))
         ));
     }

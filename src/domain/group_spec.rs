@@ -6,17 +6,20 @@
 use serde_json::{Value, json};
 
 use super::config::MinimumHealthyHosts;
+use super::iam_names::parse_role_arn;
 use super::names::{self, NameKind, TagFilterType};
-use super::tags::{self, TagFilter};
+use super::regions::is_partition;
+use super::tags::{self, MAX_TAG_SET_GROUPS, TagFilter};
 
-/// The most tag groups (tag sets) a deployment group's environment has.
-pub const MAX_TAG_GROUPS: usize = 3;
 /// The most filters in one tag group the wizard offers.
 pub const MAX_TAGS_PER_GROUP: usize = 10;
 /// The most `CloudWatch` alarms a deployment group watches.
 pub const MAX_ALARMS: usize = 10;
 /// The most triggers a deployment group has.
 pub const MAX_TRIGGERS: usize = 10;
+/// The longest a blue/green deployment waits, in minutes: for a manual
+/// reroute, and before the original instances are terminated.
+pub const MAX_BLUE_GREEN_WAIT_MINUTES: u32 = 2880;
 /// The trigger events CodeDeploy sends notifications for.
 pub const TRIGGER_EVENTS: [&str; 10] = [
     "DeploymentStart",
@@ -187,28 +190,31 @@ fn problem(field: &'static str, message: impl Into<String>) -> SpecProblem {
     }
 }
 
-/// Whether `arn` is shaped like an IAM role ARN.
-pub fn is_role_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    parts.len() == 6
-        && parts[0] == "arn"
-        && parts[2] == "iam"
-        && parts[4].len() == 12
-        && parts[4].chars().all(|c| c.is_ascii_digit())
-        && parts[5]
-            .strip_prefix("role/")
-            .is_some_and(|name| !name.is_empty())
-}
+/// The longest an SNS topic name may be.
+pub const MAX_TOPIC_NAME_LENGTH: usize = 256;
 
-/// Whether `arn` is shaped like an SNS topic ARN.
+/// Whether `arn` is shaped like an SNS topic ARN:
+/// `arn:PARTITION:sns:REGION:ACCOUNT:NAME`, with a twelve-digit account and
+/// a topic name of 1 to 256 letters, digits, hyphens and underscores (a
+/// FIFO topic's ending in `.fifo`).
 pub fn is_topic_arn(arn: &str) -> bool {
     let parts: Vec<&str> = arn.split(':').collect();
-    parts.len() == 6
-        && parts[0] == "arn"
-        && parts[2] == "sns"
-        && !parts[3].is_empty()
-        && parts[4].len() == 12
-        && !parts[5].is_empty()
+    let ["arn", partition, "sns", region, account, name] = parts[..] else {
+        return false;
+    };
+    let base = name.strip_suffix(".fifo").unwrap_or(name);
+    is_partition(partition)
+        && !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && (1..=MAX_TOPIC_NAME_LENGTH).contains(&name.len())
+        && !base.is_empty()
+        && base
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 impl DeploymentGroupSpec {
@@ -221,11 +227,8 @@ impl DeploymentGroupSpec {
         if let Err(error) = names::validate_name(NameKind::DeploymentGroup, &self.group) {
             problems.push(problem("group", error.to_string()));
         }
-        if !is_role_arn(&self.service_role_arn) {
-            problems.push(problem(
-                "role",
-                "Choose a service role: its ARN looks like arn:aws:iam::123456789012:role/CodeDeployServiceRole.",
-            ));
+        if let Err(error) = parse_role_arn(&self.service_role_arn) {
+            problems.push(problem("role", format!("Choose a service role. {error}")));
         }
         problems.extend(tag_group_problems("ec2 tags", "EC2", &self.ec2_tag_groups));
         problems.extend(tag_group_problems(
@@ -258,11 +261,14 @@ impl DeploymentGroupSpec {
             termination_wait_minutes,
             ..
         } = self.deployment_type
-            && (wait_minutes > 2880 || termination_wait_minutes > 2880)
+            && (wait_minutes > MAX_BLUE_GREEN_WAIT_MINUTES
+                || termination_wait_minutes > MAX_BLUE_GREEN_WAIT_MINUTES)
         {
             problems.push(problem(
                 "type",
-                "Blue/green waits are at most 2880 minutes (two days).",
+                format!(
+                    "Blue/green waits are at most {MAX_BLUE_GREEN_WAIT_MINUTES} minutes (two days)."
+                ),
             ));
         }
         if self.traffic_control && self.target_groups.iter().all(|name| name.trim().is_empty()) {
@@ -440,11 +446,11 @@ fn tag_group_problems(
     groups: &[Vec<TagFilterSpec>],
 ) -> Vec<SpecProblem> {
     let mut problems = Vec::new();
-    if groups.len() > MAX_TAG_GROUPS {
+    if groups.len() > MAX_TAG_SET_GROUPS {
         problems.push(problem(
             field,
             format!(
-                "A deployment group has at most {MAX_TAG_GROUPS} {what} tag groups; remove one."
+                "A deployment group has at most {MAX_TAG_SET_GROUPS} {what} tag groups; remove one."
             ),
         ));
     }
@@ -620,15 +626,44 @@ mod tests {
     }
 
     #[test]
-    fn arns_are_checked_for_shape() {
-        assert!(is_role_arn(
-            "arn:aws:iam::123456789012:role/service-role/CodeDeploy"
-        ));
-        assert!(!is_role_arn("arn:aws:iam::123:role/CodeDeploy"));
-        assert!(!is_role_arn("arn:aws:iam::123456789012:user/bob"));
-        assert!(is_topic_arn(
-            "arn:aws:sns:us-east-1:123456789012:deployments"
-        ));
-        assert!(!is_topic_arn("arn:aws:sqs:us-east-1:123456789012:queue"));
+    fn topic_arns_are_checked_for_shape() {
+        for good in [
+            "arn:aws:sns:us-east-1:123456789012:deployments",
+            "arn:aws-cn:sns:cn-north-1:123456789012:deploy_events-1",
+            "arn:aws:sns:eu-west-1:123456789012:orders.fifo",
+        ] {
+            assert!(is_topic_arn(good), "{good}");
+        }
+        for bad in [
+            "arn:aws:sqs:us-east-1:123456789012:queue",
+            "arn:aws:sns:us-east-1:123:deployments",
+            "arn:aws:sns::123456789012:deployments",
+            "arn:aws:sns:us-east-1:123456789012:",
+            "arn:aws:sns:us-east-1:123456789012:.fifo",
+            "arn:aws:sns:us-east-1:123456789012:has space",
+            "arn:aws:sns:us-east-1:123456789012:a:b",
+            "arn:gcp:sns:us-east-1:123456789012:deployments",
+            "not-an-arn",
+        ] {
+            assert!(!is_topic_arn(bad), "{bad}");
+        }
+        let long = format!("arn:aws:sns:us-east-1:123456789012:{}", "t".repeat(257));
+        assert!(!is_topic_arn(&long));
+    }
+
+    #[test]
+    fn a_bad_role_arn_is_a_problem_that_shows_an_example() {
+        let mut bad = spec();
+        bad.service_role_arn = "arn:aws:iam::123:role/CodeDeploy".to_owned();
+        let problems = bad.problems();
+        let role = problems
+            .iter()
+            .find(|problem| problem.field == "role")
+            .expect("the role is a problem");
+        assert!(
+            role.message
+                .contains("arn:aws:iam::123456789012:role/CodeDeployServiceRole"),
+            "{role:?}"
+        );
     }
 }

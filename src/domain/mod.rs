@@ -1,6 +1,7 @@
 //! CodeDeploy's rules as plain data and functions: deployment configurations,
-//! instance and revision health, the rollout planner, and the rules for
-//! names and tags, and IAM policy documents.
+//! instance and revision health, the rollout planner, compute platforms, the
+//! rules for names and tags (CodeDeploy's, IAM's and S3's), and IAM policy
+//! documents.
 //!
 //! Nothing here does I/O or knows about the AWS SDK: the local cloud executes
 //! these rules and the GUI previews them.
@@ -12,8 +13,10 @@ pub mod config;
 pub mod fleet;
 pub mod group_spec;
 pub mod health;
+pub mod iam_names;
 pub mod lifecycle;
 pub mod names;
+pub mod platform;
 pub mod policy;
 pub mod preflight;
 pub mod regions;
@@ -26,6 +29,7 @@ pub mod tags;
 pub use config::{ConfigError, DeploymentConfig, MinimumHealthyHosts};
 pub use fleet::{FleetComposition, FleetError};
 pub use health::{AttemptResult, Health, InstanceHealth, RevisionHealth};
+pub use platform::ComputePlatform;
 pub use rollout::{
     FailureReason, PlanError, Rollout, RolloutOutcome, Simulation, TargetProgress, explain, plan,
     simulate,

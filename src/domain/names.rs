@@ -8,6 +8,9 @@
 //! Tag filters (the EC2 and on-premises filters of a deployment group) obey
 //! the same length limits and must name what their type says they match.
 //!
+//! S3 bucket names, which revisions are stored under, follow S3's rules for
+//! general purpose buckets (see [`validate_bucket_name`]).
+//!
 //! Every error says what to change, so the GUI can show it next to the field
 //! and the local cloud can return it in its error message.
 
@@ -122,6 +125,132 @@ pub fn validate_custom_config_name(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// The prefixes S3 reserves: no bucket name may start with them.
+pub const RESERVED_BUCKET_PREFIXES: [&str; 3] = ["xn--", "sthree-", "amzn-s3-demo-"];
+/// The suffixes S3 reserves for access point aliases, Multi-Region Access
+/// Points, directory buckets and table buckets: no bucket name may end with
+/// them.
+pub const RESERVED_BUCKET_SUFFIXES: [&str; 5] =
+    ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+
+/// Why S3 would refuse a bucket name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BucketNameError {
+    /// Shorter than 3 or longer than 63 characters.
+    #[error(
+        "The bucket name \"{name}\" is {length} characters long; S3 bucket names have 3 to 63 characters."
+    )]
+    Length {
+        /// The name as given.
+        name: String,
+        /// Its length in bytes, as S3 counts it.
+        length: usize,
+    },
+    /// A character other than a lowercase letter, a digit, a dot or a hyphen.
+    #[error(
+        "The bucket name \"{name}\" contains {character:?}; use only lowercase letters, digits, dots and hyphens."
+    )]
+    BadCharacter {
+        /// The name as given.
+        name: String,
+        /// The first character refused.
+        character: char,
+    },
+    /// A first or last character that is not a letter or digit.
+    #[error("The bucket name \"{name}\" must begin and end with a letter or digit.")]
+    Edge {
+        /// The name as given.
+        name: String,
+    },
+    /// Two dots next to each other.
+    #[error(
+        "The bucket name \"{name}\" has two dots in a row; separate them with a letter or digit."
+    )]
+    AdjacentDots {
+        /// The name as given.
+        name: String,
+    },
+    /// A name shaped like an IPv4 address.
+    #[error("The bucket name \"{name}\" is shaped like an IP address, which S3 does not allow.")]
+    IpAddress {
+        /// The name as given.
+        name: String,
+    },
+    /// A name starting with a prefix S3 reserves.
+    #[error(
+        "The bucket name \"{name}\" starts with \"{prefix}\", which S3 reserves; choose a name without that prefix."
+    )]
+    ReservedPrefix {
+        /// The name as given.
+        name: String,
+        /// The reserved prefix it starts with.
+        prefix: &'static str,
+    },
+    /// A name ending with a suffix S3 reserves.
+    #[error(
+        "The bucket name \"{name}\" ends with \"{suffix}\", which S3 reserves for access points and other kinds of bucket; choose a name without that suffix."
+    )]
+    ReservedSuffix {
+        /// The name as given.
+        name: String,
+        /// The reserved suffix it ends with.
+        suffix: &'static str,
+    },
+}
+
+/// Checks an S3 bucket name against S3's rules for general purpose
+/// buckets: 3 to 63 lowercase letters, digits, dots and hyphens, starting
+/// and ending with a letter or digit, no two dots in a row, not shaped like
+/// an IP address, and none of the prefixes and suffixes S3 reserves.
+pub fn validate_bucket_name(name: &str) -> Result<(), BucketNameError> {
+    let owned = || name.to_owned();
+    let length = name.len();
+    if !(3..=63).contains(&length) {
+        return Err(BucketNameError::Length {
+            name: owned(),
+            length,
+        });
+    }
+    if let Some(character) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-'))
+    {
+        return Err(BucketNameError::BadCharacter {
+            name: owned(),
+            character,
+        });
+    }
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !edge(name.chars().next()) || !edge(name.chars().last()) {
+        return Err(BucketNameError::Edge { name: owned() });
+    }
+    if name.contains("..") {
+        return Err(BucketNameError::AdjacentDots { name: owned() });
+    }
+    if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err(BucketNameError::IpAddress { name: owned() });
+    }
+    if let Some(prefix) = RESERVED_BUCKET_PREFIXES
+        .into_iter()
+        .find(|prefix| name.starts_with(prefix))
+    {
+        return Err(BucketNameError::ReservedPrefix {
+            name: owned(),
+            prefix,
+        });
+    }
+    if let Some(suffix) = RESERVED_BUCKET_SUFFIXES
+        .into_iter()
+        .find(|suffix| name.ends_with(suffix))
+    {
+        return Err(BucketNameError::ReservedSuffix {
+            name: owned(),
+            suffix,
+        });
+    }
+    Ok(())
+}
+
 /// Which part of a tag or tag filter a message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TagPart {
@@ -202,8 +331,18 @@ pub enum TagError {
     EmptyFilter,
 }
 
+/// Which characters a tag may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TagCharacters {
+    /// Letters, digits, spaces and `_ . : / = + - @`, as CodeDeploy and
+    /// most services allow.
+    Restricted,
+    /// Any character, as EC2 allows.
+    Any,
+}
+
 /// Checks the length and characters of one part of a tag.
-fn check_tag_text(part: TagPart, text: &str) -> Result<(), TagError> {
+fn check_tag_text(part: TagPart, text: &str, characters: TagCharacters) -> Result<(), TagError> {
     let limit = match part {
         TagPart::Key => MAX_TAG_KEY_LENGTH,
         TagPart::Value => MAX_TAG_VALUE_LENGTH,
@@ -216,6 +355,9 @@ fn check_tag_text(part: TagPart, text: &str) -> Result<(), TagError> {
             length,
             limit,
         });
+    }
+    if characters == TagCharacters::Any {
+        return Ok(());
     }
     if let Some(character) = text
         .chars()
@@ -231,16 +373,33 @@ fn check_tag_text(part: TagPart, text: &str) -> Result<(), TagError> {
 }
 
 /// Checks one tag: a non-empty key that is not reserved, and a value (which
-/// may be empty) within the limits.
-pub fn validate_tag(key: &str, value: &str) -> Result<(), TagError> {
+/// may be empty), both within the limits and drawn from `characters`.
+fn check_tag(key: &str, value: &str, characters: TagCharacters) -> Result<(), TagError> {
     if key.is_empty() {
         return Err(TagError::EmptyKey);
     }
-    check_tag_text(TagPart::Key, key)?;
+    check_tag_text(TagPart::Key, key, characters)?;
     if key.to_ascii_lowercase().starts_with("aws:") {
         return Err(TagError::ReservedPrefix(key.to_owned()));
     }
-    check_tag_text(TagPart::Value, value)
+    check_tag_text(TagPart::Value, value, characters)
+}
+
+/// Checks one tag by CodeDeploy's rules: a non-empty key that is not
+/// reserved, and a value (which may be empty) within the limits, both of
+/// letters, digits, spaces and `_ . : / = + - @`. The app holds the EC2
+/// tags it sets to these rules too, so that a deployment group's tag
+/// filters can name them.
+pub fn validate_tag(key: &str, value: &str) -> Result<(), TagError> {
+    check_tag(key, value, TagCharacters::Restricted)
+}
+
+/// Checks one tag by EC2's rules, which allow any character: a non-empty
+/// key of at most 128 characters that does not start with `aws:`, and a
+/// value of at most 256. Whatever this refuses, [`validate_tag`] refuses
+/// too.
+pub fn validate_ec2_tag(key: &str, value: &str) -> Result<(), TagError> {
+    check_tag(key, value, TagCharacters::Any)
 }
 
 /// Checks a list of tags for one resource: each tag, no key twice, and no
@@ -325,10 +484,10 @@ pub fn validate_tag_filter(
     let key = key.filter(|key| !key.is_empty());
     let value = value.filter(|value| !value.is_empty());
     if let Some(key) = key {
-        check_tag_text(TagPart::Key, key)?;
+        check_tag_text(TagPart::Key, key, TagCharacters::Restricted)?;
     }
     if let Some(value) = value {
-        check_tag_text(TagPart::Value, value)?;
+        check_tag_text(TagPart::Value, value, TagCharacters::Restricted)?;
     }
     let filter_type = match kind {
         Some(name) => TagFilterType::from_api(name)?,
@@ -441,6 +600,40 @@ mod tests {
     }
 
     #[test]
+    fn bucket_names_follow_s3_rules() {
+        for good in [
+            "deploydesk-revisions.eu",
+            "abc",
+            &"a".repeat(63),
+            "my-xn--bucket",
+            "s3alias-first",
+        ] {
+            assert_eq!(validate_bucket_name(good), Ok(()), "{good}");
+        }
+        for (bad, says) in [
+            ("ab", "3 to 63"),
+            (&"a".repeat(64), "3 to 63"),
+            ("Revisions", "lowercase"),
+            ("-revisions", "begin and end"),
+            ("revisions.", "begin and end"),
+            ("a..b", "two dots"),
+            ("192.168.1.1", "IP address"),
+            ("rev_1", "lowercase"),
+            ("xn--revisions", "starts with \"xn--\""),
+            ("sthree-configurator-x", "starts with \"sthree-\""),
+            ("amzn-s3-demo-bucket", "starts with \"amzn-s3-demo-\""),
+            ("revisions-s3alias", "ends with \"-s3alias\""),
+            ("revisions--ol-s3", "ends with \"--ol-s3\""),
+            ("revisions.mrap", "ends with \".mrap\""),
+            ("revisions--use1-az4--x-s3", "ends with \"--x-s3\""),
+            ("revisions--table-s3", "ends with \"--table-s3\""),
+        ] {
+            let error = validate_bucket_name(bad).unwrap_err().to_string();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
+    }
+
+    #[test]
     fn tags_within_limits_pass() {
         assert_eq!(validate_tag("Name", "web server 1"), Ok(()));
         assert_eq!(validate_tag("team/owner", ""), Ok(()));
@@ -473,6 +666,31 @@ mod tests {
             Err(TagError::BadCharacter {
                 part: TagPart::Value,
                 character: ';',
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn ec2_tags_allow_any_character_within_the_same_limits() {
+        assert_eq!(validate_ec2_tag("team|owner", "a;b|c"), Ok(()));
+        assert!(validate_tag("team|owner", "a;b|c").is_err());
+        assert_eq!(validate_ec2_tag("", "x"), Err(TagError::EmptyKey));
+        assert_eq!(
+            validate_ec2_tag("Aws:thing", "x"),
+            Err(TagError::ReservedPrefix("Aws:thing".to_owned()))
+        );
+        assert!(matches!(
+            validate_ec2_tag(&"k".repeat(129), ""),
+            Err(TagError::TooLong {
+                part: TagPart::Key,
+                ..
+            })
+        ));
+        assert!(matches!(
+            validate_ec2_tag("k", &"v".repeat(257)),
+            Err(TagError::TooLong {
+                part: TagPart::Value,
                 ..
             })
         ));

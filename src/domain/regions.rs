@@ -1,6 +1,10 @@
-//! AWS regions: the ones DeployDesk knows, and the check of a region the
+//! AWS regions: the ones DeployDesk knows, which of them an account must
+//! opt in to, the partition each belongs to, and the check of a region the
 //! user typed, so that a typo is caught before a request goes to an
 //! endpoint that does not exist.
+//!
+//! The local cloud's EC2 lists these regions in `DescribeRegions`, and the
+//! app offers them in its region field, so both know the same regions.
 
 /// A region DeployDesk knows, with the name AWS gives its location.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,10 +13,35 @@ pub struct KnownRegion {
     pub code: &'static str,
     /// Where it is, e.g. "Europe (Ireland)".
     pub location: &'static str,
+    /// Whether an account must opt in to it before using it (regions
+    /// opened since March 2019).
+    pub opt_in: bool,
 }
 
+impl KnownRegion {
+    /// The partition the region belongs to: `aws`, `aws-cn` or
+    /// `aws-us-gov`.
+    pub fn partition(&self) -> &'static str {
+        partition_of(self.code)
+    }
+}
+
+/// A region every account may use.
 const fn region(code: &'static str, location: &'static str) -> KnownRegion {
-    KnownRegion { code, location }
+    KnownRegion {
+        code,
+        location,
+        opt_in: false,
+    }
+}
+
+/// A region an account must opt in to.
+const fn opt_in_region(code: &'static str, location: &'static str) -> KnownRegion {
+    KnownRegion {
+        code,
+        location,
+        opt_in: true,
+    }
 }
 
 /// The regions DeployDesk knows, in the order the AWS console lists them.
@@ -23,35 +52,35 @@ pub const KNOWN_REGIONS: &[KnownRegion] = &[
     region("us-east-2", "US East (Ohio)"),
     region("us-west-1", "US West (N. California)"),
     region("us-west-2", "US West (Oregon)"),
-    region("af-south-1", "Africa (Cape Town)"),
-    region("ap-east-1", "Asia Pacific (Hong Kong)"),
-    region("ap-east-2", "Asia Pacific (Taipei)"),
+    opt_in_region("af-south-1", "Africa (Cape Town)"),
+    opt_in_region("ap-east-1", "Asia Pacific (Hong Kong)"),
+    opt_in_region("ap-east-2", "Asia Pacific (Taipei)"),
     region("ap-south-1", "Asia Pacific (Mumbai)"),
-    region("ap-south-2", "Asia Pacific (Hyderabad)"),
+    opt_in_region("ap-south-2", "Asia Pacific (Hyderabad)"),
     region("ap-southeast-1", "Asia Pacific (Singapore)"),
     region("ap-southeast-2", "Asia Pacific (Sydney)"),
-    region("ap-southeast-3", "Asia Pacific (Jakarta)"),
-    region("ap-southeast-4", "Asia Pacific (Melbourne)"),
-    region("ap-southeast-5", "Asia Pacific (Malaysia)"),
-    region("ap-southeast-6", "Asia Pacific (New Zealand)"),
-    region("ap-southeast-7", "Asia Pacific (Thailand)"),
+    opt_in_region("ap-southeast-3", "Asia Pacific (Jakarta)"),
+    opt_in_region("ap-southeast-4", "Asia Pacific (Melbourne)"),
+    opt_in_region("ap-southeast-5", "Asia Pacific (Malaysia)"),
+    opt_in_region("ap-southeast-6", "Asia Pacific (New Zealand)"),
+    opt_in_region("ap-southeast-7", "Asia Pacific (Thailand)"),
     region("ap-northeast-1", "Asia Pacific (Tokyo)"),
     region("ap-northeast-2", "Asia Pacific (Seoul)"),
     region("ap-northeast-3", "Asia Pacific (Osaka)"),
     region("ca-central-1", "Canada (Central)"),
-    region("ca-west-1", "Canada West (Calgary)"),
+    opt_in_region("ca-west-1", "Canada West (Calgary)"),
     region("eu-central-1", "Europe (Frankfurt)"),
-    region("eu-central-2", "Europe (Zurich)"),
+    opt_in_region("eu-central-2", "Europe (Zurich)"),
     region("eu-west-1", "Europe (Ireland)"),
     region("eu-west-2", "Europe (London)"),
     region("eu-west-3", "Europe (Paris)"),
-    region("eu-south-1", "Europe (Milan)"),
-    region("eu-south-2", "Europe (Spain)"),
+    opt_in_region("eu-south-1", "Europe (Milan)"),
+    opt_in_region("eu-south-2", "Europe (Spain)"),
     region("eu-north-1", "Europe (Stockholm)"),
-    region("il-central-1", "Israel (Tel Aviv)"),
-    region("me-south-1", "Middle East (Bahrain)"),
-    region("me-central-1", "Middle East (UAE)"),
-    region("mx-central-1", "Mexico (Central)"),
+    opt_in_region("il-central-1", "Israel (Tel Aviv)"),
+    opt_in_region("me-south-1", "Middle East (Bahrain)"),
+    opt_in_region("me-central-1", "Middle East (UAE)"),
+    opt_in_region("mx-central-1", "Mexico (Central)"),
     region("sa-east-1", "South America (São Paulo)"),
     region("us-gov-east-1", "AWS GovCloud (US-East)"),
     region("us-gov-west-1", "AWS GovCloud (US-West)"),
@@ -82,6 +111,25 @@ pub enum RegionError {
         /// Where that region is.
         location: &'static str,
     },
+}
+
+/// The partition of the region `code`: `aws-cn` for China, `aws-us-gov`
+/// for `GovCloud`, `aws` for the rest.
+pub fn partition_of(code: &str) -> &'static str {
+    if code.starts_with("cn-") {
+        "aws-cn"
+    } else if code.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// Whether `name` is shaped like an ARN's partition: `aws`, or `aws-`
+/// followed by lower-case letters and hyphens (`aws-cn`, `aws-us-gov`).
+pub fn is_partition(name: &str) -> bool {
+    name.strip_prefix("aws")
+        .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
 }
 
 /// The known region with this code, if any.
@@ -161,6 +209,22 @@ mod tests {
         for known in KNOWN_REGIONS {
             assert_eq!(check_region(known.code), Ok(known.code));
             assert!(is_region_shaped(known.code), "{}", known.code);
+        }
+    }
+
+    #[test]
+    fn regions_know_their_partition_and_opt_in() {
+        let partition = |code| known_region(code).map(KnownRegion::partition);
+        assert_eq!(partition("eu-west-1"), Some("aws"));
+        assert_eq!(partition("cn-north-1"), Some("aws-cn"));
+        assert_eq!(partition("us-gov-west-1"), Some("aws-us-gov"));
+        assert!(known_region("af-south-1").is_some_and(|known| known.opt_in));
+        assert!(known_region("us-east-1").is_some_and(|known| !known.opt_in));
+        for name in ["aws", "aws-cn", "aws-us-gov"] {
+            assert!(is_partition(name), "{name}");
+        }
+        for name in ["", "AWS", "azure", "aws_cn", "aws1"] {
+            assert!(!is_partition(name), "{name}");
         }
     }
 

@@ -461,19 +461,40 @@ impl Rollout {
     /// while the rollout is still running.
     pub fn health_after(&self) -> Option<Vec<Health>> {
         let outcome = self.outcome.as_ref()?;
-        let healths = self
-            .initial
+        Some(self.health_after_deployment(outcome.is_success(), &[]))
+    }
+
+    /// The health of every instance after a deployment that ended as
+    /// `deployment_succeeded` says, which may differ from the rollout's own
+    /// outcome (or come before it): a blue/green deployment whose rollout
+    /// succeeded still fails when traffic cannot be rerouted, and a stopped
+    /// deployment ends while its rollout runs. The documented rules for a
+    /// successful or a failed deployment apply to each instance's attempt;
+    /// an instance marked in `rerouting_failed` (by rollout index; missing
+    /// entries are `false`) counts as a failed attempt, since traffic never
+    /// reached it.
+    pub fn health_after_deployment(
+        &self,
+        deployment_succeeded: bool,
+        rerouting_failed: &[bool],
+    ) -> Vec<Health> {
+        self.initial
             .iter()
             .zip(&self.progress)
-            .map(|(health, progress)| {
-                if outcome.is_success() {
-                    health.after_successful_deployment(progress.attempt())
+            .enumerate()
+            .map(|(index, (health, progress))| {
+                let attempt = if rerouting_failed.get(index).copied().unwrap_or(false) {
+                    Some(AttemptResult::Failed)
                 } else {
-                    health.after_unsuccessful_deployment(progress.attempt())
+                    progress.attempt()
+                };
+                if deployment_succeeded {
+                    health.after_successful_deployment(attempt)
+                } else {
+                    health.after_unsuccessful_deployment(attempt)
                 }
             })
-            .collect();
-        Some(healths)
+            .collect()
     }
 }
 

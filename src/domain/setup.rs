@@ -1,7 +1,7 @@
 //! What the setup wizards create, as plain data: the IAM documents
-//! CodeDeploy's setup guide prescribes, the rules for IAM names, and a
-//! [`SetupPlan`] of steps that a review page can show (with the equivalent
-//! AWS CLI commands) before anything is called.
+//! CodeDeploy's setup guide prescribes, and a [`SetupPlan`] of steps that a
+//! review page can show (with the equivalent AWS CLI commands) before
+//! anything is called.
 //!
 //! The documents follow the CodeDeploy user guide:
 //! - a service role trusted by `codedeploy.amazonaws.com`, by default with
@@ -12,12 +12,11 @@
 //!   revision buckets the user names (and, if asked, the bucket AWS serves
 //!   the CodeDeploy agent from), held by an instance profile.
 
-use std::fmt;
-
 use serde_json::{Value, json};
 
 use super::config::MinimumHealthyHosts;
 use super::group_spec::{ConfigChoice, DeploymentGroupSpec};
+use super::platform::ComputePlatform;
 
 /// The IAM policy language version every document uses.
 pub const POLICY_VERSION: &str = "2012-10-17";
@@ -28,57 +27,10 @@ pub const EC2_PRINCIPAL: &str = "ec2.amazonaws.com";
 /// The AWS managed policy that lets Systems Manager manage an instance (and
 /// so install the CodeDeploy agent).
 pub const SSM_CORE_POLICY_ARN: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
-/// The longest role name IAM accepts.
-pub const MAX_ROLE_NAME_LENGTH: usize = 64;
-/// The longest instance profile or policy name IAM accepts.
-pub const MAX_PROFILE_NAME_LENGTH: usize = 128;
-/// The punctuation IAM allows in role, profile and policy names.
-pub const IAM_NAME_PUNCTUATION: &str = "+=,.@_-";
 
-/// The compute platform a CodeDeploy service role serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ServicePlatform {
-    /// EC2 and on-premises instances.
-    #[default]
-    Server,
-    /// AWS Lambda functions.
-    Lambda,
-    /// Amazon ECS services.
-    Ecs,
-}
-
-impl ServicePlatform {
-    /// Every platform, in the order a picker lists them.
-    pub const ALL: [Self; 3] = [Self::Server, Self::Lambda, Self::Ecs];
-
-    /// How a person names the platform.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Server => "EC2/On-premises",
-            Self::Lambda => "AWS Lambda",
-            Self::Ecs => "Amazon ECS",
-        }
-    }
-
-    /// The ARN of the AWS managed policy a service role for this platform
-    /// needs.
-    pub fn managed_policy_arn(self) -> &'static str {
-        match self {
-            Self::Server => "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole",
-            Self::Lambda => "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda",
-            Self::Ecs => "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS",
-        }
-    }
-
-    /// A role name suggested for this platform.
-    pub fn suggested_role_name(self) -> &'static str {
-        match self {
-            Self::Server => "CodeDeployServiceRole",
-            Self::Lambda => "CodeDeployServiceRoleForLambda",
-            Self::Ecs => "CodeDeployServiceRoleForECS",
-        }
-    }
-}
+/// The compute platform a CodeDeploy service role serves: the one
+/// [`ComputePlatform`], under the name the demo account's setup still uses.
+pub use super::platform::ComputePlatform as ServicePlatform;
 
 /// The trust policy of a CodeDeploy service role. With `confused_deputy`,
 /// CodeDeploy may assume the role only on behalf of `account`, for its
@@ -180,122 +132,6 @@ fn normalised(value: &Value) -> Value {
         }
         other => other.clone(),
     }
-}
-
-/// What an IAM name names, so that messages say which name is wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IamNameKind {
-    /// A role name (up to 64 characters).
-    Role,
-    /// An instance profile name (up to 128 characters).
-    InstanceProfile,
-    /// A policy name (up to 128 characters).
-    Policy,
-}
-
-impl IamNameKind {
-    /// The longest name of this kind.
-    pub fn max_length(self) -> usize {
-        match self {
-            Self::Role => MAX_ROLE_NAME_LENGTH,
-            Self::InstanceProfile | Self::Policy => MAX_PROFILE_NAME_LENGTH,
-        }
-    }
-}
-
-impl fmt::Display for IamNameKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Role => "role",
-            Self::InstanceProfile => "instance profile",
-            Self::Policy => "policy",
-        })
-    }
-}
-
-/// Why IAM would refuse a name.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IamNameError {
-    /// The name is empty.
-    #[error("The {kind} name is empty; give a name of 1 to {max} characters.", max = .kind.max_length())]
-    Empty {
-        /// What the name names.
-        kind: IamNameKind,
-    },
-    /// The name is too long.
-    #[error("The {kind} name is {length} characters long; shorten it to at most {max} characters.", max = .kind.max_length())]
-    TooLong {
-        /// What the name names.
-        kind: IamNameKind,
-        /// Its length in characters.
-        length: usize,
-    },
-    /// The name contains a character IAM does not allow.
-    #[error(
-        "The {kind} name contains the character {character:?}; use only letters, digits and + = , . @ _ -"
-    )]
-    BadCharacter {
-        /// What the name names.
-        kind: IamNameKind,
-        /// The first character refused.
-        character: char,
-    },
-}
-
-/// Checks `name` against IAM's rules for `kind`: 1 to 64 (roles) or 128
-/// (profiles, policies) ASCII letters, digits and `+=,.@_-`.
-pub fn validate_iam_name(kind: IamNameKind, name: &str) -> Result<(), IamNameError> {
-    if name.is_empty() {
-        return Err(IamNameError::Empty { kind });
-    }
-    if let Some(character) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || IAM_NAME_PUNCTUATION.contains(*c)))
-    {
-        return Err(IamNameError::BadCharacter { kind, character });
-    }
-    let length = name.chars().count();
-    if length > kind.max_length() {
-        return Err(IamNameError::TooLong { kind, length });
-    }
-    Ok(())
-}
-
-/// Checks an S3 bucket name against S3's rules for general purpose
-/// buckets: 3 to 63 lowercase letters, digits, dots and hyphens, starting
-/// and ending with a letter or digit, not shaped like an IP address.
-pub fn validate_bucket_name(name: &str) -> Result<(), String> {
-    let length = name.len();
-    if !(3..=63).contains(&length) {
-        return Err(format!(
-            "The bucket name \"{name}\" is {length} characters long; S3 bucket names have 3 to 63 characters."
-        ));
-    }
-    if let Some(character) = name
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-'))
-    {
-        return Err(format!(
-            "The bucket name \"{name}\" contains {character:?}; use only lowercase letters, digits, dots and hyphens."
-        ));
-    }
-    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if !edge(name.chars().next()) || !edge(name.chars().last()) {
-        return Err(format!(
-            "The bucket name \"{name}\" must begin and end with a letter or digit."
-        ));
-    }
-    if name.contains("..") {
-        return Err(format!(
-            "The bucket name \"{name}\" has two dots in a row; separate them with a letter or digit."
-        ));
-    }
-    if name.parse::<std::net::Ipv4Addr>().is_ok() {
-        return Err(format!(
-            "The bucket name \"{name}\" is shaped like an IP address, which S3 does not allow."
-        ));
-    }
-    Ok(())
 }
 
 /// One call a wizard makes, described well enough to show on its review
@@ -517,7 +353,7 @@ impl SetupStep {
                 "--application-name".into(),
                 application.clone(),
                 "--compute-platform".into(),
-                "Server".into(),
+                ComputePlatform::Server.as_str().into(),
             ],
             Self::CreateDeploymentConfig { name, minimum } => vec![
                 "aws".into(),
@@ -573,7 +409,7 @@ impl SetupPlan {
     /// The plan of the service role wizard: the role and its managed policy.
     pub fn service_role(
         role: &str,
-        platform: ServicePlatform,
+        platform: ComputePlatform,
         account: &str,
         region: &str,
         confused_deputy: bool,
@@ -766,56 +602,10 @@ mod tests {
     }
 
     #[test]
-    fn iam_names_follow_iam_rules() {
-        assert_eq!(
-            validate_iam_name(IamNameKind::Role, "CodeDeploy+Role=1,a.b@c_d-e"),
-            Ok(())
-        );
-        assert_eq!(
-            validate_iam_name(IamNameKind::Role, ""),
-            Err(IamNameError::Empty {
-                kind: IamNameKind::Role
-            })
-        );
-        let long = "r".repeat(65);
-        let error = validate_iam_name(IamNameKind::Role, &long).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "The role name is 65 characters long; shorten it to at most 64 characters."
-        );
-        assert_eq!(
-            validate_iam_name(IamNameKind::InstanceProfile, &long),
-            Ok(())
-        );
-        let error = validate_iam_name(IamNameKind::Role, "my role").unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "The role name contains the character ' '; use only letters, digits and + = , . @ _ -"
-        );
-        assert!(validate_iam_name(IamNameKind::Policy, "naïve").is_err());
-    }
-
-    #[test]
-    fn bucket_names_follow_s3_rules() {
-        assert_eq!(validate_bucket_name("deploydesk-revisions.eu"), Ok(()));
-        for (bad, says) in [
-            ("ab", "3 to 63"),
-            ("Revisions", "lowercase"),
-            ("-revisions", "begin and end"),
-            ("a..b", "two dots"),
-            ("192.168.1.1", "IP address"),
-            ("rev_1", "lowercase"),
-        ] {
-            let error = validate_bucket_name(bad).unwrap_err();
-            assert!(error.contains(says), "{bad}: {error}");
-        }
-    }
-
-    #[test]
     fn plans_list_their_steps_and_cli_commands() {
         let plan = SetupPlan::service_role(
             "CodeDeployServiceRole",
-            ServicePlatform::Server,
+            ComputePlatform::Server,
             "000000000000",
             "us-east-1",
             true,

@@ -683,7 +683,9 @@ impl App {
                                 .await
                                 .ok()
                                 .flatten()
-                                .and_then(|(kind, value)| minimum_from_api(&kind, value));
+                                .and_then(|(kind, value)| {
+                                    MinimumHealthyHosts::from_described(&kind, value).ok()
+                                });
                             Event::Config {
                                 generation,
                                 deployment_id,
@@ -1351,14 +1353,6 @@ impl App {
             }
         }
     }
-}
-
-/// The minimum of a deployment configuration as the API gives it.
-fn minimum_from_api(kind: &str, value: i64) -> Option<MinimumHealthyHosts> {
-    if kind == "MOST_CONCURRENCY" {
-        return Some(MinimumHealthyHosts::OneAtATime);
-    }
-    MinimumHealthyHosts::from_api(kind, value).ok()
 }
 
 /// The region a backend names, if any.

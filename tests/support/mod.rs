@@ -12,6 +12,7 @@ use aws_config::retry::RetryConfig;
 use aws_credential_types::Credentials;
 use aws_sdk_codedeploy::config::Region;
 use deploydesk::localcloud::{LocalCloud, LocalCloudOptions, ManualClock, Timestamp};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// The time the manual clock of a test starts at: 2024-05-01 12:00:00 UTC.
 pub const START: Timestamp = Timestamp::from_secs(1_714_564_800);
@@ -136,4 +137,43 @@ pub fn aws_cli(service: &str, endpoint: &str, args: &[&str]) -> std::process::Co
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_SESSION_TOKEN");
     command
+}
+
+/// Sends `request` on a new connection and returns the whole response,
+/// failing the test if the server does not answer within five seconds.
+pub async fn send_raw(addr: std::net::SocketAddr, request: &[u8]) -> Vec<u8> {
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    stream.write_all(request).await.expect("sends");
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut raw))
+        .await
+        .expect("the server answers within five seconds")
+        .expect("reads");
+    raw
+}
+
+/// Sends `request` on a new connection and returns the status and the
+/// whole response text.
+pub async fn exchange(addr: std::net::SocketAddr, request: &[u8]) -> (u16, String) {
+    let raw = send_raw(addr, request).await;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {text:?}"));
+    (status, text)
+}
+
+/// A request with the given head lines and body, closing the connection.
+pub fn request(head: &str, body: &[u8]) -> Vec<u8> {
+    let mut bytes = format!(
+        "{head}\r\nHost: localhost\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
 }

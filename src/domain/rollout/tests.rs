@@ -436,6 +436,53 @@ fn health_after_stop_sets_attempted_instances_and_keeps_the_rest() {
     assert_eq!(rollout.progress()[3], TargetProgress::Skipped);
 }
 
+// --- Blue/green: the deployment can end otherwise than its rollout.
+
+#[test]
+fn blue_green_health_after_a_clean_success_is_the_rollouts_own() {
+    let simulation = simulate(&healthy_fleet(3), host_count(0), &[S, S, S]).unwrap();
+    let mut rollout = Rollout::start(&healthy_fleet(3), host_count(0)).unwrap();
+    for instance in rollout.next_wave() {
+        rollout.complete(instance, S).unwrap();
+    }
+    assert_eq!(
+        rollout.health_after_deployment(true, &[false; 3]),
+        simulation.health_after
+    );
+    assert_eq!(
+        rollout.health_after_deployment(true, &[]),
+        simulation.health_after
+    );
+}
+
+#[test]
+fn blue_green_failed_rerouting_takes_the_failed_deployment_rules() {
+    let mut rollout = Rollout::start(&healthy_fleet(3), host_count(0)).unwrap();
+    for instance in rollout.next_wave() {
+        rollout.complete(instance, S).unwrap();
+    }
+    assert_eq!(rollout.outcome(), Some(&RolloutOutcome::Succeeded));
+    // Every replacement installed, but traffic never reached the second.
+    let health = rollout.health_after_deployment(false, &[false, true, false]);
+    assert_eq!(
+        health[0], HEALTHY_OLD,
+        "installed, but the group keeps its revision"
+    );
+    assert_eq!(health[1], Health::NEW, "rerouting failed: a failed attempt");
+    assert_eq!(health[2], HEALTHY_OLD);
+}
+
+#[test]
+fn blue_green_success_with_a_failed_rerouting_marks_only_that_instance() {
+    let mut rollout = Rollout::start(&healthy_fleet(3), host_count(0)).unwrap();
+    for instance in rollout.next_wave() {
+        rollout.complete(instance, S).unwrap();
+    }
+    let health = rollout.health_after_deployment(true, &[true, false, false]);
+    assert_eq!(health[0], Health::NEW);
+    assert_eq!(health[1..], [HEALTHY_CURRENT; 2]);
+}
+
 // --- Bad input is an error, never a panic.
 
 #[test]

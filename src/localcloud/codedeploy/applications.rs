@@ -59,7 +59,7 @@ pub fn create(
 ) -> Result<Value, ApiError> {
     let request: CreateInput = input(body)?;
     let name = required_name(NameKind::Application, request.application_name)?;
-    let compute_platform = compute_platform(request.compute_platform)?;
+    let compute_platform = compute_platform(request.compute_platform.as_deref())?;
     let tags = checked_tags(
         request.tags.unwrap_or_default(),
         MAX_TAGS_PER_RESOURCE,

@@ -9,9 +9,9 @@ use uuid::Uuid;
 use super::shapes::{MinimumHealthyHostsShape, TrafficRoutingConfig, ZonalConfig};
 use super::state::{CodeDeployState, CustomDeploymentConfig};
 use super::{ApiError, Context, compute_platform, empty, input, name_error, output, required_name};
-use crate::domain::MinimumHealthyHosts;
 use crate::domain::config::DeploymentConfig;
 use crate::domain::names::{self, NameKind, RESERVED_CONFIG_PREFIX};
+use crate::domain::{ComputePlatform, MinimumHealthyHosts};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::paging::{self, PAGE_SIZE};
 
@@ -29,7 +29,7 @@ enum Routing {
 /// A predefined configuration for the Lambda or ECS platform.
 struct PredefinedTraffic {
     name: &'static str,
-    platform: &'static str,
+    platform: ComputePlatform,
     routing: Routing,
 }
 
@@ -37,68 +37,80 @@ struct PredefinedTraffic {
 const PREDEFINED_TRAFFIC: [PredefinedTraffic; 14] = [
     traffic(
         "CodeDeployDefault.LambdaAllAtOnce",
-        "Lambda",
+        ComputePlatform::Lambda,
         Routing::AllAtOnce,
     ),
     canary(
         "CodeDeployDefault.LambdaCanary10Percent5Minutes",
-        "Lambda",
+        ComputePlatform::Lambda,
         5,
     ),
     canary(
         "CodeDeployDefault.LambdaCanary10Percent10Minutes",
-        "Lambda",
+        ComputePlatform::Lambda,
         10,
     ),
     canary(
         "CodeDeployDefault.LambdaCanary10Percent15Minutes",
-        "Lambda",
+        ComputePlatform::Lambda,
         15,
     ),
     canary(
         "CodeDeployDefault.LambdaCanary10Percent30Minutes",
-        "Lambda",
+        ComputePlatform::Lambda,
         30,
     ),
     linear(
         "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
-        "Lambda",
+        ComputePlatform::Lambda,
         1,
     ),
     linear(
         "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
-        "Lambda",
+        ComputePlatform::Lambda,
         2,
     ),
     linear(
         "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
-        "Lambda",
+        ComputePlatform::Lambda,
         3,
     ),
     linear(
         "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
-        "Lambda",
+        ComputePlatform::Lambda,
         10,
     ),
-    traffic("CodeDeployDefault.ECSAllAtOnce", "ECS", Routing::AllAtOnce),
+    traffic(
+        "CodeDeployDefault.ECSAllAtOnce",
+        ComputePlatform::Ecs,
+        Routing::AllAtOnce,
+    ),
     linear(
         "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
-        "ECS",
+        ComputePlatform::Ecs,
         1,
     ),
     linear(
         "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
-        "ECS",
+        ComputePlatform::Ecs,
         3,
     ),
-    canary("CodeDeployDefault.ECSCanary10Percent5Minutes", "ECS", 5),
-    canary("CodeDeployDefault.ECSCanary10Percent15Minutes", "ECS", 15),
+    canary(
+        "CodeDeployDefault.ECSCanary10Percent5Minutes",
+        ComputePlatform::Ecs,
+        5,
+    ),
+    canary(
+        "CodeDeployDefault.ECSCanary10Percent15Minutes",
+        ComputePlatform::Ecs,
+        15,
+    ),
 ];
 
 /// A predefined traffic configuration.
 const fn traffic(
     name: &'static str,
-    platform: &'static str,
+    platform: ComputePlatform,
     routing: Routing,
 ) -> PredefinedTraffic {
     PredefinedTraffic {
@@ -109,7 +121,7 @@ const fn traffic(
 }
 
 /// A predefined canary configuration shifting 10% first.
-const fn canary(name: &'static str, platform: &'static str, minutes: i64) -> PredefinedTraffic {
+const fn canary(name: &'static str, platform: ComputePlatform, minutes: i64) -> PredefinedTraffic {
     traffic(
         name,
         platform,
@@ -121,7 +133,7 @@ const fn canary(name: &'static str, platform: &'static str, minutes: i64) -> Pre
 }
 
 /// A predefined linear configuration shifting 10% at a time.
-const fn linear(name: &'static str, platform: &'static str, minutes: i64) -> PredefinedTraffic {
+const fn linear(name: &'static str, platform: ComputePlatform, minutes: i64) -> PredefinedTraffic {
     traffic(
         name,
         platform,
@@ -138,10 +150,10 @@ const PREDEFINED_CREATE_TIME: Timestamp = Timestamp::from_secs(1_412_553_600);
 /// The name of the configuration a new deployment group of `platform` uses
 /// when none is given.
 pub fn default_for_platform(platform: &str) -> &'static str {
-    match platform {
-        "Lambda" => "CodeDeployDefault.LambdaAllAtOnce",
-        "ECS" => "CodeDeployDefault.ECSAllAtOnce",
-        _ => crate::domain::config::ONE_AT_A_TIME,
+    match ComputePlatform::parse(platform) {
+        Ok(ComputePlatform::Lambda) => "CodeDeployDefault.LambdaAllAtOnce",
+        Ok(ComputePlatform::Ecs) => "CodeDeployDefault.ECSAllAtOnce",
+        Ok(ComputePlatform::Server) | Err(_) => crate::domain::config::ONE_AT_A_TIME,
     }
 }
 
@@ -215,7 +227,7 @@ fn predefined() -> Vec<DeploymentConfigInfo> {
             deployment_config_name: config.name,
             minimum_healthy_hosts: Some(minimum_shape(config.minimum_healthy_hosts)),
             create_time: PREDEFINED_CREATE_TIME,
-            compute_platform: "Server".to_owned(),
+            compute_platform: ComputePlatform::Server.as_str().to_owned(),
             traffic_routing_config: None,
             zonal_config: None,
         });
@@ -226,7 +238,7 @@ fn predefined() -> Vec<DeploymentConfigInfo> {
             deployment_config_name: config.name.to_owned(),
             minimum_healthy_hosts: None,
             create_time: PREDEFINED_CREATE_TIME,
-            compute_platform: config.platform.to_owned(),
+            compute_platform: config.platform.as_str().to_owned(),
             traffic_routing_config: Some(config.routing.shape()),
             zonal_config: None,
         });
@@ -289,7 +301,7 @@ pub fn server_minimum(
         .get(name)
         .and_then(|config| config.minimum_healthy_hosts);
     match minimum {
-        Some(minimum) if info.compute_platform == "Server" => Ok(minimum),
+        Some(minimum) if info.compute_platform == ComputePlatform::Server.as_str() => Ok(minimum),
         _ => Err(ApiError::new(
             "InvalidDeploymentConfigNameException",
             format!(
@@ -430,7 +442,7 @@ pub fn create(
     let name = required_name(NameKind::DeploymentConfig, request.deployment_config_name)?;
     names::validate_custom_config_name(&name)
         .map_err(|error| name_error(NameKind::DeploymentConfig, &error))?;
-    let platform = compute_platform(request.compute_platform)?;
+    let platform = compute_platform(request.compute_platform.as_deref())?;
     if state.deployment_configs.contains_key(&name) {
         return Err(ApiError::new(
             "DeploymentConfigAlreadyExistsException",
@@ -439,7 +451,7 @@ pub fn create(
             ),
         ));
     }
-    let minimum_healthy_hosts = if platform == "Server" {
+    let minimum_healthy_hosts = if platform == ComputePlatform::Server.as_str() {
         let shape = request.minimum_healthy_hosts.ok_or_else(|| {
             invalid_minimum(
                 "A Server deployment configuration needs minimumHealthyHosts, e.g. {\"type\": \"FLEET_PERCENT\", \"value\": 75}.",
@@ -456,7 +468,9 @@ pub fn create(
     };
     if let Some(routing) = &request.traffic_routing_config {
         check_traffic_routing(routing)?;
-        if platform == "Server" && routing.kind.as_deref() != Some("AllAtOnce") {
+        if platform == ComputePlatform::Server.as_str()
+            && routing.kind.as_deref() != Some("AllAtOnce")
+        {
             return Err(ApiError::new(
                 "InvalidTrafficRoutingConfigurationException",
                 "Server deployment configurations shift traffic all at once; leave trafficRoutingConfig out or use AllAtOnce.",
@@ -464,7 +478,7 @@ pub fn create(
         }
     }
     if let Some(zonal) = &request.zonal_config {
-        if platform != "Server" {
+        if platform != ComputePlatform::Server.as_str() {
             return Err(ApiError::new(
                 "InvalidZonalDeploymentConfigurationException",
                 format!(

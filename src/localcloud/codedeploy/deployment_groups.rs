@@ -23,22 +23,19 @@ use super::{
     ApiError, Context, application, application_mut, checked_tags, input, one_of, output,
     required_name, required_names,
 };
-use crate::domain::group_spec::TRIGGER_EVENTS;
+use crate::domain::ComputePlatform;
+use crate::domain::group_spec::{
+    MAX_ALARMS, MAX_BLUE_GREEN_WAIT_MINUTES, MAX_TRIGGERS, TRIGGER_EVENTS, is_topic_arn,
+};
+use crate::domain::iam_names::parse_role_arn;
 use crate::domain::names::{self, MAX_TAGS_PER_RESOURCE, NameKind};
+use crate::domain::tags::MAX_TAG_SET_GROUPS;
 use crate::localcloud::paging::{self, PAGE_SIZE};
 
 /// The most deployment groups `BatchGetDeploymentGroups` takes at once.
 pub const BATCH_LIMIT: usize = 100;
-/// The most tag groups in an `ec2TagSet` or `onPremisesTagSet`.
-pub const MAX_TAG_SET_GROUPS: usize = 3;
-/// The most triggers a deployment group can have.
-pub const MAX_TRIGGERS: usize = 10;
-/// The most alarms a deployment group can watch.
-pub const MAX_ALARMS: usize = 10;
 /// The longest alarm name.
 pub const MAX_ALARM_NAME_LENGTH: usize = 255;
-/// The longest wait a blue/green deployment allows, in minutes (two days).
-pub const MAX_BLUE_GREEN_WAIT_MINUTES: i64 = 2880;
 
 /// The automatic rollback events the API knows.
 const ROLLBACK_EVENTS: [&str; 3] = [
@@ -137,7 +134,7 @@ impl<'a> DeploymentGroupInfo<'a> {
 
 /// A new group of an application on `platform`, with CodeDeploy's defaults.
 fn new_group(name: String, platform: &str, service_role_arn: String) -> DeploymentGroup {
-    let traffic_platform = platform != "Server";
+    let traffic_platform = platform != ComputePlatform::Server.as_str();
     DeploymentGroup {
         id: Uuid::new_v4().to_string(),
         name,
@@ -215,26 +212,14 @@ pub fn check_tag_set(groups: &[Vec<TagFilter>], code: &'static str) -> Result<()
         .try_for_each(|group| check_filters(group, code))
 }
 
-/// Checks a service role ARN: `arn:aws:iam::ACCOUNT:role/NAME`.
+/// Checks a service role ARN by IAM's rules for role ARNs.
 fn check_role(arn: &str) -> Result<(), ApiError> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let valid = parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[2] == "iam"
-        && parts[5]
-            .strip_prefix("role/")
-            .is_some_and(|name| !name.is_empty());
-    if valid {
-        Ok(())
-    } else {
-        Err(ApiError::new(
+    parse_role_arn(arn).map(|_| ()).map_err(|error| {
+        ApiError::new(
             "InvalidRoleException",
-            format!(
-                "\"{arn}\" is not an IAM role ARN; give one like arn:aws:iam::000000000000:role/CodeDeployServiceRole."
-            ),
-        ))
-    }
+            format!("The service role ARN was specified in an invalid format. {error}"),
+        )
+    })
 }
 
 /// Checks the triggers.
@@ -265,10 +250,10 @@ fn check_triggers(triggers: &[TriggerConfig]) -> Result<(), ApiError> {
         if trigger
             .trigger_target_arn
             .as_deref()
-            .is_none_or(|arn| !arn.starts_with("arn:"))
+            .is_none_or(|arn| !is_topic_arn(arn))
         {
             return Err(invalid(format!(
-                "The trigger \"{name}\" needs a triggerTargetArn: the ARN of an SNS topic."
+                "The trigger \"{name}\" needs a triggerTargetArn: the ARN of an SNS topic, such as arn:aws:sns:us-east-1:123456789012:deployments."
             )));
         }
         for event in trigger.trigger_events.iter().flatten() {
@@ -354,7 +339,7 @@ fn check_style(style: &DeploymentStyle, platform: &str) -> Result<(), ApiError> 
             CODE,
         )?;
     }
-    if platform != "Server"
+    if platform != ComputePlatform::Server.as_str()
         && (style.deployment_type.as_deref() != Some("BLUE_GREEN")
             || style.deployment_option.as_deref() != Some("WITH_TRAFFIC_CONTROL"))
     {
@@ -372,7 +357,7 @@ fn check_style(style: &DeploymentStyle, platform: &str) -> Result<(), ApiError> 
 fn check_blue_green(config: &BlueGreenDeploymentConfiguration) -> Result<(), ApiError> {
     const CODE: &str = "InvalidBlueGreenDeploymentConfigurationException";
     let check_wait = |member: &str, minutes: Option<i64>| match minutes {
-        Some(minutes) if !(0..=MAX_BLUE_GREEN_WAIT_MINUTES).contains(&minutes) => {
+        Some(minutes) if !(0..=i64::from(MAX_BLUE_GREEN_WAIT_MINUTES)).contains(&minutes) => {
             Err(ApiError::new(
                 CODE,
                 format!(
@@ -462,7 +447,7 @@ fn names_a_load_balancer(info: Option<&LoadBalancerInfo>) -> bool {
 /// Checks the ECS services against the platform.
 fn check_ecs_services(services: &[EcsService], platform: &str) -> Result<(), ApiError> {
     const CODE: &str = "InvalidECSServiceException";
-    if !services.is_empty() && platform != "ECS" {
+    if !services.is_empty() && platform != ComputePlatform::Ecs.as_str() {
         return Err(ApiError::new(
             CODE,
             format!("Only ECS deployment groups take ecsServices, not {platform} ones."),
@@ -613,7 +598,7 @@ fn check_whole_group(group: &DeploymentGroup, platform: &str) -> Result<(), ApiE
     }
     check_style(&group.deployment_style, platform)?;
     check_ecs_services(&group.ecs_services, platform)?;
-    if platform == "Server"
+    if platform == ComputePlatform::Server.as_str()
         && group.deployment_style.deployment_option.as_deref() == Some("WITH_TRAFFIC_CONTROL")
         && !names_a_load_balancer(group.load_balancer_info.as_ref())
     {

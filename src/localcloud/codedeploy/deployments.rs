@@ -23,6 +23,7 @@ use super::shapes::{
 };
 use super::state::CodeDeployState;
 use super::{ApiError, Context, application, empty, input, one_of, output, required_name};
+use crate::domain::ComputePlatform;
 use crate::domain::names::NameKind;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::engine::{self, CREATOR_USER, NewDeployment, is_deployment_id};
@@ -138,7 +139,7 @@ impl<'a> DeploymentInfo<'a> {
                 .as_ref(),
             load_balancer_info: deployment.load_balancer_info.as_ref(),
             file_exists_behavior: deployment.file_exists_behavior.as_deref(),
-            compute_platform: "Server",
+            compute_platform: ComputePlatform::Server.as_str(),
         }
     }
 }
@@ -267,7 +268,7 @@ pub fn create(world: &mut World, context: &Context, body: Value) -> Result<Value
     let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;
     let state = &world.codedeploy;
     let found = application(state, &application_name)?;
-    if found.compute_platform != "Server" {
+    if found.compute_platform != ComputePlatform::Server.as_str() {
         return Err(ApiError::new(
             "InvalidComputePlatformException",
             format!(

@@ -29,6 +29,7 @@ use super::api_error::ApiError;
 use super::clock::Timestamp;
 use super::engine::EngineSettings;
 use super::world::{SharedWorld, World};
+use crate::domain::ComputePlatform;
 use crate::domain::names::{self, NameError, NameKind, TagError};
 use shapes::Tag;
 
@@ -378,17 +379,15 @@ pub fn one_of(
     }
 }
 
-/// The compute platforms CodeDeploy knows.
-pub const COMPUTE_PLATFORMS: [&str; 3] = ["Server", "Lambda", "ECS"];
-
-/// Checks a compute platform, defaulting to `Server` when absent.
-pub fn compute_platform(platform: Option<String>) -> Result<String, ApiError> {
-    let platform = platform.unwrap_or_else(|| "Server".to_owned());
-    one_of(
-        &platform,
-        &COMPUTE_PLATFORMS,
-        "compute platform",
-        "InvalidComputePlatformException",
-    )?;
-    Ok(platform)
+/// Checks a compute platform by its API name, defaulting to `Server` when
+/// absent, and returns the name as stored.
+pub fn compute_platform(platform: Option<&str>) -> Result<String, ApiError> {
+    ComputePlatform::parse_or_default(platform)
+        .map(|platform| platform.as_str().to_owned())
+        .map_err(|error| {
+            ApiError::new(
+                "InvalidComputePlatformException",
+                format!("The computePlatform is invalid. {error}"),
+            )
+        })
 }

@@ -12,40 +12,12 @@ use super::query::{Params, invalid_value, missing};
 use super::state::{Ec2State, InstanceState, ProfileAssociation};
 use super::xml::{Items, ProfileXml};
 use super::{Context, check_instance_ids, filters, paging};
-use crate::domain::names::NAME_PUNCTUATION;
+use crate::domain::iam_names::{
+    IAM_NAME_PUNCTUATION, IamNameKind, MAX_PROFILE_NAME_LENGTH, parse_instance_profile_arn,
+    validate_iam_name,
+};
 use crate::localcloud::ACCOUNT_ID;
 use crate::localcloud::api_error::ApiError;
-
-/// The longest instance profile name.
-const MAX_PROFILE_NAME: usize = 128;
-
-/// Whether `name` is a valid instance profile name.
-fn is_profile_name(name: &str) -> bool {
-    (1..=MAX_PROFILE_NAME).contains(&name.chars().count())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || NAME_PUNCTUATION.contains(c))
-}
-
-/// The profile name in an instance profile ARN,
-/// `arn:PARTITION:iam::ACCOUNT:instance-profile/PATH/NAME`, if it is one.
-fn name_in_arn(arn: &str) -> Option<&str> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [prefix, partition, service, region, account, resource] = parts[..] else {
-        return None;
-    };
-    let well_formed = prefix == "arn"
-        && partition.starts_with("aws")
-        && service == "iam"
-        && region.is_empty()
-        && account.len() == 12
-        && account.chars().all(|c| c.is_ascii_digit());
-    let name = resource
-        .strip_prefix("instance-profile/")?
-        .rsplit('/')
-        .next()?;
-    (well_formed && is_profile_name(name)).then_some(name)
-}
 
 /// Reads the `IamInstanceProfile.Name` / `IamInstanceProfile.Arn` of
 /// `params` and returns the profile's ARN, or `None` if neither is given.
@@ -56,13 +28,15 @@ pub fn profile_arn(params: &Params) -> Result<Option<String>, ApiError> {
     match (arn, name) {
         (None, None) => Ok(None),
         (Some(arn), name) => {
-            let arn_name = name_in_arn(arn).ok_or_else(|| {
-                invalid_value(
-                    "IamInstanceProfile.Arn",
-                    arn,
-                    "Expecting an instance profile ARN such as arn:aws:iam::000000000000:instance-profile/NAME.",
-                )
-            })?;
+            let arn_name = parse_instance_profile_arn(arn)
+                .map_err(|_| {
+                    invalid_value(
+                        "IamInstanceProfile.Arn",
+                        arn,
+                        "Expecting an instance profile ARN such as arn:aws:iam::000000000000:instance-profile/NAME.",
+                    )
+                })?
+                .name;
             if name.is_some_and(|name| name != arn_name) {
                 return Err(ApiError::new(
                     "InvalidParameterCombination",
@@ -75,12 +49,12 @@ pub fn profile_arn(params: &Params) -> Result<Option<String>, ApiError> {
             Ok(Some(arn.to_owned()))
         }
         (None, Some(name)) => {
-            if !is_profile_name(name) {
+            if validate_iam_name(IamNameKind::InstanceProfile, name).is_err() {
                 return Err(invalid_value(
                     "IamInstanceProfile.Name",
                     name,
                     &format!(
-                        "An instance profile name has 1 to {MAX_PROFILE_NAME} letters, digits and {NAME_PUNCTUATION}"
+                        "An instance profile name has 1 to {MAX_PROFILE_NAME_LENGTH} letters, digits and {IAM_NAME_PUNCTUATION}"
                     ),
                 ));
             }

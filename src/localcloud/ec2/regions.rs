@@ -1,4 +1,5 @@
-//! `DescribeRegions`: the commercial AWS regions, as EC2 lists them.
+//! `DescribeRegions`: the commercial AWS regions the domain knows, as EC2
+//! lists them.
 //!
 //! The local cloud serves every region from one endpoint (a request's
 //! region is the one it was signed for), so the list only tells clients
@@ -10,44 +11,16 @@ use serde::Serialize;
 use super::query::{Params, invalid_value};
 use super::xml::Items;
 use super::{Context, filters};
+use crate::domain::regions::{KNOWN_REGIONS, KnownRegion};
 use crate::localcloud::api_error::ApiError;
 
-/// The regions every account has.
-const DEFAULT_REGIONS: [&str; 17] = [
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ca-central-1",
-    "eu-central-1",
-    "eu-north-1",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-];
-
-/// The regions an account must opt in to.
-const OPT_IN_REGIONS: [&str; 12] = [
-    "af-south-1",
-    "ap-east-1",
-    "ap-south-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ca-west-1",
-    "eu-central-2",
-    "eu-south-1",
-    "eu-south-2",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-];
+/// The commercial regions (the `aws` partition) the domain knows, which
+/// are the regions this EC2 lists.
+fn commercial_regions() -> impl Iterator<Item = &'static KnownRegion> {
+    KNOWN_REGIONS
+        .iter()
+        .filter(|known| known.partition() == "aws")
+}
 
 /// The filters `DescribeRegions` takes.
 const DESCRIBE_FILTERS: [&str; 3] = ["region-name", "endpoint", "opt-in-status"];
@@ -82,23 +55,26 @@ pub fn describe(
     let names = params.list("RegionName")?;
     let all_regions = params.flag("AllRegions")?;
     let filters = filters::read(params, |name| DESCRIBE_FILTERS.contains(&name))?;
-    if let Some(unknown) = names.iter().find(|name| {
-        !DEFAULT_REGIONS.contains(&name.as_str()) && !OPT_IN_REGIONS.contains(&name.as_str())
-    }) {
+    if let Some(unknown) = names
+        .iter()
+        .find(|name| commercial_regions().all(|known| known.code != name.as_str()))
+    {
         return Err(invalid_value(
             "RegionName",
             unknown,
             "Invalid region name; list the regions without RegionName to see them.",
         ));
     }
-    let opt_in = OPT_IN_REGIONS
-        .iter()
-        .filter(|_| all_regions || !names.is_empty())
-        .map(|name| (*name, "not-opted-in"));
-    let mut regions: Vec<RegionXml> = DEFAULT_REGIONS
-        .iter()
-        .map(|name| (*name, "opt-in-not-required"))
-        .chain(opt_in)
+    let mut regions: Vec<RegionXml> = commercial_regions()
+        .filter(|known| !known.opt_in || all_regions || !names.is_empty())
+        .map(|known| {
+            let status = if known.opt_in {
+                "not-opted-in"
+            } else {
+                "opt-in-not-required"
+            };
+            (known.code, status)
+        })
         .filter(|(name, _)| names.is_empty() || names.iter().any(|named| named == name))
         .map(|(name, status)| RegionXml {
             region_name: name,

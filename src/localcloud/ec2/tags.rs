@@ -14,7 +14,7 @@ use super::query::{Params, invalid_value, missing};
 use super::state::{Ec2State, is_instance_id};
 use super::xml::{Items, Return};
 use super::{Context, check_instance_ids, filters, paging};
-use crate::domain::names::{MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE};
+use crate::domain::names::{MAX_TAGS_PER_RESOURCE, TagError, TagPart, validate_ec2_tag};
 use crate::localcloud::api_error::ApiError;
 use crate::localcloud::protocol::xml_allows;
 
@@ -22,10 +22,6 @@ use crate::localcloud::protocol::xml_allows;
 pub const MAX_RESOURCE_IDS: usize = 1000;
 /// The most tags one resource may have.
 pub const MAX_TAGS: usize = MAX_TAGS_PER_RESOURCE;
-/// The longest tag key, in characters.
-const MAX_KEY_CHARS: usize = MAX_TAG_KEY_LENGTH;
-/// The longest tag value, in characters.
-const MAX_VALUE_CHARS: usize = MAX_TAG_VALUE_LENGTH;
 
 /// A tag as a request gives it: a key and, perhaps, a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,19 +42,28 @@ pub fn read(params: &Params, list: &str, name: &str) -> Result<Vec<RequestTag>, 
         .enumerate()
         .map(|(position, tag)| {
             let key_name = format!("{name}.{}.Key", position + 1);
+            let value_name = format!("{name}.{}.Value", position + 1);
             let key = tag.get("Key").ok_or_else(|| missing(&key_name))?;
-            check_key(&key_name, key)?;
             let value = tag.get("Value");
-            if let Some(value) = value
-                && (value.chars().count() > MAX_VALUE_CHARS || !value.chars().all(xml_allows))
-            {
-                return Err(invalid_value(
-                    &format!("{name}.{}.Value", position + 1),
-                    value,
-                    &format!(
-                        "A tag value has at most {MAX_VALUE_CHARS} characters and no control characters."
-                    ),
-                ));
+            if let Err(problem) = validate_ec2_tag(key, value.unwrap_or_default()) {
+                let (param, text) = match problem {
+                    TagError::TooLong {
+                        part: TagPart::Value,
+                        ..
+                    } => (&value_name, value.unwrap_or_default()),
+                    _ => (&key_name, key),
+                };
+                return Err(invalid_value(param, text, &problem.to_string()));
+            }
+            // EC2 allows any character, but XML carries no control characters.
+            for (param, text) in [(&key_name, Some(key)), (&value_name, value)] {
+                if let Some(text) = text.filter(|text| !text.chars().all(xml_allows)) {
+                    return Err(invalid_value(
+                        param,
+                        text,
+                        "A tag key or value may not hold control characters.",
+                    ));
+                }
             }
             Ok(RequestTag {
                 key: key.to_owned(),
@@ -66,26 +71,6 @@ pub fn read(params: &Params, list: &str, name: &str) -> Result<Vec<RequestTag>, 
             })
         })
         .collect()
-}
-
-/// Checks a tag key against EC2's rules.
-fn check_key(name: &str, key: &str) -> Result<(), ApiError> {
-    let length = key.chars().count();
-    if length == 0 || length > MAX_KEY_CHARS || !key.chars().all(xml_allows) {
-        return Err(invalid_value(
-            name,
-            key,
-            &format!("A tag key has 1 to {MAX_KEY_CHARS} characters and no control characters."),
-        ));
-    }
-    if key.to_ascii_lowercase().starts_with("aws:") {
-        return Err(invalid_value(
-            name,
-            key,
-            "Tag keys starting with 'aws:' are reserved for internal use; choose another key.",
-        ));
-    }
-    Ok(())
 }
 
 /// The tags to set, by key: each key once, an absent value empty.
@@ -268,11 +253,12 @@ pub fn describe(ec2: &Ec2State, context: &Context, params: &Params) -> Result<St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::names::{MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH};
 
     #[test]
     fn tag_rules_are_ec2s() {
-        let long_key = "k".repeat(MAX_KEY_CHARS + 1);
-        let long_value = "v".repeat(MAX_VALUE_CHARS + 1);
+        let long_key = "k".repeat(MAX_TAG_KEY_LENGTH + 1);
+        let long_value = "v".repeat(MAX_TAG_VALUE_LENGTH + 1);
         for (key, value) in [
             ("", "x"),
             (long_key.as_str(), "x"),

@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 
 use crate::domain::appspec;
-use crate::domain::bundle::appspec_not_found;
+use crate::domain::bundle::{BundleKind, appspec_not_found};
 use crate::localcloud::codedeploy::deployment_state::{HookRun, RevisionContent};
 use crate::localcloud::codedeploy::shapes::RevisionLocation;
 use crate::localcloud::world::World;
@@ -78,8 +78,7 @@ pub fn revision_content(
         ));
     };
     if let Some(bundle_type) = s3.bundle_type.as_deref()
-        && matches!(bundle_type, "zip" | "tar" | "tgz")
-        && bundle_type != facts.kind.bundle_type()
+        && BundleKind::from_bundle_type(bundle_type).is_some_and(|kind| kind != facts.kind)
     {
         return RevisionContent::DownloadFails(format!(
             "The revision s3://{bucket_name}/{key} is a {} archive but the deployment gives its bundleType as {bundle_type}, so the CodeDeploy agent could not unpack it. Deploy it with bundleType {}.",

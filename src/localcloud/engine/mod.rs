@@ -1021,9 +1021,8 @@ fn record_attempted(world: &mut World, deployment: &Deployment) {
 }
 
 /// The health of every instance the rollout covers after the deployment
-/// ended, by the rollout's rules. A blue/green deployment that ended badly
-/// after its rollout succeeded takes the rules of a failed deployment, with
-/// instances that failed rerouting counted as failed.
+/// ended, by the rollout's rules, with the replacement instances that failed
+/// rerouting counted as failed.
 fn health_after(deployment: &Deployment, success: bool) -> Vec<Health> {
     let Some(rollout) = &deployment.rollout else {
         return Vec::new();
@@ -1033,33 +1032,7 @@ fn health_after(deployment: &Deployment, success: bool) -> Vec<Health> {
         .iter()
         .map(|&index| failed_rerouting(deployment, index))
         .collect();
-    let agrees = rollout
-        .outcome()
-        .is_some_and(|outcome| outcome.is_success() == success);
-    if agrees
-        && !rerouting_failed.contains(&true)
-        && let Some(healths) = rollout.health_after()
-    {
-        return healths;
-    }
-    deployment
-        .initial_health
-        .iter()
-        .zip(rollout.progress())
-        .zip(rerouting_failed)
-        .map(|((health, progress), rerouting_failed)| {
-            let attempt = if rerouting_failed {
-                Some(AttemptResult::Failed)
-            } else {
-                progress.attempt()
-            };
-            if success {
-                health.after_successful_deployment(attempt)
-            } else {
-                health.after_unsuccessful_deployment(attempt)
-            }
-        })
-        .collect()
+    rollout.health_after_deployment(success, &rerouting_failed)
 }
 
 /// Ends a deployment at `at`: targets that were not reached are skipped,

@@ -22,6 +22,11 @@ use super::api_error::ApiError;
 use super::clock::Timestamp;
 use super::ec2::query::Params;
 use super::world::SharedWorld;
+use crate::domain::iam_names::{IamNameError, IamNameKind, validate_iam_name, validate_iam_path};
+use crate::domain::names::{
+    MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_RESOURCE, TagError, TagPart,
+    validate_tag,
+};
 
 /// The API version the local cloud speaks.
 pub const VERSION: &str = "2010-05-08";
@@ -234,29 +239,27 @@ pub fn required<'a>(params: &'a Params, name: &str) -> Result<&'a str, ApiError>
     params.get(name).ok_or_else(|| missing(name))
 }
 
-/// Checks a name: 1 to `max` letters, digits or `_+=,.@-`.
-pub fn check_name(param: &str, name: &str, max: usize) -> Result<(), ApiError> {
-    let length = name.chars().count();
-    if length == 0 || length > max {
-        return Err(validation(
-            param,
-            name,
-            &format!(
-                "Member must have length between 1 and {max}; shorten the name to at most {max} characters."
-            ),
-        ));
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
-    {
-        return Err(validation(
+/// Checks the name in parameter `param` by IAM's rules for `kind`, with
+/// AWS's validation messages.
+pub fn check_name(param: &str, kind: IamNameKind, name: &str) -> Result<(), ApiError> {
+    match validate_iam_name(kind, name) {
+        Ok(()) => Ok(()),
+        Err(IamNameError::Empty { .. } | IamNameError::TooLong { .. }) => {
+            let max = kind.max_length();
+            Err(validation(
+                param,
+                name,
+                &format!(
+                    "Member must have length between 1 and {max}; shorten the name to at most {max} characters."
+                ),
+            ))
+        }
+        Err(IamNameError::BadCharacter { .. }) => Err(validation(
             param,
             name,
             "Member must satisfy regular expression pattern: [\\w+=,.@-]+ (letters, digits and _+=,.@- only).",
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// The path `Path`, `/` when absent: `/` or `/a/b/`, printable ASCII,
@@ -265,9 +268,7 @@ pub fn path_param(params: &Params) -> Result<String, ApiError> {
     let Some(path) = params.get("Path") else {
         return Ok("/".to_owned());
     };
-    let printable = path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c));
-    let framed = path == "/" || (path.len() > 2 && path.starts_with('/') && path.ends_with('/'));
-    if path.len() > 512 || !printable || !framed {
+    if validate_iam_path(path).is_err() {
         return Err(validation(
             "Path",
             path,
@@ -354,13 +355,15 @@ pub fn page<T>(
 }
 
 /// Tags given as `Tags.member.N.Key` / `Tags.member.N.Value`: at most 50,
-/// keys 1 to 128 characters and unique, values up to 256.
+/// keys unique (whatever their case), each tag by the domain's tag rules,
+/// which are IAM's: keys of 1 to 128 and values of up to 256 letters,
+/// digits, spaces and `_ . : / = + - @`, and no key starting with `aws:`.
 pub fn tags_param(params: &Params) -> Result<Vec<(String, String)>, ApiError> {
     let members = params.nested("Tags").members("member")?;
-    if members.len() > 50 {
-        return Err(limit_exceeded(
-            "Cannot exceed quota for TagsPerRole: 50; give at most 50 tags.",
-        ));
+    if members.len() > MAX_TAGS_PER_RESOURCE {
+        return Err(limit_exceeded(format!(
+            "Cannot exceed quota for TagsPerRole: {MAX_TAGS_PER_RESOURCE}; give at most {MAX_TAGS_PER_RESOURCE} tags."
+        )));
     }
     let mut tags: Vec<(String, String)> = Vec::with_capacity(members.len());
     for member in members {
@@ -368,20 +371,7 @@ pub fn tags_param(params: &Params) -> Result<Vec<(String, String)>, ApiError> {
             .get("Key")
             .ok_or_else(|| missing("Tags.member.N.Key"))?;
         let value = member.get("Value").unwrap_or_default();
-        if key.is_empty() || key.chars().count() > 128 {
-            return Err(validation(
-                "Tags.member.Key",
-                key,
-                "Member must have length between 1 and 128.",
-            ));
-        }
-        if value.chars().count() > 256 {
-            return Err(validation(
-                "Tags.member.Value",
-                value,
-                "Member must have length less than or equal to 256.",
-            ));
-        }
+        validate_tag(key, value).map_err(|error| tag_error(key, value, &error))?;
         if tags
             .iter()
             .any(|(known, _)| known.eq_ignore_ascii_case(key))
@@ -393,6 +383,44 @@ pub fn tags_param(params: &Params) -> Result<Vec<(String, String)>, ApiError> {
         tags.push((key.to_owned(), value.to_owned()));
     }
     Ok(tags)
+}
+
+/// IAM's error for a tag the domain's tag rules refused.
+fn tag_error(key: &str, value: &str, error: &TagError) -> ApiError {
+    match error {
+        TagError::EmptyKey
+        | TagError::TooLong {
+            part: TagPart::Key, ..
+        } => validation(
+            "Tags.member.Key",
+            key,
+            &format!("Member must have length between 1 and {MAX_TAG_KEY_LENGTH}."),
+        ),
+        TagError::TooLong {
+            part: TagPart::Value,
+            ..
+        } => validation(
+            "Tags.member.Value",
+            value,
+            &format!("Member must have length less than or equal to {MAX_TAG_VALUE_LENGTH}."),
+        ),
+        TagError::BadCharacter {
+            part: TagPart::Key, ..
+        } => validation(
+            "Tags.member.Key",
+            key,
+            "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+        ),
+        TagError::BadCharacter {
+            part: TagPart::Value,
+            ..
+        } => validation(
+            "Tags.member.Value",
+            value,
+            "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+        ),
+        other => invalid_input(other.to_string()),
+    }
 }
 
 /// The `MalformedPolicyDocument` error for a document the domain refused.
@@ -451,11 +479,11 @@ mod tests {
 
     #[test]
     fn names_and_paths_are_checked() {
-        assert!(check_name("RoleName", "deploy_role+=,.@-1", 64).is_ok());
-        let error = check_name("RoleName", "bad name", 64).unwrap_err();
+        assert!(check_name("RoleName", IamNameKind::Role, "deploy_role+=,.@-1").is_ok());
+        let error = check_name("RoleName", IamNameKind::Role, "bad name").unwrap_err();
         assert_eq!(error.code, "ValidationError");
         assert!(error.message.contains("'roleName'"), "{}", error.message);
-        assert!(check_name("RoleName", &"a".repeat(65), 64).is_err());
+        assert!(check_name("RoleName", IamNameKind::Role, &"a".repeat(65)).is_err());
         for (path, ok) in [
             ("/", true),
             ("/service-role/", true),

@@ -6,16 +6,14 @@ use serde::Serialize;
 use super::roles::role_param;
 use super::state::{IamState, ManagedPolicy, PolicyView, aws_policies, random_id};
 use super::{
-    Context, Members, TagXml, already_exists, check_name, delete_conflict, document_param,
-    encode_document, invalid_input, limit_exceeded, malformed_policy, no_such_entity, page,
-    path_param, path_prefix, required, tags_param, tags_xml, validation,
+    Context, IamNameKind, Members, TagXml, already_exists, check_name, delete_conflict,
+    document_param, encode_document, invalid_input, limit_exceeded, malformed_policy,
+    no_such_entity, page, path_param, path_prefix, required, tags_param, tags_xml, validation,
 };
 use crate::domain::policy::{PolicyKind, parse};
 use crate::localcloud::api_error::ApiError;
 use crate::localcloud::ec2::query::Params;
 
-/// The longest policy name.
-pub const MAX_POLICY_NAME: usize = 128;
 /// How many managed policies a role may have attached (IAM's default quota).
 pub const MAX_ATTACHED: usize = 10;
 /// How many characters (not counting white space) a role's inline policies
@@ -260,7 +258,7 @@ pub fn list_attached(
 /// `CreatePolicy`: a customer managed policy with one version.
 pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
     let name = required(params, "PolicyName")?;
-    check_name("PolicyName", name, MAX_POLICY_NAME)?;
+    check_name("PolicyName", IamNameKind::Policy, name)?;
     let path = path_param(params)?;
     let document = document_param(params, "PolicyDocument")?;
     parse(document, PolicyKind::Identity).map_err(|error| malformed_policy(&error))?;
@@ -430,7 +428,7 @@ pub fn put_inline(
     let role = role_param(iam, params)?;
     let key = role.name.to_lowercase();
     let policy_name = required(params, "PolicyName")?;
-    check_name("PolicyName", policy_name, MAX_POLICY_NAME)?;
+    check_name("PolicyName", IamNameKind::Policy, policy_name)?;
     let document = document_param(params, "PolicyDocument")?;
     parse(document, PolicyKind::Identity).map_err(|error| malformed_policy(&error))?;
     let others: usize = role
@@ -459,7 +457,7 @@ fn inline_param<'a>(
 ) -> Result<(String, &'a str, &'a str), ApiError> {
     let role = role_param(iam, params)?;
     let policy_name = required(params, "PolicyName")?;
-    check_name("PolicyName", policy_name, MAX_POLICY_NAME)?;
+    check_name("PolicyName", IamNameKind::Policy, policy_name)?;
     let document = role.inline_policies.get(policy_name).ok_or_else(|| {
         no_such_entity(format!(
             "The role policy with name {policy_name} cannot be found. List the role's inline policies with ListRolePolicies."

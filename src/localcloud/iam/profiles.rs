@@ -8,14 +8,11 @@ use serde::Serialize;
 use super::roles::{RoleXml, role_param};
 use super::state::{IamState, InstanceProfile, random_id};
 use super::{
-    Context, Members, TagXml, already_exists, check_name, delete_conflict, limit_exceeded,
-    no_such_entity, page, path_param, path_prefix, required, tags_param, tags_xml,
+    Context, IamNameKind, Members, TagXml, already_exists, check_name, delete_conflict,
+    limit_exceeded, no_such_entity, page, path_param, path_prefix, required, tags_param, tags_xml,
 };
 use crate::localcloud::api_error::ApiError;
 use crate::localcloud::ec2::query::Params;
-
-/// The longest instance profile name.
-pub const MAX_PROFILE_NAME: usize = 128;
 
 /// An instance profile as IAM's responses show it.
 #[derive(Serialize)]
@@ -74,7 +71,7 @@ struct ListProfilesResult {
 /// The profile named by `InstanceProfileName`, which must exist.
 fn profile_param<'a>(iam: &'a IamState, params: &Params) -> Result<&'a InstanceProfile, ApiError> {
     let name = required(params, "InstanceProfileName")?;
-    check_name("InstanceProfileName", name, MAX_PROFILE_NAME)?;
+    check_name("InstanceProfileName", IamNameKind::InstanceProfile, name)?;
     iam.instance_profiles
         .get(&name.to_lowercase())
         .ok_or_else(|| {
@@ -87,7 +84,7 @@ fn profile_param<'a>(iam: &'a IamState, params: &Params) -> Result<&'a InstanceP
 /// `CreateInstanceProfile`.
 pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
     let name = required(params, "InstanceProfileName")?;
-    check_name("InstanceProfileName", name, MAX_PROFILE_NAME)?;
+    check_name("InstanceProfileName", IamNameKind::InstanceProfile, name)?;
     let path = path_param(params)?;
     let tags = tags_param(params)?;
     if let Some(existing) = iam.instance_profiles.get(&name.to_lowercase()) {

@@ -5,16 +5,14 @@ use serde::Serialize;
 
 use super::state::{IamState, Role, random_id};
 use super::{
-    Context, Members, TagXml, check_name, delete_conflict, document_param, encode_document,
-    malformed_policy, no_such_entity, page, path_param, path_prefix, required, tags_param,
-    tags_xml, validation,
+    Context, IamNameKind, Members, TagXml, check_name, delete_conflict, document_param,
+    encode_document, malformed_policy, no_such_entity, page, path_param, path_prefix, required,
+    tags_param, tags_xml, validation,
 };
 use crate::domain::policy::{PolicyKind, parse};
 use crate::localcloud::api_error::ApiError;
 use crate::localcloud::ec2::query::Params;
 
-/// The longest role name.
-pub const MAX_ROLE_NAME: usize = 64;
 /// The session duration a role gets when none is given, in seconds.
 pub const DEFAULT_SESSION: u32 = 3600;
 /// The longest session a role may allow, in seconds.
@@ -95,7 +93,7 @@ pub fn no_such_role(name: &str) -> ApiError {
 /// The role named by the `RoleName` parameter, which must exist.
 pub fn role_param<'a>(iam: &'a IamState, params: &Params) -> Result<&'a Role, ApiError> {
     let name = required(params, "RoleName")?;
-    check_name("RoleName", name, MAX_ROLE_NAME)?;
+    check_name("RoleName", IamNameKind::Role, name)?;
     iam.role(name).ok_or_else(|| no_such_role(name))
 }
 
@@ -109,7 +107,7 @@ fn trust_policy(params: &Params, name: &str) -> Result<String, ApiError> {
 /// `CreateRole`.
 pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
     let name = required(params, "RoleName")?;
-    check_name("RoleName", name, MAX_ROLE_NAME)?;
+    check_name("RoleName", IamNameKind::Role, name)?;
     let path = path_param(params)?;
     let assume_role_policy = trust_policy(params, "AssumeRolePolicyDocument")?;
     let description = params.get("Description").map(str::to_owned);

@@ -7,44 +7,9 @@ use axum::response::{IntoResponse as _, Response};
 use serde::{Deserialize, Serialize};
 
 use super::{Bucket, Request, error, no_such_bucket, xml};
+use crate::domain::names::validate_bucket_name;
 use crate::localcloud::ACCOUNT_ID;
 use crate::localcloud::api_error::ApiError;
-
-/// Why `name` breaks S3's bucket naming rules, if it does.
-pub fn naming_problem(name: &str) -> Option<&'static str> {
-    let bytes = name.as_bytes();
-    if !(3..=63).contains(&bytes.len()) {
-        return Some("must be between 3 and 63 characters long");
-    }
-    if !bytes.iter().all(|byte| {
-        byte.is_ascii_lowercase() || byte.is_ascii_digit() || matches!(byte, b'.' | b'-')
-    }) {
-        return Some("may contain only lowercase letters, digits, dots (.) and hyphens (-)");
-    }
-    let alphanumeric = |byte: &u8| byte.is_ascii_lowercase() || byte.is_ascii_digit();
-    if !bytes.first().is_some_and(alphanumeric) || !bytes.last().is_some_and(alphanumeric) {
-        return Some("must begin and end with a letter or digit");
-    }
-    if name.contains("..") {
-        return Some("must not contain two adjacent dots");
-    }
-    if name.parse::<std::net::Ipv4Addr>().is_ok() {
-        return Some("must not be formatted as an IP address");
-    }
-    if ["xn--", "sthree-", "amzn-s3-demo-"]
-        .iter()
-        .any(|prefix| name.starts_with(prefix))
-    {
-        return Some("must not start with xn--, sthree- or amzn-s3-demo-");
-    }
-    if ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"]
-        .iter()
-        .any(|suffix| name.ends_with(suffix))
-    {
-        return Some("must not end with -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3");
-    }
-    None
-}
 
 /// The owner S3 names in listings.
 #[derive(Serialize)]
@@ -121,11 +86,11 @@ struct CreateBucketConfiguration {
 /// `CreateBucket`.
 pub async fn create_bucket(request: &Request, body: Body) -> Result<Response, ApiError> {
     let name = request.bucket.clone();
-    if let Some(problem) = naming_problem(&name) {
+    if let Err(problem) = validate_bucket_name(&name) {
         return Err(error(
             StatusCode::BAD_REQUEST,
             "InvalidBucketName",
-            format!("The specified bucket is not valid: \"{name}\" {problem}."),
+            format!("The specified bucket is not valid. {problem}"),
         ));
     }
     let configuration: Option<CreateBucketConfiguration> = xml::read(body).await?;

@@ -4,7 +4,8 @@
 use egui::RichText;
 
 use crate::cloud::CloudError;
-use crate::cloud::codedeploy::{Application, DeploymentGroup, Platform};
+use crate::cloud::codedeploy::{Application, DeploymentGroup};
+use crate::domain::ComputePlatform;
 use crate::domain::names;
 use crate::ui::widgets::time;
 
@@ -41,7 +42,7 @@ pub enum ApplicationsAction {
         /// Its name.
         name: String,
         /// Its compute platform.
-        platform: Platform,
+        platform: ComputePlatform,
     },
     /// Delete an application.
     Delete(String),
@@ -54,7 +55,7 @@ pub struct ApplicationsPage {
     selected: Option<String>,
     groups: Loadable<Vec<DeploymentGroup>>,
     new_name: String,
-    new_platform: Platform,
+    new_platform: ComputePlatform,
     create_error: Option<String>,
     creating: bool,
     confirm_delete: Option<String>,
@@ -226,7 +227,7 @@ impl ApplicationsPage {
             )
             .labelled_by(label.id);
         ui.horizontal_wrapped(|ui| {
-            for platform in Platform::ALL {
+            for platform in ComputePlatform::ALL {
                 ui.selectable_value(&mut self.new_platform, platform, platform.label());
             }
         });
@@ -282,7 +283,7 @@ impl ApplicationsPage {
                         for application in applications {
                             let selected =
                                 self.selected.as_deref() == Some(application.name.as_str());
-                            let platform = application.platform.map_or("", Platform::label);
+                            let platform = application.platform.map_or("", ComputePlatform::label);
                             let response = ui.add(
                                 egui::Button::selectable(selected, application.name.as_str())
                                     .right_text(platform),

@@ -4,11 +4,15 @@
 
 use egui::RichText;
 
-use crate::cloud::codedeploy::{Application, Platform};
+use crate::cloud::codedeploy::Application;
 use crate::cloud::deployments::{NewDeployment, Revision};
 use crate::cloud::preflight::PreflightData;
+use crate::domain::ComputePlatform;
+use crate::domain::bundle::BundleKind;
 use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, ONE_AT_A_TIME};
+use crate::domain::names::validate_bucket_name;
 use crate::domain::preflight;
+use crate::domain::revision::validate_github_revision;
 use crate::ui::pages::applications::Loadable;
 
 /// What the dialog asks the app to do.
@@ -130,7 +134,7 @@ impl DeployDialog {
                 if bucket.is_empty() || key.is_empty() {
                     return Err("Name the bucket and key of the bundle.".to_owned());
                 }
-                crate::domain::setup::validate_bucket_name(bucket)?;
+                validate_bucket_name(bucket).map_err(|error| error.to_string())?;
                 Ok(Revision::S3 {
                     bucket: bucket.to_owned(),
                     key: key.to_owned(),
@@ -142,13 +146,7 @@ impl DeployDialog {
             RevisionKind::GitHub => {
                 let repository = self.repository.trim();
                 let commit = self.commit.trim();
-                let parts: Vec<&str> = repository.split('/').collect();
-                if parts.len() != 2 || parts.iter().any(|part| part.is_empty()) {
-                    return Err("Give the repository as owner/name.".to_owned());
-                }
-                if commit.len() != 40 || !commit.chars().all(|c| c.is_ascii_hexdigit()) {
-                    return Err("Give the full 40-character commit id.".to_owned());
-                }
+                validate_github_revision(repository, commit).map_err(|error| error.to_string())?;
                 Ok(Revision::GitHub {
                     repository: repository.to_owned(),
                     commit_id: commit.to_lowercase(),
@@ -261,7 +259,7 @@ impl DeployDialog {
                 let names: Vec<String> = applications
                     .iter()
                     .filter(|application| {
-                        matches!(application.platform, None | Some(Platform::Server))
+                        matches!(application.platform, None | Some(ComputePlatform::Server))
                     })
                     .map(|application| application.name.clone())
                     .collect();
@@ -330,7 +328,7 @@ impl DeployDialog {
                 egui::ComboBox::from_id_salt("deploy_bundle_type")
                     .selected_text(self.bundle_type.as_str())
                     .show_ui(ui, |ui| {
-                        for kind in ["zip", "tar", "tgz"] {
+                        for kind in BundleKind::ALL.map(BundleKind::bundle_type) {
                             ui.selectable_value(&mut self.bundle_type, kind.to_owned(), kind);
                         }
                     })
@@ -522,6 +520,7 @@ fn labelled_field(ui: &mut egui::Ui, label: &str, text: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::revision::GitHubRevisionError;
 
     #[test]
     fn a_deployment_needs_a_group_and_a_valid_revision() {
@@ -536,11 +535,17 @@ mod tests {
             Err("Name the bucket and key of the bundle.".to_owned())
         );
         dialog.kind = RevisionKind::GitHub;
+        dialog.repository = "example web/site".to_owned();
+        dialog.commit = "0123456789ABCDEF0123456789abcdef01234567".to_owned();
+        assert_eq!(
+            dialog.new_deployment(),
+            Err(GitHubRevisionError::Repository("example web/site".to_owned()).to_string())
+        );
         dialog.repository = "example/web".to_owned();
         dialog.commit = "abc".to_owned();
         assert_eq!(
             dialog.new_deployment(),
-            Err("Give the full 40-character commit id.".to_owned())
+            Err(GitHubRevisionError::CommitId("abc".to_owned()).to_string())
         );
         dialog.commit = "0123456789ABCDEF0123456789abcdef01234567".to_owned();
         let new = dialog.new_deployment().expect("ready");

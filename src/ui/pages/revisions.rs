@@ -8,14 +8,15 @@ use std::time::Instant;
 
 use egui::RichText;
 
-use crate::cloud::codedeploy::{Application, Platform};
+use crate::cloud::codedeploy::Application;
 use crate::cloud::deployments::Revision as DeployRevision;
 use crate::cloud::publish::{self, Checked, Destination};
 use crate::cloud::revisions::{self, Revision, RevisionLocation, S3Revision};
 use crate::cloud::s3::UploadProgress;
+use crate::domain::ComputePlatform;
 use crate::domain::appspec_lint::Severity;
+use crate::domain::names::validate_bucket_name;
 use crate::domain::revision::validate_github_revision;
-use crate::domain::setup::validate_bucket_name;
 use crate::ui::pages::applications::Loadable;
 use crate::ui::widgets::time;
 
@@ -150,7 +151,7 @@ impl RevisionsPage {
                     Loadable::Loaded(applications) if self.application.is_empty() => applications
                         .iter()
                         .find(|application| {
-                            matches!(application.platform, None | Some(Platform::Server))
+                            matches!(application.platform, None | Some(ComputePlatform::Server))
                         })
                         .map(|application| application.name.clone()),
                     _ => None,
@@ -260,7 +261,7 @@ impl RevisionsPage {
                     })
                     .show_ui(ui, |ui| {
                         for application in applications.iter().filter(|application| {
-                            matches!(application.platform, None | Some(Platform::Server))
+                            matches!(application.platform, None | Some(ComputePlatform::Server))
                         }) {
                             ui.selectable_value(
                                 &mut self.application,
@@ -480,7 +481,11 @@ impl RevisionsPage {
         });
         let blocked = checked
             .blocked()
-            .or_else(|| validate_bucket_name(self.bucket.trim()).err())
+            .or_else(|| {
+                validate_bucket_name(self.bucket.trim())
+                    .err()
+                    .map(|error| error.to_string())
+            })
             .or_else(|| {
                 self.key
                     .trim()

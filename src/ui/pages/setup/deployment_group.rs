@@ -8,18 +8,20 @@ use egui::RichText;
 
 use super::run::{PlanRun, RunRequest};
 use super::service_role::review_plan_ui;
-use crate::cloud::codedeploy::{Application, Platform};
+use crate::cloud::codedeploy::Application;
 use crate::cloud::ec2::Ec2InstanceSummary;
 use crate::cloud::setup::TrustedRole;
+use crate::domain::ComputePlatform;
 use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, MinimumHealthyHosts, ONE_AT_A_TIME};
 use crate::domain::group_spec::{
-    self, ConfigChoice, DeploymentGroupSpec, DeploymentType, MAX_TAG_GROUPS, MAX_TAGS_PER_GROUP,
-    SpecProblem, TRIGGER_EVENTS, TagFilterSpec, TriggerSpec,
+    self, ConfigChoice, DeploymentGroupSpec, DeploymentType, MAX_BLUE_GREEN_WAIT_MINUTES,
+    MAX_TAGS_PER_GROUP, SpecProblem, TRIGGER_EVENTS, TagFilterSpec, TriggerSpec,
 };
 use crate::domain::health::Health;
 use crate::domain::names::{self, NameKind};
 use crate::domain::rollout;
 use crate::domain::setup::SetupPlan;
+use crate::domain::tags::MAX_TAG_SET_GROUPS;
 use crate::ui::pages::applications::Loadable;
 use crate::ui::widgets::wizard::{self, Nav};
 
@@ -525,7 +527,7 @@ impl DeploymentGroupWizard {
                 let server: Vec<&Application> = applications
                     .iter()
                     .filter(|application| {
-                        matches!(application.platform, None | Some(Platform::Server))
+                        matches!(application.platform, None | Some(ComputePlatform::Server))
                     })
                     .collect();
                 if server.is_empty() {
@@ -688,8 +690,11 @@ impl DeploymentGroupWizard {
                 if !self.reroute_at_once {
                     ui.horizontal(|ui| {
                         let label = ui.label("Stop if not continued within (minutes)");
-                        ui.add(egui::DragValue::new(&mut self.wait_minutes).range(1..=2880))
-                            .labelled_by(label.id);
+                        ui.add(
+                            egui::DragValue::new(&mut self.wait_minutes)
+                                .range(1..=MAX_BLUE_GREEN_WAIT_MINUTES),
+                        )
+                        .labelled_by(label.id);
                     });
                 }
                 ui.checkbox(
@@ -699,7 +704,8 @@ impl DeploymentGroupWizard {
                 ui.horizontal(|ui| {
                     let label = ui.label("After (minutes)");
                     ui.add(
-                        egui::DragValue::new(&mut self.termination_wait_minutes).range(0..=2880),
+                        egui::DragValue::new(&mut self.termination_wait_minutes)
+                            .range(0..=MAX_BLUE_GREEN_WAIT_MINUTES),
                     )
                     .labelled_by(label.id);
                 });
@@ -1092,7 +1098,7 @@ fn tag_groups_ui(
     if let Some(index) = remove_group {
         groups.remove(index);
     }
-    if groups.len() < MAX_TAG_GROUPS && ui.button("Add a tag group").clicked() {
+    if groups.len() < MAX_TAG_SET_GROUPS && ui.button("Add a tag group").clicked() {
         groups.push(vec![TagFilterSpec::default()]);
     }
 }

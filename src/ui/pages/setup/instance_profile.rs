@@ -7,10 +7,9 @@ use egui::RichText;
 use super::run::{PlanRun, RunRequest};
 use super::service_role::review_plan_ui;
 pub use crate::cloud::setup::InstanceChoice;
-use crate::domain::setup::{
-    IamNameKind, InstanceProfileOptions, SetupPlan, SetupStep, validate_bucket_name,
-    validate_iam_name,
-};
+use crate::domain::iam_names::{IamNameKind, validate_iam_name};
+use crate::domain::names::validate_bucket_name;
+use crate::domain::setup::{InstanceProfileOptions, SetupPlan, SetupStep};
 use crate::ui::pages::applications::Loadable;
 use crate::ui::widgets::wizard::{self, Nav};
 
@@ -129,6 +128,7 @@ impl InstanceProfileWizard {
                 names
                     .iter()
                     .find_map(|name| validate_bucket_name(name).err())
+                    .map(|error| error.to_string())
             }
             _ => None,
         }

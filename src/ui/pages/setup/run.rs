@@ -175,12 +175,13 @@ impl PlanRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::setup::{ServicePlatform, SetupPlan};
+    use crate::domain::ComputePlatform;
+    use crate::domain::setup::SetupPlan;
 
     fn plan() -> SetupPlan {
         SetupPlan::service_role(
             "R",
-            ServicePlatform::Server,
+            ComputePlatform::Server,
             "000000000000",
             "us-east-1",
             true,

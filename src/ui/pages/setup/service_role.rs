@@ -5,9 +5,9 @@ use egui::RichText;
 
 use super::run::{PlanRun, RunRequest};
 use crate::cloud::setup::TrustedRole;
-use crate::domain::setup::{
-    CODEDEPLOY_PRINCIPAL, IamNameKind, ServicePlatform, SetupPlan, SetupStep, validate_iam_name,
-};
+use crate::domain::ComputePlatform;
+use crate::domain::iam_names::{IamNameKind, validate_iam_name};
+use crate::domain::setup::{CODEDEPLOY_PRINCIPAL, SetupPlan, SetupStep};
 use crate::ui::pages::applications::Loadable;
 use crate::ui::widgets::json::json_ui;
 use crate::ui::widgets::wizard::{self, Nav};
@@ -30,7 +30,7 @@ pub enum ServiceRoleRequest {
 #[derive(Debug, Clone)]
 pub struct ServiceRoleWizard {
     step: usize,
-    platform: ServicePlatform,
+    platform: ComputePlatform,
     role_name: String,
     confused_deputy: bool,
     /// An error AWS gave for the role name, shown at the field.
@@ -46,8 +46,8 @@ impl Default for ServiceRoleWizard {
     fn default() -> Self {
         Self {
             step: 0,
-            platform: ServicePlatform::Server,
-            role_name: ServicePlatform::Server.suggested_role_name().to_owned(),
+            platform: ComputePlatform::Server,
+            role_name: ComputePlatform::Server.suggested_role_name().to_owned(),
             confused_deputy: true,
             role_error: None,
             run: None,
@@ -152,7 +152,7 @@ impl ServiceRoleWizard {
 
     fn platform_ui(&mut self, ui: &mut egui::Ui) -> Option<ServiceRoleRequest> {
         ui.label(RichText::new("What will CodeDeploy deploy to?").strong());
-        for platform in ServicePlatform::ALL {
+        for platform in ComputePlatform::ALL {
             let before = self.platform;
             ui.radio_value(&mut self.platform, platform, platform.label());
             if self.platform != before && self.role_name == before.suggested_role_name() {
@@ -209,7 +209,7 @@ impl ServiceRoleWizard {
             ui,
             "Role name",
             &mut self.role_name,
-            ServicePlatform::Server.suggested_role_name(),
+            ComputePlatform::Server.suggested_role_name(),
             error.as_deref(),
         );
         if response.changed() {
