@@ -16,6 +16,29 @@
 
 use std::fmt;
 
+/// The word of `known` that `typed` most likely meant: the same word in
+/// other letter case, or one within two edits (a letter missing, added,
+/// changed or two swapped) that is not much shorter than what was typed.
+/// `None` when nothing is that close, or when `typed` is itself known.
+/// Used for "did you mean ...?" in messages.
+pub fn closest<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
+    if typed.is_empty() || known.contains(&typed) {
+        return None;
+    }
+    if let Some(same) = known.iter().find(|word| word.eq_ignore_ascii_case(typed)) {
+        return Some(same);
+    }
+    // Two edits turn any two-letter word into any other, so short words
+    // get one.
+    let most = if typed.chars().count() <= 4 { 1 } else { 2 };
+    known
+        .iter()
+        .map(|word| (strsim::damerau_levenshtein(typed, word), *word))
+        .filter(|(distance, _)| *distance <= most)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, word)| word)
+}
+
 /// The longest name CodeDeploy accepts for applications, deployment groups,
 /// deployment configurations and on-premises instances.
 pub const MAX_NAME_LENGTH: usize = 100;
@@ -774,5 +797,27 @@ mod tests {
         let both = TagFilterType::KeyAndValue;
         assert!(both.matches("Name", "web", "Name", "web"));
         assert!(!both.matches("Name", "web", "Name", "db"));
+    }
+
+    #[test]
+    fn closest_finds_the_word_meant() {
+        let hooks = [
+            "ApplicationStop",
+            "BeforeInstall",
+            "AfterInstall",
+            "ApplicationStart",
+        ];
+        assert_eq!(closest("AfterInstal", &hooks), Some("AfterInstall"));
+        assert_eq!(closest("afterinstall", &hooks), Some("AfterInstall"));
+        assert_eq!(closest("BeforInstall", &hooks), Some("BeforeInstall"));
+        assert_eq!(
+            closest("AfterInstall", &hooks),
+            None,
+            "a known word needs no suggestion"
+        );
+        assert_eq!(closest("Deploy", &hooks), None, "nothing is close");
+        assert_eq!(closest("", &hooks), None);
+        assert_eq!(closest("ownr", &["owner", "group", "mode"]), Some("owner"));
+        assert_eq!(closest("ab", &["xy"]), None, "short words get one edit");
     }
 }

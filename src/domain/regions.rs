@@ -6,6 +6,8 @@
 //! The local cloud's EC2 lists these regions in `DescribeRegions`, and the
 //! app offers them in its region field, so both know the same regions.
 
+use crate::domain::names::closest;
+
 /// A region DeployDesk knows, with the name AWS gives its location.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KnownRegion {
@@ -153,7 +155,7 @@ pub fn check_region(typed: &str) -> Result<&str, RegionError> {
         return Ok(code);
     }
     if !is_region_shaped(code) {
-        return Err(match closest_known(&code.to_ascii_lowercase()) {
+        return Err(match closest_known(code) {
             Some(known) => misspelt(code, known),
             None => RegionError::Malformed(code.to_owned()),
         });
@@ -172,14 +174,12 @@ fn misspelt(typed: &str, known: &'static KnownRegion) -> RegionError {
     }
 }
 
-/// The known region within two edits of `code`, the nearest first.
+/// The known region `code` most likely meant (see [`closest`]), in
+/// whatever letter case it was typed.
 fn closest_known(code: &str) -> Option<&'static KnownRegion> {
-    KNOWN_REGIONS
-        .iter()
-        .map(|known| (strsim::damerau_levenshtein(code, known.code), known))
-        .filter(|(distance, _)| *distance <= 2)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, known)| known)
+    let codes: Vec<&'static str> = KNOWN_REGIONS.iter().map(|known| known.code).collect();
+    let meant = closest(code, &codes).or_else(|| closest(&code.to_ascii_lowercase(), &codes))?;
+    KNOWN_REGIONS.iter().find(|known| known.code == meant)
 }
 
 /// Whether `code` looks like `us-east-1` or `us-gov-west-1`: two letters,

@@ -5,6 +5,7 @@
 use super::LintPlatform;
 use crate::domain::appspec::reader::shown;
 use crate::domain::appspec::{MAX_HOOK_TIMEOUT_SECONDS, Violation};
+use crate::domain::names::closest;
 
 /// What is wrong and what to change, for `violation` in an AppSpec linted
 /// for `platform`.
@@ -102,10 +103,21 @@ pub(super) fn wording(violation: &Violation, platform: LintPlatform) -> (String,
             format!("{hook} is run by CodeDeploy itself; it cannot run scripts."),
             format!("Move its scripts to one of: {}.", platform.hook_names().join(", ")),
         ),
-        Violation::HookUnknown { hook } => (
-            format!("{hook} is not a lifecycle event of an EC2/on-premises deployment."),
-            format!("Use one of: {}.", platform.hook_names().join(", ")),
-        ),
+        Violation::HookUnknown { hook } => {
+            let known = platform.hook_names();
+            match closest(hook, &known) {
+                Some(meant) => (
+                    format!(
+                        "{hook} is not a lifecycle event of an EC2/on-premises deployment. Did you mean {meant}?"
+                    ),
+                    format!("Rename it to {meant}."),
+                ),
+                None => (
+                    format!("{hook} is not a lifecycle event of an EC2/on-premises deployment."),
+                    format!("Use one of: {}.", known.join(", ")),
+                ),
+            }
+        }
         Violation::ScriptsNotAList { hook } => (
             format!("The {hook} hook is not a list of scripts."),
             "Write each script as a list item: `- location: scripts/<file>`.".into(),

@@ -14,6 +14,7 @@ use crate::domain::appspec::reader::{
     Read, WrittenFile, WrittenHook, WrittenPermission, WrittenScript, read_server, scalar_text,
     shown,
 };
+use crate::domain::names::closest;
 
 /// The top-level sections of an EC2/on-premises AppSpec.
 const SERVER_SECTIONS: [&str; 6] = [
@@ -50,7 +51,10 @@ pub(super) fn lint(linter: &mut Linter<'_>, root: &Mapping, files: &BundleFiles)
         if !SERVER_SECTIONS.contains(&name.as_str()) {
             linter.warning(
                 &[Step::Key(&name)],
-                format!("\"{name}\" is not an AppSpec section; the agent ignores it."),
+                format!(
+                    "\"{name}\" is not an AppSpec section; the agent ignores it.{}",
+                    did_you_mean(&name, &SERVER_SECTIONS)
+                ),
                 format!(
                     "Remove it, or correct its spelling to one of: {}.",
                     SERVER_SECTIONS.join(", ")
@@ -155,7 +159,10 @@ fn lint_permissions(linter: &mut Linter<'_>, section: &Read<Vec<Read<WrittenPerm
             if !PERMISSION_KEYS.contains(&key.as_str()) {
                 linter.warning(
                     &[Step::Key("permissions"), Step::Index(index), Step::Key(key)],
-                    format!("\"{key}\" is not a permissions setting; the agent ignores it."),
+                    format!(
+                        "\"{key}\" is not a permissions setting; the agent ignores it.{}",
+                        did_you_mean(key, &PERMISSION_KEYS)
+                    ),
                     format!("Use one of: {}.", PERMISSION_KEYS.join(", ")),
                 );
             }
@@ -285,7 +292,10 @@ fn lint_script(
                     Step::Index(index),
                     Step::Key(key),
                 ],
-                format!("\"{key}\" is not a hook script setting; the agent ignores it."),
+                format!(
+                    "\"{key}\" is not a hook script setting; the agent ignores it.{}",
+                    did_you_mean(key, &["location", "timeout", "runas"])
+                ),
                 "Use location, timeout and runas only.",
             );
         }
@@ -330,4 +340,10 @@ fn lint_location(
             "Correct the path (it is relative to the bundle's root), or add the script to the bundle.",
         );
     }
+}
+
+/// " Did you mean X?" when `typed` is a near miss of a word of `known`;
+/// empty otherwise.
+fn did_you_mean(typed: &str, known: &[&str]) -> String {
+    closest(typed, known).map_or_else(String::new, |meant| format!(" Did you mean {meant}?"))
 }

@@ -258,7 +258,28 @@ fn an_unknown_permission_setting_is_a_warning() {
         "permissions[0].ownr",
     );
     assert!(finding.message.contains("\"ownr\""));
+    assert!(
+        finding.message.ends_with("Did you mean owner?"),
+        "{}",
+        finding.message
+    );
     assert!(!blocks_upload(&[finding]));
+}
+
+#[test]
+fn a_misspelt_hook_is_named_with_the_event_meant() {
+    let text = GOOD.replace("ApplicationStart:", "AplicationStart:");
+    let finding = only(
+        &lint_server(&text),
+        Severity::Error,
+        16,
+        "hooks.AplicationStart",
+    );
+    assert_eq!(
+        finding.message,
+        "AplicationStart is not a lifecycle event of an EC2/on-premises deployment. Did you mean ApplicationStart?"
+    );
+    assert_eq!(finding.fix, "Rename it to ApplicationStart.");
 }
 
 #[test]
