@@ -304,6 +304,56 @@ impl<S: Clone, C, I: ?Sized, O> Handler<S, C, I, O> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::localcloud::codedeploy::CodeDeployState;
+    use crate::localcloud::persist::Notices;
+
+    /// CodeDeploy's part of the world, where the tests count.
+    const PART: Part<CodeDeployState> = Part {
+        of: |world| &world.codedeploy,
+        of_mut: |world| &mut world.codedeploy,
+    };
+
+    /// An operation that counts up in the state, then fails if asked to.
+    type Counting = Handler<CodeDeployState, (), bool, u64>;
+
+    /// Counts up, then fails when its input says so.
+    const COUNT_UP: Counting = Handler::Write(|state, (), fail| {
+        state.revision_sequence += 1;
+        if *fail {
+            Err(ApiError::validation("failed after counting"))
+        } else {
+            Ok(state.revision_sequence)
+        }
+    });
+
+    /// The count in `world`.
+    fn count(world: &SharedWorld) -> u64 {
+        world.read(|world| world.codedeploy.revision_sequence)
+    }
+
+    #[test]
+    fn writes_are_kept_as_each_runner_promises() {
+        let world = SharedWorld::new(World::default(), None, Notices::default());
+        let write = COUNT_UP;
+        assert_eq!(write.run(&world, &PART, &(), &false), Ok(1));
+        assert_eq!(count(&world), 1);
+        // A plain run keeps what the operation changed before it failed:
+        // operations run this way check everything first.
+        assert!(write.run(&world, &PART, &(), &true).is_err());
+        assert_eq!(count(&world), 2);
+        // All or nothing: the failure leaves the state as it was, and a
+        // success is kept.
+        assert!(write.run_all_or_nothing(&world, &PART, &(), &true).is_err());
+        assert_eq!(count(&world), 2);
+        assert_eq!(write.run_all_or_nothing(&world, &PART, &(), &false), Ok(3));
+        assert_eq!(count(&world), 3);
+        // A dry run answers as the real run would and changes nothing.
+        assert_eq!(write.try_on_copy(&world, &PART, &(), &false), Ok(4));
+        assert!(write.try_on_copy(&world, &PART, &(), &true).is_err());
+        assert_eq!(count(&world), 3);
+        let read: Counting = Handler::Read(|state, (), _| Ok(state.revision_sequence));
+        assert_eq!(read.run(&world, &PART, &(), &false), Ok(3));
+    }
 
     #[test]
     fn names_are_listed_in_words() {

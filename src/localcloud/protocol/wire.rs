@@ -79,3 +79,64 @@ impl Wire {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The status and code of each error, for every protocol.
+    fn codes(error: impl Fn(Wire) -> ApiError) -> Vec<(u16, &'static str)> {
+        [
+            Wire::AwsJson,
+            Wire::Query(QueryFlavour::Ec2),
+            Wire::Query(QueryFlavour::Aws),
+            Wire::RestXml,
+            Wire::RestJson,
+        ]
+        .into_iter()
+        .map(|wire| {
+            let error = error(wire);
+            (error.status.as_u16(), error.code)
+        })
+        .collect()
+    }
+
+    #[test]
+    fn each_protocol_words_faults_as_its_services_do() {
+        assert_eq!(
+            codes(|wire| wire.access_denied("no policy allows it".to_owned())),
+            [
+                (400, "AccessDeniedException"),
+                (403, "UnauthorizedOperation"),
+                (403, "AccessDenied"),
+                (403, "AccessDenied"),
+                (403, "AccessDeniedException"),
+            ]
+        );
+        assert_eq!(
+            codes(|wire| wire.throttled("slow down")),
+            [
+                (400, "ThrottlingException"),
+                (503, "RequestLimitExceeded"),
+                (400, "Throttling"),
+                (503, "SlowDown"),
+                (429, "TooManyRequestsException"),
+            ]
+        );
+        assert_eq!(
+            codes(|wire| wire.internal_error("broken")),
+            [
+                (500, "InternalFailure"),
+                (500, "InternalError"),
+                (500, "InternalError"),
+                (500, "InternalError"),
+                (500, "InternalFailure"),
+            ]
+        );
+        let ec2 = Wire::Query(QueryFlavour::Ec2).access_denied("User: x is not allowed".to_owned());
+        assert_eq!(
+            ec2.message,
+            "You are not authorized to perform this operation. User: x is not allowed."
+        );
+    }
+}
