@@ -30,15 +30,15 @@
 //! are updated as the rollout says, and an automatic rollback is created if
 //! the deployment's rollback configuration asks for one.
 //!
-//! The parts, each in its own file: [`create`] makes a deployment;
-//! [`advance`] moves deployments along the clock, phase by phase; [`waves`]
-//! runs the rollout's waves; [`blue_green`] waits, reroutes traffic and
-//! terminates the original instances; [`ending`] ends a deployment and
-//! rolls it back; [`controls`] stops and continues deployments when asked;
-//! [`agent`] plays one instance's lifecycle events and [`bundle`] reads
-//! what the revision makes them do; [`common`] holds what they share. Each
-//! part uses only the ones listed after it, so they import each other in
-//! no circle.
+//! The parts, each in its own file and each using only the ones listed
+//! after it, so that they import each other in no circle: [`controls`]
+//! stops and continues deployments when asked; [`advance`] moves
+//! deployments along the clock, phase by phase; [`waves`] runs the
+//! rollout's waves; [`blue_green`] waits, reroutes traffic and terminates
+//! the original instances; [`ending`] ends a deployment and rolls it back;
+//! [`create`] makes a deployment; [`agent`] plays one instance's lifecycle
+//! events, [`bundle`] reads what the revision makes them do, [`select`]
+//! picks the targets, and [`common`] holds what they share.
 //!
 //! The engine sits below the request handlers: it reads and changes the
 //! stored model (the [`World`](crate::localcloud::World)) and never imports
