@@ -1,6 +1,6 @@
 //! The HTTP side: one axum router whose only handler reads a request,
 //! works out its protocol and hands it to the registered service that
-//! speaks it (see [`services`](super::services)).
+//! speaks it (see [`services`]).
 //!
 //! The server knows protocols, not operations: it reads the operation's
 //! name the way the protocol carries it (the target header, the `Action`,

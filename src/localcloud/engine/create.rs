@@ -1,8 +1,7 @@
-//! Creating a deployment: its targets chosen (see
-//! [`select`](super::select)), a [`Rollout`] over the instances it installs
-//! on, in target id order with the health the deployment group keeps for
-//! each, the content of its revision read (see [`bundle`](super::bundle)),
-//! and the revision's use recorded.
+//! Creating a deployment: its targets chosen (see [`select`]), a [`Rollout`]
+//! over the instances it installs on, in target id order with the health
+//! the deployment group keeps for each, the content of its revision read
+//! (see [`bundle`]), and the revision's use recorded.
 
 use crate::domain::MinimumHealthyHosts;
 use crate::domain::health::Health;

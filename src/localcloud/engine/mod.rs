@@ -9,7 +9,7 @@
 //! Each wave starts when the previous one has ended. When a wave starts,
 //! the engine reads how each of its instances behaves (see [`agent`]) and
 //! plans every lifecycle event: when it starts, when it ends and how. The
-//! plans are then played out on the local cloud's clock: [`advance`] brings
+//! plans are then played out on the local cloud's clock: [`advance()`] brings
 //! every running deployment up to a given time, applying the events whose
 //! times have come, reporting finished instances to the rollout and starting
 //! the next wave at the time the last one ended. Because everything is
@@ -17,7 +17,7 @@
 //! gives the same result, which is what lets tests drive the engine with a
 //! manual clock.
 //!
-//! Who calls [`advance`]: the server before every request (so a client
+//! Who calls [`advance()`]: the server before every request (so a client
 //! always sees the deployment as of its request's time), a background task
 //! on a timer (so deployments move on with nobody asking), and
 //! [`LocalCloud::tick`](crate::localcloud::LocalCloud::tick).
@@ -30,15 +30,15 @@
 //! are updated as the rollout says, and an automatic rollback is created if
 //! the deployment's rollback configuration asks for one.
 //!
-//! The parts, each in its own file and each using only the ones listed
-//! after it, so that they import each other in no circle: [`controls`]
-//! stops and continues deployments when asked; [`advance`] moves
-//! deployments along the clock, phase by phase; [`waves`] runs the
-//! rollout's waves; [`blue_green`] waits, reroutes traffic and terminates
-//! the original instances; [`ending`] ends a deployment and rolls it back;
-//! [`create`] makes a deployment; [`agent`] plays one instance's lifecycle
-//! events, [`bundle`] reads what the revision makes them do, [`select`]
-//! picks the targets, and [`common`] holds what they share.
+//! The parts, each in its own file and each using only the ones listed after
+//! it, so that they import each other in no circle: [`controls`] stops and
+//! continues deployments when asked; [`advance`](mod@advance) moves deployments
+//! along the clock, phase by phase; [`waves`] runs the rollout's waves;
+//! [`blue_green`] waits, reroutes traffic and terminates the original
+//! instances; [`ending`] ends a deployment and rolls it back;
+//! [`create`](mod@create) makes a deployment; [`agent`] plays one instance's
+//! lifecycle events, [`bundle`] reads what the revision makes them do,
+//! [`select`] picks the targets, and [`common`] holds what they share.
 //!
 //! The engine sits below the request handlers: it reads and changes the
 //! stored model (the [`World`](crate::localcloud::World)) and never imports
