@@ -2,21 +2,30 @@
 //! demo, a new user or a test sees a live CodeDeploy without an account.
 //!
 //! It listens on 127.0.0.1 only and speaks the real wire protocols of
-//! CodeDeploy (`awsJson1_1`) and EC2 (`ec2Query`), so the AWS SDK, the AWS
-//! CLI or any other AWS client can drive it. Requests may be SigV4-signed with any credentials; signatures
-//! are not checked. Everything lives in one account, [`ACCOUNT_ID`].
+//! CodeDeploy (`awsJson1_1`), EC2 (`ec2Query`), IAM and STS (`awsQuery`),
+//! S3 (`restXml`) and the SSO portal, so the AWS SDK, the AWS CLI or any
+//! other AWS client can drive it. Requests may be SigV4-signed with any
+//! credentials; signatures are not checked. Everything lives in one
+//! account, [`ACCOUNT_ID`].
 //!
-//! The pieces, from the outside in:
-//! - [`LocalCloud`] starts and stops the server and owns the state file.
-//! - [`server`] routes each request by protocol; [`protocol`] recognises
-//!   protocols and writes their responses and errors.
-//! - [`codedeploy`] and [`ec2`] hold the operations, one small file per
-//!   family.
+//! The layers, from the bottom (`ARCHITECTURE.md` draws them; the test
+//! `tests/localcloud_layers.rs` keeps them):
+//! - [`clock`], [`account`], [`faults`] and [`protocol`], the wire
+//!   protocols' shared pieces: errors, query parameters, JSON and XML,
+//!   paging.
+//! - The stored model: [`world`] is the shared state behind one lock, one
+//!   part per service (each service folder's `state.rs`); [`persist`] keeps
+//!   it on disk.
 //! - [`engine`] runs deployments on the clock to the EC2 instances of
 //!   [`ec2`]'s registry.
-//! - [`faults`] injects throttling, errors and latency when asked to.
-//! - [`world`] is the shared state behind one lock; [`persist`] keeps it on
-//!   disk; [`clock`] gives the time, by hand in tests.
+//! - [`dispatch`]: the one shape every service has, a table of operations
+//!   by name.
+//! - The services, one folder each ([`codedeploy`], [`ec2`], [`iam`],
+//!   [`s3`]; [`sts`] and [`sso`] are one file each): one small file per
+//!   family of operations, and a `service.rs` that registers them.
+//! - [`services`] lists them; [`server`] routes each request by protocol to
+//!   one of them and knows no operation by name; [`LocalCloud`] starts and
+//!   stops it all and owns the state file.
 //!
 //! Time: deployments advance on the [`Clock`]. A background task advances
 //! them on a timer, and every request first brings them up to the time of
@@ -34,19 +43,21 @@
 //! # }
 //! ```
 
-pub mod api_error;
+pub mod account;
 pub mod clock;
 pub mod codedeploy;
+pub mod dispatch;
 pub mod ec2;
 pub mod engine;
+pub mod error;
 pub mod faults;
 pub mod iam;
-pub mod paging;
 pub mod persist;
 pub mod protocol;
 pub mod s3;
 pub mod serve;
 pub mod server;
+pub mod services;
 pub mod sso;
 pub mod sts;
 pub mod world;
@@ -61,18 +72,17 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use api_error::ApiError;
+pub use account::ACCOUNT_ID;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use engine::DEFAULT_EVENT_DURATION;
+pub use error::LocalCloudError;
 pub use faults::{FaultSpec, FaultSpecError};
+pub use protocol::ApiError;
 pub use world::World;
 
+use dispatch::Shared;
 use persist::{Notices, Saver};
-use server::Shared;
 use world::SharedWorld;
-
-/// The one account the local cloud has.
-pub const ACCOUNT_ID: &str = "000000000000";
 
 /// How long [`LocalCloud::shutdown`] lets requests in flight finish before
 /// it closes their connections.
@@ -118,60 +128,6 @@ impl Default for LocalCloudOptions {
             sso_credentials_lifetime: sso::DEFAULT_CREDENTIALS_LIFETIME,
         }
     }
-}
-
-/// Why the local cloud could not start or do what was asked.
-#[derive(Debug, thiserror::Error)]
-pub enum LocalCloudError {
-    /// The port could not be bound.
-    #[error(
-        "Could not listen on 127.0.0.1:{port} ({source}); choose another port, or 0 for any free port."
-    )]
-    Bind {
-        /// The port asked for.
-        port: u16,
-        /// What the system said.
-        source: std::io::Error,
-    },
-    /// The state file exists but could not be read.
-    #[error(
-        "Could not read the saved state {} ({source}); check the file's permissions, or start without a state path.",
-        .path.display()
-    )]
-    ReadState {
-        /// The state file.
-        path: PathBuf,
-        /// What the system said.
-        source: std::io::Error,
-    },
-    /// The state file is damaged and could not be moved out of the way.
-    #[error(
-        "The saved state {} is damaged and could not be moved aside ({source}); move or delete it by hand.",
-        .path.display()
-    )]
-    MoveAside {
-        /// The state file.
-        path: PathBuf,
-        /// What the system said.
-        source: std::io::Error,
-    },
-    /// The state could not be encoded.
-    #[error("Could not encode the local cloud's state ({0}); please report this as a bug.")]
-    Encode(serde_json::Error),
-    /// The directory for S3 object bodies could not be made.
-    #[error(
-        "Could not create the directory for S3 objects {} ({source}); check the permissions of the state directory.",
-        .path.display()
-    )]
-    ObjectStore {
-        /// The directory.
-        path: PathBuf,
-        /// What the system said.
-        source: std::io::Error,
-    },
-    /// The task that saves the state has stopped.
-    #[error("The local cloud has stopped saving its state; restart it to keep changes on disk.")]
-    SaverStopped,
 }
 
 /// A running local cloud.

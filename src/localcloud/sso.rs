@@ -7,13 +7,21 @@
 //!
 //! The local cloud has no identity provider: any non-empty token is
 //! accepted. Whether a token has expired is decided by the client from the
-//! token cache, as it is with AWS.
+//! token cache, as it is with AWS. The portal is small enough to be one
+//! file: its registration with the server and its operation.
 
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt as _;
+use futures_util::future::BoxFuture;
 
-use super::api_error::ApiError;
-use super::protocol;
+use super::dispatch::{Call, Operations, Protocol, RestApi, Service, Shared};
+use super::protocol::json::rest_json_error;
+use super::protocol::{ApiError, Wire, with_request_id};
 
 /// The path of `GetRoleCredentials`.
 pub const CREDENTIALS_PATH: &str = "/federation/credentials";
@@ -25,15 +33,77 @@ pub const TOKEN_HEADER: &str = "x-amz-sso_bearer_token";
 /// is told otherwise.
 pub const DEFAULT_CREDENTIALS_LIFETIME: std::time::Duration = std::time::Duration::from_hours(1);
 
+/// The SSO portal, registered with the server.
+pub static SERVICE: Service = Service {
+    name: "sso",
+    title: "the SSO portal",
+    protocol: Protocol::Rest(RestApi {
+        wire: Wire::RestJson,
+        claims,
+        operation: |_| "GetRoleCredentials",
+        serve,
+    }),
+};
+
+/// An operation of the portal: the request's head, when it was made (in
+/// milliseconds since the Unix epoch), how long credentials last (in
+/// milliseconds) and the request id.
+type SsoHandler = fn(&HeaderMap, Option<&str>, u64, u64, &str) -> Response;
+
+/// Every operation the local cloud's SSO portal has.
+static OPERATIONS: Operations<SsoHandler> =
+    Operations::new(&[("GetRoleCredentials", get_role_credentials)]);
+
+/// Whether a request is the portal's: a `GetRoleCredentials` call.
+fn claims(parts: &Parts) -> bool {
+    is_sso_request(parts.uri.path(), &parts.headers)
+}
+
 /// Whether a request is a `GetRoleCredentials` call.
 pub fn is_sso_request(path: &str, headers: &HeaderMap) -> bool {
     path == CREDENTIALS_PATH && headers.contains_key(TOKEN_HEADER)
 }
 
+/// Serves a request the portal claimed. Credentials expire by the system's
+/// time, which the client compares them with, not by the local cloud's
+/// clock.
+fn serve(
+    shared: Arc<Shared>,
+    parts: Parts,
+    _body: Body,
+    call: Call,
+) -> BoxFuture<'static, Response> {
+    async move {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+            });
+        let lifetime_ms =
+            u64::try_from(shared.sso_credentials_lifetime.as_millis()).unwrap_or(u64::MAX);
+        match OPERATIONS.find(&call.operation) {
+            Some(handler) => handler(
+                &parts.headers,
+                parts.uri.query(),
+                now_ms,
+                lifetime_ms,
+                &call.request_id,
+            ),
+            None => error(
+                StatusCode::BAD_REQUEST,
+                "InvalidRequestException",
+                "The local cloud's SSO portal serves only GetRoleCredentials.",
+                &call.request_id,
+            ),
+        }
+    }
+    .boxed()
+}
+
 /// Answers `GetRoleCredentials` for `query` (with `role_name` and
 /// `account_id`) at `now_ms` milliseconds since the Unix epoch, with
 /// credentials that last `lifetime_ms`.
-pub fn handle(
+pub fn get_role_credentials(
     headers: &HeaderMap,
     query: Option<&str>,
     now_ms: u64,
@@ -85,21 +155,10 @@ pub fn handle(
         body.to_string(),
     )
         .into_response();
-    protocol::with_request_id(response, request_id)
+    with_request_id(response, request_id)
 }
 
+/// The portal's error `code` with `status` and `message`.
 fn error(status: StatusCode, code: &'static str, message: &str, request_id: &str) -> Response {
-    let mut response = protocol::json_error(
-        &ApiError {
-            status,
-            code,
-            message: message.to_owned(),
-        },
-        request_id,
-    );
-    response.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/json"),
-    );
-    response
+    rest_json_error(&ApiError::with_status(status, code, message), request_id)
 }

@@ -1,29 +1,89 @@
 //! The one STS operation clients need from the local cloud:
 //! `GetCallerIdentity`, which tells a client its account (the setup wizards
 //! put it in trust policy conditions). Any credentials are the local cloud's
-//! one user.
+//! one user. STS is small enough to be one file: its registration with the
+//! server and its operation.
 
-use super::ACCOUNT_ID;
-use super::api_error::ApiError;
+use serde::Serialize;
+
+use super::account::{ACCOUNT_ID, caller_arn};
+use super::dispatch::{Call, Operations, Protocol, QueryApi, Service, Shared};
+use super::protocol::query::aws_query_response;
+use super::protocol::{ApiError, QueryFlavour};
 
 /// The API version the local cloud speaks.
 pub const VERSION: &str = "2011-06-15";
+/// The XML namespace of STS's responses.
+const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-/// The ARN every caller is.
-pub fn caller_arn() -> String {
-    format!("arn:aws:iam::{ACCOUNT_ID}:user/local-cloud")
-}
+/// STS, registered with the server.
+pub static SERVICE: Service = Service {
+    name: "sts",
+    title: "STS",
+    protocol: Protocol::Query(QueryApi {
+        version: VERSION,
+        flavour: QueryFlavour::Aws,
+        serve,
+    }),
+};
 
-/// Runs the STS `action`, answering in STS's XML.
-pub fn handle(action: &str, request_id: &str) -> Result<String, ApiError> {
-    if action != "GetCallerIdentity" {
+/// An operation of STS: it needs nothing but the call.
+type StsHandler = fn(&Call) -> Result<String, ApiError>;
+
+/// Every action the local cloud's STS has.
+static OPERATIONS: Operations<StsHandler> =
+    Operations::new(&[("GetCallerIdentity", get_caller_identity)]);
+
+/// Runs the STS action of `call`, answering in STS's XML.
+fn serve(_shared: &Shared, call: &Call, _form: &[u8]) -> Result<String, ApiError> {
+    let Some(handler) = OPERATIONS.find(&call.operation) else {
         return Err(ApiError::new(
             "InvalidAction",
-            format!("The local cloud's STS serves only GetCallerIdentity, not {action}."),
+            format!(
+                "The local cloud's STS serves only {}, not {}.",
+                OPERATIONS.listed(),
+                call.operation
+            ),
         ));
+    };
+    handler(call)
+}
+
+/// `<GetCallerIdentityResult>`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CallerIdentity {
+    arn: String,
+    user_id: &'static str,
+    account: &'static str,
+}
+
+/// `GetCallerIdentity`: the local cloud's one user, in its one account.
+fn get_caller_identity(call: &Call) -> Result<String, ApiError> {
+    let identity = CallerIdentity {
+        arn: caller_arn(),
+        user_id: "AIDALOCALCLOUDUSER01",
+        account: ACCOUNT_ID,
+    };
+    aws_query_response(&call.operation, NAMESPACE, &call.request_id, &identity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::localcloud::clock::Timestamp;
+
+    #[test]
+    fn the_caller_is_the_one_user_in_the_one_account() {
+        let call = Call {
+            now: Timestamp::from_secs(0),
+            region: "us-east-1".to_owned(),
+            request_id: "req-1".to_owned(),
+            operation: "GetCallerIdentity".to_owned(),
+        };
+        assert_eq!(
+            get_caller_identity(&call).unwrap(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::000000000000:user/local-cloud</Arn><UserId>AIDALOCALCLOUDUSER01</UserId><Account>000000000000</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+        );
     }
-    Ok(format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/{VERSION}/\"><GetCallerIdentityResult><Arn>{arn}</Arn><UserId>AIDALOCALCLOUDUSER01</UserId><Account>{ACCOUNT_ID}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
-        arn = caller_arn(),
-    ))
 }

@@ -5,15 +5,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::common::{
+    Context, application, checked_tags, compute_platform, required_name, required_names,
+};
 use super::shapes::Tag;
 use super::state::{Application, CodeDeployState};
-use super::{
-    ApiError, Context, application, checked_tags, compute_platform, empty, input, output,
-    required_name, required_names,
-};
 use crate::domain::names::{MAX_TAGS_PER_RESOURCE, NameKind};
 use crate::localcloud::clock::Timestamp;
-use crate::localcloud::paging::{self, PAGE_SIZE};
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::json::{empty, input, output};
+use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 
 /// The most applications `BatchGetApplications` takes at once.
 pub const BATCH_LIMIT: usize = 100;
@@ -55,7 +56,7 @@ struct CreateInput {
 pub fn create(
     state: &mut CodeDeployState,
     context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: CreateInput = input(body)?;
     let name = required_name(NameKind::Application, request.application_name)?;
@@ -100,7 +101,7 @@ struct NameInput {
 }
 
 /// Returns one application.
-pub fn get(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let request: NameInput = input(body)?;
     let name = required_name(NameKind::Application, request.application_name)?;
     let found = application(state, &name)?;
@@ -119,7 +120,7 @@ struct BatchGetInput {
 pub fn batch_get(
     state: &CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: BatchGetInput = input(body)?;
     let names = required_names(
@@ -142,7 +143,7 @@ struct ListInput {
 }
 
 /// Lists application names, a page at a time, in name order.
-pub fn list(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let request: ListInput = input(body)?;
     let names = state
         .applications
@@ -174,7 +175,7 @@ struct UpdateInput {
 pub fn update(
     state: &mut CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: UpdateInput = input(body)?;
     let name = required_name(NameKind::Application, request.application_name)?;
@@ -198,7 +199,7 @@ pub fn update(
 pub fn delete(
     state: &mut CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: NameInput = input(body)?;
     let name = required_name(NameKind::Application, request.application_name)?;

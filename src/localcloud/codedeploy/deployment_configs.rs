@@ -6,14 +6,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::common::{Context, compute_platform, name_error, required_name};
 use super::shapes::{MinimumHealthyHostsShape, TrafficRoutingConfig, ZonalConfig};
 use super::state::{CodeDeployState, CustomDeploymentConfig};
-use super::{ApiError, Context, compute_platform, empty, input, name_error, output, required_name};
 use crate::domain::config::DeploymentConfig;
 use crate::domain::names::{self, NameKind, RESERVED_CONFIG_PREFIX};
 use crate::domain::{ComputePlatform, MinimumHealthyHosts};
 use crate::localcloud::clock::Timestamp;
-use crate::localcloud::paging::{self, PAGE_SIZE};
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::json::{empty, input, output};
+use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 
 /// How a predefined configuration shifts traffic.
 #[derive(Debug, Clone, Copy)]
@@ -436,7 +438,7 @@ fn check_zonal(config: &ZonalConfig) -> Result<(), ApiError> {
 pub fn create(
     state: &mut CodeDeployState,
     context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: CreateInput = input(body)?;
     let name = required_name(NameKind::DeploymentConfig, request.deployment_config_name)?;
@@ -512,7 +514,7 @@ struct NameInput {
 }
 
 /// Returns one configuration, predefined or custom.
-pub fn get(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let request: NameInput = input(body)?;
     let name = required_name(NameKind::DeploymentConfig, request.deployment_config_name)?;
     let info = find(state, &name).ok_or_else(|| no_such_config(&name))?;
@@ -527,7 +529,7 @@ struct ListInput {
 }
 
 /// Lists configuration names, predefined and custom, in name order.
-pub fn list(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let request: ListInput = input(body)?;
     let names = predefined()
         .into_iter()
@@ -552,7 +554,7 @@ pub fn list(state: &CodeDeployState, _context: &Context, body: Value) -> Result<
 pub fn delete(
     state: &mut CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: NameInput = input(body)?;
     let name = required_name(NameKind::DeploymentConfig, request.deployment_config_name)?;

@@ -11,18 +11,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::common::{
+    Context, application, application_mut, checked_tags, one_of, required_name, required_names,
+};
 use super::deployment_configs;
 use super::deployment_state::LastDeploymentInfo;
+use super::errors::no_such_group;
 use super::shapes::{
     AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfiguration,
     DeploymentStyle, Ec2TagSet, EcsService, LoadBalancerInfo, NamedItem, OnPremisesTagSet,
     RevisionLocation, Tag, TagFilter, TriggerConfig,
 };
 use super::state::{Application, CodeDeployState, DeploymentGroup};
-use super::{
-    ApiError, Context, application, application_mut, checked_tags, input, one_of, output,
-    required_name, required_names,
-};
 use crate::domain::ComputePlatform;
 use crate::domain::group_spec::{
     MAX_ALARMS, MAX_BLUE_GREEN_WAIT_MINUTES, MAX_TRIGGERS, TRIGGER_EVENTS, is_topic_arn,
@@ -30,7 +30,9 @@ use crate::domain::group_spec::{
 use crate::domain::iam_names::parse_role_arn;
 use crate::domain::names::{self, MAX_TAGS_PER_RESOURCE, NameKind};
 use crate::domain::tags::MAX_TAG_SET_GROUPS;
-use crate::localcloud::paging::{self, PAGE_SIZE};
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::json::{input, output};
+use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 
 /// The most deployment groups `BatchGetDeploymentGroups` takes at once.
 pub const BATCH_LIMIT: usize = 100;
@@ -610,16 +612,6 @@ fn check_whole_group(group: &DeploymentGroup, platform: &str) -> Result<(), ApiE
     Ok(())
 }
 
-/// The error for a group that does not exist.
-pub fn no_such_group(application: &str, group: &str) -> ApiError {
-    ApiError::new(
-        "DeploymentGroupDoesNotExistException",
-        format!(
-            "The application \"{application}\" has no deployment group named \"{group}\"; check the name, or create it with CreateDeploymentGroup."
-        ),
-    )
-}
-
 /// The error for a group name that is taken.
 fn group_exists(application: &str, group: &str) -> ApiError {
     ApiError::new(
@@ -645,7 +637,7 @@ struct CreateInput {
 pub fn create(
     state: &mut CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let mut request: CreateInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
@@ -690,7 +682,7 @@ struct GroupInput {
 }
 
 /// Returns one deployment group.
-pub fn get(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let request: GroupInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;
@@ -715,7 +707,7 @@ struct BatchGetInput {
 pub fn batch_get(
     state: &CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: BatchGetInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
@@ -754,7 +746,7 @@ struct ListInput {
 }
 
 /// Lists an application's group names, a page at a time, in name order.
-pub fn list(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let request: ListInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let found = application(state, &application_name)?;
@@ -792,7 +784,7 @@ struct UpdateInput {
 pub fn update(
     state: &mut CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: UpdateInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
@@ -834,7 +826,7 @@ pub fn update(
 pub fn delete(
     state: &mut CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: GroupInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;

@@ -10,24 +10,27 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::common::{Context, application, one_of, required_name};
 use super::deployment_configs::server_minimum;
-use super::deployment_groups::{check_filters, check_rollback, check_tag_set, no_such_group};
+use super::deployment_groups::{check_filters, check_rollback, check_tag_set};
 use super::deployment_state::{
     Deployment, DeploymentStatus, ErrorInformation, RollbackInfo, RollbackRequest, TargetInstances,
     TargetStatus,
 };
+use super::errors::no_such_group;
 use super::revisions::check_location;
 use super::shapes::{
     AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfiguration,
     DeploymentStyle, LoadBalancerInfo, RevisionLocation,
 };
 use super::state::CodeDeployState;
-use super::{ApiError, Context, application, empty, input, one_of, output, required_name};
 use crate::domain::ComputePlatform;
 use crate::domain::names::NameKind;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::engine::{self, CREATOR_USER, NewDeployment, is_deployment_id};
-use crate::localcloud::paging::{self, PAGE_SIZE};
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::json::{empty, input, output};
+use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 use crate::localcloud::world::World;
 
 /// The most deployments `BatchGetDeployments` takes at once.
@@ -262,7 +265,7 @@ fn check_target_instances(
 }
 
 /// Creates a deployment and starts it.
-pub fn create(world: &mut World, context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn create(world: &mut World, context: &Context, body: &Value) -> Result<Value, ApiError> {
     let request: CreateInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;
@@ -359,7 +362,7 @@ struct DeploymentInput {
 }
 
 /// Returns one deployment.
-pub fn get(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let request: DeploymentInput = input(body)?;
     let deployment_id = required_deployment_id(request.deployment_id)?;
     let found = deployment(state, &deployment_id)?;
@@ -377,7 +380,7 @@ struct BatchGetInput {
 pub fn batch_get(
     state: &CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: BatchGetInput = input(body)?;
     let ids = request.deployment_ids.ok_or_else(|| {
@@ -426,7 +429,7 @@ struct ListInput {
 }
 
 /// Lists deployment ids, newest first, filtered as asked.
-pub fn list(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let request: ListInput = input(body)?;
     let group = match (request.application_name, request.deployment_group_name) {
         (None, None) => None,
@@ -549,7 +552,7 @@ struct StopInput {
 }
 
 /// Stops a running deployment, rolling it back if asked.
-pub fn stop(world: &mut World, context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn stop(world: &mut World, context: &Context, body: &Value) -> Result<Value, ApiError> {
     let request: StopInput = input(body)?;
     let deployment_id = required_deployment_id(request.deployment_id)?;
     engine::advance(world, context.now, &context.engine);
@@ -583,7 +586,7 @@ struct ContinueInput {
 pub fn continue_deployment(
     world: &mut World,
     context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: ContinueInput = input(body)?;
     let deployment_id = required_deployment_id(request.deployment_id)?;

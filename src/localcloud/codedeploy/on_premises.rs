@@ -9,15 +9,16 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::common::{
+    Context, checked_tags, merge_tags, one_of, required_name, required_names, tag_key, tag_value,
+};
 use super::shapes::{Tag, TagFilter};
 use super::state::{CodeDeployState, OnPremisesInstance};
-use super::{
-    ApiError, Context, checked_tags, empty, input, merge_tags, one_of, output, required_name,
-    required_names, tag_key, tag_value,
-};
 use crate::domain::names::{self, NameKind};
 use crate::localcloud::clock::Timestamp;
-use crate::localcloud::paging::{self, PAGE_SIZE};
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::json::{empty, input, output};
+use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 
 /// The most instances `BatchGetOnPremisesInstances` takes at once.
 pub const BATCH_LIMIT: usize = 25;
@@ -92,7 +93,7 @@ fn check_iam_arn(
 pub fn register(
     state: &mut CodeDeployState,
     context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: RegisterInput = input(body)?;
     let name = required_name(NameKind::OnPremisesInstance, request.instance_name)?;
@@ -185,7 +186,7 @@ fn not_registered(name: &str) -> ApiError {
 pub fn deregister(
     state: &mut CodeDeployState,
     context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: NameInput = input(body)?;
     let name = required_name(NameKind::OnPremisesInstance, request.instance_name)?;
@@ -198,7 +199,7 @@ pub fn deregister(
 }
 
 /// Returns one instance.
-pub fn get(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let request: NameInput = input(body)?;
     let name = required_name(NameKind::OnPremisesInstance, request.instance_name)?;
     let instance = state
@@ -219,7 +220,7 @@ struct BatchGetInput {
 pub fn batch_get(
     state: &CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: BatchGetInput = input(body)?;
     let names = required_names(
@@ -246,7 +247,7 @@ struct ListInput {
 
 /// Lists instance names in name order, optionally only those with a
 /// registration status, and only those matching any of the tag filters.
-pub fn list(state: &CodeDeployState, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let request: ListInput = input(body)?;
     if let Some(status) = &request.registration_status {
         one_of(
@@ -359,7 +360,7 @@ fn checked_tagging(
 pub fn add_tags(
     state: &mut CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let (tags, names) = checked_tagging(state, input(body)?)?;
     // Check every instance before changing any, so a failure changes nothing.
@@ -389,7 +390,7 @@ pub fn add_tags(
 pub fn remove_tags(
     state: &mut CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: TagsInput = input(body)?;
     let values_given: Vec<bool> = request

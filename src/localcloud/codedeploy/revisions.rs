@@ -8,14 +8,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::common::{Context, application, application_mut, one_of, required_name};
 use super::shapes::RevisionLocation;
 use super::state::{CodeDeployState, Revision};
-use super::{
-    ApiError, Context, application, application_mut, empty, input, one_of, output, required_name,
-};
 use crate::domain::names::NameKind;
 use crate::localcloud::clock::Timestamp;
-use crate::localcloud::paging::{self, PAGE_SIZE};
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::json::{empty, input, output};
+use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 use crate::localcloud::world::World;
 
 /// The most revisions `BatchGetApplicationRevisions` takes at once.
@@ -85,27 +85,6 @@ pub fn check_location(location: Option<RevisionLocation>) -> Result<RevisionLoca
     Ok(location)
 }
 
-/// Whether two locations point at the same revision.
-pub fn same_revision(left: &RevisionLocation, right: &RevisionLocation) -> bool {
-    if left.revision_type != right.revision_type {
-        return false;
-    }
-    match (&left.s3_location, &right.s3_location) {
-        (Some(a), Some(b)) => {
-            return a.bucket == b.bucket
-                && a.key == b.key
-                && a.version == b.version
-                && a.e_tag == b.e_tag;
-        }
-        (None, None) => {}
-        _ => return false,
-    }
-    match (&left.git_hub_location, &right.git_hub_location) {
-        (Some(a), Some(b)) => a.repository == b.repository && a.commit_id == b.commit_id,
-        _ => false,
-    }
-}
-
 /// `location` as the local S3 has it: an S3 location without an `ETag` or
 /// version is given those of the object it names, when the local S3 has
 /// it. Other locations are returned as they are.
@@ -137,11 +116,8 @@ pub fn with_object_facts(world: &World, location: &RevisionLocation) -> Revision
 /// Whether `stored` (a registered revision) is the revision `wanted`
 /// names, once both are completed from the local S3.
 fn names_revision(world: &World, stored: &RevisionLocation, wanted: &RevisionLocation) -> bool {
-    same_revision(stored, wanted)
-        || same_revision(
-            &with_object_facts(world, stored),
-            &with_object_facts(world, wanted),
-        )
+    stored.is_same_revision(wanted)
+        || with_object_facts(world, stored).is_same_revision(&with_object_facts(world, wanted))
 }
 
 /// `RegisterApplicationRevisionInput`.
@@ -157,7 +133,7 @@ struct RegisterInput {
 pub fn register(
     state: &mut CodeDeployState,
     context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: RegisterInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
@@ -169,7 +145,7 @@ pub fn register(
     match application
         .revisions
         .iter_mut()
-        .find(|revision| same_revision(&revision.location, &location))
+        .find(|revision| revision.location.is_same_revision(&location))
     {
         Some(existing) => {
             if request.description.is_some() {
@@ -223,7 +199,7 @@ struct GetInput {
 }
 
 /// Returns one registered revision.
-pub fn get(world: &World, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn get(world: &World, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let state = &world.codedeploy;
     let request: GetInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
@@ -258,7 +234,7 @@ struct BatchGetInput {
 
 /// Returns several revisions; those not registered are left out and
 /// counted in `errorMessage`.
-pub fn batch_get(world: &World, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn batch_get(world: &World, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let state = &world.codedeploy;
     let request: BatchGetInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
@@ -342,7 +318,7 @@ fn sort_key(revision: &Revision, sort_by: Option<&str>, descending: bool) -> Str
 }
 
 /// Lists an application's revisions, filtered and sorted as asked.
-pub fn list(world: &World, _context: &Context, body: Value) -> Result<Value, ApiError> {
+pub fn list(world: &World, _context: &Context, body: &Value) -> Result<Value, ApiError> {
     let state = &world.codedeploy;
     let request: ListInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;

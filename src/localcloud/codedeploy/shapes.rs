@@ -241,6 +241,31 @@ pub struct RevisionLocation {
     pub app_spec_content: Option<InlineContent>,
 }
 
+impl RevisionLocation {
+    /// Whether `other` points at the same revision: the same bucket, key,
+    /// version and `ETag` in S3, or the same repository and commit on
+    /// GitHub.
+    pub fn is_same_revision(&self, other: &RevisionLocation) -> bool {
+        if self.revision_type != other.revision_type {
+            return false;
+        }
+        match (&self.s3_location, &other.s3_location) {
+            (Some(a), Some(b)) => {
+                return a.bucket == b.bucket
+                    && a.key == b.key
+                    && a.version == b.version
+                    && a.e_tag == b.e_tag;
+            }
+            (None, None) => {}
+            _ => return false,
+        }
+        match (&self.git_hub_location, &other.git_hub_location) {
+            (Some(a), Some(b)) => a.repository == b.repository && a.commit_id == b.commit_id,
+            _ => false,
+        }
+    }
+}
+
 /// `MinimumHealthyHosts` (and `MinimumHealthyHostsPerZone`, the same shape).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MinimumHealthyHostsShape {

@@ -9,15 +9,15 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::common::{Context, application, application_mut, checked_tags, merge_tags};
+use super::errors::no_such_application;
 use super::shapes::Tag;
 use super::state::CodeDeployState;
-use super::{
-    ApiError, Context, application, application_mut, checked_tags, input, merge_tags,
-    no_such_application, output,
-};
 use crate::domain::names::{MAX_TAGS_PER_RESOURCE, NameKind, validate_name};
-use crate::localcloud::ACCOUNT_ID;
-use crate::localcloud::paging::{self, PAGE_SIZE};
+use crate::localcloud::account::ACCOUNT_ID;
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::json::{empty, input, output};
+use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 
 /// A taggable resource named by an ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +161,7 @@ struct TagInput {
 pub fn tag_resource(
     state: &mut CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: TagInput = input(body)?;
     let resource = parse_arn(request.resource_arn)?;
@@ -180,7 +180,7 @@ pub fn tag_resource(
         MAX_TAGS_PER_RESOURCE,
         "InvalidTagsToAddException",
     )?;
-    Ok(super::empty())
+    Ok(empty())
 }
 
 /// `UntagResourceInput`.
@@ -196,7 +196,7 @@ struct UntagInput {
 pub fn untag_resource(
     state: &mut CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: UntagInput = input(body)?;
     let resource = parse_arn(request.resource_arn)?;
@@ -209,7 +209,7 @@ pub fn untag_resource(
     }
     let existing = tags_of_mut(state, &resource)?;
     existing.retain(|tag| !keys.iter().any(|key| tag.key.as_ref() == Some(key)));
-    Ok(super::empty())
+    Ok(empty())
 }
 
 /// `ListTagsForResourceInput`.
@@ -225,7 +225,7 @@ struct ListInput {
 pub fn list_tags_for_resource(
     state: &CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: ListInput = input(body)?;
     let resource = parse_arn(request.resource_arn.clone())?;

@@ -8,14 +8,16 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::common::Context;
 use super::deployment_state::{
     Deployment, DeploymentStatus, Diagnostics, InstanceLabel, TargetRecord, TargetStatus,
 };
 use super::deployments::{deployment, required_deployment_id};
 use super::state::CodeDeployState;
-use super::{ApiError, Context, input, output};
 use crate::localcloud::clock::Timestamp;
-use crate::localcloud::paging::{self, PAGE_SIZE};
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::json::{input, output};
+use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 
 /// The most targets `BatchGetDeploymentTargets` takes at once.
 pub const TARGET_BATCH_LIMIT: usize = 25;
@@ -220,7 +222,7 @@ struct ListTargetsInput {
 pub fn list_targets(
     state: &CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: ListTargetsInput = input(body)?;
     let found = started(state, request.deployment_id)?;
@@ -285,7 +287,7 @@ struct BatchGetTargetsInput {
 pub fn batch_get_targets(
     state: &CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: BatchGetTargetsInput = input(body)?;
     let target_ids = request.target_ids.ok_or_else(|| {
@@ -323,7 +325,7 @@ struct GetTargetInput {
 pub fn get_target(
     state: &CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: GetTargetInput = input(body)?;
     let target_id = request.target_id.ok_or_else(|| {
@@ -351,7 +353,7 @@ struct ListInstancesInput {
 pub fn list_instances(
     state: &CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: ListInstancesInput = input(body)?;
     let found = started(state, request.deployment_id)?;
@@ -410,7 +412,7 @@ struct BatchGetInstancesInput {
 pub fn batch_get_instances(
     state: &CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: BatchGetInstancesInput = input(body)?;
     let instance_ids = request.instance_ids.ok_or_else(instance_id_required)?;
@@ -457,7 +459,7 @@ struct GetInstanceInput {
 pub fn get_instance(
     state: &CodeDeployState,
     _context: &Context,
-    body: Value,
+    body: &Value,
 ) -> Result<Value, ApiError> {
     let request: GetInstanceInput = input(body)?;
     let instance_id = request

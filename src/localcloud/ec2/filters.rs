@@ -8,8 +8,8 @@
 
 use regex_lite::Regex;
 
-use super::query::{Params, invalid_value};
-use crate::localcloud::api_error::ApiError;
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::query::{Params, invalid_value};
 
 /// One filter of a request.
 #[derive(Debug, Clone)]
@@ -43,7 +43,7 @@ pub fn read(params: &Params, known: impl Fn(&str) -> bool) -> Result<Vec<Filter>
         .map(|(position, filter)| {
             let name = filter
                 .required("Name")
-                .map_err(|_| super::query::missing(&format!("Filter.{}.Name", position + 1)))?
+                .map_err(|_| crate::localcloud::protocol::query::missing(&format!("Filter.{}.Name", position + 1)))?
                 .to_owned();
             if !known(&name) {
                 return Err(ApiError::new(

@@ -8,16 +8,17 @@
 
 use serde::Serialize;
 
-use super::query::{Params, invalid_value, missing};
+use super::common::{Context, check_instance_ids};
 use super::state::{Ec2State, InstanceState, ProfileAssociation};
 use super::xml::{Items, ProfileXml};
-use super::{Context, check_instance_ids, filters, paging};
+use super::{filters, paging};
 use crate::domain::iam_names::{
     IAM_NAME_PUNCTUATION, IamNameKind, MAX_PROFILE_NAME_LENGTH, parse_instance_profile_arn,
     validate_iam_name,
 };
-use crate::localcloud::ACCOUNT_ID;
-use crate::localcloud::api_error::ApiError;
+use crate::localcloud::account::ACCOUNT_ID;
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::query::{Params, invalid_value, missing};
 
 /// Reads the `IamInstanceProfile.Name` / `IamInstanceProfile.Arn` of
 /// `params` and returns the profile's ARN, or `None` if neither is given.

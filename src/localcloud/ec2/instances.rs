@@ -4,14 +4,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use super::query::{Params, invalid_value, missing};
+use super::common::{Context, check_instance_ids};
 use super::state::{
     DEFAULT_INSTANCE_TYPE, Ec2Instance, Ec2State, InstanceState, LaunchSpec, is_resource_id,
 };
 use super::xml::{InstanceXml, Items, ReservationXml};
-use super::{Context, check_instance_ids, filters, iam_profiles, paging, tags};
-use crate::localcloud::ACCOUNT_ID;
-use crate::localcloud::api_error::ApiError;
+use super::{filters, iam_profiles, paging, tags};
+use crate::localcloud::account::ACCOUNT_ID;
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::query::{Params, invalid_value, missing};
 
 /// The most instances one `RunInstances` call launches.
 pub const MAX_LAUNCH: i64 = 1000;

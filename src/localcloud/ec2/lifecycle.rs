@@ -12,11 +12,11 @@
 
 use serde::Serialize;
 
-use super::query::Params;
+use super::common::{Context, known_instance_ids};
 use super::state::{Ec2State, InstanceState};
 use super::xml::{Items, StateXml};
-use super::{Context, known_instance_ids};
-use crate::localcloud::api_error::ApiError;
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::query::Params;
 
 /// A change of state that can be asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,12 +1,12 @@
 //! `MaxResults` and `NextToken` as EC2's Describe operations take them: no
 //! `MaxResults` returns everything, a `MaxResults` from 5 to 1000 returns at
 //! most that many items and a `NextToken` for the rest. Tokens resume after
-//! the last item returned (see [`crate::localcloud::paging`]), so nothing is
+//! the last item returned (see [`crate::localcloud::protocol::paging`]), so nothing is
 //! repeated or missed when items come and go between pages.
 
-use super::query::{Params, invalid_value};
-use crate::localcloud::api_error::ApiError;
-use crate::localcloud::paging::{Page, page_or};
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::paging::{Page, page_or};
+use crate::localcloud::protocol::query::{Params, invalid_value};
 
 /// The smallest `MaxResults` EC2 accepts.
 pub const MIN_RESULTS: i64 = 5;

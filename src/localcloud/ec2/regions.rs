@@ -8,11 +8,12 @@
 
 use serde::Serialize;
 
-use super::query::{Params, invalid_value};
+use super::common::Context;
+use super::filters;
 use super::xml::Items;
-use super::{Context, filters};
 use crate::domain::regions::{KNOWN_REGIONS, KnownRegion};
-use crate::localcloud::api_error::ApiError;
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::query::{Params, invalid_value};
 
 /// The commercial regions (the `aws` partition) the domain knows, which
 /// are the regions this EC2 lists.
@@ -48,7 +49,7 @@ struct DescribeRegionsXml {
 /// `DescribeRegions`: the regions named by `RegionName.N` (all if none),
 /// with the opt-in ones only if `AllRegions` is true, that pass the filters.
 pub fn describe(
-    _ec2: &super::Ec2State,
+    _ec2: &super::state::Ec2State,
     context: &Context,
     params: &Params,
 ) -> Result<String, ApiError> {

@@ -10,13 +10,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::query::{Params, invalid_value, missing};
+use super::common::{Context, check_instance_ids};
 use super::state::{Ec2State, is_instance_id};
 use super::xml::{Items, Return};
-use super::{Context, check_instance_ids, filters, paging};
+use super::{filters, paging};
 use crate::domain::names::{MAX_TAGS_PER_RESOURCE, TagError, TagPart, validate_ec2_tag};
-use crate::localcloud::api_error::ApiError;
-use crate::localcloud::protocol::xml_allows;
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::query::{Params, invalid_value, missing};
+use crate::localcloud::protocol::xml::xml_allows;
 
 /// The most resource ids one `CreateTags` or `DeleteTags` request takes.
 pub const MAX_RESOURCE_IDS: usize = 1000;

@@ -8,8 +8,8 @@
 use serde::Serialize;
 
 use super::state::{Ec2Instance, InstanceState, ProfileAssociation};
-use crate::localcloud::api_error::ApiError;
-use crate::localcloud::protocol;
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::xml::xml_document;
 
 /// The XML namespace of EC2's 2016-11-15 API.
 pub const NAMESPACE: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
@@ -39,7 +39,7 @@ pub fn response<T: Serialize>(
         request_id,
         body,
     };
-    protocol::xml_document(&format!("{action}Response"), &envelope).map_err(|error| {
+    xml_document(&format!("{action}Response"), &envelope).map_err(|error| {
         ApiError::internal(format!(
             "The local cloud could not write its answer to {action} ({error}); please report this as a bug."
         ))

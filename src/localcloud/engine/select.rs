@@ -8,7 +8,7 @@
 //! ([`crate::domain::tags`]), which the GUI's preview shares.
 
 use crate::domain::tags;
-use crate::localcloud::ACCOUNT_ID;
+use crate::localcloud::account::ACCOUNT_ID;
 use crate::localcloud::codedeploy::CodeDeployState;
 use crate::localcloud::codedeploy::deployment_state::TargetKind;
 use crate::localcloud::codedeploy::shapes::{Ec2TagSet, OnPremisesTagSet, TagFilter};

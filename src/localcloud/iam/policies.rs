@@ -3,16 +3,17 @@
 
 use serde::Serialize;
 
+use super::common::{
+    Context, Members, TagXml, already_exists, check_name, delete_conflict, document_param,
+    encode_document, invalid_input, limit_exceeded, malformed_policy, no_such_entity, page,
+    path_param, path_prefix, required, tags_param, tags_xml, validation,
+};
 use super::roles::role_param;
 use super::state::{IamState, ManagedPolicy, PolicyView, aws_policies, random_id};
-use super::{
-    Context, IamNameKind, Members, TagXml, already_exists, check_name, delete_conflict,
-    document_param, encode_document, invalid_input, limit_exceeded, malformed_policy,
-    no_such_entity, page, path_param, path_prefix, required, tags_param, tags_xml, validation,
-};
+use crate::domain::iam_names::IamNameKind;
 use crate::domain::policy::{PolicyKind, parse};
-use crate::localcloud::api_error::ApiError;
-use crate::localcloud::ec2::query::Params;
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::query::Params;
 
 /// How many managed policies a role may have attached (IAM's default quota).
 pub const MAX_ATTACHED: usize = 10;

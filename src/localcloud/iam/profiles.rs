@@ -5,14 +5,15 @@
 
 use serde::Serialize;
 
+use super::common::{
+    Context, Members, TagXml, already_exists, check_name, delete_conflict, limit_exceeded,
+    no_such_entity, page, path_param, path_prefix, required, tags_param, tags_xml,
+};
 use super::roles::{RoleXml, role_param};
 use super::state::{IamState, InstanceProfile, random_id};
-use super::{
-    Context, IamNameKind, Members, TagXml, already_exists, check_name, delete_conflict,
-    limit_exceeded, no_such_entity, page, path_param, path_prefix, required, tags_param, tags_xml,
-};
-use crate::localcloud::api_error::ApiError;
-use crate::localcloud::ec2::query::Params;
+use crate::domain::iam_names::IamNameKind;
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::query::Params;
 
 /// An instance profile as IAM's responses show it.
 #[derive(Serialize)]

@@ -3,15 +3,16 @@
 
 use serde::Serialize;
 
-use super::state::{IamState, Role, random_id};
-use super::{
-    Context, IamNameKind, Members, TagXml, check_name, delete_conflict, document_param,
+use super::common::{
+    Context, Members, TagXml, already_exists, check_name, delete_conflict, document_param,
     encode_document, malformed_policy, no_such_entity, page, path_param, path_prefix, required,
     tags_param, tags_xml, validation,
 };
+use super::state::{IamState, Role, random_id};
+use crate::domain::iam_names::IamNameKind;
 use crate::domain::policy::{PolicyKind, parse};
-use crate::localcloud::api_error::ApiError;
-use crate::localcloud::ec2::query::Params;
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::query::Params;
 
 /// The session duration a role gets when none is given, in seconds.
 pub const DEFAULT_SESSION: u32 = 3600;
@@ -140,7 +141,7 @@ pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Result<
     };
     let tags = tags_param(params)?;
     if let Some(existing) = iam.role(name) {
-        return Err(super::already_exists(format!(
+        return Err(already_exists(format!(
             "Role with name {} already exists. Choose another name, or use the existing role.",
             existing.name
         )));

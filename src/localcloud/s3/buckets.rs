@@ -6,10 +6,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Response};
 use serde::{Deserialize, Serialize};
 
-use super::{Bucket, Request, error, no_such_bucket, xml};
+use super::request::{Request, error, no_such_bucket};
+use super::{Bucket, xml};
 use crate::domain::names::validate_bucket_name;
-use crate::localcloud::ACCOUNT_ID;
-use crate::localcloud::api_error::ApiError;
+use crate::localcloud::account::ACCOUNT_ID;
+use crate::localcloud::protocol::ApiError;
 
 /// The owner S3 names in listings.
 #[derive(Serialize)]

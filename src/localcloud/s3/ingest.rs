@@ -17,8 +17,9 @@ use futures_util::StreamExt as _;
 use md5::Digest as _;
 use tokio::io::AsyncWriteExt as _;
 
-use super::{BlobStore, error, storage_error};
-use crate::localcloud::api_error::ApiError;
+use super::BlobStore;
+use super::request::{error, storage_error};
+use crate::localcloud::protocol::ApiError;
 
 /// The largest object a single PUT may carry: 5 GiB.
 pub const MAX_SINGLE_UPLOAD: u64 = 5 * 1024 * 1024 * 1024;

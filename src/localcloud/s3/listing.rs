@@ -8,8 +8,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as TOKEN;
 use serde::Serialize;
 
 use super::buckets::{OWNER, Owner};
-use super::{Request, error, no_such_bucket, xml};
-use crate::localcloud::api_error::ApiError;
+use super::request::{Request, error, no_such_bucket};
+use super::xml;
+use crate::localcloud::protocol::ApiError;
 
 /// The most keys one page lists.
 pub const MAX_KEYS: usize = 1000;

@@ -8,34 +8,30 @@
 //! arrived whole and passed its checks is moved into place and committed to
 //! the world, so an interrupted upload leaves nothing behind.
 //!
-//! One file per family of operations: [`buckets`], [`objects`],
-//! [`listing`] and [`multipart`].
+//! This file holds S3's stored model: the buckets and the metadata of their
+//! objects and uploads, and the [`BlobStore`] of their bodies. [`service`]
+//! registers S3 with the server, tells an operation from the method, path
+//! and query, and maps it to its function; [`request`] is a request as the
+//! operations read it. One file per family of operations: [`buckets`],
+//! [`objects`], [`listing`] and [`multipart`].
 
 pub mod buckets;
 pub mod ingest;
 pub mod listing;
 pub mod multipart;
 pub mod objects;
+pub mod request;
+pub mod service;
 mod xml;
-
-pub use multipart::{Part, Upload};
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse as _, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::bundle::BundleFacts;
 
-use super::api_error::ApiError;
 use super::clock::Timestamp;
-use super::protocol;
-use super::server::Shared;
 
 /// S3's buckets and the metadata of their objects.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -179,6 +175,32 @@ pub struct S3Object {
     pub checksums: BTreeMap<String, String>,
 }
 
+/// A multipart upload in progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Upload {
+    /// The key the object will have.
+    pub key: String,
+    /// When it was started.
+    pub initiated: Timestamp,
+    /// The `Content-Type` the object will have.
+    pub content_type: Option<String>,
+    /// The parts uploaded so far, by part number.
+    pub parts: BTreeMap<u32, Part>,
+}
+
+/// An uploaded part.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Part {
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its ETag: the quoted hex MD5 of its body.
+    pub etag: String,
+    /// When it was uploaded.
+    pub last_modified: Timestamp,
+    /// The blob holding its body.
+    pub blob: String,
+}
+
 /// Where object bodies are kept on disk.
 #[derive(Debug)]
 pub struct BlobStore {
@@ -261,366 +283,4 @@ impl BlobStore {
             }
         }
     }
-}
-
-/// An S3 operation, as told by the method, the path and the query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    /// `GET /`.
-    ListBuckets,
-    /// `PUT /bucket`.
-    CreateBucket,
-    /// `HEAD /bucket`.
-    HeadBucket,
-    /// `DELETE /bucket`.
-    DeleteBucket,
-    /// `GET /bucket?location`.
-    GetBucketLocation,
-    /// `GET /bucket?versioning`.
-    GetBucketVersioning,
-    /// `PUT /bucket?versioning`.
-    PutBucketVersioning,
-    /// `GET /bucket?list-type=2`.
-    ListObjectsV2,
-    /// `GET /bucket`.
-    ListObjects,
-    /// `GET /bucket?uploads`.
-    ListMultipartUploads,
-    /// `POST /bucket?delete`.
-    DeleteObjects,
-    /// `PUT /bucket/key`.
-    PutObject,
-    /// `PUT /bucket/key` with `x-amz-copy-source`.
-    CopyObject,
-    /// `GET /bucket/key`.
-    GetObject,
-    /// `HEAD /bucket/key`.
-    HeadObject,
-    /// `DELETE /bucket/key`.
-    DeleteObject,
-    /// `POST /bucket/key?uploads`.
-    CreateMultipartUpload,
-    /// `PUT /bucket/key?partNumber&uploadId`.
-    UploadPart,
-    /// `PUT /bucket/key?partNumber&uploadId` with `x-amz-copy-source`.
-    UploadPartCopy,
-    /// `POST /bucket/key?uploadId`.
-    CompleteMultipartUpload,
-    /// `DELETE /bucket/key?uploadId`.
-    AbortMultipartUpload,
-    /// `GET /bucket/key?uploadId`.
-    ListParts,
-    /// A bucket or object subresource the local cloud does not serve
-    /// (`?acl`, `?policy`, `?tagging`, ...).
-    Unsupported,
-    /// A method S3 does not allow on the resource.
-    NotAllowed,
-}
-
-/// Subresources of buckets and objects that S3 has and the local cloud
-/// does not serve.
-const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
-    "accelerate",
-    "acl",
-    "analytics",
-    "attributes",
-    "cors",
-    "encryption",
-    "intelligent-tiering",
-    "inventory",
-    "legal-hold",
-    "lifecycle",
-    "logging",
-    "metrics",
-    "notification",
-    "object-lock",
-    "ownershipControls",
-    "policy",
-    "policyStatus",
-    "publicAccessBlock",
-    "replication",
-    "requestPayment",
-    "restore",
-    "retention",
-    "select",
-    "tagging",
-    "torrent",
-    "versions",
-    "website",
-];
-
-impl Operation {
-    /// The operation `parts` asks for.
-    pub fn of(parts: &Parts) -> Self {
-        let query = Query::parse(parts.uri.query());
-        let (bucket, key) = split_path(parts.uri.path());
-        let method = &parts.method;
-        let copy = parts.headers.contains_key("x-amz-copy-source");
-        if bucket.is_empty() {
-            return if *method == Method::GET {
-                Self::ListBuckets
-            } else {
-                Self::NotAllowed
-            };
-        }
-        if UNSUPPORTED_SUBRESOURCES.iter().any(|name| query.has(name)) {
-            return Self::Unsupported;
-        }
-        match key {
-            None => match *method {
-                Method::PUT if query.has("versioning") => Self::PutBucketVersioning,
-                Method::PUT => Self::CreateBucket,
-                Method::HEAD => Self::HeadBucket,
-                Method::DELETE => Self::DeleteBucket,
-                Method::GET if query.has("location") => Self::GetBucketLocation,
-                Method::GET if query.has("versioning") => Self::GetBucketVersioning,
-                Method::GET if query.has("uploads") => Self::ListMultipartUploads,
-                Method::GET if query.get("list-type") == Some("2") => Self::ListObjectsV2,
-                Method::GET => Self::ListObjects,
-                Method::POST if query.has("delete") => Self::DeleteObjects,
-                _ => Self::NotAllowed,
-            },
-            Some(_) => match *method {
-                Method::PUT if query.has("uploadId") && copy => Self::UploadPartCopy,
-                Method::PUT if query.has("uploadId") => Self::UploadPart,
-                Method::PUT if copy => Self::CopyObject,
-                Method::PUT => Self::PutObject,
-                Method::GET if query.has("uploadId") => Self::ListParts,
-                Method::GET => Self::GetObject,
-                Method::HEAD => Self::HeadObject,
-                Method::DELETE if query.has("uploadId") => Self::AbortMultipartUpload,
-                Method::DELETE => Self::DeleteObject,
-                Method::POST if query.has("uploads") => Self::CreateMultipartUpload,
-                Method::POST if query.has("uploadId") => Self::CompleteMultipartUpload,
-                _ => Self::NotAllowed,
-            },
-        }
-    }
-
-    /// The operation's name, as S3's API reference spells it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::ListBuckets => "ListBuckets",
-            Self::CreateBucket => "CreateBucket",
-            Self::HeadBucket => "HeadBucket",
-            Self::DeleteBucket => "DeleteBucket",
-            Self::GetBucketLocation => "GetBucketLocation",
-            Self::GetBucketVersioning => "GetBucketVersioning",
-            Self::PutBucketVersioning => "PutBucketVersioning",
-            Self::ListObjectsV2 => "ListObjectsV2",
-            Self::ListObjects => "ListObjects",
-            Self::ListMultipartUploads => "ListMultipartUploads",
-            Self::DeleteObjects => "DeleteObjects",
-            Self::PutObject => "PutObject",
-            Self::CopyObject => "CopyObject",
-            Self::GetObject => "GetObject",
-            Self::HeadObject => "HeadObject",
-            Self::DeleteObject => "DeleteObject",
-            Self::CreateMultipartUpload => "CreateMultipartUpload",
-            Self::UploadPart => "UploadPart",
-            Self::UploadPartCopy => "UploadPartCopy",
-            Self::CompleteMultipartUpload => "CompleteMultipartUpload",
-            Self::AbortMultipartUpload => "AbortMultipartUpload",
-            Self::ListParts => "ListParts",
-            Self::Unsupported => "Unsupported",
-            Self::NotAllowed => "MethodNotAllowed",
-        }
-    }
-}
-
-/// The S3 operation a request asks for, as fault specs and request counts
-/// name it (e.g. `PutObject`).
-pub fn operation_name(parts: &Parts) -> String {
-    Operation::of(parts).name().to_owned()
-}
-
-/// The decoded query string of a request.
-#[derive(Debug, Clone, Default)]
-pub struct Query {
-    /// The pairs, in order.
-    pairs: Vec<(String, String)>,
-}
-
-impl Query {
-    /// Decodes `query`.
-    pub fn parse(query: Option<&str>) -> Self {
-        let pairs = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-            .map(|(name, value)| (name.into_owned(), value.into_owned()))
-            .collect();
-        Self { pairs }
-    }
-
-    /// Whether the parameter `name` is present, with or without a value.
-    pub fn has(&self, name: &str) -> bool {
-        self.pairs.iter().any(|(key, _)| key == name)
-    }
-
-    /// The value of `name`, if present.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-}
-
-/// The bucket and key a path names: `/bucket/some/key` is `("bucket",
-/// Some("some/key"))`, `/bucket` and `/bucket/` are `("bucket", None)`.
-/// Both are percent-decoded.
-fn split_path(path: &str) -> (String, Option<String>) {
-    let path = path.strip_prefix('/').unwrap_or(path);
-    let decode = |text: &str| {
-        percent_encoding::percent_decode_str(text)
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    match path.split_once('/') {
-        Some((bucket, "")) => (decode(bucket), None),
-        Some((bucket, key)) => (decode(bucket), Some(decode(key))),
-        None => (decode(path), None),
-    }
-}
-
-/// One S3 request, parsed.
-#[derive(Debug)]
-pub struct Request {
-    /// What the handlers share.
-    pub shared: Arc<Shared>,
-    /// The request's head.
-    pub parts: Parts,
-    /// The bucket named by the path.
-    pub bucket: String,
-    /// The key named by the path, if any.
-    pub key: Option<String>,
-    /// The query string.
-    pub query: Query,
-    /// The time of the request.
-    pub now: Timestamp,
-}
-
-impl Request {
-    /// The key, which the operation's route guarantees.
-    pub fn key(&self) -> &str {
-        self.key.as_deref().unwrap_or_default()
-    }
-
-    /// The value of the header `name`, if it is text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.parts
-            .headers
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-    }
-
-    /// The region the request was signed for.
-    pub fn region(&self) -> String {
-        protocol::region_of(&self.parts.headers)
-    }
-}
-
-/// An S3 error with its HTTP status.
-pub fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError {
-        status,
-        code,
-        message: message.into(),
-    }
-}
-
-/// `NoSuchBucket` for `bucket`.
-pub fn no_such_bucket(bucket: &str) -> ApiError {
-    error(
-        StatusCode::NOT_FOUND,
-        "NoSuchBucket",
-        format!(
-            "The specified bucket does not exist: create the bucket \"{bucket}\" first (CreateBucket, or aws s3 mb s3://{bucket})."
-        ),
-    )
-}
-
-/// `NoSuchKey` for `key`.
-pub fn no_such_key(key: &str) -> ApiError {
-    error(
-        StatusCode::NOT_FOUND,
-        "NoSuchKey",
-        format!(
-            "The specified key does not exist: no object \"{key}\" in this bucket; check the key (keys are case-sensitive)."
-        ),
-    )
-}
-
-/// An internal error around the blob store's files.
-pub fn storage_error(what: &str, problem: &std::io::Error) -> ApiError {
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "InternalError",
-        format!(
-            "The local cloud could not {what} ({problem}); check the disk space and permissions of its state directory, then retry."
-        ),
-    )
-}
-
-/// Serves one S3 request, reading its body as a stream.
-pub async fn handle(shared: Arc<Shared>, parts: Parts, body: Body, request_id: String) -> Response {
-    let operation = Operation::of(&parts);
-    let resource = parts.uri.path().to_owned();
-    let head = parts.method == Method::HEAD;
-    let (bucket, key) = split_path(parts.uri.path());
-    let query = Query::parse(parts.uri.query());
-    let now = shared.clock.now();
-    let request = Request {
-        shared,
-        parts,
-        bucket,
-        key,
-        query,
-        now,
-    };
-    let result = match operation {
-        Operation::ListBuckets => buckets::list_buckets(&request),
-        Operation::CreateBucket => buckets::create_bucket(&request, body).await,
-        Operation::HeadBucket => buckets::head_bucket(&request),
-        Operation::DeleteBucket => buckets::delete_bucket(&request),
-        Operation::GetBucketLocation => buckets::get_bucket_location(&request),
-        Operation::GetBucketVersioning => buckets::get_bucket_versioning(&request),
-        Operation::PutBucketVersioning => buckets::put_bucket_versioning(&request, body).await,
-        Operation::ListObjectsV2 => listing::list_objects(&request, true),
-        Operation::ListObjects => listing::list_objects(&request, false),
-        Operation::ListMultipartUploads => multipart::list_uploads(&request),
-        Operation::DeleteObjects => objects::delete_objects(&request, body).await,
-        Operation::PutObject => objects::put_object(&request, body).await,
-        Operation::CopyObject => objects::copy_object(&request).await,
-        Operation::GetObject | Operation::HeadObject => objects::get_object(&request, head).await,
-        Operation::DeleteObject => objects::delete_object(&request).await,
-        Operation::CreateMultipartUpload => multipart::create(&request),
-        Operation::UploadPart => multipart::upload_part(&request, body).await,
-        Operation::CompleteMultipartUpload => multipart::complete(&request, body).await,
-        Operation::AbortMultipartUpload => multipart::abort(&request).await,
-        Operation::ListParts => multipart::list_parts(&request),
-        Operation::UploadPartCopy | Operation::Unsupported => Err(error(
-            StatusCode::NOT_IMPLEMENTED,
-            "NotImplemented",
-            format!(
-                "The local cloud does not implement this S3 request ({} {}); it serves buckets, objects, listings, multipart uploads and versioning.",
-                request.parts.method, resource
-            ),
-        )),
-        Operation::NotAllowed => Err(error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            format!(
-                "The specified method is not allowed against this resource: S3 does not accept {} on {resource}.",
-                request.parts.method
-            ),
-        )),
-    };
-    let mut response = match result {
-        Ok(response) => response,
-        Err(error) if head => error.status.into_response(),
-        Err(error) => protocol::rest_xml_error(&error, &resource, &request_id),
-    };
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-amz-request-id", value);
-    }
-    response
 }

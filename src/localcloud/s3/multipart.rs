@@ -19,41 +19,17 @@ use tokio::io::AsyncWriteExt as _;
 use super::buckets::{OWNER, Owner};
 use super::ingest::{self, BlobFile, MAX_SINGLE_UPLOAD};
 use super::objects::{commit, inspect_bundle};
-use super::{BlobStore, Request, S3Object, error, no_such_bucket, storage_error, xml};
-use crate::localcloud::api_error::ApiError;
+use super::request::{Request, error, no_such_bucket, storage_error};
+use super::xml;
+use super::{BlobStore, Part, S3Object, Upload};
 use crate::localcloud::clock::Timestamp;
+use crate::localcloud::protocol::ApiError;
 
 /// The smallest a part other than the last may be: 5 MiB.
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 
 /// The highest part number.
 pub const MAX_PART_NUMBER: u32 = 10_000;
-
-/// A multipart upload in progress.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Upload {
-    /// The key the object will have.
-    pub key: String,
-    /// When it was started.
-    pub initiated: Timestamp,
-    /// The `Content-Type` the object will have.
-    pub content_type: Option<String>,
-    /// The parts uploaded so far, by part number.
-    pub parts: BTreeMap<u32, Part>,
-}
-
-/// An uploaded part.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Part {
-    /// Its size in bytes.
-    pub size: u64,
-    /// Its ETag: the quoted hex MD5 of its body.
-    pub etag: String,
-    /// When it was uploaded.
-    pub last_modified: Timestamp,
-    /// The blob holding its body.
-    pub blob: String,
-}
 
 /// `NoSuchUpload` for `upload_id`.
 fn no_such_upload(upload_id: &str) -> ApiError {

@@ -14,12 +14,11 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 
 use super::ingest::{self, BlobFile, MAX_SINGLE_UPLOAD};
-use super::{
-    BlobStore, Bucket, Request, S3Object, error, no_such_bucket, no_such_key, storage_error, xml,
-};
+use super::request::{Request, error, no_such_bucket, no_such_key, storage_error};
+use super::{BlobStore, Bucket, S3Object, xml};
 use crate::domain::bundle::{self, BundleFacts};
-use crate::localcloud::api_error::ApiError;
 use crate::localcloud::clock::Timestamp;
+use crate::localcloud::protocol::ApiError;
 
 /// The content type of objects uploaded without one.
 const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";

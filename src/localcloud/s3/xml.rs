@@ -7,9 +7,9 @@ use axum::response::{IntoResponse as _, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::error;
-use crate::localcloud::api_error::ApiError;
-use crate::localcloud::protocol;
+use super::request::error;
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::xml::xml_document;
 
 /// The XML namespace of S3's 2006-03-01 API.
 pub const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -36,7 +36,7 @@ pub fn ok<T: Serialize>(root: &str, body: &T) -> Result<Response, ApiError> {
         xmlns: NAMESPACE,
         body,
     };
-    let text = protocol::xml_document(root, &document).map_err(|problem| {
+    let text = xml_document(root, &document).map_err(|problem| {
         error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError",

@@ -12,7 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use super::api_error::ApiError;
+use super::error::ApiError;
 
 /// How many items one page holds, as CodeDeploy's list operations return.
 pub const PAGE_SIZE: usize = 100;

@@ -1,13 +1,25 @@
-//! Reading an EC2 query request: its form-encoded parameters, with lists
-//! and structures flattened into numbered names as EC2 encodes them
-//! (`InstanceId.1`, `Filter.1.Name`, `Filter.1.Value.1`,
-//! `TagSpecification.1.Tag.1.Key`, `IamInstanceProfile.Name`).
+//! The query protocols: `ec2Query` (EC2) and `awsQuery` (IAM and STS, and
+//! the query services to come).
+//!
+//! A request is a form (`Action=CreateRole&Version=2010-05-08&...`) in a
+//! POST body or a GET query string, with lists and structures flattened
+//! into numbered names (`InstanceId.1`, `Filter.1.Name`,
+//! `Filter.1.Value.1`, `Tags.member.1.Key`, `IamInstanceProfile.Name`);
+//! [`Params`] reads it. Answers are XML documents; the two protocols write
+//! their errors differently ([`QueryFlavour`]).
 
 use std::collections::BTreeMap;
 
-use crate::localcloud::api_error::ApiError;
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
-/// The parameters of one EC2 request, or of one member of a list in it,
+use super::error::ApiError;
+use super::with_request_id;
+use super::xml::{ErrorXml, error_document, xml_text};
+
+/// The parameters of one query request, or of one member of a list in it,
 /// by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
@@ -15,7 +27,7 @@ pub struct Params {
     values: BTreeMap<String, String>,
 }
 
-/// The error for a parameter whose value EC2 would not accept.
+/// The error for a parameter whose value the service would not accept.
 pub fn invalid_value(name: &str, value: &str, expected: &str) -> ApiError {
     ApiError::new(
         "InvalidParameterValue",
@@ -35,8 +47,8 @@ pub fn missing(name: &str) -> ApiError {
 
 impl Params {
     /// Decodes a form (`a=1&b=2`, percent-encoded). A name given twice is
-    /// refused with `InvalidParameter`, since EC2 could not tell which
-    /// value was meant.
+    /// refused with `InvalidParameter`, since the service could not tell
+    /// which value was meant.
     pub fn parse(form: &[u8]) -> Result<Self, ApiError> {
         let mut values = BTreeMap::new();
         for (name, value) in form_urlencoded::parse(form) {
@@ -161,7 +173,7 @@ impl Params {
 
     /// The parameters under `name.N`, grouped by `N`, with what follows
     /// `name.N.` as their names (`""` for `name.N` itself). An index that is
-    /// not a whole number from 1 makes the parameter unknown, as in EC2.
+    /// not a whole number from 1 makes the parameter unknown, as in AWS.
     fn indexed(&self, name: &str) -> Result<BTreeMap<u32, Params>, ApiError> {
         let prefix = format!("{name}.");
         let mut groups: BTreeMap<u32, Params> = BTreeMap::new();
@@ -188,7 +200,7 @@ impl Params {
     }
 }
 
-/// The error for a parameter EC2 does not know.
+/// The error for a parameter the service does not know.
 fn unknown_parameter(name: &str) -> ApiError {
     ApiError::new(
         "UnknownParameter",
@@ -196,6 +208,120 @@ fn unknown_parameter(name: &str) -> ApiError {
             "The parameter {name} is not recognized; members of a list are numbered from 1, as in {}.1.",
             name.split('.').next().unwrap_or(name)
         ),
+    )
+}
+
+/// The two query protocols, which write their errors differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryFlavour {
+    /// `ec2Query`: errors in `<Response><Errors><Error>`.
+    Ec2,
+    /// `awsQuery`: errors in `<ErrorResponse><Error>` with a `<Type>`, and
+    /// answers in `<ActionResponse><ActionResult>`.
+    Aws,
+}
+
+/// EC2's error document: `<Response><Errors><Error>..</Error></Errors>`.
+#[derive(Serialize)]
+struct Ec2ErrorXml<'a> {
+    /// The one error, wrapped.
+    #[serde(rename = "Errors")]
+    errors: Ec2ErrorsXml<'a>,
+    /// The request id.
+    #[serde(rename = "RequestID")]
+    request_id: &'a str,
+}
+
+/// The `<Errors>` list of EC2's error document.
+#[derive(Serialize)]
+struct Ec2ErrorsXml<'a> {
+    /// The error.
+    #[serde(rename = "Error")]
+    error: ErrorXml<'a>,
+}
+
+/// The `awsQuery` error document: `<ErrorResponse><Error>..</Error>`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct QueryErrorXml<'a> {
+    /// The error.
+    error: ErrorXml<'a>,
+    /// The request id.
+    request_id: &'a str,
+}
+
+/// A successful query protocol response with the XML `body`.
+pub fn xml_response(body: String, request_id: &str) -> Response {
+    let response = (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "text/xml;charset=UTF-8")],
+        body,
+    )
+        .into_response();
+    with_request_id(response, request_id)
+}
+
+/// A query protocol error in the document of `flavour`.
+pub fn query_error(flavour: QueryFlavour, error: &ApiError, request_id: &str) -> Response {
+    let message = xml_text(&error.message);
+    let body = match flavour {
+        QueryFlavour::Ec2 => {
+            let document = Ec2ErrorXml {
+                errors: Ec2ErrorsXml {
+                    error: ErrorXml {
+                        r#type: None,
+                        code: error.code,
+                        message,
+                    },
+                },
+                request_id,
+            };
+            error_document("Response", &document, error)
+        }
+        QueryFlavour::Aws => {
+            let document = QueryErrorXml {
+                error: ErrorXml {
+                    r#type: Some("Sender"),
+                    code: error.code,
+                    message,
+                },
+                request_id,
+            };
+            error_document("ErrorResponse", &document, error)
+        }
+    };
+    let response = (error.status, [(CONTENT_TYPE, "text/xml")], body).into_response();
+    with_request_id(response, request_id)
+}
+
+/// The `awsQuery` answer to `action` whose result is `result`, written as
+/// `<ActionResult>` in `<ActionResponse xmlns="namespace">` with the
+/// request id.
+pub fn aws_query_response<T: Serialize>(
+    action: &str,
+    namespace: &str,
+    request_id: &str,
+    result: &T,
+) -> Result<String, ApiError> {
+    let result = quick_xml::se::to_string_with_root(&format!("{action}Result"), result)
+        .map_err(|error| {
+            ApiError::internal(format!(
+                "The local cloud could not write its answer to {action} ({error}); please report this as a bug."
+            ))
+        })?;
+    Ok(aws_query_envelope(action, namespace, request_id, &result))
+}
+
+/// The `awsQuery` answer to `action` that carries nothing but its request
+/// id.
+pub fn aws_query_empty_response(action: &str, namespace: &str, request_id: &str) -> String {
+    aws_query_envelope(action, namespace, request_id, "")
+}
+
+/// `<ActionResponse>` around the written `result`.
+fn aws_query_envelope(action: &str, namespace: &str, request_id: &str, result: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"{namespace}\">{result}<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
     )
 }
 

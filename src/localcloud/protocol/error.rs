@@ -1,8 +1,9 @@
-//! Errors as a client sees them: an exception name and a message.
+//! Errors as a client sees them: an HTTP status, an exception name and a
+//! message.
 //!
 //! Each protocol writes them in its own format (JSON with `__type` for
-//! CodeDeploy, XML for the query and S3 protocols); the service modules only
-//! say which exception and why.
+//! CodeDeploy, XML for the query and S3 protocols; see
+//! [`Wire`](super::Wire)); the services only say which exception and why.
 
 use axum::http::StatusCode;
 
@@ -20,8 +21,15 @@ pub struct ApiError {
 impl ApiError {
     /// A client error (HTTP 400) with the given exception name.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self::with_status(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// An error with the HTTP status `status`, for the exceptions AWS
+    /// answers with something other than 400 (404 for a missing S3 key or
+    /// IAM entity, 409 for a conflict, 403 for a denied action, ...).
+    pub fn with_status(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
-            status: StatusCode::BAD_REQUEST,
+            status,
             code,
             message: message.into(),
         }
@@ -39,11 +47,11 @@ impl ApiError {
 
     /// The local cloud itself failed; the client may retry.
     pub fn internal(message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "InternalFailure",
-            message: message.into(),
-        }
+        Self::with_status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalFailure",
+            message,
+        )
     }
 }
 

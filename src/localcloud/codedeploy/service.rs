@@ -1,0 +1,118 @@
+//! CodeDeploy as the server sees it: the `awsJson1_1` protocol with the
+//! target prefix `CodeDeploy_20141006`, and its operations by name.
+
+use serde_json::Value;
+
+use super::common::Context;
+use super::state::CodeDeployState;
+use super::{
+    applications, deployment_configs, deployment_groups, deployments, on_premises, revisions, tags,
+    targets,
+};
+use crate::localcloud::dispatch::Handler::{self, Read, ReadWorld, Write, WriteWorld};
+use crate::localcloud::dispatch::{Call, JsonApi, Operations, Part, Protocol, Service, Shared};
+use crate::localcloud::protocol::ApiError;
+use crate::localcloud::protocol::json::{parse_body, unknown_operation};
+
+/// The `X-Amz-Target` prefix of CodeDeploy requests.
+pub const TARGET_PREFIX: &str = "CodeDeploy_20141006";
+
+/// CodeDeploy, registered with the server.
+pub static SERVICE: Service = Service {
+    name: "codedeploy",
+    title: "CodeDeploy",
+    protocol: Protocol::AwsJson(JsonApi {
+        target_prefix: TARGET_PREFIX,
+        serve,
+    }),
+};
+
+/// CodeDeploy's part of the world.
+const PART: Part<CodeDeployState> = Part {
+    of: |world| &world.codedeploy,
+    of_mut: |world| &mut world.codedeploy,
+};
+
+/// An operation of CodeDeploy.
+type CodeDeployHandler = Handler<CodeDeployState, Context, Value, Value>;
+
+/// Every operation the local cloud's CodeDeploy has.
+static OPERATIONS: Operations<CodeDeployHandler> = Operations::new(&[
+    ("CreateApplication", Write(applications::create)),
+    ("GetApplication", Read(applications::get)),
+    ("BatchGetApplications", Read(applications::batch_get)),
+    ("ListApplications", Read(applications::list)),
+    ("UpdateApplication", Write(applications::update)),
+    ("DeleteApplication", Write(applications::delete)),
+    ("CreateDeploymentGroup", Write(deployment_groups::create)),
+    ("GetDeploymentGroup", Read(deployment_groups::get)),
+    (
+        "BatchGetDeploymentGroups",
+        Read(deployment_groups::batch_get),
+    ),
+    ("ListDeploymentGroups", Read(deployment_groups::list)),
+    ("UpdateDeploymentGroup", Write(deployment_groups::update)),
+    ("DeleteDeploymentGroup", Write(deployment_groups::delete)),
+    ("CreateDeploymentConfig", Write(deployment_configs::create)),
+    ("GetDeploymentConfig", Read(deployment_configs::get)),
+    ("ListDeploymentConfigs", Read(deployment_configs::list)),
+    ("DeleteDeploymentConfig", Write(deployment_configs::delete)),
+    ("RegisterApplicationRevision", Write(revisions::register)),
+    ("GetApplicationRevision", ReadWorld(revisions::get)),
+    (
+        "BatchGetApplicationRevisions",
+        ReadWorld(revisions::batch_get),
+    ),
+    ("ListApplicationRevisions", ReadWorld(revisions::list)),
+    ("RegisterOnPremisesInstance", Write(on_premises::register)),
+    (
+        "DeregisterOnPremisesInstance",
+        Write(on_premises::deregister),
+    ),
+    ("GetOnPremisesInstance", Read(on_premises::get)),
+    ("BatchGetOnPremisesInstances", Read(on_premises::batch_get)),
+    ("ListOnPremisesInstances", Read(on_premises::list)),
+    ("AddTagsToOnPremisesInstances", Write(on_premises::add_tags)),
+    (
+        "RemoveTagsFromOnPremisesInstances",
+        Write(on_premises::remove_tags),
+    ),
+    ("CreateDeployment", WriteWorld(deployments::create)),
+    ("GetDeployment", Read(deployments::get)),
+    ("BatchGetDeployments", Read(deployments::batch_get)),
+    ("ListDeployments", Read(deployments::list)),
+    ("StopDeployment", WriteWorld(deployments::stop)),
+    (
+        "ContinueDeployment",
+        WriteWorld(deployments::continue_deployment),
+    ),
+    ("ListDeploymentTargets", Read(targets::list_targets)),
+    (
+        "BatchGetDeploymentTargets",
+        Read(targets::batch_get_targets),
+    ),
+    ("GetDeploymentTarget", Read(targets::get_target)),
+    ("ListDeploymentInstances", Read(targets::list_instances)),
+    (
+        "BatchGetDeploymentInstances",
+        Read(targets::batch_get_instances),
+    ),
+    ("GetDeploymentInstance", Read(targets::get_instance)),
+    ("TagResource", Write(tags::tag_resource)),
+    ("UntagResource", Write(tags::untag_resource)),
+    ("ListTagsForResource", Read(tags::list_tags_for_resource)),
+]);
+
+/// Runs the CodeDeploy operation of `call` with the raw request `body`.
+fn serve(shared: &Shared, call: &Call, body: &[u8]) -> Result<Value, ApiError> {
+    let handler = OPERATIONS
+        .find(&call.operation)
+        .ok_or_else(|| unknown_operation(TARGET_PREFIX, SERVICE.title, &call.operation))?;
+    let input = parse_body(body)?;
+    let context = Context {
+        now: call.now,
+        region: call.region.clone(),
+        engine: shared.engine,
+    };
+    handler.run(&shared.world, &PART, &context, &input)
+}

@@ -1,0 +1,369 @@
+//! The one shape every service of the local cloud has, and what the
+//! handlers of every service share.
+//!
+//! A service is a [`Service`]: a name, a title and a [`Protocol`], which
+//! says how the server recognises the service's requests and hands them
+//! over. The server routes each request by protocol to one registered
+//! service (see [`services`](super::services)) and knows no operation by
+//! name: the service looks the operation up in its own table of
+//! [`Operations`] and runs it. As in tokio's mini-redis, each operation
+//! lives in a small file that reads its input and applies it to the shared
+//! store, and the server loop knows nothing about operations.
+//!
+//! Most operations are a [`Handler`]: a plain function over the service's
+//! [`Part`] of the [`World`] (or over the whole world, for the few that
+//! reach into another service), marked as reading or writing, so that the
+//! world's lock is taken the right way and a change is saved only when the
+//! operation succeeded. The lock is taken and let go inside [`Handler::run`],
+//! never across an `.await`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::request::Parts;
+use axum::response::Response;
+use futures_util::future::BoxFuture;
+
+use super::clock::{Clock, Timestamp};
+use super::engine::{self, EngineSettings};
+use super::faults::{FaultSpec, Faults};
+use super::protocol::{ApiError, QueryFlavour, Wire};
+use super::s3::BlobStore;
+use super::world::{SharedWorld, World};
+
+/// What every request handler shares.
+#[derive(Debug)]
+pub struct Shared {
+    /// The world.
+    pub world: SharedWorld,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// How the deployment engine paces deployments.
+    pub engine: EngineSettings,
+    /// The faults to inject; they can be changed while the cloud runs.
+    pub faults: Mutex<FaultSpec>,
+    /// Requests received, by `service:Operation`.
+    pub requests: Mutex<BTreeMap<String, u64>>,
+    /// The bodies of S3 objects, on disk.
+    pub blobs: BlobStore,
+    /// How long the SSO portal's role credentials last.
+    pub sso_credentials_lifetime: Duration,
+}
+
+impl Shared {
+    /// Brings the running deployments up to the clock's time. Returns
+    /// whether anything changed (and so was queued to be saved).
+    pub fn advance(&self) -> bool {
+        self.advance_to(self.clock.now())
+    }
+
+    /// Brings the EC2 instances' transitional states and the running
+    /// deployments up to `now`.
+    pub fn advance_to(&self, now: Timestamp) -> bool {
+        self.world.update(|world| {
+            let settled = world.ec2.settle(now);
+            let advanced = engine::advance(world, now, &self.engine);
+            settled || advanced
+        })
+    }
+
+    /// The faults to inject into a request for `operation` of `service`.
+    pub fn faults_for(&self, service: &str, operation: &str) -> Faults {
+        self.faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .for_operation(service, operation)
+    }
+
+    /// Counts a request for `operation` of `service`.
+    pub fn count(&self, service: &str, operation: &str) {
+        let mut requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
+        *requests
+            .entry(format!("{service}:{operation}"))
+            .or_insert(0) += 1;
+    }
+}
+
+/// What the server tells a service about a request besides its input.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The time of the request, from the local cloud's clock.
+    pub now: Timestamp,
+    /// The region the client signed the request for.
+    pub region: String,
+    /// The request's id, which the response carries.
+    pub request_id: String,
+    /// The operation asked for, e.g. `CreateApplication`.
+    pub operation: String,
+}
+
+/// A service as the server sees it.
+#[derive(Debug)]
+pub struct Service {
+    /// Its name as fault specs, request counts and IAM actions spell it,
+    /// e.g. `codedeploy`; for a query service, also the name its requests
+    /// are signed for.
+    pub name: &'static str,
+    /// Its name in messages, e.g. `CodeDeploy`.
+    pub title: &'static str,
+    /// How its requests are recognised and handed to it.
+    pub protocol: Protocol,
+}
+
+/// Serves an `awsJson1_1` request: the call and the raw body; the answer
+/// is the operation's output.
+pub type JsonServe = fn(&Shared, &Call, &[u8]) -> Result<serde_json::Value, ApiError>;
+/// Serves a query request: the call and the form; the answer is the XML
+/// document.
+pub type QueryServe = fn(&Shared, &Call, &[u8]) -> Result<String, ApiError>;
+/// Serves a REST request: the call, the request's head and its body,
+/// unread; the answer is the whole response, errors included.
+pub type RestServe = fn(Arc<Shared>, Parts, Body, Call) -> BoxFuture<'static, Response>;
+
+/// How the server recognises a service's requests, and what it hands over.
+#[derive(Debug)]
+pub enum Protocol {
+    /// `awsJson1_1`.
+    AwsJson(JsonApi),
+    /// A query protocol.
+    Query(QueryApi),
+    /// REST, addressed by path.
+    Rest(RestApi),
+}
+
+/// An `awsJson1_1` service: `POST /` with
+/// `X-Amz-Target: {target_prefix}.Operation`.
+#[derive(Debug)]
+pub struct JsonApi {
+    /// The target prefix, e.g. `CodeDeploy_20141006`.
+    pub target_prefix: &'static str,
+    /// Serves a request.
+    pub serve: JsonServe,
+}
+
+/// A query service: a form with an `Action`, signed for the service's name
+/// or, unsigned, naming its `Version`.
+#[derive(Debug)]
+pub struct QueryApi {
+    /// The API version, e.g. `2016-11-15`.
+    pub version: &'static str,
+    /// How its errors are written.
+    pub flavour: QueryFlavour,
+    /// Serves a request.
+    pub serve: QueryServe,
+}
+
+/// A REST service, addressed by path. It claims its requests by their
+/// head, names their operation, and reads their bodies itself (S3 streams
+/// uploads of hundreds of megabytes).
+#[derive(Debug)]
+pub struct RestApi {
+    /// How its answers and errors are written.
+    pub wire: Wire,
+    /// Whether a request is this service's.
+    pub claims: fn(&Parts) -> bool,
+    /// The operation a request asks for, e.g. `PutObject`.
+    pub operation: fn(&Parts) -> &'static str,
+    /// Serves a request.
+    pub serve: RestServe,
+}
+
+impl Service {
+    /// How this service's answers and errors are written.
+    pub fn wire(&self) -> Wire {
+        match &self.protocol {
+            Protocol::AwsJson(_) => Wire::AwsJson,
+            Protocol::Query(api) => Wire::Query(api.flavour),
+            Protocol::Rest(api) => api.wire,
+        }
+    }
+}
+
+/// A service's operations: its handlers by operation name, in the order
+/// messages list them.
+#[derive(Debug)]
+pub struct Operations<H: 'static> {
+    /// The operations.
+    table: &'static [(&'static str, H)],
+}
+
+impl<H> Operations<H> {
+    /// The operations in `table`.
+    pub const fn new(table: &'static [(&'static str, H)]) -> Self {
+        Self { table }
+    }
+
+    /// The handler of `operation`, if the service has it.
+    pub fn find(&self, operation: &str) -> Option<&'static H> {
+        self.table
+            .iter()
+            .find(|(name, _)| *name == operation)
+            .map(|(_, handler)| handler)
+    }
+
+    /// The operations' names, listed in words: `A, B and C`.
+    pub fn listed(&self) -> String {
+        listed(&self.table.iter().map(|(name, _)| *name).collect::<Vec<_>>())
+    }
+}
+
+/// `items` in words: `A`, `A and B`, `A, B and C`.
+pub fn listed(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Where a service's state is in the [`World`].
+#[derive(Debug)]
+pub struct Part<S: 'static> {
+    /// The state, to read.
+    pub of: fn(&World) -> &S,
+    /// The state, to change.
+    pub of_mut: fn(&mut World) -> &mut S,
+}
+
+/// An operation that takes the state `S`, the context `C` and the input
+/// `I`, and answers `O`: by how it touches the world. An operation that may
+/// write must check everything before it changes anything, so that a
+/// failure leaves the world as it was (or be run with
+/// [`Handler::run_all_or_nothing`]).
+#[derive(Debug)]
+pub enum Handler<S, C, I: ?Sized, O> {
+    /// Reads its service's state only.
+    Read(fn(&S, &C, &I) -> Result<O, ApiError>),
+    /// May change its service's state.
+    Write(fn(&mut S, &C, &I) -> Result<O, ApiError>),
+    /// Reads the whole world (CodeDeploy's revisions read S3's objects).
+    ReadWorld(fn(&World, &C, &I) -> Result<O, ApiError>),
+    /// May change the whole world (deployments launch EC2 instances).
+    WriteWorld(fn(&mut World, &C, &I) -> Result<O, ApiError>),
+}
+
+impl<S: Clone, C, I: ?Sized, O> Handler<S, C, I, O> {
+    /// Runs the operation on the world, with the lock taken for reading or
+    /// writing as the operation needs; a write that succeeds is saved.
+    pub fn run(
+        &self,
+        world: &SharedWorld,
+        part: &Part<S>,
+        context: &C,
+        input: &I,
+    ) -> Result<O, ApiError> {
+        match self {
+            Handler::Read(run) => world.read(|world| run((part.of)(world), context, input)),
+            Handler::Write(run) => world.write(|world| run((part.of_mut)(world), context, input)),
+            Handler::ReadWorld(run) => world.read(|world| run(world, context, input)),
+            Handler::WriteWorld(run) => world.write(|world| run(world, context, input)),
+        }
+    }
+
+    /// Runs the operation as [`Handler::run`] does, except that a write to
+    /// the service's state is made on a copy that replaces the state only
+    /// if the operation succeeds, so a failure half way changes nothing.
+    pub fn run_all_or_nothing(
+        &self,
+        world: &SharedWorld,
+        part: &Part<S>,
+        context: &C,
+        input: &I,
+    ) -> Result<O, ApiError> {
+        match self {
+            Handler::Write(run) => world.write(|world| {
+                let mut copy = (part.of)(world).clone();
+                let answer = run(&mut copy, context, input)?;
+                *(part.of_mut)(world) = copy;
+                Ok(answer)
+            }),
+            other => other.run(world, part, context, input),
+        }
+    }
+
+    /// Runs the operation on a copy of the world and changes nothing, so
+    /// that a dry run fails exactly as the real run would.
+    pub fn try_on_copy(
+        &self,
+        world: &SharedWorld,
+        part: &Part<S>,
+        context: &C,
+        input: &I,
+    ) -> Result<O, ApiError> {
+        world.read(|world| match self {
+            Handler::Read(run) => run((part.of)(world), context, input),
+            Handler::Write(run) => run(&mut (part.of)(world).clone(), context, input),
+            Handler::ReadWorld(run) => run(world, context, input),
+            Handler::WriteWorld(run) => run(&mut world.clone(), context, input),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::localcloud::codedeploy::CodeDeployState;
+    use crate::localcloud::persist::Notices;
+
+    /// CodeDeploy's part of the world, where the tests count.
+    const PART: Part<CodeDeployState> = Part {
+        of: |world| &world.codedeploy,
+        of_mut: |world| &mut world.codedeploy,
+    };
+
+    /// An operation that counts up in the state, then fails if asked to.
+    type Counting = Handler<CodeDeployState, (), bool, u64>;
+
+    /// Counts up, then fails when its input says so.
+    const COUNT_UP: Counting = Handler::Write(|state, (), fail| {
+        state.revision_sequence += 1;
+        if *fail {
+            Err(ApiError::validation("failed after counting"))
+        } else {
+            Ok(state.revision_sequence)
+        }
+    });
+
+    /// The count in `world`.
+    fn count(world: &SharedWorld) -> u64 {
+        world.read(|world| world.codedeploy.revision_sequence)
+    }
+
+    #[test]
+    fn writes_are_kept_as_each_runner_promises() {
+        let world = SharedWorld::new(World::default(), None, Notices::default());
+        let write = COUNT_UP;
+        assert_eq!(write.run(&world, &PART, &(), &false), Ok(1));
+        assert_eq!(count(&world), 1);
+        // A plain run keeps what the operation changed before it failed:
+        // operations run this way check everything first.
+        assert!(write.run(&world, &PART, &(), &true).is_err());
+        assert_eq!(count(&world), 2);
+        // All or nothing: the failure leaves the state as it was, and a
+        // success is kept.
+        assert!(write.run_all_or_nothing(&world, &PART, &(), &true).is_err());
+        assert_eq!(count(&world), 2);
+        assert_eq!(write.run_all_or_nothing(&world, &PART, &(), &false), Ok(3));
+        assert_eq!(count(&world), 3);
+        // A dry run answers as the real run would and changes nothing.
+        assert_eq!(write.try_on_copy(&world, &PART, &(), &false), Ok(4));
+        assert!(write.try_on_copy(&world, &PART, &(), &true).is_err());
+        assert_eq!(count(&world), 3);
+        let read: Counting = Handler::Read(|state, (), _| Ok(state.revision_sequence));
+        assert_eq!(read.run(&world, &PART, &(), &false), Ok(3));
+    }
+
+    #[test]
+    fn names_are_listed_in_words() {
+        assert_eq!(listed(&[]), "");
+        assert_eq!(listed(&["A"]), "A");
+        assert_eq!(listed(&["A", "B"]), "A and B");
+        assert_eq!(listed(&["A", "B", "C"]), "A, B and C");
+        let operations: Operations<u8> = Operations::new(&[("One", 1), ("Two", 2)]);
+        assert_eq!(operations.find("Two"), Some(&2));
+        assert_eq!(operations.find("Three"), None);
+        assert_eq!(operations.listed(), "One and Two");
+    }
+}

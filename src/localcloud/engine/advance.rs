@@ -1,0 +1,230 @@
+//! Moving deployments on along the clock: [`advance`] brings every running
+//! deployment up to a given time, one step of its phase at a time, and
+//! keeps the time of the next change so that it is cheap when nothing is
+//! due; [`resume`] picks up after a restart.
+
+use crate::localcloud::clock::Timestamp;
+use crate::localcloud::codedeploy::deployment_state::{
+    Deployment, ErrorInformation, EventStatus, Phase, TargetRecord, TargetStatus,
+};
+use crate::localcloud::world::World;
+
+use super::blue_green::{ready_wait_minutes, rerouted, terminate_originals};
+use super::common::{EngineSettings, with_deployment};
+use super::ending::{Ending, RollbackDue, finish, roll_back};
+use super::waves::{next_wave, play_out, start};
+
+/// Brings every running deployment up to `now`. Returns whether anything
+/// changed. Cheap when nothing is due: the time of the next change is kept.
+pub fn advance(world: &mut World, now: Timestamp, settings: &EngineSettings) -> bool {
+    let deployments = &mut world.codedeploy.deployments;
+    deployments.advanced_to = Some(deployments.advanced_to.map_or(now, |to| to.max(now)));
+    match deployments.next_due {
+        Some(due) if now >= due => {}
+        _ => return false,
+    }
+    let mut changed = false;
+    loop {
+        let ids: Vec<String> = world
+            .codedeploy
+            .deployments
+            .active
+            .iter()
+            .cloned()
+            .collect();
+        let mut round = false;
+        let mut rollbacks = Vec::new();
+        for id in ids {
+            match with_deployment(world, &id, |world, deployment| {
+                step(world, deployment, now, *settings, &mut rollbacks)
+            }) {
+                Some(stepped) => round |= stepped,
+                None => {
+                    world.codedeploy.deployments.active.remove(&id);
+                }
+            }
+        }
+        for due in rollbacks {
+            roll_back(world, &due);
+            round = true;
+        }
+        changed |= round;
+        if !round {
+            break;
+        }
+    }
+    refresh_next_due(world);
+    changed
+}
+
+/// Works out when the engine next has something to do.
+pub(super) fn refresh_next_due(world: &mut World) {
+    let deployments = &mut world.codedeploy.deployments;
+    deployments.next_due = deployments
+        .active
+        .iter()
+        .filter_map(|id| deployments.by_id.get(id))
+        .filter_map(next_due)
+        .min();
+}
+
+/// When deployment `deployment` next changes, if it is running.
+fn next_due(deployment: &Deployment) -> Option<Timestamp> {
+    match &deployment.phase {
+        Phase::Created { start_at } => Some(*start_at),
+        Phase::Ready { deadline } => Some(*deadline),
+        Phase::Terminating { at } => Some(*at),
+        Phase::Finished => None,
+        Phase::Installing | Phase::Rerouting => Some(
+            deployment
+                .in_flight
+                .iter()
+                .filter_map(|&index| deployment.targets.get(index).and_then(next_boundary))
+                .min()
+                // Nothing in flight: the next step is due at once.
+                .unwrap_or(Timestamp::from_millis(i64::MIN)),
+        ),
+    }
+}
+
+/// The next time something planned on `target` happens.
+fn next_boundary(target: &TargetRecord) -> Option<Timestamp> {
+    let attempt = target.attempt.as_ref()?;
+    let mut next = attempt.finish;
+    if target.status != TargetStatus::InProgress {
+        next = next.min(attempt.start);
+    }
+    for record in &target.events {
+        match (&record.plan, record.status) {
+            (Some(plan), EventStatus::Pending) => next = next.min(plan.start),
+            (Some(plan), EventStatus::InProgress) => next = next.min(plan.end),
+            _ => {}
+        }
+    }
+    Some(next)
+}
+
+/// Advances one deployment as far as `now` allows.
+fn step(
+    world: &mut World,
+    deployment: &mut Deployment,
+    now: Timestamp,
+    settings: EngineSettings,
+    rollbacks: &mut Vec<RollbackDue>,
+) -> bool {
+    let mut changed = false;
+    loop {
+        match deployment.phase.clone() {
+            Phase::Created { start_at } => {
+                if now < start_at {
+                    break;
+                }
+                start(world, deployment, start_at, settings, rollbacks);
+            }
+            Phase::Installing | Phase::Rerouting => {
+                let installing = deployment.phase == Phase::Installing;
+                let work_ends = deployment
+                    .in_flight
+                    .iter()
+                    .filter_map(|&index| deployment.targets[index].attempt.as_ref())
+                    .map(|attempt| attempt.finish)
+                    .max();
+                changed |= play_out(deployment, now, installing);
+                if !deployment.in_flight.is_empty() {
+                    break;
+                }
+                let at = work_ends.unwrap_or(now);
+                if installing {
+                    next_wave(world, deployment, at, settings, rollbacks);
+                } else {
+                    rerouted(world, deployment, at, rollbacks);
+                }
+            }
+            Phase::Ready { deadline } => {
+                if now < deadline {
+                    break;
+                }
+                let minutes = ready_wait_minutes(deployment);
+                let error = ErrorInformation {
+                    code: "TIMEOUT".to_owned(),
+                    message: format!(
+                        "Traffic was not rerouted within the {minutes}-minute wait, so the deployment was stopped. Continue a Ready deployment with ContinueDeployment before its wait ends."
+                    ),
+                };
+                finish(
+                    world,
+                    deployment,
+                    deadline,
+                    &Ending::Stopped(Some(error)),
+                    rollbacks,
+                );
+            }
+            Phase::Terminating { at } => {
+                if now < at {
+                    break;
+                }
+                terminate_originals(world, deployment, at);
+                finish(world, deployment, at, &Ending::Succeeded, rollbacks);
+            }
+            Phase::Finished => break,
+        }
+        changed = true;
+    }
+    changed
+}
+
+/// Picks up after a restart at `now`: every running deployment's future is
+/// moved later by the time the local cloud was not running, so it resumes
+/// where it was instead of jumping ahead. Returns whether anything moved.
+pub fn resume(world: &mut World, now: Timestamp) -> bool {
+    let deployments = &mut world.codedeploy.deployments;
+    let Some(before) = deployments.advanced_to else {
+        return false;
+    };
+    let delta = now.as_millis().saturating_sub(before.as_millis());
+    if delta <= 0 || deployments.active.is_empty() {
+        return false;
+    }
+    let shift = |time: &mut Timestamp| {
+        if *time > before {
+            *time = time.plus_millis(delta);
+        }
+    };
+    let active: Vec<String> = deployments.active.iter().cloned().collect();
+    for id in active {
+        let Some(deployment) = deployments.by_id.get_mut(&id) else {
+            continue;
+        };
+        match &mut deployment.phase {
+            Phase::Created { start_at } => shift(start_at),
+            Phase::Ready { deadline } => shift(deadline),
+            Phase::Terminating { at } => shift(at),
+            Phase::Installing | Phase::Rerouting | Phase::Finished => {}
+        }
+        for target in &mut deployment.targets {
+            if let Some(attempt) = &mut target.attempt {
+                shift(&mut attempt.start);
+                shift(&mut attempt.finish);
+            }
+            for plan in target
+                .events
+                .iter_mut()
+                .filter_map(|record| record.plan.as_mut())
+            {
+                shift(&mut plan.start);
+                shift(&mut plan.end);
+            }
+        }
+    }
+    deployments.advanced_to = Some(now);
+    refresh_next_due(world);
+    true
+}
+
+/// Prepares a world just read from disk to run at `now`: see [`resume`].
+/// The time of the next change is worked out afresh either way.
+pub fn prepare_loaded(world: &mut World, now: Timestamp) {
+    if !resume(world, now) {
+        refresh_next_due(world);
+    }
+}

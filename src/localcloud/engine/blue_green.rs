@@ -1,0 +1,145 @@
+//! Blue/green deployments after the rollout: waiting in status `Ready`
+//! for `ContinueDeployment`, rerouting traffic (the replacement instances'
+//! `AllowTraffic` events, then the originals' `BlockTraffic` events), and
+//! keeping or terminating the original instances.
+
+use crate::localcloud::clock::Timestamp;
+use crate::localcloud::codedeploy::deployment_state::{
+    Deployment, DeploymentStatus, ErrorInformation, InstanceLabel, Phase, TargetRecord,
+    TargetStatus,
+};
+use crate::localcloud::world::World;
+
+use super::agent::{AttemptSpec, Behaviour, behaviour_of, plan_attempt_with};
+use super::common::{
+    EngineSettings, HEALTH_CONSTRAINTS_MESSAGE, group_mut, install_end, record_attempted,
+};
+use super::ending::{Ending, RollbackDue, failed_rerouting, finish};
+
+/// The minutes a blue/green deployment waits in `Ready`.
+pub(super) fn ready_wait_minutes(deployment: &Deployment) -> i64 {
+    deployment
+        .blue_green_deployment_configuration
+        .as_ref()
+        .and_then(|config| config.deployment_ready_option.as_ref())
+        .and_then(|ready| ready.wait_time_in_minutes)
+        .unwrap_or(0)
+        .max(0)
+}
+
+/// Starts rerouting traffic at `at`: the ready replacement instances run
+/// their traffic-allowing events, then the original instances their
+/// traffic-blocking events.
+pub(super) fn begin_reroute(
+    world: &mut World,
+    deployment: &mut Deployment,
+    at: Timestamp,
+    settings: EngineSettings,
+) {
+    deployment.status = DeploymentStatus::InProgress;
+    deployment.phase = Phase::Rerouting;
+    record_attempted(world, deployment);
+    let mut greens_end = at;
+    let mut planned = Vec::new();
+    for label in [InstanceLabel::Green, InstanceLabel::Blue] {
+        for index in 0..deployment.targets.len() {
+            let target = &deployment.targets[index];
+            let takes_part = match label {
+                InstanceLabel::Green => target.status == TargetStatus::Ready,
+                InstanceLabel::Blue => target.status == TargetStatus::Pending,
+            };
+            if target.label != Some(label) || !takes_part {
+                continue;
+            }
+            let behaviour: Behaviour = behaviour_of(world, target);
+            let target = &mut deployment.targets[index];
+            let spec = AttemptSpec {
+                first: if label == InstanceLabel::Green {
+                    install_end(target)
+                } else {
+                    0
+                },
+                end: target.events.len(),
+                start: if label == InstanceLabel::Green {
+                    at
+                } else {
+                    greens_end
+                },
+                event_millis: settings.event_millis(),
+                ignore_stop_failures: deployment.ignore_application_stop_failures,
+                status_on_success: TargetStatus::Succeeded,
+            };
+            plan_attempt_with(target, spec, behaviour, &deployment.content);
+            planned.push(index);
+        }
+        greens_end = planned
+            .iter()
+            .filter_map(|&index| deployment.targets[index].attempt.as_ref())
+            .map(|attempt| attempt.finish)
+            .max()
+            .unwrap_or(at);
+    }
+    deployment.in_flight = planned;
+}
+
+/// Goes on once traffic has been rerouted at `at`.
+pub(super) fn rerouted(
+    world: &mut World,
+    deployment: &mut Deployment,
+    at: Timestamp,
+    rollbacks: &mut Vec<RollbackDue>,
+) {
+    let failed: Vec<String> = (0..deployment.targets.len())
+        .filter(|&index| failed_rerouting(deployment, index))
+        .map(|index| deployment.targets[index].target_id.clone())
+        .collect();
+    if !failed.is_empty() {
+        let error = ErrorInformation {
+            code: "HEALTH_CONSTRAINTS".to_owned(),
+            message: format!(
+                "{HEALTH_CONSTRAINTS_MESSAGE} Traffic could not be rerouted on {}.",
+                failed.join(", ")
+            ),
+        };
+        finish(world, deployment, at, &Ending::Failed(error), rollbacks);
+        return;
+    }
+    let termination = deployment
+        .blue_green_deployment_configuration
+        .as_ref()
+        .and_then(|config| {
+            config
+                .terminate_blue_instances_on_deployment_success
+                .as_ref()
+        });
+    if termination.and_then(|option| option.action.as_deref()) == Some("TERMINATE") {
+        let minutes = termination
+            .and_then(|option| option.termination_wait_time_in_minutes)
+            .unwrap_or(0)
+            .max(0);
+        deployment.instance_termination_wait_time_started = true;
+        deployment.phase = Phase::Terminating {
+            at: at.plus_millis(minutes.saturating_mul(60_000)),
+        };
+    } else {
+        finish(world, deployment, at, &Ending::Succeeded, rollbacks);
+    }
+}
+
+/// Terminates the original EC2 instances of a blue/green deployment and
+/// forgets their health.
+pub(super) fn terminate_originals(world: &mut World, deployment: &Deployment, at: Timestamp) {
+    let originals: Vec<&TargetRecord> = deployment
+        .targets
+        .iter()
+        .filter(|target| target.label == Some(InstanceLabel::Blue))
+        .collect();
+    for target in &originals {
+        world.ec2.terminate(&target.target_id, at);
+    }
+    if let Some(group) = group_mut(world, deployment) {
+        for target in originals {
+            group.instance_health.remove(&target.target_id);
+        }
+    }
+}
