@@ -28,6 +28,7 @@ use super::pages::{
 };
 use super::shortcuts::{self, Command};
 use super::widgets::chip;
+use super::widgets::loadable::{Loadable, loaded};
 
 mod habits;
 
@@ -767,12 +768,6 @@ impl App {
     /// Applies a result to the Deploy dialog; a started deployment opens
     /// in the rollout view.
     fn deploy_event(&mut self, event: DeployEvent) {
-        fn loaded<T>(result: Result<T, CloudError>) -> super::pages::applications::Loadable<T> {
-            match result {
-                Ok(value) => super::pages::applications::Loadable::Loaded(value),
-                Err(error) => super::pages::applications::Loadable::Failed(error.to_string()),
-            }
-        }
         if let DeployEvent::Started(Ok(deployment_id)) = &event {
             self.deploy = None;
             self.settings.last_page = Page::Deployments;
@@ -957,7 +952,7 @@ impl App {
         match request {
             DeployRequest::LoadApplications => {
                 if let Some(dialog) = &mut self.deploy {
-                    dialog.applications = super::pages::applications::Loadable::Loading;
+                    dialog.applications = Loadable::Loading;
                 }
                 self.jobs.spawn(async move {
                     event(DeployEvent::Applications(

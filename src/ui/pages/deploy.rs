@@ -9,7 +9,7 @@ use crate::cloud::deployments::{NewDeployment, Revision};
 use crate::cloud::preflight::PreflightData;
 use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, ONE_AT_A_TIME};
 use crate::domain::preflight;
-use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::loadable::Loadable;
 
 /// What the dialog asks the app to do.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use egui::RichText;
 
 use crate::cloud::CloudError;
 use crate::cloud::deployments::{Deployment, DeploymentFilter, DeploymentStatus};
-use crate::ui::pages::applications::Loadable;
 use crate::ui::pages::rollout::{RolloutAction, RolloutView};
+use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::{chip, time};
 
 /// How often the list refreshes while a deployment in it is active.

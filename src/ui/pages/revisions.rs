@@ -16,7 +16,7 @@ use crate::cloud::s3::UploadProgress;
 use crate::domain::appspec_lint::Severity;
 use crate::domain::revision::validate_github_revision;
 use crate::domain::setup::validate_bucket_name;
-use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::loadable::{Loadable, loaded};
 use crate::ui::widgets::time;
 
 /// What the page asks the app to do.
@@ -725,11 +725,4 @@ fn short_location(revision: &DeployRevision) -> String {
 /// The first 8 characters of a commit id.
 fn short(commit: &str) -> &str {
     commit.get(..8).unwrap_or(commit)
-}
-
-fn loaded<T>(result: Result<T, String>) -> Loadable<T> {
-    match result {
-        Ok(value) => Loadable::Loaded(value),
-        Err(error) => Loadable::Failed(error),
-    }
 }

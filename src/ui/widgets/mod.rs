@@ -2,6 +2,7 @@
 
 pub mod chip;
 pub mod json;
+pub mod loadable;
 pub mod tiles;
 pub mod time;
 pub mod wizard;

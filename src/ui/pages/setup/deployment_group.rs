@@ -20,7 +20,7 @@ use crate::domain::health::Health;
 use crate::domain::names::{self, NameKind};
 use crate::domain::rollout;
 use crate::domain::setup::SetupPlan;
-use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::wizard::{self, Nav};
 
 /// The wizard's steps, as the indicator names them.

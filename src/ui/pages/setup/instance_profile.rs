@@ -11,7 +11,7 @@ use crate::domain::setup::{
     IamNameKind, InstanceProfileOptions, SetupPlan, SetupStep, validate_bucket_name,
     validate_iam_name,
 };
-use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::wizard::{self, Nav};
 
 /// The wizard's steps, as the indicator names them.
