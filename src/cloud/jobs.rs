@@ -89,9 +89,9 @@ impl<M: Send + 'static> Jobs<M> {
         self.handle.spawn(task).abort_handle()
     }
 
-    /// Every result that has arrived, without waiting.
-    pub fn drain(&self) -> Vec<M> {
-        self.receiver.try_iter().collect()
+    /// The next result that has arrived, without waiting.
+    pub fn try_recv(&self) -> Option<M> {
+        self.receiver.try_recv().ok()
     }
 
     /// How many jobs are still running.
@@ -124,7 +124,7 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut results = Vec::new();
         while results.is_empty() && Instant::now() < deadline {
-            results = jobs.drain();
+            results.extend(jobs.try_recv());
             std::thread::sleep(Duration::from_millis(5));
         }
         assert_eq!(results, vec![7]);
