@@ -37,11 +37,8 @@ impl<M> JobSender<M> {
 
 /// Runs futures in the background and collects their results as messages.
 pub struct Jobs<M> {
-    handle: tokio::runtime::Handle,
-    sender: mpsc::Sender<M>,
+    spawner: Spawner<M>,
     receiver: mpsc::Receiver<M>,
-    waker: Waker,
-    running: Arc<AtomicUsize>,
 }
 
 impl<M: Send + 'static> Jobs<M> {
@@ -49,15 +46,49 @@ impl<M: Send + 'static> Jobs<M> {
     pub fn new(handle: tokio::runtime::Handle, waker: Waker) -> Self {
         let (sender, receiver) = mpsc::channel();
         Self {
-            handle,
-            sender,
+            spawner: Spawner {
+                handle,
+                sender,
+                waker,
+                running: Arc::new(AtomicUsize::new(0)),
+            },
             receiver,
-            waker,
-            running: Arc::new(AtomicUsize::new(0)),
         }
     }
 
-    /// Starts `job`; its output arrives through [`Jobs::drain`].
+    /// What starts jobs whose results arrive here; clones of it can be
+    /// handed to the code that starts work.
+    pub fn spawner(&self) -> &Spawner<M> {
+        &self.spawner
+    }
+
+    /// The next result that has arrived, without waiting.
+    pub fn try_recv(&self) -> Option<M> {
+        self.receiver.try_recv().ok()
+    }
+}
+
+/// Starts jobs whose results arrive at the [`Jobs`] it came from.
+pub struct Spawner<M> {
+    handle: tokio::runtime::Handle,
+    sender: mpsc::Sender<M>,
+    waker: Waker,
+    running: Arc<AtomicUsize>,
+}
+
+impl<M> Clone for Spawner<M> {
+    fn clone(&self) -> Self {
+        Self {
+            handle: self.handle.clone(),
+            sender: self.sender.clone(),
+            waker: Arc::clone(&self.waker),
+            running: Arc::clone(&self.running),
+        }
+    }
+}
+
+impl<M: Send + 'static> Spawner<M> {
+    /// Starts `job`; its output arrives through [`Jobs::try_recv`].
     pub fn spawn(&self, job: impl Future<Output = M> + Send + 'static) {
         let sender = self.sender.clone();
         let waker = Arc::clone(&self.waker);
@@ -89,11 +120,6 @@ impl<M: Send + 'static> Jobs<M> {
         self.handle.spawn(task).abort_handle()
     }
 
-    /// The next result that has arrived, without waiting.
-    pub fn try_recv(&self) -> Option<M> {
-        self.receiver.try_recv().ok()
-    }
-
     /// How many jobs are still running.
     pub fn running(&self) -> usize {
         self.running.load(Ordering::SeqCst)
@@ -120,7 +146,7 @@ mod tests {
             runtime.handle().clone(),
             Arc::new(move || flag.store(true, Ordering::SeqCst)),
         );
-        jobs.spawn(async { 7 });
+        jobs.spawner().spawn(async { 7 });
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut results = Vec::new();
         while results.is_empty() && Instant::now() < deadline {
@@ -129,6 +155,6 @@ mod tests {
         }
         assert_eq!(results, vec![7]);
         assert!(woken.load(Ordering::SeqCst));
-        assert_eq!(jobs.running(), 0);
+        assert_eq!(jobs.spawner().running(), 0);
     }
 }

@@ -5,14 +5,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::cloud::CloudError;
+use crate::cloud::session::Identity;
+use crate::cloud::{CloudError, Session};
 use crate::settings::Page;
-use crate::ui::widgets::loadable::loaded;
+use crate::ui::connection::Connection;
+use crate::ui::pages::deploy::{self, DeployDialog, DeployRequest};
+use crate::ui::pages::revisions::{self, RevisionsAction};
+use crate::ui::pages::setup::{self, SetupAction};
+use crate::ui::pages::tour::{self, Tour, TourAction};
+use crate::ui::pages::{ApplicationsAction, DeploymentsAction, applications, deployments};
 
-use super::{
-    App, ApplicationsAction, Connection, DeployEvent, DeploymentsAction, Event, RevisionsEvent,
-    Tour,
-};
+use super::{App, AppRequest, Event, PageEvent, Stamped};
 
 /// How long a frame may spend applying background results; what is left
 /// waits for the next frame.
@@ -45,79 +48,36 @@ fn drain_within<S, M>(
     Drained::Everything
 }
 
+/// An action from a page (or dialog), for that page's effects.
+pub(super) enum PageAction {
+    /// From the Applications page.
+    Applications(ApplicationsAction),
+    /// From the Deployments page or its rollout view.
+    Deployments(DeploymentsAction),
+    /// From the Revisions page.
+    Revisions(RevisionsAction),
+    /// From the Deploy dialog.
+    Deploy(DeployRequest),
+    /// From the Setup page.
+    Setup(SetupAction),
+    /// From the guided demo.
+    Tour(TourAction),
+}
+
 impl App {
     /// Applies one background result.
     pub(super) fn apply(&mut self, event: Event) {
-        let current = self.generation;
-        if let Some(error @ CloudError::SsoExpired { .. }) = event.error()
-            && matches!(self.connection, Connection::Ready(..))
-        {
-            // The SSO session ran out while the app was in use: say so in
-            // place of the pages, which keep what they show, and look for
-            // a new login every few seconds.
-            tracing::warn!("{error}");
-            self.set_connection(Connection::Failed(error.clone()));
-        }
         match event {
-            Event::Connected { generation, result } if generation == self.connection_generation => {
-                let connection = match result {
-                    Ok((session, identity)) => {
-                        if matches!(self.connection, Connection::Failed(_)) {
-                            // A login outside the app fixed it: load afresh.
-                            self.applications.clear();
-                        }
-                        Connection::Ready(Arc::new(session), identity)
-                    }
-                    Err(error) => {
-                        // Checking again every few seconds logs a failure
-                        // once, not at every check.
-                        let same = matches!(
-                            &self.connection,
-                            Connection::Failed(before) if *before == error
-                        );
-                        if !same {
-                            tracing::warn!(
-                                "could not connect to {}: {error}",
-                                self.backend.label()
-                            );
-                        }
-                        Connection::Failed(error)
-                    }
-                };
-                self.set_connection(connection);
+            Event::Connected { check, result } => {
+                // Only the latest check's answer counts.
+                if check == self.connection_generation {
+                    self.connected(result);
+                }
             }
             Event::Profiles(result) => match result {
                 Ok(profiles) => self.profiles = profiles,
                 Err(error) => tracing::warn!("{error}"),
             },
-            Event::Applications { generation, result } if generation == current => {
-                if let Some(action) = self.applications.applications_loaded(result) {
-                    self.run_applications_action(action);
-                }
-            }
-            Event::Groups {
-                generation,
-                application,
-                result,
-            } if generation == current => self.applications.groups_loaded(&application, result),
-            Event::Created {
-                generation,
-                name,
-                result,
-            } if generation == current => {
-                if let Some(action) = self.applications.created(&name, result) {
-                    self.run_applications_action(action);
-                }
-            }
-            Event::Deleted {
-                generation,
-                name,
-                result,
-            } if generation == current => {
-                if let Some(action) = self.applications.deleted(&name, result) {
-                    self.run_applications_action(action);
-                }
-            }
             Event::LogsFolderOpened(result) => {
                 if let Err(text) = result {
                     self.notice = Some(text);
@@ -134,129 +94,133 @@ impl App {
                     self.notice = Some(format!("The demo account could not be reset: {error}"));
                 }
             },
-            Event::Deployments { generation, result } if generation == current => {
-                self.deployments.loaded(result);
+            // A result of work for a connection that is no longer active
+            // is dropped: it belongs to an account no longer on screen.
+            Event::Page(Stamped { generation, event }) if generation == self.generation => {
+                self.apply_page_event(event);
             }
-            Event::Watch {
-                generation,
-                deployment_id,
-                update,
-            } if generation == current => {
-                if let Some(view) = self.rollout_for(&deployment_id) {
-                    view.apply(*update);
-                    if view.take_just_finished() {
-                        self.deployment_finished(&deployment_id);
-                    }
-                }
-            }
-            Event::Config {
-                generation,
-                deployment_id,
-                minimum,
-            } if generation == current => {
-                if let Some(view) = self.rollout_for(&deployment_id) {
-                    view.config_loaded(minimum);
-                }
-            }
-            Event::History {
-                generation,
-                deployment_id,
-                deployments,
-            } if generation == current => {
-                if let Some(view) = self.rollout_for(&deployment_id) {
-                    view.history_loaded(deployments);
-                }
-            }
-            Event::Tags {
-                generation,
-                deployment_id,
-                instances,
-                error,
-            } if generation == current => {
-                if let Some(view) = self.rollout_for(&deployment_id) {
-                    view.tags_loaded(instances, error);
-                }
-            }
-            Event::RolloutActionDone {
-                generation,
-                deployment_id,
-                result,
-            } if generation == current => match result {
-                Ok(Some(new_deployment)) => {
-                    self.deployments.open(&new_deployment);
-                    self.watch(new_deployment);
-                }
-                Ok(None) => {
-                    if let Some(view) = self.rollout_for(&deployment_id) {
-                        view.action_done(Ok(()));
-                    }
-                }
-                Err(error) => {
-                    if let Some(view) = self.rollout_for(&deployment_id) {
-                        view.action_done(Err(error.to_string()));
-                    }
-                }
-            },
-            Event::Setup { generation, event } if generation == current => self.setup.apply(event),
-            Event::Deploy { generation, event } if generation == current => {
-                self.deploy_event(event);
-            }
-            Event::Revisions { generation, event } if generation == current => {
-                if matches!(event, RevisionsEvent::Published(_)) {
-                    self.upload_cancel = None;
-                }
-                if let Some(action) = self.revisions.apply(event) {
-                    self.run_revisions_action(action);
-                }
-            }
-            Event::DemoStarted { generation, step } if generation == current => {
-                self.tour.started(step);
-            }
-            Event::DemoFinished { generation, result } if generation == current => {
-                self.tour.finished(&result);
-                if let Ok(deployment_id) = result {
-                    self.settings.last_page = Page::Deployments;
-                    self.deployments.open(&deployment_id);
-                    self.watch(deployment_id);
-                }
-            }
-            // A result for a backend that is no longer active.
-            Event::DemoStarted { .. }
-            | Event::DemoFinished { .. }
-            | Event::Revisions { .. }
-            | Event::Deploy { .. }
-            | Event::Setup { .. }
-            | Event::Connected { .. }
-            | Event::Applications { .. }
-            | Event::Groups { .. }
-            | Event::Created { .. }
-            | Event::Deleted { .. }
-            | Event::Deployments { .. }
-            | Event::Watch { .. }
-            | Event::Config { .. }
-            | Event::History { .. }
-            | Event::Tags { .. }
-            | Event::RolloutActionDone { .. } => {}
+            Event::Page(_) => {}
         }
     }
 
-    /// The open rollout view, if it shows this deployment.
-    fn rollout_for(
-        &mut self,
-        deployment_id: &str,
-    ) -> Option<&mut crate::ui::pages::rollout::RolloutView> {
-        self.deployments
-            .rollout_mut()
-            .filter(|view| view.deployment_id() == deployment_id)
+    /// Puts the answer of the latest connection check in place.
+    fn connected(&mut self, result: Result<(Session, Option<Identity>), CloudError>) {
+        let connection = match result {
+            Ok((session, identity)) => {
+                if matches!(self.connection, Connection::Failed(_)) {
+                    // A login outside the app fixed it: load afresh.
+                    self.applications.clear();
+                }
+                Connection::Ready(Arc::new(session), identity)
+            }
+            Err(error) => {
+                // Checking again every few seconds logs a failure once, not
+                // at every check.
+                let same = matches!(
+                    &self.connection,
+                    Connection::Failed(before) if *before == error
+                );
+                if !same {
+                    tracing::warn!("could not connect to {}: {error}", self.backend.label());
+                }
+                Connection::Failed(error)
+            }
+        };
+        self.set_connection(connection);
+    }
+
+    /// Applies a page's result, for the connection on screen.
+    fn apply_page_event(&mut self, event: PageEvent) {
+        if let Some(error @ CloudError::SsoExpired { .. }) = event.error()
+            && matches!(self.connection, Connection::Ready(..))
+        {
+            // The SSO session ran out while the app was in use: say so in
+            // place of the pages, which keep what they show, and look for
+            // a new login every few seconds.
+            tracing::warn!("{error}");
+            self.set_connection(Connection::Failed(error.clone()));
+        }
+        let effects = self.effects();
+        let request = match event {
+            PageEvent::Applications(event) => {
+                applications::effects::apply(&mut self.applications, &effects, event);
+                None
+            }
+            PageEvent::Deployments(event) => {
+                deployments::effects::apply(&mut self.deployments, event);
+                None
+            }
+            PageEvent::Rollout(event) => {
+                deployments::effects::apply_rollout(&mut self.deployments, &effects, event)
+            }
+            PageEvent::Deploy(event) => deploy::effects::apply(&mut self.deploy, event),
+            PageEvent::Revisions(event) => {
+                revisions::effects::apply(&mut self.revisions, &effects, event)
+            }
+            PageEvent::Setup(event) => {
+                self.setup.apply(event);
+                None
+            }
+            PageEvent::Tour(event) => tour::effects::apply(&mut self.tour, event),
+        };
+        if let Some(request) = request {
+            self.run_request(request);
+        }
+    }
+
+    /// Runs a page's action through that page's effects.
+    pub(super) fn run_action(&mut self, action: PageAction) {
+        let effects = self.effects();
+        let request = match action {
+            PageAction::Applications(action) => {
+                applications::effects::run(&mut self.applications, &effects, action);
+                None
+            }
+            PageAction::Deployments(action) => {
+                deployments::effects::run(&mut self.deployments, &effects, action)
+            }
+            PageAction::Revisions(action) => {
+                revisions::effects::run(&mut self.revisions, &effects, action)
+            }
+            PageAction::Deploy(request) => {
+                if let Some(dialog) = &mut self.deploy {
+                    deploy::effects::run(dialog, &effects, request);
+                }
+                None
+            }
+            PageAction::Setup(action) => {
+                setup::effects::run(&effects, action);
+                None
+            }
+            PageAction::Tour(action) => tour::effects::run(&mut self.tour, &effects, action),
+        };
+        if let Some(request) = request {
+            self.run_request(request);
+        }
+    }
+
+    /// Does what a page's work asks of the app itself.
+    fn run_request(&mut self, request: AppRequest) {
+        match request {
+            AppRequest::OpenDeploy {
+                application,
+                revision,
+            } => self.deploy = Some(DeployDialog::new(application, revision)),
+            AppRequest::ShowDeployment(deployment_id) => {
+                self.settings.last_page = Page::Deployments;
+                let effects = self.effects();
+                deployments::effects::show(&mut self.deployments, &effects, deployment_id);
+            }
+            AppRequest::DeploymentEnded {
+                deployment_id,
+                status,
+            } => self.deployment_finished(&deployment_id, &status),
+            AppRequest::TourDone => self.settings.tour_done = true,
+        }
     }
 
     /// Tells the person a watched deployment ended.
-    fn deployment_finished(&mut self, deployment_id: &str) {
-        let status = self
-            .deployments
-            .rollout()
-            .and_then(|view| view.deployment())
-            .map_or("ended", |deployment| deployment.status.as_str());
+    fn deployment_finished(&mut self, deployment_id: &str, status: &str) {
         let text = format!("Deployment {deployment_id} finished: {status}.");
         if self.settings.notify_on_finish {
             // Desktop notifications talk to the session bus: never in a frame.
@@ -274,29 +238,6 @@ impl App {
             });
         }
         self.notice = Some(text);
-    }
-
-    /// Applies a result to the Deploy dialog; a started deployment opens
-    /// in the rollout view.
-    fn deploy_event(&mut self, event: DeployEvent) {
-        if let DeployEvent::Started(Ok(deployment_id)) = &event {
-            self.deploy = None;
-            self.settings.last_page = Page::Deployments;
-            self.deployments.open(deployment_id);
-            self.watch(deployment_id.clone());
-            return;
-        }
-        let Some(dialog) = &mut self.deploy else {
-            return;
-        };
-        match event {
-            DeployEvent::Applications(result) => dialog.applications = loaded(result),
-            DeployEvent::Groups(result) => dialog.groups_loaded(loaded(result)),
-            DeployEvent::Preflight(result) => dialog.preflight = loaded(result),
-            DeployEvent::Started(result) => {
-                dialog.started(result.map_err(|error| error.to_string()));
-            }
-        }
     }
 
     /// Applies what arrived and schedules what is due. Called by eframe
@@ -335,7 +276,7 @@ impl App {
             && self.session().is_some()
             && self.applications.needs_load()
         {
-            self.run_applications_action(ApplicationsAction::Refresh);
+            self.run_action(PageAction::Applications(ApplicationsAction::Refresh));
         }
         if self.settings.last_page == Page::Revisions && self.session().is_some() {
             // A folder or archive dropped on the window is the bundle.
@@ -349,18 +290,18 @@ impl App {
             });
             if let Some(path) = dropped {
                 let action = self.revisions.dropped(path);
-                self.run_revisions_action(action);
+                self.run_action(PageAction::Revisions(action));
             }
         }
         if self.settings.last_page == Page::Deployments && self.session().is_some() {
             let now = Instant::now();
             if self.deployments.rollout().is_none() && self.deployments.wants_refresh(now) {
                 let filter = self.deployments.filter();
-                self.run_deployments_action(DeploymentsAction::Refresh(filter));
+                self.run_action(PageAction::Deployments(DeploymentsAction::Refresh(filter)));
             }
             if self.deployments.rollout().is_none() && self.deployments.has_active() {
                 // Active deployments in the list refresh by themselves.
-                ctx.request_repaint_after(crate::ui::pages::deployments::ACTIVE_REFRESH);
+                ctx.request_repaint_after(deployments::ACTIVE_REFRESH);
             }
         }
         // Remember the window size; the store writes on its own thread.

@@ -9,10 +9,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::cloud::codedeploy::{Application, DeploymentGroup};
-use crate::cloud::deployments::Deployment;
 use crate::cloud::session::{self, ProfileInfo};
-use crate::cloud::watcher::WatchUpdate;
 use crate::cloud::{CloudError, Jobs, LocalCloudHost, Session};
 use crate::domain::MinimumHealthyHosts;
 use crate::settings::{self, BackendChoice, Page, Settings, SettingsStore};
@@ -20,17 +17,20 @@ use crate::settings::{self, BackendChoice, Page, Settings, SettingsStore};
 use super::appearance;
 use super::connection::{self, Connection};
 use super::pages::deploy::DeployDialog;
-use super::pages::revisions::{RevisionsEvent, RevisionsPage};
-use super::pages::setup::{SetupEvent, SetupPage};
+use super::pages::revisions::RevisionsPage;
+use super::pages::setup::SetupPage;
 use super::pages::tour::Tour;
 use super::pages::{
     ApplicationsAction, ApplicationsPage, DeploymentsAction, DeploymentsPage, PlannerPage,
 };
 
-mod effects;
+mod events;
 mod habits;
 mod logic;
 mod shell;
+
+pub(crate) use events::{AppRequest, Effects};
+use events::{Event, PageEvent, Stamped};
 
 /// How to start the app.
 #[derive(Clone, Default)]
@@ -58,130 +58,6 @@ impl AppOptions {
     }
 }
 
-/// A result from a background job.
-enum Event {
-    Connected {
-        generation: u64,
-        result: Result<(Session, Option<session::Identity>), CloudError>,
-    },
-    Profiles(Result<Vec<ProfileInfo>, CloudError>),
-    Applications {
-        generation: u64,
-        result: Result<Vec<Application>, CloudError>,
-    },
-    Groups {
-        generation: u64,
-        application: String,
-        result: Result<Vec<DeploymentGroup>, CloudError>,
-    },
-    Created {
-        generation: u64,
-        name: String,
-        result: Result<String, CloudError>,
-    },
-    Deleted {
-        generation: u64,
-        name: String,
-        result: Result<(), CloudError>,
-    },
-    DemoReset(Result<(), CloudError>),
-    Deployments {
-        generation: u64,
-        result: Result<Vec<Deployment>, CloudError>,
-    },
-    Watch {
-        generation: u64,
-        deployment_id: String,
-        update: Box<WatchUpdate>,
-    },
-    Config {
-        generation: u64,
-        deployment_id: String,
-        minimum: Option<MinimumHealthyHosts>,
-    },
-    History {
-        generation: u64,
-        deployment_id: String,
-        deployments: Vec<Deployment>,
-    },
-    Tags {
-        generation: u64,
-        deployment_id: String,
-        instances: std::collections::HashMap<String, crate::cloud::instances::InstanceInfo>,
-        error: Option<String>,
-    },
-    RolloutActionDone {
-        generation: u64,
-        deployment_id: String,
-        result: Result<Option<String>, CloudError>,
-    },
-    Setup {
-        generation: u64,
-        event: SetupEvent,
-    },
-    Deploy {
-        generation: u64,
-        event: DeployEvent,
-    },
-    Revisions {
-        generation: u64,
-        event: RevisionsEvent,
-    },
-    DemoStarted {
-        generation: u64,
-        step: crate::cloud::demo::DemoStep,
-    },
-    DemoFinished {
-        generation: u64,
-        result: Result<String, String>,
-    },
-    LogsFolderOpened(Result<(), String>),
-}
-
-impl Event {
-    /// The error this result failed with, for the results that carry one
-    /// directly.
-    fn error(&self) -> Option<&CloudError> {
-        match self {
-            Event::Applications {
-                result: Err(error), ..
-            }
-            | Event::Groups {
-                result: Err(error), ..
-            }
-            | Event::Created {
-                result: Err(error), ..
-            }
-            | Event::Deleted {
-                result: Err(error), ..
-            }
-            | Event::Deployments {
-                result: Err(error), ..
-            }
-            | Event::RolloutActionDone {
-                result: Err(error), ..
-            }
-            | Event::Deploy {
-                event:
-                    DeployEvent::Applications(Err(error))
-                    | DeployEvent::Groups(Err(error))
-                    | DeployEvent::Preflight(Err(error))
-                    | DeployEvent::Started(Err(error)),
-                ..
-            } => Some(error),
-            _ => None,
-        }
-    }
-}
-
-/// A result for the Deploy dialog.
-enum DeployEvent {
-    Applications(Result<Vec<Application>, CloudError>),
-    Groups(Result<Vec<String>, CloudError>),
-    Preflight(Result<crate::cloud::preflight::PreflightData, CloudError>),
-    Started(Result<String, CloudError>),
-}
-
 /// The DeployDesk app.
 pub struct App {
     settings: Settings,
@@ -207,14 +83,11 @@ pub struct App {
     confirm_reset: bool,
     applications: ApplicationsPage,
     deployments: DeploymentsPage,
-    watcher: Option<tokio::task::AbortHandle>,
     planner: PlannerPage,
     setup: SetupPage,
     deploy: Option<DeployDialog>,
     revisions: RevisionsPage,
     tour: Tour,
-    /// Cancels the upload in progress, if any.
-    upload_cancel: Option<tokio_util::sync::CancellationToken>,
     /// Whether the keyboard shortcuts overlay is shown.
     help_open: bool,
 }
@@ -273,17 +146,16 @@ impl App {
             confirm_reset: false,
             applications: ApplicationsPage::default(),
             deployments: DeploymentsPage::default(),
-            watcher: None,
             planner: PlannerPage::default(),
             setup: SetupPage::default(),
             deploy: None,
             revisions: RevisionsPage::default(),
             tour: Tour::default(),
-            upload_cancel: None,
             help_open: false,
             settings,
         };
         app.jobs
+            .spawner()
             .spawn(async { Event::Profiles(session::list_profiles().await) });
         app.connect();
         app
@@ -311,7 +183,7 @@ impl App {
 
     /// Whether background work is still running.
     pub fn is_busy(&self) -> bool {
-        self.jobs.running() > 0
+        self.jobs.spawner().running() > 0
     }
 
     /// The session, once connected.
@@ -347,10 +219,6 @@ impl App {
         self.setup.clear();
         self.deploy = None;
         self.revisions.clear();
-        if let Some(cancel) = self.upload_cancel.take() {
-            cancel.cancel();
-        }
-        self.stop_watching();
         self.deployments.clear();
         self.check_connection();
     }
@@ -359,11 +227,11 @@ impl App {
     /// request, leaving the state on screen until the answer comes.
     fn check_connection(&mut self) {
         self.connection_generation += 1;
-        let generation = self.connection_generation;
+        let check = self.connection_generation;
         self.recheck_at = None;
         let backend = self.backend.clone();
         let local_cloud = self.local_cloud.clone();
-        self.jobs.spawn(async move {
+        self.jobs.spawner().spawn(async move {
             let result = match backend {
                 BackendChoice::Demo => match local_cloud {
                     Some(host) => match host.endpoint().await {
@@ -380,8 +248,14 @@ impl App {
                 Ok(session) => session.verify().await.map(|identity| (session, identity)),
                 Err(error) => Err(error),
             };
-            Event::Connected { generation, result }
+            Event::Connected { check, result }
         });
+    }
+
+    /// What the pages' effects use: the session, and jobs whose results
+    /// are stamped with the current connection.
+    fn effects(&self) -> Effects {
+        Effects::new(self.session(), self.generation, self.jobs.spawner().clone())
     }
 
     /// Puts `connection` in place, and has it checked again in a few
@@ -395,7 +269,7 @@ impl App {
 }
 
 /// The minimum of a deployment configuration as the API gives it.
-fn minimum_from_api(kind: &str, value: i64) -> Option<MinimumHealthyHosts> {
+pub(crate) fn minimum_from_api(kind: &str, value: i64) -> Option<MinimumHealthyHosts> {
     if kind == "MOST_CONCURRENCY" {
         return Some(MinimumHealthyHosts::OneAtATime);
     }

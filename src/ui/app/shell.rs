@@ -10,6 +10,7 @@ use crate::ui::connection::{self, Connection, FailureAction};
 use crate::ui::shortcuts::{self, Command};
 use crate::ui::widgets::chip;
 
+use super::logic::PageAction;
 use super::{App, Event};
 
 impl App {
@@ -36,7 +37,7 @@ impl App {
             return;
         }
         if let Some(request) = request {
-            self.run_deploy_request(request);
+            self.run_action(PageAction::Deploy(request));
         }
     }
 
@@ -73,6 +74,7 @@ impl App {
                     if crate::ui::logs_folder::menu_item_ui(ui) {
                         let open = crate::ui::logs_folder::open();
                         self.jobs
+                            .spawner()
                             .spawn(async { Event::LogsFolderOpened(open.await) });
                     }
                 });
@@ -153,7 +155,9 @@ impl App {
                     self.confirm_reset = false;
                     if let Some(host) = self.local_cloud.clone() {
                         self.connection = Connection::Connecting;
-                        self.jobs.spawn(async move { Event::DemoReset(host.reset().await) });
+                        self.jobs
+                            .spawner()
+                            .spawn(async move { Event::DemoReset(host.reset().await) });
                     }
                 }
                 if ui.button("Cancel").clicked() {
@@ -210,14 +214,14 @@ impl App {
                 if !self.connection_ui(ui)
                     && let Some(action) = self.applications.ui(ui)
                 {
-                    self.run_applications_action(action);
+                    self.run_action(PageAction::Applications(action));
                 }
             }
             Page::Deployments => {
                 if !self.connection_ui(ui)
                     && let Some(action) = self.deployments.ui(ui)
                 {
-                    self.run_deployments_action(action);
+                    self.run_action(PageAction::Deployments(action));
                 }
             }
             Page::Setup => {
@@ -226,7 +230,7 @@ impl App {
                         .session()
                         .map_or_else(String::new, |session| session.region().to_owned());
                     if let Some(action) = self.setup.ui(ui, &region) {
-                        self.run_setup_action(action);
+                        self.run_action(PageAction::Setup(action));
                     }
                 }
             }
@@ -234,7 +238,7 @@ impl App {
                 if !self.connection_ui(ui)
                     && let Some(action) = self.revisions.ui(ui)
                 {
-                    self.run_revisions_action(action);
+                    self.run_action(PageAction::Revisions(action));
                 }
             }
         }
@@ -277,7 +281,7 @@ impl App {
                     egui::ScrollArea::vertical().show(ui, |ui| action = self.tour.ui(ui));
                 });
             if let Some(action) = action {
-                self.run_tour_action(action);
+                self.run_action(PageAction::Tour(action));
             }
         }
         Panel::left("navigation")

@@ -18,6 +18,7 @@ use crate::cloud::watcher::{WatchState, WatchUpdate};
 use crate::domain::MinimumHealthyHosts;
 use crate::ui::widgets::tiles::{self, TileRow, TileState};
 
+pub(crate) mod effects;
 mod header;
 mod history;
 mod rows;

@@ -2,6 +2,7 @@
 //! exactly what it will create before it creates it.
 
 pub mod deployment_group;
+pub(crate) mod effects;
 pub mod instance_profile;
 pub mod run;
 pub mod service_role;

@@ -2,6 +2,8 @@
 //! checklist while the demo account is set up, and then a short tour of the
 //! rollout view, each step naming the page or wizard that does it by hand.
 
+pub(crate) mod effects;
+
 use egui::RichText;
 
 use crate::cloud::demo::DemoStep;

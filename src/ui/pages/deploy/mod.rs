@@ -2,6 +2,8 @@
 //! and the options AWS offers, then a pre-flight plan of how the rollout is
 //! likely to go before the person confirms.
 
+pub(crate) mod effects;
+
 use egui::RichText;
 
 use crate::cloud::codedeploy::{Application, Platform};

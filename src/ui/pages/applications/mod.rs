@@ -1,6 +1,8 @@
 //! The Applications page: the account's applications with their compute
 //! platform, and for the selected one its deployment groups.
 
+pub(crate) mod effects;
+
 use egui::RichText;
 
 use crate::cloud::CloudError;

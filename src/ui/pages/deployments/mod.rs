@@ -1,6 +1,8 @@
 //! The Deployments page: recent deployments with their status, and the
 //! rollout view of the one selected.
 
+pub(crate) mod effects;
+
 use std::time::{Duration, Instant, SystemTime};
 
 use egui::RichText;
@@ -85,6 +87,8 @@ pub struct DeploymentsPage {
     group: String,
     loaded_at: Option<Instant>,
     rollout: Option<RolloutView>,
+    /// Keeps the rollout view live; dropped with the view's page state.
+    watcher: Option<effects::Watcher>,
 }
 
 impl DeploymentsPage {

@@ -3,6 +3,8 @@
 //! AppSpec linted before anything is uploaded, then uploaded with progress
 //! (cancellable) and registered — or a GitHub commit registered.
 
+pub(crate) mod effects;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -105,6 +107,8 @@ pub struct RevisionsPage {
     commit: String,
     github_description: String,
     github_message: Option<Result<String, String>>,
+    /// Cancels the upload in progress, if any.
+    upload_cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl RevisionsPage {
@@ -114,6 +118,9 @@ impl RevisionsPage {
         self.applications = Loadable::NotLoaded;
         self.revisions = Loadable::NotLoaded;
         self.upload = None;
+        if let Some(cancel) = self.upload_cancel.take() {
+            cancel.cancel();
+        }
     }
 
     /// Loads the page's lists again: the chosen application's revisions,
@@ -186,6 +193,7 @@ impl RevisionsPage {
             }
             RevisionsEvent::Published(result) => {
                 self.upload = None;
+                self.upload_cancel = None;
                 match result {
                     Ok(revision) => {
                         self.published = Some(revision);

@@ -1,0 +1,66 @@
+//! The Setup page's effects: the wizards' lists loaded, their plans run
+//! step by step, and instances tagged in batches, all in the background.
+
+use crate::cloud::codedeploy;
+use crate::cloud::{ec2, groups, setup};
+use crate::domain::setup::CODEDEPLOY_PRINCIPAL;
+use crate::ui::app::Effects;
+
+use super::run::RunRequest;
+use super::tag_instances;
+use super::{SetupAction, SetupEvent};
+
+/// Does what the page asked for.
+pub(crate) fn run(effects: &Effects, action: SetupAction) {
+    let Some(session) = effects.session() else {
+        return;
+    };
+    match action {
+        SetupAction::LoadAccount => {
+            effects.spawn(async move { SetupEvent::Account(setup::account_id(&session).await) });
+        }
+        SetupAction::LoadTrustedRoles => effects.spawn(async move {
+            SetupEvent::TrustedRoles(setup::roles_trusting(&session, CODEDEPLOY_PRINCIPAL).await)
+        }),
+        SetupAction::LoadInstances => effects
+            .spawn(async move { SetupEvent::Instances(setup::instance_choices(&session).await) }),
+        SetupAction::LoadApplications => effects.spawn(async move {
+            SetupEvent::Applications(codedeploy::list_applications(&session).await)
+        }),
+        SetupAction::LoadGroups(application) => effects.spawn(async move {
+            SetupEvent::Groups(
+                codedeploy::list_deployment_group_names(&session, &application).await,
+            )
+        }),
+        SetupAction::LoadEc2Instances => effects.spawn(async move {
+            SetupEvent::Ec2Instances(ec2::list_instances(&session, None).await)
+        }),
+        SetupAction::LoadGroupSpec { application, group } => effects.spawn(async move {
+            let result = groups::deployment_group_spec(&session, &application, &group).await;
+            SetupEvent::GroupSpec { group, result }
+        }),
+        SetupAction::Run { run, request } => {
+            let sender = effects.sender();
+            effects.spawn(async move {
+                let (plan, from, fix_first) = match request {
+                    RunRequest::Run { plan, from } => (plan, from, false),
+                    RunRequest::Fix { plan, index } => (plan, index, true),
+                };
+                setup::run_plan(&session, &plan, from, fix_first, |progress| {
+                    sender.send(SetupEvent::Progress { run, progress });
+                })
+                .await;
+                SetupEvent::RunEnded { run }
+            });
+        }
+        SetupAction::Tags(action) => {
+            let sender = effects.sender();
+            effects.spawn(async move {
+                let report = |progress| {
+                    sender.send(SetupEvent::Tags(progress));
+                };
+                SetupEvent::Tags(tag_instances::run(&session, action, report).await)
+            });
+        }
+    }
+}
