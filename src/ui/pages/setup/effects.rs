@@ -2,12 +2,13 @@
 //! step by step, and instances tagged in batches, all in the background.
 
 use crate::cloud::codedeploy;
+use crate::cloud::tagging::{self, Applied};
 use crate::cloud::{ec2, groups, setup};
 use crate::domain::setup::CODEDEPLOY_PRINCIPAL;
 use crate::ui::app::Effects;
 
 use super::run::RunRequest;
-use super::tag_instances;
+use super::tag_instances::{TagsAction, TagsEvent};
 use super::{SetupAction, SetupEvent};
 
 /// Does what the page asked for.
@@ -53,13 +54,18 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) {
                 SetupEvent::RunEnded { run }
             });
         }
-        SetupAction::Tags(action) => {
+        SetupAction::Tags(TagsAction::Load) => effects.spawn(async move {
+            SetupEvent::Tags(TagsEvent::Loaded(ec2::list_instances(&session, None).await))
+        }),
+        SetupAction::Tags(TagsAction::Apply(change)) => {
             let sender = effects.sender();
             effects.spawn(async move {
-                let report = |progress| {
-                    sender.send(SetupEvent::Tags(progress));
+                let progress = |done, total| {
+                    sender.send(SetupEvent::Tags(TagsEvent::Progress { done, total }));
                 };
-                SetupEvent::Tags(tag_instances::run(&session, action, report).await)
+                let Applied { done, result } =
+                    tagging::apply_change(&session, &change, progress).await;
+                SetupEvent::Tags(TagsEvent::Applied { done, result })
             });
         }
     }
