@@ -39,7 +39,7 @@ use std::time::Duration;
 use crate::domain::MinimumHealthyHosts;
 use crate::domain::health::{AttemptResult, Health};
 use crate::domain::lifecycle::{InstanceRole, LifecycleEvent, events_for};
-use crate::domain::rollout::{FailureReason, Rollout, RolloutOutcome, TargetProgress};
+use crate::domain::rollout::{FailureCode, FailureReason, Rollout, RolloutOutcome, TargetProgress};
 use crate::domain::simulate::SIMULATE_TAG;
 use crate::localcloud::api_error::ApiError;
 use crate::localcloud::clock::Timestamp;
@@ -759,8 +759,8 @@ fn next_wave(
 /// The deployment's error for a failed rollout. A deployment whose failed
 /// instances all failed for lack of an agent failed because of the agent.
 fn rollout_error(deployment: &Deployment, reason: &FailureReason) -> ErrorInformation {
-    let code = reason.error_code();
-    if code == "HEALTH_CONSTRAINTS" {
+    let code = reason.code();
+    if code == FailureCode::HealthConstraints {
         let causes: Vec<FailureCause> = deployment
             .targets
             .iter()
@@ -768,12 +768,12 @@ fn rollout_error(deployment: &Deployment, reason: &FailureReason) -> ErrorInform
             .collect();
         if !causes.is_empty() && causes.iter().all(|cause| *cause == FailureCause::NoAgent) {
             return ErrorInformation {
-                code: "AGENT_ISSUE".to_owned(),
+                code: FailureCode::AgentIssue.as_str().to_owned(),
                 message: AGENT_ISSUE_MESSAGE.to_owned(),
             };
         }
         return ErrorInformation {
-            code: code.to_owned(),
+            code: code.as_str().to_owned(),
             message: format!("{HEALTH_CONSTRAINTS_MESSAGE} {reason}"),
         };
     }
@@ -786,7 +786,7 @@ fn rollout_error(deployment: &Deployment, reason: &FailureReason) -> ErrorInform
         _ => format!("{HEALTH_CONSTRAINTS_MESSAGE} {reason}"),
     };
     ErrorInformation {
-        code: code.to_owned(),
+        code: code.as_str().to_owned(),
         message,
     }
 }
@@ -944,7 +944,7 @@ fn rerouted(
         .collect();
     if !failed.is_empty() {
         let error = ErrorInformation {
-            code: "HEALTH_CONSTRAINTS".to_owned(),
+            code: FailureCode::HealthConstraints.as_str().to_owned(),
             message: format!(
                 "{HEALTH_CONSTRAINTS_MESSAGE} Traffic could not be rerouted on {}.",
                 failed.join(", ")

@@ -10,11 +10,12 @@ use egui::RichText;
 use crate::cloud::deployments::{Deployment, DeploymentStatus, Target};
 use crate::cloud::watcher::WatchState;
 use crate::domain::MinimumHealthyHosts;
+use crate::domain::rollout::FailureCode;
 use crate::ui::widgets::tiles::TileState;
 use crate::ui::widgets::{chip, time};
 
 use super::history::history_chart_ui;
-use super::rows::first_start;
+use super::rows::waves_of;
 use super::{Confirm, RolloutAction, RolloutView, status_color};
 
 impl RolloutView {
@@ -258,26 +259,27 @@ pub fn explain_failure(
     let overview = &deployment.overview;
     let total = usize::try_from(overview.total()).unwrap_or(0);
     let failed = overview.failed;
-    let waves = {
-        let mut starts: Vec<SystemTime> = targets.iter().filter_map(first_start).collect();
-        starts.sort_unstable();
-        starts.dedup();
-        starts.len()
-    };
+    let waves = waves_of(targets.iter())
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(0);
     let code = deployment
         .error
         .as_ref()
-        .map_or("", |(code, _)| code.as_str());
+        .and_then(|(code, _)| FailureCode::from_error_code(code));
     let needs = minimum.map(|minimum| minimum.resolve(total));
     match code {
-        "NO_INSTANCES" => "The deployment group matched no instances: check its tags.".to_owned(),
-        "HEALTH_CONSTRAINTS_INVALID" => match needs {
+        Some(FailureCode::NoInstances) => {
+            "The deployment group matched no instances: check its tags.".to_owned()
+        }
+        Some(FailureCode::HealthConstraintsInvalid) => match needs {
             Some(needed) => format!(
                 "This config needs {needed} of {total} instances healthy, so none could be taken offline: it failed before it started."
             ),
             None => "The minimum healthy hosts could not be met from the start.".to_owned(),
         },
-        "HEALTH_CONSTRAINTS" => {
+        Some(FailureCode::HealthConstraints) => {
             let needs_text = needs.map_or_else(String::new, |needed| {
                 format!("; this config needs {needed} healthy")
             });

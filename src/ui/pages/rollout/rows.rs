@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use crate::cloud::deployments::{Target, TargetStatus};
 use crate::cloud::instances::InstanceInfo;
+use crate::domain::rollout::{ObservedAttempt, observed_waves};
 use crate::ui::widgets::tiles::{TileRow, TileState};
 use crate::ui::widgets::time;
 
@@ -17,7 +18,7 @@ use super::RolloutView;
 pub enum Grouping {
     /// By target status, failed first.
     Status,
-    /// By the wave the target started in.
+    /// By the wave the target ran in.
     Wave,
     /// By the value of an instance tag such as `Environment`.
     Tag,
@@ -187,28 +188,23 @@ pub fn build_rows(targets: &[Target], filter: &RowFilter<'_>) -> Vec<TileRow> {
                 }
             }
             Grouping::Wave => {
-                let mut starts: Vec<SystemTime> = members
-                    .iter()
-                    .filter_map(|&index| first_start(&targets[index]))
-                    .collect();
-                starts.sort_unstable();
-                starts.dedup();
-                for (wave, start) in starts.iter().enumerate() {
-                    let items: Vec<usize> = members
+                let waves = waves_of(members.iter().map(|&index| &targets[index]));
+                let in_wave = |wave: Option<usize>| -> Vec<usize> {
+                    members
                         .iter()
-                        .copied()
-                        .filter(|&index| first_start(&targets[index]) == Some(*start))
-                        .collect();
+                        .zip(&waves)
+                        .filter(|(_, of)| **of == wave)
+                        .map(|(&index, _)| index)
+                        .collect()
+                };
+                let count = waves.iter().flatten().max().copied().unwrap_or(0);
+                for wave in 1..=count {
                     rows.push(TileRow {
-                        label: format!("{prefix}Wave {}", wave + 1),
-                        items,
+                        label: format!("{prefix}Wave {wave}"),
+                        items: in_wave(Some(wave)),
                     });
                 }
-                let waiting: Vec<usize> = members
-                    .iter()
-                    .copied()
-                    .filter(|&index| first_start(&targets[index]).is_none())
-                    .collect();
+                let waiting = in_wave(None);
                 if !waiting.is_empty() {
                     rows.push(TileRow {
                         label: format!("{prefix}Not started"),
@@ -221,8 +217,34 @@ pub fn build_rows(targets: &[Target], filter: &RowFilter<'_>) -> Vec<TileRow> {
     rows
 }
 
-pub(super) fn first_start(target: &Target) -> Option<SystemTime> {
-    target.events.iter().filter_map(|event| event.started).min()
+/// The wave (from 1) each of `targets` ran in, by the rollout's rule that
+/// a wave starts once the one before has ended; `None` for a target not
+/// started.
+pub(super) fn waves_of<'a>(targets: impl Iterator<Item = &'a Target>) -> Vec<Option<usize>> {
+    let attempts: Vec<Option<ObservedAttempt<SystemTime>>> = targets.map(attempt_of).collect();
+    observed_waves(&attempts)
+}
+
+/// A target's attempt as its lifecycle events show it: `None` before its
+/// first event started.
+fn attempt_of(target: &Target) -> Option<ObservedAttempt<SystemTime>> {
+    let started = target
+        .events
+        .iter()
+        .filter_map(|event| event.started)
+        .min()?;
+    let finished = matches!(
+        target.status,
+        TargetStatus::Succeeded
+            | TargetStatus::Failed
+            | TargetStatus::Skipped
+            | TargetStatus::Ready
+    );
+    let ended = target.events.iter().filter_map(|event| event.ended).max();
+    Some(ObservedAttempt {
+        started,
+        ended: ended.filter(|_| finished),
+    })
 }
 
 pub(super) fn capitalized(text: &str) -> String {

@@ -77,12 +77,15 @@ fn target(id: &str, status: TargetStatus, started: Option<u64>) -> Target {
         status,
         label: None,
         last_updated: None,
+        // A target that has finished ran its event for a second.
         events: started
             .map(|seconds| EventInfo {
                 name: "ApplicationStop".to_owned(),
                 status: "Succeeded".to_owned(),
                 started: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds)),
-                ended: None,
+                ended: status
+                    .is_finished()
+                    .then(|| SystemTime::UNIX_EPOCH + Duration::from_secs(seconds + 1)),
                 diagnostics: None,
             })
             .into_iter()
@@ -132,7 +135,7 @@ fn rows_by_status_put_failures_first() {
 }
 
 #[test]
-fn rows_by_wave_follow_start_times() {
+fn rows_by_wave_start_a_wave_once_the_one_before_has_ended() {
     let targets = vec![
         target("i-1", TargetStatus::Succeeded, Some(10)),
         target("i-2", TargetStatus::Succeeded, Some(10)),
