@@ -79,8 +79,9 @@ impl PageEvent {
             Self::Deployments(event) => event.error(),
             Self::Rollout(event) => event.error(),
             Self::Deploy(event) => event.error(),
-            // These say what went wrong in words, not as cloud errors.
-            Self::Revisions(_) | Self::Setup(_) | Self::Tour(_) => None,
+            Self::Revisions(event) => event.error(),
+            Self::Setup(event) => event.error(),
+            Self::Tour(event) => event.error(),
         }
     }
 }

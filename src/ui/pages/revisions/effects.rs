@@ -16,6 +16,20 @@ use crate::ui::app::{AppRequest, Effects};
 
 use super::{RevisionsAction, RevisionsEvent, RevisionsPage};
 
+impl RevisionsEvent {
+    /// The cloud error the result failed with, if it did: an upload that
+    /// failed on a cloud call among them.
+    pub(crate) fn error(&self) -> Option<&CloudError> {
+        match self {
+            Self::Applications(Err(error))
+            | Self::Revisions(Err(error))
+            | Self::GitHubRegistered(Err(error)) => Some(error),
+            Self::Published(Err(error)) => error.cloud_error(),
+            _ => None,
+        }
+    }
+}
+
 /// Does what the page asked for; the Deploy dialog is the app's to open.
 pub(crate) fn run(
     page: &mut RevisionsPage,
@@ -23,24 +37,18 @@ pub(crate) fn run(
     action: RevisionsAction,
 ) -> Option<AppRequest> {
     let session = effects.session()?;
-    let text = |error: CloudError| error.to_string();
     match action {
         RevisionsAction::LoadApplications => effects.spawn(async move {
-            RevisionsEvent::Applications(
-                codedeploy::list_applications(&session).await.map_err(text),
-            )
+            RevisionsEvent::Applications(codedeploy::list_applications(&session).await)
         }),
         RevisionsAction::LoadRevisions(application) => effects.spawn(async move {
-            RevisionsEvent::Revisions(
-                revisions::list_revisions(&session, &application)
-                    .await
-                    .map_err(text),
-            )
+            RevisionsEvent::Revisions(revisions::list_revisions(&session, &application).await)
         }),
         RevisionsAction::Check(path) => effects.spawn(async move {
             let checked_path = path.clone();
             let result = tokio::task::spawn_blocking(move || {
                 publish::check(&checked_path, LintPlatform::SERVER)
+                    .map_err(|error| error.to_string())
             })
             .await
             .unwrap_or_else(|problem| Err(format!("Reading the bundle stopped: {problem}.")));
@@ -114,8 +122,7 @@ pub(crate) fn run(
                 &commit,
                 (!description.is_empty()).then_some(description.as_str()),
             )
-            .await
-            .map_err(text);
+            .await;
             RevisionsEvent::GitHubRegistered(result)
         }),
         RevisionsAction::Deploy {

@@ -10,9 +10,10 @@ use std::time::Instant;
 
 use egui::RichText;
 
+use crate::cloud::CloudError;
 use crate::cloud::codedeploy::{Application, Platform};
 use crate::cloud::deployments::Revision as DeployRevision;
-use crate::cloud::publish::{self, Checked, Destination};
+use crate::cloud::publish::{self, Checked, Destination, PublishError};
 use crate::cloud::revisions::{self, Revision, RevisionLocation, S3Revision};
 use crate::cloud::s3::UploadProgress;
 use crate::domain::appspec_lint::Severity;
@@ -65,9 +66,9 @@ pub enum RevisionsAction {
 #[derive(Debug, Clone)]
 pub enum RevisionsEvent {
     /// The applications.
-    Applications(Result<Vec<Application>, String>),
+    Applications(Result<Vec<Application>, CloudError>),
     /// An application's revisions.
-    Revisions(Result<Vec<Revision>, String>),
+    Revisions(Result<Vec<Revision>, CloudError>),
     /// A path was read and linted.
     Checked(PathBuf, Result<Checked, String>),
     /// The file dialog or the sample gave a path (or was cancelled).
@@ -75,9 +76,9 @@ pub enum RevisionsEvent {
     /// Upload progress.
     Progress(UploadProgress),
     /// The upload and registration finished.
-    Published(Result<S3Revision, String>),
+    Published(Result<S3Revision, PublishError>),
     /// A GitHub revision was registered.
-    GitHubRegistered(Result<(), String>),
+    GitHubRegistered(Result<(), CloudError>),
 }
 
 /// An upload in progress.
@@ -203,19 +204,23 @@ impl RevisionsPage {
                         Some(RevisionsAction::LoadRevisions(self.application.clone()))
                     }
                     Err(error) => {
-                        self.publish_error = Some(error);
+                        self.publish_error = Some(error.to_string());
                         None
                     }
                 }
             }
             RevisionsEvent::GitHubRegistered(result) => {
-                self.github_message = Some(result.map(|()| {
-                    format!(
-                        "Registered {}@{}.",
-                        self.repository.trim(),
-                        short(self.commit.trim())
-                    )
-                }));
+                self.github_message = Some(
+                    result
+                        .map(|()| {
+                            format!(
+                                "Registered {}@{}.",
+                                self.repository.trim(),
+                                short(self.commit.trim())
+                            )
+                        })
+                        .map_err(|error| error.to_string()),
+                );
                 Some(RevisionsAction::LoadRevisions(self.application.clone()))
             }
         }

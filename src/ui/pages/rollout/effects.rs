@@ -26,16 +26,17 @@ pub(crate) struct RolloutEvent {
 pub(crate) enum RolloutUpdate {
     /// What the watcher saw.
     Watched(Box<WatchUpdate>),
-    /// The minimum of the deployment's configuration, if it is known.
-    Config(Option<MinimumHealthyHosts>),
+    /// The minimum of the deployment's configuration (`None` for one
+    /// without), or why it could not be read.
+    Config(Result<Option<MinimumHealthyHosts>, CloudError>),
     /// The group's recent deployments, newest first.
-    History(Vec<Deployment>),
+    History(Result<Vec<Deployment>, CloudError>),
     /// Instance tags, and why some could not be read.
     Tags {
         /// The instances read, by id.
         instances: HashMap<String, InstanceInfo>,
         /// Why some could not be read.
-        error: Option<String>,
+        error: Option<CloudError>,
     },
     /// An action finished: a redeploy gives the new deployment's id.
     ActionDone(Result<Option<String>, CloudError>),
@@ -53,7 +54,12 @@ impl RolloutEvent {
     /// The error the result failed with, if it did.
     pub(crate) fn error(&self) -> Option<&CloudError> {
         match &self.update {
-            RolloutUpdate::ActionDone(Err(error)) => Some(error),
+            RolloutUpdate::ActionDone(Err(error))
+            | RolloutUpdate::Config(Err(error))
+            | RolloutUpdate::History(Err(error))
+            | RolloutUpdate::Tags {
+                error: Some(error), ..
+            } => Some(error),
             _ => None,
         }
     }
@@ -99,14 +105,11 @@ pub(crate) fn run(view: &RolloutView, effects: &Effects, action: RolloutAction) 
         RolloutAction::LoadConfig(name) => effects.spawn(async move {
             let minimum = codedeploy::get_minimum_healthy_hosts(&session, &name)
                 .await
-                .ok()
-                .flatten()
-                .and_then(|(kind, value)| minimum_from_api(&kind, value));
+                .map(|found| found.and_then(|(kind, value)| minimum_from_api(&kind, value)));
             RolloutEvent::new(deployment_id, RolloutUpdate::Config(minimum))
         }),
         RolloutAction::LoadTags(ids) => effects.spawn(async move {
             let (instances, error) = instances::describe_targets(&session, &ids).await;
-            let error = error.map(|error| error.to_string());
             RolloutEvent::new(deployment_id, RolloutUpdate::Tags { instances, error })
         }),
         RolloutAction::LoadHistory { application, group } => effects.spawn(async move {
@@ -116,10 +119,7 @@ pub(crate) fn run(view: &RolloutView, effects: &Effects, action: RolloutAction) 
                 statuses: Vec::new(),
                 limit: 20,
             };
-            // The chart is a nicety: without it the view still works.
-            let history = deployments::list_deployments(&session, &filter)
-                .await
-                .unwrap_or_default();
+            let history = deployments::list_deployments(&session, &filter).await;
             RolloutEvent::new(deployment_id, RolloutUpdate::History(history))
         }),
         RolloutAction::Stop { roll_back } => effects.spawn(async move {
@@ -153,16 +153,16 @@ pub(crate) fn apply(view: &mut RolloutView, update: RolloutUpdate) -> Option<Fol
             view.apply(*update);
             view.take_just_finished().then_some(FollowUp::Ended)
         }
-        RolloutUpdate::Config(minimum) => {
-            view.config_loaded(minimum);
+        RolloutUpdate::Config(result) => {
+            view.config_loaded(result.map_err(|error| error.to_string()));
             None
         }
-        RolloutUpdate::History(history) => {
-            view.history_loaded(history);
+        RolloutUpdate::History(result) => {
+            view.history_loaded(result.map_err(|error| error.to_string()));
             None
         }
         RolloutUpdate::Tags { instances, error } => {
-            view.tags_loaded(instances, error);
+            view.tags_loaded(instances, error.map(|error| error.to_string()));
             None
         }
         RolloutUpdate::ActionDone(Ok(Some(new_deployment))) => Some(FollowUp::Show(new_deployment)),

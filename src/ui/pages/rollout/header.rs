@@ -54,11 +54,25 @@ impl RolloutView {
             times.push(rollback.clone());
         }
         ui.label(RichText::new(times.join(" · ")).weak());
+        if let Some(error) = &self.config_error {
+            // Without the minimum the failure is explained without it.
+            ui.label(
+                RichText::new(format!(
+                    "The minimum healthy hosts of {} could not be read: {error}",
+                    deployment.config
+                ))
+                .color(ui.visuals().warn_fg_color),
+            );
+        }
         ui.horizontal_wrapped(|ui| {
             overview_bar_ui(ui, &deployment.overview);
             if self.history.len() > 1 {
                 ui.separator();
                 history_chart_ui(ui, &self.history, deployment);
+            } else if let Some(error) = &self.history_error {
+                ui.separator();
+                ui.label(RichText::new("Recent deployments unavailable").weak())
+                    .on_hover_text(error.as_str());
             }
         });
         if let Some((code, message)) = &deployment.error {

@@ -81,10 +81,14 @@ pub struct RolloutView {
     action_running: bool,
     action_error: Option<String>,
     minimum: Option<MinimumHealthyHosts>,
+    /// Why the configuration's minimum could not be read.
+    config_error: Option<String>,
     config_requested: bool,
     just_finished: bool,
     history: Vec<Deployment>,
     history_requested: bool,
+    /// Why the group's recent deployments could not be read.
+    history_error: Option<String>,
     instances: HashMap<String, InstanceInfo>,
     tags_requested: usize,
     tags_loading: bool,
@@ -113,10 +117,12 @@ impl RolloutView {
             action_running: false,
             action_error: None,
             minimum: None,
+            config_error: None,
             config_requested: false,
             just_finished: false,
             history: Vec::new(),
             history_requested: false,
+            history_error: None,
             instances: HashMap::new(),
             tags_requested: 0,
             tags_loading: false,
@@ -192,9 +198,16 @@ impl RolloutView {
         }
     }
 
-    /// The minimum of the deployment's configuration arrived.
-    pub fn config_loaded(&mut self, minimum: Option<MinimumHealthyHosts>) {
-        self.minimum = minimum;
+    /// The minimum of the deployment's configuration arrived (`None` for
+    /// a configuration without one), or why it could not be read.
+    pub fn config_loaded(&mut self, result: Result<Option<MinimumHealthyHosts>, String>) {
+        match result {
+            Ok(minimum) => {
+                self.minimum = minimum;
+                self.config_error = None;
+            }
+            Err(error) => self.config_error = Some(error),
+        }
     }
 
     /// Instance tags arrived; `error` says why some could not be read.
@@ -211,8 +224,16 @@ impl RolloutView {
     }
 
     /// The group's recent deployments arrived, newest first.
-    pub fn history_loaded(&mut self, deployments: Vec<Deployment>) {
-        self.history = deployments;
+    /// The chart is a nicety: without it the view still works, and says
+    /// why it is missing.
+    pub fn history_loaded(&mut self, result: Result<Vec<Deployment>, String>) {
+        match result {
+            Ok(deployments) => {
+                self.history = deployments;
+                self.history_error = None;
+            }
+            Err(error) => self.history_error = Some(error),
+        }
     }
 
     /// An action finished.

@@ -8,6 +8,7 @@ use super::rows::{Grouping, RowFilter, build_rows};
 use super::*;
 use crate::cloud::deployments::{EventInfo, TargetStatus};
 use crate::cloud::watcher::WatchState;
+use egui_kittest::kittest::Queryable as _;
 
 fn filter(grouping: Grouping, only_failed: bool, search: &str) -> RowFilter<'_> {
     static NO_TAGS: std::sync::LazyLock<HashMap<String, InstanceInfo>> =
@@ -164,9 +165,10 @@ fn only_failed_and_search_filter_tiles() {
     assert_eq!(rows[0].items, vec![0]);
 }
 
-#[test]
-fn failure_is_explained_with_numbers() {
-    let deployment = Deployment {
+/// A deployment of ten instances that failed after one success and one
+/// failure.
+fn failed_deployment() -> Deployment {
+    Deployment {
         id: "d-1".to_owned(),
         application: "a".to_owned(),
         group: "g".to_owned(),
@@ -190,7 +192,12 @@ fn failure_is_explained_with_numbers() {
         )),
         blue_green: false,
         rollback: None,
-    };
+    }
+}
+
+#[test]
+fn failure_is_explained_with_numbers() {
+    let deployment = failed_deployment();
     let targets = vec![
         target("i-1", TargetStatus::Succeeded, Some(1)),
         target("i-2", TargetStatus::Failed, Some(2)),
@@ -198,5 +205,50 @@ fn failure_is_explained_with_numbers() {
     assert_eq!(
         explain_failure(&deployment, Some(MinimumHealthyHosts::OneAtATime), &targets),
         "1 of 10 instances failed; this config needs 9 healthy: stopped after wave 2."
+    );
+}
+
+#[test]
+fn a_configuration_that_cannot_be_read_is_said_in_the_header() {
+    let mut view = RolloutView::new("d-1");
+    view.apply(WatchUpdate {
+        deployment: Some(failed_deployment()),
+        target_ids: None,
+        targets: Vec::new(),
+        state: WatchState::Finished,
+        requests: 1,
+        refreshes: 1,
+    });
+    view.config_loaded(Err("Permission denied: not allowed.".to_owned()));
+    let mut harness = egui_kittest::Harness::new_ui_state(
+        |ui, view: &mut RolloutView| {
+            view.ui(ui);
+        },
+        view,
+    );
+    harness.run();
+    let said = "The minimum healthy hosts of CodeDeployDefault.OneAtATime could not be read: Permission denied: not allowed.";
+    assert!(harness.query_by_label_contains(said).is_some());
+    // Without the minimum, the failure is explained without it.
+    assert!(
+        harness
+            .query_by_label_contains("1 of 10 instances failed: stopped after wave")
+            .is_none()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("1 of 10 instances failed.")
+            .is_some()
+    );
+
+    harness
+        .state_mut()
+        .config_loaded(Ok(Some(MinimumHealthyHosts::OneAtATime)));
+    harness.run();
+    assert!(harness.query_by_label_contains(said).is_none());
+    assert!(
+        harness
+            .query_by_label_contains("1 of 10 instances failed; this config needs 9 healthy.")
+            .is_some()
     );
 }

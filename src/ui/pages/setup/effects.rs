@@ -2,14 +2,44 @@
 //! step by step, and instances tagged in batches, all in the background.
 
 use crate::cloud::codedeploy;
+use crate::cloud::setup::Progress;
 use crate::cloud::tagging::{self, Applied};
-use crate::cloud::{ec2, groups, setup};
+use crate::cloud::{CloudError, ec2, groups, setup};
 use crate::domain::setup::CODEDEPLOY_PRINCIPAL;
 use crate::ui::app::Effects;
 
 use super::run::RunRequest;
 use super::tag_instances::{TagsAction, TagsEvent};
 use super::{SetupAction, SetupEvent};
+
+impl SetupEvent {
+    /// The cloud error the result failed with, if it did: a wizard's step
+    /// among them.
+    pub(crate) fn error(&self) -> Option<&CloudError> {
+        match self {
+            Self::Account(Err(error))
+            | Self::TrustedRoles(Err(error))
+            | Self::Instances(Err(error))
+            | Self::Applications(Err(error))
+            | Self::Groups(Err(error))
+            | Self::Ec2Instances(Err(error))
+            | Self::GroupSpec {
+                result: Err(error), ..
+            }
+            | Self::Progress {
+                progress: Progress::Finished(_, Err(error)),
+                ..
+            }
+            | Self::Tags(
+                TagsEvent::Loaded(Err(error))
+                | TagsEvent::Applied {
+                    result: Err(error), ..
+                },
+            ) => Some(error),
+            _ => None,
+        }
+    }
+}
 
 /// Does what the page asked for.
 pub(crate) fn run(effects: &Effects, action: SetupAction) {

@@ -2,7 +2,8 @@
 //! in the background, step by step, and the deployment it starts is the
 //! app's to show.
 
-use crate::cloud::demo::{self, DemoStep};
+use crate::cloud::CloudError;
+use crate::cloud::demo::{self, DemoError, DemoStep};
 use crate::ui::app::{AppRequest, Effects};
 
 use super::{Tour, TourAction};
@@ -12,7 +13,17 @@ pub(crate) enum TourEvent {
     /// A step of the setup started.
     Started(DemoStep),
     /// The setup finished with the deployment it started, or failed.
-    Finished(Result<String, String>),
+    Finished(Result<String, DemoError>),
+}
+
+impl TourEvent {
+    /// The cloud error the result failed with, if it did.
+    pub(crate) fn error(&self) -> Option<&CloudError> {
+        match self {
+            Self::Finished(Err(error)) => error.cloud_error(),
+            _ => None,
+        }
+    }
 }
 
 /// Does what the tour asked for; being done with it is the app's to keep.

@@ -6,7 +6,7 @@ pub(crate) mod effects;
 
 use egui::RichText;
 
-use crate::cloud::demo::DemoStep;
+use crate::cloud::demo::{DemoError, DemoStep};
 use crate::ui::widgets::wizard::{self, ItemState};
 
 /// The tour's explanations, in order: title and text.
@@ -59,10 +59,10 @@ impl Tour {
     }
 
     /// The setup finished: the tour starts, or says what went wrong.
-    pub fn finished(&mut self, result: &Result<String, String>) {
+    pub fn finished(&mut self, result: &Result<String, DemoError>) {
         *self = match result {
             Ok(_) => Self::Explaining(0),
-            Err(error) => Self::Failed(error.clone()),
+            Err(error) => Self::Failed(error.to_string()),
         };
     }
 
