@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::cloud::CloudError;
 use crate::cloud::Session;
 use crate::cloud::deployments::Revision;
-use crate::cloud::jobs::{JobSender, Spawner};
+use crate::cloud::jobs::{JobPanic, JobSender, Spawner};
 use crate::cloud::session::{Identity, ProfileInfo};
 use crate::ui::pages::applications::effects::ApplicationsEvent;
 use crate::ui::pages::deploy::effects::DeployEvent;
@@ -41,6 +41,14 @@ pub(crate) enum Event {
     LogsFolderOpened(Result<(), String>),
     /// A page's result.
     Page(Stamped),
+    /// A job stopped by panicking.
+    Panicked(JobPanic),
+}
+
+impl From<JobPanic> for Event {
+    fn from(panic: JobPanic) -> Self {
+        Self::Panicked(panic)
+    }
 }
 
 /// A page's result, stamped with the generation of the connection its work
@@ -182,10 +190,16 @@ impl Effects {
         self.session.clone()
     }
 
-    /// Runs `job` in the background; its result comes back to its page.
-    pub(crate) fn spawn<E: Into<PageEvent>>(&self, job: impl Future<Output = E> + Send + 'static) {
+    /// Runs `job`, which is doing `what` (e.g. "loading the
+    /// applications"), in the background; its result comes back to its
+    /// page. If it panics, the app says what stopped.
+    pub(crate) fn spawn<E: Into<PageEvent>>(
+        &self,
+        what: &str,
+        job: impl Future<Output = E> + Send + 'static,
+    ) {
         let generation = self.generation;
-        self.spawner.spawn(async move {
+        self.spawner.spawn(what, async move {
             Event::Page(Stamped {
                 generation,
                 event: job.await.into(),
@@ -201,13 +215,14 @@ impl Effects {
         }
     }
 
-    /// Starts a long-running task that reports through a [`PageSender`];
-    /// the handle stops it.
+    /// Starts a long-running task doing `what`, which reports through a
+    /// [`PageSender`]; the handle stops it.
     pub(crate) fn spawn_task(
         &self,
+        what: &str,
         task: impl Future<Output = ()> + Send + 'static,
     ) -> tokio::task::AbortHandle {
-        self.spawner.spawn_task(task)
+        self.spawner.spawn_task(what, task)
     }
 }
 

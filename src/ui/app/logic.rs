@@ -92,8 +92,12 @@ impl App {
                 }
                 Err(error) => {
                     self.notice = Some(format!("The demo account could not be reset: {error}"));
+                    // The account is as it was: check it again rather than
+                    // stay "connecting".
+                    self.check_connection();
                 }
             },
+            Event::Panicked(panic) => self.notice = Some(panic.to_string()),
             // A result of work for a connection that is no longer active
             // is dropped: it belongs to an account no longer on screen.
             Event::Page(Stamped { generation, event }) if generation == self.generation => {

@@ -154,9 +154,9 @@ impl App {
             help_open: false,
             settings,
         };
-        app.jobs
-            .spawner()
-            .spawn(async { Event::Profiles(session::list_profiles().await) });
+        app.jobs.spawner().spawn("reading the AWS profiles", async {
+            Event::Profiles(session::list_profiles().await)
+        });
         app.connect();
         app
     }
@@ -231,7 +231,8 @@ impl App {
         self.recheck_at = None;
         let backend = self.backend.clone();
         let local_cloud = self.local_cloud.clone();
-        self.jobs.spawner().spawn(async move {
+        let what = format!("connecting to {}", self.backend.label());
+        let job = async move {
             let result = match backend {
                 BackendChoice::Demo => match local_cloud {
                     Some(host) => match host.endpoint().await {
@@ -249,7 +250,15 @@ impl App {
                 Err(error) => Err(error),
             };
             Event::Connected { check, result }
-        });
+        };
+        // A check that panics fails the connection with what stopped it, so
+        // that Retry is offered.
+        self.jobs
+            .spawner()
+            .spawn_or_else(&what, job, move |panic| Event::Connected {
+                check,
+                result: Err(CloudError::Other(panic.to_string())),
+            });
     }
 
     /// What the pages' effects use: the session, and jobs whose results

@@ -4,6 +4,7 @@
 
 use egui::{Panel, RichText};
 
+use crate::cloud::CloudError;
 use crate::settings::{BackendChoice, Page};
 use crate::ui::appearance;
 use crate::ui::connection::{self, Connection, FailureAction};
@@ -73,9 +74,9 @@ impl App {
                     );
                     if crate::ui::logs_folder::menu_item_ui(ui) {
                         let open = crate::ui::logs_folder::open();
-                        self.jobs
-                            .spawner()
-                            .spawn(async { Event::LogsFolderOpened(open.await) });
+                        self.jobs.spawner().spawn("opening the logs folder", async {
+                            Event::LogsFolderOpened(open.await)
+                        });
                     }
                 });
             });
@@ -157,7 +158,11 @@ impl App {
                         self.connection = Connection::Connecting;
                         self.jobs
                             .spawner()
-                            .spawn(async move { Event::DemoReset(host.reset().await) });
+                            .spawn_or_else(
+                                "resetting the demo account",
+                                async move { Event::DemoReset(host.reset().await) },
+                                |panic| Event::DemoReset(Err(CloudError::Other(panic.to_string()))),
+                            );
                     }
                 }
                 if ui.button("Cancel").clicked() {

@@ -61,13 +61,13 @@ pub(crate) fn run(page: &mut ApplicationsPage, effects: &Effects, action: Applic
     match action {
         ApplicationsAction::Refresh => {
             page.loading();
-            effects.spawn(async move {
+            effects.spawn("loading the applications", async move {
                 ApplicationsEvent::Listed(codedeploy::list_applications(&session).await)
             });
         }
         ApplicationsAction::LoadGroups(application) => {
             page.groups_loading();
-            effects.spawn(async move {
+            effects.spawn("loading the deployment groups", async move {
                 let result = codedeploy::list_deployment_groups(&session, &application).await;
                 ApplicationsEvent::Groups {
                     application,
@@ -75,11 +75,13 @@ pub(crate) fn run(page: &mut ApplicationsPage, effects: &Effects, action: Applic
                 }
             });
         }
-        ApplicationsAction::Create { name, platform } => effects.spawn(async move {
-            let result = codedeploy::create_application(&session, &name, platform).await;
-            ApplicationsEvent::Created { name, result }
-        }),
-        ApplicationsAction::Delete(name) => effects.spawn(async move {
+        ApplicationsAction::Create { name, platform } => {
+            effects.spawn("creating the application", async move {
+                let result = codedeploy::create_application(&session, &name, platform).await;
+                ApplicationsEvent::Created { name, result }
+            });
+        }
+        ApplicationsAction::Delete(name) => effects.spawn("deleting the application", async move {
             let result = codedeploy::delete_application(&session, &name).await;
             ApplicationsEvent::Deleted { name, result }
         }),

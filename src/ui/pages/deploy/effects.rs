@@ -43,25 +43,27 @@ pub(crate) fn run(dialog: &mut DeployDialog, effects: &Effects, request: DeployR
     match request {
         DeployRequest::LoadApplications => {
             dialog.applications = Loadable::Loading;
-            effects.spawn(async move {
+            effects.spawn("loading the applications", async move {
                 DeployEvent::Applications(codedeploy::list_applications(&session).await)
             });
         }
-        DeployRequest::LoadGroups(application) => effects.spawn(async move {
-            DeployEvent::Groups(
-                codedeploy::list_deployment_group_names(&session, &application).await,
-            )
-        }),
+        DeployRequest::LoadGroups(application) => {
+            effects.spawn("loading the deployment groups", async move {
+                DeployEvent::Groups(
+                    codedeploy::list_deployment_group_names(&session, &application).await,
+                )
+            });
+        }
         DeployRequest::LoadPreflight {
             application,
             group,
             config,
-        } => effects.spawn(async move {
+        } => effects.spawn("gathering the pre-flight plan", async move {
             DeployEvent::Preflight(
                 preflight::gather(&session, &application, &group, config.as_deref()).await,
             )
         }),
-        DeployRequest::Start(new) => effects.spawn(async move {
+        DeployRequest::Start(new) => effects.spawn("starting the deployment", async move {
             DeployEvent::Started(deployments::create_deployment(&session, &new).await)
         }),
     }

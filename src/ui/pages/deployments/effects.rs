@@ -44,7 +44,7 @@ pub(crate) fn run(
     match action {
         DeploymentsAction::Refresh(filter) => {
             page.loading();
-            effects.spawn(async move {
+            effects.spawn("loading the deployments", async move {
                 DeploymentsEvent::Listed(deployments::list_deployments(&session, &filter).await)
             });
         }

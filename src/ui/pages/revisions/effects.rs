@@ -38,13 +38,16 @@ pub(crate) fn run(
 ) -> Option<AppRequest> {
     let session = effects.session()?;
     match action {
-        RevisionsAction::LoadApplications => effects.spawn(async move {
-            RevisionsEvent::Applications(codedeploy::list_applications(&session).await)
-        }),
-        RevisionsAction::LoadRevisions(application) => effects.spawn(async move {
-            RevisionsEvent::Revisions(revisions::list_revisions(&session, &application).await)
-        }),
-        RevisionsAction::Check(path) => effects.spawn(async move {
+        RevisionsAction::LoadApplications => effects
+            .spawn("loading the applications", async move {
+                RevisionsEvent::Applications(codedeploy::list_applications(&session).await)
+            }),
+        RevisionsAction::LoadRevisions(application) => {
+            effects.spawn("loading the revisions", async move {
+                RevisionsEvent::Revisions(revisions::list_revisions(&session, &application).await)
+            });
+        }
+        RevisionsAction::Check(path) => effects.spawn("reading the bundle", async move {
             let checked_path = path.clone();
             let result = tokio::task::spawn_blocking(move || {
                 publish::check(&checked_path, LintPlatform::SERVER)
@@ -54,7 +57,7 @@ pub(crate) fn run(
             .unwrap_or_else(|problem| Err(format!("Reading the bundle stopped: {problem}.")));
             RevisionsEvent::Checked(path, result)
         }),
-        RevisionsAction::Browse { folder } => effects.spawn(async move {
+        RevisionsAction::Browse { folder } => effects.spawn("choosing a bundle", async move {
             let dialog = rfd::AsyncFileDialog::new().set_title("Choose a revision bundle");
             let picked = if folder {
                 dialog.pick_folder().await
@@ -66,7 +69,7 @@ pub(crate) fn run(
             };
             RevisionsEvent::Picked(picked.map(|handle| handle.path().to_path_buf()))
         }),
-        RevisionsAction::UseSample => effects.spawn(async move {
+        RevisionsAction::UseSample => effects.spawn("writing the sample application", async move {
             let written =
                 tokio::task::spawn_blocking(|| sample::write_sample(&sample::sample_parent()))
                     .await
@@ -88,7 +91,7 @@ pub(crate) fn run(
             page.upload_cancel = Some(cancel.clone());
             let (progress, mut updates) = tokio::sync::watch::channel(UploadProgress::default());
             let sender = effects.sender();
-            effects.spawn_task(async move {
+            effects.spawn_task("reporting the upload's progress", async move {
                 while updates.changed().await.is_ok() {
                     let now = *updates.borrow_and_update();
                     sender.send(RevisionsEvent::Progress(now));
@@ -96,7 +99,7 @@ pub(crate) fn run(
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             });
-            effects.spawn(async move {
+            effects.spawn("uploading the revision", async move {
                 let result =
                     publish::publish(&session, checked.source, &destination, &progress, &cancel)
                         .await;
@@ -113,7 +116,7 @@ pub(crate) fn run(
             repository,
             commit,
             description,
-        } => effects.spawn(async move {
+        } => effects.spawn("registering the GitHub revision", async move {
             let description = description.trim().to_owned();
             let result = revisions::register_github_revision(
                 &session,

@@ -78,7 +78,7 @@ pub(crate) enum FollowUp {
 pub(crate) fn watch(effects: &Effects, deployment_id: String) -> Option<tokio::task::AbortHandle> {
     let session = effects.session()?;
     let sender = effects.sender();
-    Some(effects.spawn_task(async move {
+    Some(effects.spawn_task("watching the deployment", async move {
         let watched = deployment_id.clone();
         watcher::watch(
             (*session).clone(),
@@ -102,33 +102,37 @@ pub(crate) fn run(view: &RolloutView, effects: &Effects, action: RolloutAction) 
     };
     let deployment_id = view.deployment_id().to_owned();
     match action {
-        RolloutAction::LoadConfig(name) => effects.spawn(async move {
-            let minimum = codedeploy::get_minimum_healthy_hosts(&session, &name)
-                .await
-                .map(|found| found.and_then(|(kind, value)| minimum_from_api(&kind, value)));
-            RolloutEvent::new(deployment_id, RolloutUpdate::Config(minimum))
-        }),
-        RolloutAction::LoadTags(ids) => effects.spawn(async move {
+        RolloutAction::LoadConfig(name) => {
+            effects.spawn("reading the deployment configuration", async move {
+                let minimum = codedeploy::get_minimum_healthy_hosts(&session, &name)
+                    .await
+                    .map(|found| found.and_then(|(kind, value)| minimum_from_api(&kind, value)));
+                RolloutEvent::new(deployment_id, RolloutUpdate::Config(minimum))
+            });
+        }
+        RolloutAction::LoadTags(ids) => effects.spawn("reading the instances' tags", async move {
             let (instances, error) = instances::describe_targets(&session, &ids).await;
             RolloutEvent::new(deployment_id, RolloutUpdate::Tags { instances, error })
         }),
-        RolloutAction::LoadHistory { application, group } => effects.spawn(async move {
-            let filter = DeploymentFilter {
-                application: Some(application),
-                group: Some(group),
-                statuses: Vec::new(),
-                limit: 20,
-            };
-            let history = deployments::list_deployments(&session, &filter).await;
-            RolloutEvent::new(deployment_id, RolloutUpdate::History(history))
-        }),
-        RolloutAction::Stop { roll_back } => effects.spawn(async move {
+        RolloutAction::LoadHistory { application, group } => {
+            effects.spawn("loading the group's recent deployments", async move {
+                let filter = DeploymentFilter {
+                    application: Some(application),
+                    group: Some(group),
+                    statuses: Vec::new(),
+                    limit: 20,
+                };
+                let history = deployments::list_deployments(&session, &filter).await;
+                RolloutEvent::new(deployment_id, RolloutUpdate::History(history))
+            });
+        }
+        RolloutAction::Stop { roll_back } => effects.spawn("stopping the deployment", async move {
             let result = deployments::stop_deployment(&session, &deployment_id, roll_back)
                 .await
                 .map(|()| None);
             RolloutEvent::new(deployment_id, RolloutUpdate::ActionDone(result))
         }),
-        RolloutAction::Continue => effects.spawn(async move {
+        RolloutAction::Continue => effects.spawn("continuing the deployment", async move {
             let result = deployments::continue_deployment(&session, &deployment_id)
                 .await
                 .map(|()| None);
@@ -138,7 +142,7 @@ pub(crate) fn run(view: &RolloutView, effects: &Effects, action: RolloutAction) 
             let Some(deployment) = view.deployment().cloned() else {
                 return;
             };
-            effects.spawn(async move {
+            effects.spawn("redeploying", async move {
                 let result = deployments::redeploy(&session, &deployment).await.map(Some);
                 RolloutEvent::new(deployment_id, RolloutUpdate::ActionDone(result))
             });

@@ -48,31 +48,38 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) {
     };
     match action {
         SetupAction::LoadAccount => {
-            effects.spawn(async move { SetupEvent::Account(setup::account_id(&session).await) });
+            effects.spawn("finding the account", async move {
+                SetupEvent::Account(setup::account_id(&session).await)
+            });
         }
-        SetupAction::LoadTrustedRoles => effects.spawn(async move {
+        SetupAction::LoadTrustedRoles => effects.spawn("loading the roles", async move {
             SetupEvent::TrustedRoles(setup::roles_trusting(&session, CODEDEPLOY_PRINCIPAL).await)
         }),
-        SetupAction::LoadInstances => effects
-            .spawn(async move { SetupEvent::Instances(setup::instance_choices(&session).await) }),
-        SetupAction::LoadApplications => effects.spawn(async move {
+        SetupAction::LoadInstances => effects.spawn("loading the instances", async move {
+            SetupEvent::Instances(setup::instance_choices(&session).await)
+        }),
+        SetupAction::LoadApplications => effects.spawn("loading the applications", async move {
             SetupEvent::Applications(codedeploy::list_applications(&session).await)
         }),
-        SetupAction::LoadGroups(application) => effects.spawn(async move {
-            SetupEvent::Groups(
-                codedeploy::list_deployment_group_names(&session, &application).await,
-            )
-        }),
-        SetupAction::LoadEc2Instances => effects.spawn(async move {
+        SetupAction::LoadGroups(application) => {
+            effects.spawn("loading the deployment groups", async move {
+                SetupEvent::Groups(
+                    codedeploy::list_deployment_group_names(&session, &application).await,
+                )
+            });
+        }
+        SetupAction::LoadEc2Instances => effects.spawn("loading the instances", async move {
             SetupEvent::Ec2Instances(ec2::list_instances(&session, None).await)
         }),
-        SetupAction::LoadGroupSpec { application, group } => effects.spawn(async move {
-            let result = groups::deployment_group_spec(&session, &application, &group).await;
-            SetupEvent::GroupSpec { group, result }
-        }),
+        SetupAction::LoadGroupSpec { application, group } => {
+            effects.spawn("loading the deployment group's settings", async move {
+                let result = groups::deployment_group_spec(&session, &application, &group).await;
+                SetupEvent::GroupSpec { group, result }
+            });
+        }
         SetupAction::Run { run, request } => {
             let sender = effects.sender();
-            effects.spawn(async move {
+            effects.spawn("running the setup", async move {
                 let (plan, from, fix_first) = match request {
                     RunRequest::Run { plan, from } => (plan, from, false),
                     RunRequest::Fix { plan, index } => (plan, index, true),
@@ -84,12 +91,12 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) {
                 SetupEvent::RunEnded { run }
             });
         }
-        SetupAction::Tags(TagsAction::Load) => effects.spawn(async move {
+        SetupAction::Tags(TagsAction::Load) => effects.spawn("listing the instances", async move {
             SetupEvent::Tags(TagsEvent::Loaded(ec2::list_instances(&session, None).await))
         }),
         SetupAction::Tags(TagsAction::Apply(change)) => {
             let sender = effects.sender();
-            effects.spawn(async move {
+            effects.spawn("tagging the instances", async move {
                 let progress = |done, total| {
                     sender.send(SetupEvent::Tags(TagsEvent::Progress { done, total }));
                 };

@@ -38,7 +38,7 @@ pub(crate) fn run(tour: &mut Tour, effects: &Effects, action: TourAction) -> Opt
                 return None;
             };
             let sender = effects.sender();
-            effects.spawn(async move {
+            effects.spawn("setting up the demo", async move {
                 let result = demo::show_me_a_rollout(&session, |step| {
                     sender.send(TourEvent::Started(step));
                 })
