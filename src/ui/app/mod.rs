@@ -1,10 +1,12 @@
 //! The root of the app: its state and how it is built, and the connection
 //! to the chosen backend.
 //!
-//! The rest of the app lives beside this file, by role: `logic` applies
-//! background results and schedules work before anything is drawn, `shell`
-//! draws the top bar, navigation, notices, dialogs and the page on screen,
-//! and `habits` handles keyboard shortcuts and the text size.
+//! The rest of the app lives beside this file, by role: `events` holds what
+//! background jobs send back and the [`Effects`] a page's work starts
+//! through; `logic` applies results and schedules work before anything is
+//! drawn; `shell` draws the top bar, navigation, notices, dialogs and the
+//! page on screen; and `habits` handles keyboard shortcuts and the text
+//! size. What a page's actions do lives beside the page, in its `effects`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
