@@ -284,6 +284,8 @@ fn reset_demo_account_starts_afresh_after_asking() {
 struct FlakyLocalCloud {
     inner: EmbeddedLocalCloud,
     failed_once: std::sync::atomic::AtomicBool,
+    /// Whether the first start panics, as a bug would, rather than fail.
+    panics: bool,
 }
 
 impl deploydesk::cloud::LocalCloudHost for FlakyLocalCloud {
@@ -295,7 +297,9 @@ impl deploydesk::cloud::LocalCloudHost for FlakyLocalCloud {
             .failed_once
             .swap(true, std::sync::atomic::Ordering::SeqCst)
         {
-            return Box::pin(async {
+            let panics = self.panics;
+            return Box::pin(async move {
+                assert!(!panics, "the local cloud's start is broken");
                 Err(deploydesk::cloud::CloudError::LocalCloud(
                     "port 4599 is in use".to_owned(),
                 ))
@@ -319,18 +323,24 @@ impl deploydesk::cloud::LocalCloudHost for FlakyLocalCloud {
     }
 }
 
-#[test]
-fn a_failed_connection_shows_its_message_and_retry_recovers() {
-    let dir = tempfile::tempdir().unwrap();
+/// The app on a local cloud whose first start fails, or panics.
+fn flaky_harness(dir: &Path, panics: bool) -> Harness<'static, App> {
     let options = AppOptions {
-        settings_path: Some(dir.path().join("settings.json")),
+        settings_path: Some(dir.join("settings.json")),
         backend_override: Some(BackendChoice::Demo),
         local_cloud: Some(Arc::new(FlakyLocalCloud {
             inner: EmbeddedLocalCloud::new(None),
             failed_once: std::sync::atomic::AtomicBool::new(false),
+            panics,
         })),
     };
-    let mut harness = app_harness(options, egui::vec2(1280.0, 800.0));
+    app_harness(options, egui::vec2(1280.0, 800.0))
+}
+
+#[test]
+fn a_failed_connection_shows_its_message_and_retry_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = flaky_harness(dir.path(), false);
     run_until(&mut harness, "the error", |h| {
         h.query_by_label_contains("port 4599 is in use").is_some()
     });
@@ -339,4 +349,29 @@ fn a_failed_connection_shows_its_message_and_retry_recovers() {
     run_until(&mut harness, "the list after retrying", |h| {
         has_label(h, "No applications yet. Create one above.")
     });
+}
+
+#[test]
+fn a_connection_check_that_panics_is_reported_and_leaves_nothing_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = flaky_harness(dir.path(), true);
+    run_until(&mut harness, "the report", |h| {
+        h.query_by_label_contains("An internal error stopped connecting to")
+            .is_some()
+            && !h.state().is_busy()
+    });
+    assert!(
+        harness
+            .query_by_label_contains(
+                "the local cloud's start is broken. Please report it; the rest of the app keeps working."
+            )
+            .is_some()
+    );
+    assert!(harness.state().session().is_none());
+    // The app keeps working: Retry connects.
+    harness.get_by_role_and_label(Role::Button, "Retry").click();
+    run_until(&mut harness, "the list after retrying", |h| {
+        has_label(h, "No applications yet. Create one above.")
+    });
+    assert!(harness.state().session().is_some());
 }

@@ -113,7 +113,8 @@ async fn a_bucket_in_another_region_is_refused_before_the_upload() {
         &CancellationToken::new(),
     )
     .await
-    .expect_err("the bucket is refused");
+    .expect_err("the bucket is refused")
+    .to_string();
     assert!(
         error.starts_with(
             "The bucket far-away is in eu-west-1, but this session's instances are in us-east-1"
@@ -145,7 +146,8 @@ async fn a_cancelled_upload_registers_nothing() {
         &cancel,
     )
     .await
-    .expect_err("the upload is cancelled");
+    .expect_err("the upload is cancelled")
+    .to_string();
     assert_eq!(
         error,
         "The upload was cancelled; nothing was uploaded or registered."
@@ -179,7 +181,8 @@ async fn an_application_that_does_not_exist_is_reported_before_the_upload() {
         &CancellationToken::new(),
     )
     .await
-    .expect_err("registration is refused");
+    .expect_err("registration is refused")
+    .to_string();
     assert!(
         error.starts_with("The application nope does not exist"),
         "{error}"

@@ -147,6 +147,17 @@ fn keys_profile(home: &Path, profile: &str, endpoint: &str) {
     );
 }
 
+/// A profile that signs in through the SSO session of the same name and
+/// sends everything, the SSO portal included, to `endpoint`.
+fn sso_profile(home: &Path, profile: &str, endpoint: &str) {
+    write(
+        &home.join(".aws/config"),
+        &format!(
+            "[profile {profile}]\nsso_session = {profile}\nsso_account_id = 111122223333\nsso_role_name = Deployer\nregion = eu-west-1\nendpoint_url = {endpoint}\n\n[sso-session {profile}]\nsso_start_url = https://example.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n",
+        ),
+    );
+}
+
 /// The app, on `backend`, with settings that keep nothing on disk.
 fn app(backend: BackendChoice) -> Harness<'static, App> {
     let options = AppOptions {
@@ -198,13 +209,7 @@ fn an_expired_sso_session_gives_the_login_command_and_a_new_login_is_picked_up()
     // again from the token cache, as it does once a session's credentials
     // have run out.
     let cloud = Cloud::start_with("", Duration::from_secs(1));
-    write(
-        &home.join(".aws/config"),
-        &format!(
-            "[profile work]\nsso_session = work\nsso_account_id = 111122223333\nsso_role_name = Deployer\nregion = eu-west-1\nendpoint_url = {}\n\n[sso-session work]\nsso_start_url = https://example.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n",
-            cloud.url()
-        ),
-    );
+    sso_profile(&home, "work", &cloud.url());
     write_token(&home, "work", SystemTime::now() - Duration::from_hours(1));
 
     // The client layer tells an expired session apart from other failures.
@@ -284,6 +289,68 @@ fn an_expired_sso_session_gives_the_login_command_and_a_new_login_is_picked_up()
         has_text(harness, "No applications yet") && !has_text(harness, message)
     });
     assert!(harness.state().session().is_some());
+}
+
+#[test]
+fn an_sso_session_that_runs_out_before_an_upload_gives_the_login_command() {
+    use deploydesk::settings::Page;
+    use egui::accesskit::Role;
+    let test = "an_sso_session_that_runs_out_before_an_upload_gives_the_login_command";
+    let Some(home) = isolated_home(test) else {
+        return;
+    };
+    // Role credentials that run out at once, so that every request signs in
+    // again from the token cache; the login lasts long enough to get the
+    // bundle checked, then runs out.
+    let cloud = Cloud::start_with("", Duration::from_secs(1));
+    sso_profile(&home, "work", &cloud.url());
+    let login_ends = SystemTime::now() + Duration::from_secs(20);
+    write_token(&home, "work", login_ends);
+    let mut harness = app(profile("work"));
+    run_until(&mut harness, "the connection", |harness| {
+        harness.state().session().is_some()
+    });
+    ui_support::web_application(&harness);
+
+    // The sample is picked and checked while the login holds.
+    harness
+        .get_by_role_and_label(Role::Button, "Revisions")
+        .click();
+    run_until(&mut harness, "the Revisions page", |harness| {
+        harness.state().page() == Page::Revisions
+    });
+    run_until(&mut harness, "the applications", |harness| {
+        harness.query_all_by_label("Application").any(|node| {
+            egui_kittest::kittest::NodeT::accesskit_node(&node).role() == Role::ComboBox
+        })
+    });
+    ui_support::choose(&mut harness, "Application", "web");
+    harness
+        .get_by_label("Bundle path")
+        .set_text_value_accesskit(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample-app"));
+    settle(&mut harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Check")
+        .click_accesskit();
+    run_until(&mut harness, "the lint", |harness| {
+        has_text(harness, "AppSpec checked: no problems found.")
+    });
+    assert!(harness.state().session().is_some());
+
+    // The login runs out; the upload's first request says so, and the
+    // whole app shows the login command in place of the page.
+    run_until(&mut harness, "the login to run out", |_| {
+        SystemTime::now() > login_ends
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "Upload and register")
+        .click_accesskit();
+    run_until(&mut harness, "the expired session message", |harness| {
+        has_text(harness, "Your SSO session has expired")
+    });
+    assert!(has_text(&harness, "aws sso login --profile work"));
+    assert!(harness.state().session().is_none());
+    assert!(!has_text(&harness, "Registered s3://"));
 }
 
 #[test]

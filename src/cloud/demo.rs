@@ -10,15 +10,17 @@
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::CloudError;
 use super::bundle::BundleSource;
 use super::deployments::{self, NewDeployment, Revision};
 use super::ec2;
-use super::publish::{self, Destination};
+use super::publish::{self, Destination, PublishError};
 use super::session::Session;
 use super::setup::{self, Progress, StepOutcome};
+use crate::domain::ComputePlatform;
 use crate::domain::config::HALF_AT_A_TIME;
 use crate::domain::group_spec::{ConfigChoice, DeploymentGroupSpec, DeploymentType, TagFilterSpec};
-use crate::domain::setup::{InstanceProfileOptions, ServicePlatform, SetupPlan};
+use crate::domain::setup::{InstanceProfileOptions, SetupPlan};
 
 /// The demo's application.
 pub const APPLICATION: &str = "demo-shop";
@@ -78,16 +80,61 @@ impl DemoStep {
     }
 }
 
+/// Why the demo could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DemoError {
+    /// AWS refused a call or could not be reached.
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
+    /// A step of a setup plan failed.
+    #[error("{step}: {error}")]
+    Step {
+        /// What the step does.
+        step: String,
+        /// Why it failed.
+        error: CloudError,
+    },
+    /// A step found something made already that differs from the demo's.
+    #[error("{0}")]
+    Differs(String),
+    /// The demo fleet has no production instance to make fail.
+    #[error("The demo account has no production instances; reset it from the top bar.")]
+    NoProductionInstances,
+    /// No temporary folder could be made for the sample application.
+    #[error("Could not make a temporary folder: {0}.")]
+    TemporaryFolder(String),
+    /// The sample application could not be written.
+    #[error("Could not write the sample application: {0}.")]
+    Sample(String),
+    /// Uploading or registering the sample failed.
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+}
+
+impl DemoError {
+    /// The cloud call's error, when a cloud call is what failed.
+    pub fn cloud_error(&self) -> Option<&CloudError> {
+        match self {
+            Self::Cloud(error) | Self::Step { error, .. } => Some(error),
+            Self::Publish(error) => error.cloud_error(),
+            _ => None,
+        }
+    }
+}
+
 /// Runs `plan` to its end; anything but made or reused is an error.
-async fn run_all(session: &Session, plan: &SetupPlan) -> Result<(), String> {
+async fn run_all(session: &Session, plan: &SetupPlan) -> Result<(), DemoError> {
     let mut problem = None;
     setup::run_plan(session, plan, 0, false, |progress| {
         if let Progress::Finished(index, result) = progress {
             match result {
                 Ok(StepOutcome::Created | StepOutcome::Reused) => {}
-                Ok(StepOutcome::Differs(why)) => problem = Some(why),
+                Ok(StepOutcome::Differs(why)) => problem = Some(DemoError::Differs(why)),
                 Err(error) => {
-                    problem = Some(format!("{}: {error}", plan.steps[index].summary()));
+                    problem = Some(DemoError::Step {
+                        step: plan.steps[index].summary(),
+                        error,
+                    });
                 }
             }
         }
@@ -101,16 +148,15 @@ async fn run_all(session: &Session, plan: &SetupPlan) -> Result<(), String> {
 pub async fn show_me_a_rollout(
     session: &Session,
     mut started: impl FnMut(DemoStep),
-) -> Result<String, String> {
-    let text = |error: super::CloudError| error.to_string();
+) -> Result<String, DemoError> {
     started(DemoStep::ServiceRole);
-    let account = setup::account_id(session).await.map_err(text)?;
+    let account = setup::account_id(session).await?;
     let region = session.region().to_owned();
     run_all(
         session,
         &SetupPlan::service_role(
             SERVICE_ROLE,
-            ServicePlatform::Server,
+            ComputePlatform::Server,
             &account,
             &region,
             true,
@@ -155,8 +201,7 @@ pub async fn show_me_a_rollout(
 
     started(DemoStep::FailingInstance);
     let mut production: Vec<ec2::Ec2InstanceSummary> = ec2::list_instances(session, None)
-        .await
-        .map_err(text)?
+        .await?
         .into_iter()
         .filter(|instance| {
             instance.is_live()
@@ -164,27 +209,24 @@ pub async fn show_me_a_rollout(
         })
         .collect();
     production.sort_by(|a, b| a.name.cmp(&b.name));
-    let failing = production.last().ok_or_else(|| {
-        "The demo account has no production instances; reset it from the top bar.".to_owned()
-    })?;
+    let failing = production.last().ok_or(DemoError::NoProductionInstances)?;
     ec2::create_tags(
         session,
         std::slice::from_ref(&failing.instance_id),
         &[(SIMULATE_TAG.to_owned(), "fail:AfterInstall".to_owned())],
     )
-    .await
-    .map_err(text)?;
+    .await?;
 
     started(DemoStep::Revision);
     let parent = tempfile::Builder::new()
         .prefix("deploydesk-demo-")
         .tempdir()
-        .map_err(|problem| format!("Could not make a temporary folder: {problem}."))?;
+        .map_err(|problem| DemoError::TemporaryFolder(problem.to_string()))?;
     let parent_path = parent.path().to_path_buf();
     let folder = tokio::task::spawn_blocking(move || super::sample::write_sample(&parent_path))
         .await
-        .map_err(|problem| problem.to_string())?
-        .map_err(|problem| format!("Could not write the sample application: {problem}."))?;
+        .map_err(|problem| DemoError::Sample(problem.to_string()))?
+        .map_err(|problem| DemoError::Sample(problem.to_string()))?;
     let (progress, _updates) = watch::channel(super::s3::UploadProgress::default());
     let revision = publish::publish(
         session,
@@ -219,5 +261,5 @@ pub async fn show_me_a_rollout(
         },
     )
     .await
-    .map_err(text)
+    .map_err(DemoError::from)
 }

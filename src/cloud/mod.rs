@@ -22,6 +22,7 @@ pub mod s3;
 pub mod sample;
 pub mod session;
 pub mod setup;
+pub mod tagging;
 pub mod watcher;
 
 pub use error::CloudError;

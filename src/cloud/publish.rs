@@ -8,12 +8,80 @@ use std::path::PathBuf;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::bundle::{self, BundleSource};
+use super::bundle::{self, BundleError, BundleSource};
 use super::error::{CloudError, sdk_error as error};
 use super::revisions::{self, S3Revision};
 use super::s3::{self, UploadError, UploadProgress};
 use super::session::Session;
 use crate::domain::appspec_lint::{self, Finding, LintPlatform};
+
+/// Why a revision was not published. Nothing is registered in any case.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PublishError {
+    /// AWS refused a call or could not be reached.
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
+    /// The application to register the revision with does not exist.
+    #[error(
+        "The application {application} does not exist; create it first (Applications page) and try again."
+    )]
+    NoApplication {
+        /// The application named.
+        application: String,
+    },
+    /// The bucket is in a region other than the session's.
+    #[error(
+        "The bucket {bucket} is in {bucket_region}, but this session's instances are in {region}: the CodeDeploy agent downloads bundles from a bucket in its own region. Choose a bucket in {region}."
+    )]
+    BucketInOtherRegion {
+        /// The bucket.
+        bucket: String,
+        /// Its region.
+        bucket_region: String,
+        /// The session's region.
+        region: String,
+    },
+    /// The bundle could not be read or packed.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// No temporary folder could be made to pack the bundle in.
+    #[error("Could not make a temporary folder for the bundle: {0}.")]
+    TemporaryFolder(String),
+    /// Packing the bundle stopped before it finished.
+    #[error("Bundling stopped unexpectedly: {0}.")]
+    BundlingStopped(String),
+    /// The person cancelled the upload.
+    #[error("The upload was cancelled; nothing was uploaded or registered.")]
+    Cancelled,
+    /// The bundle file could not be read for the upload.
+    #[error("Could not read {path}: {detail}. Check that the file exists and is readable.")]
+    File {
+        /// The file.
+        path: String,
+        /// What the system said.
+        detail: String,
+    },
+}
+
+impl PublishError {
+    /// The cloud call's error, when a cloud call is what failed.
+    pub fn cloud_error(&self) -> Option<&CloudError> {
+        match self {
+            Self::Cloud(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<UploadError> for PublishError {
+    fn from(error: UploadError) -> Self {
+        match error {
+            UploadError::Cancelled => Self::Cancelled,
+            UploadError::File { path, detail } => Self::File { path, detail },
+            UploadError::Cloud(error) => Self::Cloud(error),
+        }
+    }
+}
 
 /// What a picked path holds, read and linted before anything is uploaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,9 +111,9 @@ impl Checked {
 
 /// Reads and lints the bundle at `path`. Blocking: run it off the UI
 /// thread (e.g. with `spawn_blocking`).
-pub fn check(path: &std::path::Path, platform: LintPlatform) -> Result<Checked, String> {
-    let source = BundleSource::from_path(path).map_err(|error| error.to_string())?;
-    let preview = bundle::scan(&source).map_err(|error| error.to_string())?;
+pub fn check(path: &std::path::Path, platform: LintPlatform) -> Result<Checked, BundleError> {
+    let source = BundleSource::from_path(path)?;
+    let preview = bundle::scan(&source)?;
     let findings = preview
         .appspec
         .as_deref()
@@ -98,47 +166,36 @@ pub async fn publish(
     destination: &Destination,
     progress: &watch::Sender<UploadProgress>,
     cancel: &CancellationToken,
-) -> Result<S3Revision, String> {
+) -> Result<S3Revision, PublishError> {
     // Checked first, so that a refused registration never leaves an
     // uploaded bundle behind.
     if super::groups::application_platform(session, &destination.application)
-        .await
-        .map_err(|error| error.to_string())?
+        .await?
         .is_none()
     {
-        return Err(format!(
-            "The application {} does not exist; create it first (Applications page) and try again.",
-            destination.application
-        ));
+        return Err(PublishError::NoApplication {
+            application: destination.application.clone(),
+        });
     }
-    match bucket_region(session, &destination.bucket)
-        .await
-        .map_err(|error| error.to_string())?
-    {
+    match bucket_region(session, &destination.bucket).await? {
         Some(region) if region != session.region() => {
-            return Err(format!(
-                "The bucket {} is in {region}, but this session's instances are in {}: the CodeDeploy agent downloads bundles from a bucket in its own region. Choose a bucket in {}.",
-                destination.bucket,
-                session.region(),
-                session.region()
-            ));
+            return Err(PublishError::BucketInOtherRegion {
+                bucket: destination.bucket.clone(),
+                bucket_region: region,
+                region: session.region().to_owned(),
+            });
         }
         Some(_) => {}
-        None => s3::create_bucket(session, &destination.bucket)
-            .await
-            .map_err(|error| error.to_string())?,
+        None => s3::create_bucket(session, &destination.bucket).await?,
     }
     let work = tempfile::Builder::new()
         .prefix("deploydesk-bundle-")
         .tempdir()
-        .map_err(|problem| {
-            format!("Could not make a temporary folder for the bundle: {problem}.")
-        })?;
+        .map_err(|problem| PublishError::TemporaryFolder(problem.to_string()))?;
     let work_path: PathBuf = work.path().to_path_buf();
     let prepared = tokio::task::spawn_blocking(move || bundle::prepare_upload(&source, &work_path))
         .await
-        .map_err(|problem| format!("Bundling stopped unexpectedly: {problem}."))?
-        .map_err(|error| error.to_string())?;
+        .map_err(|problem| PublishError::BundlingStopped(problem.to_string()))??;
     let uploaded = s3::upload_file(
         session,
         &prepared.path,
@@ -147,13 +204,7 @@ pub async fn publish(
         progress,
         cancel,
     )
-    .await
-    .map_err(|error| match error {
-        UploadError::Cancelled => {
-            "The upload was cancelled; nothing was uploaded or registered.".to_owned()
-        }
-        other => other.to_string(),
-    })?;
+    .await?;
     let revision = S3Revision {
         bucket: destination.bucket.clone(),
         key: destination.key.clone(),
@@ -168,8 +219,7 @@ pub async fn publish(
         &revision,
         (!description.is_empty()).then_some(description),
     )
-    .await
-    .map_err(|error| error.to_string())?;
+    .await?;
     drop(work);
     Ok(revision)
 }

@@ -39,6 +39,10 @@ use serde::{Deserialize, Serialize};
 use super::config::MinimumHealthyHosts;
 use super::health::{AttemptResult, Health, scheduling_order};
 
+mod observed;
+
+pub use observed::{FailureCode, ObservedAttempt, observed_waves};
+
 /// Why a rollout could not be planned at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
@@ -116,13 +120,7 @@ pub enum FailureReason {
 impl FailureReason {
     /// The `errorInformation.code` CodeDeploy reports for this failure.
     pub fn error_code(&self) -> &'static str {
-        match self {
-            Self::NoInstances => "NO_INSTANCES",
-            Self::MinimumUnreachableAtStart { .. } => "HEALTH_CONSTRAINTS_INVALID",
-            Self::HealthyCountReachedMinimum { .. }
-            | Self::TooFewCanSucceed { .. }
-            | Self::NoInstanceSucceeded { .. } => "HEALTH_CONSTRAINTS",
-        }
+        self.code().as_str()
     }
 }
 

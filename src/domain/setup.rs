@@ -28,10 +28,6 @@ pub const EC2_PRINCIPAL: &str = "ec2.amazonaws.com";
 /// so install the CodeDeploy agent).
 pub const SSM_CORE_POLICY_ARN: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
 
-/// The compute platform a CodeDeploy service role serves: the one
-/// [`ComputePlatform`], under the name the demo account's setup still uses.
-pub use super::platform::ComputePlatform as ServicePlatform;
-
 /// The trust policy of a CodeDeploy service role. With `confused_deputy`,
 /// CodeDeploy may assume the role only on behalf of `account`, for its
 /// resources in `region`.

@@ -128,11 +128,8 @@ pub fn call<T>(harness: &Harness<'_, App>, future: impl Future<Output = T>) -> T
     harness.state().runtime().block_on(future)
 }
 
-/// Makes the application `web` with a deployment group `production` over
-/// the demo fleet's production instances, with the configuration `config`
-/// (the group's default when `None`). Returns those instances' ids, sorted.
-pub fn web_production_group(harness: &Harness<'_, App>, config: Option<&str>) -> Vec<String> {
-    use aws_sdk_codedeploy::types as cd;
+/// Makes the application `web` through the app's session.
+pub fn web_application(harness: &Harness<'_, App>) {
     let session = harness.state().session().expect("connected");
     call(harness, async {
         session
@@ -142,6 +139,17 @@ pub fn web_production_group(harness: &Harness<'_, App>, config: Option<&str>) ->
             .send()
             .await
             .expect("the application is made");
+    });
+}
+
+/// Makes the application `web` with a deployment group `production` over
+/// the demo fleet's production instances, with the configuration `config`
+/// (the group's default when `None`). Returns those instances' ids, sorted.
+pub fn web_production_group(harness: &Harness<'_, App>, config: Option<&str>) -> Vec<String> {
+    use aws_sdk_codedeploy::types as cd;
+    web_application(harness);
+    let session = harness.state().session().expect("connected");
+    call(harness, async {
         session
             .codedeploy
             .create_deployment_group()

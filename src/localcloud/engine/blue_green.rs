@@ -3,6 +3,7 @@
 //! `AllowTraffic` events, then the originals' `BlockTraffic` events), and
 //! keeping or terminating the original instances.
 
+use crate::domain::rollout::FailureCode;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
     Deployment, DeploymentStatus, ErrorInformation, InstanceLabel, Phase, TargetRecord,
@@ -95,7 +96,7 @@ pub(super) fn rerouted(
         .collect();
     if !failed.is_empty() {
         let error = ErrorInformation {
-            code: "HEALTH_CONSTRAINTS".to_owned(),
+            code: FailureCode::HealthConstraints.as_str().to_owned(),
             message: format!(
                 "{HEALTH_CONSTRAINTS_MESSAGE} Traffic could not be rerouted on {}.",
                 failed.join(", ")

@@ -8,7 +8,7 @@
 //! the outcome, so the GUI's planner, which drives the same rollout,
 //! predicts exactly what happens here.
 
-use crate::domain::rollout::{FailureReason, Rollout, RolloutOutcome};
+use crate::domain::rollout::{FailureCode, FailureReason, Rollout, RolloutOutcome};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
     Deployment, DeploymentStatus, ErrorInformation, EventStatus, FailureCause, InstanceLabel,
@@ -181,8 +181,8 @@ pub(super) fn next_wave(
 /// The deployment's error for a failed rollout. A deployment whose failed
 /// instances all failed for lack of an agent failed because of the agent.
 fn rollout_error(deployment: &Deployment, reason: &FailureReason) -> ErrorInformation {
-    let code = reason.error_code();
-    if code == "HEALTH_CONSTRAINTS" {
+    let code = reason.code();
+    if code == FailureCode::HealthConstraints {
         let causes: Vec<FailureCause> = deployment
             .targets
             .iter()
@@ -190,12 +190,12 @@ fn rollout_error(deployment: &Deployment, reason: &FailureReason) -> ErrorInform
             .collect();
         if !causes.is_empty() && causes.iter().all(|cause| *cause == FailureCause::NoAgent) {
             return ErrorInformation {
-                code: "AGENT_ISSUE".to_owned(),
+                code: FailureCode::AgentIssue.as_str().to_owned(),
                 message: AGENT_ISSUE_MESSAGE.to_owned(),
             };
         }
         return ErrorInformation {
-            code: code.to_owned(),
+            code: code.as_str().to_owned(),
             message: format!("{HEALTH_CONSTRAINTS_MESSAGE} {reason}"),
         };
     }
@@ -208,7 +208,7 @@ fn rollout_error(deployment: &Deployment, reason: &FailureReason) -> ErrorInform
         _ => format!("{HEALTH_CONSTRAINTS_MESSAGE} {reason}"),
     };
     ErrorInformation {
-        code: code.to_owned(),
+        code: code.as_str().to_owned(),
         message,
     }
 }

@@ -1,6 +1,7 @@
 //! The app's keyboard shortcuts and text size control: what each
 //! [`Command`] does to the app.
 
+use super::logic::PageAction;
 use super::{App, ApplicationsAction, DeployDialog, DeploymentsAction, Page};
 use crate::settings::Settings;
 use crate::ui::appearance;
@@ -87,16 +88,18 @@ impl App {
     /// Loads the current page's lists again, as its Refresh button does.
     fn refresh_page(&mut self) {
         match self.settings.last_page {
-            Page::Applications => self.run_applications_action(ApplicationsAction::Refresh),
+            Page::Applications => {
+                self.run_action(PageAction::Applications(ApplicationsAction::Refresh));
+            }
             Page::Deployments => {
                 if self.deployments.rollout().is_none() {
                     let filter = self.deployments.filter();
-                    self.run_deployments_action(DeploymentsAction::Refresh(filter));
+                    self.run_action(PageAction::Deployments(DeploymentsAction::Refresh(filter)));
                 }
             }
             Page::Revisions => {
                 let action = self.revisions.refresh();
-                self.run_revisions_action(action);
+                self.run_action(PageAction::Revisions(action));
             }
             Page::Setup | Page::RolloutPlanner => {}
         }

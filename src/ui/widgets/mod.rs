@@ -3,6 +3,7 @@
 pub mod button;
 pub mod chip;
 pub mod json;
+pub mod loadable;
 pub mod tiles;
 pub mod time;
 pub mod wizard;

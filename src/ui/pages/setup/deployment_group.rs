@@ -22,7 +22,7 @@ use crate::domain::names::{self, NameKind};
 use crate::domain::rollout;
 use crate::domain::setup::SetupPlan;
 use crate::domain::tags::MAX_TAG_SET_GROUPS;
-use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::wizard::{self, Nav};
 
 /// The wizard's steps, as the indicator names them.

@@ -10,7 +10,7 @@ pub use crate::cloud::setup::InstanceChoice;
 use crate::domain::iam_names::{IamNameKind, validate_iam_name};
 use crate::domain::names::validate_bucket_name;
 use crate::domain::setup::{InstanceProfileOptions, SetupPlan, SetupStep};
-use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::wizard::{self, Nav};
 
 /// The wizard's steps, as the indicator names them.

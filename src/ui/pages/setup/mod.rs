@@ -2,6 +2,7 @@
 //! exactly what it will create before it creates it.
 
 pub mod deployment_group;
+pub(crate) mod effects;
 pub mod instance_profile;
 pub mod run;
 pub mod service_role;
@@ -14,7 +15,7 @@ use crate::cloud::codedeploy::Application;
 use crate::cloud::ec2::Ec2InstanceSummary;
 use crate::cloud::setup::{Progress, TrustedRole};
 use crate::domain::group_spec::DeploymentGroupSpec;
-use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::loadable::{Loadable, loaded};
 use deployment_group::{DeploymentGroupWizard, GroupRequest};
 use instance_profile::{InstanceChoice, InstanceProfileRequest, InstanceProfileWizard};
 use run::{PlanRun, RunRequest};
@@ -154,10 +155,7 @@ impl SetupPage {
     pub fn apply(&mut self, event: SetupEvent) {
         match event {
             SetupEvent::Account(result) => {
-                self.account = match result {
-                    Ok(account) => Loadable::Loaded(account),
-                    Err(error) => Loadable::Failed(error.to_string()),
-                };
+                self.account = loaded(result);
             }
             SetupEvent::TrustedRoles(result) => match &mut self.wizard {
                 Some(Wizard::ServiceRole(wizard)) => wizard.trusted = loaded(result),
@@ -384,11 +382,3 @@ impl SetupPage {
 
 /// A wizard card on the chooser: title, what it makes, how to open it.
 type Card = (&'static str, &'static str, fn(&mut SetupPage));
-
-/// A load's result as the page keeps it.
-fn loaded<T>(result: Result<T, CloudError>) -> Loadable<T> {
-    match result {
-        Ok(value) => Loadable::Loaded(value),
-        Err(error) => Loadable::Failed(error.to_string()),
-    }
-}

@@ -8,8 +8,8 @@ use crate::cloud::setup::TrustedRole;
 use crate::domain::ComputePlatform;
 use crate::domain::iam_names::{IamNameKind, validate_iam_name};
 use crate::domain::setup::{CODEDEPLOY_PRINCIPAL, SetupPlan, SetupStep};
-use crate::ui::pages::applications::Loadable;
 use crate::ui::widgets::json::json_ui;
+use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::wizard::{self, Nav};
 
 /// The wizard's steps, as the indicator names them.

@@ -3,21 +3,24 @@
 //! AppSpec linted before anything is uploaded, then uploaded with progress
 //! (cancellable) and registered — or a GitHub commit registered.
 
+pub(crate) mod effects;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
 use egui::RichText;
 
+use crate::cloud::CloudError;
 use crate::cloud::codedeploy::Application;
 use crate::cloud::deployments::Revision as DeployRevision;
-use crate::cloud::publish::{self, Checked, Destination};
+use crate::cloud::publish::{self, Checked, Destination, PublishError};
 use crate::cloud::revisions::{self, Revision, RevisionLocation, S3Revision};
 use crate::cloud::s3::UploadProgress;
 use crate::domain::ComputePlatform;
 use crate::domain::appspec_lint::Severity;
 use crate::domain::names::validate_bucket_name;
 use crate::domain::revision::validate_github_revision;
-use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::loadable::{Loadable, loaded};
 use crate::ui::widgets::time;
 
 /// What the page asks the app to do.
@@ -64,9 +67,9 @@ pub enum RevisionsAction {
 #[derive(Debug, Clone)]
 pub enum RevisionsEvent {
     /// The applications.
-    Applications(Result<Vec<Application>, String>),
+    Applications(Result<Vec<Application>, CloudError>),
     /// An application's revisions.
-    Revisions(Result<Vec<Revision>, String>),
+    Revisions(Result<Vec<Revision>, CloudError>),
     /// A path was read and linted.
     Checked(PathBuf, Result<Checked, String>),
     /// The file dialog or the sample gave a path (or was cancelled).
@@ -74,9 +77,9 @@ pub enum RevisionsEvent {
     /// Upload progress.
     Progress(UploadProgress),
     /// The upload and registration finished.
-    Published(Result<S3Revision, String>),
+    Published(Result<S3Revision, PublishError>),
     /// A GitHub revision was registered.
-    GitHubRegistered(Result<(), String>),
+    GitHubRegistered(Result<(), CloudError>),
 }
 
 /// An upload in progress.
@@ -106,6 +109,8 @@ pub struct RevisionsPage {
     commit: String,
     github_description: String,
     github_message: Option<Result<String, String>>,
+    /// Cancels the upload in progress, if any.
+    upload_cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl RevisionsPage {
@@ -115,6 +120,9 @@ impl RevisionsPage {
         self.applications = Loadable::NotLoaded;
         self.revisions = Loadable::NotLoaded;
         self.upload = None;
+        if let Some(cancel) = self.upload_cancel.take() {
+            cancel.cancel();
+        }
     }
 
     /// Loads the page's lists again: the chosen application's revisions,
@@ -187,6 +195,7 @@ impl RevisionsPage {
             }
             RevisionsEvent::Published(result) => {
                 self.upload = None;
+                self.upload_cancel = None;
                 match result {
                     Ok(revision) => {
                         self.published = Some(revision);
@@ -196,19 +205,23 @@ impl RevisionsPage {
                         Some(RevisionsAction::LoadRevisions(self.application.clone()))
                     }
                     Err(error) => {
-                        self.publish_error = Some(error);
+                        self.publish_error = Some(error.to_string());
                         None
                     }
                 }
             }
             RevisionsEvent::GitHubRegistered(result) => {
-                self.github_message = Some(result.map(|()| {
-                    format!(
-                        "Registered {}@{}.",
-                        self.repository.trim(),
-                        short(self.commit.trim())
-                    )
-                }));
+                self.github_message = Some(
+                    result
+                        .map(|()| {
+                            format!(
+                                "Registered {}@{}.",
+                                self.repository.trim(),
+                                short(self.commit.trim())
+                            )
+                        })
+                        .map_err(|error| error.to_string()),
+                );
                 Some(RevisionsAction::LoadRevisions(self.application.clone()))
             }
         }
@@ -730,11 +743,4 @@ fn short_location(revision: &DeployRevision) -> String {
 /// The first 8 characters of a commit id.
 fn short(commit: &str) -> &str {
     commit.get(..8).unwrap_or(commit)
-}
-
-fn loaded<T>(result: Result<T, String>) -> Loadable<T> {
-    match result {
-        Ok(value) => Loadable::Loaded(value),
-        Err(error) => Loadable::Failed(error),
-    }
 }

@@ -1,34 +1,16 @@
 //! The Applications page: the account's applications with their compute
 //! platform, and for the selected one its deployment groups.
 
+pub(crate) mod effects;
+
 use egui::RichText;
 
 use crate::cloud::CloudError;
 use crate::cloud::codedeploy::{Application, DeploymentGroup};
 use crate::domain::ComputePlatform;
 use crate::domain::names;
+use crate::ui::widgets::loadable::{Loadable, loaded};
 use crate::ui::widgets::time;
-
-/// Something loaded in the background.
-#[derive(Debug, Clone, Default)]
-pub enum Loadable<T> {
-    /// Not asked for yet.
-    #[default]
-    NotLoaded,
-    /// On its way.
-    Loading,
-    /// Here.
-    Loaded(T),
-    /// The last attempt failed.
-    Failed(String),
-}
-
-impl<T> Loadable<T> {
-    /// Whether a load is running.
-    pub fn is_loading(&self) -> bool {
-        matches!(self, Self::Loading)
-    }
-}
 
 /// What the page asks the app to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,10 +109,7 @@ impl ApplicationsPage {
         if self.selected.as_deref() != Some(application) {
             return;
         }
-        self.groups = match result {
-            Ok(groups) => Loadable::Loaded(groups),
-            Err(error) => Loadable::Failed(error.to_string()),
-        };
+        self.groups = loaded(result);
     }
 
     /// A create finished. On success the form is cleared and the new

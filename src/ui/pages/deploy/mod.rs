@@ -2,6 +2,8 @@
 //! and the options AWS offers, then a pre-flight plan of how the rollout is
 //! likely to go before the person confirms.
 
+pub(crate) mod effects;
+
 use egui::RichText;
 
 use crate::cloud::codedeploy::Application;
@@ -13,7 +15,7 @@ use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, ONE_AT_A_TIME};
 use crate::domain::names::validate_bucket_name;
 use crate::domain::preflight;
 use crate::domain::revision::validate_github_revision;
-use crate::ui::pages::applications::Loadable;
+use crate::ui::widgets::loadable::Loadable;
 
 /// What the dialog asks the app to do.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,9 +2,11 @@
 //! checklist while the demo account is set up, and then a short tour of the
 //! rollout view, each step naming the page or wizard that does it by hand.
 
+pub(crate) mod effects;
+
 use egui::RichText;
 
-use crate::cloud::demo::DemoStep;
+use crate::cloud::demo::{DemoError, DemoStep};
 use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::wizard::{self, ItemState};
 
@@ -58,10 +60,10 @@ impl Tour {
     }
 
     /// The setup finished: the tour starts, or says what went wrong.
-    pub fn finished(&mut self, result: &Result<String, String>) {
+    pub fn finished(&mut self, result: &Result<String, DemoError>) {
         *self = match result {
             Ok(_) => Self::Explaining(0),
-            Err(error) => Self::Failed(error.clone()),
+            Err(error) => Self::Failed(error.to_string()),
         };
     }
 

@@ -1,14 +1,16 @@
 //! The Deployments page: recent deployments with their status, and the
 //! rollout view of the one selected.
 
+pub(crate) mod effects;
+
 use std::time::{Duration, Instant, SystemTime};
 
 use egui::RichText;
 
 use crate::cloud::CloudError;
 use crate::cloud::deployments::{Deployment, DeploymentFilter, DeploymentStatus};
-use crate::ui::pages::applications::Loadable;
 use crate::ui::pages::rollout::{RolloutAction, RolloutView};
+use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::{chip, time};
 
 /// How often the list refreshes while a deployment in it is active.
@@ -85,6 +87,8 @@ pub struct DeploymentsPage {
     group: String,
     loaded_at: Option<Instant>,
     rollout: Option<RolloutView>,
+    /// Keeps the rollout view live; dropped with the view's page state.
+    watcher: Option<effects::Watcher>,
 }
 
 impl DeploymentsPage {

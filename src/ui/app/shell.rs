@@ -1,0 +1,303 @@
+//! The shell around the pages: the top bar with the account switcher, the
+//! navigation, the notice bar, the guided demo's panel, the dialogs (the
+//! Deploy dialog, the reset confirmation) and the page on screen.
+
+use egui::{Panel, RichText};
+
+use crate::cloud::CloudError;
+use crate::settings::{BackendChoice, Page};
+use crate::ui::appearance;
+use crate::ui::connection::{self, Connection, FailureAction};
+use crate::ui::shortcuts::{self, Command};
+use crate::ui::widgets::chip;
+
+use super::logic::PageAction;
+use super::{App, Event};
+
+impl App {
+    /// Whether the guided demo's panel is shown: in the demo account, until
+    /// the tour is done.
+    fn shows_tour(&self) -> bool {
+        self.backend == BackendChoice::Demo
+            && self.local_cloud.is_some()
+            && !self.settings.tour_done
+    }
+
+    fn deploy_ui(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.deploy else {
+            return;
+        };
+        let mut outcome = (None, false);
+        let modal = egui::Modal::new(egui::Id::unique("deploy_dialog")).show(ctx, |ui| {
+            ui.set_width(640.0);
+            outcome = dialog.ui(ui);
+        });
+        let (request, close) = outcome;
+        if close || modal.should_close() {
+            self.deploy = None;
+            return;
+        }
+        if let Some(request) = request {
+            self.run_action(PageAction::Deploy(request));
+        }
+    }
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.heading(RichText::new("DeployDesk").strong());
+            ui.separator();
+            chip::backend_ui(ui, &self.backend);
+            self.backend_switcher_ui(ui);
+            match &self.connection {
+                Connection::Connecting => {
+                    ui.spinner();
+                    ui.label("Connecting…");
+                }
+                Connection::Ready(_, Some(identity)) => connection::identity_ui(ui, identity),
+                Connection::Ready(_, None) => {}
+                Connection::Failed(error) => {
+                    ui.label(RichText::new("Not connected").color(ui.visuals().error_fg_color))
+                        .on_hover_text(error.to_string());
+                    if ui.button("Reconnect").clicked() {
+                        self.connect();
+                    }
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                appearance::theme_ui(ui, &mut self.settings.theme);
+                self.help_menu_ui(ui);
+                ui.menu_button("Settings", |ui| {
+                    self.text_scale_ui(ui);
+                    ui.checkbox(
+                        &mut self.settings.notify_on_finish,
+                        "Notify me when a deployment I watch ends",
+                    );
+                    if crate::ui::logs_folder::menu_item_ui(ui) {
+                        let open = crate::ui::logs_folder::open();
+                        self.jobs.spawner().spawn("opening the logs folder", async {
+                            Event::LogsFolderOpened(open.await)
+                        });
+                    }
+                });
+            });
+        });
+    }
+
+    fn backend_switcher_ui(&mut self, ui: &mut egui::Ui) {
+        let mut chosen = None;
+        ui.menu_button("Switch account", |ui| {
+                if ui
+                    .selectable_label(self.backend == BackendChoice::Demo, "Demo — local cloud")
+                    .clicked()
+                {
+                    chosen = Some(BackendChoice::Demo);
+                }
+                if self.profiles.is_empty() {
+                    ui.label(RichText::new("No AWS profiles found in the AWS config files.").weak());
+                }
+                for profile in &self.profiles {
+                    let selected = matches!(&self.backend, BackendChoice::Profile { profile: name, .. } if *name == profile.name);
+                    let label = match (&profile.region, profile.uses_sso) {
+                        (Some(region), true) => format!("{} ({region}, SSO)", profile.name),
+                        (Some(region), false) => format!("{} ({region})", profile.name),
+                        (None, true) => format!("{} (SSO)", profile.name),
+                        (None, false) => profile.name.clone(),
+                    };
+                    if ui.selectable_label(selected, label).clicked() {
+                        chosen = Some(BackendChoice::Profile {
+                            profile: profile.name.clone(),
+                            region: profile.region.clone(),
+                        });
+                    }
+                }
+            });
+        if let Some(backend) = chosen
+            && backend != self.backend
+        {
+            self.switch_backend(backend);
+        }
+        match self.backend.clone() {
+            BackendChoice::Demo => {
+                if self.local_cloud.is_some() && ui.button("Reset demo account…").clicked() {
+                    self.confirm_reset = true;
+                }
+            }
+            BackendChoice::Profile { .. } | BackendChoice::Endpoint { .. } => {
+                if let Some(region) =
+                    connection::region_field_ui(ui, &mut self.region_text, &mut self.region_error)
+                {
+                    let mut backend = self.backend.clone();
+                    match &mut backend {
+                        BackendChoice::Profile { region: slot, .. }
+                        | BackendChoice::Endpoint { region: slot, .. } => {
+                            *slot = region.into_option();
+                        }
+                        BackendChoice::Demo => {}
+                    }
+                    self.switch_backend(backend);
+                }
+            }
+        }
+    }
+
+    fn confirm_reset_ui(&mut self, ctx: &egui::Context) {
+        if !self.confirm_reset {
+            return;
+        }
+        let modal = egui::Modal::new(egui::Id::unique("confirm_reset_demo")).show(ctx, |ui| {
+            ui.set_max_width(420.0);
+            ui.heading("Reset the demo account?");
+            ui.label(
+                "Everything in the demo account — applications, deployment groups, revisions — is thrown away and it starts afresh. Your AWS accounts are not touched.",
+            );
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button("Reset").clicked() {
+                    self.confirm_reset = false;
+                    if let Some(host) = self.local_cloud.clone() {
+                        self.connection = Connection::Connecting;
+                        self.jobs
+                            .spawner()
+                            .spawn_or_else(
+                                "resetting the demo account",
+                                async move { Event::DemoReset(host.reset().await) },
+                                |panic| Event::DemoReset(Err(CloudError::Other(panic.to_string()))),
+                            );
+                    }
+                }
+                if ui.button("Cancel").clicked() {
+                    self.confirm_reset = false;
+                }
+            });
+        });
+        if modal.should_close() {
+            self.confirm_reset = false;
+        }
+    }
+
+    fn navigation_ui(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(8.0);
+        for page in Page::ALL {
+            let selected = self.settings.last_page == page;
+            let mut response = ui.add_sized(
+                [ui.available_width(), 28.0],
+                egui::Button::selectable(selected, page.title()),
+            );
+            if let Some(keys) = shortcuts::keys_text(ui.ctx(), Command::ShowPage(page)) {
+                response = response.on_hover_text(keys);
+            }
+            if response.clicked() {
+                self.settings.last_page = page;
+            }
+        }
+    }
+
+    fn notice_ui(&mut self, ui: &mut egui::Ui) {
+        let mut dismissed = false;
+        if let Some(notice) = &self.notice {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    RichText::new("Notice")
+                        .strong()
+                        .color(ui.visuals().warn_fg_color),
+                );
+                ui.label(notice);
+                if ui.button("Dismiss").clicked() {
+                    dismissed = true;
+                }
+            });
+        }
+        if dismissed {
+            self.notice = None;
+        }
+    }
+
+    fn page_ui(&mut self, ui: &mut egui::Ui) {
+        match self.settings.last_page {
+            Page::RolloutPlanner => self.planner.ui(ui),
+            Page::Applications => {
+                if !self.connection_ui(ui)
+                    && let Some(action) = self.applications.ui(ui)
+                {
+                    self.run_action(PageAction::Applications(action));
+                }
+            }
+            Page::Deployments => {
+                if !self.connection_ui(ui)
+                    && let Some(action) = self.deployments.ui(ui)
+                {
+                    self.run_action(PageAction::Deployments(action));
+                }
+            }
+            Page::Setup => {
+                if !self.connection_ui(ui) {
+                    let region = self
+                        .session()
+                        .map_or_else(String::new, |session| session.region().to_owned());
+                    if let Some(action) = self.setup.ui(ui, &region) {
+                        self.run_action(PageAction::Setup(action));
+                    }
+                }
+            }
+            Page::Revisions => {
+                if !self.connection_ui(ui)
+                    && let Some(action) = self.revisions.ui(ui)
+                {
+                    self.run_action(PageAction::Revisions(action));
+                }
+            }
+        }
+    }
+
+    /// Shows the connection state instead of a page that needs the backend.
+    /// Returns whether it did.
+    fn connection_ui(&mut self, ui: &mut egui::Ui) -> bool {
+        match &self.connection {
+            Connection::Ready(..) => false,
+            Connection::Connecting => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(format!("Connecting to {}…", self.backend.label()));
+                });
+                true
+            }
+            Connection::Failed(error) => {
+                if connection::failure_ui(ui, error) == Some(FailureAction::Retry) {
+                    self.connect();
+                }
+                true
+            }
+        }
+    }
+
+    /// Draws the window: the shell and the page on screen.
+    pub(super) fn shell_ui(&mut self, ui: &mut egui::Ui) {
+        self.shortcuts(ui.ctx());
+        Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
+        if self.notice.is_some() {
+            Panel::bottom("notice_bar").show(ui, |ui| self.notice_ui(ui));
+        }
+        if self.shows_tour() {
+            let mut action = None;
+            Panel::right("guided_demo")
+                .resizable(false)
+                .exact_size(320.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| action = self.tour.ui(ui));
+                });
+            if let Some(action) = action {
+                self.run_action(PageAction::Tour(action));
+            }
+        }
+        Panel::left("navigation")
+            .resizable(false)
+            .exact_size(180.0)
+            .show(ui, |ui| self.navigation_ui(ui));
+        egui::CentralPanel::default_margins().show(ui, |ui| self.page_ui(ui));
+        let ctx = ui.ctx().clone();
+        self.confirm_reset_ui(&ctx);
+        self.deploy_ui(&ctx);
+        shortcuts::help_overlay_ui(&ctx, &mut self.help_open);
+        appearance::apply(&ctx, &self.settings);
+    }
+}

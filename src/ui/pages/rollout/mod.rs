@@ -1,0 +1,397 @@
+//! The rollout view: one deployment, live. A header with its status and
+//! progress, a grid with one tile per target, each target's lifecycle
+//! timeline a click away, and the actions a running deployment allows.
+//!
+//! This file holds the view's state and draws its frame; `header` the
+//! status, the failure in plain words and the actions; `rows` how tiles are
+//! filtered and grouped; `timeline` a target's lifecycle events and
+//! diagnostics; `history` the chart of the group's recent deployments.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use egui::{Color32, RichText};
+
+use crate::cloud::deployments::{Deployment, DeploymentStatus, Target, TargetStatus};
+use crate::cloud::instances::InstanceInfo;
+use crate::cloud::watcher::{WatchState, WatchUpdate};
+use crate::domain::MinimumHealthyHosts;
+use crate::ui::widgets::tiles::{self, TileRow, TileState};
+
+pub(crate) mod effects;
+mod header;
+mod history;
+mod rows;
+mod timeline;
+
+use rows::{Grouping, RowsKey, describe_target, tile_state};
+use timeline::timeline_ui;
+
+/// What the rollout view asks the app to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RolloutAction {
+    /// Stop the deployment, rolling back when asked.
+    Stop {
+        /// Roll back to the last successful revision.
+        roll_back: bool,
+    },
+    /// Reroute traffic of a blue/green deployment that is Ready.
+    Continue,
+    /// Deploy the same revision to the same group again.
+    Redeploy,
+    /// Look up the deployment configuration's minimum.
+    LoadConfig(String),
+    /// Read these targets' tags (`Name`, `Environment`, ...).
+    LoadTags(Vec<String>),
+    /// Load the group's recent deployments for the history chart.
+    LoadHistory {
+        /// The application.
+        application: String,
+        /// The deployment group.
+        group: String,
+    },
+}
+
+/// An action waiting for the person to confirm it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Confirm {
+    Stop,
+    StopAndRollBack,
+    Continue,
+    Redeploy,
+}
+
+/// The live view of one deployment.
+#[allow(clippy::struct_excessive_bools)] // Independent view toggles, not a state machine.
+pub struct RolloutView {
+    deployment_id: String,
+    deployment: Option<Deployment>,
+    targets: Vec<Target>,
+    index: HashMap<String, usize>,
+    state: Option<WatchState>,
+    requests: u64,
+    grouping: Grouping,
+    only_failed: bool,
+    search: String,
+    selected: Option<usize>,
+    rows: Vec<TileRow>,
+    rows_key: Option<RowsKey>,
+    version: u64,
+    confirm: Option<Confirm>,
+    action_running: bool,
+    action_error: Option<String>,
+    minimum: Option<MinimumHealthyHosts>,
+    /// Why the configuration's minimum could not be read.
+    config_error: Option<String>,
+    config_requested: bool,
+    just_finished: bool,
+    history: Vec<Deployment>,
+    history_requested: bool,
+    /// Why the group's recent deployments could not be read.
+    history_error: Option<String>,
+    instances: HashMap<String, InstanceInfo>,
+    tags_requested: usize,
+    tags_loading: bool,
+    tags_error: Option<String>,
+    tag_key: String,
+}
+
+impl RolloutView {
+    /// A view of the deployment with this id, empty until the watcher reports.
+    pub fn new(deployment_id: impl Into<String>) -> Self {
+        Self {
+            deployment_id: deployment_id.into(),
+            deployment: None,
+            targets: Vec::new(),
+            index: HashMap::new(),
+            state: None,
+            requests: 0,
+            grouping: Grouping::Status,
+            only_failed: false,
+            search: String::new(),
+            selected: None,
+            rows: Vec::new(),
+            rows_key: None,
+            version: 0,
+            confirm: None,
+            action_running: false,
+            action_error: None,
+            minimum: None,
+            config_error: None,
+            config_requested: false,
+            just_finished: false,
+            history: Vec::new(),
+            history_requested: false,
+            history_error: None,
+            instances: HashMap::new(),
+            tags_requested: 0,
+            tags_loading: false,
+            tags_error: None,
+            tag_key: "Environment".to_owned(),
+        }
+    }
+
+    /// The deployment watched.
+    pub fn deployment_id(&self) -> &str {
+        &self.deployment_id
+    }
+
+    /// The deployment as last read.
+    pub fn deployment(&self) -> Option<&Deployment> {
+        self.deployment.as_ref()
+    }
+
+    /// The targets as last read, in the order AWS listed them.
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    /// Requests the watcher has sent.
+    pub fn requests(&self) -> u64 {
+        self.requests
+    }
+
+    /// Whether the deployment ended since this was last asked.
+    pub fn take_just_finished(&mut self) -> bool {
+        std::mem::take(&mut self.just_finished)
+    }
+
+    /// Applies what the watcher saw. Nothing already shown is lost: an
+    /// update with an error only changes the state line.
+    pub fn apply(&mut self, update: WatchUpdate) {
+        self.requests = update.requests;
+        self.state = Some(update.state);
+        if let Some(ids) = update.target_ids {
+            for id in ids {
+                if !self.index.contains_key(&id) {
+                    self.index.insert(id.clone(), self.targets.len());
+                    self.targets.push(Target {
+                        id,
+                        status: TargetStatus::Pending,
+                        label: None,
+                        last_updated: None,
+                        events: Vec::new(),
+                    });
+                }
+            }
+            self.version += 1;
+        }
+        for target in update.targets {
+            if let Some(&slot) = self.index.get(&target.id) {
+                self.targets[slot] = target;
+            } else {
+                self.index.insert(target.id.clone(), self.targets.len());
+                self.targets.push(target);
+            }
+            self.version += 1;
+        }
+        if let Some(deployment) = update.deployment {
+            let was_running = self
+                .deployment
+                .as_ref()
+                .is_some_and(|previous| !previous.status.is_finished());
+            if was_running && deployment.status.is_finished() {
+                self.just_finished = true;
+            }
+            self.deployment = Some(deployment);
+            self.version += 1;
+        }
+    }
+
+    /// The minimum of the deployment's configuration arrived (`None` for
+    /// a configuration without one), or why it could not be read.
+    pub fn config_loaded(&mut self, result: Result<Option<MinimumHealthyHosts>, String>) {
+        match result {
+            Ok(minimum) => {
+                self.minimum = minimum;
+                self.config_error = None;
+            }
+            Err(error) => self.config_error = Some(error),
+        }
+    }
+
+    /// Instance tags arrived; `error` says why some could not be read.
+    pub fn tags_loaded(&mut self, instances: HashMap<String, InstanceInfo>, error: Option<String>) {
+        self.tags_loading = false;
+        self.instances.extend(instances);
+        self.tags_error = error;
+        self.version += 1;
+    }
+
+    /// The tags of a target, once read.
+    pub fn instance(&self, target_id: &str) -> Option<&InstanceInfo> {
+        self.instances.get(target_id)
+    }
+
+    /// The group's recent deployments arrived, newest first.
+    /// The chart is a nicety: without it the view still works, and says
+    /// why it is missing.
+    pub fn history_loaded(&mut self, result: Result<Vec<Deployment>, String>) {
+        match result {
+            Ok(deployments) => {
+                self.history = deployments;
+                self.history_error = None;
+            }
+            Err(error) => self.history_error = Some(error),
+        }
+    }
+
+    /// An action finished.
+    pub fn action_done(&mut self, result: Result<(), String>) {
+        self.action_running = false;
+        self.action_error = result.err();
+    }
+
+    /// Draws the view and returns what the person asked for.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<RolloutAction> {
+        let mut action = None;
+        if let Some(deployment) = &self.deployment
+            && !self.config_requested
+        {
+            self.config_requested = true;
+            action = Some(RolloutAction::LoadConfig(deployment.config.clone()));
+        } else if self.targets.len() > self.tags_requested && !self.tags_loading {
+            let ids: Vec<String> = self.targets[self.tags_requested..]
+                .iter()
+                .map(|target| target.id.clone())
+                .collect();
+            self.tags_requested = self.targets.len();
+            self.tags_loading = true;
+            action = Some(RolloutAction::LoadTags(ids));
+        } else if let Some(deployment) = &self.deployment
+            && self.history.is_empty()
+            && !self.history_requested
+        {
+            self.history_requested = true;
+            action = Some(RolloutAction::LoadHistory {
+                application: deployment.application.clone(),
+                group: deployment.group.clone(),
+            });
+        }
+        let Some(deployment) = self.deployment.clone() else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("Reading deployment {}…", self.deployment_id));
+            });
+            self.state_line_ui(ui);
+            return action;
+        };
+        self.header_ui(ui, &deployment);
+        if let Some(next) = self.actions_ui(ui, &deployment) {
+            action = Some(next);
+        }
+        ui.separator();
+        self.controls_ui(ui);
+        self.rebuild_rows();
+
+        if let Some(selected) = self.selected {
+            egui::Panel::right("target_timeline")
+                .resizable(true)
+                .default_size(420.0)
+                .show(ui, |ui| {
+                    if let Some(target) = self.targets.get(selected)
+                        && timeline_ui(ui, target, self.instances.get(&target.id))
+                    {
+                        self.selected = None;
+                    }
+                });
+        }
+        egui::CentralPanel::default_margins().show(ui, |ui| {
+            if self.rows.is_empty() {
+                ui.label(RichText::new(self.empty_text()).weak());
+                return;
+            }
+            let now = SystemTime::now();
+            let targets = &self.targets;
+            let instances = &self.instances;
+            let state_of = |item: usize| tile_state(&targets[item]);
+            let describe = |item: usize| {
+                describe_target(&targets[item], instances.get(&targets[item].id), now)
+            };
+            let shown: usize = self.rows.iter().map(|row| row.items.len()).sum();
+            let label = format!("Deployment targets ({shown} shown)");
+            let options = tiles::GridOptions {
+                id_salt: "rollout_grid",
+                selected: self.selected,
+                label: &label,
+            };
+            let response = tiles::grid_ui(ui, &options, &self.rows, &state_of, &describe);
+            if let Some(item) = response.clicked {
+                self.selected = Some(item);
+            }
+        });
+        if let Some(next) = self.confirm_ui(ui) {
+            action = Some(next);
+        }
+        action
+    }
+
+    fn empty_text(&self) -> &'static str {
+        if self.targets.is_empty() {
+            "No targets yet."
+        } else if self.only_failed {
+            "No failed targets."
+        } else {
+            "No target matches the search."
+        }
+    }
+
+    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            for grouping in Grouping::ALL {
+                ui.selectable_value(&mut self.grouping, grouping, grouping.label());
+            }
+            if self.grouping == Grouping::Tag {
+                let label = ui.label("Tag key");
+                ui.add(egui::TextEdit::singleline(&mut self.tag_key).desired_width(110.0))
+                    .labelled_by(label.id);
+            }
+            ui.separator();
+            ui.checkbox(&mut self.only_failed, "Only failed");
+            ui.separator();
+            let label = ui.label("Find");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.search)
+                    .hint_text("instance id or Name")
+                    .desired_width(160.0),
+            )
+            .labelled_by(label.id);
+            if let Some(error) = &self.tags_error {
+                ui.label(RichText::new("Tags unavailable").color(ui.visuals().warn_fg_color))
+                    .on_hover_text(error.as_str());
+            }
+        });
+        // The legend has a row of its own, so that it wraps as a whole
+        // rather than behind the controls in a narrow window.
+        tiles::legend_ui(
+            ui,
+            &[
+                TileState::Pending,
+                TileState::InProgress(0.5),
+                TileState::Succeeded,
+                TileState::Failed,
+                TileState::Skipped,
+                TileState::Ready,
+            ],
+        );
+    }
+}
+
+/// The colour a deployment's status is shown in.
+pub(crate) fn status_color(status: DeploymentStatus) -> Color32 {
+    match status {
+        DeploymentStatus::Succeeded => Color32::from_rgb(0x2e, 0x9e, 0x5b),
+        DeploymentStatus::Failed => Color32::from_rgb(0xd6, 0x3b, 0x3b),
+        DeploymentStatus::Stopped => Color32::from_rgb(0xd9, 0x82, 0x1e),
+        DeploymentStatus::Ready => Color32::from_rgb(0x7b, 0x52, 0xc9),
+        DeploymentStatus::InProgress | DeploymentStatus::Baking => {
+            Color32::from_rgb(0x3d, 0x7e, 0xd6)
+        }
+        DeploymentStatus::Created | DeploymentStatus::Queued | DeploymentStatus::Unknown => {
+            Color32::from_gray(120)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,254 @@
+//! The rollout view's tests: rows, watching and the failure explained.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use super::header::explain_failure;
+use super::rows::{Grouping, RowFilter, build_rows};
+use super::*;
+use crate::cloud::deployments::{EventInfo, TargetStatus};
+use crate::cloud::watcher::WatchState;
+use egui_kittest::kittest::Queryable as _;
+
+fn filter(grouping: Grouping, only_failed: bool, search: &str) -> RowFilter<'_> {
+    static NO_TAGS: std::sync::LazyLock<HashMap<String, InstanceInfo>> =
+        std::sync::LazyLock::new(HashMap::new);
+    RowFilter {
+        grouping,
+        only_failed,
+        search,
+        tag_key: "Environment",
+        instances: &NO_TAGS,
+    }
+}
+
+#[test]
+fn rows_by_tag_use_the_tag_value_and_search_finds_names() {
+    let targets = vec![
+        target("i-1", TargetStatus::Succeeded, Some(1)),
+        target("i-2", TargetStatus::Succeeded, Some(1)),
+        target("i-3", TargetStatus::Failed, Some(1)),
+    ];
+    let info = |id: &str, name: &str, environment: Option<&str>| {
+        let mut tags = std::collections::BTreeMap::new();
+        tags.insert("Name".to_owned(), name.to_owned());
+        if let Some(environment) = environment {
+            tags.insert("Environment".to_owned(), environment.to_owned());
+        }
+        let info = InstanceInfo {
+            id: id.to_owned(),
+            tags,
+            state: None,
+        };
+        (id.to_owned(), info)
+    };
+    let instances: HashMap<String, InstanceInfo> = [
+        info("i-1", "web-001", Some("production")),
+        info("i-2", "web-002", Some("staging")),
+        info("i-3", "web-003", None),
+    ]
+    .into_iter()
+    .collect();
+    let by_tag = RowFilter {
+        grouping: Grouping::Tag,
+        only_failed: false,
+        search: "",
+        tag_key: "Environment",
+        instances: &instances,
+    };
+    let labels: Vec<String> = build_rows(&targets, &by_tag)
+        .into_iter()
+        .map(|row| row.label)
+        .collect();
+    assert_eq!(
+        labels,
+        ["no Environment (1)", "production (1)", "staging (1)"]
+    );
+    let by_name = RowFilter {
+        grouping: Grouping::None,
+        search: "WEB-002",
+        ..by_tag
+    };
+    assert_eq!(build_rows(&targets, &by_name)[0].items, vec![1]);
+}
+
+fn target(id: &str, status: TargetStatus, started: Option<u64>) -> Target {
+    Target {
+        id: id.to_owned(),
+        status,
+        label: None,
+        last_updated: None,
+        // A target that has finished ran its event for a second.
+        events: started
+            .map(|seconds| EventInfo {
+                name: "ApplicationStop".to_owned(),
+                status: "Succeeded".to_owned(),
+                started: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds)),
+                ended: status
+                    .is_finished()
+                    .then(|| SystemTime::UNIX_EPOCH + Duration::from_secs(seconds + 1)),
+                diagnostics: None,
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+#[test]
+fn an_error_while_watching_keeps_what_is_on_screen() {
+    let mut view = RolloutView::new("d-1");
+    view.apply(WatchUpdate {
+        deployment: None,
+        target_ids: Some(vec!["i-1".to_owned(), "i-2".to_owned()]),
+        targets: vec![target("i-1", TargetStatus::Succeeded, Some(1))],
+        state: WatchState::Watching {
+            next_in: Duration::from_secs(1),
+        },
+        requests: 3,
+        refreshes: 1,
+    });
+    view.apply(WatchUpdate {
+        deployment: None,
+        target_ids: None,
+        targets: Vec::new(),
+        state: WatchState::Failing {
+            message: "Could not reach AWS.".to_owned(),
+            retry_in: Duration::from_secs(5),
+        },
+        requests: 4,
+        refreshes: 2,
+    });
+    assert_eq!(view.targets().len(), 2);
+    assert_eq!(view.targets()[0].status, TargetStatus::Succeeded);
+    assert!(matches!(view.state, Some(WatchState::Failing { .. })));
+}
+
+#[test]
+fn rows_by_status_put_failures_first() {
+    let targets = vec![
+        target("i-1", TargetStatus::Succeeded, Some(1)),
+        target("i-2", TargetStatus::Failed, Some(2)),
+        target("i-3", TargetStatus::Pending, None),
+    ];
+    let rows = build_rows(&targets, &filter(Grouping::Status, false, ""));
+    let labels: Vec<&str> = rows.iter().map(|row| row.label.as_str()).collect();
+    assert_eq!(labels, ["Failed (1)", "Pending (1)", "Succeeded (1)"]);
+}
+
+#[test]
+fn rows_by_wave_start_a_wave_once_the_one_before_has_ended() {
+    let targets = vec![
+        target("i-1", TargetStatus::Succeeded, Some(10)),
+        target("i-2", TargetStatus::Succeeded, Some(10)),
+        target("i-3", TargetStatus::InProgress, Some(20)),
+        target("i-4", TargetStatus::Pending, None),
+    ];
+    let rows = build_rows(&targets, &filter(Grouping::Wave, false, ""));
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].items, vec![0, 1]);
+    assert_eq!(rows[1].label, "Wave 2");
+    assert_eq!(rows[2].label, "Not started");
+}
+
+#[test]
+fn only_failed_and_search_filter_tiles() {
+    let mut targets = vec![
+        target("i-aaa", TargetStatus::Succeeded, Some(1)),
+        target("i-bbb", TargetStatus::Failed, Some(1)),
+    ];
+    targets[1].label = Some("Green".to_owned());
+    let rows = build_rows(&targets, &filter(Grouping::None, true, ""));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].items, vec![1]);
+    assert_eq!(rows[0].label, "Green · All");
+    let rows = build_rows(&targets, &filter(Grouping::None, false, "AAA"));
+    assert_eq!(rows[0].items, vec![0]);
+}
+
+/// A deployment of ten instances that failed after one success and one
+/// failure.
+fn failed_deployment() -> Deployment {
+    Deployment {
+        id: "d-1".to_owned(),
+        application: "a".to_owned(),
+        group: "g".to_owned(),
+        config: "CodeDeployDefault.OneAtATime".to_owned(),
+        status: DeploymentStatus::Failed,
+        revision: None,
+        creator: "user".to_owned(),
+        description: None,
+        created: None,
+        started: None,
+        completed: None,
+        overview: crate::cloud::deployments::Overview {
+            succeeded: 1,
+            failed: 1,
+            skipped: 8,
+            ..Default::default()
+        },
+        error: Some((
+            "HEALTH_CONSTRAINTS".to_owned(),
+            "too many failed".to_owned(),
+        )),
+        blue_green: false,
+        rollback: None,
+    }
+}
+
+#[test]
+fn failure_is_explained_with_numbers() {
+    let deployment = failed_deployment();
+    let targets = vec![
+        target("i-1", TargetStatus::Succeeded, Some(1)),
+        target("i-2", TargetStatus::Failed, Some(2)),
+    ];
+    assert_eq!(
+        explain_failure(&deployment, Some(MinimumHealthyHosts::OneAtATime), &targets),
+        "1 of 10 instances failed; this config needs 9 healthy: stopped after wave 2."
+    );
+}
+
+#[test]
+fn a_configuration_that_cannot_be_read_is_said_in_the_header() {
+    let mut view = RolloutView::new("d-1");
+    view.apply(WatchUpdate {
+        deployment: Some(failed_deployment()),
+        target_ids: None,
+        targets: Vec::new(),
+        state: WatchState::Finished,
+        requests: 1,
+        refreshes: 1,
+    });
+    view.config_loaded(Err("Permission denied: not allowed.".to_owned()));
+    let mut harness = egui_kittest::Harness::new_ui_state(
+        |ui, view: &mut RolloutView| {
+            view.ui(ui);
+        },
+        view,
+    );
+    harness.run();
+    let said = "The minimum healthy hosts of CodeDeployDefault.OneAtATime could not be read: Permission denied: not allowed.";
+    assert!(harness.query_by_label_contains(said).is_some());
+    // Without the minimum, the failure is explained without it.
+    assert!(
+        harness
+            .query_by_label_contains("1 of 10 instances failed: stopped after wave")
+            .is_none()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("1 of 10 instances failed.")
+            .is_some()
+    );
+
+    harness
+        .state_mut()
+        .config_loaded(Ok(Some(MinimumHealthyHosts::OneAtATime)));
+    harness.run();
+    assert!(harness.query_by_label_contains(said).is_none());
+    assert!(
+        harness
+            .query_by_label_contains("1 of 10 instances failed; this config needs 9 healthy.")
+            .is_some()
+    );
+}

@@ -1,0 +1,109 @@
+//! The Setup page's effects: the wizards' lists loaded, their plans run
+//! step by step, and instances tagged in batches, all in the background.
+
+use crate::cloud::codedeploy;
+use crate::cloud::setup::Progress;
+use crate::cloud::tagging::{self, Applied};
+use crate::cloud::{CloudError, ec2, groups, setup};
+use crate::domain::setup::CODEDEPLOY_PRINCIPAL;
+use crate::ui::app::Effects;
+
+use super::run::RunRequest;
+use super::tag_instances::{TagsAction, TagsEvent};
+use super::{SetupAction, SetupEvent};
+
+impl SetupEvent {
+    /// The cloud error the result failed with, if it did: a wizard's step
+    /// among them.
+    pub(crate) fn error(&self) -> Option<&CloudError> {
+        match self {
+            Self::Account(Err(error))
+            | Self::TrustedRoles(Err(error))
+            | Self::Instances(Err(error))
+            | Self::Applications(Err(error))
+            | Self::Groups(Err(error))
+            | Self::Ec2Instances(Err(error))
+            | Self::GroupSpec {
+                result: Err(error), ..
+            }
+            | Self::Progress {
+                progress: Progress::Finished(_, Err(error)),
+                ..
+            }
+            | Self::Tags(
+                TagsEvent::Loaded(Err(error))
+                | TagsEvent::Applied {
+                    result: Err(error), ..
+                },
+            ) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Does what the page asked for.
+pub(crate) fn run(effects: &Effects, action: SetupAction) {
+    let Some(session) = effects.session() else {
+        return;
+    };
+    match action {
+        SetupAction::LoadAccount => {
+            effects.spawn("finding the account", async move {
+                SetupEvent::Account(setup::account_id(&session).await)
+            });
+        }
+        SetupAction::LoadTrustedRoles => effects.spawn("loading the roles", async move {
+            SetupEvent::TrustedRoles(setup::roles_trusting(&session, CODEDEPLOY_PRINCIPAL).await)
+        }),
+        SetupAction::LoadInstances => effects.spawn("loading the instances", async move {
+            SetupEvent::Instances(setup::instance_choices(&session).await)
+        }),
+        SetupAction::LoadApplications => effects.spawn("loading the applications", async move {
+            SetupEvent::Applications(codedeploy::list_applications(&session).await)
+        }),
+        SetupAction::LoadGroups(application) => {
+            effects.spawn("loading the deployment groups", async move {
+                SetupEvent::Groups(
+                    codedeploy::list_deployment_group_names(&session, &application).await,
+                )
+            });
+        }
+        SetupAction::LoadEc2Instances => effects.spawn("loading the instances", async move {
+            SetupEvent::Ec2Instances(ec2::list_instances(&session, None).await)
+        }),
+        SetupAction::LoadGroupSpec { application, group } => {
+            effects.spawn("loading the deployment group's settings", async move {
+                let result = groups::deployment_group_spec(&session, &application, &group).await;
+                SetupEvent::GroupSpec { group, result }
+            });
+        }
+        SetupAction::Run { run, request } => {
+            let sender = effects.sender();
+            effects.spawn("running the setup", async move {
+                let (plan, from, fix_first) = match request {
+                    RunRequest::Run { plan, from } => (plan, from, false),
+                    RunRequest::Fix { plan, index } => (plan, index, true),
+                };
+                setup::run_plan(&session, &plan, from, fix_first, |progress| {
+                    sender.send(SetupEvent::Progress { run, progress });
+                })
+                .await;
+                SetupEvent::RunEnded { run }
+            });
+        }
+        SetupAction::Tags(TagsAction::Load) => effects.spawn("listing the instances", async move {
+            SetupEvent::Tags(TagsEvent::Loaded(ec2::list_instances(&session, None).await))
+        }),
+        SetupAction::Tags(TagsAction::Apply(change)) => {
+            let sender = effects.sender();
+            effects.spawn("tagging the instances", async move {
+                let progress = |done, total| {
+                    sender.send(SetupEvent::Tags(TagsEvent::Progress { done, total }));
+                };
+                let Applied { done, result } =
+                    tagging::apply_change(&session, &change, progress).await;
+                SetupEvent::Tags(TagsEvent::Applied { done, result })
+            });
+        }
+    }
+}
