@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use aws_sdk_ec2::types::{
-    self as ec2, Filter, IamInstanceProfileSpecification, InstanceType, ResourceType, Tag,
-    TagSpecification,
+    self as ec2, Filter, IamInstanceProfileSpecification, InstanceType, Reservation, ResourceType,
+    Tag, TagSpecification,
 };
 
+use aws_sdk_ec2::operation::describe_instances::DescribeInstancesOutput;
 use aws_sdk_ec2::operation::describe_instances::builders::DescribeInstancesFluentBuilder;
 
 use super::error::{CloudError, CloudResult, sdk_error as error};
@@ -183,8 +184,8 @@ async fn every_instance(
     let pages = pages.map_err(error(session, "DescribeInstances"))?;
     Ok(pages
         .iter()
-        .flat_map(|page| page.reservations())
-        .flat_map(|reservation| reservation.instances())
+        .flat_map(DescribeInstancesOutput::reservations)
+        .flat_map(Reservation::instances)
         .map(Ec2InstanceSummary::from_sdk)
         .collect())
 }

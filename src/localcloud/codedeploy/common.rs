@@ -162,12 +162,12 @@ pub fn list_page<T: Serialize>(
     member: &str,
 ) -> Answer {
     let page = paging::page(scope, items, next_token, PAGE_SIZE)?;
-    page_answer(member, page)
+    page_answer(member, &page)
 }
 
 /// A page of a list as CodeDeploy answers it: the items under `member` and
 /// the token for the next page as `nextToken`.
-pub fn page_answer<T: Serialize>(member: &str, page: paging::Page<T>) -> Answer {
+pub fn page_answer<T: Serialize>(member: &str, page: &paging::Page<T>) -> Answer {
     let mut answer = serde_json::Map::new();
     answer.insert(member.to_owned(), output(&page.items)?);
     answer.insert("nextToken".to_owned(), output(&page.next_token)?);
@@ -192,10 +192,10 @@ pub fn batch_names(
 
 /// Looks each of `keys` up with `find`: what was found, and the keys that
 /// found nothing, both in the order of `keys`.
-pub fn found_and_missing<'k, T>(
-    keys: &'k [String],
+pub fn found_and_missing<T>(
+    keys: &[String],
     find: impl Fn(&str) -> Option<T>,
-) -> (Vec<T>, Vec<&'k str>) {
+) -> (Vec<T>, Vec<&str>) {
     let mut found = Vec::new();
     let mut missing = Vec::new();
     for key in keys {

@@ -246,7 +246,7 @@ pub fn list_targets(state: &CodeDeployState, _context: &Context, body: &Value) -
         &wanted_labels,
         request.next_token.as_deref(),
     )?;
-    page_answer("targetIds", page)
+    page_answer("targetIds", &page)
 }
 
 /// The target `target_id` of `deployment`, or the API's error.
@@ -347,7 +347,7 @@ pub fn list_instances(state: &CodeDeployState, _context: &Context, body: &Value)
         &wanted_labels,
         request.next_token.as_deref(),
     )?;
-    page_answer("instancesList", page)
+    page_answer("instancesList", &page)
 }
 
 /// The error for an instance that is not part of a deployment.
