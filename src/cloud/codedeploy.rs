@@ -68,12 +68,11 @@ pub struct DeploymentGroup {
 /// Lists every application with its compute platform.
 pub async fn list_applications(session: &Session) -> Result<Vec<Application>, CloudError> {
     let client = &session.codedeploy;
-    let mut names = Vec::new();
-    let mut pages = client.list_applications().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(error(session, "ListApplications"))?;
-        names.extend(page.applications().iter().cloned());
-    }
+    let pages = client.list_applications().into_paginator().items().send();
+    let names: Vec<String> = pages
+        .try_collect()
+        .await
+        .map_err(error(session, "ListApplications"))?;
     let mut applications = Vec::with_capacity(names.len());
     for chunk in names.chunks(BATCH_LIMIT) {
         let output = client
@@ -151,18 +150,10 @@ pub async fn list_deployment_group_names(
     session: &Session,
     application: &str,
 ) -> Result<Vec<String>, CloudError> {
-    let mut names = Vec::new();
-    let mut pages = session
-        .codedeploy
-        .list_deployment_groups()
-        .application_name(application)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(error(session, "ListDeploymentGroups"))?;
-        names.extend(page.deployment_groups().iter().cloned());
-    }
-    Ok(names)
+    let request = session.codedeploy.list_deployment_groups();
+    let pages = request.application_name(application).into_paginator();
+    let names = pages.items().send().try_collect().await;
+    names.map_err(error(session, "ListDeploymentGroups"))
 }
 
 /// Lists an application's deployment groups with their settings.

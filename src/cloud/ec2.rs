@@ -12,11 +12,14 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use aws_sdk_ec2::types::{
-    self as ec2, Filter, IamInstanceProfileSpecification, InstanceType, ResourceType, Tag,
-    TagSpecification,
+    self as ec2, Filter, IamInstanceProfileSpecification, InstanceType, Reservation, ResourceType,
+    Tag, TagSpecification,
 };
 
-use super::error::{CloudError, sdk_error as error};
+use aws_sdk_ec2::operation::describe_instances::DescribeInstancesOutput;
+use aws_sdk_ec2::operation::describe_instances::builders::DescribeInstancesFluentBuilder;
+
+use super::error::{CloudError, CloudResult, sdk_error as error};
 use super::session::Session;
 use super::to_system_time;
 use crate::domain::names::{MAX_TAGS_PER_RESOURCE, TagFilterType, validate_tag, validate_tags};
@@ -167,26 +170,24 @@ pub async fn describe_instances(
     session: &Session,
     filters: Vec<Filter>,
 ) -> Result<Vec<Ec2InstanceSummary>, CloudError> {
-    let mut instances = Vec::new();
-    let mut pages = session
-        .ec2
-        .describe_instances()
-        .set_filters((!filters.is_empty()).then_some(filters))
-        .max_results(PAGE_SIZE)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(error(session, "DescribeInstances"))?;
-        for reservation in page.reservations() {
-            instances.extend(
-                reservation
-                    .instances()
-                    .iter()
-                    .map(Ec2InstanceSummary::from_sdk),
-            );
-        }
-    }
-    Ok(instances)
+    let request = session.ec2.describe_instances();
+    let request = request.set_filters((!filters.is_empty()).then_some(filters));
+    every_instance(session, request.max_results(PAGE_SIZE)).await
+}
+
+/// Every instance that `request` describes, over all its pages.
+async fn every_instance(
+    session: &Session,
+    request: DescribeInstancesFluentBuilder,
+) -> CloudResult<Vec<Ec2InstanceSummary>> {
+    let pages = request.into_paginator().send().try_collect().await;
+    let pages = pages.map_err(error(session, "DescribeInstances"))?;
+    Ok(pages
+        .iter()
+        .flat_map(DescribeInstancesOutput::reservations)
+        .flat_map(Reservation::instances)
+        .map(Ec2InstanceSummary::from_sdk)
+        .collect())
 }
 
 /// Lists instances, all of them or those `selection` selects by
@@ -213,23 +214,9 @@ pub async fn describe_instances_by_id(
 ) -> Result<Vec<Ec2InstanceSummary>, CloudError> {
     let mut instances = Vec::with_capacity(instance_ids.len());
     for batch in instance_ids.chunks(DESCRIBE_BATCH) {
-        let mut pages = session
-            .ec2
-            .describe_instances()
-            .set_instance_ids(Some(batch.to_vec()))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(error(session, "DescribeInstances"))?;
-            for reservation in page.reservations() {
-                instances.extend(
-                    reservation
-                        .instances()
-                        .iter()
-                        .map(Ec2InstanceSummary::from_sdk),
-                );
-            }
-        }
+        let request = session.ec2.describe_instances();
+        let request = request.set_instance_ids(Some(batch.to_vec()));
+        instances.extend(every_instance(session, request).await?);
     }
     Ok(instances)
 }
@@ -471,58 +458,55 @@ async fn in_batches(
     Ok(changes)
 }
 
+/// Asks EC2 to change the state of the instances `$ids`, in batches, with
+/// the request `$request` (the operation `$operation`), and gathers the
+/// state changes its answer lists under `$changes`.
+macro_rules! change_state {
+    ($session:expr, $ids:expr, $request:ident, $operation:literal, $changes:ident) => {
+        in_batches($ids, async |batch| {
+            let request = $session.ec2.$request().set_instance_ids(Some(batch));
+            let output = request.send().await;
+            let output = output.map_err(error($session, $operation))?;
+            Ok(state_changes(output.$changes()))
+        })
+        .await
+    };
+}
+
 /// Starts stopped instances.
-pub async fn start_instances(
-    session: &Session,
-    instance_ids: &[String],
-) -> Result<Vec<StateChange>, CloudError> {
-    in_batches(instance_ids, async |batch| {
-        let output = session
-            .ec2
-            .start_instances()
-            .set_instance_ids(Some(batch))
-            .send()
-            .await
-            .map_err(error(session, "StartInstances"))?;
-        Ok(state_changes(output.starting_instances()))
-    })
-    .await
+pub async fn start_instances(session: &Session, ids: &[String]) -> CloudResult<Vec<StateChange>> {
+    change_state!(
+        session,
+        ids,
+        start_instances,
+        "StartInstances",
+        starting_instances
+    )
 }
 
 /// Stops running instances.
-pub async fn stop_instances(
-    session: &Session,
-    instance_ids: &[String],
-) -> Result<Vec<StateChange>, CloudError> {
-    in_batches(instance_ids, async |batch| {
-        let output = session
-            .ec2
-            .stop_instances()
-            .set_instance_ids(Some(batch))
-            .send()
-            .await
-            .map_err(error(session, "StopInstances"))?;
-        Ok(state_changes(output.stopping_instances()))
-    })
-    .await
+pub async fn stop_instances(session: &Session, ids: &[String]) -> CloudResult<Vec<StateChange>> {
+    change_state!(
+        session,
+        ids,
+        stop_instances,
+        "StopInstances",
+        stopping_instances
+    )
 }
 
 /// Terminates instances; they stay listed as terminated for a while.
 pub async fn terminate_instances(
     session: &Session,
-    instance_ids: &[String],
-) -> Result<Vec<StateChange>, CloudError> {
-    in_batches(instance_ids, async |batch| {
-        let output = session
-            .ec2
-            .terminate_instances()
-            .set_instance_ids(Some(batch))
-            .send()
-            .await
-            .map_err(error(session, "TerminateInstances"))?;
-        Ok(state_changes(output.terminating_instances()))
-    })
-    .await
+    ids: &[String],
+) -> CloudResult<Vec<StateChange>> {
+    change_state!(
+        session,
+        ids,
+        terminate_instances,
+        "TerminateInstances",
+        terminating_instances
+    )
 }
 
 /// An instance profile associated with an instance.

@@ -6,6 +6,9 @@ use std::fmt::Write as _;
 
 use aws_sdk_codedeploy::error::{ProvideErrorMetadata, SdkError};
 
+/// What a cloud operation gives back: its answer, or a [`CloudError`].
+pub type CloudResult<T> = Result<T, CloudError>;
+
 /// What went wrong talking to AWS (or the local cloud), in words that say
 /// what to do next.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use aws_sdk_iam::types as iam;
 
-use super::error::{CloudError, sdk_error};
+use super::error::{CloudError, CloudResult, sdk_error};
 use super::session::Session;
 use super::to_system_time;
 use crate::domain::policy::{PolicyDocument, PolicyKind, parse};
@@ -179,46 +179,32 @@ fn found<T>(result: Result<T, CloudError>) -> Result<Option<T>, CloudError> {
 
 /// Lists every role (all pages), with its decoded trust policy, sorted by
 /// name.
-pub async fn list_roles(session: &Session) -> Result<Vec<Role>, CloudError> {
+pub async fn list_roles(session: &Session) -> CloudResult<Vec<Role>> {
     list_roles_under(session, "/").await
 }
 
 /// Lists every role whose path starts with `path_prefix`.
-pub async fn list_roles_under(
-    session: &Session,
-    path_prefix: &str,
-) -> Result<Vec<Role>, CloudError> {
-    let mut roles = Vec::new();
-    let mut pages = session
-        .iam
-        .list_roles()
-        .path_prefix(path_prefix)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(error(session, "ListRoles"))?;
-        roles.extend(page.roles().iter().map(Role::from_sdk));
-    }
+pub async fn list_roles_under(session: &Session, path_prefix: &str) -> CloudResult<Vec<Role>> {
+    let request = session.iam.list_roles().path_prefix(path_prefix);
+    let pages = request.into_paginator().items().send().try_collect().await;
+    let mut roles: Vec<Role> = pages
+        .map_err(error(session, "ListRoles"))?
+        .iter()
+        .map(Role::from_sdk)
+        .collect();
     roles.sort_by_key(|role| role.name.to_lowercase());
     Ok(roles)
 }
 
 /// The role named `name`, or `None` if there is none.
-pub async fn get_role(session: &Session, name: &str) -> Result<Option<Role>, CloudError> {
-    found(
-        session
-            .iam
-            .get_role()
-            .role_name(name)
-            .send()
-            .await
-            .map_err(error(session, "GetRole")),
-    )
-    .map(|output| output.and_then(|output| output.role().map(Role::from_sdk)))
+pub async fn get_role(session: &Session, name: &str) -> CloudResult<Option<Role>> {
+    let output = session.iam.get_role().role_name(name).send().await;
+    let output = found(output.map_err(error(session, "GetRole")))?;
+    Ok(output.and_then(|output| output.role().map(Role::from_sdk)))
 }
 
 /// Creates a role and returns it.
-pub async fn create_role(session: &Session, role: &NewRole) -> Result<Role, CloudError> {
+pub async fn create_role(session: &Session, role: &NewRole) -> CloudResult<Role> {
     let mut request = session
         .iam
         .create_role()
@@ -227,13 +213,8 @@ pub async fn create_role(session: &Session, role: &NewRole) -> Result<Role, Clou
         .set_path(role.path.clone())
         .set_description(role.description.clone());
     for (key, value) in &role.tags {
-        request = request.tags(
-            iam::Tag::builder()
-                .key(key)
-                .value(value)
-                .build()
-                .map_err(|problem| CloudError::Other(problem.to_string()))?,
-        );
+        let tag = iam::Tag::builder().key(key).value(value).build();
+        request = request.tags(tag.map_err(|problem| CloudError::Other(problem.to_string()))?);
     }
     let output = request.send().await.map_err(error(session, "CreateRole"))?;
     output
@@ -247,27 +228,39 @@ pub async fn update_trust_policy(
     session: &Session,
     name: &str,
     trust_policy: &PolicyDocument,
-) -> Result<(), CloudError> {
-    session
-        .iam
-        .update_assume_role_policy()
-        .role_name(name)
-        .policy_document(trust_policy.to_json())
-        .send()
+) -> CloudResult<()> {
+    let request = session.iam.update_assume_role_policy().role_name(name);
+    let request = request.policy_document(trust_policy.to_json()).send();
+    request
         .await
         .map_err(error(session, "UpdateAssumeRolePolicy"))?;
     Ok(())
 }
 
 /// Deletes the role `name` (it must have no policies and be in no profile).
-pub async fn delete_role(session: &Session, name: &str) -> Result<(), CloudError> {
-    session
-        .iam
-        .delete_role()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(error(session, "DeleteRole"))?;
+pub async fn delete_role(session: &Session, name: &str) -> CloudResult<()> {
+    let request = session.iam.delete_role().role_name(name);
+    request.send().await.map_err(error(session, "DeleteRole"))?;
+    Ok(())
+}
+
+/// Attaches the managed policy `policy_arn` to the role `role_name`, or
+/// detaches it when `attached` is false.
+async fn set_attached(
+    session: &Session,
+    role_name: &str,
+    policy_arn: &str,
+    attached: bool,
+) -> CloudResult<()> {
+    if attached {
+        let request = session.iam.attach_role_policy().role_name(role_name);
+        let request = request.policy_arn(policy_arn).send();
+        request.await.map_err(error(session, "AttachRolePolicy"))?;
+    } else {
+        let request = session.iam.detach_role_policy().role_name(role_name);
+        let request = request.policy_arn(policy_arn).send();
+        request.await.map_err(error(session, "DetachRolePolicy"))?;
+    }
     Ok(())
 }
 
@@ -276,16 +269,8 @@ pub async fn attach_policy(
     session: &Session,
     role_name: &str,
     policy_arn: &str,
-) -> Result<(), CloudError> {
-    session
-        .iam
-        .attach_role_policy()
-        .role_name(role_name)
-        .policy_arn(policy_arn)
-        .send()
-        .await
-        .map_err(error(session, "AttachRolePolicy"))?;
-    Ok(())
+) -> CloudResult<()> {
+    set_attached(session, role_name, policy_arn, true).await
 }
 
 /// Detaches the managed policy `policy_arn` from the role `role_name`.
@@ -293,42 +278,28 @@ pub async fn detach_policy(
     session: &Session,
     role_name: &str,
     policy_arn: &str,
-) -> Result<(), CloudError> {
-    session
-        .iam
-        .detach_role_policy()
-        .role_name(role_name)
-        .policy_arn(policy_arn)
-        .send()
-        .await
-        .map_err(error(session, "DetachRolePolicy"))?;
-    Ok(())
+) -> CloudResult<()> {
+    set_attached(session, role_name, policy_arn, false).await
 }
 
 /// Every managed policy attached to the role `role_name` (all pages).
 pub async fn list_attached_policies(
     session: &Session,
     role_name: &str,
-) -> Result<Vec<AttachedPolicy>, CloudError> {
-    let mut policies = Vec::new();
-    let mut pages = session
+) -> CloudResult<Vec<AttachedPolicy>> {
+    let request = session
         .iam
         .list_attached_role_policies()
-        .role_name(role_name)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(error(session, "ListAttachedRolePolicies"))?;
-        policies.extend(
-            page.attached_policies()
-                .iter()
-                .map(|policy| AttachedPolicy {
-                    name: policy.policy_name().unwrap_or_default().to_owned(),
-                    arn: policy.policy_arn().unwrap_or_default().to_owned(),
-                }),
-        );
-    }
-    Ok(policies)
+        .role_name(role_name);
+    let pages = request.into_paginator().items().send().try_collect().await;
+    let policies = pages.map_err(error(session, "ListAttachedRolePolicies"))?;
+    Ok(policies
+        .iter()
+        .map(|policy| AttachedPolicy {
+            name: policy.policy_name().unwrap_or_default().to_owned(),
+            arn: policy.policy_arn().unwrap_or_default().to_owned(),
+        })
+        .collect())
 }
 
 /// Adds or replaces the inline policy `policy_name` of the role `role_name`.
@@ -337,13 +308,12 @@ pub async fn put_inline_policy(
     role_name: &str,
     policy_name: &str,
     document: &PolicyDocument,
-) -> Result<(), CloudError> {
-    session
-        .iam
-        .put_role_policy()
-        .role_name(role_name)
+) -> CloudResult<()> {
+    let request = session.iam.put_role_policy().role_name(role_name);
+    let request = request
         .policy_name(policy_name)
-        .policy_document(document.to_json())
+        .policy_document(document.to_json());
+    request
         .send()
         .await
         .map_err(error(session, "PutRolePolicy"))?;
@@ -356,37 +326,18 @@ pub async fn get_inline_policy(
     session: &Session,
     role_name: &str,
     policy_name: &str,
-) -> Result<Option<String>, CloudError> {
-    found(
-        session
-            .iam
-            .get_role_policy()
-            .role_name(role_name)
-            .policy_name(policy_name)
-            .send()
-            .await
-            .map_err(error(session, "GetRolePolicy")),
-    )
-    .map(|output| output.map(|output| decode_document(output.policy_document())))
+) -> CloudResult<Option<String>> {
+    let request = session.iam.get_role_policy().role_name(role_name);
+    let output = request.policy_name(policy_name).send().await;
+    let output = found(output.map_err(error(session, "GetRolePolicy")))?;
+    Ok(output.map(|output| decode_document(output.policy_document())))
 }
 
 /// The names of the inline policies of the role `role_name` (all pages).
-pub async fn list_inline_policies(
-    session: &Session,
-    role_name: &str,
-) -> Result<Vec<String>, CloudError> {
-    let mut names = Vec::new();
-    let mut pages = session
-        .iam
-        .list_role_policies()
-        .role_name(role_name)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(error(session, "ListRolePolicies"))?;
-        names.extend(page.policy_names().iter().cloned());
-    }
-    Ok(names)
+pub async fn list_inline_policies(session: &Session, role_name: &str) -> CloudResult<Vec<String>> {
+    let request = session.iam.list_role_policies().role_name(role_name);
+    let pages = request.into_paginator().items().send().try_collect().await;
+    pages.map_err(error(session, "ListRolePolicies"))
 }
 
 /// Deletes the inline policy `policy_name` of the role `role_name`.
@@ -394,15 +345,10 @@ pub async fn delete_inline_policy(
     session: &Session,
     role_name: &str,
     policy_name: &str,
-) -> Result<(), CloudError> {
-    session
-        .iam
-        .delete_role_policy()
-        .role_name(role_name)
-        .policy_name(policy_name)
-        .send()
-        .await
-        .map_err(error(session, "DeleteRolePolicy"))?;
+) -> CloudResult<()> {
+    let request = session.iam.delete_role_policy().role_name(role_name);
+    let request = request.policy_name(policy_name).send();
+    request.await.map_err(error(session, "DeleteRolePolicy"))?;
     Ok(())
 }
 
@@ -410,11 +356,12 @@ pub async fn delete_inline_policy(
 pub async fn create_instance_profile(
     session: &Session,
     name: &str,
-) -> Result<InstanceProfile, CloudError> {
-    let output = session
+) -> CloudResult<InstanceProfile> {
+    let request = session
         .iam
         .create_instance_profile()
-        .instance_profile_name(name)
+        .instance_profile_name(name);
+    let output = request
         .send()
         .await
         .map_err(error(session, "CreateInstanceProfile"))?;
@@ -428,35 +375,58 @@ pub async fn create_instance_profile(
 pub async fn get_instance_profile(
     session: &Session,
     name: &str,
-) -> Result<Option<InstanceProfile>, CloudError> {
-    found(
-        session
-            .iam
-            .get_instance_profile()
-            .instance_profile_name(name)
+) -> CloudResult<Option<InstanceProfile>> {
+    let request = session
+        .iam
+        .get_instance_profile()
+        .instance_profile_name(name);
+    let output = found(
+        request
             .send()
             .await
             .map_err(error(session, "GetInstanceProfile")),
-    )
-    .map(|output| {
-        output.and_then(|output| output.instance_profile().map(InstanceProfile::from_sdk))
-    })
+    )?;
+    Ok(output.and_then(|output| output.instance_profile().map(InstanceProfile::from_sdk)))
 }
 
 /// Every instance profile (all pages), sorted by name.
-pub async fn list_instance_profiles(session: &Session) -> Result<Vec<InstanceProfile>, CloudError> {
-    let mut profiles = Vec::new();
-    let mut pages = session.iam.list_instance_profiles().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(error(session, "ListInstanceProfiles"))?;
-        profiles.extend(
-            page.instance_profiles()
-                .iter()
-                .map(InstanceProfile::from_sdk),
-        );
-    }
+pub async fn list_instance_profiles(session: &Session) -> CloudResult<Vec<InstanceProfile>> {
+    let request = session.iam.list_instance_profiles();
+    let pages = request.into_paginator().items().send().try_collect().await;
+    let pages = pages.map_err(error(session, "ListInstanceProfiles"))?;
+    let mut profiles: Vec<InstanceProfile> = pages.iter().map(InstanceProfile::from_sdk).collect();
     profiles.sort_by_key(|profile| profile.name.to_lowercase());
     Ok(profiles)
+}
+
+/// Puts the role `role_name` into the instance profile `profile_name`, or
+/// takes it out when `member` is false.
+async fn set_member(
+    session: &Session,
+    profile_name: &str,
+    role_name: &str,
+    member: bool,
+) -> CloudResult<()> {
+    if member {
+        let request = session
+            .iam
+            .add_role_to_instance_profile()
+            .role_name(role_name);
+        let request = request.instance_profile_name(profile_name).send();
+        request
+            .await
+            .map_err(error(session, "AddRoleToInstanceProfile"))?;
+    } else {
+        let request = session
+            .iam
+            .remove_role_from_instance_profile()
+            .role_name(role_name);
+        let request = request.instance_profile_name(profile_name).send();
+        request
+            .await
+            .map_err(error(session, "RemoveRoleFromInstanceProfile"))?;
+    }
+    Ok(())
 }
 
 /// Puts the role `role_name` into the instance profile `profile_name`.
@@ -464,16 +434,8 @@ pub async fn add_role_to_profile(
     session: &Session,
     profile_name: &str,
     role_name: &str,
-) -> Result<(), CloudError> {
-    session
-        .iam
-        .add_role_to_instance_profile()
-        .instance_profile_name(profile_name)
-        .role_name(role_name)
-        .send()
-        .await
-        .map_err(error(session, "AddRoleToInstanceProfile"))?;
-    Ok(())
+) -> CloudResult<()> {
+    set_member(session, profile_name, role_name, true).await
 }
 
 /// Takes the role `role_name` out of the instance profile `profile_name`.
@@ -481,24 +443,17 @@ pub async fn remove_role_from_profile(
     session: &Session,
     profile_name: &str,
     role_name: &str,
-) -> Result<(), CloudError> {
-    session
-        .iam
-        .remove_role_from_instance_profile()
-        .instance_profile_name(profile_name)
-        .role_name(role_name)
-        .send()
-        .await
-        .map_err(error(session, "RemoveRoleFromInstanceProfile"))?;
-    Ok(())
+) -> CloudResult<()> {
+    set_member(session, profile_name, role_name, false).await
 }
 
 /// Deletes the instance profile `name` (it must hold no role).
-pub async fn delete_instance_profile(session: &Session, name: &str) -> Result<(), CloudError> {
-    session
+pub async fn delete_instance_profile(session: &Session, name: &str) -> CloudResult<()> {
+    let request = session
         .iam
         .delete_instance_profile()
-        .instance_profile_name(name)
+        .instance_profile_name(name);
+    request
         .send()
         .await
         .map_err(error(session, "DeleteInstanceProfile"))?;

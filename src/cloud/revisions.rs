@@ -147,16 +147,10 @@ pub async fn list_revisions(
     application: &str,
 ) -> Result<Vec<Revision>, CloudError> {
     let client = &session.codedeploy;
-    let mut locations = Vec::new();
-    let mut pages = client
-        .list_application_revisions()
-        .application_name(application)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(error(session, "ListApplicationRevisions"))?;
-        locations.extend(page.revisions().iter().cloned());
-    }
+    let request = client.list_application_revisions();
+    let pages = request.application_name(application).into_paginator();
+    let locations = pages.items().send().try_collect().await;
+    let locations: Vec<_> = locations.map_err(error(session, "ListApplicationRevisions"))?;
     let mut revisions = Vec::with_capacity(locations.len());
     for chunk in locations.chunks(BATCH_LIMIT) {
         let output = client

@@ -171,6 +171,57 @@ pub struct RestApi {
 }
 
 impl Service {
+    /// An `awsJson1_1` service named `name` (`title` in messages) whose
+    /// requests carry `X-Amz-Target: {target_prefix}.Operation`.
+    pub const fn json(
+        name: &'static str,
+        title: &'static str,
+        target_prefix: &'static str,
+        serve: JsonServe,
+    ) -> Self {
+        let api = JsonApi {
+            target_prefix,
+            serve,
+        };
+        Self {
+            name,
+            title,
+            protocol: Protocol::AwsJson(api),
+        }
+    }
+
+    /// A query service named `name` (`title` in messages) that speaks the
+    /// API `version` and writes its errors in the `flavour` of the query
+    /// protocol.
+    pub const fn query(
+        name: &'static str,
+        title: &'static str,
+        version: &'static str,
+        flavour: QueryFlavour,
+        serve: QueryServe,
+    ) -> Self {
+        let api = QueryApi {
+            version,
+            flavour,
+            serve,
+        };
+        Self {
+            name,
+            title,
+            protocol: Protocol::Query(api),
+        }
+    }
+
+    /// A REST service named `name` (`title` in messages), served as `api`
+    /// says.
+    pub const fn rest(name: &'static str, title: &'static str, api: RestApi) -> Self {
+        Self {
+            name,
+            title,
+            protocol: Protocol::Rest(api),
+        }
+    }
+
     /// How this service's answers and errors are written.
     pub fn wire(&self) -> Wire {
         match &self.protocol {
@@ -231,7 +282,7 @@ pub struct Part<S: 'static> {
 /// `I`, and answers `O`: by how it touches the world. An operation that may
 /// write must check everything before it changes anything, so that a
 /// failure leaves the world as it was (or be run with
-/// [`Handler::run_all_or_nothing`]).
+/// [`Run::AllOrNothing`]).
 #[derive(Debug)]
 pub enum Handler<S, C, I: ?Sized, O> {
     /// Reads its service's state only.
@@ -244,60 +295,52 @@ pub enum Handler<S, C, I: ?Sized, O> {
     WriteWorld(fn(&mut World, &C, &I) -> Result<O, ApiError>),
 }
 
+/// How a [`Handler`] is run, and which of its changes are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    /// With the lock taken for reading or writing as the operation needs;
+    /// a write that succeeds is saved, and one that fails keeps what it
+    /// changed (such operations check everything first).
+    Plain,
+    /// As [`Run::Plain`], except that a write to the service's state is
+    /// made on a copy that replaces the state only if the operation
+    /// succeeds, so a failure half way changes nothing.
+    AllOrNothing,
+    /// On a copy of the world, changing nothing, so that a dry run fails
+    /// exactly as the real run would.
+    OnCopy,
+}
+
 impl<S: Clone, C, I: ?Sized, O> Handler<S, C, I, O> {
-    /// Runs the operation on the world, with the lock taken for reading or
-    /// writing as the operation needs; a write that succeeds is saved.
+    /// Runs the operation on the world's `part` the way `how` says.
     pub fn run(
         &self,
+        how: Run,
         world: &SharedWorld,
         part: &Part<S>,
         context: &C,
         input: &I,
     ) -> Result<O, ApiError> {
-        match self {
-            Handler::Read(run) => world.read(|world| run((part.of)(world), context, input)),
-            Handler::Write(run) => world.write(|world| run((part.of_mut)(world), context, input)),
-            Handler::ReadWorld(run) => world.read(|world| run(world, context, input)),
-            Handler::WriteWorld(run) => world.write(|world| run(world, context, input)),
-        }
-    }
-
-    /// Runs the operation as [`Handler::run`] does, except that a write to
-    /// the service's state is made on a copy that replaces the state only
-    /// if the operation succeeds, so a failure half way changes nothing.
-    pub fn run_all_or_nothing(
-        &self,
-        world: &SharedWorld,
-        part: &Part<S>,
-        context: &C,
-        input: &I,
-    ) -> Result<O, ApiError> {
-        match self {
-            Handler::Write(run) => world.write(|world| {
+        match (how, self) {
+            (Run::OnCopy, _) => world.read(|world| match self {
+                Handler::Read(run) => run((part.of)(world), context, input),
+                Handler::Write(run) => run(&mut (part.of)(world).clone(), context, input),
+                Handler::ReadWorld(run) => run(world, context, input),
+                Handler::WriteWorld(run) => run(&mut world.clone(), context, input),
+            }),
+            (Run::AllOrNothing, Handler::Write(run)) => world.write(|world| {
                 let mut copy = (part.of)(world).clone();
                 let answer = run(&mut copy, context, input)?;
                 *(part.of_mut)(world) = copy;
                 Ok(answer)
             }),
-            other => other.run(world, part, context, input),
+            (_, Handler::Read(run)) => world.read(|world| run((part.of)(world), context, input)),
+            (_, Handler::Write(run)) => {
+                world.write(|world| run((part.of_mut)(world), context, input))
+            }
+            (_, Handler::ReadWorld(run)) => world.read(|world| run(world, context, input)),
+            (_, Handler::WriteWorld(run)) => world.write(|world| run(world, context, input)),
         }
-    }
-
-    /// Runs the operation on a copy of the world and changes nothing, so
-    /// that a dry run fails exactly as the real run would.
-    pub fn try_on_copy(
-        &self,
-        world: &SharedWorld,
-        part: &Part<S>,
-        context: &C,
-        input: &I,
-    ) -> Result<O, ApiError> {
-        world.read(|world| match self {
-            Handler::Read(run) => run((part.of)(world), context, input),
-            Handler::Write(run) => run(&mut (part.of)(world).clone(), context, input),
-            Handler::ReadWorld(run) => run(world, context, input),
-            Handler::WriteWorld(run) => run(&mut world.clone(), context, input),
-        })
     }
 }
 
@@ -335,24 +378,31 @@ mod tests {
     fn writes_are_kept_as_each_runner_promises() {
         let world = SharedWorld::new(World::default(), None, Notices::default());
         let write = COUNT_UP;
-        assert_eq!(write.run(&world, &PART, &(), &false), Ok(1));
+        assert_eq!(write.run(Run::Plain, &world, &PART, &(), &false), Ok(1));
         assert_eq!(count(&world), 1);
         // A plain run keeps what the operation changed before it failed:
         // operations run this way check everything first.
-        assert!(write.run(&world, &PART, &(), &true).is_err());
+        assert!(write.run(Run::Plain, &world, &PART, &(), &true).is_err());
         assert_eq!(count(&world), 2);
         // All or nothing: the failure leaves the state as it was, and a
         // success is kept.
-        assert!(write.run_all_or_nothing(&world, &PART, &(), &true).is_err());
+        assert!(
+            write
+                .run(Run::AllOrNothing, &world, &PART, &(), &true)
+                .is_err()
+        );
         assert_eq!(count(&world), 2);
-        assert_eq!(write.run_all_or_nothing(&world, &PART, &(), &false), Ok(3));
+        assert_eq!(
+            write.run(Run::AllOrNothing, &world, &PART, &(), &false),
+            Ok(3)
+        );
         assert_eq!(count(&world), 3);
         // A dry run answers as the real run would and changes nothing.
-        assert_eq!(write.try_on_copy(&world, &PART, &(), &false), Ok(4));
-        assert!(write.try_on_copy(&world, &PART, &(), &true).is_err());
+        assert_eq!(write.run(Run::OnCopy, &world, &PART, &(), &false), Ok(4));
+        assert!(write.run(Run::OnCopy, &world, &PART, &(), &true).is_err());
         assert_eq!(count(&world), 3);
         let read: Counting = Handler::Read(|state, (), _| Ok(state.revision_sequence));
-        assert_eq!(read.run(&world, &PART, &(), &false), Ok(3));
+        assert_eq!(read.run(Run::Plain, &world, &PART, &(), &false), Ok(3));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 
-use super::dispatch::{Call, Operations, Protocol, RestApi, Service, Shared};
+use super::dispatch::{Call, Operations, RestApi, Service, Shared};
 use super::protocol::json::rest_json_error;
 use super::protocol::{ApiError, Wire, with_request_id};
 
@@ -34,16 +34,16 @@ pub const TOKEN_HEADER: &str = "x-amz-sso_bearer_token";
 pub const DEFAULT_CREDENTIALS_LIFETIME: std::time::Duration = std::time::Duration::from_hours(1);
 
 /// The SSO portal, registered with the server.
-pub static SERVICE: Service = Service {
-    name: "sso",
-    title: "the SSO portal",
-    protocol: Protocol::Rest(RestApi {
+pub static SERVICE: Service = Service::rest(
+    "sso",
+    "the SSO portal",
+    RestApi {
         wire: Wire::RestJson,
         claims,
         operation: |_| "GetRoleCredentials",
         serve,
-    }),
-};
+    },
+);
 
 /// An operation of the portal: the request's head, when it was made (in
 /// milliseconds since the Unix epoch), how long credentials last (in

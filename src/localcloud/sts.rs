@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::account::{ACCOUNT_ID, caller_arn};
-use super::dispatch::{Call, Operations, Protocol, QueryApi, Service, Shared};
+use super::dispatch::{Call, Operations, Service, Shared};
 use super::protocol::query::aws_query_response;
 use super::protocol::{ApiError, QueryFlavour};
 
@@ -17,15 +17,7 @@ pub const VERSION: &str = "2011-06-15";
 const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 /// STS, registered with the server.
-pub static SERVICE: Service = Service {
-    name: "sts",
-    title: "STS",
-    protocol: Protocol::Query(QueryApi {
-        version: VERSION,
-        flavour: QueryFlavour::Aws,
-        serve,
-    }),
-};
+pub static SERVICE: Service = Service::query("sts", "STS", VERSION, QueryFlavour::Aws, serve);
 
 /// An operation of STS: it needs nothing but the call.
 type StsHandler = fn(&Call) -> Result<String, ApiError>;

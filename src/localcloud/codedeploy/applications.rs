@@ -6,7 +6,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::common::{
-    Context, application, checked_tags, compute_platform, required_name, required_names,
+    Answer, Context, NextTokenInput, application, batch_names, checked_tags, compute_platform,
+    list_page, required_name,
 };
 use super::shapes::Tag;
 use super::state::{Application, CodeDeployState};
@@ -14,7 +15,6 @@ use crate::domain::names::{MAX_TAGS_PER_RESOURCE, NameKind};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::protocol::json::{empty, input, output};
-use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 
 /// The most applications `BatchGetApplications` takes at once.
 pub const BATCH_LIMIT: usize = 100;
@@ -53,11 +53,7 @@ struct CreateInput {
 }
 
 /// Creates an application.
-pub fn create(
-    state: &mut CodeDeployState,
-    context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn create(state: &mut CodeDeployState, context: &Context, body: &Value) -> Answer {
     let request: CreateInput = input(body)?;
     let name = required_name(NameKind::Application, request.application_name)?;
     let compute_platform = compute_platform(request.compute_platform.as_deref())?;
@@ -101,33 +97,17 @@ struct NameInput {
 }
 
 /// Returns one application.
-pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: NameInput = input(body)?;
     let name = required_name(NameKind::Application, request.application_name)?;
     let found = application(state, &name)?;
     output(&serde_json::json!({ "application": ApplicationInfo::of(found) }))
 }
 
-/// `BatchGetApplicationsInput`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct BatchGetInput {
-    application_names: Option<Vec<String>>,
-}
-
 /// Returns several applications; any that does not exist fails the call,
 /// as in CodeDeploy.
-pub fn batch_get(
-    state: &CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
-    let request: BatchGetInput = input(body)?;
-    let names = required_names(
-        NameKind::Application,
-        request.application_names,
-        BATCH_LIMIT,
-    )?;
+pub fn batch_get(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
+    let names = batch_names(body, "applicationNames", NameKind::Application, BATCH_LIMIT)?;
     let infos = names
         .iter()
         .map(|name| application(state, name).map(ApplicationInfo::of))
@@ -135,31 +115,20 @@ pub fn batch_get(
     output(&serde_json::json!({ "applicationsInfo": infos }))
 }
 
-/// `ListApplicationsInput`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListInput {
-    next_token: Option<String>,
-}
-
 /// Lists application names, a page at a time, in name order.
-pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
-    let request: ListInput = input(body)?;
+pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
+    let request: NextTokenInput = input(body)?;
     let names = state
         .applications
         .keys()
         .map(|name| (name.clone(), name.clone()))
         .collect();
-    let page = paging::page(
+    list_page(
         "ListApplications",
         names,
         request.next_token.as_deref(),
-        PAGE_SIZE,
-    )?;
-    output(&serde_json::json!({
-        "applications": page.items,
-        "nextToken": page.next_token,
-    }))
+        "applications",
+    )
 }
 
 /// `UpdateApplicationInput`.
@@ -172,11 +141,7 @@ struct UpdateInput {
 
 /// Renames an application. Its deployment groups, revisions and tags go
 /// with it.
-pub fn update(
-    state: &mut CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn update(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: UpdateInput = input(body)?;
     let name = required_name(NameKind::Application, request.application_name)?;
     let new_name = required_name(NameKind::Application, request.new_application_name)?;
@@ -196,11 +161,7 @@ pub fn update(
 
 /// Deletes an application with its deployment groups and revisions.
 /// Deleting an application that does not exist succeeds, as in CodeDeploy.
-pub fn delete(
-    state: &mut CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn delete(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: NameInput = input(body)?;
     let name = required_name(NameKind::Application, request.application_name)?;
     state.applications.remove(&name);

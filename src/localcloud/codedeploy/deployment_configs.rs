@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::common::{Context, compute_platform, name_error, required_name};
+use super::common::{
+    Answer, Context, NextTokenInput, compute_platform, list_page, name_error, required_name,
+};
 use super::shapes::{MinimumHealthyHostsShape, TrafficRoutingConfig, ZonalConfig};
 use super::state::{CodeDeployState, CustomDeploymentConfig};
 use crate::domain::config::DeploymentConfig;
@@ -15,7 +17,6 @@ use crate::domain::{ComputePlatform, MinimumHealthyHosts};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::protocol::json::{empty, input, output};
-use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 
 /// How a predefined configuration shifts traffic.
 #[derive(Debug, Clone, Copy)]
@@ -435,11 +436,7 @@ fn check_zonal(config: &ZonalConfig) -> Result<(), ApiError> {
 }
 
 /// Creates a custom deployment configuration.
-pub fn create(
-    state: &mut CodeDeployState,
-    context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn create(state: &mut CodeDeployState, context: &Context, body: &Value) -> Answer {
     let request: CreateInput = input(body)?;
     let name = required_name(NameKind::DeploymentConfig, request.deployment_config_name)?;
     names::validate_custom_config_name(&name)
@@ -514,48 +511,33 @@ struct NameInput {
 }
 
 /// Returns one configuration, predefined or custom.
-pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: NameInput = input(body)?;
     let name = required_name(NameKind::DeploymentConfig, request.deployment_config_name)?;
     let info = find(state, &name).ok_or_else(|| no_such_config(&name))?;
     output(&serde_json::json!({ "deploymentConfigInfo": info }))
 }
 
-/// `ListDeploymentConfigsInput`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListInput {
-    next_token: Option<String>,
-}
-
 /// Lists configuration names, predefined and custom, in name order.
-pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
-    let request: ListInput = input(body)?;
+pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
+    let request: NextTokenInput = input(body)?;
     let names = predefined()
         .into_iter()
         .map(|info| info.deployment_config_name)
         .chain(state.deployment_configs.keys().cloned())
         .map(|name| (name.clone(), name))
         .collect();
-    let page = paging::page(
+    list_page(
         "ListDeploymentConfigs",
         names,
         request.next_token.as_deref(),
-        PAGE_SIZE,
-    )?;
-    output(&serde_json::json!({
-        "deploymentConfigsList": page.items,
-        "nextToken": page.next_token,
-    }))
+        "deploymentConfigsList",
+    )
 }
 
 /// Deletes a custom configuration that no deployment group uses. Deleting
 /// one that does not exist succeeds, as in CodeDeploy.
-pub fn delete(
-    state: &mut CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn delete(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: NameInput = input(body)?;
     let name = required_name(NameKind::DeploymentConfig, request.deployment_config_name)?;
     if name.starts_with(RESERVED_CONFIG_PREFIX) {

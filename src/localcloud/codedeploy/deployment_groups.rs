@@ -12,7 +12,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::common::{
-    Context, application, application_mut, checked_tags, one_of, required_name, required_names,
+    Answer, Context, application, application_mut, checked_tags, found_and_missing, one_of,
+    required_name, required_names,
 };
 use super::deployment_configs;
 use super::deployment_state::LastDeploymentInfo;
@@ -634,11 +635,7 @@ struct CreateInput {
 }
 
 /// Creates a deployment group.
-pub fn create(
-    state: &mut CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn create(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let mut request: CreateInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;
@@ -682,7 +679,7 @@ struct GroupInput {
 }
 
 /// Returns one deployment group.
-pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: GroupInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;
@@ -704,11 +701,7 @@ struct BatchGetInput {
 
 /// Returns several groups of one application; groups that do not exist are
 /// left out and named in `errorMessage`.
-pub fn batch_get(
-    state: &CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn batch_get(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: BatchGetInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let group_names = required_names(
@@ -717,14 +710,12 @@ pub fn batch_get(
         BATCH_LIMIT,
     )?;
     let found = application(state, &application_name)?;
-    let mut infos = Vec::new();
-    let mut missing = Vec::new();
-    for name in &group_names {
-        match found.deployment_groups.get(name) {
-            Some(group) => infos.push(DeploymentGroupInfo::of(found, group)),
-            None => missing.push(name.as_str()),
-        }
-    }
+    let (infos, missing) = found_and_missing(&group_names, |name| {
+        found
+            .deployment_groups
+            .get(name)
+            .map(|group| DeploymentGroupInfo::of(found, group))
+    });
     let error_message = (!missing.is_empty()).then(|| {
         format!(
             "The application \"{application_name}\" has no deployment group(s) named {}.",
@@ -746,7 +737,7 @@ struct ListInput {
 }
 
 /// Lists an application's group names, a page at a time, in name order.
-pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: ListInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let found = application(state, &application_name)?;
@@ -781,11 +772,7 @@ struct UpdateInput {
 
 /// Changes a deployment group: each member given replaces the stored one,
 /// members left out stay as they are, and a new name renames the group.
-pub fn update(
-    state: &mut CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn update(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: UpdateInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let current = required_name(
@@ -823,11 +810,7 @@ pub fn update(
 
 /// Deletes a deployment group. Deleting one that does not exist succeeds,
 /// as in CodeDeploy.
-pub fn delete(
-    state: &mut CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn delete(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: GroupInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;

@@ -10,7 +10,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::common::{Context, application, one_of, required_name};
+use super::common::{
+    Answer, Context, application, batch, list_page, list_required, one_of, required_name,
+};
 use super::deployment_configs::server_minimum;
 use super::deployment_groups::{check_filters, check_rollback, check_tag_set};
 use super::deployment_state::{
@@ -30,7 +32,6 @@ use crate::localcloud::clock::Timestamp;
 use crate::localcloud::engine::{self, CREATOR_USER, NewDeployment, is_deployment_id};
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::protocol::json::{empty, input, output};
-use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 use crate::localcloud::world::World;
 
 /// The most deployments `BatchGetDeployments` takes at once.
@@ -265,7 +266,7 @@ fn check_target_instances(
 }
 
 /// Creates a deployment and starts it.
-pub fn create(world: &mut World, context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn create(world: &mut World, context: &Context, body: &Value) -> Answer {
     let request: CreateInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;
@@ -362,7 +363,7 @@ struct DeploymentInput {
 }
 
 /// Returns one deployment.
-pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: DeploymentInput = input(body)?;
     let deployment_id = required_deployment_id(request.deployment_id)?;
     let found = deployment(state, &deployment_id)?;
@@ -377,27 +378,15 @@ struct BatchGetInput {
 }
 
 /// Returns up to 25 deployments; ids that match none are left out.
-pub fn batch_get(
-    state: &CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn batch_get(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: BatchGetInput = input(body)?;
-    let ids = request.deployment_ids.ok_or_else(|| {
-        ApiError::new(
-            "DeploymentIdRequiredException",
-            "A list of deploymentIds is required; add deploymentIds to the request.",
-        )
-    })?;
-    if ids.len() > BATCH_LIMIT {
-        return Err(ApiError::new(
-            "BatchLimitExceededException",
-            format!(
-                "{} deployment ids were given but at most {BATCH_LIMIT} may be asked for at once; split the request.",
-                ids.len()
-            ),
-        ));
-    }
+    let ids = batch(
+        request.deployment_ids,
+        || list_required("DeploymentIdRequiredException", "deploymentIds"),
+        "deployment ids",
+        BATCH_LIMIT,
+        "BatchLimitExceededException",
+    )?;
     if let Some(bad) = ids.iter().find(|id| !is_deployment_id(id)) {
         return Err(invalid_deployment_id(bad));
     }
@@ -429,7 +418,7 @@ struct ListInput {
 }
 
 /// Lists deployment ids, newest first, filtered as asked.
-pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: ListInput = input(body)?;
     let group = match (request.application_name, request.deployment_group_name) {
         (None, None) => None,
@@ -524,11 +513,12 @@ pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Result
         range.start.map(Timestamp::as_millis).unwrap_or_default(),
         range.end.map(Timestamp::as_millis).unwrap_or_default(),
     );
-    let page = paging::page(&scope, matching, request.next_token.as_deref(), PAGE_SIZE)?;
-    output(&serde_json::json!({
-        "deployments": page.items,
-        "nextToken": page.next_token,
-    }))
+    list_page(
+        &scope,
+        matching,
+        request.next_token.as_deref(),
+        "deployments",
+    )
 }
 
 /// The error for an action on a deployment that has ended.
@@ -552,7 +542,7 @@ struct StopInput {
 }
 
 /// Stops a running deployment, rolling it back if asked.
-pub fn stop(world: &mut World, context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn stop(world: &mut World, context: &Context, body: &Value) -> Answer {
     let request: StopInput = input(body)?;
     let deployment_id = required_deployment_id(request.deployment_id)?;
     engine::advance(world, context.now, &context.engine);
@@ -583,11 +573,7 @@ struct ContinueInput {
 /// Continues a blue/green deployment: reroutes traffic of one waiting in
 /// `Ready` (`READY_WAIT`), or terminates the original instances of one
 /// waiting to (`TERMINATION_WAIT`).
-pub fn continue_deployment(
-    world: &mut World,
-    context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn continue_deployment(world: &mut World, context: &Context, body: &Value) -> Answer {
     let request: ContinueInput = input(body)?;
     let deployment_id = required_deployment_id(request.deployment_id)?;
     engine::advance(world, context.now, &context.engine);

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{
-    Context, checked_tags, merge_tags, one_of, required_name, required_names, tag_key, tag_value,
+    Answer, Context, batch_names, checked_tags, list_page, merge_tags, one_of, required_name,
+    required_names, tag_key, tag_value,
 };
 use super::shapes::{Tag, TagFilter};
 use super::state::{CodeDeployState, OnPremisesInstance};
@@ -18,7 +19,6 @@ use crate::domain::names::{self, NameKind};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::protocol::json::{empty, input, output};
-use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 
 /// The most instances `BatchGetOnPremisesInstances` takes at once.
 pub const BATCH_LIMIT: usize = 25;
@@ -90,11 +90,7 @@ fn check_iam_arn(
 }
 
 /// Registers an on-premises instance with exactly one IAM identity.
-pub fn register(
-    state: &mut CodeDeployState,
-    context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn register(state: &mut CodeDeployState, context: &Context, body: &Value) -> Answer {
     let request: RegisterInput = input(body)?;
     let name = required_name(NameKind::OnPremisesInstance, request.instance_name)?;
     let session = request.iam_session_arn.filter(|arn| !arn.is_empty());
@@ -183,11 +179,7 @@ fn not_registered(name: &str) -> ApiError {
 }
 
 /// Deregisters an instance. It stays listed as deregistered.
-pub fn deregister(
-    state: &mut CodeDeployState,
-    context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn deregister(state: &mut CodeDeployState, context: &Context, body: &Value) -> Answer {
     let request: NameInput = input(body)?;
     let name = required_name(NameKind::OnPremisesInstance, request.instance_name)?;
     if let Some(instance) = state.on_premises_instances.get_mut(&name)
@@ -199,7 +191,7 @@ pub fn deregister(
 }
 
 /// Returns one instance.
-pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: NameInput = input(body)?;
     let name = required_name(NameKind::OnPremisesInstance, request.instance_name)?;
     let instance = state
@@ -209,23 +201,12 @@ pub fn get(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<
     output(&serde_json::json!({ "instanceInfo": InstanceInfo::of(instance) }))
 }
 
-/// `BatchGetOnPremisesInstancesInput`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct BatchGetInput {
-    instance_names: Option<Vec<String>>,
-}
-
 /// Returns several instances; names that are not known are left out.
-pub fn batch_get(
-    state: &CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
-    let request: BatchGetInput = input(body)?;
-    let names = required_names(
+pub fn batch_get(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
+    let names = batch_names(
+        body,
+        "instanceNames",
         NameKind::OnPremisesInstance,
-        request.instance_names,
         BATCH_LIMIT,
     )?;
     let infos: Vec<InstanceInfo<'_>> = names
@@ -247,7 +228,7 @@ struct ListInput {
 
 /// Lists instance names in name order, optionally only those with a
 /// registration status, and only those matching any of the tag filters.
-pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: ListInput = input(body)?;
     if let Some(status) = &request.registration_status {
         one_of(
@@ -297,11 +278,12 @@ pub fn list(state: &CodeDeployState, _context: &Context, body: &Value) -> Result
         "ListOnPremisesInstances/{}",
         request.registration_status.as_deref().unwrap_or_default()
     );
-    let page = paging::page(&scope, names, request.next_token.as_deref(), PAGE_SIZE)?;
-    output(&serde_json::json!({
-        "instanceNames": page.items,
-        "nextToken": page.next_token,
-    }))
+    list_page(
+        &scope,
+        names,
+        request.next_token.as_deref(),
+        "instanceNames",
+    )
 }
 
 /// The input of both tagging operations.
@@ -357,11 +339,7 @@ fn checked_tagging(
 
 /// Adds tags to instances; a tag whose key an instance already has replaces
 /// its value.
-pub fn add_tags(
-    state: &mut CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn add_tags(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let (tags, names) = checked_tagging(state, input(body)?)?;
     // Check every instance before changing any, so a failure changes nothing.
     let mut updated = Vec::with_capacity(names.len());
@@ -387,11 +365,7 @@ pub fn add_tags(
 
 /// Removes tags from instances. A tag is removed where key and value both
 /// match; a tag given without a value removes the key whatever its value.
-pub fn remove_tags(
-    state: &mut CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn remove_tags(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: TagsInput = input(body)?;
     let values_given: Vec<bool> = request
         .tags

@@ -8,14 +8,16 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::common::{Context, application, application_mut, one_of, required_name};
+use super::common::{
+    Answer, Context, application, application_mut, batch, list_page, list_required, one_of,
+    required_name,
+};
 use super::shapes::RevisionLocation;
 use super::state::{CodeDeployState, Revision};
 use crate::domain::names::NameKind;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::protocol::json::{empty, input, output};
-use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
 use crate::localcloud::world::World;
 
 /// The most revisions `BatchGetApplicationRevisions` takes at once.
@@ -130,11 +132,7 @@ struct RegisterInput {
 }
 
 /// Registers a revision with an application.
-pub fn register(
-    state: &mut CodeDeployState,
-    context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn register(state: &mut CodeDeployState, context: &Context, body: &Value) -> Answer {
     let request: RegisterInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let location = check_location(request.revision)?;
@@ -199,7 +197,7 @@ struct GetInput {
 }
 
 /// Returns one registered revision.
-pub fn get(world: &World, _context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn get(world: &World, _context: &Context, body: &Value) -> Answer {
     let state = &world.codedeploy;
     let request: GetInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
@@ -234,25 +232,17 @@ struct BatchGetInput {
 
 /// Returns several revisions; those not registered are left out and
 /// counted in `errorMessage`.
-pub fn batch_get(world: &World, _context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn batch_get(world: &World, _context: &Context, body: &Value) -> Answer {
     let state = &world.codedeploy;
     let request: BatchGetInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
-    let wanted = request.revisions.ok_or_else(|| {
-        ApiError::new(
-            "RevisionRequiredException",
-            "A list of revisions is required; add revisions to the request.",
-        )
-    })?;
-    if wanted.len() > BATCH_LIMIT {
-        return Err(ApiError::new(
-            "BatchLimitExceededException",
-            format!(
-                "{} revisions were given but at most {BATCH_LIMIT} may be asked for at once; split the request.",
-                wanted.len()
-            ),
-        ));
-    }
+    let wanted = batch(
+        request.revisions,
+        || list_required("RevisionRequiredException", "revisions"),
+        "revisions",
+        BATCH_LIMIT,
+        "BatchLimitExceededException",
+    )?;
     let wanted = wanted
         .into_iter()
         .map(|location| check_location(Some(location)))
@@ -318,7 +308,7 @@ fn sort_key(revision: &Revision, sort_by: Option<&str>, descending: bool) -> Str
 }
 
 /// Lists an application's revisions, filtered and sorted as asked.
-pub fn list(world: &World, _context: &Context, body: &Value) -> Result<Value, ApiError> {
+pub fn list(world: &World, _context: &Context, body: &Value) -> Answer {
     let state = &world.codedeploy;
     let request: ListInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
@@ -393,9 +383,5 @@ pub fn list(world: &World, _context: &Context, body: &Value) -> Result<Value, Ap
         request.sort_by.as_deref().unwrap_or_default(),
         request.sort_order.as_deref().unwrap_or_default()
     );
-    let page = paging::page(&scope, matching, request.next_token.as_deref(), PAGE_SIZE)?;
-    output(&serde_json::json!({
-        "revisions": page.items,
-        "nextToken": page.next_token,
-    }))
+    list_page(&scope, matching, request.next_token.as_deref(), "revisions")
 }

@@ -10,7 +10,7 @@ use super::{
     targets,
 };
 use crate::localcloud::dispatch::Handler::{self, Read, ReadWorld, Write, WriteWorld};
-use crate::localcloud::dispatch::{Call, JsonApi, Operations, Part, Protocol, Service, Shared};
+use crate::localcloud::dispatch::{Call, Operations, Part, Run, Service, Shared};
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::protocol::json::{parse_body, unknown_operation};
 
@@ -18,14 +18,7 @@ use crate::localcloud::protocol::json::{parse_body, unknown_operation};
 pub const TARGET_PREFIX: &str = "CodeDeploy_20141006";
 
 /// CodeDeploy, registered with the server.
-pub static SERVICE: Service = Service {
-    name: "codedeploy",
-    title: "CodeDeploy",
-    protocol: Protocol::AwsJson(JsonApi {
-        target_prefix: TARGET_PREFIX,
-        serve,
-    }),
-};
+pub static SERVICE: Service = Service::json("codedeploy", "CodeDeploy", TARGET_PREFIX, serve);
 
 /// CodeDeploy's part of the world.
 const PART: Part<CodeDeployState> = Part {
@@ -114,5 +107,5 @@ fn serve(shared: &Shared, call: &Call, body: &[u8]) -> Result<Value, ApiError> {
         region: call.region.clone(),
         engine: shared.engine,
     };
-    handler.run(&shared.world, &PART, &context, &input)
+    handler.run(Run::Plain, &shared.world, &PART, &context, &input)
 }

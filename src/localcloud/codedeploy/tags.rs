@@ -9,7 +9,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::common::{Context, application, application_mut, checked_tags, merge_tags};
+use super::common::{Answer, Context, application, application_mut, checked_tags, merge_tags};
 use super::errors::no_such_application;
 use super::shapes::Tag;
 use super::state::CodeDeployState;
@@ -158,11 +158,7 @@ struct TagInput {
 }
 
 /// Adds tags to a resource; a key it already has gets the new value.
-pub fn tag_resource(
-    state: &mut CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn tag_resource(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: TagInput = input(body)?;
     let resource = parse_arn(request.resource_arn)?;
     let tags = request.tags.unwrap_or_default();
@@ -193,11 +189,7 @@ struct UntagInput {
 }
 
 /// Removes the tags with the given keys from a resource.
-pub fn untag_resource(
-    state: &mut CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn untag_resource(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: UntagInput = input(body)?;
     let resource = parse_arn(request.resource_arn)?;
     let keys = request.tag_keys.unwrap_or_default();
@@ -222,11 +214,7 @@ struct ListInput {
 }
 
 /// Lists a resource's tags in the order they were added.
-pub fn list_tags_for_resource(
-    state: &CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn list_tags_for_resource(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: ListInput = input(body)?;
     let resource = parse_arn(request.resource_arn.clone())?;
     let tags = tags_of(state, &resource)?;

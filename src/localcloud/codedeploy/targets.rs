@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::common::Context;
+use super::common::{Answer, Context, batch, found_and_missing, list_required, page_answer};
 use super::deployment_state::{
     Deployment, DeploymentStatus, Diagnostics, InstanceLabel, TargetRecord, TargetStatus,
 };
@@ -219,11 +219,7 @@ struct ListTargetsInput {
 
 /// Lists a deployment's target ids in id order, filtered by `TargetStatus`
 /// and `ServerInstanceLabel`.
-pub fn list_targets(
-    state: &CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn list_targets(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: ListTargetsInput = input(body)?;
     let found = started(state, request.deployment_id)?;
     let filters = request.target_filters.unwrap_or_default();
@@ -250,10 +246,7 @@ pub fn list_targets(
         &wanted_labels,
         request.next_token.as_deref(),
     )?;
-    output(&serde_json::json!({
-        "targetIds": page.items,
-        "nextToken": page.next_token,
-    }))
+    page_answer("targetIds", &page)
 }
 
 /// The target `target_id` of `deployment`, or the API's error.
@@ -284,27 +277,15 @@ struct BatchGetTargetsInput {
 }
 
 /// Returns up to 25 targets of a deployment with their lifecycle events.
-pub fn batch_get_targets(
-    state: &CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn batch_get_targets(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: BatchGetTargetsInput = input(body)?;
-    let target_ids = request.target_ids.ok_or_else(|| {
-        ApiError::new(
-            "DeploymentTargetIdRequiredException",
-            "A list of targetIds is required; add targetIds to the request.",
-        )
-    })?;
-    if target_ids.len() > TARGET_BATCH_LIMIT {
-        return Err(ApiError::new(
-            "DeploymentTargetListSizeExceededException",
-            format!(
-                "{} target ids were given but at most {TARGET_BATCH_LIMIT} may be asked for at once; split the request.",
-                target_ids.len()
-            ),
-        ));
-    }
+    let target_ids = batch(
+        request.target_ids,
+        || list_required("DeploymentTargetIdRequiredException", "targetIds"),
+        "target ids",
+        TARGET_BATCH_LIMIT,
+        "DeploymentTargetListSizeExceededException",
+    )?;
     let found = started(state, request.deployment_id)?;
     let targets = target_ids
         .iter()
@@ -322,11 +303,7 @@ struct GetTargetInput {
 }
 
 /// Returns one target of a deployment.
-pub fn get_target(
-    state: &CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn get_target(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: GetTargetInput = input(body)?;
     let target_id = request.target_id.ok_or_else(|| {
         ApiError::new(
@@ -350,11 +327,7 @@ struct ListInstancesInput {
 }
 
 /// Lists a deployment's instance ids, filtered by status and blue/green type.
-pub fn list_instances(
-    state: &CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn list_instances(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: ListInstancesInput = input(body)?;
     let found = started(state, request.deployment_id)?;
     let wanted_statuses = statuses(
@@ -374,10 +347,7 @@ pub fn list_instances(
         &wanted_labels,
         request.next_token.as_deref(),
     )?;
-    output(&serde_json::json!({
-        "instancesList": page.items,
-        "nextToken": page.next_token,
-    }))
+    page_answer("instancesList", &page)
 }
 
 /// The error for an instance that is not part of a deployment.
@@ -409,31 +379,21 @@ struct BatchGetInstancesInput {
 
 /// Returns up to 25 instances of a deployment; ids that are not part of it
 /// are named in `errorMessage`.
-pub fn batch_get_instances(
-    state: &CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn batch_get_instances(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: BatchGetInstancesInput = input(body)?;
-    let instance_ids = request.instance_ids.ok_or_else(instance_id_required)?;
-    if instance_ids.len() > INSTANCE_BATCH_LIMIT {
-        return Err(ApiError::new(
-            "BatchLimitExceededException",
-            format!(
-                "{} instance ids were given but at most {INSTANCE_BATCH_LIMIT} may be asked for at once; split the request.",
-                instance_ids.len()
-            ),
-        ));
-    }
+    let instance_ids = batch(
+        request.instance_ids,
+        instance_id_required,
+        "instance ids",
+        INSTANCE_BATCH_LIMIT,
+        "BatchLimitExceededException",
+    )?;
     let found = started(state, request.deployment_id)?;
-    let mut summaries = Vec::new();
-    let mut missing = Vec::new();
-    for instance_id in &instance_ids {
-        match found.target(instance_id) {
-            Some(target) => summaries.push(InstanceSummary::of(found, target)),
-            None => missing.push(instance_id.as_str()),
-        }
-    }
+    let (summaries, missing) = found_and_missing(&instance_ids, |instance_id| {
+        found
+            .target(instance_id)
+            .map(|target| InstanceSummary::of(found, target))
+    });
     let error_message = (!missing.is_empty()).then(|| {
         format!(
             "These instances are not part of deployment {}: {}.",
@@ -456,11 +416,7 @@ struct GetInstanceInput {
 }
 
 /// Returns one instance of a deployment.
-pub fn get_instance(
-    state: &CodeDeployState,
-    _context: &Context,
-    body: &Value,
-) -> Result<Value, ApiError> {
+pub fn get_instance(state: &CodeDeployState, _context: &Context, body: &Value) -> Answer {
     let request: GetInstanceInput = input(body)?;
     let instance_id = request
         .instance_id

@@ -8,7 +8,7 @@ use super::common::Context;
 use super::state::Ec2State;
 use super::{iam_profiles, instances, lifecycle, regions, tags};
 use crate::localcloud::dispatch::Handler::{self, Read, Write};
-use crate::localcloud::dispatch::{Call, Operations, Part, Protocol, QueryApi, Service, Shared};
+use crate::localcloud::dispatch::{Call, Operations, Part, Run, Service, Shared};
 use crate::localcloud::protocol::query::Params;
 use crate::localcloud::protocol::{ApiError, QueryFlavour};
 
@@ -16,15 +16,7 @@ use crate::localcloud::protocol::{ApiError, QueryFlavour};
 pub const VERSION: &str = "2016-11-15";
 
 /// EC2, registered with the server.
-pub static SERVICE: Service = Service {
-    name: "ec2",
-    title: "EC2",
-    protocol: Protocol::Query(QueryApi {
-        version: VERSION,
-        flavour: QueryFlavour::Ec2,
-        serve,
-    }),
-};
+pub static SERVICE: Service = Service::query("ec2", "EC2", VERSION, QueryFlavour::Ec2, serve);
 
 /// EC2's part of the world: the instance registry.
 const PART: Part<Ec2State> = Part {
@@ -89,12 +81,12 @@ fn serve(shared: &Shared, call: &Call, form: &[u8]) -> Result<String, ApiError> 
     if params.flag("DryRun")? {
         // Run the operation on a copy, so that a dry run fails exactly as
         // the real run would and changes nothing when it would succeed.
-        handler.try_on_copy(&shared.world, &PART, &context, &params)?;
+        handler.run(Run::OnCopy, &shared.world, &PART, &context, &params)?;
         return Err(ApiError::with_status(
             StatusCode::PRECONDITION_FAILED,
             "DryRunOperation",
             "Request would have succeeded, but DryRun flag is set.",
         ));
     }
-    handler.run(&shared.world, &PART, &context, &params)
+    handler.run(Run::Plain, &shared.world, &PART, &context, &params)
 }

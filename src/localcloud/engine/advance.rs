@@ -11,7 +11,7 @@ use crate::localcloud::world::World;
 
 use super::blue_green::{ready_wait_minutes, rerouted, terminate_originals};
 use super::common::{EngineSettings, with_deployment};
-use super::ending::{Ending, RollbackDue, finish, roll_back};
+use super::ending::{Ending, Moving, roll_back};
 use super::waves::{next_wave, play_out, start};
 
 /// Brings every running deployment up to `now`. Returns whether anything
@@ -36,7 +36,12 @@ pub fn advance(world: &mut World, now: Timestamp, settings: &EngineSettings) -> 
         let mut rollbacks = Vec::new();
         for id in ids {
             match with_deployment(world, &id, |world, deployment| {
-                step(world, deployment, now, *settings, &mut rollbacks)
+                let mut moving = Moving {
+                    world,
+                    settings: *settings,
+                    rollbacks: &mut rollbacks,
+                };
+                step(&mut moving, deployment, now)
             }) {
                 Some(stepped) => round |= stepped,
                 None => {
@@ -105,13 +110,7 @@ fn next_boundary(target: &TargetRecord) -> Option<Timestamp> {
 }
 
 /// Advances one deployment as far as `now` allows.
-fn step(
-    world: &mut World,
-    deployment: &mut Deployment,
-    now: Timestamp,
-    settings: EngineSettings,
-    rollbacks: &mut Vec<RollbackDue>,
-) -> bool {
+fn step(moving: &mut Moving<'_>, deployment: &mut Deployment, now: Timestamp) -> bool {
     let mut changed = false;
     loop {
         match deployment.phase.clone() {
@@ -119,7 +118,7 @@ fn step(
                 if now < start_at {
                     break;
                 }
-                start(world, deployment, start_at, settings, rollbacks);
+                start(moving, deployment, start_at);
             }
             Phase::Installing | Phase::Rerouting => {
                 let installing = deployment.phase == Phase::Installing;
@@ -135,9 +134,9 @@ fn step(
                 }
                 let at = work_ends.unwrap_or(now);
                 if installing {
-                    next_wave(world, deployment, at, settings, rollbacks);
+                    next_wave(moving, deployment, at);
                 } else {
-                    rerouted(world, deployment, at, rollbacks);
+                    rerouted(moving.world, deployment, at, moving.rollbacks);
                 }
             }
             Phase::Ready { deadline } => {
@@ -151,20 +150,15 @@ fn step(
                         "Traffic was not rerouted within the {minutes}-minute wait, so the deployment was stopped. Continue a Ready deployment with ContinueDeployment before its wait ends."
                     ),
                 };
-                finish(
-                    world,
-                    deployment,
-                    deadline,
-                    &Ending::Stopped(Some(error)),
-                    rollbacks,
-                );
+                let ending = Ending::Stopped(Some(error));
+                moving.finish(deployment, deadline, &ending);
             }
             Phase::Terminating { at } => {
                 if now < at {
                     break;
                 }
-                terminate_originals(world, deployment, at);
-                finish(world, deployment, at, &Ending::Succeeded, rollbacks);
+                terminate_originals(moving.world, deployment, at);
+                moving.finish(deployment, at, &Ending::Succeeded);
             }
             Phase::Finished => break,
         }

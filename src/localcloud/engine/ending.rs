@@ -13,7 +13,7 @@ use crate::localcloud::codedeploy::deployment_state::{
 use crate::localcloud::codedeploy::shapes::DeploymentStyle;
 use crate::localcloud::world::World;
 
-use super::common::{CREATOR_ROLLBACK, group_mut, record_attempted};
+use super::common::{CREATOR_ROLLBACK, EngineSettings, group_mut, record_attempted};
 use super::create::{NewDeployment, create};
 
 /// What a deployment that ended asks to be done once it is back in the world.
@@ -23,6 +23,26 @@ pub(super) struct RollbackDue {
     deployment_id: String,
     /// When it ended.
     at: Timestamp,
+}
+
+/// What moving a deployment on needs besides the deployment itself, which
+/// is taken out of the world for the while: the world, how the engine paces
+/// deployments, and the rollbacks that fell due, which are created once
+/// every deployment has moved.
+pub(super) struct Moving<'a> {
+    /// The world, without the deployment being moved on.
+    pub(super) world: &'a mut World,
+    /// How the engine paces deployments.
+    pub(super) settings: EngineSettings,
+    /// The rollbacks that fell due.
+    pub(super) rollbacks: &'a mut Vec<RollbackDue>,
+}
+
+impl Moving<'_> {
+    /// Ends `deployment` at `at` as [`finish`] does.
+    pub(super) fn finish(&mut self, deployment: &mut Deployment, at: Timestamp, ending: &Ending) {
+        finish(self.world, deployment, at, ending, self.rollbacks);
+    }
 }
 
 /// How a deployment ends.

@@ -14,15 +14,14 @@ use crate::localcloud::codedeploy::deployment_state::{
     Deployment, DeploymentStatus, ErrorInformation, EventStatus, FailureCause, InstanceLabel,
     Phase, TargetRecord, TargetStatus,
 };
-use crate::localcloud::world::World;
 
 use super::agent::{AttemptSpec, behaviour_of, plan_attempt_with};
 use super::blue_green::{begin_reroute, ready_wait_minutes};
 use super::common::{
-    AGENT_ISSUE_MESSAGE, EngineSettings, HEALTH_CONSTRAINTS_MESSAGE, NO_INSTANCES_MESSAGE,
-    install_end, record_attempted,
+    AGENT_ISSUE_MESSAGE, HEALTH_CONSTRAINTS_MESSAGE, NO_INSTANCES_MESSAGE, install_end,
+    record_attempted,
 };
-use super::ending::{Ending, RollbackDue, finish};
+use super::ending::{Ending, Moving};
 
 /// Applies to the targets in flight everything planned up to `time`, and
 /// reports finished attempts to the rollout when `count_in_rollout`.
@@ -110,16 +109,10 @@ fn apply_events(target: &mut TargetRecord, time: Timestamp) -> bool {
 }
 
 /// Starts a created deployment at `at`.
-pub(super) fn start(
-    world: &mut World,
-    deployment: &mut Deployment,
-    at: Timestamp,
-    settings: EngineSettings,
-    rollbacks: &mut Vec<RollbackDue>,
-) {
+pub(super) fn start(moving: &mut Moving<'_>, deployment: &mut Deployment, at: Timestamp) {
     deployment.status = DeploymentStatus::InProgress;
     deployment.start_time = Some(at);
-    record_attempted(world, deployment);
+    record_attempted(moving.world, deployment);
     let outcome = deployment
         .rollout
         .as_ref()
@@ -130,42 +123,36 @@ pub(super) fn start(
                 code: FailureReason::NoInstances.error_code().to_owned(),
                 message: NO_INSTANCES_MESSAGE.to_owned(),
             };
-            finish(world, deployment, at, &Ending::Failed(error), rollbacks);
+            moving.finish(deployment, at, &Ending::Failed(error));
         }
         Some(None) => {
             deployment.phase = Phase::Installing;
-            next_wave(world, deployment, at, settings, rollbacks);
+            next_wave(moving, deployment, at);
         }
-        Some(Some(_)) => install_done(world, deployment, at, settings, rollbacks),
+        Some(Some(_)) => install_done(moving, deployment, at),
     }
 }
 
 /// Starts the rollout's next wave at `at`, or goes on when it has ended.
-pub(super) fn next_wave(
-    world: &mut World,
-    deployment: &mut Deployment,
-    at: Timestamp,
-    settings: EngineSettings,
-    rollbacks: &mut Vec<RollbackDue>,
-) {
+pub(super) fn next_wave(moving: &mut Moving<'_>, deployment: &mut Deployment, at: Timestamp) {
     let wave = deployment
         .rollout
         .as_mut()
         .map(Rollout::next_wave)
         .unwrap_or_default();
     if wave.is_empty() {
-        install_done(world, deployment, at, settings, rollbacks);
+        install_done(moving, deployment, at);
         return;
     }
     for rollout_index in wave {
         let index = deployment.rollout_targets[rollout_index];
-        let behaviour = behaviour_of(world, &deployment.targets[index]);
+        let behaviour = behaviour_of(moving.world, &deployment.targets[index]);
         let target = &mut deployment.targets[index];
         let spec = AttemptSpec {
             first: 0,
             end: install_end(target),
             start: at,
-            event_millis: settings.event_millis(),
+            event_millis: moving.settings.event_millis(),
             ignore_stop_failures: deployment.ignore_application_stop_failures,
             status_on_success: if target.label == Some(InstanceLabel::Green) {
                 TargetStatus::Ready
@@ -214,13 +201,7 @@ fn rollout_error(deployment: &Deployment, reason: &FailureReason) -> ErrorInform
 }
 
 /// Goes on once the rollout has ended.
-fn install_done(
-    world: &mut World,
-    deployment: &mut Deployment,
-    at: Timestamp,
-    settings: EngineSettings,
-    rollbacks: &mut Vec<RollbackDue>,
-) {
+fn install_done(moving: &mut Moving<'_>, deployment: &mut Deployment, at: Timestamp) {
     let outcome = deployment
         .rollout
         .as_ref()
@@ -239,20 +220,20 @@ fn install_done(
                 deployment.phase = Phase::Ready {
                     deadline: at.plus_millis(minutes.saturating_mul(60_000)),
                 };
-                record_attempted(world, deployment);
+                record_attempted(moving.world, deployment);
             } else {
-                begin_reroute(world, deployment, at, settings);
+                begin_reroute(moving.world, deployment, at, moving.settings);
             }
         }
         Some(RolloutOutcome::Succeeded) => {
-            finish(world, deployment, at, &Ending::Succeeded, rollbacks);
+            moving.finish(deployment, at, &Ending::Succeeded);
         }
         Some(RolloutOutcome::Failed(reason)) => {
             let error = rollout_error(deployment, &reason);
-            finish(world, deployment, at, &Ending::Failed(error), rollbacks);
+            moving.finish(deployment, at, &Ending::Failed(error));
         }
         Some(RolloutOutcome::Stopped) => {
-            finish(world, deployment, at, &Ending::Stopped(None), rollbacks);
+            moving.finish(deployment, at, &Ending::Stopped(None));
         }
         None => {
             let error = ErrorInformation {
@@ -260,7 +241,7 @@ fn install_done(
                 message: "The rollout ended without an outcome; please report this as a bug."
                     .to_owned(),
             };
-            finish(world, deployment, at, &Ending::Failed(error), rollbacks);
+            moving.finish(deployment, at, &Ending::Failed(error));
         }
     }
 }

@@ -18,6 +18,9 @@ use crate::localcloud::protocol::query::{Params, aws_query_empty_response, aws_q
 /// The XML namespace of IAM's responses.
 pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 
+/// What an operation answers: its XML response, or IAM's error.
+pub type Answer = Result<String, ApiError>;
+
 /// What an operation knows about the request besides its parameters.
 #[derive(Debug, Clone)]
 pub struct Context {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::common::{
-    Context, Members, TagXml, already_exists, check_name, delete_conflict, document_param,
+    Answer, Context, Members, TagXml, already_exists, check_name, delete_conflict, document_param,
     encode_document, invalid_input, limit_exceeded, malformed_policy, no_such_entity, page,
     path_param, path_prefix, required, tags_param, tags_xml, validation,
 };
@@ -183,7 +183,7 @@ fn no_such_policy(arn: &str) -> ApiError {
 
 /// `AttachRolePolicy`. Attaching a policy that is already attached
 /// changes nothing, as in IAM.
-pub fn attach(iam: &mut IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn attach(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let role = role_param(iam, params)?;
     let key = role.name.to_lowercase();
     let arn = policy_arn(params)?;
@@ -205,7 +205,7 @@ pub fn attach(iam: &mut IamState, context: &Context, params: &Params) -> Result<
 }
 
 /// `DetachRolePolicy`.
-pub fn detach(iam: &mut IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn detach(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let role = role_param(iam, params)?;
     let key = role.name.to_lowercase();
     let arn = policy_arn(params)?;
@@ -222,11 +222,7 @@ pub fn detach(iam: &mut IamState, context: &Context, params: &Params) -> Result<
 }
 
 /// `ListAttachedRolePolicies`.
-pub fn list_attached(
-    iam: &IamState,
-    context: &Context,
-    params: &Params,
-) -> Result<String, ApiError> {
+pub fn list_attached(iam: &IamState, context: &Context, params: &Params) -> Answer {
     let role = role_param(iam, params)?;
     let prefix = path_prefix(params)?;
     let attached: Vec<(String, AttachedPolicyXml)> = role
@@ -257,7 +253,7 @@ pub fn list_attached(
 }
 
 /// `CreatePolicy`: a customer managed policy with one version.
-pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let name = required(params, "PolicyName")?;
     check_name("PolicyName", IamNameKind::Policy, name)?;
     let path = path_param(params)?;
@@ -298,7 +294,7 @@ pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Result<
 }
 
 /// `GetPolicy`.
-pub fn get(iam: &IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn get(iam: &IamState, context: &Context, params: &Params) -> Answer {
     let arn = policy_arn(params)?;
     let view = iam.managed_policy(arn).ok_or_else(|| no_such_policy(arn))?;
     context.respond(&PolicyResult {
@@ -307,7 +303,7 @@ pub fn get(iam: &IamState, context: &Context, params: &Params) -> Result<String,
 }
 
 /// `GetPolicyVersion`: only the default version exists.
-pub fn get_version(iam: &IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn get_version(iam: &IamState, context: &Context, params: &Params) -> Answer {
     let arn = policy_arn(params)?;
     let version_id = required(params, "VersionId")?;
     let view = iam.managed_policy(arn).ok_or_else(|| no_such_policy(arn))?;
@@ -340,7 +336,7 @@ pub fn get_version(iam: &IamState, context: &Context, params: &Params) -> Result
 
 /// `ListPolicies`, by `Scope` (`All`, `AWS`, `Local`), `OnlyAttached` and
 /// `PathPrefix`, paged.
-pub fn list(iam: &IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn list(iam: &IamState, context: &Context, params: &Params) -> Answer {
     let scope = params.get("Scope").unwrap_or("All");
     let (aws, local) = match scope {
         "All" => (true, true),
@@ -395,7 +391,7 @@ pub fn list(iam: &IamState, context: &Context, params: &Params) -> Result<String
 }
 
 /// `DeletePolicy`: refused while the policy is attached.
-pub fn delete(iam: &mut IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn delete(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let arn = policy_arn(params)?;
     match iam.managed_policy(arn) {
         Some(PolicyView::Local(policy)) => {
@@ -421,11 +417,7 @@ fn counted_size(document: &str) -> usize {
 }
 
 /// `PutRolePolicy`: adds or replaces an inline policy.
-pub fn put_inline(
-    iam: &mut IamState,
-    context: &Context,
-    params: &Params,
-) -> Result<String, ApiError> {
+pub fn put_inline(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let role = role_param(iam, params)?;
     let key = role.name.to_lowercase();
     let policy_name = required(params, "PolicyName")?;
@@ -468,7 +460,7 @@ fn inline_param<'a>(
 }
 
 /// `GetRolePolicy`.
-pub fn get_inline(iam: &IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn get_inline(iam: &IamState, context: &Context, params: &Params) -> Answer {
     let (role_name, policy_name, document) = inline_param(iam, params)?;
     context.respond(&RolePolicyResult {
         role_name,
@@ -478,7 +470,7 @@ pub fn get_inline(iam: &IamState, context: &Context, params: &Params) -> Result<
 }
 
 /// `ListRolePolicies`.
-pub fn list_inline(iam: &IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn list_inline(iam: &IamState, context: &Context, params: &Params) -> Answer {
     let role = role_param(iam, params)?;
     let names: Vec<(String, String)> = role
         .inline_policies
@@ -495,11 +487,7 @@ pub fn list_inline(iam: &IamState, context: &Context, params: &Params) -> Result
 }
 
 /// `DeleteRolePolicy`.
-pub fn delete_inline(
-    iam: &mut IamState,
-    context: &Context,
-    params: &Params,
-) -> Result<String, ApiError> {
+pub fn delete_inline(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let (role_name, policy_name, _) = inline_param(iam, params)?;
     let policy_name = policy_name.to_owned();
     if let Some(role) = iam.roles.get_mut(&role_name.to_lowercase()) {

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::common::{
-    Context, Members, TagXml, already_exists, check_name, delete_conflict, limit_exceeded,
+    Answer, Context, Members, TagXml, already_exists, check_name, delete_conflict, limit_exceeded,
     no_such_entity, page, path_param, path_prefix, required, tags_param, tags_xml,
 };
 use super::roles::{RoleXml, role_param};
@@ -83,7 +83,7 @@ fn profile_param<'a>(iam: &'a IamState, params: &Params) -> Result<&'a InstanceP
 }
 
 /// `CreateInstanceProfile`.
-pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let name = required(params, "InstanceProfileName")?;
     check_name("InstanceProfileName", IamNameKind::InstanceProfile, name)?;
     let path = path_param(params)?;
@@ -110,7 +110,7 @@ pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Result<
 }
 
 /// `GetInstanceProfile`.
-pub fn get(iam: &IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn get(iam: &IamState, context: &Context, params: &Params) -> Answer {
     let profile = profile_param(iam, params)?;
     context.respond(&ProfileResult {
         instance_profile: ProfileXml::new(iam, profile, true),
@@ -124,7 +124,7 @@ fn answer_list(
     params: &Params,
     scope: &str,
     profiles: Vec<&InstanceProfile>,
-) -> Result<String, ApiError> {
+) -> Answer {
     let keyed: Vec<(String, &InstanceProfile)> = profiles
         .into_iter()
         .map(|profile| (profile.name.to_lowercase(), profile))
@@ -141,7 +141,7 @@ fn answer_list(
 }
 
 /// `ListInstanceProfiles`, by `PathPrefix`.
-pub fn list(iam: &IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn list(iam: &IamState, context: &Context, params: &Params) -> Answer {
     let prefix = path_prefix(params)?;
     let profiles = iam
         .instance_profiles
@@ -158,11 +158,7 @@ pub fn list(iam: &IamState, context: &Context, params: &Params) -> Result<String
 }
 
 /// `ListInstanceProfilesForRole`.
-pub fn list_for_role(
-    iam: &IamState,
-    context: &Context,
-    params: &Params,
-) -> Result<String, ApiError> {
+pub fn list_for_role(iam: &IamState, context: &Context, params: &Params) -> Answer {
     let key = role_param(iam, params)?.name.to_lowercase();
     let profiles = iam
         .instance_profiles
@@ -179,7 +175,7 @@ pub fn list_for_role(
 }
 
 /// `DeleteInstanceProfile`: refused while it holds a role.
-pub fn delete(iam: &mut IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn delete(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let profile = profile_param(iam, params)?;
     if !profile.roles.is_empty() {
         return Err(delete_conflict(
@@ -192,11 +188,7 @@ pub fn delete(iam: &mut IamState, context: &Context, params: &Params) -> Result<
 }
 
 /// `AddRoleToInstanceProfile`: a profile holds at most one role.
-pub fn add_role(
-    iam: &mut IamState,
-    context: &Context,
-    params: &Params,
-) -> Result<String, ApiError> {
+pub fn add_role(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let profile = profile_param(iam, params)?;
     let profile_key = profile.name.to_lowercase();
     let role_key = role_param(iam, params)?.name.to_lowercase();
@@ -213,11 +205,7 @@ pub fn add_role(
 }
 
 /// `RemoveRoleFromInstanceProfile`.
-pub fn remove_role(
-    iam: &mut IamState,
-    context: &Context,
-    params: &Params,
-) -> Result<String, ApiError> {
+pub fn remove_role(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let profile = profile_param(iam, params)?;
     let profile_key = profile.name.to_lowercase();
     let role = role_param(iam, params)?;

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::common::{
-    Context, Members, TagXml, already_exists, check_name, delete_conflict, document_param,
+    Answer, Context, Members, TagXml, already_exists, check_name, delete_conflict, document_param,
     encode_document, malformed_policy, no_such_entity, page, path_param, path_prefix, required,
     tags_param, tags_xml, validation,
 };
@@ -99,14 +99,14 @@ pub fn role_param<'a>(iam: &'a IamState, params: &Params) -> Result<&'a Role, Ap
 }
 
 /// The trust policy document parameter `name`, checked.
-fn trust_policy(params: &Params, name: &str) -> Result<String, ApiError> {
+fn trust_policy(params: &Params, name: &str) -> Answer {
     let document = document_param(params, name)?;
     parse(document, PolicyKind::Trust).map_err(|error| malformed_policy(&error))?;
     Ok(document.to_owned())
 }
 
 /// `CreateRole`.
-pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let name = required(params, "RoleName")?;
     check_name("RoleName", IamNameKind::Role, name)?;
     let path = path_param(params)?;
@@ -166,7 +166,7 @@ pub fn create(iam: &mut IamState, context: &Context, params: &Params) -> Result<
 }
 
 /// `GetRole`.
-pub fn get(iam: &IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn get(iam: &IamState, context: &Context, params: &Params) -> Answer {
     let role = role_param(iam, params)?;
     context.respond(&RoleResult {
         role: RoleXml::new(role, true),
@@ -174,7 +174,7 @@ pub fn get(iam: &IamState, context: &Context, params: &Params) -> Result<String,
 }
 
 /// `ListRoles`, by `PathPrefix`, paged with `Marker` and `MaxItems`.
-pub fn list(iam: &IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn list(iam: &IamState, context: &Context, params: &Params) -> Answer {
     let prefix = path_prefix(params)?;
     let roles: Vec<(String, &Role)> = iam
         .roles
@@ -194,7 +194,7 @@ pub fn list(iam: &IamState, context: &Context, params: &Params) -> Result<String
 }
 
 /// `DeleteRole`: refused while the role has policies or is in a profile.
-pub fn delete(iam: &mut IamState, context: &Context, params: &Params) -> Result<String, ApiError> {
+pub fn delete(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let role = role_param(iam, params)?;
     let key = role.name.to_lowercase();
     if !role.attached_policies.is_empty() {
@@ -221,11 +221,7 @@ pub fn delete(iam: &mut IamState, context: &Context, params: &Params) -> Result<
 }
 
 /// `UpdateAssumeRolePolicy`: replaces a role's trust policy.
-pub fn update_assume_role_policy(
-    iam: &mut IamState,
-    context: &Context,
-    params: &Params,
-) -> Result<String, ApiError> {
+pub fn update_assume_role_policy(iam: &mut IamState, context: &Context, params: &Params) -> Answer {
     let key = role_param(iam, params)?.name.to_lowercase();
     let document = trust_policy(params, "PolicyDocument")?;
     if let Some(role) = iam.roles.get_mut(&key) {

@@ -5,7 +5,7 @@ use super::common::Context;
 use super::state::IamState;
 use super::{policies, profiles, roles};
 use crate::localcloud::dispatch::Handler::{self, Read, Write};
-use crate::localcloud::dispatch::{Call, Operations, Part, Protocol, QueryApi, Service, Shared};
+use crate::localcloud::dispatch::{Call, Operations, Part, Run, Service, Shared};
 use crate::localcloud::protocol::query::Params;
 use crate::localcloud::protocol::{ApiError, QueryFlavour};
 
@@ -13,15 +13,7 @@ use crate::localcloud::protocol::{ApiError, QueryFlavour};
 pub const VERSION: &str = "2010-05-08";
 
 /// IAM, registered with the server.
-pub static SERVICE: Service = Service {
-    name: "iam",
-    title: "IAM",
-    protocol: Protocol::Query(QueryApi {
-        version: VERSION,
-        flavour: QueryFlavour::Aws,
-        serve,
-    }),
-};
+pub static SERVICE: Service = Service::query("iam", "IAM", VERSION, QueryFlavour::Aws, serve);
 
 /// IAM's part of the world.
 const PART: Part<IamState> = Part {
@@ -97,5 +89,5 @@ fn serve(shared: &Shared, call: &Call, form: &[u8]) -> Result<String, ApiError> 
         request_id: call.request_id.clone(),
         action: call.operation.clone(),
     };
-    handler.run_all_or_nothing(&shared.world, &PART, &context, &params)
+    handler.run(Run::AllOrNothing, &shared.world, &PART, &context, &params)
 }

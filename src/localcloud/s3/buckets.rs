@@ -150,27 +150,13 @@ pub async fn create_bucket(request: &Request, body: Body) -> Result<Response, Ap
 
 /// `HeadBucket`.
 pub fn head_bucket(request: &Request) -> Result<Response, ApiError> {
-    let region = request.shared.world.read(|world| {
-        world
-            .s3
-            .buckets
-            .get(&request.bucket)
-            .map(|bucket| bucket.region.clone())
-    });
-    let region = region.ok_or_else(|| no_such_bucket(&request.bucket))?;
+    let region = request.read_bucket(|bucket| Ok(bucket.region.clone()))?;
     Ok((StatusCode::OK, [("x-amz-bucket-region", region)]).into_response())
 }
 
 /// `GetBucketLocation`: empty for us-east-1, as S3 answers.
 pub fn get_bucket_location(request: &Request) -> Result<Response, ApiError> {
-    let region = request.shared.world.read(|world| {
-        world
-            .s3
-            .buckets
-            .get(&request.bucket)
-            .map(|bucket| bucket.region.clone())
-    });
-    let region = region.ok_or_else(|| no_such_bucket(&request.bucket))?;
+    let region = request.read_bucket(|bucket| Ok(bucket.region.clone()))?;
     let region = if region == "us-east-1" {
         String::new()
     } else {
@@ -223,14 +209,7 @@ struct VersioningConfiguration {
 
 /// `GetBucketVersioning`.
 pub fn get_bucket_versioning(request: &Request) -> Result<Response, ApiError> {
-    let status = request.shared.world.read(|world| {
-        world
-            .s3
-            .buckets
-            .get(&request.bucket)
-            .map(|bucket| bucket.versioning.clone())
-    });
-    let status = status.ok_or_else(|| no_such_bucket(&request.bucket))?;
+    let status = request.read_bucket(|bucket| Ok(bucket.versioning.clone()))?;
     xml::ok(
         "VersioningConfiguration",
         &VersioningConfiguration { status },
@@ -250,12 +229,7 @@ pub async fn put_bucket_versioning(request: &Request, body: Body) -> Result<Resp
                 "The XML you provided was not well-formed or did not validate against our published schema: give <VersioningConfiguration><Status>Enabled</Status> or Suspended.",
             )
         })?;
-    request.shared.world.write(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get_mut(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
+    request.write_bucket(|bucket| {
         bucket.versioning = Some(status);
         Ok(())
     })?;

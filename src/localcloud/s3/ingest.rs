@@ -18,7 +18,7 @@ use md5::Digest as _;
 use tokio::io::AsyncWriteExt as _;
 
 use super::BlobStore;
-use super::request::{error, storage_error};
+use super::request::{Request, error, storage_error};
 use crate::localcloud::protocol::ApiError;
 
 /// The largest object a single PUT may carry: 5 GiB.
@@ -278,6 +278,19 @@ fn expected_digest(algorithm: Algorithm, value: &str) -> Result<Vec<u8>, ApiErro
                 ),
             )
         })
+}
+
+/// Streams the body of a request that stores one object or part (at most
+/// [`MAX_SINGLE_UPLOAD`] bytes) into a temporary file of the blob store, as
+/// [`ingest`] does.
+pub async fn ingest_request(request: &Request, body: Body) -> Result<Ingested, ApiError> {
+    ingest(
+        &request.shared.blobs,
+        &request.parts.headers,
+        body,
+        MAX_SINGLE_UPLOAD,
+    )
+    .await
 }
 
 /// Streams `body` into a temporary file in `store`, decoding `aws-chunked`

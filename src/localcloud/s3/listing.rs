@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as TOKEN;
 use serde::Serialize;
 
 use super::buckets::{OWNER, Owner};
-use super::request::{Request, error, no_such_bucket};
+use super::request::{Request, error};
 use super::xml;
 use crate::localcloud::protocol::ApiError;
 
@@ -162,12 +162,7 @@ pub fn list_objects(request: &Request, v2: bool) -> Result<Response, ApiError> {
     } else {
         v1_marker.clone().unwrap_or_default()
     };
-    let (entries, truncated, objects) = request.shared.world.read(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
+    let (entries, truncated, objects) = request.read_bucket(|bucket| {
         let (entries, truncated) = page(
             bucket.objects.keys(),
             &prefix,

@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt as _;
 
 use super::buckets::{OWNER, Owner};
-use super::ingest::{self, BlobFile, MAX_SINGLE_UPLOAD};
+use super::ingest::{self, BlobFile};
 use super::objects::{commit, inspect_bundle};
-use super::request::{Request, error, no_such_bucket, storage_error};
+use super::request::{Request, error, storage_error};
 use super::xml;
-use super::{BlobStore, Part, S3Object, Upload};
+use super::{BlobStore, Bucket, Part, S3Object, Upload};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::protocol::ApiError;
 
@@ -60,12 +60,7 @@ struct InitiateResult {
 pub fn create(request: &Request) -> Result<Response, ApiError> {
     let upload_id = uuid::Uuid::new_v4().simple().to_string();
     let key = request.key().to_owned();
-    request.shared.world.write(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get_mut(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
+    request.write_bucket(|bucket| {
         bucket.uploads.insert(
             upload_id.clone(),
             Upload {
@@ -87,21 +82,23 @@ pub fn create(request: &Request) -> Result<Response, ApiError> {
     )
 }
 
+/// The upload `upload_id` of `bucket`, if it is one of the request's key,
+/// or `NoSuchUpload`.
+fn upload_of<'a>(
+    request: &Request,
+    bucket: &'a Bucket,
+    upload_id: &str,
+) -> Result<&'a Upload, ApiError> {
+    bucket
+        .uploads
+        .get(upload_id)
+        .filter(|upload| upload.key == request.key())
+        .ok_or_else(|| no_such_upload(upload_id))
+}
+
 /// Checks that the upload exists for the request's key.
 fn require_upload(request: &Request, upload_id: &str) -> Result<(), ApiError> {
-    request.shared.world.read(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
-        bucket
-            .uploads
-            .get(upload_id)
-            .filter(|upload| upload.key == request.key())
-            .map(|_| ())
-            .ok_or_else(|| no_such_upload(upload_id))
-    })
+    request.read_bucket(|bucket| upload_of(request, bucket, upload_id).map(|_| ()))
 }
 
 /// `UploadPart`.
@@ -122,13 +119,7 @@ pub async fn upload_part(request: &Request, body: Body) -> Result<Response, ApiE
             )
         })?;
     require_upload(request, &upload_id)?;
-    let ingested = ingest::ingest(
-        &request.shared.blobs,
-        &request.parts.headers,
-        body,
-        MAX_SINGLE_UPLOAD,
-    )
-    .await?;
+    let ingested = ingest::ingest_request(request, body).await?;
     let etag = ingested.etag();
     let name = BlobStore::new_name();
     let placed = ingested.file.place(&request.shared.blobs, &name).await?;
@@ -138,16 +129,12 @@ pub async fn upload_part(request: &Request, body: Body) -> Result<Response, ApiE
         last_modified: request.now,
         blob: name,
     };
-    let replaced = request.shared.world.write(|world| {
-        let upload = world
-            .s3
-            .buckets
-            .get_mut(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?
+    let replaced = request.write_bucket(|bucket| {
+        let upload = bucket
             .uploads
             .get_mut(&upload_id)
             .ok_or_else(|| no_such_upload(&upload_id))?;
-        Ok::<_, ApiError>(upload.parts.insert(number, part).map(|old| old.blob))
+        Ok(upload.parts.insert(number, part).map(|old| old.blob))
     })?;
     placed.keep();
     request
@@ -278,17 +265,8 @@ pub async fn complete(request: &Request, body: Body) -> Result<Response, ApiErro
             "The XML you provided was not well-formed or did not validate against our published schema: name at least one <Part>.",
         ));
     }
-    let (parts, content_type) = request.shared.world.read(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
-        let upload = bucket
-            .uploads
-            .get(&upload_id)
-            .filter(|upload| upload.key == request.key())
-            .ok_or_else(|| no_such_upload(&upload_id))?;
+    let (parts, content_type) = request.read_bucket(|bucket| {
+        let upload = upload_of(request, bucket, &upload_id)?;
         Ok::<_, ApiError>((
             chosen_parts(upload, &named.part)?,
             upload.content_type.clone(),
@@ -318,12 +296,7 @@ pub async fn complete(request: &Request, body: Body) -> Result<Response, ApiErro
     let name = BlobStore::new_name();
     let placed = file.place(&request.shared.blobs, &name).await?;
     // The upload ends: its parts' blobs go, whether named or not.
-    let removed = request.shared.world.write(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get_mut(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
+    let removed = request.write_bucket(|bucket| {
         let upload = bucket
             .uploads
             .remove(&upload_id)
@@ -368,19 +341,8 @@ pub async fn complete(request: &Request, body: Body) -> Result<Response, ApiErro
 /// `AbortMultipartUpload`.
 pub async fn abort(request: &Request) -> Result<Response, ApiError> {
     let upload_id = upload_id(request);
-    let removed = request.shared.world.write(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get_mut(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
-        if bucket
-            .uploads
-            .get(&upload_id)
-            .is_none_or(|upload| upload.key != request.key())
-        {
-            return Err(no_such_upload(&upload_id));
-        }
+    let removed = request.write_bucket(|bucket| {
+        upload_of(request, bucket, &upload_id)?;
         Ok(bucket.uploads.remove(&upload_id))
     })?;
     let blobs = removed
@@ -440,17 +402,8 @@ pub fn list_parts(request: &Request) -> Result<Response, ApiError> {
     let upload_id = upload_id(request);
     let max_parts = number(request, "max-parts", 1000)?.min(1000);
     let marker = number(request, "part-number-marker", 0)? as u32;
-    let parts: Vec<(u32, Part)> = request.shared.world.read(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
-        let upload = bucket
-            .uploads
-            .get(&upload_id)
-            .filter(|upload| upload.key == request.key())
-            .ok_or_else(|| no_such_upload(&upload_id))?;
+    let parts: Vec<(u32, Part)> = request.read_bucket(|bucket| {
+        let upload = upload_of(request, bucket, &upload_id)?;
         Ok::<_, ApiError>(
             upload
                 .parts
@@ -531,12 +484,7 @@ pub fn list_uploads(request: &Request) -> Result<Response, ApiError> {
         .get("upload-id-marker")
         .unwrap_or_default()
         .to_owned();
-    let mut uploads: Vec<(String, String, Timestamp)> = request.shared.world.read(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
+    let mut uploads: Vec<(String, String, Timestamp)> = request.read_bucket(|bucket| {
         Ok::<_, ApiError>(
             bucket
                 .uploads

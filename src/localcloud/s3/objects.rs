@@ -13,7 +13,7 @@ use axum::response::{IntoResponse as _, Response};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 
-use super::ingest::{self, BlobFile, MAX_SINGLE_UPLOAD};
+use super::ingest::{self, BlobFile};
 use super::request::{Request, error, no_such_bucket, no_such_key, storage_error};
 use super::{BlobStore, Bucket, S3Object, xml};
 use crate::domain::bundle::{self, BundleFacts};
@@ -70,15 +70,7 @@ pub async fn inspect_bundle(path: PathBuf) -> Option<BundleFacts> {
 
 /// Checks that `bucket` exists, before a body is read.
 fn require_bucket(request: &Request) -> Result<(), ApiError> {
-    let exists = request
-        .shared
-        .world
-        .read(|world| world.s3.buckets.contains_key(&request.bucket));
-    if exists {
-        Ok(())
-    } else {
-        Err(no_such_bucket(&request.bucket))
-    }
+    request.read_bucket(|_| Ok(()))
 }
 
 /// A fresh version id, for a bucket that keeps versions.
@@ -96,12 +88,7 @@ pub async fn commit(
     file: BlobFile,
     mut object: S3Object,
 ) -> Result<S3Object, ApiError> {
-    let (replaced, object) = request.shared.world.write(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get_mut(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
+    let (replaced, object) = request.write_bucket(|bucket| {
         object.version_id = new_version_id(bucket);
         let replaced = bucket.store(key, object.clone());
         Ok::<_, ApiError>((replaced, object))
@@ -133,13 +120,7 @@ fn write_headers(object: &S3Object) -> HeaderMap {
 /// `PutObject`.
 pub async fn put_object(request: &Request, body: Body) -> Result<Response, ApiError> {
     require_bucket(request)?;
-    let ingested = ingest::ingest(
-        &request.shared.blobs,
-        &request.parts.headers,
-        body,
-        MAX_SINGLE_UPLOAD,
-    )
-    .await?;
+    let ingested = ingest::ingest_request(request, body).await?;
     let bundle = inspect_bundle(ingested.file.path().to_path_buf()).await;
     let etag = ingested.etag();
     let placed = ingested
@@ -232,28 +213,21 @@ pub fn resolve_range(header: &str, size: u64) -> Option<Result<ByteRange, ApiErr
 pub async fn get_object(request: &Request, head: bool) -> Result<Response, ApiError> {
     let key = request.key();
     let version = request.query.get("versionId");
-    let object = request.shared.world.read(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
-        match version {
-            Some(version) => bucket.version(key, version).cloned().ok_or_else(|| {
-                error(
-                    StatusCode::NOT_FOUND,
-                    "NoSuchVersion",
-                    format!(
-                        "The specified version does not exist: \"{key}\" has no version {version}."
-                    ),
-                )
-            }),
-            None => bucket
-                .objects
-                .get(key)
-                .cloned()
-                .ok_or_else(|| no_such_key(key)),
-        }
+    let object = request.read_bucket(|bucket| match version {
+        Some(version) => bucket.version(key, version).cloned().ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "NoSuchVersion",
+                format!(
+                    "The specified version does not exist: \"{key}\" has no version {version}."
+                ),
+            )
+        }),
+        None => bucket
+            .objects
+            .get(key)
+            .cloned()
+            .ok_or_else(|| no_such_key(key)),
     })?;
     let range = match request.header("range") {
         Some(header) => resolve_range(header, object.size).transpose()?,
@@ -390,14 +364,8 @@ fn delete_in(bucket: &mut Bucket, key: &str, version: Option<&str>) -> Deletion 
 pub async fn delete_object(request: &Request) -> Result<Response, ApiError> {
     let key = request.key();
     let version = request.query.get("versionId");
-    let deletion = request.shared.world.write(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get_mut(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
-        Ok::<_, ApiError>(delete_in(bucket, key, version))
-    })?;
+    let deletion =
+        request.write_bucket(|bucket| Ok::<_, ApiError>(delete_in(bucket, key, version)))?;
     request.shared.blobs.remove(deletion.blobs).await;
     let mut headers = HeaderMap::new();
     if let Some(version) = &deletion.version_id {
@@ -476,12 +444,7 @@ pub async fn delete_objects(request: &Request, body: Body) -> Result<Response, A
     if delete.object.is_empty() || delete.object.len() > MAX_DELETE_KEYS {
         return Err(malformed("name between 1 and 1000 objects"));
     }
-    let (deleted, blobs) = request.shared.world.write(|world| {
-        let bucket = world
-            .s3
-            .buckets
-            .get_mut(&request.bucket)
-            .ok_or_else(|| no_such_bucket(&request.bucket))?;
+    let (deleted, blobs) = request.write_bucket(|bucket| {
         let mut deleted = Vec::new();
         let mut blobs = Vec::new();
         for object in &delete.object {

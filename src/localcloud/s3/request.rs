@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 
+use super::Bucket;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::dispatch::Shared;
 use crate::localcloud::protocol::{self, ApiError};
@@ -100,6 +101,39 @@ impl Request {
             .headers
             .get(name)
             .and_then(|value| value.to_str().ok())
+    }
+
+    /// Runs `read` with the bucket the path names, or answers
+    /// `NoSuchBucket`.
+    pub fn read_bucket<R>(
+        &self,
+        read: impl FnOnce(&Bucket) -> Result<R, ApiError>,
+    ) -> Result<R, ApiError> {
+        self.shared.world.read(|world| {
+            let bucket = world
+                .s3
+                .buckets
+                .get(&self.bucket)
+                .ok_or_else(|| no_such_bucket(&self.bucket))?;
+            read(bucket)
+        })
+    }
+
+    /// Runs `change` with the bucket the path names, which is saved when
+    /// `change` succeeds (and must be left as it was when it fails), or
+    /// answers `NoSuchBucket`.
+    pub fn write_bucket<R>(
+        &self,
+        change: impl FnOnce(&mut Bucket) -> Result<R, ApiError>,
+    ) -> Result<R, ApiError> {
+        self.shared.world.write(|world| {
+            let bucket = world
+                .s3
+                .buckets
+                .get_mut(&self.bucket)
+                .ok_or_else(|| no_such_bucket(&self.bucket))?;
+            change(bucket)
+        })
     }
 
     /// The region the request was signed for.

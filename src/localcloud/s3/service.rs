@@ -15,21 +15,21 @@ use futures_util::future::BoxFuture;
 
 use super::request::{Query, Request, error, split_path};
 use super::{buckets, listing, multipart, objects};
-use crate::localcloud::dispatch::{Call, Operations, Protocol, RestApi, Service, Shared};
+use crate::localcloud::dispatch::{Call, Operations, RestApi, Service, Shared};
 use crate::localcloud::protocol::xml::{S3_REQUEST_ID_HEADER, rest_xml_error};
 use crate::localcloud::protocol::{self, ApiError, Wire};
 
 /// S3, registered with the server.
-pub static SERVICE: Service = Service {
-    name: "s3",
-    title: "S3",
-    protocol: Protocol::Rest(RestApi {
+pub static SERVICE: Service = Service::rest(
+    "s3",
+    "S3",
+    RestApi {
         wire: Wire::RestXml,
         claims,
         operation,
         serve,
-    }),
-};
+    },
+);
 
 /// Whether a request is S3's: signed for S3, or addressed by its path
 /// alone.
