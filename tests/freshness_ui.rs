@@ -228,9 +228,9 @@ fn a_rollback_appears_at_once_and_is_linked_both_ways() {
     run_until(&mut harness, "the first deployment succeeded", |h| {
         rollout_status(h) == Some("Succeeded")
     });
-    click(&mut harness, "All deployments");
-
+    // Another client starts the second one; the list, shown again, reads it.
     let second = start_web_deployment(&harness);
+    click(&mut harness, "All deployments");
     run_until(&mut harness, "the second deployment listed", |h| {
         h.query_by_label(&second).is_some()
     });

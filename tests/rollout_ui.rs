@@ -323,7 +323,12 @@ fn stopping_a_running_deployment_asks_first() {
         "AWS counts it as failed"
     );
     harness.get_by_label("Stopped while it was being deployed to");
-    assert!(harness.query_by_label_contains("was stopped").is_some());
+    assert!(
+        harness
+            .query_all_by_label_contains("was stopped")
+            .next()
+            .is_some()
+    );
     assert!(harness.query_by_label("UnknownError").is_none());
     assert!(
         harness

@@ -643,7 +643,7 @@ mod tests {
         assert_eq!(TileSize::fitting(&rows(&[40]), room), TileSize::LARGE);
         // Thousands are dense squares, and scroll.
         assert_eq!(TileSize::fitting(&rows(&[3_000]), room), TileSize::DENSE);
-        assert_eq!(TileSize::fitting(&rows(&[600]), room), TileSize::MEDIUM);
+        assert_eq!(TileSize::fitting(&rows(&[400]), room), TileSize::MEDIUM);
         // The same five in a short window get smaller tiles.
         assert_ne!(
             TileSize::fitting(&rows(&[1, 4]), Vec2::new(400.0, 60.0)),
