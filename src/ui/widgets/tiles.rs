@@ -313,7 +313,7 @@ fn tiles_ui(
                     let rect = layout.tile_rect(origin, row_index, position);
                     match caption.filter(|_| tile.captions) {
                         Some(caption) => {
-                            card_ui(&painter, ui.visuals(), rect, state_of(item), &caption(item))
+                            card_ui(&painter, ui.visuals(), rect, state_of(item), &caption(item));
                         }
                         None => push_tile(&mut mesh, rect, state_of(item)),
                     }
@@ -653,6 +653,8 @@ mod tests {
 
     #[test]
     fn a_card_is_clicked_where_it_is_drawn() {
+        use egui_kittest::kittest::Queryable as _;
+
         let rows = rows(&[1, 4]);
         let mut clicked = None;
         let mut harness = egui_kittest::Harness::new_ui(|ui| {
@@ -679,7 +681,6 @@ mod tests {
             }
         });
         harness.run();
-        use egui_kittest::kittest::Queryable as _;
         let grid = harness.get_by_label("Tiles").rect();
         // The third tile of the second row: item 3.
         let step = TileSize::CARD.step();
