@@ -10,6 +10,7 @@ use crate::cloud::codedeploy::{Application, DeploymentGroup};
 use crate::domain::ComputePlatform;
 use crate::domain::names;
 use crate::ui::widgets::button::{Action, icons};
+use crate::ui::widgets::columns::{self, Share};
 use crate::ui::widgets::loadable::{Loadable, loaded};
 use crate::ui::widgets::time;
 
@@ -393,24 +394,41 @@ impl ApplicationsPage {
 /// The deployment groups as a table, short columns first, each resizable,
 /// long texts cut short with the full text on hover.
 fn groups_table_ui(ui: &mut egui::Ui, groups: &[DeploymentGroup]) {
-    use egui_extras::{Column, TableBuilder};
+    use egui_extras::TableBuilder;
     // Scroll bars take their own room rather than float over the last row.
     ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     let row_height = (ui.text_style_height(&egui::TextStyle::Body) + 10.0).max(24.0);
+    let width = ui.available_width();
     egui::ScrollArea::horizontal()
         .id_salt("groups_columns")
         .show(ui, |ui| {
-            TableBuilder::new(ui)
-                .id_salt("groups_table")
+            let table = TableBuilder::new(ui)
+                .id_salt(columns::table_id("groups_table", width))
                 .striped(true)
                 .resizable(true)
                 .auto_shrink([false, true])
-                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-                .column(Column::initial(130.0).at_least(80.0).clip(true))
-                .column(Column::initial(150.0).at_least(80.0).clip(true))
-                .column(Column::initial(80.0).at_least(60.0).clip(true))
-                .column(Column::initial(170.0).at_least(100.0).clip(true))
-                .column(Column::remainder().at_least(160.0).clip(true))
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+            // Group, Configuration, Style and Last deployment; Targets
+            // takes the rest.
+            let shares = [
+                Share {
+                    fraction: 0.17,
+                    minimum: 80.0,
+                },
+                Share {
+                    fraction: 0.22,
+                    minimum: 90.0,
+                },
+                Share {
+                    fraction: 0.12,
+                    minimum: 60.0,
+                },
+                Share {
+                    fraction: 0.2,
+                    minimum: 100.0,
+                },
+            ];
+            columns::fitted(table, &shares, 80.0, width)
                 .header(row_height, |mut header| {
                     for title in [
                         "Group",

@@ -13,6 +13,7 @@ use crate::ui::pages::rollout::{
     RolloutAction, RolloutView, started_by, status_color, status_word,
 };
 use crate::ui::widgets::button::{Action, icons};
+use crate::ui::widgets::columns::{self, Share};
 use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::{chip, time};
 
@@ -269,11 +270,49 @@ impl DeploymentsPage {
     }
 }
 
+/// The Deployments table's columns before the last (Revision): Deployment,
+/// Status, Started, Ended, Duration, Application / group, Configuration,
+/// Started by.
+const DEPLOYMENT_COLUMNS: [Share; 8] = [
+    Share {
+        fraction: 0.11,
+        minimum: 84.0,
+    },
+    Share {
+        fraction: 0.13,
+        minimum: 96.0,
+    },
+    Share {
+        fraction: 0.08,
+        minimum: 60.0,
+    },
+    Share {
+        fraction: 0.08,
+        minimum: 60.0,
+    },
+    Share {
+        fraction: 0.07,
+        minimum: 50.0,
+    },
+    Share {
+        fraction: 0.16,
+        minimum: 80.0,
+    },
+    Share {
+        fraction: 0.14,
+        minimum: 70.0,
+    },
+    Share {
+        fraction: 0.10,
+        minimum: 60.0,
+    },
+];
+
 /// Draws the deployments as a table, short columns first, each resizable,
 /// long texts cut short with the full text on hover; returns the one
 /// opened.
 fn deployments_table_ui(ui: &mut egui::Ui, deployments: &[Deployment]) -> Option<String> {
-    use egui_extras::{Column, TableBuilder};
+    use egui_extras::TableBuilder;
     let mut opened = None;
     let now = SystemTime::now();
     // Scroll bars take their own room rather than float over the last row
@@ -281,24 +320,17 @@ fn deployments_table_ui(ui: &mut egui::Ui, deployments: &[Deployment]) -> Option
     ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     let text_height = ui.text_style_height(&egui::TextStyle::Body);
     let row_height = (text_height + 10.0).max(24.0);
+    let width = ui.available_width();
     egui::ScrollArea::horizontal()
         .id_salt("deployments_columns")
         .show(ui, |ui| {
-            TableBuilder::new(ui)
-                .id_salt("deployments_table")
+            let table = TableBuilder::new(ui)
+                .id_salt(columns::table_id("deployments_table", width))
                 .striped(true)
                 .resizable(true)
                 .auto_shrink([false, false])
-                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-                .column(Column::initial(112.0).at_least(80.0).clip(true))
-                .column(Column::initial(140.0).at_least(90.0).clip(true))
-                .column(Column::initial(84.0).at_least(60.0).clip(true))
-                .column(Column::initial(84.0).at_least(60.0).clip(true))
-                .column(Column::initial(76.0).at_least(56.0).clip(true))
-                .column(Column::initial(160.0).at_least(90.0).clip(true))
-                .column(Column::initial(140.0).at_least(80.0).clip(true))
-                .column(Column::initial(110.0).at_least(70.0).clip(true))
-                .column(Column::remainder().at_least(120.0).clip(true))
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+            columns::fitted(table, &DEPLOYMENT_COLUMNS, 60.0, width)
                 .header(row_height, |mut header| {
                     for title in [
                         "Deployment",

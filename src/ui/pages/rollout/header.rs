@@ -133,6 +133,20 @@ impl RolloutView {
                     .on_hover_text(error.as_str());
             }
         });
+        // The outcome's lines (at most three) have their room from the
+        // start, so that the actions below never move when it arrives.
+        let line = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+        let small = ui.text_style_height(&egui::TextStyle::Small);
+        ui.vertical(|ui| {
+            ui.set_min_height(2.0 * line + small);
+            self.outcome_ui(ui, deployment);
+        });
+        action
+    }
+
+    /// The outcome in plain words with CodeDeploy's own, and the watcher's
+    /// state line.
+    fn outcome_ui(&self, ui: &mut egui::Ui, deployment: &Deployment) {
         if let Some((code, message)) = &deployment.error {
             let plain = explain_failure(deployment, self.minimum, &self.targets);
             ui.label(
@@ -150,7 +164,6 @@ impl RolloutView {
                 );
         }
         self.state_line_ui(ui);
-        action
     }
 
     pub(super) fn state_line_ui(&self, ui: &mut egui::Ui) {
@@ -198,7 +211,7 @@ impl RolloutView {
         ui: &mut egui::Ui,
         deployment: &Deployment,
     ) -> Option<RolloutAction> {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let running = !deployment.status.is_finished();
             let idle = !self.action_running;
             if ui
