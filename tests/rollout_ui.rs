@@ -300,6 +300,41 @@ fn stopping_a_running_deployment_asks_first() {
         deployment_status(h) == Some("Stopped")
     });
     assert!(statuses(&harness).contains(&TargetStatus::Skipped));
+
+    // The instance that was being deployed to reads as stopped, not as a
+    // failure with an empty log to copy.
+    run_until(&mut harness, "the stopped instance's events", |h| {
+        h.state().rollout_view().is_some_and(|view| {
+            view.targets()
+                .iter()
+                .any(|target| target.status == TargetStatus::Failed && !target.events.is_empty())
+        })
+    });
+    click_first_row_tile(&mut harness, 0);
+    let stopped = harness
+        .state()
+        .rollout_view()
+        .and_then(|view| view.selected_target())
+        .expect("the stopped instance's panel")
+        .clone();
+    assert_eq!(
+        stopped.status,
+        TargetStatus::Failed,
+        "AWS counts it as failed"
+    );
+    harness.get_by_label("Stopped while it was being deployed to");
+    assert!(
+        harness
+            .query_all_by_label_contains("was stopped")
+            .next()
+            .is_some()
+    );
+    assert!(harness.query_by_label("UnknownError").is_none());
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Copy log")
+            .is_none()
+    );
 }
 
 fn ec2_filter(key: &str, value: &str) -> cd::Ec2TagFilter {
@@ -439,4 +474,120 @@ fn a_ready_blue_green_deployment_continues_after_asking() {
     run_until(&mut harness, "the deployment succeeded", |h| {
         deployment_status(h) == Some("Succeeded")
     });
+}
+
+/// Clicks, with the pointer, tile `position` of the first row of the grid
+/// (the failed ones when grouped by status).
+fn click_first_row_tile(harness: &mut Harness<'static, App>, position: usize) {
+    let tile = harness.state().rollout_view().expect("open").tile_size();
+    let grid = harness
+        .query_all_by_role(Role::Grid)
+        .next()
+        .expect("the grid")
+        .rect();
+    let at = grid.min
+        + egui::vec2(
+            deploydesk::ui::widgets::tiles::LABEL_WIDTH
+                + position as f32 * tile.step().x
+                + tile.size.x / 2.0,
+            tile.size.y / 2.0,
+        );
+    harness.hover_at(at);
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    settle(harness);
+}
+
+#[test]
+fn five_instances_are_cards_and_a_success_with_a_failure_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path(), Duration::from_millis(20));
+    connected(&mut harness);
+    with_session(&harness, async |client| {
+        setup_onprem_group(
+            client,
+            &[
+                ("web-1", None),
+                ("web-2", None),
+                ("web-3", Some("fail:AfterInstall")),
+                ("web-4", None),
+                ("web-5", None),
+            ],
+            "CodeDeployDefault.HalfAtATime",
+        )
+        .await;
+    });
+    let deployment_id = with_session(&harness, async |client| start_deployment(client).await);
+    open_deployment(&mut harness, &deployment_id);
+    run_until(&mut harness, "the deployment succeeded", |h| {
+        deployment_status(h) == Some("Succeeded")
+    });
+    // The header says why a deployment with a failed instance succeeded.
+    run_until(&mut harness, "the explanation", |h| {
+        h.query_by_label_contains("1 of 5 failed; HalfAtATime needs 3 healthy: succeeded")
+            .is_some()
+    });
+    // Five instances get cards, not small squares.
+    let tile = harness.state().rollout_view().expect("open").tile_size();
+    assert!(
+        tile.captions && tile.size.x >= 100.0,
+        "five instances are drawn as cards: {tile:?}"
+    );
+}
+
+#[test]
+fn at_800_by_600_a_clicked_tile_shows_its_instance_panel() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path(), Duration::from_millis(20));
+    harness.set_size(egui::vec2(800.0, 600.0));
+    connected(&mut harness);
+    with_session(&harness, async |client| {
+        setup_onprem_group(
+            client,
+            &[
+                ("web-1", Some("fail:AfterInstall")),
+                ("web-2", None),
+                ("web-3", None),
+            ],
+            "CodeDeployDefault.AllAtOnce",
+        )
+        .await;
+    });
+    let deployment_id = with_session(&harness, async |client| start_deployment(client).await);
+    open_deployment(&mut harness, &deployment_id);
+    run_until(&mut harness, "the deployment to end", |h| {
+        deployment_status(h).is_some_and(|status| status == "Succeeded" || status == "Failed")
+    });
+    // The failed tile comes first; a pointer click opens its panel, in
+    // view.
+    click_first_row_tile(&mut harness, 0);
+    assert_eq!(
+        harness
+            .state()
+            .rollout_view()
+            .and_then(|view| view.selected_target())
+            .map(|target| target.id.as_str()),
+        Some("web-1")
+    );
+    let heading = harness.get_by_label("web-1").rect();
+    assert!(
+        heading.max.x <= 800.0 && heading.min.x >= 0.0 && heading.max.y <= 600.0,
+        "the instance panel is on screen: {heading:?}"
+    );
+    harness.get_by_label("ScriptFailed");
+    // Close goes back to the grid.
+    harness.get_by_role_and_label(Role::Button, "Close").click();
+    settle(&mut harness);
+    assert!(
+        harness
+            .state()
+            .rollout_view()
+            .is_some_and(|view| view.selected_target().is_none())
+    );
 }

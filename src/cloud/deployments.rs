@@ -238,11 +238,34 @@ pub struct Deployment {
     pub error: Option<(String, String)>,
     /// Whether it is a blue/green deployment.
     pub blue_green: bool,
-    /// The rollback deployment it triggered, or the one it rolls back.
-    pub rollback: Option<String>,
+    /// How it is linked to a rollback (CodeDeploy's `rollbackInfo`): the
+    /// deployment that rolled it back, or the one it rolls back.
+    pub rollback: Option<RollbackInfo>,
+}
+
+/// How a deployment and its rollback are linked, as CodeDeploy's
+/// `rollbackInfo` says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RollbackInfo {
+    /// The deployment that rolls this one back.
+    pub rolled_back_by: Option<String>,
+    /// The deployment this one rolls back.
+    pub rolls_back: Option<String>,
+    /// What CodeDeploy says about the rollback, e.g. why there was none.
+    pub message: Option<String>,
 }
 
 impl Deployment {
+    /// The deployment that rolls this one back, if one was started.
+    pub fn rolled_back_by(&self) -> Option<&str> {
+        self.rollback.as_ref()?.rolled_back_by.as_deref()
+    }
+
+    /// The deployment this one rolls back, if it is a rollback.
+    pub fn rolls_back(&self) -> Option<&str> {
+        self.rollback.as_ref()?.rolls_back.as_deref()
+    }
+
     /// How long it ran, or has been running as of `now`.
     pub fn duration(&self, now: SystemTime) -> Option<Duration> {
         let start = self.started.or(self.created)?;
@@ -260,15 +283,14 @@ impl Deployment {
                 skipped: overview.skipped(),
                 ready: overview.ready(),
             });
-        let rollback = info.rollback_info().and_then(|rollback| {
-            rollback
-                .rollback_deployment_id()
-                .map(|id| format!("rolled back by {id}"))
-                .or_else(|| {
-                    rollback
-                        .rollback_triggering_deployment_id()
-                        .map(|id| format!("rolls back {id}"))
-                })
+        let rollback = info.rollback_info().map(|rollback| {
+            let text =
+                |value: Option<&str>| value.filter(|value| !value.is_empty()).map(str::to_owned);
+            RollbackInfo {
+                rolled_back_by: text(rollback.rollback_deployment_id()),
+                rolls_back: text(rollback.rollback_triggering_deployment_id()),
+                message: text(rollback.rollback_message()),
+            }
         });
         Self {
             id: info.deployment_id().unwrap_or_default().to_owned(),

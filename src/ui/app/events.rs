@@ -12,14 +12,14 @@ use std::sync::Arc;
 
 use crate::cloud::CloudError;
 use crate::cloud::Session;
-use crate::cloud::deployments::Revision;
+use crate::cloud::deployments::{DeploymentStatus, Revision};
 use crate::cloud::jobs::{JobPanic, JobSender, Spawner};
 use crate::cloud::session::{Identity, ProfileInfo};
 use crate::ui::pages::applications::effects::ApplicationsEvent;
 use crate::ui::pages::deploy::effects::DeployEvent;
 use crate::ui::pages::deployments::effects::DeploymentsEvent;
 use crate::ui::pages::revisions::RevisionsEvent;
-use crate::ui::pages::rollout::effects::RolloutEvent;
+use crate::ui::pages::rollout::effects::{RolloutEvent, RolloutUpdate};
 use crate::ui::pages::setup::SetupEvent;
 use crate::ui::pages::tour::effects::TourEvent;
 
@@ -94,6 +94,34 @@ impl PageEvent {
     }
 }
 
+impl PageEvent {
+    /// Whether this result says the app itself changed the account: made
+    /// or deleted an application, started, stopped, continued or
+    /// redeployed a deployment, published a revision, ran a wizard, or set
+    /// up the guided demo (each of its steps makes something). Every page
+    /// that lists the account is then stale.
+    pub(crate) fn changes_account(&self) -> bool {
+        match self {
+            Self::Applications(event) => matches!(
+                event,
+                ApplicationsEvent::Created { result: Ok(_), .. }
+                    | ApplicationsEvent::Deleted { result: Ok(()), .. }
+            ),
+            Self::Rollout(event) => matches!(event.update, RolloutUpdate::ActionDone(Ok(_))),
+            Self::Deploy(event) => matches!(event, DeployEvent::Started(Ok(_))),
+            Self::Revisions(event) => matches!(
+                event,
+                RevisionsEvent::Published(Ok(_)) | RevisionsEvent::GitHubRegistered(Ok(()))
+            ),
+            Self::Setup(event) => matches!(event, SetupEvent::RunEnded { .. }),
+            Self::Tour(event) => {
+                matches!(event, TourEvent::Started(_) | TourEvent::Finished(Ok(_)))
+            }
+            Self::Deployments(_) => false,
+        }
+    }
+}
+
 impl From<ApplicationsEvent> for PageEvent {
     fn from(event: ApplicationsEvent) -> Self {
         Self::Applications(event)
@@ -154,8 +182,10 @@ pub(crate) enum AppRequest {
     DeploymentEnded {
         /// The deployment.
         deployment_id: String,
-        /// How it ended.
-        status: String,
+        /// How it ended, when known.
+        status: Option<DeploymentStatus>,
+        /// The deployment that rolls it back, if one started.
+        rollback: Option<String>,
     },
     /// The person is done with the guided demo.
     TourDone,

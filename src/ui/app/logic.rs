@@ -1,10 +1,18 @@
 //! The per-frame logic that runs before anything is drawn (also while the
 //! window is hidden): background results are applied, refreshes and
 //! connection checks are scheduled, and the settings are saved.
+//!
+//! Pages stay fresh by one rule, kept by [`Freshness`]: a result that says
+//! the app itself changed the account (the guided demo, a deploy, a stop, a
+//! rollback, a wizard's create) marks every listing page stale, and a page
+//! reloads its lists when it is on screen and stale. A page shown again
+//! (after another page, or the Deployments list after a rollout view) is
+//! stale by definition, so it refreshes itself.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::cloud::deployments::DeploymentStatus;
 use crate::cloud::session::Identity;
 use crate::cloud::{CloudError, Session};
 use crate::settings::Page;
@@ -46,6 +54,44 @@ fn drain_within<S, M>(
         }
     }
     Drained::Everything
+}
+
+/// The pages that list what is in the account, and so may show less than
+/// it holds once the app has changed it.
+const LISTING_PAGES: [Page; 3] = [Page::Applications, Page::Deployments, Page::Revisions];
+
+/// Which listing pages are stale, and which one was on screen last frame.
+#[derive(Debug, Default)]
+pub(super) struct Freshness {
+    /// Pages to reload when next shown.
+    stale: Vec<Page>,
+    /// The listing page on screen last frame; the Deployments page counts
+    /// only while its list (not a rollout view) is shown.
+    shown: Option<Page>,
+}
+
+impl Freshness {
+    /// The app changed the account: every listing page is stale.
+    pub(super) fn changed(&mut self) {
+        self.stale = LISTING_PAGES.to_vec();
+    }
+
+    /// Notes the listing page on screen this frame (`None` for another
+    /// page or view), and says which page to reload now: the one on screen,
+    /// when it is stale or was not on screen last frame.
+    fn due(&mut self, showing: Option<Page>, connected: bool) -> Option<Page> {
+        if showing != self.shown {
+            self.shown = showing;
+            if let Some(page) = showing
+                && !self.stale.contains(&page)
+            {
+                self.stale.push(page);
+            }
+        }
+        let page = showing.filter(|page| connected && self.stale.contains(page))?;
+        self.stale.retain(|stale| *stale != page);
+        Some(page)
+    }
 }
 
 /// An action from a page (or dialog), for that page's effects.
@@ -144,6 +190,9 @@ impl App {
             tracing::warn!("{error}");
             self.set_connection(Connection::Failed(error.clone()));
         }
+        if event.changes_account() {
+            self.freshness.changed();
+        }
         let effects = self.effects();
         let request = match event {
             PageEvent::Applications(event) => {
@@ -218,17 +267,36 @@ impl App {
             AppRequest::DeploymentEnded {
                 deployment_id,
                 status,
-            } => self.deployment_finished(&deployment_id, &status),
+                rollback,
+            } => {
+                // Its status, and a rollback it started, are news to every
+                // list.
+                self.freshness.changed();
+                self.deployment_finished(&deployment_id, status, rollback.as_deref());
+            }
             AppRequest::TourDone => self.settings.tour_done = true,
         }
     }
 
-    /// Tells the person a watched deployment ended.
-    fn deployment_finished(&mut self, deployment_id: &str, status: &str) {
-        let text = format!("Deployment {deployment_id} finished: {status}.");
+    /// Tells the person a watched deployment ended, in words: how, and
+    /// the rollback it started.
+    fn deployment_finished(
+        &mut self,
+        deployment_id: &str,
+        status: Option<DeploymentStatus>,
+        rollback: Option<&str>,
+    ) {
+        let text = ended_text(deployment_id, status, rollback);
         if self.settings.notify_on_finish {
             // Desktop notifications talk to the session bus: never in a frame.
-            let summary = format!("DeployDesk: deployment {status}");
+            let word = status.map_or("ended", |status| {
+                if status == DeploymentStatus::Succeeded {
+                    "succeeded"
+                } else {
+                    "ended"
+                }
+            });
+            let summary = format!("DeployDesk: deployment {word}");
             let body = text.clone();
             self.runtime.spawn_blocking(move || {
                 if let Err(error) = notify_rust::Notification::new()
@@ -242,6 +310,36 @@ impl App {
             });
         }
         self.notice = Some(text);
+    }
+
+    /// Reloads the listing page on screen when it is stale or shown again
+    /// (see [`Freshness`]), or when it has never been loaded.
+    fn refresh_if_stale(&mut self) {
+        let page = self.settings.last_page;
+        let showing = match page {
+            Page::Deployments if self.deployments.rollout().is_some() => None,
+            page if LISTING_PAGES.contains(&page) => Some(page),
+            _ => None,
+        };
+        let connected = self.session().is_some();
+        match self.freshness.due(showing, connected) {
+            Some(Page::Applications) => {
+                self.run_action(PageAction::Applications(ApplicationsAction::Refresh));
+            }
+            Some(Page::Deployments) => {
+                let filter = self.deployments.filter();
+                self.run_action(PageAction::Deployments(DeploymentsAction::Refresh(filter)));
+            }
+            Some(Page::Revisions) => {
+                let action = self.revisions.refresh();
+                self.run_action(PageAction::Revisions(action));
+            }
+            Some(_) | None => {
+                if page == Page::Applications && connected && self.applications.needs_load() {
+                    self.run_action(PageAction::Applications(ApplicationsAction::Refresh));
+                }
+            }
+        }
     }
 
     /// Applies what arrived and schedules what is due. Called by eframe
@@ -276,12 +374,7 @@ impl App {
                 self.notice = Some(text.join(" "));
             }
         }
-        if self.settings.last_page == Page::Applications
-            && self.session().is_some()
-            && self.applications.needs_load()
-        {
-            self.run_action(PageAction::Applications(ApplicationsAction::Refresh));
-        }
+        self.refresh_if_stale();
         if self.settings.last_page == Page::Revisions && self.session().is_some() {
             // A folder or archive dropped on the window is the bundle.
             let dropped = ctx.input(|input| {
@@ -320,9 +413,73 @@ impl App {
     }
 }
 
+/// What the notice says when a watched deployment ends: "Deployment d-1
+/// stopped; rolling back with d-2."
+fn ended_text(
+    deployment_id: &str,
+    status: Option<DeploymentStatus>,
+    rollback: Option<&str>,
+) -> String {
+    let how = match status {
+        Some(DeploymentStatus::Succeeded) => "succeeded",
+        Some(DeploymentStatus::Failed) => "failed",
+        Some(DeploymentStatus::Stopped) => "stopped",
+        _ => "ended",
+    };
+    match rollback {
+        Some(rollback) => {
+            format!("Deployment {deployment_id} {how}; rolling back with {rollback}.")
+        }
+        None => format!("Deployment {deployment_id} {how}."),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ended_deployment_is_told_in_words_with_its_rollback() {
+        assert_eq!(
+            ended_text("d-1", Some(DeploymentStatus::Stopped), Some("d-2")),
+            "Deployment d-1 stopped; rolling back with d-2."
+        );
+        assert_eq!(
+            ended_text("d-1", Some(DeploymentStatus::Succeeded), None),
+            "Deployment d-1 succeeded."
+        );
+    }
+
+    #[test]
+    fn a_page_shown_again_or_after_a_change_is_due_once() {
+        let mut freshness = Freshness::default();
+        // Shown for the first time, before the connection: due once connected.
+        assert_eq!(freshness.due(Some(Page::Applications), false), None);
+        assert_eq!(
+            freshness.due(Some(Page::Applications), true),
+            Some(Page::Applications)
+        );
+        assert_eq!(freshness.due(Some(Page::Applications), true), None);
+        // A change made by the app: the page on screen reloads now, the
+        // others when shown.
+        freshness.changed();
+        assert_eq!(
+            freshness.due(Some(Page::Applications), true),
+            Some(Page::Applications)
+        );
+        assert_eq!(freshness.due(None, true), None);
+        assert_eq!(
+            freshness.due(Some(Page::Deployments), true),
+            Some(Page::Deployments)
+        );
+        assert_eq!(freshness.due(Some(Page::Deployments), true), None);
+        // Shown again after another view.
+        assert_eq!(freshness.due(None, true), None);
+        assert_eq!(
+            freshness.due(Some(Page::Deployments), true),
+            Some(Page::Deployments)
+        );
+    }
 
     #[test]
     fn draining_stops_when_the_budget_is_spent_and_goes_on_next_time() {

@@ -89,6 +89,8 @@ pub struct App {
     deploy: Option<DeployDialog>,
     revisions: RevisionsPage,
     tour: Tour,
+    /// Which listing pages reload when next shown.
+    freshness: logic::Freshness,
     /// Whether the keyboard shortcuts overlay is shown.
     help_open: bool,
 }
@@ -152,6 +154,7 @@ impl App {
             deploy: None,
             revisions: RevisionsPage::default(),
             tour: Tour::default(),
+            freshness: logic::Freshness::default(),
             help_open: false,
             settings,
         };

@@ -2,6 +2,7 @@
 
 pub mod button;
 pub mod chip;
+pub mod columns;
 pub mod json;
 pub mod loadable;
 pub mod tiles;

@@ -1,8 +1,10 @@
-//! A grid of small tiles, one per instance, laid out in labelled rows.
+//! A grid of tiles, one per instance, laid out in labelled rows.
 //!
 //! The grid allocates one rect, paints only the rows in view, and works out
 //! the hovered tile from the pointer, so it stays cheap with thousands of
-//! instances. Colour is never the only signal: failed tiles carry a cross,
+//! instances. [`growing_grid_ui`] draws tiles as big as the room allows:
+//! cards with the instance's name and current event for a few, squares for
+//! more, dense squares only when thousands must fit ([`TileSize`]). Colour is never the only signal: failed tiles carry a cross,
 //! stopped ones a bar, skipped ones are hollow and in-progress ones fill up.
 
 use egui::{Color32, Pos2, Rect, Sense, Stroke, Vec2};
@@ -64,7 +66,7 @@ pub struct TileRow {
 }
 
 /// What the pointer did with the grid this frame.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct TileGridResponse {
     /// The item under the pointer.
     pub hovered: Option<usize>,
@@ -72,37 +74,113 @@ pub struct TileGridResponse {
     pub clicked: Option<usize>,
     /// The selected item, when Enter was pressed on it.
     pub activated: Option<usize>,
+    /// The size the tiles were drawn at.
+    pub tile_size: TileSize,
 }
 
 const TILE: f32 = 14.0;
 const GAP: f32 = 3.0;
-const STEP: f32 = TILE + GAP;
-const LABEL_WIDTH: f32 = 96.0;
 const ROW_PADDING: f32 = 6.0;
+
+/// The room on the left of each row for its label; tiles start after it.
+pub const LABEL_WIDTH: f32 = 96.0;
+
+/// How big tiles are drawn: dense squares for thousands of instances,
+/// bigger squares for tens or hundreds, and cards with the instance's name
+/// and current event for a few.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TileSize {
+    /// The tile's size.
+    pub size: Vec2,
+    /// The space between tiles.
+    pub gap: f32,
+    /// Whether the tile carries its caption (a card).
+    pub captions: bool,
+}
+
+impl Default for TileSize {
+    fn default() -> Self {
+        Self::DENSE
+    }
+}
+
+impl TileSize {
+    /// Cards with a name and the current event.
+    pub const CARD: Self = Self {
+        size: Vec2::new(176.0, 44.0),
+        gap: 6.0,
+        captions: true,
+    };
+    /// Big squares.
+    pub const LARGE: Self = Self {
+        size: Vec2::splat(32.0),
+        gap: 5.0,
+        captions: false,
+    };
+    /// Medium squares.
+    pub const MEDIUM: Self = Self {
+        size: Vec2::splat(22.0),
+        gap: 4.0,
+        captions: false,
+    };
+    /// Dense squares, for thousands.
+    pub const DENSE: Self = Self {
+        size: Vec2::splat(TILE),
+        gap: GAP,
+        captions: false,
+    };
+
+    /// From the biggest to the densest.
+    const ALL: [Self; 4] = [Self::CARD, Self::LARGE, Self::MEDIUM, Self::DENSE];
+
+    /// The biggest size at which all `rows` fit in `room` without
+    /// scrolling; dense squares when none does.
+    pub fn fitting(rows: &[TileRow], room: Vec2) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|size| Layout::new(rows, room.x, *size).total_height <= room.y)
+            .unwrap_or(Self::DENSE)
+    }
+
+    /// From one tile's corner to the next one's, across and down.
+    pub fn step(self) -> Vec2 {
+        self.size + Vec2::splat(self.gap)
+    }
+}
 
 /// Row geometry for a given width: how many tiles fit on a line and where
 /// each row starts.
 struct Layout {
+    tile: TileSize,
     per_line: usize,
     row_tops: Vec<f32>,
     total_height: f32,
 }
 
 impl Layout {
-    fn new(rows: &[TileRow], width: f32) -> Self {
-        let per_line = (((width - LABEL_WIDTH).max(STEP)) / STEP).floor().max(1.0) as usize;
+    fn new(rows: &[TileRow], width: f32, tile: TileSize) -> Self {
+        let step = tile.step();
+        let per_line = (((width - LABEL_WIDTH).max(step.x)) / step.x)
+            .floor()
+            .max(1.0) as usize;
         let mut row_tops = Vec::with_capacity(rows.len());
         let mut top = 0.0;
         for row in rows {
             row_tops.push(top);
             let lines = row.items.len().div_ceil(per_line).max(1);
-            top += lines as f32 * STEP + ROW_PADDING;
+            top += lines as f32 * step.y + ROW_PADDING;
         }
         Self {
+            tile,
             per_line,
             row_tops,
             total_height: top,
         }
+    }
+
+    /// The height of one line of tiles.
+    fn line_height(&self) -> f32 {
+        self.tile.step().y
     }
 
     /// The row containing the vertical offset `y`, if any.
@@ -118,15 +196,25 @@ impl Layout {
     }
 
     fn tile_rect(&self, origin: Pos2, row: usize, position: usize) -> Rect {
+        let step = self.tile.step();
         let line = position / self.per_line;
         let column = position % self.per_line;
         let min = origin
             + Vec2::new(
-                LABEL_WIDTH + column as f32 * STEP,
-                self.row_tops[row] + line as f32 * STEP,
+                LABEL_WIDTH + column as f32 * step.x,
+                self.row_tops[row] + line as f32 * step.y,
             );
-        Rect::from_min_size(min, Vec2::splat(TILE))
+        Rect::from_min_size(min, self.tile.size)
     }
+}
+
+/// What a card says: a title (the instance's `Name` tag, or its id) and a
+/// line under it (its current event).
+pub struct TileCaption {
+    /// The first line, strong.
+    pub title: String,
+    /// The second line.
+    pub detail: String,
 }
 
 /// What the grid needs besides its rows.
@@ -139,10 +227,10 @@ pub struct GridOptions<'a> {
     pub label: &'a str,
 }
 
-/// Draws the rows of tiles in a vertical scroll area. `state_of` gives each
-/// item's state and `describe` its hover text. Clicking a tile selects it;
-/// with the grid focused, the arrow keys move the selection and Enter
-/// activates it.
+/// Draws the rows of dense tiles in a vertical scroll area. `state_of`
+/// gives each item's state and `describe` its hover text. Clicking a tile
+/// selects it; with the grid focused, the arrow keys move the selection and
+/// Enter activates it.
 pub fn grid_ui(
     ui: &mut egui::Ui,
     options: &GridOptions<'_>,
@@ -150,13 +238,46 @@ pub fn grid_ui(
     state_of: &dyn Fn(usize) -> TileState,
     describe: &dyn Fn(usize) -> String,
 ) -> TileGridResponse {
+    tiles_ui(ui, options, rows, state_of, describe, None)
+}
+
+/// Like [`grid_ui`], with tiles that grow with the space: the biggest
+/// [`TileSize`] at which every row fits in view, cards with `caption`'s
+/// words for a few instances, dense squares only when thousands must fit.
+pub fn growing_grid_ui(
+    ui: &mut egui::Ui,
+    options: &GridOptions<'_>,
+    rows: &[TileRow],
+    state_of: &dyn Fn(usize) -> TileState,
+    describe: &dyn Fn(usize) -> String,
+    caption: &dyn Fn(usize) -> TileCaption,
+) -> TileGridResponse {
+    tiles_ui(ui, options, rows, state_of, describe, Some(caption))
+}
+
+fn tiles_ui(
+    ui: &mut egui::Ui,
+    options: &GridOptions<'_>,
+    rows: &[TileRow],
+    state_of: &dyn Fn(usize) -> TileState,
+    describe: &dyn Fn(usize) -> String,
+    caption: Option<&dyn Fn(usize) -> TileCaption>,
+) -> TileGridResponse {
     let mut result = TileGridResponse::default();
+    // Sized for the room in view, before any scroll bar takes its share.
+    let tile = if caption.is_some() {
+        TileSize::fitting(rows, ui.available_size())
+    } else {
+        TileSize::DENSE
+    };
+    result.tile_size = tile;
     egui::ScrollArea::vertical()
         .id_salt(options.id_salt)
         .auto_shrink([false, false])
         .show_viewport(ui, |ui, viewport| {
             let width = ui.available_width();
-            let layout = Layout::new(rows, width);
+            let layout = Layout::new(rows, width, tile);
+            let line_height = layout.line_height();
             let (rect, response) = ui.allocate_exact_size(
                 Vec2::new(width, layout.total_height.max(1.0)),
                 Sense::click(),
@@ -183,16 +304,22 @@ pub fn grid_ui(
                 );
                 // Only the lines of this row that are in view.
                 let row_top = layout.row_tops[row_index];
-                let first_line = ((viewport.min.y - row_top) / STEP).floor().max(0.0) as usize;
-                let last_line = ((viewport.max.y - row_top) / STEP).ceil().max(0.0) as usize;
+                let first_line =
+                    ((viewport.min.y - row_top) / line_height).floor().max(0.0) as usize;
+                let last_line = ((viewport.max.y - row_top) / line_height).ceil().max(0.0) as usize;
                 let start = (first_line * layout.per_line).min(row.items.len());
                 let end = ((last_line + 1) * layout.per_line).min(row.items.len());
                 for (position, &item) in row.items.iter().enumerate().take(end).skip(start) {
-                    let tile = layout.tile_rect(origin, row_index, position);
-                    push_tile(&mut mesh, tile, state_of(item));
+                    let rect = layout.tile_rect(origin, row_index, position);
+                    match caption.filter(|_| tile.captions) {
+                        Some(caption) => {
+                            card_ui(&painter, ui.visuals(), rect, state_of(item), &caption(item));
+                        }
+                        None => push_tile(&mut mesh, rect, state_of(item)),
+                    }
                 }
             }
-            // All visible tiles in one batch.
+            // All visible squares in one batch.
             painter.add(egui::Shape::mesh(mesh));
 
             let located = options.selected.and_then(|item| locate(rows, item));
@@ -209,12 +336,12 @@ pub fn grid_ui(
             let hovered_item = response.hover_pos().and_then(|pos| {
                 let local = pos - origin;
                 let row = layout.row_at(local.y)?;
-                let line = ((local.y - layout.row_tops[row]) / STEP).floor() as usize;
+                let line = ((local.y - layout.row_tops[row]) / line_height).floor() as usize;
                 let x = local.x - LABEL_WIDTH;
                 if x < 0.0 {
                     return None;
                 }
-                let column = (x / STEP).floor() as usize;
+                let column = (x / tile.step().x).floor() as usize;
                 if column >= layout.per_line {
                     return None;
                 }
@@ -404,6 +531,54 @@ fn push_tile(mesh: &mut egui::Mesh, tile: Rect, state: TileState) {
     }
 }
 
+/// Paints a card: a tinted rounded box with a stripe and the square mark
+/// of its state on the left, the title and the detail beside them.
+fn card_ui(
+    painter: &egui::Painter,
+    visuals: &egui::Visuals,
+    card: Rect,
+    state: TileState,
+    caption: &TileCaption,
+) {
+    let color = state.color();
+    painter.rect_filled(card, 4.0, color.gamma_multiply(0.22));
+    painter.rect_stroke(
+        card,
+        4.0,
+        Stroke::new(1.0, color.gamma_multiply(0.8)),
+        egui::StrokeKind::Inside,
+    );
+    let mark = Rect::from_center_size(
+        egui::pos2(card.left() + 6.0 + TILE / 2.0, card.center().y),
+        Vec2::splat(TILE),
+    );
+    let mut mesh = egui::Mesh::default();
+    push_tile(&mut mesh, mark, state);
+    painter.add(egui::Shape::mesh(mesh));
+    let text_left = mark.right() + 6.0;
+    let clip = painter.with_clip_rect(
+        Rect::from_min_max(
+            egui::pos2(text_left, card.top()),
+            card.max - Vec2::new(4.0, 0.0),
+        )
+        .intersect(painter.clip_rect()),
+    );
+    clip.text(
+        egui::pos2(text_left, card.top() + 5.0),
+        egui::Align2::LEFT_TOP,
+        &caption.title,
+        egui::FontId::proportional(13.0),
+        visuals.strong_text_color(),
+    );
+    clip.text(
+        egui::pos2(text_left, card.bottom() - 5.0),
+        egui::Align2::LEFT_BOTTOM,
+        &caption.detail,
+        egui::FontId::proportional(11.5),
+        visuals.text_color(),
+    );
+}
+
 /// Adds a straight line of the given width to `mesh` as one quad.
 fn push_line(mesh: &mut egui::Mesh, from: Pos2, to: Pos2, width: f32, color: Color32) {
     let along = (to - from).normalized();
@@ -449,12 +624,87 @@ mod tests {
             .collect()
     }
 
+    const STEP: f32 = TILE + GAP;
+
     #[test]
     fn long_rows_wrap_onto_more_lines() {
         let width = LABEL_WIDTH + 10.0 * STEP;
-        let layout = Layout::new(&rows(&[25, 3]), width);
+        let layout = Layout::new(&rows(&[25, 3]), width, TileSize::DENSE);
         assert_eq!(layout.per_line, 10);
         assert_eq!(layout.row_tops, vec![0.0, 3.0 * STEP + ROW_PADDING]);
+    }
+
+    #[test]
+    fn tiles_grow_with_the_room_and_shrink_for_thousands() {
+        let room = Vec2::new(900.0, 500.0);
+        // Five instances in two rows are cards with their names.
+        assert_eq!(TileSize::fitting(&rows(&[1, 4]), room), TileSize::CARD);
+        // Forty no longer fit as cards, but as big squares.
+        assert_eq!(TileSize::fitting(&rows(&[40]), room), TileSize::LARGE);
+        // Thousands are dense squares, and scroll.
+        assert_eq!(TileSize::fitting(&rows(&[3_000]), room), TileSize::DENSE);
+        assert_eq!(TileSize::fitting(&rows(&[400]), room), TileSize::MEDIUM);
+        // The same five in a short window get smaller tiles.
+        assert_ne!(
+            TileSize::fitting(&rows(&[1, 4]), Vec2::new(400.0, 60.0)),
+            TileSize::CARD
+        );
+    }
+
+    #[test]
+    fn a_card_is_clicked_where_it_is_drawn() {
+        use egui_kittest::kittest::Queryable as _;
+
+        let rows = rows(&[1, 4]);
+        let mut clicked = None;
+        let mut harness = egui_kittest::Harness::new_ui(|ui| {
+            let options = GridOptions {
+                id_salt: "grid",
+                selected: None,
+                label: "Tiles",
+            };
+            let caption = |item: usize| TileCaption {
+                title: format!("web-{item}"),
+                detail: "AfterInstall".to_owned(),
+            };
+            let response = growing_grid_ui(
+                ui,
+                &options,
+                &rows,
+                &|_| TileState::Succeeded,
+                &|item| format!("item {item}"),
+                &caption,
+            );
+            assert_eq!(response.tile_size, TileSize::CARD);
+            if response.clicked.is_some() {
+                clicked = response.clicked;
+            }
+        });
+        harness.run();
+        let grid = harness.get_by_label("Tiles").rect();
+        // The third tile of the second row: item 3.
+        let step = TileSize::CARD.step();
+        let at = grid.min
+            + Vec2::new(
+                LABEL_WIDTH + 2.0 * step.x + 20.0,
+                step.y + ROW_PADDING + 20.0,
+            );
+        harness.hover_at(at);
+        harness.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed: true,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed: false,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.run();
+        drop(harness);
+        assert_eq!(clicked, Some(3));
     }
 
     #[test]
@@ -473,7 +723,7 @@ mod tests {
 
     #[test]
     fn row_lookup_finds_the_row_under_a_point() {
-        let layout = Layout::new(&rows(&[1, 1, 1]), 400.0);
+        let layout = Layout::new(&rows(&[1, 1, 1]), 400.0, TileSize::DENSE);
         assert_eq!(layout.row_at(0.0), Some(0));
         assert_eq!(layout.row_at(STEP + ROW_PADDING + 1.0), Some(1));
         assert_eq!(layout.row_at(-1.0), None);

@@ -25,6 +25,49 @@ pub fn ago_from(time: SystemTime, now: SystemTime) -> String {
     }
 }
 
+/// Like [`ago`], for text on screen: it asks for a repaint when the text
+/// will next read differently (in a second while it counts seconds, in a
+/// minute while it counts minutes), so it moves while it is drawn and costs
+/// nothing once it is not.
+pub fn ago_live(ctx: &egui::Context, time: SystemTime) -> String {
+    let now = SystemTime::now();
+    if let Ok(elapsed) = now.duration_since(time) {
+        ctx.request_repaint_after(ago_changes_in(elapsed));
+    }
+    ago_from(time, now)
+}
+
+/// Like [`duration`], for something still running on screen: asks for a
+/// repaint when the text next changes.
+pub fn running_live(ctx: &egui::Context, running: std::time::Duration) -> String {
+    ctx.request_repaint_after(duration_changes_in(running));
+    duration(running)
+}
+
+/// How long until [`ago_from`] for this `elapsed` reads differently.
+pub fn ago_changes_in(elapsed: std::time::Duration) -> std::time::Duration {
+    let unit = match elapsed.as_secs() {
+        0..=59 => 1,
+        60..=3_599 => 60,
+        3_600..=86_399 => 3_600,
+        _ => 86_400,
+    };
+    next_multiple(elapsed, unit)
+}
+
+/// How long until [`duration`] of a running `elapsed` reads differently.
+pub fn duration_changes_in(elapsed: std::time::Duration) -> std::time::Duration {
+    let unit = if elapsed.as_secs() < 3_600 { 1 } else { 60 };
+    next_multiple(elapsed, unit)
+}
+
+/// The time from `elapsed` to the next whole multiple of `unit` seconds.
+fn next_multiple(elapsed: std::time::Duration, unit: u64) -> std::time::Duration {
+    let next = std::time::Duration::from_secs((elapsed.as_secs() / unit + 1) * unit);
+    next.saturating_sub(elapsed)
+        .max(std::time::Duration::from_millis(10))
+}
+
 /// A duration in the largest units that matter: "850 ms", "12 s", "3 min 5 s", "2 h 4 min".
 pub fn duration(duration: std::time::Duration) -> String {
     let seconds = duration.as_secs();
@@ -54,5 +97,36 @@ mod tests {
         assert_eq!(duration(Duration::from_millis(850)), "850 ms");
         assert_eq!(duration(Duration::from_secs(185)), "3 min 5 s");
         assert_eq!(duration(Duration::from_mins(124)), "2 h 4 min");
+    }
+
+    #[test]
+    fn live_texts_repaint_when_they_next_change() {
+        // Seconds tick every second, at the next whole second.
+        assert_eq!(
+            ago_changes_in(Duration::from_millis(16_250)),
+            Duration::from_millis(750)
+        );
+        assert_eq!(
+            ago_changes_in(Duration::from_secs(59)),
+            Duration::from_secs(1)
+        );
+        // "5 min ago" changes at the next minute, "2 h ago" at the next hour.
+        assert_eq!(
+            ago_changes_in(Duration::from_secs(305)),
+            Duration::from_secs(55)
+        );
+        assert_eq!(
+            ago_changes_in(Duration::from_secs(7_230)),
+            Duration::from_secs(3_570)
+        );
+        // "3 min 5 s" counts seconds; "2 h 4 min" counts minutes.
+        assert_eq!(
+            duration_changes_in(Duration::from_secs(185)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            duration_changes_in(Duration::from_secs(7_230)),
+            Duration::from_secs(30)
+        );
     }
 }

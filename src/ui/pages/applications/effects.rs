@@ -99,8 +99,14 @@ pub(crate) fn apply(page: &mut ApplicationsPage, effects: &Effects, event: Appli
             page.groups_loaded(&application, result);
             None
         }
-        ApplicationsEvent::Created { name, result } => page.created(&name, result),
-        ApplicationsEvent::Deleted { name, result } => page.deleted(&name, result),
+        ApplicationsEvent::Created { name, result } => {
+            page.created(&name, result);
+            None
+        }
+        ApplicationsEvent::Deleted { name, result } => {
+            page.deleted(&name, result);
+            None
+        }
     };
     if let Some(action) = follow_up {
         run(page, effects, action);

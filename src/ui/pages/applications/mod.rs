@@ -9,6 +9,8 @@ use crate::cloud::CloudError;
 use crate::cloud::codedeploy::{Application, DeploymentGroup};
 use crate::domain::ComputePlatform;
 use crate::domain::names;
+use crate::ui::widgets::button::{Action, icons};
+use crate::ui::widgets::columns::{self, Share};
 use crate::ui::widgets::loadable::{Loadable, loaded};
 use crate::ui::widgets::time;
 
@@ -43,6 +45,8 @@ pub struct ApplicationsPage {
     confirm_delete: Option<String>,
     deleting: Option<String>,
     delete_error: Option<String>,
+    /// The list on screen is being read again.
+    refreshing: bool,
 }
 
 impl ApplicationsPage {
@@ -60,14 +64,27 @@ impl ApplicationsPage {
         matches!(self.applications, Loadable::NotLoaded)
     }
 
-    /// Marks the list as loading.
+    /// Marks the list as loading. A list on screen stays while it is
+    /// read again, so a refresh never blanks the page.
     pub fn loading(&mut self) {
-        self.applications = Loadable::Loading;
+        if matches!(self.applications, Loadable::Loaded(_)) {
+            self.refreshing = true;
+        } else {
+            self.applications = Loadable::Loading;
+        }
     }
 
-    /// Marks the selected application's groups as loading.
+    /// Marks the selected application's groups as loading; groups on
+    /// screen (of the same application) stay while they are read again.
     pub fn groups_loading(&mut self) {
-        self.groups = Loadable::Loading;
+        if !matches!(self.groups, Loadable::Loaded(_)) {
+            self.groups = Loadable::Loading;
+        }
+    }
+
+    /// Whether the list is being read, for the first time or again.
+    fn is_loading(&self) -> bool {
+        self.refreshing || self.applications.is_loading()
     }
 
     /// The application list arrived (or failed).
@@ -75,6 +92,7 @@ impl ApplicationsPage {
         &mut self,
         result: Result<Vec<Application>, CloudError>,
     ) -> Option<ApplicationsAction> {
+        self.refreshing = false;
         match result {
             Ok(applications) => {
                 if let Some(selected) = &self.selected
@@ -113,33 +131,24 @@ impl ApplicationsPage {
     }
 
     /// A create finished. On success the form is cleared and the new
-    /// application selected; on failure what was typed stays.
-    pub fn created(
-        &mut self,
-        name: &str,
-        result: Result<String, CloudError>,
-    ) -> Option<ApplicationsAction> {
+    /// application selected (the app reloads the list, as after every
+    /// change it makes); on failure what was typed stays.
+    pub fn created(&mut self, name: &str, result: Result<String, CloudError>) {
         self.creating = false;
         match result {
             Ok(_) => {
                 self.new_name.clear();
                 self.create_error = None;
                 self.selected = Some(name.to_owned());
-                Some(ApplicationsAction::Refresh)
+                self.groups = Loadable::NotLoaded;
             }
-            Err(error) => {
-                self.create_error = Some(error.to_string());
-                None
-            }
+            Err(error) => self.create_error = Some(error.to_string()),
         }
     }
 
-    /// A delete finished.
-    pub fn deleted(
-        &mut self,
-        name: &str,
-        result: Result<(), CloudError>,
-    ) -> Option<ApplicationsAction> {
+    /// A delete finished (the app reloads the list, as after every change
+    /// it makes).
+    pub fn deleted(&mut self, name: &str, result: Result<(), CloudError>) {
         self.deleting = None;
         match result {
             Ok(()) => {
@@ -148,12 +157,8 @@ impl ApplicationsPage {
                     self.groups = Loadable::NotLoaded;
                 }
                 self.delete_error = None;
-                Some(ApplicationsAction::Refresh)
             }
-            Err(error) => {
-                self.delete_error = Some(error.to_string());
-                None
-            }
+            Err(error) => self.delete_error = Some(error.to_string()),
         }
     }
 
@@ -162,10 +167,13 @@ impl ApplicationsPage {
         let mut action = None;
         ui.horizontal(|ui| {
             ui.heading("Applications");
-            if ui.button("Refresh").clicked() {
+            if ui
+                .add(Action::secondary("Refresh").icon(icons::ICON_REFRESH))
+                .clicked()
+            {
                 action = Some(ApplicationsAction::Refresh);
             }
-            if self.applications.is_loading() {
+            if self.is_loading() {
                 ui.spinner();
                 ui.label("Loading applications…");
             }
@@ -223,7 +231,7 @@ impl ApplicationsPage {
             .horizontal(|ui| {
                 let button = ui.add_enabled(
                     validation.is_ok() && !self.creating,
-                    egui::Button::new("Create application"),
+                    Action::primary("Create application"),
                 );
                 if self.creating {
                     ui.spinner();
@@ -248,7 +256,7 @@ impl ApplicationsPage {
             Loadable::NotLoaded | Loadable::Loading => {}
             Loadable::Failed(error) => {
                 ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
-                if ui.button("Retry").clicked() {
+                if ui.add(Action::secondary("Retry")).clicked() {
                     action = Some(ApplicationsAction::Refresh);
                 }
             }
@@ -301,7 +309,7 @@ impl ApplicationsPage {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let deleting = self.deleting.as_deref() == Some(selected.as_str());
                 if ui
-                    .add_enabled(!deleting, egui::Button::new("Delete application…"))
+                    .add_enabled(!deleting, Action::danger("Delete application…"))
                     .clicked()
                 {
                     self.confirm_delete = Some(selected.clone());
@@ -325,7 +333,7 @@ impl ApplicationsPage {
             }
             Loadable::Failed(error) => {
                 ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
-                if ui.button("Retry").clicked() {
+                if ui.add(Action::secondary("Retry")).clicked() {
                     action = Some(ApplicationsAction::LoadGroups(selected.clone()));
                 }
             }
@@ -366,12 +374,12 @@ impl ApplicationsPage {
             ));
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                if ui.button("Delete").clicked() {
+                if ui.add(Action::danger("Delete")).clicked() {
                     action = Some(ApplicationsAction::Delete(name.clone()));
                     self.deleting = Some(name.clone());
                     self.confirm_delete = None;
                 }
-                if ui.button("Cancel").clicked() {
+                if ui.add(Action::secondary("Cancel")).clicked() {
                     self.confirm_delete = None;
                 }
             });
@@ -383,54 +391,113 @@ impl ApplicationsPage {
     }
 }
 
+/// The deployment groups as a table, short columns first, each resizable,
+/// long texts cut short with the full text on hover.
 fn groups_table_ui(ui: &mut egui::Ui, groups: &[DeploymentGroup]) {
-    egui::ScrollArea::both()
-        .id_salt("groups_scroll")
+    use egui_extras::TableBuilder;
+    // Scroll bars take their own room rather than float over the last row.
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+    let row_height = (ui.text_style_height(&egui::TextStyle::Body) + 10.0).max(24.0);
+    let width = ui.available_width();
+    egui::ScrollArea::horizontal()
+        .id_salt("groups_columns")
         .show(ui, |ui| {
-            egui::Grid::new("groups_grid")
-                .num_columns(5)
+            let table = TableBuilder::new(ui)
+                .id_salt(columns::table_id("groups_table", width))
                 .striped(true)
-                .spacing([16.0, 6.0])
-                .show(ui, |ui| {
-                    for header in [
+                .resizable(true)
+                .auto_shrink([false, true])
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+            // Group, Configuration, Style and Last deployment; Targets
+            // takes the rest.
+            let shares = [
+                Share {
+                    fraction: 0.17,
+                    minimum: 80.0,
+                },
+                Share {
+                    fraction: 0.22,
+                    minimum: 90.0,
+                },
+                Share {
+                    fraction: 0.12,
+                    minimum: 60.0,
+                },
+                Share {
+                    fraction: 0.2,
+                    minimum: 100.0,
+                },
+            ];
+            columns::fitted(table, &shares, 80.0, width)
+                .header(row_height, |mut header| {
+                    for title in [
                         "Group",
                         "Configuration",
                         "Style",
-                        "Targets",
                         "Last deployment",
+                        "Targets",
                     ] {
-                        ui.strong(header);
+                        header.col(|ui| {
+                            ui.strong(title);
+                        });
                     }
-                    ui.end_row();
-                    for group in groups {
-                        ui.label(&group.name);
-                        ui.label(&group.deployment_config);
-                        ui.label(&group.deployment_style);
-                        if group.targets.is_empty() {
-                            ui.label(RichText::new("no targets").weak());
-                        } else {
-                            ui.vertical(|ui| {
-                                for target in &group.targets {
-                                    ui.label(target);
-                                }
-                            });
-                        }
-                        match &group.last_attempted {
+                })
+                .body(|body| {
+                    body.rows(row_height, groups.len(), |mut row| {
+                        let group = &groups[row.index()];
+                        row.col(|ui| {
+                            truncated_ui(ui, &group.name);
+                        });
+                        row.col(|ui| {
+                            truncated_ui(ui, &group.deployment_config);
+                        });
+                        row.col(|ui| {
+                            truncated_ui(ui, &group.deployment_style);
+                        });
+                        row.col(|ui| match &group.last_attempted {
                             Some(last) => {
                                 let when = last
                                     .ended
                                     .or(last.created)
-                                    .map(time::ago)
+                                    .map(|at| time::ago_live(ui.ctx(), at))
                                     .unwrap_or_default();
-                                ui.label(format!("{} {when}", last.status))
-                                    .on_hover_text(&last.deployment_id);
+                                truncated_ui(
+                                    ui,
+                                    &format!("{} {when}", status_text_word(&last.status)),
+                                )
+                                .on_hover_text(format!(
+                                    "{} · CodeDeploy's status: {}",
+                                    last.deployment_id, last.status
+                                ));
                             }
                             None => {
                                 ui.label(RichText::new("never deployed").weak());
                             }
-                        }
-                        ui.end_row();
-                    }
+                        });
+                        row.col(|ui| {
+                            if group.targets.is_empty() {
+                                ui.label(RichText::new("no targets").weak());
+                            } else {
+                                truncated_ui(ui, &group.targets.join("; "));
+                            }
+                        });
+                    });
                 });
         });
+}
+
+/// A one-line label cut short to its cell, with the whole text on hover.
+fn truncated_ui(ui: &mut egui::Ui, text: &str) -> egui::Response {
+    ui.add(egui::Label::new(text).truncate())
+}
+
+/// A deployment status as CodeDeploy spells it (`InProgress`), in plain
+/// words ("In progress").
+fn status_text_word(status: &str) -> &str {
+    match status {
+        "InProgress" => "In progress",
+        "Ready" => "Ready to reroute",
+        "Baking" => "Rerouting",
+        other => other,
+    }
 }

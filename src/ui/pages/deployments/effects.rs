@@ -5,6 +5,7 @@
 use crate::cloud::CloudError;
 use crate::cloud::deployments::{self, Deployment};
 use crate::ui::app::{AppRequest, Effects};
+use crate::ui::pages::rollout::RolloutAction;
 use crate::ui::pages::rollout::effects::{self as rollout, FollowUp, RolloutEvent};
 
 use super::{DeploymentsAction, DeploymentsPage};
@@ -56,6 +57,9 @@ pub(crate) fn run(
             });
         }
         DeploymentsAction::Close => page.watcher = None,
+        DeploymentsAction::Rollout(RolloutAction::Show(deployment_id)) => {
+            show(page, effects, deployment_id);
+        }
         DeploymentsAction::Rollout(action) => {
             if let Some(view) = page.rollout() {
                 rollout::run(view, effects, action);
@@ -94,14 +98,13 @@ pub(crate) fn apply_rollout(
             None
         }
         FollowUp::Ended => {
-            let status = page
-                .rollout()
-                .and_then(|view| view.deployment())
-                .map_or("ended", |deployment| deployment.status.as_str())
-                .to_owned();
+            let deployment = page.rollout().and_then(|view| view.deployment());
             Some(AppRequest::DeploymentEnded {
                 deployment_id: event.deployment_id,
-                status,
+                status: deployment.map(|deployment| deployment.status),
+                rollback: deployment
+                    .and_then(|deployment| deployment.rolled_back_by())
+                    .map(str::to_owned),
             })
         }
     }

@@ -9,7 +9,11 @@ use egui::RichText;
 
 use crate::cloud::CloudError;
 use crate::cloud::deployments::{Deployment, DeploymentFilter, DeploymentStatus};
-use crate::ui::pages::rollout::{RolloutAction, RolloutView};
+use crate::ui::pages::rollout::{
+    RolloutAction, RolloutView, started_by, status_color, status_word,
+};
+use crate::ui::widgets::button::{Action, icons};
+use crate::ui::widgets::columns::{self, Share};
 use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::{chip, time};
 
@@ -168,7 +172,10 @@ impl DeploymentsPage {
         if let Some(rollout) = &mut self.rollout {
             let mut action = None;
             ui.horizontal(|ui| {
-                if ui.button("All deployments").clicked() {
+                if ui
+                    .add(Action::secondary("All deployments").icon(icons::ICON_ARROW_BACK))
+                    .clicked()
+                {
                     action = Some(DeploymentsAction::Close);
                 }
             });
@@ -187,12 +194,18 @@ impl DeploymentsPage {
         let mut action = None;
         ui.horizontal(|ui| {
             ui.heading("Deployments");
-            if ui.button("Refresh").clicked() {
+            if ui
+                .add(Action::secondary("Refresh").icon(icons::ICON_REFRESH))
+                .clicked()
+            {
                 action = Some(DeploymentsAction::Refresh(self.filter()));
             }
             if ui
-                .button("Deploy…")
-                .on_hover_text("Start a deployment, with a pre-flight plan first")
+                .add(
+                    Action::primary("Deploy…")
+                        .icon(icons::ICON_ROCKET_LAUNCH)
+                        .hover("Start a deployment, with a pre-flight plan first"),
+                )
                 .clicked()
             {
                 action = Some(DeploymentsAction::Deploy);
@@ -237,7 +250,7 @@ impl DeploymentsPage {
             Loadable::NotLoaded | Loadable::Loading => {}
             Loadable::Failed(error) => {
                 ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
-                if ui.button("Retry").clicked() {
+                if ui.add(Action::secondary("Retry")).clicked() {
                     action = Some(DeploymentsAction::Refresh(self.filter()));
                 }
             }
@@ -257,65 +270,184 @@ impl DeploymentsPage {
     }
 }
 
-/// Draws the deployments as a table; returns the one opened.
+/// The Deployments table's columns before the last (Revision): Deployment,
+/// Status, Started, Ended, Duration, Application / group, Configuration,
+/// Started by.
+const DEPLOYMENT_COLUMNS: [Share; 8] = [
+    Share {
+        fraction: 0.11,
+        minimum: 84.0,
+    },
+    Share {
+        fraction: 0.13,
+        minimum: 96.0,
+    },
+    Share {
+        fraction: 0.08,
+        minimum: 60.0,
+    },
+    Share {
+        fraction: 0.08,
+        minimum: 60.0,
+    },
+    Share {
+        fraction: 0.07,
+        minimum: 50.0,
+    },
+    Share {
+        fraction: 0.16,
+        minimum: 80.0,
+    },
+    Share {
+        fraction: 0.14,
+        minimum: 70.0,
+    },
+    Share {
+        fraction: 0.10,
+        minimum: 60.0,
+    },
+];
+
+/// Draws the deployments as a table, short columns first, each resizable,
+/// long texts cut short with the full text on hover; returns the one
+/// opened.
 fn deployments_table_ui(ui: &mut egui::Ui, deployments: &[Deployment]) -> Option<String> {
+    use egui_extras::TableBuilder;
     let mut opened = None;
     let now = SystemTime::now();
-    egui::ScrollArea::both()
-        .id_salt("deployments_scroll")
+    // Scroll bars take their own room rather than float over the last row
+    // or column.
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+    let text_height = ui.text_style_height(&egui::TextStyle::Body);
+    let row_height = (text_height + 10.0).max(24.0);
+    let width = ui.available_width();
+    egui::ScrollArea::horizontal()
+        .id_salt("deployments_columns")
         .show(ui, |ui| {
-            egui::Grid::new("deployments_grid")
-                .num_columns(9)
+            let table = TableBuilder::new(ui)
+                .id_salt(columns::table_id("deployments_table", width))
                 .striped(true)
-                .spacing([14.0, 6.0])
-                .show(ui, |ui| {
-                    for header in [
+                .resizable(true)
+                .auto_shrink([false, false])
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+            columns::fitted(table, &DEPLOYMENT_COLUMNS, 60.0, width)
+                .header(row_height, |mut header| {
+                    for title in [
                         "Deployment",
                         "Status",
-                        "Application / group",
-                        "Configuration",
-                        "Revision",
-                        "Started by",
                         "Started",
                         "Ended",
                         "Duration",
+                        "Application / group",
+                        "Configuration",
+                        "Started by",
+                        "Revision",
                     ] {
-                        ui.strong(header);
+                        header.col(|ui| {
+                            ui.strong(title);
+                        });
                     }
-                    ui.end_row();
-                    for deployment in deployments {
-                        if ui.link(&deployment.id).clicked() {
-                            opened = Some(deployment.id.clone());
-                        }
-                        chip::status_ui(
-                            ui,
-                            deployment.status.as_str(),
-                            super::rollout::status_color(deployment.status),
-                        );
-                        ui.label(format!("{} / {}", deployment.application, deployment.group));
-                        ui.label(&deployment.config);
-                        ui.label(deployment.revision.as_ref().map_or_else(
-                            String::new,
-                            crate::cloud::deployments::Revision::describe,
-                        ));
-                        ui.label(&deployment.creator);
-                        ui.label(
-                            deployment
+                })
+                .body(|body| {
+                    body.rows(row_height, deployments.len(), |mut row| {
+                        let deployment = &deployments[row.index()];
+                        row.col(|ui| {
+                            if ui.link(&deployment.id).clicked() {
+                                opened = Some(deployment.id.clone());
+                            }
+                        });
+                        row.col(|ui| status_cell_ui(ui, deployment));
+                        row.col(|ui| {
+                            let started = deployment
                                 .started
                                 .or(deployment.created)
-                                .map(time::ago)
-                                .unwrap_or_default(),
-                        );
-                        ui.label(deployment.completed.map(time::ago).unwrap_or_default());
-                        ui.label(
-                            deployment
+                                .map(|at| time::ago_live(ui.ctx(), at))
+                                .unwrap_or_default();
+                            truncated_ui(ui, &started);
+                        });
+                        row.col(|ui| {
+                            let ended = deployment.completed.map(|at| time::ago_live(ui.ctx(), at));
+                            if let Some(ended) = ended {
+                                truncated_ui(ui, &ended);
+                            } else {
+                                ui.label(RichText::new("running").weak());
+                            }
+                        });
+                        row.col(|ui| {
+                            let text = deployment
                                 .duration(now)
-                                .map(time::duration)
-                                .unwrap_or_default(),
-                        );
-                        ui.end_row();
-                    }
+                                .map(|ran| {
+                                    if deployment.completed.is_some() {
+                                        time::duration(ran)
+                                    } else {
+                                        time::running_live(ui.ctx(), ran)
+                                    }
+                                })
+                                .unwrap_or_default();
+                            truncated_ui(ui, &text);
+                        });
+                        row.col(|ui| {
+                            truncated_ui(
+                                ui,
+                                &format!("{} / {}", deployment.application, deployment.group),
+                            );
+                        });
+                        row.col(|ui| {
+                            truncated_ui(ui, &deployment.config);
+                        });
+                        row.col(|ui| {
+                            let by = started_by(&deployment.creator);
+                            let by = by.strip_prefix("started ").unwrap_or(&by);
+                            truncated_ui(ui, &capitalized(by)).on_hover_text(format!(
+                                "CodeDeploy's creator: {}",
+                                deployment.creator
+                            ));
+                        });
+                        row.col(|ui| {
+                            truncated_ui(
+                                ui,
+                                &deployment.revision.as_ref().map_or_else(
+                                    String::new,
+                                    crate::cloud::deployments::Revision::describe,
+                                ),
+                            );
+                        });
+                    });
                 });
         });
     opened
+}
+
+/// A deployment's status as a chip in plain words (CodeDeploy's value on
+/// hover), marked when it is a rollback.
+fn status_cell_ui(ui: &mut egui::Ui, deployment: &Deployment) {
+    chip::status_ui(
+        ui,
+        status_word(deployment.status),
+        status_color(deployment.status),
+    )
+    .on_hover_text(format!(
+        "CodeDeploy's status: {}",
+        deployment.status.as_str()
+    ));
+    if let Some(rolled_back) = deployment.rolls_back() {
+        ui.label(RichText::new("rollback").weak().italics())
+            .on_hover_text(format!("Rolls back {rolled_back}"));
+    } else if let Some(rollback) = deployment.rolled_back_by() {
+        ui.label(RichText::new("rolled back").weak().italics())
+            .on_hover_text(format!("Rolled back by {rollback}"));
+    }
+}
+
+/// A one-line label cut short to its cell, with the whole text on hover.
+fn truncated_ui(ui: &mut egui::Ui, text: &str) -> egui::Response {
+    ui.add(egui::Label::new(text).truncate())
+}
+
+/// `text` with its first letter in capitals.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }

@@ -11,22 +11,41 @@ use crate::cloud::deployments::{Deployment, DeploymentStatus, Target};
 use crate::cloud::watcher::WatchState;
 use crate::domain::MinimumHealthyHosts;
 use crate::domain::rollout::FailureCode;
+use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::tiles::TileState;
 use crate::ui::widgets::{chip, time};
 
-use super::history::history_chart_ui;
+use super::history::{history_chart_height, history_chart_ui};
 use super::rows::waves_of;
-use super::{Confirm, RolloutAction, RolloutView, status_color};
+use super::{Confirm, RolloutAction, RolloutView, started_by, status_color, status_word};
+
+/// The colour of the chip that marks a rollback.
+const ROLLBACK_COLOR: egui::Color32 = egui::Color32::from_rgb(0x8a, 0x5a, 0x00);
 
 impl RolloutView {
-    pub(super) fn header_ui(&self, ui: &mut egui::Ui, deployment: &Deployment) {
+    /// Draws the header; returns the deployment a rollback link asks for.
+    pub(super) fn header_ui(
+        &self,
+        ui: &mut egui::Ui,
+        deployment: &Deployment,
+    ) -> Option<RolloutAction> {
+        let mut action = None;
         ui.horizontal(|ui| {
             ui.heading(&deployment.id);
             chip::status_ui(
                 ui,
-                deployment.status.as_str(),
+                status_word(deployment.status),
                 status_color(deployment.status),
-            );
+            )
+            .on_hover_text(format!(
+                "CodeDeploy's status: {}",
+                deployment.status.as_str()
+            ));
+            if let Some(rolled_back) = deployment.rolls_back() {
+                chip::status_ui(ui, "Rollback", ROLLBACK_COLOR).on_hover_text(format!(
+                    "CodeDeploy started this deployment to roll back {rolled_back}, redeploying the group's last successful revision."
+                ));
+            }
             if deployment.blue_green {
                 ui.label(RichText::new("blue/green").weak());
             }
@@ -41,19 +60,55 @@ impl RolloutView {
                 crate::cloud::deployments::Revision::describe
             )
         ));
-        let now = SystemTime::now();
-        let mut times = Vec::new();
-        if let Some(started) = deployment.started.or(deployment.created) {
-            times.push(format!("started {}", time::ago(started)));
-        }
-        if let Some(duration) = deployment.duration(now) {
-            times.push(format!("ran {}", time::duration(duration)));
-        }
-        times.push(format!("by {}", deployment.creator));
-        if let Some(rollback) = &deployment.rollback {
-            times.push(rollback.clone());
-        }
-        ui.label(RichText::new(times.join(" · ")).weak());
+        ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().item_spacing.x = 4.0;
+            let now = SystemTime::now();
+            let mut times = Vec::new();
+            if let Some(started) = deployment.started.or(deployment.created) {
+                times.push(format!("started {}", time::ago_live(ui.ctx(), started)));
+            }
+            if let Some(duration) = deployment.duration(now) {
+                if deployment.completed.is_some() {
+                    times.push(format!("ran {}", time::duration(duration)));
+                } else {
+                    times.push(format!(
+                        "running for {}",
+                        time::running_live(ui.ctx(), duration)
+                    ));
+                }
+            }
+            times.push(started_by(&deployment.creator));
+            ui.label(RichText::new(times.join(" · ")).weak())
+                .on_hover_text(format!("CodeDeploy's creator: {}", deployment.creator));
+            if let Some(id) = deployment.rolls_back() {
+                ui.label(RichText::new("· rollback of").weak());
+                if ui
+                    .link(id)
+                    .on_hover_text("Show the deployment this one rolls back")
+                    .clicked()
+                {
+                    action = Some(RolloutAction::Show(id.to_owned()));
+                }
+            }
+            if let Some(id) = deployment.rolled_back_by() {
+                ui.label(RichText::new("· rolled back by").weak());
+                if ui
+                    .link(id)
+                    .on_hover_text("Show the rollback deployment")
+                    .clicked()
+                {
+                    action = Some(RolloutAction::Show(id.to_owned()));
+                }
+            } else if let Some(message) = deployment
+                .rollback
+                .as_ref()
+                .filter(|rollback| rollback.rolls_back.is_none())
+                .and_then(|rollback| rollback.message.as_deref())
+            {
+                // No rollback started: CodeDeploy says why.
+                ui.label(RichText::new(format!("· {message}")).weak());
+            }
+        });
         if let Some(error) = &self.config_error {
             // Without the minimum the failure is explained without it.
             ui.label(
@@ -65,6 +120,9 @@ impl RolloutView {
             );
         }
         ui.horizontal_wrapped(|ui| {
+            // The chart's room is kept from the start, so that nothing
+            // below moves when it arrives.
+            ui.set_min_height(history_chart_height(ui));
             overview_bar_ui(ui, &deployment.overview);
             if self.history.len() > 1 {
                 ui.separator();
@@ -75,6 +133,20 @@ impl RolloutView {
                     .on_hover_text(error.as_str());
             }
         });
+        // The outcome's lines (at most three) have their room from the
+        // start, so that the actions below never move when it arrives.
+        let line = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+        let small = ui.text_style_height(&egui::TextStyle::Small);
+        ui.vertical(|ui| {
+            ui.set_min_height(2.0 * line + small);
+            self.outcome_ui(ui, deployment);
+        });
+        action
+    }
+
+    /// The outcome in plain words with CodeDeploy's own, and the watcher's
+    /// state line.
+    fn outcome_ui(&self, ui: &mut egui::Ui, deployment: &Deployment) {
         if let Some((code, message)) = &deployment.error {
             let plain = explain_failure(deployment, self.minimum, &self.targets);
             ui.label(
@@ -82,37 +154,56 @@ impl RolloutView {
                     .color(ui.visuals().error_fg_color)
                     .strong(),
             );
-            ui.label(RichText::new(format!("{code}: {message}")).weak());
+            // CodeDeploy's own words stay a line below, its code on hover.
+            ui.label(RichText::new(message).weak())
+                .on_hover_text(format!("CodeDeploy's error code: {code}"));
+        } else if let Some(plain) = explain_success(deployment, self.minimum) {
+            ui.label(RichText::new(plain).color(ui.visuals().warn_fg_color).strong())
+                .on_hover_text(
+                    "A deployment succeeds when enough instances stay healthy: the minimum healthy hosts of its configuration.",
+                );
         }
         self.state_line_ui(ui);
     }
 
     pub(super) fn state_line_ui(&self, ui: &mut egui::Ui) {
         let Some(state) = &self.state else { return };
-        let text = match state {
-            WatchState::Watching { next_in } => {
-                format!(
-                    "Live · next refresh in {} · {} requests",
-                    time::duration(*next_in),
-                    self.requests
-                )
-            }
-            WatchState::Throttled { retry_in } => format!(
-                "AWS is throttling requests; retrying in {}. What is shown stays.",
-                time::duration(*retry_in)
+        let requests = match self.requests {
+            1 => "1 request to AWS so far".to_owned(),
+            count => format!("{count} requests to AWS so far"),
+        };
+        let (text, details) = match state {
+            WatchState::Watching { next_in } => (
+                "Live: updates as it runs".to_owned(),
+                format!("Next check in {}; {requests}.", time::duration(*next_in)),
             ),
-            WatchState::Failing { message, retry_in } => {
-                format!("{message} Retrying in {}.", time::duration(*retry_in))
-            }
-            WatchState::Finished => format!("Finished · {} requests", self.requests),
-            WatchState::Gone(message) => format!("No longer available: {message}"),
+            WatchState::Throttled { retry_in } => (
+                format!(
+                    "AWS is throttling requests; retrying in {}. What is shown stays.",
+                    time::duration(*retry_in)
+                ),
+                format!("{requests}."),
+            ),
+            WatchState::Failing { message, retry_in } => (
+                format!("{message} Retrying in {}.", time::duration(*retry_in)),
+                format!("{requests}."),
+            ),
+            WatchState::Finished => (
+                "Finished: this is its final state".to_owned(),
+                format!("{requests}."),
+            ),
+            WatchState::Gone(message) => (
+                format!("No longer available: {message}"),
+                format!("{requests}."),
+            ),
         };
         let color = match state {
             WatchState::Throttled { .. } => ui.visuals().warn_fg_color,
             WatchState::Failing { .. } | WatchState::Gone(_) => ui.visuals().error_fg_color,
             _ => ui.visuals().weak_text_color(),
         };
-        ui.label(RichText::new(text).color(color).small());
+        ui.label(RichText::new(text).color(color).small())
+            .on_hover_text(details);
     }
 
     pub(super) fn actions_ui(
@@ -120,31 +211,44 @@ impl RolloutView {
         ui: &mut egui::Ui,
         deployment: &Deployment,
     ) -> Option<RolloutAction> {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let running = !deployment.status.is_finished();
             let idle = !self.action_running;
             if ui
-                .add_enabled(running && idle, egui::Button::new("Stop"))
+                .add_enabled(
+                    running && idle,
+                    Action::danger("Stop").icon(icons::ICON_STOP_CIRCLE),
+                )
                 .clicked()
             {
                 self.confirm = Some(Confirm::Stop);
             }
             if ui
-                .add_enabled(running && idle, egui::Button::new("Stop and roll back"))
+                .add_enabled(
+                    running && idle,
+                    Action::danger("Stop and roll back").icon(icons::ICON_UNDO),
+                )
                 .clicked()
             {
                 self.confirm = Some(Confirm::StopAndRollBack);
             }
             if deployment.status == DeploymentStatus::Ready
                 && ui
-                    .add_enabled(idle, egui::Button::new("Continue"))
+                    .add_enabled(
+                        idle,
+                        Action::primary("Continue").icon(icons::ICON_ALT_ROUTE),
+                    )
                     .clicked()
             {
                 self.confirm = Some(Confirm::Continue);
             }
             if ui
-                .add_enabled(!running && idle, egui::Button::new("Redeploy"))
-                .on_hover_text("Deploy the same revision to the same group again")
+                .add_enabled(
+                    !running && idle,
+                    Action::secondary("Redeploy")
+                        .icon(icons::ICON_REPLAY)
+                        .hover("Deploy the same revision to the same group again"),
+                )
                 .clicked()
             {
                 self.confirm = Some(Confirm::Redeploy);
@@ -161,6 +265,7 @@ impl RolloutView {
 
     pub(super) fn confirm_ui(&mut self, ui: &mut egui::Ui) -> Option<RolloutAction> {
         let confirm = self.confirm?;
+        let danger = matches!(confirm, Confirm::Stop | Confirm::StopAndRollBack);
         let (title, text, button, action) = match confirm {
             Confirm::Stop => (
                 "Stop this deployment?",
@@ -195,10 +300,15 @@ impl RolloutView {
                 ui.label(text);
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
-                    if ui.button(button).clicked() {
+                    let confirm_button = if danger {
+                        Action::danger(button)
+                    } else {
+                        Action::primary(button)
+                    };
+                    if ui.add(confirm_button).clicked() {
                         chosen = Some(action.clone());
                     }
-                    if ui.button("Cancel").clicked() {
+                    if ui.add(Action::secondary("Cancel")).clicked() {
                         self.confirm = None;
                     }
                 });
@@ -262,6 +372,32 @@ fn overview_bar_ui(ui: &mut egui::Ui, overview: &crate::cloud::deployments::Over
     );
     response.on_hover_text(&summary);
     ui.label(summary);
+}
+
+/// Why a deployment with failed instances still succeeded, with the numbers
+/// behind it: "1 of 5 failed; HalfAtATime needs 3 healthy: succeeded".
+/// `None` unless it succeeded with failures.
+pub fn explain_success(
+    deployment: &Deployment,
+    minimum: Option<MinimumHealthyHosts>,
+) -> Option<String> {
+    let overview = &deployment.overview;
+    if deployment.status != DeploymentStatus::Succeeded || overview.failed <= 0 {
+        return None;
+    }
+    let total = overview.total();
+    let failed = overview.failed;
+    let config = deployment
+        .config
+        .strip_prefix("CodeDeployDefault.")
+        .unwrap_or(&deployment.config);
+    Some(match minimum {
+        Some(minimum) => {
+            let needed = minimum.resolve(usize::try_from(total).unwrap_or(0));
+            format!("{failed} of {total} failed; {config} needs {needed} healthy: succeeded")
+        }
+        None => format!("{failed} of {total} failed, but enough stayed healthy: succeeded"),
+    })
 }
 
 /// A failed deployment's error in plain words, with the numbers that explain it.

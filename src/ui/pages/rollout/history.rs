@@ -10,11 +10,20 @@ use crate::ui::widgets::time;
 
 use super::status_color;
 
+/// The bars' height.
+const HEIGHT: f32 = 34.0;
+
+/// The height the chart takes with its caption, so that its room can be
+/// kept before it arrives.
+pub(super) fn history_chart_height(ui: &egui::Ui) -> f32 {
+    let caption = ui.text_style_height(&egui::TextStyle::Small);
+    caption + ui.spacing().item_spacing.y + HEIGHT
+}
+
 /// A small bar chart of a group's recent deployments, oldest on the left:
 /// height is duration, colour the result.
 pub(super) fn history_chart_ui(ui: &mut egui::Ui, history: &[Deployment], current: &Deployment) {
     const BAR: f32 = 7.0;
-    const HEIGHT: f32 = 34.0;
     let group = current.group.as_str();
     // The deployment on screen is newer than the history read when it opened.
     let history: Vec<&Deployment> = history
@@ -89,7 +98,7 @@ pub(super) fn history_chart_ui(ui: &mut egui::Ui, history: &[Deployment], curren
             Some((deployment, seconds)) => format!(
                 "{}: {} in {}",
                 deployment.id,
-                deployment.status.as_str(),
+                super::status_word(deployment.status),
                 time::duration(std::time::Duration::from_secs_f32(seconds))
             ),
             None => summary.clone(),

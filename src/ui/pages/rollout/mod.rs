@@ -16,7 +16,7 @@ use crate::cloud::deployments::{Deployment, DeploymentStatus, Target, TargetStat
 use crate::cloud::instances::InstanceInfo;
 use crate::cloud::watcher::{WatchState, WatchUpdate};
 use crate::domain::MinimumHealthyHosts;
-use crate::ui::widgets::tiles::{self, TileRow, TileState};
+use crate::ui::widgets::tiles::{self, TileRow, TileSize, TileState};
 
 pub(crate) mod effects;
 mod header;
@@ -24,8 +24,12 @@ mod history;
 mod rows;
 mod timeline;
 
-use rows::{Grouping, RowsKey, describe_target, tile_state};
+use rows::{Grouping, RowsKey, caption_of, describe_target, tile_state};
 use timeline::timeline_ui;
+
+/// Below this width the instance panel takes the grid's place rather than
+/// sharing the width with it.
+const NARROW_WIDTH: f32 = 640.0;
 
 /// What the rollout view asks the app to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +43,9 @@ pub enum RolloutAction {
     Continue,
     /// Deploy the same revision to the same group again.
     Redeploy,
+    /// Show another deployment in the view: the rollback of this one, or
+    /// the deployment this one rolls back.
+    Show(String),
     /// Look up the deployment configuration's minimum.
     LoadConfig(String),
     /// Read these targets' tags (`Name`, `Environment`, ...).
@@ -94,6 +101,8 @@ pub struct RolloutView {
     tags_loading: bool,
     tags_error: Option<String>,
     tag_key: String,
+    /// The size the tiles were last drawn at.
+    tile_size: TileSize,
 }
 
 impl RolloutView {
@@ -128,6 +137,7 @@ impl RolloutView {
             tags_loading: false,
             tags_error: None,
             tag_key: "Environment".to_owned(),
+            tile_size: TileSize::DENSE,
         }
     }
 
@@ -144,6 +154,17 @@ impl RolloutView {
     /// The targets as last read, in the order AWS listed them.
     pub fn targets(&self) -> &[Target] {
         &self.targets
+    }
+
+    /// The size the tiles were last drawn at: they grow with the room and
+    /// shrink with the fleet.
+    pub fn tile_size(&self) -> TileSize {
+        self.tile_size
+    }
+
+    /// The target whose lifecycle events are shown, if any.
+    pub fn selected_target(&self) -> Option<&Target> {
+        self.selected.and_then(|index| self.targets.get(index))
     }
 
     /// Requests the watcher has sent.
@@ -276,25 +297,49 @@ impl RolloutView {
             self.state_line_ui(ui);
             return action;
         };
-        self.header_ui(ui, &deployment);
+        if let Some(next) = self.header_ui(ui, &deployment) {
+            action = Some(next);
+        }
         if let Some(next) = self.actions_ui(ui, &deployment) {
             action = Some(next);
         }
         ui.separator();
         self.controls_ui(ui);
         self.rebuild_rows();
+        let stopped = deployment.status == DeploymentStatus::Stopped;
 
+        // The instance panel is never squeezed out: beside the grid when
+        // there is room for both, in the grid's place when there is not.
+        let narrow = ui.available_width() < NARROW_WIDTH;
         if let Some(selected) = self.selected {
-            egui::Panel::right("target_timeline")
-                .resizable(true)
-                .default_size(420.0)
-                .show(ui, |ui| {
-                    if let Some(target) = self.targets.get(selected)
-                        && timeline_ui(ui, target, self.instances.get(&target.id))
-                    {
-                        self.selected = None;
-                    }
-                });
+            let panel_ui = |ui: &mut egui::Ui| {
+                self.targets.get(selected).is_none_or(|target| {
+                    timeline_ui(ui, target, self.instances.get(&target.id), stopped)
+                })
+            };
+            let closed = if narrow {
+                egui::CentralPanel::default_margins()
+                    .show(ui, panel_ui)
+                    .inner
+            } else {
+                let width = ui.available_width();
+                egui::Panel::right("target_timeline")
+                    .resizable(true)
+                    .default_size(420.0_f32.min(width * 0.5))
+                    .min_size(260.0)
+                    .max_size(width * 0.7)
+                    .show(ui, panel_ui)
+                    .inner
+            };
+            if closed {
+                self.selected = None;
+            }
+            if narrow {
+                if let Some(next) = self.confirm_ui(ui) {
+                    action = Some(next);
+                }
+                return action;
+            }
         }
         egui::CentralPanel::default_margins().show(ui, |ui| {
             if self.rows.is_empty() {
@@ -304,10 +349,17 @@ impl RolloutView {
             let now = SystemTime::now();
             let targets = &self.targets;
             let instances = &self.instances;
-            let state_of = |item: usize| tile_state(&targets[item]);
+            let state_of = |item: usize| tile_state(&targets[item], stopped);
             let describe = |item: usize| {
-                describe_target(&targets[item], instances.get(&targets[item].id), now)
+                describe_target(
+                    &targets[item],
+                    instances.get(&targets[item].id),
+                    stopped,
+                    now,
+                )
             };
+            let caption =
+                |item: usize| caption_of(&targets[item], instances.get(&targets[item].id), stopped);
             let shown: usize = self.rows.iter().map(|row| row.items.len()).sum();
             let label = format!("Deployment targets ({shown} shown)");
             let options = tiles::GridOptions {
@@ -315,7 +367,9 @@ impl RolloutView {
                 selected: self.selected,
                 label: &label,
             };
-            let response = tiles::grid_ui(ui, &options, &self.rows, &state_of, &describe);
+            let response =
+                tiles::growing_grid_ui(ui, &options, &self.rows, &state_of, &describe, &caption);
+            self.tile_size = response.tile_size;
             if let Some(item) = response.clicked {
                 self.selected = Some(item);
             }
@@ -370,10 +424,43 @@ impl RolloutView {
                 TileState::InProgress(0.5),
                 TileState::Succeeded,
                 TileState::Failed,
+                TileState::Stopped,
                 TileState::Skipped,
                 TileState::Ready,
             ],
         );
+    }
+}
+
+/// A deployment's status in plain words; AWS's spelling
+/// ([`DeploymentStatus::as_str`]) goes in a tooltip.
+pub(crate) fn status_word(status: DeploymentStatus) -> &'static str {
+    match status {
+        DeploymentStatus::Created => "Created",
+        DeploymentStatus::Queued => "Queued",
+        DeploymentStatus::InProgress => "In progress",
+        DeploymentStatus::Ready => "Ready to reroute",
+        DeploymentStatus::Succeeded => "Succeeded",
+        DeploymentStatus::Failed => "Failed",
+        DeploymentStatus::Stopped => "Stopped",
+        DeploymentStatus::Baking => "Rerouting",
+        DeploymentStatus::Unknown => "Unknown",
+    }
+}
+
+/// Who or what started a deployment, in plain words, from CodeDeploy's
+/// `creator` (`user`, `autoscaling`, `codeDeployRollback`, ...).
+pub(crate) fn started_by(creator: &str) -> String {
+    match creator {
+        "user" => "started by hand".to_owned(),
+        "autoscaling" => "started by Auto Scaling".to_owned(),
+        "codeDeployRollback" => "started by CodeDeploy to roll back".to_owned(),
+        "CodeDeploy" => "started by CodeDeploy".to_owned(),
+        "CodeDeployAutoUpdate" => "started by CodeDeploy's agent update".to_owned(),
+        "CloudFormation" => "started by CloudFormation".to_owned(),
+        "CloudFormationRollback" => "started by CloudFormation to roll back".to_owned(),
+        "autoscalingTermination" => "started by Auto Scaling termination".to_owned(),
+        other => format!("started by {other}"),
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use crate::cloud::deployments::{Target, TargetStatus};
 use crate::cloud::instances::InstanceInfo;
 use crate::domain::rollout::{ObservedAttempt, observed_waves};
-use crate::ui::widgets::tiles::{TileRow, TileState};
+use crate::ui::widgets::tiles::{TileCaption, TileRow, TileState};
 use crate::ui::widgets::time;
 
 use super::RolloutView;
@@ -255,8 +255,26 @@ pub(super) fn capitalized(text: &str) -> String {
     }
 }
 
-/// The tile for a target.
-pub fn tile_state(target: &Target) -> TileState {
+/// Whether a target failed only because the deployment was stopped while
+/// it was being deployed to: CodeDeploy then marks its running event
+/// `Failed` with `UnknownError` and no log.
+pub fn cut_short(target: &Target, deployment_stopped: bool) -> bool {
+    deployment_stopped
+        && target.status == TargetStatus::Failed
+        && target.events.iter().any(|event| {
+            event.status == "Failed"
+                && event.diagnostics.as_ref().is_some_and(|diagnostics| {
+                    diagnostics.error_code == "UnknownError" && diagnostics.log_tail.is_empty()
+                })
+        })
+}
+
+/// The tile for a target; `deployment_stopped` tells a target stopped
+/// mid-way from one that failed.
+pub fn tile_state(target: &Target, deployment_stopped: bool) -> TileState {
+    if cut_short(target, deployment_stopped) {
+        return TileState::Stopped;
+    }
     match target.status {
         TargetStatus::Pending | TargetStatus::Unknown => TileState::Pending,
         TargetStatus::InProgress => TileState::InProgress(target.progress()),
@@ -267,9 +285,31 @@ pub fn tile_state(target: &Target) -> TileState {
     }
 }
 
+/// What a target's card says: its `Name` tag (or id), and its current
+/// event or status.
+pub(super) fn caption_of(
+    target: &Target,
+    instance: Option<&InstanceInfo>,
+    deployment_stopped: bool,
+) -> TileCaption {
+    let title = instance
+        .and_then(InstanceInfo::name)
+        .unwrap_or(&target.id)
+        .to_owned();
+    let stopped = cut_short(target, deployment_stopped);
+    let detail = match (target.current_event(), target.status) {
+        (Some(event), _) if stopped => format!("stopped during {}", event.name),
+        (Some(event), TargetStatus::Failed) => format!("{} failed", event.name),
+        (Some(event), _) => event.name.clone(),
+        (None, status) => capitalized(status.label()),
+    };
+    TileCaption { title, detail }
+}
+
 pub(super) fn describe_target(
     target: &Target,
     instance: Option<&InstanceInfo>,
+    deployment_stopped: bool,
     now: SystemTime,
 ) -> String {
     let mut text = target.id.clone();
@@ -280,9 +320,19 @@ pub(super) fn describe_target(
         let _ = write!(text, " ({label})");
     }
     text.push('\n');
-    text.push_str(target.status.label());
+    let stopped = cut_short(target, deployment_stopped);
+    text.push_str(if stopped {
+        "stopped"
+    } else {
+        target.status.label()
+    });
     if let Some(event) = target.current_event() {
-        let _ = write!(text, ": {}", event.name);
+        let _ = write!(
+            text,
+            "{} {}",
+            if stopped { " during" } else { ":" },
+            event.name
+        );
         if let Some(started) = event.started {
             let end = event.ended.unwrap_or(now);
             if let Ok(elapsed) = end.duration_since(started) {

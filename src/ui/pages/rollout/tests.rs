@@ -222,6 +222,8 @@ fn a_configuration_that_cannot_be_read_is_said_in_the_header() {
     view.config_loaded(Err("Permission denied: not allowed.".to_owned()));
     let mut harness = egui_kittest::Harness::new_ui_state(
         |ui, view: &mut RolloutView| {
+            // The app installs the icon font when it starts.
+            crate::ui::widgets::button::install_icons(ui.ctx());
             view.ui(ui);
         },
         view,

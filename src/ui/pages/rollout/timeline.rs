@@ -8,29 +8,44 @@ use egui::{Color32, RichText};
 
 use crate::cloud::deployments::{EventInfo, Target};
 use crate::cloud::instances::InstanceInfo;
+use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::time;
 
-use super::rows::capitalized;
+use super::rows::{capitalized, cut_short};
 
-/// Draws a target's lifecycle timeline. Returns whether it was closed.
+/// The colour of an event cut short by a stop, as the stopped tile's.
+const STOPPED_COLOR: Color32 = Color32::from_rgb(0xd9, 0x82, 0x1e);
+
+/// Draws a target's lifecycle timeline; `deployment_stopped` tells an
+/// event cut short by a stop from one that failed. Returns whether it was
+/// closed.
 pub(super) fn timeline_ui(
     ui: &mut egui::Ui,
     target: &Target,
     instance: Option<&InstanceInfo>,
+    deployment_stopped: bool,
 ) -> bool {
+    let stopped = cut_short(target, deployment_stopped);
     let mut closed = false;
     ui.horizontal(|ui| {
         ui.heading(&target.id);
         if let Some(name) = instance.and_then(InstanceInfo::name) {
             ui.label(RichText::new(name).strong());
         }
-        if ui.button("Close").clicked() {
+        if ui
+            .add(Action::secondary("Close").icon(icons::ICON_CLOSE))
+            .clicked()
+        {
             closed = true;
         }
     });
     ui.label(format!(
         "{}{}",
-        capitalized(target.status.label()),
+        if stopped {
+            "Stopped while it was being deployed to".to_owned()
+        } else {
+            capitalized(target.status.label())
+        },
         target
             .label
             .as_ref()
@@ -51,8 +66,13 @@ pub(super) fn timeline_ui(
                 .show(ui, |ui| {
                     for event in &target.events {
                         ui.label(&event.name);
-                        ui.label(event_status_text(&event.status));
-                        ui.label(event_duration_text(event));
+                        if stopped && event.status == "Failed" {
+                            ui.label(RichText::new("Stopped").strong().color(STOPPED_COLOR))
+                                .on_hover_text("CodeDeploy's status: Failed");
+                        } else {
+                            ui.label(event_status_text(&event.status));
+                        }
+                        ui.label(event_duration_text(ui.ctx(), event));
                         ui.end_row();
                     }
                 });
@@ -69,7 +89,17 @@ pub(super) fn timeline_ui(
             with_logs.sort_by_key(|(event, _)| event.status != "Failed");
             for (event, diagnostics) in with_logs {
                 ui.add_space(8.0);
-                if event.status == "Failed" {
+                if stopped && event.status == "Failed" {
+                    ui.strong(format!("{} was stopped", event.name));
+                    ui.label(format!(
+                        "The deployment was stopped while {} was running on this instance, so it did not finish. Nothing in its script failed, and it left no log.",
+                        event.name
+                    ))
+                    .on_hover_text(format!(
+                        "CodeDeploy reports it as Failed, {}: {}",
+                        diagnostics.error_code, diagnostics.message
+                    ));
+                } else if event.status == "Failed" {
                     ui.strong(format!("{} failed", event.name));
                     diagnostics_ui(ui, &event.name, diagnostics);
                 } else {
@@ -102,6 +132,10 @@ fn diagnostics_ui(
             ui.label(&diagnostics.message);
             ui.end_row();
         });
+    if diagnostics.log_tail.is_empty() {
+        ui.label(RichText::new("The event left no log.").weak());
+        return;
+    }
     let log_label = ui
         .horizontal(|ui| {
             let label = ui.label("Log tail");
@@ -138,7 +172,7 @@ fn event_status_text(status: &str) -> RichText {
     }
 }
 
-fn event_duration_text(event: &EventInfo) -> String {
+fn event_duration_text(ctx: &egui::Context, event: &EventInfo) -> String {
     match (event.started, event.ended) {
         (Some(start), Some(end)) => end
             .duration_since(start)
@@ -146,7 +180,7 @@ fn event_duration_text(event: &EventInfo) -> String {
             .unwrap_or_default(),
         (Some(start), None) => SystemTime::now()
             .duration_since(start)
-            .map(|elapsed| format!("{} so far", time::duration(elapsed)))
+            .map(|elapsed| format!("{} so far", time::running_live(ctx, elapsed)))
             .unwrap_or_default(),
         _ => String::new(),
     }
