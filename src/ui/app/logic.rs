@@ -207,6 +207,10 @@ impl App {
     fn run_request(&mut self, request: AppRequest) {
         match request {
             AppRequest::OpenDeploy {
+                application: None,
+                revision: None,
+            } => self.deploy = Some(self.deploy_dialog_here()),
+            AppRequest::OpenDeploy {
                 application,
                 revision,
             } => self.deploy = Some(DeployDialog::new(application, revision)),

@@ -11,6 +11,7 @@ use crate::cloud::deployments::{Deployment, DeploymentStatus, Target};
 use crate::cloud::watcher::WatchState;
 use crate::domain::MinimumHealthyHosts;
 use crate::domain::rollout::FailureCode;
+use crate::ui::widgets::dialog::Dialog;
 use crate::ui::widgets::tiles::TileState;
 use crate::ui::widgets::{chip, time};
 
@@ -188,22 +189,20 @@ impl RolloutView {
             ),
         };
         let mut chosen = None;
-        let modal =
-            egui::Modal::new(egui::Id::unique("confirm_rollout_action")).show(ui.ctx(), |ui| {
-                ui.set_max_width(420.0);
-                ui.heading(title);
-                ui.label(text);
-                ui.add_space(8.0);
-                ui.horizontal(|ui| {
-                    if ui.button(button).clicked() {
-                        chosen = Some(action.clone());
-                    }
-                    if ui.button("Cancel").clicked() {
-                        self.confirm = None;
-                    }
-                });
+        let modal = Dialog::new("confirm_rollout_action").show(ui.ctx(), |ui| {
+            ui.heading(title);
+            ui.label(text);
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button(button).clicked() {
+                    chosen = Some(action.clone());
+                }
+                if ui.button("Cancel").clicked() {
+                    self.confirm = None;
+                }
             });
-        if modal.should_close() {
+        });
+        if modal.should_close {
             self.confirm = None;
         }
         if chosen.is_some() {
