@@ -13,8 +13,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use ui_support::{
-    call, choose, click, connected_app, demo_options, has_text, run_until, settle, wait_for_choice,
-    web_production_group,
+    call, choose, click, connected_app, demo_options, has_text, limited_instance_profile,
+    run_until, settle, wait_for_choice, web_production_group,
 };
 
 /// The app in demo mode, with a fleet of four (two staging, two production)
@@ -427,4 +427,34 @@ fn every_dropdown_of_the_deploy_dialog_opens_again_after_the_dialog_is_reopened(
             "the dialog closes in round {round}"
         );
     }
+}
+
+#[test]
+fn the_plan_warns_when_the_instances_may_not_read_the_bucket() {
+    let mut harness = demo();
+    web_production_group(&harness, None);
+    limited_instance_profile(&harness, "WebInstanceProfile", "team-revisions");
+    harness
+        .get_by_role_and_label(Role::Button, "Deployments")
+        .click();
+    run_until(&mut harness, "the Deployments page", |h| {
+        h.state().page() == Page::Deployments
+    });
+    click(&mut harness, "Deploy…");
+    run_until(&mut harness, "the applications", |h| {
+        h.query_all_by_label("Application")
+            .any(|node| node.accesskit_node().role() == Role::ComboBox)
+    });
+    choose(&mut harness, "Application", "web");
+    wait_for_choice(&mut harness, "Deployment group", "production");
+    type_into(&mut harness, "Bucket", "other-revisions");
+    type_into(&mut harness, "Key", "web/web-1.zip");
+    run_until(&mut harness, "the bucket warning", |h| {
+        has_text(
+            h,
+            "the instance profile WebInstanceProfile lets them read only from team-revisions",
+        )
+    });
+    type_into(&mut harness, "Bucket", "team-revisions");
+    assert!(!has_text(&harness, "may not be able to download"));
 }

@@ -215,13 +215,13 @@ pub fn bucket_warning(access: &[ProfileReadAccess], bucket: &str, key: &str) -> 
     let readable = readable_buckets(&first.policies);
     Some(match readable.as_slice() {
         [] => format!(
-            "The instances may not be able to download this revision: {profiles} lets them read from no S3 bucket. Give its role read access to {bucket} (Setup → Instance profile)."
+            "The instances may not be able to download this revision: {profiles} lets them read from no S3 bucket. Give its role read access to {bucket} with the Setup page's instance profile wizard."
         ),
         [only] => format!(
-            "The instances may not be able to download this revision: {profiles} lets them read only from {only}. Upload the bundle to {only}, or give the role read access to {bucket} (Setup → Instance profile)."
+            "The instances may not be able to download this revision: {profiles} lets them read only from {only}. Upload the bundle to {only}, or give the role read access to {bucket} with the Setup page's instance profile wizard."
         ),
         several => format!(
-            "The instances may not be able to download this revision: {profiles} lets them read only from {}. Upload the bundle to one of them, or give the role read access to {bucket} (Setup → Instance profile).",
+            "The instances may not be able to download this revision: {profiles} lets them read only from {}. Upload the bundle to one of them, or give the role read access to {bucket} with the Setup page's instance profile wizard.",
             several.join(", ")
         ),
     })

@@ -215,6 +215,8 @@ impl App {
                 revision,
             } => self.deploy = Some(DeployDialog::new(application, revision)),
             AppRequest::ShowDeployment(deployment_id) => {
+                // A deployment just started uses its revision.
+                self.revisions.deployments_changed();
                 self.settings.last_page = Page::Deployments;
                 let effects = self.effects();
                 deployments::effects::show(&mut self.deployments, &effects, deployment_id);
@@ -222,7 +224,10 @@ impl App {
             AppRequest::DeploymentEnded {
                 deployment_id,
                 status,
-            } => self.deployment_finished(&deployment_id, &status),
+            } => {
+                self.revisions.deployments_changed();
+                self.deployment_finished(&deployment_id, &status);
+            }
             AppRequest::TourDone => self.settings.tour_done = true,
         }
     }

@@ -634,7 +634,7 @@ fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Resu
     }
     if data.instances.is_empty() {
         ui.label(
-            RichText::new("The group matches no instances now, so this deployment will fail: there is nothing to deploy to. Tag instances into the group first (Setup → Tag instances).")
+            RichText::new("The group matches no instances now, so this deployment will fail: there is nothing to deploy to. Tag instances into the group first with the Setup page's tag wizard.")
                 .color(ui.visuals().error_fg_color),
         )
         .on_hover_text("CodeDeploy's error code: NO_INSTANCES");
