@@ -108,26 +108,24 @@ pub fn waves_ui(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Health, MinimumHealthyHosts, simulate};
+    use crate::domain::{Health, InstanceHealth, MinimumHealthyHosts, RevisionHealth, simulate};
 
     #[test]
     fn a_failed_rollout_ends_with_a_row_of_instances_not_attempted() {
-        let healths = vec![Health::NEW; 4];
-        let results = vec![
-            AttemptResult::Failed,
-            AttemptResult::Succeeded,
-            AttemptResult::Succeeded,
-            AttemptResult::Succeeded,
-        ];
+        // Eight unhealthy instances that all fail and two healthy ones a
+        // minimum of five keeps online: the healthy two are never reached.
+        let mut healths = vec![Health::NEW; 8];
+        healths.extend([Health::new(InstanceHealth::Healthy, RevisionHealth::Current); 2]);
+        let mut results = vec![AttemptResult::Failed; 8];
+        results.extend([AttemptResult::Succeeded; 2]);
         let simulation =
-            simulate(&healths, MinimumHealthyHosts::OneAtATime, &results).expect("a plan");
+            simulate(&healths, MinimumHealthyHosts::HostCount(5), &results).expect("a plan");
         let rows = plan_rows(&simulation);
         assert_eq!(rows[0].label, "Wave 1");
-        assert_eq!(rows[0].items, vec![0]);
         let last = rows.last().expect("rows");
         assert_eq!(last.label, "Not attempted");
-        assert_eq!(last.items, vec![1, 2, 3]);
+        assert_eq!(last.items, vec![8, 9]);
         assert_eq!(tile_state(simulation.progress[0]), TileState::Failed);
-        assert_eq!(tile_state(simulation.progress[3]), TileState::Skipped);
+        assert_eq!(tile_state(simulation.progress[9]), TileState::Skipped);
     }
 }
