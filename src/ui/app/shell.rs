@@ -9,6 +9,7 @@ use crate::settings::{BackendChoice, Page};
 use crate::ui::appearance;
 use crate::ui::connection::{self, Connection, FailureAction};
 use crate::ui::shortcuts::{self, Command};
+use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::chip;
 use crate::ui::widgets::dialog::Dialog;
 
@@ -179,7 +180,10 @@ impl App {
             );
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                if ui.button("Reset").clicked() {
+                if ui
+                    .add(Action::danger("Reset").icon(icons::ICON_RESTART_ALT))
+                    .clicked()
+                {
                     self.confirm_reset = false;
                     if let Some(host) = self.local_cloud.clone() {
                         self.connection = Connection::Connecting;
@@ -192,7 +196,7 @@ impl App {
                             );
                     }
                 }
-                if ui.button("Cancel").clicked() {
+                if ui.add(Action::secondary("Cancel")).clicked() {
                     self.confirm_reset = false;
                 }
             });

@@ -74,8 +74,8 @@ pub struct DeployDialog {
     starting: bool,
     /// Why the last start failed.
     error: Option<String>,
-    /// Set when `error` arrives, until it has been scrolled into view.
-    error_new: bool,
+    /// The error last scrolled into view, so that it is scrolled to once.
+    error_scrolled: Option<String>,
     /// The plan worked out from `preflight`, once it has loaded.
     plan: Option<Result<Plan, String>>,
     /// What the pre-flight plan was gathered for.
@@ -106,7 +106,7 @@ impl DeployDialog {
             outdated_only: false,
             starting: false,
             error: None,
-            error_new: false,
+            error_scrolled: None,
             plan: None,
             preflight_for: None,
         };
@@ -247,7 +247,7 @@ impl DeployDialog {
         self.starting = false;
         if let Err(error) = result {
             self.error = Some(error);
-            self.error_new = true;
+            self.error_scrolled = None;
         }
     }
 
@@ -283,8 +283,9 @@ impl DeployDialog {
                         RichText::new(format!("The deployment did not start: {error}"))
                             .color(ui.visuals().error_fg_color),
                     );
-                    if std::mem::take(&mut self.error_new) {
+                    if self.error_scrolled.as_ref() != Some(error) {
                         shown.scroll_to_me(None);
+                        self.error_scrolled = Some(error.clone());
                     }
                 }
             });
@@ -319,10 +320,7 @@ impl DeployDialog {
 
     fn target_ui(&mut self, ui: &mut egui::Ui) -> Option<DeployRequest> {
         let mut request = None;
-        egui::Grid::new("deploy_target")
-            .num_columns(2)
-            .spacing([12.0, 6.0])
-            .show(ui, |ui| {
+        form_grid("deploy_target").show(ui, |ui| {
                 let label = ui.label("Application");
                 match &self.applications {
                     Loadable::NotLoaded | Loadable::Loading => {
@@ -421,28 +419,27 @@ impl DeployDialog {
             ui.radio_value(&mut self.kind, RevisionKind::S3, "Bundle in S3");
             ui.radio_value(&mut self.kind, RevisionKind::GitHub, "GitHub commit");
         });
-        match self.kind {
+        form_grid("deploy_revision").show(ui, |ui| match self.kind {
             RevisionKind::S3 => {
-                labelled_field(ui, "Bucket", &mut self.bucket);
-                labelled_field(ui, "Key", &mut self.key);
-                ui.horizontal(|ui| {
-                    let label = ui.label("Bundle type");
-                    egui::ComboBox::from_id_salt("deploy_bundle_type")
-                        .selected_text(self.bundle_type.as_str())
-                        .show_ui(ui, |ui| {
-                            for kind in BundleKind::ALL.map(BundleKind::bundle_type) {
-                                ui.selectable_value(&mut self.bundle_type, kind.to_owned(), kind);
-                            }
-                        })
-                        .response
-                        .labelled_by(label.id);
-                });
+                field_row(ui, "Bucket", &mut self.bucket);
+                field_row(ui, "Key", &mut self.key);
+                let label = ui.label("Bundle type");
+                egui::ComboBox::from_id_salt("deploy_bundle_type")
+                    .selected_text(self.bundle_type.as_str())
+                    .show_ui(ui, |ui| {
+                        for kind in BundleKind::ALL.map(BundleKind::bundle_type) {
+                            ui.selectable_value(&mut self.bundle_type, kind.to_owned(), kind);
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                ui.end_row();
             }
             RevisionKind::GitHub => {
-                labelled_field(ui, "Repository (owner/name)", &mut self.repository);
-                labelled_field(ui, "Commit id", &mut self.commit);
+                field_row(ui, "Repository (owner/name)", &mut self.repository);
+                field_row(ui, "Commit id", &mut self.commit);
             }
-        }
+        });
         // One line kept for the problem, so the form does not shift as it
         // comes and goes while typing.
         let problem = self.revision().err().unwrap_or_default();
@@ -458,7 +455,7 @@ impl DeployDialog {
             Some(name) => format!("Same as the group ({name})"),
             None => "Same as the group".to_owned(),
         };
-        ui.horizontal(|ui| {
+        form_grid("deploy_options").show(ui, |ui| {
             let label = ui.label("Deployment configuration");
             egui::ComboBox::from_id_salt("deploy_config")
                 .width(COMBO_WIDTH)
@@ -486,17 +483,8 @@ impl DeployDialog {
                         .as_deref()
                         .unwrap_or("How many instances are deployed to at a time"),
                 );
-        });
-        labelled_field(ui, "Description", &mut self.description);
-        ui.checkbox(
-            &mut self.ignore_stop_failures,
-            "Go on if the ApplicationStop script fails",
-        );
-        ui.checkbox(
-            &mut self.outdated_only,
-            "Deploy only to instances not running the group's revision",
-        );
-        ui.horizontal(|ui| {
+            ui.end_row();
+            field_row(ui, "Description", &mut self.description);
             let label = ui.label("Files that already exist on an instance");
             let shown = FILE_EXISTS
                 .iter()
@@ -517,7 +505,16 @@ impl DeployDialog {
                     "What to do with a file the revision brings that is already on the instance but not from an earlier deployment (file exists behavior: {}).",
                     self.file_exists
                 ));
+            ui.end_row();
         });
+        ui.checkbox(
+            &mut self.ignore_stop_failures,
+            "Go on if the ApplicationStop script fails",
+        );
+        ui.checkbox(
+            &mut self.outdated_only,
+            "Deploy only to instances not running the group's revision",
+        );
     }
 
     /// The pre-flight plan. Returns a request to gather it when the group
@@ -610,6 +607,9 @@ const WAVES_HEIGHT: f32 = 96.0;
 /// The width of the dialog's dropdowns.
 const COMBO_WIDTH: f32 = 260.0;
 
+/// The width of the label column of the dialog's forms.
+const LABEL_COLUMN: f32 = 230.0;
+
 /// CodeDeploy's file exists behaviours, with plain words for each.
 const FILE_EXISTS: [(&str, &str); 3] = [
     ("DISALLOW", "Fail the deployment"),
@@ -640,6 +640,57 @@ fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Resu
         .on_hover_text("CodeDeploy's error code: NO_INSTANCES");
         return;
     }
+    if data.minimum.is_none() {
+        ui.label(
+            RichText::new(format!(
+                "The configuration {} could not be read, so there is no plan.",
+                data.config_name
+            ))
+            .color(ui.visuals().warn_fg_color),
+        );
+    }
+    match plan {
+        Some(Ok(plan)) => {
+            let prediction = &plan.prediction;
+            ui.add_space(4.0);
+            ui.label(format!(
+                "{} waves; {} of {} instances must succeed.",
+                prediction.simulation.waves.len(),
+                prediction.simulation.successes_needed,
+                data.instances.len()
+            ));
+            match &prediction.warning {
+                Some(warning) => {
+                    ui.label(RichText::new(warning.as_str()).color(ui.visuals().error_fg_color));
+                }
+                None => {
+                    ui.label(
+                        RichText::new("Predicted: the deployment succeeds.")
+                            .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+                    );
+                }
+            }
+            let describe = |item: usize| describe_instance(data, prediction, item);
+            waves::waves_ui(
+                ui,
+                &WavesOptions {
+                    id_salt: "deploy_preflight_waves",
+                    label: "Planned waves",
+                    grid_height: Some(WAVES_HEIGHT),
+                },
+                &prediction.simulation,
+                &plan.rows,
+                &prediction.explanation,
+                &describe,
+            );
+        }
+        Some(Err(error)) => {
+            ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+        }
+        None => {}
+    }
+    ui.add_space(4.0);
+    ui.label(RichText::new(format!("Instances ({})", data.instances.len())).strong());
     for instance in &data.instances {
         let mut notes = Vec::new();
         if instance.stopped {
@@ -658,56 +709,6 @@ fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Resu
                 format!("  ({})", notes.join(", "))
             }
         ));
-    }
-    if data.minimum.is_none() {
-        ui.label(
-            RichText::new(format!(
-                "The configuration {} could not be read, so there is no plan.",
-                data.config_name
-            ))
-            .color(ui.visuals().warn_fg_color),
-        );
-        return;
-    }
-    match plan {
-        Some(Ok(plan)) => {
-            let prediction = &plan.prediction;
-            ui.add_space(4.0);
-            ui.label(format!(
-                "{} waves; {} of {} instances must succeed.",
-                prediction.simulation.waves.len(),
-                prediction.simulation.successes_needed,
-                data.instances.len()
-            ));
-            let describe = |item: usize| describe_instance(data, prediction, item);
-            waves::waves_ui(
-                ui,
-                &WavesOptions {
-                    id_salt: "deploy_preflight_waves",
-                    label: "Planned waves",
-                    grid_height: Some(WAVES_HEIGHT),
-                },
-                &prediction.simulation,
-                &plan.rows,
-                &prediction.explanation,
-                &describe,
-            );
-            match &prediction.warning {
-                Some(warning) => {
-                    ui.label(RichText::new(warning.as_str()).color(ui.visuals().error_fg_color));
-                }
-                None => {
-                    ui.label(
-                        RichText::new("Predicted: the deployment succeeds.")
-                            .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
-                    );
-                }
-            }
-        }
-        Some(Err(error)) => {
-            ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
-        }
-        None => {}
     }
 }
 
@@ -732,13 +733,21 @@ fn describe_instance(data: &PreflightData, prediction: &Prediction, item: usize)
     text
 }
 
-/// A labelled single-line field.
-fn labelled_field(ui: &mut egui::Ui, label: &str, text: &mut String) {
-    ui.horizontal(|ui| {
-        let label = ui.label(label);
-        ui.add(egui::TextEdit::singleline(text).desired_width(320.0))
-            .labelled_by(label.id);
-    });
+/// A grid of labels and fields whose label column lines up with the
+/// dialog's other grids.
+fn form_grid(id_salt: &str) -> egui::Grid {
+    egui::Grid::new(id_salt)
+        .num_columns(2)
+        .min_col_width(LABEL_COLUMN)
+        .spacing([12.0, 6.0])
+}
+
+/// A row of a form grid: a label and a single-line field it names.
+fn field_row(ui: &mut egui::Ui, label: &str, text: &mut String) {
+    let label = ui.label(label);
+    ui.add(egui::TextEdit::singleline(text).desired_width(COMBO_WIDTH + 80.0))
+        .labelled_by(label.id);
+    ui.end_row();
 }
 
 #[cfg(test)]
