@@ -13,8 +13,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use ui_support::{
-    choose, connected_app, demo_options, has_text, run_until, settle, wait_for_choice,
-    web_production_group,
+    choose, connected_app, demo_options, has_text, limited_instance_profile, run_until, settle,
+    wait_for_choice, web_production_group,
 };
 
 fn demo() -> Harness<'static, App> {
@@ -24,10 +24,9 @@ fn demo() -> Harness<'static, App> {
     )
 }
 
+/// Clicks the button labelled `label` with the pointer.
 fn click(harness: &mut Harness<'static, App>, label: &str) {
-    harness
-        .get_by_role_and_label(Role::Button, label)
-        .click_accesskit();
+    harness.get_by_role_and_label(Role::Button, label).click();
     settle(harness);
 }
 
@@ -72,12 +71,12 @@ fn the_sample_application_goes_from_a_folder_to_a_successful_rollout() {
     run_until(&mut harness, "the registration", |h| {
         has_text(
             h,
-            "Registered s3://deploydesk-revisions/deploydesk/web/web-",
+            "Registered s3://deploydesk-demo-revisions/deploydesk/web/web-",
         )
     });
     // The list shows it, with its ETag from the upload.
     run_until(&mut harness, "the registered revision", |h| {
-        has_text(h, "s3://deploydesk-revisions/deploydesk/web/")
+        has_text(h, "s3://deploydesk-demo-revisions/deploydesk/web/")
             && !has_text(h, "No revisions registered yet")
     });
 
@@ -97,6 +96,28 @@ fn the_sample_application_goes_from_a_folder_to_a_successful_rollout() {
             .and_then(|view| view.deployment())
             .is_some_and(|deployment| deployment.status.as_str() == "Succeeded")
     });
+
+    // Back on the Revisions page, the list says the revision was used.
+    harness
+        .get_by_role_and_label(Role::Button, "Revisions")
+        .click();
+    run_until(&mut harness, "the revision's last use", |h| {
+        h.state().page() == Page::Revisions
+            && has_text(h, "s3://deploydesk-demo-revisions/deploydesk/web/")
+            && h.query_all_by_label("never").next().is_none()
+    });
+
+    // Checking another bundle forgets what belonged to the last one.
+    assert!(has_text(&harness, "Registered s3://"));
+    let other = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(other.path().join("index.html"), "<p>hello</p>").expect("a file");
+    check_path(&mut harness, &other.path().display().to_string());
+    assert!(!has_text(&harness, "Registered s3://"));
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Deploy it…")
+            .is_none()
+    );
 }
 
 #[test]
@@ -133,8 +154,30 @@ fn bad_bundles_are_refused_before_any_upload() {
     .expect("an appspec");
     check_path(&mut harness, &dir.path().display().to_string());
     run_until(&mut harness, "the lint", |h| has_text(h, "line 5"));
+    // The reason the upload waits points at the errors where they are.
+    let finding = harness.get_by_label_contains("line 5").rect();
+    let reason = harness
+        .get_by_label("Fix the AppSpec's errors above before uploading.")
+        .rect();
+    assert!(
+        finding.bottom() <= reason.top(),
+        "{finding:?} above {reason:?}"
+    );
     click(&mut harness, "Upload and register");
     assert!(!has_text(&harness, "Registered s3://"));
+
+    // A misspelt lifecycle event is offered the one meant.
+    std::fs::create_dir_all(dir.path().join("scripts")).expect("a folder");
+    std::fs::write(dir.path().join("scripts/missing.sh"), "#!/bin/sh\n").expect("a script");
+    std::fs::write(
+        dir.path().join("appspec.yml"),
+        "version: 0.0\nos: linux\nhooks:\n  AfterInstal:\n    - location: scripts/missing.sh\n",
+    )
+    .expect("an appspec");
+    check_path(&mut harness, &dir.path().display().to_string());
+    run_until(&mut harness, "the suggestion", |h| {
+        has_text(h, "Did you mean AfterInstall?")
+    });
     // Nothing reached S3.
     let app = harness.state();
     let session = app.session().expect("connected");
@@ -143,4 +186,18 @@ fn bad_bundles_are_refused_before_any_upload() {
         .block_on(deploydesk::cloud::s3::list_buckets(&session))
         .expect("buckets are listed");
     assert!(buckets.is_empty(), "{buckets:?}");
+}
+
+#[test]
+fn the_upload_goes_by_default_to_the_bucket_the_instance_profile_reads() {
+    let mut harness = demo();
+    web_production_group(&harness, None);
+    limited_instance_profile(&harness, "WebInstanceProfile", "team-revisions");
+    open_revisions(&mut harness);
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample-app");
+    check_path(&mut harness, sample);
+    run_until(&mut harness, "the bucket the profile reads", |h| {
+        h.query_by_label("Bucket")
+            .is_some_and(|field| field.value().as_deref() == Some("team-revisions"))
+    });
 }

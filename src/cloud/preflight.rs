@@ -1,17 +1,20 @@
 //! Gathering what the Deploy dialog's pre-flight plan needs: the instances
 //! the group matches now (from its tags and EC2), which of them are stopped,
-//! which failed or succeeded in the group's recent deployments, and the
-//! minimum of the configuration the deployment will use.
+//! which failed or succeeded in the group's recent deployments, the
+//! minimum of the configuration the deployment will use, and what the
+//! instances' profiles let them read from S3.
 
 use std::collections::BTreeSet;
 
 use super::deployments::{self, DeploymentFilter, DeploymentStatus, TargetStatus};
 use super::error::CloudError;
 use super::session::Session;
-use super::{ec2, groups};
+use super::{ec2, groups, iam};
 use crate::domain::config::MinimumHealthyHosts;
 use crate::domain::group_spec::environment_matches;
-use crate::domain::preflight::PreflightInstance;
+use crate::domain::policy::{self, PolicyKind};
+use crate::domain::preflight::{PreflightInstance, ProfileReadAccess, readable_buckets};
+use crate::domain::setup::{REVISION_POLICY_NAME, SSM_CORE_POLICY_ARN};
 
 /// The most recent deployments of the group read for health.
 const HISTORY: usize = 10;
@@ -28,6 +31,10 @@ pub struct PreflightData {
     pub config_name: String,
     /// Its minimum healthy hosts, when it could be read.
     pub minimum: Option<MinimumHealthyHosts>,
+    /// What the instances' profiles let them read from S3: the profiles of
+    /// the matched instances or, when none has one, the profiles the
+    /// instance profile wizard (or the demo) made.
+    pub read_access: Vec<ProfileReadAccess>,
 }
 
 /// Reads what the pre-flight plan of a deployment to `group` of
@@ -64,6 +71,14 @@ pub async fn gather(
             })
             .collect()
     };
+    let mut profile_names: Vec<String> = matched
+        .iter()
+        .filter_map(|instance| instance.instance_profile_arn.as_deref())
+        .filter_map(profile_name)
+        .collect();
+    profile_names.sort();
+    profile_names.dedup();
+    let read_access = read_access(session, profile_names).await;
     let (failed, succeeded) = recent_results(session, application, group).await?;
     let mut instances: Vec<PreflightInstance> = matched
         .into_iter()
@@ -81,7 +96,108 @@ pub async fn gather(
         has_on_premises: !spec.on_premises_tag_groups.is_empty(),
         config_name,
         minimum,
+        read_access,
     })
+}
+
+/// The name of the instance profile with the ARN `arn`.
+fn profile_name(arn: &str) -> Option<String> {
+    let (_, path_and_name) = arn.split_once(":instance-profile/")?;
+    path_and_name.rsplit('/').next().map(str::to_owned)
+}
+
+/// The buckets the instance profiles made for revisions (by the instance
+/// profile wizard, or the demo) let instances read, for the upload's
+/// default bucket. Empty when there are none or they cannot be read.
+pub async fn revision_buckets(session: &Session) -> Vec<String> {
+    let mut buckets: Vec<String> = read_access(session, Vec::new())
+        .await
+        .iter()
+        .flat_map(|access| readable_buckets(&access.policies))
+        .filter(|bucket| !bucket.contains(['*', '?']))
+        .collect();
+    buckets.sort();
+    buckets.dedup();
+    buckets
+}
+
+/// The most instance profiles looked through for the wizard's ones.
+const PROFILES_LOOKED_AT: usize = 20;
+
+/// What the profiles `names` let their instances read. With no names (no
+/// instance of the group has a profile yet), the profiles made for
+/// revisions — whose role has the instance profile wizard's policy — as
+/// the ones the instances are meant to get. A profile whose policies
+/// cannot all be read is marked unknown rather than failing the plan.
+async fn read_access(session: &Session, names: Vec<String>) -> Vec<ProfileReadAccess> {
+    let mut access = Vec::new();
+    if names.is_empty() {
+        let Ok(profiles) = iam::list_instance_profiles(session).await else {
+            return access;
+        };
+        for profile in profiles.into_iter().take(PROFILES_LOOKED_AT) {
+            let mut made_for_revisions = false;
+            for role in &profile.role_names {
+                made_for_revisions |= matches!(
+                    iam::get_inline_policy(session, role, REVISION_POLICY_NAME).await,
+                    Ok(Some(_))
+                );
+            }
+            if made_for_revisions && let Some(found) = profile_access(session, &profile.name).await
+            {
+                access.push(found);
+            }
+        }
+    } else {
+        for name in &names {
+            if let Some(found) = profile_access(session, name).await {
+                access.push(found);
+            }
+        }
+    }
+    access
+}
+
+/// What the profile `name` lets its instances read, or `None` when it
+/// does not exist.
+async fn profile_access(session: &Session, name: &str) -> Option<ProfileReadAccess> {
+    let unknown = || ProfileReadAccess {
+        profile: name.to_owned(),
+        policies: Vec::new(),
+        unknown: true,
+    };
+    let profile = match iam::get_instance_profile(session, name).await {
+        Ok(Some(profile)) => profile,
+        Ok(None) => return None,
+        Err(_) => return Some(unknown()),
+    };
+    let mut access = ProfileReadAccess {
+        profile: profile.name.clone(),
+        policies: Vec::new(),
+        unknown: false,
+    };
+    for role in &profile.role_names {
+        let (Ok(inline), Ok(attached)) = (
+            iam::list_inline_policies(session, role).await,
+            iam::list_attached_policies(session, role).await,
+        ) else {
+            return Some(unknown());
+        };
+        access.unknown |= attached
+            .iter()
+            .any(|policy| policy.arn != SSM_CORE_POLICY_ARN);
+        for policy_name in inline {
+            match iam::get_inline_policy(session, role, &policy_name).await {
+                Ok(Some(text)) => match policy::parse(&text, PolicyKind::Identity) {
+                    Ok(document) => access.policies.push(document),
+                    Err(_) => access.unknown = true,
+                },
+                Ok(None) => {}
+                Err(_) => return Some(unknown()),
+            }
+        }
+    }
+    Some(access)
 }
 
 /// The instances that failed in the group's most recent finished

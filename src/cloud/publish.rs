@@ -103,7 +103,7 @@ impl Checked {
             return Some(problem.clone());
         }
         if appspec_lint::blocks_upload(&self.findings) {
-            return Some("Fix the AppSpec's errors below before uploading.".to_owned());
+            return Some("Fix the AppSpec's errors above before uploading.".to_owned());
         }
         None
     }

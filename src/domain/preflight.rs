@@ -6,9 +6,15 @@
 //! It is an estimate: a stopped instance is assumed to stay stopped (so its
 //! attempt fails, as CodeDeploy counts it), every other instance is assumed
 //! to succeed, and health comes from the group's recent deployments.
+//!
+//! It also tells whether the instances may download the revision at all:
+//! the CodeDeploy agent reads the bundle from S3 with the instance's role,
+//! which the instance profile wizard limits to the buckets it is given
+//! ([`may_read_object`], [`bucket_warning`]).
 
 use super::config::MinimumHealthyHosts;
 use super::health::{AttemptResult, Health, InstanceHealth, RevisionHealth};
+use super::policy::{Effect, PolicyDocument, Statement, wildcard_match};
 use super::rollout::{self, PlanError, RolloutOutcome, Simulation};
 
 /// One instance the deployment would go to, as far as can be told now.
@@ -108,6 +114,119 @@ pub fn predict(
     })
 }
 
+/// The action the CodeDeploy agent needs to download an S3 revision.
+const GET_OBJECT: &str = "s3:GetObject";
+
+/// What one instance profile lets its instances read from S3, as far as
+/// its role's policies could be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileReadAccess {
+    /// The instance profile's name.
+    pub profile: String,
+    /// The role's policies that were read.
+    pub policies: Vec<PolicyDocument>,
+    /// Whether the role also has policies that were not read (managed
+    /// policies), so that what it may read is not known.
+    pub unknown: bool,
+}
+
+/// Whether a role with `policies` may read the object `key` of `bucket`:
+/// some statement allows `s3:GetObject` on it and none denies it.
+/// Conditions are not evaluated: a conditional allow counts as an allow, a
+/// conditional deny as a deny.
+pub fn may_read_object(policies: &[PolicyDocument], bucket: &str, key: &str) -> bool {
+    let object = format!("arn:aws:s3:::{bucket}/{key}");
+    let mut allowed = false;
+    for statement in policies
+        .iter()
+        .flat_map(|policy| &policy.statement)
+        .filter(|statement| {
+            statement.covers_action(GET_OBJECT) && covers_resource(statement, &object)
+        })
+    {
+        match statement.effect {
+            Effect::Deny => return false,
+            Effect::Allow => allowed = true,
+        }
+    }
+    allowed
+}
+
+/// Whether the statement's resources cover `resource`.
+fn covers_resource(statement: &Statement, resource: &str) -> bool {
+    match (&statement.resource, &statement.not_resource) {
+        (Some(resources), _) => resources
+            .values()
+            .iter()
+            .any(|pattern| wildcard_match(pattern, resource)),
+        (None, Some(excluded)) => !excluded
+            .values()
+            .iter()
+            .any(|pattern| wildcard_match(pattern, resource)),
+        (None, None) => false,
+    }
+}
+
+/// The buckets whose objects `policies` allow reading, as written in them
+/// (`my-revisions`, or a pattern such as `team-*`), leaving out the buckets
+/// AWS serves the agent's installer from.
+pub fn readable_buckets(policies: &[PolicyDocument]) -> Vec<String> {
+    let mut buckets: Vec<String> = policies
+        .iter()
+        .flat_map(|policy| &policy.statement)
+        .filter(|statement| {
+            statement.effect == Effect::Allow && statement.covers_action(GET_OBJECT)
+        })
+        .filter_map(|statement| statement.resource.as_ref())
+        .flat_map(|resources| {
+            resources
+                .values()
+                .into_iter()
+                .filter_map(|arn| arn.strip_prefix("arn:aws:s3:::"))
+                .filter_map(|rest| rest.split('/').next())
+                .filter(|bucket| !bucket.is_empty() && !bucket.starts_with("aws-codedeploy-"))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    buckets.sort();
+    buckets.dedup();
+    buckets
+}
+
+/// A warning in plain words when an instance profile of the group's
+/// instances does not let them download `s3://bucket/key`, naming the
+/// buckets it does allow; `None` when every profile allows it or what a
+/// profile allows is not known.
+pub fn bucket_warning(access: &[ProfileReadAccess], bucket: &str, key: &str) -> Option<String> {
+    let refusing: Vec<&ProfileReadAccess> = access
+        .iter()
+        .filter(|profile| !profile.unknown && !may_read_object(&profile.policies, bucket, key))
+        .collect();
+    let first = refusing.first()?;
+    let names: Vec<&str> = refusing
+        .iter()
+        .map(|profile| profile.profile.as_str())
+        .collect();
+    let profiles = match names.as_slice() {
+        [one] => format!("the instance profile {one}"),
+        _ => format!("the instance profiles {}", names.join(", ")),
+    };
+    let readable = readable_buckets(&first.policies);
+    Some(match readable.as_slice() {
+        [] => format!(
+            "The instances may not be able to download this revision: {profiles} lets them read from no S3 bucket. Give its role read access to {bucket} with the Setup page's instance profile wizard."
+        ),
+        [only] => format!(
+            "The instances may not be able to download this revision: {profiles} lets them read only from {only}. Upload the bundle to {only}, or give the role read access to {bucket} with the Setup page's instance profile wizard."
+        ),
+        several => format!(
+            "The instances may not be able to download this revision: {profiles} lets them read only from {}. Upload the bundle to one of them, or give the role read access to {bucket} with the Setup page's instance profile wizard.",
+            several.join(", ")
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +301,72 @@ mod tests {
             predict(&[], MinimumHealthyHosts::OneAtATime, "x"),
             Err(PlanError::NoInstances)
         );
+    }
+
+    fn revision_reader(buckets: &[&str]) -> ProfileReadAccess {
+        let buckets: Vec<String> = buckets.iter().map(|&bucket| bucket.to_owned()).collect();
+        let document = crate::domain::setup::revision_read_policy(&buckets, Some("us-east-1"));
+        ProfileReadAccess {
+            profile: "WebInstanceProfile".to_owned(),
+            policies: vec![
+                crate::domain::policy::parse(
+                    &document.to_string(),
+                    crate::domain::policy::PolicyKind::Identity,
+                )
+                .expect("the wizard's policy parses"),
+            ],
+            unknown: false,
+        }
+    }
+
+    #[test]
+    fn a_bucket_the_wizard_named_may_be_read_and_another_is_warned_about() {
+        let access = [revision_reader(&["deploydesk-demo-revisions"])];
+        assert!(may_read_object(
+            &access[0].policies,
+            "deploydesk-demo-revisions",
+            "web/web-1.zip"
+        ));
+        assert_eq!(
+            bucket_warning(&access, "deploydesk-demo-revisions", "web/web-1.zip"),
+            None
+        );
+        let warning =
+            bucket_warning(&access, "deploydesk-revisions", "web/web-1.zip").expect("a warning");
+        assert!(
+            warning.contains(
+                "the instance profile WebInstanceProfile lets them read only from deploydesk-demo-revisions"
+            ),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("Upload the bundle to deploydesk-demo-revisions"),
+            "{warning}"
+        );
+        // The agent installer's bucket is not offered as a revision bucket.
+        assert_eq!(
+            readable_buckets(&access[0].policies),
+            vec!["deploydesk-demo-revisions".to_owned()]
+        );
+    }
+
+    #[test]
+    fn a_deny_wins_and_unknown_policies_give_no_warning() {
+        let mut access = revision_reader(&["revisions"]);
+        access.policies.push(
+            crate::domain::policy::parse(
+                r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::revisions/secret/*"}]}"#,
+                crate::domain::policy::PolicyKind::Identity,
+            )
+            .expect("a policy"),
+        );
+        assert!(may_read_object(&access.policies, "revisions", "web.zip"));
+        assert!(!may_read_object(
+            &access.policies,
+            "revisions",
+            "secret/web.zip"
+        ));
+        access.unknown = true;
+        assert_eq!(bucket_warning(&[access], "elsewhere", "web.zip"), None);
     }
 }

@@ -7,6 +7,7 @@
 use egui::{Key, KeyboardShortcut, ModifierNames, Modifiers, RichText};
 
 use crate::settings::Page;
+use crate::ui::widgets::dialog::Dialog;
 
 /// Something a keyboard shortcut does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -212,8 +213,7 @@ pub fn help_overlay_ui(ctx: &egui::Context, open: &mut bool) {
         return;
     }
     let is_mac = ctx.os().is_mac();
-    let modal = egui::Modal::new(egui::Id::unique("keyboard_shortcuts_help")).show(ctx, |ui| {
-        ui.set_max_width(560.0);
+    let modal = Dialog::new("keyboard_shortcuts_help").max_width(560.0).show(ctx, |ui| {
         ui.heading("Keyboard shortcuts");
         ui.add_space(6.0);
         egui::Grid::new("keyboard_shortcuts_table")
@@ -239,7 +239,7 @@ pub fn help_overlay_ui(ctx: &egui::Context, open: &mut bool) {
             ui.close();
         }
     });
-    if modal.should_close() {
+    if modal.should_close {
         *open = false;
     }
 }

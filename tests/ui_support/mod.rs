@@ -191,3 +191,34 @@ pub fn dismiss_tour(harness: &mut Harness<'static, App>) {
         settle(harness);
     }
 }
+
+/// Makes the instance profile `profile` the way the instance profile
+/// wizard does, limited to reading revisions from `bucket`.
+pub fn limited_instance_profile(harness: &Harness<'_, App>, profile: &str, bucket: &str) {
+    use deploydesk::domain::setup::{InstanceProfileOptions, SetupPlan};
+    let plan = SetupPlan::instance_profile(&InstanceProfileOptions {
+        role: format!("{profile}Role"),
+        profile: profile.to_owned(),
+        buckets: vec![bucket.to_owned()],
+        agent_region: None,
+        ssm: false,
+        instances: Vec::new(),
+    });
+    let session = harness.state().session().expect("connected");
+    let mut failed = Vec::new();
+    harness
+        .state()
+        .runtime()
+        .block_on(deploydesk::cloud::setup::run_plan(
+            &session,
+            &plan,
+            0,
+            false,
+            |progress| {
+                if let deploydesk::cloud::setup::Progress::Finished(index, Err(error)) = progress {
+                    failed.push(format!("step {index}: {error}"));
+                }
+            },
+        ));
+    assert!(failed.is_empty(), "{failed:?}");
+}

@@ -2,7 +2,7 @@
 //! [`Command`] does to the app.
 
 use super::logic::PageAction;
-use super::{App, ApplicationsAction, DeployDialog, DeploymentsAction, Page};
+use super::{App, ApplicationsAction, DeploymentsAction, Page};
 use crate::settings::Settings;
 use crate::ui::appearance;
 use crate::ui::shortcuts::{self, Command};
@@ -61,7 +61,7 @@ impl App {
             Command::Refresh => self.refresh_page(),
             Command::Deploy => {
                 if self.deploy.is_none() {
-                    self.deploy = Some(DeployDialog::new(None, None));
+                    self.deploy = Some(self.deploy_dialog_here());
                 }
             }
             Command::ToggleHelp => self.help_open = !self.help_open,

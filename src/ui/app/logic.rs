@@ -256,10 +256,16 @@ impl App {
     fn run_request(&mut self, request: AppRequest) {
         match request {
             AppRequest::OpenDeploy {
+                application: None,
+                revision: None,
+            } => self.deploy = Some(self.deploy_dialog_here()),
+            AppRequest::OpenDeploy {
                 application,
                 revision,
             } => self.deploy = Some(DeployDialog::new(application, revision)),
             AppRequest::ShowDeployment(deployment_id) => {
+                // A deployment just started uses its revision.
+                self.revisions.deployments_changed();
                 self.settings.last_page = Page::Deployments;
                 let effects = self.effects();
                 deployments::effects::show(&mut self.deployments, &effects, deployment_id);
@@ -272,6 +278,7 @@ impl App {
                 // Its status, and a rollback it started, are news to every
                 // list.
                 self.freshness.changed();
+                self.revisions.deployments_changed();
                 self.deployment_finished(&deployment_id, status, rollback.as_deref());
             }
             AppRequest::TourDone => self.settings.tour_done = true,

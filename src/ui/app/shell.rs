@@ -9,10 +9,12 @@ use crate::settings::{BackendChoice, Page};
 use crate::ui::appearance;
 use crate::ui::connection::{self, Connection, FailureAction};
 use crate::ui::shortcuts::{self, Command};
+use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::chip;
+use crate::ui::widgets::dialog::Dialog;
 
 use super::logic::PageAction;
-use super::{App, Event};
+use super::{App, DeployDialog, Event};
 
 impl App {
     /// Whether the guided demo's panel is shown: in the demo account, until
@@ -23,17 +25,44 @@ impl App {
             && !self.settings.tour_done
     }
 
+    /// The Deploy dialog as the page on screen would have it: from a
+    /// deployment's rollout view, set to deploy that deployment's
+    /// application, group and revision again; from the Deployments list
+    /// narrowed to an application (and group), set to those; otherwise
+    /// blank.
+    pub(super) fn deploy_dialog_here(&self) -> DeployDialog {
+        if self.settings.last_page == Page::Deployments {
+            if let Some(view) = self.deployments.rollout() {
+                if let Some(deployment) = view.deployment() {
+                    return DeployDialog::for_deployment(
+                        &deployment.application,
+                        &deployment.group,
+                        deployment.revision.clone(),
+                    );
+                }
+            } else {
+                let filter = self.deployments.filter();
+                if let Some(application) = filter.application {
+                    return DeployDialog::for_deployment(
+                        &application,
+                        filter.group.as_deref().unwrap_or_default(),
+                        None,
+                    );
+                }
+            }
+        }
+        DeployDialog::new(None, None)
+    }
+
     fn deploy_ui(&mut self, ctx: &egui::Context) {
         let Some(dialog) = &mut self.deploy else {
             return;
         };
-        let mut outcome = (None, false);
-        let modal = egui::Modal::new(egui::Id::unique("deploy_dialog")).show(ctx, |ui| {
-            ui.set_width(640.0);
-            outcome = dialog.ui(ui);
-        });
-        let (request, close) = outcome;
-        if close || modal.should_close() {
+        let shown = Dialog::new("deploy")
+            .width(640.0)
+            .show(ctx, |ui| dialog.ui(ui));
+        let (request, close) = shown.inner;
+        if close || shown.should_close {
             self.deploy = None;
             return;
         }
@@ -144,15 +173,17 @@ impl App {
         if !self.confirm_reset {
             return;
         }
-        let modal = egui::Modal::new(egui::Id::unique("confirm_reset_demo")).show(ctx, |ui| {
-            ui.set_max_width(420.0);
+        let shown = Dialog::new("confirm_reset_demo").show(ctx, |ui| {
             ui.heading("Reset the demo account?");
             ui.label(
                 "Everything in the demo account — applications, deployment groups, revisions — is thrown away and it starts afresh. Your AWS accounts are not touched.",
             );
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                if ui.button("Reset").clicked() {
+                if ui
+                    .add(Action::danger("Reset").icon(icons::ICON_RESTART_ALT))
+                    .clicked()
+                {
                     self.confirm_reset = false;
                     if let Some(host) = self.local_cloud.clone() {
                         self.connection = Connection::Connecting;
@@ -165,12 +196,12 @@ impl App {
                             );
                     }
                 }
-                if ui.button("Cancel").clicked() {
+                if ui.add(Action::secondary("Cancel")).clicked() {
                     self.confirm_reset = false;
                 }
             });
         });
-        if modal.should_close() {
+        if shown.should_close {
             self.confirm_reset = false;
         }
     }

@@ -10,10 +10,11 @@ use egui::{Color32, RichText};
 use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, ONE_AT_A_TIME};
 use crate::domain::{
     AttemptResult, DeploymentConfig, FleetComposition, Health, InstanceHealth, MinimumHealthyHosts,
-    RevisionHealth, RolloutOutcome, Simulation, TargetProgress, explain, simulate,
+    RevisionHealth, RolloutOutcome, Simulation, explain, simulate,
 };
 use crate::ui::widgets::chip;
-use crate::ui::widgets::tiles::{self, TileRow, TileState};
+use crate::ui::widgets::tiles::TileRow;
+use crate::ui::widgets::waves::{self, WavesOptions};
 
 /// Which configuration the user picked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -269,29 +270,20 @@ impl PlannerPage {
                 ui.end_row();
             });
         ui.add_space(4.0);
-        for line in &view.explanation {
-            ui.label(line);
-        }
-        ui.add_space(6.0);
-        tiles::legend_ui(
-            ui,
-            &[
-                TileState::Succeeded,
-                TileState::Failed,
-                TileState::Stopped,
-                TileState::Skipped,
-            ],
-        );
-        ui.separator();
-
-        let state_of = |item: usize| tile_state(simulation.progress[item]);
         let describe = |item: usize| describe_instance(view, item);
-        let options = tiles::GridOptions {
+        let options = WavesOptions {
             id_salt: "planner_waves",
-            selected: None,
             label: "Planned waves",
+            grid_height: None,
         };
-        let response = tiles::grid_ui(ui, &options, &view.rows, &state_of, &describe);
+        let response = waves::waves_ui(
+            ui,
+            &options,
+            simulation,
+            &view.rows,
+            &view.explanation,
+            &describe,
+        );
         if let Some(item) = response.clicked {
             let next = match view.results[item] {
                 AttemptResult::Succeeded => AttemptResult::Failed,
@@ -383,24 +375,7 @@ fn compute(inputs: &Inputs) -> Result<PlanView, InputErrors> {
         ..InputErrors::default()
     })?;
     let explanation = explain(minimum, &simulation);
-    let mut rows: Vec<TileRow> = simulation
-        .waves
-        .iter()
-        .enumerate()
-        .map(|(index, wave)| TileRow {
-            label: format!("Wave {}", index + 1),
-            items: wave.clone(),
-        })
-        .collect();
-    let skipped: Vec<usize> = (0..healths.len())
-        .filter(|&index| simulation.progress[index] == TargetProgress::Skipped)
-        .collect();
-    if !skipped.is_empty() {
-        rows.push(TileRow {
-            label: "Not attempted".to_owned(),
-            items: skipped,
-        });
-    }
+    let rows = waves::plan_rows(&simulation);
     Ok(PlanView {
         healths,
         results,
@@ -528,19 +503,6 @@ fn health_after_text(simulation: &Simulation) -> String {
     )
 }
 
-fn tile_state(progress: TargetProgress) -> TileState {
-    match progress {
-        TargetProgress::Pending => TileState::Pending,
-        TargetProgress::InProgress { .. } => TileState::InProgress(0.5),
-        TargetProgress::Done { result, .. } => match result {
-            AttemptResult::Succeeded => TileState::Succeeded,
-            AttemptResult::Failed => TileState::Failed,
-            AttemptResult::InstanceStopped => TileState::Stopped,
-        },
-        TargetProgress::Skipped => TileState::Skipped,
-    }
-}
-
 fn describe_instance(view: &PlanView, item: usize) -> String {
     let health = view.healths[item];
     let before = match health.instance {
@@ -556,7 +518,7 @@ fn describe_instance(view: &PlanView, item: usize) -> String {
     format!(
         "Instance {} ({before})\n{}; {planned}\nAfterwards: {}, {} revision\nClick to change what happens to it.",
         item + 1,
-        tile_state(view.simulation.progress[item]).word(),
+        waves::tile_state(view.simulation.progress[item]).word(),
         after.instance,
         after.revision,
     )

@@ -3,8 +3,10 @@
 pub mod button;
 pub mod chip;
 pub mod columns;
+pub mod dialog;
 pub mod json;
 pub mod loadable;
 pub mod tiles;
 pub mod time;
+pub mod waves;
 pub mod wizard;

@@ -11,6 +11,7 @@ use crate::domain::ComputePlatform;
 use crate::domain::names;
 use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::columns::{self, Share};
+use crate::ui::widgets::dialog::Dialog;
 use crate::ui::widgets::loadable::{Loadable, loaded};
 use crate::ui::widgets::time;
 
@@ -360,8 +361,7 @@ impl ApplicationsPage {
             _ => None,
         };
         let mut action = None;
-        let modal = egui::Modal::new(egui::Id::unique("confirm_delete_application")).show(ui.ctx(), |ui| {
-            ui.set_max_width(420.0);
+        let modal = Dialog::new("confirm_delete_application").show(ui.ctx(), |ui| {
             ui.heading("Delete application?");
             let groups = match group_count {
                 Some(0) => String::new(),
@@ -384,7 +384,7 @@ impl ApplicationsPage {
                 }
             });
         });
-        if modal.should_close() {
+        if modal.should_close {
             self.confirm_delete = None;
         }
         action

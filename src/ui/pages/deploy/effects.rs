@@ -80,7 +80,7 @@ pub(crate) fn apply(dialog: &mut Option<DeployDialog>, event: DeployEvent) -> Op
     match event {
         DeployEvent::Applications(result) => dialog.applications = loaded(result),
         DeployEvent::Groups(result) => dialog.groups_loaded(loaded(result)),
-        DeployEvent::Preflight(result) => dialog.preflight = loaded(result),
+        DeployEvent::Preflight(result) => dialog.preflight_loaded(loaded(result)),
         DeployEvent::Started(result) => {
             dialog.started(result.map_err(|error| error.to_string()));
         }

@@ -13,9 +13,12 @@ use crate::domain::ComputePlatform;
 use crate::domain::bundle::BundleKind;
 use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, ONE_AT_A_TIME};
 use crate::domain::names::validate_bucket_name;
-use crate::domain::preflight;
+use crate::domain::preflight::{self, Prediction};
 use crate::domain::revision::validate_github_revision;
+use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
+use crate::ui::widgets::tiles::TileRow;
+use crate::ui::widgets::waves::{self, WavesOptions};
 
 /// What the dialog asks the app to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +74,10 @@ pub struct DeployDialog {
     starting: bool,
     /// Why the last start failed.
     error: Option<String>,
+    /// The error last scrolled into view, so that it is scrolled to once.
+    error_scrolled: Option<String>,
+    /// The plan worked out from `preflight`, once it has loaded.
+    plan: Option<Result<Plan, String>>,
     /// What the pre-flight plan was gathered for.
     preflight_for: Option<(String, String, Option<String>)>,
 }
@@ -99,6 +106,8 @@ impl DeployDialog {
             outdated_only: false,
             starting: false,
             error: None,
+            error_scrolled: None,
+            plan: None,
             preflight_for: None,
         };
         match revision {
@@ -125,6 +134,35 @@ impl DeployDialog {
             Some(Revision::Other(_)) | None => {}
         }
         dialog
+    }
+
+    /// A dialog to deploy again what a deployment deployed: its
+    /// application, group and revision are chosen.
+    pub fn for_deployment(application: &str, group: &str, revision: Option<Revision>) -> Self {
+        let mut dialog = Self::new(Some(application.to_owned()), revision);
+        group.clone_into(&mut dialog.group);
+        dialog
+    }
+
+    /// The application chosen, if any.
+    pub fn application(&self) -> Option<&str> {
+        Some(self.application.as_str()).filter(|name| !name.is_empty())
+    }
+
+    /// The deployment group chosen, if any.
+    pub fn group(&self) -> Option<&str> {
+        Some(self.group.as_str()).filter(|name| !name.is_empty())
+    }
+
+    /// Why the group's instances may not be able to download the S3
+    /// revision typed, if their instance profiles say so.
+    fn bucket_warning(&self, data: &PreflightData) -> Option<String> {
+        match self.revision() {
+            Ok(Revision::S3 { bucket, key, .. }) => {
+                preflight::bucket_warning(&data.read_access, &bucket, &key)
+            }
+            _ => None,
+        }
     }
 
     /// The revision typed, or why it is not usable.
@@ -178,15 +216,30 @@ impl DeployDialog {
     }
 
     /// The groups of the chosen application arrived. An application with
-    /// one group has it chosen, so that its pre-flight plan comes at once.
+    /// one group has it chosen, so that its pre-flight plan comes at once;
+    /// a group the dialog was opened with stays chosen if it still exists.
     pub fn groups_loaded(&mut self, groups: Loadable<Vec<String>>) {
-        if let Loadable::Loaded(list) = &groups
-            && let [only] = list.as_slice()
-            && self.group.is_empty()
-        {
-            self.group.clone_from(only);
+        if let Loadable::Loaded(list) = &groups {
+            if !list.contains(&self.group) {
+                self.group.clear();
+            }
+            if let [only] = list.as_slice()
+                && self.group.is_empty()
+            {
+                self.group.clone_from(only);
+            }
         }
         self.groups = groups;
+    }
+
+    /// The pre-flight plan's data arrived; the plan is worked out once
+    /// here rather than every frame.
+    pub fn preflight_loaded(&mut self, preflight: Loadable<PreflightData>) {
+        self.plan = match &preflight {
+            Loadable::Loaded(data) => Plan::of(data),
+            _ => None,
+        };
+        self.preflight = preflight;
     }
 
     /// The deployment was started, or refused.
@@ -194,21 +247,28 @@ impl DeployDialog {
         self.starting = false;
         if let Err(error) = result {
             self.error = Some(error);
+            self.error_scrolled = None;
         }
     }
 
     /// Draws the dialog's contents. Returns a request, and whether the
     /// person closed the dialog.
+    ///
+    /// The dialog keeps one height whatever arrives: its form scrolls in a
+    /// box of fixed height and the row of buttons keeps one line for its
+    /// status, so nothing jumps when the groups or the plan load.
     pub fn ui(&mut self, ui: &mut egui::Ui) -> (Option<DeployRequest>, bool) {
         let mut request = None;
         let mut close = false;
         ui.heading("Deploy");
+        let form_height = (ui.ctx().content_rect().height() - 190.0).clamp(240.0, 620.0);
         egui::ScrollArea::vertical()
-            // All of the window's height but the heading and the buttons,
-            // so that more of the pre-flight plan is in view.
-            .max_height((ui.ctx().content_rect().height() - 170.0).max(240.0))
+            .id_salt("deploy_form")
+            .auto_shrink([false, false])
+            .min_scrolled_height(form_height)
+            .max_height(form_height)
             .show(ui, |ui| {
-                request = self.target_ui(ui).or(request.take());
+                request = self.target_ui(ui);
                 ui.separator();
                 self.revision_ui(ui);
                 ui.separator();
@@ -217,31 +277,42 @@ impl DeployDialog {
                 if let Some(wanted) = self.preflight_ui(ui) {
                     request = Some(wanted);
                 }
+                if let Some(error) = &self.error {
+                    ui.add_space(6.0);
+                    let shown = ui.label(
+                        RichText::new(format!("The deployment did not start: {error}"))
+                            .color(ui.visuals().error_fg_color),
+                    );
+                    if self.error_scrolled.as_ref() != Some(error) {
+                        shown.scroll_to_me(None);
+                        self.error_scrolled = Some(error.clone());
+                    }
+                }
             });
-        if let Some(error) = &self.error {
-            ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
-        }
         ui.separator();
         ui.horizontal(|ui| {
             let ready = self.new_deployment();
             let enabled = ready.is_ok() && !self.starting;
-            let response = ui.add_enabled(enabled, egui::Button::new("Deploy now"));
-            if let Err(why) = &ready {
-                ui.label(RichText::new(why.as_str()).weak());
-            }
+            let response = ui.add_enabled(
+                enabled,
+                Action::primary("Deploy now").icon(icons::ICON_ROCKET_LAUNCH),
+            );
             if response.clicked()
-                && let Ok(new) = ready
+                && let Ok(new) = ready.clone()
             {
                 self.starting = true;
                 self.error = None;
                 request = Some(DeployRequest::Start(new));
             }
+            if ui.add(Action::secondary("Cancel")).clicked() {
+                close = true;
+            }
             if self.starting {
                 ui.spinner();
                 ui.label("Starting…");
-            }
-            if ui.button("Cancel").clicked() {
-                close = true;
+            } else if let Err(why) = &ready {
+                ui.add(egui::Label::new(RichText::new(why.as_str()).weak()).truncate())
+                    .on_hover_text(why.as_str());
             }
         });
         (request, close)
@@ -249,70 +320,96 @@ impl DeployDialog {
 
     fn target_ui(&mut self, ui: &mut egui::Ui) -> Option<DeployRequest> {
         let mut request = None;
-        match &self.applications {
-            Loadable::NotLoaded => request = Some(DeployRequest::LoadApplications),
-            Loadable::Loading => {
-                ui.spinner();
-            }
-            Loadable::Failed(error) => {
-                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
-            }
-            Loadable::Loaded(applications) => {
-                let names: Vec<String> = applications
-                    .iter()
-                    .filter(|application| {
-                        matches!(application.platform, None | Some(ComputePlatform::Server))
-                    })
-                    .map(|application| application.name.clone())
-                    .collect();
-                let before = self.application.clone();
+        form_grid("deploy_target").show(ui, |ui| {
                 let label = ui.label("Application");
-                egui::ComboBox::from_id_salt("deploy_application")
-                    .selected_text(if self.application.is_empty() {
-                        "choose…"
-                    } else {
-                        self.application.as_str()
-                    })
-                    .show_ui(ui, |ui| {
-                        for name in &names {
-                            ui.selectable_value(&mut self.application, name.clone(), name);
+                match &self.applications {
+                    Loadable::NotLoaded | Loadable::Loading => {
+                        if matches!(self.applications, Loadable::NotLoaded) {
+                            request = Some(DeployRequest::LoadApplications);
                         }
-                    })
-                    .response
-                    .labelled_by(label.id);
-                if self.application != before
-                    || (matches!(self.groups, Loadable::NotLoaded) && !self.application.is_empty())
-                {
-                    self.group.clear();
-                    self.groups = Loadable::Loading;
-                    request = Some(DeployRequest::LoadGroups(self.application.clone()));
-                }
-            }
-        }
-        if let Loadable::Loaded(groups) = &self.groups {
-            let label = ui.label("Deployment group");
-            egui::ComboBox::from_id_salt("deploy_group")
-                .selected_text(if self.group.is_empty() {
-                    "choose…"
-                } else {
-                    self.group.as_str()
-                })
-                .show_ui(ui, |ui| {
-                    for group in groups {
-                        ui.selectable_value(&mut self.group, group.clone(), group);
+                        ui.spinner();
                     }
-                })
-                .response
-                .labelled_by(label.id);
-            if groups.is_empty() {
-                ui.label(
-                    RichText::new(
-                        "This application has no deployment groups: make one on the Setup page.",
-                    )
-                    .weak(),
-                );
-            }
-        }
+                    Loadable::Failed(error) => {
+                        ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+                    }
+                    Loadable::Loaded(applications) => {
+                        let names: Vec<String> = applications
+                            .iter()
+                            .filter(|application| {
+                                matches!(application.platform, None | Some(ComputePlatform::Server))
+                            })
+                            .map(|application| application.name.clone())
+                            .collect();
+                        let before = self.application.clone();
+                        egui::ComboBox::from_id_salt("deploy_application")
+                            .width(COMBO_WIDTH)
+                            .selected_text(if self.application.is_empty() {
+                                "choose…"
+                            } else {
+                                self.application.as_str()
+                            })
+                            .show_ui(ui, |ui| {
+                                for name in &names {
+                                    ui.selectable_value(&mut self.application, name.clone(), name);
+                                }
+                            })
+                            .response
+                            .labelled_by(label.id);
+                        if self.application != before {
+                            // Another application: its groups, none chosen yet.
+                            self.group.clear();
+                            self.groups = Loadable::Loading;
+                            request = Some(DeployRequest::LoadGroups(self.application.clone()));
+                        } else if matches!(self.groups, Loadable::NotLoaded)
+                            && !self.application.is_empty()
+                        {
+                            // Opened with an application: its groups, keeping
+                            // the group it was opened with.
+                            self.groups = Loadable::Loading;
+                            request = Some(DeployRequest::LoadGroups(self.application.clone()));
+                        }
+                    }
+                }
+                ui.end_row();
+
+                let label = ui.label("Deployment group");
+                match &self.groups {
+                    Loadable::NotLoaded => {
+                        ui.label(RichText::new("Choose an application first.").weak());
+                    }
+                    Loadable::Loading => {
+                        ui.spinner();
+                    }
+                    Loadable::Failed(error) => {
+                        ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+                    }
+                    Loadable::Loaded(groups) if groups.is_empty() => {
+                        ui.label(
+                            RichText::new(
+                                "This application has no deployment groups: make one on the Setup page.",
+                            )
+                            .weak(),
+                        );
+                    }
+                    Loadable::Loaded(groups) => {
+                        egui::ComboBox::from_id_salt("deploy_group")
+                            .width(COMBO_WIDTH)
+                            .selected_text(if self.group.is_empty() {
+                                "choose…"
+                            } else {
+                                self.group.as_str()
+                            })
+                            .show_ui(ui, |ui| {
+                                for group in groups {
+                                    ui.selectable_value(&mut self.group, group.clone(), group);
+                                }
+                            })
+                            .response
+                            .labelled_by(label.id);
+                    }
+                }
+                ui.end_row();
+            });
         request
     }
 
@@ -322,10 +419,10 @@ impl DeployDialog {
             ui.radio_value(&mut self.kind, RevisionKind::S3, "Bundle in S3");
             ui.radio_value(&mut self.kind, RevisionKind::GitHub, "GitHub commit");
         });
-        match self.kind {
+        form_grid("deploy_revision").show(ui, |ui| match self.kind {
             RevisionKind::S3 => {
-                labelled_field(ui, "Bucket", &mut self.bucket);
-                labelled_field(ui, "Key", &mut self.key);
+                field_row(ui, "Bucket", &mut self.bucket);
+                field_row(ui, "Key", &mut self.key);
                 let label = ui.label("Bundle type");
                 egui::ComboBox::from_id_salt("deploy_bundle_type")
                     .selected_text(self.bundle_type.as_str())
@@ -336,30 +433,80 @@ impl DeployDialog {
                     })
                     .response
                     .labelled_by(label.id);
+                ui.end_row();
             }
             RevisionKind::GitHub => {
-                labelled_field(ui, "Repository (owner/name)", &mut self.repository);
-                labelled_field(ui, "Commit id", &mut self.commit);
+                field_row(ui, "Repository (owner/name)", &mut self.repository);
+                field_row(ui, "Commit id", &mut self.commit);
             }
-        }
-        if let Err(why) = self.revision() {
-            ui.label(RichText::new(why).color(ui.visuals().warn_fg_color));
-        }
+        });
+        // One line kept for the problem, so the form does not shift as it
+        // comes and goes while typing.
+        let problem = self.revision().err().unwrap_or_default();
+        ui.label(RichText::new(problem).color(ui.visuals().warn_fg_color));
     }
 
     fn options_ui(&mut self, ui: &mut egui::Ui) {
-        let label = ui.label("Deployment configuration");
-        egui::ComboBox::from_id_salt("deploy_config")
-            .selected_text(self.config.as_deref().unwrap_or("the group's own"))
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut self.config, None, "the group's own");
-                for name in [ONE_AT_A_TIME, HALF_AT_A_TIME, ALL_AT_ONCE] {
-                    ui.selectable_value(&mut self.config, Some(name.to_owned()), name);
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        labelled_field(ui, "Description", &mut self.description);
+        let group_config = match (&self.preflight, &self.config) {
+            (Loadable::Loaded(data), None) => Some(short_config_name(&data.config_name)),
+            _ => None,
+        };
+        let same_as_group = match group_config {
+            Some(name) => format!("Same as the group ({name})"),
+            None => "Same as the group".to_owned(),
+        };
+        form_grid("deploy_options").show(ui, |ui| {
+            let label = ui.label("Deployment configuration");
+            egui::ComboBox::from_id_salt("deploy_config")
+                .width(COMBO_WIDTH)
+                .selected_text(
+                    self.config
+                        .as_deref()
+                        .map_or(same_as_group.as_str(), short_config_name),
+                )
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.config, None, "Same as the group")
+                        .on_hover_text("The deployment configuration the group is set to");
+                    for name in [ONE_AT_A_TIME, HALF_AT_A_TIME, ALL_AT_ONCE] {
+                        ui.selectable_value(
+                            &mut self.config,
+                            Some(name.to_owned()),
+                            short_config_name(name),
+                        )
+                        .on_hover_text(name);
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text(
+                    self.config
+                        .as_deref()
+                        .unwrap_or("How many instances are deployed to at a time"),
+                );
+            ui.end_row();
+            field_row(ui, "Description", &mut self.description);
+            let label = ui.label("Files that already exist on an instance");
+            let shown = FILE_EXISTS
+                .iter()
+                .find(|(value, _)| *value == self.file_exists)
+                .map_or(self.file_exists.as_str(), |(_, words)| words);
+            egui::ComboBox::from_id_salt("deploy_file_exists")
+                .width(COMBO_WIDTH)
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    for (value, words) in FILE_EXISTS {
+                        ui.selectable_value(&mut self.file_exists, value.to_owned(), words)
+                            .on_hover_text(format!("File exists behavior: {value}"));
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text(format!(
+                    "What to do with a file the revision brings that is already on the instance but not from an earlier deployment (file exists behavior: {}).",
+                    self.file_exists
+                ));
+            ui.end_row();
+        });
         ui.checkbox(
             &mut self.ignore_stop_failures,
             "Go on if the ApplicationStop script fails",
@@ -368,20 +515,6 @@ impl DeployDialog {
             &mut self.outdated_only,
             "Deploy only to instances not running the group's revision",
         );
-        let label = ui.label("Files that already exist on an instance");
-        egui::ComboBox::from_id_salt("deploy_file_exists")
-            .selected_text(self.file_exists.as_str())
-            .show_ui(ui, |ui| {
-                for (value, words) in [
-                    ("DISALLOW", "DISALLOW: fail the deployment"),
-                    ("OVERWRITE", "OVERWRITE: replace them"),
-                    ("RETAIN", "RETAIN: keep them"),
-                ] {
-                    ui.selectable_value(&mut self.file_exists, value.to_owned(), words);
-                }
-            })
-            .response
-            .labelled_by(label.id);
     }
 
     /// The pre-flight plan. Returns a request to gather it when the group
@@ -402,6 +535,7 @@ impl DeployDialog {
         if self.preflight_for.as_ref() != Some(&wanted) {
             self.preflight_for = Some(wanted.clone());
             self.preflight = Loadable::Loading;
+            self.plan = None;
             return Some(DeployRequest::LoadPreflight {
                 application: wanted.0,
                 group: wanted.1,
@@ -418,14 +552,21 @@ impl DeployDialog {
             }
             Loadable::Failed(error) => {
                 ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
-                again = ui.button("Try again").clicked();
+                again = ui.add(Action::secondary("Try again")).clicked();
             }
             Loadable::Loaded(data) => {
                 again = ui
-                    .small_button("Refresh the plan")
-                    .on_hover_text("Read the instances and recent deployments again")
+                    .add(
+                        Action::secondary("Refresh the plan")
+                            .icon(icons::ICON_REFRESH)
+                            .small()
+                            .hover("Read the instances and recent deployments again"),
+                    )
                     .clicked();
-                preflight_data_ui(ui, data);
+                preflight_data_ui(ui, data, self.plan.as_ref());
+                if let Some(warning) = self.bucket_warning(data) {
+                    ui.label(RichText::new(warning).color(ui.visuals().warn_fg_color));
+                }
             }
         }
         if again {
@@ -435,8 +576,54 @@ impl DeployDialog {
     }
 }
 
+/// The plan worked out from the gathered data: the prediction and the rows
+/// of its waves, or why there is none.
+#[derive(Debug, Clone)]
+struct Plan {
+    prediction: Prediction,
+    rows: Vec<TileRow>,
+}
+
+impl Plan {
+    fn of(data: &PreflightData) -> Option<Result<Self, String>> {
+        let minimum = data.minimum?;
+        if data.instances.is_empty() {
+            return None;
+        }
+        Some(
+            preflight::predict(&data.instances, minimum, &data.config_name)
+                .map(|prediction| Self {
+                    rows: waves::plan_rows(&prediction.simulation),
+                    prediction,
+                })
+                .map_err(|error| error.to_string()),
+        )
+    }
+}
+
+/// The height kept for the waves in the dialog: a few rows of tiles.
+const WAVES_HEIGHT: f32 = 96.0;
+
+/// The width of the dialog's dropdowns.
+const COMBO_WIDTH: f32 = 260.0;
+
+/// The width of the label column of the dialog's forms.
+const LABEL_COLUMN: f32 = 230.0;
+
+/// CodeDeploy's file exists behaviours, with plain words for each.
+const FILE_EXISTS: [(&str, &str); 3] = [
+    ("DISALLOW", "Fail the deployment"),
+    ("OVERWRITE", "Replace them"),
+    ("RETAIN", "Keep them"),
+];
+
+/// `CodeDeployDefault.OneAtATime` as `OneAtATime`; other names whole.
+fn short_config_name(name: &str) -> &str {
+    name.strip_prefix("CodeDeployDefault.").unwrap_or(name)
+}
+
 /// Shows the gathered instances and the predicted rollout.
-fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData) {
+fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Result<Plan, String>>) {
     ui.label(
         RichText::new("An estimate from EC2's state and the group's recent deployments.").weak(),
     );
@@ -447,11 +634,63 @@ fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData) {
     }
     if data.instances.is_empty() {
         ui.label(
-            RichText::new("The group matches no instances now: this deployment will fail with NO_INSTANCES. Tag instances into the group first.")
+            RichText::new("The group matches no instances now, so this deployment will fail: there is nothing to deploy to. Tag instances into the group first with the Setup page's tag wizard.")
                 .color(ui.visuals().error_fg_color),
-        );
+        )
+        .on_hover_text("CodeDeploy's error code: NO_INSTANCES");
         return;
     }
+    if data.minimum.is_none() {
+        ui.label(
+            RichText::new(format!(
+                "The configuration {} could not be read, so there is no plan.",
+                data.config_name
+            ))
+            .color(ui.visuals().warn_fg_color),
+        );
+    }
+    match plan {
+        Some(Ok(plan)) => {
+            let prediction = &plan.prediction;
+            ui.add_space(4.0);
+            ui.label(format!(
+                "{} waves; {} of {} instances must succeed.",
+                prediction.simulation.waves.len(),
+                prediction.simulation.successes_needed,
+                data.instances.len()
+            ));
+            match &prediction.warning {
+                Some(warning) => {
+                    ui.label(RichText::new(warning.as_str()).color(ui.visuals().error_fg_color));
+                }
+                None => {
+                    ui.label(
+                        RichText::new("Predicted: the deployment succeeds.")
+                            .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+                    );
+                }
+            }
+            let describe = |item: usize| describe_instance(data, prediction, item);
+            waves::waves_ui(
+                ui,
+                &WavesOptions {
+                    id_salt: "deploy_preflight_waves",
+                    label: "Planned waves",
+                    grid_height: Some(WAVES_HEIGHT),
+                },
+                &prediction.simulation,
+                &plan.rows,
+                &prediction.explanation,
+                &describe,
+            );
+        }
+        Some(Err(error)) => {
+            ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+        }
+        None => {}
+    }
+    ui.add_space(4.0);
+    ui.label(RichText::new(format!("Instances ({})", data.instances.len())).strong());
     for instance in &data.instances {
         let mut notes = Vec::new();
         if instance.stopped {
@@ -471,52 +710,44 @@ fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData) {
             }
         ));
     }
-    let Some(minimum) = data.minimum else {
-        ui.label(
-            RichText::new(format!(
-                "The configuration {} could not be read, so there is no plan.",
-                data.config_name
-            ))
-            .color(ui.visuals().warn_fg_color),
-        );
-        return;
-    };
-    match preflight::predict(&data.instances, minimum, &data.config_name) {
-        Ok(prediction) => {
-            ui.label(format!(
-                "{} waves; {} of {} instances must succeed.",
-                prediction.simulation.waves.len(),
-                prediction.simulation.successes_needed,
-                data.instances.len()
-            ));
-            for line in &prediction.explanation {
-                ui.label(line.as_str());
-            }
-            match &prediction.warning {
-                Some(warning) => {
-                    ui.label(RichText::new(warning.as_str()).color(ui.visuals().error_fg_color));
-                }
-                None => {
-                    ui.label(
-                        RichText::new("Predicted: the deployment succeeds.")
-                            .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
-                    );
-                }
-            }
-        }
-        Err(error) => {
-            ui.label(RichText::new(error.to_string()).color(ui.visuals().error_fg_color));
-        }
-    }
 }
 
-/// A labelled single-line field.
-fn labelled_field(ui: &mut egui::Ui, label: &str, text: &mut String) {
-    ui.horizontal(|ui| {
-        let label = ui.label(label);
-        ui.add(egui::TextEdit::singleline(text).desired_width(320.0))
-            .labelled_by(label.id);
-    });
+/// The hover text of an instance's tile in the pre-flight waves.
+fn describe_instance(data: &PreflightData, prediction: &Prediction, item: usize) -> String {
+    let Some(instance) = data.instances.get(item) else {
+        return String::new();
+    };
+    let state = prediction
+        .simulation
+        .progress
+        .get(item)
+        .map_or("pending", |&progress| waves::tile_state(progress).word());
+    let name = instance.name.as_deref().unwrap_or("");
+    let mut text = format!("{} {name}\nPredicted: {state}", instance.id);
+    if instance.stopped {
+        text.push_str("\nStopped: its attempt counts as a failure.");
+    }
+    if instance.last_failed {
+        text.push_str("\nFailed its last deployment in this group.");
+    }
+    text
+}
+
+/// A grid of labels and fields whose label column lines up with the
+/// dialog's other grids.
+fn form_grid(id_salt: &str) -> egui::Grid {
+    egui::Grid::new(id_salt)
+        .num_columns(2)
+        .min_col_width(LABEL_COLUMN)
+        .spacing([12.0, 6.0])
+}
+
+/// A row of a form grid: a label and a single-line field it names.
+fn field_row(ui: &mut egui::Ui, label: &str, text: &mut String) {
+    let label = ui.label(label);
+    ui.add(egui::TextEdit::singleline(text).desired_width(COMBO_WIDTH + 80.0))
+        .labelled_by(label.id);
+    ui.end_row();
 }
 
 #[cfg(test)]

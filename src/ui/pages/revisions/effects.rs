@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cloud::CloudError;
 use crate::cloud::codedeploy;
 use crate::cloud::s3::UploadProgress;
-use crate::cloud::{publish, revisions, sample};
+use crate::cloud::{preflight, publish, revisions, sample};
 use crate::domain::appspec_lint::LintPlatform;
 use crate::ui::app::{AppRequest, Effects};
 
@@ -45,6 +45,11 @@ pub(crate) fn run(
         RevisionsAction::LoadRevisions(application) => {
             effects.spawn("loading the revisions", async move {
                 RevisionsEvent::Revisions(revisions::list_revisions(&session, &application).await)
+            });
+        }
+        RevisionsAction::LoadRevisionBuckets => {
+            effects.spawn("reading the revision buckets", async move {
+                RevisionsEvent::RevisionBuckets(preflight::revision_buckets(&session).await)
             });
         }
         RevisionsAction::Check(path) => effects.spawn("reading the bundle", async move {

@@ -30,6 +30,9 @@ pub enum RevisionsAction {
     LoadApplications,
     /// Load an application's revisions.
     LoadRevisions(String),
+    /// Read which buckets the instance profiles made for revisions allow,
+    /// for the upload's default bucket.
+    LoadRevisionBuckets,
     /// Read and lint the bundle at a path.
     Check(PathBuf),
     /// Open the native file dialog: a folder, or an archive file.
@@ -70,6 +73,8 @@ pub enum RevisionsEvent {
     Applications(Result<Vec<Application>, CloudError>),
     /// An application's revisions.
     Revisions(Result<Vec<Revision>, CloudError>),
+    /// The buckets the instance profiles made for revisions allow.
+    RevisionBuckets(Vec<String>),
     /// A path was read and linted.
     Checked(PathBuf, Result<Checked, String>),
     /// The file dialog or the sample gave a path (or was cancelled).
@@ -99,6 +104,11 @@ pub struct RevisionsPage {
     checked: Loadable<Checked>,
     checked_path: Option<PathBuf>,
     bucket: String,
+    /// Whether the person typed in the bucket field; until then it follows
+    /// the bucket the instances may read.
+    bucket_edited: bool,
+    /// The buckets the instance profiles made for revisions allow.
+    revision_buckets: Loadable<Vec<String>>,
     key: String,
     key_edited: bool,
     description: String,
@@ -111,6 +121,9 @@ pub struct RevisionsPage {
     github_message: Option<Result<String, String>>,
     /// Cancels the upload in progress, if any.
     upload_cancel: Option<tokio_util::sync::CancellationToken>,
+    /// Set when a deployment started or ended since the list was read, so
+    /// that "Last used" and "Running in" are read again when next shown.
+    revisions_stale: bool,
 }
 
 impl RevisionsPage {
@@ -119,6 +132,7 @@ impl RevisionsPage {
     pub fn clear(&mut self) {
         self.applications = Loadable::NotLoaded;
         self.revisions = Loadable::NotLoaded;
+        self.revision_buckets = Loadable::NotLoaded;
         self.upload = None;
         if let Some(cancel) = self.upload_cancel.take() {
             cancel.cancel();
@@ -137,6 +151,31 @@ impl RevisionsPage {
         }
     }
 
+    /// A deployment started or ended: the list's "Last used" and
+    /// "Running in" may have changed, so it is read again when next shown.
+    pub fn deployments_changed(&mut self) {
+        self.revisions_stale = true;
+    }
+
+    /// Starts reading and linting the bundle at `path`. What belonged to
+    /// the bundle checked before — the line saying it was registered, an
+    /// upload error, and the description typed for a different bundle —
+    /// goes with it.
+    fn check(&mut self, path: PathBuf) -> RevisionsAction {
+        if self.checked_path.as_ref() != Some(&path) {
+            // A description typed for another bundle does not describe
+            // this one.
+            self.description.clear();
+        }
+        self.path = path.display().to_string();
+        self.checked_path = Some(path.clone());
+        self.checked = Loadable::Loading;
+        self.published = None;
+        self.publish_error = None;
+        self.key_edited = false;
+        RevisionsAction::Check(path)
+    }
+
     /// The path typed or picked.
     pub fn path(&self) -> &str {
         &self.path
@@ -144,9 +183,7 @@ impl RevisionsPage {
 
     /// A file or folder was dropped on the window: pick it.
     pub fn dropped(&mut self, path: PathBuf) -> RevisionsAction {
-        self.path = path.display().to_string();
-        self.checked = Loadable::Loading;
-        RevisionsAction::Check(path)
+        self.check(path)
     }
 
     /// Applies a result; may ask for a follow-up.
@@ -174,18 +211,22 @@ impl RevisionsPage {
                 self.revisions = loaded(result);
                 None
             }
+            RevisionsEvent::RevisionBuckets(buckets) => {
+                if !self.bucket_edited
+                    && let Some(first) = buckets.first()
+                {
+                    self.bucket.clone_from(first);
+                }
+                self.revision_buckets = Loadable::Loaded(buckets);
+                None
+            }
             RevisionsEvent::Checked(path, result) => {
                 if self.checked_path.as_ref() == Some(&path) {
                     self.checked = loaded(result);
                 }
                 None
             }
-            RevisionsEvent::Picked(Some(path)) => {
-                self.path = path.display().to_string();
-                self.checked_path = Some(path.clone());
-                self.checked = Loadable::Loading;
-                Some(RevisionsAction::Check(path))
-            }
+            RevisionsEvent::Picked(Some(path)) => Some(self.check(path)),
             RevisionsEvent::Picked(None) => None,
             RevisionsEvent::Progress(progress) => {
                 if let Some(upload) = &mut self.upload {
@@ -202,6 +243,8 @@ impl RevisionsPage {
                         self.publish_error = None;
                         self.key_edited = false;
                         self.key.clear();
+                        // It now describes the registered revision.
+                        self.description.clear();
                         Some(RevisionsAction::LoadRevisions(self.application.clone()))
                     }
                     Err(error) => {
@@ -233,6 +276,15 @@ impl RevisionsPage {
         if matches!(self.applications, Loadable::NotLoaded) {
             self.applications = Loadable::Loading;
             action = Some(RevisionsAction::LoadApplications);
+        } else if matches!(self.revision_buckets, Loadable::NotLoaded) {
+            self.revision_buckets = Loadable::Loading;
+            action = Some(RevisionsAction::LoadRevisionBuckets);
+        } else if std::mem::take(&mut self.revisions_stale)
+            && !self.application.is_empty()
+            && !self.revisions.is_loading()
+        {
+            // The list stays on screen until the fresh one arrives.
+            action = Some(RevisionsAction::LoadRevisions(self.application.clone()));
         }
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
@@ -425,10 +477,7 @@ impl RevisionsPage {
             let enter =
                 response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
             if (ui.button("Check").clicked() || enter) && !self.path.trim().is_empty() {
-                let path = PathBuf::from(self.path.trim());
-                self.checked_path = Some(path.clone());
-                self.checked = Loadable::Loading;
-                action = Some(RevisionsAction::Check(path));
+                action = Some(self.check(PathBuf::from(self.path.trim())));
             }
         });
         ui.horizontal(|ui| {
@@ -468,16 +517,36 @@ impl RevisionsPage {
 
     fn upload_ui(&mut self, ui: &mut egui::Ui, checked: &Checked) -> Option<RevisionsAction> {
         let mut action = None;
-        if self.bucket.is_empty() {
-            "deploydesk-revisions".clone_into(&mut self.bucket);
+        if self.bucket.is_empty() && !self.bucket_edited {
+            // The bucket the instance profile wizard limited the instances
+            // to, once read; else the one the guided demo uses.
+            let default = match &self.revision_buckets {
+                Loadable::Loaded(buckets) => buckets.first().map(String::as_str),
+                _ => None,
+            };
+            default
+                .unwrap_or(crate::cloud::demo::BUCKET)
+                .clone_into(&mut self.bucket);
         }
         if !self.key_edited {
             self.key = revisions::default_key(&self.application, std::time::SystemTime::now());
         }
         ui.horizontal(|ui| {
             let label = ui.label("Bucket");
-            ui.add(egui::TextEdit::singleline(&mut self.bucket).desired_width(220.0))
+            let mut field = ui
+                .add(egui::TextEdit::singleline(&mut self.bucket).desired_width(220.0))
                 .labelled_by(label.id);
+            if let Loadable::Loaded(buckets) = &self.revision_buckets
+                && !buckets.is_empty()
+            {
+                field = field.on_hover_text(format!(
+                    "The instance profile made for revisions lets instances read from {}.",
+                    buckets.join(", ")
+                ));
+            }
+            if field.changed() {
+                self.bucket_edited = true;
+            }
             let label = ui.label("Key");
             if ui
                 .add(egui::TextEdit::singleline(&mut self.key).desired_width(360.0))

@@ -12,6 +12,7 @@ use crate::cloud::watcher::WatchState;
 use crate::domain::MinimumHealthyHosts;
 use crate::domain::rollout::FailureCode;
 use crate::ui::widgets::button::{Action, icons};
+use crate::ui::widgets::dialog::Dialog;
 use crate::ui::widgets::tiles::TileState;
 use crate::ui::widgets::{chip, time};
 
@@ -293,27 +294,26 @@ impl RolloutView {
             ),
         };
         let mut chosen = None;
-        let modal =
-            egui::Modal::new(egui::Id::unique("confirm_rollout_action")).show(ui.ctx(), |ui| {
-                ui.set_max_width(420.0);
-                ui.heading(title);
-                ui.label(text);
-                ui.add_space(8.0);
-                ui.horizontal(|ui| {
-                    let confirm_button = if danger {
-                        Action::danger(button)
-                    } else {
-                        Action::primary(button)
-                    };
-                    if ui.add(confirm_button).clicked() {
-                        chosen = Some(action.clone());
-                    }
-                    if ui.add(Action::secondary("Cancel")).clicked() {
-                        self.confirm = None;
-                    }
-                });
+        let modal = Dialog::new("confirm_rollout_action").show(ui.ctx(), |ui| {
+            ui.set_max_width(420.0);
+            ui.heading(title);
+            ui.label(text);
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                let confirm_button = if danger {
+                    Action::danger(button)
+                } else {
+                    Action::primary(button)
+                };
+                if ui.add(confirm_button).clicked() {
+                    chosen = Some(action.clone());
+                }
+                if ui.add(Action::secondary("Cancel")).clicked() {
+                    self.confirm = None;
+                }
             });
-        if modal.should_close() {
+        });
+        if modal.should_close {
             self.confirm = None;
         }
         if chosen.is_some() {
