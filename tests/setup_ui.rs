@@ -658,3 +658,87 @@ fn deployment_group_wizard_edits_an_existing_group() {
     assert_eq!(spec.config.name(), "CodeDeployDefault.HalfAtATime");
     assert_eq!(spec.ec2_tag_groups[0][0].value, "staging");
 }
+
+/// Clicks the node with the pointer (moves onto it, presses, releases).
+fn pointer_click(harness: &mut Harness<'static, App>, role: Role, label: &str) {
+    harness.get_by_role_and_label(role, label).click();
+    settle(harness);
+}
+
+/// The rectangle of the Next button.
+fn next_rect(harness: &Harness<'_, App>) -> egui::Rect {
+    harness.get_by_role_and_label(Role::Button, "Next").rect()
+}
+
+#[test]
+fn empty_tag_keys_are_refused_at_the_row_only_after_next_or_typing() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        has_text(h, "No EC2/on-premises application yet")
+    });
+    // Nothing is said before anything is typed, and a step without a name
+    // field never speaks of an empty name.
+    assert!(!has_text(harness, "Choose an application"));
+    let before = next_rect(harness);
+    pointer_click(harness, Role::Button, "Next");
+    assert!(has_text(
+        harness,
+        "Choose an application, or choose \"A new application\" and name it."
+    ));
+    assert!(!has_text(harness, "name is empty"));
+    assert_eq!(next_rect(harness), before, "Next stays where it was");
+    pointer_click(harness, Role::RadioButton, "A new application");
+    assert!(
+        !has_text(harness, "Choose an application"),
+        "the choice is made"
+    );
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    type_into(harness, "Deployment group name", "production");
+    type_into(
+        harness,
+        "Service role ARN",
+        "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
+    );
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the instances", |h| has_text(h, "instances match"));
+
+    // One empty row: no error until Next is pressed, then at the row.
+    assert!(!has_text(harness, "This row is empty"));
+    let before = next_rect(harness);
+    pointer_click(harness, Role::Button, "Next");
+    assert!(has_text(
+        harness,
+        "This row is empty: type a key (e.g. Environment), or remove the row."
+    ));
+    assert!(harness.query_by_label("Key").is_some(), "still on the step");
+    assert_eq!(next_rect(harness), before, "Next stays where it was");
+
+    // A value without its key is refused at the row too.
+    type_into(harness, "Value", "production");
+    assert!(has_text(
+        harness,
+        "Type the key that goes with the value \"production\" (e.g. Environment)."
+    ));
+    pointer_click(harness, Role::Button, "Next");
+    assert!(harness.query_by_label("Key").is_some(), "still on the step");
+    type_into(harness, "Key", "Environment");
+    assert!(!has_text(harness, "Type the key that goes with"));
+
+    // A second, empty row in the same group is refused as well.
+    pointer_click(harness, Role::Button, "Add a tag to group 1");
+    assert!(!has_text(harness, "This row is empty"), "not before Next");
+    pointer_click(harness, Role::Button, "Next");
+    assert!(has_text(harness, "This row is empty"));
+    assert_eq!(harness.query_all_by_label("Key").count(), 2);
+    pointer_click(harness, Role::Button, "Remove group 1 tag 2");
+    assert_eq!(harness.query_all_by_label("Key").count(), 1);
+    pointer_click(harness, Role::Button, "Next");
+    assert!(
+        has_text(harness, "A predefined configuration"),
+        "on to the configuration"
+    );
+}

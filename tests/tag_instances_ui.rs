@@ -421,3 +421,42 @@ fn thousands_of_instances_lay_out_only_the_rows_on_screen_and_tag_in_batches() {
     type_into(harness, "Tag filter", "Environment=production");
     assert!(has_text(harness, "Showing 1250 of 2500"));
 }
+
+#[test]
+fn a_tag_without_a_key_is_refused_at_the_key_field() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    click(harness, "Select all visible");
+    // Nothing is said before anything is typed.
+    assert!(!has_text(harness, "type a tag key"));
+    // Add with nothing typed: refused at the key field, nothing called.
+    click(harness, "Add tag");
+    assert!(has_text(
+        harness,
+        "Nothing is typed here: type a tag key (e.g. Environment)."
+    ));
+    assert!(!has_text(harness, "Tagging"));
+    // A value alone is refused at the key.
+    type_into(harness, "Tag value", "web");
+    assert!(has_text(
+        harness,
+        "Type the key that goes with the value \"web\" (e.g. Environment)."
+    ));
+    click(harness, "Add tag");
+    settle(harness);
+    assert!(!has_text(harness, "Tagged"));
+    for instance in instances(harness) {
+        assert!(
+            !instance.tags.values().any(|value| value == "web"),
+            "{}",
+            instance.instance_id
+        );
+    }
+    // Typing the key makes it go through.
+    type_into(harness, "Tag key", "Role");
+    assert!(!has_text(harness, "Type the key that goes with"));
+    click(harness, "Add tag");
+    run_until(harness, "the tagging", |h| {
+        has_text(h, "Tagged 10 instances with Role=web.")
+    });
+}

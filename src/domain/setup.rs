@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::config::MinimumHealthyHosts;
 use super::group_spec::{ConfigChoice, DeploymentGroupSpec};
+use super::names::{TagError, TagPart, validate_tag, validate_tag_filter};
 use super::platform::ComputePlatform;
 
 /// The IAM policy language version every document uses.
@@ -532,9 +533,93 @@ pub struct InstanceProfileOptions {
     pub instances: Vec<String>,
 }
 
+/// Why a row of a wizard's tag form (a key field and a value field side by
+/// side) is refused. The wizards ask for a key on every row: a row left
+/// empty, or holding a value without its key, is a slip to point out at
+/// the row rather than a filter or tag to send.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TagRowError {
+    /// Neither key nor value.
+    #[error("Nothing is typed here: type a tag key (e.g. Environment).")]
+    Empty,
+    /// A value typed without its key.
+    #[error("Type the key that goes with the value \"{0}\" (e.g. Environment).")]
+    MissingKey(String),
+    /// The key or value breaks the tag rules.
+    #[error(transparent)]
+    Tag(#[from] TagError),
+}
+
+impl TagRowError {
+    /// Which field of the row the message is about.
+    pub fn part(&self) -> TagPart {
+        match self {
+            Self::Empty | Self::MissingKey(_) => TagPart::Key,
+            Self::Tag(
+                TagError::TooLong { part, .. }
+                | TagError::BadCharacter { part, .. }
+                | TagError::FilterMissing { part, .. },
+            ) => *part,
+            Self::Tag(_) => TagPart::Key,
+        }
+    }
+}
+
+/// Checks the key and value typed on one row, before the tag rules: a row
+/// needs a key. Both are trimmed.
+fn check_row_has_key(key: &str, value: &str) -> Result<(), TagRowError> {
+    match (key.trim().is_empty(), value.trim()) {
+        (true, "") => Err(TagRowError::Empty),
+        (true, value) => Err(TagRowError::MissingKey(value.to_owned())),
+        (false, _) => Ok(()),
+    }
+}
+
+/// Checks one row of a deployment group's tag filters as the wizard takes
+/// them: a key is needed (with or without a value), and key and value keep
+/// CodeDeploy's tag filter rules.
+pub fn check_tag_filter_row(key: &str, value: &str) -> Result<(), TagRowError> {
+    check_row_has_key(key, value)?;
+    validate_tag_filter(Some(key.trim()), Some(value.trim()), None)?;
+    Ok(())
+}
+
+/// Checks one tag typed to be set on instances: a key is needed, and key
+/// and value keep the tag rules DeployDesk holds EC2 tags to (see
+/// [`validate_tag`]).
+pub fn check_tag_row(key: &str, value: &str) -> Result<(), TagRowError> {
+    check_row_has_key(key, value)?;
+    validate_tag(key.trim(), value.trim())?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tag_row_needs_a_key_and_an_empty_row_is_refused() {
+        assert_eq!(check_tag_filter_row("", ""), Err(TagRowError::Empty));
+        assert_eq!(check_tag_filter_row("  ", " "), Err(TagRowError::Empty));
+        assert_eq!(
+            check_tag_filter_row("", "production"),
+            Err(TagRowError::MissingKey("production".to_owned()))
+        );
+        assert_eq!(check_tag_filter_row("Environment", ""), Ok(()));
+        assert_eq!(check_tag_filter_row("Environment", "production"), Ok(()));
+        assert_eq!(check_tag_row("", "web"), Err(TagRowError::MissingKey("web".to_owned())));
+        assert_eq!(check_tag_row("", ""), Err(TagRowError::Empty));
+        assert_eq!(check_tag_row("Role", "web"), Ok(()));
+        let reserved = check_tag_row("aws:x", "web").unwrap_err();
+        assert_eq!(reserved.part(), TagPart::Key);
+        let bad_value = check_tag_filter_row("Role", "a|b").unwrap_err();
+        assert_eq!(bad_value.part(), TagPart::Value);
+        assert!(
+            TagRowError::MissingKey("web".to_owned())
+                .to_string()
+                .contains("key")
+        );
+    }
 
     #[test]
     fn service_role_trusts_codedeploy_with_confused_deputy_conditions() {

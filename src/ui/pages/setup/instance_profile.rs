@@ -11,7 +11,7 @@ use crate::domain::iam_names::{IamNameKind, validate_iam_name};
 use crate::domain::names::validate_bucket_name;
 use crate::domain::setup::{InstanceProfileOptions, SetupPlan, SetupStep};
 use crate::ui::widgets::loadable::Loadable;
-use crate::ui::widgets::wizard::{self, Nav};
+use crate::ui::widgets::wizard::{self, Nav, Touched};
 
 /// The wizard's steps, as the indicator names them.
 const STEPS: [&str; 5] = ["Names", "Buckets", "Instances", "Review", "Create"];
@@ -43,6 +43,9 @@ pub struct InstanceProfileWizard {
     role_error: Option<String>,
     profile_error: Option<String>,
     run: Option<PlanRun>,
+    /// The fields of this step used, and whether Next was pressed: errors
+    /// show only then.
+    touched: Touched,
 }
 
 impl Default for InstanceProfileWizard {
@@ -59,6 +62,7 @@ impl Default for InstanceProfileWizard {
             role_error: None,
             profile_error: None,
             run: None,
+            touched: Touched::default(),
         }
     }
 }
@@ -153,10 +157,16 @@ impl InstanceProfileWizard {
         });
         let blocked = self.blocked();
         let next = if self.step == 3 { "Create" } else { "Next" };
-        match wizard::nav_ui(ui, self.step > 0, next, blocked.as_deref()) {
-            Some(Nav::Back) => self.step -= 1,
+        let marked = self.touched.attempted() && blocked.is_some();
+        match wizard::nav_ui(ui, self.step > 0, next, None, marked) {
+            Some(Nav::Back) => {
+                self.step -= 1;
+                self.touched.clear();
+            }
             Some(Nav::Cancel) => request = Some(InstanceProfileRequest::Close),
+            Some(Nav::Next) if blocked.is_some() => self.touched.attempt(),
             Some(Nav::Next) => {
+                self.touched.clear();
                 if self.step == 3 {
                     let mut run = PlanRun::new(self.plan(region));
                     let started = run.start();
@@ -175,32 +185,38 @@ impl InstanceProfileWizard {
     fn names_ui(&mut self, ui: &mut egui::Ui, region: &str) {
         let role_error = validate_iam_name(IamNameKind::Role, self.role.trim())
             .err()
-            .map(|error| error.to_string())
+            .map(|error| error.to_string());
+        let role_error = self
+            .touched
+            .shown("role", role_error)
             .or_else(|| self.role_error.clone());
-        if wizard::field_ui(
+        let response = wizard::field_ui(
             ui,
             "Role name",
             &mut self.role,
-            "CodeDeployInstanceRole",
+            "e.g. CodeDeployInstanceRole",
             role_error.as_deref(),
-        )
-        .changed()
-        {
+        );
+        self.touched.note("role", &response);
+        if response.changed() {
             self.role_error = None;
         }
         let profile_error = validate_iam_name(IamNameKind::InstanceProfile, self.profile.trim())
             .err()
-            .map(|error| error.to_string())
+            .map(|error| error.to_string());
+        let profile_error = self
+            .touched
+            .shown("profile", profile_error)
             .or_else(|| self.profile_error.clone());
-        if wizard::field_ui(
+        let response = wizard::field_ui(
             ui,
             "Instance profile name",
             &mut self.profile,
-            "CodeDeployInstanceProfile",
+            "e.g. CodeDeployInstanceProfile",
             profile_error.as_deref(),
-        )
-        .changed()
-        {
+        );
+        self.touched.note("profile", &response);
+        if response.changed() {
             self.profile_error = None;
         }
         ui.add_space(8.0);
@@ -222,15 +238,17 @@ impl InstanceProfileWizard {
 
     fn buckets_ui(&mut self, ui: &mut egui::Ui) {
         let label = ui.label("Revision buckets (one per line)");
-        ui.add(
-            egui::TextEdit::multiline(&mut self.buckets)
-                .hint_text("my-revisions-bucket")
-                .desired_rows(3)
-                .desired_width(360.0),
-        )
-        .labelled_by(label.id);
-        if let Some(problem) = self.blocked() {
-            ui.label(RichText::new(problem).color(ui.visuals().error_fg_color));
+        let response = ui
+            .add(
+                egui::TextEdit::multiline(&mut self.buckets)
+                    .hint_text("e.g. my-revisions-bucket")
+                    .desired_rows(3)
+                    .desired_width(360.0),
+            )
+            .labelled_by(label.id);
+        self.touched.note("buckets", &response);
+        if let Some(problem) = self.touched.shown("buckets", self.blocked()) {
+            wizard::error_line_ui(ui, &problem);
         }
         ui.label(
             RichText::new(

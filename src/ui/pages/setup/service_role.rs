@@ -10,7 +10,7 @@ use crate::domain::iam_names::{IamNameKind, validate_iam_name};
 use crate::domain::setup::{CODEDEPLOY_PRINCIPAL, SetupPlan, SetupStep};
 use crate::ui::widgets::json::json_ui;
 use crate::ui::widgets::loadable::Loadable;
-use crate::ui::widgets::wizard::{self, Nav};
+use crate::ui::widgets::wizard::{self, Nav, Touched};
 
 /// The wizard's steps, as the indicator names them.
 const STEPS: [&str; 4] = ["Platform", "Role", "Review", "Create"];
@@ -40,6 +40,9 @@ pub struct ServiceRoleWizard {
     role_arn: Option<String>,
     /// The roles CodeDeploy can already assume.
     pub trusted: Loadable<Vec<TrustedRole>>,
+    /// Whether the role name was used or Next pressed: its error shows
+    /// only then.
+    touched: Touched,
 }
 
 impl Default for ServiceRoleWizard {
@@ -53,6 +56,7 @@ impl Default for ServiceRoleWizard {
             run: None,
             role_arn: None,
             trusted: Loadable::NotLoaded,
+            touched: Touched::default(),
         }
     }
 }
@@ -122,14 +126,18 @@ impl ServiceRoleWizard {
             _ => self.review_ui(ui, account, region),
         });
         let blocked = self.blocked();
-        let blocked = blocked
-            .as_deref()
-            .or((self.step == 2 && account.is_none()).then_some("Finding the account id…"));
+        let waiting = (self.step == 2 && account.is_none()).then_some("Finding the account id…");
         let next = if self.step == 2 { "Create" } else { "Next" };
-        match wizard::nav_ui(ui, self.step > 0, next, blocked) {
-            Some(Nav::Back) => self.step -= 1,
+        let marked = self.touched.attempted() && blocked.is_some();
+        match wizard::nav_ui(ui, self.step > 0, next, waiting, marked) {
+            Some(Nav::Back) => {
+                self.step -= 1;
+                self.touched.clear();
+            }
             Some(Nav::Cancel) => request = Some(ServiceRoleRequest::Close(None)),
+            Some(Nav::Next) if blocked.is_some() => self.touched.attempt(),
             Some(Nav::Next) => {
+                self.touched.clear();
                 if self.step == 2
                     && let Some(account) = account
                 {
@@ -204,14 +212,18 @@ impl ServiceRoleWizard {
         let validation = validate_iam_name(IamNameKind::Role, self.role_name.trim())
             .err()
             .map(|error| error.to_string());
-        let error = validation.or_else(|| self.role_error.clone());
+        let error = self
+            .touched
+            .shown("role", validation)
+            .or_else(|| self.role_error.clone());
         let response = wizard::field_ui(
             ui,
             "Role name",
             &mut self.role_name,
-            ComputePlatform::Server.suggested_role_name(),
+            &format!("e.g. {}", self.platform.suggested_role_name()),
             error.as_deref(),
         );
+        self.touched.note("role", &response);
         if response.changed() {
             self.role_error = None;
         }
