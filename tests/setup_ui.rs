@@ -742,3 +742,68 @@ fn empty_tag_keys_are_refused_at_the_row_only_after_next_or_typing() {
         "on to the configuration"
     );
 }
+
+#[test]
+fn the_role_just_made_is_preselected_in_the_deployment_group_wizard() {
+    let mut demo = demo();
+    service_role_to_review(&mut demo);
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the role", |h| {
+        has_text(h, "Done: the role CodeDeployServiceRole is ready")
+    });
+    pointer_click(harness, Role::Button, "Close");
+    // Another role CodeDeploy trusts exists too: the one just made is the
+    // one chosen, not merely the only one.
+    {
+        let session = harness.state().session().expect("connected");
+        call(harness, async {
+            session
+                .iam
+                .create_role()
+                .role_name("OlderDeployRole")
+                .assume_role_policy_document(
+                    setup::service_role_trust_policy(ACCOUNT, REGION, false).to_string(),
+                )
+                .send()
+                .await
+                .expect("the role is made")
+        });
+    }
+    pointer_click(harness, Role::Button, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        has_text(h, "No EC2/on-premises application yet")
+    });
+    pointer_click(harness, Role::RadioButton, "A new application");
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the roles", |h| {
+        h.query_by_role_and_label(Role::RadioButton, "OlderDeployRole")
+            .is_some()
+    });
+    assert_eq!(
+        harness.get_by_label("Service role ARN").value().as_deref(),
+        Some("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+    );
+    let chosen = harness.get_by_role_and_label(Role::RadioButton, "CodeDeployServiceRole");
+    assert_eq!(
+        chosen.accesskit_node().toggled(),
+        Some(egui::accesskit::Toggled::True)
+    );
+}
+
+#[test]
+fn the_instance_profile_wizard_starts_from_the_demo_bucket() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Instance profile");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the suggested bucket", |h| {
+        h.get_by_label("Revision buckets (one per line)")
+            .value()
+            .as_deref()
+            == Some(deploydesk::cloud::demo::BUCKET)
+    });
+    // No error is shown for a filled-in, valid suggestion.
+    assert!(!has_text(harness, "Name at least one bucket"));
+}

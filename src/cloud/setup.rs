@@ -5,7 +5,8 @@
 use super::codedeploy;
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
-use super::{ec2, groups, iam};
+use super::{demo, ec2, groups, iam, s3};
+use crate::settings::BackendChoice;
 use crate::domain::ComputePlatform;
 use crate::domain::iam_names::parse_instance_profile_arn;
 use crate::domain::policy::PolicyDocument;
@@ -134,6 +135,36 @@ pub async fn instance_choices(session: &Session) -> Result<Vec<InstanceChoice>, 
         .collect();
     choices.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     Ok(choices)
+}
+
+/// The buckets the instance profile wizard offers, with the one it starts
+/// from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BucketChoices {
+    /// The account's buckets, by name.
+    pub buckets: Vec<String>,
+    /// The bucket to fill in before the person chooses: the demo's bucket
+    /// in the demo account (where the demo and uploads put revisions, even
+    /// before it exists), else the account's only bucket, if it has one.
+    pub suggested: Option<String>,
+}
+
+/// The account's buckets and the one to suggest for revisions.
+pub async fn bucket_choices(session: &Session) -> Result<BucketChoices, CloudError> {
+    let mut buckets: Vec<String> = s3::list_buckets(session)
+        .await?
+        .into_iter()
+        .map(|bucket| bucket.name)
+        .collect();
+    buckets.sort();
+    let suggested = if *session.backend() == BackendChoice::Demo {
+        Some(demo::BUCKET.to_owned())
+    } else if let [only] = buckets.as_slice() {
+        Some(only.clone())
+    } else {
+        None
+    };
+    Ok(BucketChoices { buckets, suggested })
 }
 
 /// Decodes a policy document as IAM returns it (URL-encoded JSON).

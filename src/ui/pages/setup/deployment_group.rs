@@ -204,6 +204,23 @@ impl DeploymentGroupWizard {
         self.roles = Loadable::NotLoaded;
     }
 
+    /// The roles CodeDeploy can assume arrived. With no role chosen yet
+    /// and only one to choose from, that one is chosen.
+    pub fn roles_loaded(&mut self, roles: Loadable<Vec<TrustedRole>>) {
+        if self.role_arn.trim().is_empty()
+            && let Loadable::Loaded(roles) = &roles
+            && let [only] = roles.as_slice()
+        {
+            self.role_arn.clone_from(&only.arn);
+        }
+        self.roles = roles;
+    }
+
+    /// The service role chosen, as typed or picked.
+    pub fn role_arn(&self) -> &str {
+        &self.role_arn
+    }
+
     /// The spec the inputs make.
     pub fn spec(&self) -> DeploymentGroupSpec {
         let tag_groups = |groups: &[Vec<TagFilterSpec>]| -> Vec<Vec<TagFilterSpec>> {

@@ -20,6 +20,7 @@ impl SetupEvent {
             Self::Account(Err(error))
             | Self::TrustedRoles(Err(error))
             | Self::Instances(Err(error))
+            | Self::Buckets(Err(error))
             | Self::Applications(Err(error))
             | Self::Groups(Err(error))
             | Self::Ec2Instances(Err(error))
@@ -57,6 +58,9 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) {
         }),
         SetupAction::LoadInstances => effects.spawn("loading the instances", async move {
             SetupEvent::Instances(setup::instance_choices(&session).await)
+        }),
+        SetupAction::LoadBuckets => effects.spawn("loading the buckets", async move {
+            SetupEvent::Buckets(setup::bucket_choices(&session).await)
         }),
         SetupAction::LoadApplications => effects.spawn("loading the applications", async move {
             SetupEvent::Applications(codedeploy::list_applications(&session).await)

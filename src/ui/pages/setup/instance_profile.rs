@@ -6,7 +6,7 @@ use egui::RichText;
 
 use super::run::{PlanRun, RunRequest};
 use super::service_role::review_plan_ui;
-pub use crate::cloud::setup::InstanceChoice;
+pub use crate::cloud::setup::{BucketChoices, InstanceChoice};
 use crate::domain::iam_names::{IamNameKind, validate_iam_name};
 use crate::domain::names::validate_bucket_name;
 use crate::domain::setup::{InstanceProfileOptions, SetupPlan, SetupStep};
@@ -23,6 +23,8 @@ pub enum InstanceProfileRequest {
     Run(RunRequest),
     /// Load the account's EC2 instances with their current profiles.
     LoadInstances,
+    /// Load the account's buckets and the one to suggest.
+    LoadBuckets,
     /// Leave the wizard.
     Close,
 }
@@ -38,6 +40,8 @@ pub struct InstanceProfileWizard {
     ssm: bool,
     /// The instances to choose from.
     pub instances: Loadable<Vec<InstanceChoice>>,
+    /// The account's buckets, offered on the buckets step.
+    pub bucket_choices: Loadable<BucketChoices>,
     chosen: std::collections::BTreeSet<String>,
     /// Errors AWS gave, by the field they concern.
     role_error: Option<String>,
@@ -58,6 +62,7 @@ impl Default for InstanceProfileWizard {
             agent: true,
             ssm: true,
             instances: Loadable::NotLoaded,
+            bucket_choices: Loadable::NotLoaded,
             chosen: std::collections::BTreeSet::new(),
             role_error: None,
             profile_error: None,
@@ -79,6 +84,18 @@ impl InstanceProfileWizard {
             .collect();
         names.dedup();
         names
+    }
+
+    /// The account's buckets arrived: the suggested one is filled in if
+    /// the person has not typed any bucket yet.
+    pub fn buckets_loaded(&mut self, choices: Loadable<BucketChoices>) {
+        if self.buckets.trim().is_empty()
+            && let Loadable::Loaded(choices) = &choices
+            && let Some(suggested) = &choices.suggested
+        {
+            self.buckets.clone_from(suggested);
+        }
+        self.bucket_choices = choices;
     }
 
     /// The plan the inputs make.
@@ -149,10 +166,18 @@ impl InstanceProfileWizard {
         if self.step > 3 {
             return wizard::body_ui(ui, |ui| self.run_ui(ui));
         }
+        if matches!(self.bucket_choices, Loadable::NotLoaded) {
+            // Asked for at once, so the suggestion is there by step 2.
+            request = Some(InstanceProfileRequest::LoadBuckets);
+        }
         wizard::body_ui(ui, |ui| match self.step {
             0 => self.names_ui(ui, region),
             1 => self.buckets_ui(ui),
-            2 => request = self.instances_ui(ui),
+            2 => {
+                if let Some(asked) = self.instances_ui(ui) {
+                    request = Some(asked);
+                }
+            }
             _ => review_plan_ui(ui, &self.plan(region)),
         });
         let blocked = self.blocked();
@@ -249,6 +274,36 @@ impl InstanceProfileWizard {
         self.touched.note("buckets", &response);
         if let Some(problem) = self.touched.shown("buckets", self.blocked()) {
             wizard::error_line_ui(ui, &problem);
+        }
+        match &self.bucket_choices {
+            Loadable::Loaded(choices) if !choices.buckets.is_empty() => {
+                ui.label(RichText::new("Your buckets (tick to add or leave out)").strong());
+                let mut names = self.bucket_names();
+                let mut changed = false;
+                ui.horizontal_wrapped(|ui| {
+                    for bucket in &choices.buckets {
+                        let mut on = names.contains(bucket);
+                        if ui.checkbox(&mut on, bucket.as_str()).changed() {
+                            if on {
+                                names.push(bucket.clone());
+                            } else {
+                                names.retain(|name| name != bucket);
+                            }
+                            changed = true;
+                        }
+                    }
+                });
+                if changed {
+                    self.buckets = names.join("\n");
+                    self.touched.touch("buckets");
+                }
+            }
+            Loadable::Failed(error) => {
+                ui.label(
+                    RichText::new(format!("Your buckets could not be listed: {error}")).weak(),
+                );
+            }
+            _ => {}
         }
         ui.label(
             RichText::new(

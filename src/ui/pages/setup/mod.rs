@@ -13,7 +13,7 @@ use egui::RichText;
 use crate::cloud::CloudError;
 use crate::cloud::codedeploy::Application;
 use crate::cloud::ec2::Ec2InstanceSummary;
-use crate::cloud::setup::{Progress, TrustedRole};
+use crate::cloud::setup::{BucketChoices, Progress, TrustedRole};
 use crate::domain::group_spec::DeploymentGroupSpec;
 use crate::ui::widgets::loadable::{Loadable, loaded};
 use deployment_group::{DeploymentGroupWizard, GroupRequest};
@@ -31,6 +31,8 @@ pub enum SetupAction {
     LoadTrustedRoles,
     /// Load the EC2 instances with their instance profiles.
     LoadInstances,
+    /// Load the account's buckets, and the one to suggest for revisions.
+    LoadBuckets,
     /// Load the applications.
     LoadApplications,
     /// Load an application's deployment group names.
@@ -64,6 +66,8 @@ pub enum SetupEvent {
     TrustedRoles(Result<Vec<TrustedRole>, CloudError>),
     /// The EC2 instances.
     Instances(Result<Vec<InstanceChoice>, CloudError>),
+    /// The account's buckets.
+    Buckets(Result<BucketChoices, CloudError>),
     /// The applications.
     Applications(Result<Vec<Application>, CloudError>),
     /// An application's group names.
@@ -115,6 +119,9 @@ pub struct SetupPage {
     /// The deployment group wizard, set aside while the service role
     /// wizard it opened is on screen.
     paused: Option<Box<DeploymentGroupWizard>>,
+    /// The ARN of the service role made (or picked) last, which the
+    /// deployment group wizard starts with.
+    made_role: Option<String>,
 }
 
 impl SetupPage {
@@ -133,9 +140,14 @@ impl SetupPage {
         self.message = None;
     }
 
-    /// Opens the deployment group wizard.
+    /// Opens the deployment group wizard, with the service role made last
+    /// chosen.
     pub fn open_deployment_group(&mut self) {
-        self.wizard = Some(Wizard::DeploymentGroup(Box::default()));
+        let mut wizard = Box::<DeploymentGroupWizard>::default();
+        if let Some(arn) = &self.made_role {
+            wizard.use_role(arn.clone());
+        }
+        self.wizard = Some(Wizard::DeploymentGroup(wizard));
         self.message = None;
     }
 
@@ -159,12 +171,17 @@ impl SetupPage {
             }
             SetupEvent::TrustedRoles(result) => match &mut self.wizard {
                 Some(Wizard::ServiceRole(wizard)) => wizard.trusted = loaded(result),
-                Some(Wizard::DeploymentGroup(wizard)) => wizard.roles = loaded(result),
+                Some(Wizard::DeploymentGroup(wizard)) => wizard.roles_loaded(loaded(result)),
                 _ => {}
             },
             SetupEvent::Instances(result) => {
                 if let Some(Wizard::InstanceProfile(wizard)) = &mut self.wizard {
                     wizard.instances = loaded(result);
+                }
+            }
+            SetupEvent::Buckets(result) => {
+                if let Some(Wizard::InstanceProfile(wizard)) = &mut self.wizard {
+                    wizard.buckets_loaded(loaded(result));
                 }
             }
             SetupEvent::Applications(result) => {
@@ -243,6 +260,9 @@ impl SetupPage {
                     Some(Err(SetupAction::LoadTrustedRoles))
                 }
                 Some(ServiceRoleRequest::Close(picked)) => {
+                    if picked.is_some() {
+                        self.made_role.clone_from(&picked);
+                    }
                     if let Some(mut paused) = self.paused.take() {
                         if let Some(arn) = picked {
                             paused.use_role(arn);
@@ -297,6 +317,10 @@ impl SetupPage {
                 Some(InstanceProfileRequest::LoadInstances) => {
                     wizard.instances = Loadable::Loading;
                     Some(Err(SetupAction::LoadInstances))
+                }
+                Some(InstanceProfileRequest::LoadBuckets) => {
+                    wizard.bucket_choices = Loadable::Loading;
+                    Some(Err(SetupAction::LoadBuckets))
                 }
                 Some(InstanceProfileRequest::Close) => {
                     self.wizard = None;
