@@ -121,7 +121,13 @@ fn service_role_to_review(demo: &mut Demo) {
         Some("CodeDeployServiceRole")
     );
     click(harness, "Next");
-    run_until(harness, "the review page", |h| has_text(h, "Trust policy"));
+    run_until(harness, "the review page", |h| has_text(h, "What will be made"));
+}
+
+/// Opens the review page's block of every AWS CLI command.
+fn show_all_commands(harness: &mut Harness<'static, App>) {
+    harness.get_by_label("All calls as AWS CLI commands").click();
+    settle(harness);
 }
 
 #[test]
@@ -130,6 +136,7 @@ fn service_role_wizard_creates_exactly_what_it_shows_and_reuses_it_on_a_second_r
     service_role_to_review(&mut demo);
     let harness = &mut demo.harness;
     // The review page shows the exact CLI commands.
+    show_all_commands(harness);
     let plan = SetupPlan::service_role(
         "CodeDeployServiceRole",
         ComputePlatform::Server,
@@ -309,7 +316,7 @@ fn instance_profile_wizard_makes_the_role_profile_and_association() {
     settle(harness);
     click(harness, "Next");
     run_until(harness, "the review page", |h| {
-        has_text(h, "Policy document")
+        has_text(h, "What will be made")
     });
     click(harness, "Create");
     run_until(harness, "the run to end", |h| {
@@ -471,7 +478,7 @@ fn deployment_group_wizard_matches_the_targets_a_deployment_gets() {
     });
     click(harness, "Next");
     click(harness, "Next");
-    run_until(harness, "its review", |h| has_text(h, "Trust policy"));
+    run_until(harness, "its review", |h| has_text(h, "What will be made"));
     click(harness, "Create");
     run_until(harness, "the role", |h| {
         has_text(h, "Done: the role CodeDeployServiceRole is ready")
@@ -531,9 +538,12 @@ fn deployment_group_wizard_matches_the_targets_a_deployment_gets() {
     ));
     click(harness, "Next");
     click(harness, "Next");
-    run_until(harness, "the review", |h| {
-        has_text(h, "aws deploy create-deployment-group --cli-input-json")
-    });
+    run_until(harness, "the review", |h| has_text(h, "What will be made"));
+    show_all_commands(harness);
+    assert!(has_text(
+        harness,
+        "aws deploy create-deployment-group --cli-input-json"
+    ));
     click(harness, "Create");
     run_until(harness, "the group", |h| {
         has_text(h, "Done: the deployment group production is ready")
@@ -636,9 +646,12 @@ fn deployment_group_wizard_edits_an_existing_group() {
     settle(harness);
     click(harness, "Next");
     click(harness, "Next");
-    run_until(harness, "the review", |h| {
-        has_text(h, "aws deploy update-deployment-group --cli-input-json")
-    });
+    run_until(harness, "the review", |h| has_text(h, "What will be made"));
+    show_all_commands(harness);
+    assert!(has_text(
+        harness,
+        "aws deploy update-deployment-group --cli-input-json"
+    ));
     click(harness, "Update");
     run_until(harness, "the update", |h| {
         has_text(h, "Done: the deployment group staging is ready") || has_text(h, "(failed)")
@@ -806,4 +819,60 @@ fn the_instance_profile_wizard_starts_from_the_demo_bucket() {
     });
     // No error is shown for a filled-in, valid suggestion.
     assert!(!has_text(harness, "Name at least one bucket"));
+}
+
+#[test]
+fn the_review_says_in_words_what_is_made_and_names_each_call() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        has_text(h, "No EC2/on-premises application yet")
+    });
+    pointer_click(harness, Role::RadioButton, "A new application");
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    type_into(harness, "Deployment group name", "production");
+    type_into(
+        harness,
+        "Service role ARN",
+        "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
+    );
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the instances", |h| has_text(h, "instances match"));
+    type_into(harness, "Key", "Environment");
+    type_into(harness, "Value", "production");
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the review", |h| has_text(h, "What will be made"));
+    // The settings, in words, above the calls.
+    for line in [
+        "Create the application web-shop",
+        "Create the deployment group production in web-shop",
+        "Service role: CodeDeployServiceRole.",
+        "Deploys to EC2 instances tagged Environment=production.",
+        "Rolls back when a deployment fails.",
+    ] {
+        assert!(has_text(harness, line), "{line}");
+    }
+    assert!(!has_text(harness, "Policy document"));
+    // Each call is named by its API call; its input is collapsed.
+    assert!(has_text(harness, "2. CreateDeploymentGroup request"));
+    assert!(
+        harness
+            .query_by_label("Copy the CreateDeploymentGroup call as an AWS CLI command")
+            .is_none()
+    );
+    harness
+        .get_by_label("2. CreateDeploymentGroup request")
+        .click();
+    settle(harness);
+    let copy = harness.get_by_role_and_label(
+        Role::Button,
+        "Copy the CreateDeploymentGroup call as an AWS CLI command",
+    );
+    assert!(copy.rect().width() > 0.0);
+    assert!(has_text(harness, "\"deploymentGroupName\": \"production\""));
 }

@@ -8,6 +8,7 @@ use crate::cloud::setup::TrustedRole;
 use crate::domain::ComputePlatform;
 use crate::domain::iam_names::{IamNameKind, validate_iam_name};
 use crate::domain::setup::{CODEDEPLOY_PRINCIPAL, SetupPlan, SetupStep};
+use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::json::json_ui;
 use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::wizard::{self, Nav, Touched};
@@ -291,28 +292,54 @@ impl ServiceRoleWizard {
     }
 }
 
-/// The review page of a plan: each step with the document it writes, and
-/// the AWS CLI commands that do the same.
+/// The review page of a plan: first what will be made, with its settings,
+/// in words; then each call by its API name, its input collapsed with a
+/// button that copies it as an AWS CLI command; then every command at once.
 pub fn review_plan_ui(ui: &mut egui::Ui, plan: &SetupPlan) {
-    ui.label(RichText::new("DeployDesk will make these calls, in this order:").strong());
+    ui.label(RichText::new("What will be made").strong().size(15.0));
     for (index, step) in plan.steps.iter().enumerate() {
-        ui.label(format!("{}. {}", index + 1, step.summary()));
-        if let Some(document) = step.document() {
-            ui.indent(("document", index), |ui| {
-                let label = match step {
-                    SetupStep::CreateRole { .. } => "Trust policy",
-                    _ => "Policy document",
-                };
-                json_ui(ui, label, document);
-            });
-        }
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("{}.", index + 1)).strong());
+            ui.label(RichText::new(step.summary()).strong());
+        });
+        ui.indent(("details", index), |ui| {
+            for line in step.details() {
+                ui.add(egui::Label::new(line).wrap());
+            }
+        });
     }
-    ui.add_space(8.0);
-    wizard::cli_ui(ui, &plan.cli_script());
     ui.label(
         RichText::new(
             "What already exists exactly as shown is reused; what exists but differs is reported, never overwritten without asking.",
         )
         .weak(),
     );
+    ui.add_space(10.0);
+    ui.label(RichText::new("The calls, in order").strong().size(15.0));
+    for (index, step) in plan.steps.iter().enumerate() {
+        let title = format!("{}. {} request", index + 1, step.operation());
+        egui::CollapsingHeader::new(title.as_str())
+            .id_salt(("call", index))
+            .default_open(false)
+            .show(ui, |ui| {
+                let name = format!("Copy the {} call as an AWS CLI command", step.operation());
+                if ui
+                    .add(
+                        Action::secondary(&name)
+                            .visible("Copy as AWS CLI")
+                            .icon(icons::ICON_CONTENT_COPY)
+                            .small()
+                            .hover(&name),
+                    )
+                    .clicked()
+                {
+                    ui.ctx().copy_text(step.cli_command());
+                }
+                json_ui(ui, &format!("{} request", step.operation()), &step.request());
+            });
+    }
+    egui::CollapsingHeader::new("All calls as AWS CLI commands")
+        .id_salt("all_calls")
+        .default_open(false)
+        .show(ui, |ui| wizard::cli_ui(ui, &plan.cli_script()));
 }
