@@ -876,3 +876,65 @@ fn the_review_says_in_words_what_is_made_and_names_each_call() {
     assert!(copy.rect().width() > 0.0);
     assert!(has_text(harness, "\"deploymentGroupName\": \"production\""));
 }
+
+#[test]
+fn finish_screens_lead_on_to_the_next_wizard_and_to_deploy() {
+    let mut demo = demo();
+    service_role_to_review(&mut demo);
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the role", |h| {
+        has_text(h, "Done: the role CodeDeployServiceRole is ready")
+    });
+    pointer_click(harness, Role::Button, "Next: create an instance profile");
+    assert!(has_text(harness, "Create an instance profile for CodeDeploy"));
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the suggested bucket", |h| {
+        h.get_by_label("Revision buckets (one per line)")
+            .value()
+            .is_some_and(|value| !value.is_empty())
+    });
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the review", |h| has_text(h, "What will be made"));
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the profile", |h| {
+        has_text(h, "Done: instances launched with the instance profile")
+    });
+    pointer_click(harness, Role::Button, "Next: tag instances");
+    run_until(harness, "the instances", |h| has_text(h, "Showing 3 of 3"));
+    pointer_click(harness, Role::Button, "Next: create a deployment group");
+    run_until(harness, "the group wizard", |h| {
+        has_text(h, "Create a tagged deployment group")
+    });
+    pointer_click(harness, Role::RadioButton, "A new application");
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    type_into(harness, "Deployment group name", "production");
+    assert_eq!(
+        harness.get_by_label("Service role ARN").value().as_deref(),
+        Some("arn:aws:iam::000000000000:role/CodeDeployServiceRole"),
+        "the role made at the start is chosen"
+    );
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the instances", |h| has_text(h, "instances match"));
+    type_into(harness, "Key", "Environment");
+    type_into(harness, "Value", "production");
+    for _ in 0..3 {
+        pointer_click(harness, Role::Button, "Next");
+    }
+    run_until(harness, "the review", |h| has_text(h, "What will be made"));
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the group", |h| {
+        has_text(h, "Done: the deployment group production is ready")
+    });
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Deploy to production")
+            .is_some()
+    );
+    pointer_click(harness, Role::Button, "Deploy to production");
+    // The Deploy dialog opens with the new group's application chosen.
+    ui_support::wait_for_choice(harness, "Application", "web-shop");
+}

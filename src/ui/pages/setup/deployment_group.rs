@@ -70,6 +70,8 @@ pub enum GroupRequest {
     CreateServiceRole,
     /// Run (or retry, or fix) the plan.
     Run(RunRequest),
+    /// Open the Deploy dialog for this application.
+    Deploy(String),
     /// Leave the wizard.
     Close,
 }
@@ -1116,22 +1118,36 @@ impl DeploymentGroupWizard {
             return None;
         };
         let mut request = run.ui(ui).map(GroupRequest::Run);
-        if run.is_complete() {
+        let complete = run.is_complete();
+        if complete {
             ui.label(
                 RichText::new(format!(
                     "Done: the deployment group {} is ready for deployments.",
                     self.group.trim()
                 ))
-                .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+                .color(wizard::DONE_GREEN),
             );
         }
         if !run.running {
             ui.separator();
-            ui.horizontal(|ui| {
-                if ui.button("Back to the review").clicked() {
+            ui.horizontal_wrapped(|ui| {
+                if complete {
+                    let name = format!("Deploy to {}", self.group.trim());
+                    if ui
+                        .add(
+                            Action::primary(&name)
+                                .icon(icons::ICON_ROCKET_LAUNCH)
+                                .hover("Open the Deploy dialog for this application"),
+                        )
+                        .clicked()
+                    {
+                        request = Some(GroupRequest::Deploy(self.application.trim().to_owned()));
+                    }
+                }
+                if ui.add(Action::secondary("Back to the review")).clicked() {
                     self.step = 6;
                 }
-                if ui.button("Close").clicked() {
+                if ui.add(Action::secondary("Close")).clicked() {
                     request = Some(GroupRequest::Close);
                 }
             });

@@ -6,7 +6,7 @@ use crate::cloud::setup::Progress;
 use crate::cloud::tagging::{self, Applied};
 use crate::cloud::{CloudError, ec2, groups, setup};
 use crate::domain::setup::CODEDEPLOY_PRINCIPAL;
-use crate::ui::app::Effects;
+use crate::ui::app::{AppRequest, Effects};
 
 use super::run::RunRequest;
 use super::tag_instances::{TagsAction, TagsEvent};
@@ -42,12 +42,20 @@ impl SetupEvent {
     }
 }
 
-/// Does what the page asked for.
-pub(crate) fn run(effects: &Effects, action: SetupAction) {
+/// Does what the page asked for; opening the Deploy dialog is asked of
+/// the app.
+pub(crate) fn run(effects: &Effects, action: SetupAction) -> Option<AppRequest> {
+    if let SetupAction::Deploy { application } = action {
+        return Some(AppRequest::OpenDeploy {
+            application: Some(application),
+            revision: None,
+        });
+    }
     let Some(session) = effects.session() else {
-        return;
+        return None;
     };
     match action {
+        SetupAction::Deploy { .. } => {}
         SetupAction::LoadAccount => {
             effects.spawn("finding the account", async move {
                 SetupEvent::Account(setup::account_id(&session).await)
@@ -110,4 +118,5 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) {
             });
         }
     }
+    None
 }

@@ -10,6 +10,7 @@ pub use crate::cloud::setup::{BucketChoices, InstanceChoice};
 use crate::domain::iam_names::{IamNameKind, validate_iam_name};
 use crate::domain::names::validate_bucket_name;
 use crate::domain::setup::{InstanceProfileOptions, SetupPlan, SetupStep};
+use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::wizard::{self, Nav, Touched};
 
@@ -27,6 +28,8 @@ pub enum InstanceProfileRequest {
     LoadBuckets,
     /// Leave the wizard.
     Close,
+    /// The profile is made: go on to tagging instances.
+    Continue,
 }
 
 /// The instance profile wizard's state.
@@ -385,22 +388,34 @@ impl InstanceProfileWizard {
             return None;
         };
         let mut request = run.ui(ui).map(InstanceProfileRequest::Run);
-        if run.is_complete() {
+        let complete = run.is_complete();
+        if complete {
             ui.label(
                 RichText::new(format!(
                     "Done: instances launched with the instance profile {} can download revisions.",
                     self.profile.trim()
                 ))
-                .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+                .color(wizard::DONE_GREEN),
             );
         }
         if !run.running {
             ui.separator();
-            ui.horizontal(|ui| {
-                if ui.button("Back to the review").clicked() {
+            ui.horizontal_wrapped(|ui| {
+                if complete
+                    && ui
+                        .add(
+                            Action::primary("Next: tag instances")
+                                .icon(icons::ICON_ARROW_FORWARD)
+                                .hover("Tag the instances a deployment group will choose"),
+                        )
+                        .clicked()
+                {
+                    request = Some(InstanceProfileRequest::Continue);
+                }
+                if ui.add(Action::secondary("Back to the review")).clicked() {
                     self.step = 3;
                 }
-                if ui.button("Close").clicked() {
+                if ui.add(Action::secondary("Close")).clicked() {
                     request = Some(InstanceProfileRequest::Close);
                 }
             });

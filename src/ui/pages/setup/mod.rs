@@ -55,6 +55,12 @@ pub enum SetupAction {
     },
     /// List instances or change their tags, for the tag instances page.
     Tags(TagsAction),
+    /// Open the Deploy dialog for an application (after its group was
+    /// made).
+    Deploy {
+        /// The application.
+        application: String,
+    },
 }
 
 /// A result for the page.
@@ -136,6 +142,7 @@ impl SetupPage {
 
     /// Opens the service role wizard (also used by other pages).
     pub fn open_service_role(&mut self) {
+        self.paused = None;
         self.wizard = Some(Wizard::ServiceRole(ServiceRoleWizard::default()));
         self.message = None;
     }
@@ -259,6 +266,11 @@ impl SetupPage {
                     wizard.trusted = Loadable::Loading;
                     Some(Err(SetupAction::LoadTrustedRoles))
                 }
+                Some(ServiceRoleRequest::Continue(made)) => {
+                    self.made_role = Some(made);
+                    self.open_instance_profile();
+                    None
+                }
                 Some(ServiceRoleRequest::Close(picked)) => {
                     if picked.is_some() {
                         self.made_role.clone_from(&picked);
@@ -303,8 +315,11 @@ impl SetupPage {
                     if let Some(Wizard::DeploymentGroup(paused)) = self.wizard.take() {
                         self.paused = Some(paused);
                     }
-                    self.wizard = Some(Wizard::ServiceRole(ServiceRoleWizard::default()));
+                    self.wizard = Some(Wizard::ServiceRole(ServiceRoleWizard::returning()));
                     None
+                }
+                Some(GroupRequest::Deploy(application)) => {
+                    Some(Err(SetupAction::Deploy { application }))
                 }
                 Some(GroupRequest::Close) => {
                     self.wizard = None;
@@ -326,12 +341,20 @@ impl SetupPage {
                     self.wizard = None;
                     None
                 }
+                Some(InstanceProfileRequest::Continue) => {
+                    self.open_tag_instances();
+                    None
+                }
                 None => None,
             },
             Some(Wizard::TagInstances(page)) => match page.ui(ui) {
                 Some(TagInstancesRequest::Action(tags)) => Some(Err(SetupAction::Tags(tags))),
                 Some(TagInstancesRequest::Close) => {
                     self.wizard = None;
+                    None
+                }
+                Some(TagInstancesRequest::Continue) => {
+                    self.open_deployment_group();
                     None
                 }
                 None => None,

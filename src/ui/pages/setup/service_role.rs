@@ -25,6 +25,8 @@ pub enum ServiceRoleRequest {
     LoadTrustedRoles,
     /// Leave the wizard; with a role ARN when one was made or picked.
     Close(Option<String>),
+    /// The role with this ARN was made: go on to the next wizard.
+    Continue(String),
 }
 
 /// The service role wizard's state.
@@ -44,6 +46,9 @@ pub struct ServiceRoleWizard {
     /// Whether the role name was used or Next pressed: its error shows
     /// only then.
     touched: Touched,
+    /// Whether the deployment group wizard opened this one and is
+    /// returned to when it closes.
+    returns_to_group: bool,
 }
 
 impl Default for ServiceRoleWizard {
@@ -58,11 +63,21 @@ impl Default for ServiceRoleWizard {
             role_arn: None,
             trusted: Loadable::NotLoaded,
             touched: Touched::default(),
+            returns_to_group: false,
         }
     }
 }
 
 impl ServiceRoleWizard {
+    /// The wizard opened from the deployment group wizard, which it goes
+    /// back to when it closes.
+    pub fn returning() -> Self {
+        Self {
+            returns_to_group: true,
+            ..Self::default()
+        }
+    }
+
     /// The plan the inputs make, for `account` and `region`.
     pub fn plan(&self, account: &str, region: &str) -> SetupPlan {
         SetupPlan::service_role(
@@ -267,23 +282,46 @@ impl ServiceRoleWizard {
             return None;
         };
         let mut request = run.ui(ui).map(ServiceRoleRequest::Run);
-        if run.is_complete() {
+        let complete = run.is_complete();
+        if complete {
             ui.label(
                 RichText::new(format!(
                     "Done: the role {} is ready for a deployment group.",
                     self.role_name.trim()
                 ))
-                .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+                .color(wizard::DONE_GREEN),
             );
         }
         if !run.running {
             ui.separator();
-            ui.horizontal(|ui| {
-                if ui.button("Back to the review").clicked() {
+            let made = complete.then(|| self.role_arn.clone()).flatten();
+            ui.horizontal_wrapped(|ui| {
+                if complete && self.returns_to_group {
+                    if ui
+                        .add(
+                            Action::primary("Back to the deployment group")
+                                .icon(icons::ICON_ARROW_BACK)
+                                .hover("Go on with the deployment group, with this role chosen"),
+                        )
+                        .clicked()
+                    {
+                        request = Some(ServiceRoleRequest::Close(made.clone()));
+                    }
+                } else if let Some(arn) = made.clone()
+                    && ui
+                        .add(
+                            Action::primary("Next: create an instance profile")
+                                .icon(icons::ICON_ARROW_FORWARD)
+                                .hover("The role your instances use to download revisions"),
+                        )
+                        .clicked()
+                {
+                    request = Some(ServiceRoleRequest::Continue(arn));
+                }
+                if ui.add(Action::secondary("Back to the review")).clicked() {
                     self.step = 2;
                 }
-                if ui.button("Close").clicked() {
-                    let made = run.is_complete().then(|| self.role_arn.clone()).flatten();
+                if ui.add(Action::secondary("Close")).clicked() {
                     request = Some(ServiceRoleRequest::Close(made));
                 }
             });

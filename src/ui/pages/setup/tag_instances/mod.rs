@@ -22,6 +22,7 @@ use crate::cloud::CloudError;
 use crate::cloud::ec2::Ec2InstanceSummary;
 use crate::cloud::tagging::TagChange;
 use crate::domain::tags::TagSelection;
+use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::wizard::{self, Touched};
 
 use model::{
@@ -77,6 +78,8 @@ pub enum TagInstancesRequest {
     Action(TagsAction),
     /// Back to the chooser.
     Close,
+    /// On to the deployment group wizard.
+    Continue,
 }
 
 /// A change on its way.
@@ -235,6 +238,16 @@ impl TagInstancesPage {
                 .clicked()
             {
                 request = Some(TagInstancesRequest::Close);
+            }
+            if ui
+                .add(
+                    Action::secondary("Next: create a deployment group")
+                        .icon(icons::ICON_ARROW_FORWARD)
+                        .hover("Choose instances by the tags they carry"),
+                )
+                .clicked()
+            {
+                request = Some(TagInstancesRequest::Continue);
             }
             if self.listing != Listing::Idle {
                 ui.spinner();
