@@ -938,3 +938,34 @@ fn finish_screens_lead_on_to_the_next_wizard_and_to_deploy() {
     // The Deploy dialog opens with the new group's application chosen.
     ui_support::wait_for_choice(harness, "Application", "web-shop");
 }
+
+#[test]
+fn the_instance_picker_shows_tags_and_selects_all_or_none() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Instance profile");
+    pointer_click(harness, Role::Button, "Next");
+    type_into(harness, "Revision buckets (one per line)", "demo-revisions");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the instances", |h| has_text(h, "0 of 3 chosen"));
+    // Each row shows the instance's tags.
+    assert!(has_text(harness, "Environment=production, Fleet=demo"));
+    assert!(has_text(harness, "Environment=staging, Fleet=demo"));
+    let ticked = |harness: &Harness<'_, App>| {
+        harness
+            .query_all_by_role(Role::CheckBox)
+            .filter(|node| {
+                node.accesskit_node()
+                    .label()
+                    .is_some_and(|label| label.starts_with("i-"))
+            })
+            .filter(|node| node.accesskit_node().toggled() == Some(egui::accesskit::Toggled::True))
+            .count()
+    };
+    pointer_click(harness, Role::Button, "Select all");
+    assert!(has_text(harness, "3 of 3 chosen"));
+    assert_eq!(ticked(harness), 3);
+    pointer_click(harness, Role::Button, "Select none");
+    assert!(has_text(harness, "0 of 3 chosen"));
+    assert_eq!(ticked(harness), 0);
+}

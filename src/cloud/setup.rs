@@ -116,6 +116,8 @@ pub struct InstanceChoice {
     pub state: String,
     /// The ARN of the instance profile it has now.
     pub profile_arn: Option<String>,
+    /// Its tags, `Name` among them.
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// The account's EC2 instances in the session's region, with the instance
@@ -131,6 +133,7 @@ pub async fn instance_choices(session: &Session) -> Result<Vec<InstanceChoice>, 
             name: instance.name,
             state: instance.state,
             profile_arn: instance.instance_profile_arn,
+            tags: instance.tags,
         })
         .collect();
     choices.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));

@@ -337,16 +337,46 @@ impl InstanceProfileWizard {
                 ui.label(RichText::new("This account has no EC2 instances in this region.").weak());
             }
             Loadable::Loaded(instances) => {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(
+                        RichText::new(format!(
+                            "{} of {} chosen",
+                            self.chosen.len(),
+                            instances.len()
+                        ))
+                        .strong(),
+                    );
+                    if ui
+                        .add_enabled(
+                            self.chosen.len() < instances.len(),
+                            Action::secondary("Select all").small(),
+                        )
+                        .on_hover_text("Give the profile to every instance listed")
+                        .clicked()
+                    {
+                        self.chosen = instances.iter().map(|i| i.id.clone()).collect();
+                    }
+                    if ui
+                        .add_enabled(
+                            !self.chosen.is_empty(),
+                            Action::secondary("Select none").small(),
+                        )
+                        .clicked()
+                    {
+                        self.chosen.clear();
+                    }
+                });
                 egui::ScrollArea::vertical()
                     .max_height(260.0)
                     .show(ui, |ui| {
                         egui::Grid::new("instance_choices")
                             .striped(true)
-                            .num_columns(4)
+                            .num_columns(5)
                             .show(ui, |ui| {
                                 ui.label(RichText::new("Instance").strong());
                                 ui.label(RichText::new("Name").strong());
                                 ui.label(RichText::new("State").strong());
+                                ui.label(RichText::new("Tags").strong());
                                 ui.label(RichText::new("Instance profile now").strong());
                                 ui.end_row();
                                 for instance in instances {
@@ -360,6 +390,13 @@ impl InstanceProfileWizard {
                                     }
                                     ui.label(instance.name.as_deref().unwrap_or("-"));
                                     ui.label(&instance.state);
+                                    let tags = tags_text(&instance.tags);
+                                    ui.scope(|ui| {
+                                        ui.set_max_width(240.0);
+                                        let shown = if tags.is_empty() { "(no tags)" } else { &tags };
+                                        ui.add(egui::Label::new(shown).truncate())
+                                            .on_hover_text(shown);
+                                    });
                                     ui.label(
                                         instance
                                             .profile_arn
@@ -422,6 +459,21 @@ impl InstanceProfileWizard {
         }
         request
     }
+}
+
+/// An instance's tags but `Name`, as `Environment=production, Fleet=demo`.
+fn tags_text(tags: &std::collections::BTreeMap<String, String>) -> String {
+    tags.iter()
+        .filter(|(key, _)| key.as_str() != "Name")
+        .map(|(key, value)| {
+            if value.is_empty() {
+                key.clone()
+            } else {
+                format!("{key}={value}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
