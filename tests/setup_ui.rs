@@ -969,3 +969,40 @@ fn the_instance_picker_shows_tags_and_selects_all_or_none() {
     assert!(has_text(harness, "0 of 3 chosen"));
     assert_eq!(ticked(harness), 0);
 }
+
+#[test]
+fn the_cards_are_in_setup_order_and_say_what_the_account_has() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    run_until(harness, "the account looked at", |h| {
+        has_text(h, "Service role: not done yet")
+    });
+    // The demo fleet is tagged; nothing else is set up yet.
+    assert!(has_text(harness, "Instance profile: not done yet"));
+    assert!(has_text(harness, "Tag instances: done"));
+    assert!(has_text(harness, "Deployment group: not done yet"));
+    // In the order one sets up in, top to bottom.
+    let tops: Vec<f32> = [
+        "Start: Service role",
+        "Start: Instance profile",
+        "Start: Tag instances",
+        "Start: Deployment group",
+    ]
+    .iter()
+    .map(|label| harness.get_by_role_and_label(Role::Button, label).rect().top())
+    .collect();
+    assert!(tops.windows(2).all(|pair| pair[0] < pair[1]), "{tops:?}");
+
+    // Making the role turns its card to done when the cards show again.
+    service_role_to_review(&mut demo);
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the role", |h| {
+        has_text(h, "Done: the role CodeDeployServiceRole is ready")
+    });
+    pointer_click(harness, Role::Button, "Close");
+    run_until(harness, "the cards looked at again", |h| {
+        has_text(h, "Service role: done")
+    });
+    assert!(has_text(harness, "Instance profile: not done yet"));
+}

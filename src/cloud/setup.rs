@@ -170,6 +170,83 @@ pub async fn bucket_choices(session: &Session) -> Result<BucketChoices, CloudErr
     Ok(BucketChoices { buckets, suggested })
 }
 
+/// What the account already has of what each setup wizard makes, for the
+/// Setup page's cards. Each is looked up on its own, so one that cannot
+/// be read (say, IAM is denied) leaves the others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetupStatus {
+    /// A role CodeDeploy may assume.
+    pub service_role: Result<bool, CloudError>,
+    /// An instance profile holding a role EC2 instances may assume.
+    pub instance_profile: Result<bool, CloudError>,
+    /// A live EC2 instance with a tag besides `Name`, which a deployment
+    /// group can choose it by.
+    pub tagged_instances: Result<bool, CloudError>,
+    /// A deployment group, in any application.
+    pub deployment_group: Result<bool, CloudError>,
+}
+
+/// Looks up what the account already has of what the wizards make.
+pub async fn setup_status(session: &Session) -> SetupStatus {
+    let roles_and_profiles = async {
+        let roles = iam::list_roles(session).await?;
+        let profiles = iam::list_instance_profiles(session).await;
+        Ok::<_, CloudError>((roles, profiles))
+    };
+    let (roles_and_profiles, tagged_instances, deployment_group) = tokio::join!(
+        roles_and_profiles,
+        has_tagged_instances(session),
+        has_deployment_group(session),
+    );
+    let (service_role, instance_profile) = match roles_and_profiles {
+        Ok((roles, profiles)) => {
+            let service_role = roles
+                .iter()
+                .any(|role| role.trusts(crate::domain::setup::CODEDEPLOY_PRINCIPAL));
+            let instance_profile = profiles.map(|profiles| {
+                profiles.iter().any(|profile| {
+                    profile.role_names.iter().any(|name| {
+                        roles.iter().any(|role| {
+                            role.name == *name
+                                && role.trusts(crate::domain::setup::EC2_PRINCIPAL)
+                        })
+                    })
+                })
+            });
+            (Ok(service_role), instance_profile)
+        }
+        Err(error) => (Err(error.clone()), Err(error)),
+    };
+    SetupStatus {
+        service_role,
+        instance_profile,
+        tagged_instances,
+        deployment_group,
+    }
+}
+
+/// Whether a live instance carries a tag besides `Name`.
+async fn has_tagged_instances(session: &Session) -> Result<bool, CloudError> {
+    Ok(ec2::list_instances(session, None)
+        .await?
+        .iter()
+        .filter(|instance| instance.is_live())
+        .any(|instance| instance.tags.keys().any(|key| key != "Name")))
+}
+
+/// Whether any application has a deployment group; stops at the first.
+async fn has_deployment_group(session: &Session) -> Result<bool, CloudError> {
+    for application in codedeploy::list_applications(session).await? {
+        if !codedeploy::list_deployment_group_names(session, &application.name)
+            .await?
+            .is_empty()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Decodes a policy document as IAM returns it (URL-encoded JSON).
 pub fn decode_policy(text: &str) -> Option<serde_json::Value> {
     serde_json::from_str(&iam::decode_document(text)).ok()

@@ -67,6 +67,9 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) -> Option<AppRequest> 
         SetupAction::LoadInstances => effects.spawn("loading the instances", async move {
             SetupEvent::Instances(setup::instance_choices(&session).await)
         }),
+        SetupAction::LoadStatus => effects.spawn("looking at what is set up", async move {
+            SetupEvent::Status(setup::setup_status(&session).await)
+        }),
         SetupAction::LoadBuckets => effects.spawn("loading the buckets", async move {
             SetupEvent::Buckets(setup::bucket_choices(&session).await)
         }),
