@@ -1006,3 +1006,53 @@ fn the_cards_are_in_setup_order_and_say_what_the_account_has() {
     });
     assert!(has_text(harness, "Instance profile: not done yet"));
 }
+
+#[test]
+fn tag_row_buttons_are_short_on_screen_with_their_long_names_kept() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        has_text(h, "No EC2/on-premises application yet")
+    });
+    pointer_click(harness, Role::RadioButton, "A new application");
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    // The step done is marked with a tick, not "(done)".
+    assert!(!has_text(harness, "(done)"));
+    assert!(has_text(harness, "Application: done"));
+    type_into(harness, "Deployment group name", "production");
+    type_into(
+        harness,
+        "Service role ARN",
+        "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
+    );
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the tag suggestions", |h| {
+        h.query_by_role_and_label(Role::Button, "Existing tags for group 1 tag 1")
+            .is_some()
+    });
+    // The long names stay for screen readers; on screen each is an icon.
+    for name in ["Existing tags for group 1 tag 1", "Remove group 1 tag 1"] {
+        let width = harness.get_by_role_and_label(Role::Button, name).rect().width();
+        assert!(width < 40.0, "{name} is {width} points wide");
+    }
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Add a tag to group 1")
+            .is_some()
+    );
+    // The icon opens the account's tags; picking one fills the row.
+    pointer_click(harness, Role::Button, "Existing tags for group 1 tag 1");
+    pointer_click(harness, Role::Button, "Environment=production");
+    assert_eq!(
+        harness.get_by_label("Key").value().as_deref(),
+        Some("Environment")
+    );
+    assert_eq!(
+        harness.get_by_label("Value").value().as_deref(),
+        Some("production")
+    );
+    assert!(has_text(harness, "2 of 3 instances match"));
+}

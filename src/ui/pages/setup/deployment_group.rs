@@ -1091,7 +1091,15 @@ impl DeploymentGroupWizard {
                         }
                     }
                 });
-                if ui.button(format!("Remove trigger {}", index + 1)).clicked() {
+                if ui
+                    .add(
+                        Action::secondary(&format!("Remove trigger {}", index + 1))
+                            .visible("Remove this trigger")
+                            .icon(icons::ICON_DELETE)
+                            .small(),
+                    )
+                    .clicked()
+                {
                     remove = Some(index);
                 }
             });
@@ -1099,7 +1107,10 @@ impl DeploymentGroupWizard {
         if let Some(index) = remove {
             self.triggers.remove(index);
         }
-        if ui.button("Add a trigger").clicked() {
+        if ui
+            .add(Action::secondary("Add a trigger").icon(icons::ICON_ADD))
+            .clicked()
+        {
             self.triggers.push(TriggerSpec {
                 events: vec!["DeploymentFailure".to_owned()],
                 ..TriggerSpec::default()
