@@ -31,7 +31,12 @@ pub fn steps_ui(ui: &mut egui::Ui, steps: &[&str], current: usize) {
                             .size(16.0),
                     )
                     .on_hover_text("done");
-                    ui.label(text).on_hover_text(format!("{step}: done"));
+                    let name = format!("{text}: done");
+                    let response = ui.label(text);
+                    response.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::Role::Label, true, &name)
+                    });
+                    response.on_hover_text(format!("{step}: done"));
                 }
                 std::cmp::Ordering::Equal => {
                     ui.label(
