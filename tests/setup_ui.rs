@@ -263,7 +263,7 @@ fn an_invalid_role_name_is_refused_before_any_call() {
         harness,
         "The role name contains the character ' '; use only letters, digits and + = , . @ _ -"
     ));
-    // Next is disabled: clicking it stays on the same step.
+    // Next shows the errors and stays on the same step.
     click(harness, "Next");
     assert!(harness.query_by_label("Role name").is_some());
     harness
