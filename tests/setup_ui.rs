@@ -121,12 +121,16 @@ fn service_role_to_review(demo: &mut Demo) {
         Some("CodeDeployServiceRole")
     );
     click(harness, "Next");
-    run_until(harness, "the review page", |h| has_text(h, "What will be made"));
+    run_until(harness, "the review page", |h| {
+        has_text(h, "What will be made")
+    });
 }
 
 /// Opens the review page's block of every AWS CLI command.
 fn show_all_commands(harness: &mut Harness<'static, App>) {
-    harness.get_by_label("All calls as AWS CLI commands").click();
+    harness
+        .get_by_label("All calls as AWS CLI commands")
+        .click();
     settle(harness);
 }
 
@@ -887,7 +891,10 @@ fn finish_screens_lead_on_to_the_next_wizard_and_to_deploy() {
         has_text(h, "Done: the role CodeDeployServiceRole is ready")
     });
     pointer_click(harness, Role::Button, "Next: create an instance profile");
-    assert!(has_text(harness, "Create an instance profile for CodeDeploy"));
+    assert!(has_text(
+        harness,
+        "Create an instance profile for CodeDeploy"
+    ));
     pointer_click(harness, Role::Button, "Next");
     run_until(harness, "the suggested bucket", |h| {
         h.get_by_label("Revision buckets (one per line)")
@@ -989,7 +996,12 @@ fn the_cards_are_in_setup_order_and_say_what_the_account_has() {
         "Start: Deployment group",
     ]
     .iter()
-    .map(|label| harness.get_by_role_and_label(Role::Button, label).rect().top())
+    .map(|label| {
+        harness
+            .get_by_role_and_label(Role::Button, label)
+            .rect()
+            .top()
+    })
     .collect();
     assert!(tops.windows(2).all(|pair| pair[0] < pair[1]), "{tops:?}");
 
@@ -1035,7 +1047,10 @@ fn tag_row_buttons_are_short_on_screen_with_their_long_names_kept() {
     });
     // The long names stay for screen readers; on screen each is an icon.
     for name in ["Existing tags for group 1 tag 1", "Remove group 1 tag 1"] {
-        let width = harness.get_by_role_and_label(Role::Button, name).rect().width();
+        let width = harness
+            .get_by_role_and_label(Role::Button, name)
+            .rect()
+            .width();
         assert!(width < 40.0, "{name} is {width} points wide");
     }
     assert!(

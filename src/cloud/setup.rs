@@ -6,11 +6,11 @@ use super::codedeploy;
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
 use super::{demo, ec2, groups, iam, s3};
-use crate::settings::BackendChoice;
 use crate::domain::ComputePlatform;
 use crate::domain::iam_names::parse_instance_profile_arn;
 use crate::domain::policy::PolicyDocument;
 use crate::domain::setup::{SetupPlan, SetupStep, documents_equivalent};
+use crate::settings::BackendChoice;
 
 /// What running one step found or did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,8 +207,7 @@ pub async fn setup_status(session: &Session) -> SetupStatus {
                 profiles.iter().any(|profile| {
                     profile.role_names.iter().any(|name| {
                         roles.iter().any(|role| {
-                            role.name == *name
-                                && role.trusts(crate::domain::setup::EC2_PRINCIPAL)
+                            role.name == *name && role.trusts(crate::domain::setup::EC2_PRINCIPAL)
                         })
                     })
                 })

@@ -525,9 +525,9 @@ fn trust_words(policy: &Value) -> String {
         .as_str()
         .and_then(|arn| arn.split(':').nth(3));
     match (account, region) {
-        (Some(account), Some(region)) => format!(
-            "Who may use it: {who}, only on behalf of account {account} in {region}."
-        ),
+        (Some(account), Some(region)) => {
+            format!("Who may use it: {who}, only on behalf of account {account} in {region}.")
+        }
         (Some(account), None) => {
             format!("Who may use it: {who}, only on behalf of account {account}.")
         }
@@ -537,7 +537,10 @@ fn trust_words(policy: &Value) -> String {
 
 /// What the revision read policy lets instances do, in words.
 fn revision_policy_words(document: &Value) -> Vec<String> {
-    let statements = document["Statement"].as_array().cloned().unwrap_or_default();
+    let statements = document["Statement"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let resources = |sid: &str| -> Vec<String> {
         statements
             .iter()
@@ -639,7 +642,9 @@ fn group_words(spec: &DeploymentGroupSpec, current: Option<&str>) -> Vec<String>
                 format!("traffic waits for you to continue, at most {wait_minutes} minutes")
             };
             let original = if terminate_original {
-                format!("the original instances are terminated after {termination_wait_minutes} minutes")
+                format!(
+                    "the original instances are terminated after {termination_wait_minutes} minutes"
+                )
             } else {
                 "the original instances are kept".to_owned()
             };
@@ -690,7 +695,11 @@ fn group_words(spec: &DeploymentGroupSpec, current: Option<&str>) -> Vec<String>
     for trigger in &spec.triggers {
         lines.push(format!(
             "Notifies {} ({}) on {}.",
-            trigger.topic_arn.rsplit(':').next().unwrap_or(&trigger.topic_arn),
+            trigger
+                .topic_arn
+                .rsplit(':')
+                .next()
+                .unwrap_or(&trigger.topic_arn),
             trigger.name,
             trigger.events.join(", ")
         ));
@@ -872,13 +881,12 @@ impl TagRowError {
     /// Which field of the row the message is about.
     pub fn part(&self) -> TagPart {
         match self {
-            Self::Empty | Self::MissingKey(_) => TagPart::Key,
             Self::Tag(
                 TagError::TooLong { part, .. }
                 | TagError::BadCharacter { part, .. }
                 | TagError::FilterMissing { part, .. },
             ) => *part,
-            Self::Tag(_) => TagPart::Key,
+            Self::Empty | Self::MissingKey(_) | Self::Tag(_) => TagPart::Key,
         }
     }
 }
@@ -984,7 +992,10 @@ mod tests {
         let step = &plan.steps[0];
         assert_eq!(step.operation(), "CreateDeploymentGroup");
         let details = step.details();
-        assert!(details.contains(&"Service role: DeployRole.".to_owned()), "{details:?}");
+        assert!(
+            details.contains(&"Service role: DeployRole.".to_owned()),
+            "{details:?}"
+        );
         assert!(
             details.contains(
                 &"Deploys to EC2 instances tagged (Environment=prod or Role (any value)), and Fleet=demo."
@@ -997,9 +1008,9 @@ mod tests {
             "{details:?}"
         );
         assert!(
-            details
-                .iter()
-                .any(|line| line.starts_with("Pace: CodeDeployDefault.HalfAtATime, which keeps 50%")),
+            details.iter().any(
+                |line| line.starts_with("Pace: CodeDeployDefault.HalfAtATime, which keeps 50%")
+            ),
             "{details:?}"
         );
     }
@@ -1014,7 +1025,10 @@ mod tests {
         );
         assert_eq!(check_tag_filter_row("Environment", ""), Ok(()));
         assert_eq!(check_tag_filter_row("Environment", "production"), Ok(()));
-        assert_eq!(check_tag_row("", "web"), Err(TagRowError::MissingKey("web".to_owned())));
+        assert_eq!(
+            check_tag_row("", "web"),
+            Err(TagRowError::MissingKey("web".to_owned()))
+        );
         assert_eq!(check_tag_row("", ""), Err(TagRowError::Empty));
         assert_eq!(check_tag_row("Role", "web"), Ok(()));
         let reserved = check_tag_row("aws:x", "web").unwrap_err();

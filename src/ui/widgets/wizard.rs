@@ -33,9 +33,8 @@ pub fn steps_ui(ui: &mut egui::Ui, steps: &[&str], current: usize) {
                     .on_hover_text("done");
                     let name = format!("{text}: done");
                     let response = ui.label(text);
-                    response.widget_info(|| {
-                        egui::WidgetInfo::labeled(egui::Role::Label, true, &name)
-                    });
+                    response
+                        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &name));
                     response.on_hover_text(format!("{step}: done"));
                 }
                 std::cmp::Ordering::Equal => {

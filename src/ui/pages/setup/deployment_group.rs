@@ -22,8 +22,8 @@ use crate::domain::names::{self, NameKind};
 use crate::domain::rollout;
 use crate::domain::setup::{SetupPlan, TagRowError, check_tag_filter_row};
 use crate::domain::tags::MAX_TAG_SET_GROUPS;
-use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::button::{Action, icons};
+use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::wizard::{self, Nav, Touched};
 
 /// The wizard's steps, as the indicator names them.
@@ -1230,15 +1230,17 @@ fn tag_groups_ui(
                         }
                     }
                     if ui
-                        .add(Action::icon_only(icons::ICON_CLOSE, &format!("Remove {name}")))
+                        .add(Action::icon_only(
+                            icons::ICON_CLOSE,
+                            &format!("Remove {name}"),
+                        ))
                         .clicked()
                     {
                         remove_row = Some(row);
                     }
                 });
-                if let Some((_, error)) = row_errors
-                    .iter()
-                    .find(|(at, _)| *at == (group_index, row))
+                if let Some((_, error)) =
+                    row_errors.iter().find(|(at, _)| *at == (group_index, row))
                     && touched.shows(&field)
                 {
                     wizard::error_line_ui(ui, error);

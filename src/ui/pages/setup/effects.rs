@@ -51,9 +51,7 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) -> Option<AppRequest> 
             revision: None,
         });
     }
-    let Some(session) = effects.session() else {
-        return None;
-    };
+    let session = effects.session()?;
     match action {
         SetupAction::Deploy { .. } => {}
         SetupAction::LoadAccount => {

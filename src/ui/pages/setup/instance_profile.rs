@@ -393,7 +393,11 @@ impl InstanceProfileWizard {
                                     let tags = tags_text(&instance.tags);
                                     ui.scope(|ui| {
                                         ui.set_max_width(240.0);
-                                        let shown = if tags.is_empty() { "(no tags)" } else { tags.as_str() };
+                                        let shown = if tags.is_empty() {
+                                            "(no tags)"
+                                        } else {
+                                            tags.as_str()
+                                        };
                                         ui.add(egui::Label::new(shown).truncate())
                                             .on_hover_text(shown);
                                     });

@@ -427,21 +427,27 @@ impl SetupPage {
                 "Instance profile",
                 "The role your EC2 instances use to download revisions, with read access to only your revision buckets.",
                 Self::open_instance_profile,
-                status.as_ref().map(|status| status.instance_profile.clone()),
+                status
+                    .as_ref()
+                    .map(|status| status.instance_profile.clone()),
                 "This account has an instance profile EC2 instances can use.",
             ),
             (
                 "Tag instances",
                 "Select EC2 instances and add or remove tags on all of them at once: the tags a deployment group chooses its instances by.",
                 Self::open_tag_instances,
-                status.as_ref().map(|status| status.tagged_instances.clone()),
+                status
+                    .as_ref()
+                    .map(|status| status.tagged_instances.clone()),
                 "Instances here carry tags a deployment group can choose them by.",
             ),
             (
                 "Deployment group",
                 "A tagged deployment group: which instances a deployment goes to, chosen by their tags, and how the rollout proceeds. Also edits an existing group.",
                 Self::open_deployment_group,
-                status.as_ref().map(|status| status.deployment_group.clone()),
+                status
+                    .as_ref()
+                    .map(|status| status.deployment_group.clone()),
                 "This account has a deployment group.",
             ),
         ];
@@ -449,7 +455,11 @@ impl SetupPage {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.set_width(ui.available_width().min(680.0));
                 ui.horizontal(|ui| {
-                    ui.label(RichText::new(format!("{}. {title}", index + 1)).strong().size(16.0));
+                    ui.label(
+                        RichText::new(format!("{}. {title}", index + 1))
+                            .strong()
+                            .size(16.0),
+                    );
                     state_ui(ui, title, state.as_ref(), done_text);
                 });
                 ui.add(egui::Label::new(text).wrap());
@@ -481,7 +491,12 @@ fn state_ui(
 ) {
     let (icon, word, colour, hover): (Option<MaterialIcon>, &str, egui::Color32, String) =
         match state {
-            None => (None, "looking…", ui.visuals().weak_text_color(), String::new()),
+            None => (
+                None,
+                "looking…",
+                ui.visuals().weak_text_color(),
+                String::new(),
+            ),
             Some(Ok(true)) => (
                 Some(icons::ICON_CHECK_CIRCLE),
                 "done",

@@ -373,7 +373,11 @@ pub fn review_plan_ui(ui: &mut egui::Ui, plan: &SetupPlan) {
                 {
                     ui.ctx().copy_text(step.cli_command());
                 }
-                json_ui(ui, &format!("{} request", step.operation()), &step.request());
+                json_ui(
+                    ui,
+                    &format!("{} request", step.operation()),
+                    &step.request(),
+                );
             });
     }
     egui::CollapsingHeader::new("All calls as AWS CLI commands")
