@@ -612,6 +612,7 @@ impl DeploymentGroupWizard {
                 for application in server {
                     let selected = !self.new_application && self.application == application.name;
                     if ui.radio(selected, application.name.as_str()).clicked() {
+                        self.touched.clear();
                         self.application.clone_from(&application.name);
                         self.new_application = false;
                         self.editing = None;
@@ -625,6 +626,9 @@ impl DeploymentGroupWizard {
             .radio(self.new_application, "A new application")
             .clicked()
         {
+            // A new choice starts afresh: its name field says nothing
+            // until it is used or Next is pressed again.
+            self.touched.clear();
             self.new_application = true;
             self.application.clear();
             self.editing = None;

@@ -451,6 +451,11 @@ impl SetupPage {
                 "This account has a deployment group.",
             ),
         ];
+        // The first card not done yet is the next thing to do: its button
+        // is the primary one.
+        let next = cards
+            .iter()
+            .position(|(_, _, _, state, _)| !matches!(state, Some(Ok(true))));
         for (index, (title, text, open, state, done_text)) in cards.into_iter().enumerate() {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.set_width(ui.available_width().min(680.0));
@@ -463,13 +468,12 @@ impl SetupPage {
                     state_ui(ui, title, state.as_ref(), done_text);
                 });
                 ui.add(egui::Label::new(text).wrap());
-                let done = matches!(state, Some(Ok(true)));
                 let name = format!("Start: {title}");
                 let hover = format!("Open the {} wizard", title.to_lowercase());
-                let button = if done {
-                    Action::secondary(&name).hover(&hover)
-                } else {
+                let button = if next == Some(index) {
                     Action::primary(&name).hover(&hover)
+                } else {
+                    Action::secondary(&name).hover(&hover)
                 };
                 if ui.add(button.icon(icons::ICON_ARROW_FORWARD)).clicked() {
                     open(self);
