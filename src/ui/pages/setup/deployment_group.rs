@@ -1200,7 +1200,7 @@ fn tag_groups_ui(
             for (row, filter) in group.iter_mut().enumerate() {
                 let name = format!("group {} tag {}", group_index + 1, row + 1);
                 let field = format!("tag row {group_index} {row}");
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     let key = ui.label("Key");
                     let response = ui
                         .add(

@@ -281,7 +281,10 @@ impl SetupPage {
                     self.status = Loadable::Loading;
                     action = Some(SetupAction::LoadStatus);
                 }
-                self.chooser_ui(ui);
+                egui::ScrollArea::vertical()
+                    .id_salt("setup_cards")
+                    .auto_shrink([false, true])
+                    .show(ui, |ui| self.chooser_ui(ui));
                 None
             }
             Some(Wizard::ServiceRole(wizard)) => match wizard.ui(ui, account.as_deref(), region) {
