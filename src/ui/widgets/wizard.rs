@@ -32,20 +32,23 @@ pub fn steps_ui(ui: &mut egui::Ui, steps: &[&str], current: usize) {
                     )
                     .on_hover_text("done");
                     let name = format!("{text}: done");
-                    let response = ui.label(text);
+                    let response = ui.add(egui::Label::new(text).extend());
                     response
                         .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &name));
                     response.on_hover_text(format!("{step}: done"));
                 }
                 std::cmp::Ordering::Equal => {
-                    ui.label(
-                        RichText::new(text)
-                            .strong()
-                            .color(ui.visuals().hyperlink_color),
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(text)
+                                .strong()
+                                .color(ui.visuals().hyperlink_color),
+                        )
+                        .extend(),
                     );
                 }
                 std::cmp::Ordering::Greater => {
-                    ui.label(RichText::new(text).weak());
+                    ui.add(egui::Label::new(RichText::new(text).weak()).extend());
                 }
             }
         }
