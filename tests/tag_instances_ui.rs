@@ -460,3 +460,37 @@ fn a_tag_without_a_key_is_refused_at_the_key_field() {
         has_text(h, "Tagged 10 instances with Role=web.")
     });
 }
+
+#[test]
+fn typing_a_value_alone_keeps_the_focus_while_the_key_error_appears() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    click(harness, "Select all visible");
+    let before = harness
+        .get_by_role_and_label(Role::Button, "Add tag")
+        .rect();
+    // Click into the value field with the pointer and type, a key at a time.
+    harness.get_by_label("Tag value").click();
+    settle(harness);
+    harness.get_by_label("Tag value").type_text("w");
+    settle(harness);
+    assert!(has_text(
+        harness,
+        "Type the key that goes with the value \"w\""
+    ));
+    harness.get_by_label("Tag value").type_text("eb");
+    settle(harness);
+    assert_eq!(
+        harness.get_by_label("Tag value").value().as_deref(),
+        Some("web"),
+        "the field kept the focus when the error line appeared"
+    );
+    // The space for the error line was kept: Add tag did not move.
+    let after = harness
+        .get_by_role_and_label(Role::Button, "Add tag")
+        .rect();
+    assert!(
+        (after.center() - before.center()).length() <= 2.0,
+        "Add tag moved from {before:?} to {after:?}"
+    );
+}

@@ -293,16 +293,44 @@ pub fn field_ui(
     hint: &str,
     error: Option<&str>,
 ) -> egui::Response {
+    let id = ("wizard field", label.to_owned());
     let label = ui.label(label);
     let response = ui
         .add(
             egui::TextEdit::singleline(text)
+                // An id of its own, so that an error line appearing above
+                // it does not take the focus away while typing.
+                .id_salt(id)
                 .hint_text(hint)
                 .desired_width(360.0),
         )
         .labelled_by(label.id);
     if let Some(error) = error {
         error_line_ui(ui, error);
+    }
+    response
+}
+
+/// Like [`field_ui`], but the line under the field is kept whether or not
+/// there is an error to show, so the buttons below never move when one
+/// appears (for short forms whose errors fit on one line).
+pub fn reserved_field_ui(
+    ui: &mut egui::Ui,
+    label: &str,
+    text: &mut String,
+    hint: &str,
+    error: Option<&str>,
+) -> egui::Response {
+    let response = field_ui(ui, label, text, hint, None);
+    match error {
+        Some(error) => error_line_ui(ui, error),
+        None => {
+            // An invisible line of the same make keeps exactly its height.
+            ui.scope(|ui| {
+                ui.set_invisible();
+                error_line_ui(ui, " ");
+            });
+        }
     }
     response
 }

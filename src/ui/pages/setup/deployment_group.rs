@@ -745,6 +745,7 @@ impl DeploymentGroupWizard {
         let response = ui
             .add(
                 egui::TextEdit::singleline(&mut self.role_arn)
+                    .id_salt("service role arn")
                     .hint_text("e.g. arn:aws:iam::123456789012:role/CodeDeployServiceRole")
                     .desired_width(460.0),
             )
@@ -818,6 +819,7 @@ impl DeploymentGroupWizard {
             let response = ui
                 .add(
                     egui::TextEdit::multiline(&mut self.target_groups)
+                        .id_salt("target groups")
                         .hint_text("e.g. web-target-group")
                         .desired_rows(2),
                 )
@@ -1051,6 +1053,7 @@ impl DeploymentGroupWizard {
         let response = ui
             .add(
                 egui::TextEdit::multiline(&mut self.alarms)
+                    .id_salt("alarms")
                     .hint_text("e.g. web-5xx-errors")
                     .desired_rows(2),
             )
@@ -1205,6 +1208,7 @@ fn tag_groups_ui(
                     let response = ui
                         .add(
                             egui::TextEdit::singleline(&mut filter.key)
+                                .id_salt(("tag key", group_index, row))
                                 .desired_width(160.0)
                                 .hint_text("e.g. Environment"),
                         )
@@ -1215,6 +1219,7 @@ fn tag_groups_ui(
                     let response = ui
                         .add(
                             egui::TextEdit::singleline(&mut filter.value)
+                                .id_salt(("tag value", group_index, row))
                                 .desired_width(160.0)
                                 .hint_text("e.g. production"),
                         )

@@ -269,6 +269,7 @@ impl InstanceProfileWizard {
         let response = ui
             .add(
                 egui::TextEdit::multiline(&mut self.buckets)
+                    .id_salt("revision buckets")
                     .hint_text("e.g. my-revisions-bucket")
                     .desired_rows(3)
                     .desired_width(360.0),

@@ -442,7 +442,7 @@ impl TagInstancesPage {
         let edit = self.add_edit();
         let (key_problem, value_problem) = tag_problems(&edit.key, &edit.value);
         let touched = &mut self.add_touched;
-        let response = wizard::field_ui(
+        let response = wizard::reserved_field_ui(
             ui,
             "Tag key",
             &mut self.add_key,
@@ -450,7 +450,7 @@ impl TagInstancesPage {
             touched.shown("key", key_problem.as_deref()),
         );
         touched.note("key", &response);
-        let response = wizard::field_ui(
+        let response = wizard::reserved_field_ui(
             ui,
             "Tag value",
             &mut self.add_value,
@@ -505,7 +505,7 @@ impl TagInstancesPage {
         let edit = self.remove_edit();
         let (key_problem, value_problem) = tag_problems(&edit.key, &edit.value);
         let touched = &mut self.remove_touched;
-        let response = wizard::field_ui(
+        let response = wizard::reserved_field_ui(
             ui,
             "Key to remove",
             &mut self.remove_key,
@@ -516,7 +516,7 @@ impl TagInstancesPage {
         ui.checkbox(&mut self.remove_only_value, "Only where the value is")
             .on_hover_text("Leave the tag alone on instances where it has another value");
         if self.remove_only_value {
-            let response = wizard::field_ui(
+            let response = wizard::reserved_field_ui(
                 ui,
                 "Value to remove",
                 &mut self.remove_value,
