@@ -121,7 +121,17 @@ fn service_role_to_review(demo: &mut Demo) {
         Some("CodeDeployServiceRole")
     );
     click(harness, "Next");
-    run_until(harness, "the review page", |h| has_text(h, "Trust policy"));
+    run_until(harness, "the review page", |h| {
+        has_text(h, "What will be made")
+    });
+}
+
+/// Opens the review page's block of every AWS CLI command.
+fn show_all_commands(harness: &mut Harness<'static, App>) {
+    harness
+        .get_by_label("All calls as AWS CLI commands")
+        .click();
+    settle(harness);
 }
 
 #[test]
@@ -130,6 +140,7 @@ fn service_role_wizard_creates_exactly_what_it_shows_and_reuses_it_on_a_second_r
     service_role_to_review(&mut demo);
     let harness = &mut demo.harness;
     // The review page shows the exact CLI commands.
+    show_all_commands(harness);
     let plan = SetupPlan::service_role(
         "CodeDeployServiceRole",
         ComputePlatform::Server,
@@ -256,7 +267,7 @@ fn an_invalid_role_name_is_refused_before_any_call() {
         harness,
         "The role name contains the character ' '; use only letters, digits and + = , . @ _ -"
     ));
-    // Next is disabled: clicking it stays on the same step.
+    // Next shows the errors and stays on the same step.
     click(harness, "Next");
     assert!(harness.query_by_label("Role name").is_some());
     harness
@@ -309,7 +320,7 @@ fn instance_profile_wizard_makes_the_role_profile_and_association() {
     settle(harness);
     click(harness, "Next");
     run_until(harness, "the review page", |h| {
-        has_text(h, "Policy document")
+        has_text(h, "What will be made")
     });
     click(harness, "Create");
     run_until(harness, "the run to end", |h| {
@@ -471,7 +482,7 @@ fn deployment_group_wizard_matches_the_targets_a_deployment_gets() {
     });
     click(harness, "Next");
     click(harness, "Next");
-    run_until(harness, "its review", |h| has_text(h, "Trust policy"));
+    run_until(harness, "its review", |h| has_text(h, "What will be made"));
     click(harness, "Create");
     run_until(harness, "the role", |h| {
         has_text(h, "Done: the role CodeDeployServiceRole is ready")
@@ -531,9 +542,12 @@ fn deployment_group_wizard_matches_the_targets_a_deployment_gets() {
     ));
     click(harness, "Next");
     click(harness, "Next");
-    run_until(harness, "the review", |h| {
-        has_text(h, "aws deploy create-deployment-group --cli-input-json")
-    });
+    run_until(harness, "the review", |h| has_text(h, "What will be made"));
+    show_all_commands(harness);
+    assert!(has_text(
+        harness,
+        "aws deploy create-deployment-group --cli-input-json"
+    ));
     click(harness, "Create");
     run_until(harness, "the group", |h| {
         has_text(h, "Done: the deployment group production is ready")
@@ -636,9 +650,12 @@ fn deployment_group_wizard_edits_an_existing_group() {
     settle(harness);
     click(harness, "Next");
     click(harness, "Next");
-    run_until(harness, "the review", |h| {
-        has_text(h, "aws deploy update-deployment-group --cli-input-json")
-    });
+    run_until(harness, "the review", |h| has_text(h, "What will be made"));
+    show_all_commands(harness);
+    assert!(has_text(
+        harness,
+        "aws deploy update-deployment-group --cli-input-json"
+    ));
     click(harness, "Update");
     run_until(harness, "the update", |h| {
         has_text(h, "Done: the deployment group staging is ready") || has_text(h, "(failed)")
@@ -657,4 +674,420 @@ fn deployment_group_wizard_edits_an_existing_group() {
     .expect("the group exists");
     assert_eq!(spec.config.name(), "CodeDeployDefault.HalfAtATime");
     assert_eq!(spec.ec2_tag_groups[0][0].value, "staging");
+}
+
+/// Clicks the node with the pointer (moves onto it, presses, releases).
+fn pointer_click(harness: &mut Harness<'static, App>, role: Role, label: &str) {
+    harness.get_by_role_and_label(role, label).click();
+    settle(harness);
+}
+
+/// Where the Next button is: its centre.
+fn next_place(harness: &Harness<'_, App>) -> egui::Pos2 {
+    harness
+        .get_by_role_and_label(Role::Button, "Next")
+        .rect()
+        .center()
+}
+
+/// Fails unless the Next button is where it was, give or take the point
+/// it grows by while the pointer is on it.
+fn assert_next_stays(harness: &Harness<'_, App>, before: egui::Pos2) {
+    let now = next_place(harness);
+    assert!(
+        (now - before).length() <= 2.0,
+        "Next moved from {before:?} to {now:?}"
+    );
+}
+
+#[test]
+fn empty_tag_keys_are_refused_at_the_row_only_after_next_or_typing() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        has_text(h, "No EC2/on-premises application yet")
+    });
+    // Nothing is said before anything is typed, and a step without a name
+    // field never speaks of an empty name.
+    assert!(!has_text(harness, "Choose an application"));
+    let before = next_place(harness);
+    pointer_click(harness, Role::Button, "Next");
+    assert!(has_text(
+        harness,
+        "Choose an application, or choose \"A new application\" and name it."
+    ));
+    assert!(!has_text(harness, "name is empty"));
+    assert_next_stays(harness, before);
+    pointer_click(harness, Role::RadioButton, "A new application");
+    assert!(
+        !has_text(harness, "Choose an application"),
+        "the choice is made"
+    );
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    type_into(harness, "Deployment group name", "production");
+    type_into(
+        harness,
+        "Service role ARN",
+        "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
+    );
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the instances", |h| has_text(h, "instances match"));
+
+    // One empty row: no error until Next is pressed, then at the row.
+    assert!(!has_text(harness, "This row is empty"));
+    let before = next_place(harness);
+    pointer_click(harness, Role::Button, "Next");
+    assert!(has_text(
+        harness,
+        "This row is empty: type a key (e.g. Environment), or remove the row."
+    ));
+    assert!(harness.query_by_label("Key").is_some(), "still on the step");
+    assert_next_stays(harness, before);
+
+    // A value without its key is refused at the row too.
+    type_into(harness, "Value", "production");
+    assert!(has_text(
+        harness,
+        "Type the key that goes with the value \"production\" (e.g. Environment)."
+    ));
+    pointer_click(harness, Role::Button, "Next");
+    assert!(harness.query_by_label("Key").is_some(), "still on the step");
+    type_into(harness, "Key", "Environment");
+    assert!(!has_text(harness, "Type the key that goes with"));
+
+    // A second, empty row in the same group is refused as well (Next was
+    // pressed on this step, so its error shows at once).
+    pointer_click(harness, Role::Button, "Add a tag to group 1");
+    assert!(has_text(harness, "This row is empty"));
+    pointer_click(harness, Role::Button, "Next");
+    assert_eq!(
+        harness.query_all_by_label("Key").count(),
+        2,
+        "still on the step"
+    );
+    pointer_click(harness, Role::Button, "Remove group 1 tag 2");
+    assert_eq!(harness.query_all_by_label("Key").count(), 1);
+    pointer_click(harness, Role::Button, "Next");
+    assert!(
+        has_text(harness, "A predefined configuration"),
+        "on to the configuration"
+    );
+}
+
+#[test]
+fn the_role_just_made_is_preselected_in_the_deployment_group_wizard() {
+    let mut demo = demo();
+    service_role_to_review(&mut demo);
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the role", |h| {
+        has_text(h, "Done: the role CodeDeployServiceRole is ready")
+    });
+    pointer_click(harness, Role::Button, "Close");
+    // Another role CodeDeploy trusts exists too: the one just made is the
+    // one chosen, not merely the only one.
+    {
+        let session = harness.state().session().expect("connected");
+        call(harness, async {
+            session
+                .iam
+                .create_role()
+                .role_name("OlderDeployRole")
+                .assume_role_policy_document(
+                    setup::service_role_trust_policy(ACCOUNT, REGION, false).to_string(),
+                )
+                .send()
+                .await
+                .expect("the role is made")
+        });
+    }
+    pointer_click(harness, Role::Button, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        has_text(h, "No EC2/on-premises application yet")
+    });
+    pointer_click(harness, Role::RadioButton, "A new application");
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the roles", |h| {
+        h.query_by_role_and_label(Role::RadioButton, "OlderDeployRole")
+            .is_some()
+    });
+    assert_eq!(
+        harness.get_by_label("Service role ARN").value().as_deref(),
+        Some("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+    );
+    let chosen = harness.get_by_role_and_label(Role::RadioButton, "CodeDeployServiceRole");
+    assert_eq!(
+        chosen.accesskit_node().toggled(),
+        Some(egui::accesskit::Toggled::True)
+    );
+}
+
+#[test]
+fn the_instance_profile_wizard_starts_from_the_demo_bucket() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Instance profile");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the suggested bucket", |h| {
+        h.get_by_label("Revision buckets (one per line)")
+            .value()
+            .as_deref()
+            == Some(deploydesk::cloud::demo::BUCKET)
+    });
+    // No error is shown for a filled-in, valid suggestion.
+    assert!(!has_text(harness, "Name at least one bucket"));
+}
+
+#[test]
+fn the_review_says_in_words_what_is_made_and_names_each_call() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        has_text(h, "No EC2/on-premises application yet")
+    });
+    pointer_click(harness, Role::RadioButton, "A new application");
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    type_into(harness, "Deployment group name", "production");
+    type_into(
+        harness,
+        "Service role ARN",
+        "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
+    );
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the instances", |h| has_text(h, "instances match"));
+    type_into(harness, "Key", "Environment");
+    type_into(harness, "Value", "production");
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the review", |h| has_text(h, "What will be made"));
+    // The settings, in words, above the calls.
+    for line in [
+        "Create the application web-shop",
+        "Create the deployment group production in web-shop",
+        "Service role: CodeDeployServiceRole.",
+        "Deploys to EC2 instances tagged Environment=production.",
+        "Rolls back when a deployment fails.",
+    ] {
+        assert!(has_text(harness, line), "{line}");
+    }
+    assert!(!has_text(harness, "Policy document"));
+    // Each call is named by its API call; its input is collapsed.
+    assert!(has_text(harness, "2. CreateDeploymentGroup request"));
+    assert!(
+        harness
+            .query_by_label("Copy the CreateDeploymentGroup call as an AWS CLI command")
+            .is_none()
+    );
+    harness
+        .get_by_label("2. CreateDeploymentGroup request")
+        .click();
+    settle(harness);
+    let copy = harness.get_by_role_and_label(
+        Role::Button,
+        "Copy the CreateDeploymentGroup call as an AWS CLI command",
+    );
+    assert!(copy.rect().width() > 0.0);
+    assert!(has_text(harness, "\"deploymentGroupName\": \"production\""));
+}
+
+#[test]
+fn finish_screens_lead_on_to_the_next_wizard_and_to_deploy() {
+    let mut demo = demo();
+    service_role_to_review(&mut demo);
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the role", |h| {
+        has_text(h, "Done: the role CodeDeployServiceRole is ready")
+    });
+    pointer_click(harness, Role::Button, "Next: create an instance profile");
+    assert!(has_text(
+        harness,
+        "Create an instance profile for CodeDeploy"
+    ));
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the suggested bucket", |h| {
+        h.get_by_label("Revision buckets (one per line)")
+            .value()
+            .is_some_and(|value| !value.is_empty())
+    });
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the review", |h| has_text(h, "What will be made"));
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the profile", |h| {
+        has_text(h, "Done: instances launched with the instance profile")
+    });
+    pointer_click(harness, Role::Button, "Next: tag instances");
+    run_until(harness, "the instances", |h| has_text(h, "Showing 3 of 3"));
+    pointer_click(harness, Role::Button, "Next: create a deployment group");
+    run_until(harness, "the group wizard", |h| {
+        has_text(h, "Create a tagged deployment group")
+    });
+    pointer_click(harness, Role::RadioButton, "A new application");
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    type_into(harness, "Deployment group name", "production");
+    assert_eq!(
+        harness.get_by_label("Service role ARN").value().as_deref(),
+        Some("arn:aws:iam::000000000000:role/CodeDeployServiceRole"),
+        "the role made at the start is chosen"
+    );
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the instances", |h| has_text(h, "instances match"));
+    type_into(harness, "Key", "Environment");
+    type_into(harness, "Value", "production");
+    for _ in 0..3 {
+        pointer_click(harness, Role::Button, "Next");
+    }
+    run_until(harness, "the review", |h| has_text(h, "What will be made"));
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the group", |h| {
+        has_text(h, "Done: the deployment group production is ready")
+    });
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Deploy to production")
+            .is_some()
+    );
+    pointer_click(harness, Role::Button, "Deploy to production");
+    // The Deploy dialog opens with the new group's application chosen.
+    ui_support::wait_for_choice(harness, "Application", "web-shop");
+}
+
+#[test]
+fn the_instance_picker_shows_tags_and_selects_all_or_none() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Instance profile");
+    pointer_click(harness, Role::Button, "Next");
+    harness
+        .get_by_label("Revision buckets (one per line)")
+        .set_text_value_accesskit("demo-revisions");
+    settle(harness);
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the instances", |h| has_text(h, "0 of 3 chosen"));
+    // Each row shows the instance's tags.
+    assert!(has_text(harness, "Environment=production, Fleet=demo"));
+    assert!(has_text(harness, "Environment=staging, Fleet=demo"));
+    let ticked = |harness: &Harness<'_, App>| {
+        harness
+            .query_all_by_role(Role::CheckBox)
+            .filter(|node| {
+                node.accesskit_node()
+                    .label()
+                    .is_some_and(|label| label.starts_with("i-"))
+            })
+            .filter(|node| node.accesskit_node().toggled() == Some(egui::accesskit::Toggled::True))
+            .count()
+    };
+    pointer_click(harness, Role::Button, "Select all");
+    assert!(has_text(harness, "3 of 3 chosen"));
+    assert_eq!(ticked(harness), 3);
+    pointer_click(harness, Role::Button, "Select none");
+    assert!(has_text(harness, "0 of 3 chosen"));
+    assert_eq!(ticked(harness), 0);
+}
+
+#[test]
+fn the_cards_are_in_setup_order_and_say_what_the_account_has() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    run_until(harness, "the account looked at", |h| {
+        has_text(h, "Service role: not done yet")
+    });
+    // The demo fleet is tagged; nothing else is set up yet.
+    assert!(has_text(harness, "Instance profile: not done yet"));
+    assert!(has_text(harness, "Tag instances: done"));
+    assert!(has_text(harness, "Deployment group: not done yet"));
+    // In the order one sets up in, top to bottom.
+    let tops: Vec<f32> = [
+        "Start: Service role",
+        "Start: Instance profile",
+        "Start: Tag instances",
+        "Start: Deployment group",
+    ]
+    .iter()
+    .map(|label| {
+        harness
+            .get_by_role_and_label(Role::Button, label)
+            .rect()
+            .top()
+    })
+    .collect();
+    assert!(tops.windows(2).all(|pair| pair[0] < pair[1]), "{tops:?}");
+
+    // Making the role turns its card to done when the cards show again.
+    service_role_to_review(&mut demo);
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the role", |h| {
+        has_text(h, "Done: the role CodeDeployServiceRole is ready")
+    });
+    pointer_click(harness, Role::Button, "Close");
+    run_until(harness, "the cards looked at again", |h| {
+        has_text(h, "Service role: done")
+    });
+    assert!(has_text(harness, "Instance profile: not done yet"));
+}
+
+#[test]
+fn tag_row_buttons_are_short_on_screen_with_their_long_names_kept() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        has_text(h, "No EC2/on-premises application yet")
+    });
+    pointer_click(harness, Role::RadioButton, "A new application");
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    // The step done is marked with a tick, not "(done)".
+    assert!(!has_text(harness, "(done)"));
+    assert!(has_text(harness, "Application: done"));
+    type_into(harness, "Deployment group name", "production");
+    type_into(
+        harness,
+        "Service role ARN",
+        "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
+    );
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the tag suggestions", |h| {
+        h.query_by_role_and_label(Role::Button, "Existing tags for group 1 tag 1")
+            .is_some()
+    });
+    // The long names stay for screen readers; on screen each is an icon.
+    for name in ["Existing tags for group 1 tag 1", "Remove group 1 tag 1"] {
+        let width = harness
+            .get_by_role_and_label(Role::Button, name)
+            .rect()
+            .width();
+        assert!(width < 40.0, "{name} is {width} points wide");
+    }
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Add a tag to group 1")
+            .is_some()
+    );
+    // The icon opens the account's tags; picking one fills the row.
+    pointer_click(harness, Role::Button, "Existing tags for group 1 tag 1");
+    pointer_click(harness, Role::Button, "Environment=production");
+    assert_eq!(
+        harness.get_by_label("Key").value().as_deref(),
+        Some("Environment")
+    );
+    assert_eq!(
+        harness.get_by_label("Value").value().as_deref(),
+        Some("production")
+    );
+    assert!(has_text(harness, "2 of 3 instances match"));
 }

@@ -421,3 +421,76 @@ fn thousands_of_instances_lay_out_only_the_rows_on_screen_and_tag_in_batches() {
     type_into(harness, "Tag filter", "Environment=production");
     assert!(has_text(harness, "Showing 1250 of 2500"));
 }
+
+#[test]
+fn a_tag_without_a_key_is_refused_at_the_key_field() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    click(harness, "Select all visible");
+    // Nothing is said before anything is typed.
+    assert!(!has_text(harness, "type a tag key"));
+    // Add with nothing typed: refused at the key field, nothing called.
+    click(harness, "Add tag");
+    assert!(has_text(
+        harness,
+        "Nothing is typed here: type a tag key (e.g. Environment)."
+    ));
+    assert!(!has_text(harness, "Tagging"));
+    // A value alone is refused at the key.
+    type_into(harness, "Tag value", "web");
+    assert!(has_text(
+        harness,
+        "Type the key that goes with the value \"web\" (e.g. Environment)."
+    ));
+    click(harness, "Add tag");
+    settle(harness);
+    assert!(!has_text(harness, "Tagged"));
+    for instance in instances(harness) {
+        assert!(
+            !instance.tags.values().any(|value| value == "web"),
+            "{}",
+            instance.instance_id
+        );
+    }
+    // Typing the key makes it go through.
+    type_into(harness, "Tag key", "Role");
+    assert!(!has_text(harness, "Type the key that goes with"));
+    click(harness, "Add tag");
+    run_until(harness, "the tagging", |h| {
+        has_text(h, "Tagged 10 instances with Role=web.")
+    });
+}
+
+#[test]
+fn typing_a_value_alone_keeps_the_focus_while_the_key_error_appears() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    click(harness, "Select all visible");
+    let before = harness
+        .get_by_role_and_label(Role::Button, "Add tag")
+        .rect();
+    // Click into the value field with the pointer and type, a key at a time.
+    harness.get_by_label("Tag value").click();
+    settle(harness);
+    harness.get_by_label("Tag value").type_text("w");
+    settle(harness);
+    assert!(has_text(
+        harness,
+        "Type the key that goes with the value \"w\""
+    ));
+    harness.get_by_label("Tag value").type_text("eb");
+    settle(harness);
+    assert_eq!(
+        harness.get_by_label("Tag value").value().as_deref(),
+        Some("web"),
+        "the field kept the focus when the error line appeared"
+    );
+    // The space for the error line was kept: Add tag did not move.
+    let after = harness
+        .get_by_role_and_label(Role::Button, "Add tag")
+        .rect();
+    assert!(
+        (after.center() - before.center()).length() <= 2.0,
+        "Add tag moved from {before:?} to {after:?}"
+    );
+}

@@ -5,11 +5,12 @@
 use super::codedeploy;
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
-use super::{ec2, groups, iam};
+use super::{demo, ec2, groups, iam, s3};
 use crate::domain::ComputePlatform;
 use crate::domain::iam_names::parse_instance_profile_arn;
 use crate::domain::policy::PolicyDocument;
 use crate::domain::setup::{SetupPlan, SetupStep, documents_equivalent};
+use crate::settings::BackendChoice;
 
 /// What running one step found or did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +116,8 @@ pub struct InstanceChoice {
     pub state: String,
     /// The ARN of the instance profile it has now.
     pub profile_arn: Option<String>,
+    /// Its tags, `Name` among them.
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// The account's EC2 instances in the session's region, with the instance
@@ -130,10 +133,117 @@ pub async fn instance_choices(session: &Session) -> Result<Vec<InstanceChoice>, 
             name: instance.name,
             state: instance.state,
             profile_arn: instance.instance_profile_arn,
+            tags: instance.tags,
         })
         .collect();
     choices.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     Ok(choices)
+}
+
+/// The buckets the instance profile wizard offers, with the one it starts
+/// from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BucketChoices {
+    /// The account's buckets, by name.
+    pub buckets: Vec<String>,
+    /// The bucket to fill in before the person chooses: the demo's bucket
+    /// in the demo account (where the demo and uploads put revisions, even
+    /// before it exists), else the account's only bucket, if it has one.
+    pub suggested: Option<String>,
+}
+
+/// The account's buckets and the one to suggest for revisions.
+pub async fn bucket_choices(session: &Session) -> Result<BucketChoices, CloudError> {
+    let mut buckets: Vec<String> = s3::list_buckets(session)
+        .await?
+        .into_iter()
+        .map(|bucket| bucket.name)
+        .collect();
+    buckets.sort();
+    let suggested = if *session.backend() == BackendChoice::Demo {
+        Some(demo::BUCKET.to_owned())
+    } else if let [only] = buckets.as_slice() {
+        Some(only.clone())
+    } else {
+        None
+    };
+    Ok(BucketChoices { buckets, suggested })
+}
+
+/// What the account already has of what each setup wizard makes, for the
+/// Setup page's cards. Each is looked up on its own, so one that cannot
+/// be read (say, IAM is denied) leaves the others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetupStatus {
+    /// A role CodeDeploy may assume.
+    pub service_role: Result<bool, CloudError>,
+    /// An instance profile holding a role EC2 instances may assume.
+    pub instance_profile: Result<bool, CloudError>,
+    /// A live EC2 instance with a tag besides `Name`, which a deployment
+    /// group can choose it by.
+    pub tagged_instances: Result<bool, CloudError>,
+    /// A deployment group, in any application.
+    pub deployment_group: Result<bool, CloudError>,
+}
+
+/// Looks up what the account already has of what the wizards make.
+pub async fn setup_status(session: &Session) -> SetupStatus {
+    let roles_and_profiles = async {
+        let roles = iam::list_roles(session).await?;
+        let profiles = iam::list_instance_profiles(session).await;
+        Ok::<_, CloudError>((roles, profiles))
+    };
+    let (roles_and_profiles, tagged_instances, deployment_group) = tokio::join!(
+        roles_and_profiles,
+        has_tagged_instances(session),
+        has_deployment_group(session),
+    );
+    let (service_role, instance_profile) = match roles_and_profiles {
+        Ok((roles, profiles)) => {
+            let service_role = roles
+                .iter()
+                .any(|role| role.trusts(crate::domain::setup::CODEDEPLOY_PRINCIPAL));
+            let instance_profile = profiles.map(|profiles| {
+                profiles.iter().any(|profile| {
+                    profile.role_names.iter().any(|name| {
+                        roles.iter().any(|role| {
+                            role.name == *name && role.trusts(crate::domain::setup::EC2_PRINCIPAL)
+                        })
+                    })
+                })
+            });
+            (Ok(service_role), instance_profile)
+        }
+        Err(error) => (Err(error.clone()), Err(error)),
+    };
+    SetupStatus {
+        service_role,
+        instance_profile,
+        tagged_instances,
+        deployment_group,
+    }
+}
+
+/// Whether a live instance carries a tag besides `Name`.
+async fn has_tagged_instances(session: &Session) -> Result<bool, CloudError> {
+    Ok(ec2::list_instances(session, None)
+        .await?
+        .iter()
+        .filter(|instance| instance.is_live())
+        .any(|instance| instance.tags.keys().any(|key| key != "Name")))
+}
+
+/// Whether any application has a deployment group; stops at the first.
+async fn has_deployment_group(session: &Session) -> Result<bool, CloudError> {
+    for application in codedeploy::list_applications(session).await? {
+        if !codedeploy::list_deployment_group_names(session, &application.name)
+            .await?
+            .is_empty()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Decodes a policy document as IAM returns it (URL-encoded JSON).

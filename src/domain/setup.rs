@@ -15,7 +15,8 @@
 use serde_json::{Value, json};
 
 use super::config::MinimumHealthyHosts;
-use super::group_spec::{ConfigChoice, DeploymentGroupSpec};
+use super::group_spec::{ConfigChoice, DeploymentGroupSpec, DeploymentType, TagFilterSpec};
+use super::names::{TagError, TagPart, validate_tag, validate_tag_filter};
 use super::platform::ComputePlatform;
 
 /// The IAM policy language version every document uses.
@@ -272,6 +273,121 @@ impl SetupStep {
         }
     }
 
+    /// The name of the API call the step makes, e.g. `CreateDeploymentGroup`.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Self::CreateRole { .. } => "CreateRole",
+            Self::AttachRolePolicy { .. } => "AttachRolePolicy",
+            Self::PutRolePolicy { .. } => "PutRolePolicy",
+            Self::CreateInstanceProfile { .. } => "CreateInstanceProfile",
+            Self::AddRoleToInstanceProfile { .. } => "AddRoleToInstanceProfile",
+            Self::AssociateInstanceProfile { .. } => "AssociateIamInstanceProfile",
+            Self::CreateApplication { .. } => "CreateApplication",
+            Self::CreateDeploymentConfig { .. } => "CreateDeploymentConfig",
+            Self::CreateDeploymentGroup { .. } => "CreateDeploymentGroup",
+            Self::UpdateDeploymentGroup { .. } => "UpdateDeploymentGroup",
+        }
+    }
+
+    /// The call's input with the API's member names, as the review page
+    /// shows it (documents as JSON objects, not the strings sent).
+    pub fn request(&self) -> Value {
+        match self {
+            Self::CreateRole {
+                role,
+                trust_policy,
+                description,
+            } => json!({
+                "RoleName": role,
+                "Description": description,
+                "AssumeRolePolicyDocument": trust_policy,
+            }),
+            Self::AttachRolePolicy { role, policy_arn } => {
+                json!({ "RoleName": role, "PolicyArn": policy_arn })
+            }
+            Self::PutRolePolicy {
+                role,
+                policy_name,
+                document,
+            } => json!({
+                "RoleName": role,
+                "PolicyName": policy_name,
+                "PolicyDocument": document,
+            }),
+            Self::CreateInstanceProfile { profile } => json!({ "InstanceProfileName": profile }),
+            Self::AddRoleToInstanceProfile { profile, role } => {
+                json!({ "InstanceProfileName": profile, "RoleName": role })
+            }
+            Self::AssociateInstanceProfile {
+                instance_id,
+                profile,
+            } => json!({
+                "InstanceId": instance_id,
+                "IamInstanceProfile": { "Name": profile },
+            }),
+            Self::CreateApplication { application } => json!({
+                "applicationName": application,
+                "computePlatform": ComputePlatform::Server.as_str(),
+            }),
+            Self::CreateDeploymentConfig { name, minimum } => json!({
+                "deploymentConfigName": name,
+                "minimumHealthyHosts": { "type": minimum.api_type(), "value": minimum.api_value() },
+            }),
+            Self::CreateDeploymentGroup { input, .. }
+            | Self::UpdateDeploymentGroup { input, .. } => input.clone(),
+        }
+    }
+
+    /// What the step makes and with which settings, in plain sentences for
+    /// the review page (the summary is the headline; these go under it).
+    pub fn details(&self) -> Vec<String> {
+        match self {
+            Self::CreateRole {
+                trust_policy,
+                description,
+                ..
+            } => {
+                let mut lines = vec![trust_words(trust_policy)];
+                if !description.is_empty() {
+                    lines.push(format!("Described as: \"{description}\""));
+                }
+                lines
+            }
+            Self::AttachRolePolicy { policy_arn, .. } => {
+                let name = policy_arn.rsplit('/').next().unwrap_or(policy_arn);
+                let why = if policy_arn == SSM_CORE_POLICY_ARN {
+                    ", so Systems Manager can manage the instances (and install the CodeDeploy agent)"
+                } else if policy_arn.contains("CodeDeploy") {
+                    ", what CodeDeploy needs to act on your instances"
+                } else {
+                    ""
+                };
+                vec![format!(
+                    "It may do what the AWS managed policy {name} allows{why}."
+                )]
+            }
+            Self::PutRolePolicy { document, .. } => revision_policy_words(document),
+            Self::CreateInstanceProfile { .. } => {
+                vec!["An instance profile is how an EC2 instance gets a role.".to_owned()]
+            }
+            Self::AddRoleToInstanceProfile { profile, role } => vec![format!(
+                "Instances launched with {profile} act as {role}."
+            )],
+            Self::AssociateInstanceProfile { .. } => vec![
+                "An instance that already has another instance profile keeps it; the run reports it."
+                    .to_owned(),
+            ],
+            Self::CreateApplication { .. } => {
+                vec!["For EC2 and on-premises instances.".to_owned()]
+            }
+            Self::CreateDeploymentConfig { minimum, .. } => vec![format!(
+                "A deployment keeps at least {minimum} while it runs."
+            )],
+            Self::CreateDeploymentGroup { spec, .. } => group_words(spec, None),
+            Self::UpdateDeploymentGroup { current, spec, .. } => group_words(spec, Some(current)),
+        }
+    }
+
     /// The AWS CLI command that does the same, quoted for a POSIX shell.
     pub fn cli_command(&self) -> String {
         let args: Vec<String> = match self {
@@ -377,6 +493,218 @@ impl SetupStep {
         };
         shell_words(&args)
     }
+}
+
+/// Who may assume a role, in words, read from its trust policy.
+fn trust_words(policy: &Value) -> String {
+    let statement = &policy["Statement"][0];
+    let services: Vec<String> = match &statement["Principal"]["Service"] {
+        Value::String(service) => vec![service.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let who: Vec<String> = services
+        .iter()
+        .map(|service| match service.as_str() {
+            CODEDEPLOY_PRINCIPAL => format!("CodeDeploy ({service})"),
+            EC2_PRINCIPAL => format!("EC2 instances ({service})"),
+            other => other.to_owned(),
+        })
+        .collect();
+    let who = if who.is_empty() {
+        "the principals in its trust policy".to_owned()
+    } else {
+        who.join(" and ")
+    };
+    let account = statement["Condition"]["StringEquals"]["aws:SourceAccount"].as_str();
+    let region = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+        .as_str()
+        .and_then(|arn| arn.split(':').nth(3));
+    match (account, region) {
+        (Some(account), Some(region)) => {
+            format!("Who may use it: {who}, only on behalf of account {account} in {region}.")
+        }
+        (Some(account), None) => {
+            format!("Who may use it: {who}, only on behalf of account {account}.")
+        }
+        _ => format!("Who may use it: {who}."),
+    }
+}
+
+/// What the revision read policy lets instances do, in words.
+fn revision_policy_words(document: &Value) -> Vec<String> {
+    let statements = document["Statement"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let resources = |sid: &str| -> Vec<String> {
+        statements
+            .iter()
+            .filter(|statement| statement["Sid"] == sid)
+            .flat_map(|statement| match &statement["Resource"] {
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                Value::String(item) => vec![item.clone()],
+                _ => Vec::new(),
+            })
+            .collect()
+    };
+    let bucket_of = |arn: &str| {
+        arn.trim_start_matches("arn:aws:s3:::")
+            .trim_end_matches("/*")
+            .to_owned()
+    };
+    let buckets: Vec<String> = resources("ReadRevisions")
+        .iter()
+        .map(|arn| bucket_of(arn))
+        .collect();
+    let mut lines = Vec::new();
+    if buckets.is_empty() {
+        lines.push("The policy document is shown with the calls below.".to_owned());
+    } else {
+        lines.push(format!(
+            "Instances may read revisions from {} {} only; nothing else in S3.",
+            if buckets.len() == 1 {
+                "the bucket"
+            } else {
+                "the buckets"
+            },
+            buckets.join(", ")
+        ));
+    }
+    if let Some(agent) = resources("DownloadCodeDeployAgent").first() {
+        lines.push(format!(
+            "They may download the CodeDeploy agent from {}.",
+            bucket_of(agent)
+        ));
+    }
+    lines
+}
+
+/// The tag groups of a deployment group in words: "tagged Environment=prod
+/// or Role (any value), and Fleet=demo".
+fn tag_groups_words(groups: &[Vec<TagFilterSpec>]) -> String {
+    let filter = |filter: &TagFilterSpec| match (filter.key.is_empty(), filter.value.is_empty()) {
+        (false, false) => format!("{}={}", filter.key, filter.value),
+        (false, true) => format!("{} (any value)", filter.key),
+        (true, _) => format!("any tag with the value {}", filter.value),
+    };
+    groups
+        .iter()
+        .filter(|group| !group.is_empty())
+        .map(|group| {
+            let words: Vec<String> = group.iter().map(filter).collect();
+            if words.len() > 1 && groups.len() > 1 {
+                format!("({})", words.join(" or "))
+            } else {
+                words.join(" or ")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", and ")
+}
+
+/// A deployment group's settings in words; `current` is its name now when
+/// it is updated.
+fn group_words(spec: &DeploymentGroupSpec, current: Option<&str>) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(current) = current
+        && current != spec.group
+    {
+        lines.push(format!("Renamed from {current} to {}.", spec.group));
+    }
+    let role = spec
+        .service_role_arn
+        .rsplit('/')
+        .next()
+        .unwrap_or(&spec.service_role_arn);
+    lines.push(format!("Service role: {role}."));
+    lines.push(match spec.deployment_type {
+        DeploymentType::InPlace => {
+            "In-place: each instance is stopped, updated and started again.".to_owned()
+        }
+        DeploymentType::BlueGreen {
+            reroute_at_once,
+            wait_minutes,
+            terminate_original,
+            termination_wait_minutes,
+        } => {
+            let reroute = if reroute_at_once {
+                "traffic moves as soon as the new instances are ready".to_owned()
+            } else {
+                format!("traffic waits for you to continue, at most {wait_minutes} minutes")
+            };
+            let original = if terminate_original {
+                format!(
+                    "the original instances are terminated after {termination_wait_minutes} minutes"
+                )
+            } else {
+                "the original instances are kept".to_owned()
+            };
+            format!("Blue/green: {reroute}; {original}.")
+        }
+    });
+    if !spec.ec2_tag_groups.is_empty() {
+        lines.push(format!(
+            "Deploys to EC2 instances tagged {}.",
+            tag_groups_words(&spec.ec2_tag_groups)
+        ));
+    }
+    if !spec.on_premises_tag_groups.is_empty() {
+        lines.push(format!(
+            "Deploys to on-premises instances tagged {}.",
+            tag_groups_words(&spec.on_premises_tag_groups)
+        ));
+    }
+    let pace = match &spec.config {
+        ConfigChoice::Named(name) => match super::config::DeploymentConfig::predefined(name) {
+            Ok(config) => format!(
+                "{name}, which keeps {} while it deploys",
+                config.minimum_healthy_hosts
+            ),
+            Err(_) => name.clone(),
+        },
+        ConfigChoice::Custom { name, minimum } => {
+            format!("{name} (made with the group), which keeps {minimum} while it deploys")
+        }
+    };
+    lines.push(format!("Pace: {pace}."));
+    if spec.traffic_control && !spec.target_groups.is_empty() {
+        lines.push(format!(
+            "Traffic goes through the target groups {}.",
+            spec.target_groups.join(", ")
+        ));
+    }
+    let rollback = match (spec.rollback_on_failure, spec.rollback_on_alarm) {
+        (true, true) => "Rolls back when a deployment fails or an alarm stops it.",
+        (true, false) => "Rolls back when a deployment fails.",
+        (false, true) => "Rolls back when an alarm stops a deployment.",
+        (false, false) => "Never rolls back by itself.",
+    };
+    lines.push(rollback.to_owned());
+    if !spec.alarms.is_empty() {
+        lines.push(format!("Alarms that stop it: {}.", spec.alarms.join(", ")));
+    }
+    for trigger in &spec.triggers {
+        lines.push(format!(
+            "Notifies {} ({}) on {}.",
+            trigger
+                .topic_arn
+                .rsplit(':')
+                .next()
+                .unwrap_or(&trigger.topic_arn),
+            trigger.name,
+            trigger.events.join(", ")
+        ));
+    }
+    lines
 }
 
 /// `args` joined into one POSIX shell command line, each quoted only when
@@ -532,9 +860,187 @@ pub struct InstanceProfileOptions {
     pub instances: Vec<String>,
 }
 
+/// Why a row of a wizard's tag form (a key field and a value field side by
+/// side) is refused. The wizards ask for a key on every row: a row left
+/// empty, or holding a value without its key, is a slip to point out at
+/// the row rather than a filter or tag to send.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TagRowError {
+    /// Neither key nor value.
+    #[error("Nothing is typed here: type a tag key (e.g. Environment).")]
+    Empty,
+    /// A value typed without its key.
+    #[error("Type the key that goes with the value \"{0}\" (e.g. Environment).")]
+    MissingKey(String),
+    /// The key or value breaks the tag rules.
+    #[error(transparent)]
+    Tag(#[from] TagError),
+}
+
+impl TagRowError {
+    /// Which field of the row the message is about.
+    pub fn part(&self) -> TagPart {
+        match self {
+            Self::Tag(
+                TagError::TooLong { part, .. }
+                | TagError::BadCharacter { part, .. }
+                | TagError::FilterMissing { part, .. },
+            ) => *part,
+            Self::Empty | Self::MissingKey(_) | Self::Tag(_) => TagPart::Key,
+        }
+    }
+}
+
+/// Checks the key and value typed on one row, before the tag rules: a row
+/// needs a key. Both are trimmed.
+fn check_row_has_key(key: &str, value: &str) -> Result<(), TagRowError> {
+    match (key.trim().is_empty(), value.trim()) {
+        (true, "") => Err(TagRowError::Empty),
+        (true, value) => Err(TagRowError::MissingKey(value.to_owned())),
+        (false, _) => Ok(()),
+    }
+}
+
+/// Checks one row of a deployment group's tag filters as the wizard takes
+/// them: a key is needed (with or without a value), and key and value keep
+/// CodeDeploy's tag filter rules.
+pub fn check_tag_filter_row(key: &str, value: &str) -> Result<(), TagRowError> {
+    check_row_has_key(key, value)?;
+    validate_tag_filter(Some(key.trim()), Some(value.trim()), None)?;
+    Ok(())
+}
+
+/// Checks one tag typed to be set on instances: a key is needed, and key
+/// and value keep the tag rules DeployDesk holds EC2 tags to (see
+/// [`validate_tag`]).
+pub fn check_tag_row(key: &str, value: &str) -> Result<(), TagRowError> {
+    check_row_has_key(key, value)?;
+    validate_tag(key.trim(), value.trim())?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_review_names_each_call_and_says_what_it_makes_in_words() {
+        let plan = SetupPlan::service_role(
+            "CodeDeployServiceRole",
+            ComputePlatform::Server,
+            "111122223333",
+            "eu-west-1",
+            true,
+        );
+        assert_eq!(plan.steps[0].operation(), "CreateRole");
+        assert_eq!(plan.steps[1].operation(), "AttachRolePolicy");
+        assert_eq!(
+            plan.steps[0].details()[0],
+            "Who may use it: CodeDeploy (codedeploy.amazonaws.com), only on behalf of account 111122223333 in eu-west-1."
+        );
+        assert_eq!(plan.steps[0].request()["RoleName"], "CodeDeployServiceRole");
+        assert_eq!(
+            &plan.steps[0].request()["AssumeRolePolicyDocument"],
+            plan.steps[0].document().expect("a trust policy")
+        );
+        let profile = SetupPlan::instance_profile(&InstanceProfileOptions {
+            role: "R".to_owned(),
+            profile: "P".to_owned(),
+            buckets: vec!["rev-a".to_owned(), "rev-b".to_owned()],
+            agent_region: Some("us-east-2".to_owned()),
+            ssm: false,
+            instances: Vec::new(),
+        });
+        assert_eq!(
+            profile.steps[1].details(),
+            [
+                "Instances may read revisions from the buckets rev-a, rev-b only; nothing else in S3.",
+                "They may download the CodeDeploy agent from aws-codedeploy-us-east-2."
+            ]
+        );
+        let spec = DeploymentGroupSpec {
+            application: "web".to_owned(),
+            group: "prod".to_owned(),
+            service_role_arn: "arn:aws:iam::111122223333:role/DeployRole".to_owned(),
+            deployment_type: DeploymentType::InPlace,
+            traffic_control: false,
+            target_groups: Vec::new(),
+            ec2_tag_groups: vec![
+                vec![
+                    TagFilterSpec {
+                        key: "Environment".to_owned(),
+                        value: "prod".to_owned(),
+                    },
+                    TagFilterSpec {
+                        key: "Role".to_owned(),
+                        value: String::new(),
+                    },
+                ],
+                vec![TagFilterSpec {
+                    key: "Fleet".to_owned(),
+                    value: "demo".to_owned(),
+                }],
+            ],
+            on_premises_tag_groups: Vec::new(),
+            config: ConfigChoice::Named("CodeDeployDefault.HalfAtATime".to_owned()),
+            alarms: Vec::new(),
+            rollback_on_failure: true,
+            rollback_on_alarm: false,
+            triggers: Vec::new(),
+        };
+        let plan = SetupPlan::deployment_group(&spec, false, None);
+        let step = &plan.steps[0];
+        assert_eq!(step.operation(), "CreateDeploymentGroup");
+        let details = step.details();
+        assert!(
+            details.contains(&"Service role: DeployRole.".to_owned()),
+            "{details:?}"
+        );
+        assert!(
+            details.contains(
+                &"Deploys to EC2 instances tagged (Environment=prod or Role (any value)), and Fleet=demo."
+                    .to_owned()
+            ),
+            "{details:?}"
+        );
+        assert!(
+            details.contains(&"Rolls back when a deployment fails.".to_owned()),
+            "{details:?}"
+        );
+        assert!(
+            details.iter().any(
+                |line| line.starts_with("Pace: CodeDeployDefault.HalfAtATime, which keeps 50%")
+            ),
+            "{details:?}"
+        );
+    }
+
+    #[test]
+    fn a_tag_row_needs_a_key_and_an_empty_row_is_refused() {
+        assert_eq!(check_tag_filter_row("", ""), Err(TagRowError::Empty));
+        assert_eq!(check_tag_filter_row("  ", " "), Err(TagRowError::Empty));
+        assert_eq!(
+            check_tag_filter_row("", "production"),
+            Err(TagRowError::MissingKey("production".to_owned()))
+        );
+        assert_eq!(check_tag_filter_row("Environment", ""), Ok(()));
+        assert_eq!(check_tag_filter_row("Environment", "production"), Ok(()));
+        assert_eq!(
+            check_tag_row("", "web"),
+            Err(TagRowError::MissingKey("web".to_owned()))
+        );
+        assert_eq!(check_tag_row("", ""), Err(TagRowError::Empty));
+        assert_eq!(check_tag_row("Role", "web"), Ok(()));
+        let reserved = check_tag_row("aws:x", "web").unwrap_err();
+        assert_eq!(reserved.part(), TagPart::Key);
+        let bad_value = check_tag_filter_row("Role", "a|b").unwrap_err();
+        assert_eq!(bad_value.part(), TagPart::Value);
+        assert!(
+            TagRowError::MissingKey("web".to_owned())
+                .to_string()
+                .contains("key")
+        );
+    }
 
     #[test]
     fn service_role_trusts_codedeploy_with_confused_deputy_conditions() {

@@ -241,10 +241,7 @@ impl App {
                 }
                 None
             }
-            PageAction::Setup(action) => {
-                setup::effects::run(&effects, action);
-                None
-            }
+            PageAction::Setup(action) => setup::effects::run(&effects, action),
             PageAction::Tour(action) => tour::effects::run(&mut self.tour, &effects, action),
         };
         if let Some(request) = request {

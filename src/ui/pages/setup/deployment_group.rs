@@ -20,10 +20,11 @@ use crate::domain::group_spec::{
 use crate::domain::health::Health;
 use crate::domain::names::{self, NameKind};
 use crate::domain::rollout;
-use crate::domain::setup::SetupPlan;
+use crate::domain::setup::{SetupPlan, TagRowError, check_tag_filter_row};
 use crate::domain::tags::MAX_TAG_SET_GROUPS;
+use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
-use crate::ui::widgets::wizard::{self, Nav};
+use crate::ui::widgets::wizard::{self, Nav, Touched};
 
 /// The wizard's steps, as the indicator names them.
 const STEPS: [&str; 8] = [
@@ -69,6 +70,8 @@ pub enum GroupRequest {
     CreateServiceRole,
     /// Run (or retry, or fix) the plan.
     Run(RunRequest),
+    /// Open the Deploy dialog for this application.
+    Deploy(String),
     /// Leave the wizard.
     Close,
 }
@@ -136,6 +139,9 @@ pub struct DeploymentGroupWizard {
     run: Option<PlanRun>,
     /// Said when loading a group to edit failed.
     load_error: Option<String>,
+    /// The fields of this step the person has used, and whether Next was
+    /// pressed: errors show only then.
+    touched: Touched,
 }
 
 /// The live match for one set of tag groups over the loaded instances.
@@ -187,6 +193,7 @@ impl Default for DeploymentGroupWizard {
             refused: Vec::new(),
             run: None,
             load_error: None,
+            touched: Touched::default(),
         }
     }
 }
@@ -197,6 +204,23 @@ impl DeploymentGroupWizard {
     pub fn use_role(&mut self, arn: String) {
         self.role_arn = arn;
         self.roles = Loadable::NotLoaded;
+    }
+
+    /// The roles CodeDeploy can assume arrived. With no role chosen yet
+    /// and only one to choose from, that one is chosen.
+    pub fn roles_loaded(&mut self, roles: Loadable<Vec<TrustedRole>>) {
+        if self.role_arn.trim().is_empty()
+            && let Loadable::Loaded(roles) = &roles
+            && let [only] = roles.as_slice()
+        {
+            self.role_arn.clone_from(&only.arn);
+        }
+        self.roles = roles;
+    }
+
+    /// The service role chosen, as typed or picked.
+    pub fn role_arn(&self) -> &str {
+        &self.role_arn
     }
 
     /// The spec the inputs make.
@@ -412,6 +436,26 @@ impl DeploymentGroupWizard {
         Some((matched, cached.live))
     }
 
+    /// The tag rows of the chosen environment that are refused, by tag
+    /// group and row, with why.
+    fn row_problems(&self) -> Vec<(usize, usize, TagRowError)> {
+        let groups = match self.environment {
+            Environment::Ec2 => &self.ec2_groups,
+            Environment::OnPremises => &self.on_premises_groups,
+        };
+        groups
+            .iter()
+            .enumerate()
+            .flat_map(|(group, rows)| {
+                rows.iter().enumerate().filter_map(move |(row, filter)| {
+                    check_tag_filter_row(&filter.key, &filter.value)
+                        .err()
+                        .map(|error| (group, row, error))
+                })
+            })
+            .collect()
+    }
+
     /// The problems of the current step's fields.
     fn step_problems(&self) -> Vec<SpecProblem> {
         let Some(fields) = STEP_FIELDS.get(self.step) else {
@@ -423,6 +467,30 @@ impl DeploymentGroupWizard {
             .into_iter()
             .filter(|problem| fields.contains(&problem.field))
             .collect();
+        if self.step == 0 && !self.new_application && self.application.trim().is_empty() {
+            // There is no name field on this step until "A new application"
+            // is chosen: say what to choose instead.
+            problems.retain(|problem| problem.field != "application");
+            problems.push(SpecProblem {
+                field: "application",
+                message: "Choose an application, or choose \"A new application\" and name it."
+                    .to_owned(),
+            });
+        }
+        if self.step == 3 {
+            let rows = self.row_problems();
+            if !rows.is_empty() {
+                // The rows say what is wrong; the spec's own words about
+                // the same tags would repeat them under the group box.
+                problems.retain(|problem| {
+                    problem.field != "ec2 tags" && problem.field != "on-premises tags"
+                });
+            }
+            problems.extend(rows.into_iter().map(|(group, row, error)| SpecProblem {
+                field: "tag row",
+                message: format!("Tag group {}, row {}: {error}", group + 1, row + 1),
+            }));
+        }
         if self.step == 4
             && self.config_kind == ConfigKind::Custom
             && let Err(error) = self.custom_minimum()
@@ -485,16 +553,21 @@ impl DeploymentGroupWizard {
             }
         });
         let problems = self.step_problems();
-        let blocked = problems.first().map(|problem| problem.message.clone());
         let next = match (self.step, &self.editing) {
             (6, Some(_)) => "Update",
             (6, None) => "Create",
             _ => "Next",
         };
-        match wizard::nav_ui(ui, self.step > 0, next, blocked.as_deref()) {
-            Some(Nav::Back) => self.step -= 1,
+        let marked = self.touched.attempted() && !problems.is_empty();
+        match wizard::nav_ui(ui, self.step > 0, next, None, marked) {
+            Some(Nav::Back) => {
+                self.step -= 1;
+                self.touched.clear();
+            }
             Some(Nav::Cancel) => request = Some(GroupRequest::Close),
+            Some(Nav::Next) if !problems.is_empty() => self.touched.attempt(),
             Some(Nav::Next) => {
+                self.touched.clear();
                 if self.step == 6 {
                     let mut run = PlanRun::new(self.plan());
                     let started = run.start();
@@ -518,7 +591,7 @@ impl DeploymentGroupWizard {
                 ui.spinner();
             }
             Loadable::Failed(error) => {
-                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+                wizard::error_line_ui(ui, error);
                 if ui.button("Load applications again").clicked() {
                     request = Some(GroupRequest::LoadApplications);
                 }
@@ -539,6 +612,7 @@ impl DeploymentGroupWizard {
                 for application in server {
                     let selected = !self.new_application && self.application == application.name;
                     if ui.radio(selected, application.name.as_str()).clicked() {
+                        self.touched.clear();
                         self.application.clone_from(&application.name);
                         self.new_application = false;
                         self.editing = None;
@@ -552,6 +626,9 @@ impl DeploymentGroupWizard {
             .radio(self.new_application, "A new application")
             .clicked()
         {
+            // A new choice starts afresh: its name field says nothing
+            // until it is used or Next is pressed again.
+            self.touched.clear();
             self.new_application = true;
             self.application.clear();
             self.editing = None;
@@ -560,14 +637,20 @@ impl DeploymentGroupWizard {
             let error = names::validate_name(NameKind::Application, self.application.trim())
                 .err()
                 .map(|error| error.to_string());
-            wizard::field_ui(
+            let response = wizard::field_ui(
                 ui,
                 "New application name",
                 &mut self.application,
-                "web-shop",
-                error.as_deref(),
+                "e.g. web-shop",
+                self.touched.shown("application", error.as_deref()),
             );
+            self.touched.note("application", &response);
             ui.label(RichText::new("It is created for EC2/on-premises instances.").weak());
+        } else if self.touched.attempted() && self.application.trim().is_empty() {
+            wizard::error_line_ui(
+                ui,
+                "Choose an application, or choose \"A new application\" and name it.",
+            );
         }
         if !self.new_application && !self.application.is_empty() {
             ui.add_space(8.0);
@@ -615,13 +698,14 @@ impl DeploymentGroupWizard {
         let error = names::validate_name(NameKind::DeploymentGroup, self.group.trim())
             .err()
             .map(|error| error.to_string());
-        wizard::field_ui(
+        let response = wizard::field_ui(
             ui,
             "Deployment group name",
             &mut self.group,
-            "production",
-            error.as_deref(),
+            "e.g. production",
+            self.touched.shown("group", error.as_deref()),
         );
+        self.touched.note("group", &response);
         ui.add_space(8.0);
         ui.label(RichText::new("Service role").strong());
         ui.label(RichText::new("The role CodeDeploy assumes to reach your instances.").weak());
@@ -658,8 +742,22 @@ impl DeploymentGroupWizard {
             request = Some(GroupRequest::CreateServiceRole);
         }
         let arn_label = ui.label("Service role ARN");
-        ui.add(egui::TextEdit::singleline(&mut self.role_arn).desired_width(460.0))
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(&mut self.role_arn)
+                    .id_salt("service role arn")
+                    .hint_text("e.g. arn:aws:iam::123456789012:role/CodeDeployServiceRole")
+                    .desired_width(460.0),
+            )
             .labelled_by(arn_label.id);
+        self.touched.note("role", &response);
+        if self.touched.shows("role") {
+            for problem in self.spec().problems() {
+                if problem.field == "role" {
+                    wizard::error_line_ui(ui, &problem.message);
+                }
+            }
+        }
         request
     }
 
@@ -718,15 +816,20 @@ impl DeploymentGroupWizard {
         }
         if self.blue_green || self.traffic_control {
             let label = ui.label("Target groups (one per line)");
-            ui.add(
-                egui::TextEdit::multiline(&mut self.target_groups)
-                    .hint_text("web-target-group")
-                    .desired_rows(2),
-            )
-            .labelled_by(label.id);
+            let response = ui
+                .add(
+                    egui::TextEdit::multiline(&mut self.target_groups)
+                        .id_salt("target groups")
+                        .hint_text("e.g. web-target-group")
+                        .desired_rows(2),
+                )
+                .labelled_by(label.id);
+            self.touched.note("type", &response);
         }
-        for problem in self.step_problems() {
-            ui.label(RichText::new(problem.message).color(ui.visuals().error_fg_color));
+        if self.touched.shows("type") {
+            for problem in self.step_problems() {
+                wizard::error_line_ui(ui, &problem.message);
+            }
         }
     }
 
@@ -747,13 +850,32 @@ impl DeploymentGroupWizard {
             request = Some(GroupRequest::LoadInstances);
         }
         let suggestions = self.tag_suggestions();
+        let row_errors: Vec<((usize, usize), String)> = self
+            .row_problems()
+            .into_iter()
+            .map(|(group, row, error)| {
+                let text = match error {
+                    TagRowError::Empty => {
+                        "This row is empty: type a key (e.g. Environment), or remove the row."
+                            .to_owned()
+                    }
+                    other => other.to_string(),
+                };
+                ((group, row), text)
+            })
+            .collect();
         let groups = match self.environment {
             Environment::Ec2 => &mut self.ec2_groups,
             Environment::OnPremises => &mut self.on_premises_groups,
         };
-        tag_groups_ui(ui, groups, &suggestions);
-        for problem in self.step_problems() {
-            ui.label(RichText::new(problem.message).color(ui.visuals().error_fg_color));
+        tag_groups_ui(ui, groups, &suggestions, &row_errors, &mut self.touched);
+        if self.touched.attempted() {
+            // What is not about one row: too many groups, or no tag at all.
+            for problem in self.step_problems() {
+                if problem.field != "tag row" {
+                    wizard::error_line_ui(ui, &problem.message);
+                }
+            }
         }
         ui.add_space(8.0);
         if self.environment == Environment::Ec2 {
@@ -856,13 +978,14 @@ impl DeploymentGroupWizard {
                 let error = names::validate_custom_config_name(self.custom_name.trim())
                     .err()
                     .map(|error| error.to_string());
-                wizard::field_ui(
+                let response = wizard::field_ui(
                     ui,
                     "Configuration name",
                     &mut self.custom_name,
-                    "KeepThreeQuarters",
-                    error.as_deref(),
+                    "e.g. KeepThreeQuarters",
+                    self.touched.shown("config", error.as_deref()),
                 );
+                self.touched.note("config", &response);
                 ui.horizontal(|ui| {
                     ui.radio_value(
                         &mut self.custom_percent,
@@ -879,7 +1002,7 @@ impl DeploymentGroupWizard {
                 ui.add(egui::DragValue::new(&mut self.custom_value).range(-1..=1000))
                     .labelled_by(label.id);
                 if let Err(error) = self.custom_minimum() {
-                    ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+                    wizard::error_line_ui(ui, &error);
                 }
             });
         }
@@ -927,8 +1050,15 @@ impl DeploymentGroupWizard {
     fn options_ui(&mut self, ui: &mut egui::Ui) {
         ui.label(RichText::new("CloudWatch alarms (optional, one per line)").strong());
         let label = ui.label("Alarms that stop a deployment");
-        ui.add(egui::TextEdit::multiline(&mut self.alarms).desired_rows(2))
+        let response = ui
+            .add(
+                egui::TextEdit::multiline(&mut self.alarms)
+                    .id_salt("alarms")
+                    .hint_text("e.g. web-5xx-errors")
+                    .desired_rows(2),
+            )
             .labelled_by(label.id);
+        self.touched.note("alarms", &response);
         ui.checkbox(
             &mut self.rollback_on_failure,
             "Roll back when a deployment fails",
@@ -946,14 +1076,14 @@ impl DeploymentGroupWizard {
                     ui,
                     &format!("Trigger {} name", index + 1),
                     &mut trigger.name,
-                    "notify-team",
+                    "e.g. notify-team",
                     None,
                 );
                 wizard::field_ui(
                     ui,
                     &format!("Trigger {} SNS topic ARN", index + 1),
                     &mut trigger.topic_arn,
-                    "arn:aws:sns:us-east-1:123456789012:deployments",
+                    "e.g. arn:aws:sns:us-east-1:123456789012:deployments",
                     None,
                 );
                 ui.horizontal_wrapped(|ui| {
@@ -968,7 +1098,15 @@ impl DeploymentGroupWizard {
                         }
                     }
                 });
-                if ui.button(format!("Remove trigger {}", index + 1)).clicked() {
+                if ui
+                    .add(
+                        Action::secondary(&format!("Remove trigger {}", index + 1))
+                            .visible("Remove this trigger")
+                            .icon(icons::ICON_DELETE)
+                            .small(),
+                    )
+                    .clicked()
+                {
                     remove = Some(index);
                 }
             });
@@ -976,14 +1114,19 @@ impl DeploymentGroupWizard {
         if let Some(index) = remove {
             self.triggers.remove(index);
         }
-        if ui.button("Add a trigger").clicked() {
+        if ui
+            .add(Action::secondary("Add a trigger").icon(icons::ICON_ADD))
+            .clicked()
+        {
             self.triggers.push(TriggerSpec {
                 events: vec!["DeploymentFailure".to_owned()],
                 ..TriggerSpec::default()
             });
         }
-        for problem in self.step_problems() {
-            ui.label(RichText::new(problem.message).color(ui.visuals().error_fg_color));
+        if self.touched.shows("alarms") {
+            for problem in self.step_problems() {
+                wizard::error_line_ui(ui, &problem.message);
+            }
         }
     }
 
@@ -993,22 +1136,36 @@ impl DeploymentGroupWizard {
             return None;
         };
         let mut request = run.ui(ui).map(GroupRequest::Run);
-        if run.is_complete() {
+        let complete = run.is_complete();
+        if complete {
             ui.label(
                 RichText::new(format!(
                     "Done: the deployment group {} is ready for deployments.",
                     self.group.trim()
                 ))
-                .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+                .color(wizard::DONE_GREEN),
             );
         }
         if !run.running {
             ui.separator();
-            ui.horizontal(|ui| {
-                if ui.button("Back to the review").clicked() {
+            ui.horizontal_wrapped(|ui| {
+                if complete {
+                    let name = format!("Deploy to {}", self.group.trim());
+                    if ui
+                        .add(
+                            Action::primary(&name)
+                                .icon(icons::ICON_ROCKET_LAUNCH)
+                                .hover("Open the Deploy dialog for this application"),
+                        )
+                        .clicked()
+                    {
+                        request = Some(GroupRequest::Deploy(self.application.trim().to_owned()));
+                    }
+                }
+                if ui.add(Action::secondary("Back to the review")).clicked() {
                     self.step = 6;
                 }
-                if ui.button("Close").clicked() {
+                if ui.add(Action::secondary("Close")).clicked() {
                     request = Some(GroupRequest::Close);
                 }
             });
@@ -1027,11 +1184,15 @@ fn lines(text: &str) -> Vec<String> {
 }
 
 /// Edits tag groups: rows of key and value, add and remove rows and groups,
-/// with the account's tags offered as suggestions.
+/// with the account's tags offered as suggestions. `row_errors` holds why
+/// a row is refused, by tag group and row; it shows under the row once the
+/// row was used or Next was pressed.
 fn tag_groups_ui(
     ui: &mut egui::Ui,
     groups: &mut Vec<Vec<TagFilterSpec>>,
     suggestions: &[(String, String)],
+    row_errors: &[((usize, usize), String)],
+    touched: &mut Touched,
 ) {
     let mut remove_group = None;
     let count = groups.len();
@@ -1040,39 +1201,59 @@ fn tag_groups_ui(
             ui.label(RichText::new(format!("Tag group {}", group_index + 1)).strong());
             let mut remove_row = None;
             for (row, filter) in group.iter_mut().enumerate() {
-                ui.horizontal(|ui| {
-                    let name = format!("group {} tag {}", group_index + 1, row + 1);
+                let name = format!("group {} tag {}", group_index + 1, row + 1);
+                let field = format!("tag row {group_index} {row}");
+                ui.horizontal_wrapped(|ui| {
                     let key = ui.label("Key");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut filter.key)
-                            .desired_width(160.0)
-                            .hint_text("Environment"),
-                    )
-                    .labelled_by(key.id)
-                    .on_hover_text(format!("Key of {name}"));
+                    let response = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut filter.key)
+                                .id_salt(("tag key", group_index, row))
+                                .desired_width(160.0)
+                                .hint_text("e.g. Environment"),
+                        )
+                        .labelled_by(key.id)
+                        .on_hover_text(format!("Key of {name}"));
+                    touched.note(&field, &response);
                     let value = ui.label("Value");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut filter.value)
-                            .desired_width(160.0)
-                            .hint_text("production"),
-                    )
-                    .labelled_by(value.id)
-                    .on_hover_text(format!("Value of {name}"));
+                    let response = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut filter.value)
+                                .id_salt(("tag value", group_index, row))
+                                .desired_width(160.0)
+                                .hint_text("e.g. production"),
+                        )
+                        .labelled_by(value.id)
+                        .on_hover_text(format!("Value of {name}"));
+                    touched.note(&field, &response);
                     if !suggestions.is_empty() {
-                        ui.menu_button(format!("Existing tags for {name}"), |ui| {
-                            for (key, value) in suggestions {
-                                if ui.button(format!("{key}={value}")).clicked() {
-                                    filter.key.clone_from(key);
-                                    filter.value.clone_from(value);
-                                    ui.close();
-                                }
-                            }
-                        });
+                        let picked = suggestions_menu_ui(
+                            ui,
+                            &format!("Existing tags for {name}"),
+                            suggestions,
+                        );
+                        if let Some((key, value)) = picked {
+                            filter.key = key;
+                            filter.value = value;
+                            touched.touch(&field);
+                        }
                     }
-                    if ui.small_button(format!("Remove {name}")).clicked() {
+                    if ui
+                        .add(Action::icon_only(
+                            icons::ICON_CLOSE,
+                            &format!("Remove {name}"),
+                        ))
+                        .clicked()
+                    {
                         remove_row = Some(row);
                     }
                 });
+                if let Some((_, error)) =
+                    row_errors.iter().find(|(at, _)| *at == (group_index, row))
+                    && touched.shows(&field)
+                {
+                    wizard::error_line_ui(ui, error);
+                }
             }
             if let Some(row) = remove_row {
                 group.remove(row);
@@ -1080,14 +1261,24 @@ fn tag_groups_ui(
             ui.horizontal(|ui| {
                 if group.len() < MAX_TAGS_PER_GROUP
                     && ui
-                        .small_button(format!("Add a tag to group {}", group_index + 1))
+                        .add(
+                            Action::secondary(&format!("Add a tag to group {}", group_index + 1))
+                                .visible("Add a tag")
+                                .icon(icons::ICON_ADD)
+                                .small(),
+                        )
                         .clicked()
                 {
                     group.push(TagFilterSpec::default());
                 }
                 if count > 1
                     && ui
-                        .small_button(format!("Remove tag group {}", group_index + 1))
+                        .add(
+                            Action::secondary(&format!("Remove tag group {}", group_index + 1))
+                                .visible("Remove this group")
+                                .icon(icons::ICON_DELETE)
+                                .small(),
+                        )
                         .clicked()
                 {
                     remove_group = Some(group_index);
@@ -1098,9 +1289,38 @@ fn tag_groups_ui(
     if let Some(index) = remove_group {
         groups.remove(index);
     }
-    if groups.len() < MAX_TAG_SET_GROUPS && ui.button("Add a tag group").clicked() {
+    if groups.len() < MAX_TAG_SET_GROUPS
+        && ui
+            .add(Action::secondary("Add a tag group").icon(icons::ICON_ADD))
+            .clicked()
+    {
         groups.push(vec![TagFilterSpec::default()]);
     }
+}
+
+/// A small icon button that opens the account's existing tags to pick one.
+/// `name` is its accessible name and tooltip; the button shows only an
+/// icon. Returns the tag picked.
+fn suggestions_menu_ui(
+    ui: &mut egui::Ui,
+    name: &str,
+    suggestions: &[(String, String)],
+) -> Option<(String, String)> {
+    let mut picked = None;
+    let button = egui::Button::new(icons::ICON_SELL.rich_text().size(18.0)).frame(false);
+    let (response, _) = egui::containers::menu::MenuButton::from_button(button).ui(ui, |ui| {
+        ui.label(RichText::new("Tags your instances have").weak());
+        for (key, value) in suggestions {
+            if ui.button(format!("{key}={value}")).clicked() {
+                picked = Some((key.clone(), value.clone()));
+                ui.close();
+            }
+        }
+    });
+    let enabled = ui.is_enabled();
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, name));
+    response.on_hover_text(name);
+    picked
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use crate::cloud::setup::Progress;
 use crate::cloud::tagging::{self, Applied};
 use crate::cloud::{CloudError, ec2, groups, setup};
 use crate::domain::setup::CODEDEPLOY_PRINCIPAL;
-use crate::ui::app::Effects;
+use crate::ui::app::{AppRequest, Effects};
 
 use super::run::RunRequest;
 use super::tag_instances::{TagsAction, TagsEvent};
@@ -20,6 +20,7 @@ impl SetupEvent {
             Self::Account(Err(error))
             | Self::TrustedRoles(Err(error))
             | Self::Instances(Err(error))
+            | Self::Buckets(Err(error))
             | Self::Applications(Err(error))
             | Self::Groups(Err(error))
             | Self::Ec2Instances(Err(error))
@@ -41,12 +42,18 @@ impl SetupEvent {
     }
 }
 
-/// Does what the page asked for.
-pub(crate) fn run(effects: &Effects, action: SetupAction) {
-    let Some(session) = effects.session() else {
-        return;
-    };
+/// Does what the page asked for; opening the Deploy dialog is asked of
+/// the app.
+pub(crate) fn run(effects: &Effects, action: SetupAction) -> Option<AppRequest> {
+    if let SetupAction::Deploy { application } = action {
+        return Some(AppRequest::OpenDeploy {
+            application: Some(application),
+            revision: None,
+        });
+    }
+    let session = effects.session()?;
     match action {
+        SetupAction::Deploy { .. } => {}
         SetupAction::LoadAccount => {
             effects.spawn("finding the account", async move {
                 SetupEvent::Account(setup::account_id(&session).await)
@@ -57,6 +64,12 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) {
         }),
         SetupAction::LoadInstances => effects.spawn("loading the instances", async move {
             SetupEvent::Instances(setup::instance_choices(&session).await)
+        }),
+        SetupAction::LoadStatus => effects.spawn("looking at what is set up", async move {
+            SetupEvent::Status(setup::setup_status(&session).await)
+        }),
+        SetupAction::LoadBuckets => effects.spawn("loading the buckets", async move {
+            SetupEvent::Buckets(setup::bucket_choices(&session).await)
         }),
         SetupAction::LoadApplications => effects.spawn("loading the applications", async move {
             SetupEvent::Applications(codedeploy::list_applications(&session).await)
@@ -106,4 +119,5 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) {
             });
         }
     }
+    None
 }

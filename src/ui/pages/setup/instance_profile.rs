@@ -6,12 +6,13 @@ use egui::RichText;
 
 use super::run::{PlanRun, RunRequest};
 use super::service_role::review_plan_ui;
-pub use crate::cloud::setup::InstanceChoice;
+pub use crate::cloud::setup::{BucketChoices, InstanceChoice};
 use crate::domain::iam_names::{IamNameKind, validate_iam_name};
 use crate::domain::names::validate_bucket_name;
 use crate::domain::setup::{InstanceProfileOptions, SetupPlan, SetupStep};
+use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
-use crate::ui::widgets::wizard::{self, Nav};
+use crate::ui::widgets::wizard::{self, Nav, Touched};
 
 /// The wizard's steps, as the indicator names them.
 const STEPS: [&str; 5] = ["Names", "Buckets", "Instances", "Review", "Create"];
@@ -23,8 +24,12 @@ pub enum InstanceProfileRequest {
     Run(RunRequest),
     /// Load the account's EC2 instances with their current profiles.
     LoadInstances,
+    /// Load the account's buckets and the one to suggest.
+    LoadBuckets,
     /// Leave the wizard.
     Close,
+    /// The profile is made: go on to tagging instances.
+    Continue,
 }
 
 /// The instance profile wizard's state.
@@ -38,11 +43,16 @@ pub struct InstanceProfileWizard {
     ssm: bool,
     /// The instances to choose from.
     pub instances: Loadable<Vec<InstanceChoice>>,
+    /// The account's buckets, offered on the buckets step.
+    pub bucket_choices: Loadable<BucketChoices>,
     chosen: std::collections::BTreeSet<String>,
     /// Errors AWS gave, by the field they concern.
     role_error: Option<String>,
     profile_error: Option<String>,
     run: Option<PlanRun>,
+    /// The fields of this step used, and whether Next was pressed: errors
+    /// show only then.
+    touched: Touched,
 }
 
 impl Default for InstanceProfileWizard {
@@ -55,10 +65,12 @@ impl Default for InstanceProfileWizard {
             agent: true,
             ssm: true,
             instances: Loadable::NotLoaded,
+            bucket_choices: Loadable::NotLoaded,
             chosen: std::collections::BTreeSet::new(),
             role_error: None,
             profile_error: None,
             run: None,
+            touched: Touched::default(),
         }
     }
 }
@@ -75,6 +87,18 @@ impl InstanceProfileWizard {
             .collect();
         names.dedup();
         names
+    }
+
+    /// The account's buckets arrived: the suggested one is filled in if
+    /// the person has not typed any bucket yet.
+    pub fn buckets_loaded(&mut self, choices: Loadable<BucketChoices>) {
+        if self.buckets.trim().is_empty()
+            && let Loadable::Loaded(choices) = &choices
+            && let Some(suggested) = &choices.suggested
+        {
+            self.buckets.clone_from(suggested);
+        }
+        self.bucket_choices = choices;
     }
 
     /// The plan the inputs make.
@@ -145,18 +169,32 @@ impl InstanceProfileWizard {
         if self.step > 3 {
             return wizard::body_ui(ui, |ui| self.run_ui(ui));
         }
+        if matches!(self.bucket_choices, Loadable::NotLoaded) {
+            // Asked for at once, so the suggestion is there by step 2.
+            request = Some(InstanceProfileRequest::LoadBuckets);
+        }
         wizard::body_ui(ui, |ui| match self.step {
             0 => self.names_ui(ui, region),
             1 => self.buckets_ui(ui),
-            2 => request = self.instances_ui(ui),
+            2 => {
+                if let Some(asked) = self.instances_ui(ui) {
+                    request = Some(asked);
+                }
+            }
             _ => review_plan_ui(ui, &self.plan(region)),
         });
         let blocked = self.blocked();
         let next = if self.step == 3 { "Create" } else { "Next" };
-        match wizard::nav_ui(ui, self.step > 0, next, blocked.as_deref()) {
-            Some(Nav::Back) => self.step -= 1,
+        let marked = self.touched.attempted() && blocked.is_some();
+        match wizard::nav_ui(ui, self.step > 0, next, None, marked) {
+            Some(Nav::Back) => {
+                self.step -= 1;
+                self.touched.clear();
+            }
             Some(Nav::Cancel) => request = Some(InstanceProfileRequest::Close),
+            Some(Nav::Next) if blocked.is_some() => self.touched.attempt(),
             Some(Nav::Next) => {
+                self.touched.clear();
                 if self.step == 3 {
                     let mut run = PlanRun::new(self.plan(region));
                     let started = run.start();
@@ -175,32 +213,38 @@ impl InstanceProfileWizard {
     fn names_ui(&mut self, ui: &mut egui::Ui, region: &str) {
         let role_error = validate_iam_name(IamNameKind::Role, self.role.trim())
             .err()
-            .map(|error| error.to_string())
+            .map(|error| error.to_string());
+        let role_error = self
+            .touched
+            .shown("role", role_error)
             .or_else(|| self.role_error.clone());
-        if wizard::field_ui(
+        let response = wizard::field_ui(
             ui,
             "Role name",
             &mut self.role,
-            "CodeDeployInstanceRole",
+            "e.g. CodeDeployInstanceRole",
             role_error.as_deref(),
-        )
-        .changed()
-        {
+        );
+        self.touched.note("role", &response);
+        if response.changed() {
             self.role_error = None;
         }
         let profile_error = validate_iam_name(IamNameKind::InstanceProfile, self.profile.trim())
             .err()
-            .map(|error| error.to_string())
+            .map(|error| error.to_string());
+        let profile_error = self
+            .touched
+            .shown("profile", profile_error)
             .or_else(|| self.profile_error.clone());
-        if wizard::field_ui(
+        let response = wizard::field_ui(
             ui,
             "Instance profile name",
             &mut self.profile,
-            "CodeDeployInstanceProfile",
+            "e.g. CodeDeployInstanceProfile",
             profile_error.as_deref(),
-        )
-        .changed()
-        {
+        );
+        self.touched.note("profile", &response);
+        if response.changed() {
             self.profile_error = None;
         }
         ui.add_space(8.0);
@@ -222,15 +266,48 @@ impl InstanceProfileWizard {
 
     fn buckets_ui(&mut self, ui: &mut egui::Ui) {
         let label = ui.label("Revision buckets (one per line)");
-        ui.add(
-            egui::TextEdit::multiline(&mut self.buckets)
-                .hint_text("my-revisions-bucket")
-                .desired_rows(3)
-                .desired_width(360.0),
-        )
-        .labelled_by(label.id);
-        if let Some(problem) = self.blocked() {
-            ui.label(RichText::new(problem).color(ui.visuals().error_fg_color));
+        let response = ui
+            .add(
+                egui::TextEdit::multiline(&mut self.buckets)
+                    .id_salt("revision buckets")
+                    .hint_text("e.g. my-revisions-bucket")
+                    .desired_rows(3)
+                    .desired_width(360.0),
+            )
+            .labelled_by(label.id);
+        self.touched.note("buckets", &response);
+        if let Some(problem) = self.touched.shown("buckets", self.blocked()) {
+            wizard::error_line_ui(ui, &problem);
+        }
+        match &self.bucket_choices {
+            Loadable::Loaded(choices) if !choices.buckets.is_empty() => {
+                ui.label(RichText::new("Your buckets (tick to add or leave out)").strong());
+                let mut names = self.bucket_names();
+                let mut changed = false;
+                ui.horizontal_wrapped(|ui| {
+                    for bucket in &choices.buckets {
+                        let mut on = names.contains(bucket);
+                        if ui.checkbox(&mut on, bucket.as_str()).changed() {
+                            if on {
+                                names.push(bucket.clone());
+                            } else {
+                                names.retain(|name| name != bucket);
+                            }
+                            changed = true;
+                        }
+                    }
+                });
+                if changed {
+                    self.buckets = names.join("\n");
+                    self.touched.touch("buckets");
+                }
+            }
+            Loadable::Failed(error) => {
+                ui.label(
+                    RichText::new(format!("Your buckets could not be listed: {error}")).weak(),
+                );
+            }
+            _ => {}
         }
         ui.label(
             RichText::new(
@@ -261,16 +338,46 @@ impl InstanceProfileWizard {
                 ui.label(RichText::new("This account has no EC2 instances in this region.").weak());
             }
             Loadable::Loaded(instances) => {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(
+                        RichText::new(format!(
+                            "{} of {} chosen",
+                            self.chosen.len(),
+                            instances.len()
+                        ))
+                        .strong(),
+                    );
+                    if ui
+                        .add_enabled(
+                            self.chosen.len() < instances.len(),
+                            Action::secondary("Select all").small(),
+                        )
+                        .on_hover_text("Give the profile to every instance listed")
+                        .clicked()
+                    {
+                        self.chosen = instances.iter().map(|i| i.id.clone()).collect();
+                    }
+                    if ui
+                        .add_enabled(
+                            !self.chosen.is_empty(),
+                            Action::secondary("Select none").small(),
+                        )
+                        .clicked()
+                    {
+                        self.chosen.clear();
+                    }
+                });
                 egui::ScrollArea::vertical()
                     .max_height(260.0)
                     .show(ui, |ui| {
                         egui::Grid::new("instance_choices")
                             .striped(true)
-                            .num_columns(4)
+                            .num_columns(5)
                             .show(ui, |ui| {
                                 ui.label(RichText::new("Instance").strong());
                                 ui.label(RichText::new("Name").strong());
                                 ui.label(RichText::new("State").strong());
+                                ui.label(RichText::new("Tags").strong());
                                 ui.label(RichText::new("Instance profile now").strong());
                                 ui.end_row();
                                 for instance in instances {
@@ -284,6 +391,17 @@ impl InstanceProfileWizard {
                                     }
                                     ui.label(instance.name.as_deref().unwrap_or("-"));
                                     ui.label(&instance.state);
+                                    let tags = tags_text(&instance.tags);
+                                    ui.scope(|ui| {
+                                        ui.set_max_width(240.0);
+                                        let shown = if tags.is_empty() {
+                                            "(no tags)"
+                                        } else {
+                                            tags.as_str()
+                                        };
+                                        ui.add(egui::Label::new(shown).truncate())
+                                            .on_hover_text(shown);
+                                    });
                                     ui.label(
                                         instance
                                             .profile_arn
@@ -312,28 +430,55 @@ impl InstanceProfileWizard {
             return None;
         };
         let mut request = run.ui(ui).map(InstanceProfileRequest::Run);
-        if run.is_complete() {
+        let complete = run.is_complete();
+        if complete {
             ui.label(
                 RichText::new(format!(
                     "Done: instances launched with the instance profile {} can download revisions.",
                     self.profile.trim()
                 ))
-                .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+                .color(wizard::DONE_GREEN),
             );
         }
         if !run.running {
             ui.separator();
-            ui.horizontal(|ui| {
-                if ui.button("Back to the review").clicked() {
+            ui.horizontal_wrapped(|ui| {
+                if complete
+                    && ui
+                        .add(
+                            Action::primary("Next: tag instances")
+                                .icon(icons::ICON_ARROW_FORWARD)
+                                .hover("Tag the instances a deployment group will choose"),
+                        )
+                        .clicked()
+                {
+                    request = Some(InstanceProfileRequest::Continue);
+                }
+                if ui.add(Action::secondary("Back to the review")).clicked() {
                     self.step = 3;
                 }
-                if ui.button("Close").clicked() {
+                if ui.add(Action::secondary("Close")).clicked() {
                     request = Some(InstanceProfileRequest::Close);
                 }
             });
         }
         request
     }
+}
+
+/// An instance's tags but `Name`, as `Environment=production, Fleet=demo`.
+fn tags_text(tags: &std::collections::BTreeMap<String, String>) -> String {
+    tags.iter()
+        .filter(|(key, _)| key.as_str() != "Name")
+        .map(|(key, value)| {
+            if value.is_empty() {
+                key.clone()
+            } else {
+                format!("{key}={value}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -13,9 +13,11 @@ use egui::RichText;
 use crate::cloud::CloudError;
 use crate::cloud::codedeploy::Application;
 use crate::cloud::ec2::Ec2InstanceSummary;
-use crate::cloud::setup::{Progress, TrustedRole};
+use crate::cloud::setup::{BucketChoices, Progress, SetupStatus, TrustedRole};
 use crate::domain::group_spec::DeploymentGroupSpec;
+use crate::ui::widgets::button::{Action, MaterialIcon, icons};
 use crate::ui::widgets::loadable::{Loadable, loaded};
+use crate::ui::widgets::wizard::DONE_GREEN;
 use deployment_group::{DeploymentGroupWizard, GroupRequest};
 use instance_profile::{InstanceChoice, InstanceProfileRequest, InstanceProfileWizard};
 use run::{PlanRun, RunRequest};
@@ -27,10 +29,14 @@ use tag_instances::{TagInstancesPage, TagInstancesRequest, TagsAction, TagsEvent
 pub enum SetupAction {
     /// Find out which account the session is in.
     LoadAccount,
+    /// Look at what the account already has of what the wizards make.
+    LoadStatus,
     /// Load the roles CodeDeploy can assume.
     LoadTrustedRoles,
     /// Load the EC2 instances with their instance profiles.
     LoadInstances,
+    /// Load the account's buckets, and the one to suggest for revisions.
+    LoadBuckets,
     /// Load the applications.
     LoadApplications,
     /// Load an application's deployment group names.
@@ -53,6 +59,12 @@ pub enum SetupAction {
     },
     /// List instances or change their tags, for the tag instances page.
     Tags(TagsAction),
+    /// Open the Deploy dialog for an application (after its group was
+    /// made).
+    Deploy {
+        /// The application.
+        application: String,
+    },
 }
 
 /// A result for the page.
@@ -60,10 +72,14 @@ pub enum SetupAction {
 pub enum SetupEvent {
     /// The account id, or why it is unknown.
     Account(Result<String, CloudError>),
+    /// What the account already has of what the wizards make.
+    Status(SetupStatus),
     /// The roles CodeDeploy can assume.
     TrustedRoles(Result<Vec<TrustedRole>, CloudError>),
     /// The EC2 instances.
     Instances(Result<Vec<InstanceChoice>, CloudError>),
+    /// The account's buckets.
+    Buckets(Result<BucketChoices, CloudError>),
     /// The applications.
     Applications(Result<Vec<Application>, CloudError>),
     /// An application's group names.
@@ -106,6 +122,9 @@ enum Wizard {
 #[derive(Debug, Clone, Default)]
 pub struct SetupPage {
     account: Loadable<String>,
+    /// What the account has of what the wizards make, for the cards;
+    /// looked at again whenever the cards are shown after a wizard.
+    status: Loadable<SetupStatus>,
     wizard: Option<Wizard>,
     /// Tags the runs, so results of an abandoned run are not applied to a
     /// newer wizard.
@@ -115,6 +134,9 @@ pub struct SetupPage {
     /// The deployment group wizard, set aside while the service role
     /// wizard it opened is on screen.
     paused: Option<Box<DeploymentGroupWizard>>,
+    /// The ARN of the service role made (or picked) last, which the
+    /// deployment group wizard starts with.
+    made_role: Option<String>,
 }
 
 impl SetupPage {
@@ -129,13 +151,19 @@ impl SetupPage {
 
     /// Opens the service role wizard (also used by other pages).
     pub fn open_service_role(&mut self) {
+        self.paused = None;
         self.wizard = Some(Wizard::ServiceRole(ServiceRoleWizard::default()));
         self.message = None;
     }
 
-    /// Opens the deployment group wizard.
+    /// Opens the deployment group wizard, with the service role made last
+    /// chosen.
     pub fn open_deployment_group(&mut self) {
-        self.wizard = Some(Wizard::DeploymentGroup(Box::default()));
+        let mut wizard = Box::<DeploymentGroupWizard>::default();
+        if let Some(arn) = &self.made_role {
+            wizard.use_role(arn.clone());
+        }
+        self.wizard = Some(Wizard::DeploymentGroup(wizard));
         self.message = None;
     }
 
@@ -151,20 +179,34 @@ impl SetupPage {
         self.message = None;
     }
 
+    /// Back to the cards, which look again at what the account has.
+    fn close_wizard(&mut self) {
+        self.wizard = None;
+        if !matches!(self.status, Loadable::Loading) {
+            self.status = Loadable::NotLoaded;
+        }
+    }
+
     /// Applies a result.
     pub fn apply(&mut self, event: SetupEvent) {
         match event {
             SetupEvent::Account(result) => {
                 self.account = loaded(result);
             }
+            SetupEvent::Status(status) => self.status = Loadable::Loaded(status),
             SetupEvent::TrustedRoles(result) => match &mut self.wizard {
                 Some(Wizard::ServiceRole(wizard)) => wizard.trusted = loaded(result),
-                Some(Wizard::DeploymentGroup(wizard)) => wizard.roles = loaded(result),
+                Some(Wizard::DeploymentGroup(wizard)) => wizard.roles_loaded(loaded(result)),
                 _ => {}
             },
             SetupEvent::Instances(result) => {
                 if let Some(Wizard::InstanceProfile(wizard)) = &mut self.wizard {
                     wizard.instances = loaded(result);
+                }
+            }
+            SetupEvent::Buckets(result) => {
+                if let Some(Wizard::InstanceProfile(wizard)) = &mut self.wizard {
+                    wizard.buckets_loaded(loaded(result));
                 }
             }
             SetupEvent::Applications(result) => {
@@ -233,7 +275,16 @@ impl SetupPage {
         };
         let request = match &mut self.wizard {
             None => {
-                self.chooser_ui(ui);
+                // One action a frame: with the account asked for first,
+                // the status is asked for in the next frame.
+                if matches!(self.status, Loadable::NotLoaded) && action.is_none() {
+                    self.status = Loadable::Loading;
+                    action = Some(SetupAction::LoadStatus);
+                }
+                egui::ScrollArea::vertical()
+                    .id_salt("setup_cards")
+                    .auto_shrink([false, true])
+                    .show(ui, |ui| self.chooser_ui(ui));
                 None
             }
             Some(Wizard::ServiceRole(wizard)) => match wizard.ui(ui, account.as_deref(), region) {
@@ -242,7 +293,15 @@ impl SetupPage {
                     wizard.trusted = Loadable::Loading;
                     Some(Err(SetupAction::LoadTrustedRoles))
                 }
+                Some(ServiceRoleRequest::Continue(made)) => {
+                    self.made_role = Some(made);
+                    self.open_instance_profile();
+                    None
+                }
                 Some(ServiceRoleRequest::Close(picked)) => {
+                    if picked.is_some() {
+                        self.made_role.clone_from(&picked);
+                    }
                     if let Some(mut paused) = self.paused.take() {
                         if let Some(arn) = picked {
                             paused.use_role(arn);
@@ -252,7 +311,7 @@ impl SetupPage {
                         self.message = picked.map(|arn| {
                             format!("Use {arn} as the service role of your deployment groups.")
                         });
-                        self.wizard = None;
+                        self.close_wizard();
                     }
                     None
                 }
@@ -283,11 +342,14 @@ impl SetupPage {
                     if let Some(Wizard::DeploymentGroup(paused)) = self.wizard.take() {
                         self.paused = Some(paused);
                     }
-                    self.wizard = Some(Wizard::ServiceRole(ServiceRoleWizard::default()));
+                    self.wizard = Some(Wizard::ServiceRole(ServiceRoleWizard::returning()));
                     None
                 }
+                Some(GroupRequest::Deploy(application)) => {
+                    Some(Err(SetupAction::Deploy { application }))
+                }
                 Some(GroupRequest::Close) => {
-                    self.wizard = None;
+                    self.close_wizard();
                     None
                 }
                 None => None,
@@ -298,8 +360,16 @@ impl SetupPage {
                     wizard.instances = Loadable::Loading;
                     Some(Err(SetupAction::LoadInstances))
                 }
+                Some(InstanceProfileRequest::LoadBuckets) => {
+                    wizard.bucket_choices = Loadable::Loading;
+                    Some(Err(SetupAction::LoadBuckets))
+                }
                 Some(InstanceProfileRequest::Close) => {
-                    self.wizard = None;
+                    self.close_wizard();
+                    None
+                }
+                Some(InstanceProfileRequest::Continue) => {
+                    self.open_tag_instances();
                     None
                 }
                 None => None,
@@ -307,7 +377,11 @@ impl SetupPage {
             Some(Wizard::TagInstances(page)) => match page.ui(ui) {
                 Some(TagInstancesRequest::Action(tags)) => Some(Err(SetupAction::Tags(tags))),
                 Some(TagInstancesRequest::Close) => {
-                    self.wizard = None;
+                    self.close_wizard();
+                    None
+                }
+                Some(TagInstancesRequest::Continue) => {
+                    self.open_deployment_group();
                     None
                 }
                 None => None,
@@ -340,38 +414,71 @@ impl SetupPage {
             ui.label(RichText::new(message.as_str()).strong());
         }
         ui.add_space(8.0);
+        let status = match &self.status {
+            Loadable::Loaded(status) => Some(status.clone()),
+            _ => None,
+        };
         let cards: [Card; 4] = [
             (
                 "Service role",
                 "The role CodeDeploy assumes to deploy to your instances, with the AWS managed policy for your compute platform.",
                 Self::open_service_role,
-            ),
-            (
-                "Deployment group",
-                "A tagged deployment group: which instances a deployment goes to, chosen by their tags, and how the rollout proceeds. Also edits an existing group.",
-                Self::open_deployment_group,
+                status.as_ref().map(|status| status.service_role.clone()),
+                "This account has a role CodeDeploy can assume.",
             ),
             (
                 "Instance profile",
                 "The role your EC2 instances use to download revisions, with read access to only your revision buckets.",
                 Self::open_instance_profile,
+                status
+                    .as_ref()
+                    .map(|status| status.instance_profile.clone()),
+                "This account has an instance profile EC2 instances can use.",
             ),
             (
                 "Tag instances",
                 "Select EC2 instances and add or remove tags on all of them at once: the tags a deployment group chooses its instances by.",
                 Self::open_tag_instances,
+                status
+                    .as_ref()
+                    .map(|status| status.tagged_instances.clone()),
+                "Instances here carry tags a deployment group can choose them by.",
+            ),
+            (
+                "Deployment group",
+                "A tagged deployment group: which instances a deployment goes to, chosen by their tags, and how the rollout proceeds. Also edits an existing group.",
+                Self::open_deployment_group,
+                status
+                    .as_ref()
+                    .map(|status| status.deployment_group.clone()),
+                "This account has a deployment group.",
             ),
         ];
-        for (title, text, open) in cards {
+        // The first card not done yet is the next thing to do: its button
+        // is the primary one.
+        let next = cards
+            .iter()
+            .position(|(_, _, _, state, _)| !matches!(state, Some(Ok(true))));
+        for (index, (title, text, open, state, done_text)) in cards.into_iter().enumerate() {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.set_width(ui.available_width().min(680.0));
-                ui.label(RichText::new(title).strong().size(16.0));
-                ui.label(text);
-                if ui
-                    .button(format!("Start: {title}"))
-                    .on_hover_text(format!("Open the {} wizard", title.to_lowercase()))
-                    .clicked()
-                {
+                ui.horizontal(|ui| {
+                    ui.label(
+                        RichText::new(format!("{}. {title}", index + 1))
+                            .strong()
+                            .size(16.0),
+                    );
+                    state_ui(ui, title, state.as_ref(), done_text);
+                });
+                ui.add(egui::Label::new(text).wrap());
+                let name = format!("Start: {title}");
+                let hover = format!("Open the {} wizard", title.to_lowercase());
+                let button = if next == Some(index) {
+                    Action::primary(&name).hover(&hover)
+                } else {
+                    Action::secondary(&name).hover(&hover)
+                };
+                if ui.add(button.icon(icons::ICON_ARROW_FORWARD)).clicked() {
                     open(self);
                 }
             });
@@ -380,5 +487,64 @@ impl SetupPage {
     }
 }
 
-/// A wizard card on the chooser: title, what it makes, how to open it.
-type Card = (&'static str, &'static str, fn(&mut SetupPage));
+/// Draws a card's state: done, not done yet, being looked at, or unknown
+/// (with why on hover). The words are its accessible name: "Service role:
+/// done".
+fn state_ui(
+    ui: &mut egui::Ui,
+    title: &str,
+    state: Option<&Result<bool, CloudError>>,
+    done_text: &str,
+) {
+    let (icon, word, colour, hover): (Option<MaterialIcon>, &str, egui::Color32, String) =
+        match state {
+            None => (
+                None,
+                "looking…",
+                ui.visuals().weak_text_color(),
+                String::new(),
+            ),
+            Some(Ok(true)) => (
+                Some(icons::ICON_CHECK_CIRCLE),
+                "done",
+                DONE_GREEN,
+                done_text.to_owned(),
+            ),
+            Some(Ok(false)) => (
+                Some(icons::ICON_RADIO_BUTTON_UNCHECKED),
+                "not done yet",
+                ui.visuals().weak_text_color(),
+                "Nothing of this kind in this account yet.".to_owned(),
+            ),
+            Some(Err(error)) => (
+                Some(icons::ICON_HELP),
+                "unknown",
+                ui.visuals().warn_fg_color,
+                format!("Could not be looked at: {error}"),
+            ),
+        };
+    match icon {
+        Some(icon) => {
+            ui.label(icon.rich_text().size(16.0).color(colour));
+        }
+        None => {
+            ui.spinner();
+        }
+    }
+    let response = ui.label(RichText::new(word).color(colour));
+    let name = format!("{title}: {word}");
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &name));
+    if !hover.is_empty() {
+        response.on_hover_text(hover);
+    }
+}
+
+/// A wizard card on the chooser: title, what it makes, how to open it,
+/// whether the account has it (once looked at), and what "done" means.
+type Card = (
+    &'static str,
+    &'static str,
+    fn(&mut SetupPage),
+    Option<Result<bool, CloudError>>,
+    &'static str,
+);

@@ -8,9 +8,10 @@ use crate::cloud::setup::TrustedRole;
 use crate::domain::ComputePlatform;
 use crate::domain::iam_names::{IamNameKind, validate_iam_name};
 use crate::domain::setup::{CODEDEPLOY_PRINCIPAL, SetupPlan, SetupStep};
+use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::json::json_ui;
 use crate::ui::widgets::loadable::Loadable;
-use crate::ui::widgets::wizard::{self, Nav};
+use crate::ui::widgets::wizard::{self, Nav, Touched};
 
 /// The wizard's steps, as the indicator names them.
 const STEPS: [&str; 4] = ["Platform", "Role", "Review", "Create"];
@@ -24,6 +25,8 @@ pub enum ServiceRoleRequest {
     LoadTrustedRoles,
     /// Leave the wizard; with a role ARN when one was made or picked.
     Close(Option<String>),
+    /// The role with this ARN was made: go on to the next wizard.
+    Continue(String),
 }
 
 /// The service role wizard's state.
@@ -40,6 +43,12 @@ pub struct ServiceRoleWizard {
     role_arn: Option<String>,
     /// The roles CodeDeploy can already assume.
     pub trusted: Loadable<Vec<TrustedRole>>,
+    /// Whether the role name was used or Next pressed: its error shows
+    /// only then.
+    touched: Touched,
+    /// Whether the deployment group wizard opened this one and is
+    /// returned to when it closes.
+    returns_to_group: bool,
 }
 
 impl Default for ServiceRoleWizard {
@@ -53,11 +62,22 @@ impl Default for ServiceRoleWizard {
             run: None,
             role_arn: None,
             trusted: Loadable::NotLoaded,
+            touched: Touched::default(),
+            returns_to_group: false,
         }
     }
 }
 
 impl ServiceRoleWizard {
+    /// The wizard opened from the deployment group wizard, which it goes
+    /// back to when it closes.
+    pub fn returning() -> Self {
+        Self {
+            returns_to_group: true,
+            ..Self::default()
+        }
+    }
+
     /// The plan the inputs make, for `account` and `region`.
     pub fn plan(&self, account: &str, region: &str) -> SetupPlan {
         SetupPlan::service_role(
@@ -122,14 +142,18 @@ impl ServiceRoleWizard {
             _ => self.review_ui(ui, account, region),
         });
         let blocked = self.blocked();
-        let blocked = blocked
-            .as_deref()
-            .or((self.step == 2 && account.is_none()).then_some("Finding the account id…"));
+        let waiting = (self.step == 2 && account.is_none()).then_some("Finding the account id…");
         let next = if self.step == 2 { "Create" } else { "Next" };
-        match wizard::nav_ui(ui, self.step > 0, next, blocked) {
-            Some(Nav::Back) => self.step -= 1,
+        let marked = self.touched.attempted() && blocked.is_some();
+        match wizard::nav_ui(ui, self.step > 0, next, waiting, marked) {
+            Some(Nav::Back) => {
+                self.step -= 1;
+                self.touched.clear();
+            }
             Some(Nav::Cancel) => request = Some(ServiceRoleRequest::Close(None)),
+            Some(Nav::Next) if blocked.is_some() => self.touched.attempt(),
             Some(Nav::Next) => {
+                self.touched.clear();
                 if self.step == 2
                     && let Some(account) = account
                 {
@@ -204,14 +228,18 @@ impl ServiceRoleWizard {
         let validation = validate_iam_name(IamNameKind::Role, self.role_name.trim())
             .err()
             .map(|error| error.to_string());
-        let error = validation.or_else(|| self.role_error.clone());
+        let error = self
+            .touched
+            .shown("role", validation)
+            .or_else(|| self.role_error.clone());
         let response = wizard::field_ui(
             ui,
             "Role name",
             &mut self.role_name,
-            ComputePlatform::Server.suggested_role_name(),
+            &format!("e.g. {}", self.platform.suggested_role_name()),
             error.as_deref(),
         );
+        self.touched.note("role", &response);
         if response.changed() {
             self.role_error = None;
         }
@@ -254,23 +282,46 @@ impl ServiceRoleWizard {
             return None;
         };
         let mut request = run.ui(ui).map(ServiceRoleRequest::Run);
-        if run.is_complete() {
+        let complete = run.is_complete();
+        if complete {
             ui.label(
                 RichText::new(format!(
                     "Done: the role {} is ready for a deployment group.",
                     self.role_name.trim()
                 ))
-                .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+                .color(wizard::DONE_GREEN),
             );
         }
         if !run.running {
             ui.separator();
-            ui.horizontal(|ui| {
-                if ui.button("Back to the review").clicked() {
+            let made = complete.then(|| self.role_arn.clone()).flatten();
+            ui.horizontal_wrapped(|ui| {
+                if complete && self.returns_to_group {
+                    if ui
+                        .add(
+                            Action::primary("Back to the deployment group")
+                                .icon(icons::ICON_ARROW_BACK)
+                                .hover("Go on with the deployment group, with this role chosen"),
+                        )
+                        .clicked()
+                    {
+                        request = Some(ServiceRoleRequest::Close(made.clone()));
+                    }
+                } else if let Some(arn) = made.clone()
+                    && ui
+                        .add(
+                            Action::primary("Next: create an instance profile")
+                                .icon(icons::ICON_ARROW_FORWARD)
+                                .hover("The role your instances use to download revisions"),
+                        )
+                        .clicked()
+                {
+                    request = Some(ServiceRoleRequest::Continue(arn));
+                }
+                if ui.add(Action::secondary("Back to the review")).clicked() {
                     self.step = 2;
                 }
-                if ui.button("Close").clicked() {
-                    let made = run.is_complete().then(|| self.role_arn.clone()).flatten();
+                if ui.add(Action::secondary("Close")).clicked() {
                     request = Some(ServiceRoleRequest::Close(made));
                 }
             });
@@ -279,28 +330,58 @@ impl ServiceRoleWizard {
     }
 }
 
-/// The review page of a plan: each step with the document it writes, and
-/// the AWS CLI commands that do the same.
+/// The review page of a plan: first what will be made, with its settings,
+/// in words; then each call by its API name, its input collapsed with a
+/// button that copies it as an AWS CLI command; then every command at once.
 pub fn review_plan_ui(ui: &mut egui::Ui, plan: &SetupPlan) {
-    ui.label(RichText::new("DeployDesk will make these calls, in this order:").strong());
+    ui.label(RichText::new("What will be made").strong().size(15.0));
     for (index, step) in plan.steps.iter().enumerate() {
-        ui.label(format!("{}. {}", index + 1, step.summary()));
-        if let Some(document) = step.document() {
-            ui.indent(("document", index), |ui| {
-                let label = match step {
-                    SetupStep::CreateRole { .. } => "Trust policy",
-                    _ => "Policy document",
-                };
-                json_ui(ui, label, document);
-            });
-        }
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("{}.", index + 1)).strong());
+            ui.label(RichText::new(step.summary()).strong());
+        });
+        ui.indent(("details", index), |ui| {
+            for line in step.details() {
+                ui.add(egui::Label::new(line).wrap());
+            }
+        });
     }
-    ui.add_space(8.0);
-    wizard::cli_ui(ui, &plan.cli_script());
     ui.label(
         RichText::new(
             "What already exists exactly as shown is reused; what exists but differs is reported, never overwritten without asking.",
         )
         .weak(),
     );
+    ui.add_space(10.0);
+    ui.label(RichText::new("The calls, in order").strong().size(15.0));
+    for (index, step) in plan.steps.iter().enumerate() {
+        let title = format!("{}. {} request", index + 1, step.operation());
+        egui::CollapsingHeader::new(title.as_str())
+            .id_salt(("call", index))
+            .default_open(false)
+            .show(ui, |ui| {
+                let name = format!("Copy the {} call as an AWS CLI command", step.operation());
+                if ui
+                    .add(
+                        Action::secondary(&name)
+                            .visible("Copy as AWS CLI")
+                            .icon(icons::ICON_CONTENT_COPY)
+                            .small()
+                            .hover(&name),
+                    )
+                    .clicked()
+                {
+                    ui.ctx().copy_text(step.cli_command());
+                }
+                json_ui(
+                    ui,
+                    &format!("{} request", step.operation()),
+                    &step.request(),
+                );
+            });
+    }
+    egui::CollapsingHeader::new("All calls as AWS CLI commands")
+        .id_salt("all_calls")
+        .default_open(false)
+        .show(ui, |ui| wizard::cli_ui(ui, &plan.cli_script()));
 }

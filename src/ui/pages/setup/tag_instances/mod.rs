@@ -22,7 +22,8 @@ use crate::cloud::CloudError;
 use crate::cloud::ec2::Ec2InstanceSummary;
 use crate::cloud::tagging::TagChange;
 use crate::domain::tags::TagSelection;
-use crate::ui::widgets::wizard;
+use crate::ui::widgets::button::{Action, icons};
+use crate::ui::widgets::wizard::{self, Touched};
 
 use model::{
     EditKind, Selection, Sort, TagEdit, ViewKey, affected, compact_tags, done_text, instances,
@@ -77,6 +78,8 @@ pub enum TagInstancesRequest {
     Action(TagsAction),
     /// Back to the chooser.
     Close,
+    /// On to the deployment group wizard.
+    Continue,
 }
 
 /// A change on its way.
@@ -127,6 +130,10 @@ pub struct TagInstancesPage {
     running: Option<Running>,
     /// What the last change did, or why it stopped.
     outcome: Option<Result<String, String>>,
+    /// The fields of the add and remove forms used, and whether their
+    /// buttons were pressed: errors show only then.
+    add_touched: Touched,
+    remove_touched: Touched,
 }
 
 impl TagInstancesPage {
@@ -232,6 +239,16 @@ impl TagInstancesPage {
             {
                 request = Some(TagInstancesRequest::Close);
             }
+            if ui
+                .add(
+                    Action::secondary("Next: create a deployment group")
+                        .icon(icons::ICON_ARROW_FORWARD)
+                        .hover("Choose instances by the tags they carry"),
+                )
+                .clicked()
+            {
+                request = Some(TagInstancesRequest::Continue);
+            }
             if self.listing != Listing::Idle {
                 ui.spinner();
                 ui.label("Listing instances…");
@@ -293,7 +310,7 @@ impl TagInstancesPage {
             ui,
             "Tag filter",
             &mut self.query,
-            "Environment=production, Role, =web",
+            "e.g. Environment=production, Role",
             problem.as_deref(),
         )
         .on_hover_text(
@@ -407,39 +424,47 @@ impl TagInstancesPage {
         }
     }
 
-    /// Why `edit` cannot run yet, if it cannot.
-    fn blocked(&self, edit: &TagEdit) -> Option<String> {
-        if self.selection.is_empty() {
-            return Some("Select the instances first.".to_owned());
-        }
-        if edit.key.is_empty() {
-            return Some("Type a tag key.".to_owned());
-        }
-        if let (Some(problem), _) | (_, Some(problem)) = tag_problems(&edit.key, &edit.value) {
-            return Some(problem);
-        }
-        None
+    /// Why `edit` cannot run yet, if that is not about a field (the
+    /// fields say their own problems).
+    fn blocked(&self) -> Option<String> {
+        self.selection
+            .is_empty()
+            .then(|| "Select the instances first.".to_owned())
+    }
+
+    /// Whether `edit`'s key or value is refused.
+    fn has_problems(edit: &TagEdit) -> bool {
+        let (key, value) = tag_problems(&edit.key, &edit.value);
+        key.is_some() || value.is_some()
     }
 
     fn add_ui(&mut self, ui: &mut egui::Ui, busy: bool) -> Option<TagsAction> {
         let edit = self.add_edit();
         let (key_problem, value_problem) = tag_problems(&edit.key, &edit.value);
-        wizard::field_ui(
+        let touched = &mut self.add_touched;
+        let response = wizard::reserved_field_ui(
             ui,
             "Tag key",
             &mut self.add_key,
-            "Role",
-            key_problem.as_deref(),
+            "e.g. Role",
+            touched.shown("key", key_problem.as_deref()),
         );
-        wizard::field_ui(
+        touched.note("key", &response);
+        let response = wizard::reserved_field_ui(
             ui,
             "Tag value",
             &mut self.add_value,
-            "web",
-            value_problem.as_deref(),
+            "e.g. web",
+            touched.shown("value", value_problem.as_deref()),
         );
+        touched.note("value", &response);
+        // A value typed alone is a missing key: it shows at the key.
+        if response.changed() && self.add_key.trim().is_empty() {
+            touched.touch("key");
+        }
         let edit = self.add_edit();
-        let blocked = self.blocked(&edit);
+        let blocked = self.blocked();
+        let problems = Self::has_problems(&edit);
         let changed = affected(&self.instances, &self.selection, &edit).len();
         let mut action = None;
         ui.horizontal(|ui| {
@@ -449,14 +474,20 @@ impl TagInstancesPage {
                 None => button.on_hover_text("Set this tag on every selected instance"),
             };
             if button.clicked() {
-                action = Some(TagsAction::Apply(TagChange::Add {
-                    instance_ids: self.selection.ids().map(str::to_owned).collect(),
-                    key: edit.key.clone(),
-                    value: edit.value.clone(),
-                }));
+                if problems {
+                    self.add_touched.attempt();
+                } else {
+                    action = Some(TagsAction::Apply(TagChange::Add {
+                        instance_ids: self.selection.ids().map(str::to_owned).collect(),
+                        key: edit.key.clone(),
+                        value: edit.value.clone(),
+                    }));
+                }
             }
             if let Some(reason) = &blocked {
                 ui.label(RichText::new(reason).weak());
+            } else if problems {
+                ui.label(RichText::new("Type the tag above.").weak());
             } else {
                 let unchanged = self.selection.len() - changed;
                 let already = if unchanged > 0 {
@@ -473,26 +504,33 @@ impl TagInstancesPage {
     fn remove_ui(&mut self, ui: &mut egui::Ui, busy: bool) {
         let edit = self.remove_edit();
         let (key_problem, value_problem) = tag_problems(&edit.key, &edit.value);
-        wizard::field_ui(
+        let touched = &mut self.remove_touched;
+        let response = wizard::reserved_field_ui(
             ui,
             "Key to remove",
             &mut self.remove_key,
-            "Role",
-            key_problem.as_deref(),
+            "e.g. Role",
+            touched.shown("key", key_problem.as_deref()),
         );
+        touched.note("key", &response);
         ui.checkbox(&mut self.remove_only_value, "Only where the value is")
             .on_hover_text("Leave the tag alone on instances where it has another value");
         if self.remove_only_value {
-            wizard::field_ui(
+            let response = wizard::reserved_field_ui(
                 ui,
                 "Value to remove",
                 &mut self.remove_value,
-                "web",
-                value_problem.as_deref(),
+                "e.g. web",
+                touched.shown("value", value_problem.as_deref()),
             );
+            touched.note("value", &response);
+            if response.changed() && self.remove_key.trim().is_empty() {
+                touched.touch("key");
+            }
         }
         let edit = self.remove_edit();
-        let mut blocked = self.blocked(&edit);
+        let problems = Self::has_problems(&edit);
+        let mut blocked = self.blocked();
         let targets: Vec<String> = affected(&self.instances, &self.selection, &edit)
             .into_iter()
             .map(str::to_owned)
@@ -511,7 +549,7 @@ impl TagInstancesPage {
         {
             self.confirming = None;
         }
-        if blocked.is_none() && targets.is_empty() {
+        if blocked.is_none() && !problems && targets.is_empty() {
             blocked = Some(format!(
                 "None of the selected instances has the tag {}.",
                 if edit.any_value {
@@ -529,10 +567,15 @@ impl TagInstancesPage {
                 None => button.on_hover_text("Remove this tag from the selected instances"),
             };
             if button.clicked() {
-                self.confirming = Some(change);
+                if problems {
+                    self.remove_touched.attempt();
+                } else {
+                    self.confirming = Some(change);
+                }
             }
             match &blocked {
                 Some(reason) => ui.label(RichText::new(reason).weak()),
+                None if problems => ui.label(RichText::new("Type the tag above.").weak()),
                 None => ui.label(format!("Will change {}.", instances(targets.len()))),
             };
         });

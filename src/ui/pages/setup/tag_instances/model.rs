@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cloud::ec2::Ec2InstanceSummary;
 use crate::cloud::tagging::TagChange;
-use crate::domain::names::{TagError, TagPart, validate_tag};
+use crate::domain::names::{TagPart, validate_tag};
+use crate::domain::setup::check_tag_row;
 use crate::domain::tags::{TagFilter, TagSelection};
 
 /// "1 instance", "7 instances".
@@ -238,32 +239,16 @@ pub struct TagEdit {
     pub any_value: bool,
 }
 
-/// The problems with a tag's key and value, each for its own field. An
-/// empty key is not a problem to show (the button says what is missing).
+/// The problems with a tag's key and value, each for its own field: a
+/// row without a key (empty, or a value alone) is refused at the key, as
+/// [`check_tag_row`] says.
 pub fn tag_problems(key: &str, value: &str) -> (Option<String>, Option<String>) {
-    if key.is_empty() {
-        return (
-            None,
-            validate_tag("k", value)
-                .err()
-                .map(|error| error.to_string()),
-        );
-    }
-    match validate_tag(key, value) {
+    match check_tag_row(key, value) {
         Ok(()) => (None, None),
-        Err(
-            error @ (TagError::TooLong {
-                part: TagPart::Value,
-                ..
-            }
-            | TagError::BadCharacter {
-                part: TagPart::Value,
-                ..
-            }),
-        ) => (None, Some(error.to_string())),
+        Err(error) if error.part() == TagPart::Value => (None, Some(error.to_string())),
         Err(error) => {
             // The key is wrong; the value may be too.
-            let value_problem = validate_tag("k", value)
+            let value_problem = validate_tag("k", value.trim())
                 .err()
                 .map(|error| error.to_string());
             (Some(error.to_string()), value_problem)
@@ -469,7 +454,12 @@ mod tests {
     #[test]
     fn tag_problems_are_shown_at_the_field_they_concern() {
         assert_eq!(tag_problems("Role", "web"), (None, None));
-        assert_eq!(tag_problems("", ""), (None, None));
+        let (key, value) = tag_problems("", "");
+        assert!(key.is_some_and(|key| key.contains("type a tag key")));
+        assert_eq!(value, None);
+        let (key, value) = tag_problems("", "web");
+        assert!(key.is_some_and(|key| key.contains("key that goes with the value \"web\"")));
+        assert_eq!(value, None);
         let (key, value) = tag_problems("aws:x", "web");
         assert!(key.is_some_and(|key| key.contains("reserved for AWS")));
         assert_eq!(value, None);
