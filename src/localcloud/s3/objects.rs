@@ -107,6 +107,8 @@ pub async fn commit(
         Ok::<_, ApiError>((replaced, object))
     })?;
     file.keep();
+    // Bodies go once the change that dropped them is on disk.
+    request.shared.world.settled().await;
     request.shared.blobs.remove(replaced).await;
     Ok(object)
 }
@@ -398,6 +400,8 @@ pub async fn delete_object(request: &Request) -> Result<Response, ApiError> {
             .ok_or_else(|| no_such_bucket(&request.bucket))?;
         Ok::<_, ApiError>(delete_in(bucket, key, version))
     })?;
+    // Bodies go once the change that dropped them is on disk.
+    request.shared.world.settled().await;
     request.shared.blobs.remove(deletion.blobs).await;
     let mut headers = HeaderMap::new();
     if let Some(version) = &deletion.version_id {
@@ -500,6 +504,8 @@ pub async fn delete_objects(request: &Request, body: Body) -> Result<Response, A
         }
         Ok::<_, ApiError>((deleted, blobs))
     })?;
+    // Bodies go once the change that dropped them is on disk.
+    request.shared.world.settled().await;
     request.shared.blobs.remove(blobs).await;
     let deleted = if delete.quiet { Vec::new() } else { deleted };
     xml::ok("DeleteResult", &DeleteResult { deleted })
