@@ -981,8 +981,8 @@ mod tests {
         });
         open.write(|world| world.counter = 7);
         open.write(|world| {
-            world.items.remove(&"a".into());
-            *world.items.get_mut(&"b".into()).unwrap() = 3;
+            world.items.remove("a");
+            *world.items.get_mut("b").unwrap() = 3;
         });
         let last = open.write(|world| {
             world.items.insert("a".into(), 4);

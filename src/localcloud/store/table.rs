@@ -205,9 +205,9 @@ mod tests {
         assert_eq!(table.get("a"), Some(&1));
         assert_eq!(table.len(), 3);
         assert!(!table.has_changes(), "reading changes nothing");
-        *table.get_mut(&"b".into()).unwrap() = 20;
-        table.remove(&"a".into());
-        table.remove(&"missing".into());
+        *table.get_mut("b").unwrap() = 20;
+        table.remove("a");
+        table.remove("missing");
         assert_eq!(
             taken(&mut table),
             [("a".into(), None), ("b".into(), Some(20))]
@@ -232,7 +232,7 @@ mod tests {
         table.insert("b".into(), 2);
         let mut changes = Changes::recording();
         table.take_changes("numbers", &mut changes);
-        table.remove(&"a".into());
+        table.remove("a");
         table.take_changes("numbers", &mut changes);
         let mut rebuilt: Table<String, u32> = Table::default();
         for change in changes.decoded() {
