@@ -709,13 +709,13 @@ fn an_upward_import_and_a_circle_are_caught() {
 #[test]
 fn an_exception_that_is_no_longer_needed_is_reported() {
     let tree = Tree::read(&sources(&[
-        ("mod.rs", "pub mod world; pub mod persist;"),
+        ("mod.rs", "pub mod world; pub mod dispatch;"),
         ("world.rs", "pub struct World;"),
-        ("persist.rs", "pub fn save(_: &super::world::World) {}"),
+        ("dispatch.rs", "pub fn run(_: &super::world::World) {}"),
     ]))
     .expect("the made-up sources parse");
-    assert!(problems(&tree, &[("persist.rs", "world.rs", "")]).is_empty());
-    let stale = problems(&tree, &[("world.rs", "persist.rs", "")]);
+    assert!(problems(&tree, &[("dispatch.rs", "world.rs", "")]).is_empty());
+    let stale = problems(&tree, &[("world.rs", "dispatch.rs", "")]);
     assert_eq!(stale.len(), 1, "{stale:#?}");
     assert!(stale[0].contains("no longer needed"), "{}", stale[0]);
 }
