@@ -366,7 +366,8 @@ impl Ec2State {
                 && let Some(settled) = instance.state.settled()
             {
                 instance.state = settled;
-                instance.state_changed = instance.state_changed.plus_millis(STATE_TRANSITION_MILLIS);
+                instance.state_changed =
+                    instance.state_changed.plus_millis(STATE_TRANSITION_MILLIS);
             }
         }
         !due.is_empty()

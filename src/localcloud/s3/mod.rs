@@ -222,6 +222,8 @@ pub struct BlobStore {
     root: PathBuf,
     /// Keeps a temporary directory alive for a local cloud kept in memory.
     _temporary: Option<tempfile::TempDir>,
+    /// Whether the bodies outlive this run (they are synced to the disk).
+    durable: bool,
 }
 
 /// The prefix of the files that uploads in progress are written to.
@@ -234,6 +236,7 @@ impl BlobStore {
         Ok(Self {
             root,
             _temporary: None,
+            durable: true,
         })
     }
 
@@ -246,13 +249,14 @@ impl BlobStore {
         Ok(Self {
             root: temporary.path().to_path_buf(),
             _temporary: Some(temporary),
+            durable: false,
         })
     }
 
     /// Whether the bodies are kept beyond this run, and so must be synced
     /// to the disk before their metadata is committed.
     pub fn is_durable(&self) -> bool {
-        self._temporary.is_none()
+        self.durable
     }
 
     /// The directory holding the bodies.

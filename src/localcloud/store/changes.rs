@@ -158,7 +158,10 @@ impl Change {
     /// The record's key.
     pub fn key<K: DeserializeOwned>(&self) -> Result<K, ReplayError> {
         K::deserialize(&self.key).map_err(|error| {
-            ReplayError(format!("a change of {} has a bad key ({error})", self.table))
+            ReplayError(format!(
+                "a change of {} has a bad key ({error})",
+                self.table
+            ))
         })
     }
 

@@ -109,9 +109,8 @@ fn push_line(buffer: &mut Vec<u8>, seq: u64, body: impl FnOnce(&mut Vec<u8>)) {
 
 /// Reads one journal line: checks its CRC and that it is change `expected`.
 fn read_line<W: DeserializeOwned>(line: &[u8], expected: u64) -> Result<Entry<W>, String> {
-    let (crc, json) = match (line.get(..8), line.get(8), line.get(9..)) {
-        (Some(crc), Some(b' '), Some(json)) => (crc, json),
-        _ => return Err("the line is too short".to_owned()),
+    let (Some(crc), Some(b' '), Some(json)) = (line.get(..8), line.get(8), line.get(9..)) else {
+        return Err("the line is too short".to_owned());
     };
     let crc = std::str::from_utf8(crc)
         .ok()
@@ -486,20 +485,14 @@ impl Journal {
                 let line = snapshot_line(&loaded.world, loaded.sequence)
                     .map_err(LocalCloudError::Encode)?;
                 write_atomically(path, &line).map_err(failed)?;
-                let file = OpenOptions::new()
-                    .append(true)
-                    .open(path)
-                    .map_err(failed)?;
+                let file = OpenOptions::new().append(true).open(path).map_err(failed)?;
                 (file, line.len() as u64, line.len() as u64)
             }
             Start::Append {
                 valid_len,
                 snapshot_len,
             } => {
-                let file = OpenOptions::new()
-                    .append(true)
-                    .open(path)
-                    .map_err(failed)?;
+                let file = OpenOptions::new().append(true).open(path).map_err(failed)?;
                 if file.metadata().map_err(failed)?.len() > valid_len {
                     file.set_len(valid_len).map_err(failed)?;
                     file.sync_all().map_err(failed)?;
@@ -607,9 +600,9 @@ impl Journal {
     pub async fn close(mut self) {
         self.stop();
         if let Some(thread) = self.thread.take() {
-            match tokio::task::spawn_blocking(move || thread.join()).await {
-                Ok(Ok(())) => {}
-                _ => tracing::warn!("the state journal stopped abnormally"),
+            let joined = tokio::task::spawn_blocking(move || thread.join()).await;
+            if !matches!(joined, Ok(Ok(()))) {
+                tracing::warn!("the state journal stopped abnormally");
             }
         }
     }
@@ -701,8 +694,7 @@ impl Writer {
         loop {
             let (mut batch, last, closing, compacted) = {
                 let mut pending = lock(&self.link.pending);
-                while pending.buffer.is_empty() && !pending.closing && pending.compacted.is_none()
-                {
+                while pending.buffer.is_empty() && !pending.closing && pending.compacted.is_none() {
                     pending = self
                         .link
                         .wake
@@ -718,7 +710,7 @@ impl Writer {
             };
             if let Some(compacted) = compacted {
                 self.compacting = false;
-                match compacted.and_then(|compacted| self.switch(compacted)) {
+                match compacted.and_then(|compacted| self.switch(&compacted)) {
                     Ok(()) => {}
                     Err(problem) => tracing::warn!(
                         "could not compact the saved state {} ({problem}); it keeps growing until the next try",
@@ -816,7 +808,7 @@ impl Writer {
 
     /// Puts the compacted file in place of the state file, with the lines
     /// written since the compaction started copied after its snapshot.
-    fn switch(&mut self, compacted: Compacted) -> Result<(), String> {
+    fn switch(&mut self, compacted: &Compacted) -> Result<(), String> {
         let switched = (|| -> io::Result<File> {
             let mut tail = Vec::new();
             let mut old = File::open(&self.path)?;
@@ -854,7 +846,10 @@ fn compact<W: Stored>(path: &Path, through: u64) -> Result<Compacted, String> {
         .map_err(|error| error.to_string())?;
     let parsed = parse::<W>(&bytes)?;
     if parsed.ending != Ending::Whole || parsed.valid_len as u64 != through {
-        return Err(format!("the journal could not be read back ({:?})", parsed.ending));
+        return Err(format!(
+            "the journal could not be read back ({:?})",
+            parsed.ending
+        ));
     }
     let line = snapshot_line(&parsed.world, parsed.sequence).map_err(|error| error.to_string())?;
     let target = beside(path, ".compacting");
@@ -1089,7 +1084,10 @@ mod tests {
         assert!(notice.contains(&aside[0]), "{notice}");
         // The file is written afresh from what was read.
         open.journal.close().await;
-        assert_eq!(load::<Small>(&path).unwrap().world, small(&[("item 1", 1)], 0));
+        assert_eq!(
+            load::<Small>(&path).unwrap().world,
+            small(&[("item 1", 1)], 0)
+        );
     }
 
     #[tokio::test]
@@ -1179,7 +1177,11 @@ mod tests {
     async fn a_state_file_of_format_1_is_read_and_written_afresh() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
-        fs::write(&path, r#"{"format":1,"world":{"items":{"a":1},"counter":5}}"#).unwrap();
+        fs::write(
+            &path,
+            r#"{"format":1,"world":{"items":{"a":1},"counter":5}}"#,
+        )
+        .unwrap();
         let (mut open, notice) = Open::at(&path, COMPACT_AFTER);
         assert_eq!(notice, None);
         assert_eq!(open.world, small(&[("a", 1)], 5));
@@ -1200,7 +1202,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
         let loaded = load::<Small>(&path).unwrap();
-        assert_eq!((loaded.world, loaded.sequence, loaded.notice), (Small::default(), 0, None));
+        assert_eq!(
+            (loaded.world, loaded.sequence, loaded.notice),
+            (Small::default(), 0, None)
+        );
         fs::write(&path, r#"{"format":99,"world":{}}"#).unwrap();
         let notice = load::<Small>(&path).unwrap().notice.unwrap();
         assert!(notice.contains("format 99"), "{notice}");

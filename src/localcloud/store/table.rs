@@ -201,7 +201,10 @@ mod tests {
                 ("c".into(), Some(3))
             ]
         );
-        assert!(taken(&mut table).is_empty(), "taking the changes clears them");
+        assert!(
+            taken(&mut table).is_empty(),
+            "taking the changes clears them"
+        );
         assert_eq!(table.get("a"), Some(&1));
         assert_eq!(table.len(), 3);
         assert!(!table.has_changes(), "reading changes nothing");
@@ -219,10 +222,7 @@ mod tests {
             [("c".into(), None), ("d".into(), Some(5))]
         );
         table.clear();
-        assert_eq!(
-            taken(&mut table),
-            [("b".into(), None), ("d".into(), None)]
-        );
+        assert_eq!(taken(&mut table), [("b".into(), None), ("d".into(), None)]);
     }
 
     #[test]
