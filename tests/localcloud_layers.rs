@@ -5,7 +5,7 @@
 //!
 //! 1. foundation: the clock, the account, fault specs and the wire
 //!    protocols' shared pieces (`protocol/`);
-//! 2. model: what each service stores (`world.rs`, `persist.rs`, `store/`,
+//! 2. model: what each service stores (`world.rs`, `store/`,
 //!    and in a service folder its `mod.rs`, `state.rs`, `*_state.rs`,
 //!    `shapes.rs` and `errors.rs`);
 //! 3. the deployment engine (`engine/`);
@@ -57,13 +57,12 @@ const FOLDERS: [(&str, Layer); 3] = [
 
 /// The files directly in `src/localcloud/`, with their layer. A new file
 /// there must be placed in a layer here.
-const TOP_FILES: [(&str, Layer); 13] = [
+const TOP_FILES: [(&str, Layer); 12] = [
     ("clock.rs", Layer::Foundation),
     ("account.rs", Layer::Foundation),
     ("error.rs", Layer::Foundation),
     ("faults.rs", Layer::Foundation),
     ("world.rs", Layer::Model),
-    ("persist.rs", Layer::Model),
     ("dispatch.rs", Layer::Dispatch),
     ("sts.rs", Layer::Services),
     ("sso.rs", Layer::Services),
@@ -76,11 +75,7 @@ const TOP_FILES: [(&str, Layer); 13] = [
 /// Imports that break the layering today and are to go: each names the
 /// importing file, the imported file and why it is still here. The test
 /// fails when one of them is no longer needed, so the list only shrinks.
-const KNOWN_EXCEPTIONS: [(&str, &str, &str); 1] = [(
-    "persist.rs",
-    "world.rs",
-    "the saver encodes the World and the World holds the saver; the persistence rework replaces both",
-)];
+const KNOWN_EXCEPTIONS: [(&str, &str, &str); 0] = [];
 
 /// Which layer the file `relative` (a path below `src/localcloud/`, with
 /// `/` separators) is in, or `None` for a top-level file no layer names.
@@ -714,13 +709,13 @@ fn an_upward_import_and_a_circle_are_caught() {
 #[test]
 fn an_exception_that_is_no_longer_needed_is_reported() {
     let tree = Tree::read(&sources(&[
-        ("mod.rs", "pub mod world; pub mod persist;"),
+        ("mod.rs", "pub mod world; pub mod dispatch;"),
         ("world.rs", "pub struct World;"),
-        ("persist.rs", "pub fn save(_: &super::world::World) {}"),
+        ("dispatch.rs", "pub fn run(_: &super::world::World) {}"),
     ]))
     .expect("the made-up sources parse");
-    assert!(problems(&tree, &[("persist.rs", "world.rs", "")]).is_empty());
-    let stale = problems(&tree, &[("world.rs", "persist.rs", "")]);
+    assert!(problems(&tree, &[("dispatch.rs", "world.rs", "")]).is_empty());
+    let stale = problems(&tree, &[("world.rs", "dispatch.rs", "")]);
     assert_eq!(stale.len(), 1, "{stale:#?}");
     assert!(stale[0].contains("no longer needed"), "{}", stale[0]);
 }

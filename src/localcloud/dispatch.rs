@@ -348,7 +348,7 @@ impl<S: Clone, C, I: ?Sized, O> Handler<S, C, I, O> {
 mod tests {
     use super::*;
     use crate::localcloud::codedeploy::CodeDeployState;
-    use crate::localcloud::persist::Notices;
+    use crate::localcloud::store::Notices;
 
     /// CodeDeploy's part of the world, where the tests count.
     const PART: Part<CodeDeployState> = Part {

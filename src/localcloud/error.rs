@@ -39,6 +39,17 @@ pub enum LocalCloudError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// The state file could not be written or opened for appending.
+    #[error(
+        "Could not write the saved state {} ({source}); check the permissions of the state directory and the free space on its disk.",
+        .path.display()
+    )]
+    WriteState {
+        /// The state file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
     /// The state could not be encoded.
     #[error("Could not encode the local cloud's state ({0}); please report this as a bug.")]
     Encode(serde_json::Error),
@@ -53,7 +64,4 @@ pub enum LocalCloudError {
         /// What the system said.
         source: std::io::Error,
     },
-    /// The task that saves the state has stopped.
-    #[error("The local cloud has stopped saving its state; restart it to keep changes on disk.")]
-    SaverStopped,
 }

@@ -14,8 +14,9 @@
 //!   protocols' shared pieces: errors, query parameters, JSON and XML,
 //!   paging.
 //! - The stored model: [`world`] is the shared state behind one lock, one
-//!   part per service (each service folder's `state.rs`); [`persist`] keeps
-//!   it on disk.
+//!   part per service (each service folder's `state.rs`, whose maps are
+//!   [`store::Table`]s); [`store`] keeps it on disk, in a journal of the
+//!   records each change wrote.
 //! - [`engine`] runs deployments on the clock to the EC2 instances of
 //!   [`ec2`]'s registry.
 //! - [`dispatch`]: the one shape every service has, a table of operations
@@ -52,13 +53,13 @@ pub mod engine;
 pub mod error;
 pub mod faults;
 pub mod iam;
-pub mod persist;
 pub mod protocol;
 pub mod s3;
 pub mod serve;
 pub mod server;
 pub mod services;
 pub mod sso;
+pub mod store;
 pub mod sts;
 pub mod world;
 
@@ -78,10 +79,12 @@ pub use engine::DEFAULT_EVENT_DURATION;
 pub use error::LocalCloudError;
 pub use faults::{FaultSpec, FaultSpecError};
 pub use protocol::ApiError;
+pub use store::journal::Durability;
 pub use world::World;
 
 use dispatch::Shared;
-use persist::{Notices, Saver};
+use store::journal::COMPACT_AFTER;
+use store::{Journal, Notices};
 use world::SharedWorld;
 
 /// How long [`LocalCloud::shutdown`] lets requests in flight finish before
@@ -102,6 +105,10 @@ pub struct LocalCloudOptions {
     /// The file to keep the state in, so it survives restarts; `None` keeps
     /// it in memory only.
     pub state_path: Option<PathBuf>,
+    /// With a state file, when a change counts as kept and its request is
+    /// answered: once written to the file (the default, which a killed
+    /// process cannot lose), or once synced to the disk as well.
+    pub durability: Durability,
     /// How long one lifecycle event of a deployment takes; by default
     /// [`DEFAULT_EVENT_DURATION`], so that a ten-instance one-at-a-time
     /// deployment takes about a minute.
@@ -122,6 +129,7 @@ impl Default for LocalCloudOptions {
         Self {
             port: 0,
             state_path: None,
+            durability: Durability::default(),
             event_duration: DEFAULT_EVENT_DURATION,
             fleet: 0,
             faults: FaultSpec::default(),
@@ -186,14 +194,21 @@ impl LocalCloud {
                 source,
             })?,
         };
-        let (mut world, saver) = match options.state_path {
+        let (mut world, journal) = match &options.state_path {
             Some(path) => {
-                let (world, notice) = persist::load(&path)?;
-                if let Some(notice) = notice {
+                let mut loaded = store::load::<World>(path)?;
+                if let Some(notice) = loaded.notice.take() {
                     tracing::warn!("{notice}");
                     notices.push(notice);
                 }
-                (world, Some(Saver::spawn(path, notices.clone())))
+                let journal = Journal::open(
+                    path,
+                    &loaded,
+                    notices.clone(),
+                    options.durability,
+                    COMPACT_AFTER,
+                )?;
+                (loaded.world, Some(journal))
             }
             None => (World::default(), None),
         };
@@ -211,7 +226,7 @@ impl LocalCloud {
             tracing::info!("launched a demo fleet of {seeded} EC2 instances");
         }
         let shared = Arc::new(Shared {
-            world: SharedWorld::new(world, saver, notices.clone()),
+            world: SharedWorld::new(world, journal, notices.clone()),
             clock,
             engine: engine::EngineSettings {
                 event_duration: options.event_duration,
@@ -358,8 +373,8 @@ impl LocalCloud {
         // restart resumes them where they stood.
         self.shared.advance();
         self.shared.world.update(|_| true);
-        if let Some(saver) = self.shared.world.take_saver() {
-            saver.finish().await;
+        if let Some(journal) = self.shared.world.take_journal() {
+            journal.close().await;
         }
     }
 }
@@ -385,7 +400,7 @@ async fn tick_forever(shared: Arc<Shared>, period: Duration) {
 
 impl Drop for LocalCloud {
     fn drop(&mut self) {
-        // Dropping without `shutdown` still stops the server; the saver
+        // Dropping without `shutdown` still stops the server; the journal
         // writes what was queued when the last request handler lets go.
         self.ticker.abort();
         if let Some(stop) = self.stop.take() {

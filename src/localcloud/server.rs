@@ -36,8 +36,16 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(dispatch).with_state(shared)
 }
 
-/// Reads a request and routes it by protocol.
+/// Serves a request and answers it once every change made so far is on
+/// disk, so that a client never hears of a change a crash could lose.
 async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Response {
+    let response = route(&shared, request).await;
+    shared.world.settled().await;
+    response
+}
+
+/// Reads a request and routes it by protocol.
+async fn route(shared: &Arc<Shared>, request: Request<Body>) -> Response {
     let request_id = Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
     if let Some((service, api)) = services::claiming(&parts) {
@@ -45,7 +53,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
         // hundreds of megabytes, so the body is handed over unread.
         let operation = (api.operation)(&parts);
         return match admit(
-            &shared,
+            shared,
             service.name,
             operation,
             api.wire,
@@ -54,7 +62,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
         )
         .await
         {
-            Ok(call) => (api.serve)(shared, parts, body, call).await,
+            Ok(call) => (api.serve)(Arc::clone(shared), parts, body, call).await,
             Err(refused) => refused,
         };
     }
@@ -78,7 +86,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
     let route = protocol::classify(&parts.method, &parts.uri, &parts.headers, &body);
     let destination = Destination::of(route, parts.method.as_str());
     let call = match admit(
-        &shared,
+        shared,
         &destination.service,
         &destination.operation,
         destination.wire(),
@@ -91,11 +99,11 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request<Body>) -> 
         Err(refused) => return refused,
     };
     match destination.api {
-        Api::Json { prefix, api } => aws_json(&shared, &parts, &body, &prefix, api, &call),
+        Api::Json { prefix, api } => aws_json(shared, &parts, &body, &prefix, api, &call),
         Api::Query { flavour, api } => {
             let form = protocol::query_form(&parts.method, &parts.uri, &parts.headers, &body);
             let result = match api {
-                Some(api) => (api.serve)(&shared, &call, form),
+                Some(api) => (api.serve)(shared, &call, form),
                 None => Err(ApiError::new(
                     "InvalidAction",
                     format!(

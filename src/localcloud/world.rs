@@ -4,20 +4,23 @@
 //! The lock is a plain mutex that is only taken inside synchronous code, so
 //! it is never held across an `.await` (the compiler would refuse: its guard
 //! cannot be sent between threads). After an operation changes the world,
-//! the new state is encoded while the lock is held and handed to the saver,
-//! which writes it to disk on its own task; no disk I/O ever happens under
-//! the lock.
+//! the records it changed are encoded while the lock is held and queued in
+//! the [`Journal`], whose own thread writes them; no disk I/O ever happens
+//! under the lock. A request is answered once [`SharedWorld::settled`] says
+//! its change is on disk.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 
 use super::LocalCloudError;
 use super::codedeploy::CodeDeployState;
 use super::ec2::Ec2State;
 use super::iam::IamState;
-use super::persist::{Notices, Saver};
 use super::s3::S3State;
+use super::store::{Change, Changes, Journal, Notices, ReplayError, Stored};
 
 /// Everything the local cloud remembers, one part per service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -34,16 +37,48 @@ pub struct World {
     pub s3: S3State,
 }
 
-/// The world behind its lock, with the saver that keeps it on disk.
+impl Stored for World {
+    fn take_changes(&mut self, changes: &mut Changes) {
+        self.codedeploy.take_changes(changes);
+        self.ec2.take_changes(changes);
+        self.iam.take_changes(changes);
+        self.s3.take_changes(changes);
+    }
+
+    fn apply(&mut self, change: &Change) -> Result<(), ReplayError> {
+        match change.table.split_once('.').map(|(service, _)| service) {
+            Some("codedeploy") => self.codedeploy.apply(change),
+            Some("ec2") => self.ec2.apply(change),
+            Some("iam") => self.iam.apply(change),
+            Some("s3") => self.s3.apply(change),
+            _ => Err(change.unknown()),
+        }
+    }
+}
+
+/// The world behind its lock, with the journal that keeps it on disk.
 #[derive(Debug)]
 pub struct SharedWorld {
-    /// The world itself.
-    world: Mutex<World>,
-    /// The saver, when the state is kept on disk; `None` in memory only or
-    /// after shutdown.
-    saver: Mutex<Option<Saver>>,
+    /// The world, its changes and the journal.
+    inner: Mutex<Inner>,
+    /// The number of the last change queued in the journal.
+    appended: AtomicU64,
+    /// Follows the number of the last change on disk; `None` in memory.
+    durable: Option<watch::Receiver<u64>>,
     /// Where problems with saving are reported.
     notices: Notices,
+}
+
+/// What the world's lock guards.
+#[derive(Debug)]
+struct Inner {
+    /// The world itself.
+    world: World,
+    /// The changes being noted, kept between writes for their scalars.
+    changes: Changes,
+    /// The journal, when the state is kept on disk; `None` in memory only
+    /// or after shutdown.
+    journal: Option<Journal>,
 }
 
 /// Takes a lock, recovering the data if a thread panicked while holding it:
@@ -54,66 +89,109 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SharedWorld {
-    /// Shares `world`, saving changes through `saver` if there is one.
-    pub fn new(world: World, saver: Option<Saver>, notices: Notices) -> Self {
+    /// Shares `world`, keeping its changes in `journal` if there is one.
+    pub fn new(world: World, journal: Option<Journal>, notices: Notices) -> Self {
+        let durable = journal.as_ref().map(Journal::durable);
+        let appended = durable.as_ref().map_or(0, |durable| *durable.borrow());
         Self {
-            world: Mutex::new(world),
-            saver: Mutex::new(saver),
+            inner: Mutex::new(Inner {
+                world,
+                changes: if journal.is_some() {
+                    Changes::recording()
+                } else {
+                    Changes::discarding()
+                },
+                journal,
+            }),
+            appended: AtomicU64::new(appended),
+            durable,
             notices,
         }
     }
 
     /// Runs `read` with the world.
     pub fn read<R>(&self, read: impl FnOnce(&World) -> R) -> R {
-        read(&lock(&self.world))
+        read(&lock(&self.inner).world)
     }
 
-    /// Runs `change` with the world and, if it succeeds, queues the changed
-    /// world to be saved. A change that fails must leave the world as it was.
+    /// Runs `change` with the world and, if it succeeds, queues what it
+    /// changed in the journal. A change that fails must leave the world as
+    /// it was.
     pub fn write<R, E>(&self, change: impl FnOnce(&mut World) -> Result<R, E>) -> Result<R, E> {
-        let mut world = lock(&self.world);
-        let result = change(&mut world);
-        if result.is_ok()
-            && let Err(error) = self.queue_save(&world)
-        {
-            tracing::warn!("{error}");
-            self.notices.push_once(error.to_string());
+        let mut inner = lock(&self.inner);
+        let result = change(&mut inner.world);
+        if result.is_ok() {
+            self.commit(&mut inner);
         }
         result
     }
 
     /// Runs `change`, which says whether it changed the world, and queues
-    /// the world to be saved only if it did. Returns what `change` said.
+    /// what it changed only if it did. Returns what `change` said.
     pub fn update(&self, change: impl FnOnce(&mut World) -> bool) -> bool {
-        let mut world = lock(&self.world);
-        let changed = change(&mut world);
-        if changed && let Err(error) = self.queue_save(&world) {
-            tracing::warn!("{error}");
-            self.notices.push_once(error.to_string());
+        let mut inner = lock(&self.inner);
+        let changed = change(&mut inner.world);
+        if changed {
+            self.commit(&mut inner);
         }
         changed
     }
 
     /// Replaces the whole world, as "Reset demo account" does, and queues
-    /// the new world to be saved.
+    /// the new world in the journal.
     pub fn replace(&self, new_world: World) -> Result<(), LocalCloudError> {
-        let mut world = lock(&self.world);
-        *world = new_world;
-        self.queue_save(&world)
+        let mut inner = lock(&self.inner);
+        let inner = &mut *inner;
+        inner.world = new_world;
+        inner.world.take_changes(&mut Changes::discarding());
+        inner.changes.forget_scalars();
+        if let Some(journal) = &inner.journal {
+            let sequence = journal.append_world(&inner.world)?;
+            self.appended.store(sequence, Ordering::Release);
+        }
+        Ok(())
     }
 
-    /// Hands the encoded world to the saver, if there is one. Called with
-    /// the world locked, so saves are queued in the order of the changes.
-    fn queue_save(&self, world: &World) -> Result<(), LocalCloudError> {
-        match lock(&self.saver).as_ref() {
-            Some(saver) => saver.queue(world),
-            None => Ok(()),
+    /// Queues the records the last change wrote. Called with the world
+    /// locked, so changes are numbered in the order they were made.
+    fn commit(&self, inner: &mut Inner) {
+        inner.world.take_changes(&mut inner.changes);
+        if inner.changes.is_empty() {
+            return;
+        }
+        let changes = inner.changes.take();
+        if let Some(journal) = &inner.journal {
+            let sequence = journal.append_changes(&changes);
+            self.appended.store(sequence, Ordering::Release);
         }
     }
 
-    /// Stops queueing saves and returns the saver so the caller can wait for
-    /// the last write.
-    pub fn take_saver(&self) -> Option<Saver> {
-        lock(&self.saver).take()
+    /// Waits until every change queued so far is on disk (at once in
+    /// memory). The server calls it before it answers a request, so that
+    /// an answer is only sent for a change that survives a crash.
+    pub async fn settled(&self) {
+        let Some(durable) = &self.durable else {
+            return;
+        };
+        let target = self.appended.load(Ordering::Acquire);
+        if *durable.borrow() >= target {
+            return;
+        }
+        let mut durable = durable.clone();
+        if durable.wait_for(|done| *done >= target).await.is_err() {
+            // The journal has stopped: nothing more will be written.
+            tracing::debug!("the journal stopped before change {target} was written");
+        }
+    }
+
+    /// Where problems with saving are reported.
+    pub fn notices(&self) -> &Notices {
+        &self.notices
+    }
+
+    /// Stops journaling changes and returns the journal, so the caller can
+    /// wait for its last write.
+    pub fn take_journal(&self) -> Option<Journal> {
+        lock(&self.inner).journal.take()
     }
 }

@@ -21,13 +21,14 @@ use crate::domain::health::{AttemptResult, Health};
 use crate::domain::lifecycle::LifecycleEvent;
 use crate::domain::rollout::Rollout;
 use crate::localcloud::clock::Timestamp;
+use crate::localcloud::store::Table;
 
 /// Every deployment, and which are still running.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Deployments {
     /// Deployments by id.
-    pub by_id: BTreeMap<String, Deployment>,
+    pub by_id: Table<String, Deployment>,
     /// The ids of deployments that have not finished.
     pub active: BTreeSet<String>,
     /// A counter that orders deployments by creation.

@@ -3,7 +3,7 @@
 //! on-premises instances. It is part of the [`World`](crate::localcloud::World)
 //! and is saved with it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -16,22 +16,85 @@ use super::shapes::{
 use crate::domain::MinimumHealthyHosts;
 use crate::domain::health::Health;
 use crate::localcloud::clock::Timestamp;
+use crate::localcloud::store::{Change, Changes, ReplayError, Table};
 
 /// CodeDeploy's part of the world.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CodeDeployState {
     /// Applications by name.
-    pub applications: BTreeMap<String, Application>,
+    pub applications: Table<String, Application>,
     /// Custom deployment configurations by name; the predefined ones are
     /// not stored, they always exist.
-    pub deployment_configs: BTreeMap<String, CustomDeploymentConfig>,
+    pub deployment_configs: Table<String, CustomDeploymentConfig>,
     /// On-premises instances by name, registered or deregistered.
-    pub on_premises_instances: BTreeMap<String, OnPremisesInstance>,
+    pub on_premises_instances: Table<String, OnPremisesInstance>,
     /// A counter that orders revisions by registration.
     pub revision_sequence: u64,
     /// Deployments, running and finished.
     pub deployments: Deployments,
+}
+
+/// CodeDeploy's counters and the engine's clock, journaled as one group
+/// when any of them changed.
+#[derive(Serialize, Deserialize)]
+struct Counters<Active> {
+    /// [`CodeDeployState::revision_sequence`].
+    revision_sequence: u64,
+    /// [`Deployments::sequence`].
+    deployment_sequence: u64,
+    /// [`Deployments::active`].
+    active: Active,
+    /// [`Deployments::advanced_to`].
+    advanced_to: Option<Timestamp>,
+    /// [`Deployments::next_due`].
+    next_due: Option<Timestamp>,
+}
+
+impl CodeDeployState {
+    /// Notes the records and counters changed since the last call.
+    pub fn take_changes(&mut self, changes: &mut Changes) {
+        self.applications
+            .take_changes("codedeploy.applications", changes);
+        self.deployment_configs
+            .take_changes("codedeploy.deployment_configs", changes);
+        self.on_premises_instances
+            .take_changes("codedeploy.on_premises_instances", changes);
+        self.deployments
+            .by_id
+            .take_changes("codedeploy.deployments", changes);
+        let deployments = &self.deployments;
+        changes.scalars(
+            "codedeploy.counters",
+            &Counters {
+                revision_sequence: self.revision_sequence,
+                deployment_sequence: deployments.sequence,
+                active: &deployments.active,
+                advanced_to: deployments.advanced_to,
+                next_due: deployments.next_due,
+            },
+        );
+    }
+
+    /// Applies a change read back from the journal.
+    pub fn apply(&mut self, change: &Change) -> Result<(), ReplayError> {
+        match change.table.as_str() {
+            "codedeploy.applications" => self.applications.apply(change),
+            "codedeploy.deployment_configs" => self.deployment_configs.apply(change),
+            "codedeploy.on_premises_instances" => self.on_premises_instances.apply(change),
+            "codedeploy.deployments" => self.deployments.by_id.apply(change),
+            "codedeploy.counters" => {
+                let counters: Counters<BTreeSet<String>> = change.scalars()?;
+                self.revision_sequence = counters.revision_sequence;
+                self.deployments.sequence = counters.deployment_sequence;
+                self.deployments.active = counters.active;
+                self.deployments.advanced_to = counters.advanced_to;
+                self.deployments.next_due = counters.next_due;
+                Ok(())
+            }
+            _ => Err(change.unknown()),
+        }
+    }
 }
 
 /// An application.

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::localcloud::clock::Timestamp;
+use crate::localcloud::store::{Change, Changes, ReplayError, Table};
 
 /// The tag key EC2 consoles show as an instance's name.
 pub const NAME_TAG: &str = "Name";
@@ -224,7 +225,22 @@ impl Default for LaunchSpec {
 pub struct Ec2State {
     /// Instances by id, terminated ones included (as EC2 keeps showing them
     /// for a while).
-    pub instances: BTreeMap<String, Ec2Instance>,
+    pub instances: Table<String, Ec2Instance>,
+}
+
+impl Ec2State {
+    /// Notes the instances changed since the last call.
+    pub fn take_changes(&mut self, changes: &mut Changes) {
+        self.instances.take_changes("ec2.instances", changes);
+    }
+
+    /// Applies a change read back from the journal.
+    pub fn apply(&mut self, change: &Change) -> Result<(), ReplayError> {
+        match change.table.as_str() {
+            "ec2.instances" => self.instances.apply(change),
+            _ => Err(change.unknown()),
+        }
+    }
 }
 
 /// Makes a new id as EC2 makes them: `prefix` and 17 lowercase
@@ -336,19 +352,25 @@ impl Ec2State {
     /// running, stopping ones stopped and shutting-down ones terminated.
     /// Returns whether any instance changed.
     pub fn settle(&mut self, now: Timestamp) -> bool {
-        let mut changed = false;
-        for instance in self.instances.values_mut() {
-            let Some(settled) = instance.state.settled() else {
-                continue;
-            };
-            let at = instance.state_changed.plus_millis(STATE_TRANSITION_MILLIS);
-            if at <= now {
+        let due: Vec<String> = self
+            .instances
+            .iter()
+            .filter(|(_, instance)| {
+                instance.state.settled().is_some()
+                    && instance.state_changed.plus_millis(STATE_TRANSITION_MILLIS) <= now
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &due {
+            if let Some(instance) = self.instances.get_mut(id)
+                && let Some(settled) = instance.state.settled()
+            {
                 instance.state = settled;
-                instance.state_changed = at;
-                changed = true;
+                instance.state_changed =
+                    instance.state_changed.plus_millis(STATE_TRANSITION_MILLIS);
             }
         }
-        changed
+        !due.is_empty()
     }
 
     /// Sets the state of instance `instance_id`, if it exists and is not

@@ -10,19 +10,40 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::localcloud::ACCOUNT_ID;
+use crate::localcloud::account::ACCOUNT_ID;
 use crate::localcloud::clock::Timestamp;
+use crate::localcloud::store::{Change, Changes, ReplayError, Table};
 
 /// IAM's roles, policies and instance profiles.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IamState {
     /// Roles by lower-cased name.
-    pub roles: BTreeMap<String, Role>,
+    pub roles: Table<String, Role>,
     /// Customer managed policies by lower-cased name.
-    pub policies: BTreeMap<String, ManagedPolicy>,
+    pub policies: Table<String, ManagedPolicy>,
     /// Instance profiles by lower-cased name.
-    pub instance_profiles: BTreeMap<String, InstanceProfile>,
+    pub instance_profiles: Table<String, InstanceProfile>,
+}
+
+impl IamState {
+    /// Notes the records changed since the last call.
+    pub fn take_changes(&mut self, changes: &mut Changes) {
+        self.roles.take_changes("iam.roles", changes);
+        self.policies.take_changes("iam.policies", changes);
+        self.instance_profiles
+            .take_changes("iam.instance_profiles", changes);
+    }
+
+    /// Applies a change read back from the journal.
+    pub fn apply(&mut self, change: &Change) -> Result<(), ReplayError> {
+        match change.table.as_str() {
+            "iam.roles" => self.roles.apply(change),
+            "iam.policies" => self.policies.apply(change),
+            "iam.instance_profiles" => self.instance_profiles.apply(change),
+            _ => Err(change.unknown()),
+        }
+    }
 }
 
 /// A role.

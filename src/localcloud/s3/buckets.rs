@@ -195,7 +195,11 @@ pub fn delete_bucket(request: &Request) -> Result<Response, ApiError> {
         .map(|part| part.blob)
         .collect();
     let shared = std::sync::Arc::clone(&request.shared);
-    tokio::spawn(async move { shared.blobs.remove(blobs).await });
+    tokio::spawn(async move {
+        // Bodies go once the change that dropped them is on disk.
+        shared.world.settled().await;
+        shared.blobs.remove(blobs).await;
+    });
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -47,12 +47,24 @@ impl BlobFile {
         &self.path
     }
 
-    /// Moves the file to the blob `name` in `store`, still guarded.
+    /// Moves the file to the blob `name` in `store`, still guarded. In a
+    /// store kept on disk the body is synced to the disk first, so that
+    /// metadata committed after this never names a body a crash lost.
     pub async fn place(mut self, store: &BlobStore, name: &str) -> Result<Self, ApiError> {
         let target = store.path(name);
+        if store.is_durable() {
+            sync_file(&self.path)
+                .await
+                .map_err(|problem| storage_error("store the object's body", &problem))?;
+        }
         tokio::fs::rename(&self.path, &target)
             .await
             .map_err(|problem| storage_error("store the object's body", &problem))?;
+        if store.is_durable() {
+            sync_file(store.root())
+                .await
+                .map_err(|problem| storage_error("store the object's body", &problem))?;
+        }
         self.keep = true;
         Ok(Self::new(target))
     }
@@ -61,6 +73,11 @@ impl BlobFile {
     pub fn keep(mut self) {
         self.keep = true;
     }
+}
+
+/// Waits until the file or directory `path` is on disk.
+async fn sync_file(path: &Path) -> std::io::Result<()> {
+    tokio::fs::File::open(path).await?.sync_all().await
 }
 
 impl Drop for BlobFile {

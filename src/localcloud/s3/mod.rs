@@ -32,16 +32,30 @@ use serde::{Deserialize, Serialize};
 use crate::domain::bundle::BundleFacts;
 
 use super::clock::Timestamp;
+use super::store::{Change, Changes, ReplayError, Table};
 
 /// S3's buckets and the metadata of their objects.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct S3State {
     /// The buckets, by name.
-    pub buckets: BTreeMap<String, Bucket>,
+    pub buckets: Table<String, Bucket>,
 }
 
 impl S3State {
+    /// Notes the buckets changed since the last call.
+    pub fn take_changes(&mut self, changes: &mut Changes) {
+        self.buckets.take_changes("s3.buckets", changes);
+    }
+
+    /// Applies a change read back from the journal.
+    pub fn apply(&mut self, change: &Change) -> Result<(), ReplayError> {
+        match change.table.as_str() {
+            "s3.buckets" => self.buckets.apply(change),
+            _ => Err(change.unknown()),
+        }
+    }
+
     /// The object `key` in `bucket`, if both exist.
     pub fn object(&self, bucket: &str, key: &str) -> Option<&S3Object> {
         self.buckets.get(bucket)?.objects.get(key)
@@ -208,6 +222,8 @@ pub struct BlobStore {
     root: PathBuf,
     /// Keeps a temporary directory alive for a local cloud kept in memory.
     _temporary: Option<tempfile::TempDir>,
+    /// Whether the bodies outlive this run (they are synced to the disk).
+    durable: bool,
 }
 
 /// The prefix of the files that uploads in progress are written to.
@@ -220,6 +236,7 @@ impl BlobStore {
         Ok(Self {
             root,
             _temporary: None,
+            durable: true,
         })
     }
 
@@ -232,7 +249,14 @@ impl BlobStore {
         Ok(Self {
             root: temporary.path().to_path_buf(),
             _temporary: Some(temporary),
+            durable: false,
         })
+    }
+
+    /// Whether the bodies are kept beyond this run, and so must be synced
+    /// to the disk before their metadata is committed.
+    pub fn is_durable(&self) -> bool {
+        self.durable
     }
 
     /// The directory holding the bodies.

@@ -137,6 +137,8 @@ pub async fn upload_part(request: &Request, body: Body) -> Result<Response, ApiE
         Ok(upload.parts.insert(number, part).map(|old| old.blob))
     })?;
     placed.keep();
+    // Bodies go once the change that dropped them is on disk.
+    request.shared.world.settled().await;
     request
         .shared
         .blobs
@@ -314,6 +316,8 @@ pub async fn complete(request: &Request, body: Body) -> Result<Response, ApiErro
         checksums: BTreeMap::new(),
     };
     let object = commit(request, request.key(), placed, object).await?;
+    // Bodies go once the change that dropped them is on disk.
+    request.shared.world.settled().await;
     request
         .shared
         .blobs
@@ -350,6 +354,8 @@ pub async fn abort(request: &Request) -> Result<Response, ApiError> {
         .flat_map(|upload| upload.parts.into_values())
         .map(|part| part.blob)
         .collect();
+    // Bodies go once the change that dropped them is on disk.
+    request.shared.world.settled().await;
     request.shared.blobs.remove(blobs).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -94,6 +94,8 @@ pub async fn commit(
         Ok::<_, ApiError>((replaced, object))
     })?;
     file.keep();
+    // Bodies go once the change that dropped them is on disk.
+    request.shared.world.settled().await;
     request.shared.blobs.remove(replaced).await;
     Ok(object)
 }
@@ -366,6 +368,8 @@ pub async fn delete_object(request: &Request) -> Result<Response, ApiError> {
     let version = request.query.get("versionId");
     let deletion =
         request.write_bucket(|bucket| Ok::<_, ApiError>(delete_in(bucket, key, version)))?;
+    // Bodies go once the change that dropped them is on disk.
+    request.shared.world.settled().await;
     request.shared.blobs.remove(deletion.blobs).await;
     let mut headers = HeaderMap::new();
     if let Some(version) = &deletion.version_id {
@@ -463,6 +467,8 @@ pub async fn delete_objects(request: &Request, body: Body) -> Result<Response, A
         }
         Ok::<_, ApiError>((deleted, blobs))
     })?;
+    // Bodies go once the change that dropped them is on disk.
+    request.shared.world.settled().await;
     request.shared.blobs.remove(blobs).await;
     let deleted = if delete.quiet { Vec::new() } else { deleted };
     xml::ok("DeleteResult", &DeleteResult { deleted })
