@@ -91,6 +91,10 @@ pub struct App {
     tour: Tour,
     /// Whether the keyboard shortcuts overlay is shown.
     help_open: bool,
+    /// Whether the About window is shown.
+    about_open: bool,
+    /// Why the logs folder could not be opened, shown until dismissed.
+    logs_failure: Option<super::logs_folder::OpenFailure>,
 }
 
 impl App {
@@ -153,6 +157,8 @@ impl App {
             revisions: RevisionsPage::default(),
             tour: Tour::default(),
             help_open: false,
+            about_open: false,
+            logs_failure: None,
             settings,
         };
         app.jobs.spawner().spawn("reading the AWS profiles", async {

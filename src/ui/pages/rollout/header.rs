@@ -89,30 +89,43 @@ impl RolloutView {
 
     pub(super) fn state_line_ui(&self, ui: &mut egui::Ui) {
         let Some(state) = &self.state else { return };
-        let text = match state {
-            WatchState::Watching { next_in } => {
+        // Plain words on screen; the watcher's figures on hover.
+        let (text, detail) = match state {
+            WatchState::Watching { next_in } => (
+                "Updating live".to_owned(),
                 format!(
-                    "Live · next refresh in {} · {} requests",
+                    "Next update in {}; {} requests to AWS so far",
                     time::duration(*next_in),
                     self.requests
-                )
-            }
-            WatchState::Throttled { retry_in } => format!(
-                "AWS is throttling requests; retrying in {}. What is shown stays.",
-                time::duration(*retry_in)
+                ),
             ),
-            WatchState::Failing { message, retry_in } => {
-                format!("{message} Retrying in {}.", time::duration(*retry_in))
-            }
-            WatchState::Finished => format!("Finished · {} requests", self.requests),
-            WatchState::Gone(message) => format!("No longer available: {message}"),
+            WatchState::Throttled { retry_in } => (
+                format!(
+                    "AWS asked DeployDesk to slow down; trying again in {}. What is shown stays.",
+                    time::duration(*retry_in)
+                ),
+                format!("Throttled; {} requests to AWS so far", self.requests),
+            ),
+            WatchState::Failing { message, retry_in } => (
+                format!("{message} Trying again in {}.", time::duration(*retry_in)),
+                format!("{} requests to AWS so far", self.requests),
+            ),
+            WatchState::Finished => (
+                "Finished; no more updates needed".to_owned(),
+                format!("{} requests to AWS while watching", self.requests),
+            ),
+            WatchState::Gone(message) => (
+                format!("No longer available: {message}"),
+                format!("{} requests to AWS while watching", self.requests),
+            ),
         };
         let color = match state {
             WatchState::Throttled { .. } => ui.visuals().warn_fg_color,
             WatchState::Failing { .. } | WatchState::Gone(_) => ui.visuals().error_fg_color,
             _ => ui.visuals().weak_text_color(),
         };
-        ui.label(RichText::new(text).color(color).small());
+        ui.label(RichText::new(text).color(color).small())
+            .on_hover_text(detail);
     }
 
     pub(super) fn actions_ui(

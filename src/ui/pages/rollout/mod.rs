@@ -16,6 +16,7 @@ use crate::cloud::deployments::{Deployment, DeploymentStatus, Target, TargetStat
 use crate::cloud::instances::InstanceInfo;
 use crate::cloud::watcher::{WatchState, WatchUpdate};
 use crate::domain::MinimumHealthyHosts;
+use crate::ui::widgets::spotlight;
 use crate::ui::widgets::tiles::{self, TileRow, TileState};
 
 pub(crate) mod effects;
@@ -276,7 +277,8 @@ impl RolloutView {
             self.state_line_ui(ui);
             return action;
         };
-        self.header_ui(ui, &deployment);
+        let header = ui.scope(|ui| self.header_ui(ui, &deployment));
+        spotlight::mark(ui.ctx(), spotlight::ROLLOUT_HEADER, header.response.rect);
         if let Some(next) = self.actions_ui(ui, &deployment) {
             action = Some(next);
         }
@@ -285,7 +287,7 @@ impl RolloutView {
         self.rebuild_rows();
 
         if let Some(selected) = self.selected {
-            egui::Panel::right("target_timeline")
+            let panel = egui::Panel::right("target_timeline")
                 .resizable(true)
                 .default_size(420.0)
                 .show(ui, |ui| {
@@ -295,8 +297,9 @@ impl RolloutView {
                         self.selected = None;
                     }
                 });
+            spotlight::mark(ui.ctx(), spotlight::INSTANCE_PANEL, panel.response.rect);
         }
-        egui::CentralPanel::default_margins().show(ui, |ui| {
+        let grid = egui::CentralPanel::default_margins().show(ui, |ui| {
             if self.rows.is_empty() {
                 ui.label(RichText::new(self.empty_text()).weak());
                 return;
@@ -320,6 +323,7 @@ impl RolloutView {
                 self.selected = Some(item);
             }
         });
+        spotlight::mark(ui.ctx(), spotlight::TILE_GRID, grid.response.rect);
         if let Some(next) = self.confirm_ui(ui) {
             action = Some(next);
         }
@@ -339,7 +343,10 @@ impl RolloutView {
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
             for grouping in Grouping::ALL {
-                ui.selectable_value(&mut self.grouping, grouping, grouping.label());
+                let response = ui.selectable_value(&mut self.grouping, grouping, grouping.label());
+                if grouping == Grouping::Wave {
+                    spotlight::mark(ui.ctx(), spotlight::WAVE_GROUPING, response.rect);
+                }
             }
             if self.grouping == Grouping::Tag {
                 let label = ui.label("Tag key");
