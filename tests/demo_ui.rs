@@ -143,16 +143,21 @@ fn the_tour_is_read_while_the_rollout_runs_and_frames_what_it_talks_about() {
         !status_now(&harness).is_finished(),
         "the rollout still runs while the first step is read"
     );
-    // Every production instance runs slowly while the first step is open.
+    // Every production instance but the failing one runs slowly while the
+    // first step is open.
     let tags = simulate_tags(&harness);
     assert_eq!(tags.len(), 5);
-    assert!(tags.iter().all(|tag| is_slow(tag.as_ref())), "{tags:?}");
+    assert_eq!(
+        tags.iter().filter(|tag| is_slow(tag.as_ref())).count(),
+        4,
+        "{tags:?}"
+    );
     assert!(has_text(&harness, "run slowly while this step is open"));
 
     // The step about the waves frames the "Wave" grouping.
     let (spot, framed) = spotlight::framed(&harness.ctx).expect("something is framed");
     assert_eq!(spot, spotlight::WAVE_GROUPING);
-    let wave = harness.get_by_label("Wave").rect();
+    let wave = harness.get_by_label("By wave").rect();
     assert!(framed.contains(wave.center()), "{framed:?} around {wave:?}");
 
     // Next stays where it was from step to step, and the last step's

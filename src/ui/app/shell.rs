@@ -73,24 +73,37 @@ impl App {
         // The menus and the theme switch are laid out first, from the right,
         // so they always keep their room; the account's part wraps into
         // what is left instead of running under them.
-        let compact = ui.available_width() < COMPACT_TOP_BAR;
-        ui.with_layout(
-            egui::Layout::right_to_left(egui::Align::Center),
-            |ui| {
-                if compact {
-                    appearance::theme_menu_ui(ui, &mut self.settings.theme);
-                } else {
-                    appearance::theme_ui(ui, &mut self.settings.theme);
-                }
-                self.help_menu_ui(ui);
-                self.settings_menu_ui(ui);
-                ui.separator();
-                ui.with_layout(
-                    egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true),
-                    |ui| self.account_bar_ui(ui),
-                );
-            },
+        let full = ui.available_rect_before_wrap();
+        let row_height = ui
+            .text_style_height(&egui::TextStyle::Heading)
+            .max(ui.spacing().interact_size.y);
+        let row = egui::Rect::from_min_size(full.min, egui::vec2(full.width(), row_height));
+        let compact = full.width() < COMPACT_TOP_BAR;
+        let mut right = ui.new_child(
+            egui::UiBuilder::new()
+                .max_rect(row)
+                .layout(egui::Layout::right_to_left(egui::Align::Center)),
         );
+        if compact {
+            appearance::theme_menu_ui(&mut right, &mut self.settings.theme);
+        } else {
+            appearance::theme_ui(&mut right, &mut self.settings.theme);
+        }
+        self.help_menu_ui(&mut right);
+        self.settings_menu_ui(&mut right);
+        right.separator();
+        let used = right.min_rect();
+        let left_rect = egui::Rect::from_min_max(
+            row.min,
+            egui::pos2((used.left() - ui.spacing().item_spacing.x).max(row.left()), row.bottom()),
+        );
+        let mut left = ui.new_child(
+            egui::UiBuilder::new()
+                .max_rect(left_rect)
+                .layout(egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true)),
+        );
+        self.account_bar_ui(&mut left);
+        ui.advance_cursor_after_rect(used.union(left.min_rect()));
     }
 
     /// The left of the top bar: the name, the account and its state.
@@ -377,6 +390,7 @@ impl App {
             } else {
                 Panel::bottom("guided_demo_strip")
                     .resizable(false)
+                    .exact_size(self.tour.strip_height())
                     .show(ui, |ui| action = self.tour.ui(ui, TourPlace::Strip));
             }
             if let Some(action) = action {

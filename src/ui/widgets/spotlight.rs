@@ -18,6 +18,9 @@ pub const TILE_GRID: Spot = Spot("tile grid");
 /// The rollout view's panel of one instance's lifecycle events.
 pub const INSTANCE_PANEL: Spot = Spot("instance panel");
 
+/// The smallest width and height a spot is framed at.
+const MIN_SIDE: f32 = 12.0;
+
 fn key(spot: Spot) -> egui::Id {
     egui::Id::unique(("spotlight", spot.0))
 }
@@ -54,13 +57,11 @@ pub fn frame_spots(ctx: &egui::Context, spots: &[Spot]) -> Option<Spot> {
     if ctx.memory(egui::Memory::top_modal_layer).is_some() {
         return None;
     }
-    let (spot, rect) = spots
-        .iter()
-        .find_map(|&spot| rect_of(ctx, spot).map(|rect| (spot, rect)))?;
-    let visible = rect.intersect(ctx.content_rect());
-    if !visible.is_positive() {
-        return None;
-    }
+    // A spot squeezed to a sliver is passed over for the next one.
+    let (spot, visible) = spots.iter().find_map(|&spot| {
+        let visible = rect_of(ctx, spot)?.intersect(ctx.content_rect());
+        (visible.width() >= MIN_SIDE && visible.height() >= MIN_SIDE).then_some((spot, visible))
+    })?;
     let pass = ctx.cumulative_pass_nr();
     ctx.data_mut(|data| data.insert_temp(framed_key(), (pass, spot, visible)));
     let painter = ctx.layer_painter(egui::LayerId::new(

@@ -39,13 +39,13 @@ struct TourStep {
 const TOUR: [TourStep; 4] = [
     TourStep {
         title: "The waves",
-        text: "CodeDeploy deploys to a few instances at a time: a wave. With CodeDeployDefault.HalfAtATime, at least half of the instances stay healthy, so each wave holds at most the other half. Group the grid by Wave (framed) to see them. The Rollout planner page shows the same waves for any fleet and configuration.",
+        text: "CodeDeploy deploys to a few instances at a time: a wave. With CodeDeployDefault.HalfAtATime, at least half of the instances stay healthy, so each wave holds at most the other half. Choose By wave (framed) to see them. The Rollout planner page shows the same waves for any fleet and configuration.",
         spots: &[spotlight::WAVE_GROUPING, spotlight::TILE_GRID],
     },
     TourStep {
         title: "The failing instance",
         text: "One production instance was tagged deploydesk:simulate=fail:AfterInstall, so its AfterInstall script fails. Its tile turns red and carries a mark when its wave reaches it. Click it, or move to it with the arrow keys, to open its lifecycle events. Setup > Tag instances adds and removes such tags in bulk.",
-        spots: &[spotlight::TILE_GRID],
+        spots: &[spotlight::TILE_GRID, spotlight::INSTANCE_PANEL],
     },
     TourStep {
         title: "Its log tail",
@@ -65,6 +65,8 @@ const BUTTON_WIDTH: f32 = 92.0;
 const BUTTON_HEIGHT: f32 = 26.0;
 /// The height of the text in the strip along the bottom.
 const STRIP_TEXT_HEIGHT: f32 = 132.0;
+/// The height of the folded strip: the buttons and the fold button.
+const FOLDED_STRIP_HEIGHT: f32 = 70.0;
 /// The height of the text in the panel on the right, in a tall window.
 const SIDE_TEXT_HEIGHT: f32 = 330.0;
 
@@ -154,6 +156,16 @@ impl Tour {
         self.pacing_error = result.err();
     }
 
+    /// The height of the strip along the bottom of a narrow window: the
+    /// same on every step, less when folded.
+    pub fn strip_height(&self) -> f32 {
+        if self.folded && matches!(self.stage, Stage::Explaining { .. }) {
+            FOLDED_STRIP_HEIGHT
+        } else {
+            STRIP_TEXT_HEIGHT + 16.0
+        }
+    }
+
     /// Frames what the step on screen talks about, if it is on screen.
     pub fn spotlight(&self, ctx: &egui::Context) {
         if let Stage::Explaining { step, .. } = self.stage {
@@ -168,7 +180,7 @@ impl Tour {
             stage if place == TourPlace::Strip => {
                 let mut action = None;
                 egui::ScrollArea::vertical()
-                    .max_height(STRIP_TEXT_HEIGHT + BUTTON_HEIGHT)
+                    .auto_shrink([false, false])
                     .show(ui, |ui| action = self.setup_ui(ui, stage));
                 action
             }
@@ -261,43 +273,55 @@ impl Tour {
                 action = self.buttons_ui(ui, step, paced);
             }
             TourPlace::Strip => {
-                ui.with_layout(Layout::right_to_left(Align::Min), |ui| {
-                    ui.vertical(|ui| {
-                        action = self.buttons_ui(ui, step, paced);
-                        let fold = if self.folded {
-                            Action::quiet("Show the tour text").icon(icons::ICON_EXPAND_LESS)
-                        } else {
-                            Action::quiet("Fold the tour to one line")
-                                .visible("Fold")
-                                .icon(icons::ICON_EXPAND_MORE)
-                        };
-                        if ui.add(fold).clicked() {
-                            self.folded = !self.folded;
-                        }
-                    });
+                // The text on the left takes what the buttons leave; the
+                // buttons on the right have a fixed width, so they stay put.
+                let spacing = ui.spacing().item_spacing.x;
+                let block = 3.0 * BUTTON_WIDTH + 2.0 * spacing;
+                let text_width = (ui.available_width() - block - 3.0 * spacing).max(120.0);
+                let height = ui.available_height();
+                ui.horizontal_top(|ui| {
+                    ui.allocate_ui_with_layout(
+                        egui::vec2(text_width, height),
+                        Layout::top_down(Align::Min),
+                        |ui| {
+                            ui.set_width(text_width);
+                            if self.folded {
+                                ui.label(
+                                    RichText::new(format!(
+                                        "Tour {} of {}: {}",
+                                        step + 1,
+                                        TOUR.len(),
+                                        TOUR[step].title
+                                    ))
+                                    .strong(),
+                                );
+                            } else {
+                                egui::ScrollArea::vertical()
+                                    .id_salt("tour_text")
+                                    .auto_shrink([false, false])
+                                    .max_height(STRIP_TEXT_HEIGHT)
+                                    .show(ui, |ui| self.text_ui(ui, step, paced));
+                            }
+                        },
+                    );
                     ui.separator();
-                    ui.with_layout(Layout::top_down(Align::Min), |ui| {
-                        if self.folded {
-                            ui.label(
-                                RichText::new(format!(
-                                    "Tour {} of {}: {}",
-                                    step + 1,
-                                    TOUR.len(),
-                                    TOUR[step].title
-                                ))
-                                .strong(),
-                            );
-                        } else {
-                            // A fixed height, so the strip's top (and the
-                            // buttons on it) stay put from step to step.
-                            egui::ScrollArea::vertical()
-                                .id_salt("tour_text")
-                                .auto_shrink([false, false])
-                                .min_scrolled_height(STRIP_TEXT_HEIGHT)
-                                .max_height(STRIP_TEXT_HEIGHT)
-                                .show(ui, |ui| self.text_ui(ui, step, paced));
-                        }
-                    });
+                    ui.allocate_ui_with_layout(
+                        egui::vec2(block, height),
+                        Layout::top_down(Align::Min),
+                        |ui| {
+                            action = self.buttons_ui(ui, step, paced);
+                            let fold = if self.folded {
+                                Action::quiet("Show the tour text").icon(icons::ICON_EXPAND_LESS)
+                            } else {
+                                Action::quiet("Fold the tour to one line")
+                                    .visible("Fold")
+                                    .icon(icons::ICON_EXPAND_MORE)
+                            };
+                            if ui.add(fold).clicked() {
+                                self.folded = !self.folded;
+                            }
+                        },
+                    );
                 });
             }
         }
