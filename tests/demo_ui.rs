@@ -237,7 +237,10 @@ fn at_800x600_the_failed_tile_opens_its_panel_with_the_tour_open() {
             .is_some_and(|deployment| deployment.overview.failed == 1)
     });
     settle(&mut harness);
-    assert!(has_text(&harness, "The failing instance"), "the tour is open");
+    assert!(
+        has_text(&harness, "The failing instance"),
+        "the tour is open"
+    );
 
     // Failed tiles come first: the first tile in reading order is the
     // failed one. Click with the pointer until a tile is hit.

@@ -502,7 +502,13 @@ fn at_640x480_the_theme_switch_folds_into_a_menu_that_works() {
     let mut harness = demo_harness_sized(dir.path(), egui::vec2(640.0, 480.0));
     let buttons = top_bar_buttons(
         &harness,
-        &["Theme", "Help", "Settings", "Switch account", "Reset demo account…"],
+        &[
+            "Theme",
+            "Help",
+            "Settings",
+            "Switch account",
+            "Reset demo account…",
+        ],
     );
     for (index, (name, rect)) in buttons.iter().enumerate() {
         assert!(

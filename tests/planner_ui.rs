@@ -188,7 +188,10 @@ fn clicking_a_tile_that_is_not_attempted_changes_nothing_and_says_why() {
         let mut x = grid.left() + 4.0;
         while x < grid.right() - 4.0 {
             click_at(&mut harness, egui::pos2(x, y));
-            if harness.query_by_label_contains("is not attempted").is_some() {
+            if harness
+                .query_by_label_contains("is not attempted")
+                .is_some()
+            {
                 hit = true;
                 break 'scan;
             }
@@ -198,14 +201,8 @@ fn clicking_a_tile_that_is_not_attempted_changes_nothing_and_says_why() {
     assert!(hit, "a click on a tile says what it did");
     harness.get_by_label_contains("cannot be made to fail. Nothing was changed.");
     // Nothing was added to the failing or stopped lists.
-    assert_eq!(
-        harness.get_by_label("Failing").value().as_deref(),
-        Some("")
-    );
-    assert_eq!(
-        harness.get_by_label("Stopped").value().as_deref(),
-        Some("")
-    );
+    assert_eq!(harness.get_by_label("Failing").value().as_deref(), Some(""));
+    assert_eq!(harness.get_by_label("Stopped").value().as_deref(), Some(""));
     harness.get_by_label("HEALTH_CONSTRAINTS_INVALID");
 }
 

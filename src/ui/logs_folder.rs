@@ -177,10 +177,15 @@ mod tests {
         );
         harness.get_by_label("Copy path").click();
         harness.step();
-        let copied = harness.output().platform_output.commands.iter().any(|command| {
-            matches!(command, egui::OutputCommand::CopyText(text)
+        let copied = harness
+            .output()
+            .platform_output
+            .commands
+            .iter()
+            .any(|command| {
+                matches!(command, egui::OutputCommand::CopyText(text)
                 if text == "/home/someone/.local/share/deploydesk/logs")
-        });
+            });
         assert!(copied, "the path is copied");
         assert!(!*harness.state());
         harness.get_by_label("Dismiss").click();

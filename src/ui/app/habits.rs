@@ -4,8 +4,8 @@
 use super::logic::PageAction;
 use super::{App, ApplicationsAction, DeployDialog, DeploymentsAction, Page};
 use crate::settings::{BackendChoice, Settings};
-use crate::ui::pages::tour::Tour;
 use crate::ui::appearance;
+use crate::ui::pages::tour::Tour;
 use crate::ui::shortcuts::{self, Command};
 
 impl App {
@@ -117,7 +117,10 @@ impl App {
                 self.help_open = true;
             }
             let replay = ui
-                .add_enabled(self.local_cloud.is_some(), egui::Button::new("Replay the tour"))
+                .add_enabled(
+                    self.local_cloud.is_some(),
+                    egui::Button::new("Replay the tour"),
+                )
                 .on_hover_text("Show the guided demo again, in the demo account")
                 .on_disabled_hover_text("This build has no demo account to show the tour in.");
             if replay.clicked() {

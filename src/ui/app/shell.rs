@@ -95,7 +95,10 @@ impl App {
         let used = right.min_rect();
         let left_rect = egui::Rect::from_min_max(
             row.min,
-            egui::pos2((used.left() - ui.spacing().item_spacing.x).max(row.left()), row.bottom()),
+            egui::pos2(
+                (used.left() - ui.spacing().item_spacing.x).max(row.left()),
+                row.bottom(),
+            ),
         );
         let mut left = ui.new_child(
             egui::UiBuilder::new()

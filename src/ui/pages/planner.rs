@@ -292,9 +292,12 @@ impl PlannerPage {
             "Click a tile: once to make it fail, again to stop it, again to let it succeed."
                 .to_owned()
         });
-        let height = 2.0 * ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
-        let (rect, _) =
-            ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());
+        let height =
+            2.0 * ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+        let (rect, _) = ui.allocate_exact_size(
+            egui::vec2(ui.available_width(), height),
+            egui::Sense::hover(),
+        );
         let mut line = ui.new_child(
             egui::UiBuilder::new()
                 .max_rect(rect)

@@ -93,18 +93,25 @@ mod tests {
 
     #[test]
     fn a_spot_is_known_only_in_the_frame_it_was_marked() {
-        let ctx = egui::Context::default();
         let rect = egui::Rect::from_min_size(egui::pos2(10.0, 20.0), egui::vec2(30.0, 40.0));
-        let mut during = None;
-        let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
-            mark(ui.ctx(), TILE_GRID, rect);
-            during = rect_of(ui.ctx(), TILE_GRID);
-        });
-        assert_eq!(during, Some(rect));
-        let mut next = Some(rect);
-        let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
-            next = rect_of(ui.ctx(), TILE_GRID);
-        });
-        assert_eq!(next, None, "not drawn in the next frame, so not on screen");
+        // Marked in the first frame only; what each frame sees.
+        let mut harness = egui_kittest::Harness::new_ui_state(
+            |ui, seen: &mut Vec<Option<egui::Rect>>| {
+                if seen.is_empty() {
+                    mark(ui.ctx(), TILE_GRID, rect);
+                }
+                seen.push(rect_of(ui.ctx(), TILE_GRID));
+            },
+            Vec::new(),
+        );
+        harness.step();
+        harness.step();
+        let seen = harness.state();
+        assert!(seen.len() >= 2, "{seen:?}");
+        assert_eq!(seen[0], Some(rect), "known in the frame it was marked");
+        assert!(
+            seen[1..].iter().all(Option::is_none),
+            "not drawn in the next frames, so not on screen: {seen:?}"
+        );
     }
 }

@@ -262,7 +262,8 @@ impl Tour {
             TourPlace::Side => {
                 // The text has a height of its own, the same on every step,
                 // so the buttons below it never move.
-                let height = (ui.available_height() - 2.0 * BUTTON_HEIGHT).clamp(120.0, SIDE_TEXT_HEIGHT);
+                let height =
+                    (ui.available_height() - 2.0 * BUTTON_HEIGHT).clamp(120.0, SIDE_TEXT_HEIGHT);
                 egui::ScrollArea::vertical()
                     .id_salt("tour_text")
                     .auto_shrink([false, false])
@@ -361,7 +362,10 @@ impl Tour {
         ui.horizontal(|ui| {
             let previous = ui
                 .add_enabled_ui(step > 0, |ui| {
-                    ui.add_sized(size, Action::secondary("Previous").icon(icons::ICON_ARROW_BACK))
+                    ui.add_sized(
+                        size,
+                        Action::secondary("Previous").icon(icons::ICON_ARROW_BACK),
+                    )
                 })
                 .inner;
             if previous.clicked() {
@@ -381,7 +385,10 @@ impl Tour {
                 let _ = ui.allocate_exact_size(size, egui::Sense::hover());
             } else {
                 if ui
-                    .add_sized(size, Action::primary("Next").icon(icons::ICON_ARROW_FORWARD))
+                    .add_sized(
+                        size,
+                        Action::primary("Next").icon(icons::ICON_ARROW_FORWARD),
+                    )
                     .clicked()
                 {
                     self.stage = Stage::Explaining {
