@@ -391,3 +391,143 @@ fn every_control_has_an_accessible_name() {
         found.join("\n")
     );
 }
+
+/// The app in demo mode in a window of `size`, connected, with the welcome
+/// panel out of the way.
+fn demo_harness_sized(dir: &Path, size: egui::Vec2) -> Harness<'static, App> {
+    let options = AppOptions {
+        settings_path: Some(dir.join(settings::SETTINGS_FILE)),
+        backend_override: Some(BackendChoice::Demo),
+        local_cloud: Some(Arc::new(EmbeddedLocalCloud::new(Some(
+            dir.join("localcloud").join("state.json"),
+        )))),
+    };
+    let mut harness = app_harness(options, size);
+    run_until(&mut harness, "the connection", |h| {
+        h.state().session().is_some()
+    });
+    dismiss_tour(&mut harness);
+    harness
+}
+
+/// Opens the Help menu and clicks `item` in it, with the pointer.
+fn help_item(harness: &mut Harness<'static, App>, item: &str) {
+    harness.get_by_role_and_label(Role::Button, "Help").click();
+    settle(harness);
+    harness.get_by_role_and_label(Role::Button, item).click();
+    settle(harness);
+}
+
+#[test]
+fn help_about_shows_the_version_and_licence_and_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path());
+    assert!(!has_text(&harness, "About DeployDesk"));
+    help_item(&mut harness, "About DeployDesk");
+    assert!(has_plain_text(&harness, "About DeployDesk"), "its heading");
+    assert!(has_plain_text(
+        &harness,
+        &format!("Version {}", env!("CARGO_PKG_VERSION"))
+    ));
+    assert!(has_text(&harness, "MIT licence or the Apache License 2.0"));
+    harness.get_by_label("AWS CodeDeploy user guide");
+    harness.get_by_role_and_label(Role::Button, "Close").click();
+    settle(&mut harness);
+    assert!(!has_plain_text(&harness, "About DeployDesk"));
+}
+
+#[test]
+fn help_replay_the_tour_offers_the_guided_demo_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path());
+    assert!(!has_text(&harness, "Welcome to DeployDesk"), "dismissed");
+    help_item(&mut harness, "Replay the tour");
+    assert!(has_text(&harness, "Welcome to DeployDesk"));
+    harness.get_by_role_and_label(Role::Button, "Show me a rollout");
+    run_until(&mut harness, "the tour kept as not done", |_| {
+        !saved(dir.path()).tour_done
+    });
+}
+
+/// The rects of the top bar's buttons, by accessible name.
+fn top_bar_buttons(harness: &Harness<'static, App>, names: &[&str]) -> Vec<(String, egui::Rect)> {
+    names
+        .iter()
+        .map(|name| {
+            let rect = harness.get_by_role_and_label(Role::Button, name).rect();
+            ((*name).to_owned(), rect)
+        })
+        .collect()
+}
+
+#[test]
+fn at_800x600_the_top_bar_keeps_everything_apart_and_the_theme_switch_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness_sized(dir.path(), egui::vec2(800.0, 600.0));
+    let buttons = top_bar_buttons(
+        &harness,
+        &[
+            "Dark",
+            "Light",
+            "System",
+            "Help",
+            "Settings",
+            "Switch account",
+            "Reset demo account…",
+        ],
+    );
+    for (index, (name, rect)) in buttons.iter().enumerate() {
+        assert!(
+            rect.left() >= 0.0 && rect.right() <= 800.0,
+            "{name} is on screen: {rect:?}"
+        );
+        for (other, other_rect) in &buttons[index + 1..] {
+            assert!(
+                !rect.intersects(*other_rect),
+                "{name} {rect:?} overlaps {other} {other_rect:?}"
+            );
+        }
+    }
+    harness.get_by_role_and_label(Role::Button, "Dark").click();
+    settle(&mut harness);
+    assert_eq!(
+        harness.ctx.options(|options| options.theme_preference),
+        egui::ThemePreference::Dark
+    );
+}
+
+#[test]
+fn at_640x480_the_theme_switch_folds_into_a_menu_that_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness_sized(dir.path(), egui::vec2(640.0, 480.0));
+    let buttons = top_bar_buttons(
+        &harness,
+        &[
+            "Theme",
+            "Help",
+            "Settings",
+            "Switch account",
+            "Reset demo account…",
+        ],
+    );
+    for (index, (name, rect)) in buttons.iter().enumerate() {
+        assert!(
+            rect.left() >= 0.0 && rect.right() <= 640.0,
+            "{name} is on screen: {rect:?}"
+        );
+        for (other, other_rect) in &buttons[index + 1..] {
+            assert!(
+                !rect.intersects(*other_rect),
+                "{name} {rect:?} overlaps {other} {other_rect:?}"
+            );
+        }
+    }
+    harness.get_by_role_and_label(Role::Button, "Theme").click();
+    settle(&mut harness);
+    harness.get_by_role_and_label(Role::Button, "Dark").click();
+    settle(&mut harness);
+    assert_eq!(
+        harness.ctx.options(|options| options.theme_preference),
+        egui::ThemePreference::Dark
+    );
+}

@@ -150,3 +150,87 @@ fn damaged_settings_start_with_defaults_and_say_so_once() {
     assert!(harness.query_by_label_contains("was damaged").is_none());
     assert!(harness.state().notice().is_none());
 }
+
+/// Clicks with the pointer at `pos`.
+fn click_at(harness: &mut Harness<'_, App>, pos: egui::Pos2) {
+    harness.event(egui::Event::PointerMoved(pos));
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::default(),
+        });
+    }
+    harness.run();
+}
+
+#[test]
+fn clicking_a_tile_that_is_not_attempted_changes_nothing_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app_harness(&dir.path().join("settings.json"));
+    harness.run();
+    open_planner(&mut harness);
+    // A minimum of 95% of ten fails before it starts: no instance is
+    // attempted, so every tile is one that is not attempted.
+    harness.get_by_label("Custom").click();
+    harness.run();
+    harness.get_by_label("Fleet percent").click();
+    harness.run();
+    set_field(&mut harness, "Minimum healthy percent", "95");
+    harness.get_by_label("HEALTH_CONSTRAINTS_INVALID");
+
+    // Click with the pointer over the grid until a tile is hit.
+    let grid = harness.get_by_label("Planned waves").rect();
+    let mut hit = false;
+    'scan: for row in 0..12 {
+        let y = grid.top() + 4.0 + row as f32 * 6.0;
+        let mut x = grid.left() + 4.0;
+        while x < grid.right() - 4.0 {
+            click_at(&mut harness, egui::pos2(x, y));
+            if harness
+                .query_by_label_contains("is not attempted")
+                .is_some()
+            {
+                hit = true;
+                break 'scan;
+            }
+            x += 6.0;
+        }
+    }
+    assert!(hit, "a click on a tile says what it did");
+    harness.get_by_label_contains("cannot be made to fail. Nothing was changed.");
+    // Nothing was added to the failing or stopped lists.
+    assert_eq!(harness.get_by_label("Failing").value().as_deref(), Some(""));
+    assert_eq!(harness.get_by_label("Stopped").value().as_deref(), Some(""));
+    harness.get_by_label("HEALTH_CONSTRAINTS_INVALID");
+}
+
+#[test]
+fn clicking_an_attempted_tile_makes_it_fail_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app_harness(&dir.path().join("settings.json"));
+    harness.run();
+    open_planner(&mut harness);
+    let grid = harness.get_by_label("Planned waves").rect();
+    let mut hit = false;
+    'scan: for row in 0..12 {
+        let y = grid.top() + 4.0 + row as f32 * 6.0;
+        let mut x = grid.left() + 4.0;
+        while x < grid.right() - 4.0 {
+            click_at(&mut harness, egui::pos2(x, y));
+            if harness.query_by_label_contains("now fails").is_some() {
+                hit = true;
+                break 'scan;
+            }
+            x += 6.0;
+        }
+    }
+    assert!(hit, "a click on a tile says what it did");
+    // The first tile in reading order is instance 1.
+    harness.get_by_label("Instance 1 now fails.");
+    assert_eq!(
+        harness.get_by_label("Failing").value().as_deref(),
+        Some("1")
+    );
+}

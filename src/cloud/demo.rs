@@ -6,6 +6,12 @@
 //!
 //! Every step reuses what exists, so running it again (or after a partial
 //! run) is safe.
+//!
+//! The demo's rollout is paced to the guided tour: its other production
+//! instances are tagged `slow` (see [`crate::domain::simulate`]), so the
+//! first wave is still running while the tour's first step is read.
+//! [`end_pacing`] takes the `slow` directive off again once the person moves
+//! on; the instances a later wave reaches then run at full speed.
 
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -32,6 +38,10 @@ pub const SERVICE_ROLE: &str = "DemoCodeDeployServiceRole";
 pub const BUCKET: &str = "deploydesk-demo-revisions";
 /// The tag that makes an instance of the local cloud fail on purpose.
 pub const SIMULATE_TAG: &str = "deploydesk:simulate";
+/// What the failing instance is told to do.
+pub const FAILING_BEHAVIOUR: &str = "fail:AfterInstall";
+/// The directive that slows an instance's lifecycle events down.
+pub const SLOW: &str = "slow";
 
 /// The steps of the demo's setup, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,7 +82,7 @@ impl DemoStep {
                 "Application and a deployment group over Environment=production (Setup > Deployment group)"
             }
             Self::FailingInstance => {
-                "One instance told to fail its AfterInstall script (Setup > Tag instances)"
+                "One instance told to fail its AfterInstall script, and the rollout slowed down for the tour (Setup > Tag instances)"
             }
             Self::Revision => "The sample application uploaded and registered (Revisions)",
             Self::Deployment => "A deployment started, half at a time (Deployments > Deploy…)",
@@ -209,13 +219,30 @@ pub async fn show_me_a_rollout(
         })
         .collect();
     production.sort_by(|a, b| a.name.cmp(&b.name));
-    let failing = production.last().ok_or(DemoError::NoProductionInstances)?;
+    let (failing, others) = production
+        .split_last()
+        .ok_or(DemoError::NoProductionInstances)?;
     ec2::create_tags(
         session,
         std::slice::from_ref(&failing.instance_id),
-        &[(SIMULATE_TAG.to_owned(), "fail:AfterInstall".to_owned())],
+        &[(SIMULATE_TAG.to_owned(), FAILING_BEHAVIOUR.to_owned())],
     )
     .await?;
+    // The others run slowly until the tour moves on; a wave lasts as long
+    // as its slowest instance. (An EC2 tag value cannot hold the comma that
+    // would give the failing instance both directives.)
+    let others: Vec<String> = others
+        .iter()
+        .map(|instance| instance.instance_id.clone())
+        .collect();
+    if !others.is_empty() {
+        ec2::create_tags(
+            session,
+            &others,
+            &[(SIMULATE_TAG.to_owned(), SLOW.to_owned())],
+        )
+        .await?;
+    }
 
     started(DemoStep::Revision);
     let parent = tempfile::Builder::new()
@@ -262,4 +289,85 @@ pub async fn show_me_a_rollout(
     )
     .await
     .map_err(DemoError::from)
+}
+
+/// The simulate tag's value without the `slow` directive: `None` when
+/// nothing else is left, so the tag is removed.
+fn without_slow(value: &str) -> Option<String> {
+    let kept: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|directive| !directive.is_empty() && *directive != SLOW)
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(","))
+}
+
+/// Lets the demo's rollout run at full speed: takes the `slow` directive
+/// off every instance whose simulate tag has it, keeping the rest of the
+/// tag (the failing instance still fails). Returns how many instances
+/// changed; with none slowed down, it only reads.
+pub async fn end_pacing(session: &Session) -> Result<usize, CloudError> {
+    let instances = ec2::list_instances(session, None).await?;
+    let mut cleared = Vec::new();
+    let mut rewritten: Vec<(String, String)> = Vec::new();
+    for instance in instances {
+        let Some(value) = instance.tags.get(SIMULATE_TAG) else {
+            continue;
+        };
+        if !value.split(',').any(|directive| directive.trim() == SLOW) {
+            continue;
+        }
+        match without_slow(value) {
+            Some(rest) => rewritten.push((instance.instance_id, rest)),
+            None => cleared.push(instance.instance_id),
+        }
+    }
+    let changed = cleared.len() + rewritten.len();
+    if !cleared.is_empty() {
+        ec2::delete_tags(
+            session,
+            &cleared,
+            &[ec2::TagRemoval {
+                key: SIMULATE_TAG.to_owned(),
+                value: None,
+            }],
+        )
+        .await?;
+    }
+    for (instance_id, rest) in rewritten {
+        ec2::create_tags(
+            session,
+            std::slice::from_ref(&instance_id),
+            &[(SIMULATE_TAG.to_owned(), rest)],
+        )
+        .await?;
+    }
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ending_the_pacing_keeps_every_other_directive() {
+        assert_eq!(
+            without_slow("fail:AfterInstall,slow").as_deref(),
+            Some("fail:AfterInstall")
+        );
+        assert_eq!(
+            without_slow("slow, timeout:ValidateService , no-agent").as_deref(),
+            Some("timeout:ValidateService,no-agent")
+        );
+        assert_eq!(without_slow("slow"), None);
+        assert_eq!(without_slow(" slow , "), None);
+    }
+
+    #[test]
+    fn the_demo_tags_are_read_as_the_local_cloud_reads_them() {
+        use crate::domain::simulate::SimulatedBehaviour;
+        assert!(SimulatedBehaviour::parse(SLOW).unwrap().slow);
+        let failing = SimulatedBehaviour::parse(FAILING_BEHAVIOUR).unwrap();
+        assert!(failing.fail.is_some() && !failing.slow);
+    }
 }

@@ -81,6 +81,29 @@ pub fn theme_ui(ui: &mut egui::Ui, theme: &mut Theme) {
     }
 }
 
+/// The theme switch folded into a menu, for a narrow top bar: the same
+/// three choices, a click away.
+pub fn theme_menu_ui(ui: &mut egui::Ui, theme: &mut Theme) {
+    let before = *theme;
+    let response = ui
+        .menu_button("Theme", |ui| {
+            for (value, label) in [
+                (Theme::System, "System"),
+                (Theme::Light, "Light"),
+                (Theme::Dark, "Dark"),
+            ] {
+                if ui.selectable_value(theme, value, label).clicked() {
+                    ui.close();
+                }
+            }
+        })
+        .response;
+    response.on_hover_text("Colour theme");
+    if *theme != before {
+        ui.ctx().set_theme(theme_preference(*theme));
+    }
+}
+
 /// The text size control for the Settings menu: smaller, the size (which
 /// resets it), larger. `keys` are the shortcuts for the three, shown on hover.
 pub fn text_scale_ui(ui: &mut egui::Ui, text_scale: &mut f32, keys: [Option<String>; 3]) {

@@ -38,7 +38,7 @@ pub(crate) enum Event {
     /// The demo account was reset, or why not.
     DemoReset(Result<(), CloudError>),
     /// The logs folder was opened, or why not.
-    LogsFolderOpened(Result<(), String>),
+    LogsFolderOpened(Result<(), crate::ui::logs_folder::OpenFailure>),
     /// A page's result.
     Page(Stamped),
     /// A job stopped by panicking.

@@ -3,8 +3,9 @@
 
 use super::logic::PageAction;
 use super::{App, ApplicationsAction, DeploymentsAction, Page};
-use crate::settings::Settings;
+use crate::settings::{BackendChoice, Settings};
 use crate::ui::appearance;
+use crate::ui::pages::tour::Tour;
 use crate::ui::shortcuts::{self, Command};
 
 impl App {
@@ -115,7 +116,30 @@ impl App {
             if item.clicked() {
                 self.help_open = true;
             }
+            let replay = ui
+                .add_enabled(
+                    self.local_cloud.is_some(),
+                    egui::Button::new("Replay the tour"),
+                )
+                .on_hover_text("Show the guided demo again, in the demo account")
+                .on_disabled_hover_text("This build has no demo account to show the tour in.");
+            if replay.clicked() {
+                self.replay_tour();
+            }
+            ui.separator();
+            if ui.button("About DeployDesk").clicked() {
+                self.about_open = true;
+            }
         });
+    }
+
+    /// Offers the guided demo again from its welcome, in the demo account.
+    pub(super) fn replay_tour(&mut self) {
+        self.settings.tour_done = false;
+        self.tour = Tour::default();
+        if self.backend != BackendChoice::Demo {
+            self.switch_backend(BackendChoice::Demo);
+        }
     }
 
     /// The text size row of the Settings menu.

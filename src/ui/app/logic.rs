@@ -125,15 +125,16 @@ impl App {
                 Err(error) => tracing::warn!("{error}"),
             },
             Event::LogsFolderOpened(result) => {
-                if let Err(text) = result {
-                    self.notice = Some(text);
+                if let Err(failure) = result {
+                    tracing::warn!("{}: {}", failure.message(), failure.detail);
+                    self.logs_failure = Some(failure);
                 }
             }
             Event::DemoReset(result) => match result {
                 Ok(()) => {
                     // The guided demo starts afresh with the account.
                     self.settings.tour_done = false;
-                    self.tour = Tour::Welcome;
+                    self.tour = Tour::default();
                     self.connect();
                 }
                 Err(error) => {

@@ -93,6 +93,10 @@ pub struct App {
     freshness: logic::Freshness,
     /// Whether the keyboard shortcuts overlay is shown.
     help_open: bool,
+    /// Whether the About window is shown.
+    about_open: bool,
+    /// Why the logs folder could not be opened, shown until dismissed.
+    logs_failure: Option<super::logs_folder::OpenFailure>,
 }
 
 impl App {
@@ -156,6 +160,8 @@ impl App {
             tour: Tour::default(),
             freshness: logic::Freshness::default(),
             help_open: false,
+            about_open: false,
+            logs_failure: None,
             settings,
         };
         app.jobs.spawner().spawn("reading the AWS profiles", async {

@@ -8,6 +8,7 @@ use crate::cloud::CloudError;
 use crate::settings::{BackendChoice, Page};
 use crate::ui::appearance;
 use crate::ui::connection::{self, Connection, FailureAction};
+use crate::ui::pages::tour::TourPlace;
 use crate::ui::shortcuts::{self, Command};
 use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::chip;
@@ -15,6 +16,31 @@ use crate::ui::widgets::dialog::Dialog;
 
 use super::logic::PageAction;
 use super::{App, DeployDialog, Event};
+
+/// The About window's links: what they are and where they go.
+const ABOUT_LINKS: &[(&str, &str)] = &[
+    (
+        "AWS CodeDeploy user guide",
+        "https://docs.aws.amazon.com/codedeploy/latest/userguide/welcome.html",
+    ),
+    (
+        "AppSpec file reference",
+        "https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file.html",
+    ),
+    ("The MIT licence", "https://opensource.org/license/mit"),
+    (
+        "The Apache License 2.0",
+        "https://www.apache.org/licenses/LICENSE-2.0",
+    ),
+];
+
+/// Below this width the top bar folds the theme switch into a menu.
+const COMPACT_TOP_BAR: f32 = 720.0;
+/// Below this width the guided demo is a strip along the bottom rather than
+/// a panel on the right, so the page and its instance panel keep the width.
+const TOUR_BESIDE_MIN_WIDTH: f32 = 1200.0;
+/// The width of the guided demo's panel on the right.
+const TOUR_PANEL_WIDTH: f32 = 320.0;
 
 impl App {
     /// Whether the guided demo's panel is shown: in the demo account, until
@@ -72,43 +98,81 @@ impl App {
     }
 
     fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            ui.heading(RichText::new("DeployDesk").strong());
-            ui.separator();
-            chip::backend_ui(ui, &self.backend);
-            self.backend_switcher_ui(ui);
-            match &self.connection {
-                Connection::Connecting => {
-                    ui.spinner();
-                    ui.label("Connecting…");
-                }
-                Connection::Ready(_, Some(identity)) => connection::identity_ui(ui, identity),
-                Connection::Ready(_, None) => {}
-                Connection::Failed(error) => {
-                    ui.label(RichText::new("Not connected").color(ui.visuals().error_fg_color))
-                        .on_hover_text(error.to_string());
-                    if ui.button("Reconnect").clicked() {
-                        self.connect();
-                    }
+        // The menus and the theme switch are laid out first, from the right,
+        // so they always keep their room; the account's part wraps into
+        // what is left instead of running under them.
+        let full = ui.available_rect_before_wrap();
+        let row_height = ui
+            .text_style_height(&egui::TextStyle::Heading)
+            .max(ui.spacing().interact_size.y);
+        let row = egui::Rect::from_min_size(full.min, egui::vec2(full.width(), row_height));
+        let compact = full.width() < COMPACT_TOP_BAR;
+        let mut right = ui.new_child(
+            egui::UiBuilder::new()
+                .max_rect(row)
+                .layout(egui::Layout::right_to_left(egui::Align::Center)),
+        );
+        if compact {
+            appearance::theme_menu_ui(&mut right, &mut self.settings.theme);
+        } else {
+            appearance::theme_ui(&mut right, &mut self.settings.theme);
+        }
+        self.help_menu_ui(&mut right);
+        self.settings_menu_ui(&mut right);
+        right.separator();
+        let used = right.min_rect();
+        let left_rect = egui::Rect::from_min_max(
+            row.min,
+            egui::pos2(
+                (used.left() - ui.spacing().item_spacing.x).max(row.left()),
+                row.bottom(),
+            ),
+        );
+        let mut left = ui.new_child(
+            egui::UiBuilder::new()
+                .max_rect(left_rect)
+                .layout(egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true)),
+        );
+        self.account_bar_ui(&mut left);
+        ui.advance_cursor_after_rect(used.union(left.min_rect()));
+    }
+
+    /// The left of the top bar: the name, the account and its state.
+    fn account_bar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading(RichText::new("DeployDesk").strong());
+        ui.separator();
+        chip::backend_ui(ui, &self.backend);
+        self.backend_switcher_ui(ui);
+        match &self.connection {
+            Connection::Connecting => {
+                ui.spinner();
+                ui.label("Connecting…");
+            }
+            Connection::Ready(_, Some(identity)) => connection::identity_ui(ui, identity),
+            Connection::Ready(_, None) => {}
+            Connection::Failed(error) => {
+                ui.label(RichText::new("Not connected").color(ui.visuals().error_fg_color))
+                    .on_hover_text(error.to_string());
+                if ui.button("Reconnect").clicked() {
+                    self.connect();
                 }
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                appearance::theme_ui(ui, &mut self.settings.theme);
-                self.help_menu_ui(ui);
-                ui.menu_button("Settings", |ui| {
-                    self.text_scale_ui(ui);
-                    ui.checkbox(
-                        &mut self.settings.notify_on_finish,
-                        "Notify me when a deployment I watch ends",
-                    );
-                    if crate::ui::logs_folder::menu_item_ui(ui) {
-                        let open = crate::ui::logs_folder::open();
-                        self.jobs.spawner().spawn("opening the logs folder", async {
-                            Event::LogsFolderOpened(open.await)
-                        });
-                    }
+        }
+    }
+
+    fn settings_menu_ui(&mut self, ui: &mut egui::Ui) {
+        ui.menu_button("Settings", |ui| {
+            self.text_scale_ui(ui);
+            ui.checkbox(
+                &mut self.settings.notify_on_finish,
+                "Notify me when a deployment I watch ends",
+            );
+            if crate::ui::logs_folder::menu_item_ui(ui) {
+                let open = crate::ui::logs_folder::open();
+                self.jobs.spawner().spawn("opening the logs folder", async {
+                    Event::LogsFolderOpened(open.await)
                 });
-            });
+            }
         });
     }
 
@@ -206,6 +270,41 @@ impl App {
         }
     }
 
+    /// The About window: what DeployDesk is, its version and licence, and
+    /// where to read more.
+    fn about_ui(&mut self, ctx: &egui::Context) {
+        if !self.about_open {
+            return;
+        }
+        let modal = egui::Modal::new(egui::Id::unique("about_deploydesk")).show(ctx, |ui| {
+            ui.set_max_width(440.0);
+            ui.heading("About DeployDesk");
+            ui.label(RichText::new(format!("Version {}", env!("CARGO_PKG_VERSION"))).strong());
+            ui.label(env!("CARGO_PKG_DESCRIPTION"));
+            ui.add_space(6.0);
+            ui.label(
+                "Free software: you may use, change and share it under the MIT licence or the Apache License 2.0, as you prefer.",
+            )
+            .on_hover_text(format!("Licence: {}", env!("CARGO_PKG_LICENSE")));
+            ui.add_space(6.0);
+            ui.strong("Read more");
+            for (text, url) in ABOUT_LINKS {
+                ui.hyperlink_to(*text, *url).on_hover_text(*url);
+            }
+            if let Some(dir) = crate::logging::log_dir() {
+                ui.add_space(6.0);
+                ui.label(RichText::new(format!("Log files: {}", dir.display())).weak());
+            }
+            ui.add_space(8.0);
+            if ui.add(Action::secondary("Close")).clicked() {
+                self.about_open = false;
+            }
+        });
+        if modal.should_close() {
+            self.about_open = false;
+        }
+    }
+
     fn navigation_ui(&mut self, ui: &mut egui::Ui) {
         ui.add_space(8.0);
         for page in Page::ALL {
@@ -240,6 +339,11 @@ impl App {
         }
         if dismissed {
             self.notice = None;
+        }
+        if let Some(failure) = &self.logs_failure
+            && crate::ui::logs_folder::failure_ui(ui, failure)
+        {
+            self.logs_failure = None;
         }
     }
 
@@ -305,17 +409,23 @@ impl App {
     pub(super) fn shell_ui(&mut self, ui: &mut egui::Ui) {
         self.shortcuts(ui.ctx());
         Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
-        if self.notice.is_some() {
+        if self.notice.is_some() || self.logs_failure.is_some() {
             Panel::bottom("notice_bar").show(ui, |ui| self.notice_ui(ui));
         }
-        if self.shows_tour() {
+        let shows_tour = self.shows_tour();
+        if shows_tour {
             let mut action = None;
-            Panel::right("guided_demo")
-                .resizable(false)
-                .exact_size(320.0)
-                .show(ui, |ui| {
-                    egui::ScrollArea::vertical().show(ui, |ui| action = self.tour.ui(ui));
-                });
+            if ui.available_width() >= TOUR_BESIDE_MIN_WIDTH {
+                Panel::right("guided_demo")
+                    .resizable(false)
+                    .exact_size(TOUR_PANEL_WIDTH)
+                    .show(ui, |ui| action = self.tour.ui(ui, TourPlace::Side));
+            } else {
+                Panel::bottom("guided_demo_strip")
+                    .resizable(false)
+                    .exact_size(self.tour.strip_height())
+                    .show(ui, |ui| action = self.tour.ui(ui, TourPlace::Strip));
+            }
             if let Some(action) = action {
                 self.run_action(PageAction::Tour(action));
             }
@@ -326,6 +436,11 @@ impl App {
             .show(ui, |ui| self.navigation_ui(ui));
         egui::CentralPanel::default_margins().show(ui, |ui| self.page_ui(ui));
         let ctx = ui.ctx().clone();
+        if shows_tour {
+            // After the page, which marked where its parts are this frame.
+            self.tour.spotlight(&ctx);
+        }
+        self.about_ui(&ctx);
         self.confirm_reset_ui(&ctx);
         self.deploy_ui(&ctx);
         shortcuts::help_overlay_ui(&ctx, &mut self.help_open);

@@ -10,7 +10,7 @@ use egui::{Color32, RichText};
 use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, ONE_AT_A_TIME};
 use crate::domain::{
     AttemptResult, DeploymentConfig, FleetComposition, Health, InstanceHealth, MinimumHealthyHosts,
-    RevisionHealth, RolloutOutcome, Simulation, explain, simulate,
+    RevisionHealth, RolloutOutcome, Simulation, TargetProgress, explain, simulate,
 };
 use crate::ui::widgets::chip;
 use crate::ui::widgets::tiles::TileRow;
@@ -111,6 +111,8 @@ pub struct PlannerPage {
     inputs: Inputs,
     computed_for: Option<Inputs>,
     plan: Result<PlanView, InputErrors>,
+    /// What the last click on a tile did, or why it did nothing.
+    click_note: Option<String>,
 }
 
 impl Default for PlannerPage {
@@ -119,6 +121,7 @@ impl Default for PlannerPage {
             inputs: Inputs::default(),
             computed_for: None,
             plan: Err(InputErrors::default()),
+            click_note: None,
         };
         page.recompute_if_changed();
         page
@@ -143,9 +146,12 @@ impl PlannerPage {
              make that instance fail.",
         );
         ui.add_space(6.0);
+        // The inputs give up some width in a narrow window, so the plan's
+        // sentences keep room to wrap.
+        let inputs_width = (ui.available_width() * 0.45).clamp(240.0, 330.0);
         egui::Panel::left("planner_inputs")
             .resizable(false)
-            .exact_size(330.0)
+            .exact_size(inputs_width)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .id_salt("planner_inputs_scroll")
@@ -250,26 +256,43 @@ impl PlannerPage {
                     .on_hover_text("The error code CodeDeploy reports for this failure");
             }
         });
-        egui::Grid::new("plan_numbers")
-            .num_columns(2)
-            .show(ui, |ui| {
-                ui.label("Minimum healthy");
-                ui.label(format!("{} of {total}", simulation.minimum));
-                ui.end_row();
-                ui.label("At most per wave");
-                ui.label(simulation.max_per_wave.to_string());
-                ui.end_row();
-                ui.label("Successes needed");
-                ui.label(simulation.successes_needed.to_string());
-                ui.end_row();
-                ui.label("Waves");
-                ui.label(wave_sizes_text(simulation));
-                ui.end_row();
-                ui.label("Afterwards");
-                ui.label(health_after_text(simulation));
-                ui.end_row();
+        // One wrapped line per number, so a long value wraps between words
+        // in a narrow window rather than running past the edge.
+        for (name, value) in [
+            (
+                "Minimum healthy",
+                format!("{} of {total}", simulation.minimum),
+            ),
+            ("At most per wave", simulation.max_per_wave.to_string()),
+            ("Successes needed", simulation.successes_needed.to_string()),
+            ("Waves", wave_sizes_text(simulation)),
+            ("Afterwards", health_after_text(simulation)),
+        ] {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(format!("{name}:")).weak());
+                ui.label(value);
             });
+        }
         ui.add_space(4.0);
+        // One line that is always there, so the grid does not move when a
+        // click has something to say.
+        let note = self.click_note.clone().unwrap_or_else(|| {
+            "Click a tile: once to make it fail, again to stop it, again to let it succeed."
+                .to_owned()
+        });
+        let height =
+            2.0 * ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+        let (rect, _) = ui.allocate_exact_size(
+            egui::vec2(ui.available_width(), height),
+            egui::Sense::hover(),
+        );
+        let mut line = ui.new_child(
+            egui::UiBuilder::new()
+                .max_rect(rect)
+                .layout(egui::Layout::top_down(egui::Align::Min)),
+        );
+        line.add(egui::Label::new(RichText::new(note).weak()).wrap())
+            .on_hover_text("A tile that is not attempted cannot be changed: the deployment ends before it reaches it.");
         let describe = |item: usize| describe_instance(view, item);
         let options = WavesOptions {
             id_salt: "planner_waves",
@@ -285,15 +308,18 @@ impl PlannerPage {
             &describe,
         );
         if let Some(item) = response.clicked {
-            let next = match view.results[item] {
-                AttemptResult::Succeeded => AttemptResult::Failed,
-                AttemptResult::Failed => AttemptResult::InstanceStopped,
-                AttemptResult::InstanceStopped => AttemptResult::Succeeded,
-            };
-            let mut results = view.results.clone();
-            results[item] = next;
-            self.inputs.failing = positions_text(&results, AttemptResult::Failed);
-            self.inputs.stopped = positions_text(&results, AttemptResult::InstanceStopped);
+            self.click_note = Some(click_note(view, item));
+            if simulation.progress[item] != TargetProgress::Skipped {
+                let next = match view.results[item] {
+                    AttemptResult::Succeeded => AttemptResult::Failed,
+                    AttemptResult::Failed => AttemptResult::InstanceStopped,
+                    AttemptResult::InstanceStopped => AttemptResult::Succeeded,
+                };
+                let mut results = view.results.clone();
+                results[item] = next;
+                self.inputs.failing = positions_text(&results, AttemptResult::Failed);
+                self.inputs.stopped = positions_text(&results, AttemptResult::InstanceStopped);
+            }
         }
     }
 }
@@ -503,6 +529,29 @@ fn health_after_text(simulation: &Simulation) -> String {
     )
 }
 
+/// What a click on the tile of `item` does, said after the click: a tile
+/// that is not attempted is left as it is, since the deployment never
+/// reaches it.
+fn click_note(view: &PlanView, item: usize) -> String {
+    let position = item + 1;
+    if view.simulation.progress[item] != TargetProgress::Skipped {
+        let next = match view.results[item] {
+            AttemptResult::Succeeded => "now fails",
+            AttemptResult::Failed => "is now stopped",
+            AttemptResult::InstanceStopped => "now succeeds",
+        };
+        return format!("Instance {position} {next}.");
+    }
+    match view.results[item] {
+        AttemptResult::Succeeded => format!(
+            "Instance {position} is not attempted: the deployment ends before it reaches it, so it cannot be made to fail. Nothing was changed."
+        ),
+        AttemptResult::Failed | AttemptResult::InstanceStopped => format!(
+            "Instance {position} is not attempted, so its place in the lists above changes nothing; remove it there if you like."
+        ),
+    }
+}
+
 fn describe_instance(view: &PlanView, item: usize) -> String {
     let health = view.healths[item];
     let before = match health.instance {
@@ -515,8 +564,13 @@ fn describe_instance(view: &PlanView, item: usize) -> String {
         AttemptResult::Failed => "would fail",
         AttemptResult::InstanceStopped => "is stopped",
     };
+    let click = if view.simulation.progress[item] == TargetProgress::Skipped {
+        "Not attempted: the deployment ends before it reaches this instance, so a click changes nothing."
+    } else {
+        "Click to change what happens to it."
+    };
     format!(
-        "Instance {} ({before})\n{}; {planned}\nAfterwards: {}, {} revision\nClick to change what happens to it.",
+        "Instance {} ({before})\n{}; {planned}\nAfterwards: {}, {} revision\n{click}",
         item + 1,
         waves::tile_state(view.simulation.progress[item]).word(),
         after.instance,

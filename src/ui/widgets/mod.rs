@@ -6,6 +6,7 @@ pub mod columns;
 pub mod dialog;
 pub mod json;
 pub mod loadable;
+pub mod spotlight;
 pub mod tiles;
 pub mod time;
 pub mod waves;

@@ -16,6 +16,7 @@ use crate::cloud::deployments::{Deployment, DeploymentStatus, Target, TargetStat
 use crate::cloud::instances::InstanceInfo;
 use crate::cloud::watcher::{WatchState, WatchUpdate};
 use crate::domain::MinimumHealthyHosts;
+use crate::ui::widgets::spotlight;
 use crate::ui::widgets::tiles::{self, TileRow, TileSize, TileState};
 
 pub(crate) mod effects;
@@ -297,7 +298,9 @@ impl RolloutView {
             self.state_line_ui(ui);
             return action;
         };
-        if let Some(next) = self.header_ui(ui, &deployment) {
+        let header = ui.scope(|ui| self.header_ui(ui, &deployment));
+        spotlight::mark(ui.ctx(), spotlight::ROLLOUT_HEADER, header.response.rect);
+        if let Some(next) = header.inner {
             action = Some(next);
         }
         if let Some(next) = self.actions_ui(ui, &deployment) {
@@ -317,10 +320,8 @@ impl RolloutView {
                     timeline_ui(ui, target, self.instances.get(&target.id), stopped)
                 })
             };
-            let closed = if narrow {
-                egui::CentralPanel::default_margins()
-                    .show(ui, panel_ui)
-                    .inner
+            let panel = if narrow {
+                egui::CentralPanel::default_margins().show(ui, panel_ui)
             } else {
                 let width = ui.available_width();
                 egui::Panel::right("target_timeline")
@@ -329,9 +330,9 @@ impl RolloutView {
                     .min_size(260.0)
                     .max_size(width * 0.7)
                     .show(ui, panel_ui)
-                    .inner
             };
-            if closed {
+            spotlight::mark(ui.ctx(), spotlight::INSTANCE_PANEL, panel.response.rect);
+            if panel.inner {
                 self.selected = None;
             }
             if narrow {
@@ -341,7 +342,7 @@ impl RolloutView {
                 return action;
             }
         }
-        egui::CentralPanel::default_margins().show(ui, |ui| {
+        let grid = egui::CentralPanel::default_margins().show(ui, |ui| {
             if self.rows.is_empty() {
                 ui.label(RichText::new(self.empty_text()).weak());
                 return;
@@ -374,6 +375,7 @@ impl RolloutView {
                 self.selected = Some(item);
             }
         });
+        spotlight::mark(ui.ctx(), spotlight::TILE_GRID, grid.response.rect);
         if let Some(next) = self.confirm_ui(ui) {
             action = Some(next);
         }
@@ -393,7 +395,10 @@ impl RolloutView {
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
             for grouping in Grouping::ALL {
-                ui.selectable_value(&mut self.grouping, grouping, grouping.label());
+                let response = ui.selectable_value(&mut self.grouping, grouping, grouping.label());
+                if grouping == Grouping::Wave {
+                    spotlight::mark(ui.ctx(), spotlight::WAVE_GROUPING, response.rect);
+                }
             }
             if self.grouping == Grouping::Tag {
                 let label = ui.label("Tag key");

@@ -1,12 +1,13 @@
 //! The guided demo's effects: "Show me a rollout" sets the demo account up
 //! in the background, step by step, and the deployment it starts is the
-//! app's to show.
+//! app's to show; moving on from the first step, or leaving the tour, lets
+//! the demo's rollout run at full speed.
 
 use crate::cloud::CloudError;
 use crate::cloud::demo::{self, DemoError, DemoStep};
 use crate::ui::app::{AppRequest, Effects};
 
-use super::{Tour, TourAction};
+use super::{Stage, Tour, TourAction};
 
 /// A result for the guided demo.
 pub(crate) enum TourEvent {
@@ -14,6 +15,8 @@ pub(crate) enum TourEvent {
     Started(DemoStep),
     /// The setup finished with the deployment it started, or failed.
     Finished(Result<String, DemoError>),
+    /// The demo's instances run at full speed again, or why not.
+    PacingEnded(Result<usize, CloudError>),
 }
 
 impl TourEvent {
@@ -21,18 +24,35 @@ impl TourEvent {
     pub(crate) fn error(&self) -> Option<&CloudError> {
         match self {
             Self::Finished(Err(error)) => error.cloud_error(),
+            Self::PacingEnded(Err(error)) => Some(error),
             _ => None,
         }
+    }
+}
+
+/// Lets the demo's rollout run at full speed, in the background.
+fn end_pacing(effects: &Effects) {
+    if let Some(session) = effects.session() {
+        effects.spawn("letting the demo run at full speed", async move {
+            TourEvent::PacingEnded(demo::end_pacing(&session).await)
+        });
     }
 }
 
 /// Does what the tour asked for; being done with it is the app's to keep.
 pub(crate) fn run(tour: &mut Tour, effects: &Effects, action: TourAction) -> Option<AppRequest> {
     match action {
-        TourAction::Done => return Some(AppRequest::TourDone),
+        TourAction::Done => {
+            // A tour left on its first step leaves no instance slowed down.
+            if tour.paced() {
+                end_pacing(effects);
+            }
+            return Some(AppRequest::TourDone);
+        }
+        TourAction::EndPacing => end_pacing(effects),
         TourAction::ShowMeARollout => {
             let Some(session) = effects.session() else {
-                *tour = Tour::Failed(
+                tour.stage = Stage::Failed(
                     "Not connected to the demo account yet; try again in a moment.".to_owned(),
                 );
                 return None;
@@ -61,6 +81,13 @@ pub(crate) fn apply(tour: &mut Tour, event: TourEvent) -> Option<AppRequest> {
         TourEvent::Finished(result) => {
             tour.finished(&result);
             result.ok().map(AppRequest::ShowDeployment)
+        }
+        TourEvent::PacingEnded(result) => {
+            if let Err(error) = &result {
+                tracing::warn!("the demo's instances could not be set to full speed: {error}");
+            }
+            tour.pacing_ended(result.map(|_| ()).map_err(|error| error.to_string()));
+            None
         }
     }
 }

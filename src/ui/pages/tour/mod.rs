@@ -1,47 +1,99 @@
 //! The guided demo: a welcome panel offering "Show me a rollout", the
 //! checklist while the demo account is set up, and then a short tour of the
 //! rollout view, each step naming the page or wizard that does it by hand.
+//!
+//! The tour points at what each step talks about: the widgets of the
+//! rollout view mark where they are drawn (see
+//! [`crate::ui::widgets::spotlight`]) and the shell frames the spots of the
+//! step on screen. The demo's rollout is paced to the tour: it runs slowly
+//! while the first step, about the waves, is open, and at full speed once
+//! the person moves on (see [`crate::cloud::demo::end_pacing`]).
+//!
+//! The card's buttons keep their size and place from step to step, so that
+//! clicking Next again and again walks the tour. In a wide window the card
+//! is a panel on the right; in a narrow one it is a strip along the bottom,
+//! which folds to one line, so that the page and the instance panel keep
+//! the width.
 
 pub(crate) mod effects;
 
-use egui::RichText;
+use egui::{Align, Layout, RichText};
 
 use crate::cloud::demo::{DemoError, DemoStep};
 use crate::ui::widgets::button::{Action, icons};
+use crate::ui::widgets::spotlight::{self, Spot};
 use crate::ui::widgets::wizard::{self, ItemState};
 
-/// The tour's explanations, in order: title and text.
-const TOUR: [(&str, &str); 4] = [
-    (
-        "The waves",
-        "CodeDeploy deploys to a few instances at a time: a wave. With CodeDeployDefault.HalfAtATime, at least half of the instances stay healthy, so each wave holds at most the other half. Group the grid by Wave to see them. The Rollout planner page shows the same waves for any fleet and configuration.",
-    ),
-    (
-        "The failing instance",
-        "One production instance was tagged deploydesk:simulate=fail:AfterInstall, so its AfterInstall script fails. Its tile turns red and carries a mark. Click it, or move to it with the arrow keys, to open its lifecycle events. Setup > Tag instances adds and removes such tags in bulk.",
-    ),
-    (
-        "Its log tail",
-        "The failed event shows the error code, the script (scripts/after_install.sh from the bundle's appspec.yml) and the script's log tail, which you can select and copy. The Revisions page lints an AppSpec before it is uploaded.",
-    ),
-    (
-        "The health rules",
-        "A deployment never takes the fleet below its minimum healthy hosts and needs at least one success. Instances are deployed in order of health: unhealthy first, then unknown, old and current revision. The header explains the outcome with the numbers behind it; the Deploy dialog predicts it before you start.",
-    ),
+/// One step of the tour.
+struct TourStep {
+    /// Its title.
+    title: &'static str,
+    /// What it explains.
+    text: &'static str,
+    /// What it talks about, in order of preference: the first on screen is
+    /// framed.
+    spots: &'static [Spot],
+}
+
+/// The tour's explanations, in order.
+const TOUR: [TourStep; 4] = [
+    TourStep {
+        title: "The waves",
+        text: "CodeDeploy deploys to a few instances at a time: a wave. With CodeDeployDefault.HalfAtATime, at least half of the instances stay healthy, so each wave holds at most the other half. Choose By wave (framed) to see them. The Rollout planner page shows the same waves for any fleet and configuration.",
+        spots: &[spotlight::WAVE_GROUPING, spotlight::TILE_GRID],
+    },
+    TourStep {
+        title: "The failing instance",
+        text: "One production instance was tagged deploydesk:simulate=fail:AfterInstall, so its AfterInstall script fails. Its tile turns red and carries a mark when its wave reaches it. Click it, or move to it with the arrow keys, to open its lifecycle events. Setup > Tag instances adds and removes such tags in bulk.",
+        spots: &[spotlight::TILE_GRID, spotlight::INSTANCE_PANEL],
+    },
+    TourStep {
+        title: "Its log tail",
+        text: "The failed event shows the error code, the script (scripts/after_install.sh from the bundle's appspec.yml) and the script's log tail, which you can select and copy. Click the red tile if its panel is not open yet. The Revisions page lints an AppSpec before it is uploaded.",
+        spots: &[spotlight::INSTANCE_PANEL, spotlight::TILE_GRID],
+    },
+    TourStep {
+        title: "The health rules",
+        text: "A deployment never takes the fleet below its minimum healthy hosts and needs at least one success. Instances are deployed in order of health: unhealthy first, then unknown, old and current revision. The header (framed) explains the outcome with the numbers behind it; the Deploy dialog predicts it before you start.",
+        spots: &[spotlight::ROLLOUT_HEADER],
+    },
 ];
+
+/// The width of each of the card's buttons, the same on every step.
+const BUTTON_WIDTH: f32 = 92.0;
+/// The height of the card's buttons.
+const BUTTON_HEIGHT: f32 = 26.0;
+/// The height of the text in the strip along the bottom.
+const STRIP_TEXT_HEIGHT: f32 = 132.0;
+/// The height of the folded strip: the buttons and the fold button.
+const FOLDED_STRIP_HEIGHT: f32 = 70.0;
+/// The height of the text in the panel on the right, in a tall window.
+const SIDE_TEXT_HEIGHT: f32 = 330.0;
 
 /// What the tour asks the app to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TourAction {
     /// Set the demo account up and start a deployment.
     ShowMeARollout,
+    /// The person moved past the step the demo's rollout is paced for: let
+    /// it run at full speed.
+    EndPacing,
     /// The person is done with the tour (taken, skipped or dismissed).
     Done,
 }
 
+/// Where the tour's card is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TourPlace {
+    /// A panel on the right of a wide window.
+    Side,
+    /// A strip along the bottom of a narrow window.
+    Strip,
+}
+
 /// Where the guided demo stands.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Tour {
+pub enum Stage {
     /// The welcome panel.
     #[default]
     Welcome,
@@ -49,29 +101,102 @@ pub enum Tour {
     SettingUp(Option<DemoStep>),
     /// Setting up failed.
     Failed(String),
-    /// Explaining the rollout view, on step `0`.
-    Explaining(usize),
+    /// Explaining the rollout view.
+    Explaining {
+        /// The step shown, from 0.
+        step: usize,
+        /// Whether the demo's rollout still runs slowly for the tour.
+        paced: bool,
+    },
+}
+
+/// The guided demo.
+#[derive(Debug, Clone, Default)]
+pub struct Tour {
+    stage: Stage,
+    /// Whether the strip along the bottom is folded to one line.
+    folded: bool,
+    /// Why the demo's rollout could not be set to full speed.
+    pacing_error: Option<String>,
 }
 
 impl Tour {
+    /// Where the tour stands.
+    pub fn stage(&self) -> &Stage {
+        &self.stage
+    }
+
     /// A step of the setup started.
     pub fn started(&mut self, step: DemoStep) {
-        *self = Self::SettingUp(Some(step));
+        self.stage = Stage::SettingUp(Some(step));
     }
 
     /// The setup finished: the tour starts, or says what went wrong.
     pub fn finished(&mut self, result: &Result<String, DemoError>) {
-        *self = match result {
-            Ok(_) => Self::Explaining(0),
-            Err(error) => Self::Failed(error.to_string()),
+        self.stage = match result {
+            Ok(_) => Stage::Explaining {
+                step: 0,
+                paced: true,
+            },
+            Err(error) => Stage::Failed(error.to_string()),
         };
+        self.pacing_error = None;
     }
 
-    /// Draws the panel. Returns what the person asked for.
-    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<TourAction> {
+    /// Whether the demo's rollout runs slowly for the tour.
+    pub fn paced(&self) -> bool {
+        matches!(self.stage, Stage::Explaining { paced: true, .. })
+    }
+
+    /// The rollout now runs at full speed; `result` says why not.
+    pub fn pacing_ended(&mut self, result: Result<(), String>) {
+        if let Stage::Explaining { paced, .. } = &mut self.stage {
+            *paced = false;
+        }
+        self.pacing_error = result.err();
+    }
+
+    /// The height of the strip along the bottom of a narrow window: the
+    /// same on every step, less when folded.
+    pub fn strip_height(&self) -> f32 {
+        if self.folded && matches!(self.stage, Stage::Explaining { .. }) {
+            FOLDED_STRIP_HEIGHT
+        } else {
+            STRIP_TEXT_HEIGHT + 16.0
+        }
+    }
+
+    /// Frames what the step on screen talks about, if it is on screen.
+    pub fn spotlight(&self, ctx: &egui::Context) {
+        if let Stage::Explaining { step, .. } = self.stage {
+            spotlight::frame_spots(ctx, TOUR[step.min(TOUR.len() - 1)].spots);
+        }
+    }
+
+    /// Draws the card. Returns what the person asked for.
+    pub fn ui(&mut self, ui: &mut egui::Ui, place: TourPlace) -> Option<TourAction> {
+        match self.stage.clone() {
+            Stage::Explaining { step, paced } => self.explaining_ui(ui, place, step, paced),
+            stage if place == TourPlace::Strip => {
+                let mut action = None;
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| action = self.setup_ui(ui, stage));
+                action
+            }
+            stage => {
+                let mut action = None;
+                egui::ScrollArea::vertical().show(ui, |ui| action = self.setup_ui(ui, stage));
+                action
+            }
+        }
+    }
+
+    /// The welcome, the setup's checklist or its failure.
+    fn setup_ui(&mut self, ui: &mut egui::Ui, stage: Stage) -> Option<TourAction> {
         let mut action = None;
-        match self.clone() {
-            Self::Welcome => {
+        match stage {
+            Stage::Welcome => {
                 ui.heading("Welcome to DeployDesk");
                 ui.label("This is the demo account: a local cloud inside DeployDesk with ten EC2 instances and no AWS account needed.");
                 ui.label("In one click DeployDesk sets it up the way the Setup wizards would, uploads the sample application and starts a deployment with one instance that fails, then shows you around.");
@@ -81,7 +206,7 @@ impl Tour {
                         .add(Action::primary("Show me a rollout").icon(icons::ICON_PLAY_ARROW))
                         .clicked()
                     {
-                        *self = Self::SettingUp(None);
+                        self.stage = Stage::SettingUp(None);
                         action = Some(TourAction::ShowMeARollout);
                     }
                     if ui.add(Action::secondary("Not now")).clicked() {
@@ -89,7 +214,7 @@ impl Tour {
                     }
                 });
             }
-            Self::SettingUp(current) => {
+            Stage::SettingUp(current) => {
                 ui.heading("Setting up the demo");
                 let items: Vec<(String, ItemState)> = DemoStep::ALL
                     .iter()
@@ -104,45 +229,185 @@ impl Tour {
                     .collect();
                 wizard::checklist_ui(ui, &items);
             }
-            Self::Failed(error) => {
+            Stage::Failed(error) => {
                 ui.heading("The demo could not be set up");
                 ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
-                ui.horizontal(|ui| {
-                    if ui.button("Try again").clicked() {
-                        *self = Self::SettingUp(None);
+                ui.horizontal_wrapped(|ui| {
+                    if ui.add(Action::primary("Try again")).clicked() {
+                        self.stage = Stage::SettingUp(None);
                         action = Some(TourAction::ShowMeARollout);
                     }
-                    if ui.button("Close the tour").clicked() {
+                    if ui.add(Action::secondary("Close the tour")).clicked() {
                         action = Some(TourAction::Done);
                     }
                 });
             }
-            Self::Explaining(step) => {
-                let (title, text) = TOUR[step.min(TOUR.len() - 1)];
-                ui.label(RichText::new(format!("Tour {} of {}", step + 1, TOUR.len())).weak());
-                ui.heading(title);
-                ui.label(text);
-                ui.add_space(8.0);
-                ui.horizontal(|ui| {
-                    if ui
-                        .add_enabled(step > 0, egui::Button::new("Previous"))
-                        .clicked()
-                    {
-                        *self = Self::Explaining(step - 1);
-                    }
-                    if step + 1 < TOUR.len() {
-                        if ui.button("Next").clicked() {
-                            *self = Self::Explaining(step + 1);
-                        }
-                        if ui.button("Skip the tour").clicked() {
-                            action = Some(TourAction::Done);
-                        }
-                    } else if ui.button("Finish the tour").clicked() {
-                        action = Some(TourAction::Done);
-                    }
+            Stage::Explaining { .. } => {}
+        }
+        action
+    }
+
+    /// A step of the tour: the text above (or beside) buttons that keep
+    /// their place.
+    fn explaining_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        place: TourPlace,
+        step: usize,
+        paced: bool,
+    ) -> Option<TourAction> {
+        let step = step.min(TOUR.len() - 1);
+        let mut action = None;
+        match place {
+            TourPlace::Side => {
+                // The text has a height of its own, the same on every step,
+                // so the buttons below it never move.
+                let height =
+                    (ui.available_height() - 2.0 * BUTTON_HEIGHT).clamp(120.0, SIDE_TEXT_HEIGHT);
+                egui::ScrollArea::vertical()
+                    .id_salt("tour_text")
+                    .auto_shrink([false, false])
+                    .min_scrolled_height(height)
+                    .max_height(height)
+                    .show(ui, |ui| self.text_ui(ui, step, paced));
+                ui.separator();
+                action = self.buttons_ui(ui, step, paced);
+            }
+            TourPlace::Strip => {
+                // The text on the left takes what the buttons leave; the
+                // buttons on the right have a fixed width, so they stay put.
+                let spacing = ui.spacing().item_spacing.x;
+                let block = 3.0 * BUTTON_WIDTH + 2.0 * spacing;
+                let text_width = (ui.available_width() - block - 3.0 * spacing).max(120.0);
+                let height = ui.available_height();
+                ui.horizontal_top(|ui| {
+                    ui.allocate_ui_with_layout(
+                        egui::vec2(text_width, height),
+                        Layout::top_down(Align::Min),
+                        |ui| {
+                            ui.set_width(text_width);
+                            if self.folded {
+                                ui.label(
+                                    RichText::new(format!(
+                                        "Tour {} of {}: {}",
+                                        step + 1,
+                                        TOUR.len(),
+                                        TOUR[step].title
+                                    ))
+                                    .strong(),
+                                );
+                            } else {
+                                egui::ScrollArea::vertical()
+                                    .id_salt("tour_text")
+                                    .auto_shrink([false, false])
+                                    .max_height(STRIP_TEXT_HEIGHT)
+                                    .show(ui, |ui| self.text_ui(ui, step, paced));
+                            }
+                        },
+                    );
+                    ui.separator();
+                    ui.allocate_ui_with_layout(
+                        egui::vec2(block, height),
+                        Layout::top_down(Align::Min),
+                        |ui| {
+                            action = self.buttons_ui(ui, step, paced);
+                            let fold = if self.folded {
+                                Action::quiet("Show the tour text").icon(icons::ICON_EXPAND_LESS)
+                            } else {
+                                Action::quiet("Fold the tour to one line")
+                                    .visible("Fold")
+                                    .icon(icons::ICON_EXPAND_MORE)
+                            };
+                            if ui.add(fold).clicked() {
+                                self.folded = !self.folded;
+                            }
+                        },
+                    );
                 });
             }
         }
+        action
+    }
+
+    fn text_ui(&self, ui: &mut egui::Ui, step: usize, paced: bool) {
+        let TourStep { title, text, .. } = &TOUR[step];
+        ui.label(RichText::new(format!("Tour {} of {}", step + 1, TOUR.len())).weak());
+        ui.heading(*title);
+        ui.label(*text);
+        if step == 0 && paced {
+            ui.add_space(4.0);
+            ui.label(
+                RichText::new(
+                    "The demo's instances run slowly while this step is open, so you can watch the first wave. Next lets them run at full speed.",
+                )
+                .italics(),
+            );
+        }
+        if let Some(error) = &self.pacing_error {
+            ui.label(
+                RichText::new(format!(
+                    "The demo's instances still run slowly: {error} Remove \"slow\" from their deploydesk:simulate tag in Setup > Tag instances."
+                ))
+                .color(ui.visuals().warn_fg_color),
+            );
+        }
+    }
+
+    /// Previous, Next (Finish on the last step) and Skip, each the same
+    /// size in the same place on every step.
+    fn buttons_ui(&mut self, ui: &mut egui::Ui, step: usize, paced: bool) -> Option<TourAction> {
+        let size = egui::vec2(BUTTON_WIDTH, BUTTON_HEIGHT);
+        let last = step + 1 == TOUR.len();
+        let mut action = None;
+        ui.horizontal(|ui| {
+            let previous = ui
+                .add_enabled_ui(step > 0, |ui| {
+                    ui.add_sized(
+                        size,
+                        Action::secondary("Previous").icon(icons::ICON_ARROW_BACK),
+                    )
+                })
+                .inner;
+            if previous.clicked() {
+                self.stage = Stage::Explaining {
+                    step: step - 1,
+                    paced,
+                };
+            }
+            if last {
+                if ui
+                    .add_sized(size, Action::primary("Finish the tour").visible("Finish"))
+                    .clicked()
+                {
+                    action = Some(TourAction::Done);
+                }
+                // The slot of Skip stays, empty, so nothing moves.
+                let _ = ui.allocate_exact_size(size, egui::Sense::hover());
+            } else {
+                if ui
+                    .add_sized(
+                        size,
+                        Action::primary("Next").icon(icons::ICON_ARROW_FORWARD),
+                    )
+                    .clicked()
+                {
+                    self.stage = Stage::Explaining {
+                        step: step + 1,
+                        paced,
+                    };
+                    if paced {
+                        action = Some(TourAction::EndPacing);
+                    }
+                }
+                if ui
+                    .add_sized(size, Action::secondary("Skip the tour").visible("Skip"))
+                    .on_hover_text("Close the tour; Help > Replay the tour brings it back")
+                    .clicked()
+                {
+                    action = Some(TourAction::Done);
+                }
+            }
+        });
         action
     }
 }
