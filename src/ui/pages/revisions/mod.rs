@@ -141,12 +141,18 @@ impl RevisionsPage {
 
     /// Loads the page's lists again: the chosen application's revisions,
     /// or the applications while none is chosen.
+    /// A list already on screen stays there while it is read again, so
+    /// nothing below it moves under the pointer.
     pub fn refresh(&mut self) -> RevisionsAction {
         if self.application.is_empty() {
-            self.applications = Loadable::Loading;
+            if !matches!(self.applications, Loadable::Loaded(_)) {
+                self.applications = Loadable::Loading;
+            }
             RevisionsAction::LoadApplications
         } else {
-            self.revisions = Loadable::Loading;
+            if !matches!(self.revisions, Loadable::Loaded(_)) {
+                self.revisions = Loadable::Loading;
+            }
             RevisionsAction::LoadRevisions(self.application.clone())
         }
     }
