@@ -50,8 +50,8 @@ pub fn framed(ctx: &egui::Context) -> Option<(Spot, egui::Rect)> {
         .and_then(|(framed, spot, rect)| (framed + 1 >= pass).then_some((spot, rect)))
 }
 
-/// Frames the first of `spots` that is on screen, above everything but
-/// dialogs (nothing is framed while a dialog is open). Returns the spot
+/// Frames the first of `spots` that is on screen, above the panels but
+/// below menus (nothing is framed while a dialog is open). Returns the spot
 /// framed, if any.
 pub fn frame_spots(ctx: &egui::Context, spots: &[Spot]) -> Option<Spot> {
     if ctx.memory(egui::Memory::top_modal_layer).is_some() {
@@ -65,11 +65,16 @@ pub fn frame_spots(ctx: &egui::Context, spots: &[Spot]) -> Option<Spot> {
     let pass = ctx.cumulative_pass_nr();
     ctx.data_mut(|data| data.insert_temp(framed_key(), (pass, spot, visible)));
     let painter = ctx.layer_painter(egui::LayerId::new(
-        egui::Order::Foreground,
+        // Above the panels, below menus and tooltips.
+        egui::Order::Middle,
         egui::Id::unique("spotlight_frame"),
     ));
     let color = ctx.global_style().visuals.selection.stroke.color;
-    let frame = visible.shrink(1.0);
+    // Just outside the spot, so the stroke never covers what it frames.
+    let frame = visible
+        .expand(5.0)
+        .intersect(ctx.content_rect())
+        .shrink(1.0);
     painter.rect_stroke(
         frame,
         6.0,

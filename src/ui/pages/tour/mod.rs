@@ -219,12 +219,12 @@ impl Tour {
                 let items: Vec<(String, ItemState)> = DemoStep::ALL
                     .iter()
                     .map(|step| {
-                        let state = match current {
+                        let item_state = match current {
                             Some(now) if *step < now => ItemState::Created,
                             Some(now) if *step == now => ItemState::Running,
                             _ => ItemState::Pending,
                         };
-                        (step.label().to_owned(), state)
+                        (step.label().to_owned(), item_state)
                     })
                     .collect();
                 wizard::checklist_ui(ui, &items);
