@@ -9,13 +9,11 @@ use egui::RichText;
 
 use crate::cloud::CloudError;
 use crate::cloud::deployments::{Deployment, DeploymentFilter, DeploymentStatus};
-use crate::ui::pages::rollout::{
-    RolloutAction, RolloutView, started_by, status_color, status_word,
-};
+use crate::ui::pages::rollout::{RolloutAction, RolloutView, started_by, status_chip_ui};
 use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::columns::{self, Share};
 use crate::ui::widgets::loadable::Loadable;
-use crate::ui::widgets::{chip, time};
+use crate::ui::widgets::time;
 
 /// How often the list refreshes while a deployment in it is active.
 pub const ACTIVE_REFRESH: Duration = Duration::from_secs(5);
@@ -421,15 +419,7 @@ fn deployments_table_ui(ui: &mut egui::Ui, deployments: &[Deployment]) -> Option
 /// A deployment's status as a chip in plain words (CodeDeploy's value on
 /// hover), marked when it is a rollback.
 fn status_cell_ui(ui: &mut egui::Ui, deployment: &Deployment) {
-    chip::status_ui(
-        ui,
-        status_word(deployment.status),
-        status_color(deployment.status),
-    )
-    .on_hover_text(format!(
-        "CodeDeploy's status: {}",
-        deployment.status.as_str()
-    ));
+    status_chip_ui(ui, deployment.status);
     if let Some(rolled_back) = deployment.rolls_back() {
         ui.label(RichText::new("rollback").weak().italics())
             .on_hover_text(format!("Rolls back {rolled_back}"));

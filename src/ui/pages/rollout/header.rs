@@ -18,7 +18,7 @@ use crate::ui::widgets::{chip, time};
 
 use super::history::{history_chart_height, history_chart_ui};
 use super::rows::waves_of;
-use super::{Confirm, RolloutAction, RolloutView, started_by, status_color, status_word};
+use super::{Confirm, RolloutAction, RolloutView, started_by, status_chip_ui};
 
 /// The colour of the chip that marks a rollback.
 const ROLLBACK_COLOR: egui::Color32 = egui::Color32::from_rgb(0x8a, 0x5a, 0x00);
@@ -33,15 +33,7 @@ impl RolloutView {
         let mut action = None;
         ui.horizontal(|ui| {
             ui.heading(&deployment.id);
-            chip::status_ui(
-                ui,
-                status_word(deployment.status),
-                status_color(deployment.status),
-            )
-            .on_hover_text(format!(
-                "CodeDeploy's status: {}",
-                deployment.status.as_str()
-            ));
+            status_chip_ui(ui, deployment.status);
             if let Some(rolled_back) = deployment.rolls_back() {
                 chip::status_ui(ui, "Rollback", ROLLBACK_COLOR).on_hover_text(format!(
                     "CodeDeploy started this deployment to roll back {rolled_back}, redeploying the group's last successful revision."

@@ -16,8 +16,8 @@ use crate::cloud::deployments::{Deployment, DeploymentStatus, Target, TargetStat
 use crate::cloud::instances::InstanceInfo;
 use crate::cloud::watcher::{WatchState, WatchUpdate};
 use crate::domain::MinimumHealthyHosts;
-use crate::ui::widgets::spotlight;
 use crate::ui::widgets::tiles::{self, TileRow, TileSize, TileState};
+use crate::ui::widgets::{chip, spotlight};
 
 pub(crate) mod effects;
 mod header;
@@ -435,6 +435,13 @@ impl RolloutView {
             ],
         );
     }
+}
+
+/// A deployment's status as a chip in plain words, with CodeDeploy's own
+/// value on hover.
+pub(crate) fn status_chip_ui(ui: &mut egui::Ui, status: DeploymentStatus) -> egui::Response {
+    chip::status_ui(ui, status_word(status), status_color(status))
+        .on_hover_text(format!("CodeDeploy's status: {}", status.as_str()))
 }
 
 /// A deployment's status in plain words; AWS's spelling

@@ -6,6 +6,7 @@ use egui::RichText;
 
 use super::run::{PlanRun, RunRequest};
 use super::service_role::review_plan_ui;
+use super::tag_instances::model::compact_tags;
 pub use crate::cloud::setup::{BucketChoices, InstanceChoice};
 use crate::domain::iam_names::{IamNameKind, validate_iam_name};
 use crate::domain::names::validate_bucket_name;
@@ -391,7 +392,7 @@ impl InstanceProfileWizard {
                                     }
                                     ui.label(instance.name.as_deref().unwrap_or("-"));
                                     ui.label(&instance.state);
-                                    let tags = tags_text(&instance.tags);
+                                    let tags = compact_tags(&instance.tags);
                                     ui.scope(|ui| {
                                         ui.set_max_width(240.0);
                                         let shown = if tags.is_empty() {
@@ -464,21 +465,6 @@ impl InstanceProfileWizard {
         }
         request
     }
-}
-
-/// An instance's tags but `Name`, as `Environment=production, Fleet=demo`.
-fn tags_text(tags: &std::collections::BTreeMap<String, String>) -> String {
-    tags.iter()
-        .filter(|(key, _)| key.as_str() != "Name")
-        .map(|(key, value)| {
-            if value.is_empty() {
-                key.clone()
-            } else {
-                format!("{key}={value}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 //! a change), `table` the table. The change itself is sent in batches by
 //! [`crate::cloud::tagging`].
 
-mod model;
+pub(super) mod model;
 mod table;
 
 use egui::RichText;
