@@ -460,6 +460,22 @@ fn top_bar_buttons(harness: &Harness<'static, App>, names: &[&str]) -> Vec<(Stri
         .collect()
 }
 
+/// Checks that every button lies within `width` and overlaps no other.
+fn assert_on_screen_and_apart(buttons: &[(String, egui::Rect)], width: f32) {
+    for (index, (name, rect)) in buttons.iter().enumerate() {
+        assert!(
+            rect.left() >= 0.0 && rect.right() <= width,
+            "{name} is on screen: {rect:?}"
+        );
+        for (other, other_rect) in &buttons[index + 1..] {
+            assert!(
+                !rect.intersects(*other_rect),
+                "{name} {rect:?} overlaps {other} {other_rect:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn at_800x600_the_top_bar_keeps_everything_apart_and_the_theme_switch_works() {
     let dir = tempfile::tempdir().unwrap();
@@ -476,18 +492,7 @@ fn at_800x600_the_top_bar_keeps_everything_apart_and_the_theme_switch_works() {
             "Reset demo account…",
         ],
     );
-    for (index, (name, rect)) in buttons.iter().enumerate() {
-        assert!(
-            rect.left() >= 0.0 && rect.right() <= 800.0,
-            "{name} is on screen: {rect:?}"
-        );
-        for (other, other_rect) in &buttons[index + 1..] {
-            assert!(
-                !rect.intersects(*other_rect),
-                "{name} {rect:?} overlaps {other} {other_rect:?}"
-            );
-        }
-    }
+    assert_on_screen_and_apart(&buttons, 800.0);
     harness.get_by_role_and_label(Role::Button, "Dark").click();
     settle(&mut harness);
     assert_eq!(
@@ -510,18 +515,7 @@ fn at_640x480_the_theme_switch_folds_into_a_menu_that_works() {
             "Reset demo account…",
         ],
     );
-    for (index, (name, rect)) in buttons.iter().enumerate() {
-        assert!(
-            rect.left() >= 0.0 && rect.right() <= 640.0,
-            "{name} is on screen: {rect:?}"
-        );
-        for (other, other_rect) in &buttons[index + 1..] {
-            assert!(
-                !rect.intersects(*other_rect),
-                "{name} {rect:?} overlaps {other} {other_rect:?}"
-            );
-        }
-    }
+    assert_on_screen_and_apart(&buttons, 640.0);
     harness.get_by_role_and_label(Role::Button, "Theme").click();
     settle(&mut harness);
     harness.get_by_role_and_label(Role::Button, "Dark").click();
