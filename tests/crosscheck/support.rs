@@ -32,12 +32,22 @@ pub struct Clients {
     pub backend: Backend,
     /// The endpoint URL, for the AWS CLI or raw HTTP.
     pub endpoint: String,
+    /// Auto Scaling.
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    /// CloudWatch.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// EC2.
     pub ec2: aws_sdk_ec2::Client,
+    /// Elastic Load Balancing (classic load balancers).
+    pub elb: aws_sdk_elasticloadbalancing::Client,
+    /// Elastic Load Balancing v2.
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     /// IAM.
     pub iam: aws_sdk_iam::Client,
     /// S3, path-style.
     pub s3: aws_sdk_s3::Client,
+    /// SNS.
+    pub sns: aws_sdk_sns::Client,
     /// DeployDesk's own client session for the same endpoint, for testing
     /// the operations in `deploydesk::cloud` against both backends.
     pub session: Session,
@@ -88,9 +98,14 @@ impl Clients {
             backend,
             session: Session::local(&endpoint).await,
             endpoint,
+            autoscaling: aws_sdk_autoscaling::Client::new(&config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             ec2: aws_sdk_ec2::Client::new(&config),
+            elb: aws_sdk_elasticloadbalancing::Client::new(&config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
             s3,
+            sns: aws_sdk_sns::Client::new(&config),
             local,
         }
     }
