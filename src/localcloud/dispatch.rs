@@ -59,13 +59,14 @@ impl Shared {
         self.advance_to(self.clock.now())
     }
 
-    /// Brings the EC2 instances' transitional states and the running
-    /// deployments up to `now`.
+    /// Brings the EC2 instances' transitional states, the Auto Scaling
+    /// groups and the running deployments up to `now`.
     pub fn advance_to(&self, now: Timestamp) -> bool {
         self.world.update(|world| {
             let settled = world.ec2.settle(now);
+            let scaled = world.autoscaling.settle(&mut world.ec2, now);
             let advanced = engine::advance(world, now, &self.engine);
-            settled || advanced
+            settled || scaled || advanced
         })
     }
 

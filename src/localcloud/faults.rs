@@ -26,7 +26,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// The services a fault rule may name.
-pub const SERVICES: [&str; 4] = ["codedeploy", "ec2", "iam", "s3"];
+pub const SERVICES: [&str; 5] = ["codedeploy", "ec2", "iam", "s3", "autoscaling"];
 
 /// The longest latency a rule may add.
 pub const MAX_LATENCY: Duration = Duration::from_mins(10);

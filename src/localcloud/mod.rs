@@ -45,6 +45,7 @@
 //! ```
 
 pub mod account;
+pub mod autoscaling;
 pub mod clock;
 pub mod codedeploy;
 pub mod dispatch;

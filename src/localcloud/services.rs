@@ -10,17 +10,18 @@
 use axum::http::request::Parts;
 
 use super::dispatch::{JsonApi, Protocol, QueryApi, RestApi, Service, listed};
-use super::{codedeploy, ec2, iam, s3, sso, sts};
+use super::{autoscaling, codedeploy, ec2, iam, s3, sso, sts};
 
 /// Every service. REST services are asked in this order whether a request
 /// is theirs, so a narrower claim comes before a wider one: the SSO
 /// portal's one path before S3, which takes every request addressed by its
 /// path.
-pub static SERVICES: [&Service; 6] = [
+pub static SERVICES: [&Service; 7] = [
     &codedeploy::service::SERVICE,
     &ec2::service::SERVICE,
     &iam::service::SERVICE,
     &sts::SERVICE,
+    &autoscaling::service::SERVICE,
     &sso::SERVICE,
     &s3::service::SERVICE,
 ];

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use super::LocalCloudError;
+use super::autoscaling::AutoScalingState;
 use super::codedeploy::CodeDeployState;
 use super::ec2::Ec2State;
 use super::iam::IamState;
@@ -35,6 +36,8 @@ pub struct World {
     pub iam: IamState,
     /// S3's buckets and object metadata (the bodies are in the blob store).
     pub s3: S3State,
+    /// Auto Scaling's groups, their instances and lifecycle actions.
+    pub autoscaling: AutoScalingState,
 }
 
 impl Stored for World {
@@ -43,6 +46,7 @@ impl Stored for World {
         self.ec2.take_changes(changes);
         self.iam.take_changes(changes);
         self.s3.take_changes(changes);
+        self.autoscaling.take_changes(changes);
     }
 
     fn apply(&mut self, change: &Change) -> Result<(), ReplayError> {
@@ -51,6 +55,7 @@ impl Stored for World {
             Some("ec2") => self.ec2.apply(change),
             Some("iam") => self.iam.apply(change),
             Some("s3") => self.s3.apply(change),
+            Some("autoscaling") => self.autoscaling.apply(change),
             _ => Err(change.unknown()),
         }
     }

@@ -15,6 +15,7 @@
 //! `DEPLOYDESK_REQUIRE_MOTO=1` asks for it to fail instead (the README's
 //! test command sets it).
 
+mod autoscaling;
 mod ec2;
 mod iam;
 mod s3;

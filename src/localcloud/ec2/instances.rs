@@ -155,7 +155,7 @@ pub fn describe(ec2: &Ec2State, context: &Context, params: &Params) -> Result<St
 
 /// Whether `instance_type` has the form of an instance type, such as
 /// `t3.micro` or `u-6tb1.metal`.
-fn is_instance_type(instance_type: &str) -> bool {
+pub fn is_instance_type(instance_type: &str) -> bool {
     instance_type.split_once('.').is_some_and(|(family, size)| {
         family.starts_with(|c: char| c.is_ascii_lowercase())
             && family

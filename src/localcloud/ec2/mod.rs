@@ -9,12 +9,16 @@
 //! handles what every action shares: the version and `DryRun`. Each family
 //! of operations lives in its own file, which reads its parameters, checks
 //! them and applies them to the registry, and answers in EC2's XML
-//! ([`xml`]); [`common`] holds what they share.
+//! ([`xml`]); [`common`] holds what they share. Launch templates
+//! ([`launch_templates`], kept in [`launch_template_state`]) are what Auto
+//! Scaling launches its groups' instances from.
 
 pub mod common;
 pub mod filters;
 pub mod iam_profiles;
 pub mod instances;
+pub mod launch_template_state;
+pub mod launch_templates;
 pub mod lifecycle;
 pub mod paging;
 pub mod regions;

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 
 use super::common::Context;
 use super::state::Ec2State;
-use super::{iam_profiles, instances, lifecycle, regions, tags};
+use super::{iam_profiles, instances, launch_templates, lifecycle, regions, tags};
 use crate::localcloud::dispatch::Handler::{self, Read, Write};
 use crate::localcloud::dispatch::{Call, Operations, Part, Run, Service, Shared};
 use crate::localcloud::protocol::query::Params;
@@ -47,6 +47,13 @@ static OPERATIONS: Operations<Ec2Handler> = Operations::new(&[
         Read(iam_profiles::describe),
     ),
     ("DescribeRegions", Read(regions::describe)),
+    ("CreateLaunchTemplate", Write(launch_templates::create)),
+    ("DescribeLaunchTemplates", Read(launch_templates::describe)),
+    (
+        "DescribeLaunchTemplateVersions",
+        Read(launch_templates::describe_versions),
+    ),
+    ("DeleteLaunchTemplate", Write(launch_templates::delete)),
 ]);
 
 /// Runs the EC2 action of `call` with the request's form and returns the

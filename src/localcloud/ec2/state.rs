@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::launch_template_state::{LaunchTemplateData, LaunchTemplates};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::store::{Change, Changes, ReplayError, Table};
 
@@ -207,6 +208,24 @@ pub struct LaunchSpec {
     pub state: InstanceState,
 }
 
+impl LaunchSpec {
+    /// What a launch template's `data` launches: pending instances with its
+    /// image, type, profile and instance tags (EC2's defaults where it names
+    /// none).
+    pub fn from_template(data: &LaunchTemplateData) -> Self {
+        Self {
+            image_id: data.image_id.clone().unwrap_or_else(default_image_id),
+            instance_type: data
+                .instance_type
+                .clone()
+                .unwrap_or_else(default_instance_type),
+            tags: data.instance_tags.clone(),
+            iam_instance_profile_arn: data.iam_instance_profile_arn.clone(),
+            state: InstanceState::Pending,
+        }
+    }
+}
+
 impl Default for LaunchSpec {
     fn default() -> Self {
         Self {
@@ -226,18 +245,23 @@ pub struct Ec2State {
     /// Instances by id, terminated ones included (as EC2 keeps showing them
     /// for a while).
     pub instances: Table<String, Ec2Instance>,
+    /// Launch templates by id.
+    pub launch_templates: LaunchTemplates,
 }
 
 impl Ec2State {
     /// Notes the instances changed since the last call.
     pub fn take_changes(&mut self, changes: &mut Changes) {
         self.instances.take_changes("ec2.instances", changes);
+        self.launch_templates
+            .take_changes("ec2.launch_templates", changes);
     }
 
     /// Applies a change read back from the journal.
     pub fn apply(&mut self, change: &Change) -> Result<(), ReplayError> {
         match change.table.as_str() {
             "ec2.instances" => self.instances.apply(change),
+            "ec2.launch_templates" => self.launch_templates.apply(change),
             _ => Err(change.unknown()),
         }
     }
