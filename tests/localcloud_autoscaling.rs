@@ -1326,3 +1326,38 @@ async fn groups_survive_a_restart() {
     assert_eq!(after.ec2.launch_templates, before.ec2.launch_templates);
     cloud.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_instance_terminated_through_ec2_is_replaced() {
+    let fixture = Fixture::start().await;
+    fixture.group("healed", 1, Vec::new()).await;
+    fixture.advance(STATE_TRANSITION_MILLIS);
+    let lost = fixture.instance_ids("healed").await.remove(0);
+    fixture
+        .ec2
+        .terminate_instances()
+        .instance_ids(&lost)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fixture.states("healed").await, ["Pending", "Terminating"]);
+    fixture.advance(10_000);
+    let ids = fixture.instance_ids("healed").await;
+    assert_eq!(ids.len(), 1);
+    assert_ne!(ids[0], lost);
+    assert_eq!(fixture.states("healed").await, ["InService"]);
+    let activities = fixture
+        .autoscaling
+        .describe_scaling_activities()
+        .auto_scaling_group_name("healed")
+        .max_records(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(activities.activities().len(), 1);
+    assert!(
+        activities.next_token().is_some(),
+        "three activities, one per page"
+    );
+    fixture.cloud.shutdown().await;
+}

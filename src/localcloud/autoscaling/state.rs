@@ -983,19 +983,16 @@ impl AutoScalingState {
         };
         let availability_zone = self.emptiest_zone(group);
         let activity_id = new_uuid();
-        self.activities.insert(
-            activity_id.clone(),
-            Activity {
-                id: activity_id.clone(),
-                group: group.name.clone(),
-                description: format!("Launching a new EC2 instance: {instance_id}"),
-                cause: format!("At {} {cause}", at.to_iso8601()),
-                started: at,
-                ended: None,
-                status: "InProgress".to_owned(),
-                status_message: None,
-            },
-        );
+        self.record(Activity {
+            id: activity_id.clone(),
+            group: group.name.clone(),
+            description: format!("Launching a new EC2 instance: {instance_id}"),
+            cause: format!("At {} {cause}", at.to_iso8601()),
+            started: at,
+            ended: None,
+            status: "InProgress".to_owned(),
+            status_message: None,
+        });
         self.instances.insert(
             instance_id.clone(),
             GroupInstance {
@@ -1044,9 +1041,7 @@ impl AutoScalingState {
         at: Timestamp,
     ) {
         let id = new_uuid();
-        self.activities.insert(
-            id.clone(),
-            Activity {
+        self.record(Activity {
                 id,
                 group: group.name.clone(),
                 description: "Launching a new EC2 instance.  Status Reason: the launch template could not be used".to_owned(),
@@ -1059,6 +1054,25 @@ impl AutoScalingState {
                 )),
             },
         );
+    }
+
+    /// Records `activity`, forgetting the oldest ended activities of its
+    /// group beyond [`KEPT_ACTIVITIES`].
+    fn record(&mut self, activity: Activity) {
+        let group = activity.group.clone();
+        self.activities.insert(activity.id.clone(), activity);
+        let mut ended: Vec<(Timestamp, String)> = self
+            .activities
+            .values()
+            .filter(|known| known.group == group && known.ended.is_some())
+            .map(|known| (known.started, known.id.clone()))
+            .collect();
+        if ended.len() > KEPT_ACTIVITIES {
+            ended.sort();
+            for (_, id) in ended.iter().take(ended.len() - KEPT_ACTIVITIES) {
+                self.activities.remove(id);
+            }
+        }
     }
 
     /// Starts the activity `verb` (`Terminating`) for `instance_id` at
@@ -1074,19 +1088,16 @@ impl AutoScalingState {
         let id = new_uuid();
         instance.activity_id = Some(id.clone());
         let group = instance.group.clone();
-        self.activities.insert(
-            id.clone(),
-            Activity {
-                id,
-                group,
-                description: format!("{verb} EC2 instance: {instance_id}"),
-                cause: format!("At {} {cause}", at.to_iso8601()),
-                started: at,
-                ended: None,
-                status: "InProgress".to_owned(),
-                status_message: None,
-            },
-        );
+        self.record(Activity {
+            id,
+            group,
+            description: format!("{verb} EC2 instance: {instance_id}"),
+            cause: format!("At {} {cause}", at.to_iso8601()),
+            started: at,
+            ended: None,
+            status: "InProgress".to_owned(),
+            status_message: None,
+        });
         instance_activity(self, instance_id)
     }
 
@@ -1123,6 +1134,9 @@ impl AutoScalingState {
             .any(|instance| instance.state.in_transition())
     }
 }
+
+/// How many ended activities a group keeps; older ones are forgotten.
+pub const KEPT_ACTIVITIES: usize = 100;
 
 /// The id of the activity of `instance_id`.
 fn instance_activity(autoscaling: &AutoScalingState, instance_id: &str) -> Option<String> {
@@ -1334,6 +1348,41 @@ mod tests {
             .unwrap();
         autoscaling.settle(&mut ec2, T0.plus_millis(100_000 + PROCEED_MILLIS));
         assert_eq!(autoscaling.in_service_instances("web").len(), 1);
+    }
+
+    #[test]
+    fn a_group_keeps_its_latest_activities_only() {
+        let (mut autoscaling, mut ec2) = world(1);
+        autoscaling
+            .put_hook(
+                "web",
+                LifecycleHook {
+                    name: "never".to_owned(),
+                    transition: LAUNCHING.to_owned(),
+                    heartbeat_timeout: 30,
+                    default_result: ActionResult::Abandon,
+                    notification_target_arn: None,
+                    role_arn: None,
+                    notification_metadata: None,
+                },
+            )
+            .unwrap();
+        // Two hours of launches abandoned every 32 seconds.
+        autoscaling.settle(&mut ec2, T0.plus_millis(7_200_000));
+        assert!(ec2.instances.len() > 200, "{}", ec2.instances.len());
+        let ended = autoscaling
+            .activities
+            .values()
+            .filter(|activity| activity.ended.is_some())
+            .count();
+        assert_eq!(ended, KEPT_ACTIVITIES);
+        let newest = autoscaling
+            .activities
+            .values()
+            .map(|activity| activity.started)
+            .max()
+            .unwrap();
+        assert!(newest > T0.plus_millis(7_100_000));
     }
 
     #[test]
