@@ -150,7 +150,13 @@ impl Fixture {
             .await
             .instances()
             .iter()
-            .map(|instance| instance.lifecycle_state().unwrap().as_str().to_owned())
+            .map(|instance| {
+                instance
+                    .lifecycle_state()
+                    .expect("a state")
+                    .as_str()
+                    .to_owned()
+            })
             .collect();
         states.sort();
         states
@@ -163,7 +169,7 @@ impl Fixture {
             .await
             .instances()
             .iter()
-            .map(|instance| instance.instance_id().unwrap().to_owned())
+            .map(|instance| instance.instance_id().expect("an id").to_owned())
             .collect();
         ids.sort();
         ids
@@ -295,7 +301,7 @@ async fn a_group_launches_tagged_instances_from_its_template_into_ec2() {
     let instances: Vec<_> = reservations
         .reservations()
         .iter()
-        .flat_map(|reservation| reservation.instances())
+        .flat_map(aws_sdk_ec2::types::Reservation::instances)
         .collect();
     assert_eq!(instances.len(), 2);
     for instance in &instances {
@@ -620,7 +626,7 @@ async fn an_abandoned_launch_is_terminated_and_replaced_and_heartbeats_extend_th
     let ids = fixture.instance_ids("flaky").await;
     let replacement = ids.iter().find(|id| **id != first).unwrap().clone();
     fixture.advance(PROCEED_MILLIS + STATE_TRANSITION_MILLIS);
-    assert_eq!(fixture.instance_ids("flaky").await, [replacement.clone()]);
+    assert_eq!(fixture.instance_ids("flaky").await, [replacement]);
     assert_eq!(
         fixture.ec2_state(&first).await,
         InstanceStateName::Terminated

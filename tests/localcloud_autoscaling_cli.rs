@@ -60,7 +60,12 @@ async fn states(endpoint: &str, name: &str) -> Vec<String> {
         .as_array()
         .expect("instances")
         .iter()
-        .map(|instance| instance["LifecycleState"].as_str().unwrap().to_owned())
+        .map(|instance| {
+            instance["LifecycleState"]
+                .as_str()
+                .expect("a state")
+                .to_owned()
+        })
         .collect();
     states.sort();
     states

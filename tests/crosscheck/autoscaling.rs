@@ -117,13 +117,15 @@ async fn in_service(clients: &Clients, name: &str, count: usize) -> Vec<String> 
         let group = describe(clients, name).await;
         let instances = group.instances();
         if instances.len() == count
-            && instances
-                .iter()
-                .all(|instance| instance.lifecycle_state().unwrap().as_str() == "InService")
+            && instances.iter().all(|instance| {
+                instance
+                    .lifecycle_state()
+                    .is_some_and(|state| state.as_str() == "InService")
+            })
         {
             let mut ids: Vec<String> = instances
                 .iter()
-                .map(|instance| instance.instance_id().unwrap().to_owned())
+                .map(|instance| instance.instance_id().expect("an id").to_owned())
                 .collect();
             ids.sort();
             return ids;
@@ -176,7 +178,7 @@ crosscheck!(
         let instances: Vec<_> = reservations
             .reservations()
             .iter()
-            .flat_map(|reservation| reservation.instances())
+            .flat_map(aws_sdk_ec2::types::Reservation::instances)
             .collect();
         assert_eq!(instances.len(), 2);
         for instance in instances {

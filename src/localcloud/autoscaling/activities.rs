@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::common::{Answer, Context, Members, find_group, member_list, page};
 use super::state::{Activity, AutoScalingState, group_arn};
+use crate::localcloud::clock::Timestamp;
 use crate::localcloud::ec2::Ec2State;
 use crate::localcloud::protocol::query::Params;
 
@@ -44,7 +45,7 @@ impl ActivityXml {
             description: activity.description.clone(),
             cause: activity.cause.clone(),
             start_time: activity.started.to_iso8601(),
-            end_time: activity.ended.map(|ended| ended.to_iso8601()),
+            end_time: activity.ended.map(Timestamp::to_iso8601),
             status_code: activity.status.clone(),
             status_message: activity.status_message.clone(),
             progress: if activity.ended.is_some() { 100 } else { 50 },

@@ -248,14 +248,14 @@ fn template_param(params: &Params, ec2: &Ec2State) -> Result<Option<TemplateRef>
     }))
 }
 
+/// A group's placement: its zones, and its subnets as given.
+type Placement = (Vec<String>, Option<String>);
+
 /// The zones of `AvailabilityZones.member.N` and the subnets of
 /// `VPCZoneIdentifier`, checked; `None` when the request gives neither.
 /// Subnets are spread over the region's zones in the order given, as the
 /// local cloud has no subnets of its own.
-fn placement_param(
-    params: &Params,
-    region: &str,
-) -> Result<Option<(Vec<String>, Option<String>)>, ApiError> {
+fn placement_param(params: &Params, region: &str) -> Result<Option<Placement>, ApiError> {
     let zones = member_list(params, "AvailabilityZones")?;
     let subnets_text = params
         .get("VPCZoneIdentifier")

@@ -636,7 +636,7 @@ impl AutoScalingState {
             .get(source)
             .cloned()
             .ok_or_else(|| AutoScalingError::NoSuchGroup(source.to_owned()))?;
-        group.name = name.to_owned();
+        name.clone_into(&mut group.name);
         group.id = new_uuid();
         group.created = now;
         group.deleting = false;
@@ -689,7 +689,7 @@ impl AutoScalingState {
             .get(instance_id)
             .and_then(|instance| instance.activity_id.clone());
         if let Some(activity) = activity_id.and_then(|id| self.activities.get_mut(&id)) {
-            activity.status = "Cancelled".to_owned();
+            "Cancelled".clone_into(&mut activity.status);
             activity.ended = Some(now);
             activity.status_message = Some(format!(
                 "Instance failed to complete user's Lifecycle Action: Lifecycle Action with token was abandoned: Lifecycle hook {hook} abandoned the launch."
@@ -1111,7 +1111,7 @@ impl AutoScalingState {
         if let Some(activity) = activity_id.and_then(|id| self.activities.get_mut(&id))
             && activity.ended.is_none()
         {
-            activity.status = "Successful".to_owned();
+            "Successful".clone_into(&mut activity.status);
             activity.ended = Some(at);
         }
     }

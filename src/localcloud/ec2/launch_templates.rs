@@ -56,8 +56,9 @@ pub fn not_found(error: &LaunchTemplateError) -> ApiError {
     let code = match error {
         LaunchTemplateError::NoSuchId(_) => "InvalidLaunchTemplateId.NotFound",
         LaunchTemplateError::NoSuchName(_) => "InvalidLaunchTemplateName.NotFoundException",
-        LaunchTemplateError::NoSuchVersion { .. } => "InvalidLaunchTemplateId.VersionNotFound",
-        LaunchTemplateError::BadVersion(_) => "InvalidLaunchTemplateId.VersionNotFound",
+        LaunchTemplateError::NoSuchVersion { .. } | LaunchTemplateError::BadVersion(_) => {
+            "InvalidLaunchTemplateId.VersionNotFound"
+        }
     };
     ApiError::new(
         code,
