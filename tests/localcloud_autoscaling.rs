@@ -1367,3 +1367,90 @@ async fn an_instance_terminated_through_ec2_is_replaced() {
     );
     fixture.cloud.shutdown().await;
 }
+
+#[tokio::test]
+async fn scale_in_takes_instances_of_another_template_first_and_filters_find_groups() {
+    let fixture = Fixture::start().await;
+    fixture.template("blue").await;
+    fixture.template("green").await;
+    let use_template = |name: &'static str, desired: i32| {
+        fixture
+            .autoscaling
+            .update_auto_scaling_group()
+            .auto_scaling_group_name("mixed")
+            .launch_template(
+                LaunchTemplateSpecification::builder()
+                    .launch_template_name(name)
+                    .build(),
+            )
+            .desired_capacity(desired)
+            .send()
+    };
+    fixture
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name("mixed")
+        .launch_template(
+            LaunchTemplateSpecification::builder()
+                .launch_template_name("blue")
+                .build(),
+        )
+        .min_size(0)
+        .max_size(3)
+        .desired_capacity(1)
+        .availability_zones("us-east-1a")
+        .tags(
+            Tag::builder()
+                .key("Stage")
+                .value("canary")
+                .propagate_at_launch(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    fixture.advance(STATE_TRANSITION_MILLIS);
+    let oldest = fixture.instance_ids("mixed").await.remove(0);
+    use_template("green", 2).await.unwrap();
+    fixture.advance(STATE_TRANSITION_MILLIS);
+    let newer = fixture
+        .instance_ids("mixed")
+        .await
+        .into_iter()
+        .find(|id| *id != oldest)
+        .unwrap();
+    // Back to blue: the newer instance, launched from green, goes first
+    // although the blue one is older.
+    use_template("blue", 1).await.unwrap();
+    fixture.advance(10_000);
+    assert_eq!(fixture.instance_ids("mixed").await, [oldest]);
+    assert_eq!(
+        fixture.ec2_state(&newer).await,
+        InstanceStateName::Terminated
+    );
+
+    let filtered = |name: &'static str, value: &'static str| {
+        fixture
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .filters(
+                aws_sdk_autoscaling::types::Filter::builder()
+                    .name(name)
+                    .values(value)
+                    .build(),
+            )
+            .send()
+    };
+    let found = filtered("tag:Stage", "canary").await.unwrap();
+    assert_eq!(found.auto_scaling_groups().len(), 1);
+    assert!(
+        filtered("tag-key", "Team")
+            .await
+            .unwrap()
+            .auto_scaling_groups()
+            .is_empty()
+    );
+    let (code, _) = error_of(filtered("instance-id", "i-1").await);
+    assert_eq!(code, "ValidationError");
+    fixture.cloud.shutdown().await;
+}

@@ -1351,6 +1351,68 @@ mod tests {
     }
 
     #[test]
+    fn the_engine_can_hold_a_launch_complete_it_and_copy_a_group() {
+        let (mut autoscaling, mut ec2) = world(1);
+        let hook = LifecycleHook {
+            name: "CodeDeploy-managed-automatic-launch-deployment-hook-web".to_owned(),
+            transition: LAUNCHING.to_owned(),
+            heartbeat_timeout: 600,
+            default_result: ActionResult::Abandon,
+            notification_target_arn: None,
+            role_arn: None,
+            notification_metadata: None,
+        };
+        autoscaling.put_hook("web", hook.clone()).unwrap();
+        assert_eq!(
+            autoscaling.put_hook("ghost", hook.clone()),
+            Err(AutoScalingError::NoSuchGroup("ghost".to_owned()))
+        );
+        autoscaling.settle(&mut ec2, T0.plus_millis(STATE_TRANSITION_MILLIS));
+        assert!(autoscaling.in_service_instances("web").is_empty());
+        let open = autoscaling.open_actions();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].group, "web");
+        assert_eq!(open[0].hook, hook.name);
+        assert_eq!(open[0].since, T0.plus_millis(STATE_TRANSITION_MILLIS));
+        let now = T0.plus_millis(5_000);
+        autoscaling
+            .complete_action(&open[0].token, ActionResult::Continue, now)
+            .unwrap();
+        assert!(
+            autoscaling
+                .complete_action(&open[0].token, ActionResult::Continue, now)
+                .is_err()
+        );
+        autoscaling.settle(&mut ec2, now.plus_millis(PROCEED_MILLIS));
+        assert_eq!(
+            autoscaling.in_service_instances("web"),
+            [open[0].instance_id.clone()]
+        );
+
+        // A copy has the settings and hooks, and launches its own instances.
+        let copy = autoscaling.copy_group("web", "web-green", now).unwrap();
+        assert_eq!(copy.desired_capacity, 1);
+        assert!(copy.hooks.contains_key(&hook.name));
+        assert_ne!(copy.arn(), autoscaling.groups["web"].arn());
+        assert!(autoscaling.copy_group("web", "web-green", now).is_err());
+        autoscaling.settle(&mut ec2, now.plus_millis(STATE_TRANSITION_MILLIS));
+        let copied = autoscaling.group_instances("web-green");
+        assert_eq!(copied.len(), 1);
+        assert_eq!(copied[0].state, LifecycleState::PendingWait);
+        let copied_id = copied[0].instance_id.clone();
+        assert_eq!(ec2.instances[&copied_id].tags[GROUP_NAME_TAG], "web-green");
+
+        // Removing the hook abandons the waiting launch, as AWS does.
+        assert!(autoscaling.remove_hook("web-green", &hook.name, now.plus_millis(3_000)));
+        assert!(!autoscaling.remove_hook("web-green", &hook.name, now.plus_millis(3_000)));
+        assert!(autoscaling.open_actions().is_empty());
+        assert_eq!(
+            autoscaling.instances[&copied_id].state,
+            LifecycleState::Terminating
+        );
+    }
+
+    #[test]
     fn a_group_keeps_its_latest_activities_only() {
         let (mut autoscaling, mut ec2) = world(1);
         autoscaling
