@@ -1454,3 +1454,33 @@ async fn scale_in_takes_instances_of_another_template_first_and_filters_find_gro
     assert_eq!(code, "ValidationError");
     fixture.cloud.shutdown().await;
 }
+
+#[tokio::test]
+async fn faults_throttle_auto_scaling_by_name() {
+    let fixture = Fixture::start().await;
+    fixture.cloud.set_faults(
+        deploydesk::localcloud::FaultSpec::parse(
+            "autoscaling:DescribeAutoScalingGroups=throttle:1",
+        )
+        .expect("Auto Scaling is a service faults can name"),
+    );
+    let (code, _) = error_of(
+        fixture
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .send()
+            .await,
+    );
+    assert_eq!(code, "Throttling");
+    fixture
+        .autoscaling
+        .describe_auto_scaling_instances()
+        .send()
+        .await
+        .expect("other operations are not throttled");
+    let unknown = deploydesk::localcloud::FaultSpec::parse("lambda=throttle:1")
+        .expect_err("lambda is not a service of the local cloud")
+        .to_string();
+    assert!(unknown.contains("autoscaling"), "{unknown}");
+    fixture.cloud.shutdown().await;
+}

@@ -40,7 +40,7 @@ pub enum FaultSpecError {
     )]
     MissingEquals(String),
     /// A service that the local cloud does not know.
-    #[error("\"{0}\" is not a service of the local cloud; use one of codedeploy, ec2, iam or s3.")]
+    #[error("\"{0}\" is not a service of the local cloud; use one of {services}.", services = SERVICES.join(", "))]
     UnknownService(String),
     /// An empty operation name after `service:`.
     #[error(
