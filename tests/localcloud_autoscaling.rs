@@ -645,6 +645,13 @@ async fn an_abandoned_launch_is_terminated_and_replaced_and_heartbeats_extend_th
         .find(|activity| activity.description().unwrap().ends_with(&first))
         .unwrap();
     assert_eq!(cancelled.status_code().unwrap().as_str(), "Cancelled");
+    assert!(
+        cancelled
+            .status_message()
+            .unwrap()
+            .contains("Lifecycle Action Completed with ABANDON Result"),
+        "{cancelled:?}"
+    );
 
     // A hook that continues by default lets the replacement in.
     fixture

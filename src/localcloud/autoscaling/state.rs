@@ -598,7 +598,7 @@ impl AutoScalingState {
             // One abandoned hook is enough: the others are dropped.
             self.drop_actions(&instance_id);
             self.set_state(&instance_id, LifecycleState::Terminating, now);
-            self.note_abandoned(&instance_id, &action.hook, now);
+            self.note_abandoned(&instance_id, &action.hook, token, now);
             return Ok(());
         }
         if !launching && result == ActionResult::Abandon {
@@ -681,9 +681,9 @@ impl AutoScalingState {
             .retain(|_, action| action.instance_id != instance_id);
     }
 
-    /// Notes on the launch activity of `instance_id` that hook `hook`
-    /// abandoned it.
-    fn note_abandoned(&mut self, instance_id: &str, hook: &str, now: Timestamp) {
+    /// Notes on the launch activity of `instance_id` that the action
+    /// `token` of hook `hook` abandoned it.
+    fn note_abandoned(&mut self, instance_id: &str, hook: &str, token: &str, now: Timestamp) {
         let activity_id = self
             .instances
             .get(instance_id)
@@ -692,7 +692,7 @@ impl AutoScalingState {
             "Cancelled".clone_into(&mut activity.status);
             activity.ended = Some(now);
             activity.status_message = Some(format!(
-                "Instance failed to complete user's Lifecycle Action: Lifecycle Action with token was abandoned: Lifecycle hook {hook} abandoned the launch."
+                "Instance failed to complete user's Lifecycle Action: Lifecycle Action with token {token} was abandoned: Lifecycle Action Completed with ABANDON Result (hook {hook})."
             ));
         }
     }
