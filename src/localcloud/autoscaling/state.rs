@@ -471,7 +471,7 @@ pub enum AutoScalingError {
 }
 
 /// Something that falls due in [`AutoScalingState::settle`].
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Event {
     /// EC2 ended or lost an instance of a group that counted.
     Lost(String),
@@ -489,6 +489,69 @@ enum Event {
     Timeout(String),
     /// A group's instances may not match its desired capacity.
     Rebalance(String),
+}
+
+/// The kinds of [`Event`], in the order events due at the same time
+/// happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// [`Event::Lost`].
+    Lost,
+    /// [`Event::Booted`].
+    Booted,
+    /// [`Event::InService`].
+    InService,
+    /// [`Event::Terminate`].
+    Terminate,
+    /// [`Event::ShutDown`].
+    ShutDown,
+    /// [`Event::Gone`].
+    Gone,
+    /// [`Event::Timeout`].
+    Timeout,
+    /// [`Event::Rebalance`].
+    Rebalance,
+}
+
+impl Kind {
+    /// The event of this kind about `key` (an instance id, a token or a
+    /// group name).
+    fn event(self, key: String) -> Event {
+        match self {
+            Self::Lost => Event::Lost(key),
+            Self::Booted => Event::Booted(key),
+            Self::InService => Event::InService(key),
+            Self::Terminate => Event::Terminate(key),
+            Self::ShutDown => Event::ShutDown(key),
+            Self::Gone => Event::Gone(key),
+            Self::Timeout => Event::Timeout(key),
+            Self::Rebalance => Event::Rebalance(key),
+        }
+    }
+}
+
+/// The earliest of the events considered that are due by `now`: all those
+/// due at the earliest time.
+struct Earliest<'a> {
+    /// The time events must be due by.
+    now: Timestamp,
+    /// The earliest time so far, and the events due then: what kind and
+    /// about what.
+    best: Option<(Timestamp, Vec<(Kind, &'a str)>)>,
+}
+
+impl<'a> Earliest<'a> {
+    /// Considers the event of `kind` about `key` due at `at`.
+    fn consider(&mut self, at: Timestamp, kind: Kind, key: &'a str) {
+        if at > self.now {
+            return;
+        }
+        match &mut self.best {
+            Some((earliest, events)) if *earliest == at => events.push((kind, key)),
+            Some((earliest, _)) if *earliest < at => {}
+            _ => self.best = Some((at, vec![(kind, key)])),
+        }
+    }
 }
 
 /// A new id for an activity or a lifecycle action.
@@ -702,62 +765,69 @@ impl AutoScalingState {
     /// lifecycle actions out. Returns whether anything changed.
     pub fn settle(&mut self, ec2: &mut Ec2State, now: Timestamp) -> bool {
         let mut changed = false;
-        for _ in 0..MAX_EVENTS {
-            let Some((at, event)) = self.next_event(ec2, now) else {
+        let mut happened = 0;
+        while happened < MAX_EVENTS {
+            let Some((at, events)) = self.next_events(ec2, now) else {
                 break;
             };
-            self.happen(ec2, at, event);
-            changed = true;
+            for event in events {
+                // An earlier event of the same time may have moved things on.
+                if self.still_due(ec2, at, &event) {
+                    self.happen(ec2, at, event);
+                    changed = true;
+                }
+                happened += 1;
+            }
         }
         changed
     }
 
-    /// The earliest event due at or before `now`.
-    fn next_event(&self, ec2: &Ec2State, now: Timestamp) -> Option<(Timestamp, Event)> {
-        let mut due: Vec<(Timestamp, Event)> = Vec::new();
+    /// The events due at the earliest time at or before `now`, in the
+    /// order they happen. This looks at every instance, so events due at
+    /// the same time are taken together.
+    fn next_events(&self, ec2: &Ec2State, now: Timestamp) -> Option<(Timestamp, Vec<Event>)> {
+        let mut earliest = Earliest { now, best: None };
         for instance in self.instances.values() {
-            let id = instance.instance_id.clone();
-            let ec2_instance = ec2.instances.get(&instance.instance_id);
+            let id = instance.instance_id.as_str();
+            let ec2_instance = ec2.instances.get(id);
             if instance.state.counts() {
                 match ec2_instance {
                     Some(known) if !known.state.exists() => {
-                        due.push((known.state_changed.max(instance.since), Event::Lost(id)));
+                        earliest.consider(known.state_changed.max(instance.since), Kind::Lost, id);
                         continue;
                     }
                     None => {
-                        due.push((instance.since, Event::Lost(id)));
+                        earliest.consider(instance.since, Kind::Lost, id);
                         continue;
                     }
                     Some(_) => {}
                 }
             }
             match instance.state {
-                LifecycleState::Pending => due.push((
+                LifecycleState::Pending => earliest.consider(
                     instance.since.plus_millis(STATE_TRANSITION_MILLIS),
-                    Event::Booted(id),
-                )),
-                LifecycleState::PendingProceed => {
-                    due.push((
-                        instance.since.plus_millis(PROCEED_MILLIS),
-                        Event::InService(id),
-                    ));
-                }
-                LifecycleState::Terminating => {
-                    due.push((
-                        instance.since.plus_millis(PROCEED_MILLIS),
-                        Event::Terminate(id),
-                    ));
-                }
+                    Kind::Booted,
+                    id,
+                ),
+                LifecycleState::PendingProceed => earliest.consider(
+                    instance.since.plus_millis(PROCEED_MILLIS),
+                    Kind::InService,
+                    id,
+                ),
+                LifecycleState::Terminating => earliest.consider(
+                    instance.since.plus_millis(PROCEED_MILLIS),
+                    Kind::Terminate,
+                    id,
+                ),
                 LifecycleState::TerminatingProceed => {
-                    if ec2_instance.is_some_and(|known| {
-                        known.state.exists() && known.state != InstanceState::ShuttingDown
-                    }) {
-                        due.push((instance.since, Event::ShutDown(id)));
+                    if ec2_instance.is_some_and(|known| known.state.exists()) {
+                        earliest.consider(instance.since, Kind::ShutDown, id);
                     } else {
-                        due.push((
+                        earliest.consider(
                             instance.since.plus_millis(STATE_TRANSITION_MILLIS),
-                            Event::Gone(id),
-                        ));
+                            Kind::Gone,
+                            id,
+                        );
                     }
                 }
                 LifecycleState::PendingWait
@@ -767,14 +837,59 @@ impl AutoScalingState {
             }
         }
         for action in self.actions.values() {
-            due.push((action.deadline(), Event::Timeout(action.token.clone())));
+            earliest.consider(action.deadline(), Kind::Timeout, &action.token);
         }
         for group in self.groups.values() {
             if let Some(at) = group.rebalance_at {
-                due.push((at, Event::Rebalance(group.name.clone())));
+                earliest.consider(at, Kind::Rebalance, &group.name);
             }
         }
-        due.into_iter().filter(|(at, _)| *at <= now).min()
+        earliest.best.map(|(at, mut events)| {
+            events.sort_unstable();
+            let events = events
+                .into_iter()
+                .map(|(kind, key)| kind.event(key.to_owned()))
+                .collect();
+            (at, events)
+        })
+    }
+
+    /// Whether `event`, found due at `at`, still is.
+    fn still_due(&self, ec2: &Ec2State, at: Timestamp, event: &Event) -> bool {
+        let state_is = |id: &str, state: LifecycleState| {
+            self.instances
+                .get(id)
+                .is_some_and(|instance| instance.state == state)
+        };
+        let ec2_exists = |id: &str| {
+            ec2.instances
+                .get(id)
+                .is_some_and(|instance| instance.state.exists())
+        };
+        match event {
+            Event::Lost(id) => {
+                self.instances
+                    .get(id)
+                    .is_some_and(|instance| instance.state.counts())
+                    && !ec2_exists(id)
+            }
+            Event::Booted(id) => state_is(id, LifecycleState::Pending),
+            Event::InService(id) => state_is(id, LifecycleState::PendingProceed),
+            Event::Terminate(id) => state_is(id, LifecycleState::Terminating),
+            Event::ShutDown(id) => {
+                state_is(id, LifecycleState::TerminatingProceed) && ec2_exists(id)
+            }
+            Event::Gone(id) => state_is(id, LifecycleState::TerminatingProceed) && !ec2_exists(id),
+            Event::Timeout(token) => self
+                .actions
+                .get(token)
+                .is_some_and(|action| action.deadline() <= at),
+            Event::Rebalance(group) => self
+                .groups
+                .get(group)
+                .and_then(|group| group.rebalance_at)
+                .is_some_and(|since| since <= at),
+        }
     }
 
     /// Makes `event` happen at `at`.
@@ -783,7 +898,12 @@ impl AutoScalingState {
             Event::Lost(id) => {
                 self.drop_actions(&id);
                 self.set_state(&id, LifecycleState::Terminating, at);
-                self.start_activity_on(&id, "Terminating", "an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped", at);
+                self.start_activity_on(
+                    &id,
+                    "Terminating",
+                    "an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped",
+                    at,
+                );
             }
             Event::Booted(id) => self.booted(&id, at),
             Event::InService(id) => {
