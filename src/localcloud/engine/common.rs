@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::domain::lifecycle::LifecycleEvent;
 use crate::localcloud::codedeploy::deployment_state::{
-    Deployment, InstanceLabel, LastDeploymentInfo, TargetRecord,
+    Deployment, InstanceLabel, LastDeploymentInfo, RevisionContent, TargetRecord,
 };
 use crate::localcloud::codedeploy::state::DeploymentGroup;
 use crate::localcloud::world::World;
@@ -65,6 +65,33 @@ pub(super) fn group_mut<'a>(
         .deployment_groups
         .values_mut()
         .find(|group| group.id == deployment.deployment_group_id)
+}
+
+/// What the revision `target_id` last installed in `deployment`'s group
+/// makes it do: its `ApplicationStop` scripts are the ones the agent runs
+/// to stop the application, as the agent runs them from its last
+/// successful install. `None` when the instance has never installed a
+/// revision of the group (its `ApplicationStop` then has nothing to run).
+pub(super) fn installed_content<'a>(
+    world: &'a World,
+    deployment: &Deployment,
+    target_id: &str,
+) -> Option<&'a RevisionContent> {
+    let deployment_id = world
+        .codedeploy
+        .applications
+        .get(&deployment.application_name)?
+        .deployment_groups
+        .values()
+        .find(|group| group.id == deployment.deployment_group_id)?
+        .last_installs
+        .get(target_id)?;
+    world
+        .codedeploy
+        .deployments
+        .by_id
+        .get(deployment_id)
+        .map(|installed| &installed.content)
 }
 
 /// Runs `change` on deployment `deployment_id`, taken out of the world

@@ -4,6 +4,7 @@
 //! configuration asks for one.
 
 use crate::domain::health::{AttemptResult, Health};
+use crate::domain::lifecycle::LifecycleEvent;
 use crate::domain::rollout::TargetProgress;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
@@ -148,9 +149,26 @@ pub(super) fn finish(
         .iter()
         .map(|&index| deployment.targets[index].target_id.clone())
         .collect();
+    // The agent records an install as its last successful one once the
+    // `Install` event has succeeded, whatever happens after.
+    let installed: Vec<String> = deployment
+        .targets
+        .iter()
+        .filter(|target| {
+            target.events.iter().any(|record| {
+                record.event == LifecycleEvent::Install && record.status == EventStatus::Succeeded
+            })
+        })
+        .map(|target| target.target_id.clone())
+        .collect();
     if let Some(group) = group_mut(world, deployment) {
         for (target_id, health) in targets.into_iter().zip(healths) {
             group.instance_health.insert(target_id, health);
+        }
+        for target_id in installed {
+            group
+                .last_installs
+                .insert(target_id, deployment.deployment_id.clone());
         }
         if success {
             group.target_revision = Some(deployment.revision.clone());
