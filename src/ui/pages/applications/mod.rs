@@ -303,10 +303,9 @@ impl ApplicationsPage {
             _ => None,
         };
         ui.horizontal(|ui| {
-            ui.heading(&selected);
-            if let Some(platform) = platform {
-                ui.label(RichText::new(platform.label()).weak());
-            }
+            // The button first, from the right, so the name and platform
+            // get what is left: a long name is cut short (whole on hover)
+            // instead of running under the button in a narrow window.
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let deleting = self.deleting.as_deref() == Some(selected.as_str());
                 if ui
@@ -318,6 +317,26 @@ impl ApplicationsPage {
                 if deleting {
                     ui.spinner();
                 }
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    let platform = platform.map(|platform| {
+                        egui::WidgetText::from(RichText::new(platform.label()).weak()).into_galley(
+                            ui,
+                            Some(egui::TextWrapMode::Extend),
+                            f32::INFINITY,
+                            egui::TextStyle::Body,
+                        )
+                    });
+                    let platform_width = platform
+                        .as_ref()
+                        .map_or(0.0, |galley| galley.size().x + ui.spacing().item_spacing.x);
+                    ui.scope(|ui| {
+                        ui.set_max_width((ui.available_width() - platform_width).max(40.0));
+                        ui.add(egui::Label::new(RichText::new(&selected).heading()).truncate());
+                    });
+                    if let Some(platform) = platform {
+                        ui.add(egui::Label::new(platform));
+                    }
+                });
             });
         });
         if let Some(error) = &self.delete_error {

@@ -17,7 +17,7 @@ use crate::domain::preflight::{self, Prediction};
 use crate::domain::revision::validate_github_revision;
 use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
-use crate::ui::widgets::tiles::TileRow;
+use crate::ui::widgets::tiles::{TileRow, TileSize};
 use crate::ui::widgets::waves::{self, WavesOptions};
 
 /// What the dialog asks the app to do.
@@ -601,8 +601,13 @@ impl Plan {
     }
 }
 
-/// The height kept for the waves in the dialog: a few rows of tiles.
-const WAVES_HEIGHT: f32 = 96.0;
+/// The least height kept for the waves in the dialog, so that what is
+/// below them does not jump while plans of a few waves come and go.
+const WAVES_MIN_HEIGHT: f32 = 96.0;
+
+/// The most height the waves take before they scroll, so that the rest of
+/// the plan stays in view for a fleet of hundreds.
+const WAVES_MAX_HEIGHT: f32 = 240.0;
 
 /// The width of the dialog's dropdowns.
 const COMBO_WIDTH: f32 = 260.0;
@@ -671,12 +676,17 @@ fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Resu
                 }
             }
             let describe = |item: usize| describe_instance(data, prediction, item);
+            // Every wave in view: a plan of three or four waves does not
+            // hide its last one behind a scroll bar.
+            let grid_height = TileSize::DENSE
+                .height(&plan.rows, ui.available_width())
+                .clamp(WAVES_MIN_HEIGHT, WAVES_MAX_HEIGHT);
             waves::waves_ui(
                 ui,
                 &WavesOptions {
                     id_salt: "deploy_preflight_waves",
                     label: "Planned waves",
-                    grid_height: Some(WAVES_HEIGHT),
+                    grid_height: Some(grid_height),
                 },
                 &prediction.simulation,
                 &plan.rows,
