@@ -129,6 +129,50 @@ fn deleting_an_application_asks_first() {
 }
 
 #[test]
+fn in_a_narrow_window_the_delete_button_covers_neither_name_nor_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = AppOptions {
+        settings_path: Some(dir.path().join("settings.json")),
+        backend_override: Some(BackendChoice::Demo),
+        local_cloud: Some(Arc::new(EmbeddedLocalCloud::new(Some(
+            dir.path().join("localcloud").join("state.json"),
+        )))),
+    };
+    let mut harness = app_harness(options, egui::vec2(800.0, 600.0));
+    run_until(&mut harness, "the empty list", |h| {
+        has_label(h, "No applications yet. Create one above.")
+    });
+    let name = "checkout-service-eu";
+    harness
+        .get_by_label("Application name")
+        .set_text_value_accesskit(name);
+    settle(&mut harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Create application")
+        .click();
+    run_until(&mut harness, "the new application's details", |h| {
+        h.query_by_role_and_label(Role::Button, "Delete application…")
+            .is_some()
+    });
+    let delete = harness
+        .get_by_role_and_label(Role::Button, "Delete application…")
+        .rect();
+    let heading = harness.get_by_role_and_label(Role::Label, name).rect();
+    let platform = harness
+        .get_by_role_and_label(Role::Label, "EC2/On-premises")
+        .rect();
+    assert!(!delete.intersects(heading), "{delete:?} covers {heading:?}");
+    assert!(
+        !delete.intersects(platform),
+        "{delete:?} covers {platform:?}"
+    );
+    assert!(
+        heading.width() > 100.0,
+        "the name keeps room to be read: {heading:?}"
+    );
+}
+
+#[test]
 fn invalid_and_duplicate_names_are_explained_and_keep_what_was_typed() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = demo_harness(dir.path());

@@ -302,10 +302,13 @@ impl ApplicationsPage {
                 .and_then(|application| application.platform),
             _ => None,
         };
+        let platform = platform.map(|platform| RichText::new(platform.label()).weak());
+        let mut platform_below = false;
         ui.horizontal(|ui| {
             // The button first, from the right, so the name and platform
-            // get what is left: a long name is cut short (whole on hover)
-            // instead of running under the button in a narrow window.
+            // get what is left. In a narrow window the platform moves to
+            // the line below, and a name still too long is cut short
+            // (whole on hover) instead of running under the button.
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let deleting = self.deleting.as_deref() == Some(selected.as_str());
                 if ui
@@ -318,27 +321,33 @@ impl ApplicationsPage {
                     ui.spinner();
                 }
                 ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                    let platform = platform.map(|platform| {
-                        egui::WidgetText::from(RichText::new(platform.label()).weak()).into_galley(
-                            ui,
-                            Some(egui::TextWrapMode::Extend),
-                            f32::INFINITY,
-                            egui::TextStyle::Body,
-                        )
-                    });
-                    let platform_width = platform
-                        .as_ref()
-                        .map_or(0.0, |galley| galley.size().x + ui.spacing().item_spacing.x);
-                    ui.scope(|ui| {
-                        ui.set_max_width((ui.available_width() - platform_width).max(40.0));
-                        ui.add(egui::Label::new(RichText::new(&selected).heading()).truncate());
-                    });
-                    if let Some(platform) = platform {
-                        ui.add(egui::Label::new(platform));
+                    let width = |ui: &egui::Ui, text: RichText| {
+                        egui::WidgetText::from(text)
+                            .into_galley(
+                                ui,
+                                Some(egui::TextWrapMode::Extend),
+                                f32::INFINITY,
+                                egui::TextStyle::Body,
+                            )
+                            .size()
+                            .x
+                    };
+                    let name = RichText::new(&selected).heading();
+                    let both = width(ui, name.clone())
+                        + platform.as_ref().map_or(0.0, |platform| {
+                            width(ui, platform.clone()) + ui.spacing().item_spacing.x
+                        });
+                    platform_below = platform.is_some() && both > ui.available_width();
+                    ui.add(egui::Label::new(name).truncate());
+                    if let Some(platform) = platform.clone().filter(|_| !platform_below) {
+                        ui.label(platform);
                     }
                 });
             });
         });
+        if let Some(platform) = platform.filter(|_| platform_below) {
+            ui.label(platform);
+        }
         if let Some(error) = &self.delete_error {
             ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
         }
