@@ -46,6 +46,7 @@
 
 pub mod account;
 pub mod clock;
+pub mod cloudwatch;
 pub mod codedeploy;
 pub mod dispatch;
 pub mod ec2;
@@ -58,6 +59,7 @@ pub mod s3;
 pub mod serve;
 pub mod server;
 pub mod services;
+pub mod sns;
 pub mod sso;
 pub mod store;
 pub mod sts;
@@ -240,10 +242,19 @@ impl LocalCloud {
             // Save the new fleet at once, so a restart finds it.
             shared.world.update(|_| true);
         }
-        let ticker = tokio::spawn(tick_forever(
-            Arc::clone(&shared),
-            (options.event_duration / 4).clamp(MIN_TICK, MAX_TICK),
-        ));
+        // One task moves deployments on and sends SNS's deliveries; both
+        // stop when it is aborted.
+        let ticker = tokio::spawn({
+            let ticking = tick_forever(
+                Arc::clone(&shared),
+                (options.event_duration / 4).clamp(MIN_TICK, MAX_TICK),
+            );
+            let delivering =
+                sns::delivery::deliver_forever(Arc::clone(&shared), format!("http://{local_addr}"));
+            async move {
+                tokio::join!(ticking, delivering);
+            }
+        });
         let (stop, stopped) = oneshot::channel::<()>();
         let app = server::router(Arc::clone(&shared));
         let server = tokio::spawn(async move {

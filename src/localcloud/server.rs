@@ -20,7 +20,8 @@ use axum::response::Response;
 use uuid::Uuid;
 
 use super::account::caller_arn;
-use super::dispatch::{Call, JsonApi, QueryApi, Shared};
+use super::dispatch::{CborApi, Call, JsonApi, QueryApi, Shared};
+use super::protocol::cbor::{self, cbor_error, cbor_response};
 use super::protocol::json::{drop_nulls, json_error, json_response};
 use super::protocol::query::{query_error, xml_response};
 use super::protocol::xml::rest_xml_error;
@@ -100,6 +101,7 @@ async fn route(shared: &Arc<Shared>, request: Request<Body>) -> Response {
     };
     match destination.api {
         Api::Json { prefix, api } => aws_json(shared, &parts, &body, &prefix, api, &call),
+        Api::Cbor { name, api } => rpc_v2_cbor(shared, &parts, &body, &name, api, &call),
         Api::Query { flavour, api } => {
             let form = protocol::query_form(&parts.method, &parts.uri, &parts.headers, &body);
             let result = match api {
@@ -155,6 +157,14 @@ enum Api {
         /// The service with that prefix.
         api: Option<&'static JsonApi>,
     },
+    /// A Smithy RPC v2 CBOR request for the service named `name` in its
+    /// path.
+    Cbor {
+        /// The service's name in the path.
+        name: String,
+        /// The service with that name.
+        api: Option<&'static CborApi>,
+    },
     /// A query protocol request.
     Query {
         /// How its errors are written.
@@ -207,6 +217,20 @@ impl Destination {
                     },
                 },
             },
+            Route::RpcV2Cbor { service, operation } => {
+                let found = services::by_cbor_name(&service);
+                Destination {
+                    service: found.map_or_else(
+                        || service.to_ascii_lowercase(),
+                        |(service, _)| service.name.to_owned(),
+                    ),
+                    operation,
+                    api: Api::Cbor {
+                        name: service,
+                        api: found.map(|(_, api)| api),
+                    },
+                }
+            }
             Route::Rest => Destination {
                 service: "rest".to_owned(),
                 operation: method.to_owned(),
@@ -219,6 +243,7 @@ impl Destination {
     fn wire(&self) -> Wire {
         match self.api {
             Api::Json { .. } => Wire::AwsJson,
+            Api::Cbor { .. } => Wire::RpcV2Cbor,
             Api::Query { flavour, .. } => Wire::Query(flavour),
             Api::None => Wire::RestXml,
         }
@@ -260,6 +285,48 @@ fn aws_json(
             json_response(&output, &call.request_id)
         }
         Err(error) => json_error(&error, &call.request_id),
+    }
+}
+
+/// Serves an admitted Smithy RPC v2 CBOR request for the service whose name
+/// in the path is `name`, `api` if the local cloud has it.
+fn rpc_v2_cbor(
+    shared: &Shared,
+    parts: &Parts,
+    body: &[u8],
+    name: &str,
+    api: Option<&CborApi>,
+    call: &Call,
+) -> Response {
+    let result = cbor::check_method(&parts.method).and_then(|()| {
+        if call.operation.is_empty() {
+            return Err(ApiError::with_status(
+                StatusCode::NOT_FOUND,
+                "UnknownOperationException",
+                format!(
+                    "The path {} names no operation; send POST /service/<ServiceName>/operation/<Operation>.",
+                    parts.uri.path()
+                ),
+            ));
+        }
+        match api {
+            Some(api) => (api.serve)(shared, call, body),
+            None => Err(ApiError::with_status(
+                StatusCode::NOT_FOUND,
+                "UnknownOperationException",
+                format!(
+                    "The local cloud does not serve the RPC v2 CBOR service \"{name}\"; it serves {}.",
+                    services::titles()
+                ),
+            )),
+        }
+    });
+    match result {
+        Ok(output) => cbor_response(output, &call.request_id),
+        Err(error) => {
+            let type_name = api.map_or_else(|| error.code.to_owned(), |api| (api.error_type)(&error));
+            cbor_error(&error, &type_name, &call.request_id)
+        }
     }
 }
 

@@ -11,6 +11,8 @@
 //!   member, in the body of a `POST` or in the query string ([`query`]).
 //!   The service is the one the request was signed for or, unsigned, the
 //!   one its `Version` belongs to.
+//! - Smithy RPC v2 CBOR (CloudWatch): `POST /service/Name/operation/Operation`
+//!   with the header `smithy-protocol: rpc-v2-cbor` ([`cbor`]).
 //! - `restXml` (S3) and `restJson1` (the SSO portal; later Lambda): the
 //!   rest, addressed by path ([`xml`] writes S3's errors).
 //!
@@ -19,6 +21,7 @@
 //! JSON inputs and outputs, XML documents and error documents, `nextToken`
 //! paging ([`paging`]). None of it knows a service's operations.
 
+pub mod cbor;
 pub mod error;
 pub mod json;
 pub mod paging;
@@ -60,6 +63,15 @@ pub enum Route {
         /// The `Action` member.
         action: String,
     },
+    /// A Smithy RPC v2 CBOR request, naming its service and operation in
+    /// its path.
+    RpcV2Cbor {
+        /// The service's name in the path, e.g.
+        /// `GraniteServiceVersion20100801`.
+        service: String,
+        /// The operation, e.g. `DescribeAlarms`.
+        operation: String,
+    },
     /// A request that names no operation in a way the server can read: a
     /// REST request, addressed by its path.
     Rest,
@@ -75,6 +87,10 @@ pub fn classify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) ->
         };
         return Route::AwsJson { prefix, operation };
     }
+    if cbor::is_rpc_v2_cbor(headers) {
+        let (service, operation) = cbor::service_and_operation(uri).unwrap_or_default();
+        return Route::RpcV2Cbor { service, operation };
+    }
     let form = query_form(method, uri, headers, body);
     match form_value(form, "Action") {
         Some(action) => Route::Query {
@@ -87,11 +103,12 @@ pub fn classify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) ->
 }
 
 /// Whether a request is addressed by its path alone, told without reading
-/// its body: it is neither a JSON protocol request (no `X-Amz-Target`) nor
-/// a query protocol request (no form body, no `Action` in the query
+/// its body: it is neither a JSON protocol request (no `X-Amz-Target`), an
+/// RPC v2 CBOR request (no `smithy-protocol` header) nor a query protocol
+/// request (no form body, no `Action` in the query
 /// string).
 pub fn is_path_addressed(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
-    if headers.contains_key(TARGET_HEADER) {
+    if headers.contains_key(TARGET_HEADER) || cbor::is_rpc_v2_cbor(headers) {
         return false;
     }
     let query_action = form_value(uri.query().unwrap_or_default().as_bytes(), "Action").is_some();
