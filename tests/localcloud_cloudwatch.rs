@@ -74,14 +74,19 @@ async fn an_alarm_is_created_described_set_replaced_and_deleted() {
         .send()
         .await
         .expect("the alarm is created");
-    let alarm = describe(&client, "high-cpu").await.expect("the alarm is there");
+    let alarm = describe(&client, "high-cpu")
+        .await
+        .expect("the alarm is there");
     assert_eq!(alarm.alarm_name(), Some("high-cpu"));
     assert_eq!(
         alarm.alarm_arn(),
         Some("arn:aws:cloudwatch:us-east-1:000000000000:alarm:high-cpu")
     );
     assert_eq!(alarm.state_value(), Some(&StateValue::InsufficientData));
-    assert_eq!(alarm.state_reason(), Some("Unchecked: Initial alarm creation"));
+    assert_eq!(
+        alarm.state_reason(),
+        Some("Unchecked: Initial alarm creation")
+    );
     assert_eq!(alarm.metric_name(), Some("CPUUtilization"));
     assert_eq!(alarm.namespace(), Some("AWS/EC2"));
     assert_eq!(alarm.statistic(), Some(&Statistic::Average));
@@ -104,7 +109,9 @@ async fn an_alarm_is_created_described_set_replaced_and_deleted() {
         Some(start_secs)
     );
     assert_eq!(
-        alarm.alarm_configuration_updated_timestamp().map(|t| t.secs()),
+        alarm
+            .alarm_configuration_updated_timestamp()
+            .map(|t| t.secs()),
         Some(start_secs)
     );
 
@@ -165,7 +172,9 @@ async fn an_alarm_is_created_described_set_replaced_and_deleted() {
     assert_eq!(alarm.actions_enabled(), Some(false));
     assert_eq!(alarm.state_value(), Some(&StateValue::Alarm));
     assert_eq!(
-        alarm.alarm_configuration_updated_timestamp().map(|t| t.secs()),
+        alarm
+            .alarm_configuration_updated_timestamp()
+            .map(|t| t.secs()),
         Some(start_secs + 60)
     );
 
@@ -265,7 +274,12 @@ async fn describe_alarms_filters_by_name_prefix_and_state_and_pages() {
         .send()
         .await
         .expect_err("the token belongs to another list");
-    assert!(error.as_service_error().is_some_and(|e| e.is_invalid_next_token()), "{error:?}");
+    assert!(
+        error
+            .as_service_error()
+            .is_some_and(|e| e.is_invalid_next_token()),
+        "{error:?}"
+    );
     let error = client
         .describe_alarms()
         .alarm_names("web-0")
@@ -273,7 +287,11 @@ async fn describe_alarms_filters_by_name_prefix_and_state_and_pages() {
         .send()
         .await
         .expect_err("names and a prefix together");
-    assert_eq!(error.code(), Some("InvalidParameterCombination"), "{error:?}");
+    assert_eq!(
+        error.code(),
+        Some("InvalidParameterCombination"),
+        "{error:?}"
+    );
     let error = client
         .describe_alarms()
         .max_records(101)
@@ -292,10 +310,26 @@ async fn bad_alarms_are_refused_with_awss_codes_and_change_nothing() {
     let before = cloud.snapshot().cloudwatch;
 
     let cases: Vec<(&str, PutMetricAlarmFluentBuilder, &str)> = vec![
-        ("no name", cpu_alarm(&client, "x").set_alarm_name(None), "ValidationError"),
-        ("long name", cpu_alarm(&client, &"a".repeat(256)), "ValidationError"),
-        ("no metric", cpu_alarm(&client, "x").set_metric_name(None), "ValidationError"),
-        ("colon namespace", cpu_alarm(&client, "x").namespace(":bad"), "ValidationError"),
+        (
+            "no name",
+            cpu_alarm(&client, "x").set_alarm_name(None),
+            "ValidationError",
+        ),
+        (
+            "long name",
+            cpu_alarm(&client, &"a".repeat(256)),
+            "ValidationError",
+        ),
+        (
+            "no metric",
+            cpu_alarm(&client, "x").set_metric_name(None),
+            "ValidationError",
+        ),
+        (
+            "colon namespace",
+            cpu_alarm(&client, "x").namespace(":bad"),
+            "ValidationError",
+        ),
         (
             "two statistics",
             cpu_alarm(&client, "x").extended_statistic("p99"),
@@ -308,11 +342,21 @@ async fn bad_alarms_are_refused_with_awss_codes_and_change_nothing() {
         ),
         (
             "bad percentile",
-            cpu_alarm(&client, "x").set_statistic(None).extended_statistic("p101"),
+            cpu_alarm(&client, "x")
+                .set_statistic(None)
+                .extended_statistic("p101"),
             "InvalidParameterValue",
         ),
-        ("odd period", cpu_alarm(&client, "x").period(45), "InvalidParameterValue"),
-        ("zero periods", cpu_alarm(&client, "x").evaluation_periods(0), "ValidationError"),
+        (
+            "odd period",
+            cpu_alarm(&client, "x").period(45),
+            "InvalidParameterValue",
+        ),
+        (
+            "zero periods",
+            cpu_alarm(&client, "x").evaluation_periods(0),
+            "ValidationError",
+        ),
         (
             "over a day",
             cpu_alarm(&client, "x").period(300).evaluation_periods(289),
@@ -323,7 +367,11 @@ async fn bad_alarms_are_refused_with_awss_codes_and_change_nothing() {
             cpu_alarm(&client, "x").datapoints_to_alarm(3),
             "InvalidParameterValue",
         ),
-        ("no threshold", cpu_alarm(&client, "x").set_threshold(None), "ValidationError"),
+        (
+            "no threshold",
+            cpu_alarm(&client, "x").set_threshold(None),
+            "ValidationError",
+        ),
         (
             "no operator",
             cpu_alarm(&client, "x").set_comparison_operator(None),
@@ -340,7 +388,11 @@ async fn bad_alarms_are_refused_with_awss_codes_and_change_nothing() {
             cpu_alarm(&client, "x").treat_missing_data("sometimes"),
             "InvalidParameterValue",
         ),
-        ("bad action", cpu_alarm(&client, "x").ok_actions("not-an-arn"), "InvalidParameterValue"),
+        (
+            "bad action",
+            cpu_alarm(&client, "x").ok_actions("not-an-arn"),
+            "InvalidParameterValue",
+        ),
         (
             "six actions",
             (0..5).fold(cpu_alarm(&client, "x"), |put, index| {
@@ -350,9 +402,8 @@ async fn bad_alarms_are_refused_with_awss_codes_and_change_nothing() {
         ),
         (
             "twice the dimension",
-            cpu_alarm(&client, "x").dimensions(
-                Dimension::builder().name("InstanceId").value("i-2").build(),
-            ),
+            cpu_alarm(&client, "x")
+                .dimensions(Dimension::builder().name("InstanceId").value("i-2").build()),
             "InvalidParameterValue",
         ),
         (
@@ -365,7 +416,10 @@ async fn bad_alarms_are_refused_with_awss_codes_and_change_nothing() {
         let error = put.send().await.expect_err(what);
         assert_eq!(error.code(), Some(code), "{what}: {error:?}");
         let message = error.message().unwrap_or_default();
-        assert!(message.len() > 20, "{what}: the message says what to change: {message}");
+        assert!(
+            message.len() > 20,
+            "{what}: the message says what to change: {message}"
+        );
     }
 
     let error = client
@@ -377,7 +431,9 @@ async fn bad_alarms_are_refused_with_awss_codes_and_change_nothing() {
         .await
         .expect_err("no such alarm");
     assert!(
-        error.as_service_error().is_some_and(|e| e.is_resource_not_found()),
+        error
+            .as_service_error()
+            .is_some_and(|e| e.is_resource_not_found()),
         "{error:?}"
     );
     assert!(error.message().is_some_and(|m| m.contains("ghost")));
@@ -391,7 +447,9 @@ async fn bad_alarms_are_refused_with_awss_codes_and_change_nothing() {
         .await
         .expect_err("reason data that is not JSON");
     assert!(
-        error.as_service_error().is_some_and(|e| e.is_invalid_format_fault()),
+        error
+            .as_service_error()
+            .is_some_and(|e| e.is_invalid_format_fault()),
         "{error:?}"
     );
     let error = client
@@ -402,7 +460,9 @@ async fn bad_alarms_are_refused_with_awss_codes_and_change_nothing() {
         .await
         .expect_err("one alarm does not exist");
     assert!(
-        error.as_service_error().is_some_and(|e| e.is_resource_not_found()),
+        error
+            .as_service_error()
+            .is_some_and(|e| e.is_resource_not_found()),
         "{error:?}"
     );
     assert_eq!(cloud.snapshot().cloudwatch, before, "nothing changed");
@@ -446,17 +506,22 @@ async fn the_protocol_on_the_wire_and_alarms_surviving_a_restart() {
             "SetAlarmState",
             // {"AlarmName": "x", "StateValue": "OK", "StateReason": ""}
             &[
-                0xa3, 0x69, b'A', b'l', b'a', b'r', b'm', b'N', b'a', b'm', b'e', 0x61, b'x',
-                0x6a, b'S', b't', b'a', b't', b'e', b'V', b'a', b'l', b'u', b'e', 0x62, b'O',
-                b'K', 0x6b, b'S', b't', b'a', b't', b'e', b'R', b'e', b'a', b's', b'o', b'n',
-                0x60,
+                0xa3, 0x69, b'A', b'l', b'a', b'r', b'm', b'N', b'a', b'm', b'e', 0x61, b'x', 0x6a,
+                b'S', b't', b'a', b't', b'e', b'V', b'a', b'l', b'u', b'e', 0x62, b'O', b'K', 0x6b,
+                b'S', b't', b'a', b't', b'e', b'R', b'e', b'a', b's', b'o', b'n', 0x60,
             ],
         ),
     )
     .await;
     assert_eq!(status, 404, "{text}");
-    assert!(text.contains("x-amzn-query-error: ResourceNotFound;Sender"), "{text}");
-    assert!(text.contains("com.amazonaws.cloudwatch#ResourceNotFound"), "{text}");
+    assert!(
+        text.contains("x-amzn-query-error: ResourceNotFound;Sender"),
+        "{text}"
+    );
+    assert!(
+        text.contains("com.amazonaws.cloudwatch#ResourceNotFound"),
+        "{text}"
+    );
     let get = support::request(
         "GET /service/GraniteServiceVersion20100801/operation/DescribeAlarms HTTP/1.1\r\nsmithy-protocol: rpc-v2-cbor",
         b"",
@@ -474,6 +539,115 @@ async fn the_protocol_on_the_wire_and_alarms_surviving_a_restart() {
     cloud.shutdown().await;
     let (cloud, _clock) = start_with_state(Some(path)).await;
     let client = cloudwatch(&cloud).await;
-    assert!(describe(&client, "durable").await.is_some(), "the alarm survived");
+    assert!(
+        describe(&client, "durable").await.is_some(),
+        "the alarm survived"
+    );
+    cloud.shutdown().await;
+}
+
+/// Runs `aws cloudwatch ARGS` against `endpoint`; returns whether it
+/// succeeded, its standard output and its standard error.
+async fn aws_cloudwatch(endpoint: &str, args: &[&str]) -> (bool, String, String) {
+    let output = tokio::process::Command::from(support::aws_cli("cloudwatch", endpoint, args))
+        .output()
+        .await
+        .expect("the AWS CLI runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn alarms_with_the_cli() {
+    if !support::aws_cli_available("alarms_with_the_cli") {
+        return;
+    }
+    let (cloud, _clock) = start().await;
+    let endpoint = cloud.endpoint_url();
+    let (ok, out, err) = aws_cloudwatch(
+        &endpoint,
+        &[
+            "put-metric-alarm",
+            "--alarm-name",
+            "high-cpu",
+            "--metric-name",
+            "CPUUtilization",
+            "--namespace",
+            "AWS/EC2",
+            "--statistic",
+            "Average",
+            "--period",
+            "60",
+            "--evaluation-periods",
+            "2",
+            "--threshold",
+            "80",
+            "--comparison-operator",
+            "GreaterThanThreshold",
+            "--dimensions",
+            "Name=InstanceId,Value=i-0123456789abcdef0",
+        ],
+    )
+    .await;
+    assert!(ok, "{out}{err}");
+    let (ok, out, err) =
+        aws_cloudwatch(&endpoint, &["describe-alarms", "--alarm-names", "high-cpu"]).await;
+    assert!(ok, "{out}{err}");
+    let described: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let alarm = &described["MetricAlarms"][0];
+    assert_eq!(alarm["StateValue"], "INSUFFICIENT_DATA", "{out}");
+    assert_eq!(alarm["Threshold"], 80.0, "{out}");
+    assert!(
+        alarm["StateUpdatedTimestamp"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2024-05-01")),
+        "{out}"
+    );
+
+    let (ok, out, err) = aws_cloudwatch(
+        &endpoint,
+        &[
+            "set-alarm-state",
+            "--alarm-name",
+            "high-cpu",
+            "--state-value",
+            "ALARM",
+            "--state-reason",
+            "Testing from the CLI",
+        ],
+    )
+    .await;
+    assert!(ok, "{out}{err}");
+    let (ok, out, err) =
+        aws_cloudwatch(&endpoint, &["describe-alarms", "--state-value", "ALARM"]).await;
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("Testing from the CLI"), "{out}");
+
+    let (ok, out, err) = aws_cloudwatch(
+        &endpoint,
+        &[
+            "set-alarm-state",
+            "--alarm-name",
+            "ghost",
+            "--state-value",
+            "OK",
+            "--state-reason",
+            "r",
+        ],
+    )
+    .await;
+    assert!(!ok, "{out}");
+    assert!(err.contains("(ResourceNotFound)"), "{err}");
+    assert!(err.contains("Alarm ghost not found"), "{err}");
+
+    let (ok, out, err) =
+        aws_cloudwatch(&endpoint, &["delete-alarms", "--alarm-names", "high-cpu"]).await;
+    assert!(ok, "{out}{err}");
+    let (ok, out, _) = aws_cloudwatch(&endpoint, &["describe-alarms"]).await;
+    assert!(ok);
+    assert!(!out.contains("high-cpu"), "{out}");
     cloud.shutdown().await;
 }

@@ -263,7 +263,9 @@ fn check_actions(member: &str, actions: &[String]) -> Result<(), ApiError> {
         return Err(validation(
             member,
             &format!("{actions:?}"),
-            &format!("Member must have length less than or equal to {MAX_ACTIONS}; give at most {MAX_ACTIONS} actions."),
+            &format!(
+                "Member must have length less than or equal to {MAX_ACTIONS}; give at most {MAX_ACTIONS} actions."
+            ),
         ));
     }
     for action in actions {
@@ -295,11 +297,15 @@ fn is_percentile(text: &str) -> bool {
         && digits(whole)
         && fraction.len() <= 2
         && digits(fraction)
-        && number.parse::<f64>().is_ok_and(|value| (0.0..=100.0).contains(&value))
+        && number
+            .parse::<f64>()
+            .is_ok_and(|value| (0.0..=100.0).contains(&value))
 }
 
 /// The dimensions given, checked.
-fn dimensions_param(dimensions: Option<Vec<DimensionInput>>) -> Result<Vec<(String, String)>, ApiError> {
+fn dimensions_param(
+    dimensions: Option<Vec<DimensionInput>>,
+) -> Result<Vec<(String, String)>, ApiError> {
     let dimensions = dimensions.unwrap_or_default();
     if dimensions.len() > MAX_DIMENSIONS {
         return Err(validation(
@@ -310,7 +316,9 @@ fn dimensions_param(dimensions: Option<Vec<DimensionInput>>) -> Result<Vec<(Stri
     }
     let mut checked: Vec<(String, String)> = Vec::with_capacity(dimensions.len());
     for dimension in dimensions {
-        let name = dimension.name.ok_or_else(|| missing("Dimensions.member.Name"))?;
+        let name = dimension
+            .name
+            .ok_or_else(|| missing("Dimensions.member.Name"))?;
         let value = dimension
             .value
             .ok_or_else(|| missing("Dimensions.member.Value"))?;
@@ -376,7 +384,11 @@ fn check_period(period: i64) -> Result<(), ApiError> {
 /// `PutMetricAlarm`: creates the alarm, or replaces the configuration of
 /// the alarm of that name (its state and tags stay as they were, as in
 /// AWS, which ignores the tags of an update).
-pub fn put_metric_alarm(cloudwatch: &mut CloudWatchState, context: &Context, value: &Value) -> Answer {
+pub fn put_metric_alarm(
+    cloudwatch: &mut CloudWatchState,
+    context: &Context,
+    value: &Value,
+) -> Answer {
     let put: PutMetricAlarmInput = input(value)?;
     let name = put.alarm_name.ok_or_else(|| missing("AlarmName"))?;
     check_alarm_name("AlarmName", &name)?;
@@ -442,7 +454,10 @@ pub fn put_metric_alarm(cloudwatch: &mut CloudWatchState, context: &Context, val
         ));
     }
     let (limit, words) = if period < 3600 {
-        (MAX_EVALUATION_SHORT, "one day (86400 seconds) for periods under an hour")
+        (
+            MAX_EVALUATION_SHORT,
+            "one day (86400 seconds) for periods under an hour",
+        )
     } else {
         (MAX_EVALUATION_LONG, "seven days (604800 seconds)")
     };
@@ -469,7 +484,11 @@ pub fn put_metric_alarm(cloudwatch: &mut CloudWatchState, context: &Context, val
     let comparison_operator = put
         .comparison_operator
         .ok_or_else(|| missing("ComparisonOperator"))?;
-    check_enum("ComparisonOperator", &comparison_operator, &COMPARISON_OPERATORS)?;
+    check_enum(
+        "ComparisonOperator",
+        &comparison_operator,
+        &COMPARISON_OPERATORS,
+    )?;
     if COMPARISON_OPERATORS[4..].contains(&comparison_operator.as_str()) {
         return Err(invalid_combination(format!(
             "{comparison_operator} compares with an anomaly detection band, which needs Metrics and ThresholdMetricId; the local cloud's alarms compare one metric with a Threshold, so use GreaterThanThreshold or another of the first four operators."
@@ -556,7 +575,9 @@ pub fn describe_alarms(cloudwatch: &CloudWatchState, _context: &Context, value: 
         return Err(validation(
             "AlarmNames",
             &format!("{} names", names.len()),
-            &format!("Member must have length less than or equal to {MAX_NAMES}; ask for at most {MAX_NAMES} alarms at a time."),
+            &format!(
+                "Member must have length less than or equal to {MAX_NAMES}; ask for at most {MAX_NAMES} alarms at a time."
+            ),
         ));
     }
     for name in &names {
@@ -596,7 +617,11 @@ pub fn describe_alarms(cloudwatch: &CloudWatchState, _context: &Context, value: 
     }
     let types = describe.alarm_types.unwrap_or_default();
     for kind in &types {
-        check_enum("AlarmTypes.member", kind, &["CompositeAlarm", "MetricAlarm"])?;
+        check_enum(
+            "AlarmTypes.member",
+            kind,
+            &["CompositeAlarm", "MetricAlarm"],
+        )?;
     }
     let metric_alarms = types.is_empty() || types.iter().any(|kind| kind == "MetricAlarm");
     let wanted: BTreeSet<&str> = names.iter().map(String::as_str).collect();
@@ -651,7 +676,11 @@ pub fn describe_alarms(cloudwatch: &CloudWatchState, _context: &Context, value: 
 
 /// `SetAlarmState`: puts an alarm in a state, with a reason, until
 /// something sets it again (nothing evaluates alarms in the local cloud).
-pub fn set_alarm_state(cloudwatch: &mut CloudWatchState, context: &Context, value: &Value) -> Answer {
+pub fn set_alarm_state(
+    cloudwatch: &mut CloudWatchState,
+    context: &Context,
+    value: &Value,
+) -> Answer {
     let set: SetAlarmStateInput = input(value)?;
     let name = set.alarm_name.ok_or_else(|| missing("AlarmName"))?;
     check_alarm_name("AlarmName", &name)?;
@@ -679,14 +708,20 @@ pub fn set_alarm_state(cloudwatch: &mut CloudWatchState, context: &Context, valu
 
 /// `DeleteAlarms`: deletes the alarms named, all or none: if one of them
 /// does not exist, nothing is deleted.
-pub fn delete_alarms(cloudwatch: &mut CloudWatchState, _context: &Context, value: &Value) -> Answer {
+pub fn delete_alarms(
+    cloudwatch: &mut CloudWatchState,
+    _context: &Context,
+    value: &Value,
+) -> Answer {
     let delete: DeleteAlarmsInput = input(value)?;
     let names = delete.alarm_names.ok_or_else(|| missing("AlarmNames"))?;
     if names.len() > MAX_NAMES {
         return Err(validation(
             "AlarmNames",
             &format!("{} names", names.len()),
-            &format!("Member must have length less than or equal to {MAX_NAMES}; delete at most {MAX_NAMES} alarms at a time."),
+            &format!(
+                "Member must have length less than or equal to {MAX_NAMES}; delete at most {MAX_NAMES} alarms at a time."
+            ),
         ));
     }
     for name in &names {

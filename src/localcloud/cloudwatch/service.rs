@@ -1,5 +1,7 @@
 //! CloudWatch as the server sees it: Smithy RPC v2 CBOR under the service
-//! name `GraniteServiceVersion20100801`, and its operations by name.
+//! name `GraniteServiceVersion20100801` (and the same operations in
+//! `awsJson1_0`, with that name as the target prefix, as the AWS CLI v1
+//! sends them), and its operations by name.
 
 use serde_json::Value;
 
@@ -7,9 +9,8 @@ use super::alarms;
 use super::common::{Context, TIMESTAMPS, error_type};
 use super::state::CloudWatchState;
 use crate::localcloud::dispatch::Handler::{self, Read, Write};
-use crate::localcloud::dispatch::{CborApi, Call, Operations, Part, Run, Service, Shared};
+use crate::localcloud::dispatch::{Call, CborApi, Operations, Part, Run, Service, Shared};
 use crate::localcloud::protocol::ApiError;
-use crate::localcloud::protocol::cbor::{encode, parse_body};
 
 /// CloudWatch's name in the paths of its requests.
 pub const SERVICE_NAME: &str = "GraniteServiceVersion20100801";
@@ -21,6 +22,7 @@ pub static SERVICE: Service = Service::rpc_v2_cbor(
     "CloudWatch",
     CborApi {
         service_name: SERVICE_NAME,
+        timestamps: TIMESTAMPS,
         error_type,
         serve,
     },
@@ -43,10 +45,10 @@ static OPERATIONS: Operations<CloudWatchHandler> = Operations::new(&[
     ("DeleteAlarms", Write(alarms::delete_alarms)),
 ]);
 
-/// Runs the CloudWatch request of `call` whose CBOR body is `body`. A
-/// write works on a copy of CloudWatch's state, so that a failure half way
+/// Runs the CloudWatch request of `call` whose input is `input`. A write
+/// works on a copy of CloudWatch's state, so that a failure half way
 /// changes nothing.
-fn serve(shared: &Shared, call: &Call, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+fn serve(shared: &Shared, call: &Call, input: &Value) -> Result<Value, ApiError> {
     let Some(handler) = OPERATIONS.find(&call.operation) else {
         return Err(ApiError::new(
             "UnknownOperationException",
@@ -57,11 +59,9 @@ fn serve(shared: &Shared, call: &Call, body: &[u8]) -> Result<Vec<u8>, ApiError>
             ),
         ));
     };
-    let input = parse_body(body)?;
     let context = Context {
         now: call.now,
         region: call.region.clone(),
     };
-    let output = handler.run(Run::AllOrNothing, &shared.world, &PART, &context, &input)?;
-    Ok(encode(&output, TIMESTAMPS))
+    handler.run(Run::AllOrNothing, &shared.world, &PART, &context, input)
 }

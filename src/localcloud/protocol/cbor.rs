@@ -27,6 +27,7 @@ use minicbor::{Decoder, Encoder};
 use serde_json::{Map, Number, Value};
 
 use super::error::ApiError;
+use super::json::QUERY_ERROR_HEADER;
 use super::with_request_id;
 
 /// The header that names the protocol.
@@ -35,9 +36,6 @@ pub const PROTOCOL_HEADER: &str = "smithy-protocol";
 pub const RPC_V2_CBOR: &str = "rpc-v2-cbor";
 /// The content type of requests and answers.
 pub const APPLICATION_CBOR: &str = "application/cbor";
-/// The header a query-compatible service's errors carry their query code
-/// in, as `Code;Sender`.
-pub const QUERY_ERROR_HEADER: &str = "x-amzn-query-error";
 
 /// How deep maps and arrays may nest in a request.
 const MAX_DEPTH: u32 = 64;
@@ -45,9 +43,11 @@ const MAX_DEPTH: u32 = 64;
 /// Whether a request speaks this protocol: it carries the
 /// `smithy-protocol: rpc-v2-cbor` header.
 pub fn is_rpc_v2_cbor(headers: &HeaderMap) -> bool {
-    headers
-        .get(PROTOCOL_HEADER)
-        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(RPC_V2_CBOR.as_bytes()))
+    headers.get(PROTOCOL_HEADER).is_some_and(|value| {
+        value
+            .as_bytes()
+            .eq_ignore_ascii_case(RPC_V2_CBOR.as_bytes())
+    })
 }
 
 /// The service and operation named by the path of a request of this
@@ -58,7 +58,10 @@ pub fn service_and_operation(uri: &Uri) -> Option<(String, String)> {
     let at = path.rfind("/service/")?;
     let rest = &path[at + "/service/".len()..];
     let (service, operation) = rest.split_once("/operation/")?;
-    if service.is_empty() || service.contains('/') || operation.is_empty() || operation.contains('/')
+    if service.is_empty()
+        || service.contains('/')
+        || operation.is_empty()
+        || operation.contains('/')
     {
         return None;
     }
@@ -220,7 +223,12 @@ pub fn encode(value: &Value, timestamps: &[&str]) -> Vec<u8> {
 }
 
 /// Writes one value; `is_timestamp` when its member holds a timestamp.
-fn write_value(encoder: &mut Encoder<Vec<u8>>, value: &Value, is_timestamp: bool, timestamps: &[&str]) {
+fn write_value(
+    encoder: &mut Encoder<Vec<u8>>,
+    value: &Value,
+    is_timestamp: bool,
+    timestamps: &[&str],
+) {
     // Writing to a `Vec` cannot fail, so the results carry nothing.
     let _ = match value {
         Value::Null => encoder.null(),
@@ -246,8 +254,10 @@ fn write_value(encoder: &mut Encoder<Vec<u8>>, value: &Value, is_timestamp: bool
             Ok(&mut *encoder)
         }
         Value::Object(members) => {
-            let present: Vec<(&String, &Value)> =
-                members.iter().filter(|(_, member)| !member.is_null()).collect();
+            let present: Vec<(&String, &Value)> = members
+                .iter()
+                .filter(|(_, member)| !member.is_null())
+                .collect();
             let _ = encoder.map(present.len() as u64);
             for (name, member) in present {
                 let _ = encoder.str(name);
@@ -348,7 +358,12 @@ mod tests {
     #[test]
     fn bodies_that_are_not_one_map_are_refused() {
         assert_eq!(parse_body(b"").unwrap(), serde_json::json!({}));
-        for bytes in [&[0x01][..], &[0xa1, 0x01, 0x02], &[0xa0, 0xa0], &[0xa1, 0x61]] {
+        for bytes in [
+            &[0x01][..],
+            &[0xa1, 0x01, 0x02],
+            &[0xa0, 0xa0],
+            &[0xa1, 0x61],
+        ] {
             let error = parse_body(bytes).unwrap_err();
             assert_eq!(error.code, "SerializationException", "{bytes:?}");
         }
@@ -356,7 +371,8 @@ mod tests {
 
     #[test]
     fn the_path_names_the_service_and_operation() {
-        let uri = Uri::from_static("/service/GraniteServiceVersion20100801/operation/DescribeAlarms");
+        let uri =
+            Uri::from_static("/service/GraniteServiceVersion20100801/operation/DescribeAlarms");
         assert_eq!(
             service_and_operation(&uri),
             Some((
@@ -364,7 +380,10 @@ mod tests {
                 "DescribeAlarms".to_owned()
             ))
         );
-        assert_eq!(service_and_operation(&Uri::from_static("/service/x/operation/")), None);
+        assert_eq!(
+            service_and_operation(&Uri::from_static("/service/x/operation/")),
+            None
+        );
         assert_eq!(service_and_operation(&Uri::from_static("/")), None);
     }
 }

@@ -69,7 +69,9 @@ pub fn invalid_parameter(name: &str, reason: &str) -> ApiError {
 pub fn missing(name: &str) -> ApiError {
     ApiError::new(
         "InvalidParameter",
-        format!("Invalid parameter: {name} Reason: The parameter is required; add {name} to the request."),
+        format!(
+            "Invalid parameter: {name} Reason: The parameter is required; add {name} to the request."
+        ),
     )
 }
 
@@ -187,7 +189,9 @@ pub fn tags_param(params: &Params) -> Result<Vec<(String, String)>, ApiError> {
         if key.starts_with("aws:") {
             return Err(invalid_parameter(
                 "Tags",
-                &format!("The tag key {key} starts with aws:, which is reserved for AWS; choose another key."),
+                &format!(
+                    "The tag key {key} starts with aws:, which is reserved for AWS; choose another key."
+                ),
             ));
         }
         if tags.iter().any(|(known, _)| known == key) {
@@ -269,11 +273,19 @@ mod tests {
             assert!(check_topic_name(good).is_ok(), "{good}");
         }
         for bad in ["", "has space", "dot.ted", ".fifo", &"a".repeat(257)] {
-            assert_eq!(check_topic_name(bad).unwrap_err().code, "InvalidParameter", "{bad}");
+            assert_eq!(
+                check_topic_name(bad).unwrap_err().code,
+                "InvalidParameter",
+                "{bad}"
+            );
         }
         let arn = |value: &str| Params::from_pairs([("TopicArn", value)]);
         assert!(topic_arn_param(&arn("arn:aws:sns:us-east-1:000000000000:t"), "TopicArn").is_ok());
-        for bad in ["t", "arn:aws:sqs:us-east-1:000000000000:t", "arn:aws:sns:us-east-1:0:t"] {
+        for bad in [
+            "t",
+            "arn:aws:sqs:us-east-1:000000000000:t",
+            "arn:aws:sns:us-east-1:0:t",
+        ] {
             let error = topic_arn_param(&arn(bad), "TopicArn").unwrap_err();
             assert!(error.message.contains("TopicArn"), "{}", error.message);
         }

@@ -105,7 +105,10 @@ async fn send(client: &HttpClient, delivery: &Delivery, cloud: &str) -> Result<(
     let (message_type, body) = document(delivery, cloud);
     let mut request = Request::post(&delivery.endpoint)
         .header(header::CONTENT_TYPE, "text/plain; charset=UTF-8")
-        .header(header::USER_AGENT, "Amazon Simple Notification Service Agent")
+        .header(
+            header::USER_AGENT,
+            "Amazon Simple Notification Service Agent",
+        )
         .header("x-amz-sns-message-type", message_type)
         .header("x-amz-sns-message-id", &delivery.message_id)
         .header("x-amz-sns-topic-arn", &delivery.topic_arn);
@@ -276,10 +279,21 @@ mod tests {
                 .unwrap()
                 .contains("Action=Unsubscribe&SubscriptionArn=")
         );
-        let DeliveryKind::Notification { subject, message, attributes, .. } = kind else {
+        let DeliveryKind::Notification {
+            subject,
+            message,
+            attributes,
+            ..
+        } = kind
+        else {
             unreachable!()
         };
-        let raw = DeliveryKind::Notification { subject, message, attributes, raw: true };
+        let raw = DeliveryKind::Notification {
+            subject,
+            message,
+            attributes,
+            raw: true,
+        };
         assert_eq!(document(&delivery(raw), "x").1, "hello");
     }
 }

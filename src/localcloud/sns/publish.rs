@@ -30,7 +30,9 @@ struct PublishResult {
 /// Checks a subject: printable ASCII without line breaks, at most 100
 /// characters, starting with a letter, digit or punctuation mark.
 fn check_subject(subject: &str) -> Result<(), ApiError> {
-    let printable = subject.chars().all(|c| c.is_ascii() && !c.is_ascii_control());
+    let printable = subject
+        .chars()
+        .all(|c| c.is_ascii() && !c.is_ascii_control());
     let starts_well = subject
         .chars()
         .next()
@@ -132,7 +134,9 @@ fn attributes_param(params: &Params) -> Result<BTreeMap<String, MessageAttribute
         {
             return Err(invalid_parameter(
                 "MessageAttributes",
-                &format!("The message attribute '{name}' of type String.Array must be a JSON array, such as [\"a\", 1]."),
+                &format!(
+                    "The message attribute '{name}' of type String.Array must be a JSON array, such as [\"a\", 1]."
+                ),
             ));
         }
         if base == "Binary" && STANDARD.decode(text).is_err() {
@@ -206,7 +210,10 @@ pub fn publish(sns: &mut SnsState, context: &Context, params: &Params) -> Answer
     let topic_arn = topic_arn_param(params, name)?.to_owned();
     let message = params.get("Message").ok_or_else(|| missing("Message"))?;
     if message.is_empty() {
-        return Err(invalid_parameter("Message", "Empty message; give the text to publish."));
+        return Err(invalid_parameter(
+            "Message",
+            "Empty message; give the text to publish.",
+        ));
     }
     let subject = params.get("Subject").map(str::to_owned);
     if let Some(subject) = &subject {
@@ -216,7 +223,9 @@ pub fn publish(sns: &mut SnsState, context: &Context, params: &Params) -> Answer
         if params.get(fifo_only).is_some() {
             return Err(invalid_parameter(
                 fifo_only,
-                &format!("The request includes {fifo_only} parameter that is not valid for this topic type (standard topics); leave it out."),
+                &format!(
+                    "The request includes {fifo_only} parameter that is not valid for this topic type (standard topics); leave it out."
+                ),
             ));
         }
     }
@@ -248,7 +257,12 @@ mod tests {
     #[test]
     fn subjects_and_attribute_names_follow_snss_rules() {
         assert!(check_subject("Deployment d-1 succeeded").is_ok());
-        for bad in ["two\nlines", " leading space", "caf\u{e9}", &"s".repeat(101)] {
+        for bad in [
+            "two\nlines",
+            " leading space",
+            "caf\u{e9}",
+            &"s".repeat(101),
+        ] {
             assert!(check_subject(bad).is_err(), "{bad}");
         }
         assert!(check_attribute_name("event.type").is_ok());
@@ -263,7 +277,10 @@ mod tests {
             message_for_http(r#"{"default": "d", "http": "h"}"#, Some("json")).unwrap(),
             "h"
         );
-        assert_eq!(message_for_http(r#"{"default": "d"}"#, Some("json")).unwrap(), "d");
+        assert_eq!(
+            message_for_http(r#"{"default": "d"}"#, Some("json")).unwrap(),
+            "d"
+        );
         assert!(message_for_http(r#"{"http": "h"}"#, Some("json")).is_err());
         assert!(message_for_http("plain", Some("json")).is_err());
         assert!(message_for_http("plain", Some("xml")).is_err());

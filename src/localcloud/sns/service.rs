@@ -32,7 +32,10 @@ static OPERATIONS: Operations<SnsHandler> = Operations::new(&[
     ("ConfirmSubscription", Write(subscriptions::confirm)),
     ("Unsubscribe", Write(subscriptions::unsubscribe)),
     ("ListSubscriptions", Read(subscriptions::list)),
-    ("ListSubscriptionsByTopic", Read(subscriptions::list_by_topic)),
+    (
+        "ListSubscriptionsByTopic",
+        Read(subscriptions::list_by_topic),
+    ),
     ("Publish", Write(publish::publish)),
 ]);
 

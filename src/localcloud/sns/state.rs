@@ -39,7 +39,8 @@ impl SnsState {
     /// Notes the records changed since the last call.
     pub fn take_changes(&mut self, changes: &mut Changes) {
         self.topics.take_changes("sns.topics", changes);
-        self.subscriptions.take_changes("sns.subscriptions", changes);
+        self.subscriptions
+            .take_changes("sns.subscriptions", changes);
     }
 
     /// Applies a change read back from the journal.
@@ -221,10 +222,9 @@ impl Outbox {
 
     /// Takes out the deliveries due by `now`, in the order queued.
     pub fn take_due(&mut self, now: Timestamp) -> Vec<Delivery> {
-        let (due, later): (Vec<Delivery>, Vec<Delivery>) =
-            std::mem::take(&mut self.waiting)
-                .into_iter()
-                .partition(|delivery| delivery.due <= now);
+        let (due, later): (Vec<Delivery>, Vec<Delivery>) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|delivery| delivery.due <= now);
         self.waiting = later;
         due
     }
@@ -300,7 +300,16 @@ mod tests {
         let id = sns
             .publish(topic, None, "hello", BTreeMap::new(), now)
             .expect("the topic exists");
-        assert!(sns.publish("arn:aws:sns:us-east-1:000000000000:none", None, "x", BTreeMap::new(), now).is_none());
+        assert!(
+            sns.publish(
+                "arn:aws:sns:us-east-1:000000000000:none",
+                None,
+                "x",
+                BTreeMap::new(),
+                now
+            )
+            .is_none()
+        );
         let due = sns.outbox.take_due(now);
         let to: Vec<&str> = due.iter().map(|d| d.subscription_arn.as_str()).collect();
         assert_eq!(to, ["a", "c"]);
@@ -317,7 +326,9 @@ mod tests {
             subscription_arn: "s".to_owned(),
             topic_arn: "t".to_owned(),
             endpoint: "http://127.0.0.1:9/".to_owned(),
-            kind: DeliveryKind::Confirmation { token: "x".to_owned() },
+            kind: DeliveryKind::Confirmation {
+                token: "x".to_owned(),
+            },
             published: now,
             due: now,
             attempt: 0,
@@ -325,7 +336,11 @@ mod tests {
         let mut tries = 1;
         let mut at = now;
         while outbox.retry(delivery.clone(), at) {
-            assert!(outbox.take_due(at.plus_millis(RETRY_DELAY_MILLIS - 1)).is_empty());
+            assert!(
+                outbox
+                    .take_due(at.plus_millis(RETRY_DELAY_MILLIS - 1))
+                    .is_empty()
+            );
             at = at.plus_millis(RETRY_DELAY_MILLIS);
             delivery = outbox.take_due(at).pop().expect("due again");
             tries += 1;

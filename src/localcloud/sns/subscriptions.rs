@@ -158,7 +158,9 @@ pub fn subscribe(sns: &mut SnsState, context: &Context, params: &Params) -> Answ
     let attributes = map_param(params, "Attributes")?;
     for (name, value) in &attributes {
         match name.as_str() {
-            "RawMessageDelivery" if !matches!(value.to_ascii_lowercase().as_str(), "true" | "false") => {
+            "RawMessageDelivery"
+                if !matches!(value.to_ascii_lowercase().as_str(), "true" | "false") =>
+            {
                 return Err(invalid_parameter(
                     "Attributes",
                     "RawMessageDelivery must be true or false.",
@@ -265,12 +267,10 @@ pub fn confirm(sns: &mut SnsState, context: &Context, params: &Params) -> Answer
 /// gone is not an error.
 pub fn unsubscribe(sns: &mut SnsState, context: &Context, params: &Params) -> Answer {
     let arn = required(params, "SubscriptionArn")?;
-    let well_formed = arn
-        .rsplit_once(':')
-        .is_some_and(|(topic, id)| {
-            !id.is_empty()
-                && topic_arn_param(&Params::from_pairs([("TopicArn", topic)]), "TopicArn").is_ok()
-        });
+    let well_formed = arn.rsplit_once(':').is_some_and(|(topic, id)| {
+        !id.is_empty()
+            && topic_arn_param(&Params::from_pairs([("TopicArn", topic)]), "TopicArn").is_ok()
+    });
     if !well_formed {
         return Err(invalid_parameter(
             "SubscriptionArn",
@@ -294,7 +294,10 @@ pub fn list(sns: &SnsState, context: &Context, params: &Params) -> Answer {
         .collect();
     let (subscriptions, next_token) = page("ListSubscriptions", subscriptions, params)?;
     context.respond(&ListSubscriptionsResult {
-        subscriptions: subscriptions.into_iter().map(SubscriptionXml::new).collect(),
+        subscriptions: subscriptions
+            .into_iter()
+            .map(SubscriptionXml::new)
+            .collect(),
         next_token,
     })
 }
@@ -312,7 +315,10 @@ pub fn list_by_topic(sns: &SnsState, context: &Context, params: &Params) -> Answ
         params,
     )?;
     context.respond(&ListSubscriptionsResult {
-        subscriptions: subscriptions.into_iter().map(SubscriptionXml::new).collect(),
+        subscriptions: subscriptions
+            .into_iter()
+            .map(SubscriptionXml::new)
+            .collect(),
         next_token,
     })
 }
@@ -348,7 +354,17 @@ mod tests {
                 .contains("loopback")
         );
         assert!(check_protocol("http").is_ok());
-        assert!(check_protocol("https").unwrap_err().message.contains("plain HTTP"));
-        assert!(check_protocol("sqs").unwrap_err().message.contains("only to http"));
+        assert!(
+            check_protocol("https")
+                .unwrap_err()
+                .message
+                .contains("plain HTTP")
+        );
+        assert!(
+            check_protocol("sqs")
+                .unwrap_err()
+                .message
+                .contains("only to http")
+        );
     }
 }

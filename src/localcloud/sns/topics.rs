@@ -71,7 +71,11 @@ pub fn no_such_topic(arn: &str) -> ApiError {
 }
 
 /// The topic whose ARN is in parameter `name`, which must exist.
-pub fn topic_param<'a>(sns: &'a SnsState, params: &Params, name: &str) -> Result<&'a Topic, ApiError> {
+pub fn topic_param<'a>(
+    sns: &'a SnsState,
+    params: &Params,
+    name: &str,
+) -> Result<&'a Topic, ApiError> {
     let arn = topic_arn_param(params, name)?;
     sns.topics.get(arn).ok_or_else(|| no_such_topic(arn))
 }
@@ -249,15 +253,15 @@ fn default_policy(arn: &str) -> String {
 /// (owner, policy, subscription counts, effective delivery policy).
 pub fn get_attributes(sns: &SnsState, context: &Context, params: &Params) -> Answer {
     let topic = topic_param(sns, params, "TopicArn")?;
-    let (confirmed, pending) = sns
-        .subscriptions_of(&topic.arn)
-        .fold((0, 0), |(confirmed, pending), subscription| {
-            if subscription.confirmed {
-                (confirmed + 1, pending)
-            } else {
-                (confirmed, pending + 1)
-            }
-        });
+    let (confirmed, pending) =
+        sns.subscriptions_of(&topic.arn)
+            .fold((0, 0), |(confirmed, pending), subscription| {
+                if subscription.confirmed {
+                    (confirmed + 1, pending)
+                } else {
+                    (confirmed, pending + 1)
+                }
+            });
     let mut attributes: BTreeMap<String, String> = BTreeMap::from([
         ("TopicArn".to_owned(), topic.arn.clone()),
         ("Owner".to_owned(), ACCOUNT_ID.to_owned()),
