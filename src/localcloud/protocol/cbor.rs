@@ -18,7 +18,7 @@
 //! error code the query protocol used.
 
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -28,45 +28,13 @@ use serde_json::{Map, Number, Value};
 
 use super::error::ApiError;
 use super::json::QUERY_ERROR_HEADER;
-use super::with_request_id;
+use super::{PROTOCOL_HEADER, RPC_V2_CBOR, with_request_id};
 
-/// The header that names the protocol.
-pub const PROTOCOL_HEADER: &str = "smithy-protocol";
-/// Its value for this protocol.
-pub const RPC_V2_CBOR: &str = "rpc-v2-cbor";
 /// The content type of requests and answers.
 pub const APPLICATION_CBOR: &str = "application/cbor";
 
 /// How deep maps and arrays may nest in a request.
 const MAX_DEPTH: u32 = 64;
-
-/// Whether a request speaks this protocol: it carries the
-/// `smithy-protocol: rpc-v2-cbor` header.
-pub fn is_rpc_v2_cbor(headers: &HeaderMap) -> bool {
-    headers.get(PROTOCOL_HEADER).is_some_and(|value| {
-        value
-            .as_bytes()
-            .eq_ignore_ascii_case(RPC_V2_CBOR.as_bytes())
-    })
-}
-
-/// The service and operation named by the path of a request of this
-/// protocol, `/service/{ServiceName}/operation/{Operation}` (after any path
-/// prefix of the endpoint), or `None` if the path does not name them.
-pub fn service_and_operation(uri: &Uri) -> Option<(String, String)> {
-    let path = uri.path();
-    let at = path.rfind("/service/")?;
-    let rest = &path[at + "/service/".len()..];
-    let (service, operation) = rest.split_once("/operation/")?;
-    if service.is_empty()
-        || service.contains('/')
-        || operation.is_empty()
-        || operation.contains('/')
-    {
-        return None;
-    }
-    Some((service.to_owned(), operation.to_owned()))
-}
 
 /// The error for a request of this protocol that is not `POST`.
 pub fn check_method(method: &Method) -> Result<(), ApiError> {
@@ -367,23 +335,5 @@ mod tests {
             let error = parse_body(bytes).unwrap_err();
             assert_eq!(error.code, "SerializationException", "{bytes:?}");
         }
-    }
-
-    #[test]
-    fn the_path_names_the_service_and_operation() {
-        let uri =
-            Uri::from_static("/service/GraniteServiceVersion20100801/operation/DescribeAlarms");
-        assert_eq!(
-            service_and_operation(&uri),
-            Some((
-                "GraniteServiceVersion20100801".to_owned(),
-                "DescribeAlarms".to_owned()
-            ))
-        );
-        assert_eq!(
-            service_and_operation(&Uri::from_static("/service/x/operation/")),
-            None
-        );
-        assert_eq!(service_and_operation(&Uri::from_static("/")), None);
     }
 }

@@ -39,6 +39,10 @@ pub use wire::Wire;
 
 /// The header that carries the operation in the JSON protocols.
 pub const TARGET_HEADER: &str = "x-amz-target";
+/// The header that names the Smithy protocol of a request.
+pub const PROTOCOL_HEADER: &str = "smithy-protocol";
+/// Its value for Smithy RPC v2 CBOR.
+pub const RPC_V2_CBOR: &str = "rpc-v2-cbor";
 /// The header that carries the request id.
 pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 /// The region used when a request does not say which one it was signed for.
@@ -77,6 +81,34 @@ pub enum Route {
     Rest,
 }
 
+/// Whether a request speaks Smithy RPC v2 CBOR: it carries the
+/// `smithy-protocol: rpc-v2-cbor` header.
+pub fn is_rpc_v2_cbor(headers: &HeaderMap) -> bool {
+    headers.get(PROTOCOL_HEADER).is_some_and(|value| {
+        value
+            .as_bytes()
+            .eq_ignore_ascii_case(RPC_V2_CBOR.as_bytes())
+    })
+}
+
+/// The service and operation named by the path of a Smithy RPC v2 CBOR
+/// request, `/service/{ServiceName}/operation/{Operation}` (after any path
+/// prefix of the endpoint), or `None` if the path does not name them.
+pub fn rpc_service_and_operation(uri: &Uri) -> Option<(String, String)> {
+    let path = uri.path();
+    let at = path.rfind("/service/")?;
+    let rest = &path[at + "/service/".len()..];
+    let (service, operation) = rest.split_once("/operation/")?;
+    if service.is_empty()
+        || service.contains('/')
+        || operation.is_empty()
+        || operation.contains('/')
+    {
+        return None;
+    }
+    Some((service.to_owned(), operation.to_owned()))
+}
+
 /// Works out the protocol of a request from its method, headers and body.
 pub fn classify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Route {
     if let Some(target) = headers.get(TARGET_HEADER) {
@@ -87,8 +119,8 @@ pub fn classify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) ->
         };
         return Route::AwsJson { prefix, operation };
     }
-    if cbor::is_rpc_v2_cbor(headers) {
-        let (service, operation) = cbor::service_and_operation(uri).unwrap_or_default();
+    if is_rpc_v2_cbor(headers) {
+        let (service, operation) = rpc_service_and_operation(uri).unwrap_or_default();
         return Route::RpcV2Cbor { service, operation };
     }
     let form = query_form(method, uri, headers, body);
@@ -108,7 +140,7 @@ pub fn classify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) ->
 /// request (no form body, no `Action` in the query
 /// string).
 pub fn is_path_addressed(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
-    if headers.contains_key(TARGET_HEADER) || cbor::is_rpc_v2_cbor(headers) {
+    if headers.contains_key(TARGET_HEADER) || is_rpc_v2_cbor(headers) {
         return false;
     }
     let query_action = form_value(uri.query().unwrap_or_default().as_bytes(), "Action").is_some();
@@ -258,6 +290,24 @@ mod tests {
                 action: "ListUsers".to_owned()
             }
         );
+    }
+
+    #[test]
+    fn the_path_names_the_rpc_service_and_operation() {
+        let uri =
+            Uri::from_static("/service/GraniteServiceVersion20100801/operation/DescribeAlarms");
+        assert_eq!(
+            rpc_service_and_operation(&uri),
+            Some((
+                "GraniteServiceVersion20100801".to_owned(),
+                "DescribeAlarms".to_owned()
+            ))
+        );
+        assert_eq!(
+            rpc_service_and_operation(&Uri::from_static("/service/x/operation/")),
+            None
+        );
+        assert_eq!(rpc_service_and_operation(&Uri::from_static("/")), None);
     }
 
     #[test]
