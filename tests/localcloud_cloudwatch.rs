@@ -536,6 +536,29 @@ async fn the_protocol_on_the_wire_and_alarms_surviving_a_restart() {
     assert_eq!(status, 404, "{text}");
     assert!(text.contains("NoSuchService"), "{text}");
 
+    // Injected faults reach the SDK in CloudWatch's words.
+    cloud.set_faults("cloudwatch=throttle:1".parse().expect("a fault spec"));
+    let error = client
+        .describe_alarms()
+        .send()
+        .await
+        .expect_err("throttled");
+    assert_eq!(error.code(), Some("Throttling"), "{error:?}");
+    cloud.set_faults(
+        "cloudwatch:DescribeAlarms=deny"
+            .parse()
+            .expect("a fault spec"),
+    );
+    let error = client.describe_alarms().send().await.expect_err("denied");
+    assert_eq!(error.code(), Some("AccessDenied"), "{error:?}");
+    assert!(
+        error
+            .message()
+            .is_some_and(|message| message.contains("cloudwatch:DescribeAlarms")),
+        "{error:?}"
+    );
+    cloud.set_faults(deploydesk::localcloud::FaultSpec::default());
+
     cloud.shutdown().await;
     let (cloud, _clock) = start_with_state(Some(path)).await;
     let client = cloudwatch(&cloud).await;

@@ -2,7 +2,7 @@
 //! confirmations and notifications out of SNS's [`Outbox`](super::Outbox)
 //! and POSTs them to their HTTP endpoints, as SNS's HTTP delivery does.
 //!
-//! The task looks at the outbox every few milliseconds, takes what is due
+//! The task looks at the outbox every 50 ms, takes what is due
 //! (with the world's lock held only for that), and sends each delivery in
 //! a task of its own, so a slow endpoint holds up nothing else and no
 //! request ever waits for a delivery. A delivery that fails (no answer
@@ -37,7 +37,7 @@ use super::state::{Delivery, DeliveryKind};
 use crate::localcloud::dispatch::Shared;
 
 /// How often the task looks for due deliveries.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(20);
+pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// How long an endpoint has to answer a delivery, as in SNS.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15);
 
