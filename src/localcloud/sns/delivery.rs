@@ -2,10 +2,11 @@
 //! confirmations and notifications out of SNS's [`Outbox`](super::Outbox)
 //! and POSTs them to their HTTP endpoints, as SNS's HTTP delivery does.
 //!
-//! The task looks at the outbox every 50 ms, takes what is due
-//! (with the world's lock held only for that), and sends each delivery in
-//! a task of its own, so a slow endpoint holds up nothing else and no
-//! request ever waits for a delivery. A delivery that fails (no answer
+//! The task sleeps until a delivery is queued (and looks every 50 ms while
+//! some wait for a retry), takes what is due (with the world's lock held
+//! only for that), and sends each delivery in a task of its own, so a slow
+//! endpoint holds up nothing else and no request ever waits for a
+//! delivery. A delivery that fails (no answer
 //! within 15 seconds, a refused connection, or a status other than 2xx)
 //! goes back in the outbox to be tried again 20 seconds later by the local
 //! cloud's clock, three times at most, as SNS's default HTTP delivery
@@ -36,8 +37,12 @@ use super::common::VERSION;
 use super::state::{Delivery, DeliveryKind};
 use crate::localcloud::dispatch::Shared;
 
-/// How often the task looks for due deliveries.
+/// How often the task looks for due deliveries while some wait for a
+/// retry.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// How long the task sleeps when nothing waits, unless woken by a new
+/// delivery.
+pub const IDLE_WAIT: Duration = Duration::from_secs(1);
 /// How long an endpoint has to answer a delivery, as in SNS.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -49,15 +54,16 @@ type HttpClient = Client<HttpConnector, Full<Bytes>>;
 /// point at.
 pub async fn deliver_forever(shared: Arc<Shared>, cloud: String) {
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
-    let mut interval = tokio::time::interval(POLL_INTERVAL);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        interval.tick().await;
         let now = shared.clock.now();
         let mut due = Vec::new();
+        let mut waker = None;
+        let mut waiting = false;
         // The outbox is not kept on disk, so taking from it saves nothing.
         shared.world.update(|world| {
             due = world.sns.outbox.take_due(now);
+            waiting = !world.sns.outbox.is_empty();
+            waker = Some(world.sns.outbox.waker());
             false
         });
         for delivery in due {
@@ -69,6 +75,17 @@ pub async fn deliver_forever(shared: Arc<Shared>, cloud: String) {
                     requeue(&shared, delivery, &problem);
                 }
             });
+        }
+        // Deliveries waiting for a retry are due by the local cloud's
+        // clock, which a test may move at any moment: look again soon.
+        // With nothing waiting, sleep until something is queued (or a
+        // while, in case the world was replaced by a reset).
+        let pause = if waiting { POLL_INTERVAL } else { IDLE_WAIT };
+        if let Some(waker) = waker {
+            tokio::select! {
+                () = waker.notified() => {}
+                () = tokio::time::sleep(pause) => {}
+            }
         }
     }
 }

@@ -8,8 +8,10 @@
 //! cloud drops the ones not yet sent.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::store::{Change, Changes, ReplayError, Table};
@@ -207,17 +209,35 @@ pub struct Delivery {
     pub attempt: u32,
 }
 
-/// The deliveries waiting to be sent, in the order they were queued.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The deliveries waiting to be sent, in the order they were queued, and
+/// the signal that wakes the delivery task when one is queued (so that it
+/// sleeps while there is nothing to send).
+#[derive(Debug, Clone, Default)]
 pub struct Outbox {
     /// The deliveries.
     waiting: Vec<Delivery>,
+    /// Woken when a delivery is queued; copies of the state share it.
+    wake: Arc<Notify>,
 }
 
+impl PartialEq for Outbox {
+    fn eq(&self, other: &Self) -> bool {
+        self.waiting == other.waiting
+    }
+}
+
+impl Eq for Outbox {}
+
 impl Outbox {
-    /// Queues `delivery`.
+    /// Queues `delivery` and wakes the delivery task.
     pub fn queue(&mut self, delivery: Delivery) {
         self.waiting.push(delivery);
+        self.wake.notify_one();
+    }
+
+    /// What wakes the delivery task when a delivery is queued.
+    pub fn waker(&self) -> Arc<Notify> {
+        Arc::clone(&self.wake)
     }
 
     /// Takes out the deliveries due by `now`, in the order queued.
@@ -239,6 +259,8 @@ impl Outbox {
         delivery.attempt += 1;
         delivery.due = now.plus_millis(RETRY_DELAY_MILLIS);
         self.waiting.push(delivery);
+        // The task then watches the clock for it.
+        self.wake.notify_one();
         true
     }
 
