@@ -523,6 +523,10 @@ async fn failed_deliveries_are_retried_on_the_clock() {
         hits.load(Ordering::SeqCst) == 1
     })
     .await;
+    eventually("the failed confirmation waits for its retry", || {
+        cloud.snapshot().sns.outbox.len() == 1
+    })
+    .await;
     // Not before the retry delay of 20 seconds has passed on the clock.
     subscriber.nothing_more().await;
     clock.advance_millis(20_000);
@@ -546,11 +550,18 @@ async fn failed_deliveries_are_retried_on_the_clock() {
             dead_hits.load(Ordering::SeqCst) == attempt
         })
         .await;
-        // Let the failure be queued again before the clock moves.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        clock.advance_millis(20_000);
+        if attempt < 4 {
+            eventually("the failed delivery waits for its retry", || {
+                cloud.snapshot().sns.outbox.len() == 1
+            })
+            .await;
+            clock.advance_millis(20_000);
+        }
     }
+    // After the third retry it is dropped, and nothing more is sent.
+    clock.advance_millis(20_000);
     tokio::time::sleep(Duration::from_millis(150)).await;
+    assert!(cloud.snapshot().sns.outbox.is_empty());
     assert_eq!(
         dead_hits.load(Ordering::SeqCst),
         4,
