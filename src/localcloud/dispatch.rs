@@ -118,6 +118,10 @@ pub type JsonServe = fn(&Shared, &Call, &[u8]) -> Result<serde_json::Value, ApiE
 /// Serves a query request: the call and the form; the answer is the XML
 /// document.
 pub type QueryServe = fn(&Shared, &Call, &[u8]) -> Result<String, ApiError>;
+/// Serves a Smithy RPC v2 CBOR request (or its JSON 1.0 flavour): the call
+/// and the input, already read into a JSON value; the answer is the
+/// operation's output, which the server writes in the request's protocol.
+pub type RpcServe = fn(&Shared, &Call, &serde_json::Value) -> Result<serde_json::Value, ApiError>;
 /// Serves a REST request: the call, the request's head and its body,
 /// unread; the answer is the whole response, errors included.
 pub type RestServe = fn(Arc<Shared>, Parts, Body, Call) -> BoxFuture<'static, Response>;
@@ -129,6 +133,8 @@ pub enum Protocol {
     AwsJson(JsonApi),
     /// A query protocol.
     Query(QueryApi),
+    /// Smithy RPC v2 CBOR.
+    RpcV2Cbor(CborApi),
     /// REST, addressed by path.
     Rest(RestApi),
 }
@@ -153,6 +159,27 @@ pub struct QueryApi {
     pub flavour: QueryFlavour,
     /// Serves a request.
     pub serve: QueryServe,
+}
+
+/// A Smithy RPC v2 CBOR service: `POST /service/{service_name}/operation/Operation`
+/// with `smithy-protocol: rpc-v2-cbor`. A service that also speaks the
+/// `awsJson1_0` flavour of the same operations (CloudWatch, which the AWS
+/// CLI v1 reaches that way) is served that way too, for requests whose
+/// `X-Amz-Target` is `{service_name}.Operation`.
+#[derive(Debug)]
+pub struct CborApi {
+    /// The service's name in the path, e.g. `GraniteServiceVersion20100801`,
+    /// which is also its JSON target prefix.
+    pub service_name: &'static str,
+    /// The members of its outputs that hold timestamps (as epoch seconds),
+    /// which CBOR writes as timestamps.
+    pub timestamps: &'static [&'static str],
+    /// The `__type` of an error, the shape of its exception with its
+    /// namespace (e.g. `com.amazonaws.cloudwatch#ResourceNotFound` for the
+    /// query code `ResourceNotFound`).
+    pub error_type: fn(&ApiError) -> String,
+    /// Serves a request.
+    pub serve: RpcServe,
 }
 
 /// A REST service, addressed by path. It claims its requests by their
@@ -212,6 +239,16 @@ impl Service {
         }
     }
 
+    /// A Smithy RPC v2 CBOR service named `name` (`title` in messages),
+    /// served as `api` says.
+    pub const fn rpc_v2_cbor(name: &'static str, title: &'static str, api: CborApi) -> Self {
+        Self {
+            name,
+            title,
+            protocol: Protocol::RpcV2Cbor(api),
+        }
+    }
+
     /// A REST service named `name` (`title` in messages), served as `api`
     /// says.
     pub const fn rest(name: &'static str, title: &'static str, api: RestApi) -> Self {
@@ -227,6 +264,7 @@ impl Service {
         match &self.protocol {
             Protocol::AwsJson(_) => Wire::AwsJson,
             Protocol::Query(api) => Wire::Query(api.flavour),
+            Protocol::RpcV2Cbor(_) => Wire::RpcV2Cbor,
             Protocol::Rest(api) => api.wire,
         }
     }

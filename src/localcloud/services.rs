@@ -9,18 +9,20 @@
 
 use axum::http::request::Parts;
 
-use super::dispatch::{JsonApi, Protocol, QueryApi, RestApi, Service, listed};
-use super::{codedeploy, ec2, iam, s3, sso, sts};
+use super::dispatch::{CborApi, JsonApi, Protocol, QueryApi, RestApi, Service, listed};
+use super::{cloudwatch, codedeploy, ec2, iam, s3, sns, sso, sts};
 
 /// Every service. REST services are asked in this order whether a request
 /// is theirs, so a narrower claim comes before a wider one: the SSO
 /// portal's one path before S3, which takes every request addressed by its
 /// path.
-pub static SERVICES: [&Service; 6] = [
+pub static SERVICES: [&Service; 8] = [
     &codedeploy::service::SERVICE,
     &ec2::service::SERVICE,
     &iam::service::SERVICE,
     &sts::SERVICE,
+    &cloudwatch::service::SERVICE,
+    &sns::service::SERVICE,
     &sso::SERVICE,
     &s3::service::SERVICE,
 ];
@@ -29,6 +31,14 @@ pub static SERVICES: [&Service; 6] = [
 pub fn by_target_prefix(prefix: &str) -> Option<(&'static Service, &'static JsonApi)> {
     SERVICES.iter().find_map(|service| match &service.protocol {
         Protocol::AwsJson(api) if api.target_prefix == prefix => Some((*service, api)),
+        _ => None,
+    })
+}
+
+/// The Smithy RPC v2 CBOR service whose name in the path is `name`.
+pub fn by_cbor_name(name: &str) -> Option<(&'static Service, &'static CborApi)> {
+    SERVICES.iter().find_map(|service| match &service.protocol {
+        Protocol::RpcV2Cbor(api) if api.service_name == name => Some((*service, api)),
         _ => None,
     })
 }
@@ -129,12 +139,13 @@ mod tests {
         assert_eq!(name(None, Some("2016-11-15")), Some("ec2"));
         assert_eq!(name(None, Some("2010-05-08")), Some("iam"));
         assert_eq!(name(None, Some("2011-06-15")), Some("sts"));
-        assert_eq!(name(None, Some("2010-03-31")), None);
+        assert_eq!(name(None, Some("2010-03-31")), Some("sns"));
+        assert_eq!(name(None, Some("2012-11-05")), None);
         assert_eq!(name(None, None), None);
         // The signature wins over the version, even for a service the
         // local cloud does not have.
         assert_eq!(name(Some("iam"), Some("2016-11-15")), Some("iam"));
-        assert_eq!(name(Some("sns"), Some("2016-11-15")), None);
+        assert_eq!(name(Some("sqs"), Some("2016-11-15")), None);
         assert_eq!(name(Some("codedeploy"), None), None);
     }
 

@@ -16,10 +16,12 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use super::LocalCloudError;
+use super::cloudwatch::CloudWatchState;
 use super::codedeploy::CodeDeployState;
 use super::ec2::Ec2State;
 use super::iam::IamState;
 use super::s3::S3State;
+use super::sns::SnsState;
 use super::store::{Change, Changes, Journal, Notices, ReplayError, Stored};
 
 /// Everything the local cloud remembers, one part per service.
@@ -35,6 +37,10 @@ pub struct World {
     pub iam: IamState,
     /// S3's buckets and object metadata (the bodies are in the blob store).
     pub s3: S3State,
+    /// CloudWatch's alarms.
+    pub cloudwatch: CloudWatchState,
+    /// SNS's topics and subscriptions.
+    pub sns: SnsState,
 }
 
 impl Stored for World {
@@ -43,6 +49,8 @@ impl Stored for World {
         self.ec2.take_changes(changes);
         self.iam.take_changes(changes);
         self.s3.take_changes(changes);
+        self.cloudwatch.take_changes(changes);
+        self.sns.take_changes(changes);
     }
 
     fn apply(&mut self, change: &Change) -> Result<(), ReplayError> {
@@ -51,6 +59,8 @@ impl Stored for World {
             Some("ec2") => self.ec2.apply(change),
             Some("iam") => self.iam.apply(change),
             Some("s3") => self.s3.apply(change),
+            Some("cloudwatch") => self.cloudwatch.apply(change),
+            Some("sns") => self.sns.apply(change),
             _ => Err(change.unknown()),
         }
     }
