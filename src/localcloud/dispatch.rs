@@ -64,8 +64,11 @@ impl Shared {
     pub fn advance_to(&self, now: Timestamp) -> bool {
         self.world.update(|world| {
             let settled = world.ec2.settle(now);
+            // An alarm set since the last advance stops its deployments
+            // where they were, before they move on.
+            let stopped = engine::stop_on_alarms(world, now);
             let advanced = engine::advance(world, now, &self.engine);
-            settled || advanced
+            settled || stopped || advanced
         })
     }
 

@@ -77,21 +77,31 @@ pub(super) fn installed_content<'a>(
     deployment: &Deployment,
     target_id: &str,
 ) -> Option<&'a RevisionContent> {
-    let deployment_id = world
-        .codedeploy
-        .applications
-        .get(&deployment.application_name)?
-        .deployment_groups
-        .values()
-        .find(|group| group.id == deployment.deployment_group_id)?
-        .last_installs
-        .get(target_id)?;
+    let deployment_id = group_of(world, deployment)?.last_installs.get(target_id)?;
     world
         .codedeploy
         .deployments
         .by_id
         .get(deployment_id)
         .map(|installed| &installed.content)
+}
+
+/// The error code of a deployment stopped because an alarm of its group
+/// went off (or could not be read).
+pub const ALARM_ACTIVE: &str = "ALARM_ACTIVE";
+
+/// The group of deployment `deployment`, found by id (see [`group_mut`]).
+pub(super) fn group_of<'a>(
+    world: &'a World,
+    deployment: &Deployment,
+) -> Option<&'a DeploymentGroup> {
+    world
+        .codedeploy
+        .applications
+        .get(&deployment.application_name)?
+        .deployment_groups
+        .values()
+        .find(|group| group.id == deployment.deployment_group_id)
 }
 
 /// Runs `change` on deployment `deployment_id`, taken out of the world

@@ -14,8 +14,9 @@ use crate::localcloud::codedeploy::deployment_state::{
 use crate::localcloud::codedeploy::shapes::DeploymentStyle;
 use crate::localcloud::world::World;
 
-use super::common::{CREATOR_ROLLBACK, EngineSettings, group_mut, record_attempted};
+use super::common::{ALARM_ACTIVE, CREATOR_ROLLBACK, EngineSettings, group_mut, record_attempted};
 use super::create::{NewDeployment, create};
+use super::triggers::{self, TriggerEvent};
 
 /// What a deployment that ended asks to be done once it is back in the world.
 #[derive(Debug, Clone)]
@@ -181,6 +182,9 @@ pub(super) fn finish(
         .deployments
         .active
         .remove(&deployment.deployment_id);
+    if let Some(event) = triggers::of_ending(deployment.status) {
+        triggers::notify(world, deployment, event, None, at);
+    }
     if wants_rollback(deployment, ending) {
         rollbacks.push(RollbackDue {
             deployment_id: deployment.deployment_id.clone(),
@@ -209,6 +213,11 @@ fn wants_rollback(deployment: &Deployment, ending: &Ending) -> bool {
     match (ending, deployment.rollback_request) {
         // A success, a stop that says no, and a stop for a timeout (not on
         // request) are not rolled back.
+        (Ending::Stopped(Some(error)), RollbackRequest::AsConfigured)
+            if error.code == ALARM_ACTIVE =>
+        {
+            configured("DEPLOYMENT_STOP_ON_ALARM")
+        }
         (Ending::Succeeded, _)
         | (_, RollbackRequest::Never)
         | (Ending::Stopped(Some(_)), RollbackRequest::AsConfigured) => false,
@@ -296,7 +305,19 @@ pub(super) fn roll_back(world: &mut World, due: &RollbackDue) {
             rollback_message: Some(message),
         },
     };
-    if let Some(failed) = world.codedeploy.deployments.by_id.get_mut(&failed_id) {
-        failed.rollback_info = Some(info);
+    let rolled_back = info.rollback_deployment_id.is_some();
+    let Some(failed) = world.codedeploy.deployments.by_id.get_mut(&failed_id) else {
+        return;
+    };
+    failed.rollback_info = Some(info);
+    if rolled_back {
+        let failed = failed.clone();
+        triggers::notify(
+            world,
+            &failed,
+            TriggerEvent::DeploymentRollback,
+            None,
+            due.at,
+        );
     }
 }
