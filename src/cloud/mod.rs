@@ -5,6 +5,7 @@
 //! AWS or the local cloud makes no difference here.
 
 pub mod bundle;
+pub mod cloudwatch;
 pub mod codedeploy;
 pub mod demo;
 pub mod deployments;

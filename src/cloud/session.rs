@@ -12,12 +12,15 @@ use crate::settings::BackendChoice;
 /// The region used when neither the user nor the profile gives one.
 pub const DEFAULT_REGION: &str = "us-east-1";
 
-/// Clients for CodeDeploy, EC2, IAM and S3, all configured for one backend.
+/// Clients for CodeDeploy, EC2, IAM, S3 and CloudWatch, all configured for
+/// one backend.
 #[derive(Debug, Clone)]
 pub struct Session {
     backend: BackendChoice,
     region: String,
     context: ErrorContext,
+    /// The CloudWatch client, for the alarms groups watch.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// The CodeDeploy client.
     pub codedeploy: aws_sdk_codedeploy::Client,
     /// The EC2 client.
@@ -106,6 +109,7 @@ impl Session {
             backend,
             region,
             context,
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             codedeploy: aws_sdk_codedeploy::Client::new(config),
             ec2: aws_sdk_ec2::Client::new(config),
             iam: aws_sdk_iam::Client::new(config),

@@ -6,6 +6,7 @@ pub(crate) mod effects;
 
 use egui::RichText;
 
+use crate::cloud::cloudwatch::{AlarmStateValue, AlarmStatus};
 use crate::cloud::codedeploy::Application;
 use crate::cloud::deployments::{NewDeployment, Revision};
 use crate::cloud::preflight::PreflightData;
@@ -627,6 +628,59 @@ fn short_config_name(name: &str) -> &str {
     name.strip_prefix("CodeDeployDefault.").unwrap_or(name)
 }
 
+/// What the alarms the group watches say about this deployment: one in
+/// `ALARM` stops it at once, as does one CloudWatch does not have (unless
+/// the group ignores alarms it cannot read).
+fn alarms_ui(ui: &mut egui::Ui, alarms: &Result<Vec<AlarmStatus>, String>) {
+    let alarms = match alarms {
+        Ok(alarms) if alarms.is_empty() => return,
+        Ok(alarms) => alarms,
+        Err(error) => {
+            ui.label(
+                RichText::new(format!(
+                    "The state of the group's alarms could not be read, so this plan cannot tell whether one would stop the deployment: {error}"
+                ))
+                .color(ui.visuals().warn_fg_color),
+            );
+            return;
+        }
+    };
+    let mut quiet = Vec::new();
+    for alarm in alarms {
+        match alarm.state {
+            Some(AlarmStateValue::Alarm) => {
+                ui.label(
+                    RichText::new(format!(
+                        "The alarm {} is in ALARM, so CodeDeploy will stop this deployment as soon as it starts. Wait until the alarm is OK, or take it off the group's alarms.",
+                        alarm.name
+                    ))
+                    .color(ui.visuals().error_fg_color),
+                )
+                .on_hover_text(alarm.reason.clone().unwrap_or_default());
+            }
+            None => {
+                ui.label(
+                    RichText::new(format!(
+                        "CloudWatch has no alarm named {}: unless the group ignores alarms it cannot read, CodeDeploy will stop this deployment at once.",
+                        alarm.name
+                    ))
+                    .color(ui.visuals().warn_fg_color),
+                );
+            }
+            Some(state) => quiet.push(format!("{} ({})", alarm.name, state.as_str())),
+        }
+    }
+    if !quiet.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "Watching {}: none in ALARM now.",
+                quiet.join(", ")
+            ))
+            .weak(),
+        );
+    }
+}
+
 /// Shows the gathered instances and the predicted rollout.
 fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Result<Plan, String>>) {
     ui.label(
@@ -637,6 +691,7 @@ fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Resu
             RichText::new("On-premises instances of the group are not in this estimate.").weak(),
         );
     }
+    alarms_ui(ui, &data.alarms);
     if data.instances.is_empty() {
         ui.label(
             RichText::new("The group matches no instances now, so this deployment will fail: there is nothing to deploy to. Tag instances into the group first with the Setup page's tag wizard.")
