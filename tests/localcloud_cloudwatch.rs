@@ -10,7 +10,11 @@ use aws_credential_types::Credentials;
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::config::Region;
 use aws_sdk_cloudwatch::error::ProvideErrorMetadata;
+use aws_sdk_cloudwatch::operation::delete_alarms::DeleteAlarmsError;
+use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsError;
 use aws_sdk_cloudwatch::operation::put_metric_alarm::builders::PutMetricAlarmFluentBuilder;
+use aws_sdk_cloudwatch::operation::set_alarm_state::SetAlarmStateError;
+use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic, Tag};
 use deploydesk::localcloud::LocalCloud;
 use support::{START, start, start_with_state};
@@ -105,13 +109,13 @@ async fn an_alarm_is_created_described_set_replaced_and_deleted() {
     assert_eq!(alarm.dimensions()[0].name(), Some("InstanceId"));
     let start_secs = START.as_millis() / 1000;
     assert_eq!(
-        alarm.state_updated_timestamp().map(|t| t.secs()),
+        alarm.state_updated_timestamp().map(DateTime::secs),
         Some(start_secs)
     );
     assert_eq!(
         alarm
             .alarm_configuration_updated_timestamp()
-            .map(|t| t.secs()),
+            .map(DateTime::secs),
         Some(start_secs)
     );
 
@@ -131,7 +135,7 @@ async fn an_alarm_is_created_described_set_replaced_and_deleted() {
     assert_eq!(alarm.state_reason(), Some("Testing the rollback"));
     assert_eq!(alarm.state_reason_data(), Some(r#"{"by": "test"}"#));
     assert_eq!(
-        alarm.state_transitioned_timestamp().map(|t| t.secs()),
+        alarm.state_transitioned_timestamp().map(DateTime::secs),
         Some(start_secs + 30)
     );
     assert_eq!(
@@ -151,11 +155,11 @@ async fn an_alarm_is_created_described_set_replaced_and_deleted() {
         .expect("the state is set again");
     let alarm = describe(&client, "high-cpu").await.expect("still there");
     assert_eq!(
-        alarm.state_updated_timestamp().map(|t| t.secs()),
+        alarm.state_updated_timestamp().map(DateTime::secs),
         Some(start_secs + 60)
     );
     assert_eq!(
-        alarm.state_transitioned_timestamp().map(|t| t.secs()),
+        alarm.state_transitioned_timestamp().map(DateTime::secs),
         Some(start_secs + 30)
     );
 
@@ -174,7 +178,7 @@ async fn an_alarm_is_created_described_set_replaced_and_deleted() {
     assert_eq!(
         alarm
             .alarm_configuration_updated_timestamp()
-            .map(|t| t.secs()),
+            .map(DateTime::secs),
         Some(start_secs + 60)
     );
 
@@ -277,7 +281,7 @@ async fn describe_alarms_filters_by_name_prefix_and_state_and_pages() {
     assert!(
         error
             .as_service_error()
-            .is_some_and(|e| e.is_invalid_next_token()),
+            .is_some_and(DescribeAlarmsError::is_invalid_next_token),
         "{error:?}"
     );
     let error = client
@@ -433,7 +437,7 @@ async fn bad_alarms_are_refused_with_awss_codes_and_change_nothing() {
     assert!(
         error
             .as_service_error()
-            .is_some_and(|e| e.is_resource_not_found()),
+            .is_some_and(SetAlarmStateError::is_resource_not_found),
         "{error:?}"
     );
     assert!(error.message().is_some_and(|m| m.contains("ghost")));
@@ -449,7 +453,7 @@ async fn bad_alarms_are_refused_with_awss_codes_and_change_nothing() {
     assert!(
         error
             .as_service_error()
-            .is_some_and(|e| e.is_invalid_format_fault()),
+            .is_some_and(SetAlarmStateError::is_invalid_format_fault),
         "{error:?}"
     );
     let error = client
@@ -462,7 +466,7 @@ async fn bad_alarms_are_refused_with_awss_codes_and_change_nothing() {
     assert!(
         error
             .as_service_error()
-            .is_some_and(|e| e.is_resource_not_found()),
+            .is_some_and(DeleteAlarmsError::is_resource_not_found),
         "{error:?}"
     );
     assert_eq!(cloud.snapshot().cloudwatch, before, "nothing changed");

@@ -14,6 +14,7 @@ use aws_credential_types::Credentials;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::config::Region;
 use aws_sdk_sns::error::ProvideErrorMetadata;
+use aws_sdk_sns::operation::get_topic_attributes::GetTopicAttributesError;
 use aws_sdk_sns::types::{MessageAttributeValue, Tag};
 use axum::http::{HeaderMap, StatusCode};
 use deploydesk::localcloud::LocalCloud;
@@ -271,7 +272,7 @@ async fn topics_are_created_once_listed_in_pages_changed_and_deleted() {
     assert!(
         error
             .as_service_error()
-            .is_some_and(|e| e.is_not_found_exception()),
+            .is_some_and(GetTopicAttributesError::is_not_found_exception),
         "{error:?}"
     );
     for bad in ["", "with space", "dot.ted", "fifo.fifo"] {

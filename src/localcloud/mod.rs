@@ -4,8 +4,8 @@
 //! It listens on 127.0.0.1 only and speaks the real wire protocols of
 //! CodeDeploy (`awsJson1_1`), EC2 (`ec2Query`), IAM, STS and SNS
 //! (`awsQuery`), CloudWatch (Smithy RPC v2 CBOR, and `awsJson1_0` for the
-//! AWS CLI v1), S3 (`restXml`) and the SSO portal, so the AWS SDK, the AWS CLI or any
-//! other AWS client can drive it. Requests may be SigV4-signed with any
+//! AWS CLI v1), S3 (`restXml`) and the SSO portal, so the AWS SDK, the
+//! AWS CLI or any other AWS client can drive it. Requests may be SigV4-signed with any
 //! credentials; signatures are not checked. Everything lives in one
 //! account, [`ACCOUNT_ID`].
 //!

@@ -259,8 +259,7 @@ impl Destination {
     /// How errors are written to this request.
     fn wire(&self) -> Wire {
         match self.api {
-            Api::Json { .. } => Wire::AwsJson,
-            Api::Rpc { json: true, .. } => Wire::AwsJson,
+            Api::Json { .. } | Api::Rpc { json: true, .. } => Wire::AwsJson,
             Api::Rpc { json: false, .. } => Wire::RpcV2Cbor,
             Api::Query { flavour, .. } => Wire::Query(flavour),
             Api::None => Wire::RestXml,

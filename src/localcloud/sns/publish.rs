@@ -245,7 +245,13 @@ pub fn publish(sns: &mut SnsState, context: &Context, params: &Params) -> Answer
     }
     let message = message_for_http(message, params.get("MessageStructure"))?;
     let message_id = sns
-        .publish(&topic_arn, subject, &message, attributes, context.now)
+        .publish(
+            &topic_arn,
+            subject.as_deref(),
+            &message,
+            &attributes,
+            context.now,
+        )
         .ok_or_else(|| no_such_topic(&topic_arn))?;
     context.respond(&PublishResult { message_id })
 }

@@ -62,9 +62,9 @@ impl SnsState {
     pub fn publish(
         &mut self,
         topic_arn: &str,
-        subject: Option<String>,
+        subject: Option<&str>,
         message: &str,
-        attributes: BTreeMap<String, MessageAttribute>,
+        attributes: &BTreeMap<String, MessageAttribute>,
         now: Timestamp,
     ) -> Option<String> {
         if !self.topics.contains_key(topic_arn) {
@@ -81,7 +81,7 @@ impl SnsState {
                 topic_arn: topic_arn.to_owned(),
                 endpoint: subscription.endpoint.clone(),
                 kind: DeliveryKind::Notification {
-                    subject: subject.clone(),
+                    subject: subject.map(str::to_owned),
                     message: message.to_owned(),
                     attributes: attributes.clone(),
                     raw: subscription.raw_message_delivery(),
@@ -320,14 +320,14 @@ mod tests {
         }
         let now = Timestamp::from_secs(100);
         let id = sns
-            .publish(topic, None, "hello", BTreeMap::new(), now)
+            .publish(topic, None, "hello", &BTreeMap::new(), now)
             .expect("the topic exists");
         assert!(
             sns.publish(
                 "arn:aws:sns:us-east-1:000000000000:none",
                 None,
                 "x",
-                BTreeMap::new(),
+                &BTreeMap::new(),
                 now
             )
             .is_none()

@@ -151,7 +151,7 @@ pub fn create(sns: &mut SnsState, context: &Context, params: &Params) -> Answer 
     let name = required(params, "Name")?;
     check_topic_name(name)?;
     let attributes = create_attributes(params)?;
-    if name.ends_with(".fifo") {
+    if name.strip_suffix(".fifo").is_some() {
         return Err(invalid_parameter(
             "Topic Name",
             "The local cloud has standard topics only, whose names do not end with .fifo; choose another name.",
