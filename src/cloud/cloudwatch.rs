@@ -71,15 +71,17 @@ pub async fn alarm_states(session: &Session, names: &[String]) -> CloudResult<Ve
                 .find(|alarm| alarm.alarm_name() == Some(name.as_str()));
             AlarmStatus {
                 name: name.clone(),
-                state: alarm.and_then(|alarm| alarm.state_value()).and_then(|state| {
-                    use aws_sdk_cloudwatch::types::StateValue;
-                    match state {
-                        StateValue::Ok => Some(AlarmStateValue::Ok),
-                        StateValue::Alarm => Some(AlarmStateValue::Alarm),
-                        StateValue::InsufficientData => Some(AlarmStateValue::InsufficientData),
-                        _ => None,
-                    }
-                }),
+                state: alarm
+                    .and_then(|alarm| alarm.state_value())
+                    .and_then(|state| {
+                        use aws_sdk_cloudwatch::types::StateValue;
+                        match state {
+                            StateValue::Ok => Some(AlarmStateValue::Ok),
+                            StateValue::Alarm => Some(AlarmStateValue::Alarm),
+                            StateValue::InsufficientData => Some(AlarmStateValue::InsufficientData),
+                            _ => None,
+                        }
+                    }),
                 reason: alarm.and_then(|alarm| alarm.state_reason().map(str::to_owned)),
             }
         })

@@ -6,10 +6,10 @@
 
 use std::collections::BTreeSet;
 
+use super::cloudwatch::{self, AlarmStatus};
 use super::deployments::{self, DeploymentFilter, DeploymentStatus, TargetStatus};
 use super::error::CloudError;
 use super::session::Session;
-use super::cloudwatch::{self, AlarmStatus};
 use super::{ec2, groups, iam};
 use crate::domain::config::MinimumHealthyHosts;
 use crate::domain::group_spec::environment_matches;

@@ -150,9 +150,9 @@ pub fn notify(
         );
         let published = world.sns.publish(
             &topic,
-            Some(subject),
+            Some(&subject),
             &message.to_string(),
-            BTreeMap::new(),
+            &BTreeMap::new(),
             at,
         );
         if published.is_none() {

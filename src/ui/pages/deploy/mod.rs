@@ -672,11 +672,7 @@ fn alarms_ui(ui: &mut egui::Ui, alarms: &Result<Vec<AlarmStatus>, String>) {
     }
     if !quiet.is_empty() {
         ui.label(
-            RichText::new(format!(
-                "Watching {}: none in ALARM now.",
-                quiet.join(", ")
-            ))
-            .weak(),
+            RichText::new(format!("Watching {}: none in ALARM now.", quiet.join(", "))).weak(),
         );
     }
 }
