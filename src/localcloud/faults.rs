@@ -26,7 +26,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// The services a fault rule may name.
-pub const SERVICES: [&str; 4] = ["codedeploy", "ec2", "iam", "s3"];
+pub const SERVICES: [&str; 6] = ["codedeploy", "ec2", "elb", "elbv2", "iam", "s3"];
 
 /// The longest latency a rule may add.
 pub const MAX_LATENCY: Duration = Duration::from_mins(10);
@@ -40,7 +40,9 @@ pub enum FaultSpecError {
     )]
     MissingEquals(String),
     /// A service that the local cloud does not know.
-    #[error("\"{0}\" is not a service of the local cloud; use one of codedeploy, ec2, iam or s3.")]
+    #[error(
+        "\"{0}\" is not a service of the local cloud; use one of codedeploy, ec2, elb, elbv2, iam or s3."
+    )]
     UnknownService(String),
     /// An empty operation name after `service:`.
     #[error(

@@ -49,6 +49,8 @@ pub mod clock;
 pub mod codedeploy;
 pub mod dispatch;
 pub mod ec2;
+pub mod elb;
+pub mod elbv2;
 pub mod engine;
 pub mod error;
 pub mod faults;

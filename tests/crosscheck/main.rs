@@ -16,6 +16,8 @@
 //! test command sets it).
 
 mod ec2;
+mod elb;
+mod elbv2;
 mod iam;
 mod s3;
 mod support;
