@@ -494,19 +494,21 @@ crosscheck!(
         }
 
         // Errors.
-        assert_eq!(
-            code_of(
-                client
-                    .create_listener()
-                    .load_balancer_arn(&balancer)
-                    .protocol(ProtocolEnum::Http)
-                    .port(80)
-                    .default_actions(forward_to(&green))
-                    .send()
-                    .await
-            ),
-            "DuplicateListener"
-        );
+        if !clients.moto_differs("moto creates a second listener on a port already taken") {
+            assert_eq!(
+                code_of(
+                    client
+                        .create_listener()
+                        .load_balancer_arn(&balancer)
+                        .protocol(ProtocolEnum::Http)
+                        .port(80)
+                        .default_actions(forward_to(&green))
+                        .send()
+                        .await
+                ),
+                "DuplicateListener"
+            );
+        }
         assert_eq!(
             code_of(
                 client

@@ -10,7 +10,7 @@ use crate::localcloud::account::ACCOUNT_ID;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::protocol::paging::page_or;
-use crate::localcloud::protocol::query::{Params, aws_query_empty_response, aws_query_response};
+use crate::localcloud::protocol::query::{Params, aws_query_response};
 
 /// What an operation answers: its XML response, or the service's error.
 pub type Answer = Result<String, ApiError>;
@@ -41,9 +41,15 @@ impl Context {
     }
 
     /// The response to an action that returns nothing but its request id:
-    /// an empty `<ActionResult/>`, as Elastic Load Balancing sends.
+    /// an empty `<ActionResult/>`, as Elastic Load Balancing sends (the
+    /// AWS CLI fails on an answer without it).
     pub fn respond_empty(&self) -> String {
-        aws_query_empty_response(&self.action, self.namespace, &self.request_id)
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"{namespace}\"><{action}Result/><ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>",
+            action = self.action,
+            namespace = self.namespace,
+            request_id = self.request_id
+        )
     }
 
     /// The start of this region's Elastic Load Balancing ARNs:
