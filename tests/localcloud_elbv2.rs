@@ -15,8 +15,8 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, ForwardActionConfig, LoadBalancerTypeEnum, ProtocolEnum, Tag,
     TargetDescription, TargetGroupAttribute, TargetGroupTuple, TargetHealthStateEnum,
 };
-use deploydesk::localcloud::LocalCloud;
 use deploydesk::localcloud::ec2::STATE_TRANSITION_MILLIS;
+use deploydesk::localcloud::{FaultSpec, LocalCloud, LocalCloudOptions};
 
 /// Subnets in two Availability Zones (the local cloud takes any subnet id).
 const SUBNETS: [&str; 2] = ["subnet-0a1b2c3d", "subnet-1a2b3c4d"];
@@ -929,7 +929,14 @@ async fn listeners_forward_to_weighted_target_groups_and_are_modified_and_delete
     assert_eq!(code, "TargetGroupAssociationLimit");
     let (code, _) = error_of(client.describe_listeners().send().await);
     assert_eq!(code, "ValidationError");
-    let ghost = format!("{}0", &listener[..listener.len() - 1]);
+    // Another id under the same load balancer.
+    let (head, id) = listener.rsplit_once('/').expect("an id");
+    let other_id = if id == "0123456789abcdef" {
+        "fedcba9876543210"
+    } else {
+        "0123456789abcdef"
+    };
+    let ghost = format!("{head}/{other_id}");
     let (code, _) = error_of(
         client
             .describe_listeners()
@@ -1226,5 +1233,36 @@ async fn unsigned_requests_reach_elbv2_by_version_and_errors_are_aws_query_docum
         ),
         "{text}"
     );
+    cloud.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_denied_action_names_the_elasticloadbalancing_iam_action() {
+    let cloud = LocalCloud::start(LocalCloudOptions {
+        port: 0,
+        faults: FaultSpec::parse("elbv2:CreateTargetGroup=deny;elb:DescribeLoadBalancers=deny")
+            .expect("a fault spec"),
+        ..LocalCloudOptions::default()
+    })
+    .await
+    .expect("the local cloud starts");
+    let client = elbv2(&cloud).await;
+    let (code, message) = error_of(
+        client
+            .create_target_group()
+            .name("web")
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .vpc_id(VPC)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDenied");
+    assert!(
+        message.contains("elasticloadbalancing:CreateTargetGroup"),
+        "{message}"
+    );
+    // The other API's operation of the same name is not denied.
+    create_balancer(&client, "open").await;
     cloud.shutdown().await;
 }

@@ -510,18 +510,37 @@ impl Elbv2State {
     pub fn settle(&mut self, now: Timestamp, liveness: impl Fn(&str) -> Liveness) -> bool {
         let mut due: Vec<(String, Vec<Target>)> = Vec::new();
         for (arn, group) in self.target_groups.iter() {
+            // Most calls change nothing: look before copying anything.
+            let healths: Vec<Option<TargetHealth>> = group
+                .targets
+                .iter()
+                .map(|target| {
+                    target
+                        .draining_until
+                        .is_none_or(|until| until > now)
+                        .then(|| health_of(group, target, liveness(&target.id), now))
+                })
+                .collect();
+            let unchanged = group
+                .targets
+                .iter()
+                .zip(&healths)
+                .all(|(target, health)| health.as_ref() == Some(&target.health));
+            if unchanged {
+                continue;
+            }
             let targets: Vec<Target> = group
                 .targets
                 .iter()
-                .filter(|target| target.draining_until.is_none_or(|until| until > now))
-                .map(|target| Target {
-                    health: health_of(group, target, liveness(&target.id), now),
-                    ..target.clone()
+                .zip(healths)
+                .filter_map(|(target, health)| {
+                    health.map(|health| Target {
+                        health,
+                        ..target.clone()
+                    })
                 })
                 .collect();
-            if targets != group.targets {
-                due.push((arn.clone(), targets));
-            }
+            due.push((arn.clone(), targets));
         }
         let changed = !due.is_empty();
         for (arn, targets) in due {
