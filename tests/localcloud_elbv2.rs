@@ -23,7 +23,7 @@ const SUBNETS: [&str; 2] = ["subnet-0a1b2c3d", "subnet-1a2b3c4d"];
 /// The VPC of the target groups.
 const VPC: &str = "vpc-0a1b2c3d";
 
-/// An ELBv2 client for the local cloud, without retries.
+/// An Elastic Load Balancing v2 client for the local cloud, without retries.
 async fn elbv2(cloud: &LocalCloud) -> Client {
     let config = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(cloud.endpoint_url())
@@ -221,7 +221,12 @@ async fn load_balancers_are_created_described_in_pages_tagged_and_deleted() {
     );
     assert_eq!(balancer.load_balancer_name(), Some("web"));
     assert_eq!(balancer.r#type(), Some(&LoadBalancerTypeEnum::Application));
-    assert_eq!(balancer.scheme().map(|s| s.as_str()), Some("internal"));
+    assert_eq!(
+        balancer
+            .scheme()
+            .map(aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::as_str),
+        Some("internal")
+    );
     assert!(
         balancer.dns_name().unwrap().starts_with("internal-web-"),
         "{:?}",
@@ -232,7 +237,7 @@ async fn load_balancers_are_created_described_in_pages_tagged_and_deleted() {
         balancer
             .state()
             .and_then(|state| state.code())
-            .map(|c| c.as_str()),
+            .map(aws_sdk_elasticloadbalancingv2::types::LoadBalancerStateEnum::as_str),
         Some("active")
     );
     let network = client
@@ -334,7 +339,7 @@ async fn load_balancers_are_created_described_in_pages_tagged_and_deleted() {
     let (code, _) = error_of(
         client
             .create_load_balancer()
-            .name(&"a".repeat(33))
+            .name("a".repeat(33))
             .subnets(SUBNETS[0])
             .subnets(SUBNETS[1])
             .send()
@@ -508,7 +513,12 @@ async fn target_groups_have_aws_defaults_are_modified_and_refused_while_in_use()
         group.matcher().and_then(|matcher| matcher.http_code()),
         Some("200")
     );
-    assert_eq!(group.target_type().map(|t| t.as_str()), Some("instance"));
+    assert_eq!(
+        group
+            .target_type()
+            .map(aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::as_str),
+        Some("instance")
+    );
     assert!(group.load_balancer_arns().is_empty());
     // The same request again returns the same group, as in AWS.
     let again = client
@@ -677,7 +687,7 @@ async fn target_groups_have_aws_defaults_are_modified_and_refused_while_in_use()
     assert_eq!(of_balancer.target_groups().len(), 1);
     assert_eq!(
         of_balancer.target_groups()[0].load_balancer_arns(),
-        [balancer.clone()]
+        std::slice::from_ref(&balancer)
     );
     let by_name = client
         .describe_target_groups()
@@ -1048,7 +1058,7 @@ async fn target_health_moves_on_the_clock_from_initial_to_healthy_and_from_drain
         .unwrap();
     let shown = &description.target_health_descriptions()[0];
     assert_eq!(shown.health_check_port(), Some("80"));
-    assert_eq!(shown.target().and_then(|target| target.port()), Some(80));
+    assert_eq!(shown.target().and_then(TargetDescription::port), Some(80));
     assert_eq!(
         shown.target_health().and_then(|health| health.state()),
         Some(&TargetHealthStateEnum::Healthy)

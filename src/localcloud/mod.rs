@@ -2,7 +2,8 @@
 //! demo, a new user or a test sees a live CodeDeploy without an account.
 //!
 //! It listens on 127.0.0.1 only and speaks the real wire protocols of
-//! CodeDeploy (`awsJson1_1`), EC2 (`ec2Query`), IAM and STS (`awsQuery`),
+//! CodeDeploy (`awsJson1_1`), EC2 (`ec2Query`), IAM, STS and Elastic Load
+//! Balancing, v2 and classic (`awsQuery`),
 //! S3 (`restXml`) and the SSO portal, so the AWS SDK, the AWS CLI or any
 //! other AWS client can drive it. Requests may be SigV4-signed with any
 //! credentials; signatures are not checked. Everything lives in one
@@ -21,8 +22,8 @@
 //!   [`ec2`]'s registry.
 //! - [`dispatch`]: the one shape every service has, a table of operations
 //!   by name.
-//! - The services, one folder each ([`codedeploy`], [`ec2`], [`iam`],
-//!   [`s3`]; [`sts`] and [`sso`] are one file each): one small file per
+//! - The services, one folder each ([`codedeploy`], [`ec2`], [`elbv2`],
+//!   [`elb`], [`iam`], [`s3`]; [`sts`] and [`sso`] are one file each): one small file per
 //!   family of operations, and a `service.rs` that registers them.
 //! - [`services`] lists them; [`server`] routes each request by protocol to
 //!   one of them and knows no operation by name; [`LocalCloud`] starts and

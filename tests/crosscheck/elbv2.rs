@@ -450,7 +450,7 @@ crosscheck!(
         assert_eq!(of_balancer.target_groups().len(), 1);
         assert_eq!(
             of_balancer.target_groups()[0].load_balancer_arns(),
-            [balancer.clone()]
+            std::slice::from_ref(&balancer)
         );
 
         // Traffic shifted by weights, as a blue/green deployment does.
@@ -608,7 +608,7 @@ crosscheck!(
         assert_eq!(descriptions.len(), 1);
         let shown = &descriptions[0];
         assert_eq!(shown.target().and_then(|t| t.id()), Some(instance.as_str()));
-        assert_eq!(shown.target().and_then(|t| t.port()), Some(80));
+        assert_eq!(shown.target().and_then(TargetDescription::port), Some(80));
         let state = shown
             .target_health()
             .and_then(|health| health.state())
@@ -622,7 +622,7 @@ crosscheck!(
                 shown
                     .target_health()
                     .and_then(|health| health.reason())
-                    .map(|reason| reason.as_str()),
+                    .map(aws_sdk_elasticloadbalancingv2::types::TargetHealthReasonEnum::as_str),
                 Some("Elb.RegistrationInProgress")
             );
             assert_eq!(shown.health_check_port(), Some("80"));
@@ -648,9 +648,9 @@ crosscheck!(
         if !clients.moto_differs(
             "moto forgets a deregistered target at once; AWS drains it for the deregistration delay",
         ) {
-            assert_eq!(health.state().map(|s| s.as_str()), Some("draining"));
+            assert_eq!(health.state().map(aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum::as_str), Some("draining"));
             assert_eq!(
-                health.reason().map(|reason| reason.as_str()),
+                health.reason().map(aws_sdk_elasticloadbalancingv2::types::TargetHealthReasonEnum::as_str),
                 Some("Target.DeregistrationInProgress")
             );
         }
@@ -698,9 +698,16 @@ crosscheck!(
         let health = unregistered.target_health_descriptions()[0]
             .target_health()
             .expect("a health");
-        assert_eq!(health.state().map(|s| s.as_str()), Some("unused"));
         assert_eq!(
-            health.reason().map(|reason| reason.as_str()),
+            health
+                .state()
+                .map(aws_sdk_elasticloadbalancingv2::types::TargetHealthStateEnum::as_str),
+            Some("unused")
+        );
+        assert_eq!(
+            health
+                .reason()
+                .map(aws_sdk_elasticloadbalancingv2::types::TargetHealthReasonEnum::as_str),
             Some("Target.NotRegistered")
         );
         clients.finish().await;

@@ -42,7 +42,7 @@ fn registered(world: &World, name: &str) -> Members<InstanceXml> {
         .elb
         .load_balancers
         .get(name)
-        .map(|balancer| {
+        .map_or(Members { member: Vec::new() }, |balancer| {
             balancer
                 .instances
                 .iter()
@@ -51,7 +51,6 @@ fn registered(world: &World, name: &str) -> Members<InstanceXml> {
                 })
                 .collect()
         })
-        .unwrap_or(Members { member: Vec::new() })
 }
 
 /// `RegisterInstancesWithLoadBalancer`: each instance must exist in EC2

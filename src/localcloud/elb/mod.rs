@@ -4,10 +4,10 @@
 //! draining and a health check; enough for a CodeDeploy deployment
 //! group's `elbInfoList`.
 //!
-//! Its requests are signed for `elasticloadbalancing`, as ELBv2's are
-//! ([`super::elbv2`]); the server tells the two apart by the `Version` in
-//! the form. It shares ELBv2's parameter reading and envelope
-//! (`elbv2::common`). [`service`] registers it; [`load_balancers`],
+//! Its requests are signed for `elasticloadbalancing`, as those of
+//! Elastic Load Balancing v2 ([`super::elbv2`]) are; the server tells the
+//! two apart by the `Version` in the form. It shares v2's parameter
+//! reading and envelope (`elbv2::common`). [`service`] registers it; [`load_balancers`],
 //! [`instances`] and [`attributes`] hold its operations over the state in
 //! [`state`], which also holds the functions CodeDeploy's engine uses.
 

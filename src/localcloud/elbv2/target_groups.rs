@@ -228,7 +228,7 @@ fn apply_health_check(check: &mut HealthCheck, params: &Params) -> Result<(), Ap
                 "Member must satisfy enum value set: [HTTP, HTTPS, TCP].",
             ));
         }
-        check.protocol = protocol.to_owned();
+        protocol.clone_into(&mut check.protocol);
         if is_http(protocol) {
             check.path.get_or_insert_with(|| "/".to_owned());
             check.matcher.get_or_insert_with(|| "200".to_owned());
@@ -242,7 +242,7 @@ fn apply_health_check(check: &mut HealthCheck, params: &Params) -> Result<(), Ap
                 "Member must be traffic-port or a port from 1 to 65535.",
             ));
         }
-        check.port = port.to_owned();
+        port.clone_into(&mut check.port);
     }
     if let Some(path) = params.get("HealthCheckPath") {
         if path.is_empty() || path.len() > 1024 || !path.starts_with('/') {
