@@ -13,6 +13,8 @@
 //! load balancers without a request. They use these functions, which check
 //! what the handlers check and change the state the same way:
 //!
+//! - [`Elbv2State::target_group_named`]: a target group by the name
+//!   CodeDeploy's `loadBalancerInfo` gives;
 //! - [`Elbv2State::register_instance`] and
 //!   [`Elbv2State::deregister_instance`]: put an instance into a target
 //!   group, or start draining it;
@@ -682,6 +684,12 @@ impl Elbv2State {
         Ok(true)
     }
 
+    /// The target group named `name`: CodeDeploy's `loadBalancerInfo`
+    /// names target groups, where the functions here take ARNs.
+    pub fn target_group_named(&self, name: &str) -> Option<&TargetGroup> {
+        self.target_groups.values().find(|group| group.name == name)
+    }
+
     /// The health of the instance `id` in the target group `arn` as last
     /// settled, or `None` when it is not registered (or the group does
     /// not exist).
@@ -924,6 +932,13 @@ mod tests {
             state.listeners_forwarding_to(GROUP),
             vec![LISTENER.to_owned()]
         );
+        assert_eq!(
+            state
+                .target_group_named("web")
+                .map(|group| group.arn.as_str()),
+            Some(GROUP)
+        );
+        assert!(state.target_group_named("Web").is_none());
         assert_eq!(
             state.set_forward_weights(LISTENER, &[("other".to_owned(), 1)]),
             Err(SeamError::WeightsMismatch)
