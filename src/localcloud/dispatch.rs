@@ -64,11 +64,12 @@ impl Shared {
     pub fn advance_to(&self, now: Timestamp) -> bool {
         self.world.update(|world| {
             let settled = world.ec2.settle(now);
+            let balanced = world.settle_load_balancers(now);
             // An alarm set since the last advance stops its deployments
             // where they were, before they move on.
             let stopped = engine::stop_on_alarms(world, now);
             let advanced = engine::advance(world, now, &self.engine);
-            settled || stopped || advanced
+            settled || balanced || stopped || advanced
         })
     }
 
@@ -156,6 +157,10 @@ pub struct JsonApi {
 /// or, unsigned, naming its `Version`.
 #[derive(Debug)]
 pub struct QueryApi {
+    /// The name its requests are signed for: the service's name, except
+    /// for services that share one (both Elastic Load Balancing APIs sign
+    /// for `elasticloadbalancing`).
+    pub signing_name: &'static str,
     /// The API version, e.g. `2016-11-15`.
     pub version: &'static str,
     /// How its errors are written.
@@ -230,7 +235,22 @@ impl Service {
         flavour: QueryFlavour,
         serve: QueryServe,
     ) -> Self {
+        Self::query_signed_as(name, name, title, version, flavour, serve)
+    }
+
+    /// A query service named `name` whose requests are signed for
+    /// `signing_name`, which it shares with another service; the server
+    /// tells them apart by `version`.
+    pub const fn query_signed_as(
+        name: &'static str,
+        signing_name: &'static str,
+        title: &'static str,
+        version: &'static str,
+        flavour: QueryFlavour,
+        serve: QueryServe,
+    ) -> Self {
         let api = QueryApi {
+            signing_name,
             version,
             flavour,
             serve,

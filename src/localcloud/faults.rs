@@ -26,7 +26,16 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// The services a fault rule may name.
-pub const SERVICES: [&str; 6] = ["codedeploy", "ec2", "iam", "s3", "cloudwatch", "sns"];
+pub const SERVICES: [&str; 8] = [
+    "codedeploy",
+    "ec2",
+    "elb",
+    "elbv2",
+    "iam",
+    "s3",
+    "cloudwatch",
+    "sns",
+];
 
 /// The longest latency a rule may add.
 pub const MAX_LATENCY: Duration = Duration::from_mins(10);

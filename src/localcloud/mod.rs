@@ -2,10 +2,11 @@
 //! demo, a new user or a test sees a live CodeDeploy without an account.
 //!
 //! It listens on 127.0.0.1 only and speaks the real wire protocols of
-//! CodeDeploy (`awsJson1_1`), EC2 (`ec2Query`), IAM, STS and SNS
-//! (`awsQuery`), CloudWatch (Smithy RPC v2 CBOR, and `awsJson1_0` for the
-//! AWS CLI v1), S3 (`restXml`) and the SSO portal, so the AWS SDK, the
-//! AWS CLI or any other AWS client can drive it. Requests may be SigV4-signed with any
+//! CodeDeploy (`awsJson1_1`), EC2 (`ec2Query`), IAM, STS, SNS and Elastic
+//! Load Balancing, v2 and classic (`awsQuery`), CloudWatch (Smithy RPC v2
+//! CBOR, and `awsJson1_0` for the AWS CLI v1), S3 (`restXml`) and the SSO
+//! portal, so the AWS SDK, the AWS CLI or any other AWS client can drive
+//! it. Requests may be SigV4-signed with any
 //! credentials; signatures are not checked. Everything lives in one
 //! account, [`ACCOUNT_ID`].
 //!
@@ -22,8 +23,8 @@
 //!   [`ec2`]'s registry.
 //! - [`dispatch`]: the one shape every service has, a table of operations
 //!   by name.
-//! - The services, one folder each ([`codedeploy`], [`ec2`], [`iam`],
-//!   [`s3`]; [`sts`] and [`sso`] are one file each): one small file per
+//! - The services, one folder each ([`codedeploy`], [`ec2`], [`elbv2`],
+//!   [`elb`], [`iam`], [`s3`]; [`sts`] and [`sso`] are one file each): one small file per
 //!   family of operations, and a `service.rs` that registers them.
 //! - [`services`] lists them; [`server`] routes each request by protocol to
 //!   one of them and knows no operation by name; [`LocalCloud`] starts and
@@ -51,6 +52,8 @@ pub mod cloudwatch;
 pub mod codedeploy;
 pub mod dispatch;
 pub mod ec2;
+pub mod elb;
+pub mod elbv2;
 pub mod engine;
 pub mod error;
 pub mod faults;

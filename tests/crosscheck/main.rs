@@ -17,6 +17,8 @@
 
 mod cloudwatch;
 mod ec2;
+mod elb;
+mod elbv2;
 mod iam;
 mod s3;
 mod sns;

@@ -34,7 +34,7 @@ pub struct Clients {
     pub endpoint: String,
     /// Auto Scaling.
     pub autoscaling: aws_sdk_autoscaling::Client,
-    /// CloudWatch.
+    /// `CloudWatch`.
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// EC2.
     pub ec2: aws_sdk_ec2::Client,
