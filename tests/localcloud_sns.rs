@@ -5,7 +5,7 @@
 mod support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -16,11 +16,10 @@ use aws_sdk_sns::config::Region;
 use aws_sdk_sns::error::ProvideErrorMetadata;
 use aws_sdk_sns::operation::get_topic_attributes::GetTopicAttributesError;
 use aws_sdk_sns::types::{MessageAttributeValue, Tag};
-use axum::http::{HeaderMap, StatusCode};
 use deploydesk::localcloud::LocalCloud;
 use serde_json::Value;
+use support::subscriber::Subscriber;
 use support::{START, eventually, start};
-use tokio::sync::mpsc;
 
 /// An SNS client for the local cloud, signing for `us-east-1`, that does
 /// not retry.
@@ -33,90 +32,6 @@ async fn sns(cloud: &LocalCloud) -> Client {
         .load()
         .await;
     Client::new(&config)
-}
-
-/// One POST the subscriber received.
-#[derive(Debug)]
-struct Received {
-    /// Its headers.
-    headers: HeaderMap,
-    /// Its body.
-    body: String,
-}
-
-impl Received {
-    /// The header `name`.
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-    }
-
-    /// The body as JSON.
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).expect("the body is JSON")
-    }
-}
-
-/// An HTTP subscriber on a loopback port.
-struct Subscriber {
-    /// Its URL.
-    url: String,
-    /// What it received and answered 200 to, in order.
-    received: mpsc::UnboundedReceiver<Received>,
-    /// How many POSTs reached it, the refused ones included.
-    hits: Arc<AtomicUsize>,
-}
-
-impl Subscriber {
-    /// Starts a subscriber that answers its first `failures` POSTs with 500.
-    async fn start(failures: usize) -> Subscriber {
-        let (sender, received) = mpsc::unbounded_channel();
-        let hits = Arc::new(AtomicUsize::new(0));
-        let counted = Arc::clone(&hits);
-        let app = axum::Router::new().fallback(move |headers: HeaderMap, body: String| {
-            let sender = sender.clone();
-            let counted = Arc::clone(&counted);
-            async move {
-                let hit = counted.fetch_add(1, Ordering::SeqCst);
-                if hit < failures {
-                    return StatusCode::INTERNAL_SERVER_ERROR;
-                }
-                let _ = sender.send(Received { headers, body });
-                StatusCode::OK
-            }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port");
-        let addr = listener.local_addr().expect("an address");
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Subscriber {
-            url: format!("http://{addr}/sns"),
-            received,
-            hits,
-        }
-    }
-
-    /// The next POST received, within five seconds.
-    async fn next(&mut self) -> Received {
-        tokio::time::timeout(Duration::from_secs(5), self.received.recv())
-            .await
-            .expect("a delivery arrives within five seconds")
-            .expect("the subscriber is running")
-    }
-
-    /// Fails if anything arrives within a short while.
-    async fn nothing_more(&mut self) {
-        if let Ok(Some(received)) =
-            tokio::time::timeout(Duration::from_millis(150), self.received.recv()).await
-        {
-            panic!("nothing more should arrive, but got {received:?}");
-        }
-    }
 }
 
 #[tokio::test]
