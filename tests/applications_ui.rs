@@ -299,6 +299,93 @@ fn deployment_groups_show_their_configuration_and_targets() {
 }
 
 #[test]
+fn a_group_shows_its_alarms_live_state_and_its_triggers() {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, StateValue, Statistic};
+    use aws_sdk_codedeploy::types::{Alarm, AlarmConfiguration, TriggerConfig, TriggerEventType};
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path());
+    run_until(&mut harness, "the empty list", |h| {
+        has_label(h, "No applications yet. Create one above.")
+    });
+    create_group_remotely(&harness);
+    let set_state = |harness: &Harness<'_, App>, state: StateValue| {
+        let app = harness.state();
+        let session = app.session().expect("connected");
+        app.runtime().block_on(async {
+            session
+                .cloudwatch
+                .set_alarm_state()
+                .alarm_name("store-5xx")
+                .state_value(state)
+                .state_reason("five hundreds")
+                .send()
+                .await
+                .expect("state set");
+        });
+    };
+    {
+        let app = harness.state();
+        let session = app.session().expect("connected");
+        app.runtime().block_on(async {
+            session
+                .cloudwatch
+                .put_metric_alarm()
+                .alarm_name("store-5xx")
+                .namespace("AWS/ApplicationELB")
+                .metric_name("HTTPCode_Target_5XX_Count")
+                .statistic(Statistic::Sum)
+                .period(60)
+                .evaluation_periods(1)
+                .threshold(5.0)
+                .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+                .send()
+                .await
+                .expect("alarm created");
+            session
+                .codedeploy
+                .update_deployment_group()
+                .application_name("store")
+                .current_deployment_group_name("store-prod")
+                .alarm_configuration(
+                    AlarmConfiguration::builder()
+                        .enabled(true)
+                        .alarms(Alarm::builder().name("store-5xx").build())
+                        .alarms(Alarm::builder().name("gone").build())
+                        .build(),
+                )
+                .trigger_configurations(
+                    TriggerConfig::builder()
+                        .trigger_name("ops")
+                        .trigger_target_arn("arn:aws:sns:us-east-1:000000000000:deployments")
+                        .trigger_events(TriggerEventType::DeploymentFailure)
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("group updated");
+        });
+    }
+    set_state(&harness, StateValue::Ok);
+    harness
+        .get_by_role_and_label(Role::Button, "Refresh")
+        .click();
+    run_until(&mut harness, "the alarm's state", |h| {
+        has_label(h, "store-5xx (OK)")
+    });
+    harness.get_by_label("gone (no such alarm)");
+    harness.get_by_label("ops: DeploymentFailure to deployments");
+
+    // The state is read again with the page.
+    set_state(&harness, StateValue::Alarm);
+    harness
+        .get_by_role_and_label(Role::Button, "Refresh")
+        .click();
+    run_until(&mut harness, "the alarm going off", |h| {
+        has_label(h, "store-5xx (in ALARM)")
+    });
+}
+
+#[test]
 fn reset_demo_account_starts_afresh_after_asking() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = demo_harness(dir.path());

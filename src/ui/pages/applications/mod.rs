@@ -6,6 +6,7 @@ pub(crate) mod effects;
 use egui::RichText;
 
 use crate::cloud::CloudError;
+use crate::cloud::cloudwatch::AlarmStateValue;
 use crate::cloud::codedeploy::{Application, DeploymentGroup};
 use crate::domain::ComputePlatform;
 use crate::domain::names;
@@ -374,7 +375,10 @@ impl ApplicationsPage {
                     .weak(),
                 );
             }
-            Loadable::Loaded(groups) => groups_table_ui(ui, groups),
+            Loadable::Loaded(groups) => {
+                groups_table_ui(ui, groups);
+                watches_ui(ui, groups);
+            }
         }
         action
     }
@@ -512,6 +516,50 @@ fn groups_table_ui(ui: &mut egui::Ui, groups: &[DeploymentGroup]) {
                     });
                 });
         });
+}
+
+/// What the groups watch and whom they tell: each group's alarms with
+/// their state now (one in `ALARM` stands out: a deployment would stop at
+/// once) and its notification triggers. Nothing for groups without either.
+fn watches_ui(ui: &mut egui::Ui, groups: &[DeploymentGroup]) {
+    for group in groups {
+        if group.alarms.is_empty() && group.triggers.is_empty() {
+            continue;
+        }
+        ui.add_space(4.0);
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(&group.name);
+            if !group.alarms.is_empty() {
+                ui.label("alarms:");
+                for alarm in &group.alarms {
+                    let (word, color) = match (alarm.state, &group.alarms_unread) {
+                        (Some(AlarmStateValue::Alarm), _) => {
+                            ("in ALARM", ui.visuals().error_fg_color)
+                        }
+                        (Some(AlarmStateValue::Ok), _) => ("OK", ui.visuals().weak_text_color()),
+                        (Some(AlarmStateValue::InsufficientData), _) => {
+                            ("not enough data", ui.visuals().weak_text_color())
+                        }
+                        (None, Some(_)) => ("state unknown", ui.visuals().warn_fg_color),
+                        (None, None) => ("no such alarm", ui.visuals().warn_fg_color),
+                    };
+                    let response = ui.label(
+                        RichText::new(format!("{} ({word})", alarm.name)).color(color),
+                    );
+                    let hover = match (&alarm.reason, &group.alarms_unread) {
+                        (_, Some(error)) => format!("CloudWatch could not be asked: {error}"),
+                        (Some(reason), None) => reason.clone(),
+                        (None, None) => "CloudWatch has no alarm of this name: a deployment of this group stops at once unless the group ignores alarms it cannot read.".to_owned(),
+                    };
+                    response.on_hover_text(hover);
+                }
+            }
+            if !group.triggers.is_empty() {
+                ui.label("notifies:");
+                ui.label(RichText::new(group.triggers.join("; ")).weak());
+            }
+        });
+    }
 }
 
 /// A one-line label cut short to its cell, with the whole text on hover.
