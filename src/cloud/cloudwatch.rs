@@ -73,17 +73,46 @@ pub async fn alarm_states(session: &Session, names: &[String]) -> CloudResult<Ve
                 name: name.clone(),
                 state: alarm
                     .and_then(|alarm| alarm.state_value())
-                    .and_then(|state| {
-                        use aws_sdk_cloudwatch::types::StateValue;
-                        match state {
-                            StateValue::Ok => Some(AlarmStateValue::Ok),
-                            StateValue::Alarm => Some(AlarmStateValue::Alarm),
-                            StateValue::InsufficientData => Some(AlarmStateValue::InsufficientData),
-                            _ => None,
-                        }
-                    }),
+                    .and_then(state_of),
                 reason: alarm.and_then(|alarm| alarm.state_reason().map(str::to_owned)),
             }
         })
         .collect())
+}
+
+/// Every alarm of the account with its state, by name, for pickers.
+pub async fn list_alarms(session: &Session) -> CloudResult<Vec<AlarmStatus>> {
+    let mut alarms = Vec::new();
+    let mut next_token = None;
+    loop {
+        let page = session
+            .cloudwatch
+            .describe_alarms()
+            .set_next_token(next_token)
+            .send()
+            .await
+            .map_err(sdk_error(session, "DescribeAlarms"))?;
+        alarms.extend(page.metric_alarms().iter().map(|alarm| AlarmStatus {
+            name: alarm.alarm_name().unwrap_or_default().to_owned(),
+            state: alarm.state_value().and_then(state_of),
+            reason: alarm.state_reason().map(str::to_owned),
+        }));
+        next_token = page.next_token().map(str::to_owned);
+        if next_token.is_none() {
+            break;
+        }
+    }
+    alarms.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(alarms)
+}
+
+/// The SDK's state as the app's.
+fn state_of(state: &aws_sdk_cloudwatch::types::StateValue) -> Option<AlarmStateValue> {
+    use aws_sdk_cloudwatch::types::StateValue;
+    match state {
+        StateValue::Ok => Some(AlarmStateValue::Ok),
+        StateValue::Alarm => Some(AlarmStateValue::Alarm),
+        StateValue::InsufficientData => Some(AlarmStateValue::InsufficientData),
+        _ => None,
+    }
 }

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 use aws_sdk_codedeploy::types as cd;
 
 use super::cloudwatch::{self, AlarmStatus};
+use super::sns;
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
 use super::to_system_time;
@@ -244,8 +245,7 @@ fn triggers_text(info: &cd::DeploymentGroupInfo) -> Vec<String> {
                 .collect();
             let topic = trigger
                 .trigger_target_arn()
-                .map(|arn| arn.rsplit(':').next().unwrap_or(arn))
-                .unwrap_or("no topic");
+                .map_or("no topic", sns::topic_name);
             format!(
                 "{}: {} to {topic}",
                 trigger.trigger_name().unwrap_or("unnamed"),

@@ -23,6 +23,7 @@ pub mod s3;
 pub mod sample;
 pub mod session;
 pub mod setup;
+pub mod sns;
 pub mod tagging;
 pub mod watcher;
 
