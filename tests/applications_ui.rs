@@ -129,6 +129,50 @@ fn deleting_an_application_asks_first() {
 }
 
 #[test]
+fn in_a_narrow_window_the_delete_button_covers_neither_name_nor_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = AppOptions {
+        settings_path: Some(dir.path().join("settings.json")),
+        backend_override: Some(BackendChoice::Demo),
+        local_cloud: Some(Arc::new(EmbeddedLocalCloud::new(Some(
+            dir.path().join("localcloud").join("state.json"),
+        )))),
+    };
+    let mut harness = app_harness(options, egui::vec2(800.0, 600.0));
+    run_until(&mut harness, "the empty list", |h| {
+        has_label(h, "No applications yet. Create one above.")
+    });
+    let name = "checkout-service-eu";
+    harness
+        .get_by_label("Application name")
+        .set_text_value_accesskit(name);
+    settle(&mut harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Create application")
+        .click();
+    run_until(&mut harness, "the new application's details", |h| {
+        h.query_by_role_and_label(Role::Button, "Delete application…")
+            .is_some()
+    });
+    let delete = harness
+        .get_by_role_and_label(Role::Button, "Delete application…")
+        .rect();
+    let heading = harness.get_by_role_and_label(Role::Label, name).rect();
+    let platform = harness
+        .get_by_role_and_label(Role::Label, "EC2/On-premises")
+        .rect();
+    assert!(!delete.intersects(heading), "{delete:?} covers {heading:?}");
+    assert!(
+        !delete.intersects(platform),
+        "{delete:?} covers {platform:?}"
+    );
+    assert!(
+        heading.width() > 100.0,
+        "the name keeps room to be read: {heading:?}"
+    );
+}
+
+#[test]
 fn invalid_and_duplicate_names_are_explained_and_keep_what_was_typed() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = demo_harness(dir.path());
@@ -252,6 +296,93 @@ fn deployment_groups_show_their_configuration_and_targets() {
     harness.get_by_label("CodeDeployDefault.HalfAtATime");
     harness.get_by_label("EC2: Environment = production");
     harness.get_by_label("never deployed");
+}
+
+#[test]
+fn a_group_shows_its_alarms_live_state_and_its_triggers() {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, StateValue, Statistic};
+    use aws_sdk_codedeploy::types::{Alarm, AlarmConfiguration, TriggerConfig, TriggerEventType};
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path());
+    run_until(&mut harness, "the empty list", |h| {
+        has_label(h, "No applications yet. Create one above.")
+    });
+    create_group_remotely(&harness);
+    let set_state = |harness: &Harness<'_, App>, state: StateValue| {
+        let app = harness.state();
+        let session = app.session().expect("connected");
+        app.runtime().block_on(async {
+            session
+                .cloudwatch
+                .set_alarm_state()
+                .alarm_name("store-5xx")
+                .state_value(state)
+                .state_reason("five hundreds")
+                .send()
+                .await
+                .expect("state set");
+        });
+    };
+    {
+        let app = harness.state();
+        let session = app.session().expect("connected");
+        app.runtime().block_on(async {
+            session
+                .cloudwatch
+                .put_metric_alarm()
+                .alarm_name("store-5xx")
+                .namespace("AWS/ApplicationELB")
+                .metric_name("HTTPCode_Target_5XX_Count")
+                .statistic(Statistic::Sum)
+                .period(60)
+                .evaluation_periods(1)
+                .threshold(5.0)
+                .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+                .send()
+                .await
+                .expect("alarm created");
+            session
+                .codedeploy
+                .update_deployment_group()
+                .application_name("store")
+                .current_deployment_group_name("store-prod")
+                .alarm_configuration(
+                    AlarmConfiguration::builder()
+                        .enabled(true)
+                        .alarms(Alarm::builder().name("store-5xx").build())
+                        .alarms(Alarm::builder().name("gone").build())
+                        .build(),
+                )
+                .trigger_configurations(
+                    TriggerConfig::builder()
+                        .trigger_name("ops")
+                        .trigger_target_arn("arn:aws:sns:us-east-1:000000000000:deployments")
+                        .trigger_events(TriggerEventType::DeploymentFailure)
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("group updated");
+        });
+    }
+    set_state(&harness, StateValue::Ok);
+    harness
+        .get_by_role_and_label(Role::Button, "Refresh")
+        .click();
+    run_until(&mut harness, "the alarm's state", |h| {
+        has_label(h, "store-5xx (OK)")
+    });
+    harness.get_by_label("gone (no such alarm)");
+    harness.get_by_label("ops: DeploymentFailure to deployments");
+
+    // The state is read again with the page.
+    set_state(&harness, StateValue::Alarm);
+    harness
+        .get_by_role_and_label(Role::Button, "Refresh")
+        .click();
+    run_until(&mut harness, "the alarm going off", |h| {
+        has_label(h, "store-5xx (in ALARM)")
+    });
 }
 
 #[test]

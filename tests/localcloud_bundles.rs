@@ -446,3 +446,109 @@ async fn revision_details_carry_the_objects_etag() {
     assert_eq!(revision_info.deployment_groups(), [GROUP]);
     assert!(revision_info.first_used_time().is_some());
 }
+
+/// Deploys `key` with `ignoreApplicationStopFailures` as given and runs the
+/// deployment to its end.
+async fn deploy_ignoring_stop_failures(
+    cloud: &Cloud,
+    key: &str,
+    ignore: bool,
+) -> (
+    aws_sdk_codedeploy::types::DeploymentInfo,
+    Vec<InstanceTarget>,
+) {
+    let id = cloud
+        .client
+        .create_deployment()
+        .application_name(APP)
+        .deployment_group_name(GROUP)
+        .revision(s3_revision(BUCKET, key))
+        .ignore_application_stop_failures(ignore)
+        .send()
+        .await
+        .unwrap()
+        .deployment_id()
+        .unwrap()
+        .to_owned();
+    let info = cloud.run_to_end(&id, 200).await;
+    let targets = cloud.targets(&id).await;
+    (info, targets)
+}
+
+#[tokio::test]
+async fn application_stop_runs_the_scripts_of_the_revision_the_instance_ran_last() {
+    let (cloud, _) = cloud_with_instances(1).await;
+    // A revision whose stop script is not in its bundle.
+    put_object(
+        &cloud,
+        "broken-stop.zip",
+        &zip_of(&[(
+            "appspec.yml",
+            "version: 0.0\nos: linux\nhooks:\n  ApplicationStop:\n    - location: scripts/stop.sh\n",
+        )]),
+    );
+    put_object(
+        &cloud,
+        "fixed.zip",
+        &zip_of(&[
+            (
+                "appspec.yml",
+                "version: 0.0\nos: linux\nhooks:\n  ApplicationStop:\n    - location: scripts/stop.sh\n",
+            ),
+            ("scripts/stop.sh", "#!/bin/sh\nexit 0\n"),
+        ]),
+    );
+
+    // The first deployment to the instance has nothing to stop: its own
+    // broken stop script does not run.
+    let (info, targets) = deploy_ignoring_stop_failures(&cloud, "broken-stop.zip", false).await;
+    assert_eq!(
+        info.status(),
+        Some(&DeploymentStatus::Succeeded),
+        "{info:?}"
+    );
+    let stop = event(&targets[0], "ApplicationStop");
+    assert_eq!(stop.start_time(), stop.end_time());
+
+    // The next one runs the stop script of the revision installed before,
+    // which is missing, even though the new revision's is fine.
+    let (info, targets) = deploy_ignoring_stop_failures(&cloud, "fixed.zip", false).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Failed), "{info:?}");
+    let stop = event(&targets[0], "ApplicationStop");
+    assert_eq!(status(stop), "Failed");
+    let diagnostics = stop.diagnostics().unwrap();
+    assert_eq!(
+        diagnostics
+            .error_code()
+            .map(aws_sdk_codedeploy::types::LifecycleErrorCode::as_str),
+        Some("ScriptMissing")
+    );
+    assert_eq!(status(event(&targets[0], "Install")), "Skipped");
+
+    // It keeps failing the same way until stop failures are ignored.
+    let (info, _) = deploy_ignoring_stop_failures(&cloud, "fixed.zip", false).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Failed));
+    let (info, targets) = deploy_ignoring_stop_failures(&cloud, "fixed.zip", true).await;
+    assert_eq!(
+        info.status(),
+        Some(&DeploymentStatus::Succeeded),
+        "{info:?}"
+    );
+    assert_eq!(status(event(&targets[0], "Install")), "Succeeded");
+
+    // Once the fixed revision is installed, its own stop script runs.
+    let (info, targets) = deploy_ignoring_stop_failures(&cloud, "fixed.zip", false).await;
+    assert_eq!(
+        info.status(),
+        Some(&DeploymentStatus::Succeeded),
+        "{info:?}"
+    );
+    let stop = event(&targets[0], "ApplicationStop");
+    assert_eq!(status(stop), "Succeeded");
+    assert!(stop.start_time() < stop.end_time());
+    assert!(
+        stop.diagnostics()
+            .and_then(|diagnostics| diagnostics.log_tail())
+            .is_some_and(|log| log.contains("Script - scripts/stop.sh"))
+    );
+}

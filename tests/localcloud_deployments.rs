@@ -36,8 +36,13 @@ use deploydesk::localcloud::{FaultSpec, LocalCloudOptions, Timestamp};
 
 const APP: &str = "shop";
 const GROUP: &str = "web";
-/// Seven one-second events: one in-place instance without a load balancer.
-const INSTANCE_MS: i64 = 7 * EVENT_MS;
+/// One in-place instance without a load balancer, deployed to for the first
+/// time: six one-second events, since `ApplicationStop` has no installed
+/// revision to stop and so nothing to run.
+const INSTANCE_MS: i64 = 6 * EVENT_MS;
+/// The same instance deployed to again: `ApplicationStop` runs the stop
+/// script of the revision it installed before, seven events in all.
+const REDEPLOY_MS: i64 = 7 * EVENT_MS;
 const HEALTHY_CURRENT: Health = Health::new(InstanceHealth::Healthy, RevisionHealth::Current);
 
 /// A local cloud with `count` instances tagged `Role=web` and the group
@@ -217,11 +222,12 @@ async fn ten_instances_with_a_minimum_of_nine_deploy_one_at_a_time() {
             MinimumHealthyHosts::HostCount(9),
             &failing_ids,
         );
-        // One instance a wave, in id order, each wave seven events long.
+        // One instance a wave, in id order, each wave seven events long
+        // (the warm-up installed a revision, which ApplicationStop stops).
         let attempted = failing.map_or(10, |index| index + 1);
         for (index, target) in targets.iter().enumerate() {
             let expected =
-                (index < attempted).then_some(i64::try_from(index).unwrap() * INSTANCE_MS);
+                (index < attempted).then_some(i64::try_from(index).unwrap() * REDEPLOY_MS);
             assert_eq!(
                 first_event_start(target, start),
                 expected,
@@ -433,7 +439,8 @@ impl Cloud {
 async fn stopping_a_deployment_fails_the_running_instance_and_skips_the_rest() {
     let (cloud, ids) = fleet(3, "CodeDeployDefault.OneAtATime").await;
     let id = cloud.deploy(APP, GROUP, "v1").await;
-    // The second instance is in its third event.
+    // The second instance is in its fourth event: its ApplicationStop had
+    // nothing to stop, and it is half way through Install.
     cloud.advance(INSTANCE_MS + 2 * EVENT_MS + 500);
     let stop_time = cloud.now();
     let stopped = cloud
@@ -467,14 +474,14 @@ async fn stopping_a_deployment_fails_the_running_instance_and_skips_the_rest() {
         [
             "Succeeded",
             "Succeeded",
+            "Succeeded",
             "Failed",
-            "Skipped",
             "Skipped",
             "Skipped",
             "Skipped"
         ]
     );
-    assert_eq!(millis(events[2].end_time().unwrap()), stop_time.as_millis());
+    assert_eq!(millis(events[3].end_time().unwrap()), stop_time.as_millis());
     assert_eq!(targets[1].target_id(), Some(ids[1].as_str()));
 
     // Time moving on changes nothing, and a second stop is refused.
@@ -940,11 +947,13 @@ async fn load_balanced_in_place_moves_traffic_and_the_revision_records_its_use()
         assert_eq!(names.first(), Some(&"BeforeBlockTraffic"));
         assert_eq!(names.last(), Some(&"AfterAllowTraffic"));
     }
-    // One at a time (the group's default), thirteen events each.
+    // One at a time (the group's default), thirteen events each, of which
+    // the three that stop the installed revision have nothing to run on a
+    // first deployment.
     let created = millis(info.create_time().unwrap());
     assert_eq!(
         millis(info.complete_time().unwrap()) - created,
-        2 * 13 * EVENT_MS
+        2 * 10 * EVENT_MS
     );
 
     let revision = cloud

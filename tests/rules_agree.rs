@@ -720,3 +720,119 @@ async fn the_bundle_types_the_deploy_dialog_offers_are_the_ones_codedeploy_takes
     }
     cloud.shutdown().await;
 }
+
+/// The SDK configuration for the local cloud, signing with made-up keys and
+/// without retries.
+async fn elb_config(cloud: &LocalCloud) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(cloud.endpoint_url())
+        .region(aws_sdk_codedeploy::config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await
+}
+
+#[tokio::test]
+async fn load_balancer_and_target_group_names_are_refused_alike_by_the_rule_and_by_elb() {
+    use aws_sdk_elasticloadbalancing::types::Listener;
+    use aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata as _;
+    use aws_sdk_elasticloadbalancingv2::types::ProtocolEnum;
+    use deploydesk::domain::elb_names::{ElbNameKind, validate_elb_name};
+
+    let (cloud, _session, _) = start().await;
+    let config = elb_config(&cloud).await;
+    let v2 = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    let classic = aws_sdk_elasticloadbalancing::Client::new(&config);
+    let create_balancer = |name: String| {
+        let v2 = v2.clone();
+        async move {
+            v2.create_load_balancer()
+                .name(name)
+                .subnets("subnet-0a1b2c3d")
+                .subnets("subnet-1a2b3c4d")
+                .send()
+                .await
+        }
+    };
+    let create_group = |name: String| {
+        let v2 = v2.clone();
+        async move {
+            v2.create_target_group()
+                .name(name)
+                .protocol(ProtocolEnum::Http)
+                .port(80)
+                .vpc_id("vpc-0a1b2c3d")
+                .send()
+                .await
+        }
+    };
+    let create_classic = |name: String| {
+        let classic = classic.clone();
+        async move {
+            classic
+                .create_load_balancer()
+                .load_balancer_name(name)
+                .listeners(
+                    Listener::builder()
+                        .protocol("HTTP")
+                        .load_balancer_port(80)
+                        .instance_port(80)
+                        .build()
+                        .expect("a valid listener"),
+                )
+                .availability_zones("us-east-1a")
+                .send()
+                .await
+        }
+    };
+    let long = "a".repeat(33);
+    for bad in [
+        long.as_str(),
+        "web_1",
+        "web.1",
+        "-web",
+        "web-",
+        "internal-web",
+    ] {
+        assert!(
+            validate_elb_name(ElbNameKind::LoadBalancer, bad).is_err(),
+            "the rule takes {bad}"
+        );
+        let error = create_balancer(bad.to_owned())
+            .await
+            .expect_err("ELBv2 refuses the name");
+        assert_eq!(error.code(), Some("ValidationError"), "{bad}");
+        let error = create_classic(bad.to_owned())
+            .await
+            .expect_err("classic ELB refuses the name");
+        assert_eq!(
+            aws_sdk_elasticloadbalancing::error::ProvideErrorMetadata::code(&error),
+            Some("ValidationError"),
+            "{bad}"
+        );
+        // A target group may start with `internal-`.
+        let group = create_group(bad.to_owned()).await;
+        assert_eq!(
+            validate_elb_name(ElbNameKind::TargetGroup, bad).is_ok(),
+            group.is_ok(),
+            "{bad}: {group:?}"
+        );
+    }
+    let longest = "b".repeat(32);
+    for (index, good) in ["web", "Web-Blue-1", longest.as_str()].iter().enumerate() {
+        assert_eq!(validate_elb_name(ElbNameKind::LoadBalancer, good), Ok(()));
+        create_balancer((*good).to_owned())
+            .await
+            .unwrap_or_else(|error| panic!("{good} was refused: {error:?}"));
+        create_group((*good).to_owned())
+            .await
+            .unwrap_or_else(|error| panic!("{good} was refused: {error:?}"));
+        create_classic(format!("{}{index}", &good[..good.len().min(31)]))
+            .await
+            .unwrap_or_else(|error| panic!("{good} was refused: {error:?}"));
+    }
+    cloud.shutdown().await;
+}

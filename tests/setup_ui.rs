@@ -1091,3 +1091,118 @@ fn tag_row_buttons_are_short_on_screen_with_their_long_names_kept() {
     );
     assert!(has_text(harness, "2 of 3 instances match"));
 }
+
+#[test]
+fn deployment_group_wizard_picks_alarms_and_a_topic_from_the_account() {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, StateValue, Statistic};
+    let mut demo = demo();
+    let topic_arn = {
+        let session = demo.harness.state().session().expect("connected");
+        call(&demo.harness, async {
+            for (alarm, state) in [
+                ("web-5xx", StateValue::Alarm),
+                ("web-latency", StateValue::Ok),
+            ] {
+                session
+                    .cloudwatch
+                    .put_metric_alarm()
+                    .alarm_name(alarm)
+                    .namespace("AWS/ApplicationELB")
+                    .metric_name("HTTPCode_Target_5XX_Count")
+                    .statistic(Statistic::Sum)
+                    .period(60)
+                    .evaluation_periods(1)
+                    .threshold(5.0)
+                    .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+                    .send()
+                    .await
+                    .expect("the alarm is made");
+                session
+                    .cloudwatch
+                    .set_alarm_state()
+                    .alarm_name(alarm)
+                    .state_value(state)
+                    .state_reason("set by the test")
+                    .send()
+                    .await
+                    .expect("its state is set");
+            }
+            session
+                .sns
+                .create_topic()
+                .name("deployments")
+                .send()
+                .await
+                .expect("the topic is made")
+                .topic_arn()
+                .expect("an ARN")
+                .to_owned()
+        })
+    };
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        has_text(h, "No EC2/on-premises application yet")
+    });
+    pointer_click(harness, Role::RadioButton, "A new application");
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    type_into(harness, "Deployment group name", "production");
+    type_into(
+        harness,
+        "Service role ARN",
+        "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
+    );
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the instances", |h| has_text(h, "instances match"));
+    type_into(harness, "Key", "Environment");
+    type_into(harness, "Value", "production");
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(harness, Role::Button, "Next");
+    // The options: the account's alarms with their state, to tick.
+    run_until(harness, "the account's alarms", |h| {
+        has_text(h, "web-latency (OK)")
+    });
+    assert!(!has_text(harness, "in ALARM now"));
+    pointer_click(harness, Role::CheckBox, "web-5xx (ALARM)");
+    assert!(
+        has_text(harness, "in ALARM now: a deployment would stop at once"),
+        "an alarm already going off is called out when ticked"
+    );
+    assert_eq!(
+        harness
+            .get_by_label("Alarms that stop a deployment (one per line)")
+            .value()
+            .as_deref(),
+        Some("web-5xx"),
+        "the tick writes the name where it can still be edited"
+    );
+    // A trigger sends to a topic picked from the account's.
+    pointer_click(harness, Role::Button, "Add a trigger");
+    type_into(harness, "Trigger 1 name", "notify-team");
+    pointer_click(harness, Role::ComboBox, "Trigger 1 SNS topic");
+    harness.get_by_label("deployments").click();
+    settle(harness);
+    pointer_click(harness, Role::CheckBox, "DeploymentSuccess");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the review", |h| has_text(h, "What will be made"));
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the group", |h| {
+        has_text(h, "Done: the deployment group production is ready") || has_text(h, "(failed)")
+    });
+    let session = harness.state().session().expect("connected");
+    let spec = call(
+        harness,
+        deploydesk::cloud::groups::deployment_group_spec(&session, "web-shop", "production"),
+    )
+    .expect("the group can be read")
+    .expect("the group exists");
+    assert_eq!(spec.alarms, ["web-5xx"]);
+    assert_eq!(spec.triggers.len(), 1);
+    assert_eq!(spec.triggers[0].name, "notify-team");
+    assert_eq!(spec.triggers[0].topic_arn, topic_arn);
+    let mut events = spec.triggers[0].events.clone();
+    events.sort();
+    assert_eq!(events, ["DeploymentFailure", "DeploymentSuccess"]);
+}

@@ -4,6 +4,8 @@ use std::time::SystemTime;
 
 use aws_sdk_codedeploy::types as cd;
 
+use super::cloudwatch::{self, AlarmStatus};
+use super::sns;
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
 use super::to_system_time;
@@ -63,6 +65,15 @@ pub struct DeploymentGroup {
     pub last_attempted: Option<LastDeployment>,
     /// The last deployment that succeeded.
     pub last_successful: Option<LastDeployment>,
+    /// The CloudWatch alarms it watches (when monitoring is on), with their
+    /// state now.
+    pub alarms: Vec<AlarmStatus>,
+    /// Why the alarms' state is not known, when CloudWatch could not be
+    /// asked.
+    pub alarms_unread: Option<String>,
+    /// Its notification triggers, in words: `ops: DeploymentStart,
+    /// DeploymentFailure to deployments` (the topic's name).
+    pub triggers: Vec<String>,
 }
 
 /// Lists every application with its compute platform.
@@ -175,7 +186,73 @@ pub async fn list_deployment_groups(
         groups.extend(output.deployment_groups_info().iter().map(group_from_sdk));
     }
     groups.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut names: Vec<String> = groups
+        .iter()
+        .flat_map(|group| group.alarms.iter().map(|alarm| alarm.name.clone()))
+        .collect();
+    names.sort();
+    names.dedup();
+    if !names.is_empty() {
+        // A group is shown whether or not CloudWatch answers.
+        match cloudwatch::alarm_states(session, &names).await {
+            Ok(states) => {
+                for alarm in groups.iter_mut().flat_map(|group| group.alarms.iter_mut()) {
+                    if let Some(found) = states.iter().find(|state| state.name == alarm.name) {
+                        alarm.clone_from(found);
+                    }
+                }
+            }
+            Err(error) => {
+                for group in groups.iter_mut().filter(|group| !group.alarms.is_empty()) {
+                    group.alarms_unread = Some(error.to_string());
+                }
+            }
+        }
+    }
     Ok(groups)
+}
+
+/// The alarms a group watches, with no state yet; none when monitoring is
+/// off.
+fn alarms_of(info: &cd::DeploymentGroupInfo) -> Vec<AlarmStatus> {
+    info.alarm_configuration()
+        .filter(|configuration| configuration.enabled())
+        .map(|configuration| {
+            configuration
+                .alarms()
+                .iter()
+                .filter_map(|alarm| alarm.name())
+                .map(|name| AlarmStatus {
+                    name: name.to_owned(),
+                    state: None,
+                    reason: None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A group's triggers in words: the trigger's name, its events and the
+/// topic's name.
+fn triggers_text(info: &cd::DeploymentGroupInfo) -> Vec<String> {
+    info.trigger_configurations()
+        .iter()
+        .map(|trigger| {
+            let events: Vec<&str> = trigger
+                .trigger_events()
+                .iter()
+                .map(cd::TriggerEventType::as_str)
+                .collect();
+            let topic = trigger
+                .trigger_target_arn()
+                .map_or("no topic", sns::topic_name);
+            format!(
+                "{}: {} to {topic}",
+                trigger.trigger_name().unwrap_or("unnamed"),
+                events.join(", ")
+            )
+        })
+        .collect()
 }
 
 fn group_from_sdk(info: &cd::DeploymentGroupInfo) -> DeploymentGroup {
@@ -190,6 +267,9 @@ fn group_from_sdk(info: &cd::DeploymentGroupInfo) -> DeploymentGroup {
         targets: targets_text(info),
         last_attempted: info.last_attempted_deployment().map(last_deployment),
         last_successful: info.last_successful_deployment().map(last_deployment),
+        alarms: alarms_of(info),
+        alarms_unread: None,
+        triggers: triggers_text(info),
     }
 }
 

@@ -5,6 +5,7 @@
 //! AWS or the local cloud makes no difference here.
 
 pub mod bundle;
+pub mod cloudwatch;
 pub mod codedeploy;
 pub mod demo;
 pub mod deployments;
@@ -22,6 +23,7 @@ pub mod s3;
 pub mod sample;
 pub mod session;
 pub mod setup;
+pub mod sns;
 pub mod tagging;
 pub mod watcher;
 

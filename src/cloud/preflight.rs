@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use super::cloudwatch::{self, AlarmStatus};
 use super::deployments::{self, DeploymentFilter, DeploymentStatus, TargetStatus};
 use super::error::CloudError;
 use super::session::Session;
@@ -35,6 +36,9 @@ pub struct PreflightData {
     /// the matched instances or, when none has one, the profiles the
     /// instance profile wizard (or the demo) made.
     pub read_access: Vec<ProfileReadAccess>,
+    /// The alarms the group watches and their state now; `Err` with the
+    /// reason when CloudWatch could not be asked.
+    pub alarms: Result<Vec<AlarmStatus>, String>,
 }
 
 /// Reads what the pre-flight plan of a deployment to `group` of
@@ -91,12 +95,20 @@ pub async fn gather(
         })
         .collect();
     instances.sort_by(|a, b| a.id.cmp(&b.id));
+    let alarms = if spec.alarms.is_empty() {
+        Ok(Vec::new())
+    } else {
+        cloudwatch::alarm_states(session, &spec.alarms)
+            .await
+            .map_err(|error| error.to_string())
+    };
     Ok(PreflightData {
         instances,
         has_on_premises: !spec.on_premises_tag_groups.is_empty(),
         config_name,
         minimum,
         read_access,
+        alarms,
     })
 }
 

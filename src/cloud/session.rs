@@ -12,12 +12,15 @@ use crate::settings::BackendChoice;
 /// The region used when neither the user nor the profile gives one.
 pub const DEFAULT_REGION: &str = "us-east-1";
 
-/// Clients for CodeDeploy, EC2, IAM and S3, all configured for one backend.
+/// Clients for CodeDeploy, EC2, IAM, S3, CloudWatch and SNS, all configured
+/// for one backend.
 #[derive(Debug, Clone)]
 pub struct Session {
     backend: BackendChoice,
     region: String,
     context: ErrorContext,
+    /// The CloudWatch client, for the alarms groups watch.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// The CodeDeploy client.
     pub codedeploy: aws_sdk_codedeploy::Client,
     /// The EC2 client.
@@ -26,6 +29,8 @@ pub struct Session {
     pub iam: aws_sdk_iam::Client,
     /// The S3 client (path-style addressing for custom endpoints).
     pub s3: aws_sdk_s3::Client,
+    /// The SNS client, for the topics triggers notify.
+    pub sns: aws_sdk_sns::Client,
     /// The STS client, which tells which account the session is in.
     pub sts: aws_sdk_sts::Client,
 }
@@ -106,10 +111,12 @@ impl Session {
             backend,
             region,
             context,
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             codedeploy: aws_sdk_codedeploy::Client::new(config),
             ec2: aws_sdk_ec2::Client::new(config),
             iam: aws_sdk_iam::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
+            sns: aws_sdk_sns::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
         }
     }

@@ -105,6 +105,19 @@ impl LifecycleEvent {
             Self::DownloadBundle | Self::Install | Self::BlockTraffic | Self::AllowTraffic
         )
     }
+
+    /// Whether the agent runs this event's scripts from the AppSpec of the
+    /// revision the instance last installed, not the one being deployed:
+    /// the events that stop what is running. An instance deployed to for
+    /// the first time has nothing installed, so they run no scripts; these
+    /// are the failures `ignoreApplicationStopFailures` lets a deployment
+    /// go past.
+    pub fn runs_installed_revision(self) -> bool {
+        matches!(
+            self,
+            Self::ApplicationStop | Self::BeforeBlockTraffic | Self::AfterBlockTraffic
+        )
+    }
 }
 
 impl fmt::Display for LifecycleEvent {

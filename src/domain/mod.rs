@@ -10,6 +10,7 @@ pub mod appspec;
 pub mod appspec_lint;
 pub mod bundle;
 pub mod config;
+pub mod elb_names;
 pub mod fleet;
 pub mod group_spec;
 pub mod health;

@@ -574,7 +574,9 @@ fn check_condition(condition: &Value) -> Result<(), PolicyError> {
 
 /// The IAM action that allows `operation` of `service` (a service prefix as
 /// IAM writes it: `codedeploy`, `ec2`, `iam`, `s3`, `sts`), such as
-/// `codedeploy:CreateDeployment`.
+/// `codedeploy:CreateDeployment`. Both Elastic Load Balancing APIs, which
+/// the local cloud names `elbv2` and `elb`, share the prefix
+/// `elasticloadbalancing`.
 ///
 /// Most operations are allowed by the action of the same name. S3 is the
 /// exception: several of its operations are allowed by another action
@@ -597,6 +599,10 @@ pub fn iam_action(service: &str, operation: &str) -> String {
         }
     } else {
         operation
+    };
+    let service = match service {
+        "elbv2" | "elb" => "elasticloadbalancing",
+        other => other,
     };
     format!("{service}:{operation}")
 }
@@ -776,5 +782,17 @@ mod tests {
         assert_eq!(iam_action("s3", "ListObjectsV2"), "s3:ListBucket");
         assert_eq!(iam_action("s3", "UploadPart"), "s3:PutObject");
         assert_eq!(iam_action("s3", "ListParts"), "s3:ListMultipartUploadParts");
+    }
+
+    #[test]
+    fn both_load_balancing_apis_share_one_iam_prefix() {
+        assert_eq!(
+            iam_action("elbv2", "RegisterTargets"),
+            "elasticloadbalancing:RegisterTargets"
+        );
+        assert_eq!(
+            iam_action("elb", "DescribeInstanceHealth"),
+            "elasticloadbalancing:DescribeInstanceHealth"
+        );
     }
 }

@@ -64,9 +64,13 @@ impl Shared {
     pub fn advance_to(&self, now: Timestamp) -> bool {
         self.world.update(|world| {
             let settled = world.ec2.settle(now);
+            let balanced = world.settle_load_balancers(now);
             let scaled = world.autoscaling.settle(&mut world.ec2, now);
+            // An alarm set since the last advance stops its deployments
+            // where they were, before they move on.
+            let stopped = engine::stop_on_alarms(world, now);
             let advanced = engine::advance(world, now, &self.engine);
-            settled || scaled || advanced
+            settled || balanced || scaled || stopped || advanced
         })
     }
 
@@ -119,6 +123,10 @@ pub type JsonServe = fn(&Shared, &Call, &[u8]) -> Result<serde_json::Value, ApiE
 /// Serves a query request: the call and the form; the answer is the XML
 /// document.
 pub type QueryServe = fn(&Shared, &Call, &[u8]) -> Result<String, ApiError>;
+/// Serves a Smithy RPC v2 CBOR request (or its JSON 1.0 flavour): the call
+/// and the input, already read into a JSON value; the answer is the
+/// operation's output, which the server writes in the request's protocol.
+pub type RpcServe = fn(&Shared, &Call, &serde_json::Value) -> Result<serde_json::Value, ApiError>;
 /// Serves a REST request: the call, the request's head and its body,
 /// unread; the answer is the whole response, errors included.
 pub type RestServe = fn(Arc<Shared>, Parts, Body, Call) -> BoxFuture<'static, Response>;
@@ -130,6 +138,8 @@ pub enum Protocol {
     AwsJson(JsonApi),
     /// A query protocol.
     Query(QueryApi),
+    /// Smithy RPC v2 CBOR.
+    RpcV2Cbor(CborApi),
     /// REST, addressed by path.
     Rest(RestApi),
 }
@@ -148,12 +158,37 @@ pub struct JsonApi {
 /// or, unsigned, naming its `Version`.
 #[derive(Debug)]
 pub struct QueryApi {
+    /// The name its requests are signed for: the service's name, except
+    /// for services that share one (both Elastic Load Balancing APIs sign
+    /// for `elasticloadbalancing`).
+    pub signing_name: &'static str,
     /// The API version, e.g. `2016-11-15`.
     pub version: &'static str,
     /// How its errors are written.
     pub flavour: QueryFlavour,
     /// Serves a request.
     pub serve: QueryServe,
+}
+
+/// A Smithy RPC v2 CBOR service: `POST /service/{service_name}/operation/Operation`
+/// with `smithy-protocol: rpc-v2-cbor`. A service that also speaks the
+/// `awsJson1_0` flavour of the same operations (CloudWatch, which the AWS
+/// CLI v1 reaches that way) is served that way too, for requests whose
+/// `X-Amz-Target` is `{service_name}.Operation`.
+#[derive(Debug)]
+pub struct CborApi {
+    /// The service's name in the path, e.g. `GraniteServiceVersion20100801`,
+    /// which is also its JSON target prefix.
+    pub service_name: &'static str,
+    /// The members of its outputs that hold timestamps (as epoch seconds),
+    /// which CBOR writes as timestamps.
+    pub timestamps: &'static [&'static str],
+    /// The `__type` of an error, the shape of its exception with its
+    /// namespace (e.g. `com.amazonaws.cloudwatch#ResourceNotFound` for the
+    /// query code `ResourceNotFound`).
+    pub error_type: fn(&ApiError) -> String,
+    /// Serves a request.
+    pub serve: RpcServe,
 }
 
 /// A REST service, addressed by path. It claims its requests by their
@@ -201,7 +236,22 @@ impl Service {
         flavour: QueryFlavour,
         serve: QueryServe,
     ) -> Self {
+        Self::query_signed_as(name, name, title, version, flavour, serve)
+    }
+
+    /// A query service named `name` whose requests are signed for
+    /// `signing_name`, which it shares with another service; the server
+    /// tells them apart by `version`.
+    pub const fn query_signed_as(
+        name: &'static str,
+        signing_name: &'static str,
+        title: &'static str,
+        version: &'static str,
+        flavour: QueryFlavour,
+        serve: QueryServe,
+    ) -> Self {
         let api = QueryApi {
+            signing_name,
             version,
             flavour,
             serve,
@@ -210,6 +260,16 @@ impl Service {
             name,
             title,
             protocol: Protocol::Query(api),
+        }
+    }
+
+    /// A Smithy RPC v2 CBOR service named `name` (`title` in messages),
+    /// served as `api` says.
+    pub const fn rpc_v2_cbor(name: &'static str, title: &'static str, api: CborApi) -> Self {
+        Self {
+            name,
+            title,
+            protocol: Protocol::RpcV2Cbor(api),
         }
     }
 
@@ -228,6 +288,7 @@ impl Service {
         match &self.protocol {
             Protocol::AwsJson(_) => Wire::AwsJson,
             Protocol::Query(api) => Wire::Query(api.flavour),
+            Protocol::RpcV2Cbor(_) => Wire::RpcV2Cbor,
             Protocol::Rest(api) => api.wire,
         }
     }

@@ -26,7 +26,17 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// The services a fault rule may name.
-pub const SERVICES: [&str; 5] = ["codedeploy", "ec2", "iam", "s3", "autoscaling"];
+pub const SERVICES: [&str; 9] = [
+    "codedeploy",
+    "ec2",
+    "elb",
+    "elbv2",
+    "iam",
+    "s3",
+    "autoscaling",
+    "cloudwatch",
+    "sns",
+];
 
 /// The longest latency a rule may add.
 pub const MAX_LATENCY: Duration = Duration::from_mins(10);
@@ -40,7 +50,10 @@ pub enum FaultSpecError {
     )]
     MissingEquals(String),
     /// A service that the local cloud does not know.
-    #[error("\"{0}\" is not a service of the local cloud; use one of {services}.", services = SERVICES.join(", "))]
+    #[error(
+        "\"{0}\" is not a service of the local cloud; use one of {services}.",
+        services = SERVICES.join(", ")
+    )]
     UnknownService(String),
     /// An empty operation name after `service:`.
     #[error(

@@ -2,9 +2,11 @@
 //! demo, a new user or a test sees a live CodeDeploy without an account.
 //!
 //! It listens on 127.0.0.1 only and speaks the real wire protocols of
-//! CodeDeploy (`awsJson1_1`), EC2 (`ec2Query`), IAM and STS (`awsQuery`),
-//! S3 (`restXml`) and the SSO portal, so the AWS SDK, the AWS CLI or any
-//! other AWS client can drive it. Requests may be SigV4-signed with any
+//! CodeDeploy (`awsJson1_1`), EC2 (`ec2Query`), IAM, STS, SNS, Auto Scaling
+//! and Elastic Load Balancing, v2 and classic (`awsQuery`), CloudWatch
+//! (Smithy RPC v2 CBOR, and `awsJson1_0` for the AWS CLI v1), S3
+//! (`restXml`) and the SSO portal, so the AWS SDK, the AWS CLI or any other
+//! AWS client can drive it. Requests may be SigV4-signed with any
 //! credentials; signatures are not checked. Everything lives in one
 //! account, [`ACCOUNT_ID`].
 //!
@@ -21,7 +23,8 @@
 //!   [`ec2`]'s registry.
 //! - [`dispatch`]: the one shape every service has, a table of operations
 //!   by name.
-//! - The services, one folder each ([`codedeploy`], [`ec2`], [`iam`],
+//! - The services, one folder each ([`codedeploy`], [`ec2`],
+//!   [`autoscaling`], [`elbv2`], [`elb`], [`cloudwatch`], [`sns`], [`iam`],
 //!   [`s3`]; [`sts`] and [`sso`] are one file each): one small file per
 //!   family of operations, and a `service.rs` that registers them.
 //! - [`services`] lists them; [`server`] routes each request by protocol to
@@ -47,9 +50,12 @@
 pub mod account;
 pub mod autoscaling;
 pub mod clock;
+pub mod cloudwatch;
 pub mod codedeploy;
 pub mod dispatch;
 pub mod ec2;
+pub mod elb;
+pub mod elbv2;
 pub mod engine;
 pub mod error;
 pub mod faults;
@@ -59,6 +65,7 @@ pub mod s3;
 pub mod serve;
 pub mod server;
 pub mod services;
+pub mod sns;
 pub mod sso;
 pub mod store;
 pub mod sts;
@@ -241,10 +248,19 @@ impl LocalCloud {
             // Save the new fleet at once, so a restart finds it.
             shared.world.update(|_| true);
         }
-        let ticker = tokio::spawn(tick_forever(
-            Arc::clone(&shared),
-            (options.event_duration / 4).clamp(MIN_TICK, MAX_TICK),
-        ));
+        // One task moves deployments on and sends SNS's deliveries; both
+        // stop when it is aborted.
+        let ticker = tokio::spawn({
+            let ticking = tick_forever(
+                Arc::clone(&shared),
+                (options.event_duration / 4).clamp(MIN_TICK, MAX_TICK),
+            );
+            let delivering =
+                sns::delivery::deliver_forever(Arc::clone(&shared), format!("http://{local_addr}"));
+            async move {
+                tokio::join!(ticking, delivering);
+            }
+        });
         let (stop, stopped) = oneshot::channel::<()>();
         let app = server::router(Arc::clone(&shared));
         let server = tokio::spawn(async move {

@@ -48,7 +48,8 @@ pub struct ServeArgs {
     ///
     /// SPEC is a list of rules separated by ';'. Each rule is
     /// TARGET=EFFECT,EFFECT,... where TARGET is a service (codedeploy, ec2,
-    /// iam, s3) or service:Operation (codedeploy:GetDeployment), and EFFECT
+    /// elb, elbv2, iam, s3, autoscaling, cloudwatch, sns) or
+    /// service:Operation (codedeploy:GetDeployment), and EFFECT
     /// is one of:
     ///
     ///   throttle:RATE     refuse that share of requests as throttled

@@ -20,8 +20,12 @@ use axum::response::Response;
 use uuid::Uuid;
 
 use super::account::caller_arn;
-use super::dispatch::{Call, JsonApi, QueryApi, Shared};
-use super::protocol::json::{drop_nulls, json_error, json_response};
+use super::dispatch::{Call, CborApi, JsonApi, QueryApi, Shared};
+use super::protocol::cbor::{self, cbor_error, cbor_response};
+use super::protocol::json::{
+    self as json, drop_nulls, json_1_0_response, json_error, json_response,
+    query_compatible_json_error,
+};
 use super::protocol::query::{query_error, xml_response};
 use super::protocol::xml::rest_xml_error;
 use super::protocol::{self, ApiError, QueryFlavour, Route, TARGET_HEADER, Wire};
@@ -100,6 +104,7 @@ async fn route(shared: &Arc<Shared>, request: Request<Body>) -> Response {
     };
     match destination.api {
         Api::Json { prefix, api } => aws_json(shared, &parts, &body, &prefix, api, &call),
+        Api::Rpc { name, api, json } => rpc(shared, &parts, &body, &name, api, json, &call),
         Api::Query { flavour, api } => {
             let form = protocol::query_form(&parts.method, &parts.uri, &parts.headers, &body);
             let result = match api {
@@ -155,6 +160,16 @@ enum Api {
         /// The service with that prefix.
         api: Option<&'static JsonApi>,
     },
+    /// A Smithy RPC v2 CBOR request for the service named `name` in its
+    /// path, or an `awsJson1_0` request for such a service (`json`).
+    Rpc {
+        /// The service's name in the path, or its target prefix.
+        name: String,
+        /// The service with that name.
+        api: Option<&'static CborApi>,
+        /// Whether the request is the JSON flavour.
+        json: bool,
+    },
     /// A query protocol request.
     Query {
         /// How its errors are written.
@@ -172,6 +187,17 @@ impl Destination {
     fn of(route: Route, method: &str) -> Destination {
         match route {
             Route::AwsJson { prefix, operation } => {
+                if let Some((service, api)) = services::by_cbor_name(&prefix) {
+                    return Destination {
+                        service: service.name.to_owned(),
+                        operation,
+                        api: Api::Rpc {
+                            name: prefix,
+                            api: Some(api),
+                            json: true,
+                        },
+                    };
+                }
                 let found = services::by_target_prefix(&prefix);
                 Destination {
                     service: found.map_or_else(
@@ -207,6 +233,21 @@ impl Destination {
                     },
                 },
             },
+            Route::RpcV2Cbor { service, operation } => {
+                let found = services::by_cbor_name(&service);
+                Destination {
+                    service: found.map_or_else(
+                        || service.to_ascii_lowercase(),
+                        |(service, _)| service.name.to_owned(),
+                    ),
+                    operation,
+                    api: Api::Rpc {
+                        name: service,
+                        api: found.map(|(_, api)| api),
+                        json: false,
+                    },
+                }
+            }
             Route::Rest => Destination {
                 service: "rest".to_owned(),
                 operation: method.to_owned(),
@@ -218,7 +259,8 @@ impl Destination {
     /// How errors are written to this request.
     fn wire(&self) -> Wire {
         match self.api {
-            Api::Json { .. } => Wire::AwsJson,
+            Api::Json { .. } | Api::Rpc { json: true, .. } => Wire::AwsJson,
+            Api::Rpc { json: false, .. } => Wire::RpcV2Cbor,
             Api::Query { flavour, .. } => Wire::Query(flavour),
             Api::None => Wire::RestXml,
         }
@@ -261,6 +303,77 @@ fn aws_json(
         }
         Err(error) => json_error(&error, &call.request_id),
     }
+}
+
+/// Serves an admitted Smithy RPC v2 CBOR request (or, `json`, its
+/// `awsJson1_0` flavour) for the service named `name`, `api` if the local
+/// cloud has it.
+fn rpc(
+    shared: &Shared,
+    parts: &Parts,
+    body: &[u8],
+    name: &str,
+    api: Option<&'static CborApi>,
+    json: bool,
+    call: &Call,
+) -> Response {
+    let result = check_rpc_request(parts, name, api, call).and_then(|api| {
+        let input = if json {
+            json::parse_body(body)?
+        } else {
+            cbor::parse_body(body)?
+        };
+        (api.serve)(shared, call, &input).map(|output| (api, output))
+    });
+    match (result, json) {
+        (Ok((_, mut output)), true) => {
+            drop_nulls(&mut output);
+            json_1_0_response(&output, &call.request_id)
+        }
+        (Ok((api, output)), false) => {
+            cbor_response(cbor::encode(&output, api.timestamps), &call.request_id)
+        }
+        (Err(error), json) => {
+            let type_name =
+                api.map_or_else(|| error.code.to_owned(), |api| (api.error_type)(&error));
+            if json {
+                query_compatible_json_error(&error, &type_name, &call.request_id)
+            } else {
+                cbor_error(&error, &type_name, &call.request_id)
+            }
+        }
+    }
+}
+
+/// The service that serves an RPC request: the request must be a `POST`
+/// that names an operation of a service the local cloud has.
+fn check_rpc_request(
+    parts: &Parts,
+    name: &str,
+    api: Option<&'static CborApi>,
+    call: &Call,
+) -> Result<&'static CborApi, ApiError> {
+    cbor::check_method(&parts.method)?;
+    if call.operation.is_empty() {
+        return Err(ApiError::with_status(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            format!(
+                "The request {} names no operation; send POST /service/<ServiceName>/operation/<Operation>.",
+                parts.uri.path()
+            ),
+        ));
+    }
+    api.ok_or_else(|| {
+        ApiError::with_status(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            format!(
+                "The local cloud does not serve the RPC v2 CBOR service \"{name}\"; it serves {}.",
+                services::titles()
+            ),
+        )
+    })
 }
 
 /// Counts a request for `operation` of `service`, applies the faults asked

@@ -9,19 +9,23 @@
 
 use axum::http::request::Parts;
 
-use super::dispatch::{JsonApi, Protocol, QueryApi, RestApi, Service, listed};
-use super::{autoscaling, codedeploy, ec2, iam, s3, sso, sts};
+use super::dispatch::{CborApi, JsonApi, Protocol, QueryApi, RestApi, Service, listed};
+use super::{autoscaling, cloudwatch, codedeploy, ec2, elb, elbv2, iam, s3, sns, sso, sts};
 
 /// Every service. REST services are asked in this order whether a request
 /// is theirs, so a narrower claim comes before a wider one: the SSO
 /// portal's one path before S3, which takes every request addressed by its
 /// path.
-pub static SERVICES: [&Service; 7] = [
+pub static SERVICES: [&Service; 11] = [
     &codedeploy::service::SERVICE,
     &ec2::service::SERVICE,
     &iam::service::SERVICE,
+    &elbv2::service::SERVICE,
+    &elb::service::SERVICE,
     &sts::SERVICE,
     &autoscaling::service::SERVICE,
+    &cloudwatch::service::SERVICE,
+    &sns::service::SERVICE,
     &sso::SERVICE,
     &s3::service::SERVICE,
 ];
@@ -34,22 +38,42 @@ pub fn by_target_prefix(prefix: &str) -> Option<(&'static Service, &'static Json
     })
 }
 
+/// The Smithy RPC v2 CBOR service whose name in the path is `name`.
+pub fn by_cbor_name(name: &str) -> Option<(&'static Service, &'static CborApi)> {
+    SERVICES.iter().find_map(|service| match &service.protocol {
+        Protocol::RpcV2Cbor(api) if api.service_name == name => Some((*service, api)),
+        _ => None,
+    })
+}
+
 /// The query service a request is for: the one it was signed for, if it
-/// was signed, or else the one whose API version it names.
+/// was signed, or else the one whose API version it names. When services
+/// share a signing name (Elastic Load Balancing v2 and classic), the
+/// version tells them apart.
 pub fn query(
     signed_for: Option<&str>,
     version: Option<&str>,
 ) -> Option<(&'static Service, &'static QueryApi)> {
-    SERVICES.iter().find_map(|service| match &service.protocol {
-        Protocol::Query(api) => {
-            let named = match signed_for {
-                Some(signed_for) => service.name == signed_for,
-                None => version == Some(api.version),
-            };
-            named.then_some((*service, api))
-        }
-        _ => None,
-    })
+    let apis = || {
+        SERVICES
+            .iter()
+            .filter_map(|service| match &service.protocol {
+                Protocol::Query(api) => Some((*service, api)),
+                _ => None,
+            })
+    };
+    let Some(signed_for) = signed_for else {
+        return apis().find(|(_, api)| version == Some(api.version));
+    };
+    let mut signed = apis().filter(|(_, api)| api.signing_name == signed_for);
+    let first = signed.next()?;
+    match signed.next() {
+        None => Some(first),
+        Some(second) => [first, second]
+            .into_iter()
+            .chain(signed)
+            .find(|(_, api)| version == Some(api.version)),
+    }
 }
 
 /// The REST service that claims the request whose head is `parts`.
@@ -130,13 +154,34 @@ mod tests {
         assert_eq!(name(None, Some("2016-11-15")), Some("ec2"));
         assert_eq!(name(None, Some("2010-05-08")), Some("iam"));
         assert_eq!(name(None, Some("2011-06-15")), Some("sts"));
-        assert_eq!(name(None, Some("2010-03-31")), None);
+        assert_eq!(name(None, Some("2010-03-31")), Some("sns"));
+        assert_eq!(name(None, Some("2012-11-05")), None);
         assert_eq!(name(None, None), None);
         // The signature wins over the version, even for a service the
         // local cloud does not have.
         assert_eq!(name(Some("iam"), Some("2016-11-15")), Some("iam"));
-        assert_eq!(name(Some("sns"), Some("2016-11-15")), None);
+        assert_eq!(name(Some("sqs"), Some("2016-11-15")), None);
         assert_eq!(name(Some("codedeploy"), None), None);
+    }
+
+    #[test]
+    fn both_elastic_load_balancing_apis_sign_alike_and_are_told_apart_by_version() {
+        let name =
+            |signed_for, version| query(signed_for, version).map(|(service, _)| service.name);
+        let signed = Some("elasticloadbalancing");
+        assert_eq!(name(signed, Some("2015-12-01")), Some("elbv2"));
+        assert_eq!(name(signed, Some("2012-06-01")), Some("elb"));
+        // Unsigned, the version alone names them.
+        assert_eq!(name(None, Some("2015-12-01")), Some("elbv2"));
+        assert_eq!(name(None, Some("2012-06-01")), Some("elb"));
+        // Signed for the shared name with a version neither speaks, or
+        // none, the request names no service.
+        assert_eq!(name(signed, Some("2016-11-15")), None);
+        assert_eq!(name(signed, None), None);
+        // The unique names are not signing names.
+        assert_eq!(name(Some("elbv2"), Some("2015-12-01")), None);
+        // A service with a signing name of its own still goes by it alone.
+        assert_eq!(name(Some("ec2"), Some("2015-12-01")), Some("ec2"));
     }
 
     #[test]

@@ -17,10 +17,15 @@ use tokio::sync::watch;
 
 use super::LocalCloudError;
 use super::autoscaling::AutoScalingState;
+use super::clock::Timestamp;
+use super::cloudwatch::CloudWatchState;
 use super::codedeploy::CodeDeployState;
 use super::ec2::Ec2State;
+use super::elb::ElbState;
+use super::elbv2::{Elbv2State, liveness_in};
 use super::iam::IamState;
 use super::s3::S3State;
+use super::sns::SnsState;
 use super::store::{Change, Changes, Journal, Notices, ReplayError, Stored};
 
 /// Everything the local cloud remembers, one part per service.
@@ -32,32 +37,61 @@ pub struct World {
     pub codedeploy: CodeDeployState,
     /// EC2's instances.
     pub ec2: Ec2State,
+    /// Elastic Load Balancing v2's load balancers, target groups and
+    /// listeners.
+    pub elbv2: Elbv2State,
+    /// Classic Elastic Load Balancing's load balancers.
+    pub elb: ElbState,
     /// IAM's roles, policies and instance profiles.
     pub iam: IamState,
     /// S3's buckets and object metadata (the bodies are in the blob store).
     pub s3: S3State,
     /// Auto Scaling's groups, their instances and lifecycle actions.
     pub autoscaling: AutoScalingState,
+    /// CloudWatch's alarms.
+    pub cloudwatch: CloudWatchState,
+    /// SNS's topics and subscriptions.
+    pub sns: SnsState,
 }
 
 impl Stored for World {
     fn take_changes(&mut self, changes: &mut Changes) {
         self.codedeploy.take_changes(changes);
         self.ec2.take_changes(changes);
+        self.elbv2.take_changes(changes);
+        self.elb.take_changes(changes);
         self.iam.take_changes(changes);
         self.s3.take_changes(changes);
         self.autoscaling.take_changes(changes);
+        self.cloudwatch.take_changes(changes);
+        self.sns.take_changes(changes);
     }
 
     fn apply(&mut self, change: &Change) -> Result<(), ReplayError> {
         match change.table.split_once('.').map(|(service, _)| service) {
             Some("codedeploy") => self.codedeploy.apply(change),
             Some("ec2") => self.ec2.apply(change),
+            Some("elbv2") => self.elbv2.apply(change),
+            Some("elb") => self.elb.apply(change),
             Some("iam") => self.iam.apply(change),
             Some("s3") => self.s3.apply(change),
             Some("autoscaling") => self.autoscaling.apply(change),
+            Some("cloudwatch") => self.cloudwatch.apply(change),
+            Some("sns") => self.sns.apply(change),
             _ => Err(change.unknown()),
         }
+    }
+}
+
+impl World {
+    /// Brings the load balancers' targets up to `now`, as their instances
+    /// are doing in EC2: health checks passed, draining ended. Returns
+    /// whether anything changed.
+    pub fn settle_load_balancers(&mut self, now: Timestamp) -> bool {
+        let ec2 = &self.ec2;
+        let v2 = self.elbv2.settle(now, |id| liveness_in(ec2, id));
+        let classic = self.elb.settle(now);
+        v2 || classic
     }
 }
 

@@ -1,4 +1,4 @@
-//! One client test suite for EC2, IAM and S3, written once and run twice:
+//! One client test suite for EC2, IAM, S3, CloudWatch and SNS, written once and run twice:
 //! against the local cloud and against moto's server, an independent
 //! implementation of the same APIs.
 //!
@@ -16,9 +16,13 @@
 //! test command sets it).
 
 mod autoscaling;
+mod cloudwatch;
 mod ec2;
+mod elb;
+mod elbv2;
 mod iam;
 mod s3;
+mod sns;
 mod support;
 
 pub use support::Clients;

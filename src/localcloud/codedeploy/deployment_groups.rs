@@ -183,6 +183,7 @@ fn new_group(name: String, platform: &str, service_role_arn: String) -> Deployme
         last_successful_deployment: None,
         last_attempted_deployment: None,
         instance_health: BTreeMap::new(),
+        last_installs: BTreeMap::new(),
     }
 }
 

@@ -170,6 +170,11 @@ pub struct DeploymentGroup {
     /// target id; an instance not listed has never been deployed to.
     #[serde(default)]
     pub instance_health: BTreeMap<String, Health>,
+    /// The deployment each instance last installed a revision from, by
+    /// target id: the agent's "last successful install", whose
+    /// `ApplicationStop` scripts the next deployment runs.
+    #[serde(default)]
+    pub last_installs: BTreeMap<String, String>,
 }
 
 /// A registered application revision.

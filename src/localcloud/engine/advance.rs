@@ -12,6 +12,7 @@ use crate::localcloud::world::World;
 use super::blue_green::{ready_wait_minutes, rerouted, terminate_originals};
 use super::common::{EngineSettings, with_deployment};
 use super::ending::{Ending, Moving, roll_back};
+use super::triggers::{TriggerEvent, notify};
 use super::waves::{next_wave, play_out, start};
 
 /// Brings every running deployment up to `now`. Returns whether anything
@@ -109,8 +110,62 @@ fn next_boundary(target: &TargetRecord) -> Option<Timestamp> {
     Some(next)
 }
 
-/// Advances one deployment as far as `now` allows.
+/// Advances one deployment as far as `now` allows, and publishes what its
+/// group's triggers are set on: its start, its instances starting,
+/// succeeding, failing or getting ready, and a blue/green deployment
+/// getting ready.
 fn step(moving: &mut Moving<'_>, deployment: &mut Deployment, now: Timestamp) -> bool {
+    let phase = deployment.phase.clone();
+    let statuses: Vec<TargetStatus> = deployment.targets.iter().map(|t| t.status).collect();
+    let changed = step_phases(moving, deployment, now);
+    if !changed {
+        return false;
+    }
+    if let Phase::Created { start_at } = phase
+        && deployment.phase != phase
+    {
+        notify(
+            moving.world,
+            deployment,
+            TriggerEvent::DeploymentStart,
+            None,
+            start_at,
+        );
+    }
+    for (index, before) in statuses.into_iter().enumerate() {
+        let target = &deployment.targets[index];
+        if target.status == before {
+            continue;
+        }
+        // An instance that went from pending to done in one step started
+        // first.
+        if before == TargetStatus::Pending && target.status != TargetStatus::InProgress {
+            notify(
+                moving.world,
+                deployment,
+                TriggerEvent::InstanceStart,
+                Some(target),
+                now,
+            );
+        }
+        if let Some(event) = TriggerEvent::of_instance(target.status) {
+            notify(moving.world, deployment, event, Some(target), now);
+        }
+    }
+    if matches!(deployment.phase, Phase::Ready { .. }) && !matches!(phase, Phase::Ready { .. }) {
+        notify(
+            moving.world,
+            deployment,
+            TriggerEvent::DeploymentReady,
+            None,
+            now,
+        );
+    }
+    true
+}
+
+/// Moves one deployment's phases on as far as `now` allows.
+fn step_phases(moving: &mut Moving<'_>, deployment: &mut Deployment, now: Timestamp) -> bool {
     let mut changed = false;
     loop {
         match deployment.phase.clone() {

@@ -5,6 +5,8 @@
 //! `deploydesk:simulate` tag (see [`crate::domain::simulate`]) and, for an
 //! EC2 instance, its state (a stopped instance counts as failed, as in AWS).
 
+use std::collections::BTreeMap;
+
 use crate::domain::health::AttemptResult;
 use crate::domain::lifecycle::LifecycleEvent;
 use crate::domain::simulate::{SIMULATE_TAG, SLOW_FACTOR, SimulatedBehaviour};
@@ -15,6 +17,10 @@ use crate::localcloud::codedeploy::deployment_state::{
 };
 use crate::localcloud::ec2::InstanceState;
 use crate::localcloud::world::World;
+
+/// What an instance that never installed a revision of the group has to
+/// stop: no scripts.
+static NOTHING_INSTALLED: RevisionContent = RevisionContent::Hooks(BTreeMap::new());
 
 /// How many event durations a script runs before it times out.
 pub const TIMEOUT_FACTOR: i64 = 4;
@@ -109,10 +115,28 @@ pub struct AttemptSpec {
     pub status_on_success: TargetStatus,
 }
 
-/// Plans an attempt on `target` of a revision whose content is not known
-/// (see [`plan_attempt_with`]).
+/// What the revisions an attempt involves make an instance do.
+#[derive(Debug, Clone, Copy)]
+pub struct Contents<'a> {
+    /// The deployment's revision.
+    pub new: &'a RevisionContent,
+    /// The revision the instance last installed in the group, whose
+    /// `ApplicationStop`, `BeforeBlockTraffic` and `AfterBlockTraffic`
+    /// scripts run (see [`LifecycleEvent::runs_installed_revision`]);
+    /// `None` for an instance that never installed one: those events then
+    /// have nothing to run.
+    pub installed: Option<&'a RevisionContent>,
+}
+
+/// Plans an attempt on `target` of a revision whose content is not known,
+/// on an instance that ran the same before (see [`plan_attempt_with`]).
 pub fn plan_attempt(target: &mut TargetRecord, spec: AttemptSpec, behaviour: Behaviour) {
-    plan_attempt_with(target, spec, behaviour, &RevisionContent::Unchecked);
+    let unchecked = RevisionContent::Unchecked;
+    let contents = Contents {
+        new: &unchecked,
+        installed: Some(&unchecked),
+    };
+    plan_attempt_with(target, spec, behaviour, contents);
 }
 
 /// How one event goes: its duration, and its failure or success
@@ -205,15 +229,16 @@ fn content_failure(event: LifecycleEvent, content: &RevisionContent) -> Option<D
 
 /// Plans an attempt on `target`: gives each event to run its start, end
 /// and result, skips the events after a failure (up to the last event of
-/// the target), and records the plan on the target. `content` is what the
-/// revision's bundle holds: it can make `DownloadBundle` or
+/// the target), and records the plan on the target. `contents.new` is what
+/// the revision's bundle holds: it can make `DownloadBundle` or
 /// `BeforeInstall` fail, and its AppSpec hooks decide which events run
-/// scripts.
+/// scripts; the events that stop the application run the scripts of
+/// `contents.installed`.
 pub fn plan_attempt_with(
     target: &mut TargetRecord,
     spec: AttemptSpec,
     behaviour: Behaviour,
-    content: &RevisionContent,
+    contents: Contents<'_>,
 ) {
     let step = if behaviour.simulated.slow {
         spec.event_millis * i64::from(SLOW_FACTOR)
@@ -241,6 +266,11 @@ pub fn plan_attempt_with(
         }
         let event = record.event;
         let first = index == spec.first;
+        let content = if event.runs_installed_revision() {
+            contents.installed.unwrap_or(&NOTHING_INSTALLED)
+        } else {
+            contents.new
+        };
         let hooks = match content {
             RevisionContent::Hooks(hooks) if event.is_scriptable() => Some(hooks),
             _ => None,
@@ -252,7 +282,7 @@ pub fn plan_attempt_with(
             )
         } else if first && behaviour.simulated.no_agent {
             EventOutcome::of(step, Some((no_agent(), FailureCause::NoAgent)))
-        } else if let Some(diagnostics) = content_failure(event, content) {
+        } else if let Some(diagnostics) = content_failure(event, contents.new) {
             EventOutcome::of(step, Some((diagnostics, FailureCause::Event)))
         } else if let Some(hooks) = hooks {
             let scripts = hooks.get(&event).map_or(&[][..], Vec::as_slice);
@@ -277,12 +307,7 @@ pub fn plan_attempt_with(
         } = outcome;
         let ignored = spec.ignore_stop_failures
             && matches!(failure, Some((_, FailureCause::Event)))
-            && matches!(
-                event,
-                LifecycleEvent::ApplicationStop
-                    | LifecycleEvent::BeforeBlockTraffic
-                    | LifecycleEvent::AfterBlockTraffic
-            );
+            && event.runs_installed_revision();
         let failure = failure.filter(|_| !ignored);
         let end = time.plus_millis(duration);
         record.plan = Some(EventPlan {

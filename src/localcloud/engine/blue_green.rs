@@ -11,9 +11,10 @@ use crate::localcloud::codedeploy::deployment_state::{
 };
 use crate::localcloud::world::World;
 
-use super::agent::{AttemptSpec, Behaviour, behaviour_of, plan_attempt_with};
+use super::agent::{AttemptSpec, Behaviour, Contents, behaviour_of, plan_attempt_with};
 use super::common::{
-    EngineSettings, HEALTH_CONSTRAINTS_MESSAGE, group_mut, install_end, record_attempted,
+    EngineSettings, HEALTH_CONSTRAINTS_MESSAGE, group_mut, install_end, installed_content,
+    record_attempted,
 };
 use super::ending::{Ending, RollbackDue, failed_rerouting, finish};
 
@@ -53,6 +54,7 @@ pub(super) fn begin_reroute(
                 continue;
             }
             let behaviour: Behaviour = behaviour_of(world, target);
+            let installed = installed_content(world, deployment, &target.target_id);
             let target = &mut deployment.targets[index];
             let spec = AttemptSpec {
                 first: if label == InstanceLabel::Green {
@@ -70,7 +72,11 @@ pub(super) fn begin_reroute(
                 ignore_stop_failures: deployment.ignore_application_stop_failures,
                 status_on_success: TargetStatus::Succeeded,
             };
-            plan_attempt_with(target, spec, behaviour, &deployment.content);
+            let contents = Contents {
+                new: &deployment.content,
+                installed,
+            };
+            plan_attempt_with(target, spec, behaviour, contents);
             planned.push(index);
         }
         greens_end = planned
@@ -141,6 +147,7 @@ pub(super) fn terminate_originals(world: &mut World, deployment: &Deployment, at
     if let Some(group) = group_mut(world, deployment) {
         for target in originals {
             group.instance_health.remove(&target.target_id);
+            group.last_installs.remove(&target.target_id);
         }
     }
 }

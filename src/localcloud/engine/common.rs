@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::domain::lifecycle::LifecycleEvent;
 use crate::localcloud::codedeploy::deployment_state::{
-    Deployment, InstanceLabel, LastDeploymentInfo, TargetRecord,
+    Deployment, InstanceLabel, LastDeploymentInfo, RevisionContent, TargetRecord,
 };
 use crate::localcloud::codedeploy::state::DeploymentGroup;
 use crate::localcloud::world::World;
@@ -64,6 +64,43 @@ pub(super) fn group_mut<'a>(
         .get_mut(&deployment.application_name)?
         .deployment_groups
         .values_mut()
+        .find(|group| group.id == deployment.deployment_group_id)
+}
+
+/// What the revision `target_id` last installed in `deployment`'s group
+/// makes it do: its `ApplicationStop` scripts are the ones the agent runs
+/// to stop the application, as the agent runs them from its last
+/// successful install. `None` when the instance has never installed a
+/// revision of the group (its `ApplicationStop` then has nothing to run).
+pub(super) fn installed_content<'a>(
+    world: &'a World,
+    deployment: &Deployment,
+    target_id: &str,
+) -> Option<&'a RevisionContent> {
+    let deployment_id = group_of(world, deployment)?.last_installs.get(target_id)?;
+    world
+        .codedeploy
+        .deployments
+        .by_id
+        .get(deployment_id)
+        .map(|installed| &installed.content)
+}
+
+/// The error code of a deployment stopped because an alarm of its group
+/// went off (or could not be read).
+pub const ALARM_ACTIVE: &str = "ALARM_ACTIVE";
+
+/// The group of deployment `deployment`, found by id (see [`group_mut`]).
+pub(super) fn group_of<'a>(
+    world: &'a World,
+    deployment: &Deployment,
+) -> Option<&'a DeploymentGroup> {
+    world
+        .codedeploy
+        .applications
+        .get(&deployment.application_name)?
+        .deployment_groups
+        .values()
         .find(|group| group.id == deployment.deployment_group_id)
 }
 

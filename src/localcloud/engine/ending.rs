@@ -4,6 +4,7 @@
 //! configuration asks for one.
 
 use crate::domain::health::{AttemptResult, Health};
+use crate::domain::lifecycle::LifecycleEvent;
 use crate::domain::rollout::TargetProgress;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
@@ -13,8 +14,9 @@ use crate::localcloud::codedeploy::deployment_state::{
 use crate::localcloud::codedeploy::shapes::DeploymentStyle;
 use crate::localcloud::world::World;
 
-use super::common::{CREATOR_ROLLBACK, EngineSettings, group_mut, record_attempted};
+use super::common::{ALARM_ACTIVE, CREATOR_ROLLBACK, EngineSettings, group_mut, record_attempted};
 use super::create::{NewDeployment, create};
+use super::triggers::{self, TriggerEvent};
 
 /// What a deployment that ended asks to be done once it is back in the world.
 #[derive(Debug, Clone)]
@@ -148,9 +150,26 @@ pub(super) fn finish(
         .iter()
         .map(|&index| deployment.targets[index].target_id.clone())
         .collect();
+    // The agent records an install as its last successful one once the
+    // `Install` event has succeeded, whatever happens after.
+    let installed: Vec<String> = deployment
+        .targets
+        .iter()
+        .filter(|target| {
+            target.events.iter().any(|record| {
+                record.event == LifecycleEvent::Install && record.status == EventStatus::Succeeded
+            })
+        })
+        .map(|target| target.target_id.clone())
+        .collect();
     if let Some(group) = group_mut(world, deployment) {
         for (target_id, health) in targets.into_iter().zip(healths) {
             group.instance_health.insert(target_id, health);
+        }
+        for target_id in installed {
+            group
+                .last_installs
+                .insert(target_id, deployment.deployment_id.clone());
         }
         if success {
             group.target_revision = Some(deployment.revision.clone());
@@ -163,6 +182,9 @@ pub(super) fn finish(
         .deployments
         .active
         .remove(&deployment.deployment_id);
+    if let Some(event) = triggers::of_ending(deployment.status) {
+        triggers::notify(world, deployment, event, None, at);
+    }
     if wants_rollback(deployment, ending) {
         rollbacks.push(RollbackDue {
             deployment_id: deployment.deployment_id.clone(),
@@ -191,6 +213,11 @@ fn wants_rollback(deployment: &Deployment, ending: &Ending) -> bool {
     match (ending, deployment.rollback_request) {
         // A success, a stop that says no, and a stop for a timeout (not on
         // request) are not rolled back.
+        (Ending::Stopped(Some(error)), RollbackRequest::AsConfigured)
+            if error.code == ALARM_ACTIVE =>
+        {
+            configured("DEPLOYMENT_STOP_ON_ALARM")
+        }
         (Ending::Succeeded, _)
         | (_, RollbackRequest::Never)
         | (Ending::Stopped(Some(_)), RollbackRequest::AsConfigured) => false,
@@ -278,7 +305,19 @@ pub(super) fn roll_back(world: &mut World, due: &RollbackDue) {
             rollback_message: Some(message),
         },
     };
-    if let Some(failed) = world.codedeploy.deployments.by_id.get_mut(&failed_id) {
-        failed.rollback_info = Some(info);
+    let rolled_back = info.rollback_deployment_id.is_some();
+    let Some(failed) = world.codedeploy.deployments.by_id.get_mut(&failed_id) else {
+        return;
+    };
+    failed.rollback_info = Some(info);
+    if rolled_back {
+        let failed = failed.clone();
+        triggers::notify(
+            world,
+            &failed,
+            TriggerEvent::DeploymentRollback,
+            None,
+            due.at,
+        );
     }
 }

@@ -38,7 +38,14 @@
 //! instances; [`ending`] ends a deployment and rolls it back;
 //! [`create`](mod@create) makes a deployment; [`agent`] plays one instance's
 //! lifecycle events, [`bundle`] reads what the revision makes them do,
-//! [`select`] picks the targets, and [`common`] holds what they share.
+//! [`select`] picks the targets, [`triggers`] publishes the group's trigger
+//! messages to SNS, and [`common`] holds what they share.
+//!
+//! Alarms: with alarm monitoring on, [`stop_on_alarms`] (called before
+//! every advance) stops a running deployment whose group names an alarm in
+//! `ALARM` with `ALARM_ACTIVE`, or one whose alarm cannot be read unless
+//! `ignorePollAlarmFailure` is set; its automatic rollback then follows the
+//! `DEPLOYMENT_STOP_ON_ALARM` event.
 //!
 //! The engine sits below the request handlers: it reads and changes the
 //! stored model (the [`World`](crate::localcloud::World)) and never imports
@@ -53,6 +60,7 @@ pub mod controls;
 pub mod create;
 pub mod ending;
 pub mod select;
+pub mod triggers;
 pub mod waves;
 
 pub use advance::{advance, prepare_loaded, resume};
@@ -60,5 +68,5 @@ pub use common::{
     AGENT_ISSUE_MESSAGE, CREATOR_ROLLBACK, CREATOR_USER, DEFAULT_EVENT_DURATION, EngineSettings,
     HEALTH_CONSTRAINTS_MESSAGE, NO_INSTANCES_MESSAGE,
 };
-pub use controls::{continue_ready, end_termination_wait, stop};
+pub use controls::{continue_ready, end_termination_wait, stop, stop_on_alarms};
 pub use create::{NewDeployment, create, is_deployment_id};

@@ -15,11 +15,11 @@ use crate::localcloud::codedeploy::deployment_state::{
     Phase, TargetRecord, TargetStatus,
 };
 
-use super::agent::{AttemptSpec, behaviour_of, plan_attempt_with};
+use super::agent::{AttemptSpec, Contents, behaviour_of, plan_attempt_with};
 use super::blue_green::{begin_reroute, ready_wait_minutes};
 use super::common::{
     AGENT_ISSUE_MESSAGE, HEALTH_CONSTRAINTS_MESSAGE, NO_INSTANCES_MESSAGE, install_end,
-    record_attempted,
+    installed_content, record_attempted,
 };
 use super::ending::{Ending, Moving};
 
@@ -147,6 +147,11 @@ pub(super) fn next_wave(moving: &mut Moving<'_>, deployment: &mut Deployment, at
     for rollout_index in wave {
         let index = deployment.rollout_targets[rollout_index];
         let behaviour = behaviour_of(moving.world, &deployment.targets[index]);
+        let installed = installed_content(
+            moving.world,
+            deployment,
+            &deployment.targets[index].target_id,
+        );
         let target = &mut deployment.targets[index];
         let spec = AttemptSpec {
             first: 0,
@@ -160,7 +165,11 @@ pub(super) fn next_wave(moving: &mut Moving<'_>, deployment: &mut Deployment, at
                 TargetStatus::Succeeded
             },
         };
-        plan_attempt_with(target, spec, behaviour, &deployment.content);
+        let contents = Contents {
+            new: &deployment.content,
+            installed,
+        };
+        plan_attempt_with(target, spec, behaviour, contents);
         deployment.in_flight.push(index);
     }
 }

@@ -116,6 +116,51 @@ pub fn json_error(error: &ApiError, request_id: &str) -> Response {
     with_request_id(response, request_id)
 }
 
+/// The content type of `awsJson1_0` requests and responses.
+pub const AWS_JSON_1_0: &str = "application/x-amz-json-1.0";
+
+/// A successful `awsJson1_0` response.
+pub fn json_1_0_response(body: &Value, request_id: &str) -> Response {
+    let mut response = json_response(body, request_id);
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(AWS_JSON_1_0),
+    );
+    response
+}
+
+/// An `awsJson1_0` error of a query-compatible service (CloudWatch):
+/// `{"__type": type_name, "message": ...}`, with the query code of `error`
+/// in `x-amzn-query-error` (`Code;Sender`), where the clients read it.
+pub fn query_compatible_json_error(
+    error: &ApiError,
+    type_name: &str,
+    request_id: &str,
+) -> Response {
+    let body = serde_json::json!({ "__type": type_name, "message": error.message });
+    let mut response = (
+        error.status,
+        [(CONTENT_TYPE, AWS_JSON_1_0)],
+        body.to_string(),
+    )
+        .into_response();
+    let fault = if error.status.is_server_error() {
+        "Receiver"
+    } else {
+        "Sender"
+    };
+    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("{};{fault}", error.code)) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(QUERY_ERROR_HEADER), value);
+    }
+    with_request_id(response, request_id)
+}
+
+/// The header a query-compatible service's errors carry their query code
+/// in, as `Code;Sender`.
+pub const QUERY_ERROR_HEADER: &str = "x-amzn-query-error";
+
 /// A REST-JSON error (the SSO portal, later Lambda): the body and headers
 /// of [`json_error`] with the plain JSON content type.
 pub fn rest_json_error(error: &ApiError, request_id: &str) -> Response {

@@ -11,6 +11,8 @@
 //!   member, in the body of a `POST` or in the query string ([`query`]).
 //!   The service is the one the request was signed for or, unsigned, the
 //!   one its `Version` belongs to.
+//! - Smithy RPC v2 CBOR (CloudWatch): `POST /service/Name/operation/Operation`
+//!   with the header `smithy-protocol: rpc-v2-cbor` ([`cbor`]).
 //! - `restXml` (S3) and `restJson1` (the SSO portal; later Lambda): the
 //!   rest, addressed by path ([`xml`] writes S3's errors).
 //!
@@ -19,6 +21,7 @@
 //! JSON inputs and outputs, XML documents and error documents, `nextToken`
 //! paging ([`paging`]). None of it knows a service's operations.
 
+pub mod cbor;
 pub mod error;
 pub mod json;
 pub mod paging;
@@ -36,6 +39,10 @@ pub use wire::Wire;
 
 /// The header that carries the operation in the JSON protocols.
 pub const TARGET_HEADER: &str = "x-amz-target";
+/// The header that names the Smithy protocol of a request.
+pub const PROTOCOL_HEADER: &str = "smithy-protocol";
+/// Its value for Smithy RPC v2 CBOR.
+pub const RPC_V2_CBOR: &str = "rpc-v2-cbor";
 /// The header that carries the request id.
 pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 /// The region used when a request does not say which one it was signed for.
@@ -60,9 +67,46 @@ pub enum Route {
         /// The `Action` member.
         action: String,
     },
+    /// A Smithy RPC v2 CBOR request, naming its service and operation in
+    /// its path.
+    RpcV2Cbor {
+        /// The service's name in the path, e.g.
+        /// `GraniteServiceVersion20100801`.
+        service: String,
+        /// The operation, e.g. `DescribeAlarms`.
+        operation: String,
+    },
     /// A request that names no operation in a way the server can read: a
     /// REST request, addressed by its path.
     Rest,
+}
+
+/// Whether a request speaks Smithy RPC v2 CBOR: it carries the
+/// `smithy-protocol: rpc-v2-cbor` header.
+pub fn is_rpc_v2_cbor(headers: &HeaderMap) -> bool {
+    headers.get(PROTOCOL_HEADER).is_some_and(|value| {
+        value
+            .as_bytes()
+            .eq_ignore_ascii_case(RPC_V2_CBOR.as_bytes())
+    })
+}
+
+/// The service and operation named by the path of a Smithy RPC v2 CBOR
+/// request, `/service/{ServiceName}/operation/{Operation}` (after any path
+/// prefix of the endpoint), or `None` if the path does not name them.
+pub fn rpc_service_and_operation(uri: &Uri) -> Option<(String, String)> {
+    let path = uri.path();
+    let at = path.rfind("/service/")?;
+    let rest = &path[at + "/service/".len()..];
+    let (service, operation) = rest.split_once("/operation/")?;
+    if service.is_empty()
+        || service.contains('/')
+        || operation.is_empty()
+        || operation.contains('/')
+    {
+        return None;
+    }
+    Some((service.to_owned(), operation.to_owned()))
 }
 
 /// Works out the protocol of a request from its method, headers and body.
@@ -74,6 +118,10 @@ pub fn classify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) ->
             None => (target, String::new()),
         };
         return Route::AwsJson { prefix, operation };
+    }
+    if is_rpc_v2_cbor(headers) {
+        let (service, operation) = rpc_service_and_operation(uri).unwrap_or_default();
+        return Route::RpcV2Cbor { service, operation };
     }
     let form = query_form(method, uri, headers, body);
     match form_value(form, "Action") {
@@ -87,11 +135,12 @@ pub fn classify(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) ->
 }
 
 /// Whether a request is addressed by its path alone, told without reading
-/// its body: it is neither a JSON protocol request (no `X-Amz-Target`) nor
-/// a query protocol request (no form body, no `Action` in the query
+/// its body: it is neither a JSON protocol request (no `X-Amz-Target`), an
+/// RPC v2 CBOR request (no `smithy-protocol` header) nor a query protocol
+/// request (no form body, no `Action` in the query
 /// string).
 pub fn is_path_addressed(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
-    if headers.contains_key(TARGET_HEADER) {
+    if headers.contains_key(TARGET_HEADER) || is_rpc_v2_cbor(headers) {
         return false;
     }
     let query_action = form_value(uri.query().unwrap_or_default().as_bytes(), "Action").is_some();
@@ -241,6 +290,24 @@ mod tests {
                 action: "ListUsers".to_owned()
             }
         );
+    }
+
+    #[test]
+    fn the_path_names_the_rpc_service_and_operation() {
+        let uri =
+            Uri::from_static("/service/GraniteServiceVersion20100801/operation/DescribeAlarms");
+        assert_eq!(
+            rpc_service_and_operation(&uri),
+            Some((
+                "GraniteServiceVersion20100801".to_owned(),
+                "DescribeAlarms".to_owned()
+            ))
+        );
+        assert_eq!(
+            rpc_service_and_operation(&Uri::from_static("/service/x/operation/")),
+            None
+        );
+        assert_eq!(rpc_service_and_operation(&Uri::from_static("/")), None);
     }
 
     #[test]

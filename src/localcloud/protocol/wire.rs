@@ -7,7 +7,7 @@ use axum::response::Response;
 
 use super::error::ApiError;
 use super::query::QueryFlavour;
-use super::{json, query, xml};
+use super::{cbor, json, query, xml};
 
 /// How a service's answers and errors are written on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +16,9 @@ pub enum Wire {
     AwsJson,
     /// A query protocol.
     Query(QueryFlavour),
+    /// Smithy RPC v2 CBOR, for a service that was a query service before
+    /// (its errors keep the query codes).
+    RpcV2Cbor,
     /// REST with XML bodies (S3).
     RestXml,
     /// REST with JSON bodies (the SSO portal).
@@ -29,6 +32,7 @@ impl Wire {
         match self {
             Wire::AwsJson => json::json_error(error, request_id),
             Wire::Query(flavour) => query::query_error(flavour, error, request_id),
+            Wire::RpcV2Cbor => cbor::cbor_error(error, error.code, request_id),
             Wire::RestXml => xml::rest_xml_error(error, resource, request_id),
             Wire::RestJson => json::rest_json_error(error, request_id),
         }
@@ -45,7 +49,7 @@ impl Wire {
                 "UnauthorizedOperation",
                 format!("You are not authorized to perform this operation. {because}."),
             ),
-            Wire::Query(QueryFlavour::Aws) | Wire::RestXml => {
+            Wire::Query(QueryFlavour::Aws) | Wire::RpcV2Cbor | Wire::RestXml => {
                 ApiError::with_status(StatusCode::FORBIDDEN, "AccessDenied", because)
             }
             Wire::RestJson => {
@@ -61,7 +65,9 @@ impl Wire {
             Wire::Query(QueryFlavour::Ec2) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "RequestLimitExceeded")
             }
-            Wire::Query(QueryFlavour::Aws) => (StatusCode::BAD_REQUEST, "Throttling"),
+            Wire::Query(QueryFlavour::Aws) | Wire::RpcV2Cbor => {
+                (StatusCode::BAD_REQUEST, "Throttling")
+            }
             Wire::RestXml => (StatusCode::SERVICE_UNAVAILABLE, "SlowDown"),
             Wire::RestJson => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException"),
         };
@@ -73,7 +79,7 @@ impl Wire {
     pub fn internal_error(self, message: &str) -> ApiError {
         match self {
             Wire::AwsJson | Wire::RestJson => ApiError::internal(message),
-            Wire::Query(_) | Wire::RestXml => {
+            Wire::Query(_) | Wire::RpcV2Cbor | Wire::RestXml => {
                 ApiError::with_status(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", message)
             }
         }
@@ -90,6 +96,7 @@ mod tests {
             Wire::AwsJson,
             Wire::Query(QueryFlavour::Ec2),
             Wire::Query(QueryFlavour::Aws),
+            Wire::RpcV2Cbor,
             Wire::RestXml,
             Wire::RestJson,
         ]
@@ -110,6 +117,7 @@ mod tests {
                 (403, "UnauthorizedOperation"),
                 (403, "AccessDenied"),
                 (403, "AccessDenied"),
+                (403, "AccessDenied"),
                 (403, "AccessDeniedException"),
             ]
         );
@@ -119,6 +127,7 @@ mod tests {
                 (400, "ThrottlingException"),
                 (503, "RequestLimitExceeded"),
                 (400, "Throttling"),
+                (400, "Throttling"),
                 (503, "SlowDown"),
                 (429, "TooManyRequestsException"),
             ]
@@ -127,6 +136,7 @@ mod tests {
             codes(|wire| wire.internal_error("broken")),
             [
                 (500, "InternalFailure"),
+                (500, "InternalError"),
                 (500, "InternalError"),
                 (500, "InternalError"),
                 (500, "InternalError"),

@@ -85,6 +85,10 @@ const ROW_PADDING: f32 = 6.0;
 /// The room on the left of each row for its label; tiles start after it.
 pub const LABEL_WIDTH: f32 = 96.0;
 
+/// The most instances that still get medium squares when the grid must
+/// scroll anyway.
+const SMALL_FLEET: usize = 100;
+
 /// How big tiles are drawn: dense squares for thousands of instances,
 /// bigger squares for tens or hundreds, and cards with the instance's name
 /// and current event for a few.
@@ -134,12 +138,26 @@ impl TileSize {
     const ALL: [Self; 4] = [Self::CARD, Self::LARGE, Self::MEDIUM, Self::DENSE];
 
     /// The biggest size at which all `rows` fit in `room` without
-    /// scrolling; dense squares when none does.
+    /// scrolling, but never smaller than the fleet needs: dense squares are
+    /// for hundreds and thousands, so a small fleet in a short window keeps
+    /// squares big enough to aim at, and scrolls.
     pub fn fitting(rows: &[TileRow], room: Vec2) -> Self {
+        let fleet: usize = rows.iter().map(|row| row.items.len()).sum();
+        let smallest = if fleet <= SMALL_FLEET {
+            Self::MEDIUM
+        } else {
+            Self::DENSE
+        };
         Self::ALL
             .into_iter()
+            .take_while(|size| size.size.x >= smallest.size.x)
             .find(|size| Layout::new(rows, room.x, *size).total_height <= room.y)
-            .unwrap_or(Self::DENSE)
+            .unwrap_or(smallest)
+    }
+
+    /// The height `rows` take at this size in a grid `width` wide.
+    pub fn height(self, rows: &[TileRow], width: f32) -> f32 {
+        Layout::new(rows, width, self).total_height
     }
 
     /// From one tile's corner to the next one's, across and down.
@@ -595,11 +613,33 @@ fn push_line(mesh: &mut egui::Mesh, from: Pos2, to: Pos2, width: f32, color: Col
 pub fn legend_ui(ui: &mut egui::Ui, states: &[TileState]) {
     ui.horizontal_wrapped(|ui| {
         for &state in states {
-            let (rect, _) = ui.allocate_exact_size(Vec2::splat(TILE), Sense::hover());
+            // A tile and its word are one item, which moves to the next
+            // line whole: "not attempted" is never cut in two.
+            let word = egui::WidgetText::from(state.word()).into_galley(
+                ui,
+                Some(egui::TextWrapMode::Extend),
+                f32::INFINITY,
+                egui::TextStyle::Body,
+            );
+            let spacing = ui.spacing().item_spacing.x;
+            let size = Vec2::new(TILE + spacing + word.size().x, word.size().y.max(TILE));
+            let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+            response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, state.word()));
+            let tile = Rect::from_center_size(
+                Pos2::new(rect.left() + TILE / 2.0, rect.center().y),
+                Vec2::splat(TILE),
+            );
             let mut mesh = egui::Mesh::default();
-            push_tile(&mut mesh, rect, state);
+            push_tile(&mut mesh, tile, state);
             ui.painter().add(egui::Shape::mesh(mesh));
-            ui.label(state.word());
+            let text_top = rect.center().y - word.size().y / 2.0;
+            let text_color = ui.visuals().text_color();
+            ui.painter().galley(
+                Pos2::new(tile.right() + spacing, text_top),
+                word,
+                text_color,
+            );
             ui.add_space(8.0);
         }
     });
@@ -644,10 +684,19 @@ mod tests {
         // Thousands are dense squares, and scroll.
         assert_eq!(TileSize::fitting(&rows(&[3_000]), room), TileSize::DENSE);
         assert_eq!(TileSize::fitting(&rows(&[400]), room), TileSize::MEDIUM);
-        // The same five in a short window get smaller tiles.
-        assert_ne!(
+        // The same five in a short window get smaller tiles, but not the
+        // dense ones meant for thousands: they scroll instead.
+        assert_eq!(
             TileSize::fitting(&rows(&[1, 4]), Vec2::new(400.0, 60.0)),
-            TileSize::CARD
+            TileSize::MEDIUM
+        );
+        assert_eq!(
+            TileSize::fitting(&rows(&[1, 4]), Vec2::new(400.0, 20.0)),
+            TileSize::MEDIUM
+        );
+        assert_eq!(
+            TileSize::fitting(&rows(&[300, 300]), Vec2::new(400.0, 60.0)),
+            TileSize::DENSE
         );
     }
 

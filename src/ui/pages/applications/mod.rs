@@ -6,6 +6,7 @@ pub(crate) mod effects;
 use egui::RichText;
 
 use crate::cloud::CloudError;
+use crate::cloud::cloudwatch::AlarmStateValue;
 use crate::cloud::codedeploy::{Application, DeploymentGroup};
 use crate::domain::ComputePlatform;
 use crate::domain::names;
@@ -302,11 +303,13 @@ impl ApplicationsPage {
                 .and_then(|application| application.platform),
             _ => None,
         };
+        let platform = platform.map(|platform| RichText::new(platform.label()).weak());
+        let mut platform_below = false;
         ui.horizontal(|ui| {
-            ui.heading(&selected);
-            if let Some(platform) = platform {
-                ui.label(RichText::new(platform.label()).weak());
-            }
+            // The button first, from the right, so the name and platform
+            // get what is left. In a narrow window the platform moves to
+            // the line below, and a name still too long is cut short
+            // (whole on hover) instead of running under the button.
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let deleting = self.deleting.as_deref() == Some(selected.as_str());
                 if ui
@@ -318,8 +321,34 @@ impl ApplicationsPage {
                 if deleting {
                     ui.spinner();
                 }
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    let width = |ui: &egui::Ui, text: RichText| {
+                        egui::WidgetText::from(text)
+                            .into_galley(
+                                ui,
+                                Some(egui::TextWrapMode::Extend),
+                                f32::INFINITY,
+                                egui::TextStyle::Body,
+                            )
+                            .size()
+                            .x
+                    };
+                    let name = RichText::new(&selected).heading();
+                    let both = width(ui, name.clone())
+                        + platform.as_ref().map_or(0.0, |platform| {
+                            width(ui, platform.clone()) + ui.spacing().item_spacing.x
+                        });
+                    platform_below = platform.is_some() && both > ui.available_width();
+                    ui.add(egui::Label::new(name).truncate());
+                    if let Some(platform) = platform.clone().filter(|_| !platform_below) {
+                        ui.label(platform);
+                    }
+                });
             });
         });
+        if let Some(platform) = platform.filter(|_| platform_below) {
+            ui.label(platform);
+        }
         if let Some(error) = &self.delete_error {
             ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
         }
@@ -346,7 +375,10 @@ impl ApplicationsPage {
                     .weak(),
                 );
             }
-            Loadable::Loaded(groups) => groups_table_ui(ui, groups),
+            Loadable::Loaded(groups) => {
+                groups_table_ui(ui, groups);
+                watches_ui(ui, groups);
+            }
         }
         action
     }
@@ -484,6 +516,50 @@ fn groups_table_ui(ui: &mut egui::Ui, groups: &[DeploymentGroup]) {
                     });
                 });
         });
+}
+
+/// What the groups watch and whom they tell: each group's alarms with
+/// their state now (one in `ALARM` stands out: a deployment would stop at
+/// once) and its notification triggers. Nothing for groups without either.
+fn watches_ui(ui: &mut egui::Ui, groups: &[DeploymentGroup]) {
+    for group in groups {
+        if group.alarms.is_empty() && group.triggers.is_empty() {
+            continue;
+        }
+        ui.add_space(4.0);
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(&group.name);
+            if !group.alarms.is_empty() {
+                ui.label("alarms:");
+                for alarm in &group.alarms {
+                    let (word, color) = match (alarm.state, &group.alarms_unread) {
+                        (Some(AlarmStateValue::Alarm), _) => {
+                            ("in ALARM", ui.visuals().error_fg_color)
+                        }
+                        (Some(AlarmStateValue::Ok), _) => ("OK", ui.visuals().weak_text_color()),
+                        (Some(AlarmStateValue::InsufficientData), _) => {
+                            ("not enough data", ui.visuals().weak_text_color())
+                        }
+                        (None, Some(_)) => ("state unknown", ui.visuals().warn_fg_color),
+                        (None, None) => ("no such alarm", ui.visuals().warn_fg_color),
+                    };
+                    let response = ui.label(
+                        RichText::new(format!("{} ({word})", alarm.name)).color(color),
+                    );
+                    let hover = match (&alarm.reason, &group.alarms_unread) {
+                        (_, Some(error)) => format!("CloudWatch could not be asked: {error}"),
+                        (Some(reason), None) => reason.clone(),
+                        (None, None) => "CloudWatch has no alarm of this name: a deployment of this group stops at once unless the group ignores alarms it cannot read.".to_owned(),
+                    };
+                    response.on_hover_text(hover);
+                }
+            }
+            if !group.triggers.is_empty() {
+                ui.label("notifies:");
+                ui.label(RichText::new(group.triggers.join("; ")).weak());
+            }
+        });
+    }
 }
 
 /// A one-line label cut short to its cell, with the whole text on hover.

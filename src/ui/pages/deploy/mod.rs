@@ -6,6 +6,7 @@ pub(crate) mod effects;
 
 use egui::RichText;
 
+use crate::cloud::cloudwatch::{AlarmStateValue, AlarmStatus};
 use crate::cloud::codedeploy::Application;
 use crate::cloud::deployments::{NewDeployment, Revision};
 use crate::cloud::preflight::PreflightData;
@@ -17,7 +18,7 @@ use crate::domain::preflight::{self, Prediction};
 use crate::domain::revision::validate_github_revision;
 use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
-use crate::ui::widgets::tiles::TileRow;
+use crate::ui::widgets::tiles::{TileRow, TileSize};
 use crate::ui::widgets::waves::{self, WavesOptions};
 
 /// What the dialog asks the app to do.
@@ -601,8 +602,13 @@ impl Plan {
     }
 }
 
-/// The height kept for the waves in the dialog: a few rows of tiles.
-const WAVES_HEIGHT: f32 = 96.0;
+/// The least height kept for the waves in the dialog, so that what is
+/// below them does not jump while plans of a few waves come and go.
+const WAVES_MIN_HEIGHT: f32 = 96.0;
+
+/// The most height the waves take before they scroll, so that the rest of
+/// the plan stays in view for a fleet of hundreds.
+const WAVES_MAX_HEIGHT: f32 = 240.0;
 
 /// The width of the dialog's dropdowns.
 const COMBO_WIDTH: f32 = 260.0;
@@ -622,6 +628,55 @@ fn short_config_name(name: &str) -> &str {
     name.strip_prefix("CodeDeployDefault.").unwrap_or(name)
 }
 
+/// What the alarms the group watches say about this deployment: one in
+/// `ALARM` stops it at once, as does one CloudWatch does not have (unless
+/// the group ignores alarms it cannot read).
+fn alarms_ui(ui: &mut egui::Ui, alarms: &Result<Vec<AlarmStatus>, String>) {
+    let alarms = match alarms {
+        Ok(alarms) if alarms.is_empty() => return,
+        Ok(alarms) => alarms,
+        Err(error) => {
+            ui.label(
+                RichText::new(format!(
+                    "The state of the group's alarms could not be read, so this plan cannot tell whether one would stop the deployment: {error}"
+                ))
+                .color(ui.visuals().warn_fg_color),
+            );
+            return;
+        }
+    };
+    let mut quiet = Vec::new();
+    for alarm in alarms {
+        match alarm.state {
+            Some(AlarmStateValue::Alarm) => {
+                ui.label(
+                    RichText::new(format!(
+                        "The alarm {} is in ALARM, so CodeDeploy will stop this deployment as soon as it starts. Wait until the alarm is OK, or take it off the group's alarms.",
+                        alarm.name
+                    ))
+                    .color(ui.visuals().error_fg_color),
+                )
+                .on_hover_text(alarm.reason.clone().unwrap_or_default());
+            }
+            None => {
+                ui.label(
+                    RichText::new(format!(
+                        "CloudWatch has no alarm named {}: unless the group ignores alarms it cannot read, CodeDeploy will stop this deployment at once.",
+                        alarm.name
+                    ))
+                    .color(ui.visuals().warn_fg_color),
+                );
+            }
+            Some(state) => quiet.push(format!("{} ({})", alarm.name, state.as_str())),
+        }
+    }
+    if !quiet.is_empty() {
+        ui.label(
+            RichText::new(format!("Watching {}: none in ALARM now.", quiet.join(", "))).weak(),
+        );
+    }
+}
+
 /// Shows the gathered instances and the predicted rollout.
 fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Result<Plan, String>>) {
     ui.label(
@@ -632,6 +687,7 @@ fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Resu
             RichText::new("On-premises instances of the group are not in this estimate.").weak(),
         );
     }
+    alarms_ui(ui, &data.alarms);
     if data.instances.is_empty() {
         ui.label(
             RichText::new("The group matches no instances now, so this deployment will fail: there is nothing to deploy to. Tag instances into the group first with the Setup page's tag wizard.")
@@ -671,12 +727,17 @@ fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Resu
                 }
             }
             let describe = |item: usize| describe_instance(data, prediction, item);
+            // Every wave in view: a plan of three or four waves does not
+            // hide its last one behind a scroll bar.
+            let grid_height = TileSize::DENSE
+                .height(&plan.rows, ui.available_width())
+                .clamp(WAVES_MIN_HEIGHT, WAVES_MAX_HEIGHT);
             waves::waves_ui(
                 ui,
                 &WavesOptions {
                     id_salt: "deploy_preflight_waves",
                     label: "Planned waves",
-                    grid_height: Some(WAVES_HEIGHT),
+                    grid_height: Some(grid_height),
                 },
                 &prediction.simulation,
                 &plan.rows,

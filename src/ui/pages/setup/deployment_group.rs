@@ -24,6 +24,8 @@ use crate::domain::setup::{SetupPlan, TagRowError, check_tag_filter_row};
 use crate::domain::tags::MAX_TAG_SET_GROUPS;
 use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
+use crate::cloud::cloudwatch::{AlarmStateValue, AlarmStatus};
+use crate::cloud::sns;
 use crate::ui::widgets::wizard::{self, Nav, Touched};
 
 /// The wizard's steps, as the indicator names them.
@@ -59,6 +61,8 @@ pub enum GroupRequest {
     LoadRoles,
     /// Load the EC2 instances with their tags.
     LoadInstances,
+    /// Load the account's CloudWatch alarms and SNS topics, to pick from.
+    LoadAlarmsAndTopics,
     /// Load an existing group to edit it.
     LoadSpec {
         /// The application.
@@ -104,6 +108,10 @@ pub struct DeploymentGroupWizard {
     /// The EC2 instances and their tags (set with
     /// [`DeploymentGroupWizard::set_instances`]).
     instances: Loadable<Vec<Ec2InstanceSummary>>,
+    /// The account's alarms with their state, to pick from.
+    pub alarm_choices: Loadable<Vec<AlarmStatus>>,
+    /// The account's SNS topics (ARNs), to pick a trigger's from.
+    pub topic_choices: Loadable<Vec<String>>,
     /// The live match and the tag suggestions for the loaded instances,
     /// worked out again only when the tag groups or the instances change
     /// rather than every frame (a fleet may have thousands of instances).
@@ -164,6 +172,8 @@ impl Default for DeploymentGroupWizard {
             groups: Loadable::NotLoaded,
             roles: Loadable::NotLoaded,
             instances: Loadable::NotLoaded,
+            alarm_choices: Loadable::NotLoaded,
+            topic_choices: Loadable::NotLoaded,
             match_cache: std::cell::RefCell::new(None),
             suggestions_cache: std::cell::RefCell::new(None),
             application: String::new(),
@@ -531,10 +541,7 @@ impl DeploymentGroupWizard {
                     self.config_ui(ui);
                     None
                 }
-                5 => {
-                    self.options_ui(ui);
-                    None
-                }
+                5 => self.options_ui(ui),
                 _ => {
                     review_plan_ui(ui, &self.plan());
                     None
@@ -1047,9 +1054,76 @@ impl DeploymentGroupWizard {
         }
     }
 
-    fn options_ui(&mut self, ui: &mut egui::Ui) {
-        ui.label(RichText::new("CloudWatch alarms (optional, one per line)").strong());
-        let label = ui.label("Alarms that stop a deployment");
+    fn options_ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
+        let mut request = None;
+        if matches!(self.alarm_choices, Loadable::NotLoaded)
+            || matches!(self.topic_choices, Loadable::NotLoaded)
+        {
+            request = Some(GroupRequest::LoadAlarmsAndTopics);
+        }
+        ui.label(RichText::new("CloudWatch alarms (optional)").strong());
+        match &self.alarm_choices {
+            Loadable::NotLoaded | Loadable::Loading => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Loading the account's alarms…");
+                });
+            }
+            Loadable::Failed(error) => {
+                ui.label(
+                    RichText::new(format!(
+                        "The account's alarms could not be listed ({error}); type their names below."
+                    ))
+                    .color(ui.visuals().warn_fg_color),
+                );
+                if ui.add(Action::secondary("Retry listing alarms")).clicked() {
+                    request = Some(GroupRequest::LoadAlarmsAndTopics);
+                }
+            }
+            Loadable::Loaded(alarms) if alarms.is_empty() => {
+                ui.label(
+                    RichText::new(
+                        "The account has no CloudWatch alarms in this region yet; type the names of alarms you will create below.",
+                    )
+                    .weak(),
+                );
+            }
+            Loadable::Loaded(alarms) => {
+                ui.label(
+                    RichText::new("Pick the alarms that stop a deployment when they go off:")
+                        .weak(),
+                );
+                let mut chosen = lines(&self.alarms);
+                let mut changed = false;
+                ui.horizontal_wrapped(|ui| {
+                    for alarm in alarms {
+                        let mut on = chosen.contains(&alarm.name);
+                        let state = alarm.state.map_or("unknown", AlarmStateValue::as_str);
+                        let response = ui
+                            .checkbox(&mut on, format!("{} ({state})", alarm.name))
+                            .on_hover_text(alarm.reason.clone().unwrap_or_default());
+                        if response.changed() {
+                            changed = true;
+                            if on {
+                                chosen.push(alarm.name.clone());
+                            } else {
+                                chosen.retain(|name| name != &alarm.name);
+                            }
+                        }
+                        if alarm.state == Some(AlarmStateValue::Alarm) && on {
+                            ui.label(
+                                RichText::new("in ALARM now: a deployment would stop at once")
+                                    .color(ui.visuals().error_fg_color),
+                            );
+                        }
+                    }
+                });
+                if changed {
+                    self.alarms = chosen.join("\n");
+                }
+            }
+        }
+        let label = ui.label("Alarms that stop a deployment (one per line)");
         let response = ui
             .add(
                 egui::TextEdit::multiline(&mut self.alarms)
@@ -1079,13 +1153,36 @@ impl DeploymentGroupWizard {
                     "e.g. notify-team",
                     None,
                 );
-                wizard::field_ui(
-                    ui,
-                    &format!("Trigger {} SNS topic ARN", index + 1),
-                    &mut trigger.topic_arn,
-                    "e.g. arn:aws:sns:us-east-1:123456789012:deployments",
-                    None,
-                );
+                match &self.topic_choices {
+                    Loadable::Loaded(topics) if !topics.is_empty() => {
+                        let shown = if trigger.topic_arn.is_empty() {
+                            "choose a topic…".to_owned()
+                        } else {
+                            sns::topic_name(&trigger.topic_arn).to_owned()
+                        };
+                        egui::ComboBox::from_label(format!("Trigger {} SNS topic", index + 1))
+                            .selected_text(shown)
+                            .show_ui(ui, |ui| {
+                                for arn in topics {
+                                    ui.selectable_value(
+                                        &mut trigger.topic_arn,
+                                        arn.clone(),
+                                        sns::topic_name(arn),
+                                    )
+                                    .on_hover_text(arn);
+                                }
+                            });
+                    }
+                    _ => {
+                        wizard::field_ui(
+                            ui,
+                            &format!("Trigger {} SNS topic ARN", index + 1),
+                            &mut trigger.topic_arn,
+                            "e.g. arn:aws:sns:us-east-1:123456789012:deployments",
+                            None,
+                        );
+                    }
+                }
                 ui.horizontal_wrapped(|ui| {
                     for event in TRIGGER_EVENTS {
                         let mut on = trigger.events.iter().any(|chosen| chosen == event);
@@ -1128,6 +1225,7 @@ impl DeploymentGroupWizard {
                 wizard::error_line_ui(ui, &problem.message);
             }
         }
+        request
     }
 
     fn run_ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {

@@ -4,7 +4,7 @@
 use crate::cloud::codedeploy;
 use crate::cloud::setup::Progress;
 use crate::cloud::tagging::{self, Applied};
-use crate::cloud::{CloudError, ec2, groups, setup};
+use crate::cloud::{CloudError, cloudwatch, ec2, groups, setup, sns};
 use crate::domain::setup::CODEDEPLOY_PRINCIPAL;
 use crate::ui::app::{AppRequest, Effects};
 
@@ -84,6 +84,15 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) -> Option<AppRequest> 
         SetupAction::LoadEc2Instances => effects.spawn("loading the instances", async move {
             SetupEvent::Ec2Instances(ec2::list_instances(&session, None).await)
         }),
+        SetupAction::LoadAlarmsAndTopics => {
+            effects.spawn("loading the alarms and topics", async move {
+                let (alarms, topics) = tokio::join!(
+                    cloudwatch::list_alarms(&session),
+                    sns::list_topics(&session)
+                );
+                SetupEvent::AlarmsAndTopics { alarms, topics }
+            });
+        }
         SetupAction::LoadGroupSpec { application, group } => {
             effects.spawn("loading the deployment group's settings", async move {
                 let result = groups::deployment_group_spec(&session, &application, &group).await;

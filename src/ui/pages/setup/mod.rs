@@ -11,6 +11,7 @@ pub mod tag_instances;
 use egui::RichText;
 
 use crate::cloud::CloudError;
+use crate::cloud::cloudwatch::AlarmStatus;
 use crate::cloud::codedeploy::Application;
 use crate::cloud::ec2::Ec2InstanceSummary;
 use crate::cloud::setup::{BucketChoices, Progress, SetupStatus, TrustedRole};
@@ -43,6 +44,8 @@ pub enum SetupAction {
     LoadGroups(String),
     /// Load the EC2 instances with their tags.
     LoadEc2Instances,
+    /// Load the account's CloudWatch alarms and SNS topics.
+    LoadAlarmsAndTopics,
     /// Load a deployment group's settings to edit it.
     LoadGroupSpec {
         /// The application.
@@ -86,6 +89,13 @@ pub enum SetupEvent {
     Groups(Result<Vec<String>, CloudError>),
     /// The EC2 instances with their tags.
     Ec2Instances(Result<Vec<Ec2InstanceSummary>, CloudError>),
+    /// The account's alarms and topics, each listed or why not.
+    AlarmsAndTopics {
+        /// The alarms with their state.
+        alarms: Result<Vec<AlarmStatus>, CloudError>,
+        /// The topics' ARNs.
+        topics: Result<Vec<String>, CloudError>,
+    },
     /// A group's settings, by its name.
     GroupSpec {
         /// The group's name.
@@ -224,6 +234,12 @@ impl SetupPage {
                     wizard.set_instances(loaded(result));
                 }
             }
+            SetupEvent::AlarmsAndTopics { alarms, topics } => {
+                if let Some(Wizard::DeploymentGroup(wizard)) = &mut self.wizard {
+                    wizard.alarm_choices = loaded(alarms);
+                    wizard.topic_choices = loaded(topics);
+                }
+            }
             SetupEvent::GroupSpec { group, result } => {
                 if let Some(Wizard::DeploymentGroup(wizard)) = &mut self.wizard {
                     wizard.spec_loaded(group, result.map_err(|error| error.to_string()));
@@ -334,6 +350,11 @@ impl SetupPage {
                 Some(GroupRequest::LoadInstances) => {
                     wizard.set_instances(Loadable::Loading);
                     Some(Err(SetupAction::LoadEc2Instances))
+                }
+                Some(GroupRequest::LoadAlarmsAndTopics) => {
+                    wizard.alarm_choices = Loadable::Loading;
+                    wizard.topic_choices = Loadable::Loading;
+                    Some(Err(SetupAction::LoadAlarmsAndTopics))
                 }
                 Some(GroupRequest::LoadSpec { application, group }) => {
                     Some(Err(SetupAction::LoadGroupSpec { application, group }))
