@@ -1,4 +1,5 @@
-//! One client test suite for EC2, IAM, S3, CloudWatch and SNS, written once and run twice:
+//! One client test suite for EC2, Auto Scaling, Elastic Load Balancing (v2
+//! and classic), IAM, S3, CloudWatch and SNS, written once and run twice:
 //! against the local cloud and against moto's server, an independent
 //! implementation of the same APIs.
 //!
