@@ -153,6 +153,8 @@ fn in_a_narrow_window_the_delete_button_covers_neither_name_nor_platform() {
     run_until(&mut harness, "the new application's details", |h| {
         h.query_by_role_and_label(Role::Button, "Delete application…")
             .is_some()
+            && h.query_by_role_and_label(Role::Label, "EC2/On-premises")
+                .is_some()
     });
     let delete = harness
         .get_by_role_and_label(Role::Button, "Delete application…")

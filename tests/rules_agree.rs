@@ -104,6 +104,8 @@ fn spec() -> DeploymentGroupSpec {
         deployment_type: DeploymentType::InPlace,
         traffic_control: false,
         target_groups: Vec::new(),
+        classic_load_balancers: Vec::new(),
+        auto_scaling_groups: Vec::new(),
         ec2_tag_groups: vec![vec![TagFilterSpec {
             key: "Environment".to_owned(),
             value: "prod".to_owned(),
@@ -441,6 +443,7 @@ async fn deployment_group_limits_are_the_same_on_both_sides() {
         wait_minutes: 2881,
         terminate_original: true,
         termination_wait_minutes: 5,
+        copy_auto_scaling_group: false,
     };
     waiting.traffic_control = true;
     waiting.target_groups = vec!["web-tg".to_owned()];

@@ -489,7 +489,7 @@ fn deployment_group_wizard_matches_the_targets_a_deployment_gets() {
     });
     click(harness, "Close");
     run_until(harness, "the group wizard again", |h| {
-        has_text(h, "Create a tagged deployment group")
+        has_text(h, "Create a deployment group")
     });
     assert_eq!(
         harness.get_by_label("Service role ARN").value().as_deref(),
@@ -929,7 +929,7 @@ fn finish_screens_lead_on_to_the_next_wizard_and_to_deploy() {
     run_until(harness, "the instances", |h| has_text(h, "Showing 3 of 3"));
     pointer_click(harness, Role::Button, "Next: create a deployment group");
     run_until(harness, "the group wizard", |h| {
-        has_text(h, "Create a tagged deployment group")
+        has_text(h, "Create a deployment group")
     });
     pointer_click(harness, Role::RadioButton, "A new application");
     type_into(harness, "New application name", "web-shop");
@@ -1205,4 +1205,199 @@ fn deployment_group_wizard_picks_alarms_and_a_topic_from_the_account() {
     let mut events = spec.triggers[0].events.clone();
     events.sort();
     assert_eq!(events, ["DeploymentFailure", "DeploymentSuccess"]);
+}
+
+/// Makes a launch template and the Auto Scaling group `name` of two
+/// instances from it, a target group `tg` and the alarm `alarm` in state
+/// OK, and waits until both instances are in service.
+fn auto_scaling_fleet(harness: &Harness<'_, App>, name: &str, tg: &str, alarm: &str) {
+    use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, StateValue, Statistic};
+    use aws_sdk_ec2::types::{InstanceType, RequestLaunchTemplateData};
+    use aws_sdk_elasticloadbalancingv2::types::ProtocolEnum;
+    let session = harness.state().session().expect("connected");
+    call(harness, async {
+        session
+            .ec2
+            .create_launch_template()
+            .launch_template_name(format!("{name}-template"))
+            .launch_template_data(
+                RequestLaunchTemplateData::builder()
+                    .image_id("ami-0abcdef1234567890")
+                    .instance_type(InstanceType::T3Micro)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("the launch template is made");
+        session
+            .autoscaling
+            .create_auto_scaling_group()
+            .auto_scaling_group_name(name)
+            .launch_template(
+                LaunchTemplateSpecification::builder()
+                    .launch_template_name(format!("{name}-template"))
+                    .version("$Latest")
+                    .build(),
+            )
+            .min_size(0)
+            .max_size(4)
+            .desired_capacity(2)
+            .availability_zones("us-east-1a")
+            .send()
+            .await
+            .expect("the Auto Scaling group is made");
+        session
+            .elbv2
+            .create_target_group()
+            .name(tg)
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .vpc_id("vpc-0a1b2c3d")
+            .send()
+            .await
+            .expect("the target group is made");
+        session
+            .cloudwatch
+            .put_metric_alarm()
+            .alarm_name(alarm)
+            .namespace("AWS/ApplicationELB")
+            .metric_name("HTTPCode_Target_5XX_Count")
+            .statistic(Statistic::Sum)
+            .period(60)
+            .evaluation_periods(1)
+            .threshold(5.0)
+            .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+            .send()
+            .await
+            .expect("the alarm is made");
+        session
+            .cloudwatch
+            .set_alarm_state()
+            .alarm_name(alarm)
+            .state_value(StateValue::Ok)
+            .state_reason("quiet")
+            .send()
+            .await
+            .expect("its state is set");
+        for _ in 0..200 {
+            let groups = session
+                .autoscaling
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names(name)
+                .send()
+                .await
+                .expect("the group is described");
+            let in_service = groups.auto_scaling_groups()[0]
+                .instances()
+                .iter()
+                .filter(|instance| {
+                    instance.lifecycle_state()
+                        == Some(&aws_sdk_autoscaling::types::LifecycleState::InService)
+                })
+                .count();
+            if in_service == 2 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the Auto Scaling group's instances never came in service");
+    });
+}
+
+#[test]
+fn deployment_group_wizard_makes_an_auto_scaling_group_behind_a_target_group_picked_from_lists() {
+    let mut demo = demo();
+    auto_scaling_fleet(&demo.harness, "web-asg", "web-tg", "web-5xx");
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        has_text(h, "No EC2/on-premises application yet")
+    });
+    pointer_click(harness, Role::RadioButton, "A new application");
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    type_into(harness, "Deployment group name", "production");
+    type_into(
+        harness,
+        "Service role ARN",
+        "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
+    );
+    pointer_click(harness, Role::Button, "Next");
+    // The load balancer: the account's target groups to tick.
+    pointer_click(
+        harness,
+        Role::CheckBox,
+        "Take each instance out of its load balancer while it is updated",
+    );
+    run_until(harness, "the target groups", |h| {
+        h.query_by_role_and_label(Role::CheckBox, "web-tg")
+            .is_some()
+    });
+    assert!(has_text(
+        harness,
+        "The account has no classic load balancers in this region."
+    ));
+    pointer_click(harness, Role::CheckBox, "web-tg");
+    assert_eq!(
+        harness
+            .get_by_label("Target groups (one per line)")
+            .value()
+            .as_deref(),
+        Some("web-tg")
+    );
+    pointer_click(harness, Role::Button, "Next");
+    // The environment: no tags, the Auto Scaling group with its size.
+    run_until(harness, "the Auto Scaling groups", |h| {
+        has_text(h, "instances match")
+            && h.query_by_role_and_label(Role::CheckBox, "web-asg (2 instances, 2 in service)")
+                .is_some()
+    });
+    assert!(has_text(harness, "0 of 5 instances match"));
+    pointer_click(
+        harness,
+        Role::CheckBox,
+        "web-asg (2 instances, 2 in service)",
+    );
+    assert!(
+        has_text(harness, "2 of 5 instances match"),
+        "the live match counts the group's in-service instances"
+    );
+    pointer_click(harness, Role::Button, "Next");
+    assert!(
+        has_text(
+            harness,
+            "How a first deployment to the 2 matched instances goes"
+        ),
+        "the blank tag row is no slip when an Auto Scaling group chooses the instances"
+    );
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the alarms", |h| has_text(h, "web-5xx (OK)"));
+    pointer_click(harness, Role::CheckBox, "web-5xx (OK)");
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the review", |h| has_text(h, "What will be made"));
+    assert!(has_text(
+        harness,
+        "Deploys to the instances of the Auto Scaling group web-asg, and to each new one they launch."
+    ));
+    assert!(has_text(
+        harness,
+        "Traffic goes through the target groups web-tg."
+    ));
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the group", |h| {
+        has_text(h, "Done: the deployment group production is ready") || has_text(h, "(failed)")
+    });
+    let session = harness.state().session().expect("connected");
+    let spec = call(
+        harness,
+        deploydesk::cloud::groups::deployment_group_spec(&session, "web-shop", "production"),
+    )
+    .expect("the group can be read")
+    .expect("the group exists");
+    assert_eq!(spec.auto_scaling_groups, ["web-asg"]);
+    assert!(spec.ec2_tag_groups.is_empty());
+    assert!(spec.traffic_control);
+    assert_eq!(spec.target_groups, ["web-tg"]);
+    assert_eq!(spec.alarms, ["web-5xx"]);
 }

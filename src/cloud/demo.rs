@@ -196,6 +196,8 @@ pub async fn show_me_a_rollout(
         deployment_type: DeploymentType::InPlace,
         traffic_control: false,
         target_groups: Vec::new(),
+        classic_load_balancers: Vec::new(),
+        auto_scaling_groups: Vec::new(),
         ec2_tag_groups: vec![vec![TagFilterSpec {
             key: "Environment".to_owned(),
             value: "production".to_owned(),

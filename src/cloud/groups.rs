@@ -6,7 +6,7 @@ use aws_sdk_codedeploy::types::{
     self as cd, Alarm, AlarmConfiguration, AutoRollbackConfiguration, AutoRollbackEvent,
     BlueGreenDeploymentConfiguration, BlueInstanceTerminationOption, DeploymentOption,
     DeploymentReadyAction, DeploymentReadyOption, DeploymentStyle, Ec2TagFilter, Ec2TagFilterType,
-    Ec2TagSet, GreenFleetProvisioningAction, GreenFleetProvisioningOption, InstanceAction,
+    Ec2TagSet, ElbInfo, GreenFleetProvisioningAction, GreenFleetProvisioningOption, InstanceAction,
     LoadBalancerInfo, OnPremisesTagSet, TagFilter, TagFilterType, TargetGroupInfo, TriggerConfig,
     TriggerEventType,
 };
@@ -111,6 +111,7 @@ fn settings(spec: &DeploymentGroupSpec) -> Settings {
             wait_minutes,
             terminate_original,
             termination_wait_minutes,
+            copy_auto_scaling_group,
         } => Some(
             BlueGreenDeploymentConfiguration::builder()
                 .deployment_ready_option(
@@ -128,7 +129,11 @@ fn settings(spec: &DeploymentGroupSpec) -> Settings {
                 )
                 .green_fleet_provisioning_option(
                     GreenFleetProvisioningOption::builder()
-                        .action(GreenFleetProvisioningAction::DiscoverExisting)
+                        .action(if copy_auto_scaling_group {
+                            GreenFleetProvisioningAction::CopyAutoScalingGroup
+                        } else {
+                            GreenFleetProvisioningAction::DiscoverExisting
+                        })
                         .build(),
                 )
                 .terminate_blue_instances_on_deployment_success(
@@ -146,18 +151,29 @@ fn settings(spec: &DeploymentGroupSpec) -> Settings {
                 .build(),
         ),
     };
-    let target_groups: Vec<TargetGroupInfo> = spec
-        .target_groups
-        .iter()
-        .map(|name| name.trim())
-        .filter(|name| !name.is_empty())
+    let names = |names: &[String]| -> Vec<String> {
+        names
+            .iter()
+            .map(|name| name.trim())
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let target_groups: Vec<TargetGroupInfo> = names(&spec.target_groups)
+        .into_iter()
         .map(|name| TargetGroupInfo::builder().name(name).build())
         .collect();
-    let load_balancer = (spec.traffic_control && !target_groups.is_empty()).then(|| {
-        LoadBalancerInfo::builder()
-            .set_target_group_info_list(Some(target_groups))
-            .build()
-    });
+    let classic: Vec<ElbInfo> = names(&spec.classic_load_balancers)
+        .into_iter()
+        .map(|name| ElbInfo::builder().name(name).build())
+        .collect();
+    let load_balancer = (spec.traffic_control && !(target_groups.is_empty() && classic.is_empty()))
+        .then(|| {
+            LoadBalancerInfo::builder()
+                .set_target_group_info_list((!target_groups.is_empty()).then_some(target_groups))
+                .set_elb_info_list((!classic.is_empty()).then_some(classic))
+                .build()
+        });
     let alarms = (!spec.alarms.is_empty()).then(|| {
         AlarmConfiguration::builder()
             .enabled(true)
@@ -229,6 +245,9 @@ pub async fn create_deployment_group(
         .deployment_config_name(spec.config.name())
         .set_ec2_tag_set(ec2_tag_set(&spec.ec2_tag_groups))
         .set_on_premises_tag_set(on_premises_tag_set(&spec.on_premises_tag_groups))
+        .set_auto_scaling_groups(
+            (!spec.auto_scaling_groups.is_empty()).then(|| spec.auto_scaling_groups.clone()),
+        )
         .deployment_style(settings.style)
         .set_blue_green_deployment_configuration(settings.blue_green)
         .set_load_balancer_info(settings.load_balancer)
@@ -268,6 +287,8 @@ pub async fn update_deployment_group(
             on_premises_tag_set(&spec.on_premises_tag_groups)
                 .unwrap_or_else(|| OnPremisesTagSet::builder().build()),
         )
+        // An empty list removes the Auto Scaling groups no longer named.
+        .set_auto_scaling_groups(Some(spec.auto_scaling_groups.clone()))
         .deployment_style(settings.style)
         .set_blue_green_deployment_configuration(settings.blue_green)
         .load_balancer_info(
@@ -379,6 +400,10 @@ pub async fn deployment_group_spec(
                 .map(BlueInstanceTerminationOption::termination_wait_time_in_minutes)
                 .and_then(|minutes| u32::try_from(minutes).ok())
                 .unwrap_or(0),
+            copy_auto_scaling_group: configuration
+                .and_then(BlueGreenDeploymentConfiguration::green_fleet_provisioning_option)
+                .and_then(GreenFleetProvisioningOption::action)
+                == Some(&GreenFleetProvisioningAction::CopyAutoScalingGroup),
         }
     } else {
         DeploymentType::InPlace
@@ -414,6 +439,20 @@ pub async fn deployment_group_spec(
                     .collect()
             })
             .unwrap_or_default(),
+        classic_load_balancers: info
+            .load_balancer_info()
+            .map(|info| {
+                info.elb_info_list()
+                    .iter()
+                    .filter_map(|elb| elb.name().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        auto_scaling_groups: info
+            .auto_scaling_groups()
+            .iter()
+            .filter_map(|group| group.name().map(str::to_owned))
+            .collect(),
         ec2_tag_groups,
         on_premises_tag_groups,
         config: ConfigChoice::Named(
@@ -447,6 +486,12 @@ pub fn same_group(a: &DeploymentGroupSpec, b: &DeploymentGroupSpec) -> bool {
         config: ConfigChoice::Named(spec.config.name().to_owned()),
         target_groups: spec
             .target_groups
+            .iter()
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .collect(),
+        classic_load_balancers: spec
+            .classic_load_balancers
             .iter()
             .map(|name| name.trim().to_owned())
             .filter(|name| !name.is_empty())

@@ -4,6 +4,7 @@
 //! The UI talks to AWS only through this module; whether the other side is
 //! AWS or the local cloud makes no difference here.
 
+pub mod autoscaling;
 pub mod bundle;
 pub mod cloudwatch;
 pub mod codedeploy;
@@ -15,6 +16,7 @@ pub mod groups;
 pub mod iam;
 pub mod instances;
 pub mod jobs;
+pub mod load_balancers;
 pub mod local;
 pub mod preflight;
 pub mod publish;

@@ -12,8 +12,8 @@ use crate::settings::BackendChoice;
 /// The region used when neither the user nor the profile gives one.
 pub const DEFAULT_REGION: &str = "us-east-1";
 
-/// Clients for CodeDeploy, EC2, IAM, S3, CloudWatch and SNS, all configured
-/// for one backend.
+/// Clients for CodeDeploy, EC2, Auto Scaling, Elastic Load Balancing, IAM,
+/// S3, CloudWatch and SNS, all configured for one backend.
 #[derive(Debug, Clone)]
 pub struct Session {
     backend: BackendChoice,
@@ -29,6 +29,12 @@ pub struct Session {
     pub iam: aws_sdk_iam::Client,
     /// The S3 client (path-style addressing for custom endpoints).
     pub s3: aws_sdk_s3::Client,
+    /// The Auto Scaling client, for the groups a deployment group names.
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    /// The Elastic Load Balancing v2 client, for target groups.
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    /// The classic Elastic Load Balancing client.
+    pub elb: aws_sdk_elasticloadbalancing::Client,
     /// The SNS client, for the topics triggers notify.
     pub sns: aws_sdk_sns::Client,
     /// The STS client, which tells which account the session is in.
@@ -117,6 +123,9 @@ impl Session {
             iam: aws_sdk_iam::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             sns: aws_sdk_sns::Client::new(config),
+            autoscaling: aws_sdk_autoscaling::Client::new(config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
+            elb: aws_sdk_elasticloadbalancing::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
         }
     }

@@ -17,6 +17,8 @@ pub const MAX_TAGS_PER_GROUP: usize = 10;
 pub const MAX_ALARMS: usize = 10;
 /// The most triggers a deployment group has.
 pub const MAX_TRIGGERS: usize = 10;
+/// The longest an Auto Scaling group's name may be.
+pub const MAX_AUTO_SCALING_GROUP_NAME_LENGTH: usize = 255;
 /// The longest a blue/green deployment waits, in minutes: for a manual
 /// reroute, and before the original instances are terminated.
 pub const MAX_BLUE_GREEN_WAIT_MINUTES: u32 = 2880;
@@ -106,6 +108,9 @@ pub enum DeploymentType {
         terminate_original: bool,
         /// How long to keep them before terminating.
         termination_wait_minutes: u32,
+        /// The new instances come from a copy of the group's Auto Scaling
+        /// group rather than from instances that already exist.
+        copy_auto_scaling_group: bool,
     },
 }
 
@@ -158,6 +163,11 @@ pub struct DeploymentGroupSpec {
     pub traffic_control: bool,
     /// The ELB target groups traffic goes through.
     pub target_groups: Vec<String>,
+    /// The classic load balancers traffic goes through.
+    pub classic_load_balancers: Vec<String>,
+    /// The Auto Scaling groups whose instances it deploys to (beside the
+    /// ones its tags choose).
+    pub auto_scaling_groups: Vec<String>,
     /// EC2 tag groups: an instance must pass a filter in every group.
     pub ec2_tag_groups: Vec<Vec<TagFilterSpec>>,
     /// On-premises tag groups, read the same way.
@@ -238,10 +248,34 @@ impl DeploymentGroupSpec {
         ));
         if self.ec2_tag_groups.iter().all(Vec::is_empty)
             && self.on_premises_tag_groups.iter().all(Vec::is_empty)
+            && self.auto_scaling_groups.is_empty()
         {
             problems.push(problem(
                 "ec2 tags",
-                "Add at least one tag, so the deployment group has instances to deploy to.",
+                "Add at least one tag or Auto Scaling group, so the deployment group has instances to deploy to.",
+            ));
+        }
+        for name in &self.auto_scaling_groups {
+            if name.trim().is_empty() || name.chars().count() > MAX_AUTO_SCALING_GROUP_NAME_LENGTH {
+                problems.push(problem(
+                    "auto scaling groups",
+                    format!(
+                        "An Auto Scaling group's name is 1 to {MAX_AUTO_SCALING_GROUP_NAME_LENGTH} characters; pick the group from the list."
+                    ),
+                ));
+            }
+        }
+        if matches!(
+            self.deployment_type,
+            DeploymentType::BlueGreen {
+                copy_auto_scaling_group: true,
+                ..
+            }
+        ) && self.auto_scaling_groups.len() != 1
+        {
+            problems.push(problem(
+                "type",
+                "Copying an Auto Scaling group needs exactly one Auto Scaling group in the environment: pick one, or use instances that already exist.",
             ));
         }
         if let ConfigChoice::Custom { name, .. } = &self.config
@@ -271,10 +305,16 @@ impl DeploymentGroupSpec {
                 ),
             ));
         }
-        if self.traffic_control && self.target_groups.iter().all(|name| name.trim().is_empty()) {
+        if self.traffic_control
+            && self
+                .target_groups
+                .iter()
+                .chain(&self.classic_load_balancers)
+                .all(|name| name.trim().is_empty())
+        {
             problems.push(problem(
                 "load balancer",
-                "Name the target group the load balancer sends traffic to, or turn traffic control off.",
+                "Choose the target group (or classic load balancer) that sends traffic to the instances, or turn traffic control off.",
             ));
         }
         if self.alarms.len() > MAX_ALARMS {
@@ -355,6 +395,7 @@ impl DeploymentGroupSpec {
             wait_minutes,
             terminate_original,
             termination_wait_minutes,
+            copy_auto_scaling_group,
         } = self.deployment_type
         {
             let mut ready = json!({
@@ -365,22 +406,37 @@ impl DeploymentGroupSpec {
             }
             input["blueGreenDeploymentConfiguration"] = json!({
                 "deploymentReadyOption": ready,
-                "greenFleetProvisioningOption": { "action": "DISCOVER_EXISTING" },
+                "greenFleetProvisioningOption": {
+                    "action": if copy_auto_scaling_group { "COPY_AUTO_SCALING_GROUP" } else { "DISCOVER_EXISTING" },
+                },
                 "terminateBlueInstancesOnDeploymentSuccess": {
                     "action": if terminate_original { "TERMINATE" } else { "KEEP_ALIVE" },
                     "terminationWaitTimeInMinutes": termination_wait_minutes,
                 },
             });
         }
-        let target_groups: Vec<Value> = self
-            .target_groups
-            .iter()
-            .map(|name| name.trim())
-            .filter(|name| !name.is_empty())
-            .map(|name| json!({ "name": name }))
-            .collect();
-        if self.traffic_control && !target_groups.is_empty() {
-            input["loadBalancerInfo"] = json!({ "targetGroupInfoList": target_groups });
+        let named = |names: &[String]| -> Vec<Value> {
+            names
+                .iter()
+                .map(|name| name.trim())
+                .filter(|name| !name.is_empty())
+                .map(|name| json!({ "name": name }))
+                .collect()
+        };
+        let target_groups = named(&self.target_groups);
+        let classic = named(&self.classic_load_balancers);
+        if self.traffic_control && !(target_groups.is_empty() && classic.is_empty()) {
+            let mut info = serde_json::Map::new();
+            if !target_groups.is_empty() {
+                info.insert("targetGroupInfoList".into(), Value::Array(target_groups));
+            }
+            if !classic.is_empty() {
+                info.insert("elbInfoList".into(), Value::Array(classic));
+            }
+            input["loadBalancerInfo"] = Value::Object(info);
+        }
+        if !self.auto_scaling_groups.is_empty() {
+            input["autoScalingGroups"] = json!(self.auto_scaling_groups);
         }
         if !self.alarms.is_empty() {
             input["alarmConfiguration"] = json!({
@@ -426,6 +482,11 @@ impl DeploymentGroupSpec {
             if current_name != self.group {
                 members.insert("newDeploymentGroupName".into(), json!(self.group));
             }
+            // An update keeps the Auto Scaling groups it is not given; an
+            // empty list is how it removes them.
+            members
+                .entry("autoScalingGroups")
+                .or_insert_with(|| json!([]));
         }
         input
     }
@@ -503,6 +564,8 @@ mod tests {
             deployment_type: DeploymentType::InPlace,
             traffic_control: false,
             target_groups: Vec::new(),
+            classic_load_balancers: Vec::new(),
+            auto_scaling_groups: Vec::new(),
             ec2_tag_groups: vec![vec![tag("Environment", "prod")]],
             on_premises_tag_groups: Vec::new(),
             config: ConfigChoice::Named("CodeDeployDefault.OneAtATime".to_owned()),
@@ -564,6 +627,7 @@ mod tests {
             wait_minutes: 60,
             terminate_original: true,
             termination_wait_minutes: 5,
+            copy_auto_scaling_group: false,
         };
         let problems = spec.problems();
         assert!(problems.iter().any(|p| p.field == "type"), "{problems:?}");
@@ -622,6 +686,68 @@ mod tests {
                 .problems()
                 .iter()
                 .any(|p| p.message.starts_with("Add at least one tag"))
+        );
+    }
+
+    #[test]
+    fn auto_scaling_groups_are_an_environment_and_can_be_copied_for_blue_green() {
+        let mut spec = spec();
+        spec.ec2_tag_groups = Vec::new();
+        assert!(spec.problems().iter().any(|p| {
+            p.message
+                .starts_with("Add at least one tag or Auto Scaling group")
+        }));
+        spec.auto_scaling_groups = vec!["web-asg".to_owned()];
+        assert_eq!(spec.problems(), []);
+        let input = spec.create_input();
+        assert_eq!(input["autoScalingGroups"], json!(["web-asg"]));
+        assert!(input.get("ec2TagSet").is_none());
+        // Copying is for blue/green, from exactly one group.
+        spec.deployment_type = DeploymentType::BlueGreen {
+            reroute_at_once: true,
+            wait_minutes: 0,
+            terminate_original: true,
+            termination_wait_minutes: 5,
+            copy_auto_scaling_group: true,
+        };
+        spec.traffic_control = true;
+        spec.classic_load_balancers = vec!["web-elb".to_owned()];
+        assert_eq!(spec.problems(), []);
+        let input = spec.create_input();
+        assert_eq!(
+            input["blueGreenDeploymentConfiguration"]["greenFleetProvisioningOption"],
+            json!({"action": "COPY_AUTO_SCALING_GROUP"})
+        );
+        assert_eq!(
+            input["loadBalancerInfo"],
+            json!({"elbInfoList": [{"name": "web-elb"}]})
+        );
+        spec.auto_scaling_groups.push("api-asg".to_owned());
+        assert!(
+            spec.problems()
+                .iter()
+                .any(|p| p.message.contains("exactly one Auto Scaling group"))
+        );
+        spec.auto_scaling_groups = vec![String::new()];
+        assert!(
+            spec.problems()
+                .iter()
+                .any(|p| p.field == "auto scaling groups")
+        );
+    }
+
+    #[test]
+    fn an_update_without_auto_scaling_groups_removes_them() {
+        let mut spec = spec();
+        assert_eq!(
+            spec.update_input("web-prod")["autoScalingGroups"],
+            json!([])
+        );
+        assert!(spec.create_input().get("autoScalingGroups").is_none());
+        spec.auto_scaling_groups = vec!["web-asg".to_owned()];
+        assert_eq!(
+            spec.update_input("web-prod")["autoScalingGroups"],
+            json!(["web-asg"])
         );
     }
 

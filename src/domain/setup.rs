@@ -635,6 +635,7 @@ fn group_words(spec: &DeploymentGroupSpec, current: Option<&str>) -> Vec<String>
             wait_minutes,
             terminate_original,
             termination_wait_minutes,
+            copy_auto_scaling_group,
         } => {
             let reroute = if reroute_at_once {
                 "traffic moves as soon as the new instances are ready".to_owned()
@@ -648,7 +649,12 @@ fn group_words(spec: &DeploymentGroupSpec, current: Option<&str>) -> Vec<String>
             } else {
                 "the original instances are kept".to_owned()
             };
-            format!("Blue/green: {reroute}; {original}.")
+            let source = if copy_auto_scaling_group {
+                "the new instances come from a copy of the Auto Scaling group; "
+            } else {
+                ""
+            };
+            format!("Blue/green: {source}{reroute}; {original}.")
         }
     });
     if !spec.ec2_tag_groups.is_empty() {
@@ -661,6 +667,13 @@ fn group_words(spec: &DeploymentGroupSpec, current: Option<&str>) -> Vec<String>
         lines.push(format!(
             "Deploys to on-premises instances tagged {}.",
             tag_groups_words(&spec.on_premises_tag_groups)
+        ));
+    }
+    if !spec.auto_scaling_groups.is_empty() {
+        lines.push(format!(
+            "Deploys to the instances of the Auto Scaling group{} {}, and to each new one they launch.",
+            if spec.auto_scaling_groups.len() == 1 { "" } else { "s" },
+            spec.auto_scaling_groups.join(", ")
         ));
     }
     let pace = match &spec.config {
@@ -680,6 +693,12 @@ fn group_words(spec: &DeploymentGroupSpec, current: Option<&str>) -> Vec<String>
         lines.push(format!(
             "Traffic goes through the target groups {}.",
             spec.target_groups.join(", ")
+        ));
+    }
+    if spec.traffic_control && !spec.classic_load_balancers.is_empty() {
+        lines.push(format!(
+            "Traffic goes through the classic load balancers {}.",
+            spec.classic_load_balancers.join(", ")
         ));
     }
     let rollback = match (spec.rollback_on_failure, spec.rollback_on_alarm) {
@@ -965,6 +984,8 @@ mod tests {
             deployment_type: DeploymentType::InPlace,
             traffic_control: false,
             target_groups: Vec::new(),
+            classic_load_balancers: Vec::new(),
+            auto_scaling_groups: Vec::new(),
             ec2_tag_groups: vec![
                 vec![
                     TagFilterSpec {

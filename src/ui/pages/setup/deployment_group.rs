@@ -1,16 +1,21 @@
-//! The tagged deployment group wizard: application, group name and service
-//! role, deployment type, the environment by tags with a live count of the
-//! instances it matches, the deployment configuration with the rollout
-//! planner's preview, optional load balancer, alarms, rollback and
-//! triggers, a review, and the run. It also edits an existing group.
+//! The deployment group wizard: application, group name and service
+//! role, deployment type with the load balancer (target groups and classic
+//! load balancers picked from the account's), the environment by tags and
+//! Auto Scaling groups with a live count of the instances it matches, the
+//! deployment configuration with the rollout planner's preview, alarms
+//! (picked with their state), rollback and triggers (to the account's SNS
+//! topics), a review, and the run. It also edits an existing group.
 
 use egui::RichText;
 
 use super::run::{PlanRun, RunRequest};
 use super::service_role::review_plan_ui;
+use crate::cloud::autoscaling::AutoScalingGroupSummary;
+use crate::cloud::cloudwatch::{AlarmStateValue, AlarmStatus};
 use crate::cloud::codedeploy::Application;
 use crate::cloud::ec2::Ec2InstanceSummary;
 use crate::cloud::setup::TrustedRole;
+use crate::cloud::sns;
 use crate::domain::ComputePlatform;
 use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, MinimumHealthyHosts, ONE_AT_A_TIME};
 use crate::domain::group_spec::{
@@ -24,8 +29,6 @@ use crate::domain::setup::{SetupPlan, TagRowError, check_tag_filter_row};
 use crate::domain::tags::MAX_TAG_SET_GROUPS;
 use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
-use crate::cloud::cloudwatch::{AlarmStateValue, AlarmStatus};
-use crate::cloud::sns;
 use crate::ui::widgets::wizard::{self, Nav, Touched};
 
 /// The wizard's steps, as the indicator names them.
@@ -45,7 +48,7 @@ const STEP_FIELDS: [&[&str]; 6] = [
     &["application"],
     &["group", "role"],
     &["type", "load balancer"],
-    &["ec2 tags", "on-premises tags"],
+    &["ec2 tags", "on-premises tags", "auto scaling groups"],
     &["config"],
     &["alarms", "triggers"],
 ];
@@ -63,6 +66,9 @@ pub enum GroupRequest {
     LoadInstances,
     /// Load the account's CloudWatch alarms and SNS topics, to pick from.
     LoadAlarmsAndTopics,
+    /// Load the account's Auto Scaling groups, target groups and classic
+    /// load balancers, to pick from.
+    LoadFleetChoices,
     /// Load an existing group to edit it.
     LoadSpec {
         /// The application.
@@ -112,6 +118,12 @@ pub struct DeploymentGroupWizard {
     pub alarm_choices: Loadable<Vec<AlarmStatus>>,
     /// The account's SNS topics (ARNs), to pick a trigger's from.
     pub topic_choices: Loadable<Vec<String>>,
+    /// The account's Auto Scaling groups with their instances.
+    auto_scaling_choices: Loadable<Vec<AutoScalingGroupSummary>>,
+    /// The account's target group names.
+    pub target_group_choices: Loadable<Vec<String>>,
+    /// The account's classic load balancer names.
+    pub classic_choices: Loadable<Vec<String>>,
     /// The live match and the tag suggestions for the loaded instances,
     /// worked out again only when the tag groups or the instances change
     /// rather than every frame (a fleet may have thousands of instances).
@@ -130,6 +142,9 @@ pub struct DeploymentGroupWizard {
     termination_wait_minutes: u32,
     traffic_control: bool,
     target_groups: String,
+    classic_load_balancers: String,
+    auto_scaling_groups: Vec<String>,
+    copy_auto_scaling_group: bool,
     environment: Environment,
     ec2_groups: Vec<Vec<TagFilterSpec>>,
     on_premises_groups: Vec<Vec<TagFilterSpec>>,
@@ -158,6 +173,7 @@ struct MatchCache {
     /// The environment and tag groups the match is for.
     environment: Environment,
     groups: Vec<Vec<TagFilterSpec>>,
+    auto_scaling_groups: Vec<String>,
     /// Indexes of the matched instances in the loaded list.
     matched: Vec<usize>,
     /// How many of the loaded instances are live (not terminated).
@@ -174,6 +190,9 @@ impl Default for DeploymentGroupWizard {
             instances: Loadable::NotLoaded,
             alarm_choices: Loadable::NotLoaded,
             topic_choices: Loadable::NotLoaded,
+            auto_scaling_choices: Loadable::NotLoaded,
+            target_group_choices: Loadable::NotLoaded,
+            classic_choices: Loadable::NotLoaded,
             match_cache: std::cell::RefCell::new(None),
             suggestions_cache: std::cell::RefCell::new(None),
             application: String::new(),
@@ -188,6 +207,9 @@ impl Default for DeploymentGroupWizard {
             termination_wait_minutes: 60,
             traffic_control: false,
             target_groups: String::new(),
+            classic_load_balancers: String::new(),
+            auto_scaling_groups: Vec::new(),
+            copy_auto_scaling_group: false,
             environment: Environment::Ec2,
             ec2_groups: vec![vec![TagFilterSpec::default()]],
             on_premises_groups: vec![vec![TagFilterSpec::default()]],
@@ -276,12 +298,18 @@ impl DeploymentGroupWizard {
                     wait_minutes: self.wait_minutes,
                     terminate_original: self.terminate_original,
                     termination_wait_minutes: self.termination_wait_minutes,
+                    copy_auto_scaling_group: self.copy_auto_scaling_group,
                 }
             } else {
                 DeploymentType::InPlace
             },
             traffic_control: self.traffic_control || self.blue_green,
             target_groups: lines(&self.target_groups),
+            classic_load_balancers: lines(&self.classic_load_balancers),
+            auto_scaling_groups: match self.environment {
+                Environment::Ec2 => self.auto_scaling_groups.clone(),
+                Environment::OnPremises => Vec::new(),
+            },
             ec2_tag_groups,
             on_premises_tag_groups,
             config,
@@ -345,8 +373,10 @@ impl DeploymentGroupWizard {
                 wait_minutes,
                 terminate_original,
                 termination_wait_minutes,
+                copy_auto_scaling_group,
             } => {
                 self.blue_green = true;
+                self.copy_auto_scaling_group = copy_auto_scaling_group;
                 self.reroute_at_once = reroute_at_once;
                 self.wait_minutes = wait_minutes;
                 self.terminate_original = terminate_original;
@@ -355,7 +385,13 @@ impl DeploymentGroupWizard {
         }
         self.traffic_control = spec.traffic_control;
         self.target_groups = spec.target_groups.join("\n");
-        if spec.ec2_tag_groups.is_empty() && !spec.on_premises_tag_groups.is_empty() {
+        self.classic_load_balancers = spec.classic_load_balancers.join("\n");
+        self.auto_scaling_groups
+            .clone_from(&spec.auto_scaling_groups);
+        if spec.ec2_tag_groups.is_empty()
+            && spec.auto_scaling_groups.is_empty()
+            && !spec.on_premises_tag_groups.is_empty()
+        {
             self.environment = Environment::OnPremises;
             self.on_premises_groups
                 .clone_from(&spec.on_premises_tag_groups);
@@ -395,6 +431,20 @@ impl DeploymentGroupWizard {
         }
     }
 
+    /// Sets the account's Auto Scaling groups, target groups and classic
+    /// load balancers (each loaded or failed).
+    pub fn set_fleet_choices(
+        &mut self,
+        auto_scaling: Loadable<Vec<AutoScalingGroupSummary>>,
+        target_groups: Loadable<Vec<String>>,
+        classic: Loadable<Vec<String>>,
+    ) {
+        self.auto_scaling_choices = auto_scaling;
+        self.target_group_choices = target_groups;
+        self.classic_choices = classic;
+        self.match_cache.replace(None);
+    }
+
     /// Sets the EC2 instances (loading, loaded or failed), which the live
     /// match is worked out from.
     pub fn set_instances(&mut self, instances: Loadable<Vec<Ec2InstanceSummary>>) {
@@ -411,9 +461,23 @@ impl DeploymentGroupWizard {
         };
         let mut cache = self.match_cache.borrow_mut();
         if cache.as_ref().is_none_or(|cached| {
-            cached.environment != self.environment || cached.groups != self.ec2_groups
+            cached.environment != self.environment
+                || cached.groups != self.ec2_groups
+                || cached.auto_scaling_groups != self.auto_scaling_groups
         }) {
             let groups = self.spec().ec2_tag_groups;
+            // CodeDeploy deploys to the in-service instances of the Auto
+            // Scaling groups beside the tagged ones.
+            let from_groups: std::collections::HashSet<&str> = match &self.auto_scaling_choices {
+                Loadable::Loaded(choices) => choices
+                    .iter()
+                    .filter(|group| self.auto_scaling_groups.contains(&group.name))
+                    .flat_map(|group| &group.instances)
+                    .filter(|member| member.in_service())
+                    .map(|member| member.instance_id.as_str())
+                    .collect(),
+                _ => std::collections::HashSet::new(),
+            };
             let mut live = 0;
             let matched = instances
                 .iter()
@@ -426,13 +490,15 @@ impl DeploymentGroupWizard {
                         .iter()
                         .map(|(key, value)| (key.clone(), value.clone()))
                         .collect();
-                    group_spec::environment_matches(&groups, &tags)
+                    from_groups.contains(instance.instance_id.as_str())
+                        || group_spec::environment_matches(&groups, &tags)
                 })
                 .map(|(index, _)| index)
                 .collect();
             *cache = Some(MatchCache {
                 environment: self.environment,
                 groups: self.ec2_groups.clone(),
+                auto_scaling_groups: self.auto_scaling_groups.clone(),
                 matched,
                 live,
             });
@@ -453,6 +519,16 @@ impl DeploymentGroupWizard {
             Environment::Ec2 => &self.ec2_groups,
             Environment::OnPremises => &self.on_premises_groups,
         };
+        let untouched = groups
+            .iter()
+            .flatten()
+            .all(|filter| filter.key.trim().is_empty() && filter.value.trim().is_empty());
+        if untouched && self.environment == Environment::Ec2 && !self.auto_scaling_groups.is_empty()
+        {
+            // Auto Scaling groups alone choose the instances: the blank
+            // row is not a slip.
+            return Vec::new();
+        }
         groups
             .iter()
             .enumerate()
@@ -517,10 +593,10 @@ impl DeploymentGroupWizard {
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
         let title = match &self.editing {
             Some(name) => format!("Edit the deployment group {name}"),
-            None => "Create a tagged deployment group".to_owned(),
+            None => "Create a deployment group".to_owned(),
         };
         ui.heading(title);
-        ui.label("A deployment group is the set of instances a deployment goes to, chosen by their tags, with how the rollout proceeds.");
+        ui.label("A deployment group is the set of instances a deployment goes to, chosen by their tags or Auto Scaling groups, with how the rollout proceeds.");
         ui.add_space(4.0);
         wizard::steps_ui(ui, &STEPS, self.step);
         ui.add_space(8.0);
@@ -532,10 +608,7 @@ impl DeploymentGroupWizard {
             request = match self.step {
                 0 => self.application_ui(ui),
                 1 => self.group_ui(ui),
-                2 => {
-                    self.type_ui(ui);
-                    None
-                }
+                2 => self.type_ui(ui),
                 3 => self.environment_ui(ui),
                 4 => {
                     self.config_ui(ui);
@@ -768,7 +841,8 @@ impl DeploymentGroupWizard {
         request
     }
 
-    fn type_ui(&mut self, ui: &mut egui::Ui) {
+    fn type_ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
+        let mut request = None;
         ui.label(RichText::new("How is the application replaced?").strong());
         ui.radio_value(
             &mut self.blue_green,
@@ -782,6 +856,17 @@ impl DeploymentGroupWizard {
         );
         if self.blue_green {
             ui.indent("blue_green", |ui| {
+                ui.radio_value(
+                    &mut self.copy_auto_scaling_group,
+                    false,
+                    "The new instances are ones that already exist",
+                );
+                ui.radio_value(
+                    &mut self.copy_auto_scaling_group,
+                    true,
+                    "The new instances come from a copy of the Auto Scaling group",
+                );
+                ui.add_space(4.0);
                 ui.radio_value(
                     &mut self.reroute_at_once,
                     true,
@@ -822,22 +907,81 @@ impl DeploymentGroupWizard {
             );
         }
         if self.blue_green || self.traffic_control {
-            let label = ui.label("Target groups (one per line)");
-            let response = ui
-                .add(
-                    egui::TextEdit::multiline(&mut self.target_groups)
-                        .id_salt("target groups")
-                        .hint_text("e.g. web-target-group")
-                        .desired_rows(2),
-                )
-                .labelled_by(label.id);
-            self.touched.note("type", &response);
+            request = self.fleet_choices_request();
+            ui.add_space(4.0);
+            ui.label(RichText::new("Load balancer").strong());
+            if let Some(retry) = self.load_balancer_ui(ui) {
+                request = Some(retry);
+            }
         }
         if self.touched.shows("type") {
             for problem in self.step_problems() {
                 wizard::error_line_ui(ui, &problem.message);
             }
         }
+        request
+    }
+
+    /// Asks for the account's Auto Scaling groups and load balancers the
+    /// first time a step needs them.
+    fn fleet_choices_request(&self) -> Option<GroupRequest> {
+        matches!(self.auto_scaling_choices, Loadable::NotLoaded)
+            .then_some(GroupRequest::LoadFleetChoices)
+    }
+
+    /// The target groups and classic load balancers, ticked from the
+    /// account's lists or typed.
+    fn load_balancer_ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
+        let mut request = None;
+        for (what, choices, text, salt) in [
+            (
+                "target groups",
+                &self.target_group_choices,
+                &mut self.target_groups,
+                "target groups",
+            ),
+            (
+                "classic load balancers",
+                &self.classic_choices,
+                &mut self.classic_load_balancers,
+                "classic load balancers",
+            ),
+        ] {
+            if account_list_ui(ui, what, choices) {
+                request = Some(GroupRequest::LoadFleetChoices);
+            }
+            if let Loadable::Loaded(names) = choices
+                && !names.is_empty()
+            {
+                let mut chosen = lines(text);
+                let choices: Vec<(String, String, Option<String>)> = names
+                    .iter()
+                    .map(|name| (name.clone(), name.clone(), None))
+                    .collect();
+                if tick_names_ui(ui, &choices, &mut chosen, |_, _, _| {}) {
+                    *text = chosen.join("\n");
+                }
+            }
+            let mut heading = what.to_owned();
+            if let Some(first) = heading.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            let label = ui.label(format!("{heading} (one per line)"));
+            let response = ui
+                .add(
+                    egui::TextEdit::multiline(text)
+                        .id_salt(salt)
+                        .hint_text(if salt == "target groups" {
+                            "e.g. web-target-group"
+                        } else {
+                            "e.g. web-classic-elb"
+                        })
+                        .desired_rows(1),
+                )
+                .labelled_by(label.id);
+            self.touched.note("type", &response);
+        }
+        request
     }
 
     fn environment_ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
@@ -853,8 +997,12 @@ impl DeploymentGroupWizard {
         ui.label(
             "Tags choose the instances. Within a tag group an instance needs any one of the tags; with several groups it needs a tag from every group.",
         );
-        if self.environment == Environment::Ec2 && matches!(self.instances, Loadable::NotLoaded) {
-            request = Some(GroupRequest::LoadInstances);
+        if self.environment == Environment::Ec2 {
+            if matches!(self.instances, Loadable::NotLoaded) {
+                request = Some(GroupRequest::LoadInstances);
+            } else {
+                request = self.fleet_choices_request();
+            }
         }
         let suggestions = self.tag_suggestions();
         let row_errors: Vec<((usize, usize), String)> = self
@@ -882,6 +1030,12 @@ impl DeploymentGroupWizard {
                 if problem.field != "tag row" {
                     wizard::error_line_ui(ui, &problem.message);
                 }
+            }
+        }
+        if self.environment == Environment::Ec2 {
+            ui.add_space(8.0);
+            if let Some(retry) = self.auto_scaling_ui(ui) {
+                request = Some(retry);
             }
         }
         ui.add_space(8.0);
@@ -919,6 +1073,9 @@ impl DeploymentGroupWizard {
                     }
                     if ui.small_button("Reload instances").clicked() {
                         request = Some(GroupRequest::LoadInstances);
+                        // The Auto Scaling groups' sizes are listed again
+                        // on the next frame.
+                        self.auto_scaling_choices = Loadable::NotLoaded;
                     }
                 }
             }
@@ -929,6 +1086,67 @@ impl DeploymentGroupWizard {
                 )
                 .weak(),
             );
+        }
+        request
+    }
+
+    /// The Auto Scaling groups whose instances the group also deploys to,
+    /// ticked from the account's with their size and health.
+    fn auto_scaling_ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
+        let mut request = None;
+        ui.label(RichText::new("Auto Scaling groups (optional)").strong());
+        ui.label(
+            RichText::new(
+                "Their in-service instances are deployed to with the tagged ones, and each instance they launch later gets the last successful revision.",
+            )
+            .weak(),
+        );
+        if account_list_ui(ui, "Auto Scaling groups", &self.auto_scaling_choices) {
+            request = Some(GroupRequest::LoadFleetChoices);
+        }
+        let Loadable::Loaded(groups) = &self.auto_scaling_choices else {
+            return request;
+        };
+        let mut choices: Vec<(String, String, Option<String>)> = groups
+            .iter()
+            .map(|group| {
+                (
+                    group.name.clone(),
+                    format!("{} ({})", group.name, group.size_words()),
+                    None,
+                )
+            })
+            .collect();
+        // A group named before that the account no longer has stays
+        // visible, so it can be unticked.
+        for name in &self.auto_scaling_groups {
+            if !groups.iter().any(|group| &group.name == name) {
+                choices.push((
+                    name.clone(),
+                    format!("{name} (not in the account)"),
+                    Some("Auto Scaling has no group of this name in this region.".to_owned()),
+                ));
+            }
+        }
+        let scaling: Vec<bool> = choices
+            .iter()
+            .map(|(name, _, _)| {
+                groups
+                    .iter()
+                    .any(|group| &group.name == name && group.scaling_out())
+            })
+            .collect();
+        if tick_names_ui(
+            ui,
+            &choices,
+            &mut self.auto_scaling_groups,
+            |ui, index, on| {
+                if on && scaling.get(index).copied().unwrap_or(false) {
+                    ui.label(RichText::new("scaling out now").color(ui.visuals().warn_fg_color));
+                }
+            },
+        ) {
+            self.match_cache.replace(None);
         }
         request
     }
@@ -1062,65 +1280,37 @@ impl DeploymentGroupWizard {
             request = Some(GroupRequest::LoadAlarmsAndTopics);
         }
         ui.label(RichText::new("CloudWatch alarms (optional)").strong());
-        match &self.alarm_choices {
-            Loadable::NotLoaded | Loadable::Loading => {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label("Loading the account's alarms…");
-                });
-            }
-            Loadable::Failed(error) => {
-                ui.label(
-                    RichText::new(format!(
-                        "The account's alarms could not be listed ({error}); type their names below."
-                    ))
-                    .color(ui.visuals().warn_fg_color),
-                );
-                if ui.add(Action::secondary("Retry listing alarms")).clicked() {
-                    request = Some(GroupRequest::LoadAlarmsAndTopics);
-                }
-            }
-            Loadable::Loaded(alarms) if alarms.is_empty() => {
-                ui.label(
-                    RichText::new(
-                        "The account has no CloudWatch alarms in this region yet; type the names of alarms you will create below.",
+        if account_list_ui(ui, "alarms", &self.alarm_choices) {
+            request = Some(GroupRequest::LoadAlarmsAndTopics);
+        }
+        if let Loadable::Loaded(alarms) = &self.alarm_choices
+            && !alarms.is_empty()
+        {
+            ui.label(
+                RichText::new("Tick the alarms that stop a deployment when they go off:").weak(),
+            );
+            let choices: Vec<(String, String, Option<String>)> = alarms
+                .iter()
+                .map(|alarm| {
+                    let state = alarm.state.map_or("unknown", AlarmStateValue::as_str);
+                    (
+                        alarm.name.clone(),
+                        format!("{} ({state})", alarm.name),
+                        alarm.reason.clone(),
                     )
-                    .weak(),
-                );
-            }
-            Loadable::Loaded(alarms) => {
-                ui.label(
-                    RichText::new("Pick the alarms that stop a deployment when they go off:")
-                        .weak(),
-                );
-                let mut chosen = lines(&self.alarms);
-                let mut changed = false;
-                ui.horizontal_wrapped(|ui| {
-                    for alarm in alarms {
-                        let mut on = chosen.contains(&alarm.name);
-                        let state = alarm.state.map_or("unknown", AlarmStateValue::as_str);
-                        let response = ui
-                            .checkbox(&mut on, format!("{} ({state})", alarm.name))
-                            .on_hover_text(alarm.reason.clone().unwrap_or_default());
-                        if response.changed() {
-                            changed = true;
-                            if on {
-                                chosen.push(alarm.name.clone());
-                            } else {
-                                chosen.retain(|name| name != &alarm.name);
-                            }
-                        }
-                        if alarm.state == Some(AlarmStateValue::Alarm) && on {
-                            ui.label(
-                                RichText::new("in ALARM now: a deployment would stop at once")
-                                    .color(ui.visuals().error_fg_color),
-                            );
-                        }
-                    }
-                });
-                if changed {
-                    self.alarms = chosen.join("\n");
+                })
+                .collect();
+            let mut chosen = lines(&self.alarms);
+            let changed = tick_names_ui(ui, &choices, &mut chosen, |ui, index, on| {
+                if on && alarms[index].state == Some(AlarmStateValue::Alarm) {
+                    ui.label(
+                        RichText::new("in ALARM now: a deployment would stop at once")
+                            .color(ui.visuals().error_fg_color),
+                    );
                 }
+            });
+            if changed {
+                self.alarms = chosen.join("\n");
             }
         }
         let label = ui.label("Alarms that stop a deployment (one per line)");
@@ -1270,6 +1460,69 @@ impl DeploymentGroupWizard {
         }
         request
     }
+}
+
+/// What the account has of `what` (e.g. "target groups") while it is
+/// listed, or why it could not be, with a button to list it again
+/// (returns whether that was pressed). Nothing is shown once the list is in
+/// and not empty: the caller shows it.
+fn account_list_ui<T>(ui: &mut egui::Ui, what: &str, choices: &Loadable<Vec<T>>) -> bool {
+    match choices {
+        Loadable::NotLoaded | Loadable::Loading => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("Listing the account's {what}…"));
+            });
+            false
+        }
+        Loadable::Failed(error) => {
+            ui.label(
+                RichText::new(format!(
+                    "The account's {what} could not be listed ({error}); type their names instead."
+                ))
+                .color(ui.visuals().warn_fg_color),
+            );
+            ui.add(Action::secondary(&format!("List the {what} again")))
+                .clicked()
+        }
+        Loadable::Loaded(list) if list.is_empty() => {
+            ui.label(RichText::new(format!("The account has no {what} in this region.")).weak());
+            false
+        }
+        Loadable::Loaded(_) => false,
+    }
+}
+
+/// A checkbox for each of `choices` (name, label, hover text), ticking
+/// and unticking names in `chosen`; a name chosen that is not among them
+/// keeps its place. `after` draws what follows each box, told whether it
+/// is ticked. Returns whether `chosen` changed.
+fn tick_names_ui(
+    ui: &mut egui::Ui,
+    choices: &[(String, String, Option<String>)],
+    chosen: &mut Vec<String>,
+    mut after: impl FnMut(&mut egui::Ui, usize, bool),
+) -> bool {
+    let mut changed = false;
+    ui.horizontal_wrapped(|ui| {
+        for (index, (name, label, hover)) in choices.iter().enumerate() {
+            let mut on = chosen.contains(name);
+            let mut response = ui.checkbox(&mut on, label.as_str());
+            if let Some(hover) = hover {
+                response = response.on_hover_text(hover.as_str());
+            }
+            if response.changed() {
+                changed = true;
+                if on {
+                    chosen.push(name.clone());
+                } else {
+                    chosen.retain(|other| other != name);
+                }
+            }
+            after(ui, index, on);
+        }
+    });
+    changed
 }
 
 /// The non-empty trimmed lines (or comma-separated items) of `text`.

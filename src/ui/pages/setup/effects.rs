@@ -4,7 +4,7 @@
 use crate::cloud::codedeploy;
 use crate::cloud::setup::Progress;
 use crate::cloud::tagging::{self, Applied};
-use crate::cloud::{CloudError, cloudwatch, ec2, groups, setup, sns};
+use crate::cloud::{CloudError, autoscaling, cloudwatch, ec2, groups, load_balancers, setup, sns};
 use crate::domain::setup::CODEDEPLOY_PRINCIPAL;
 use crate::ui::app::{AppRequest, Effects};
 
@@ -92,6 +92,23 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) -> Option<AppRequest> 
                 );
                 SetupEvent::AlarmsAndTopics { alarms, topics }
             });
+        }
+        SetupAction::LoadFleetChoices => {
+            effects.spawn(
+                "listing the Auto Scaling groups and load balancers",
+                async move {
+                    let (auto_scaling, target_groups, classic) = tokio::join!(
+                        autoscaling::list_groups(&session, None),
+                        load_balancers::target_group_names(&session),
+                        load_balancers::classic_names(&session)
+                    );
+                    SetupEvent::FleetChoices {
+                        auto_scaling,
+                        target_groups,
+                        classic,
+                    }
+                },
+            );
         }
         SetupAction::LoadGroupSpec { application, group } => {
             effects.spawn("loading the deployment group's settings", async move {

@@ -11,6 +11,7 @@ pub mod tag_instances;
 use egui::RichText;
 
 use crate::cloud::CloudError;
+use crate::cloud::autoscaling::AutoScalingGroupSummary;
 use crate::cloud::cloudwatch::AlarmStatus;
 use crate::cloud::codedeploy::Application;
 use crate::cloud::ec2::Ec2InstanceSummary;
@@ -46,6 +47,9 @@ pub enum SetupAction {
     LoadEc2Instances,
     /// Load the account's CloudWatch alarms and SNS topics.
     LoadAlarmsAndTopics,
+    /// Load the account's Auto Scaling groups, target groups and classic
+    /// load balancers.
+    LoadFleetChoices,
     /// Load a deployment group's settings to edit it.
     LoadGroupSpec {
         /// The application.
@@ -95,6 +99,16 @@ pub enum SetupEvent {
         alarms: Result<Vec<AlarmStatus>, CloudError>,
         /// The topics' ARNs.
         topics: Result<Vec<String>, CloudError>,
+    },
+    /// The account's Auto Scaling groups and load balancers, each listed
+    /// or why not.
+    FleetChoices {
+        /// The Auto Scaling groups with their instances.
+        auto_scaling: Result<Vec<AutoScalingGroupSummary>, CloudError>,
+        /// The target groups' names.
+        target_groups: Result<Vec<String>, CloudError>,
+        /// The classic load balancers' names.
+        classic: Result<Vec<String>, CloudError>,
     },
     /// A group's settings, by its name.
     GroupSpec {
@@ -240,6 +254,19 @@ impl SetupPage {
                     wizard.topic_choices = loaded(topics);
                 }
             }
+            SetupEvent::FleetChoices {
+                auto_scaling,
+                target_groups,
+                classic,
+            } => {
+                if let Some(Wizard::DeploymentGroup(wizard)) = &mut self.wizard {
+                    wizard.set_fleet_choices(
+                        loaded(auto_scaling),
+                        loaded(target_groups),
+                        loaded(classic),
+                    );
+                }
+            }
             SetupEvent::GroupSpec { group, result } => {
                 if let Some(Wizard::DeploymentGroup(wizard)) = &mut self.wizard {
                     wizard.spec_loaded(group, result.map_err(|error| error.to_string()));
@@ -356,6 +383,14 @@ impl SetupPage {
                     wizard.topic_choices = Loadable::Loading;
                     Some(Err(SetupAction::LoadAlarmsAndTopics))
                 }
+                Some(GroupRequest::LoadFleetChoices) => {
+                    wizard.set_fleet_choices(
+                        Loadable::Loading,
+                        Loadable::Loading,
+                        Loadable::Loading,
+                    );
+                    Some(Err(SetupAction::LoadFleetChoices))
+                }
                 Some(GroupRequest::LoadSpec { application, group }) => {
                     Some(Err(SetupAction::LoadGroupSpec { application, group }))
                 }
@@ -467,7 +502,7 @@ impl SetupPage {
             ),
             (
                 "Deployment group",
-                "A tagged deployment group: which instances a deployment goes to, chosen by their tags, and how the rollout proceeds. Also edits an existing group.",
+                "A deployment group: which instances a deployment goes to, chosen by their tags or Auto Scaling groups, with its load balancer, alarms and notifications, and how the rollout proceeds. Also edits an existing group.",
                 Self::open_deployment_group,
                 status
                     .as_ref()
