@@ -508,3 +508,56 @@ fn a_connection_check_that_panics_is_reported_and_leaves_nothing_busy() {
     });
     assert!(harness.state().session().is_some());
 }
+
+#[test]
+fn a_group_shows_its_auto_scaling_groups_and_load_balancer() {
+    use aws_sdk_codedeploy::types::{
+        DeploymentOption, DeploymentStyle, DeploymentType, LoadBalancerInfo, TargetGroupInfo,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = demo_harness(dir.path());
+    run_until(&mut harness, "the empty list", |h| {
+        has_label(h, "No applications yet. Create one above.")
+    });
+    ui_support::auto_scaling_fleet(&harness, "store-asg", "store-tg", "store-5xx");
+    {
+        let app = harness.state();
+        let session = app.session().expect("connected");
+        app.runtime().block_on(async {
+            session
+                .codedeploy
+                .create_application()
+                .application_name("store")
+                .send()
+                .await
+                .expect("application created");
+            session
+                .codedeploy
+                .create_deployment_group()
+                .application_name("store")
+                .deployment_group_name("store-prod")
+                .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+                .auto_scaling_groups("store-asg")
+                .deployment_style(
+                    DeploymentStyle::builder()
+                        .deployment_type(DeploymentType::InPlace)
+                        .deployment_option(DeploymentOption::WithTrafficControl)
+                        .build(),
+                )
+                .load_balancer_info(
+                    LoadBalancerInfo::builder()
+                        .target_group_info_list(TargetGroupInfo::builder().name("store-tg").build())
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("group created");
+        });
+    }
+    harness
+        .get_by_role_and_label(Role::Button, "Refresh")
+        .click();
+    run_until(&mut harness, "the group", |h| has_label(h, "store-prod"));
+    harness.get_by_label("Auto Scaling: store-asg");
+    harness.get_by_label("In-place, through target group store-tg");
+}

@@ -17,7 +17,10 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use ui_support::{app_harness, call, click, dismiss_tour, has_text, run_until, settle, text_of};
+use ui_support::{
+    app_harness, auto_scaling_fleet, call, click, dismiss_tour, has_text, run_until, settle,
+    text_of,
+};
 
 /// The account of the local cloud.
 const ACCOUNT: &str = "000000000000";
@@ -1205,104 +1208,6 @@ fn deployment_group_wizard_picks_alarms_and_a_topic_from_the_account() {
     let mut events = spec.triggers[0].events.clone();
     events.sort();
     assert_eq!(events, ["DeploymentFailure", "DeploymentSuccess"]);
-}
-
-/// Makes a launch template and the Auto Scaling group `name` of two
-/// instances from it, a target group `tg` and the alarm `alarm` in state
-/// OK, and waits until both instances are in service.
-fn auto_scaling_fleet(harness: &Harness<'_, App>, name: &str, tg: &str, alarm: &str) {
-    use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
-    use aws_sdk_cloudwatch::types::{ComparisonOperator, StateValue, Statistic};
-    use aws_sdk_ec2::types::{InstanceType, RequestLaunchTemplateData};
-    use aws_sdk_elasticloadbalancingv2::types::ProtocolEnum;
-    let session = harness.state().session().expect("connected");
-    call(harness, async {
-        session
-            .ec2
-            .create_launch_template()
-            .launch_template_name(format!("{name}-template"))
-            .launch_template_data(
-                RequestLaunchTemplateData::builder()
-                    .image_id("ami-0abcdef1234567890")
-                    .instance_type(InstanceType::T3Micro)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("the launch template is made");
-        session
-            .autoscaling
-            .create_auto_scaling_group()
-            .auto_scaling_group_name(name)
-            .launch_template(
-                LaunchTemplateSpecification::builder()
-                    .launch_template_name(format!("{name}-template"))
-                    .version("$Latest")
-                    .build(),
-            )
-            .min_size(0)
-            .max_size(4)
-            .desired_capacity(2)
-            .availability_zones("us-east-1a")
-            .send()
-            .await
-            .expect("the Auto Scaling group is made");
-        session
-            .elbv2
-            .create_target_group()
-            .name(tg)
-            .protocol(ProtocolEnum::Http)
-            .port(80)
-            .vpc_id("vpc-0a1b2c3d")
-            .send()
-            .await
-            .expect("the target group is made");
-        session
-            .cloudwatch
-            .put_metric_alarm()
-            .alarm_name(alarm)
-            .namespace("AWS/ApplicationELB")
-            .metric_name("HTTPCode_Target_5XX_Count")
-            .statistic(Statistic::Sum)
-            .period(60)
-            .evaluation_periods(1)
-            .threshold(5.0)
-            .comparison_operator(ComparisonOperator::GreaterThanThreshold)
-            .send()
-            .await
-            .expect("the alarm is made");
-        session
-            .cloudwatch
-            .set_alarm_state()
-            .alarm_name(alarm)
-            .state_value(StateValue::Ok)
-            .state_reason("quiet")
-            .send()
-            .await
-            .expect("its state is set");
-        for _ in 0..200 {
-            let groups = session
-                .autoscaling
-                .describe_auto_scaling_groups()
-                .auto_scaling_group_names(name)
-                .send()
-                .await
-                .expect("the group is described");
-            let in_service = groups.auto_scaling_groups()[0]
-                .instances()
-                .iter()
-                .filter(|instance| {
-                    instance.lifecycle_state()
-                        == Some(&aws_sdk_autoscaling::types::LifecycleState::InService)
-                })
-                .count();
-            if in_service == 2 {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("the Auto Scaling group's instances never came in service");
-    });
 }
 
 #[test]

@@ -263,7 +263,11 @@ fn group_from_sdk(info: &cd::DeploymentGroupInfo) -> DeploymentGroup {
             .unwrap_or("CodeDeployDefault.OneAtATime")
             .to_owned(),
         service_role_arn: info.service_role_arn().map(str::to_owned),
-        deployment_style: deployment_style_text(info.deployment_style()),
+        deployment_style: deployment_style_text(
+            info.deployment_style(),
+            info.load_balancer_info(),
+            info.blue_green_deployment_configuration(),
+        ),
         targets: targets_text(info),
         last_attempted: info.last_attempted_deployment().map(last_deployment),
         last_successful: info.last_successful_deployment().map(last_deployment),
@@ -285,17 +289,48 @@ fn last_deployment(info: &cd::LastDeploymentInfo) -> LastDeployment {
     }
 }
 
-fn deployment_style_text(style: Option<&cd::DeploymentStyle>) -> String {
+/// The deployment style in words, naming the load balancer traffic goes
+/// through and where a blue/green deployment's new instances come from.
+fn deployment_style_text(
+    style: Option<&cd::DeploymentStyle>,
+    load_balancer: Option<&cd::LoadBalancerInfo>,
+    blue_green: Option<&cd::BlueGreenDeploymentConfiguration>,
+) -> String {
     let Some(style) = style else {
         return "In-place".to_owned();
     };
-    let kind = match style.deployment_type() {
-        Some(cd::DeploymentType::BlueGreen) => "Blue/green",
-        _ => "In-place",
+    let mut kind = match style.deployment_type() {
+        Some(cd::DeploymentType::BlueGreen) => "Blue/green".to_owned(),
+        _ => "In-place".to_owned(),
     };
-    match style.deployment_option() {
-        Some(cd::DeploymentOption::WithTrafficControl) => format!("{kind}, with traffic control"),
-        _ => kind.to_owned(),
+    if style.deployment_type() == Some(&cd::DeploymentType::BlueGreen)
+        && blue_green
+            .and_then(cd::BlueGreenDeploymentConfiguration::green_fleet_provisioning_option)
+            .and_then(cd::GreenFleetProvisioningOption::action)
+            == Some(&cd::GreenFleetProvisioningAction::CopyAutoScalingGroup)
+    {
+        kind.push_str(" (copies the Auto Scaling group)");
+    }
+    if style.deployment_option() != Some(&cd::DeploymentOption::WithTrafficControl) {
+        return kind;
+    }
+    let balancers: Vec<String> = load_balancer
+        .map(|info| {
+            let target_groups = info
+                .target_group_info_list()
+                .iter()
+                .filter_map(|group| group.name().map(|name| format!("target group {name}")));
+            let classic = info
+                .elb_info_list()
+                .iter()
+                .filter_map(|elb| elb.name().map(|name| format!("load balancer {name}")));
+            target_groups.chain(classic).collect()
+        })
+        .unwrap_or_default();
+    if balancers.is_empty() {
+        format!("{kind}, with traffic control")
+    } else {
+        format!("{kind}, through {}", balancers.join(", "))
     }
 }
 
@@ -345,6 +380,14 @@ fn targets_text(info: &cd::DeploymentGroupInfo) -> Vec<String> {
         .collect();
     if !filters.is_empty() {
         targets.push(format!("On-premises: {}", filters.join(" or ")));
+    }
+    let auto_scaling: Vec<&str> = info
+        .auto_scaling_groups()
+        .iter()
+        .filter_map(cd::AutoScalingGroup::name)
+        .collect();
+    if !auto_scaling.is_empty() {
+        targets.push(format!("Auto Scaling: {}", auto_scaling.join(", ")));
     }
     if let Some(set) = info.on_premises_tag_set() {
         let groups: Vec<String> = set
