@@ -335,7 +335,7 @@ pub fn auto_scaling_fleet(harness: &Harness<'_, App>, name: &str, tg: &str, alar
             if in_service == 2 {
                 return;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("the Auto Scaling group's instances never came in service");
     });
