@@ -458,3 +458,83 @@ fn the_plan_warns_when_the_instances_may_not_read_the_bucket() {
     type_into(&mut harness, "Bucket", "team-revisions");
     assert!(!has_text(&harness, "may not be able to download"));
 }
+
+#[test]
+fn the_pre_flight_plan_counts_auto_scaling_instances_and_warns_of_a_scale_out() {
+    let mut harness = demo();
+    ui_support::auto_scaling_fleet(&harness, "web-asg", "web-tg", "web-5xx");
+    let session = harness.state().session().expect("connected");
+    call(&harness, async {
+        session
+            .codedeploy
+            .create_application()
+            .application_name("web")
+            .send()
+            .await
+            .expect("the application is made");
+        session
+            .codedeploy
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("production")
+            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+            .auto_scaling_groups("web-asg")
+            .send()
+            .await
+            .expect("the group is made");
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "Deployments")
+        .click();
+    run_until(&mut harness, "the Deployments page", |h| {
+        h.state().page() == Page::Deployments
+    });
+    click(&mut harness, "Deploy…");
+    run_until(&mut harness, "the applications", |h| {
+        h.query_all_by_label("Application")
+            .any(|node| node.accesskit_node().role() == Role::ComboBox)
+    });
+    choose(&mut harness, "Application", "web");
+    wait_for_choice(&mut harness, "Deployment group", "production");
+    run_until(&mut harness, "the pre-flight plan", |h| {
+        has_text(h, "of 2 instances must succeed")
+    });
+    assert!(has_text(
+        &harness,
+        "Auto Scaling group web-asg: 2 instances, 2 in service."
+    ));
+    assert!(!has_text(&harness, "is scaling out"));
+
+    // A launch hook holds a third instance on its way in service.
+    call(&harness, async {
+        session
+            .autoscaling
+            .put_lifecycle_hook()
+            .auto_scaling_group_name("web-asg")
+            .lifecycle_hook_name("warm-up")
+            .lifecycle_transition("autoscaling:EC2_INSTANCE_LAUNCHING")
+            .heartbeat_timeout(7200)
+            .send()
+            .await
+            .expect("the hook is put");
+        session
+            .autoscaling
+            .set_desired_capacity()
+            .auto_scaling_group_name("web-asg")
+            .desired_capacity(3)
+            .send()
+            .await
+            .expect("the group scales out");
+    });
+    click(&mut harness, "Refresh the plan");
+    run_until(&mut harness, "the scale-out", |h| {
+        has_text(
+            h,
+            "The Auto Scaling group web-asg is scaling out (3 instances, 2 in service)",
+        )
+    });
+    assert!(
+        has_text(&harness, "of 2 instances must succeed"),
+        "the instance on its way in service is not deployed to"
+    );
+}

@@ -1,11 +1,13 @@
 //! Gathering what the Deploy dialog's pre-flight plan needs: the instances
-//! the group matches now (from its tags and EC2), which of them are stopped,
+//! the group matches now (from its tags and EC2, and the in-service
+//! instances of its Auto Scaling groups), which of them are stopped,
 //! which failed or succeeded in the group's recent deployments, the
 //! minimum of the configuration the deployment will use, and what the
 //! instances' profiles let them read from S3.
 
 use std::collections::BTreeSet;
 
+use super::autoscaling::{self, AutoScalingGroupSummary};
 use super::cloudwatch::{self, AlarmStatus};
 use super::deployments::{self, DeploymentFilter, DeploymentStatus, TargetStatus};
 use super::error::CloudError;
@@ -39,6 +41,9 @@ pub struct PreflightData {
     /// The alarms the group watches and their state now; `Err` with the
     /// reason when CloudWatch could not be asked.
     pub alarms: Result<Vec<AlarmStatus>, String>,
+    /// The Auto Scaling groups the group names, with their instances now;
+    /// `Err` with the reason when Auto Scaling could not be asked.
+    pub auto_scaling: Result<Vec<AutoScalingGroupSummary>, String>,
 }
 
 /// Reads what the pre-flight plan of a deployment to `group` of
@@ -58,23 +63,41 @@ pub async fn gather(
         })?;
     let config_name = config_override.map_or_else(|| spec.config.name().to_owned(), str::to_owned);
     let minimum = groups::config_minimum(session, &config_name).await?;
-    let matched: Vec<ec2::Ec2InstanceSummary> = if spec.ec2_tag_groups.is_empty() {
-        Vec::new()
+    let auto_scaling = if spec.auto_scaling_groups.is_empty() {
+        Ok(Vec::new())
     } else {
-        ec2::list_instances(session, None)
-            .await?
-            .into_iter()
-            .filter(ec2::Ec2InstanceSummary::is_live)
-            .filter(|instance| {
-                let tags: Vec<(String, String)> = instance
-                    .tags
-                    .iter()
-                    .map(|(key, value)| (key.clone(), value.clone()))
-                    .collect();
-                environment_matches(&spec.ec2_tag_groups, &tags)
-            })
-            .collect()
+        autoscaling::list_groups(session, Some(&spec.auto_scaling_groups))
+            .await
+            .map_err(|error| error.to_string())
     };
+    // CodeDeploy deploys to the in-service instances of the Auto Scaling
+    // groups beside the tagged ones.
+    let in_service: BTreeSet<&str> = auto_scaling
+        .iter()
+        .flatten()
+        .flat_map(|group| &group.instances)
+        .filter(|member| member.in_service())
+        .map(|member| member.instance_id.as_str())
+        .collect();
+    let matched: Vec<ec2::Ec2InstanceSummary> =
+        if spec.ec2_tag_groups.is_empty() && in_service.is_empty() {
+            Vec::new()
+        } else {
+            ec2::list_instances(session, None)
+                .await?
+                .into_iter()
+                .filter(ec2::Ec2InstanceSummary::is_live)
+                .filter(|instance| {
+                    let tags: Vec<(String, String)> = instance
+                        .tags
+                        .iter()
+                        .map(|(key, value)| (key.clone(), value.clone()))
+                        .collect();
+                    in_service.contains(instance.instance_id.as_str())
+                        || environment_matches(&spec.ec2_tag_groups, &tags)
+                })
+                .collect()
+        };
     let mut profile_names: Vec<String> = matched
         .iter()
         .filter_map(|instance| instance.instance_profile_arn.as_deref())
@@ -109,6 +132,7 @@ pub async fn gather(
         minimum,
         read_access,
         alarms,
+        auto_scaling,
     })
 }
 

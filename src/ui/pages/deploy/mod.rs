@@ -6,6 +6,7 @@ pub(crate) mod effects;
 
 use egui::RichText;
 
+use crate::cloud::autoscaling::AutoScalingGroupSummary;
 use crate::cloud::cloudwatch::{AlarmStateValue, AlarmStatus};
 use crate::cloud::codedeploy::Application;
 use crate::cloud::deployments::{NewDeployment, Revision};
@@ -677,6 +678,45 @@ fn alarms_ui(ui: &mut egui::Ui, alarms: &Result<Vec<AlarmStatus>, String>) {
     }
 }
 
+/// The Auto Scaling groups the group names: their size now, and a warning
+/// for one scaling out, whose new instances get the group's last
+/// successful revision rather than this one until a follow-up deployment.
+fn auto_scaling_ui(ui: &mut egui::Ui, groups: &Result<Vec<AutoScalingGroupSummary>, String>) {
+    let groups = match groups {
+        Ok(groups) => groups,
+        Err(error) => {
+            ui.label(
+                RichText::new(format!(
+                    "The group's Auto Scaling groups could not be read, so this plan counts only its tagged instances: {error}"
+                ))
+                .color(ui.visuals().warn_fg_color),
+            );
+            return;
+        }
+    };
+    for group in groups {
+        if group.scaling_out() {
+            ui.label(
+                RichText::new(format!(
+                    "The Auto Scaling group {} is scaling out ({}): its new instances get the last successful revision, and CodeDeploy brings them up to this one with a follow-up deployment when this one succeeds.",
+                    group.name,
+                    group.size_words()
+                ))
+                .color(ui.visuals().warn_fg_color),
+            );
+        } else {
+            ui.label(
+                RichText::new(format!(
+                    "Auto Scaling group {}: {}.",
+                    group.name,
+                    group.size_words()
+                ))
+                .weak(),
+            );
+        }
+    }
+}
+
 /// Shows the gathered instances and the predicted rollout.
 fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Result<Plan, String>>) {
     ui.label(
@@ -688,6 +728,7 @@ fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Resu
         );
     }
     alarms_ui(ui, &data.alarms);
+    auto_scaling_ui(ui, &data.auto_scaling);
     if data.instances.is_empty() {
         ui.label(
             RichText::new("The group matches no instances now, so this deployment will fail: there is nothing to deploy to. Tag instances into the group first with the Setup page's tag wizard.")
