@@ -392,6 +392,28 @@ pub fn explain_success(
     })
 }
 
+/// A stop on alarm in plain words, naming the alarms CodeDeploy names
+/// between angle brackets ("Activated alarms: <web-5xx, web-latency>").
+fn stopped_by_alarms(message: &str) -> String {
+    let names = message
+        .rsplit_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map(|(names, _)| names.trim())
+        .filter(|names| !names.is_empty());
+    match names {
+        Some(names) if message.contains("could not be retrieved") => format!(
+            "Stopped because CloudWatch could not tell the state of {names}: CodeDeploy stops a deployment whose alarms it cannot read."
+        ),
+        Some(names) if names.contains(',') => format!(
+            "Stopped by the alarms {names}: they went into ALARM, so CodeDeploy stopped the deployment where it was."
+        ),
+        Some(name) => format!(
+            "Stopped by the alarm {name}: it went into ALARM, so CodeDeploy stopped the deployment where it was."
+        ),
+        None => "Stopped by a CloudWatch alarm of the group, which went into ALARM.".to_owned(),
+    }
+}
+
 /// A failed deployment's error in plain words, with the numbers that explain it.
 pub fn explain_failure(
     deployment: &Deployment,
@@ -411,6 +433,11 @@ pub fn explain_failure(
         .as_ref()
         .and_then(|(code, _)| FailureCode::from_error_code(code));
     let needs = minimum.map(|minimum| minimum.resolve(total));
+    if let Some((code, message)) = &deployment.error
+        && code == "ALARM_ACTIVE"
+    {
+        return stopped_by_alarms(message);
+    }
     match code {
         Some(FailureCode::NoInstances) => {
             "The deployment group matched no instances: check its tags.".to_owned()

@@ -209,6 +209,36 @@ fn failure_is_explained_with_numbers() {
 }
 
 #[test]
+fn a_stop_on_alarm_names_the_alarm() {
+    let mut deployment = failed_deployment();
+    deployment.status = DeploymentStatus::Stopped;
+    deployment.error = Some((
+        "ALARM_ACTIVE".to_owned(),
+        "One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <web-5xx>".to_owned(),
+    ));
+    assert_eq!(
+        explain_failure(&deployment, Some(MinimumHealthyHosts::OneAtATime), &[]),
+        "Stopped by the alarm web-5xx: it went into ALARM, so CodeDeploy stopped the deployment where it was."
+    );
+    deployment.error = Some((
+        "ALARM_ACTIVE".to_owned(),
+        "Activated alarms: <web-5xx, web-latency>".to_owned(),
+    ));
+    assert!(
+        explain_failure(&deployment, None, &[])
+            .starts_with("Stopped by the alarms web-5xx, web-latency:")
+    );
+    deployment.error = Some((
+        "ALARM_ACTIVE".to_owned(),
+        "The deployment was stopped because the state of the alarms <gone> could not be retrieved from Amazon CloudWatch (no such alarm).".to_owned(),
+    ));
+    assert!(
+        explain_failure(&deployment, None, &[])
+            .starts_with("Stopped because CloudWatch could not tell the state of gone")
+    );
+}
+
+#[test]
 fn a_configuration_that_cannot_be_read_is_said_in_the_header() {
     let mut view = RolloutView::new("d-1");
     view.apply(WatchUpdate {
