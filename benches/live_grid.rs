@@ -100,6 +100,7 @@ fn view_with(count: usize) -> RolloutView {
         },
         error: None,
         blue_green: false,
+        load_balancers: Vec::new(),
         rollback: None,
     };
     let mut view = RolloutView::new("d-BENCH0001");

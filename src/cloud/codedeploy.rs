@@ -314,19 +314,7 @@ fn deployment_style_text(
     if style.deployment_option() != Some(&cd::DeploymentOption::WithTrafficControl) {
         return kind;
     }
-    let balancers: Vec<String> = load_balancer
-        .map(|info| {
-            let target_groups = info
-                .target_group_info_list()
-                .iter()
-                .filter_map(|group| group.name().map(|name| format!("target group {name}")));
-            let classic = info
-                .elb_info_list()
-                .iter()
-                .filter_map(|elb| elb.name().map(|name| format!("load balancer {name}")));
-            target_groups.chain(classic).collect()
-        })
-        .unwrap_or_default();
+    let balancers = super::deployments::load_balancer_words(load_balancer);
     if balancers.is_empty() {
         format!("{kind}, with traffic control")
     } else {

@@ -238,6 +238,10 @@ pub struct Deployment {
     pub error: Option<(String, String)>,
     /// Whether it is a blue/green deployment.
     pub blue_green: bool,
+    /// The load balancers its traffic goes through, in words
+    /// ("target group web-tg", "load balancer web-elb"); empty without
+    /// traffic control.
+    pub load_balancers: Vec<String>,
     /// How it is linked to a rollback (CodeDeploy's `rollbackInfo`): the
     /// deployment that rolled it back, or the one it rolls back.
     pub rollback: Option<RollbackInfo>,
@@ -320,9 +324,34 @@ impl Deployment {
                 .deployment_style()
                 .and_then(cd::DeploymentStyle::deployment_type)
                 == Some(&cd::DeploymentType::BlueGreen),
+            load_balancers: if info
+                .deployment_style()
+                .and_then(cd::DeploymentStyle::deployment_option)
+                == Some(&cd::DeploymentOption::WithTrafficControl)
+            {
+                load_balancer_words(info.load_balancer_info())
+            } else {
+                Vec::new()
+            },
             rollback,
         }
     }
+}
+
+/// The target groups and classic load balancers of `info`, in words.
+pub fn load_balancer_words(info: Option<&cd::LoadBalancerInfo>) -> Vec<String> {
+    let Some(info) = info else {
+        return Vec::new();
+    };
+    let target_groups = info
+        .target_group_info_list()
+        .iter()
+        .filter_map(|group| group.name().map(|name| format!("target group {name}")));
+    let classic = info
+        .elb_info_list()
+        .iter()
+        .filter_map(|elb| elb.name().map(|name| format!("load balancer {name}")));
+    target_groups.chain(classic).collect()
 }
 
 /// A target's status.

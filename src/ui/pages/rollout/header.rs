@@ -42,6 +42,18 @@ impl RolloutView {
             if deployment.blue_green {
                 ui.label(RichText::new("blue/green").weak());
             }
+            if !deployment.load_balancers.is_empty() {
+                ui.label(
+                    RichText::new(format!(
+                        "traffic through {}",
+                        deployment.load_balancers.join(", ")
+                    ))
+                    .weak(),
+                )
+                .on_hover_text(
+                    "BlockTraffic takes each instance out of these before it is updated, and AllowTraffic puts it back once it passes their health checks.",
+                );
+            }
         });
         ui.label(format!(
             "{} / {} · {} · {}",

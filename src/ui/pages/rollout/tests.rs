@@ -191,6 +191,7 @@ fn failed_deployment() -> Deployment {
             "too many failed".to_owned(),
         )),
         blue_green: false,
+        load_balancers: Vec::new(),
         rollback: None,
     }
 }
