@@ -131,6 +131,9 @@ pub struct DeploymentGroup {
     pub on_premises_instance_tag_filters: Vec<TagFilter>,
     /// Auto Scaling group names.
     pub auto_scaling_groups: Vec<String>,
+    /// The launch hook CodeDeploy installed in each of them, by group name.
+    #[serde(default)]
+    pub auto_scaling_hooks: BTreeMap<String, String>,
     /// The service role.
     pub service_role_arn: String,
     /// Notification triggers.
