@@ -2,8 +2,9 @@
 //! name, driven by the official SDK with a manual clock: deployments to a
 //! group's `InService` instances, the launch hook CodeDeploy installs and
 //! removes, scale-out served by an automatic deployment (`autoscaling`)
-//! that continues or abandons the launch, and scale-out during a
-//! deployment followed by a `CodeDeployAutoUpdate` deployment.
+//! that continues or abandons the launch, scale-out during a deployment
+//! followed by a `CodeDeployAutoUpdate` deployment, and a service role
+//! that must allow Auto Scaling's actions.
 
 mod deploy_support;
 
@@ -29,6 +30,7 @@ struct Fixture {
     cloud: Cloud,
     autoscaling: aws_sdk_autoscaling::Client,
     ec2: aws_sdk_ec2::Client,
+    iam: aws_sdk_iam::Client,
 }
 
 impl Fixture {
@@ -44,6 +46,7 @@ impl Fixture {
         Self {
             autoscaling: aws_sdk_autoscaling::Client::new(&config),
             ec2: aws_sdk_ec2::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
             cloud,
         }
     }
@@ -666,4 +669,93 @@ async fn outdated_instances_are_left_alone_when_the_group_ignores_them() {
     fixture.cloud.advance(60_000);
     assert_eq!(fixture.created_by("autoscaling").await.len(), 1);
     assert!(fixture.created_by("CodeDeployAutoUpdate").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_service_role_must_allow_auto_scaling_for_a_group_that_names_one() {
+    let fixture = Fixture::start().await;
+    fixture.asg(ASG, 0, &[]).await;
+    let role = fixture
+        .iam
+        .create_role()
+        .role_name("NarrowCodeDeployRole")
+        .assume_role_policy_document(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"}, "Action": "sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .expect("the role is created")
+        .role()
+        .map(|role| role.arn().to_owned())
+        .expect("a role");
+    fixture
+        .iam
+        .put_role_policy()
+        .role_name("NarrowCodeDeployRole")
+        .policy_name("tags-only")
+        .policy_document(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ec2:DescribeInstances", "autoscaling:Describe*"], "Resource": "*"}]}"#,
+        )
+        .send()
+        .await
+        .expect("the inline policy is put");
+    fixture.cloud.application(APP).await;
+    let create = || {
+        fixture
+            .cloud
+            .client
+            .create_deployment_group()
+            .application_name(APP)
+            .deployment_group_name(GROUP)
+            .service_role_arn(&role)
+    };
+
+    // A tag-only group needs no Auto Scaling permission.
+    create()
+        .ec2_tag_filters(tag_filter("Role", "web"))
+        .send()
+        .await
+        .expect("a group without Auto Scaling groups is created");
+    let refused = fixture
+        .cloud
+        .client
+        .update_deployment_group()
+        .application_name(APP)
+        .current_deployment_group_name(GROUP)
+        .auto_scaling_groups(ASG)
+        .send()
+        .await
+        .expect_err("the role cannot act on Auto Scaling");
+    let service = refused.into_service_error();
+    assert!(service.is_invalid_role_exception(), "{service:?}");
+    assert!(
+        aws_sdk_codedeploy::error::ProvideErrorMetadata::message(&service)
+            .unwrap_or_default()
+            .contains(&format!(
+                "The IAM role {role} does not give you permission to perform operations in the following AWS service: AmazonAutoScaling."
+            )),
+        "{service:?}"
+    );
+    assert!(fixture.hooks(ASG).await.is_empty(), "nothing was installed");
+
+    // With CodeDeploy's managed policy attached, it can.
+    fixture
+        .iam
+        .attach_role_policy()
+        .role_name("NarrowCodeDeployRole")
+        .policy_arn("arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole")
+        .send()
+        .await
+        .expect("the policy is attached");
+    fixture
+        .cloud
+        .client
+        .update_deployment_group()
+        .application_name(APP)
+        .current_deployment_group_name(GROUP)
+        .auto_scaling_groups(ASG)
+        .send()
+        .await
+        .expect("the role now allows Auto Scaling");
+    assert_eq!(fixture.hooks(ASG).await.len(), 1);
 }

@@ -58,6 +58,39 @@ pub async fn ec2(cloud: &LocalCloud, region: &str) -> aws_sdk_ec2::Client {
     )
 }
 
+/// Creates an empty Auto Scaling group `name` (no instances wanted) from a
+/// launch template of its own, through the SDK, for deployment groups to
+/// name.
+pub async fn auto_scaling_group(cloud: &LocalCloud, name: &str) {
+    let config = config_at(&cloud.endpoint_url(), "us-east-1", RetryConfig::disabled()).await;
+    let template = format!("{name}-template");
+    aws_sdk_ec2::Client::new(&config)
+        .create_launch_template()
+        .launch_template_name(&template)
+        .launch_template_data(
+            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                .image_id("ami-0abcdef1234567890")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("the launch template is created");
+    aws_sdk_autoscaling::Client::new(&config)
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .launch_template(
+            aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                .launch_template_name(&template)
+                .build(),
+        )
+        .min_size(0)
+        .max_size(1)
+        .availability_zones("us-east-1a")
+        .send()
+        .await
+        .expect("the Auto Scaling group is created");
+}
+
 /// The SDK configuration for the endpoint `url`, signing for `region` with
 /// made-up keys and retrying as `retry` says.
 async fn config_at(url: &str, region: &str, retry: RetryConfig) -> aws_config::SdkConfig {

@@ -641,6 +641,16 @@ fn check_whole_group(group: &DeploymentGroup, platform: &str) -> Result<(), ApiE
     Ok(())
 }
 
+/// Checks the Auto Scaling groups `group` names: they exist, and its
+/// service role lets CodeDeploy act on them.
+fn check_auto_scaling(world: &World, group: &DeploymentGroup) -> Result<(), ApiError> {
+    if group.auto_scaling_groups.is_empty() {
+        return Ok(());
+    }
+    engine_autoscaling::check_groups(world, &group.auto_scaling_groups)?;
+    engine_autoscaling::check_role(world, &group.service_role_arn)
+}
+
 /// The error for a group name that is taken.
 fn group_exists(application: &str, group: &str) -> ApiError {
     ApiError::new(
@@ -693,7 +703,7 @@ pub fn create(world: &mut World, context: &Context, body: &Value) -> Answer {
     let mut group = new_group(group_name.clone(), &platform, role);
     group.tags = tags;
     apply(state, &mut group, request.settings, &platform)?;
-    engine_autoscaling::check_groups(world, &group.auto_scaling_groups)?;
+    check_auto_scaling(world, &group)?;
     engine_autoscaling::sync_hooks(world, &mut group, context.now);
     let id = group.id.clone();
     application_mut(&mut world.codedeploy, &application_name)?
@@ -830,10 +840,11 @@ pub fn update(world: &mut World, context: &Context, body: &Value) -> Answer {
     {
         return Err(group_exists(&application_name, new_name));
     }
-    let names_groups = request.settings.auto_scaling_groups.is_some();
+    let names_groups = request.settings.auto_scaling_groups.is_some()
+        || request.settings.service_role_arn.is_some();
     apply(state, &mut group, request.settings, &platform)?;
     if names_groups {
-        engine_autoscaling::check_groups(world, &group.auto_scaling_groups)?;
+        check_auto_scaling(world, &group)?;
     }
     let not_removed = engine_autoscaling::sync_hooks(world, &mut group, context.now);
     let application = application_mut(&mut world.codedeploy, &application_name)?;

@@ -40,6 +40,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::MinimumHealthyHosts;
+use crate::domain::iam_names::parse_role_arn;
+use crate::domain::policy::{
+    CODEDEPLOY_AUTOSCALING_ACTIONS, PolicyDocument, PolicyKind, missing_actions, parse,
+};
 use crate::localcloud::autoscaling::{ActionResult, LAUNCHING, LifecycleHook, OpenAction};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
@@ -47,6 +51,7 @@ use crate::localcloud::codedeploy::deployment_state::{
 };
 use crate::localcloud::codedeploy::shapes::{DeploymentStyle, RevisionLocation};
 use crate::localcloud::codedeploy::state::DeploymentGroup;
+use crate::localcloud::iam::state::PolicyView;
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::world::World;
 
@@ -111,6 +116,41 @@ pub fn check_groups(world: &World, names: &[String]) -> Result<(), ApiError> {
         )),
         None => Ok(()),
     }
+}
+
+/// Checks that the service role `role_arn` lets CodeDeploy act on Auto
+/// Scaling groups: its policies allow every action of
+/// [`CODEDEPLOY_AUTOSCALING_ACTIONS`]. A role the local IAM does not have
+/// is taken on trust, as the local cloud takes every service role that is
+/// not there.
+pub fn check_role(world: &World, role_arn: &str) -> Result<(), ApiError> {
+    let Some(role) = parse_role_arn(role_arn)
+        .ok()
+        .and_then(|arn| world.iam.role(arn.name))
+    else {
+        return Ok(());
+    };
+    let attached = role
+        .attached_policies
+        .iter()
+        .filter_map(|arn| world.iam.managed_policy(arn))
+        .map(|policy| match policy {
+            PolicyView::Aws(policy) => policy.document.clone(),
+            PolicyView::Local(policy) => policy.document,
+        });
+    let policies: Vec<PolicyDocument> = attached
+        .chain(role.inline_policies.values().cloned())
+        .filter_map(|document| parse(&document, PolicyKind::Identity).ok())
+        .collect();
+    if missing_actions(&policies, &CODEDEPLOY_AUTOSCALING_ACTIONS).is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        "InvalidRoleException",
+        format!(
+            "The IAM role {role_arn} does not give you permission to perform operations in the following AWS service: AmazonAutoScaling. Contact your AWS administrator if you need help. If you are an AWS administrator, you can grant permissions to your users or groups by creating IAM policies."
+        ),
+    ))
 }
 
 /// Makes the launch hooks of deployment group `group` match the Auto
