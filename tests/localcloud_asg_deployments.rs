@@ -35,7 +35,11 @@ struct Fixture {
 
 impl Fixture {
     async fn start() -> Self {
-        let cloud = Cloud::start().await;
+        Self::with_cloud(Cloud::start().await).await
+    }
+
+    /// The fixture around `cloud`.
+    async fn with_cloud(cloud: Cloud) -> Self {
         let config = aws_config::defaults(BehaviorVersion::latest())
             .endpoint_url(cloud.local.endpoint_url())
             .region(aws_config::Region::new("us-east-1"))
@@ -758,4 +762,114 @@ async fn the_service_role_must_allow_auto_scaling_for_a_group_that_names_one() {
         .await
         .expect("the role now allows Auto Scaling");
     assert_eq!(fixture.hooks(ASG).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_launch_that_outlasts_the_deployment_is_updated_after_it_and_keeps_the_revision() {
+    let fixture = Fixture::start().await;
+    // The group's own instance deploys quickly; the Auto Scaling group's
+    // instances run every event five times as long.
+    let plain = fixture.cloud.launch(1, &[("Role", "web")]);
+    fixture.asg(ASG, 0, &[(SIMULATE, "slow")]).await;
+    fixture.group(&[ASG], true).await;
+    fixture.deploy_ok("v1").await;
+
+    let root = fixture.cloud.deploy(APP, GROUP, "v2").await;
+    fixture.scale(ASG, 1).await;
+    fixture.cloud.advance(STATE_TRANSITION_MILLIS);
+    let new = fixture.instances(ASG).await[0].0.clone();
+    let launch = fixture.created_by("autoscaling").await[0]
+        .deployment_id()
+        .unwrap()
+        .to_owned();
+    let info = fixture.cloud.run_to_end(&root, 100).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
+    assert_eq!(fixture.target_ids(&root).await, plain);
+    assert_eq!(
+        fixture.cloud.status(&launch).await,
+        DeploymentStatus::InProgress,
+        "the launch is still being deployed to"
+    );
+    assert!(fixture.created_by("CodeDeployAutoUpdate").await.is_empty());
+
+    let info = fixture.cloud.run_to_end(&launch, 200).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
+    assert_eq!(commit(&info), "v1");
+    let follow_ups = fixture.created_by("CodeDeployAutoUpdate").await;
+    assert_eq!(follow_ups.len(), 1);
+    assert_eq!(commit(&follow_ups[0]), "v2");
+    let follow_up = follow_ups[0].deployment_id().unwrap().to_owned();
+    assert_eq!(fixture.target_ids(&follow_up).await, [new]);
+    // The launch installed v1 but v2 stays the group's revision.
+    let group = fixture
+        .cloud
+        .client
+        .get_deployment_group()
+        .application_name(APP)
+        .deployment_group_name(GROUP)
+        .send()
+        .await
+        .unwrap()
+        .deployment_group_info()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        group
+            .target_revision()
+            .and_then(|revision| revision.git_hub_location())
+            .and_then(|location| location.commit_id()),
+        Some("v2")
+    );
+    let info = fixture.cloud.run_to_end(&follow_up, 200).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
+}
+
+#[tokio::test]
+async fn heartbeats_keep_a_launch_held_through_a_long_deployment() {
+    // Three minutes an event: the deployment outlasts the hook's
+    // ten-minute heartbeat timeout many times over.
+    let fixture = Fixture::with_cloud(
+        Cloud::start_with(deploydesk::localcloud::LocalCloudOptions {
+            event_duration: std::time::Duration::from_secs(180),
+            ..deploydesk::localcloud::LocalCloudOptions::default()
+        })
+        .await,
+    )
+    .await;
+    fixture.asg(ASG, 0, &[]).await;
+    fixture.group(&[ASG], false).await;
+    fixture
+        .cloud
+        .client
+        .update_deployment_group()
+        .application_name(APP)
+        .current_deployment_group_name(GROUP)
+        .ec2_tag_filters(tag_filter("Role", "plain"))
+        .send()
+        .await
+        .unwrap();
+    fixture.cloud.launch(1, &[("Role", "plain")]);
+    let id = fixture.cloud.deploy(APP, GROUP, "v1").await;
+    for _ in 0..60 {
+        fixture.cloud.advance(60_000);
+    }
+    assert_eq!(fixture.cloud.status(&id).await, DeploymentStatus::Succeeded);
+
+    fixture.scale(ASG, 1).await;
+    fixture.cloud.advance(STATE_TRANSITION_MILLIS);
+    let launch = fixture.created_by("autoscaling").await[0]
+        .deployment_id()
+        .unwrap()
+        .to_owned();
+    let mut minutes = 0;
+    while fixture.cloud.status(&launch).await == DeploymentStatus::InProgress {
+        assert!(minutes < 120, "the deployment did not end");
+        assert_eq!(fixture.instances(ASG).await[0].1, "Pending:Wait");
+        fixture.cloud.advance(60_000);
+        minutes += 1;
+    }
+    assert!(minutes > 10, "the deployment outlasted the heartbeat timeout");
+    assert_eq!(fixture.cloud.status(&launch).await, DeploymentStatus::Succeeded);
+    fixture.cloud.advance(2000);
+    assert_eq!(fixture.instances(ASG).await[0].1, "InService");
 }
