@@ -6,6 +6,8 @@
 //! followed by a `CodeDeployAutoUpdate` deployment, and a service role
 //! that must allow Auto Scaling's actions.
 
+#![allow(clippy::unwrap_used)]
+
 mod deploy_support;
 
 use aws_config::BehaviorVersion;
@@ -214,7 +216,11 @@ impl Fixture {
         self.deployments()
             .await
             .into_iter()
-            .filter(|info| info.creator().map(|c| c.as_str()) == Some(creator))
+            .filter(|info| {
+                info.creator()
+                    .map(aws_sdk_codedeploy::types::DeploymentCreator::as_str)
+                    == Some(creator)
+            })
             .collect()
     }
 
@@ -229,7 +235,11 @@ impl Fixture {
     async fn deploy_ok(&self, revision: &str) -> String {
         let id = self.cloud.deploy(APP, GROUP, revision).await;
         let info = self.cloud.run_to_end(&id, 200).await;
-        assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded), "{info:?}");
+        assert_eq!(
+            info.status(),
+            Some(&DeploymentStatus::Succeeded),
+            "{info:?}"
+        );
         id
     }
 
@@ -298,7 +308,11 @@ async fn a_deployment_goes_to_the_in_service_instances_and_the_tagged_ones_once(
     expected.sort();
     assert_eq!(fixture.target_ids(&id).await, expected);
     let info = fixture.cloud.deployment(&id).await;
-    assert_eq!(info.creator().map(|c| c.as_str()), Some("user"));
+    assert_eq!(
+        info.creator()
+            .map(aws_sdk_codedeploy::types::DeploymentCreator::as_str),
+        Some("user")
+    );
 
     // An instance leaving service is no longer deployed to.
     fixture.scale(ASG, 1).await;
@@ -469,7 +483,10 @@ async fn a_scaled_out_instance_gets_the_last_successful_revision_then_serves() {
     let automatic = automatic[0].clone();
     assert_eq!(commit(&automatic), "v1");
     let automatic_id = automatic.deployment_id().unwrap().to_owned();
-    assert_eq!(fixture.target_ids(&automatic_id).await, [new.clone()]);
+    assert_eq!(
+        fixture.target_ids(&automatic_id).await,
+        std::slice::from_ref(&new)
+    );
 
     // Held while the deployment runs, in service once it succeeded.
     fixture.cloud.advance(3 * EVENT_MS);
@@ -523,14 +540,19 @@ async fn a_failing_new_instance_is_abandoned_terminated_and_replaced() {
         .find(|event| event.lifecycle_event_name() == Some("AfterInstall"))
         .unwrap();
     assert_eq!(
-        failed.diagnostics().and_then(|d| d.error_code()).map(|c| c.as_str()),
+        failed
+            .diagnostics()
+            .and_then(|d| d.error_code())
+            .map(aws_sdk_codedeploy::types::LifecycleErrorCode::as_str),
         Some("ScriptFailed")
     );
 
     // Abandoned: terminated, and a replacement launched and held.
     fixture
         .until_instances(30, |instances| {
-            instances.iter().any(|(id, state)| *id != doomed && state == "Pending:Wait")
+            instances
+                .iter()
+                .any(|(id, state)| *id != doomed && state == "Pending:Wait")
         })
         .await;
     assert!(matches!(
@@ -555,14 +577,18 @@ async fn a_failing_new_instance_is_abandoned_terminated_and_replaced() {
         "{activities:?}"
     );
     let automatic = fixture.created_by("autoscaling").await;
-    assert_eq!(automatic.len(), 2, "the replacement gets its own deployment");
+    assert_eq!(
+        automatic.len(),
+        2,
+        "the replacement gets its own deployment"
+    );
     let replacement = automatic[1].deployment_id().unwrap().to_owned();
     assert_ne!(fixture.target_ids(&replacement).await, [doomed]);
 
     // Scaling back in ends the attempts.
     fixture.scale(ASG, 0).await;
     fixture
-        .until_instances(60, |instances| instances.is_empty())
+        .until_instances(60, <[(String, String)]>::is_empty)
         .await;
 }
 
@@ -603,13 +629,20 @@ async fn scale_out_during_a_deployment_is_brought_up_to_date_afterwards() {
 
     let info = fixture.cloud.run_to_end(&root, 200).await;
     assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
-    assert_eq!(fixture.target_ids(&root).await, before, "v2 did not reach it");
+    assert_eq!(
+        fixture.target_ids(&root).await,
+        before,
+        "v2 did not reach it"
+    );
     let follow_ups = fixture.created_by("CodeDeployAutoUpdate").await;
     assert_eq!(follow_ups.len(), 1, "{follow_ups:?}");
     let follow_up = follow_ups[0].clone();
     let follow_up_id = follow_up.deployment_id().unwrap().to_owned();
     assert_eq!(commit(&follow_up), "v2");
-    assert_eq!(fixture.target_ids(&follow_up_id).await, [new.clone()]);
+    assert_eq!(
+        fixture.target_ids(&follow_up_id).await,
+        std::slice::from_ref(&new)
+    );
     assert!(follow_up.update_outdated_instances_only());
     assert_eq!(
         follow_up
@@ -619,9 +652,9 @@ async fn scale_out_during_a_deployment_is_brought_up_to_date_afterwards() {
     );
     let root_info = fixture.cloud.deployment(&root).await;
     assert_eq!(
-        root_info
-            .related_deployments()
-            .map(|related| related.auto_update_outdated_instances_deployment_ids().to_vec()),
+        root_info.related_deployments().map(|related| related
+            .auto_update_outdated_instances_deployment_ids()
+            .to_vec()),
         Some(vec![follow_up_id.clone()])
     );
     let info = fixture.cloud.run_to_end(&follow_up_id, 60).await;
@@ -830,7 +863,7 @@ async fn heartbeats_keep_a_launch_held_through_a_long_deployment() {
     // ten-minute heartbeat timeout many times over.
     let fixture = Fixture::with_cloud(
         Cloud::start_with(deploydesk::localcloud::LocalCloudOptions {
-            event_duration: std::time::Duration::from_secs(180),
+            event_duration: std::time::Duration::from_mins(3),
             ..deploydesk::localcloud::LocalCloudOptions::default()
         })
         .await,
@@ -868,8 +901,14 @@ async fn heartbeats_keep_a_launch_held_through_a_long_deployment() {
         fixture.cloud.advance(60_000);
         minutes += 1;
     }
-    assert!(minutes > 10, "the deployment outlasted the heartbeat timeout");
-    assert_eq!(fixture.cloud.status(&launch).await, DeploymentStatus::Succeeded);
+    assert!(
+        minutes > 10,
+        "the deployment outlasted the heartbeat timeout"
+    );
+    assert_eq!(
+        fixture.cloud.status(&launch).await,
+        DeploymentStatus::Succeeded
+    );
     fixture.cloud.advance(2000);
     assert_eq!(fixture.instances(ASG).await[0].1, "InService");
 }

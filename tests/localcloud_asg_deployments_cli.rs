@@ -67,7 +67,12 @@ async fn instances(endpoint: &str, name: &str) -> Vec<(String, String)> {
 
 /// The deployment `id` as `aws deploy get-deployment` prints it.
 async fn deployment(endpoint: &str, id: &str) -> Value {
-    aws("deploy", endpoint, &["get-deployment", "--deployment-id", id]).await["deploymentInfo"]
+    aws(
+        "deploy",
+        endpoint,
+        &["get-deployment", "--deployment-id", id],
+    )
+    .await["deploymentInfo"]
         .clone()
 }
 
@@ -115,7 +120,12 @@ async fn a_scale_out_is_deployed_to_before_the_instance_serves_with_the_cli() {
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].1, "InService");
 
-    aws("deploy", &endpoint, &["create-application", "--application-name", "cli-shop"]).await;
+    aws(
+        "deploy",
+        &endpoint,
+        &["create-application", "--application-name", "cli-shop"],
+    )
+    .await;
     aws(
         "deploy",
         &endpoint,
@@ -152,10 +162,17 @@ async fn a_scale_out_is_deployed_to_before_the_instance_serves_with_the_cli() {
     let hooks = aws(
         "autoscaling",
         &endpoint,
-        &["describe-lifecycle-hooks", "--auto-scaling-group-name", "cli-asg"],
+        &[
+            "describe-lifecycle-hooks",
+            "--auto-scaling-group-name",
+            "cli-asg",
+        ],
     )
     .await;
-    assert_eq!(hooks["LifecycleHooks"][0]["LifecycleHookName"], hook.as_str());
+    assert_eq!(
+        hooks["LifecycleHooks"][0]["LifecycleHookName"],
+        hook.as_str()
+    );
 
     let created = aws(
         "deploy",
@@ -173,7 +190,10 @@ async fn a_scale_out_is_deployed_to_before_the_instance_serves_with_the_cli() {
     .await;
     let first_id = created["deploymentId"].as_str().expect("an id").to_owned();
     clock.advance_millis(60_000);
-    assert_eq!(deployment(&endpoint, &first_id).await["status"], "Succeeded");
+    assert_eq!(
+        deployment(&endpoint, &first_id).await["status"],
+        "Succeeded"
+    );
 
     aws(
         "autoscaling",

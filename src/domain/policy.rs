@@ -662,7 +662,11 @@ mod tests {
         let everything = identity(
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "autoscaling:*", "Resource": "*"}]}"#,
         );
-        assert!(missing_actions(&[everything.clone()], &CODEDEPLOY_AUTOSCALING_ACTIONS).is_empty());
+        let allowed = missing_actions(
+            std::slice::from_ref(&everything),
+            &CODEDEPLOY_AUTOSCALING_ACTIONS,
+        );
+        assert!(allowed.is_empty());
         let some = identity(
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["autoscaling:Describe*", "autoscaling:PutLifecycleHook"], "Resource": "*"}]}"#,
         );

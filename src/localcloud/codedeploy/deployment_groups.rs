@@ -25,8 +25,8 @@ use super::deployment_state::LastDeploymentInfo;
 use super::errors::no_such_group;
 use super::shapes::{
     AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfiguration,
-    DeploymentStyle, Ec2TagSet, EcsService, LoadBalancerInfo, OnPremisesTagSet,
-    RevisionLocation, Tag, TagFilter, TriggerConfig,
+    DeploymentStyle, Ec2TagSet, EcsService, LoadBalancerInfo, OnPremisesTagSet, RevisionLocation,
+    Tag, TagFilter, TriggerConfig,
 };
 use super::state::{Application, CodeDeployState, DeploymentGroup};
 use crate::domain::ComputePlatform;

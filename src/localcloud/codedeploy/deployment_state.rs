@@ -390,7 +390,7 @@ pub struct Deployment {
     pub complete_time: Option<Timestamp>,
     /// Its description.
     pub description: Option<String>,
-    /// `user` or `codeDeployRollback`.
+    /// `user`, `codeDeployRollback`, `autoscaling` or `CodeDeployAutoUpdate`.
     pub creator: String,
     /// Whether failures of `ApplicationStop`, `BeforeBlockTraffic` and
     /// `AfterBlockTraffic` are ignored.

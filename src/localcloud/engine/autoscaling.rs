@@ -83,10 +83,7 @@ const MAX_ROUNDS: usize = 16;
 /// The launch hook CodeDeploy installs for deployment group `group_name`.
 pub fn launch_hook(group_name: &str) -> LifecycleHook {
     LifecycleHook {
-        name: format!(
-            "{LAUNCH_HOOK_PREFIX}-{group_name}-{}",
-            uuid::Uuid::new_v4()
-        ),
+        name: format!("{LAUNCH_HOOK_PREFIX}-{group_name}-{}", uuid::Uuid::new_v4()),
         transition: LAUNCHING.to_owned(),
         heartbeat_timeout: LAUNCH_HOOK_HEARTBEAT_SECS,
         default_result: ActionResult::Abandon,
@@ -242,18 +239,21 @@ fn complete_launches(world: &mut World) -> bool {
     let mut changed = false;
     for deployment_id in holding {
         let deployments = &world.codedeploy.deployments;
-        let ended = deployments.by_id.get(&deployment_id).and_then(|deployment| {
-            let launch = deployment.launch.as_ref()?;
-            let at = deployment.complete_time?;
-            deployment.status.is_finished().then(|| {
-                let result = if deployment.status == DeploymentStatus::Succeeded {
-                    ActionResult::Continue
-                } else {
-                    ActionResult::Abandon
-                };
-                (launch.token.clone(), result, at)
-            })
-        });
+        let ended = deployments
+            .by_id
+            .get(&deployment_id)
+            .and_then(|deployment| {
+                let launch = deployment.launch.as_ref()?;
+                let at = deployment.complete_time?;
+                deployment.status.is_finished().then(|| {
+                    let result = if deployment.status == DeploymentStatus::Succeeded {
+                        ActionResult::Continue
+                    } else {
+                        ActionResult::Abandon
+                    };
+                    (launch.token.clone(), result, at)
+                })
+            });
         let gone = !deployments.by_id.contains_key(&deployment_id);
         if let Some((token, result, at)) = ended {
             // The action may be gone already: timed out, or its hook removed.
@@ -331,9 +331,10 @@ fn serve_launch(world: &mut World, action: &OpenAction, application_name: &str, 
     note_outdated(world, &group_id, &action.instance_id, revision.as_ref());
     let Some(revision) = revision else {
         // The action was just read from the table.
-        let _ = world
-            .autoscaling
-            .complete_action(&action.token, ActionResult::Continue, action.since);
+        let _ =
+            world
+                .autoscaling
+                .complete_action(&action.token, ActionResult::Continue, action.since);
         return;
     };
     let new = launch_deployment(world, action, application_name, group_name, revision);
@@ -351,9 +352,11 @@ fn serve_launch(world: &mut World, action: &OpenAction, application_name: &str, 
             deployments.holding.insert(deployment_id);
         }
         Err(_) => {
-            let _ = world
-                .autoscaling
-                .complete_action(&action.token, ActionResult::Abandon, action.since);
+            let _ = world.autoscaling.complete_action(
+                &action.token,
+                ActionResult::Abandon,
+                action.since,
+            );
         }
     }
 }
@@ -384,9 +387,7 @@ fn launch_deployment(
         application_name: application_name.to_owned(),
         deployment_group_name: group_name.to_owned(),
         deployment_config_name: last.map_or_else(
-            || {
-                group.map_or_else(String::new, |group| group.deployment_config_name.clone())
-            },
+            || group.map_or_else(String::new, |group| group.deployment_config_name.clone()),
             |last| last.deployment_config_name.clone(),
         ),
         minimum_healthy_hosts: MinimumHealthyHosts::HostCount(0),
@@ -435,14 +436,19 @@ fn note_outdated(
             deployments.by_id.get(*id).is_some_and(|deployment| {
                 deployment.deployment_group_id == group_id
                     && deployment.launch.is_none()
-                    && revision.is_none_or(|revision| !deployment.revision.is_same_revision(revision))
+                    && revision
+                        .is_none_or(|revision| !deployment.revision.is_same_revision(revision))
             })
         })
         .cloned()
         .collect();
     for deployment_id in running {
         if let Some(deployment) = deployments.by_id.get_mut(&deployment_id) {
-            if !deployment.outdated_instances.iter().any(|id| id == instance_id) {
+            if !deployment
+                .outdated_instances
+                .iter()
+                .any(|id| id == instance_id)
+            {
                 deployment.outdated_instances.push(instance_id.to_owned());
             }
             deployments.outdated.insert(deployment_id);

@@ -41,7 +41,7 @@ pub struct NewDeployment {
     pub revision: RevisionLocation,
     /// A description.
     pub description: Option<String>,
-    /// `user` or `codeDeployRollback`.
+    /// `user`, `codeDeployRollback`, `autoscaling` or `CodeDeployAutoUpdate`.
     pub creator: String,
     /// Whether stop and block-traffic script failures are ignored.
     pub ignore_application_stop_failures: bool,
