@@ -190,6 +190,43 @@ impl Fixture {
             .expect("the deployment group is created");
     }
 
+    /// `UpdateDeploymentGroup` for the group, for a test to add to.
+    fn update(
+        &self,
+    ) -> aws_sdk_codedeploy::operation::update_deployment_group::builders::UpdateDeploymentGroupFluentBuilder
+    {
+        self.cloud
+            .client
+            .update_deployment_group()
+            .application_name(APP)
+            .current_deployment_group_name(GROUP)
+    }
+
+    /// The group as `GetDeploymentGroup` returns it.
+    async fn group_info(&self) -> aws_sdk_codedeploy::types::DeploymentGroupInfo {
+        self.cloud
+            .client
+            .get_deployment_group()
+            .application_name(APP)
+            .deployment_group_name(GROUP)
+            .send()
+            .await
+            .expect("the group can be read")
+            .deployment_group_info()
+            .cloned()
+            .expect("the group's information")
+    }
+
+    /// The commit of the group's target revision.
+    async fn group_commit(&self) -> Option<String> {
+        self.group_info()
+            .await
+            .target_revision()
+            .and_then(|revision| revision.git_hub_location())
+            .and_then(|location| location.commit_id())
+            .map(str::to_owned)
+    }
+
     /// The group's deployments, oldest first.
     async fn deployments(&self) -> Vec<DeploymentInfo> {
         let ids = self
@@ -293,11 +330,7 @@ async fn a_deployment_goes_to_the_in_service_instances_and_the_tagged_ones_once(
 
     // Its tag filters select the group's instances too: each is one target.
     fixture
-        .cloud
-        .client
-        .update_deployment_group()
-        .application_name(APP)
-        .current_deployment_group_name(GROUP)
+        .update()
         .ec2_tag_filters(tag_filter("Role", "web"))
         .send()
         .await
@@ -352,18 +385,7 @@ async fn the_launch_hook_is_installed_reported_moved_and_removed() {
     assert_eq!(error_code(missing), "DeploymentGroupDoesNotExistException");
 
     fixture.group(&[ASG], false).await;
-    let info = fixture
-        .cloud
-        .client
-        .get_deployment_group()
-        .application_name(APP)
-        .deployment_group_name(GROUP)
-        .send()
-        .await
-        .unwrap()
-        .deployment_group_info()
-        .cloned()
-        .unwrap();
+    let info = fixture.group_info().await;
     let reported = &info.auto_scaling_groups()[0];
     assert_eq!(reported.name(), Some(ASG));
     let hook_name = reported.hook().expect("the hook is reported").to_owned();
@@ -389,11 +411,7 @@ async fn the_launch_hook_is_installed_reported_moved_and_removed() {
 
     // An update naming an unknown group changes nothing.
     let refused = fixture
-        .cloud
-        .client
-        .update_deployment_group()
-        .application_name(APP)
-        .current_deployment_group_name(GROUP)
+        .update()
         .auto_scaling_groups("other-asg")
         .auto_scaling_groups("missing-asg")
         .send()
@@ -404,11 +422,7 @@ async fn the_launch_hook_is_installed_reported_moved_and_removed() {
 
     // Naming another group moves the hook there.
     let updated = fixture
-        .cloud
-        .client
-        .update_deployment_group()
-        .application_name(APP)
-        .current_deployment_group_name(GROUP)
+        .update()
         .auto_scaling_groups("other-asg")
         .send()
         .await
@@ -426,11 +440,7 @@ async fn the_launch_hook_is_installed_reported_moved_and_removed() {
 
     // An update that leaves the groups alone keeps the hook.
     fixture
-        .cloud
-        .client
-        .update_deployment_group()
-        .application_name(APP)
-        .current_deployment_group_name(GROUP)
+        .update()
         .deployment_config_name("CodeDeployDefault.AllAtOnce")
         .send()
         .await
@@ -659,25 +669,7 @@ async fn scale_out_during_a_deployment_is_brought_up_to_date_afterwards() {
     );
     let info = fixture.cloud.run_to_end(&follow_up_id, 60).await;
     assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
-    let group = fixture
-        .cloud
-        .client
-        .get_deployment_group()
-        .application_name(APP)
-        .deployment_group_name(GROUP)
-        .send()
-        .await
-        .unwrap()
-        .deployment_group_info()
-        .cloned()
-        .unwrap();
-    assert_eq!(
-        group
-            .target_revision()
-            .and_then(|revision| revision.git_hub_location())
-            .and_then(|location| location.commit_id()),
-        Some("v2")
-    );
+    assert_eq!(fixture.group_commit().await.as_deref(), Some("v2"));
 }
 
 #[tokio::test]
@@ -687,11 +679,7 @@ async fn outdated_instances_are_left_alone_when_the_group_ignores_them() {
     fixture.cloud.advance(STATE_TRANSITION_MILLIS);
     fixture.group(&[ASG], false).await;
     fixture
-        .cloud
-        .client
-        .update_deployment_group()
-        .application_name(APP)
-        .current_deployment_group_name(GROUP)
+        .update()
         .outdated_instances_strategy(aws_sdk_codedeploy::types::OutdatedInstancesStrategy::Ignore)
         .send()
         .await
@@ -754,11 +742,7 @@ async fn the_service_role_must_allow_auto_scaling_for_a_group_that_names_one() {
         .await
         .expect("a group without Auto Scaling groups is created");
     let refused = fixture
-        .cloud
-        .client
-        .update_deployment_group()
-        .application_name(APP)
-        .current_deployment_group_name(GROUP)
+        .update()
         .auto_scaling_groups(ASG)
         .send()
         .await
@@ -785,11 +769,7 @@ async fn the_service_role_must_allow_auto_scaling_for_a_group_that_names_one() {
         .await
         .expect("the policy is attached");
     fixture
-        .cloud
-        .client
-        .update_deployment_group()
-        .application_name(APP)
-        .current_deployment_group_name(GROUP)
+        .update()
         .auto_scaling_groups(ASG)
         .send()
         .await
@@ -834,25 +814,7 @@ async fn a_launch_that_outlasts_the_deployment_is_updated_after_it_and_keeps_the
     let follow_up = follow_ups[0].deployment_id().unwrap().to_owned();
     assert_eq!(fixture.target_ids(&follow_up).await, [new]);
     // The launch installed v1 but v2 stays the group's revision.
-    let group = fixture
-        .cloud
-        .client
-        .get_deployment_group()
-        .application_name(APP)
-        .deployment_group_name(GROUP)
-        .send()
-        .await
-        .unwrap()
-        .deployment_group_info()
-        .cloned()
-        .unwrap();
-    assert_eq!(
-        group
-            .target_revision()
-            .and_then(|revision| revision.git_hub_location())
-            .and_then(|location| location.commit_id()),
-        Some("v2")
-    );
+    assert_eq!(fixture.group_commit().await.as_deref(), Some("v2"));
     let info = fixture.cloud.run_to_end(&follow_up, 200).await;
     assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
 }
@@ -872,11 +834,7 @@ async fn heartbeats_keep_a_launch_held_through_a_long_deployment() {
     fixture.asg(ASG, 0, &[]).await;
     fixture.group(&[ASG], false).await;
     fixture
-        .cloud
-        .client
-        .update_deployment_group()
-        .application_name(APP)
-        .current_deployment_group_name(GROUP)
+        .update()
         .ec2_tag_filters(tag_filter("Role", "plain"))
         .send()
         .await
