@@ -9,16 +9,13 @@
 #![allow(clippy::unwrap_used)]
 
 mod deploy_support;
+mod support;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_credential_types::Credentials;
-use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
 use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentStatus};
-use aws_sdk_ec2::types::{
-    InstanceStateName, LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData,
-    ResourceType,
-};
+use aws_sdk_ec2::types::InstanceStateName;
 use deploy_support::{Cloud, EVENT_MS, SIMULATE, error_code, tag_filter};
 use deploydesk::localcloud::ec2::STATE_TRANSITION_MILLIS;
 
@@ -60,51 +57,7 @@ impl Fixture {
     /// Creates Auto Scaling group `name` of `desired` instances tagged
     /// `Role=web` (and with `extra` tags, e.g. a simulation directive).
     async fn asg(&self, name: &str, desired: i32, extra: &[(&str, &str)]) {
-        let template = format!("{name}-template");
-        let mut tags = LaunchTemplateTagSpecificationRequest::builder()
-            .resource_type(ResourceType::Instance)
-            .tags(
-                aws_sdk_ec2::types::Tag::builder()
-                    .key("Role")
-                    .value("web")
-                    .build(),
-            );
-        for (key, value) in extra {
-            tags = tags.tags(
-                aws_sdk_ec2::types::Tag::builder()
-                    .key(*key)
-                    .value(*value)
-                    .build(),
-            );
-        }
-        self.ec2
-            .create_launch_template()
-            .launch_template_name(&template)
-            .launch_template_data(
-                RequestLaunchTemplateData::builder()
-                    .image_id("ami-0abcdef1234567890")
-                    .tag_specifications(tags.build())
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("the template is created");
-        self.autoscaling
-            .create_auto_scaling_group()
-            .auto_scaling_group_name(name)
-            .launch_template(
-                LaunchTemplateSpecification::builder()
-                    .launch_template_name(&template)
-                    .version("$Latest")
-                    .build(),
-            )
-            .min_size(0)
-            .max_size(5)
-            .desired_capacity(desired)
-            .availability_zones("us-east-1a")
-            .send()
-            .await
-            .expect("the Auto Scaling group is created");
+        support::auto_scaling_group(&self.cloud.local, name, desired, extra).await;
     }
 
     /// Sets the desired capacity of Auto Scaling group `name`.

@@ -400,7 +400,7 @@ async fn deployment_groups_keep_every_member_they_are_given() {
         .target_group_info_list(TargetGroupInfo::builder().name("web-tg").build())
         .build();
 
-    auto_scaling_group(&cloud, "web-asg").await;
+    auto_scaling_group(&cloud, "web-asg", 0, &[]).await;
     let created = client
         .create_deployment_group()
         .application_name("web")

@@ -58,18 +58,33 @@ pub async fn ec2(cloud: &LocalCloud, region: &str) -> aws_sdk_ec2::Client {
     )
 }
 
-/// Creates an empty Auto Scaling group `name` (no instances wanted) from a
-/// launch template of its own, through the SDK, for deployment groups to
-/// name.
-pub async fn auto_scaling_group(cloud: &LocalCloud, name: &str) {
+/// Creates Auto Scaling group `name` of `desired` instances (at most five,
+/// in `us-east-1a`) through the SDK, from a launch template of its own
+/// whose instances are tagged `Role=web` and with `tags`.
+pub async fn auto_scaling_group(
+    cloud: &LocalCloud,
+    name: &str,
+    desired: i32,
+    tags: &[(&str, &str)],
+) {
+    use aws_sdk_ec2::types::{
+        LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType, Tag,
+    };
     let config = config_at(&cloud.endpoint_url(), "us-east-1", RetryConfig::disabled()).await;
     let template = format!("{name}-template");
+    let mut tagged = LaunchTemplateTagSpecificationRequest::builder()
+        .resource_type(ResourceType::Instance)
+        .tags(Tag::builder().key("Role").value("web").build());
+    for (key, value) in tags {
+        tagged = tagged.tags(Tag::builder().key(*key).value(*value).build());
+    }
     aws_sdk_ec2::Client::new(&config)
         .create_launch_template()
         .launch_template_name(&template)
         .launch_template_data(
-            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+            RequestLaunchTemplateData::builder()
                 .image_id("ami-0abcdef1234567890")
+                .tag_specifications(tagged.build())
                 .build(),
         )
         .send()
@@ -81,10 +96,12 @@ pub async fn auto_scaling_group(cloud: &LocalCloud, name: &str) {
         .launch_template(
             aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
                 .launch_template_name(&template)
+                .version("$Latest")
                 .build(),
         )
         .min_size(0)
-        .max_size(1)
+        .max_size(5)
+        .desired_capacity(desired)
         .availability_zones("us-east-1a")
         .send()
         .await
