@@ -226,18 +226,16 @@ pub fn serve_launches(world: &mut World, now: Timestamp, settings: &EngineSettin
     changed
 }
 
+/// The deployment ids of `set`, to go through while the world changes.
+fn listed(set: &BTreeSet<String>) -> Vec<String> {
+    set.iter().cloned().collect()
+}
+
 /// Completes the lifecycle action of every launch deployment that ended,
 /// at the time it ended. Returns whether any ended.
 fn complete_launches(world: &mut World) -> bool {
-    let holding: Vec<String> = world
-        .codedeploy
-        .deployments
-        .holding
-        .iter()
-        .cloned()
-        .collect();
     let mut changed = false;
-    for deployment_id in holding {
+    for deployment_id in listed(&world.codedeploy.deployments.holding) {
         let deployments = &world.codedeploy.deployments;
         let ended = deployments
             .by_id
@@ -497,15 +495,8 @@ fn record_heartbeats(world: &mut World, now: Timestamp) -> bool {
 /// while instances were scaled out, once their launches have ended.
 /// Returns whether any deployment was done with.
 fn start_follow_ups(world: &mut World) -> bool {
-    let roots: Vec<String> = world
-        .codedeploy
-        .deployments
-        .outdated
-        .iter()
-        .cloned()
-        .collect();
     let mut changed = false;
-    for root_id in roots {
+    for root_id in listed(&world.codedeploy.deployments.outdated) {
         let Some(root) = world.codedeploy.deployments.by_id.get(&root_id) else {
             world.codedeploy.deployments.outdated.remove(&root_id);
             changed = true;
