@@ -823,3 +823,50 @@ async fn heartbeats_keep_a_launch_held_through_a_long_deployment() {
     fixture.cloud.advance(2000);
     assert_eq!(fixture.instances(ASG).await[0].1, "InService");
 }
+
+#[tokio::test]
+async fn a_launch_held_when_the_local_cloud_stops_is_completed_after_it_starts_again() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let state = dir.path().join("state");
+    let fixture =
+        Fixture::with_cloud(Cloud::start_with_state(state.clone(), deploy_support::START).await)
+            .await;
+    fixture.asg(ASG, 0, &[]).await;
+    fixture.group(&[ASG], false).await;
+    fixture
+        .update()
+        .ec2_tag_filters(tag_filter("Role", "plain"))
+        .send()
+        .await
+        .unwrap();
+    fixture.cloud.launch(1, &[("Role", "plain")]);
+    fixture.deploy_ok("v1").await;
+    fixture.scale(ASG, 1).await;
+    fixture.cloud.advance(STATE_TRANSITION_MILLIS + EVENT_MS);
+    let launch = fixture.created_by("autoscaling").await[0]
+        .deployment_id()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        fixture.cloud.status(&launch).await,
+        DeploymentStatus::InProgress
+    );
+    let now = fixture.cloud.now();
+    // Stopped without a snapshot: what it knew is read back from its
+    // journal, which every answered request has reached.
+    drop(fixture);
+
+    let fixture = Fixture::with_cloud(Cloud::start_with_state(state, now).await).await;
+    let info = fixture.cloud.run_to_end(&launch, 60).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
+    fixture
+        .until_instances(5, |instances| {
+            instances.len() == 1 && instances[0].1 == "InService"
+        })
+        .await;
+    assert_eq!(
+        fixture.created_by("autoscaling").await.len(),
+        1,
+        "the launch was served once"
+    );
+}
