@@ -5,8 +5,9 @@
 //! back unchanged, even where nothing in the local cloud acts on it yet
 //! (alarms, triggers, load balancers, blue/green options).
 //!
-//! The Auto Scaling groups a group names must exist; CodeDeploy installs
-//! its launch hook in each (see [`engine::autoscaling`]), reports it in
+//! The Auto Scaling groups a group names must exist, and its service role
+//! must let CodeDeploy act on them. CodeDeploy installs its launch hook in
+//! each (see [`crate::localcloud::engine::autoscaling`]), reports it in
 //! `autoScalingGroups[].hook`, and removes it when the group stops naming
 //! the Auto Scaling group or is deleted.
 

@@ -40,8 +40,9 @@
 //!
 //! The parts, each in its own file and each using only the ones listed after
 //! it, so that they import each other in no circle: [`autoscaling`] serves
-//! Auto Scaling's launches and installs CodeDeploy's hooks; [`controls`] stops and
-//! continues deployments when asked; [`advance`](mod@advance) moves deployments
+//! Auto Scaling's launches and installs CodeDeploy's hooks; [`controls`]
+//! stops and continues deployments when asked; [`advance`](mod@advance)
+//! moves deployments
 //! along the clock, phase by phase; [`waves`] runs the rollout's waves;
 //! [`blue_green`] waits, reroutes traffic and terminates the original
 //! instances; [`ending`] ends a deployment and rolls it back;
