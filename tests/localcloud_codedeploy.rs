@@ -20,7 +20,7 @@ use aws_sdk_codedeploy::types::{
     TrafficRoutingConfig, TrafficRoutingType, TriggerConfig, TriggerEventType,
 };
 use deploydesk::localcloud::LocalCloud;
-use support::{START, codedeploy, eventually, start, start_with_state};
+use support::{START, auto_scaling_group, codedeploy, eventually, start, start_with_state};
 
 /// Sends a request that must fail, checks the SDK's typed error with the
 /// given `is_*` method, and returns the error for further checks.
@@ -400,6 +400,7 @@ async fn deployment_groups_keep_every_member_they_are_given() {
         .target_group_info_list(TargetGroupInfo::builder().name("web-tg").build())
         .build();
 
+    auto_scaling_group(&cloud, "web-asg", 0, &[]).await;
     let created = client
         .create_deployment_group()
         .application_name("web")

@@ -245,6 +245,48 @@ pub fn allows_service(document: &PolicyDocument, service: &str) -> bool {
     allowed
 }
 
+/// The Auto Scaling actions CodeDeploy's service role needs for a
+/// deployment group that names Auto Scaling groups: to install and remove
+/// its launch hook, read the groups, and answer and keep alive the
+/// lifecycle actions of the instances it deploys to.
+pub const CODEDEPLOY_AUTOSCALING_ACTIONS: [&str; 6] = [
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeLifecycleHooks",
+    "autoscaling:PutLifecycleHook",
+    "autoscaling:DeleteLifecycleHook",
+    "autoscaling:CompleteLifecycleAction",
+    "autoscaling:RecordLifecycleActionHeartbeat",
+];
+
+/// Whether identity policies `policies` allow `action` on some resource:
+/// some statement allows it and none denies it. Resources and conditions
+/// are not evaluated: a conditional or resource-bound allow counts as an
+/// allow, and likewise a deny.
+pub fn allows_action(policies: &[PolicyDocument], action: &str) -> bool {
+    let mut allowed = false;
+    for statement in policies
+        .iter()
+        .flat_map(|policy| &policy.statement)
+        .filter(|statement| statement.covers_action(action))
+    {
+        match statement.effect {
+            Effect::Deny => return false,
+            Effect::Allow => allowed = true,
+        }
+    }
+    allowed
+}
+
+/// The actions of `actions` that `policies` do not allow (see
+/// [`allows_action`]).
+pub fn missing_actions<'a>(policies: &[PolicyDocument], actions: &[&'a str]) -> Vec<&'a str> {
+    actions
+        .iter()
+        .copied()
+        .filter(|action| !allows_action(policies, action))
+        .collect()
+}
+
 /// Matches `text` against `pattern` with `*` (any run) and `?` (any one
 /// character), ignoring ASCII case.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
@@ -610,6 +652,41 @@ pub fn iam_action(service: &str, operation: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn identity(text: &str) -> PolicyDocument {
+        parse(text, PolicyKind::Identity).unwrap()
+    }
+
+    #[test]
+    fn a_role_needs_every_auto_scaling_action_codedeploy_uses_and_a_deny_wins() {
+        let everything = identity(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "autoscaling:*", "Resource": "*"}]}"#,
+        );
+        let allowed = missing_actions(
+            std::slice::from_ref(&everything),
+            &CODEDEPLOY_AUTOSCALING_ACTIONS,
+        );
+        assert!(allowed.is_empty());
+        let some = identity(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["autoscaling:Describe*", "autoscaling:PutLifecycleHook"], "Resource": "*"}]}"#,
+        );
+        assert_eq!(
+            missing_actions(&[some], &CODEDEPLOY_AUTOSCALING_ACTIONS),
+            [
+                "autoscaling:DeleteLifecycleHook",
+                "autoscaling:CompleteLifecycleAction",
+                "autoscaling:RecordLifecycleActionHeartbeat",
+            ]
+        );
+        let deny = identity(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "autoscaling:PutLifecycleHook", "Resource": "*"}]}"#,
+        );
+        assert_eq!(
+            missing_actions(&[everything, deny], &CODEDEPLOY_AUTOSCALING_ACTIONS),
+            ["autoscaling:PutLifecycleHook"]
+        );
+        assert!(!allows_action(&[], "autoscaling:PutLifecycleHook"));
+    }
 
     const CODEDEPLOY_TRUST: &str = r#"{
         "Version": "2012-10-17",

@@ -60,7 +60,8 @@ impl Shared {
     }
 
     /// Brings the EC2 instances' transitional states, the Auto Scaling
-    /// groups and the running deployments up to `now`.
+    /// groups, the running deployments and the launches CodeDeploy holds
+    /// up to `now`.
     pub fn advance_to(&self, now: Timestamp) -> bool {
         self.world.update(|world| {
             let settled = world.ec2.settle(now);
@@ -70,7 +71,9 @@ impl Shared {
             // where they were, before they move on.
             let stopped = engine::stop_on_alarms(world, now);
             let advanced = engine::advance(world, now, &self.engine);
-            settled || balanced || scaled || stopped || advanced
+            // Launches held at CodeDeploy's hooks get their deployments.
+            let launched = engine::serve_launches(world, now, &self.engine);
+            settled || balanced || scaled || stopped || advanced || launched
         })
     }
 

@@ -58,6 +58,56 @@ pub async fn ec2(cloud: &LocalCloud, region: &str) -> aws_sdk_ec2::Client {
     )
 }
 
+/// Creates Auto Scaling group `name` of `desired` instances (at most five,
+/// in `us-east-1a`) through the SDK, from a launch template of its own
+/// whose instances are tagged `Role=web` and with `tags`.
+pub async fn auto_scaling_group(
+    cloud: &LocalCloud,
+    name: &str,
+    desired: i32,
+    tags: &[(&str, &str)],
+) {
+    use aws_sdk_ec2::types::{
+        LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData, ResourceType, Tag,
+    };
+    let config = config_at(&cloud.endpoint_url(), "us-east-1", RetryConfig::disabled()).await;
+    let template = format!("{name}-template");
+    let mut tagged = LaunchTemplateTagSpecificationRequest::builder()
+        .resource_type(ResourceType::Instance)
+        .tags(Tag::builder().key("Role").value("web").build());
+    for (key, value) in tags {
+        tagged = tagged.tags(Tag::builder().key(*key).value(*value).build());
+    }
+    aws_sdk_ec2::Client::new(&config)
+        .create_launch_template()
+        .launch_template_name(&template)
+        .launch_template_data(
+            RequestLaunchTemplateData::builder()
+                .image_id("ami-0abcdef1234567890")
+                .tag_specifications(tagged.build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("the launch template is created");
+    aws_sdk_autoscaling::Client::new(&config)
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .launch_template(
+            aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                .launch_template_name(&template)
+                .version("$Latest")
+                .build(),
+        )
+        .min_size(0)
+        .max_size(5)
+        .desired_capacity(desired)
+        .availability_zones("us-east-1a")
+        .send()
+        .await
+        .expect("the Auto Scaling group is created");
+}
+
 /// The SDK configuration for the endpoint `url`, signing for `region` with
 /// made-up keys and retrying as `retry` says.
 async fn config_at(url: &str, region: &str, retry: RetryConfig) -> aws_config::SdkConfig {

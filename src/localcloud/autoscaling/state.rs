@@ -53,6 +53,8 @@
 //!   notices a launch held by its hook;
 //! - [`AutoScalingState::complete_action`]: completes one with `CONTINUE`
 //!   or `ABANDON`, as `CompleteLifecycleAction` does;
+//! - [`AutoScalingState::record_heartbeat`]: keeps one open, as
+//!   `RecordLifecycleActionHeartbeat` does;
 //! - [`AutoScalingState::copy_group`]: a new group with another group's
 //!   settings and no instances yet, for blue/green's
 //!   `COPY_AUTO_SCALING_GROUP`.
@@ -680,6 +682,30 @@ impl AutoScalingState {
             self.set_state(&instance_id, next, now);
         }
         Ok(())
+    }
+
+    /// Records a heartbeat of the open action `token` at `now`, as
+    /// `RecordLifecycleActionHeartbeat` does: it now times out a heartbeat
+    /// timeout after `now` (its global timeout stays). Returns whether the
+    /// action is open.
+    pub fn record_heartbeat(&mut self, token: &str, now: Timestamp) -> bool {
+        let Some(action) = self.actions.get(token) else {
+            return false;
+        };
+        let timeout = self
+            .groups
+            .get(&action.group)
+            .and_then(|group| group.hooks.get(&action.hook))
+            .map(|hook| hook.heartbeat_timeout);
+        match (timeout, self.actions.get_mut(token)) {
+            (Some(timeout), Some(action)) => {
+                action.heartbeat_deadline = action
+                    .heartbeat_deadline
+                    .max(now.plus_millis(timeout * 1000));
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Makes group `name` from group `source`'s settings, hooks and tags,

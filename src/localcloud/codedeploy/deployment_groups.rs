@@ -4,6 +4,12 @@
 //! Every member a client can set is checked and stored as given, and comes
 //! back unchanged, even where nothing in the local cloud acts on it yet
 //! (alarms, triggers, load balancers, blue/green options).
+//!
+//! The Auto Scaling groups a group names must exist, and its service role
+//! must let CodeDeploy act on them. CodeDeploy installs its launch hook in
+//! each (see [`crate::localcloud::engine::autoscaling`]), reports it in
+//! `autoScalingGroups[].hook`, and removes it when the group stops naming
+//! the Auto Scaling group or is deleted.
 
 use std::collections::BTreeMap;
 
@@ -20,8 +26,8 @@ use super::deployment_state::LastDeploymentInfo;
 use super::errors::no_such_group;
 use super::shapes::{
     AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfiguration,
-    DeploymentStyle, Ec2TagSet, EcsService, LoadBalancerInfo, NamedItem, OnPremisesTagSet,
-    RevisionLocation, Tag, TagFilter, TriggerConfig,
+    DeploymentStyle, Ec2TagSet, EcsService, LoadBalancerInfo, OnPremisesTagSet, RevisionLocation,
+    Tag, TagFilter, TriggerConfig,
 };
 use super::state::{Application, CodeDeployState, DeploymentGroup};
 use crate::domain::ComputePlatform;
@@ -31,9 +37,11 @@ use crate::domain::group_spec::{
 use crate::domain::iam_names::parse_role_arn;
 use crate::domain::names::{self, MAX_TAGS_PER_RESOURCE, NameKind};
 use crate::domain::tags::MAX_TAG_SET_GROUPS;
+use crate::localcloud::engine::autoscaling as engine_autoscaling;
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::protocol::json::{input, output};
 use crate::localcloud::protocol::paging::{self, PAGE_SIZE};
+use crate::localcloud::world::World;
 
 /// The most deployment groups `BatchGetDeploymentGroups` takes at once.
 pub const BATCH_LIMIT: usize = 100;
@@ -79,7 +87,7 @@ struct DeploymentGroupInfo<'a> {
     deployment_config_name: &'a str,
     ec2_tag_filters: &'a [TagFilter],
     on_premises_instance_tag_filters: &'a [TagFilter],
-    auto_scaling_groups: Vec<NamedItem>,
+    auto_scaling_groups: Vec<AutoScalingGroupInfo<'a>>,
     service_role_arn: &'a str,
     trigger_configurations: &'a [TriggerConfig],
     alarm_configuration: &'a AlarmConfiguration,
@@ -111,8 +119,9 @@ impl<'a> DeploymentGroupInfo<'a> {
             auto_scaling_groups: group
                 .auto_scaling_groups
                 .iter()
-                .map(|name| NamedItem {
-                    name: Some(name.clone()),
+                .map(|name| AutoScalingGroupInfo {
+                    name,
+                    hook: group.auto_scaling_hooks.get(name).map(String::as_str),
                 })
                 .collect(),
             service_role_arn: &group.service_role_arn,
@@ -135,6 +144,24 @@ impl<'a> DeploymentGroupInfo<'a> {
     }
 }
 
+/// `AutoScalingGroup`: an Auto Scaling group a deployment group names, with
+/// the launch hook CodeDeploy installed in it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AutoScalingGroupInfo<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hook: Option<&'a str>,
+}
+
+/// `hooksNotCleanedUp`: the launch hooks that could not be removed.
+fn not_cleaned_up(hooks: &[(String, String)]) -> Value {
+    hooks
+        .iter()
+        .map(|(name, hook)| serde_json::json!({ "name": name, "hook": hook }))
+        .collect()
+}
+
 /// A new group of an application on `platform`, with CodeDeploy's defaults.
 fn new_group(name: String, platform: &str, service_role_arn: String) -> DeploymentGroup {
     let traffic_platform = platform != ComputePlatform::Server.as_str();
@@ -145,6 +172,7 @@ fn new_group(name: String, platform: &str, service_role_arn: String) -> Deployme
         ec2_tag_filters: Vec::new(),
         on_premises_instance_tag_filters: Vec::new(),
         auto_scaling_groups: Vec::new(),
+        auto_scaling_hooks: BTreeMap::new(),
         service_role_arn,
         trigger_configurations: Vec::new(),
         alarm_configuration: AlarmConfiguration {
@@ -614,6 +642,16 @@ fn check_whole_group(group: &DeploymentGroup, platform: &str) -> Result<(), ApiE
     Ok(())
 }
 
+/// Checks the Auto Scaling groups `group` names: they exist, and its
+/// service role lets CodeDeploy act on them.
+fn check_auto_scaling(world: &World, group: &DeploymentGroup) -> Result<(), ApiError> {
+    if group.auto_scaling_groups.is_empty() {
+        return Ok(());
+    }
+    engine_autoscaling::check_groups(world, &group.auto_scaling_groups)?;
+    engine_autoscaling::check_role(world, &group.service_role_arn)
+}
+
 /// The error for a group name that is taken.
 fn group_exists(application: &str, group: &str) -> ApiError {
     ApiError::new(
@@ -635,9 +673,11 @@ struct CreateInput {
     settings: Settings,
 }
 
-/// Creates a deployment group.
-pub fn create(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
+/// Creates a deployment group and installs CodeDeploy's launch hook in the
+/// Auto Scaling groups it names.
+pub fn create(world: &mut World, context: &Context, body: &Value) -> Answer {
     let mut request: CreateInput = input(body)?;
+    let state = &world.codedeploy;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;
     let platform = application(state, &application_name)?
@@ -664,8 +704,10 @@ pub fn create(state: &mut CodeDeployState, _context: &Context, body: &Value) -> 
     let mut group = new_group(group_name.clone(), &platform, role);
     group.tags = tags;
     apply(state, &mut group, request.settings, &platform)?;
+    check_auto_scaling(world, &group)?;
+    engine_autoscaling::sync_hooks(world, &mut group, context.now);
     let id = group.id.clone();
-    application_mut(state, &application_name)?
+    application_mut(&mut world.codedeploy, &application_name)?
         .deployment_groups
         .insert(group_name, group);
     Ok(serde_json::json!({ "deploymentGroupId": id }))
@@ -773,8 +815,10 @@ struct UpdateInput {
 
 /// Changes a deployment group: each member given replaces the stored one,
 /// members left out stay as they are, and a new name renames the group.
-pub fn update(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
+/// CodeDeploy's launch hooks follow the Auto Scaling groups it names.
+pub fn update(world: &mut World, context: &Context, body: &Value) -> Answer {
     let request: UpdateInput = input(body)?;
+    let state = &world.codedeploy;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let current = required_name(
         NameKind::DeploymentGroup,
@@ -797,8 +841,14 @@ pub fn update(state: &mut CodeDeployState, _context: &Context, body: &Value) -> 
     {
         return Err(group_exists(&application_name, new_name));
     }
+    let names_groups = request.settings.auto_scaling_groups.is_some()
+        || request.settings.service_role_arn.is_some();
     apply(state, &mut group, request.settings, &platform)?;
-    let application = application_mut(state, &application_name)?;
+    if names_groups {
+        check_auto_scaling(world, &group)?;
+    }
+    let not_removed = engine_autoscaling::sync_hooks(world, &mut group, context.now);
+    let application = application_mut(&mut world.codedeploy, &application_name)?;
     application.deployment_groups.remove(&current);
     if let Some(new_name) = new_name {
         group.name = new_name;
@@ -806,22 +856,30 @@ pub fn update(state: &mut CodeDeployState, _context: &Context, body: &Value) -> 
     application
         .deployment_groups
         .insert(group.name.clone(), group);
-    Ok(serde_json::json!({ "hooksNotCleanedUp": [] }))
+    Ok(serde_json::json!({ "hooksNotCleanedUp": not_cleaned_up(&not_removed) }))
 }
 
-/// Deletes a deployment group. Deleting one that does not exist succeeds,
-/// as in CodeDeploy.
-pub fn delete(state: &mut CodeDeployState, _context: &Context, body: &Value) -> Answer {
+/// Deletes a deployment group and the launch hooks CodeDeploy installed for
+/// it. Deleting one that does not exist succeeds, as in CodeDeploy.
+pub fn delete(world: &mut World, context: &Context, body: &Value) -> Answer {
     let request: GroupInput = input(body)?;
     let application_name = required_name(NameKind::Application, request.application_name)?;
     let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;
-    if let Some(found) = state.applications.get_mut(&application_name) {
-        found.deployment_groups.remove(&group_name);
-        for revision in &mut found.revisions {
-            revision
-                .deployment_groups
-                .retain(|name| *name != group_name);
-        }
+    let mut not_removed = Vec::new();
+    let removed = world
+        .codedeploy
+        .applications
+        .get_mut(&application_name)
+        .and_then(|found| {
+            for revision in &mut found.revisions {
+                revision
+                    .deployment_groups
+                    .retain(|name| *name != group_name);
+            }
+            found.deployment_groups.remove(&group_name)
+        });
+    if let Some(mut group) = removed {
+        not_removed = engine_autoscaling::remove_hooks(world, &mut group, context.now);
     }
-    Ok(serde_json::json!({ "hooksNotCleanedUp": [] }))
+    Ok(serde_json::json!({ "hooksNotCleanedUp": not_cleaned_up(&not_removed) }))
 }

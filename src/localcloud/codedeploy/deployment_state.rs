@@ -37,6 +37,12 @@ pub struct Deployments {
     pub advanced_to: Option<Timestamp>,
     /// When the engine next has something to do; `None` when nothing runs.
     pub next_due: Option<Timestamp>,
+    /// The ids of the deployments to new Auto Scaling instances whose
+    /// lifecycle action is still to be completed.
+    pub holding: BTreeSet<String>,
+    /// The ids of the deployments during which instances were scaled out,
+    /// whose follow-up deployment to those instances is still to be made.
+    pub outdated: BTreeSet<String>,
 }
 
 /// Defines an enumeration whose values travel as their own names.
@@ -384,7 +390,7 @@ pub struct Deployment {
     pub complete_time: Option<Timestamp>,
     /// Its description.
     pub description: Option<String>,
-    /// `user` or `codeDeployRollback`.
+    /// `user`, `codeDeployRollback`, `autoscaling` or `CodeDeployAutoUpdate`.
     pub creator: String,
     /// Whether failures of `ApplicationStop`, `BeforeBlockTraffic` and
     /// `AfterBlockTraffic` are ignored.
@@ -428,6 +434,45 @@ pub struct Deployment {
     /// What its revision's bundle makes the instances do.
     #[serde(default)]
     pub content: RevisionContent,
+    /// For a deployment Auto Scaling's launch hook asked for: the launch
+    /// it holds.
+    #[serde(default)]
+    pub launch: Option<LaunchHold>,
+    /// The instances scaled out while it ran, which got an older revision
+    /// (or none) and are brought up to date after it succeeds.
+    #[serde(default)]
+    pub outdated_instances: Vec<String>,
+    /// How it is linked to its `auto-update outdated instances`
+    /// deployments.
+    #[serde(default)]
+    pub related_deployments: Option<RelatedDeployments>,
+}
+
+/// The launch of an instance into an Auto Scaling group, held at
+/// CodeDeploy's lifecycle hook while a deployment installs on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaunchHold {
+    /// The Auto Scaling group.
+    pub group: String,
+    /// The instance.
+    pub instance_id: String,
+    /// The lifecycle action's token.
+    pub token: String,
+    /// When the action began.
+    pub since: Timestamp,
+}
+
+/// `RelatedDeployments`: a deployment and the `auto-update outdated
+/// instances` deployments it started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RelatedDeployments {
+    /// The deployment that started this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_update_outdated_instances_root_deployment_id: Option<String>,
+    /// The deployments this one started.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub auto_update_outdated_instances_deployment_ids: Vec<String>,
 }
 
 /// What a deployment's revision makes its instances do, worked out from

@@ -16,8 +16,8 @@ use super::common::{
 use super::deployment_configs::server_minimum;
 use super::deployment_groups::{check_filters, check_rollback, check_tag_set};
 use super::deployment_state::{
-    Deployment, DeploymentStatus, ErrorInformation, RollbackInfo, RollbackRequest, TargetInstances,
-    TargetStatus,
+    Deployment, DeploymentStatus, ErrorInformation, RelatedDeployments, RollbackInfo,
+    RollbackRequest, TargetInstances, TargetStatus,
 };
 use super::errors::no_such_group;
 use super::revisions::check_location;
@@ -110,6 +110,7 @@ struct DeploymentInfo<'a> {
     load_balancer_info: Option<&'a LoadBalancerInfo>,
     file_exists_behavior: Option<&'a str>,
     compute_platform: &'static str,
+    related_deployments: Option<&'a RelatedDeployments>,
 }
 
 impl<'a> DeploymentInfo<'a> {
@@ -144,6 +145,7 @@ impl<'a> DeploymentInfo<'a> {
             load_balancer_info: deployment.load_balancer_info.as_ref(),
             file_exists_behavior: deployment.file_exists_behavior.as_deref(),
             compute_platform: ComputePlatform::Server.as_str(),
+            related_deployments: deployment.related_deployments.as_ref(),
         }
     }
 }
@@ -241,7 +243,7 @@ fn check_target_instances(
         .is_some_and(|groups| !groups.is_empty())
     {
         return Err(invalid_target_instances(
-            "The local cloud has no Auto Scaling groups; select the replacement instances with tagFilters or ec2TagSet.",
+            "The local cloud does not take a blue/green deployment's replacement instances from Auto Scaling groups yet; select them with tagFilters or ec2TagSet.",
         ));
     }
     let filters = target_instances.tag_filters.as_deref().unwrap_or_default();
@@ -350,6 +352,7 @@ pub fn create(world: &mut World, context: &Context, body: &Value) -> Answer {
         region: context.region.clone(),
         rollback_request: RollbackRequest::AsConfigured,
         rollback_info: None,
+        only_instances: None,
     };
     let deployment_id = engine::create(world, new, context.now)?;
     Ok(serde_json::json!({ "deploymentId": deployment_id }))

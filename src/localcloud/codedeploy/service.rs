@@ -37,15 +37,24 @@ static OPERATIONS: Operations<CodeDeployHandler> = Operations::new(&[
     ("ListApplications", Read(applications::list)),
     ("UpdateApplication", Write(applications::update)),
     ("DeleteApplication", Write(applications::delete)),
-    ("CreateDeploymentGroup", Write(deployment_groups::create)),
+    (
+        "CreateDeploymentGroup",
+        WriteWorld(deployment_groups::create),
+    ),
     ("GetDeploymentGroup", Read(deployment_groups::get)),
     (
         "BatchGetDeploymentGroups",
         Read(deployment_groups::batch_get),
     ),
     ("ListDeploymentGroups", Read(deployment_groups::list)),
-    ("UpdateDeploymentGroup", Write(deployment_groups::update)),
-    ("DeleteDeploymentGroup", Write(deployment_groups::delete)),
+    (
+        "UpdateDeploymentGroup",
+        WriteWorld(deployment_groups::update),
+    ),
+    (
+        "DeleteDeploymentGroup",
+        WriteWorld(deployment_groups::delete),
+    ),
     ("CreateDeploymentConfig", Write(deployment_configs::create)),
     ("GetDeploymentConfig", Read(deployment_configs::get)),
     ("ListDeploymentConfigs", Read(deployment_configs::list)),

@@ -49,6 +49,12 @@ struct Counters<Active> {
     advanced_to: Option<Timestamp>,
     /// [`Deployments::next_due`].
     next_due: Option<Timestamp>,
+    /// [`Deployments::holding`].
+    #[serde(default)]
+    holding: Active,
+    /// [`Deployments::outdated`].
+    #[serde(default)]
+    outdated: Active,
 }
 
 impl CodeDeployState {
@@ -72,6 +78,8 @@ impl CodeDeployState {
                 active: &deployments.active,
                 advanced_to: deployments.advanced_to,
                 next_due: deployments.next_due,
+                holding: &deployments.holding,
+                outdated: &deployments.outdated,
             },
         );
     }
@@ -90,6 +98,8 @@ impl CodeDeployState {
                 self.deployments.active = counters.active;
                 self.deployments.advanced_to = counters.advanced_to;
                 self.deployments.next_due = counters.next_due;
+                self.deployments.holding = counters.holding;
+                self.deployments.outdated = counters.outdated;
                 Ok(())
             }
             _ => Err(change.unknown()),
@@ -131,6 +141,9 @@ pub struct DeploymentGroup {
     pub on_premises_instance_tag_filters: Vec<TagFilter>,
     /// Auto Scaling group names.
     pub auto_scaling_groups: Vec<String>,
+    /// The launch hook CodeDeploy installed in each of them, by group name.
+    #[serde(default)]
+    pub auto_scaling_hooks: BTreeMap<String, String>,
     /// The service role.
     pub service_role_arn: String,
     /// Notification triggers.

@@ -41,7 +41,7 @@ pub struct NewDeployment {
     pub revision: RevisionLocation,
     /// A description.
     pub description: Option<String>,
-    /// `user` or `codeDeployRollback`.
+    /// `user`, `codeDeployRollback`, `autoscaling` or `CodeDeployAutoUpdate`.
     pub creator: String,
     /// Whether stop and block-traffic script failures are ignored.
     pub ignore_application_stop_failures: bool,
@@ -65,6 +65,10 @@ pub struct NewDeployment {
     pub rollback_request: RollbackRequest,
     /// How it is linked to the deployment it rolls back.
     pub rollback_info: Option<RollbackInfo>,
+    /// The EC2 instances it goes to instead of the group's, for the
+    /// deployments Auto Scaling's launches start (see
+    /// [`autoscaling`](super::autoscaling)).
+    pub only_instances: Option<Vec<String>>,
 }
 
 /// Makes a deployment id that is not taken: `d-` and nine capital letters
@@ -130,7 +134,10 @@ pub fn create(world: &mut World, new: NewDeployment, now: Timestamp) -> Result<S
     let group_id = group.id.clone();
     let previous_revision = group.target_revision.clone();
     let health_by_target = group.instance_health.clone();
-    let originals = select::group_instances(world, group, &new.region);
+    let originals = match &new.only_instances {
+        Some(ids) => select::ec2_candidates(&world.ec2, ids, &new.region),
+        None => select::group_instances(world, group, &new.region),
+    };
     let blue_green = new.deployment_style.deployment_type.as_deref() == Some("BLUE_GREEN");
     let load_balanced = new.deployment_style.deployment_option.as_deref()
         == Some("WITH_TRAFFIC_CONTROL")
@@ -226,6 +233,9 @@ pub fn create(world: &mut World, new: NewDeployment, now: Timestamp) -> Result<S
         phase: Phase::Created { start_at: now },
         rollback_request: new.rollback_request,
         content,
+        launch: None,
+        outdated_instances: Vec::new(),
+        related_deployments: None,
     };
     record_revision_use(world, &deployment, now);
     if let Some(group) = group_mut(world, &deployment) {

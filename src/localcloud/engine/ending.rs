@@ -171,7 +171,9 @@ pub(super) fn finish(
                 .last_installs
                 .insert(target_id, deployment.deployment_id.clone());
         }
-        if success {
+        // A launch deployment installs the group's revision as it was when
+        // the instance launched; it does not make that revision the group's.
+        if success && deployment.launch.is_none() {
             group.target_revision = Some(deployment.revision.clone());
             group.last_successful_deployment = Some(info.clone());
         }
@@ -284,6 +286,7 @@ pub(super) fn roll_back(world: &mut World, due: &RollbackDue) {
                             "Rolls back deployment {failed_id} by redeploying the deployment group's last successful revision."
                         )),
                     }),
+                    only_instances: None,
                 };
                 create(world, new, due.at).map_err(|error| {
                     format!("The deployment was not rolled back: {}", error.message)

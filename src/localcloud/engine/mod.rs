@@ -30,9 +30,19 @@
 //! are updated as the rollout says, and an automatic rollback is created if
 //! the deployment's rollback configuration asks for one.
 //!
+//! Auto Scaling: a group's deployments also go to the `InService`
+//! instances of the Auto Scaling groups it names; [`autoscaling`] installs
+//! CodeDeploy's launch hook in them and, after every advance
+//! ([`serve_launches`]), deploys the group's last successful revision to
+//! each instance held at that hook, completes the launch with the result,
+//! and brings instances scaled out during a deployment up to date once it
+//! succeeds.
+//!
 //! The parts, each in its own file and each using only the ones listed after
-//! it, so that they import each other in no circle: [`controls`] stops and
-//! continues deployments when asked; [`advance`](mod@advance) moves deployments
+//! it, so that they import each other in no circle: [`autoscaling`] serves
+//! Auto Scaling's launches and installs CodeDeploy's hooks; [`controls`]
+//! stops and continues deployments when asked; [`advance`](mod@advance)
+//! moves deployments
 //! along the clock, phase by phase; [`waves`] runs the rollout's waves;
 //! [`blue_green`] waits, reroutes traffic and terminates the original
 //! instances; [`ending`] ends a deployment and rolls it back;
@@ -53,6 +63,7 @@
 
 pub mod advance;
 pub mod agent;
+pub mod autoscaling;
 pub mod blue_green;
 pub mod bundle;
 pub mod common;
@@ -64,6 +75,7 @@ pub mod triggers;
 pub mod waves;
 
 pub use advance::{advance, prepare_loaded, resume};
+pub use autoscaling::{CREATOR_AUTO_UPDATE, CREATOR_AUTOSCALING, serve_launches};
 pub use common::{
     AGENT_ISSUE_MESSAGE, CREATOR_ROLLBACK, CREATOR_USER, DEFAULT_EVENT_DURATION, EngineSettings,
     HEALTH_CONSTRAINTS_MESSAGE, NO_INSTANCES_MESSAGE,

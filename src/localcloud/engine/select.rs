@@ -1,6 +1,8 @@
 //! Which instances a deployment goes to: EC2 instances chosen by a group's
-//! EC2 tag filters or tag set, and registered on-premises instances chosen
-//! by its on-premises tag filters or tag set.
+//! EC2 tag filters or tag set, the `InService` instances of its Auto
+//! Scaling groups, and registered on-premises instances chosen by its
+//! on-premises tag filters or tag set. An instance chosen more than one way
+//! is a target once.
 //!
 //! With a list of tag filters, an instance matches if any filter matches
 //! one of its tags. With a tag set, it must match at least one filter of
@@ -132,6 +134,21 @@ pub fn on_premises_instances(
         .collect()
 }
 
+/// The EC2 instances (not terminated) among `instance_ids`.
+pub fn ec2_candidates(ec2: &Ec2State, instance_ids: &[String], region: &str) -> Vec<Candidate> {
+    let mut candidates: Vec<Candidate> = instance_ids
+        .iter()
+        .filter(|id| ec2.instances.get(*id).is_some_and(|i| i.state.exists()))
+        .map(|id| Candidate {
+            target_id: id.clone(),
+            target_arn: ec2_arn(region, id),
+            kind: TargetKind::Ec2,
+        })
+        .collect();
+    sort_and_dedup(&mut candidates);
+    candidates
+}
+
 /// Every instance of deployment group `group`, in target id order.
 pub fn group_instances(world: &World, group: &DeploymentGroup, region: &str) -> Vec<Candidate> {
     let mut candidates = ec2_instances(
@@ -140,6 +157,12 @@ pub fn group_instances(world: &World, group: &DeploymentGroup, region: &str) -> 
         group.ec2_tag_set.as_ref(),
         region,
     );
+    let scaled: Vec<String> = group
+        .auto_scaling_groups
+        .iter()
+        .flat_map(|name| world.autoscaling.in_service_instances(name))
+        .collect();
+    candidates.extend(ec2_candidates(&world.ec2, &scaled, region));
     candidates.extend(on_premises_instances(
         &world.codedeploy,
         &group.on_premises_instance_tag_filters,
