@@ -5,9 +5,9 @@ use std::time::SystemTime;
 use aws_sdk_codedeploy::types as cd;
 
 use super::cloudwatch::{self, AlarmStatus};
-use super::sns;
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
+use super::sns;
 use super::to_system_time;
 use crate::domain::ComputePlatform;
 

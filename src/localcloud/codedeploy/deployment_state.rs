@@ -268,6 +268,9 @@ pub enum FailureCause {
     NoAgent,
     /// The instance was stopped.
     InstanceStopped,
+    /// A load balancer or target group the deployment names does not
+    /// exist.
+    LoadBalancer,
 }
 
 /// A piece of work planned on one target: its install events, or its

@@ -12,6 +12,7 @@ use crate::localcloud::world::World;
 use super::blue_green::{ready_wait_minutes, rerouted, terminate_originals};
 use super::common::{EngineSettings, with_deployment};
 use super::ending::{Ending, Moving, roll_back};
+use super::traffic::start_due;
 use super::triggers::{TriggerEvent, notify};
 use super::waves::{next_wave, play_out, start};
 
@@ -177,6 +178,9 @@ fn step_phases(moving: &mut Moving<'_>, deployment: &mut Deployment, now: Timest
             }
             Phase::Installing | Phase::Rerouting => {
                 let installing = deployment.phase == Phase::Installing;
+                // Traffic events act on the load balancers first: that
+                // can move when the work ends.
+                changed |= start_due(moving.world, deployment, now);
                 let work_ends = deployment
                     .in_flight
                     .iter()
@@ -191,7 +195,7 @@ fn step_phases(moving: &mut Moving<'_>, deployment: &mut Deployment, now: Timest
                 if installing {
                     next_wave(moving, deployment, at);
                 } else {
-                    rerouted(moving.world, deployment, at, moving.rollbacks);
+                    rerouted(moving, deployment, at);
                 }
             }
             Phase::Ready { deadline } => {

@@ -60,6 +60,7 @@ pub mod controls;
 pub mod create;
 pub mod ending;
 pub mod select;
+pub mod traffic;
 pub mod triggers;
 pub mod waves;
 

@@ -22,6 +22,7 @@ use super::common::{
     installed_content, record_attempted,
 };
 use super::ending::{Ending, Moving};
+use super::traffic::load_balancer_error;
 
 /// Applies to the targets in flight everything planned up to `time`, and
 /// reports finished attempts to the rollout when `count_in_rollout`.
@@ -179,6 +180,9 @@ pub(super) fn next_wave(moving: &mut Moving<'_>, deployment: &mut Deployment, at
 fn rollout_error(deployment: &Deployment, reason: &FailureReason) -> ErrorInformation {
     let code = reason.code();
     if code == FailureCode::HealthConstraints {
+        if let Some(error) = load_balancer_error(deployment) {
+            return error;
+        }
         let causes: Vec<FailureCause> = deployment
             .targets
             .iter()

@@ -8,9 +8,11 @@ use egui::RichText;
 
 use super::run::{PlanRun, RunRequest};
 use super::service_role::review_plan_ui;
+use crate::cloud::cloudwatch::{AlarmStateValue, AlarmStatus};
 use crate::cloud::codedeploy::Application;
 use crate::cloud::ec2::Ec2InstanceSummary;
 use crate::cloud::setup::TrustedRole;
+use crate::cloud::sns;
 use crate::domain::ComputePlatform;
 use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, MinimumHealthyHosts, ONE_AT_A_TIME};
 use crate::domain::group_spec::{
@@ -24,8 +26,6 @@ use crate::domain::setup::{SetupPlan, TagRowError, check_tag_filter_row};
 use crate::domain::tags::MAX_TAG_SET_GROUPS;
 use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
-use crate::cloud::cloudwatch::{AlarmStateValue, AlarmStatus};
-use crate::cloud::sns;
 use crate::ui::widgets::wizard::{self, Nav, Touched};
 
 /// The wizard's steps, as the indicator names them.

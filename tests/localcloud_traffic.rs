@@ -1,0 +1,477 @@
+//! Load balancers in CodeDeploy deployments of the local cloud, through the
+//! AWS SDK on a manual clock: in-place deployments take each instance out
+//! of its target groups or classic load balancers (`BlockTraffic`, as long
+//! as draining takes) and put it back (`AllowTraffic`, until it is
+//! healthy); a load balancer that does not exist fails the deployment as
+//! AWS does; blue/green deployments register the replacement instances,
+//! then deregister the originals and terminate them after the wait, also
+//! with a replacement fleet copied from the group's Auto Scaling group.
+
+// Helpers of this test crate unwrap what a passing test must have.
+#![allow(clippy::unwrap_used)]
+
+mod deploy_support;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_credential_types::Credentials;
+use aws_sdk_codedeploy::types::{
+    BlueGreenDeploymentConfiguration, BlueInstanceTerminationOption, DeploymentOption,
+    DeploymentReadyAction, DeploymentReadyOption, DeploymentStatus, DeploymentStyle,
+    DeploymentType, ElbInfo, ErrorCode, GreenFleetProvisioningAction, GreenFleetProvisioningOption,
+    InstanceAction, InstanceTarget, LoadBalancerInfo, TargetGroupInfo, TargetInstances,
+};
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, ProtocolEnum, TargetDescription, TargetGroupAttribute,
+    TargetHealthStateEnum,
+};
+use deploy_support::{Cloud, EVENT_MS, github, millis, tag_filter, target_status};
+use deploydesk::localcloud::ec2::InstanceState;
+
+const APP: &str = "shop";
+const GROUP: &str = "web";
+/// The target group's health check: every 10 seconds, healthy after 3.
+const HEALTHY_MS: i64 = 30_000;
+/// The target group's deregistration delay.
+const DRAIN_MS: i64 = 60_000;
+
+/// The SDK's shared configuration for the local cloud.
+async fn sdk_config(cloud: &Cloud) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(cloud.local.endpoint_url())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .retry_config(RetryConfig::disabled())
+        .load()
+        .await
+}
+
+/// An Elastic Load Balancing v2 client for the local cloud.
+async fn elbv2(cloud: &Cloud) -> aws_sdk_elasticloadbalancingv2::Client {
+    aws_sdk_elasticloadbalancingv2::Client::new(&sdk_config(cloud).await)
+}
+
+/// A classic Elastic Load Balancing client for the local cloud.
+async fn elb(cloud: &Cloud) -> aws_sdk_elasticloadbalancing::Client {
+    aws_sdk_elasticloadbalancing::Client::new(&sdk_config(cloud).await)
+}
+
+/// An Auto Scaling client for the local cloud.
+async fn autoscaling(cloud: &Cloud) -> aws_sdk_autoscaling::Client {
+    aws_sdk_autoscaling::Client::new(&sdk_config(cloud).await)
+}
+
+/// Creates target group `name` (checked every 10 s, healthy after 3 passes,
+/// draining for [`DRAIN_MS`]) behind a new application load balancer with
+/// an HTTP listener forwarding to it, and returns the group's ARN.
+async fn target_group_behind_balancer(cloud: &Cloud, name: &str) -> String {
+    let client = elbv2(cloud).await;
+    let group = client
+        .create_target_group()
+        .name(name)
+        .protocol(ProtocolEnum::Http)
+        .port(80)
+        .vpc_id("vpc-0a1b2c3d")
+        .health_check_interval_seconds(10)
+        .healthy_threshold_count(3)
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_owned();
+    client
+        .modify_target_group_attributes()
+        .target_group_arn(&group)
+        .attributes(
+            TargetGroupAttribute::builder()
+                .key("deregistration_delay.timeout_seconds")
+                .value((DRAIN_MS / 1000).to_string())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let balancer = client
+        .create_load_balancer()
+        .name(format!("{name}-alb"))
+        .subnets("subnet-0a1b2c3d")
+        .subnets("subnet-1a2b3c4d")
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_owned();
+    client
+        .create_listener()
+        .load_balancer_arn(&balancer)
+        .protocol(ProtocolEnum::Http)
+        .port(80)
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(&group)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    group
+}
+
+/// Registers `instances` with the target group `group`.
+async fn register(cloud: &Cloud, group: &str, instances: &[String]) {
+    let mut request = elbv2(cloud)
+        .await
+        .register_targets()
+        .target_group_arn(group);
+    for id in instances {
+        request = request.targets(TargetDescription::builder().id(id).build());
+    }
+    request.send().await.unwrap();
+}
+
+/// The state of each target of `group` that `DescribeTargetHealth` lists
+/// (registered or draining), by instance id.
+async fn target_states(cloud: &Cloud, group: &str) -> Vec<(String, TargetHealthStateEnum)> {
+    let described = elbv2(cloud)
+        .await
+        .describe_target_health()
+        .target_group_arn(group)
+        .send()
+        .await
+        .unwrap();
+    let mut states: Vec<(String, TargetHealthStateEnum)> = described
+        .target_health_descriptions()
+        .iter()
+        .map(|description| {
+            (
+                description.target().unwrap().id().unwrap().to_owned(),
+                description
+                    .target_health()
+                    .unwrap()
+                    .state()
+                    .unwrap()
+                    .clone(),
+            )
+        })
+        .collect();
+    states.sort_by(|left, right| left.0.cmp(&right.0));
+    states
+}
+
+/// A deployment style of `kind` behind a load balancer.
+fn with_traffic_control(kind: DeploymentType) -> DeploymentStyle {
+    DeploymentStyle::builder()
+        .deployment_type(kind)
+        .deployment_option(DeploymentOption::WithTrafficControl)
+        .build()
+}
+
+/// Load balancer information naming the target group `name`.
+fn target_group_info(name: &str) -> LoadBalancerInfo {
+    LoadBalancerInfo::builder()
+        .target_group_info_list(TargetGroupInfo::builder().name(name).build())
+        .build()
+}
+
+/// Creates an in-place group selecting instances tagged `Role=web`, one
+/// at a time, behind the load balancers of `info`.
+async fn in_place_group(cloud: &Cloud, info: LoadBalancerInfo) {
+    cloud
+        .new_group(APP, GROUP)
+        .await
+        .ec2_tag_filters(tag_filter("Role", "web"))
+        .deployment_style(with_traffic_control(DeploymentType::InPlace))
+        .load_balancer_info(info)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The start and end (in milliseconds since `origin`) and status of event
+/// `name` of `target`.
+fn event(target: &InstanceTarget, name: &str, origin: i64) -> (i64, i64, String) {
+    let event = target
+        .lifecycle_events()
+        .iter()
+        .find(|event| event.lifecycle_event_name() == Some(name))
+        .unwrap_or_else(|| panic!("{name} in {target:?}"));
+    (
+        millis(event.start_time().unwrap()) - origin,
+        millis(event.end_time().unwrap()) - origin,
+        event.status().unwrap().as_str().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn in_place_deregisters_each_instance_while_it_installs_and_registers_it_healthy() {
+    let cloud = Cloud::start().await;
+    let group = target_group_behind_balancer(&cloud, "web-tg").await;
+    let ids = cloud.launch(2, &[("Role", "web")]);
+    // The first instance serves traffic already; the second has never been
+    // registered.
+    register(&cloud, &group, &ids[..1]).await;
+    cloud.advance(HEALTHY_MS);
+    assert_eq!(
+        target_states(&cloud, &group).await,
+        [(ids[0].clone(), TargetHealthStateEnum::Healthy)]
+    );
+    in_place_group(&cloud, target_group_info("web-tg")).await;
+    let deployment = cloud.deploy(APP, GROUP, "v1").await;
+    let origin = cloud.now().as_millis();
+
+    // The first instance is taken out of the target group at once and
+    // drains while the deployment waits.
+    cloud.advance(EVENT_MS);
+    assert_eq!(
+        target_states(&cloud, &group).await,
+        [(ids[0].clone(), TargetHealthStateEnum::Draining)]
+    );
+    assert_eq!(
+        cloud.status(&deployment).await,
+        DeploymentStatus::InProgress
+    );
+    // Drained, it is gone from the target group while it installs.
+    cloud.advance(DRAIN_MS);
+    assert!(target_states(&cloud, &group).await.is_empty());
+    cloud.advance(3 * EVENT_MS);
+    assert!(target_states(&cloud, &group).await.is_empty());
+
+    let info = cloud.run_to_end(&deployment, 300).await;
+    assert_eq!(
+        info.status(),
+        Some(&DeploymentStatus::Succeeded),
+        "{info:?}"
+    );
+    let targets = cloud.targets(&deployment).await;
+    // First instance: BlockTraffic lasts the deregistration delay; six
+    // one-second install events; BeforeAllowTraffic; AllowTraffic lasts
+    // until three health checks ten seconds apart have passed.
+    let first = &targets[0];
+    assert_eq!(first.target_id(), Some(ids[0].as_str()));
+    assert_eq!(
+        event(first, "BlockTraffic", origin),
+        (0, DRAIN_MS, "Succeeded".to_owned())
+    );
+    let allowed = DRAIN_MS + 7 * EVENT_MS;
+    assert_eq!(
+        event(first, "AllowTraffic", origin),
+        (allowed, allowed + HEALTHY_MS, "Succeeded".to_owned())
+    );
+    let first_done = allowed + HEALTHY_MS + EVENT_MS;
+    assert_eq!(event(first, "AfterAllowTraffic", origin).1, first_done);
+    // Second instance: not registered, so nothing to drain.
+    let second = &targets[1];
+    assert_eq!(
+        event(second, "BlockTraffic", origin),
+        (first_done, first_done, "Succeeded".to_owned())
+    );
+    let second_allowed = first_done + 7 * EVENT_MS;
+    assert_eq!(
+        event(second, "AllowTraffic", origin),
+        (
+            second_allowed,
+            second_allowed + HEALTHY_MS,
+            "Succeeded".to_owned()
+        )
+    );
+    assert_eq!(
+        millis(info.complete_time().unwrap()) - origin,
+        second_allowed + HEALTHY_MS + EVENT_MS
+    );
+    // Both serve traffic now.
+    assert_eq!(
+        target_states(&cloud, &group).await,
+        [
+            (ids[0].clone(), TargetHealthStateEnum::Healthy),
+            (ids[1].clone(), TargetHealthStateEnum::Healthy),
+        ]
+    );
+}
+
+/// The state and description `DescribeInstanceHealth` gives instance `id`
+/// of the classic load balancer `web-elb`.
+async fn classic_health(
+    client: &aws_sdk_elasticloadbalancing::Client,
+    id: &str,
+) -> (String, String) {
+    let described = client
+        .describe_instance_health()
+        .load_balancer_name("web-elb")
+        .instances(
+            aws_sdk_elasticloadbalancing::types::Instance::builder()
+                .instance_id(id)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let state = &described.instance_states()[0];
+    (
+        state.state().unwrap().to_owned(),
+        state.description().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn in_place_behind_a_classic_load_balancer_waits_for_draining_and_in_service() {
+    let cloud = Cloud::start().await;
+    let client = elb(&cloud).await;
+    client
+        .create_load_balancer()
+        .load_balancer_name("web-elb")
+        .listeners(
+            aws_sdk_elasticloadbalancing::types::Listener::builder()
+                .protocol("HTTP")
+                .load_balancer_port(80)
+                .instance_port(80)
+                .build()
+                .unwrap(),
+        )
+        .availability_zones("us-east-1a")
+        .send()
+        .await
+        .unwrap();
+    // In service after two checks five seconds apart; twenty seconds of
+    // connection draining.
+    client
+        .configure_health_check()
+        .load_balancer_name("web-elb")
+        .health_check(
+            aws_sdk_elasticloadbalancing::types::HealthCheck::builder()
+                .target("HTTP:80/health")
+                .interval(5)
+                .timeout(2)
+                .unhealthy_threshold(2)
+                .healthy_threshold(2)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    client
+        .modify_load_balancer_attributes()
+        .load_balancer_name("web-elb")
+        .load_balancer_attributes(
+            aws_sdk_elasticloadbalancing::types::LoadBalancerAttributes::builder()
+                .connection_draining(
+                    aws_sdk_elasticloadbalancing::types::ConnectionDraining::builder()
+                        .enabled(true)
+                        .timeout(20)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let ids = cloud.launch(1, &[("Role", "web")]);
+    client
+        .register_instances_with_load_balancer()
+        .load_balancer_name("web-elb")
+        .instances(
+            aws_sdk_elasticloadbalancing::types::Instance::builder()
+                .instance_id(&ids[0])
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    cloud.advance(10_000);
+    assert_eq!(classic_health(&client, &ids[0]).await.0, "InService");
+    in_place_group(
+        &cloud,
+        LoadBalancerInfo::builder()
+            .elb_info_list(ElbInfo::builder().name("web-elb").build())
+            .build(),
+    )
+    .await;
+    let deployment = cloud.deploy(APP, GROUP, "v1").await;
+    let origin = cloud.now().as_millis();
+
+    cloud.advance(EVENT_MS);
+    assert_eq!(
+        classic_health(&client, &ids[0]).await,
+        (
+            "OutOfService".to_owned(),
+            "Instance deregistration currently in progress.".to_owned()
+        )
+    );
+    // The rest in one step of the clock: the events' times come from the
+    // load balancer all the same.
+    cloud.advance(10 * 60_000);
+    let info = cloud.deployment(&deployment).await;
+    assert_eq!(
+        info.status(),
+        Some(&DeploymentStatus::Succeeded),
+        "{info:?}"
+    );
+    let targets = cloud.targets(&deployment).await;
+    assert_eq!(
+        event(&targets[0], "BlockTraffic", origin),
+        (0, 20_000, "Succeeded".to_owned())
+    );
+    let allowed = 20_000 + 7 * EVENT_MS;
+    assert_eq!(
+        event(&targets[0], "AllowTraffic", origin),
+        (allowed, allowed + 10_000, "Succeeded".to_owned())
+    );
+    assert_eq!(classic_health(&client, &ids[0]).await.0, "InService");
+}
+
+#[tokio::test]
+async fn a_target_group_that_does_not_exist_fails_the_deployment_as_aws_does() {
+    let cloud = Cloud::start().await;
+    target_group_behind_balancer(&cloud, "web-tg").await;
+    cloud.launch(2, &[("Role", "web")]);
+    in_place_group(
+        &cloud,
+        LoadBalancerInfo::builder()
+            .target_group_info_list(TargetGroupInfo::builder().name("web-tg").build())
+            .target_group_info_list(TargetGroupInfo::builder().name("missing-tg").build())
+            .build(),
+    )
+    .await;
+    let deployment = cloud.deploy(APP, GROUP, "v1").await;
+    let info = cloud.run_to_end(&deployment, 60).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Failed));
+    let error = info.error_information().unwrap();
+    assert_eq!(error.code(), Some(&ErrorCode::ElasticLoadBalancingInvalid));
+    let message = error.message().unwrap();
+    assert!(
+        message.starts_with(
+            "The ELB could not be updated due to the following error: One or more target groups not found: missing-tg"
+        ),
+        "{message}"
+    );
+    let targets = cloud.targets(&deployment).await;
+    let failed = &targets[0];
+    assert_eq!(target_status(failed), "Failed");
+    let block = failed
+        .lifecycle_events()
+        .iter()
+        .find(|event| event.lifecycle_event_name() == Some("BlockTraffic"))
+        .unwrap();
+    assert_eq!(block.status().unwrap().as_str(), "Failed");
+    let diagnostics = block.diagnostics().unwrap();
+    assert_eq!(diagnostics.error_code().unwrap().as_str(), "UnknownError");
+    assert!(
+        diagnostics
+            .message()
+            .unwrap()
+            .contains("One or more target groups not found: missing-tg")
+    );
+    // Nothing after the failed event ran.
+    let after = failed
+        .lifecycle_events()
+        .iter()
+        .skip_while(|event| event.lifecycle_event_name() != Some("BlockTraffic"))
+        .skip(1)
+        .all(|event| event.status().unwrap().as_str() == "Skipped");
+    assert!(after);
+}
