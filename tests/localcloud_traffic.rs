@@ -21,11 +21,8 @@ use aws_sdk_codedeploy::types::{
     DeploymentType, ElbInfo, ErrorCode, GreenFleetProvisioningAction, GreenFleetProvisioningOption,
     InstanceAction, InstanceTarget, LoadBalancerInfo, TargetGroupInfo, TargetInstances,
 };
-use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, ProtocolEnum, TargetDescription, TargetGroupAttribute,
-    TargetHealthStateEnum,
-};
-use deploy_support::{Cloud, EVENT_MS, github, millis, tag_filter, target_status};
+use aws_sdk_elasticloadbalancingv2::types::{TargetDescription, TargetHealthStateEnum};
+use deploy_support::{Checks, Cloud, EVENT_MS, github, millis, tag_filter, target_status};
 use deploydesk::localcloud::ec2::InstanceState;
 
 const APP: &str = "shop";
@@ -46,11 +43,6 @@ async fn sdk_config(cloud: &Cloud) -> aws_config::SdkConfig {
         .await
 }
 
-/// An Elastic Load Balancing v2 client for the local cloud.
-async fn elbv2(cloud: &Cloud) -> aws_sdk_elasticloadbalancingv2::Client {
-    aws_sdk_elasticloadbalancingv2::Client::new(&sdk_config(cloud).await)
-}
-
 /// A classic Elastic Load Balancing client for the local cloud.
 async fn elb(cloud: &Cloud) -> aws_sdk_elasticloadbalancing::Client {
     aws_sdk_elasticloadbalancing::Client::new(&sdk_config(cloud).await)
@@ -61,70 +53,18 @@ async fn autoscaling(cloud: &Cloud) -> aws_sdk_autoscaling::Client {
     aws_sdk_autoscaling::Client::new(&sdk_config(cloud).await)
 }
 
-/// Creates target group `name` (checked every 10 s, healthy after 3 passes,
-/// draining for [`DRAIN_MS`]) behind a new application load balancer with
-/// an HTTP listener forwarding to it, and returns the group's ARN.
-async fn target_group_behind_balancer(cloud: &Cloud, name: &str) -> String {
-    let client = elbv2(cloud).await;
-    let group = client
-        .create_target_group()
-        .name(name)
-        .protocol(ProtocolEnum::Http)
-        .port(80)
-        .vpc_id("vpc-0a1b2c3d")
-        .health_check_interval_seconds(10)
-        .healthy_threshold_count(3)
-        .send()
-        .await
-        .unwrap()
-        .target_groups()[0]
-        .target_group_arn()
-        .unwrap()
-        .to_owned();
-    client
-        .modify_target_group_attributes()
-        .target_group_arn(&group)
-        .attributes(
-            TargetGroupAttribute::builder()
-                .key("deregistration_delay.timeout_seconds")
-                .value((DRAIN_MS / 1000).to_string())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let balancer = client
-        .create_load_balancer()
-        .name(format!("{name}-alb"))
-        .subnets("subnet-0a1b2c3d")
-        .subnets("subnet-1a2b3c4d")
-        .send()
-        .await
-        .unwrap()
-        .load_balancers()[0]
-        .load_balancer_arn()
-        .unwrap()
-        .to_owned();
-    client
-        .create_listener()
-        .load_balancer_arn(&balancer)
-        .protocol(ProtocolEnum::Http)
-        .port(80)
-        .default_actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .target_group_arn(&group)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    group
-}
+/// The target groups of these tests: checked every 10 s, healthy after
+/// 3 passes ([`HEALTHY_MS`]), draining for [`DRAIN_MS`].
+const CHECKS: Checks = Checks {
+    interval_seconds: 10,
+    healthy_threshold: 3,
+    drain_seconds: DRAIN_MS / 1000,
+};
 
 /// Registers `instances` with the target group `group`.
 async fn register(cloud: &Cloud, group: &str, instances: &[String]) {
-    let mut request = elbv2(cloud)
+    let mut request = cloud
+        .elbv2()
         .await
         .register_targets()
         .target_group_arn(group);
@@ -137,7 +77,8 @@ async fn register(cloud: &Cloud, group: &str, instances: &[String]) {
 /// The state of each target of `group` that `DescribeTargetHealth` lists
 /// (registered or draining), by instance id.
 async fn target_states(cloud: &Cloud, group: &str) -> Vec<(String, TargetHealthStateEnum)> {
-    let described = elbv2(cloud)
+    let described = cloud
+        .elbv2()
         .await
         .describe_target_health()
         .target_group_arn(group)
@@ -210,7 +151,7 @@ fn event(target: &InstanceTarget, name: &str, origin: i64) -> (i64, i64, String)
 #[tokio::test]
 async fn in_place_deregisters_each_instance_while_it_installs_and_registers_it_healthy() {
     let cloud = Cloud::start().await;
-    let group = target_group_behind_balancer(&cloud, "web-tg").await;
+    let group = cloud.target_group("web-tg", CHECKS).await;
     let ids = cloud.launch(2, &[("Role", "web")]);
     // The first instance serves traffic already; the second has never been
     // registered.
@@ -427,7 +368,7 @@ async fn in_place_behind_a_classic_load_balancer_waits_for_draining_and_in_servi
 #[tokio::test]
 async fn a_target_group_that_does_not_exist_fails_the_deployment_as_aws_does() {
     let cloud = Cloud::start().await;
-    target_group_behind_balancer(&cloud, "web-tg").await;
+    cloud.target_group("web-tg", CHECKS).await;
     cloud.launch(2, &[("Role", "web")]);
     in_place_group(
         &cloud,
@@ -474,4 +415,170 @@ async fn a_target_group_that_does_not_exist_fails_the_deployment_as_aws_does() {
         .skip(1)
         .all(|event| event.status().unwrap().as_str() == "Skipped");
     assert!(after);
+}
+
+/// A blue/green group over the originals tagged `Role=blue` behind the
+/// target group `web-tg`, half at a time, rerouting as soon as the
+/// replacements are ready and terminating the originals after
+/// `termination_minutes`; `provisioning` says where the replacements come
+/// from.
+async fn blue_green_group(
+    cloud: &Cloud,
+    provisioning: GreenFleetProvisioningAction,
+    termination_minutes: i32,
+) -> aws_sdk_codedeploy::operation::create_deployment_group::builders::CreateDeploymentGroupFluentBuilder
+{
+    cloud
+        .new_group(APP, GROUP)
+        .await
+        .deployment_config_name("CodeDeployDefault.HalfAtATime")
+        .ec2_tag_filters(tag_filter("Role", "blue"))
+        .deployment_style(with_traffic_control(DeploymentType::BlueGreen))
+        .load_balancer_info(target_group_info("web-tg"))
+        .blue_green_deployment_configuration(
+            BlueGreenDeploymentConfiguration::builder()
+                .deployment_ready_option(
+                    DeploymentReadyOption::builder()
+                        .action_on_timeout(DeploymentReadyAction::ContinueDeployment)
+                        .build(),
+                )
+                .terminate_blue_instances_on_deployment_success(
+                    BlueInstanceTerminationOption::builder()
+                        .action(InstanceAction::Terminate)
+                        .termination_wait_time_in_minutes(termination_minutes)
+                        .build(),
+                )
+                .green_fleet_provisioning_option(
+                    GreenFleetProvisioningOption::builder()
+                        .action(provisioning)
+                        .build(),
+                )
+                .build(),
+        )
+}
+
+#[tokio::test]
+async fn blue_green_registers_the_replacements_then_deregisters_and_terminates_the_originals() {
+    let cloud = Cloud::start().await;
+    let group = cloud.target_group("web-tg", CHECKS).await;
+    let blue = cloud.launch(2, &[("Role", "blue")]);
+    let green = cloud.launch(2, &[("Role", "green")]);
+    register(&cloud, &group, &blue).await;
+    cloud.advance(HEALTHY_MS);
+    blue_green_group(&cloud, GreenFleetProvisioningAction::DiscoverExisting, 5)
+        .await
+        .send()
+        .await
+        .unwrap();
+    let deployment = cloud
+        .client
+        .create_deployment()
+        .application_name(APP)
+        .deployment_group_name(GROUP)
+        .revision(github("v1"))
+        .target_instances(
+            TargetInstances::builder()
+                .tag_filters(tag_filter("Role", "green"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .deployment_id()
+        .unwrap()
+        .to_owned();
+    let origin = cloud.now().as_millis();
+    let states = |green_state: TargetHealthStateEnum, blue_state: Option<TargetHealthStateEnum>| {
+        let mut expected: Vec<(String, TargetHealthStateEnum)> = green
+            .iter()
+            .map(|id| (id.clone(), green_state.clone()))
+            .chain(
+                blue_state
+                    .into_iter()
+                    .flat_map(|state| blue.iter().map(move |id| (id.clone(), state.clone()))),
+            )
+            .collect();
+        expected.sort_by(|left, right| left.0.cmp(&right.0));
+        expected
+    };
+
+    // Half at a time: one replacement, then the other, six one-second
+    // events each; then traffic is rerouted at once. Five seconds into
+    // AllowTraffic the replacements are registered and being checked, and
+    // the originals still serve.
+    let reroute = 12 * EVENT_MS;
+    cloud.advance(reroute + EVENT_MS + 5_000);
+    assert_eq!(
+        target_states(&cloud, &group).await,
+        states(
+            TargetHealthStateEnum::Initial,
+            Some(TargetHealthStateEnum::Healthy)
+        )
+    );
+    // Once the replacements are healthy, the originals drain.
+    cloud.advance(HEALTHY_MS + 2 * EVENT_MS);
+    assert_eq!(
+        target_states(&cloud, &group).await,
+        states(
+            TargetHealthStateEnum::Healthy,
+            Some(TargetHealthStateEnum::Draining)
+        )
+    );
+    // Drained, they are gone; the deployment waits to terminate them.
+    cloud.advance(DRAIN_MS);
+    assert_eq!(
+        target_states(&cloud, &group).await,
+        states(TargetHealthStateEnum::Healthy, None)
+    );
+    let info = cloud.deployment(&deployment).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::InProgress));
+    assert!(info.instance_termination_wait_time_started());
+
+    let targets = cloud.targets(&deployment).await;
+    let allowed_end = reroute + EVENT_MS + HEALTHY_MS;
+    let blocked_start = allowed_end + EVENT_MS;
+    for target in &targets {
+        let id = target.target_id().unwrap().to_owned();
+        assert_eq!(target_status(target), "Succeeded", "{target:?}");
+        if green.contains(&id) {
+            assert_eq!(
+                event(target, "BeforeAllowTraffic", origin).0,
+                reroute,
+                "{target:?}"
+            );
+            assert_eq!(
+                event(target, "AllowTraffic", origin),
+                (reroute + EVENT_MS, allowed_end, "Succeeded".to_owned())
+            );
+        } else {
+            // The originals block traffic after every replacement allows
+            // it, for as long as they drain.
+            assert_eq!(
+                event(target, "BlockTraffic", origin),
+                (
+                    blocked_start,
+                    blocked_start + DRAIN_MS,
+                    "Succeeded".to_owned()
+                )
+            );
+        }
+    }
+
+    // Five minutes after traffic was rerouted, the originals are
+    // terminated and the deployment has succeeded.
+    let rerouted = blocked_start + DRAIN_MS;
+    cloud.advance(origin + rerouted + 5 * 60_000 - cloud.now().as_millis());
+    let info = cloud.deployment(&deployment).await;
+    assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
+    assert_eq!(
+        millis(info.complete_time().unwrap()) - origin,
+        rerouted + 5 * 60_000
+    );
+    let world = cloud.local.snapshot();
+    for id in &blue {
+        assert_eq!(world.ec2.instances[id].state, InstanceState::Terminated);
+    }
+    for id in &green {
+        assert_eq!(world.ec2.instances[id].state, InstanceState::Running);
+    }
 }
