@@ -23,7 +23,7 @@ use aws_sdk_codedeploy::types::{
 };
 use aws_sdk_elasticloadbalancingv2::types::{TargetDescription, TargetHealthStateEnum};
 use deploy_support::{Checks, Cloud, EVENT_MS, github, millis, tag_filter, target_status};
-use deploydesk::localcloud::ec2::InstanceState;
+use deploydesk::localcloud::ec2::{InstanceState, STATE_TRANSITION_MILLIS};
 
 const APP: &str = "shop";
 const GROUP: &str = "web";
@@ -574,6 +574,196 @@ async fn blue_green_registers_the_replacements_then_deregisters_and_terminates_t
         millis(info.complete_time().unwrap()) - origin,
         rerouted + 5 * 60_000
     );
+    let world = cloud.local.snapshot();
+    for id in &blue {
+        assert_eq!(world.ec2.instances[id].state, InstanceState::Terminated);
+    }
+    for id in &green {
+        assert_eq!(world.ec2.instances[id].state, InstanceState::Running);
+    }
+}
+
+/// Creates the Auto Scaling group `name` of `desired` instances tagged
+/// `Role=blue`, from a new launch template, and moves the clock on until
+/// they are in service. Returns their ids, sorted.
+async fn auto_scaling_group(cloud: &Cloud, name: &str, desired: i32) -> Vec<String> {
+    let config = sdk_config(cloud).await;
+    aws_sdk_ec2::Client::new(&config)
+        .create_launch_template()
+        .launch_template_name(format!("{name}-template"))
+        .launch_template_data(
+            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                .image_id("ami-0abcdef1234567890")
+                .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let client = autoscaling(cloud).await;
+    client
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .launch_template(
+            aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                .launch_template_name(format!("{name}-template"))
+                .build(),
+        )
+        .min_size(0)
+        .max_size(4)
+        .desired_capacity(desired)
+        .availability_zones("us-east-1a")
+        .tags(
+            aws_sdk_autoscaling::types::Tag::builder()
+                .key("Role")
+                .value("blue")
+                .propagate_at_launch(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    cloud.advance(STATE_TRANSITION_MILLIS);
+    let mut ids = in_service(cloud, name).await;
+    ids.sort();
+    assert_eq!(ids.len(), usize::try_from(desired).unwrap());
+    ids
+}
+
+/// The ids of the `InService` instances of Auto Scaling group `name`, or
+/// `None` when there is no such group.
+async fn in_service_of(cloud: &Cloud, name: &str) -> Option<Vec<String>> {
+    let described = autoscaling(cloud)
+        .await
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .unwrap();
+    let group = described.auto_scaling_groups().first()?;
+    Some(
+        group
+            .instances()
+            .iter()
+            .filter(|instance| {
+                instance.lifecycle_state()
+                    == Some(&aws_sdk_autoscaling::types::LifecycleState::InService)
+            })
+            .map(|instance| instance.instance_id().unwrap().to_owned())
+            .collect(),
+    )
+}
+
+/// The ids of the `InService` instances of Auto Scaling group `name`.
+async fn in_service(cloud: &Cloud, name: &str) -> Vec<String> {
+    in_service_of(cloud, name).await.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn blue_green_copying_the_auto_scaling_group_replaces_the_fleet_behind_the_target_group() {
+    let cloud = Cloud::start().await;
+    let group = cloud.target_group("web-tg", CHECKS).await;
+    let blue = auto_scaling_group(&cloud, "web-asg", 2).await;
+    register(&cloud, &group, &blue).await;
+    cloud.advance(HEALTHY_MS);
+    blue_green_group(
+        &cloud,
+        GreenFleetProvisioningAction::CopyAutoScalingGroup,
+        1,
+    )
+    .await
+    .auto_scaling_groups("web-asg")
+    .send()
+    .await
+    .unwrap();
+    let deployment = cloud.deploy(APP, GROUP, "v1").await;
+    let origin = cloud.now().as_millis();
+
+    // The deployment starts by copying the group, named as AWS names
+    // copies, and waits for the copy's instances.
+    let copy = format!("CodeDeploy_{GROUP}_{deployment}");
+    cloud.advance(EVENT_MS);
+    assert_eq!(
+        cloud.status(&deployment).await,
+        DeploymentStatus::InProgress
+    );
+    assert!(cloud.targets(&deployment).await.len() == 2);
+    let described = autoscaling(&cloud)
+        .await
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(&copy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.auto_scaling_groups()[0].desired_capacity(),
+        Some(2)
+    );
+
+    let info = cloud.run_to_end(&deployment, 600).await;
+    assert_eq!(
+        info.status(),
+        Some(&DeploymentStatus::Succeeded),
+        "{info:?}"
+    );
+    let mut green = in_service(&cloud, &copy).await;
+    green.sort();
+    assert_eq!(green.len(), 2);
+    assert!(green.iter().all(|id| !blue.contains(id)));
+    let world = cloud.local.snapshot();
+    let copy_ready = green
+        .iter()
+        .map(|id| world.autoscaling.instances[id].since.as_millis())
+        .max()
+        .unwrap();
+    let targets = cloud.targets(&deployment).await;
+    let mut first_install = i64::MAX;
+    for target in &targets {
+        let id = target.target_id().unwrap().to_owned();
+        assert_eq!(target_status(target), "Succeeded", "{target:?}");
+        let label = target.instance_label().unwrap().as_str();
+        if green.contains(&id) {
+            assert_eq!(label, "Green");
+            first_install = first_install.min(event(target, "DownloadBundle", 0).0);
+            assert_eq!(event(target, "AllowTraffic", 0).2, "Succeeded");
+        } else {
+            assert_eq!(label, "Blue");
+            assert!(blue.contains(&id));
+            assert_eq!(event(target, "BlockTraffic", 0).2, "Succeeded");
+        }
+    }
+    // Installing began once the copy's instances were in service.
+    assert!(copy_ready > origin);
+    assert_eq!(first_install, copy_ready);
+
+    // The copy's instances serve behind the target group; the originals
+    // are out of it, terminated with their Auto Scaling group, and the
+    // deployment group now names the copy.
+    assert_eq!(
+        target_states(&cloud, &group).await,
+        green
+            .iter()
+            .map(|id| (id.clone(), TargetHealthStateEnum::Healthy))
+            .collect::<Vec<_>>()
+    );
+    let deployment_group = cloud
+        .client
+        .get_deployment_group()
+        .application_name(APP)
+        .deployment_group_name(GROUP)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = deployment_group
+        .deployment_group_info()
+        .unwrap()
+        .auto_scaling_groups()
+        .iter()
+        .map(|group| group.name().unwrap())
+        .collect();
+    assert_eq!(names, [copy.as_str()]);
+    cloud.advance(10 * EVENT_MS);
+    assert_eq!(in_service_of(&cloud, "web-asg").await, None);
     let world = cloud.local.snapshot();
     for id in &blue {
         assert_eq!(world.ec2.instances[id].state, InstanceState::Terminated);

@@ -322,6 +322,12 @@ pub enum Phase {
         /// When it starts.
         start_at: Timestamp,
     },
+    /// Blue/green: started, waiting for the instances of the Auto Scaling
+    /// group copied for the replacement fleet to be in service.
+    Provisioning {
+        /// When to look at the copy's instances next.
+        poll_at: Timestamp,
+    },
     /// Installing the revision, wave by wave.
     Installing,
     /// Blue/green: installed, waiting for `ContinueDeployment`.
@@ -431,6 +437,20 @@ pub struct Deployment {
     /// What its revision's bundle makes the instances do.
     #[serde(default)]
     pub content: RevisionContent,
+    /// Blue/green with `COPY_AUTO_SCALING_GROUP`: the Auto Scaling group
+    /// copied for the replacement fleet, and the group it copies.
+    #[serde(default)]
+    pub copied_fleet: Option<CopiedFleet>,
+}
+
+/// The Auto Scaling group a blue/green deployment copied for its
+/// replacement fleet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopiedFleet {
+    /// The deployment group's Auto Scaling group that was copied.
+    pub source: String,
+    /// The copy, `CodeDeploy_<deployment group>_<deployment id>`.
+    pub copy: String,
 }
 
 /// What a deployment's revision makes its instances do, worked out from

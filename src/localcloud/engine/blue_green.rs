@@ -17,6 +17,7 @@ use super::common::{
     record_attempted,
 };
 use super::ending::{Ending, Moving, failed_rerouting};
+use super::green_fleet::{delete_original, take_over};
 use super::traffic::load_balancer_error;
 
 /// The minutes a blue/green deployment waits in `Ready`.
@@ -123,6 +124,7 @@ pub(super) fn rerouted(moving: &mut Moving<'_>, deployment: &mut Deployment, at:
         );
         return;
     }
+    take_over(moving.world, deployment);
     let termination = deployment
         .blue_green_deployment_configuration
         .as_ref()
@@ -145,16 +147,21 @@ pub(super) fn rerouted(moving: &mut Moving<'_>, deployment: &mut Deployment, at:
     }
 }
 
-/// Terminates the original EC2 instances of a blue/green deployment and
-/// forgets their health.
+/// Terminates the original EC2 instances of a blue/green deployment (and
+/// the Auto Scaling group it copied, see [`delete_original`]) and forgets
+/// their health.
 pub(super) fn terminate_originals(world: &mut World, deployment: &Deployment, at: Timestamp) {
     let originals: Vec<&TargetRecord> = deployment
         .targets
         .iter()
         .filter(|target| target.label == Some(InstanceLabel::Blue))
         .collect();
+    // A copied Auto Scaling group's original goes with its instances.
+    let terminated_by_group = delete_original(world, deployment, at);
     for target in &originals {
-        world.ec2.terminate(&target.target_id, at);
+        if !terminated_by_group.contains(&target.target_id) {
+            world.ec2.terminate(&target.target_id, at);
+        }
     }
     if let Some(group) = group_mut(world, deployment) {
         for target in originals {

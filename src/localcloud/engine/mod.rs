@@ -59,6 +59,7 @@ pub mod common;
 pub mod controls;
 pub mod create;
 pub mod ending;
+pub mod green_fleet;
 pub mod select;
 pub mod traffic;
 pub mod triggers;

@@ -22,6 +22,7 @@ use super::common::{
     installed_content, record_attempted,
 };
 use super::ending::{Ending, Moving};
+use super::green_fleet::begin_copy;
 use super::traffic::load_balancer_error;
 
 /// Applies to the targets in flight everything planned up to `time`, and
@@ -109,11 +110,23 @@ fn apply_events(target: &mut TargetRecord, time: Timestamp) -> bool {
     }
 }
 
-/// Starts a created deployment at `at`.
+/// Starts a created deployment at `at`: a blue/green deployment that
+/// copies its group's Auto Scaling group first waits for the copy (see
+/// [`green_fleet`](super::green_fleet)).
 pub(super) fn start(moving: &mut Moving<'_>, deployment: &mut Deployment, at: Timestamp) {
     deployment.status = DeploymentStatus::InProgress;
     deployment.start_time = Some(at);
     record_attempted(moving.world, deployment);
+    match begin_copy(moving.world, deployment, at) {
+        Ok(true) => deployment.phase = Phase::Provisioning { poll_at: at },
+        Ok(false) => install(moving, deployment, at),
+        Err(error) => moving.finish(deployment, at, &Ending::Failed(error)),
+    }
+}
+
+/// Starts installing at `at`, or goes on at once when the rollout has
+/// nothing to do.
+pub(super) fn install(moving: &mut Moving<'_>, deployment: &mut Deployment, at: Timestamp) {
     let outcome = deployment
         .rollout
         .as_ref()
