@@ -124,10 +124,10 @@ fn missing(world: &World, balancers: &Balancers, at: Timestamp) -> Option<Outcom
         .classic
         .iter()
         .find(|name| !world.elb.load_balancers.contains_key(*name));
-    let reason = if !groups.is_empty() {
-        format!("One or more target groups not found: {}", groups.join(", "))
-    } else {
+    let reason = if groups.is_empty() {
         format!("There is no ACTIVE Load Balancer named '{}'", classic?)
+    } else {
+        format!("One or more target groups not found: {}", groups.join(", "))
     };
     let diagnostics = Diagnostics {
         error_code: "UnknownError".to_owned(),
