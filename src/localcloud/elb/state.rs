@@ -396,6 +396,15 @@ mod tests {
             "Instance registration is still in progress."
         );
         assert!(health(&state, 30_000).in_service());
+        let balancer = &state.load_balancers["web"];
+        assert_eq!(
+            in_service_at(balancer, &balancer.instances[0], RUNNING),
+            Some(START.plus_millis(30_000))
+        );
+        assert_eq!(
+            in_service_at(balancer, &balancer.instances[0], Liveness::Stopped),
+            None
+        );
         assert_eq!(
             state
                 .health("web", "i-1", Liveness::Stopped, START)

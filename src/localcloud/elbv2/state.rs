@@ -892,6 +892,32 @@ mod tests {
     }
 
     #[test]
+    fn healthy_at_is_when_health_of_turns_healthy() {
+        let mut state = state();
+        state
+            .register_instance(GROUP, "i-1", None, START, RUNNING)
+            .unwrap();
+        let group = &state.target_groups[GROUP];
+        let target = group.target("i-1").unwrap();
+        // No listener forwards to the group yet: never healthy.
+        assert_eq!(healthy_at(group, target, RUNNING), None);
+        state.note_listeners(START.plus_millis(5_000));
+        let group = &state.target_groups[GROUP];
+        let target = group.target("i-1").unwrap();
+        let at = healthy_at(group, target, RUNNING).unwrap();
+        assert_eq!(at, START.plus_millis(35_000));
+        assert_eq!(
+            health_of(group, target, RUNNING, at.plus_millis(-1)).state,
+            TargetState::Initial
+        );
+        assert_eq!(
+            health_of(group, target, RUNNING, at).state,
+            TargetState::Healthy
+        );
+        assert_eq!(healthy_at(group, target, Liveness::Stopped), None);
+    }
+
+    #[test]
     fn a_deregistered_instance_drains_for_the_delay_then_is_gone() {
         let mut state = state();
         state.note_listeners(START);

@@ -301,3 +301,83 @@ pub(super) fn load_balancer_error(deployment: &Deployment) -> Option<ErrorInform
         ),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lifecycle::{InstanceRole, events_for};
+    use crate::localcloud::codedeploy::deployment_state::EventRecord;
+    use crate::localcloud::engine::agent::{AttemptSpec, Behaviour, plan_attempt};
+
+    /// An in-place target behind a load balancer, planned from second 100
+    /// with one-second events.
+    fn planned() -> TargetRecord {
+        let events = events_for(InstanceRole::InPlace, true);
+        let mut target = TargetRecord {
+            target_id: "i-0123456789abcdef0".to_owned(),
+            target_arn: String::new(),
+            kind: TargetKind::Ec2,
+            label: None,
+            status: TargetStatus::Pending,
+            last_updated_at: Timestamp::from_secs(0),
+            events: events.iter().copied().map(EventRecord::pending).collect(),
+            rollout_index: Some(0),
+            attempt: None,
+            failure_cause: None,
+        };
+        let spec = AttemptSpec {
+            first: 0,
+            end: events.len(),
+            start: Timestamp::from_secs(100),
+            event_millis: 1000,
+            ignore_stop_failures: false,
+            status_on_success: TargetStatus::Succeeded,
+        };
+        plan_attempt(&mut target, spec, Behaviour::default());
+        target
+    }
+
+    #[test]
+    fn a_longer_traffic_event_moves_every_later_event_and_the_attempts_end() {
+        let mut target = planned();
+        let before = target.attempt.clone().unwrap().finish;
+        // BlockTraffic (the second event) drains for a minute instead of
+        // taking one second.
+        settle_plan(
+            &mut target,
+            1,
+            Outcome::Ends(Timestamp::from_secs(101 + 60)),
+        );
+        assert_eq!(
+            target.events[2].plan.as_ref().unwrap().start,
+            Timestamp::from_secs(161)
+        );
+        assert_eq!(target.attempt.unwrap().finish, before.plus_millis(59_000));
+    }
+
+    #[test]
+    fn a_failed_traffic_event_skips_the_rest_and_fails_the_attempt() {
+        let mut target = planned();
+        let diagnostics = Diagnostics {
+            error_code: "UnknownError".to_owned(),
+            script_name: String::new(),
+            message: "gone".to_owned(),
+            log_tail: String::new(),
+        };
+        let at = Timestamp::from_secs(101);
+        settle_plan(
+            &mut target,
+            1,
+            Outcome::Fails(at, diagnostics, FailureCause::LoadBalancer),
+        );
+        assert!(
+            target.events[2..]
+                .iter()
+                .all(|record| record.plan.as_ref().is_some_and(|plan| plan.skipped))
+        );
+        let attempt = target.attempt.unwrap();
+        assert_eq!(attempt.finish, at);
+        assert_eq!(attempt.result, AttemptResult::Failed);
+        assert_eq!(attempt.cause, Some(FailureCause::LoadBalancer));
+    }
+}
