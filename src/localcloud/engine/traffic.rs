@@ -25,8 +25,8 @@ use crate::domain::health::AttemptResult;
 use crate::domain::lifecycle::LifecycleEvent;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
-    Deployment, Diagnostics, ErrorInformation, EventPlan, EventStatus, FailureCause, TargetKind,
-    TargetRecord, TargetStatus,
+    Deployment, Diagnostics, ErrorInformation, EventPlan, EventRecord, EventStatus, FailureCause,
+    TargetKind, TargetRecord, TargetStatus,
 };
 use crate::localcloud::codedeploy::shapes::NamedItem;
 use crate::localcloud::elb::in_service_at;
@@ -88,18 +88,10 @@ pub(super) fn start_due(world: &mut World, deployment: &mut Deployment, now: Tim
             continue;
         }
         for event_index in 0..target.events.len() {
-            let record = &target.events[event_index];
-            let due = matches!(
-                record.event,
-                LifecycleEvent::BlockTraffic | LifecycleEvent::AllowTraffic
-            ) && record.status == EventStatus::Pending
-                && record.plan.as_ref().is_some_and(|plan| {
-                    !plan.skipped && plan.failure.is_none() && plan.start <= now
-                });
-            let Some(at) = record.plan.as_ref().filter(|_| due).map(|plan| plan.start) else {
+            let Some(at) = due_at(&target.events[event_index], now) else {
                 continue;
             };
-            let outcome = if record.event == LifecycleEvent::BlockTraffic {
+            let outcome = if target.events[event_index].event == LifecycleEvent::BlockTraffic {
                 block(world, &balancers, &target.target_id, at)
             } else {
                 allow(world, &balancers, &target.target_id, at)
@@ -109,6 +101,23 @@ pub(super) fn start_due(world: &mut World, deployment: &mut Deployment, now: Tim
         }
     }
     changed
+}
+
+/// When the traffic event `record` starts, if it is planned to run (not
+/// skipped, not made to fail) and has not started, and its start has come
+/// by `now`; `None` for any other event.
+fn due_at(record: &EventRecord, now: Timestamp) -> Option<Timestamp> {
+    let traffic = matches!(
+        record.event,
+        LifecycleEvent::BlockTraffic | LifecycleEvent::AllowTraffic
+    );
+    let plan = record.plan.as_ref()?;
+    (traffic
+        && record.status == EventStatus::Pending
+        && !plan.skipped
+        && plan.failure.is_none()
+        && plan.start <= now)
+        .then_some(plan.start)
 }
 
 /// The failure of a traffic event whose load balancers are not all there,
@@ -306,7 +315,6 @@ pub(super) fn load_balancer_error(deployment: &Deployment) -> Option<ErrorInform
 mod tests {
     use super::*;
     use crate::domain::lifecycle::{InstanceRole, events_for};
-    use crate::localcloud::codedeploy::deployment_state::EventRecord;
     use crate::localcloud::engine::agent::{AttemptSpec, Behaviour, plan_attempt};
 
     /// An in-place target behind a load balancer, planned from second 100
