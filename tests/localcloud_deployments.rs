@@ -24,7 +24,7 @@ use aws_sdk_codedeploy::types::{
     TagFilterType, TargetFilterName, TargetGroupInfo, TargetInstances, TimeRange,
 };
 use deploy_support::{
-    Cloud, EVENT_MS, SIMULATE, error_code, first_event_start, github, millis, tag_filter,
+    Checks, Cloud, EVENT_MS, SIMULATE, error_code, first_event_start, github, millis, tag_filter,
     target_status,
 };
 use deploydesk::domain::{
@@ -646,6 +646,16 @@ fn with_traffic_control(kind: DeploymentType) -> DeploymentStyle {
         .build()
 }
 
+/// The health checks of `web-tg`: every 5 seconds, healthy after 2
+/// passes; deregistered targets drain for 30 seconds.
+const WEB_TG_CHECKS: Checks = Checks {
+    interval_seconds: 5,
+    healthy_threshold: 2,
+    drain_seconds: 30,
+};
+/// How long an instance registered with `web-tg` takes to turn healthy.
+const WEB_TG_HEALTHY_MS: i64 = 10_000;
+
 /// A load balancer's target group, `web-tg`.
 fn web_load_balancer() -> LoadBalancerInfo {
     LoadBalancerInfo::builder()
@@ -661,6 +671,7 @@ async fn blue_green_group(
     termination: BlueInstanceTerminationOption,
     provisioning: GreenFleetProvisioningAction,
 ) {
+    cloud.target_group("web-tg", WEB_TG_CHECKS).await;
     cloud
         .new_group(APP, GROUP)
         .await
@@ -779,8 +790,10 @@ async fn blue_green_waits_ready_then_reroutes_and_terminates_the_originals() {
         .send()
         .await
         .unwrap();
-    // Green instances allow traffic, then blue ones block it.
-    cloud.advance(6 * EVENT_MS);
+    // Green instances allow traffic (until the target group counts them
+    // healthy), then blue ones block it (they were never registered, so
+    // there is nothing to drain).
+    cloud.advance(2 * EVENT_MS + WEB_TG_HEALTHY_MS);
     let info = cloud.deployment(&id).await;
     assert_eq!(info.status(), Some(&DeploymentStatus::InProgress));
     assert!(info.instance_termination_wait_time_started());
@@ -804,7 +817,7 @@ async fn blue_green_waits_ready_then_reroutes_and_terminates_the_originals() {
                 first_traffic.lifecycle_event_name(),
                 Some("BeforeBlockTraffic")
             );
-            assert_eq!(offset, 3 * EVENT_MS);
+            assert_eq!(offset, 2 * EVENT_MS + WEB_TG_HEALTHY_MS);
         }
     }
     assert_eq!(millis(info.create_time().unwrap()), start.as_millis());
@@ -926,6 +939,7 @@ async fn blue_green_copying_the_fleet_reroutes_at_once_and_keeps_the_originals()
 async fn load_balanced_in_place_moves_traffic_and_the_revision_records_its_use() {
     let cloud = Cloud::start().await;
     cloud.launch(2, &[("Role", "web")]);
+    cloud.target_group("web-tg", WEB_TG_CHECKS).await;
     cloud
         .new_group(APP, GROUP)
         .await
@@ -949,11 +963,13 @@ async fn load_balanced_in_place_moves_traffic_and_the_revision_records_its_use()
     }
     // One at a time (the group's default), thirteen events each, of which
     // the three that stop the installed revision have nothing to run on a
-    // first deployment.
+    // first deployment, `BlockTraffic` has no registration to undo, and
+    // `AllowTraffic` lasts until the target group counts the instance
+    // healthy.
     let created = millis(info.create_time().unwrap());
     assert_eq!(
         millis(info.complete_time().unwrap()) - created,
-        2 * 10 * EVENT_MS
+        2 * (8 * EVENT_MS + WEB_TG_HEALTHY_MS)
     );
 
     let revision = cloud

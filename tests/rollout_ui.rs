@@ -19,18 +19,102 @@ use egui_kittest::kittest::Queryable;
 use ui_support::{app_harness, dismiss_tour, run_until, settle};
 
 fn demo_harness(dir: &Path, event_duration: Duration) -> Harness<'static, App> {
+    demo_harness_on(dir, demo_cloud(event_duration))
+}
+
+/// The embedded local cloud of a demo harness: six instances, events of
+/// `event_duration`.
+fn demo_cloud(event_duration: Duration) -> Arc<EmbeddedLocalCloud> {
+    Arc::new(EmbeddedLocalCloud::with_options(LocalCloudOptions {
+        event_duration,
+        fleet: 6,
+        ..LocalCloudOptions::default()
+    }))
+}
+
+fn demo_harness_on(dir: &Path, local_cloud: Arc<EmbeddedLocalCloud>) -> Harness<'static, App> {
     let options = AppOptions {
         settings_path: Some(dir.join("settings.json")),
         backend_override: Some(BackendChoice::Demo),
-        local_cloud: Some(Arc::new(EmbeddedLocalCloud::with_options(
-            LocalCloudOptions {
-                event_duration,
-                fleet: 6,
-                ..LocalCloudOptions::default()
-            },
-        ))),
+        local_cloud: Some(local_cloud),
     };
     app_harness(options, egui::vec2(1400.0, 900.0))
+}
+
+/// Creates the target group `web-tg` in the local cloud `host`, behind an
+/// application load balancer, with the quickest health checks AWS allows
+/// (healthy after two checks five seconds apart) and no draining.
+fn web_target_group(harness: &Harness<'_, App>, host: &EmbeddedLocalCloud) {
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, ProtocolEnum, TargetGroupAttribute,
+    };
+    use deploydesk::cloud::local::LocalCloudHost as _;
+    harness.state().runtime().block_on(async {
+        let endpoint = host.endpoint().await.expect("the local cloud runs");
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .load()
+            .await;
+        let client = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+        let group = client
+            .create_target_group()
+            .name("web-tg")
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .vpc_id("vpc-0a1b2c3d")
+            .health_check_interval_seconds(5)
+            .health_check_timeout_seconds(2)
+            .healthy_threshold_count(2)
+            .send()
+            .await
+            .expect("the target group is created")
+            .target_groups()[0]
+            .target_group_arn()
+            .expect("an ARN")
+            .to_owned();
+        client
+            .modify_target_group_attributes()
+            .target_group_arn(&group)
+            .attributes(
+                TargetGroupAttribute::builder()
+                    .key("deregistration_delay.timeout_seconds")
+                    .value("0")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("no draining");
+        let balancer = client
+            .create_load_balancer()
+            .name("web")
+            .subnets("subnet-0a1b2c3d")
+            .subnets("subnet-1a2b3c4d")
+            .send()
+            .await
+            .expect("the load balancer is created")
+            .load_balancers()[0]
+            .load_balancer_arn()
+            .expect("an ARN")
+            .to_owned();
+        client
+            .create_listener()
+            .load_balancer_arn(balancer)
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .default_actions(
+                Action::builder()
+                    .r#type(ActionTypeEnum::Forward)
+                    .target_group_arn(group)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("the listener is created");
+    });
 }
 
 fn connected(harness: &mut Harness<'static, App>) {
@@ -348,8 +432,11 @@ fn ec2_filter(key: &str, value: &str) -> cd::Ec2TagFilter {
 #[test]
 fn a_ready_blue_green_deployment_continues_after_asking() {
     let dir = tempfile::tempdir().unwrap();
-    let mut harness = demo_harness(dir.path(), Duration::from_millis(20));
+    let host = demo_cloud(Duration::from_millis(20));
+    let mut harness = demo_harness_on(dir.path(), host.clone());
     connected(&mut harness);
+    // Rerouting registers the replacements with the group's target group.
+    web_target_group(&harness, &host);
     // The demo fleet splits between staging (the blue originals here) and
     // production (the green replacements).
     let deployment_id = with_session(&harness, async |client| {

@@ -295,6 +295,97 @@ impl Cloud {
     }
 }
 
+/// A health check and deregistration delay for a target group of
+/// [`Cloud::target_group`].
+#[derive(Debug, Clone, Copy)]
+pub struct Checks {
+    /// Seconds between health checks.
+    pub interval_seconds: i32,
+    /// Passing checks before a target is healthy.
+    pub healthy_threshold: i32,
+    /// Seconds a deregistered target drains.
+    pub drain_seconds: i64,
+}
+
+impl Cloud {
+    /// An Elastic Load Balancing v2 client for this local cloud.
+    pub async fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(self.local.endpoint_url())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+            .retry_config(RetryConfig::disabled())
+            .load()
+            .await;
+        aws_sdk_elasticloadbalancingv2::Client::new(&config)
+    }
+
+    /// Creates the HTTP target group `name` with `checks`, behind a new
+    /// application load balancer whose listener forwards to it, and
+    /// returns the group's ARN.
+    pub async fn target_group(&self, name: &str, checks: Checks) -> String {
+        use aws_sdk_elasticloadbalancingv2::types::{
+            Action, ActionTypeEnum, ProtocolEnum, TargetGroupAttribute,
+        };
+        let client = self.elbv2().await;
+        let group = client
+            .create_target_group()
+            .name(name)
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .vpc_id("vpc-0a1b2c3d")
+            .health_check_interval_seconds(checks.interval_seconds)
+            .health_check_timeout_seconds(2)
+            .healthy_threshold_count(checks.healthy_threshold)
+            .send()
+            .await
+            .expect("the target group is created")
+            .target_groups()[0]
+            .target_group_arn()
+            .expect("an ARN")
+            .to_owned();
+        client
+            .modify_target_group_attributes()
+            .target_group_arn(&group)
+            .attributes(
+                TargetGroupAttribute::builder()
+                    .key("deregistration_delay.timeout_seconds")
+                    .value(checks.drain_seconds.to_string())
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("the deregistration delay is set");
+        let balancer = client
+            .create_load_balancer()
+            .name(format!("{name}-alb"))
+            .subnets("subnet-0a1b2c3d")
+            .subnets("subnet-1a2b3c4d")
+            .send()
+            .await
+            .expect("the load balancer is created")
+            .load_balancers()[0]
+            .load_balancer_arn()
+            .expect("an ARN")
+            .to_owned();
+        client
+            .create_listener()
+            .load_balancer_arn(&balancer)
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .default_actions(
+                Action::builder()
+                    .r#type(ActionTypeEnum::Forward)
+                    .target_group_arn(&group)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("the listener is created");
+        group
+    }
+}
+
 /// An SDK client for the endpoint `url`, with made-up keys and no retries.
 pub async fn client_for(url: &str) -> Client {
     let config = aws_config::defaults(BehaviorVersion::latest())

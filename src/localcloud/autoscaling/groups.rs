@@ -744,20 +744,7 @@ pub fn delete(
             "You cannot delete an AutoScalingGroup while there are instances or pending Spot instance request(s) still in the group. Set its desired capacity to 0 first, or give ForceDelete.",
         ));
     }
-    if has_instances {
-        if let Some(group) = autoscaling.groups.get_mut(&name) {
-            group.deleting = true;
-            group.min_size = 0;
-            group.desired_capacity = 0;
-        }
-        autoscaling.request_rebalance(&name, context.now);
-    } else {
-        autoscaling.groups.remove(&name);
-        autoscaling.actions.retain(|_, action| action.group != name);
-        autoscaling
-            .activities
-            .retain(|_, activity| activity.group != name);
-    }
+    autoscaling.delete_group(&name, context.now);
     Ok(context.respond_empty())
 }
 

@@ -57,7 +57,10 @@
 //!   `RecordLifecycleActionHeartbeat` does;
 //! - [`AutoScalingState::copy_group`]: a new group with another group's
 //!   settings and no instances yet, for blue/green's
-//!   `COPY_AUTO_SCALING_GROUP`.
+//!   `COPY_AUTO_SCALING_GROUP`;
+//! - [`AutoScalingState::delete_group`]: what `DeleteAutoScalingGroup`
+//!   with `ForceDelete` does, for the original group once blue/green has
+//!   replaced it.
 
 use std::collections::BTreeMap;
 
@@ -739,6 +742,29 @@ impl AutoScalingState {
         self.groups
             .get(name)
             .ok_or_else(|| AutoScalingError::NoSuchGroup(name.to_owned()))
+    }
+
+    /// Deletes group `name` at `now` as `DeleteAutoScalingGroup` with
+    /// `ForceDelete` does: an empty group goes at once; one with instances
+    /// terminates them on the clock and goes when the last is gone.
+    /// Returns whether there was such a group.
+    pub fn delete_group(&mut self, name: &str, now: Timestamp) -> bool {
+        if !self.groups.contains_key(name) {
+            return false;
+        }
+        if self.group_instances(name).is_empty() {
+            self.groups.remove(name);
+            self.actions.retain(|_, action| action.group != name);
+            self.activities.retain(|_, activity| activity.group != name);
+        } else {
+            if let Some(group) = self.groups.get_mut(name) {
+                group.deleting = true;
+                group.min_size = 0;
+                group.desired_capacity = 0;
+            }
+            self.request_rebalance(name, now);
+        }
+        true
     }
 
     /// Moves instance `instance_id` to `state` at `now`, and asks its group

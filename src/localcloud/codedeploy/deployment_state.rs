@@ -274,6 +274,9 @@ pub enum FailureCause {
     NoAgent,
     /// The instance was stopped.
     InstanceStopped,
+    /// A load balancer or target group the deployment names does not
+    /// exist.
+    LoadBalancer,
 }
 
 /// A piece of work planned on one target: its install events, or its
@@ -324,6 +327,12 @@ pub enum Phase {
     Created {
         /// When it starts.
         start_at: Timestamp,
+    },
+    /// Blue/green: started, waiting for the instances of the Auto Scaling
+    /// group copied for the replacement fleet to be in service.
+    Provisioning {
+        /// When to look at the copy's instances next.
+        poll_at: Timestamp,
     },
     /// Installing the revision, wave by wave.
     Installing,
@@ -446,6 +455,10 @@ pub struct Deployment {
     /// deployments.
     #[serde(default)]
     pub related_deployments: Option<RelatedDeployments>,
+    /// Blue/green with `COPY_AUTO_SCALING_GROUP`: the Auto Scaling group
+    /// copied for the replacement fleet, and the group it copies.
+    #[serde(default)]
+    pub copied_fleet: Option<CopiedFleet>,
 }
 
 /// The launch of an instance into an Auto Scaling group, held at
@@ -473,6 +486,16 @@ pub struct RelatedDeployments {
     /// The deployments this one started.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub auto_update_outdated_instances_deployment_ids: Vec<String>,
+}
+
+/// The Auto Scaling group a blue/green deployment copied for its
+/// replacement fleet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopiedFleet {
+    /// The deployment group's Auto Scaling group that was copied.
+    pub source: String,
+    /// The copy, `CodeDeploy_<deployment group>_<deployment id>`.
+    pub copy: String,
 }
 
 /// What a deployment's revision makes its instances do, worked out from

@@ -19,5 +19,5 @@ pub mod state;
 
 pub use state::{
     ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicSeamError, ElbState,
-    InstanceHealth, Member, instance_health,
+    InstanceHealth, Member, in_service_at, instance_health,
 };

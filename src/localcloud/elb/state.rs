@@ -13,8 +13,9 @@
 //! CodeDeploy's `BlockTraffic`/`AllowTraffic` take instances out of a
 //! classic load balancer and put them back without a request:
 //! [`ElbState::register_instance`], [`ElbState::deregister_instance`],
-//! [`ElbState::health`] (is it `InService`) and [`ElbState::is_drained`]
-//! (deregistered and no longer draining).
+//! [`ElbState::health`] (is it `InService`), [`in_service_at`] (when it
+//! will be) and [`ElbState::is_drained`] (deregistered and no longer
+//! draining), with [`ClassicLoadBalancer::draining`] saying until when.
 
 use serde::{Deserialize, Serialize};
 
@@ -185,10 +186,8 @@ pub fn instance_health(
         Liveness::Starting => InstanceHealth::out("Instance", "Instance is in pending state."),
         Liveness::Stopped => InstanceHealth::out("Instance", "Instance is in stopped state."),
         Liveness::Terminated => InstanceHealth::out("Instance", "Instance is in terminated state."),
-        Liveness::Running { since } => {
-            let check = &balancer.health_check;
-            let from = member.registered.max(since);
-            if now >= from.plus_millis(check.healthy_threshold * check.interval * 1000) {
+        Liveness::Running { .. } => {
+            if in_service_at(balancer, member, liveness).is_some_and(|at| now >= at) {
                 InstanceHealth {
                     state: "InService",
                     reason_code: "N/A",
@@ -199,6 +198,22 @@ pub fn instance_health(
             }
         }
     }
+}
+
+/// When the registered `member` of `balancer` comes `InService` by the
+/// rules of [`instance_health`], for an instance doing as `liveness` says;
+/// `None` when it is not running.
+pub fn in_service_at(
+    balancer: &ClassicLoadBalancer,
+    member: &Member,
+    liveness: Liveness,
+) -> Option<Timestamp> {
+    let Liveness::Running { since } = liveness else {
+        return None;
+    };
+    let check = &balancer.health_check;
+    let from = member.registered.max(since);
+    Some(from.plus_millis(check.healthy_threshold * check.interval * 1000))
 }
 
 /// Why the engine's change to a classic load balancer was refused.
@@ -381,6 +396,15 @@ mod tests {
             "Instance registration is still in progress."
         );
         assert!(health(&state, 30_000).in_service());
+        let balancer = &state.load_balancers["web"];
+        assert_eq!(
+            in_service_at(balancer, &balancer.instances[0], RUNNING),
+            Some(START.plus_millis(30_000))
+        );
+        assert_eq!(
+            in_service_at(balancer, &balancer.instances[0], Liveness::Stopped),
+            None
+        );
         assert_eq!(
             state
                 .health("web", "i-1", Liveness::Stopped, START)

@@ -23,5 +23,6 @@ pub mod targets;
 
 pub use state::{
     Elbv2State, ForwardAction, Listener, Liveness, LoadBalancer, LoadBalancerType, SeamError,
-    Target, TargetGroup, TargetHealth, TargetState, WeightedTargetGroup, health_of, liveness_in,
+    Target, TargetGroup, TargetHealth, TargetState, WeightedTargetGroup, health_of, healthy_at,
+    liveness_in,
 };

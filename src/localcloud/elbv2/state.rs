@@ -21,6 +21,8 @@
 //! - [`Elbv2State::instance_health`], [`Elbv2State::is_healthy`] and
 //!   [`Elbv2State::is_drained`]: where an instance stands in a target
 //!   group (drained means no longer registered, draining over);
+//!   [`healthy_at`] and [`TargetGroup::target`]'s `draining_until`: when
+//!   it will be healthy, or drained;
 //! - [`Elbv2State::forward_weights`] and
 //!   [`Elbv2State::set_forward_weights`]: which target groups a listener's
 //!   forward action sends traffic to, with what weights, and changing them;
@@ -484,6 +486,23 @@ pub fn health_of(
     }
 }
 
+/// When `target` of `group` turns `healthy` by the rules of [`health_of`],
+/// for an instance doing as `liveness` says and nothing changing
+/// meanwhile; `None` when it does not (draining, no listener forwards to
+/// the group, health checks off, or the instance not running).
+pub fn healthy_at(group: &TargetGroup, target: &Target, liveness: Liveness) -> Option<Timestamp> {
+    let in_use_since = group.in_use_since?;
+    let Liveness::Running { since } = liveness else {
+        return None;
+    };
+    if target.draining_until.is_some() || !group.health_check.enabled {
+        return None;
+    }
+    let checks_from = target.registered.max(since).max(in_use_since);
+    let healthy = checks_from.plus_millis(group.health_check.time_to_healthy_millis());
+    (health_of(group, target, liveness, healthy).state == TargetState::Healthy).then_some(healthy)
+}
+
 /// Why the engine's change to a target group or listener was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SeamError {
@@ -870,6 +889,32 @@ mod tests {
                 .as_deref(),
             Some("Target.InvalidState")
         );
+    }
+
+    #[test]
+    fn healthy_at_is_when_health_of_turns_healthy() {
+        let mut state = state();
+        state
+            .register_instance(GROUP, "i-1", None, START, RUNNING)
+            .unwrap();
+        let group = &state.target_groups[GROUP];
+        let target = group.target("i-1").unwrap();
+        // No listener forwards to the group yet: never healthy.
+        assert_eq!(healthy_at(group, target, RUNNING), None);
+        state.note_listeners(START.plus_millis(5_000));
+        let group = &state.target_groups[GROUP];
+        let target = group.target("i-1").unwrap();
+        let at = healthy_at(group, target, RUNNING).unwrap();
+        assert_eq!(at, START.plus_millis(35_000));
+        assert_eq!(
+            health_of(group, target, RUNNING, at.plus_millis(-1)).state,
+            TargetState::Initial
+        );
+        assert_eq!(
+            health_of(group, target, RUNNING, at).state,
+            TargetState::Healthy
+        );
+        assert_eq!(healthy_at(group, target, Liveness::Stopped), None);
     }
 
     #[test]

@@ -12,8 +12,10 @@ use crate::localcloud::world::World;
 use super::blue_green::{ready_wait_minutes, rerouted, terminate_originals};
 use super::common::{EngineSettings, with_deployment};
 use super::ending::{Ending, Moving, roll_back};
+use super::green_fleet::{POLL_MILLIS, provisioned};
+use super::traffic::start_due;
 use super::triggers::{TriggerEvent, notify};
-use super::waves::{next_wave, play_out, start};
+use super::waves::{install, next_wave, play_out, start};
 
 /// Brings every running deployment up to `now`. Returns whether anything
 /// changed. Cheap when nothing is due: the time of the next change is kept.
@@ -80,6 +82,7 @@ fn next_due(deployment: &Deployment) -> Option<Timestamp> {
         Phase::Created { start_at } => Some(*start_at),
         Phase::Ready { deadline } => Some(*deadline),
         Phase::Terminating { at } => Some(*at),
+        Phase::Provisioning { poll_at } => Some(*poll_at),
         Phase::Finished => None,
         Phase::Installing | Phase::Rerouting => Some(
             deployment
@@ -175,8 +178,23 @@ fn step_phases(moving: &mut Moving<'_>, deployment: &mut Deployment, now: Timest
                 }
                 start(moving, deployment, start_at);
             }
+            Phase::Provisioning { poll_at } => {
+                if now < poll_at {
+                    break;
+                }
+                let Some(ready_at) = provisioned(moving.world, deployment) else {
+                    deployment.phase = Phase::Provisioning {
+                        poll_at: now.plus_millis(POLL_MILLIS),
+                    };
+                    break;
+                };
+                install(moving, deployment, ready_at);
+            }
             Phase::Installing | Phase::Rerouting => {
                 let installing = deployment.phase == Phase::Installing;
+                // Traffic events act on the load balancers first: that
+                // can move when the work ends.
+                changed |= start_due(moving.world, deployment, now);
                 let work_ends = deployment
                     .in_flight
                     .iter()
@@ -191,7 +209,7 @@ fn step_phases(moving: &mut Moving<'_>, deployment: &mut Deployment, now: Timest
                 if installing {
                     next_wave(moving, deployment, at);
                 } else {
-                    rerouted(moving.world, deployment, at, moving.rollbacks);
+                    rerouted(moving, deployment, at);
                 }
             }
             Phase::Ready { deadline } => {
@@ -248,6 +266,7 @@ pub fn resume(world: &mut World, now: Timestamp) -> bool {
             Phase::Created { start_at } => shift(start_at),
             Phase::Ready { deadline } => shift(deadline),
             Phase::Terminating { at } => shift(at),
+            Phase::Provisioning { poll_at } => shift(poll_at),
             Phase::Installing | Phase::Rerouting | Phase::Finished => {}
         }
         for target in &mut deployment.targets {

@@ -66,8 +66,7 @@ pub const CREATOR_AUTOSCALING: &str = "autoscaling";
 /// out during a deployment.
 pub const CREATOR_AUTO_UPDATE: &str = "CodeDeployAutoUpdate";
 
-/// How the name of CodeDeploy's launch hook begins.
-pub const LAUNCH_HOOK_PREFIX: &str = "CodeDeploy-managed-automatic-launch-deployment-hook";
+pub use super::common::LAUNCH_HOOK_PREFIX;
 
 /// The heartbeat timeout of CodeDeploy's launch hook, in seconds.
 pub const LAUNCH_HOOK_HEARTBEAT_SECS: i64 = 600;
@@ -210,7 +209,7 @@ pub fn remove_hooks(
 /// deployments catch up, until nothing more happens. Returns whether
 /// anything changed.
 pub fn serve_launches(world: &mut World, now: Timestamp, settings: &EngineSettings) -> bool {
-    let mut changed = false;
+    let mut changed = sync_moved_hooks(world, now);
     for _ in 0..MAX_ROUNDS {
         let completed = complete_launches(world);
         let started = start_launches(world);
@@ -224,6 +223,52 @@ pub fn serve_launches(world: &mut World, now: Timestamp, settings: &EngineSettin
         advance(world, now, settings);
     }
     changed
+}
+
+/// Moves CodeDeploy's launch hooks after the engine itself changed which
+/// Auto Scaling groups a deployment group names (a blue/green deployment
+/// that copied the group hands the copy over): every group whose hooks
+/// are not the ones it names has them synced at `now`. Returns whether any
+/// moved.
+fn sync_moved_hooks(world: &mut World, now: Timestamp) -> bool {
+    let moved: Vec<(String, String)> = world
+        .codedeploy
+        .applications
+        .values()
+        .flat_map(|application| {
+            application
+                .deployment_groups
+                .values()
+                .filter(|group| {
+                    let stale = group
+                        .auto_scaling_hooks
+                        .keys()
+                        .any(|name| !group.auto_scaling_groups.contains(name));
+                    let missing = group.auto_scaling_groups.iter().any(|name| {
+                        !group.auto_scaling_hooks.contains_key(name)
+                            && world.autoscaling.groups.contains_key(name)
+                    });
+                    stale || missing
+                })
+                .map(|group| (application.name.clone(), group.name.clone()))
+        })
+        .collect();
+    for (application, name) in &moved {
+        let Some(mut group) = world
+            .codedeploy
+            .applications
+            .get(application)
+            .and_then(|known| known.deployment_groups.get(name))
+            .cloned()
+        else {
+            continue;
+        };
+        sync_hooks(world, &mut group, now);
+        if let Some(known) = world.codedeploy.applications.get_mut(application) {
+            known.deployment_groups.insert(name.clone(), group);
+        }
+    }
+    !moved.is_empty()
 }
 
 /// The deployment ids of `set`, to go through while the world changes.

@@ -16,7 +16,9 @@ use super::common::{
     EngineSettings, HEALTH_CONSTRAINTS_MESSAGE, group_mut, install_end, installed_content,
     record_attempted,
 };
-use super::ending::{Ending, RollbackDue, failed_rerouting, finish};
+use super::ending::{Ending, Moving, failed_rerouting};
+use super::green_fleet::{delete_original, take_over};
+use super::traffic::load_balancer_error;
 
 /// The minutes a blue/green deployment waits in `Ready`.
 pub(super) fn ready_wait_minutes(deployment: &Deployment) -> i64 {
@@ -30,8 +32,8 @@ pub(super) fn ready_wait_minutes(deployment: &Deployment) -> i64 {
 }
 
 /// Starts rerouting traffic at `at`: the ready replacement instances run
-/// their traffic-allowing events, then the original instances their
-/// traffic-blocking events.
+/// their traffic-allowing events; the original instances block their
+/// traffic once the replacements are done (see [`rerouted`]).
 pub(super) fn begin_reroute(
     world: &mut World,
     deployment: &mut Deployment,
@@ -41,76 +43,88 @@ pub(super) fn begin_reroute(
     deployment.status = DeploymentStatus::InProgress;
     deployment.phase = Phase::Rerouting;
     record_attempted(world, deployment);
-    let mut greens_end = at;
+    plan_reroute(world, deployment, InstanceLabel::Green, at, settings);
+}
+
+/// Plans the traffic events of the instances labelled `label` that take
+/// part in the reroute (ready replacements, or originals still pending)
+/// from `at`, and puts them in flight.
+fn plan_reroute(
+    world: &World,
+    deployment: &mut Deployment,
+    label: InstanceLabel,
+    at: Timestamp,
+    settings: EngineSettings,
+) {
     let mut planned = Vec::new();
-    for label in [InstanceLabel::Green, InstanceLabel::Blue] {
-        for index in 0..deployment.targets.len() {
-            let target = &deployment.targets[index];
-            let takes_part = match label {
-                InstanceLabel::Green => target.status == TargetStatus::Ready,
-                InstanceLabel::Blue => target.status == TargetStatus::Pending,
-            };
-            if target.label != Some(label) || !takes_part {
-                continue;
-            }
-            let behaviour: Behaviour = behaviour_of(world, target);
-            let installed = installed_content(world, deployment, &target.target_id);
-            let target = &mut deployment.targets[index];
-            let spec = AttemptSpec {
-                first: if label == InstanceLabel::Green {
-                    install_end(target)
-                } else {
-                    0
-                },
-                end: target.events.len(),
-                start: if label == InstanceLabel::Green {
-                    at
-                } else {
-                    greens_end
-                },
-                event_millis: settings.event_millis(),
-                ignore_stop_failures: deployment.ignore_application_stop_failures,
-                status_on_success: TargetStatus::Succeeded,
-            };
-            let contents = Contents {
-                new: &deployment.content,
-                installed,
-            };
-            plan_attempt_with(target, spec, behaviour, contents);
-            planned.push(index);
+    for index in 0..deployment.targets.len() {
+        let target = &deployment.targets[index];
+        let takes_part = match label {
+            InstanceLabel::Green => target.status == TargetStatus::Ready,
+            InstanceLabel::Blue => target.status == TargetStatus::Pending,
+        };
+        if target.label != Some(label) || !takes_part {
+            continue;
         }
-        greens_end = planned
-            .iter()
-            .filter_map(|&index| deployment.targets[index].attempt.as_ref())
-            .map(|attempt| attempt.finish)
-            .max()
-            .unwrap_or(at);
+        let behaviour: Behaviour = behaviour_of(world, target);
+        let installed = installed_content(world, deployment, &target.target_id);
+        let target = &mut deployment.targets[index];
+        let spec = AttemptSpec {
+            first: if label == InstanceLabel::Green {
+                install_end(target)
+            } else {
+                0
+            },
+            end: target.events.len(),
+            start: at,
+            event_millis: settings.event_millis(),
+            ignore_stop_failures: deployment.ignore_application_stop_failures,
+            status_on_success: TargetStatus::Succeeded,
+        };
+        let contents = Contents {
+            new: &deployment.content,
+            installed,
+        };
+        plan_attempt_with(target, spec, behaviour, contents);
+        planned.push(index);
     }
     deployment.in_flight = planned;
 }
 
-/// Goes on once traffic has been rerouted at `at`.
-pub(super) fn rerouted(
-    world: &mut World,
-    deployment: &mut Deployment,
-    at: Timestamp,
-    rollbacks: &mut Vec<RollbackDue>,
-) {
+/// Goes on once the instances in flight of a reroute are done at `at`:
+/// once every replacement instance allows traffic, the original instances
+/// block theirs, as AWS reroutes; then the deployment waits to terminate
+/// the originals, or ends.
+pub(super) fn rerouted(moving: &mut Moving<'_>, deployment: &mut Deployment, at: Timestamp) {
     let failed: Vec<String> = (0..deployment.targets.len())
         .filter(|&index| failed_rerouting(deployment, index))
         .map(|index| deployment.targets[index].target_id.clone())
         .collect();
     if !failed.is_empty() {
-        let error = ErrorInformation {
+        let error = load_balancer_error(deployment).unwrap_or_else(|| ErrorInformation {
             code: FailureCode::HealthConstraints.as_str().to_owned(),
             message: format!(
                 "{HEALTH_CONSTRAINTS_MESSAGE} Traffic could not be rerouted on {}.",
                 failed.join(", ")
             ),
-        };
-        finish(world, deployment, at, &Ending::Failed(error), rollbacks);
+        });
+        moving.finish(deployment, at, &Ending::Failed(error));
         return;
     }
+    let originals_waiting = deployment.targets.iter().any(|target| {
+        target.label == Some(InstanceLabel::Blue) && target.status == TargetStatus::Pending
+    });
+    if originals_waiting {
+        plan_reroute(
+            moving.world,
+            deployment,
+            InstanceLabel::Blue,
+            at,
+            moving.settings,
+        );
+        return;
+    }
+    take_over(moving.world, deployment);
     let termination = deployment
         .blue_green_deployment_configuration
         .as_ref()
@@ -129,20 +143,25 @@ pub(super) fn rerouted(
             at: at.plus_millis(minutes.saturating_mul(60_000)),
         };
     } else {
-        finish(world, deployment, at, &Ending::Succeeded, rollbacks);
+        moving.finish(deployment, at, &Ending::Succeeded);
     }
 }
 
-/// Terminates the original EC2 instances of a blue/green deployment and
-/// forgets their health.
+/// Terminates the original EC2 instances of a blue/green deployment (and
+/// the Auto Scaling group it copied, see [`delete_original`]) and forgets
+/// their health.
 pub(super) fn terminate_originals(world: &mut World, deployment: &Deployment, at: Timestamp) {
     let originals: Vec<&TargetRecord> = deployment
         .targets
         .iter()
         .filter(|target| target.label == Some(InstanceLabel::Blue))
         .collect();
+    // A copied Auto Scaling group's original goes with its instances.
+    let terminated_by_group = delete_original(world, deployment, at);
     for target in &originals {
-        world.ec2.terminate(&target.target_id, at);
+        if !terminated_by_group.contains(&target.target_id) {
+            world.ec2.terminate(&target.target_id, at);
+        }
     }
     if let Some(group) = group_mut(world, deployment) {
         for target in originals {

@@ -150,3 +150,6 @@ pub(super) fn record_attempted(world: &mut World, deployment: &Deployment) {
         }
     }
 }
+
+/// How the name of CodeDeploy's launch hook begins.
+pub const LAUNCH_HOOK_PREFIX: &str = "CodeDeploy-managed-automatic-launch-deployment-hook";

@@ -3,6 +3,8 @@
 //! the deployment group keeps for each, the content of its revision read
 //! (see [`bundle`]), and the revision's use recorded.
 
+use std::collections::BTreeMap;
+
 use crate::domain::MinimumHealthyHosts;
 use crate::domain::health::Health;
 use crate::domain::lifecycle::{InstanceRole, LifecycleEvent, events_for};
@@ -97,7 +99,7 @@ pub fn is_deployment_id(id: &str) -> bool {
 }
 
 /// A target record for `candidate` with the events of `role`.
-fn target_record(
+pub(super) fn target_record(
     candidate: Candidate,
     label: Option<InstanceLabel>,
     events: Vec<LifecycleEvent>,
@@ -115,6 +117,35 @@ fn target_record(
         attempt: None,
         failure_cause: None,
     }
+}
+
+/// Numbers the targets the rollout installs on (all but a blue/green
+/// deployment's originals) in target order, and starts the rollout over
+/// the health `health_by_target` keeps for each. Returns, by rollout
+/// index, each one's index in `targets` and its health, and the rollout
+/// (`None` when there is nothing to install on).
+pub(super) fn plan_rollout(
+    targets: &mut [TargetRecord],
+    health_by_target: &BTreeMap<String, Health>,
+    minimum: MinimumHealthyHosts,
+) -> (Vec<usize>, Vec<Health>, Option<Rollout>) {
+    let mut rollout_targets = Vec::new();
+    let mut initial_health = Vec::new();
+    for (index, target) in targets.iter_mut().enumerate() {
+        target.rollout_index = None;
+        if target.label != Some(InstanceLabel::Blue) {
+            target.rollout_index = Some(rollout_targets.len());
+            rollout_targets.push(index);
+            initial_health.push(
+                health_by_target
+                    .get(&target.target_id)
+                    .copied()
+                    .unwrap_or(Health::NEW),
+            );
+        }
+    }
+    let rollout = Rollout::start(&initial_health, minimum).ok();
+    (rollout_targets, initial_health, rollout)
 }
 
 /// Creates a deployment that starts at `now` and returns its id. The
@@ -138,13 +169,16 @@ pub fn create(world: &mut World, new: NewDeployment, now: Timestamp) -> Result<S
         Some(ids) => select::ec2_candidates(&world.ec2, ids, &new.region),
         None => select::group_instances(world, group, &new.region),
     };
+    // A group with an Auto Scaling group has it copied when the deployment
+    // starts (see `green_fleet`).
+    let copies_instances = group.auto_scaling_groups.is_empty();
     let blue_green = new.deployment_style.deployment_type.as_deref() == Some("BLUE_GREEN");
     let load_balanced = new.deployment_style.deployment_option.as_deref()
         == Some("WITH_TRAFFIC_CONTROL")
         && new.load_balancer_info.is_some();
 
     let mut targets: Vec<TargetRecord> = if blue_green {
-        let replacements = replacement_instances(world, &new, &originals, now);
+        let replacements = replacement_instances(world, &new, &originals, copies_instances, now);
         let blue = originals.into_iter().map(|candidate| {
             target_record(
                 candidate,
@@ -177,21 +211,8 @@ pub fn create(world: &mut World, new: NewDeployment, now: Timestamp) -> Result<S
     };
     targets.sort_by(|left, right| left.target_id.cmp(&right.target_id));
 
-    let mut rollout_targets = Vec::new();
-    let mut initial_health = Vec::new();
-    for (index, target) in targets.iter_mut().enumerate() {
-        if target.label != Some(InstanceLabel::Blue) {
-            target.rollout_index = Some(rollout_targets.len());
-            rollout_targets.push(index);
-            initial_health.push(
-                health_by_target
-                    .get(&target.target_id)
-                    .copied()
-                    .unwrap_or(Health::NEW),
-            );
-        }
-    }
-    let rollout = Rollout::start(&initial_health, new.minimum_healthy_hosts).ok();
+    let (rollout_targets, initial_health, rollout) =
+        plan_rollout(&mut targets, &health_by_target, new.minimum_healthy_hosts);
 
     let deployment_id = new_deployment_id(&world.codedeploy.deployments);
     let content = bundle::revision_content(world, &new.revision, &group_id, &deployment_id);
@@ -236,6 +257,7 @@ pub fn create(world: &mut World, new: NewDeployment, now: Timestamp) -> Result<S
         launch: None,
         outdated_instances: Vec::new(),
         related_deployments: None,
+        copied_fleet: None,
     };
     record_revision_use(world, &deployment, now);
     if let Some(group) = group_mut(world, &deployment) {
@@ -249,12 +271,15 @@ pub fn create(world: &mut World, new: NewDeployment, now: Timestamp) -> Result<S
 }
 
 /// The replacement instances of a blue/green deployment: those its
-/// `targetInstances` select, or copies of the EC2 originals launched now
-/// when the group provisions its green fleet by copying.
+/// `targetInstances` select, or when the group provisions its green fleet
+/// by copying, copies of the EC2 originals launched now if
+/// `copies_instances` (none otherwise: the engine copies the group's Auto
+/// Scaling group when the deployment starts).
 fn replacement_instances(
     world: &mut World,
     new: &NewDeployment,
     originals: &[Candidate],
+    copies_instances: bool,
     now: Timestamp,
 ) -> Vec<Candidate> {
     let copy = new
@@ -263,7 +288,9 @@ fn replacement_instances(
         .and_then(|config| config.green_fleet_provisioning_option.as_ref())
         .and_then(|option| option.action.as_deref())
         == Some("COPY_AUTO_SCALING_GROUP");
-    let mut replacements = if copy {
+    let mut replacements = if copy && !copies_instances {
+        Vec::new()
+    } else if copy {
         let mut copies = Vec::new();
         for original in originals {
             let Some(instance) = world.ec2.instances.get(&original.target_id) else {

@@ -22,10 +22,19 @@
 //! on a timer (so deployments move on with nobody asking), and
 //! [`LocalCloud::tick`](crate::localcloud::LocalCloud::tick).
 //!
+//! Load balancers: the `BlockTraffic` and `AllowTraffic` events of a
+//! deployment whose `loadBalancerInfo` names target groups or classic load
+//! balancers deregister the instance from them and register it again, and
+//! last as long as the load balancers take on the clock: draining, then
+//! health checks (see [`traffic`]).
+//!
 //! Blue/green deployments install on the replacement (Green) instances with
-//! the rollout, optionally wait in status `Ready` for `ContinueDeployment`,
-//! reroute traffic (Green `AllowTraffic` events, then Blue `BlockTraffic`
-//! events), then keep or terminate the original instances. When a
+//! the rollout (first copying the group's Auto Scaling group and waiting for
+//! the copy's instances, with `COPY_AUTO_SCALING_GROUP`, see
+//! [`green_fleet`]), optionally wait in status `Ready` for
+//! `ContinueDeployment`, reroute traffic (Green `AllowTraffic` events, then,
+//! once every replacement allows traffic, Blue `BlockTraffic` events), then
+//! keep or terminate the original instances. When a
 //! deployment ends, instance and revision health and the group's revision
 //! are updated as the rollout says, and an automatic rollback is created if
 //! the deployment's rollback configuration asks for one.
@@ -45,8 +54,11 @@
 //! moves deployments
 //! along the clock, phase by phase; [`waves`] runs the rollout's waves;
 //! [`blue_green`] waits, reroutes traffic and terminates the original
-//! instances; [`ending`] ends a deployment and rolls it back;
-//! [`create`](mod@create) makes a deployment; [`agent`] plays one instance's
+//! instances; [`ending`] ends a deployment and rolls it back; [`traffic`]
+//! makes the traffic events act on the load balancers; [`green_fleet`]
+//! copies an Auto Scaling group for the replacement instances and
+//! replaces the original with it; [`create`](mod@create) makes a
+//! deployment; [`agent`] plays one instance's
 //! lifecycle events, [`bundle`] reads what the revision makes them do,
 //! [`select`] picks the targets, [`triggers`] publishes the group's trigger
 //! messages to SNS, and [`common`] holds what they share.
@@ -70,7 +82,9 @@ pub mod common;
 pub mod controls;
 pub mod create;
 pub mod ending;
+pub mod green_fleet;
 pub mod select;
+pub mod traffic;
 pub mod triggers;
 pub mod waves;
 

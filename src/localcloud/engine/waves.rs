@@ -22,6 +22,8 @@ use super::common::{
     installed_content, record_attempted,
 };
 use super::ending::{Ending, Moving};
+use super::green_fleet::begin_copy;
+use super::traffic::load_balancer_error;
 
 /// Applies to the targets in flight everything planned up to `time`, and
 /// reports finished attempts to the rollout when `count_in_rollout`.
@@ -108,11 +110,23 @@ fn apply_events(target: &mut TargetRecord, time: Timestamp) -> bool {
     }
 }
 
-/// Starts a created deployment at `at`.
+/// Starts a created deployment at `at`: a blue/green deployment that
+/// copies its group's Auto Scaling group first waits for the copy (see
+/// [`green_fleet`](super::green_fleet)).
 pub(super) fn start(moving: &mut Moving<'_>, deployment: &mut Deployment, at: Timestamp) {
     deployment.status = DeploymentStatus::InProgress;
     deployment.start_time = Some(at);
     record_attempted(moving.world, deployment);
+    match begin_copy(moving.world, deployment, at) {
+        Ok(true) => deployment.phase = Phase::Provisioning { poll_at: at },
+        Ok(false) => install(moving, deployment, at),
+        Err(error) => moving.finish(deployment, at, &Ending::Failed(error)),
+    }
+}
+
+/// Starts installing at `at`, or goes on at once when the rollout has
+/// nothing to do.
+pub(super) fn install(moving: &mut Moving<'_>, deployment: &mut Deployment, at: Timestamp) {
     let outcome = deployment
         .rollout
         .as_ref()
@@ -179,6 +193,9 @@ pub(super) fn next_wave(moving: &mut Moving<'_>, deployment: &mut Deployment, at
 fn rollout_error(deployment: &Deployment, reason: &FailureReason) -> ErrorInformation {
     let code = reason.code();
     if code == FailureCode::HealthConstraints {
+        if let Some(error) = load_balancer_error(deployment) {
+            return error;
+        }
         let causes: Vec<FailureCause> = deployment
             .targets
             .iter()
