@@ -798,3 +798,78 @@ async fn blue_green_copying_the_auto_scaling_group_replaces_the_fleet_behind_the
         assert_eq!(world.ec2.instances[id].state, InstanceState::Running);
     }
 }
+
+#[tokio::test]
+async fn copying_a_launch_template_group_needs_a_service_role_that_may_launch_from_it() {
+    let cloud = Cloud::start().await;
+    let iam = aws_sdk_iam::Client::new(&sdk_config(&cloud).await);
+    iam.create_role()
+        .role_name("CodeDeployServiceRole")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codedeploy.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    iam.attach_role_policy()
+        .role_name("CodeDeployServiceRole")
+        .policy_arn("arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole")
+        .send()
+        .await
+        .unwrap();
+    cloud.target_group("web-tg", CHECKS).await;
+    auto_scaling_group(&cloud, "web-asg", 2).await;
+    blue_green_group(
+        &cloud,
+        GreenFleetProvisioningAction::CopyAutoScalingGroup,
+        1,
+    )
+    .await
+    .auto_scaling_groups("web-asg")
+    .send()
+    .await
+    .expect("the managed policy covers what CodeDeploy does to Auto Scaling groups");
+
+    // The managed policy alone does not let CodeDeploy launch the copy.
+    let refused = cloud.deploy(APP, GROUP, "v1").await;
+    cloud.advance(EVENT_MS);
+    assert_eq!(cloud.status(&refused).await, DeploymentStatus::Failed);
+    let info = cloud
+        .client
+        .get_deployment()
+        .deployment_id(&refused)
+        .send()
+        .await
+        .unwrap();
+    let error = info.deployment_info().unwrap().error_information().unwrap();
+    assert_eq!(error.code(), Some(&ErrorCode::IamRolePermissions));
+    assert!(
+        error
+            .message()
+            .unwrap()
+            .contains("it also needs ec2:RunInstances, ec2:CreateTags, iam:PassRole"),
+        "{error:?}"
+    );
+    assert_eq!(
+        in_service_of(&cloud, &format!("CodeDeploy_{GROUP}_{refused}")).await,
+        None,
+        "nothing is copied"
+    );
+
+    // With the inline policy the service role wizard adds, it can.
+    iam.put_role_policy()
+        .role_name("CodeDeployServiceRole")
+        .policy_name(deploydesk::domain::setup::LAUNCH_TEMPLATE_POLICY_NAME)
+        .policy_document(deploydesk::domain::setup::launch_template_policy().to_string())
+        .send()
+        .await
+        .unwrap();
+    let copied = cloud.deploy(APP, GROUP, "v1").await;
+    cloud.advance(EVENT_MS);
+    assert_eq!(cloud.status(&copied).await, DeploymentStatus::InProgress);
+    assert!(
+        in_service_of(&cloud, &format!("CodeDeploy_{GROUP}_{copied}"))
+            .await
+            .is_some()
+    );
+}

@@ -150,6 +150,7 @@ fn service_role_wizard_creates_exactly_what_it_shows_and_reuses_it_on_a_second_r
         ACCOUNT,
         REGION,
         true,
+        false,
     );
     assert!(has_text(
         harness,
@@ -185,6 +186,52 @@ fn service_role_wizard_creates_exactly_what_it_shows_and_reuses_it_on_a_second_r
     assert_eq!(role_names(harness), ["CodeDeployServiceRole"]);
     let (_, attached) = role_state(harness, "CodeDeployServiceRole");
     assert_eq!(attached.len(), 1);
+}
+
+#[test]
+fn service_role_wizard_adds_the_launch_permissions_a_copied_auto_scaling_group_needs() {
+    let mut demo = demo();
+    let harness = &mut demo.harness;
+    pointer_click(harness, Role::Button, "Start: Service role");
+    run_until(harness, "the roles CodeDeploy can assume", |h| {
+        has_text(h, "No role in this account trusts CodeDeploy yet.")
+    });
+    pointer_click(harness, Role::Button, "Next");
+    pointer_click(
+        harness,
+        Role::CheckBox,
+        "Blue/green deployments may copy Auto Scaling groups that use launch templates",
+    );
+    pointer_click(harness, Role::Button, "Next");
+    run_until(harness, "the review page", |h| {
+        has_text(h, "What will be made")
+    });
+    assert!(has_text(
+        harness,
+        "It may also launch and tag instances and pass their role (ec2:RunInstances, ec2:CreateTags, iam:PassRole): what CodeDeploy needs to copy an Auto Scaling group that launches from a launch template, for blue/green deployments."
+    ));
+    pointer_click(harness, Role::Button, "Create");
+    run_until(harness, "the role to be made", |h| {
+        has_text(h, "Done: the role CodeDeployServiceRole is ready")
+    });
+    let session = harness.state().session().expect("connected");
+    let document = call(harness, async {
+        session
+            .iam
+            .get_role_policy()
+            .role_name("CodeDeployServiceRole")
+            .policy_name(setup::LAUNCH_TEMPLATE_POLICY_NAME)
+            .send()
+            .await
+            .expect("the inline policy is there")
+            .policy_document()
+            .to_owned()
+    });
+    let document = decode_policy(&document).expect("a policy document");
+    assert!(documents_equivalent(
+        &document,
+        &setup::launch_template_policy()
+    ));
 }
 
 #[test]

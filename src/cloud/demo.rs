@@ -170,6 +170,7 @@ pub async fn show_me_a_rollout(
             &account,
             &region,
             true,
+            false,
         ),
     )
     .await?;

@@ -258,6 +258,13 @@ pub const CODEDEPLOY_AUTOSCALING_ACTIONS: [&str; 6] = [
     "autoscaling:RecordLifecycleActionHeartbeat",
 ];
 
+/// What CodeDeploy's service role needs beyond the AWS managed policy to
+/// copy an Auto Scaling group that launches from a launch template, as a
+/// blue/green deployment with `COPY_AUTO_SCALING_GROUP` does: launch and
+/// tag the instances, and pass their instance profile's role.
+pub const LAUNCH_TEMPLATE_ACTIONS: [&str; 3] =
+    ["ec2:RunInstances", "ec2:CreateTags", "iam:PassRole"];
+
 /// Whether identity policies `policies` allow `action` on some resource:
 /// some statement allows it and none denies it. Resources and conditions
 /// are not evaluated: a conditional or resource-bound allow counts as an

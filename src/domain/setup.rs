@@ -47,6 +47,25 @@ pub fn service_role_trust_policy(account: &str, region: &str, confused_deputy: b
     json!({ "Version": POLICY_VERSION, "Statement": [statement] })
 }
 
+/// The name of the inline policy the service role wizard adds for Auto
+/// Scaling groups that launch from launch templates.
+pub const LAUNCH_TEMPLATE_POLICY_NAME: &str = "CodeDeployLaunchTemplates";
+
+/// The inline policy CodeDeploy's service role needs, beside the AWS
+/// managed policy, to copy an Auto Scaling group that launches from a
+/// launch template (a blue/green deployment that copies the group).
+pub fn launch_template_policy() -> Value {
+    json!({
+        "Version": POLICY_VERSION,
+        "Statement": [{
+            "Sid": "LaunchFromTemplates",
+            "Effect": "Allow",
+            "Action": super::policy::LAUNCH_TEMPLATE_ACTIONS,
+            "Resource": "*",
+        }],
+    })
+}
+
 /// The trust policy of a role that EC2 instances assume through an
 /// instance profile.
 pub fn instance_role_trust_policy() -> Value {
@@ -365,6 +384,14 @@ impl SetupStep {
                 vec![format!(
                     "It may do what the AWS managed policy {name} allows{why}."
                 )]
+            }
+            Self::PutRolePolicy { policy_name, .. }
+                if policy_name == LAUNCH_TEMPLATE_POLICY_NAME =>
+            {
+                vec![
+                    "It may also launch and tag instances and pass their role (ec2:RunInstances, ec2:CreateTags, iam:PassRole): what CodeDeploy needs to copy an Auto Scaling group that launches from a launch template, for blue/green deployments."
+                        .to_owned(),
+                ]
             }
             Self::PutRolePolicy { document, .. } => revision_policy_words(document),
             Self::CreateInstanceProfile { .. } => {
@@ -749,15 +776,18 @@ pub struct SetupPlan {
 }
 
 impl SetupPlan {
-    /// The plan of the service role wizard: the role and its managed policy.
+    /// The plan of the service role wizard: the role and its managed policy
+    /// and, with `launch_templates`, the inline policy that lets CodeDeploy
+    /// copy Auto Scaling groups that launch from launch templates.
     pub fn service_role(
         role: &str,
         platform: ComputePlatform,
         account: &str,
         region: &str,
         confused_deputy: bool,
+        launch_templates: bool,
     ) -> Self {
-        Self {
+        let mut plan = Self {
             steps: vec![
                 SetupStep::CreateRole {
                     role: role.to_owned(),
@@ -772,7 +802,15 @@ impl SetupPlan {
                     policy_arn: platform.managed_policy_arn().to_owned(),
                 },
             ],
+        };
+        if launch_templates && platform == ComputePlatform::Server {
+            plan.steps.push(SetupStep::PutRolePolicy {
+                role: role.to_owned(),
+                policy_name: LAUNCH_TEMPLATE_POLICY_NAME.to_owned(),
+                document: launch_template_policy(),
+            });
         }
+        plan
     }
 
     /// The plan of the instance profile wizard: the role EC2 assumes, its
@@ -943,6 +981,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_service_role_for_copied_launch_template_groups_gets_the_launch_permissions() {
+        let plain = SetupPlan::service_role(
+            "CodeDeployServiceRole",
+            ComputePlatform::Server,
+            "111122223333",
+            "eu-west-1",
+            true,
+            false,
+        );
+        assert_eq!(plain.steps.len(), 2);
+        let plan = SetupPlan::service_role(
+            "CodeDeployServiceRole",
+            ComputePlatform::Server,
+            "111122223333",
+            "eu-west-1",
+            true,
+            true,
+        );
+        assert_eq!(plan.steps.len(), 3);
+        assert_eq!(plan.steps[2].operation(), "PutRolePolicy");
+        let request = plan.steps[2].request();
+        assert_eq!(request["PolicyName"], LAUNCH_TEMPLATE_POLICY_NAME);
+        assert_eq!(
+            request["PolicyDocument"]["Statement"][0]["Action"],
+            json!(["ec2:RunInstances", "ec2:CreateTags", "iam:PassRole"])
+        );
+        assert!(plan.steps[2].details()[0].contains("copy an Auto Scaling group"));
+        // Lambda and ECS deployments copy no Auto Scaling group.
+        let lambda = SetupPlan::service_role(
+            "CodeDeployLambdaRole",
+            ComputePlatform::Lambda,
+            "111122223333",
+            "eu-west-1",
+            true,
+            true,
+        );
+        assert_eq!(lambda.steps.len(), 2);
+    }
+
+    #[test]
     fn the_review_names_each_call_and_says_what_it_makes_in_words() {
         let plan = SetupPlan::service_role(
             "CodeDeployServiceRole",
@@ -950,6 +1028,7 @@ mod tests {
             "111122223333",
             "eu-west-1",
             true,
+            false,
         );
         assert_eq!(plan.steps[0].operation(), "CreateRole");
         assert_eq!(plan.steps[1].operation(), "AttachRolePolicy");
@@ -1132,6 +1211,7 @@ mod tests {
             "000000000000",
             "us-east-1",
             true,
+            false,
         );
         assert_eq!(
             plan.steps

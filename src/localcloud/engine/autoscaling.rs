@@ -40,10 +40,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::MinimumHealthyHosts;
-use crate::domain::iam_names::parse_role_arn;
-use crate::domain::policy::{
-    CODEDEPLOY_AUTOSCALING_ACTIONS, PolicyDocument, PolicyKind, missing_actions, parse,
-};
+use crate::domain::policy::{CODEDEPLOY_AUTOSCALING_ACTIONS, missing_actions};
 use crate::localcloud::autoscaling::{ActionResult, LAUNCHING, LifecycleHook, OpenAction};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
@@ -51,12 +48,11 @@ use crate::localcloud::codedeploy::deployment_state::{
 };
 use crate::localcloud::codedeploy::shapes::{DeploymentStyle, RevisionLocation};
 use crate::localcloud::codedeploy::state::DeploymentGroup;
-use crate::localcloud::iam::state::PolicyView;
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::world::World;
 
 use super::advance::advance;
-use super::common::EngineSettings;
+use super::common::{EngineSettings, role_policies};
 use super::create::{NewDeployment, create};
 
 /// The creator of the deployments Auto Scaling's launches start.
@@ -120,24 +116,9 @@ pub fn check_groups(world: &World, names: &[String]) -> Result<(), ApiError> {
 /// is taken on trust, as the local cloud takes every service role that is
 /// not there.
 pub fn check_role(world: &World, role_arn: &str) -> Result<(), ApiError> {
-    let Some(role) = parse_role_arn(role_arn)
-        .ok()
-        .and_then(|arn| world.iam.role(arn.name))
-    else {
+    let Some(policies) = role_policies(world, role_arn) else {
         return Ok(());
     };
-    let attached = role
-        .attached_policies
-        .iter()
-        .filter_map(|arn| world.iam.managed_policy(arn))
-        .map(|policy| match policy {
-            PolicyView::Aws(policy) => policy.document.clone(),
-            PolicyView::Local(policy) => policy.document,
-        });
-    let policies: Vec<PolicyDocument> = attached
-        .chain(role.inline_policies.values().cloned())
-        .filter_map(|document| parse(&document, PolicyKind::Identity).ok())
-        .collect();
     if missing_actions(&policies, &CODEDEPLOY_AUTOSCALING_ACTIONS).is_empty() {
         return Ok(());
     }

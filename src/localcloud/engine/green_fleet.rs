@@ -14,6 +14,7 @@
 //! deletes the original Auto Scaling group with them.
 
 use crate::domain::lifecycle::{InstanceRole, events_for};
+use crate::domain::policy::{LAUNCH_TEMPLATE_ACTIONS, missing_actions};
 use crate::localcloud::autoscaling::LifecycleState;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
@@ -21,7 +22,7 @@ use crate::localcloud::codedeploy::deployment_state::{
 };
 use crate::localcloud::world::World;
 
-use super::common::{LAUNCH_HOOK_PREFIX, group_mut, group_of};
+use super::common::{LAUNCH_HOOK_PREFIX, group_mut, group_of, role_policies};
 use super::create::{plan_rollout, target_record};
 use super::select::{Candidate, ec2_arn};
 
@@ -67,6 +68,23 @@ pub(super) fn begin_copy(
         return Ok(false);
     };
     let copy = copy_name(&deployment.deployment_group_name, &deployment.deployment_id);
+    // The copy launches from the group's launch template, which the
+    // service role must be allowed to do beyond the AWS managed policy.
+    let role_arn = group_of(world, deployment)
+        .map(|group| group.service_role_arn.clone())
+        .unwrap_or_default();
+    if let Some(policies) = role_policies(world, &role_arn) {
+        let missing = missing_actions(&policies, &LAUNCH_TEMPLATE_ACTIONS);
+        if !missing.is_empty() {
+            return Err(ErrorInformation {
+                code: "IAM_ROLE_PERMISSIONS".to_owned(),
+                message: format!(
+                    "The IAM role {role_arn} does not give CodeDeploy permission to launch the copy of the Auto Scaling group {source} from its launch template: it also needs {}. Add them to the role (the service role wizard's launch template option does) and deploy again.",
+                    missing.join(", ")
+                ),
+            });
+        }
+    }
     world
         .autoscaling
         .copy_group(&source, &copy, at)

@@ -185,6 +185,7 @@ mod tests {
             "000000000000",
             "us-east-1",
             true,
+            false,
         )
     }
 

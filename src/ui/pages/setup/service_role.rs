@@ -36,6 +36,9 @@ pub struct ServiceRoleWizard {
     platform: ComputePlatform,
     role_name: String,
     confused_deputy: bool,
+    /// Whether the role may also launch from launch templates, for
+    /// blue/green deployments that copy an Auto Scaling group.
+    launch_templates: bool,
     /// An error AWS gave for the role name, shown at the field.
     role_error: Option<String>,
     run: Option<PlanRun>,
@@ -58,6 +61,7 @@ impl Default for ServiceRoleWizard {
             platform: ComputePlatform::Server,
             role_name: ComputePlatform::Server.suggested_role_name().to_owned(),
             confused_deputy: true,
+            launch_templates: false,
             role_error: None,
             run: None,
             role_arn: None,
@@ -86,6 +90,7 @@ impl ServiceRoleWizard {
             account,
             region,
             self.confused_deputy,
+            self.launch_templates,
         )
     }
 
@@ -251,6 +256,15 @@ impl ServiceRoleWizard {
         .on_hover_text(
             "Adds aws:SourceAccount and aws:SourceArn conditions to the trust policy, so CodeDeploy can assume the role only on behalf of this account: the protection against the confused deputy problem that CodeDeploy documents.",
         );
+        if self.platform == ComputePlatform::Server {
+            ui.checkbox(
+                &mut self.launch_templates,
+                "Blue/green deployments may copy Auto Scaling groups that use launch templates",
+            )
+            .on_hover_text(
+                "Adds an inline policy allowing ec2:RunInstances, ec2:CreateTags and iam:PassRole, which CodeDeploy needs beyond the AWS managed policy to launch a copy of such a group.",
+            );
+        }
         ui.label(
             RichText::new(format!(
                 "The role will trust {CODEDEPLOY_PRINCIPAL} and have the AWS managed policy {} attached.",
