@@ -982,7 +982,7 @@ mod tests {
 
     #[test]
     fn a_service_role_for_copied_launch_template_groups_gets_the_launch_permissions() {
-        let plain = SetupPlan::service_role(
+        let without = SetupPlan::service_role(
             "CodeDeployServiceRole",
             ComputePlatform::Server,
             "111122223333",
@@ -990,8 +990,8 @@ mod tests {
             true,
             false,
         );
-        assert_eq!(plain.steps.len(), 2);
-        let plan = SetupPlan::service_role(
+        assert_eq!(without.steps.len(), 2);
+        let with_templates = SetupPlan::service_role(
             "CodeDeployServiceRole",
             ComputePlatform::Server,
             "111122223333",
@@ -999,15 +999,15 @@ mod tests {
             true,
             true,
         );
-        assert_eq!(plan.steps.len(), 3);
-        assert_eq!(plan.steps[2].operation(), "PutRolePolicy");
-        let request = plan.steps[2].request();
+        assert_eq!(with_templates.steps.len(), 3);
+        assert_eq!(with_templates.steps[2].operation(), "PutRolePolicy");
+        let request = with_templates.steps[2].request();
         assert_eq!(request["PolicyName"], LAUNCH_TEMPLATE_POLICY_NAME);
         assert_eq!(
             request["PolicyDocument"]["Statement"][0]["Action"],
             json!(["ec2:RunInstances", "ec2:CreateTags", "iam:PassRole"])
         );
-        assert!(plan.steps[2].details()[0].contains("copy an Auto Scaling group"));
+        assert!(with_templates.steps[2].details()[0].contains("copy an Auto Scaling group"));
         // Lambda and ECS deployments copy no Auto Scaling group.
         let lambda = SetupPlan::service_role(
             "CodeDeployLambdaRole",
