@@ -508,6 +508,8 @@ fn a_ready_blue_green_deployment_continues_after_asking() {
     run_until(&mut harness, "the deployment ready", |h| {
         deployment_status(h) == Some("Ready")
     });
+    // The header names the target group traffic is rerouted through.
+    harness.get_by_label("traffic through target group web-tg");
     // The replacements are Green and ready; the originals are Blue.
     {
         let view = harness.state().rollout_view().expect("open");
