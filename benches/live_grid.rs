@@ -101,6 +101,7 @@ fn view_with(count: usize) -> RolloutView {
         error: None,
         blue_green: false,
         load_balancers: Vec::new(),
+        termination: None,
         rollback: None,
     };
     let mut view = RolloutView::new("d-BENCH0001");

@@ -238,6 +238,9 @@ pub struct Deployment {
     pub error: Option<(String, String)>,
     /// Whether it is a blue/green deployment.
     pub blue_green: bool,
+    /// For blue/green: what happens to the original instances after the
+    /// reroute.
+    pub termination: Option<BlueTermination>,
     /// The load balancers its traffic goes through, in words
     /// ("target group web-tg", "load balancer web-elb"); empty without
     /// traffic control.
@@ -245,6 +248,18 @@ pub struct Deployment {
     /// How it is linked to a rollback (CodeDeploy's `rollbackInfo`): the
     /// deployment that rolled it back, or the one it rolls back.
     pub rollback: Option<RollbackInfo>,
+}
+
+/// What a blue/green deployment does with its original instances once
+/// traffic is rerouted, as its configuration says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlueTermination {
+    /// Whether they are terminated (rather than kept).
+    pub terminate: bool,
+    /// How long after the reroute, in minutes.
+    pub wait_minutes: u32,
+    /// Whether that wait has begun: traffic is rerouted.
+    pub wait_started: bool,
 }
 
 /// How a deployment and its rollback are linked, as CodeDeploy's
@@ -324,6 +339,15 @@ impl Deployment {
                 .deployment_style()
                 .and_then(cd::DeploymentStyle::deployment_type)
                 == Some(&cd::DeploymentType::BlueGreen),
+            termination: info
+                .blue_green_deployment_configuration()
+                .and_then(cd::BlueGreenDeploymentConfiguration::terminate_blue_instances_on_deployment_success)
+                .map(|option| BlueTermination {
+                    terminate: option.action() == Some(&cd::InstanceAction::Terminate),
+                    wait_minutes: u32::try_from(option.termination_wait_time_in_minutes())
+                        .unwrap_or(0),
+                    wait_started: info.instance_termination_wait_time_started(),
+                }),
             load_balancers: if info
                 .deployment_style()
                 .and_then(cd::DeploymentStyle::deployment_option)

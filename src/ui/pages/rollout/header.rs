@@ -3,7 +3,7 @@
 //! actions (Stop, Stop and roll back, Continue, Redeploy) with their
 //! confirmation.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use egui::RichText;
 
@@ -41,6 +41,21 @@ impl RolloutView {
             }
             if deployment.blue_green {
                 ui.label(RichText::new("blue/green").weak());
+            }
+            if let Some(due) = originals_terminated_at(deployment, &self.targets) {
+                let left = due
+                    .duration_since(SystemTime::now())
+                    .unwrap_or_default();
+                ui.label(
+                    RichText::new(format!(
+                        "traffic rerouted; the original instances are terminated in {}",
+                        time::running_live(ui.ctx(), left)
+                    ))
+                    .color(ui.visuals().warn_fg_color),
+                )
+                .on_hover_text(
+                    "The blue/green deployment keeps the original (Blue) instances for the group's termination wait after the replacements (Green) take the traffic, so you can still roll back to them.",
+                );
             }
             if !deployment.load_balancers.is_empty() {
                 ui.label(
@@ -402,6 +417,24 @@ pub fn explain_success(
         }
         None => format!("{failed} of {total} failed, but enough stayed healthy: succeeded"),
     })
+}
+
+/// When the original instances of a blue/green deployment whose traffic is
+/// rerouted are terminated: the wait after the last original stopped
+/// taking traffic (its `BlockTraffic` ended). `None` when they are kept,
+/// or before the reroute.
+pub fn originals_terminated_at(deployment: &Deployment, targets: &[Target]) -> Option<SystemTime> {
+    let termination = deployment.termination.filter(|termination| {
+        termination.terminate && termination.wait_started && deployment.completed.is_none()
+    })?;
+    let rerouted = targets
+        .iter()
+        .filter(|target| target.label.as_deref() == Some("Blue"))
+        .flat_map(|target| &target.events)
+        .filter(|event| event.name == "BlockTraffic")
+        .filter_map(|event| event.ended)
+        .max()?;
+    Some(rerouted + Duration::from_secs(u64::from(termination.wait_minutes) * 60))
 }
 
 /// A stop on alarm in plain words, naming the alarms CodeDeploy names

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
-use super::header::explain_failure;
+use super::header::{explain_failure, originals_terminated_at};
 use super::rows::{Grouping, RowFilter, build_rows};
 use super::*;
 use crate::cloud::deployments::{EventInfo, TargetStatus};
@@ -192,6 +192,7 @@ fn failed_deployment() -> Deployment {
         )),
         blue_green: false,
         load_balancers: Vec::new(),
+        termination: None,
         rollback: None,
     }
 }
@@ -207,6 +208,48 @@ fn failure_is_explained_with_numbers() {
         explain_failure(&deployment, Some(MinimumHealthyHosts::OneAtATime), &targets),
         "1 of 10 instances failed; this config needs 9 healthy: stopped after wave 2."
     );
+}
+
+#[test]
+fn the_originals_of_a_rerouted_blue_green_deployment_are_terminated_after_the_wait() {
+    let mut deployment = failed_deployment();
+    deployment.status = DeploymentStatus::InProgress;
+    deployment.error = None;
+    deployment.blue_green = true;
+    deployment.termination = Some(crate::cloud::deployments::BlueTermination {
+        terminate: true,
+        wait_minutes: 5,
+        wait_started: true,
+    });
+    let blocked = |id: &str, ended: u64| {
+        let mut original = target(id, TargetStatus::Succeeded, Some(ended - 1));
+        original.label = Some("Blue".to_owned());
+        original.events[0].name = "BlockTraffic".to_owned();
+        original
+    };
+    let mut replacement = target("i-green", TargetStatus::Succeeded, Some(900));
+    replacement.label = Some("Green".to_owned());
+    replacement.events[0].name = "BlockTraffic".to_owned();
+    let targets = vec![blocked("i-1", 100), blocked("i-2", 160), replacement];
+    assert_eq!(
+        originals_terminated_at(&deployment, &targets),
+        Some(SystemTime::UNIX_EPOCH + Duration::from_secs(160 + 300)),
+        "the wait runs from the last original's BlockTraffic"
+    );
+    let mut kept = deployment.clone();
+    kept.termination = Some(crate::cloud::deployments::BlueTermination {
+        terminate: false,
+        wait_minutes: 5,
+        wait_started: true,
+    });
+    assert_eq!(originals_terminated_at(&kept, &targets), None);
+    let mut before = deployment.clone();
+    before.termination = Some(crate::cloud::deployments::BlueTermination {
+        terminate: true,
+        wait_minutes: 5,
+        wait_started: false,
+    });
+    assert_eq!(originals_terminated_at(&before, &targets), None);
 }
 
 #[test]
