@@ -278,7 +278,7 @@ fn run_until_long(
     what: &str,
     condition: impl Fn(&Harness<'static, App>) -> bool,
 ) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let deadline = std::time::Instant::now() + Duration::from_mins(2);
     while !condition(harness) {
         assert!(
             std::time::Instant::now() < deadline,
@@ -450,6 +450,20 @@ fn an_alarm_stops_a_rollout_and_its_rollback_restores_the_sample() {
     assert_eq!(rollback.creator, "codeDeployRollback");
     assert_eq!(rollback.rolls_back(), Some(stopped.id.as_str()));
     assert_eq!(revision_key(&rollback), SAMPLE_KEY);
+
+    // The alarm went into ALARM through CloudWatch and is quiet again, so
+    // later deployments of the group are not stopped.
+    let session = harness.state().session().expect("connected");
+    let alarms = call(&harness, async {
+        deploydesk::cloud::cloudwatch::alarm_states(&session, &["web-5xx".to_owned()])
+            .await
+            .expect("the alarm is read")
+    });
+    assert_eq!(
+        alarms[0].state,
+        Some(deploydesk::cloud::cloudwatch::AlarmStateValue::Ok),
+        "{alarms:?}"
+    );
 
     // The link in the header opens it.
     harness

@@ -29,6 +29,7 @@ use super::session::Session;
 use super::setup;
 use crate::domain::config::ALL_AT_ONCE;
 use crate::domain::group_spec::{ConfigChoice, DeploymentGroupSpec, DeploymentType};
+use crate::domain::lifecycle::LifecycleEvent;
 use crate::domain::setup::SetupPlan;
 
 /// The Auto Scaling group the scenarios deploy to.
@@ -56,7 +57,7 @@ const IMAGE_ID: &str = "ami-0abcdef1234567890";
 const VPC_ID: &str = "vpc-0a1b2c3d";
 const SUBNETS: [&str; 2] = ["subnet-0a1b2c3d", "subnet-1a2b3c4d"];
 /// How long a scenario waits for what it started before it gives up.
-pub const PATIENCE: Duration = Duration::from_secs(15 * 60);
+pub const PATIENCE: Duration = Duration::from_mins(15);
 /// How often it looks.
 const POLL: Duration = Duration::from_millis(250);
 
@@ -88,7 +89,7 @@ impl Scenario {
                 "Puts an Auto Scaling group of 2 (web-asg) behind the target group web-tg, gives the application a deployment group over it with traffic control and deploys the sample to it. Then it adds an instance: Auto Scaling's launch starts a deployment of its own, which opens here."
             }
             Self::AlarmStop => {
-                "Has that deployment group watch the CloudWatch alarm web-5xx and roll back when the alarm stops a deployment. A second revision starts rolling out, web-5xx is set to ALARM halfway, and the stopped deployment opens with a link to its rollback."
+                "Has the deployment group over web-asg watch the CloudWatch alarm web-5xx, with rollback when the alarm stops a deployment. A second revision rolls out; when it starts taking traffic, web-5xx is set to ALARM, and the stopped deployment opens with a link to its rollback."
             }
         }
     }
@@ -157,7 +158,7 @@ impl ScenarioStep {
                 "A second revision of the sample uploaded and a deployment of it started (Revisions, Deployments > Deploy…)"
             }
             Self::AlarmFires => {
-                "web-5xx set to ALARM mid-rollout (CloudWatch SetAlarmState); CodeDeploy stops and rolls back"
+                "web-5xx set to ALARM as the new revision takes traffic (CloudWatch SetAlarmState); CodeDeploy stops and rolls back"
             }
         }
     }
@@ -201,9 +202,9 @@ pub async fn scale_out(
 
 /// Shows a stop on alarm: sets the group up as [`scale_out`] does, has it
 /// watch [`ALARM`] with rollback on a stop by alarm, starts a deployment of
-/// a second revision, sets the alarm to ALARM once instances are being
-/// deployed to, and waits for the stop and its rollback. Returns the
-/// stopped deployment's id.
+/// a second revision, sets the alarm to ALARM mid-rollout, once an instance
+/// is taking traffic again, and waits for the stop and its rollback.
+/// Returns the stopped deployment's id.
 pub async fn alarm_stop(
     session: &Session,
     mut started: impl FnMut(ScenarioStep),
@@ -260,7 +261,9 @@ pub async fn alarm_stop(
         },
     )
     .await?;
-    wait_for("the deployment to reach its instances", || async {
+    // The errors begin when the new revision takes traffic: the alarm goes
+    // off once an instance's AllowTraffic has started.
+    wait_for("the new revision to take traffic", || async {
         let deployment = deployments::get_deployment(session, &deployment_id).await?;
         if deployment.status.is_finished() {
             return Err(DemoError::Scenario(format!(
@@ -268,7 +271,18 @@ pub async fn alarm_stop(
                 deployment.status.as_str()
             )));
         }
-        Ok((deployment.overview.in_progress + deployment.overview.succeeded > 0).then_some(()))
+        let target_ids = deployments::list_target_ids(session, &deployment_id).await?;
+        let batch = &target_ids[..target_ids.len().min(25)];
+        let taking_traffic = !batch.is_empty()
+            && deployments::get_targets(session, &deployment_id, batch)
+                .await?
+                .iter()
+                .any(|target| {
+                    target.events.iter().any(|event| {
+                        event.name == LifecycleEvent::AllowTraffic.name() && event.status != "Pending"
+                    })
+                });
+        Ok(taking_traffic.then_some(()))
     })
     .await?;
 
@@ -332,13 +346,13 @@ async fn prepare_fleet(
             .await?
         }
     };
-    let balancer = match load_balancers::load_balancer_arn(session, LOAD_BALANCER).await? {
-        Some(arn) => arn,
-        None => {
+    let balancer =
+        if let Some(arn) = load_balancers::load_balancer_arn(session, LOAD_BALANCER).await? {
+            arn
+        } else {
             let subnets: Vec<String> = SUBNETS.iter().map(|&subnet| subnet.to_owned()).collect();
             load_balancers::create_load_balancer(session, LOAD_BALANCER, &subnets).await?
-        }
-    };
+        };
     load_balancers::forward_to(session, &balancer, 80, &target_group).await?;
     if !ec2::launch_template_names(session)
         .await?

@@ -334,7 +334,7 @@ impl Tour {
                     })
                     .collect();
                 ui.add_space(4.0);
-                wizard::checklist_ui(ui, &items);
+                wizard::narrow_checklist_ui(ui, &items);
             }
             match last {
                 Some((done, Ok(deployment_id))) if *done == scenario => {
