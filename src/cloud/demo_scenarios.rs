@@ -243,22 +243,11 @@ pub async fn alarm_stop(
     }
 
     started(ScenarioStep::SecondRevision);
-    let revision = demo::publish_sample(
+    let deployment_id = deploy_sample(
         session,
         SECOND_KEY,
-        "A second revision of the sample application, uploaded by the guided demo",
         Some("Version 2"),
-    )
-    .await?;
-    let deployment_id = deployments::create_deployment(
-        session,
-        &NewDeployment {
-            application: APPLICATION.to_owned(),
-            group: FLEET_GROUP.to_owned(),
-            revision: Some(revision),
-            description: "A second revision, stopped by the demo's alarm".to_owned(),
-            ..NewDeployment::default()
-        },
+        "A second revision, stopped by the demo's alarm",
     )
     .await?;
     // The errors begin when the new revision takes traffic: the alarm goes
@@ -429,22 +418,11 @@ async fn prepare_fleet(
         .iter()
         .any(|deployment| deployment.status == DeploymentStatus::Succeeded);
     if !deployed {
-        let revision = demo::publish_sample(
+        let deployment_id = deploy_sample(
             session,
             demo::SAMPLE_KEY,
-            "The sample application, uploaded by the guided demo",
             None,
-        )
-        .await?;
-        let deployment_id = deployments::create_deployment(
-            session,
-            &NewDeployment {
-                application: APPLICATION.to_owned(),
-                group: FLEET_GROUP.to_owned(),
-                revision: Some(revision),
-                description: "The sample on web-asg, started by the guided demo".to_owned(),
-                ..NewDeployment::default()
-            },
+            "The sample on web-asg, started by the guided demo",
         )
         .await?;
         wait_for("the sample to be deployed to web-asg", || async {
@@ -464,6 +442,35 @@ async fn prepare_fleet(
         .await?;
     }
     Ok(())
+}
+
+/// Uploads the sample under `key` (marked with `marker`, when given, as
+/// another revision) and starts a deployment of it to the group over the
+/// Auto Scaling group. Returns the deployment's id.
+async fn deploy_sample(
+    session: &Session,
+    key: &str,
+    marker: Option<&str>,
+    description: &str,
+) -> Result<String, DemoError> {
+    let revision = demo::publish_sample(
+        session,
+        key,
+        "The sample application, uploaded by the guided demo",
+        marker,
+    )
+    .await?;
+    Ok(deployments::create_deployment(
+        session,
+        &NewDeployment {
+            application: APPLICATION.to_owned(),
+            group: FLEET_GROUP.to_owned(),
+            revision: Some(revision),
+            description: description.to_owned(),
+            ..NewDeployment::default()
+        },
+    )
+    .await?)
 }
 
 /// The spec of the deployment group over the Auto Scaling group.
