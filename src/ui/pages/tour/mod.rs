@@ -209,6 +209,21 @@ impl Tour {
     pub fn ui(&mut self, ui: &mut egui::Ui, place: TourPlace) -> Option<TourAction> {
         match self.stage.clone() {
             Stage::Explaining { step, paced } => self.explaining_ui(ui, place, step, paced),
+            Stage::Scenarios { running, last } => {
+                let mut action = None;
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        action = Self::scenarios_ui(ui, place, running, last.as_ref());
+                    });
+                if let Some(TourAction::RunScenario(scenario)) = action {
+                    self.stage = Stage::Scenarios {
+                        running: Some((scenario, None)),
+                        last: None,
+                    };
+                }
+                action
+            }
             stage if place == TourPlace::Strip => {
                 let mut action = None;
                 egui::ScrollArea::vertical()
@@ -274,89 +289,122 @@ impl Tour {
                     }
                 });
             }
-            Stage::Scenarios { running, last } => {
-                action = Self::scenarios_ui(ui, running, last.as_ref());
-                if let Some(TourAction::RunScenario(scenario)) = action {
-                    self.stage = Stage::Scenarios {
-                        running: Some((scenario, None)),
-                        last: None,
-                    };
-                }
-            }
-            Stage::Explaining { .. } => {}
+            Stage::Explaining { .. } | Stage::Scenarios { .. } => {}
         }
         action
     }
 
     /// The scenarios offered after the tour, each a button with what it
-    /// will do; the checklist of the one running, or what came of the
-    /// last.
+    /// will do: one under the other in the panel on the right, side by side
+    /// in the strip along the bottom.
     fn scenarios_ui(
         ui: &mut egui::Ui,
+        place: TourPlace,
         running: Option<(Scenario, Option<ScenarioStep>)>,
         last: Option<&(Scenario, Result<String, String>)>,
     ) -> Option<TourAction> {
         let mut action = None;
-        ui.heading("Two more scenarios");
-        ui.label("The demo account can show what CodeDeploy does with Auto Scaling and CloudWatch alarms. Each scenario builds on what the demo set up, and opens the deployment it is about.");
-        for scenario in Scenario::ALL {
-            ui.add_space(8.0);
-            ui.separator();
-            let this_runs = running.is_some_and(|(now, _)| now == scenario);
-            let enabled = running.is_none();
-            let button = ui
-                .add_enabled_ui(enabled, |ui| {
-                    ui.add(Action::primary(scenario.label()).icon(icons::ICON_PLAY_ARROW))
-                })
-                .inner;
-            if button.clicked() {
-                action = Some(TourAction::RunScenario(scenario));
+        let mut close = false;
+        ui.horizontal(|ui| {
+            ui.heading("Two more scenarios");
+            if place == TourPlace::Strip {
+                close = ui.add(Action::secondary("Close the tour")).clicked();
             }
-            ui.label(scenario.summary());
-            if let Some((_, current)) = running.filter(|_| this_runs) {
-                let position = current.and_then(|step| {
-                    scenario
-                        .steps()
-                        .iter()
-                        .position(|candidate| *candidate == step)
+        });
+        let mut chosen = None;
+        match place {
+            TourPlace::Side => {
+                ui.label("The demo account can show what CodeDeploy does with Auto Scaling and CloudWatch alarms. Each scenario builds on what the demo set up, and opens the deployment it is about.");
+                for scenario in Scenario::ALL {
+                    ui.add_space(8.0);
+                    ui.separator();
+                    if Self::scenario_ui(ui, scenario, running, last) {
+                        chosen = Some(scenario);
+                    }
+                }
+                ui.add_space(8.0);
+                ui.separator();
+                close = ui.add(Action::secondary("Close the tour")).clicked();
+            }
+            TourPlace::Strip => {
+                ui.columns(Scenario::ALL.len(), |columns| {
+                    for (column, scenario) in columns.iter_mut().zip(Scenario::ALL) {
+                        // Left-aligned, not stretched to the column's width.
+                        let clicked = column
+                            .with_layout(Layout::top_down(Align::Min), |ui| {
+                                Self::scenario_ui(ui, scenario, running, last)
+                            })
+                            .inner;
+                        if clicked {
+                            chosen = Some(scenario);
+                        }
+                    }
                 });
-                let items: Vec<(String, ItemState)> = scenario
-                    .steps()
-                    .iter()
-                    .enumerate()
-                    .map(|(index, step)| {
-                        let item_state = match position {
-                            Some(now) if index < now => ItemState::Created,
-                            Some(now) if index == now => ItemState::Running,
-                            _ => ItemState::Pending,
-                        };
-                        (step.label().to_owned(), item_state)
-                    })
-                    .collect();
-                ui.add_space(4.0);
-                wizard::narrow_checklist_ui(ui, &items);
-            }
-            match last {
-                Some((done, Ok(deployment_id))) if *done == scenario => {
-                    ui.label(
-                        RichText::new(format!(
-                            "Done: {deployment_id} is open in the rollout view."
-                        ))
-                        .color(ui.visuals().weak_text_color()),
-                    );
-                }
-                Some((done, Err(error))) if *done == scenario => {
-                    ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
-                }
-                _ => {}
             }
         }
-        ui.add_space(8.0);
-        ui.separator();
-        if ui.add(Action::secondary("Close the tour")).clicked() {
+        if let Some(scenario) = chosen {
+            action = Some(TourAction::RunScenario(scenario));
+        }
+        if close {
             action = Some(TourAction::Done);
         }
         action
+    }
+
+    /// One scenario: its button (usable while none runs) and what it will
+    /// do; the checklist while it runs, or what came of it. Returns whether
+    /// its button was clicked.
+    fn scenario_ui(
+        ui: &mut egui::Ui,
+        scenario: Scenario,
+        running: Option<(Scenario, Option<ScenarioStep>)>,
+        last: Option<&(Scenario, Result<String, String>)>,
+    ) -> bool {
+        let clicked = ui
+            .add_enabled_ui(running.is_none(), |ui| {
+                ui.add(Action::primary(scenario.label()).icon(icons::ICON_PLAY_ARROW))
+            })
+            .inner
+            .clicked();
+        ui.label(scenario.summary());
+        if let Some((_, current)) = running.filter(|(now, _)| *now == scenario) {
+            let position = current.and_then(|step| {
+                scenario
+                    .steps()
+                    .iter()
+                    .position(|candidate| *candidate == step)
+            });
+            let items: Vec<(String, ItemState)> = scenario
+                .steps()
+                .iter()
+                .enumerate()
+                .map(|(index, step)| {
+                    let item_state = match position {
+                        Some(now) if index < now => ItemState::Created,
+                        Some(now) if index == now => ItemState::Running,
+                        _ => ItemState::Pending,
+                    };
+                    (step.label().to_owned(), item_state)
+                })
+                .collect();
+            ui.add_space(4.0);
+            wizard::narrow_checklist_ui(ui, &items);
+        }
+        match last {
+            Some((done, Ok(deployment_id))) if *done == scenario => {
+                ui.label(
+                    RichText::new(format!(
+                        "Done: {deployment_id} is open in the rollout view."
+                    ))
+                    .color(ui.visuals().weak_text_color()),
+                );
+            }
+            Some((done, Err(error))) if *done == scenario => {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+            }
+            _ => {}
+        }
+        clicked
     }
 
     /// A step of the tour: the text above (or beside) buttons that keep
