@@ -270,3 +270,208 @@ fn at_800x600_the_failed_tile_opens_its_panel_with_the_tour_open() {
         "the tour is still there"
     );
 }
+
+/// Steps frames until `condition` holds, failing after two minutes: the
+/// scenarios wait for instances to launch and pass their health checks.
+fn run_until_long(
+    harness: &mut Harness<'static, App>,
+    what: &str,
+    condition: impl Fn(&Harness<'static, App>) -> bool,
+) {
+    let deadline = std::time::Instant::now() + Duration::from_mins(2);
+    while !condition(harness) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.step();
+}
+
+/// The deployment the rollout view shows, once it is loaded.
+fn shown_deployment(
+    harness: &Harness<'_, App>,
+) -> Option<deploydesk::cloud::deployments::Deployment> {
+    harness
+        .state()
+        .rollout_view()
+        .and_then(|view| view.deployment())
+        .cloned()
+}
+
+/// Starts the demo and walks its tour to the end, where the further
+/// scenarios are offered.
+fn through_the_tour(harness: &mut Harness<'static, App>) {
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Scale out")
+            .is_none(),
+        "the scenarios are offered only after the demo's rollout"
+    );
+    start_demo(harness);
+    for _ in 0..3 {
+        click(harness, "Next");
+    }
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Alarm stop and rollback")
+            .is_none()
+    );
+    click(harness, "Finish the tour");
+    assert!(has_text(harness, "Two more scenarios"));
+    assert!(has_text(
+        harness,
+        "Auto Scaling's launch starts a deployment"
+    ));
+}
+
+/// Reads a deployment through the harness's session.
+fn deployment_now(
+    harness: &Harness<'static, App>,
+    id: &str,
+) -> deploydesk::cloud::deployments::Deployment {
+    let session = harness.state().session().expect("connected");
+    call(harness, async {
+        deploydesk::cloud::deployments::get_deployment(&session, id)
+            .await
+            .expect("the deployment is read")
+    })
+}
+
+/// The target ids of a deployment, sorted.
+fn target_ids(harness: &Harness<'static, App>, id: &str) -> Vec<String> {
+    let session = harness.state().session().expect("connected");
+    let mut ids = call(harness, async {
+        deploydesk::cloud::deployments::list_target_ids(&session, id)
+            .await
+            .expect("the targets are listed")
+    });
+    ids.sort();
+    ids
+}
+
+/// The S3 key of a deployment's revision.
+fn revision_key(deployment: &deploydesk::cloud::deployments::Deployment) -> String {
+    match &deployment.revision {
+        Some(deploydesk::cloud::deployments::Revision::S3 { key, .. }) => key.clone(),
+        other => panic!("an S3 revision, not {other:?}"),
+    }
+}
+
+#[test]
+fn scaling_out_opens_the_deployment_auto_scaling_started_for_the_new_instance() {
+    use deploydesk::cloud::demo_scenarios::{AUTO_SCALING_GROUP, FLEET_GROUP};
+    let mut harness = first_launch();
+    through_the_tour(&mut harness);
+    click(&mut harness, "Scale out");
+    assert!(
+        has_text(&harness, "web-asg's desired capacity raised by one"),
+        "the scenario's checklist is shown"
+    );
+    run_until_long(&mut harness, "the automatic deployment", |h| {
+        shown_deployment(h).is_some_and(|deployment| deployment.group == FLEET_GROUP)
+    });
+    let automatic = shown_deployment(&harness).expect("a deployment");
+    assert_eq!(automatic.creator, "autoscaling");
+    assert!(has_text(&harness, "started by Auto Scaling"));
+    assert!(has_text(&harness, "target group web-tg"), "traffic control");
+
+    // It deploys to the one instance the scale-out launched: in the Auto
+    // Scaling group, and not one the sample was deployed to before.
+    let session = harness.state().session().expect("connected");
+    let (group, earlier) = call(&harness, async {
+        let group = deploydesk::cloud::autoscaling::list_groups(
+            &session,
+            Some(&[AUTO_SCALING_GROUP.to_owned()]),
+        )
+        .await
+        .expect("the group is read")
+        .remove(0);
+        let earlier = deploydesk::cloud::deployments::list_deployments(
+            &session,
+            &deploydesk::cloud::deployments::DeploymentFilter {
+                application: Some("demo-shop".to_owned()),
+                group: Some(FLEET_GROUP.to_owned()),
+                statuses: vec![DeploymentStatus::Succeeded],
+                limit: 10,
+            },
+        )
+        .await
+        .expect("the deployments are listed");
+        (group, earlier)
+    });
+    assert_eq!(group.desired_capacity, 3);
+    assert_eq!(group.instances.len(), 3, "{group:?}");
+    assert_eq!(earlier.len(), 1, "the sample was deployed once");
+    assert_eq!(earlier[0].creator, "user");
+    let before = target_ids(&harness, &earlier[0].id);
+    assert_eq!(before.len(), 2);
+    let targets = target_ids(&harness, &automatic.id);
+    assert_eq!(targets.len(), 1, "{targets:?}");
+    assert!(!before.contains(&targets[0]));
+    assert!(
+        group
+            .instances
+            .iter()
+            .any(|member| member.instance_id == targets[0])
+    );
+    assert!(has_text(&harness, "Done:"), "the panel says it is done");
+}
+
+#[test]
+fn an_alarm_stops_a_rollout_and_its_rollback_restores_the_sample() {
+    use deploydesk::cloud::demo::SAMPLE_KEY;
+    use deploydesk::cloud::demo_scenarios::{FLEET_GROUP, SECOND_KEY};
+    let mut harness = first_launch();
+    through_the_tour(&mut harness);
+    click(&mut harness, "Alarm stop and rollback");
+    run_until_long(&mut harness, "the stopped deployment", |h| {
+        shown_deployment(h).is_some_and(|deployment| deployment.group == FLEET_GROUP)
+    });
+    let stopped = shown_deployment(&harness).expect("a deployment");
+    assert_eq!(stopped.status, DeploymentStatus::Stopped);
+    assert_eq!(
+        stopped.error.as_ref().map(|(code, _)| code.as_str()),
+        Some("ALARM_ACTIVE")
+    );
+    assert_eq!(revision_key(&stopped), SECOND_KEY);
+    assert!(has_text(&harness, "Stopped by the alarm web-5xx"));
+    let rollback_id = stopped
+        .rolled_back_by()
+        .expect("the stop on alarm is rolled back")
+        .to_owned();
+    assert!(has_text(&harness, "rolled back by"));
+
+    // The rollback deploys the revision before the stopped one, and links
+    // back to it.
+    let rollback = deployment_now(&harness, &rollback_id);
+    assert_eq!(rollback.creator, "codeDeployRollback");
+    assert_eq!(rollback.rolls_back(), Some(stopped.id.as_str()));
+    assert_eq!(revision_key(&rollback), SAMPLE_KEY);
+
+    // The alarm went into ALARM through CloudWatch and is quiet again, so
+    // later deployments of the group are not stopped.
+    let session = harness.state().session().expect("connected");
+    let alarms = call(&harness, async {
+        deploydesk::cloud::cloudwatch::alarm_states(&session, &["web-5xx".to_owned()])
+            .await
+            .expect("the alarm is read")
+    });
+    assert_eq!(
+        alarms[0].state,
+        Some(deploydesk::cloud::cloudwatch::AlarmStateValue::Ok),
+        "{alarms:?}"
+    );
+
+    // The link in the header opens it.
+    harness
+        .get_by_role_and_label(Role::Link, &rollback_id)
+        .click();
+    run_until(&mut harness, "the rollback in the rollout view", |h| {
+        shown_deployment(h).is_some_and(|deployment| deployment.id == rollback_id)
+    });
+    assert!(has_text(&harness, "rollback of"));
+    assert!(has_text(&harness, "started by CodeDeploy to roll back"));
+}

@@ -130,3 +130,58 @@ pub async fn list_groups(
     groups.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(groups)
 }
+
+/// An Auto Scaling group to create, launched from an EC2 launch template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAutoScalingGroup {
+    /// The group's name.
+    pub name: String,
+    /// The launch template its instances are launched from (its latest
+    /// version).
+    pub launch_template: String,
+    /// The fewest instances it keeps.
+    pub min_size: i32,
+    /// The most instances it may have.
+    pub max_size: i32,
+    /// How many instances it starts with.
+    pub desired_capacity: i32,
+    /// The Availability Zones it launches into.
+    pub availability_zones: Vec<String>,
+}
+
+/// Creates the Auto Scaling group `group` (`CreateAutoScalingGroup`).
+pub async fn create_group(session: &Session, group: &NewAutoScalingGroup) -> CloudResult<()> {
+    session
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(&group.name)
+        .launch_template(
+            aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                .launch_template_name(&group.launch_template)
+                .version("$Latest")
+                .build(),
+        )
+        .min_size(group.min_size)
+        .max_size(group.max_size)
+        .desired_capacity(group.desired_capacity)
+        .set_availability_zones(Some(group.availability_zones.clone()))
+        .send()
+        .await
+        .map_err(sdk_error(session, "CreateAutoScalingGroup"))?;
+    Ok(())
+}
+
+/// Sets how many instances the Auto Scaling group `name` wants
+/// (`SetDesiredCapacity`); Auto Scaling launches or terminates instances
+/// to match.
+pub async fn set_desired_capacity(session: &Session, name: &str, desired: i32) -> CloudResult<()> {
+    session
+        .autoscaling
+        .set_desired_capacity()
+        .auto_scaling_group_name(name)
+        .desired_capacity(desired)
+        .send()
+        .await
+        .map_err(sdk_error(session, "SetDesiredCapacity"))?;
+    Ok(())
+}

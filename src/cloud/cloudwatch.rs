@@ -116,3 +116,63 @@ fn state_of(state: &aws_sdk_cloudwatch::types::StateValue) -> Option<AlarmStateV
         _ => None,
     }
 }
+
+/// A metric alarm to create or replace (`PutMetricAlarm`): it goes into
+/// ALARM when the sum of `metric` over one period reaches `threshold`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlarm {
+    /// The alarm's name.
+    pub name: String,
+    /// What it watches for, in words.
+    pub description: String,
+    /// The metric's namespace, e.g. `AWS/ApplicationELB`.
+    pub namespace: String,
+    /// The metric's name, e.g. `HTTPCode_Target_5XX_Count`.
+    pub metric: String,
+    /// The sum per period at which it goes into ALARM.
+    pub threshold: f64,
+    /// The period, in seconds.
+    pub period_seconds: i32,
+}
+
+/// Creates the alarm `alarm`, or replaces the one of that name.
+pub async fn put_metric_alarm(session: &Session, alarm: &NewAlarm) -> CloudResult<()> {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
+    session
+        .cloudwatch
+        .put_metric_alarm()
+        .alarm_name(&alarm.name)
+        .alarm_description(&alarm.description)
+        .namespace(&alarm.namespace)
+        .metric_name(&alarm.metric)
+        .statistic(Statistic::Sum)
+        .period(alarm.period_seconds)
+        .evaluation_periods(1)
+        .threshold(alarm.threshold)
+        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .send()
+        .await
+        .map_err(sdk_error(session, "PutMetricAlarm"))?;
+    Ok(())
+}
+
+/// Sets the alarm `name` to `state` for `reason` (`SetAlarmState`), as a
+/// test of what watches it; CloudWatch sets it back when it next
+/// evaluates its metric.
+pub async fn set_alarm_state(
+    session: &Session,
+    name: &str,
+    state: AlarmStateValue,
+    reason: &str,
+) -> CloudResult<()> {
+    session
+        .cloudwatch
+        .set_alarm_state()
+        .alarm_name(name)
+        .state_value(aws_sdk_cloudwatch::types::StateValue::from(state.as_str()))
+        .state_reason(reason)
+        .send()
+        .await
+        .map_err(sdk_error(session, "SetAlarmState"))?;
+    Ok(())
+}

@@ -36,6 +36,8 @@ pub const GROUP: &str = "production";
 pub const SERVICE_ROLE: &str = "DemoCodeDeployServiceRole";
 /// The bucket the demo uploads to.
 pub const BUCKET: &str = "deploydesk-demo-revisions";
+/// The key of the sample application in [`BUCKET`].
+pub const SAMPLE_KEY: &str = "demo-shop/sample-app.zip";
 /// The tag that makes an instance of the local cloud fail on purpose.
 pub const SIMULATE_TAG: &str = "deploydesk:simulate";
 /// What the failing instance is told to do.
@@ -116,6 +118,9 @@ pub enum DemoError {
     /// The sample application could not be written.
     #[error("Could not write the sample application: {0}.")]
     Sample(String),
+    /// A scenario's step did not turn out as it should.
+    #[error("{0}")]
+    Scenario(String),
     /// Uploading or registering the sample failed.
     #[error(transparent)]
     Publish(#[from] PublishError),
@@ -133,7 +138,7 @@ impl DemoError {
 }
 
 /// Runs `plan` to its end; anything but made or reused is an error.
-async fn run_all(session: &Session, plan: &SetupPlan) -> Result<(), DemoError> {
+pub(crate) async fn run_all(session: &Session, plan: &SetupPlan) -> Result<(), DemoError> {
     let mut problem = None;
     setup::run_plan(session, plan, 0, false, |progress| {
         if let Progress::Finished(index, result) = progress {
@@ -248,30 +253,13 @@ pub async fn show_me_a_rollout(
     }
 
     started(DemoStep::Revision);
-    let parent = tempfile::Builder::new()
-        .prefix("deploydesk-demo-")
-        .tempdir()
-        .map_err(|problem| DemoError::TemporaryFolder(problem.to_string()))?;
-    let parent_path = parent.path().to_path_buf();
-    let folder = tokio::task::spawn_blocking(move || super::sample::write_sample(&parent_path))
-        .await
-        .map_err(|problem| DemoError::Sample(problem.to_string()))?
-        .map_err(|problem| DemoError::Sample(problem.to_string()))?;
-    let (progress, _updates) = watch::channel(super::s3::UploadProgress::default());
-    let revision = publish::publish(
+    let revision = publish_sample(
         session,
-        BundleSource::Folder(folder),
-        &Destination {
-            application: APPLICATION.to_owned(),
-            bucket: BUCKET.to_owned(),
-            key: "demo-shop/sample-app.zip".to_owned(),
-            description: "The sample application, uploaded by the guided demo".to_owned(),
-        },
-        &progress,
-        &CancellationToken::new(),
+        SAMPLE_KEY,
+        "The sample application, uploaded by the guided demo",
+        None,
     )
     .await?;
-    drop(parent);
 
     started(DemoStep::Deployment);
     deployments::create_deployment(
@@ -279,19 +267,65 @@ pub async fn show_me_a_rollout(
         &NewDeployment {
             application: APPLICATION.to_owned(),
             group: GROUP.to_owned(),
-            revision: Some(Revision::S3 {
-                bucket: revision.bucket,
-                key: revision.key,
-                bundle_type: revision.bundle.map(|kind| kind.bundle_type().to_owned()),
-                version: revision.version,
-                etag: revision.etag,
-            }),
+            revision: Some(revision),
             description: "Started by the guided demo".to_owned(),
             ..NewDeployment::default()
         },
     )
     .await
     .map_err(DemoError::from)
+}
+
+/// Writes the sample application (with `marker` added to its page, when
+/// given, which makes it another revision), uploads it to the demo's
+/// bucket under `key` and registers it with the demo's application, the
+/// way the Revisions page does. Returns the revision to deploy.
+pub(crate) async fn publish_sample(
+    session: &Session,
+    key: &str,
+    description: &str,
+    marker: Option<&str>,
+) -> Result<Revision, DemoError> {
+    let parent = tempfile::Builder::new()
+        .prefix("deploydesk-demo-")
+        .tempdir()
+        .map_err(|problem| DemoError::TemporaryFolder(problem.to_string()))?;
+    let parent_path = parent.path().to_path_buf();
+    let marker = marker.map(str::to_owned);
+    let folder = tokio::task::spawn_blocking(move || {
+        let folder = super::sample::write_sample(&parent_path)?;
+        if let Some(marker) = marker {
+            let page = folder.join("index.html");
+            let text = std::fs::read_to_string(&page)?;
+            std::fs::write(&page, format!("{text}<!-- {marker} -->\n"))?;
+        }
+        Ok::<_, std::io::Error>(folder)
+    })
+    .await
+    .map_err(|problem| DemoError::Sample(problem.to_string()))?
+    .map_err(|problem| DemoError::Sample(problem.to_string()))?;
+    let (progress, _updates) = watch::channel(super::s3::UploadProgress::default());
+    let revision = publish::publish(
+        session,
+        BundleSource::Folder(folder),
+        &Destination {
+            application: APPLICATION.to_owned(),
+            bucket: BUCKET.to_owned(),
+            key: key.to_owned(),
+            description: description.to_owned(),
+        },
+        &progress,
+        &CancellationToken::new(),
+    )
+    .await?;
+    drop(parent);
+    Ok(Revision::S3 {
+        bucket: revision.bucket,
+        key: revision.key,
+        bundle_type: revision.bundle.map(|kind| kind.bundle_type().to_owned()),
+        version: revision.version,
+        etag: revision.etag,
+    })
 }
 
 /// The simulate tag's value without the `slow` directive: `None` when

@@ -627,6 +627,63 @@ pub async fn describe_regions(session: &Session) -> Result<Vec<Region>, CloudErr
     Ok(regions)
 }
 
+/// The names of the account's EC2 launch templates.
+pub async fn launch_template_names(session: &Session) -> CloudResult<Vec<String>> {
+    let mut names = Vec::new();
+    let mut next_token = None;
+    loop {
+        let page = session
+            .ec2
+            .describe_launch_templates()
+            .set_next_token(next_token)
+            .send()
+            .await
+            .map_err(error(session, "DescribeLaunchTemplates"))?;
+        names.extend(
+            page.launch_templates()
+                .iter()
+                .filter_map(|template| template.launch_template_name().map(str::to_owned)),
+        );
+        next_token = page.next_token().map(str::to_owned);
+        if next_token.is_none() {
+            break;
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Creates the launch template `name`: instances of the image `image_id`
+/// that carry `tags` from launch. The tags are checked first.
+pub async fn create_launch_template(
+    session: &Session,
+    name: &str,
+    image_id: &str,
+    tags: &[(String, String)],
+) -> CloudResult<()> {
+    use aws_sdk_ec2::types::{LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData};
+    check_tags(tags)?;
+    session
+        .ec2
+        .create_launch_template()
+        .launch_template_name(name)
+        .launch_template_data(
+            RequestLaunchTemplateData::builder()
+                .image_id(image_id)
+                .tag_specifications(
+                    LaunchTemplateTagSpecificationRequest::builder()
+                        .resource_type(ResourceType::Instance)
+                        .set_tags(Some(sdk_tags(tags)))
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(error(session, "CreateLaunchTemplate"))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -257,29 +257,56 @@ impl ItemState {
 /// the reason under one that differs or failed.
 pub fn checklist_ui(ui: &mut egui::Ui, items: &[(String, ItemState)]) {
     for (summary, state) in items {
-        let (mark, word) = state.mark();
-        let colour = match state {
-            ItemState::Created | ItemState::Reused => DONE_GREEN,
-            ItemState::Differs(_) => ui.visuals().warn_fg_color,
-            ItemState::Failed(_) => ui.visuals().error_fg_color,
-            ItemState::Pending | ItemState::Running => ui.visuals().weak_text_color(),
-        };
-        ui.horizontal(|ui| {
-            if *state == ItemState::Running {
-                ui.spinner();
-            } else {
-                ui.label(mark.rich_text().size(16.0).color(colour))
-                    .on_hover_text(word);
-            }
+        let (_, word) = state.mark();
+        let colour = ui.horizontal(|ui| {
+            let colour = mark_ui(ui, state);
             ui.label(summary.as_str());
             ui.label(RichText::new(format!("({word})")).color(colour));
+            colour
         });
         if let ItemState::Differs(why) | ItemState::Failed(why) = state {
             ui.indent(summary.as_str(), |ui| {
-                ui.label(RichText::new(why.as_str()).color(colour));
+                ui.label(RichText::new(why.as_str()).color(colour.inner));
             });
         }
     }
+}
+
+/// The checklist of a run in a narrow place, such as the guided demo's
+/// panel: each summary wraps beside its mark, whose word shows on hover.
+pub fn narrow_checklist_ui(ui: &mut egui::Ui, items: &[(String, ItemState)]) {
+    for (summary, state) in items {
+        ui.horizontal_top(|ui| {
+            mark_ui(ui, state);
+            let text = RichText::new(summary.as_str());
+            let text = if state.is_done() {
+                text
+            } else {
+                text.color(ui.visuals().weak_text_color())
+            };
+            ui.add(egui::Label::new(text).wrap());
+        });
+    }
+}
+
+/// The state's mark in its colour (a spinner while running), its word on
+/// hover. Returns the colour.
+fn mark_ui(ui: &mut egui::Ui, state: &ItemState) -> Color32 {
+    let (mark, word) = state.mark();
+    let colour = match state {
+        ItemState::Created | ItemState::Reused => DONE_GREEN,
+        ItemState::Differs(_) => ui.visuals().warn_fg_color,
+        ItemState::Failed(_) => ui.visuals().error_fg_color,
+        ItemState::Pending | ItemState::Running => ui.visuals().weak_text_color(),
+    };
+    if *state == ItemState::Running {
+        // The size of a mark, so the summaries line up.
+        ui.add(egui::Spinner::new().size(16.0)).on_hover_text(word);
+    } else {
+        ui.label(mark.rich_text().size(16.0).color(colour))
+            .on_hover_text(word);
+    }
+    colour
 }
 
 /// A text field with a label above it and, if `error` is set, the error

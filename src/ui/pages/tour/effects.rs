@@ -5,6 +5,7 @@
 
 use crate::cloud::CloudError;
 use crate::cloud::demo::{self, DemoError, DemoStep};
+use crate::cloud::demo_scenarios::{self, Scenario, ScenarioStep};
 use crate::ui::app::{AppRequest, Effects};
 
 use super::{Stage, Tour, TourAction};
@@ -17,13 +18,17 @@ pub(crate) enum TourEvent {
     Finished(Result<String, DemoError>),
     /// The demo's instances run at full speed again, or why not.
     PacingEnded(Result<usize, CloudError>),
+    /// A step of a scenario started.
+    ScenarioStarted(ScenarioStep),
+    /// A scenario finished with the deployment to show, or failed.
+    ScenarioFinished(Result<String, DemoError>),
 }
 
 impl TourEvent {
     /// The cloud error the result failed with, if it did.
     pub(crate) fn error(&self) -> Option<&CloudError> {
         match self {
-            Self::Finished(Err(error)) => error.cloud_error(),
+            Self::Finished(Err(error)) | Self::ScenarioFinished(Err(error)) => error.cloud_error(),
             Self::PacingEnded(Err(error)) => Some(error),
             _ => None,
         }
@@ -50,6 +55,25 @@ pub(crate) fn run(tour: &mut Tour, effects: &Effects, action: TourAction) -> Opt
             return Some(AppRequest::TourDone);
         }
         TourAction::EndPacing => end_pacing(effects),
+        TourAction::RunScenario(scenario) => {
+            let Some(session) = effects.session() else {
+                tour.scenario_finished(&Err(DemoError::Scenario(
+                    "Not connected to the demo account yet; try again in a moment.".to_owned(),
+                )));
+                return None;
+            };
+            let sender = effects.sender();
+            effects.spawn("running a demo scenario", async move {
+                let started = |step| {
+                    sender.send(TourEvent::ScenarioStarted(step));
+                };
+                let result = match scenario {
+                    Scenario::ScaleOut => demo_scenarios::scale_out(&session, started).await,
+                    Scenario::AlarmStop => demo_scenarios::alarm_stop(&session, started).await,
+                };
+                TourEvent::ScenarioFinished(result)
+            });
+        }
         TourAction::ShowMeARollout => {
             let Some(session) = effects.session() else {
                 tour.stage = Stage::Failed(
@@ -80,6 +104,14 @@ pub(crate) fn apply(tour: &mut Tour, event: TourEvent) -> Option<AppRequest> {
         }
         TourEvent::Finished(result) => {
             tour.finished(&result);
+            result.ok().map(AppRequest::ShowDeployment)
+        }
+        TourEvent::ScenarioStarted(step) => {
+            tour.scenario_started(step);
+            None
+        }
+        TourEvent::ScenarioFinished(result) => {
+            tour.scenario_finished(&result);
             result.ok().map(AppRequest::ShowDeployment)
         }
         TourEvent::PacingEnded(result) => {

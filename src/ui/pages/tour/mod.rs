@@ -20,6 +20,7 @@ pub(crate) mod effects;
 use egui::{Align, Layout, RichText};
 
 use crate::cloud::demo::{DemoError, DemoStep};
+use crate::cloud::demo_scenarios::{Scenario, ScenarioStep};
 use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::spotlight::{self, Spot};
 use crate::ui::widgets::wizard::{self, ItemState};
@@ -75,6 +76,8 @@ const SIDE_TEXT_HEIGHT: f32 = 330.0;
 pub enum TourAction {
     /// Set the demo account up and start a deployment.
     ShowMeARollout,
+    /// Run one of the scenarios offered after the tour.
+    RunScenario(Scenario),
     /// The person moved past the step the demo's rollout is paced for: let
     /// it run at full speed.
     EndPacing,
@@ -107,6 +110,14 @@ pub enum Stage {
         step: usize,
         /// Whether the demo's rollout still runs slowly for the tour.
         paced: bool,
+    },
+    /// After the tour: the further scenarios on offer.
+    Scenarios {
+        /// The scenario running, and its step running now.
+        running: Option<(Scenario, Option<ScenarioStep>)>,
+        /// The last scenario run, and what came of it: the deployment it
+        /// opened or why it could not be shown.
+        last: Option<(Scenario, Result<String, String>)>,
     },
 }
 
@@ -143,6 +154,27 @@ impl Tour {
         self.pacing_error = None;
     }
 
+    /// A step of the scenario running started.
+    pub fn scenario_started(&mut self, step: ScenarioStep) {
+        if let Stage::Scenarios {
+            running: Some((_, current)),
+            ..
+        } = &mut self.stage
+        {
+            *current = Some(step);
+        }
+    }
+
+    /// The scenario running finished with the deployment to show, or
+    /// failed.
+    pub fn scenario_finished(&mut self, result: &Result<String, DemoError>) {
+        if let Stage::Scenarios { running, last } = &mut self.stage
+            && let Some((scenario, _)) = running.take()
+        {
+            *last = Some((scenario, result.clone().map_err(|error| error.to_string())));
+        }
+    }
+
     /// Whether the demo's rollout runs slowly for the tour.
     pub fn paced(&self) -> bool {
         matches!(self.stage, Stage::Explaining { paced: true, .. })
@@ -177,6 +209,21 @@ impl Tour {
     pub fn ui(&mut self, ui: &mut egui::Ui, place: TourPlace) -> Option<TourAction> {
         match self.stage.clone() {
             Stage::Explaining { step, paced } => self.explaining_ui(ui, place, step, paced),
+            Stage::Scenarios { running, last } => {
+                let mut action = None;
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        action = Self::scenarios_ui(ui, place, running, last.as_ref());
+                    });
+                if let Some(TourAction::RunScenario(scenario)) = action {
+                    self.stage = Stage::Scenarios {
+                        running: Some((scenario, None)),
+                        last: None,
+                    };
+                }
+                action
+            }
             stage if place == TourPlace::Strip => {
                 let mut action = None;
                 egui::ScrollArea::vertical()
@@ -242,9 +289,122 @@ impl Tour {
                     }
                 });
             }
-            Stage::Explaining { .. } => {}
+            Stage::Explaining { .. } | Stage::Scenarios { .. } => {}
         }
         action
+    }
+
+    /// The scenarios offered after the tour, each a button with what it
+    /// will do: one under the other in the panel on the right, side by side
+    /// in the strip along the bottom.
+    fn scenarios_ui(
+        ui: &mut egui::Ui,
+        place: TourPlace,
+        running: Option<(Scenario, Option<ScenarioStep>)>,
+        last: Option<&(Scenario, Result<String, String>)>,
+    ) -> Option<TourAction> {
+        let mut action = None;
+        let mut close = false;
+        ui.horizontal(|ui| {
+            ui.heading("Two more scenarios");
+            if place == TourPlace::Strip {
+                close = ui.add(Action::secondary("Close the tour")).clicked();
+            }
+        });
+        let mut chosen = None;
+        match place {
+            TourPlace::Side => {
+                ui.label("The demo account can show what CodeDeploy does with Auto Scaling and CloudWatch alarms. Each scenario builds on what the demo set up, and opens the deployment it is about.");
+                for scenario in Scenario::ALL {
+                    ui.add_space(8.0);
+                    ui.separator();
+                    if Self::scenario_ui(ui, scenario, running, last) {
+                        chosen = Some(scenario);
+                    }
+                }
+                ui.add_space(8.0);
+                ui.separator();
+                close = ui.add(Action::secondary("Close the tour")).clicked();
+            }
+            TourPlace::Strip => {
+                ui.columns(Scenario::ALL.len(), |columns| {
+                    for (column, scenario) in columns.iter_mut().zip(Scenario::ALL) {
+                        // Left-aligned, not stretched to the column's width.
+                        let clicked = column
+                            .with_layout(Layout::top_down(Align::Min), |ui| {
+                                Self::scenario_ui(ui, scenario, running, last)
+                            })
+                            .inner;
+                        if clicked {
+                            chosen = Some(scenario);
+                        }
+                    }
+                });
+            }
+        }
+        if let Some(scenario) = chosen {
+            action = Some(TourAction::RunScenario(scenario));
+        }
+        if close {
+            action = Some(TourAction::Done);
+        }
+        action
+    }
+
+    /// One scenario: its button (usable while none runs) and what it will
+    /// do; the checklist while it runs, or what came of it. Returns whether
+    /// its button was clicked.
+    fn scenario_ui(
+        ui: &mut egui::Ui,
+        scenario: Scenario,
+        running: Option<(Scenario, Option<ScenarioStep>)>,
+        last: Option<&(Scenario, Result<String, String>)>,
+    ) -> bool {
+        let clicked = ui
+            .add_enabled_ui(running.is_none(), |ui| {
+                ui.add(Action::primary(scenario.label()).icon(icons::ICON_PLAY_ARROW))
+            })
+            .inner
+            .clicked();
+        ui.label(scenario.summary());
+        if let Some((_, current)) = running.filter(|(now, _)| *now == scenario) {
+            let position = current.and_then(|step| {
+                scenario
+                    .steps()
+                    .iter()
+                    .position(|candidate| *candidate == step)
+            });
+            let items: Vec<(String, ItemState)> = scenario
+                .steps()
+                .iter()
+                .enumerate()
+                .map(|(index, step)| {
+                    let item_state = match position {
+                        Some(now) if index < now => ItemState::Created,
+                        Some(now) if index == now => ItemState::Running,
+                        _ => ItemState::Pending,
+                    };
+                    (step.label().to_owned(), item_state)
+                })
+                .collect();
+            ui.add_space(4.0);
+            wizard::narrow_checklist_ui(ui, &items);
+        }
+        match last {
+            Some((done, Ok(deployment_id))) if *done == scenario => {
+                ui.label(
+                    RichText::new(format!(
+                        "Done: {deployment_id} is open in the rollout view."
+                    ))
+                    .color(ui.visuals().weak_text_color()),
+                );
+            }
+            Some((done, Err(error))) if *done == scenario => {
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+            }
+            _ => {}
+        }
+        clicked
     }
 
     /// A step of the tour: the text above (or beside) buttons that keep
@@ -377,9 +537,15 @@ impl Tour {
             if last {
                 if ui
                     .add_sized(size, Action::primary("Finish the tour").visible("Finish"))
+                    .on_hover_text("Close the tour's steps and see two more scenarios")
                     .clicked()
                 {
-                    action = Some(TourAction::Done);
+                    // The rollout has been shown: the further scenarios
+                    // build on it.
+                    self.stage = Stage::Scenarios {
+                        running: None,
+                        last: None,
+                    };
                 }
                 // The slot of Skip stays, empty, so nothing moves.
                 let _ = ui.allocate_exact_size(size, egui::Sense::hover());
