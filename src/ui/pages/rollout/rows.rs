@@ -128,7 +128,15 @@ pub fn build_rows(targets: &[Target], filter: &RowFilter<'_>) -> Vec<TileRow> {
             .copied()
             .filter(|&index| targets[index].label.as_deref() == label)
             .collect();
-        let prefix = label.map(|label| format!("{label} · ")).unwrap_or_default();
+        // Blue/green: the original fleet's rows come first, then the
+        // replacement's, each named for what it is.
+        let prefix = label
+            .map(|label| match label {
+                "Blue" => "Original (Blue) · ".to_owned(),
+                "Green" => "Replacement (Green) · ".to_owned(),
+                other => format!("{other} · "),
+            })
+            .unwrap_or_default();
         match filter.grouping {
             Grouping::Tag => {
                 let tag_key = filter.tag_key.trim();

@@ -160,7 +160,7 @@ fn only_failed_and_search_filter_tiles() {
     let rows = build_rows(&targets, &filter(Grouping::None, true, ""));
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].items, vec![1]);
-    assert_eq!(rows[0].label, "Green · All");
+    assert_eq!(rows[0].label, "Replacement (Green) · All");
     let rows = build_rows(&targets, &filter(Grouping::None, false, "AAA"));
     assert_eq!(rows[0].items, vec![0]);
 }
