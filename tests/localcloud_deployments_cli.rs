@@ -10,52 +10,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
+use support::serve::{DEPLOYDESK, Serve};
 use support::{aws_cli_available, aws_deploy};
-
-/// The `deploydesk` binary built with these tests.
-const DEPLOYDESK: &str = env!("CARGO_BIN_EXE_deploydesk");
-
-/// A `deploydesk serve` process, killed when dropped.
-struct Serve {
-    child: Child,
-    endpoint: String,
-}
-
-impl Serve {
-    /// Starts `deploydesk serve` with `args` and reads its endpoint line.
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(DEPLOYDESK)
-            .arg("serve")
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("deploydesk serve starts");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("serve prints its endpoint");
-        let endpoint = first
-            .trim()
-            .strip_prefix("endpoint: ")
-            .unwrap_or_else(|| panic!("the first line names the endpoint: {first:?}"))
-            .to_owned();
-        Self { child, endpoint }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Runs `aws deploy ARGS` against `endpoint` with made-up credentials and
 /// no config files; returns its JSON output (or `Null` when it prints

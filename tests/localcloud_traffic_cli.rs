@@ -10,59 +10,17 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::serve::Serve;
 use support::{aws_cli, aws_cli_available};
-
-/// The `deploydesk` binary built with these tests.
-const DEPLOYDESK: &str = env!("CARGO_BIN_EXE_deploydesk");
 
 /// The target group's deregistration delay, in seconds.
 const DRAIN_SECONDS: i64 = 5;
 /// How long a registered instance takes to turn healthy: two checks five
 /// seconds apart.
 const HEALTHY_SECONDS: i64 = 10;
-
-/// A `deploydesk serve` process, killed when dropped.
-struct Serve {
-    child: Child,
-    endpoint: String,
-}
-
-impl Serve {
-    /// Starts `deploydesk serve` with `args` and reads its endpoint line.
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(DEPLOYDESK)
-            .arg("serve")
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("deploydesk serve starts");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("serve prints its endpoint");
-        let endpoint = first
-            .trim()
-            .strip_prefix("endpoint: ")
-            .unwrap_or_else(|| panic!("the first line names the endpoint: {first:?}"))
-            .to_owned();
-        Self { child, endpoint }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Runs `aws SERVICE ARGS` against `endpoint`; returns its JSON output (or
 /// `Null` when it prints none), failing the test if the command fails.

@@ -750,6 +750,26 @@ fn assert_next_stays(harness: &Harness<'_, App>, before: egui::Pos2) {
     );
 }
 
+/// Starts the deployment group wizard with the pointer and fills in a new
+/// application `web-shop` and a group `production` with the usual service
+/// role, up to the Type step.
+fn to_the_type_step(harness: &mut Harness<'static, App>) {
+    pointer_click(harness, Role::Button, "Start: Deployment group");
+    run_until(harness, "the applications", |h| {
+        has_text(h, "No EC2/on-premises application yet")
+    });
+    pointer_click(harness, Role::RadioButton, "A new application");
+    type_into(harness, "New application name", "web-shop");
+    pointer_click(harness, Role::Button, "Next");
+    type_into(harness, "Deployment group name", "production");
+    type_into(
+        harness,
+        "Service role ARN",
+        "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
+    );
+    pointer_click(harness, Role::Button, "Next");
+}
+
 #[test]
 fn empty_tag_keys_are_refused_at_the_row_only_after_next_or_typing() {
     let mut demo = demo();
@@ -896,20 +916,7 @@ fn the_instance_profile_wizard_starts_from_the_demo_bucket() {
 fn the_review_says_in_words_what_is_made_and_names_each_call() {
     let mut demo = demo();
     let harness = &mut demo.harness;
-    pointer_click(harness, Role::Button, "Start: Deployment group");
-    run_until(harness, "the applications", |h| {
-        has_text(h, "No EC2/on-premises application yet")
-    });
-    pointer_click(harness, Role::RadioButton, "A new application");
-    type_into(harness, "New application name", "web-shop");
-    pointer_click(harness, Role::Button, "Next");
-    type_into(harness, "Deployment group name", "production");
-    type_into(
-        harness,
-        "Service role ARN",
-        "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
-    );
-    pointer_click(harness, Role::Button, "Next");
+    to_the_type_step(harness);
     pointer_click(harness, Role::Button, "Next");
     run_until(harness, "the instances", |h| has_text(h, "instances match"));
     type_into(harness, "Key", "Environment");
@@ -1190,20 +1197,7 @@ fn deployment_group_wizard_picks_alarms_and_a_topic_from_the_account() {
         })
     };
     let harness = &mut demo.harness;
-    pointer_click(harness, Role::Button, "Start: Deployment group");
-    run_until(harness, "the applications", |h| {
-        has_text(h, "No EC2/on-premises application yet")
-    });
-    pointer_click(harness, Role::RadioButton, "A new application");
-    type_into(harness, "New application name", "web-shop");
-    pointer_click(harness, Role::Button, "Next");
-    type_into(harness, "Deployment group name", "production");
-    type_into(
-        harness,
-        "Service role ARN",
-        "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
-    );
-    pointer_click(harness, Role::Button, "Next");
+    to_the_type_step(harness);
     pointer_click(harness, Role::Button, "Next");
     run_until(harness, "the instances", |h| has_text(h, "instances match"));
     type_into(harness, "Key", "Environment");
@@ -1262,20 +1256,7 @@ fn deployment_group_wizard_makes_an_auto_scaling_group_behind_a_target_group_pic
     let mut demo = demo();
     auto_scaling_fleet(&demo.harness, "web-asg", "web-tg", "web-5xx");
     let harness = &mut demo.harness;
-    pointer_click(harness, Role::Button, "Start: Deployment group");
-    run_until(harness, "the applications", |h| {
-        has_text(h, "No EC2/on-premises application yet")
-    });
-    pointer_click(harness, Role::RadioButton, "A new application");
-    type_into(harness, "New application name", "web-shop");
-    pointer_click(harness, Role::Button, "Next");
-    type_into(harness, "Deployment group name", "production");
-    type_into(
-        harness,
-        "Service role ARN",
-        "arn:aws:iam::000000000000:role/CodeDeployServiceRole",
-    );
-    pointer_click(harness, Role::Button, "Next");
+    to_the_type_step(harness);
     // The load balancer: the account's target groups to tick.
     pointer_click(
         harness,

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod serve;
 pub mod subscriber;
 
 use std::path::PathBuf;

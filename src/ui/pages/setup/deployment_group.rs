@@ -933,18 +933,20 @@ impl DeploymentGroupWizard {
     /// account's lists or typed.
     fn load_balancer_ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
         let mut request = None;
-        for (what, choices, text, salt) in [
+        for (what, heading, hint, choices, text) in [
             (
                 "target groups",
+                "Target groups (one per line)",
+                "e.g. web-target-group",
                 &self.target_group_choices,
                 &mut self.target_groups,
-                "target groups",
             ),
             (
                 "classic load balancers",
+                "Classic load balancers (one per line)",
+                "e.g. web-classic-elb",
                 &self.classic_choices,
                 &mut self.classic_load_balancers,
-                "classic load balancers",
             ),
         ] {
             if account_list_ui(ui, what, choices) {
@@ -962,20 +964,12 @@ impl DeploymentGroupWizard {
                     *text = chosen.join("\n");
                 }
             }
-            let mut heading = what.to_owned();
-            if let Some(first) = heading.get_mut(0..1) {
-                first.make_ascii_uppercase();
-            }
-            let label = ui.label(format!("{heading} (one per line)"));
+            let label = ui.label(heading);
             let response = ui
                 .add(
                     egui::TextEdit::multiline(text)
-                        .id_salt(salt)
-                        .hint_text(if salt == "target groups" {
-                            "e.g. web-target-group"
-                        } else {
-                            "e.g. web-classic-elb"
-                        })
+                        .id_salt(what)
+                        .hint_text(hint)
                         .desired_rows(1),
                 )
                 .labelled_by(label.id);
