@@ -545,12 +545,41 @@ fn a_ready_blue_green_deployment_continues_after_asking() {
         .get_by_role_and_label(Role::Button, "By tag")
         .click();
     settle(&mut harness);
+    // The fleets side by side: the originals on the left, the
+    // replacements on the right, the reroute step between them waiting.
+    let original = harness
+        .get_by_label("Original (Blue) instances (3 shown)")
+        .rect();
+    let replacement = harness
+        .get_by_label("Replacement (Green) instances (3 shown)")
+        .rect();
+    assert!(
+        original.max.x < replacement.min.x && original.min.y == replacement.min.y,
+        "side by side: {original:?} and {replacement:?}"
+    );
+    harness.get_by_label("Reroute: waiting for you");
+    harness.get_by_label("serving traffic");
+    harness.get_by_label("installed; not serving yet");
     harness
         .get_by_label("Find")
         .set_text_value_accesskit("demo-001");
     settle(&mut harness);
-    harness.get_by_label("Deployment targets (1 shown)");
+    harness.get_by_label("Original (Blue) instances (1 shown)");
+    harness.get_by_label("No instance matches the search.");
     harness.get_by_label("Find").set_text_value_accesskit("");
+    settle(&mut harness);
+
+    // A replacement's tile opens its lifecycle events, clicked with the
+    // pointer.
+    click_tile(&mut harness, "Replacement (Green) instances", 0);
+    let selected = harness
+        .state()
+        .rollout_view()
+        .and_then(|view| view.selected_target())
+        .expect("a target chosen")
+        .clone();
+    assert_eq!(selected.label.as_deref(), Some("Green"));
+    harness.get_by_role_and_label(Role::Button, "Close").click();
     settle(&mut harness);
 
     harness
@@ -563,17 +592,17 @@ fn a_ready_blue_green_deployment_continues_after_asking() {
     run_until(&mut harness, "the deployment succeeded", |h| {
         deployment_status(h) == Some("Succeeded")
     });
+    settle(&mut harness);
+    harness.get_by_label("Reroute: done");
+    harness.get_by_label("serving traffic");
+    harness.get_by_label("out of traffic; kept running");
 }
 
 /// Clicks, with the pointer, tile `position` of the first row of the grid
-/// (the failed ones when grouped by status).
-fn click_first_row_tile(harness: &mut Harness<'static, App>, position: usize) {
+/// whose label starts with `grid`.
+fn click_tile(harness: &mut Harness<'static, App>, grid: &str, position: usize) {
     let tile = harness.state().rollout_view().expect("open").tile_size();
-    let grid = harness
-        .query_all_by_role(Role::Grid)
-        .next()
-        .expect("the grid")
-        .rect();
+    let grid = harness.get_by_label_contains(grid).rect();
     let at = grid.min
         + egui::vec2(
             deploydesk::ui::widgets::tiles::LABEL_WIDTH
@@ -591,6 +620,12 @@ fn click_first_row_tile(harness: &mut Harness<'static, App>, position: usize) {
         });
     }
     settle(harness);
+}
+
+/// Clicks, with the pointer, tile `position` of the first row of the grid
+/// (the failed ones when grouped by status).
+fn click_first_row_tile(harness: &mut Harness<'static, App>, position: usize) {
+    click_tile(harness, "Deployment targets", position);
 }
 
 #[test]

@@ -313,13 +313,18 @@ fn tiles_ui(
                 if layout.row_tops[row_index] > viewport.max.y {
                     break;
                 }
-                painter.text(
-                    origin + Vec2::new(0.0, layout.row_tops[row_index] + TILE / 2.0),
-                    egui::Align2::LEFT_CENTER,
-                    &row.label,
+                // A label longer than its room ends in "…" rather than
+                // running under the tiles.
+                let mut job = egui::text::LayoutJob::simple_singleline(
+                    row.label.clone(),
                     font.clone(),
                     text_color,
                 );
+                job.wrap = egui::text::TextWrapping::truncate_at_width(LABEL_WIDTH - 6.0);
+                let galley = painter.layout_job(job);
+                let top =
+                    origin.y + layout.row_tops[row_index] + TILE / 2.0 - galley.size().y / 2.0;
+                painter.galley(egui::pos2(origin.x, top), galley, text_color);
                 // Only the lines of this row that are in view.
                 let row_top = layout.row_tops[row_index];
                 let first_line =

@@ -20,6 +20,7 @@ use crate::ui::widgets::tiles::{self, TileRow, TileSize, TileState};
 use crate::ui::widgets::{chip, spotlight};
 
 pub(crate) mod effects;
+mod fleets;
 mod header;
 mod history;
 mod rows;
@@ -102,6 +103,9 @@ pub struct RolloutView {
     tags_loading: bool,
     tags_error: Option<String>,
     tag_key: String,
+    /// A blue/green deployment's rows per fleet: the original's and the
+    /// replacement's, drawn side by side when there is room.
+    fleet_rows: Option<[Vec<TileRow>; 2]>,
     /// The size the tiles were last drawn at.
     tile_size: TileSize,
 }
@@ -138,6 +142,7 @@ impl RolloutView {
             tags_loading: false,
             tags_error: None,
             tag_key: "Environment".to_owned(),
+            fleet_rows: None,
             tile_size: TileSize::DENSE,
         }
     }
@@ -342,44 +347,64 @@ impl RolloutView {
                 return action;
             }
         }
+        let fleet_rows = self.fleet_rows.take();
         let grid = egui::CentralPanel::default_margins().show(ui, |ui| {
+            if let Some(fleet_rows) = &fleet_rows {
+                self.fleets_ui(ui, &deployment, fleet_rows, stopped);
+                return;
+            }
             if self.rows.is_empty() {
                 ui.label(RichText::new(self.empty_text()).weak());
                 return;
             }
-            let now = SystemTime::now();
-            let targets = &self.targets;
-            let instances = &self.instances;
-            let state_of = |item: usize| tile_state(&targets[item], stopped);
-            let describe = |item: usize| {
-                describe_target(
-                    &targets[item],
-                    instances.get(&targets[item].id),
-                    stopped,
-                    now,
-                )
-            };
-            let caption =
-                |item: usize| caption_of(&targets[item], instances.get(&targets[item].id), stopped);
             let shown: usize = self.rows.iter().map(|row| row.items.len()).sum();
             let label = format!("Deployment targets ({shown} shown)");
-            let options = tiles::GridOptions {
-                id_salt: "rollout_grid",
-                selected: self.selected,
-                label: &label,
-            };
-            let response =
-                tiles::growing_grid_ui(ui, &options, &self.rows, &state_of, &describe, &caption);
-            self.tile_size = response.tile_size;
-            if let Some(item) = response.clicked {
-                self.selected = Some(item);
-            }
+            let rows = std::mem::take(&mut self.rows);
+            self.tile_size = self.tiles_ui(ui, &rows, "rollout_grid", &label, stopped);
+            self.rows = rows;
         });
+        self.fleet_rows = fleet_rows;
         spotlight::mark(ui.ctx(), spotlight::TILE_GRID, grid.response.rect);
         if let Some(next) = self.confirm_ui(ui) {
             action = Some(next);
         }
         action
+    }
+
+    /// Draws `rows` of tiles in a grid read out as `label`, selecting the
+    /// target clicked; returns the size the tiles were drawn at.
+    fn tiles_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        rows: &[TileRow],
+        id_salt: &str,
+        label: &str,
+        stopped: bool,
+    ) -> TileSize {
+        let now = SystemTime::now();
+        let targets = &self.targets;
+        let instances = &self.instances;
+        let state_of = |item: usize| tile_state(&targets[item], stopped);
+        let describe = |item: usize| {
+            describe_target(
+                &targets[item],
+                instances.get(&targets[item].id),
+                stopped,
+                now,
+            )
+        };
+        let caption =
+            |item: usize| caption_of(&targets[item], instances.get(&targets[item].id), stopped);
+        let options = tiles::GridOptions {
+            id_salt,
+            selected: self.selected,
+            label,
+        };
+        let response = tiles::growing_grid_ui(ui, &options, rows, &state_of, &describe, &caption);
+        if let Some(item) = response.clicked {
+            self.selected = Some(item);
+        }
+        response.tile_size
     }
 
     fn empty_text(&self) -> &'static str {

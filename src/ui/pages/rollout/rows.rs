@@ -70,6 +70,11 @@ impl RolloutView {
             instances: &self.instances,
         };
         self.rows = build_rows(&self.targets, &filter);
+        self.fleet_rows = self
+            .deployment
+            .as_ref()
+            .is_some_and(|deployment| deployment.blue_green)
+            .then(|| build_fleet_rows(&self.targets, &filter));
         self.rows_key = Some(RowsKey {
             grouping: self.grouping,
             only_failed: self.only_failed,
@@ -94,24 +99,10 @@ pub struct RowFilter<'a> {
     pub instances: &'a HashMap<String, InstanceInfo>,
 }
 
-/// Groups targets into rows of tiles.
+/// Groups targets into rows of tiles. A blue/green deployment's original
+/// fleet comes first, then the replacement, each row named for its fleet.
 pub fn build_rows(targets: &[Target], filter: &RowFilter<'_>) -> Vec<TileRow> {
-    let needle = filter.search.trim().to_lowercase();
-    let name_of = |index: usize| {
-        filter
-            .instances
-            .get(&targets[index].id)
-            .and_then(InstanceInfo::name)
-            .map(str::to_lowercase)
-    };
-    let visible: Vec<usize> = (0..targets.len())
-        .filter(|&index| !filter.only_failed || targets[index].status == TargetStatus::Failed)
-        .filter(|&index| {
-            needle.is_empty()
-                || targets[index].id.to_lowercase().contains(&needle)
-                || name_of(index).is_some_and(|name| name.contains(&needle))
-        })
-        .collect();
+    let visible = visible(targets, filter);
     let labels: Vec<Option<&str>> = {
         let mut labels: Vec<Option<&str>> = visible
             .iter()
@@ -128,101 +119,158 @@ pub fn build_rows(targets: &[Target], filter: &RowFilter<'_>) -> Vec<TileRow> {
             .copied()
             .filter(|&index| targets[index].label.as_deref() == label)
             .collect();
-        // Blue/green: the original fleet's rows come first, then the
-        // replacement's, each named for what it is.
         let prefix = label
-            .map(|label| match label {
-                "Blue" => "Original (Blue) · ".to_owned(),
-                "Green" => "Replacement (Green) · ".to_owned(),
-                other => format!("{other} · "),
-            })
+            .map(|label| format!("{} · ", fleet_name(label)))
             .unwrap_or_default();
-        match filter.grouping {
-            Grouping::Tag => {
-                let tag_key = filter.tag_key.trim();
-                let value_of = |index: usize| {
-                    filter
-                        .instances
-                        .get(&targets[index].id)
-                        .and_then(|instance| instance.tags.get(tag_key))
-                        .cloned()
-                };
-                let mut values: Vec<Option<String>> =
-                    members.iter().map(|&index| value_of(index)).collect();
-                values.sort_unstable();
-                values.dedup();
-                for value in values {
-                    let items: Vec<usize> = members
-                        .iter()
-                        .copied()
-                        .filter(|&index| value_of(index) == value)
-                        .collect();
-                    let value_text = value.unwrap_or_else(|| format!("no {tag_key}"));
+        push_rows(&mut rows, targets, &members, filter, &prefix);
+    }
+    rows
+}
+
+/// The rows of a blue/green deployment's two fleets, to be drawn side by
+/// side: the original (Blue) instances' and the replacement (Green) ones'.
+/// The fleet is the column's heading, so rows do not repeat it.
+pub fn build_fleet_rows(targets: &[Target], filter: &RowFilter<'_>) -> [Vec<TileRow>; 2] {
+    let visible = visible(targets, filter);
+    [BLUE, GREEN].map(|label| {
+        let members: Vec<usize> = visible
+            .iter()
+            .copied()
+            .filter(|&index| targets[index].label.as_deref() == Some(label))
+            .collect();
+        let mut rows = Vec::new();
+        push_rows(&mut rows, targets, &members, filter, "");
+        rows
+    })
+}
+
+/// The label CodeDeploy gives a blue/green deployment's original instances.
+pub const BLUE: &str = "Blue";
+/// The label CodeDeploy gives a blue/green deployment's replacement instances.
+pub const GREEN: &str = "Green";
+
+/// A fleet named for what it is, from CodeDeploy's target label.
+pub fn fleet_name(label: &str) -> &str {
+    match label {
+        BLUE => "Original (Blue)",
+        GREEN => "Replacement (Green)",
+        other => other,
+    }
+}
+
+/// The targets the filter lets through, in the order AWS lists them.
+fn visible(targets: &[Target], filter: &RowFilter<'_>) -> Vec<usize> {
+    let needle = filter.search.trim().to_lowercase();
+    let name_of = |index: usize| {
+        filter
+            .instances
+            .get(&targets[index].id)
+            .and_then(InstanceInfo::name)
+            .map(str::to_lowercase)
+    };
+    (0..targets.len())
+        .filter(|&index| !filter.only_failed || targets[index].status == TargetStatus::Failed)
+        .filter(|&index| {
+            needle.is_empty()
+                || targets[index].id.to_lowercase().contains(&needle)
+                || name_of(index).is_some_and(|name| name.contains(&needle))
+        })
+        .collect()
+}
+
+/// Appends the rows of `members` grouped as the filter says, each label
+/// starting with `prefix`.
+fn push_rows(
+    rows: &mut Vec<TileRow>,
+    targets: &[Target],
+    members: &[usize],
+    filter: &RowFilter<'_>,
+    prefix: &str,
+) {
+    match filter.grouping {
+        Grouping::Tag => {
+            let tag_key = filter.tag_key.trim();
+            let value_of = |index: usize| {
+                filter
+                    .instances
+                    .get(&targets[index].id)
+                    .and_then(|instance| instance.tags.get(tag_key))
+                    .cloned()
+            };
+            let mut values: Vec<Option<String>> =
+                members.iter().map(|&index| value_of(index)).collect();
+            values.sort_unstable();
+            values.dedup();
+            for value in values {
+                let items: Vec<usize> = members
+                    .iter()
+                    .copied()
+                    .filter(|&index| value_of(index) == value)
+                    .collect();
+                let value_text = value.unwrap_or_else(|| format!("no {tag_key}"));
+                rows.push(TileRow {
+                    label: format!("{prefix}{value_text} ({})", items.len()),
+                    items,
+                });
+            }
+        }
+        Grouping::None => {
+            if !members.is_empty() {
+                rows.push(TileRow {
+                    label: format!("{prefix}All"),
+                    items: members.to_vec(),
+                });
+            }
+        }
+        Grouping::Status => {
+            for status in [
+                TargetStatus::Failed,
+                TargetStatus::InProgress,
+                TargetStatus::Ready,
+                TargetStatus::Pending,
+                TargetStatus::Succeeded,
+                TargetStatus::Skipped,
+                TargetStatus::Unknown,
+            ] {
+                let items: Vec<usize> = members
+                    .iter()
+                    .copied()
+                    .filter(|&index| targets[index].status == status)
+                    .collect();
+                if !items.is_empty() {
                     rows.push(TileRow {
-                        label: format!("{prefix}{value_text} ({})", items.len()),
+                        label: format!("{prefix}{} ({})", capitalized(status.label()), items.len()),
                         items,
                     });
                 }
             }
-            Grouping::None => rows.push(TileRow {
-                label: format!("{prefix}All"),
-                items: members,
-            }),
-            Grouping::Status => {
-                for status in [
-                    TargetStatus::Failed,
-                    TargetStatus::InProgress,
-                    TargetStatus::Ready,
-                    TargetStatus::Pending,
-                    TargetStatus::Succeeded,
-                    TargetStatus::Skipped,
-                    TargetStatus::Unknown,
-                ] {
-                    let items: Vec<usize> = members
-                        .iter()
-                        .copied()
-                        .filter(|&index| targets[index].status == status)
-                        .collect();
-                    if !items.is_empty() {
-                        rows.push(TileRow {
-                            label: format!(
-                                "{prefix}{} ({})",
-                                capitalized(status.label()),
-                                items.len()
-                            ),
-                            items,
-                        });
-                    }
-                }
+        }
+        Grouping::Wave => {
+            let waves = waves_of(members.iter().map(|&index| &targets[index]));
+            let in_wave = |wave: Option<usize>| -> Vec<usize> {
+                members
+                    .iter()
+                    .zip(&waves)
+                    .filter(|(_, of)| **of == wave)
+                    .map(|(&index, _)| index)
+                    .collect()
+            };
+            let count = waves.iter().flatten().max().copied().unwrap_or(0);
+            for wave in 1..=count {
+                rows.push(TileRow {
+                    label: format!("{prefix}Wave {wave}"),
+                    items: in_wave(Some(wave)),
+                });
             }
-            Grouping::Wave => {
-                let waves = waves_of(members.iter().map(|&index| &targets[index]));
-                let in_wave = |wave: Option<usize>| -> Vec<usize> {
-                    members
-                        .iter()
-                        .zip(&waves)
-                        .filter(|(_, of)| **of == wave)
-                        .map(|(&index, _)| index)
-                        .collect()
-                };
-                let count = waves.iter().flatten().max().copied().unwrap_or(0);
-                for wave in 1..=count {
-                    rows.push(TileRow {
-                        label: format!("{prefix}Wave {wave}"),
-                        items: in_wave(Some(wave)),
-                    });
-                }
-                let waiting = in_wave(None);
-                if !waiting.is_empty() {
-                    rows.push(TileRow {
-                        label: format!("{prefix}Not started"),
-                        items: waiting,
-                    });
-                }
+            let waiting = in_wave(None);
+            if !waiting.is_empty() {
+                rows.push(TileRow {
+                    label: format!("{prefix}Not started"),
+                    items: waiting,
+                });
             }
         }
     }
-    rows
 }
 
 /// The wave (from 1) each of `targets` ran in, by the rollout's rule that

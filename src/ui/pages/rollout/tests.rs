@@ -328,3 +328,206 @@ fn a_configuration_that_cannot_be_read_is_said_in_the_header() {
             .is_some()
     );
 }
+
+/// A target of fleet `label` whose events have these statuses.
+fn fleet_target(id: &str, label: &str, status: TargetStatus, events: &[(&str, &str)]) -> Target {
+    Target {
+        id: id.to_owned(),
+        status,
+        label: Some(label.to_owned()),
+        last_updated: None,
+        events: events
+            .iter()
+            .map(|(name, status)| EventInfo {
+                name: (*name).to_owned(),
+                status: (*status).to_owned(),
+                started: None,
+                ended: None,
+                diagnostics: None,
+            })
+            .collect(),
+    }
+}
+
+fn blue_green(status: DeploymentStatus) -> Deployment {
+    let mut deployment = failed_deployment();
+    deployment.status = status;
+    deployment.error = None;
+    deployment.blue_green = true;
+    deployment
+}
+
+#[test]
+fn the_reroute_step_follows_the_traffic_events() {
+    use super::fleets::{Reroute, original_traffic, replacement_traffic, reroute};
+    let now = SystemTime::now();
+    let installing = vec![
+        fleet_target(
+            "i-1",
+            "Blue",
+            TargetStatus::Pending,
+            &[("BlockTraffic", "Pending")],
+        ),
+        fleet_target(
+            "i-2",
+            "Green",
+            TargetStatus::InProgress,
+            &[("Install", "InProgress"), ("AllowTraffic", "Pending")],
+        ),
+    ];
+    let running = blue_green(DeploymentStatus::InProgress);
+    assert_eq!(reroute(&running, &installing), Reroute::NotYet);
+    assert_eq!(
+        original_traffic(&running, &installing, now),
+        ("serving traffic".to_owned(), false)
+    );
+    assert_eq!(
+        replacement_traffic(&running, &installing),
+        "being installed"
+    );
+
+    let ready = blue_green(DeploymentStatus::Ready);
+    let mut installed = installing.clone();
+    installed[1] = fleet_target(
+        "i-2",
+        "Green",
+        TargetStatus::Ready,
+        &[("Install", "Succeeded"), ("AllowTraffic", "Pending")],
+    );
+    assert_eq!(reroute(&ready, &installed), Reroute::WaitingForYou);
+    assert_eq!(
+        replacement_traffic(&ready, &installed),
+        "installed; not serving yet"
+    );
+
+    let mut moving = installed.clone();
+    moving[1].events[1].status = "InProgress".to_owned();
+    assert_eq!(reroute(&running, &moving), Reroute::InProgress);
+    assert_eq!(replacement_traffic(&running, &moving), "taking traffic");
+
+    let mut draining = moving.clone();
+    draining[1].events[1].status = "Succeeded".to_owned();
+    draining[0].events[0].status = "InProgress".to_owned();
+    assert_eq!(reroute(&running, &draining), Reroute::InProgress);
+    assert_eq!(
+        original_traffic(&running, &draining, now).0,
+        "draining traffic"
+    );
+    assert_eq!(replacement_traffic(&running, &draining), "serving traffic");
+
+    let mut rerouted = draining.clone();
+    rerouted[0].events[0].status = "Succeeded".to_owned();
+    rerouted[0].events[0].ended = Some(now);
+    let mut waiting = running.clone();
+    waiting.termination = Some(crate::cloud::deployments::BlueTermination {
+        terminate: true,
+        wait_minutes: 60,
+        wait_started: true,
+    });
+    assert_eq!(reroute(&waiting, &rerouted), Reroute::Done);
+    let (said, warn) = original_traffic(&waiting, &rerouted, now);
+    assert!(warn);
+    assert_eq!(said, "out of traffic; terminated in 1 h 0 min");
+    let mut kept = waiting.clone();
+    kept.status = DeploymentStatus::Succeeded;
+    kept.completed = Some(now);
+    kept.termination = Some(crate::cloud::deployments::BlueTermination {
+        terminate: false,
+        wait_minutes: 0,
+        wait_started: true,
+    });
+    assert_eq!(
+        original_traffic(&kept, &rerouted, now).0,
+        "out of traffic; kept running"
+    );
+
+    // Stopped before the reroute: the originals still serve.
+    let stopped = blue_green(DeploymentStatus::Stopped);
+    assert_eq!(reroute(&stopped, &installed), Reroute::NotDone);
+    assert_eq!(
+        original_traffic(&stopped, &installed, now).0,
+        "serving traffic"
+    );
+    assert_eq!(replacement_traffic(&stopped, &installed), "not serving");
+}
+
+/// The view of blue/green deployment `deployment` with `targets`, drawn
+/// `width` wide.
+fn fleets_harness(
+    deployment: Deployment,
+    targets: Vec<Target>,
+    width: f32,
+) -> egui_kittest::Harness<'static, RolloutView> {
+    let mut view = RolloutView::new("d-1");
+    view.apply(WatchUpdate {
+        deployment: Some(deployment),
+        target_ids: None,
+        targets,
+        state: WatchState::Finished,
+        requests: 1,
+        refreshes: 1,
+    });
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(width, 600.0))
+        .build_ui_state(
+            |ui, view: &mut RolloutView| {
+                crate::ui::widgets::button::install_icons(ui.ctx());
+                view.ui(ui);
+            },
+            view,
+        );
+    harness.run();
+    harness
+}
+
+#[test]
+fn the_fleets_stand_side_by_side_when_there_is_room_and_stack_when_not() {
+    let targets = vec![
+        fleet_target(
+            "i-1",
+            "Blue",
+            TargetStatus::Succeeded,
+            &[("BlockTraffic", "Succeeded")],
+        ),
+        fleet_target(
+            "i-2",
+            "Blue",
+            TargetStatus::Succeeded,
+            &[("BlockTraffic", "Succeeded")],
+        ),
+        fleet_target(
+            "i-3",
+            "Green",
+            TargetStatus::Succeeded,
+            &[("AllowTraffic", "Succeeded")],
+        ),
+    ];
+    let deployment = blue_green(DeploymentStatus::Succeeded);
+    let wide = fleets_harness(deployment.clone(), targets.clone(), 1000.0);
+    let original = wide
+        .get_by_label("Original (Blue) instances (2 shown)")
+        .rect();
+    let replacement = wide
+        .get_by_label("Replacement (Green) instances (1 shown)")
+        .rect();
+    assert!(
+        original.max.x < replacement.min.x,
+        "{original:?} {replacement:?}"
+    );
+    wide.get_by_label("Reroute: done");
+    assert!(wide.query_by_label_contains("Deployment targets").is_none());
+
+    // In a narrow window the original fleet is above the replacement.
+    let narrow = fleets_harness(deployment, targets, 480.0);
+    let original = narrow
+        .get_by_label("Original (Blue) instances (2 shown)")
+        .rect();
+    let replacement = narrow
+        .get_by_label("Replacement (Green) instances (1 shown)")
+        .rect();
+    assert!(
+        original.max.y < replacement.min.y,
+        "{original:?} {replacement:?}"
+    );
+    narrow.get_by_label("Reroute: done");
+}
