@@ -873,3 +873,65 @@ async fn copying_a_launch_template_group_needs_a_service_role_that_may_launch_fr
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn a_copy_whose_instances_never_get_in_service_fails_the_deployment_after_an_hour() {
+    let cloud = Cloud::start().await;
+    cloud.target_group("web-tg", CHECKS).await;
+    auto_scaling_group(&cloud, "web-asg", 2).await;
+    // A launch hook nobody completes holds every new instance in
+    // Pending:Wait for two hours; the copy inherits it.
+    autoscaling(&cloud)
+        .await
+        .put_lifecycle_hook()
+        .auto_scaling_group_name("web-asg")
+        .lifecycle_hook_name("warm-up")
+        .lifecycle_transition("autoscaling:EC2_INSTANCE_LAUNCHING")
+        .heartbeat_timeout(7200)
+        .default_result("CONTINUE")
+        .send()
+        .await
+        .unwrap();
+    blue_green_group(
+        &cloud,
+        GreenFleetProvisioningAction::CopyAutoScalingGroup,
+        1,
+    )
+    .await
+    .auto_scaling_groups("web-asg")
+    .send()
+    .await
+    .unwrap();
+    let deployment = cloud.deploy(APP, GROUP, "v1").await;
+    cloud.advance(EVENT_MS);
+    let copy = format!("CodeDeploy_{GROUP}_{deployment}");
+    assert_eq!(in_service_of(&cloud, &copy).await, Some(Vec::new()));
+
+    cloud.advance(59 * 60_000);
+    assert_eq!(
+        cloud.status(&deployment).await,
+        DeploymentStatus::InProgress,
+        "still waiting within the hour"
+    );
+    cloud.advance(2 * 60_000);
+    assert_eq!(cloud.status(&deployment).await, DeploymentStatus::Failed);
+    let info = cloud
+        .client
+        .get_deployment()
+        .deployment_id(&deployment)
+        .send()
+        .await
+        .unwrap();
+    let error = info.deployment_info().unwrap().error_information().unwrap();
+    assert_eq!(error.code(), Some(&ErrorCode::Timeout));
+    assert!(
+        error.message().unwrap().contains(&format!(
+            "The replacement Auto Scaling group {copy} had 0 of its 2 instances InService after 60 minutes"
+        )),
+        "{error:?}"
+    );
+    // Nothing was installed: the originals were never touched.
+    for target in cloud.targets(&deployment).await {
+        assert_ne!(target_status(&target), "Succeeded", "{target:?}");
+    }
+}

@@ -12,7 +12,7 @@ use crate::localcloud::world::World;
 use super::blue_green::{ready_wait_minutes, rerouted, terminate_originals};
 use super::common::{EngineSettings, with_deployment};
 use super::ending::{Ending, Moving, roll_back};
-use super::green_fleet::{POLL_MILLIS, provisioned};
+use super::green_fleet::{POLL_MILLIS, provisioned, provisioning_deadline, provisioning_timed_out};
 use super::traffic::start_due;
 use super::triggers::{TriggerEvent, notify};
 use super::waves::{install, next_wave, play_out, start};
@@ -183,6 +183,14 @@ fn step_phases(moving: &mut Moving<'_>, deployment: &mut Deployment, now: Timest
                     break;
                 }
                 let Some(ready_at) = provisioned(moving.world, deployment) else {
+                    if let Some(deadline) = provisioning_deadline(moving.world, deployment)
+                        && now >= deadline
+                    {
+                        let error = provisioning_timed_out(moving.world, deployment);
+                        moving.finish(deployment, deadline, &Ending::Failed(error));
+                        changed = true;
+                        break;
+                    }
                     deployment.phase = Phase::Provisioning {
                         poll_at: now.plus_millis(POLL_MILLIS),
                     };

@@ -30,6 +30,52 @@ use super::select::{Candidate, ec2_arn};
 /// while it waits for them.
 pub const POLL_MILLIS: i64 = 1000;
 
+/// How long a deployment waits for its copied group's instances to be in
+/// service before it fails, in minutes: as long as CodeDeploy lets a
+/// lifecycle event run.
+pub const PROVISIONING_MINUTES: i64 = 60;
+
+/// When a deployment waiting for its copied group's instances gives up:
+/// [`PROVISIONING_MINUTES`] after the copy was made (or, for a copy that is
+/// gone, after the deployment was created).
+pub(super) fn provisioning_deadline(world: &World, deployment: &Deployment) -> Option<Timestamp> {
+    let fleet = deployment.copied_fleet.as_ref()?;
+    let since = world
+        .autoscaling
+        .groups
+        .get(&fleet.copy)
+        .map_or(deployment.create_time, |group| group.created);
+    Some(since.plus_millis(PROVISIONING_MINUTES * 60_000))
+}
+
+/// Why a deployment whose copied group's instances are not all in service
+/// by its deadline fails.
+pub(super) fn provisioning_timed_out(world: &World, deployment: &Deployment) -> ErrorInformation {
+    let (copy, desired, in_service) = deployment.copied_fleet.as_ref().map_or_else(
+        || (String::new(), 0, 0),
+        |fleet| {
+            let desired = world
+                .autoscaling
+                .groups
+                .get(&fleet.copy)
+                .map_or(0, |group| group.desired_capacity);
+            let in_service = world
+                .autoscaling
+                .group_instances(&fleet.copy)
+                .iter()
+                .filter(|instance| instance.state == LifecycleState::InService)
+                .count();
+            (fleet.copy.clone(), desired, in_service)
+        },
+    );
+    ErrorInformation {
+        code: "TIMEOUT".to_owned(),
+        message: format!(
+            "The replacement Auto Scaling group {copy} had {in_service} of its {desired} instances InService after {PROVISIONING_MINUTES} minutes, so the deployment failed. Check the group's activity and lifecycle hooks (an instance waiting in Pending:Wait holds it back), then deploy again."
+        ),
+    }
+}
+
 /// The name AWS gives the Auto Scaling group copied for deployment
 /// `deployment_id` of deployment group `group`.
 pub fn copy_name(group: &str, deployment_id: &str) -> String {
