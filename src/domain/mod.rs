@@ -20,6 +20,7 @@ pub mod names;
 pub mod platform;
 pub mod policy;
 pub mod preflight;
+pub mod readiness;
 pub mod regions;
 pub mod revision;
 pub mod rollout;
