@@ -21,12 +21,14 @@ pub mod load_balancers;
 pub mod local;
 pub mod preflight;
 pub mod publish;
+pub mod readiness;
 pub mod revisions;
 pub mod s3;
 pub mod sample;
 pub mod session;
 pub mod setup;
 pub mod sns;
+pub mod ssm;
 pub mod tagging;
 pub mod watcher;
 

@@ -11,6 +11,7 @@ use super::autoscaling::{self, AutoScalingGroupSummary};
 use super::cloudwatch::{self, AlarmStatus};
 use super::deployments::{self, DeploymentFilter, DeploymentStatus, TargetStatus};
 use super::error::CloudError;
+use super::readiness::profile_name;
 use super::session::Session;
 use super::{ec2, groups, iam};
 use crate::domain::config::MinimumHealthyHosts;
@@ -136,12 +137,6 @@ pub async fn gather(
     })
 }
 
-/// The name of the instance profile with the ARN `arn`.
-fn profile_name(arn: &str) -> Option<String> {
-    let (_, path_and_name) = arn.split_once(":instance-profile/")?;
-    path_and_name.rsplit('/').next().map(str::to_owned)
-}
-
 /// The buckets the instance profiles made for revisions (by the instance
 /// profile wizard, or the demo) let instances read, for the upload's
 /// default bucket. Empty when there are none or they cannot be read.
@@ -196,7 +191,7 @@ async fn read_access(session: &Session, names: Vec<String>) -> Vec<ProfileReadAc
 
 /// What the profile `name` lets its instances read, or `None` when it
 /// does not exist.
-async fn profile_access(session: &Session, name: &str) -> Option<ProfileReadAccess> {
+pub(crate) async fn profile_access(session: &Session, name: &str) -> Option<ProfileReadAccess> {
     let unknown = || ProfileReadAccess {
         profile: name.to_owned(),
         policies: Vec::new(),

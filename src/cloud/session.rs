@@ -37,6 +37,8 @@ pub struct Session {
     pub elb: aws_sdk_elasticloadbalancing::Client,
     /// The SNS client, for the topics triggers notify.
     pub sns: aws_sdk_sns::Client,
+    /// The Systems Manager client, for the CodeDeploy agent on instances.
+    pub ssm: aws_sdk_ssm::Client,
     /// The STS client, which tells which account the session is in.
     pub sts: aws_sdk_sts::Client,
 }
@@ -123,6 +125,7 @@ impl Session {
             iam: aws_sdk_iam::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             sns: aws_sdk_sns::Client::new(config),
+            ssm: aws_sdk_ssm::Client::new(config),
             autoscaling: aws_sdk_autoscaling::Client::new(config),
             elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
             elb: aws_sdk_elasticloadbalancing::Client::new(config),
