@@ -22,7 +22,7 @@ use crate::domain::readiness::{
 
 /// How long the agent check may take before its unfinished instances are
 /// reported as unknown.
-pub const AGENT_CHECK_LIMIT: Duration = Duration::from_secs(60);
+pub const AGENT_CHECK_LIMIT: Duration = Duration::from_mins(1);
 
 /// The revision a deployment would download, to check the instances may.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +147,7 @@ async fn agent_check(
         .collect();
     let command_ids = ssm::send_command(
         session,
-        ssm::RUN_SHELL_SCRIPT,
+        crate::domain::setup::AGENT_SHELL_DOCUMENT,
         &[("commands", commands)],
         instance_ids,
         "DeployDesk: is the CodeDeploy agent installed and running?",

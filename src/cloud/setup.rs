@@ -5,7 +5,7 @@
 use super::codedeploy;
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
-use super::{demo, ec2, groups, iam, s3};
+use super::{demo, ec2, groups, iam, s3, ssm};
 use crate::domain::ComputePlatform;
 use crate::domain::iam_names::parse_instance_profile_arn;
 use crate::domain::policy::PolicyDocument;
@@ -30,8 +30,114 @@ pub enum StepOutcome {
 pub enum Progress {
     /// Step `0` started.
     Started(usize),
+    /// Step `0`, a Systems Manager command, has these results so far, one
+    /// per instance.
+    Instances(usize, Vec<InstanceResult>),
     /// Step `0` finished.
     Finished(usize, Result<StepOutcome, CloudError>),
+}
+
+/// Where one instance of a Systems Manager command step stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceResult {
+    /// The instance.
+    pub instance_id: String,
+    /// Systems Manager's status (`Pending`, `InProgress`, `Success`, ...).
+    pub status: String,
+    /// Why it did not succeed, in words, once it ended.
+    pub failure: Option<String>,
+}
+
+/// How long a Systems Manager command step waits for its instances.
+const COMMAND_LIMIT: std::time::Duration = std::time::Duration::from_mins(3);
+
+/// Runs a step that sends a Systems Manager command, reporting each
+/// instance's result as it comes in. Succeeds when every instance's does.
+async fn run_command(
+    session: &Session,
+    step: &SetupStep,
+    mut report: impl FnMut(Vec<InstanceResult>),
+) -> Result<StepOutcome, CloudError> {
+    let Some((document, parameters, comment)) = step.command() else {
+        return Err(CloudError::Other(format!(
+            "{} is not a Systems Manager command.",
+            step.summary()
+        )));
+    };
+    let parameters: Vec<(&str, Vec<String>)> = parameters
+        .as_object()
+        .map(|object| {
+            object
+                .iter()
+                .map(|(name, values)| {
+                    let values = values
+                        .as_array()
+                        .map(|values| {
+                            values
+                                .iter()
+                                .filter_map(|value| value.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (name.as_str(), values)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let instance_ids = step.instance_ids();
+    let commands = ssm::send_command(session, document, &parameters, instance_ids, comment).await?;
+    let results = |invocations: &[ssm::Invocation]| -> Vec<InstanceResult> {
+        instance_ids
+            .iter()
+            .map(|id| {
+                let invocation = invocations
+                    .iter()
+                    .find(|invocation| &invocation.instance_id == id);
+                InstanceResult {
+                    instance_id: id.clone(),
+                    status: invocation
+                        .map_or_else(|| "Pending".to_owned(), |found| found.status.clone()),
+                    failure: invocation.and_then(ssm::Invocation::failure),
+                }
+            })
+            .collect()
+    };
+    let last = ssm::wait_for(
+        session,
+        &commands,
+        instance_ids.len(),
+        COMMAND_LIMIT,
+        |reading| {
+            report(results(reading));
+        },
+    )
+    .await?;
+    let last = results(&last);
+    let failed: Vec<String> = last
+        .iter()
+        .filter(|result| result.status != "Success")
+        .map(|result| {
+            format!(
+                "{}: {}",
+                result.instance_id,
+                result.failure.clone().unwrap_or_else(|| format!(
+                    "still {} after {} s.",
+                    result.status,
+                    COMMAND_LIMIT.as_secs()
+                ))
+            )
+        })
+        .collect();
+    if failed.is_empty() {
+        Ok(StepOutcome::Created)
+    } else {
+        Err(CloudError::Other(format!(
+            "{} of {} instances did not succeed. {}",
+            failed.len(),
+            last.len(),
+            failed.join(" ")
+        )))
+    }
 }
 
 /// Runs `plan`'s steps from `from` on, reporting each to `report`, and
@@ -52,6 +158,11 @@ pub async fn run_plan(
                 Ok(()) => run_step(session, step).await,
                 Err(error) => Err(error),
             }
+        } else if step.command().is_some() {
+            run_command(session, step, |results| {
+                report(Progress::Instances(index, results));
+            })
+            .await
         } else {
             run_step(session, step).await
         };
@@ -360,6 +471,9 @@ pub async fn run_step(session: &Session, step: &SetupStep) -> Result<StepOutcome
                 }
             }
         }
+        SetupStep::InstallAgent { .. } | SetupStep::StartAgent { .. } => {
+            run_command(session, step, |_| {}).await
+        }
         SetupStep::CreateApplication { application } => {
             match groups::application_platform(session, application).await? {
                 Some(platform) if platform == ComputePlatform::Server.as_str() => {
@@ -433,6 +547,8 @@ pub async fn fix_step(session: &Session, step: &SetupStep) -> Result<(), CloudEr
         SetupStep::AttachRolePolicy { .. }
         | SetupStep::CreateInstanceProfile { .. }
         | SetupStep::AssociateInstanceProfile { .. }
+        | SetupStep::InstallAgent { .. }
+        | SetupStep::StartAgent { .. }
         | SetupStep::CreateApplication { .. }
         | SetupStep::CreateDeploymentConfig { .. }
         | SetupStep::UpdateDeploymentGroup { .. } => Err(CloudError::Other(format!(

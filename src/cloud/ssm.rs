@@ -17,13 +17,6 @@ use crate::domain::readiness::{AgentStatus, SsmStatus};
 /// The most instances one request may name.
 pub const BATCH: usize = 50;
 
-/// Systems Manager's document that installs and removes AWS packages.
-pub const CONFIGURE_PACKAGE: &str = "AWS-ConfigureAWSPackage";
-/// Systems Manager's document that runs shell commands.
-pub const RUN_SHELL_SCRIPT: &str = "AWS-RunShellScript";
-/// The CodeDeploy agent's package name in Systems Manager.
-pub const AGENT_PACKAGE: &str = "AWSCodeDeployAgent";
-
 /// The commands that tell whether the CodeDeploy agent is installed (and
 /// which version) and running. The agent writes its version to
 /// `/opt/codedeploy-agent/.version` when it is installed.
@@ -31,9 +24,6 @@ pub const AGENT_CHECK: [&str; 2] = [
     "cat /opt/codedeploy-agent/.version 2>/dev/null || echo 'No CodeDeploy agent installed'",
     "sudo service codedeploy-agent status",
 ];
-
-/// The command that starts an installed CodeDeploy agent.
-pub const AGENT_START: &str = "sudo service codedeploy-agent start";
 
 /// What Systems Manager says about `instance_ids`: the ones it manages,
 /// each with its ping status; an instance it does not know is missing.

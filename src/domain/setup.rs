@@ -199,6 +199,18 @@ pub enum SetupStep {
         /// The profile's name.
         profile: String,
     },
+    /// Install the CodeDeploy agent (or update it to the latest) on
+    /// instances through Systems Manager.
+    InstallAgent {
+        /// The instances.
+        instance_ids: Vec<String>,
+    },
+    /// Start the installed CodeDeploy agent on instances through Systems
+    /// Manager.
+    StartAgent {
+        /// The instances.
+        instance_ids: Vec<String>,
+    },
     /// Create a CodeDeploy application for EC2/on-premises.
     CreateApplication {
         /// Its name.
@@ -229,7 +241,51 @@ pub enum SetupStep {
     },
 }
 
+/// Systems Manager's document that installs AWS packages.
+pub const AGENT_INSTALL_DOCUMENT: &str = "AWS-ConfigureAWSPackage";
+/// Systems Manager's document that runs shell commands.
+pub const AGENT_SHELL_DOCUMENT: &str = "AWS-RunShellScript";
+/// The CodeDeploy agent's package in Systems Manager.
+pub const AGENT_PACKAGE: &str = "AWSCodeDeployAgent";
+/// The command that starts an installed CodeDeploy agent.
+pub const AGENT_START_COMMAND: &str = "sudo service codedeploy-agent start";
+
+/// "i-1" for one instance, "3 instances" for more.
+fn instances_words(instance_ids: &[String]) -> String {
+    match instance_ids {
+        [one] => one.clone(),
+        several => format!("{} instances", several.len()),
+    }
+}
+
 impl SetupStep {
+    /// For a step that sends a Systems Manager command: its document, its
+    /// parameters and its comment.
+    pub fn command(&self) -> Option<(&'static str, Value, &'static str)> {
+        match self {
+            Self::InstallAgent { .. } => Some((
+                AGENT_INSTALL_DOCUMENT,
+                json!({ "action": ["Install"], "name": [AGENT_PACKAGE] }),
+                "Install or update the CodeDeploy agent",
+            )),
+            Self::StartAgent { .. } => Some((
+                AGENT_SHELL_DOCUMENT,
+                json!({ "commands": [AGENT_START_COMMAND] }),
+                "Start the CodeDeploy agent",
+            )),
+            _ => None,
+        }
+    }
+
+    /// The instances a Systems Manager command goes to; empty for other
+    /// steps.
+    pub fn instance_ids(&self) -> &[String] {
+        match self {
+            Self::InstallAgent { instance_ids } | Self::StartAgent { instance_ids } => instance_ids,
+            _ => &[],
+        }
+    }
+
     /// What the step does, in a few words for a checklist.
     pub fn summary(&self) -> String {
         match self {
@@ -251,6 +307,14 @@ impl SetupStep {
                 instance_id,
                 profile,
             } => format!("Give {instance_id} the instance profile {profile}"),
+            Self::InstallAgent { instance_ids } => format!(
+                "Install the CodeDeploy agent on {} through Systems Manager",
+                instances_words(instance_ids)
+            ),
+            Self::StartAgent { instance_ids } => format!(
+                "Start the CodeDeploy agent on {} through Systems Manager",
+                instances_words(instance_ids)
+            ),
             Self::CreateApplication { application } => {
                 format!("Create the application {application}")
             }
@@ -301,6 +365,7 @@ impl SetupStep {
             Self::CreateInstanceProfile { .. } => "CreateInstanceProfile",
             Self::AddRoleToInstanceProfile { .. } => "AddRoleToInstanceProfile",
             Self::AssociateInstanceProfile { .. } => "AssociateIamInstanceProfile",
+            Self::InstallAgent { .. } | Self::StartAgent { .. } => "SendCommand",
             Self::CreateApplication { .. } => "CreateApplication",
             Self::CreateDeploymentConfig { .. } => "CreateDeploymentConfig",
             Self::CreateDeploymentGroup { .. } => "CreateDeploymentGroup",
@@ -344,6 +409,15 @@ impl SetupStep {
                 "InstanceId": instance_id,
                 "IamInstanceProfile": { "Name": profile },
             }),
+            Self::InstallAgent { .. } | Self::StartAgent { .. } => {
+                let (document, parameters, comment) = self.command().unwrap_or_default();
+                json!({
+                    "DocumentName": document,
+                    "InstanceIds": self.instance_ids(),
+                    "Parameters": parameters,
+                    "Comment": comment,
+                })
+            }
             Self::CreateApplication { application } => json!({
                 "applicationName": application,
                 "computePlatform": ComputePlatform::Server.as_str(),
@@ -403,6 +477,21 @@ impl SetupStep {
             Self::AssociateInstanceProfile { .. } => vec![
                 "An instance that already has another instance profile keeps it; the run reports it."
                     .to_owned(),
+            ],
+            Self::InstallAgent { instance_ids } => vec![
+                format!(
+                    "Systems Manager's {AGENT_INSTALL_DOCUMENT} document installs the {AGENT_PACKAGE} package, or updates an older agent to the latest; an instance that has the latest keeps it, so running this twice changes nothing."
+                ),
+                format!(
+                    "On: {}. Each instance's result shows as it comes in; an instance Systems Manager does not manage cannot be reached.",
+                    instance_ids.join(", ")
+                ),
+            ],
+            Self::StartAgent { instance_ids } => vec![
+                format!(
+                    "Runs \"{AGENT_START_COMMAND}\" with Systems Manager's {AGENT_SHELL_DOCUMENT} document; an agent already running keeps running."
+                ),
+                format!("On: {}.", instance_ids.join(", ")),
             ],
             Self::CreateApplication { .. } => {
                 vec!["For EC2 and on-premises instances.".to_owned()]
@@ -485,6 +574,25 @@ impl SetupStep {
                 "--iam-instance-profile".into(),
                 format!("Name={profile}"),
             ],
+            Self::InstallAgent { .. } | Self::StartAgent { .. } => {
+                let (document, parameters, comment) = self.command().unwrap_or_default();
+                let mut args: Vec<String> = vec![
+                    "aws".into(),
+                    "ssm".into(),
+                    "send-command".into(),
+                    "--document-name".into(),
+                    document.into(),
+                    "--instance-ids".into(),
+                ];
+                args.extend(self.instance_ids().iter().cloned());
+                args.extend([
+                    "--parameters".into(),
+                    parameters.to_string(),
+                    "--comment".into(),
+                    comment.into(),
+                ]);
+                args
+            }
             Self::CreateApplication { application } => vec![
                 "aws".into(),
                 "deploy".into(),
@@ -776,6 +884,22 @@ pub struct SetupPlan {
 }
 
 impl SetupPlan {
+    /// Installs (or updates) the CodeDeploy agent on `instance_ids`
+    /// through Systems Manager.
+    pub fn install_agent(instance_ids: Vec<String>) -> Self {
+        Self {
+            steps: vec![SetupStep::InstallAgent { instance_ids }],
+        }
+    }
+
+    /// Starts the installed CodeDeploy agent on `instance_ids` through
+    /// Systems Manager.
+    pub fn start_agent(instance_ids: Vec<String>) -> Self {
+        Self {
+            steps: vec![SetupStep::StartAgent { instance_ids }],
+        }
+    }
+
     /// The plan of the service role wizard: the role and its managed policy
     /// and, with `launch_templates`, the inline policy that lets CodeDeploy
     /// copy Auto Scaling groups that launch from launch templates.

@@ -279,10 +279,7 @@ impl SetupPage {
             }
             SetupEvent::Progress { run, progress } if run == self.run => {
                 if let Some(plan_run) = self.plan_run() {
-                    match progress {
-                        Progress::Started(index) => plan_run.started(index),
-                        Progress::Finished(index, result) => plan_run.finished(index, result),
-                    }
+                    plan_run.progress(progress);
                 }
             }
             SetupEvent::RunEnded { run } if run == self.run => match &mut self.wizard {

@@ -2,7 +2,7 @@
 //! retry after a failure or, with the person's consent, fix what differs.
 
 use crate::cloud::CloudError;
-use crate::cloud::setup::StepOutcome;
+use crate::cloud::setup::{InstanceResult, Progress, StepOutcome};
 use crate::domain::setup::SetupPlan;
 use crate::ui::widgets::wizard::{self, ItemState};
 
@@ -35,16 +35,21 @@ pub struct PlanRun {
     pub items: Vec<ItemState>,
     /// Whether calls are on their way.
     pub running: bool,
+    /// For each step that sends a Systems Manager command, each instance's
+    /// result so far.
+    pub instances: Vec<Vec<InstanceResult>>,
 }
 
 impl PlanRun {
     /// A run of `plan` that has not started.
     pub fn new(plan: SetupPlan) -> Self {
         let items = vec![ItemState::Pending; plan.steps.len()];
+        let instances = vec![Vec::new(); plan.steps.len()];
         Self {
             plan,
             items,
             running: false,
+            instances,
         }
     }
 
@@ -67,6 +72,22 @@ impl PlanRun {
     pub fn started(&mut self, index: usize) {
         if let Some(item) = self.items.get_mut(index) {
             *item = ItemState::Running;
+        }
+    }
+
+    /// Step `index`, a Systems Manager command, has these results so far.
+    pub fn instances_reported(&mut self, index: usize, results: Vec<InstanceResult>) {
+        if let Some(slot) = self.instances.get_mut(index) {
+            *slot = results;
+        }
+    }
+
+    /// How the run is getting on, as the app reports it.
+    pub fn progress(&mut self, progress: Progress) {
+        match progress {
+            Progress::Started(index) => self.started(index),
+            Progress::Instances(index, results) => self.instances_reported(index, results),
+            Progress::Finished(index, result) => self.finished(index, result),
         }
     }
 
@@ -129,6 +150,9 @@ impl PlanRun {
             .zip(self.items.iter().cloned())
             .collect();
         wizard::checklist_ui(ui, &items);
+        for results in self.instances.iter().filter(|results| !results.is_empty()) {
+            instance_results_ui(ui, results);
+        }
         ui.add_space(8.0);
         if self.running {
             return None;
@@ -170,6 +194,37 @@ impl PlanRun {
         }
         request
     }
+}
+
+/// Each instance's result of a Systems Manager command: its status, and
+/// why it failed.
+fn instance_results_ui(ui: &mut egui::Ui, results: &[InstanceResult]) {
+    let done = results
+        .iter()
+        .filter(|result| result.status == "Success")
+        .count();
+    ui.label(egui::RichText::new(format!("{done} of {} instances done", results.len())).weak());
+    egui::Grid::new("command_results")
+        .num_columns(2)
+        .spacing([12.0, 2.0])
+        .show(ui, |ui| {
+            for result in results {
+                ui.label(egui::RichText::new(&result.instance_id).monospace());
+                let (word, color) = match result.status.as_str() {
+                    "Success" => ("done", ui.visuals().text_color()),
+                    "Pending" | "InProgress" | "Delayed" => {
+                        ("in progress", ui.visuals().weak_text_color())
+                    }
+                    _ => ("failed", ui.visuals().error_fg_color),
+                };
+                let text = match &result.failure {
+                    Some(why) => format!("{word}: {why}"),
+                    None => word.to_owned(),
+                };
+                ui.add(egui::Label::new(egui::RichText::new(text).color(color)).wrap());
+                ui.end_row();
+            }
+        });
 }
 
 #[cfg(test)]
