@@ -114,6 +114,7 @@ pub async fn gather(
             stopped: matches!(instance.state.as_str(), "stopped" | "stopping"),
             last_failed: failed.contains(&instance.instance_id),
             last_succeeded: succeeded.contains(&instance.instance_id),
+            readiness: None,
             name: instance.name,
             id: instance.instance_id,
         })

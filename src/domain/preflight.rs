@@ -15,6 +15,7 @@
 use super::config::MinimumHealthyHosts;
 use super::health::{AttemptResult, Health, InstanceHealth, RevisionHealth};
 use super::policy::{Effect, PolicyDocument, Statement, wildcard_match};
+use super::readiness::{Readiness, failing_summary};
 use super::rollout::{self, PlanError, RolloutOutcome, Simulation};
 
 /// One instance the deployment would go to, as far as can be told now.
@@ -30,6 +31,17 @@ pub struct PreflightInstance {
     pub last_failed: bool,
     /// Whether the group's last successful deployment reached it.
     pub last_succeeded: bool,
+    /// Whether it is ready to be deployed to, once that has been checked.
+    pub readiness: Option<Readiness>,
+}
+
+impl PreflightInstance {
+    /// Whether a deployment to it will fail for want of an agent, a
+    /// profile or access to the bucket (a stopped instance is counted
+    /// apart).
+    pub fn blocked(&self) -> bool {
+        !self.stopped && self.readiness.as_ref().is_some_and(Readiness::will_fail)
+    }
 }
 
 impl PreflightInstance {
@@ -76,6 +88,8 @@ pub fn predict(
         .map(|instance| {
             if instance.stopped {
                 AttemptResult::InstanceStopped
+            } else if instance.blocked() {
+                AttemptResult::Failed
             } else {
                 AttemptResult::Succeeded
             }
@@ -96,7 +110,20 @@ pub fn predict(
                 MinimumHealthyHosts::OneAtATime => "all but one".to_owned(),
                 _ => format!("{} healthy", simulation.minimum),
             };
-            Some(if stopped > 0 {
+            let blocked: Vec<&Readiness> = instances
+                .iter()
+                .filter(|instance| instance.blocked())
+                .filter_map(|instance| instance.readiness.as_ref())
+                .collect();
+            let short = config_name
+                .strip_prefix("CodeDeployDefault.")
+                .unwrap_or(config_name);
+            Some(if let Some(causes) = failing_summary(&blocked, total) {
+                format!(
+                    "{}: with {short} this deployment will fail ({reason}). Fix the instances below, or choose a configuration that keeps fewer healthy.",
+                    causes.trim_end_matches('.')
+                )
+            } else if stopped > 0 {
                 format!(
                     "{stopped} of {total} instances are stopped; {config_name} needs {needs}: this deployment will fail ({reason}). Start the stopped instances, or choose a configuration that keeps fewer healthy."
                 )
@@ -238,6 +265,7 @@ mod tests {
             stopped,
             last_failed: false,
             last_succeeded: false,
+            readiness: None,
         }
     }
 
@@ -293,6 +321,58 @@ mod tests {
         .unwrap();
         assert_eq!(prediction.simulation.waves[0], vec![2]);
         assert_eq!(prediction.last_failed, 1);
+    }
+
+    #[test]
+    fn instances_without_an_agent_are_predicted_to_fail() {
+        use crate::domain::readiness::{
+            AgentStatus, BucketAccess, InstanceFacts, SsmStatus, assess,
+        };
+        let mut instances: Vec<PreflightInstance> =
+            (0..5).map(|n| instance(&format!("i-{n}"), false)).collect();
+        for (index, instance) in instances.iter_mut().enumerate() {
+            instance.readiness = Some(assess(InstanceFacts {
+                id: instance.id.clone(),
+                name: None,
+                stopped: false,
+                profile: Some("WebProfile".to_owned()),
+                bucket: BucketAccess::Unknown,
+                ssm: SsmStatus::Online,
+                agent: if index < 3 {
+                    AgentStatus::NotInstalled
+                } else {
+                    AgentStatus::Running(String::new())
+                },
+            }));
+        }
+        let prediction = predict(
+            &instances,
+            MinimumHealthyHosts::FleetPercent(50),
+            "CodeDeployDefault.HalfAtATime",
+        )
+        .unwrap();
+        assert!(!prediction.simulation.outcome.is_success());
+        let warning = prediction.warning.expect("a warning");
+        assert!(
+            warning.starts_with(
+                "3 of 5 instances have no CodeDeploy agent: with HalfAtATime this deployment will fail"
+            ),
+            "{warning}"
+        );
+        // Once the agents run, the plan predicts success.
+        for instance in &mut instances {
+            let mut facts = instance.readiness.take().unwrap().facts;
+            facts.agent = AgentStatus::Running(String::new());
+            instance.readiness = Some(assess(facts));
+        }
+        let prediction = predict(
+            &instances,
+            MinimumHealthyHosts::FleetPercent(50),
+            "CodeDeployDefault.HalfAtATime",
+        )
+        .unwrap();
+        assert!(prediction.simulation.outcome.is_success());
+        assert_eq!(prediction.warning, None);
     }
 
     #[test]

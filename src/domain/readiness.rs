@@ -312,11 +312,26 @@ pub fn agent_unknown_reason(ssm: &SsmStatus, has_profile: bool) -> Option<String
 /// instances have no CodeDeploy agent; 1 has no instance profile.";
 /// `None` when every instance is ready.
 pub fn summary(fleet: &[Readiness]) -> Option<String> {
-    let total = fleet.len();
+    summary_of(fleet, fleet.len(), |_| true)
+}
+
+/// Like [`summary`], for the problems that fail a deployment only, out of
+/// `total` instances (some of which may not be in `fleet`).
+pub fn failing_summary(fleet: &[&Readiness], total: usize) -> Option<String> {
+    let fleet: Vec<Readiness> = fleet.iter().map(|&readiness| readiness.clone()).collect();
+    summary_of(&fleet, total, Problem::fails_deployment)
+}
+
+fn summary_of(fleet: &[Readiness], total: usize, counted: fn(&Problem) -> bool) -> Option<String> {
     let count = |wanted: fn(&Problem) -> bool| {
         fleet
             .iter()
-            .filter(|readiness| readiness.problems.iter().any(wanted))
+            .filter(|readiness| {
+                readiness
+                    .problems
+                    .iter()
+                    .any(|problem| counted(problem) && wanted(problem))
+            })
             .count()
     };
     let mut parts = Vec::new();
@@ -324,7 +339,8 @@ pub fn summary(fleet: &[Readiness]) -> Option<String> {
         if count > 0 {
             let verb = if count == 1 { singular } else { plural };
             let lead = if parts.is_empty() {
-                format!("{count} of {total} instances {verb}")
+                let instances = if total == 1 { "instance" } else { "instances" };
+                format!("{count} of {total} {instances} {verb}")
             } else {
                 format!("{count} {verb}")
             };
