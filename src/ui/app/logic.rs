@@ -17,6 +17,7 @@ use crate::cloud::session::Identity;
 use crate::cloud::{CloudError, Session};
 use crate::settings::Page;
 use crate::ui::connection::Connection;
+use crate::ui::pages::deploy::readiness::ReadinessRequest;
 use crate::ui::pages::deploy::{self, DeployDialog, DeployRequest};
 use crate::ui::pages::revisions::{self, RevisionsAction};
 use crate::ui::pages::setup::{self, SetupAction};
@@ -235,6 +236,16 @@ impl App {
             }
             PageAction::Revisions(action) => {
                 revisions::effects::run(&mut self.revisions, &effects, action)
+            }
+            PageAction::Deploy(DeployRequest::Readiness(
+                ReadinessRequest::OpenInstanceProfile { instances, ssm },
+            )) => {
+                // The dialog waits, with everything typed, until the
+                // wizard is done.
+                self.parked_deploy = self.deploy.take();
+                self.settings.last_page = Page::Setup;
+                self.setup.open_instance_profile_for(instances, ssm);
+                None
             }
             PageAction::Deploy(request) => {
                 if let Some(dialog) = &mut self.deploy {

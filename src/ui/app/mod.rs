@@ -87,6 +87,9 @@ pub struct App {
     planner: PlannerPage,
     setup: SetupPage,
     deploy: Option<DeployDialog>,
+    /// The Deploy dialog set aside while a wizard it opened is on screen;
+    /// it comes back, checked again, when the wizard closes.
+    parked_deploy: Option<DeployDialog>,
     revisions: RevisionsPage,
     tour: Tour,
     /// Which listing pages reload when next shown.
@@ -156,6 +159,7 @@ impl App {
             planner: PlannerPage::default(),
             setup: SetupPage::default(),
             deploy: None,
+            parked_deploy: None,
             revisions: RevisionsPage::default(),
             tour: Tour::default(),
             freshness: logic::Freshness::default(),

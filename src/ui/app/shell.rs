@@ -81,6 +81,16 @@ impl App {
     }
 
     fn deploy_ui(&mut self, ctx: &egui::Context) {
+        // A dialog set aside for a wizard comes back once the wizard is
+        // closed, and checks its instances again.
+        if self.parked_deploy.is_some()
+            && (!self.setup.wizard_open() || self.settings.last_page != Page::Setup)
+        {
+            self.deploy = self.parked_deploy.take();
+            if let Some(dialog) = &mut self.deploy {
+                dialog.check_again();
+            }
+        }
         let Some(dialog) = &mut self.deploy else {
             return;
         };

@@ -5,9 +5,14 @@ use crate::cloud::CloudError;
 use crate::cloud::codedeploy::{self, Application};
 use crate::cloud::deployments;
 use crate::cloud::preflight::{self, PreflightData};
+use crate::cloud::readiness;
+use crate::cloud::setup::{self, Progress};
+use crate::domain::readiness::Readiness;
 use crate::ui::app::{AppRequest, Effects};
+use crate::ui::pages::setup::run::RunRequest;
 use crate::ui::widgets::loadable::{Loadable, loaded};
 
+use super::readiness::ReadinessRequest;
 use super::{DeployDialog, DeployRequest};
 
 /// A result for the Deploy dialog.
@@ -20,6 +25,20 @@ pub(crate) enum DeployEvent {
     Preflight(Result<PreflightData, CloudError>),
     /// The deployment started, with its id.
     Started(Result<String, CloudError>),
+    /// The instances' readiness.
+    Readiness(Result<Vec<Readiness>, CloudError>),
+    /// How a readiness fix is getting on.
+    FixProgress {
+        /// Which run.
+        run: u64,
+        /// Its progress.
+        progress: Progress,
+    },
+    /// A readiness fix ended.
+    FixEnded {
+        /// Which run.
+        run: u64,
+    },
 }
 
 impl DeployEvent {
@@ -29,6 +48,11 @@ impl DeployEvent {
             Self::Applications(Err(error))
             | Self::Groups(Err(error))
             | Self::Preflight(Err(error))
+            | Self::Readiness(Err(error))
+            | Self::FixProgress {
+                progress: Progress::Finished(_, Err(error)),
+                ..
+            }
             | Self::Started(Err(error)) => Some(error),
             _ => None,
         }
@@ -66,6 +90,29 @@ pub(crate) fn run(dialog: &mut DeployDialog, effects: &Effects, request: DeployR
         DeployRequest::Start(new) => effects.spawn("starting the deployment", async move {
             DeployEvent::Started(deployments::create_deployment(&session, &new).await)
         }),
+        DeployRequest::Readiness(ReadinessRequest::Check {
+            instance_ids,
+            revision,
+        }) => effects.spawn("checking the instances' readiness", async move {
+            DeployEvent::Readiness(
+                readiness::check(&session, &instance_ids, revision.as_ref()).await,
+            )
+        }),
+        DeployRequest::Readiness(ReadinessRequest::RunFix { run, request }) => {
+            let sender = effects.sender();
+            effects.spawn("fixing the instances' readiness", async move {
+                let (plan, from, fix_first) = match request {
+                    RunRequest::Run { plan, from } => (plan, from, false),
+                    RunRequest::Fix { plan, index } => (plan, index, true),
+                };
+                setup::run_plan(&session, &plan, from, fix_first, |progress| {
+                    sender.send(DeployEvent::FixProgress { run, progress });
+                })
+                .await;
+                DeployEvent::FixEnded { run }
+            });
+        }
+        DeployRequest::Readiness(ReadinessRequest::OpenInstanceProfile { .. }) => {}
     }
 }
 
@@ -84,6 +131,11 @@ pub(crate) fn apply(dialog: &mut Option<DeployDialog>, event: DeployEvent) -> Op
         DeployEvent::Started(result) => {
             dialog.started(result.map_err(|error| error.to_string()));
         }
+        DeployEvent::Readiness(result) => dialog.readiness_loaded(loaded(result)),
+        DeployEvent::FixProgress { run, progress } => {
+            dialog.readiness.fix_progress(run, progress);
+        }
+        DeployEvent::FixEnded { run } => dialog.readiness.fix_ended(run),
     }
     None
 }

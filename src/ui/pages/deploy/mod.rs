@@ -3,6 +3,7 @@
 //! likely to go before the person confirms.
 
 pub(crate) mod effects;
+pub mod readiness;
 
 use egui::RichText;
 
@@ -21,9 +22,10 @@ use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::tiles::{TileRow, TileSize};
 use crate::ui::widgets::waves::{self, WavesOptions};
+use readiness::{ReadinessPanel, ReadinessRequest};
 
 /// What the dialog asks the app to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DeployRequest {
     /// Load the applications.
     LoadApplications,
@@ -40,6 +42,8 @@ pub enum DeployRequest {
     },
     /// Start the deployment.
     Start(NewDeployment),
+    /// Check the instances' readiness, or fix it.
+    Readiness(ReadinessRequest),
 }
 
 /// Which kind of revision is being typed.
@@ -82,6 +86,8 @@ pub struct DeployDialog {
     plan: Option<Result<Plan, String>>,
     /// What the pre-flight plan was gathered for.
     preflight_for: Option<(String, String, Option<String>)>,
+    /// Whether the instances are ready, and the fix under way.
+    pub readiness: ReadinessPanel,
 }
 
 impl DeployDialog {
@@ -111,6 +117,7 @@ impl DeployDialog {
             error_scrolled: None,
             plan: None,
             preflight_for: None,
+            readiness: ReadinessPanel::default(),
         };
         match revision {
             Some(Revision::S3 {
@@ -237,11 +244,46 @@ impl DeployDialog {
     /// The pre-flight plan's data arrived; the plan is worked out once
     /// here rather than every frame.
     pub fn preflight_loaded(&mut self, preflight: Loadable<PreflightData>) {
-        self.plan = match &preflight {
-            Loadable::Loaded(data) => Plan::of(data),
+        self.preflight = preflight;
+        self.replan();
+    }
+
+    /// Reads the plan and the instances' readiness again, e.g. after a
+    /// wizard changed them.
+    pub fn check_again(&mut self) {
+        self.preflight_for = None;
+        self.readiness.recheck();
+    }
+
+    /// The instances' readiness arrived: the plan counts it.
+    pub fn readiness_loaded(&mut self, result: Loadable<Vec<crate::domain::readiness::Readiness>>) {
+        self.readiness.loaded(result);
+        self.replan();
+    }
+
+    /// Works the plan out again from what has loaded.
+    fn replan(&mut self) {
+        self.plan = match &self.preflight {
+            Loadable::Loaded(data) => {
+                let readiness = match &self.readiness.result {
+                    Loadable::Loaded(fleet) => Some(fleet.as_slice()),
+                    _ => None,
+                };
+                Plan::of(data, readiness)
+            }
             _ => None,
         };
-        self.preflight = preflight;
+    }
+
+    /// The S3 object the deployment would download, if the revision is one.
+    fn revision_object(&self) -> Option<crate::cloud::readiness::RevisionObject> {
+        (self.kind == RevisionKind::S3
+            && validate_bucket_name(self.bucket.trim()).is_ok()
+            && !self.key.trim().is_empty())
+        .then(|| crate::cloud::readiness::RevisionObject {
+            bucket: self.bucket.trim().to_owned(),
+            key: self.key.trim().to_owned(),
+        })
     }
 
     /// The deployment was started, or refused.
@@ -565,14 +607,30 @@ impl DeployDialog {
                             .hover("Read the instances and recent deployments again"),
                     )
                     .clicked();
+                let ids: Vec<String> = data
+                    .instances
+                    .iter()
+                    .map(|instance| instance.id.clone())
+                    .collect();
+                if !ids.is_empty()
+                    && let Some(check) = self.readiness.wanted(ids, self.revision_object())
+                {
+                    return Some(DeployRequest::Readiness(check));
+                }
                 preflight_data_ui(ui, data, self.plan.as_ref());
                 if let Some(warning) = self.bucket_warning(data) {
                     ui.label(RichText::new(warning).color(ui.visuals().warn_fg_color));
+                }
+                if !data.instances.is_empty()
+                    && let Some(wanted) = self.readiness.ui(ui)
+                {
+                    return Some(DeployRequest::Readiness(wanted));
                 }
             }
         }
         if again {
             self.preflight_for = None;
+            self.readiness.recheck();
         }
         None
     }
@@ -587,13 +645,25 @@ struct Plan {
 }
 
 impl Plan {
-    fn of(data: &PreflightData) -> Option<Result<Self, String>> {
+    fn of(
+        data: &PreflightData,
+        readiness: Option<&[crate::domain::readiness::Readiness]>,
+    ) -> Option<Result<Self, String>> {
         let minimum = data.minimum?;
         if data.instances.is_empty() {
             return None;
         }
+        let mut instances = data.instances.clone();
+        for instance in &mut instances {
+            instance.readiness = readiness.and_then(|fleet| {
+                fleet
+                    .iter()
+                    .find(|readiness| readiness.facts.id == instance.id)
+                    .cloned()
+            });
+        }
         Some(
-            preflight::predict(&data.instances, minimum, &data.config_name)
+            preflight::predict(&instances, minimum, &data.config_name)
                 .map(|prediction| Self {
                     rows: waves::plan_rows(&prediction.simulation),
                     prediction,

@@ -77,6 +77,16 @@ impl Default for InstanceProfileWizard {
 }
 
 impl InstanceProfileWizard {
+    /// The wizard with `instances` chosen to get the profile, and
+    /// Systems Manager's policy ticked or not.
+    pub fn for_instances(instances: Vec<String>, ssm: bool) -> Self {
+        Self {
+            chosen: instances.into_iter().collect(),
+            ssm,
+            ..Self::default()
+        }
+    }
+
     /// The bucket names typed, one per line or separated by commas.
     fn bucket_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self

@@ -197,6 +197,21 @@ impl SetupPage {
         self.message = None;
     }
 
+    /// Opens the instance profile wizard with `instances` chosen (from the
+    /// Deploy dialog's readiness check).
+    pub fn open_instance_profile_for(&mut self, instances: Vec<String>, ssm: bool) {
+        self.paused = None;
+        self.wizard = Some(Wizard::InstanceProfile(
+            InstanceProfileWizard::for_instances(instances, ssm),
+        ));
+        self.message = None;
+    }
+
+    /// Whether a wizard is on screen.
+    pub fn wizard_open(&self) -> bool {
+        self.wizard.is_some()
+    }
+
     /// Opens the tag instances page.
     pub fn open_tag_instances(&mut self) {
         self.wizard = Some(Wizard::TagInstances(Box::new(TagInstancesPage::new())));
