@@ -186,7 +186,7 @@ impl ReadinessPanel {
                     let reasons: Vec<String> = readiness
                         .problems
                         .iter()
-                        .map(|problem| problem.words())
+                        .map(crate::domain::readiness::Problem::words)
                         .collect();
                     ui.label(name)
                         .on_hover_text(format!("{}\n{}", facts.id, reasons.join("\n")));
