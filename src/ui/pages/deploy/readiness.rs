@@ -156,13 +156,16 @@ impl ReadinessPanel {
 
     fn loaded_ui(&mut self, ui: &mut egui::Ui, fleet: &[Readiness]) -> Option<ReadinessRequest> {
         let Some(said) = summary(fleet) else {
-            ui.label(
-                RichText::new(format!(
+            let said = if fleet.len() == 1 {
+                "The instance is ready: it has an instance profile and a running CodeDeploy agent."
+                    .to_owned()
+            } else {
+                format!(
                     "All {} instances are ready: each has an instance profile and a running CodeDeploy agent.",
                     fleet.len()
-                ))
-                .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
-            );
+                )
+            };
+            ui.label(RichText::new(said).color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)));
             return None;
         };
         let color = if fleet.iter().any(Readiness::will_fail) {

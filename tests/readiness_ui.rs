@@ -1,0 +1,276 @@
+//! UI tests of the Deploy dialog's readiness check on the demo account:
+//! an instance without a CodeDeploy agent makes the plan predict failure
+//! until the agent is installed through Systems Manager from the dialog;
+//! an instance without an instance profile is reported with the fix, and
+//! the instance profile wizard opened from it attaches the profile.
+
+mod ui_support;
+
+use std::time::Duration;
+
+use aws_sdk_codedeploy::types as cd;
+use deploydesk::settings::Page;
+use deploydesk::ui::App;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable};
+use ui_support::{
+    call, choose, click, connected_app, demo_options, has_text, run_until, settle,
+    wait_for_choice, web_application,
+};
+
+fn demo() -> Harness<'static, App> {
+    connected_app(
+        demo_options(2, Duration::from_millis(20)),
+        egui::vec2(1280.0, 1400.0),
+    )
+}
+
+/// Makes the instance profile `WebProfile`, whose role Systems Manager may
+/// manage instances with and which may read every bucket.
+fn web_profile(harness: &Harness<'_, App>) {
+    use deploydesk::domain::setup::{InstanceProfileOptions, SetupPlan};
+    let plan = SetupPlan::instance_profile(&InstanceProfileOptions {
+        role: "WebRole".to_owned(),
+        profile: "WebProfile".to_owned(),
+        buckets: vec!["deploydesk-demo-revisions".to_owned()],
+        agent_region: None,
+        ssm: true,
+        instances: Vec::new(),
+    });
+    let session = harness.state().session().expect("connected");
+    let mut failed = Vec::new();
+    harness
+        .state()
+        .runtime()
+        .block_on(deploydesk::cloud::setup::run_plan(
+            &session,
+            &plan,
+            0,
+            false,
+            |progress| {
+                if let deploydesk::cloud::setup::Progress::Finished(index, Err(error)) = progress {
+                    failed.push(format!("step {index}: {error}"));
+                }
+            },
+        ));
+    assert!(failed.is_empty(), "{failed:?}");
+}
+
+/// Launches one instance tagged `Role=canary` (and `simulate`, when
+/// given), with the instance profile `profile` if given. Returns its id.
+fn canary(harness: &Harness<'_, App>, simulate: Option<&str>, profile: Option<&str>) -> String {
+    use aws_sdk_ec2::types::{
+        IamInstanceProfileSpecification, InstanceType, ResourceType, Tag, TagSpecification,
+    };
+    let session = harness.state().session().expect("connected");
+    call(harness, async {
+        let mut tags = TagSpecification::builder()
+            .resource_type(ResourceType::Instance)
+            .tags(Tag::builder().key("Role").value("canary").build())
+            .tags(Tag::builder().key("Name").value("canary-1").build());
+        if let Some(simulate) = simulate {
+            tags = tags.tags(
+                Tag::builder()
+                    .key("deploydesk:simulate")
+                    .value(simulate)
+                    .build(),
+            );
+        }
+        let launched = session
+            .ec2
+            .run_instances()
+            .image_id("ami-0abcdef1234567890")
+            .instance_type(InstanceType::T3Micro)
+            .min_count(1)
+            .max_count(1)
+            .tag_specifications(tags.build())
+            .set_iam_instance_profile(profile.map(|name| {
+                IamInstanceProfileSpecification::builder()
+                    .name(name)
+                    .build()
+            }))
+            .send()
+            .await
+            .expect("the instance launches");
+        launched.instances()[0]
+            .instance_id()
+            .expect("an id")
+            .to_owned()
+    })
+}
+
+/// Makes the deployment group `canary` of the application `web`, over the
+/// instances tagged `Role=canary`.
+fn canary_group(harness: &Harness<'_, App>) {
+    web_application(harness);
+    let session = harness.state().session().expect("connected");
+    call(harness, async {
+        session
+            .codedeploy
+            .create_deployment_group()
+            .application_name("web")
+            .deployment_group_name("canary")
+            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+            .ec2_tag_filters(
+                cd::Ec2TagFilter::builder()
+                    .key("Role")
+                    .value("canary")
+                    .r#type(cd::Ec2TagFilterType::KeyAndValue)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("the group is made");
+    });
+}
+
+/// Opens the Deploy dialog on the group `canary` of `web`, with a GitHub
+/// revision, and waits for the readiness check.
+fn open_deploy(harness: &mut Harness<'static, App>) {
+    harness
+        .get_by_role_and_label(Role::Button, "Deployments")
+        .click();
+    run_until(harness, "the Deployments page", |h| {
+        h.state().page() == Page::Deployments
+    });
+    click(harness, "Deploy…");
+    run_until(harness, "the applications", |h| {
+        h.query_all_by_label("Application").next().is_some()
+    });
+    choose(harness, "Application", "web");
+    wait_for_choice(harness, "Deployment group", "canary");
+    harness
+        .get_by_role_and_label(Role::RadioButton, "GitHub commit")
+        .click();
+    settle(harness);
+    for (label, text) in [
+        ("Repository (owner/name)", "example/web"),
+        ("Commit id", "0123456789abcdef0123456789abcdef01234567"),
+    ] {
+        harness.get_by_label(label).set_text_value_accesskit(text);
+        settle(harness);
+    }
+}
+
+#[test]
+fn an_instance_without_an_agent_is_fixed_from_the_deploy_dialog_and_then_deployed_to() {
+    let mut harness = demo();
+    web_profile(&harness);
+    let instance = canary(&harness, Some("no-agent"), Some("WebProfile"));
+    canary_group(&harness);
+    open_deploy(&mut harness);
+    run_until(&mut harness, "the readiness check", |h| {
+        has_text(h, "1 of 1 instance has no CodeDeploy agent")
+    });
+    // The plan counts the instance as failing, and says why.
+    run_until(&mut harness, "the plan with the readiness", |h| {
+        has_text(
+            h,
+            "1 of 1 instance has no CodeDeploy agent: with OneAtATime this deployment will fail",
+        )
+    });
+    assert!(has_text(&harness, "canary-1: It has no CodeDeploy agent."));
+
+    // The fix is previewed like a wizard's call, then run.
+    click(&mut harness, "Install the agent on 1 instance…");
+    assert!(has_text(
+        &harness,
+        &format!("Install the CodeDeploy agent on {instance} through Systems Manager")
+    ));
+    assert!(has_text(&harness, "1. SendCommand request"));
+    click(&mut harness, "Run it");
+    run_until(&mut harness, "the agent installed", |h| {
+        has_text(h, "1 of 1 instances done")
+    });
+    // Checked again by itself: the plan now predicts success.
+    run_until(&mut harness, "the instance ready", |h| {
+        has_text(h, "The instance is ready")
+    });
+    run_until(&mut harness, "the plan predicting success", |h| {
+        has_text(h, "Predicted: the deployment succeeds.")
+    });
+    click(&mut harness, "Close");
+
+    click(&mut harness, "Deploy now");
+    run_until(&mut harness, "the rollout view", |h| {
+        h.state().rollout_view().is_some()
+    });
+    run_until(&mut harness, "the deployment to succeed", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.deployment())
+            .is_some_and(|deployment| deployment.status.as_str() == "Succeeded")
+    });
+}
+
+#[test]
+fn an_instance_without_a_profile_gets_one_from_the_wizard_the_dialog_opens() {
+    let mut harness = demo();
+    let instance = canary(&harness, None, None);
+    canary_group(&harness);
+    open_deploy(&mut harness);
+    run_until(&mut harness, "the readiness check", |h| {
+        has_text(h, "1 of 1 instance has no instance profile")
+    });
+    assert!(has_text(
+        &harness,
+        "canary-1: It has no instance profile, so the CodeDeploy agent has no credentials"
+    ));
+    click(&mut harness, "Attach an instance profile to 1 instance…");
+    // The instance profile wizard, with the instance chosen.
+    run_until(&mut harness, "the instance profile wizard", |h| {
+        h.state().page() == Page::Setup && has_text(h, "Create an instance profile for CodeDeploy")
+    });
+    // The wizard's own names; the revisions' bucket on its second page.
+    click(&mut harness, "Next");
+    harness
+        .get_by_label("Revision buckets (one per line)")
+        .set_text_value_accesskit("deploydesk-demo-revisions");
+    settle(&mut harness);
+    click(&mut harness, "Next");
+    run_until(&mut harness, "the instance chosen", |h| {
+        h.query_by_role_and_label(Role::CheckBox, &instance)
+            .is_some_and(|node| {
+                node.accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
+            })
+    });
+    click(&mut harness, "Next");
+    run_until(&mut harness, "the review page", |h| {
+        has_text(h, "What will be made")
+    });
+    click(&mut harness, "Create");
+    run_until(&mut harness, "the profile attached", |h| {
+        has_text(h, "Done: instances launched with the instance profile")
+    });
+    let associated = call(&harness, async {
+        let session = harness.state().session().expect("connected");
+        session
+            .ec2
+            .describe_iam_instance_profile_associations()
+            .send()
+            .await
+            .expect("associations")
+            .iam_instance_profile_associations()
+            .iter()
+            .filter_map(|association| association.instance_id().map(str::to_owned))
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(associated, [instance.clone()]);
+    click(&mut harness, "Close");
+    // The Deploy dialog comes back, with what was typed, and checks again.
+    run_until(&mut harness, "the Deploy dialog again", |h| {
+        h.query_by_role_and_label(Role::Button, "Deploy now").is_some()
+    });
+    assert_eq!(
+        harness
+            .get_by_label("Commit id")
+            .accesskit_node()
+            .value()
+            .as_deref(),
+        Some("0123456789abcdef0123456789abcdef01234567")
+    );
+    run_until(&mut harness, "the instance ready", |h| {
+        has_text(h, "The instance is ready")
+    });
+}
