@@ -31,6 +31,7 @@ use super::engine::{self, EngineSettings};
 use super::faults::{FaultSpec, Faults};
 use super::protocol::{ApiError, QueryFlavour, Wire};
 use super::s3::BlobStore;
+use super::ssm;
 use super::world::{SharedWorld, World};
 
 /// What every request handler shares.
@@ -60,20 +61,24 @@ impl Shared {
     }
 
     /// Brings the EC2 instances' transitional states, the Auto Scaling
-    /// groups, the running deployments and the launches CodeDeploy holds
-    /// up to `now`.
+    /// groups, Systems Manager's instances, commands and associations, the
+    /// running deployments and the launches CodeDeploy holds up to `now`.
     pub fn advance_to(&self, now: Timestamp) -> bool {
         self.world.update(|world| {
             let settled = world.ec2.settle(now);
             let balanced = world.settle_load_balancers(now);
             let scaled = world.autoscaling.settle(&mut world.ec2, now);
+            // Systems Manager sees the instances as they are now, and its
+            // commands and associations change their CodeDeploy agents
+            // before deployments reach them.
+            let managed = ssm::settle(world, now);
             // An alarm set since the last advance stops its deployments
             // where they were, before they move on.
             let stopped = engine::stop_on_alarms(world, now);
             let advanced = engine::advance(world, now, &self.engine);
             // Launches held at CodeDeploy's hooks get their deployments.
             let launched = engine::serve_launches(world, now, &self.engine);
-            settled || balanced || scaled || stopped || advanced || launched
+            settled || balanced || scaled || stopped || advanced || launched || managed
         })
     }
 

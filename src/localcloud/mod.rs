@@ -66,6 +66,7 @@ pub mod serve;
 pub mod server;
 pub mod services;
 pub mod sns;
+pub mod ssm;
 pub mod sso;
 pub mod store;
 pub mod sts;
