@@ -299,10 +299,15 @@ async fn instances_are_managed_while_running_with_a_role_that_allows_systems_man
     for info in &managed {
         assert_eq!(info.ping_status(), Some(&PingStatus::Online));
         assert_eq!(
-            info.resource_type().map(|r| r.as_str()),
+            info.resource_type()
+                .map(aws_sdk_ssm::types::ResourceType::as_str),
             Some("EC2Instance")
         );
-        assert_eq!(info.platform_type().map(|p| p.as_str()), Some("Linux"));
+        assert_eq!(
+            info.platform_type()
+                .map(aws_sdk_ssm::types::PlatformType::as_str),
+            Some("Linux")
+        );
         assert!(info.agent_version().is_some_and(|v| !v.is_empty()));
         assert_eq!(info.is_latest_version(), Some(true));
         assert_eq!(info.last_ping_date_time().map(secs), Some(now));

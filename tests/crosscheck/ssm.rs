@@ -305,7 +305,7 @@ crosscheck!(
         assert_eq!(command.target_count(), 2);
         let target = &command.targets()[0];
         assert_eq!(target.key(), Some("tag:Role"));
-        assert_eq!(target.values(), [role.clone()]);
+        assert_eq!(target.values(), std::slice::from_ref(&role));
         for id in &ids {
             let invocation = ended(&clients, &command_id, id).await;
             assert_eq!(invocation.status(), Some(&CommandInvocationStatus::Success));
