@@ -29,7 +29,7 @@ use futures_util::future::BoxFuture;
 use super::clock::{Clock, Timestamp};
 use super::engine::{self, EngineSettings};
 use super::faults::{FaultSpec, Faults};
-use super::protocol::{ApiError, QueryFlavour, Wire};
+use super::protocol::{ApiError, QueryFlavour, Wire, json};
 use super::s3::BlobStore;
 use super::ssm;
 use super::world::{SharedWorld, World};
@@ -327,6 +327,31 @@ impl<H> Operations<H> {
     /// The operations' names, listed in words: `A, B and C`.
     pub fn listed(&self) -> String {
         listed(&self.table.iter().map(|(name, _)| *name).collect::<Vec<_>>())
+    }
+}
+
+impl<S: Clone, C> Operations<Handler<S, C, serde_json::Value, serde_json::Value>> {
+    /// Serves an `awsJson1_1` request of `service` (whose operations these
+    /// are, over the world's `part`): finds the operation `call` names,
+    /// reads the JSON `body` and runs the operation with `context`.
+    pub fn serve_json(
+        &self,
+        service: &Service,
+        part: &Part<S>,
+        world: &SharedWorld,
+        call: &Call,
+        body: &[u8],
+        context: &C,
+    ) -> Result<serde_json::Value, ApiError> {
+        let prefix = match &service.protocol {
+            Protocol::AwsJson(api) => api.target_prefix,
+            _ => service.name,
+        };
+        let handler = self
+            .find(&call.operation)
+            .ok_or_else(|| json::unknown_operation(prefix, service.title, &call.operation))?;
+        let input = json::parse_body(body)?;
+        handler.run(Run::Plain, world, part, context, &input)
     }
 }
 

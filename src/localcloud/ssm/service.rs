@@ -7,9 +7,8 @@ use super::common::Context;
 use super::state::SsmState;
 use super::{associations, commands, instances};
 use crate::localcloud::dispatch::Handler::{self, ReadWorld, WriteWorld};
-use crate::localcloud::dispatch::{Call, Operations, Part, Run, Service, Shared};
+use crate::localcloud::dispatch::{Call, Operations, Part, Service, Shared};
 use crate::localcloud::protocol::ApiError;
-use crate::localcloud::protocol::json::{parse_body, unknown_operation};
 
 /// The `X-Amz-Target` prefix of Systems Manager requests.
 pub const TARGET_PREFIX: &str = "AmazonSSM";
@@ -47,13 +46,9 @@ static OPERATIONS: Operations<SsmHandler> = Operations::new(&[
 
 /// Runs the Systems Manager operation of `call` with the raw request `body`.
 fn serve(shared: &Shared, call: &Call, body: &[u8]) -> Result<Value, ApiError> {
-    let handler = OPERATIONS
-        .find(&call.operation)
-        .ok_or_else(|| unknown_operation(TARGET_PREFIX, SERVICE.title, &call.operation))?;
-    let input = parse_body(body)?;
     let context = Context {
         now: call.now,
         region: call.region.clone(),
     };
-    handler.run(Run::Plain, &shared.world, &PART, &context, &input)
+    OPERATIONS.serve_json(&SERVICE, &PART, &shared.world, call, body, &context)
 }
