@@ -38,6 +38,12 @@ const S3_READ: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 const EC2_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 /// An inline policy that lets the SSM Agent register, and nothing else.
 const REGISTER_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:UpdateInstanceInformation","ec2messages:*"],"Resource":"*"}]}"#;
+/// A document's parameters, one value each.
+type Params = [(&'static str, &'static str)];
+/// The parameters that install the CodeDeploy agent.
+const INSTALL: [(&str, &str); 2] = [("action", "Install"), ("name", "AWSCodeDeployAgent")];
+/// The parameters that uninstall it.
+const UNINSTALL: [(&str, &str); 2] = [("action", "Uninstall"), ("name", "AWSCodeDeployAgent")];
 /// Long enough for a launched instance to be running.
 const LAUNCH_MS: i64 = 2500;
 
@@ -68,6 +74,47 @@ impl Fixture {
             iam: aws_sdk_iam::Client::new(&config),
             cloud,
         }
+    }
+
+    /// The fixture with instance profile `ssm-core`, whose role has
+    /// `AmazonSSMManagedInstanceCore`.
+    async fn with_core_profile() -> Self {
+        let fixture = Self::start().await;
+        fixture.profile("ssm-core", &[SSM_CORE], None).await;
+        fixture
+    }
+
+    /// Stops instance `instance_id` through EC2.
+    async fn stop(&self, instance_id: &str) {
+        self.ec2
+            .stop_instances()
+            .instance_ids(instance_id)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Terminates instance `instance_id` through EC2.
+    async fn terminate(&self, instance_id: &str) {
+        self.ec2
+            .terminate_instances()
+            .instance_ids(instance_id)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// `CreateAssociation` of the agent's install on the instances tagged
+    /// `Role=web`, to finish with its schedule.
+    fn associate(
+        &self,
+    ) -> aws_sdk_ssm::operation::create_association::builders::CreateAssociationFluentBuilder {
+        self.ssm
+            .create_association()
+            .name(PACKAGE)
+            .parameters("action", vec!["Install".to_owned()])
+            .parameters("name", vec!["AWSCodeDeployAgent".to_owned()])
+            .targets(tag_target("Role", "web"))
     }
 
     /// Creates instance profile `name` whose role `name` has the managed
@@ -279,8 +326,7 @@ fn secs(time: &aws_smithy_types::DateTime) -> i64 {
 
 #[tokio::test]
 async fn instances_are_managed_while_running_with_a_role_that_allows_systems_manager() {
-    let fixture = Fixture::start().await;
-    fixture.profile("ssm-core", &[SSM_CORE], None).await;
+    let fixture = Fixture::with_core_profile().await;
     fixture
         .profile("register-only", &[], Some(REGISTER_ONLY))
         .await;
@@ -326,20 +372,8 @@ async fn instances_are_managed_while_running_with_a_role_that_allows_systems_man
     // Stopped, the instance loses its connection; its last ping is when
     // it stopped. Terminated, it is gone.
     let stopped_at = fixture.cloud.now();
-    fixture
-        .ec2
-        .stop_instances()
-        .instance_ids(&core[0])
-        .send()
-        .await
-        .unwrap();
-    fixture
-        .ec2
-        .terminate_instances()
-        .instance_ids(&inline[0])
-        .send()
-        .await
-        .unwrap();
+    fixture.stop(&core[0]).await;
+    fixture.terminate(&inline[0]).await;
     fixture.cloud.advance(60_000);
     let managed = fixture.managed(Vec::new()).await;
     assert_eq!(managed.len(), 1, "{managed:?}");
@@ -388,19 +422,12 @@ impl IntoSdk for Timestamp {
 
 #[tokio::test]
 async fn instance_information_is_filtered_and_paged() {
-    let fixture = Fixture::start().await;
-    fixture.profile("ssm-core", &[SSM_CORE], None).await;
+    let fixture = Fixture::with_core_profile().await;
     let prod = fixture
         .launch(4, Some("ssm-core"), &[("Env", "prod")])
         .await;
     let dev = fixture.launch(3, Some("ssm-core"), &[("Env", "dev")]).await;
-    fixture
-        .ec2
-        .stop_instances()
-        .instance_ids(&dev[0])
-        .send()
-        .await
-        .unwrap();
+    fixture.stop(&dev[0]).await;
     fixture.cloud.advance(LAUNCH_MS);
 
     let mut all: Vec<String> = prod.iter().chain(&dev).cloned().collect();
@@ -512,28 +539,16 @@ async fn instance_information_is_filtered_and_paged() {
         code(describe().max_results(51).send().await),
         "ValidationException"
     );
-    assert_eq!(
-        code(describe().filters(filter("Colour", &["red"])).send().await),
-        "InvalidFilterKey"
-    );
-    assert_eq!(
-        code(
-            describe()
-                .filters(filter("PingStatus", &["Asleep"]))
-                .send()
-                .await
+    for (bad, expected) in [
+        (filter("Colour", &["red"]), "InvalidFilterKey"),
+        (
+            filter("PingStatus", &["Asleep"]),
+            "InvalidInstanceInformationFilterValue",
         ),
-        "InvalidInstanceInformationFilterValue"
-    );
-    assert_eq!(
-        code(
-            describe()
-                .filters(filter("InstanceIds", &["web-1"]))
-                .send()
-                .await
-        ),
-        "InvalidInstanceId"
-    );
+        (filter("InstanceIds", &["web-1"]), "InvalidInstanceId"),
+    ] {
+        assert_eq!(code(describe().filters(bad).send().await), expected);
+    }
     assert_eq!(
         code(describe().next_token("not-a-token").send().await),
         "InvalidNextToken"
@@ -542,8 +557,7 @@ async fn instance_information_is_filtered_and_paged() {
 
 #[tokio::test]
 async fn installing_the_agent_through_systems_manager_lets_a_failed_deployment_succeed() {
-    let fixture = Fixture::start().await;
-    fixture.profile("ssm-core", &[SSM_CORE], None).await;
+    let fixture = Fixture::with_core_profile().await;
     let ids = fixture
         .launch(
             1,
@@ -564,13 +578,7 @@ async fn installing_the_agent_through_systems_manager_lets_a_failed_deployment_s
         Some(&ErrorCode::AgentIssue)
     );
 
-    let command_id = fixture
-        .send(
-            PACKAGE,
-            &[("action", "Install"), ("name", "AWSCodeDeployAgent")],
-            &ids,
-        )
-        .await;
+    let command_id = fixture.send(PACKAGE, &INSTALL, &ids).await;
     let pending = fixture.invocation(&command_id, instance).await;
     assert_eq!(pending.status(), Some(&CommandInvocationStatus::Pending));
     fixture.cloud.advance(1000);
@@ -675,13 +683,7 @@ async fn installing_the_agent_through_systems_manager_lets_a_failed_deployment_s
     );
 
     // Uninstalled, it is gone.
-    let uninstall = fixture
-        .send(
-            PACKAGE,
-            &[("action", "Uninstall"), ("name", "AWSCodeDeployAgent")],
-            &ids,
-        )
-        .await;
+    let uninstall = fixture.send(PACKAGE, &UNINSTALL, &ids).await;
     fixture.cloud.advance(6000);
     assert_eq!(
         fixture.invocation(&uninstall, instance).await.status(),
@@ -692,20 +694,13 @@ async fn installing_the_agent_through_systems_manager_lets_a_failed_deployment_s
 
 #[tokio::test]
 async fn unreachable_instances_time_out_and_terminated_ones_are_undeliverable() {
-    let fixture = Fixture::start().await;
-    fixture.profile("ssm-core", &[SSM_CORE], None).await;
+    let fixture = Fixture::with_core_profile().await;
     let ids = fixture
         .launch(3, Some("ssm-core"), &[("Role", "web")])
         .await;
     let unmanaged = fixture.launch(1, None, &[("Role", "web")]).await;
     let (stopped, running, terminated) = (&ids[0], &ids[1], &ids[2]);
-    fixture
-        .ec2
-        .stop_instances()
-        .instance_ids(stopped)
-        .send()
-        .await
-        .unwrap();
+    fixture.stop(stopped).await;
     fixture.cloud.advance(LAUNCH_MS);
 
     // An instance that never registered cannot be sent to.
@@ -741,13 +736,7 @@ async fn unreachable_instances_time_out_and_terminated_ones_are_undeliverable() 
         "the unmanaged one is not a target"
     );
     assert_eq!(command.comment(), Some("uptime everywhere"));
-    fixture
-        .ec2
-        .terminate_instances()
-        .instance_ids(terminated)
-        .send()
-        .await
-        .unwrap();
+    fixture.terminate(terminated).await;
     fixture.cloud.advance(3000);
     assert_eq!(
         fixture.invocation(&command_id, running).await.status(),
@@ -804,8 +793,7 @@ async fn unreachable_instances_time_out_and_terminated_ones_are_undeliverable() 
 
 #[tokio::test]
 async fn an_association_installs_the_agent_when_created_and_again_on_its_schedule() {
-    let fixture = Fixture::start().await;
-    fixture.profile("ssm-core", &[SSM_CORE], None).await;
+    let fixture = Fixture::with_core_profile().await;
     let ids = fixture
         .launch(
             2,
@@ -815,13 +803,8 @@ async fn an_association_installs_the_agent_when_created_and_again_on_its_schedul
         .await;
     let create = || {
         fixture
-            .ssm
-            .create_association()
-            .name(PACKAGE)
+            .associate()
             .association_name("codedeploy-agent")
-            .parameters("action", vec!["Install".to_owned()])
-            .parameters("name", vec!["AWSCodeDeployAgent".to_owned()])
-            .targets(tag_target("Role", "web"))
             .schedule_expression("rate(14 days)")
     };
     let created = create().send().await.unwrap();
@@ -859,13 +842,7 @@ async fn an_association_installs_the_agent_when_created_and_again_on_its_schedul
     }
 
     // Removed by hand, the agent comes back on the schedule.
-    let uninstall = fixture
-        .send(
-            PACKAGE,
-            &[("action", "Uninstall"), ("name", "AWSCodeDeployAgent")],
-            &ids[..1],
-        )
-        .await;
+    let uninstall = fixture.send(PACKAGE, &UNINSTALL, &ids[..1]).await;
     fixture.cloud.advance(6000);
     assert_eq!(
         fixture.invocation(&uninstall, &ids[0]).await.status(),
@@ -928,8 +905,7 @@ async fn an_association_installs_the_agent_when_created_and_again_on_its_schedul
 
 #[tokio::test]
 async fn bad_commands_and_associations_are_refused_with_aws_codes() {
-    let fixture = Fixture::start().await;
-    fixture.profile("ssm-core", &[SSM_CORE], None).await;
+    let fixture = Fixture::with_core_profile().await;
     let ids = fixture.launch(1, Some("ssm-core"), &[]).await;
     let send = |document: &str, parameters: &[(&str, &str)]| {
         let mut request = fixture
@@ -942,84 +918,44 @@ async fn bad_commands_and_associations_are_refused_with_aws_codes() {
         }
         request
     };
-    let install = [("action", "Install"), ("name", "AWSCodeDeployAgent")];
-    assert_eq!(
-        code(send("AWS-Nothing", &install).send().await),
-        "InvalidDocument"
-    );
-    assert_eq!(
-        code(
-            send(
-                PACKAGE,
-                &[("action", "Remove"), ("name", "AWSCodeDeployAgent")]
-            )
-            .send()
-            .await
+    let refused: [(&str, &Params, &str); 5] = [
+        ("AWS-Nothing", &INSTALL, "InvalidDocument"),
+        (
+            PACKAGE,
+            &[("action", "Remove"), ("name", "AWSCodeDeployAgent")],
+            "InvalidParameters",
         ),
-        "InvalidParameters"
-    );
-    assert_eq!(
-        code(send(PACKAGE, &[("action", "Install")]).send().await),
-        "InvalidParameters"
-    );
-    assert_eq!(
-        code(
-            send(
-                PACKAGE,
-                &[("action", "Install"), ("name", "x"), ("colour", "red")]
-            )
-            .send()
-            .await
+        (PACKAGE, &[("action", "Install")], "InvalidParameters"),
+        (
+            PACKAGE,
+            &[("action", "Install"), ("name", "x"), ("colour", "red")],
+            "InvalidParameters",
         ),
-        "InvalidParameters"
-    );
-    assert_eq!(code(send(SHELL, &[]).send().await), "InvalidParameters");
-    assert_eq!(
-        code(send(PACKAGE, &install).timeout_seconds(10).send().await),
-        "ValidationException"
-    );
-    assert_eq!(
-        code(send(PACKAGE, &install).max_errors("lots").send().await),
-        "ValidationException"
-    );
-    assert_eq!(
-        code(
-            send(PACKAGE, &install)
-                .targets(tag_target("Role", "web"))
-                .send()
-                .await
-        ),
-        "ValidationException"
-    );
+        (SHELL, &[], "InvalidParameters"),
+    ];
+    for (document, parameters, expected) in refused {
+        assert_eq!(code(send(document, parameters).send().await), expected);
+    }
+    let install = || send(PACKAGE, &INSTALL);
     let many: Vec<String> = (0..51).map(|n| format!("i-{n:017x}")).collect();
-    assert_eq!(
-        code(
-            fixture
-                .ssm
-                .send_command()
-                .document_name(PACKAGE)
-                .parameters("action", vec!["Install".to_owned()])
-                .parameters("name", vec!["AWSCodeDeployAgent".to_owned()])
-                .set_instance_ids(Some(many))
-                .send()
-                .await
+    for (request, expected) in [
+        (install().timeout_seconds(10), "ValidationException"),
+        (install().max_errors("lots"), "ValidationException"),
+        (
+            install().targets(tag_target("Role", "web")),
+            "ValidationException",
         ),
-        "ValidationException"
-    );
-    assert_eq!(
-        code(
-            fixture
-                .ssm
-                .send_command()
-                .document_name(PACKAGE)
-                .parameters("action", vec!["Install".to_owned()])
-                .parameters("name", vec!["AWSCodeDeployAgent".to_owned()])
-                .instance_ids("i-00000000000000000")
-                .send()
-                .await
+        (
+            install().set_instance_ids(Some(many)),
+            "ValidationException",
         ),
-        "InvalidInstanceId"
-    );
+        (
+            install().set_instance_ids(Some(vec!["i-00000000000000000".to_owned()])),
+            "InvalidInstanceId",
+        ),
+    ] {
+        assert_eq!(code(request.send().await), expected);
+    }
     assert_eq!(
         code(
             fixture
@@ -1055,16 +991,7 @@ async fn bad_commands_and_associations_are_refused_with_aws_codes() {
             .is_empty()
     );
 
-    let associate = |schedule: &str| {
-        fixture
-            .ssm
-            .create_association()
-            .name(PACKAGE)
-            .parameters("action", vec!["Install".to_owned()])
-            .parameters("name", vec!["AWSCodeDeployAgent".to_owned()])
-            .targets(tag_target("Role", "web"))
-            .schedule_expression(schedule)
-    };
+    let associate = |schedule: &str| fixture.associate().schedule_expression(schedule);
     for bad in ["rate(5 minutes)", "every fortnight", "cron(0 2 * *)"] {
         assert_eq!(
             code(associate(bad).send().await),
@@ -1088,17 +1015,13 @@ async fn bad_commands_and_associations_are_refused_with_aws_codes() {
     assert_eq!(
         code(
             fixture
-                .ssm
-                .create_association()
-                .name(PACKAGE)
-                .parameters("action", vec!["Install".to_owned()])
-                .parameters("name", vec!["AWSCodeDeployAgent".to_owned()])
-                .targets(
+                .associate()
+                .set_targets(Some(vec![
                     Target::builder()
                         .key("resource-groups:Name")
                         .values("web")
                         .build()
-                )
+                ]))
                 .send()
                 .await
         ),
