@@ -557,3 +557,67 @@ pub fn get_invocation(world: &World, _context: &Context, body: &Value) -> Answer
         "CloudWatchOutputConfig": { "CloudWatchOutputEnabled": false },
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(max_errors: &str, statuses: &[InvocationStatus]) -> Command {
+        Command {
+            command_id: "c".to_owned(),
+            document_name: "AWS-RunShellScript".to_owned(),
+            comment: None,
+            parameters: Parameters::new(),
+            instance_ids: Vec::new(),
+            targets: Vec::new(),
+            requested: Timestamp::from_secs(0),
+            timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
+            max_concurrency: "50".to_owned(),
+            max_errors: max_errors.to_owned(),
+            invocations: statuses
+                .iter()
+                .enumerate()
+                .map(|(index, status)| Invocation {
+                    instance_id: format!("i-{index}"),
+                    status: *status,
+                    started: None,
+                    finished: None,
+                    response_code: -1,
+                    output: String::new(),
+                    error_output: String::new(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_command_aggregates_its_invocations_as_aws_documents() {
+        use InvocationStatus::{
+            DeliveryTimedOut, Failed, InProgress, Pending, Success, Undeliverable,
+        };
+        let status = |max_errors, statuses: &[InvocationStatus]| {
+            command_status(&command(max_errors, statuses))
+        };
+        assert_eq!(status("0", &[Pending, Pending]), ("Pending", "Pending"));
+        assert_eq!(
+            status("0", &[Success, InProgress]),
+            ("InProgress", "In Progress")
+        );
+        assert_eq!(status("0", &[Success, Success]), ("Success", "Success"));
+        // Undeliverable invocations count neither way.
+        assert_eq!(
+            status("0", &[Success, Undeliverable]),
+            ("Success", "Success")
+        );
+        assert_eq!(status("0", &[Success, Failed]), ("Failed", "Failed"));
+        assert_eq!(status("1", &[Success, Failed]), ("Failed", "Incomplete"));
+        assert_eq!(
+            status("50%", &[Success, Success, Success, Failed]),
+            ("Failed", "Incomplete")
+        );
+        assert_eq!(
+            status("0", &[Success, DeliveryTimedOut]),
+            ("TimedOut", "Delivery Timed Out")
+        );
+    }
+}
