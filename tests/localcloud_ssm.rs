@@ -792,7 +792,7 @@ async fn unreachable_instances_time_out_and_terminated_ones_are_undeliverable() 
 }
 
 #[tokio::test]
-async fn an_association_installs_the_agent_when_created_and_again_on_its_schedule() {
+async fn an_association_installs_the_agent_when_created_on_newcomers_and_on_its_schedule() {
     let fixture = Fixture::with_core_profile().await;
     let ids = fixture
         .launch(
@@ -840,6 +840,29 @@ async fn an_association_installs_the_agent_when_created_and_again_on_its_schedul
     for id in &ids {
         assert!(fixture.agent(id).is_running(), "{id}");
     }
+
+    // An instance that comes online later gets the agent too.
+    let newcomer = fixture
+        .launch(
+            1,
+            Some("ssm-core"),
+            &[("Role", "web"), (SIMULATE, "no-agent")],
+        )
+        .await;
+    assert!(fixture.agent(&newcomer[0]).is_running());
+    let described = fixture
+        .ssm
+        .describe_association()
+        .association_id(&association_id)
+        .send()
+        .await
+        .unwrap();
+    let counts = described
+        .association_description()
+        .and_then(|d| d.overview())
+        .and_then(|o| o.association_status_aggregated_count())
+        .unwrap();
+    assert_eq!(counts.get("Success"), Some(&3));
 
     // Removed by hand, the agent comes back on the schedule.
     let uninstall = fixture.send(PACKAGE, &UNINSTALL, &ids[..1]).await;

@@ -7,7 +7,9 @@
 //! `ConnectionLost`; a terminated one is forgotten. [`settle`] keeps the
 //! registrations up to date, moves invocations along (`Pending`, `InProgress`,
 //! then `Success` or `Failed`; `Delayed` while the instance cannot be reached,
-//! until the delivery timeout), and runs associations when they are due.
+//! until the delivery timeout), and runs associations when they are due
+//! (and, once they have run, on each instance of their targets that
+//! registers later).
 //!
 //! Each instance has a CodeDeploy agent ([`agent_of`]): the one Systems
 //! Manager last left there, or, on an instance it never touched, the one
@@ -109,16 +111,20 @@ pub fn registered_targets(world: &World, targets: &[Target]) -> Vec<String> {
 /// Brings Systems Manager up to `now`: registrations, invocations and
 /// associations. Returns whether anything changed.
 pub fn settle(world: &mut World, now: Timestamp) -> bool {
-    let registered = register(world, now);
+    let (registered, newcomers) = register(world, now);
+    let adopted = apply_associations_to(world, &newcomers);
     let invoked = advance_invocations(world, now);
     let associated = run_associations(world, now);
-    registered || invoked || associated
+    registered || adopted || invoked || associated
 }
 
 /// Registers the instances whose agent can reach Systems Manager, marks
-/// the others `ConnectionLost`, and forgets terminated ones.
-fn register(world: &mut World, now: Timestamp) -> bool {
+/// the others `ConnectionLost`, and forgets terminated ones. Returns
+/// whether anything changed, and the instances registered for the first
+/// time.
+fn register(world: &mut World, now: Timestamp) -> (bool, Vec<String>) {
     let mut changed = false;
+    let mut newcomers = Vec::new();
     let mut roles: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut updates = Vec::new();
     for instance in world.ec2.instances.values() {
@@ -148,6 +154,9 @@ fn register(world: &mut World, now: Timestamp) -> bool {
             (Some(node), None) if !node.online => {}
             (Some(node), Some(role)) if node.online && node.iam_role == role => {}
             (node, role) => {
+                if node.is_none() {
+                    newcomers.push(instance.instance_id.clone());
+                }
                 let mut record = node.cloned().unwrap_or_else(|| super::state::ManagedNode {
                     instance_id: instance.instance_id.clone(),
                     registered: now,
@@ -175,7 +184,7 @@ fn register(world: &mut World, now: Timestamp) -> bool {
             }
         }
     }
-    changed
+    (changed, newcomers)
 }
 
 /// Moves every unfinished invocation on to `now`, applying what finished
@@ -340,6 +349,49 @@ fn finish(world: &mut World, command_id: &str, index: usize, end: Timestamp) {
             "{instance_id} stopped or lost its connection to Systems Manager while the command ran.\n"
         );
     }
+}
+
+/// Applies the associations that have already run to the instances in
+/// `newcomers` they target, as State Manager does when a new instance
+/// matching an association's targets comes online. Returns whether any
+/// applied.
+fn apply_associations_to(world: &mut World, newcomers: &[String]) -> bool {
+    if newcomers.is_empty() {
+        return false;
+    }
+    let applied: Vec<Association> = world
+        .ssm
+        .associations
+        .values()
+        .filter(|association| association.last_run.is_some())
+        .cloned()
+        .collect();
+    let mut changed = false;
+    for association in applied {
+        let Ok(action) =
+            document_state::action(&association.document_name, &association.parameters)
+        else {
+            continue;
+        };
+        let targets = registered_targets(world, &association.targets);
+        for instance_id in newcomers.iter().filter(|id| targets.contains(id)) {
+            let Some(agent) = agent_of(world, instance_id) else {
+                continue;
+            };
+            let outcome = document_state::run(&action, instance_id, &agent);
+            let status = if outcome.response_code == 0 {
+                "Success"
+            } else {
+                "Failed"
+            };
+            world.ssm.agents.insert(instance_id.clone(), outcome.agent);
+            if let Some(stored) = world.ssm.associations.get_mut(&association.association_id) {
+                *stored.overview.counts.entry(status.to_owned()).or_default() += 1;
+            }
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// Runs the associations that are due by `now`.
