@@ -11,8 +11,8 @@ if ! command -v aws >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check awscli
 fi
 # moto's server is the independent implementation the cross-check suite
-# (tests/crosscheck) runs every EC2, Auto Scaling, ELB, CloudWatch, SNS, IAM
-# and S3 test against as well.
+# (tests/crosscheck) runs every EC2, Auto Scaling, ELB, CloudWatch, SNS, IAM,
+# Systems Manager and S3 test against as well.
 if ! python3 -c 'import moto.server, flask, werkzeug' >/dev/null 2>&1; then
   echo "Installing moto's server (PyPI moto[server]) for the cross-check tests..."
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'

@@ -8,42 +8,13 @@
 mod support;
 
 use serde_json::Value;
-use support::{aws_cli, aws_cli_available, start};
+use support::{Run, aws as aws_service, aws_cli, aws_cli_available, start};
 use tokio::process::Command;
-
-/// What one CLI run gave.
-#[derive(Debug)]
-struct Run {
-    success: bool,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|error| panic!("the CLI printed no JSON ({error}): {self:?}"))
-    }
-}
 
 /// Runs `aws deploy ARGS` against the local cloud with made-up credentials
 /// and no config files.
 async fn aws(endpoint: &str, args: &[&str]) -> Run {
     aws_service("deploy", endpoint, args).await
-}
-
-/// Runs `aws SERVICE ARGS` against the local cloud with made-up credentials
-/// and no config files.
-async fn aws_service(service: &str, endpoint: &str, args: &[&str]) -> Run {
-    let output = Command::from(aws_cli(service, endpoint, args))
-        .output()
-        .await
-        .expect("the AWS CLI runs");
-    Run {
-        success: output.status.success(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 #[tokio::test]

@@ -29,8 +29,9 @@ use futures_util::future::BoxFuture;
 use super::clock::{Clock, Timestamp};
 use super::engine::{self, EngineSettings};
 use super::faults::{FaultSpec, Faults};
-use super::protocol::{ApiError, QueryFlavour, Wire};
+use super::protocol::{ApiError, QueryFlavour, Wire, json};
 use super::s3::BlobStore;
+use super::ssm;
 use super::world::{SharedWorld, World};
 
 /// What every request handler shares.
@@ -60,20 +61,24 @@ impl Shared {
     }
 
     /// Brings the EC2 instances' transitional states, the Auto Scaling
-    /// groups, the running deployments and the launches CodeDeploy holds
-    /// up to `now`.
+    /// groups, Systems Manager's instances, commands and associations, the
+    /// running deployments and the launches CodeDeploy holds up to `now`.
     pub fn advance_to(&self, now: Timestamp) -> bool {
         self.world.update(|world| {
             let settled = world.ec2.settle(now);
             let balanced = world.settle_load_balancers(now);
             let scaled = world.autoscaling.settle(&mut world.ec2, now);
+            // Systems Manager sees the instances as they are now, and its
+            // commands and associations change their CodeDeploy agents
+            // before deployments reach them.
+            let managed = ssm::settle(world, now);
             // An alarm set since the last advance stops its deployments
             // where they were, before they move on.
             let stopped = engine::stop_on_alarms(world, now);
             let advanced = engine::advance(world, now, &self.engine);
             // Launches held at CodeDeploy's hooks get their deployments.
             let launched = engine::serve_launches(world, now, &self.engine);
-            settled || balanced || scaled || stopped || advanced || launched
+            settled || balanced || scaled || stopped || advanced || launched || managed
         })
     }
 
@@ -322,6 +327,31 @@ impl<H> Operations<H> {
     /// The operations' names, listed in words: `A, B and C`.
     pub fn listed(&self) -> String {
         listed(&self.table.iter().map(|(name, _)| *name).collect::<Vec<_>>())
+    }
+}
+
+impl<S: Clone, C> Operations<Handler<S, C, serde_json::Value, serde_json::Value>> {
+    /// Serves an `awsJson1_1` request of `service` (whose operations these
+    /// are, over the world's `part`): finds the operation `call` names,
+    /// reads the JSON `body` and runs the operation with `context`.
+    pub fn serve_json(
+        &self,
+        service: &Service,
+        part: &Part<S>,
+        world: &SharedWorld,
+        call: &Call,
+        body: &[u8],
+        context: &C,
+    ) -> Result<serde_json::Value, ApiError> {
+        let prefix = match &service.protocol {
+            Protocol::AwsJson(api) => api.target_prefix,
+            _ => service.name,
+        };
+        let handler = self
+            .find(&call.operation)
+            .ok_or_else(|| json::unknown_operation(prefix, service.title, &call.operation))?;
+        let input = json::parse_body(body)?;
+        handler.run(Run::Plain, world, part, context, &input)
     }
 }
 

@@ -26,7 +26,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// The services a fault rule may name.
-pub const SERVICES: [&str; 9] = [
+pub const SERVICES: [&str; 10] = [
     "codedeploy",
     "ec2",
     "elb",
@@ -36,6 +36,7 @@ pub const SERVICES: [&str; 9] = [
     "autoscaling",
     "cloudwatch",
     "sns",
+    "ssm",
 ];
 
 /// The longest latency a rule may add.

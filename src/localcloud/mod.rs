@@ -2,7 +2,7 @@
 //! demo, a new user or a test sees a live CodeDeploy without an account.
 //!
 //! It listens on 127.0.0.1 only and speaks the real wire protocols of
-//! CodeDeploy (`awsJson1_1`), EC2 (`ec2Query`), IAM, STS, SNS, Auto Scaling
+//! CodeDeploy and Systems Manager (`awsJson1_1`), EC2 (`ec2Query`), IAM, STS, SNS, Auto Scaling
 //! and Elastic Load Balancing, v2 and classic (`awsQuery`), CloudWatch
 //! (Smithy RPC v2 CBOR, and `awsJson1_0` for the AWS CLI v1), S3
 //! (`restXml`) and the SSO portal, so the AWS SDK, the AWS CLI or any other
@@ -25,13 +25,14 @@
 //!   by name.
 //! - The services, one folder each ([`codedeploy`], [`ec2`],
 //!   [`autoscaling`], [`elbv2`], [`elb`], [`cloudwatch`], [`sns`], [`iam`],
-//!   [`s3`]; [`sts`] and [`sso`] are one file each): one small file per
+//!   [`ssm`], [`s3`]; [`sts`] and [`sso`] are one file each): one small file per
 //!   family of operations, and a `service.rs` that registers them.
 //! - [`services`] lists them; [`server`] routes each request by protocol to
 //!   one of them and knows no operation by name; [`LocalCloud`] starts and
 //!   stops it all and owns the state file.
 //!
-//! Time: deployments advance on the [`Clock`]. A background task advances
+//! Time: deployments (and Systems Manager's commands and associations)
+//! advance on the [`Clock`]. A background task advances
 //! them on a timer, and every request first brings them up to the time of
 //! the request, so a client always sees them as of its own time. With a
 //! [`ManualClock`] a test moves time by hand and the next request (or
@@ -66,6 +67,7 @@ pub mod serve;
 pub mod server;
 pub mod services;
 pub mod sns;
+pub mod ssm;
 pub mod sso;
 pub mod store;
 pub mod sts;

@@ -10,13 +10,13 @@
 use axum::http::request::Parts;
 
 use super::dispatch::{CborApi, JsonApi, Protocol, QueryApi, RestApi, Service, listed};
-use super::{autoscaling, cloudwatch, codedeploy, ec2, elb, elbv2, iam, s3, sns, sso, sts};
+use super::{autoscaling, cloudwatch, codedeploy, ec2, elb, elbv2, iam, s3, sns, ssm, sso, sts};
 
 /// Every service. REST services are asked in this order whether a request
 /// is theirs, so a narrower claim comes before a wider one: the SSO
 /// portal's one path before S3, which takes every request addressed by its
 /// path.
-pub static SERVICES: [&Service; 11] = [
+pub static SERVICES: [&Service; 12] = [
     &codedeploy::service::SERVICE,
     &ec2::service::SERVICE,
     &iam::service::SERVICE,
@@ -26,6 +26,7 @@ pub static SERVICES: [&Service; 11] = [
     &autoscaling::service::SERVICE,
     &cloudwatch::service::SERVICE,
     &sns::service::SERVICE,
+    &ssm::service::SERVICE,
     &sso::SERVICE,
     &s3::service::SERVICE,
 ];
@@ -189,7 +190,12 @@ mod tests {
         let (service, _) = by_target_prefix("CodeDeploy_20141006").expect("CodeDeploy");
         assert_eq!(service.name, "codedeploy");
         assert!(by_target_prefix("AmazonEC2ContainerServiceV20141113").is_none());
-        assert_eq!(json_apis(), "CodeDeploy (CodeDeploy_20141006)");
+        assert_eq!(
+            json_apis(),
+            "CodeDeploy (CodeDeploy_20141006) and Systems Manager (AmazonSSM)"
+        );
+        let (service, _) = by_target_prefix("AmazonSSM").expect("Systems Manager");
+        assert_eq!(service.name, "ssm");
         assert!(titles().starts_with("CodeDeploy, EC2, IAM"), "{}", titles());
     }
 

@@ -24,9 +24,13 @@ use super::ec2::Ec2State;
 use super::elb::ElbState;
 use super::elbv2::{Elbv2State, liveness_in};
 use super::iam::IamState;
+use super::iam::state::PolicyView;
 use super::s3::S3State;
 use super::sns::SnsState;
+use super::ssm::SsmState;
 use super::store::{Change, Changes, Journal, Notices, ReplayError, Stored};
+use crate::domain::iam_names::parse_role_arn;
+use crate::domain::policy::{PolicyDocument, PolicyKind, parse};
 
 /// Everything the local cloud remembers, one part per service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -52,6 +56,9 @@ pub struct World {
     pub cloudwatch: CloudWatchState,
     /// SNS's topics and subscriptions.
     pub sns: SnsState,
+    /// Systems Manager's managed instances, CodeDeploy agents, commands
+    /// and associations.
+    pub ssm: SsmState,
 }
 
 impl Stored for World {
@@ -65,6 +72,7 @@ impl Stored for World {
         self.autoscaling.take_changes(changes);
         self.cloudwatch.take_changes(changes);
         self.sns.take_changes(changes);
+        self.ssm.take_changes(changes);
     }
 
     fn apply(&mut self, change: &Change) -> Result<(), ReplayError> {
@@ -78,6 +86,7 @@ impl Stored for World {
             Some("autoscaling") => self.autoscaling.apply(change),
             Some("cloudwatch") => self.cloudwatch.apply(change),
             Some("sns") => self.sns.apply(change),
+            Some("ssm") => self.ssm.apply(change),
             _ => Err(change.unknown()),
         }
     }
@@ -92,6 +101,28 @@ impl World {
         let v2 = self.elbv2.settle(now, |id| liveness_in(ec2, id));
         let classic = self.elb.settle(now);
         v2 || classic
+    }
+
+    /// The identity policies of the role `role_arn` (attached and inline, the
+    /// ones that parse), or `None` for a role the local IAM does not have.
+    pub fn role_policies(&self, role_arn: &str) -> Option<Vec<PolicyDocument>> {
+        let role = parse_role_arn(role_arn)
+            .ok()
+            .and_then(|arn| self.iam.role(arn.name))?;
+        let attached = role
+            .attached_policies
+            .iter()
+            .filter_map(|arn| self.iam.managed_policy(arn))
+            .map(|policy| match policy {
+                PolicyView::Aws(policy) => policy.document.clone(),
+                PolicyView::Local(policy) => policy.document,
+            });
+        Some(
+            attached
+                .chain(role.inline_policies.values().cloned())
+                .filter_map(|document| parse(&document, PolicyKind::Identity).ok())
+                .collect(),
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 //! One client test suite for EC2, Auto Scaling, Elastic Load Balancing (v2
-//! and classic), IAM, S3, CloudWatch and SNS, written once and run twice:
-//! against the local cloud and against moto's server, an independent
-//! implementation of the same APIs.
+//! and classic), IAM, S3, CloudWatch, SNS and Systems Manager, written once
+//! and run twice: against the local cloud and against moto's server, an
+//! independent implementation of the same APIs.
 //!
 //! Every test is declared with [`crosscheck!`], which makes two tests of it,
 //! `NAME::local` and `NAME::moto`. Where moto departs from AWS's documented
@@ -24,6 +24,7 @@ mod elbv2;
 mod iam;
 mod s3;
 mod sns;
+mod ssm;
 mod support;
 
 pub use support::Clients;

@@ -48,6 +48,8 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     /// SNS.
     pub sns: aws_sdk_sns::Client,
+    /// Systems Manager.
+    pub ssm: aws_sdk_ssm::Client,
     /// DeployDesk's own client session for the same endpoint, for testing
     /// the operations in `deploydesk::cloud` against both backends.
     pub session: Session,
@@ -106,6 +108,7 @@ impl Clients {
             iam: aws_sdk_iam::Client::new(&config),
             s3,
             sns: aws_sdk_sns::Client::new(&config),
+            ssm: aws_sdk_ssm::Client::new(&config),
             local,
         }
     }

@@ -192,6 +192,38 @@ pub fn aws_cli(service: &str, endpoint: &str, args: &[&str]) -> std::process::Co
     command
 }
 
+/// What one AWS CLI run gave.
+#[derive(Debug)]
+pub struct Run {
+    /// Whether the CLI exited zero.
+    pub success: bool,
+    /// What it printed.
+    pub stdout: String,
+    /// What it printed on standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// What it printed, as JSON; fails the test if it is not.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("the CLI printed no JSON ({error}): {self:?}"))
+    }
+}
+
+/// Runs `aws SERVICE ARGS` against `endpoint` as [`aws_cli`] sets it up.
+pub async fn aws(service: &str, endpoint: &str, args: &[&str]) -> Run {
+    let output = tokio::process::Command::from(aws_cli(service, endpoint, args))
+        .output()
+        .await
+        .expect("the AWS CLI runs");
+    Run {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 /// Sends `request` on a new connection and returns the whole response,
 /// failing the test if the server does not answer within five seconds.
 pub async fn send_raw(addr: std::net::SocketAddr, request: &[u8]) -> Vec<u8> {

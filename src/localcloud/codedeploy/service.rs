@@ -10,9 +10,8 @@ use super::{
     targets,
 };
 use crate::localcloud::dispatch::Handler::{self, Read, ReadWorld, Write, WriteWorld};
-use crate::localcloud::dispatch::{Call, Operations, Part, Run, Service, Shared};
+use crate::localcloud::dispatch::{Call, Operations, Part, Service, Shared};
 use crate::localcloud::protocol::ApiError;
-use crate::localcloud::protocol::json::{parse_body, unknown_operation};
 
 /// The `X-Amz-Target` prefix of CodeDeploy requests.
 pub const TARGET_PREFIX: &str = "CodeDeploy_20141006";
@@ -107,14 +106,10 @@ static OPERATIONS: Operations<CodeDeployHandler> = Operations::new(&[
 
 /// Runs the CodeDeploy operation of `call` with the raw request `body`.
 fn serve(shared: &Shared, call: &Call, body: &[u8]) -> Result<Value, ApiError> {
-    let handler = OPERATIONS
-        .find(&call.operation)
-        .ok_or_else(|| unknown_operation(TARGET_PREFIX, SERVICE.title, &call.operation))?;
-    let input = parse_body(body)?;
     let context = Context {
         now: call.now,
         region: call.region.clone(),
         engine: shared.engine,
     };
-    handler.run(Run::Plain, &shared.world, &PART, &context, &input)
+    OPERATIONS.serve_json(&SERVICE, &PART, &shared.world, call, body, &context)
 }

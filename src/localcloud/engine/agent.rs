@@ -3,7 +3,10 @@
 //!
 //! The instance's behaviour is read when the deployment reaches it: its
 //! `deploydesk:simulate` tag (see [`crate::domain::simulate`]) and, for an
-//! EC2 instance, its state (a stopped instance counts as failed, as in AWS).
+//! EC2 instance, its state (a stopped instance counts as failed, as in AWS)
+//! and its CodeDeploy agent as Systems Manager knows it
+//! ([`agent_of`]): an instance whose agent is not running fails its first
+//! event. On-premises instances go by the tag alone.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +19,7 @@ use crate::localcloud::codedeploy::deployment_state::{
     TargetRecord, TargetStatus,
 };
 use crate::localcloud::ec2::InstanceState;
+use crate::localcloud::ssm::agent_of;
 use crate::localcloud::world::World;
 
 /// What an instance that never installed a revision of the group has to
@@ -82,7 +86,7 @@ pub fn behaviour_of(world: &World, target: &TargetRecord) -> Behaviour {
             false,
         ),
     };
-    let simulated = tag.map_or_else(SimulatedBehaviour::default, |value| {
+    let mut simulated = tag.map_or_else(SimulatedBehaviour::default, |value| {
         SimulatedBehaviour::parse(&value).unwrap_or_else(|error| {
             tracing::warn!(
                 "ignoring the {SIMULATE_TAG} tag of {}: {error}",
@@ -91,6 +95,13 @@ pub fn behaviour_of(world: &World, target: &TargetRecord) -> Behaviour {
             SimulatedBehaviour::default()
         })
     });
+    // An EC2 instance's agent is the one Systems Manager last left there,
+    // or the one its tag says if Systems Manager never touched it.
+    if target.kind == TargetKind::Ec2
+        && let Some(agent) = agent_of(world, &target.target_id)
+    {
+        simulated.no_agent = !agent.is_running();
+    }
     Behaviour {
         simulated,
         instance_stopped,

@@ -3,14 +3,12 @@
 
 use std::time::Duration;
 
-use crate::domain::iam_names::parse_role_arn;
 use crate::domain::lifecycle::LifecycleEvent;
-use crate::domain::policy::{PolicyDocument, PolicyKind, parse};
+use crate::domain::policy::PolicyDocument;
 use crate::localcloud::codedeploy::deployment_state::{
     Deployment, InstanceLabel, LastDeploymentInfo, RevisionContent, TargetRecord,
 };
 use crate::localcloud::codedeploy::state::DeploymentGroup;
-use crate::localcloud::iam::state::PolicyView;
 use crate::localcloud::world::World;
 
 /// The time one lifecycle event takes by default: a ten-instance
@@ -161,21 +159,5 @@ pub const LAUNCH_HOOK_PREFIX: &str = "CodeDeploy-managed-automatic-launch-deploy
 /// ones that parse), or `None` for a role the local IAM does not have,
 /// which the local cloud takes on trust.
 pub fn role_policies(world: &World, role_arn: &str) -> Option<Vec<PolicyDocument>> {
-    let role = parse_role_arn(role_arn)
-        .ok()
-        .and_then(|arn| world.iam.role(arn.name))?;
-    let attached = role
-        .attached_policies
-        .iter()
-        .filter_map(|arn| world.iam.managed_policy(arn))
-        .map(|policy| match policy {
-            PolicyView::Aws(policy) => policy.document.clone(),
-            PolicyView::Local(policy) => policy.document,
-        });
-    Some(
-        attached
-            .chain(role.inline_policies.values().cloned())
-            .filter_map(|document| parse(&document, PolicyKind::Identity).ok())
-            .collect(),
-    )
+    world.role_policies(role_arn)
 }
