@@ -15,8 +15,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use ui_support::{
-    call, choose, click, connected_app, demo_options, has_text, run_until, settle,
-    wait_for_choice, web_application,
+    call, choose, click, connected_app, demo_options, has_text, run_until, settle, wait_for_choice,
+    web_application,
 };
 
 fn demo() -> Harness<'static, App> {
@@ -93,10 +93,30 @@ fn canary(harness: &Harness<'_, App>, simulate: Option<&str>, profile: Option<&s
             .send()
             .await
             .expect("the instance launches");
-        launched.instances()[0]
+        let id = launched.instances()[0]
             .instance_id()
             .expect("an id")
-            .to_owned()
+            .to_owned();
+        // Systems Manager sees it once it runs.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let described = session
+                .ec2
+                .describe_instances()
+                .instance_ids(&id)
+                .send()
+                .await
+                .expect("the instance is described");
+            let running = described.reservations()[0].instances()[0]
+                .state()
+                .and_then(|state| state.name())
+                == Some(&aws_sdk_ec2::types::InstanceStateName::Running);
+            if running {
+                return id;
+            }
+            assert!(std::time::Instant::now() < deadline, "{id} never ran");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     })
 }
 
@@ -123,6 +143,16 @@ fn canary_group(harness: &Harness<'_, App>) {
             .await
             .expect("the group is made");
     });
+}
+
+/// Scrolls the button `label` into view and clicks it with the pointer, as
+/// a person would.
+fn press(harness: &mut Harness<'static, App>, label: &str) {
+    harness
+        .get_by_role_and_label(Role::Button, label)
+        .scroll_to_me();
+    settle(harness);
+    click(harness, label);
 }
 
 /// Opens the Deploy dialog on the group `canary` of `web`, with a GitHub
@@ -173,13 +203,13 @@ fn an_instance_without_an_agent_is_fixed_from_the_deploy_dialog_and_then_deploye
     assert!(has_text(&harness, "canary-1: It has no CodeDeploy agent."));
 
     // The fix is previewed like a wizard's call, then run.
-    click(&mut harness, "Install the agent on 1 instance…");
+    press(&mut harness, "Install the agent on 1 instance…");
     assert!(has_text(
         &harness,
         &format!("Install the CodeDeploy agent on {instance} through Systems Manager")
     ));
     assert!(has_text(&harness, "1. SendCommand request"));
-    click(&mut harness, "Run it");
+    press(&mut harness, "Run it");
     run_until(&mut harness, "the agent installed", |h| {
         has_text(h, "1 of 1 instances done")
     });
@@ -217,7 +247,7 @@ fn an_instance_without_a_profile_gets_one_from_the_wizard_the_dialog_opens() {
         &harness,
         "canary-1: It has no instance profile, so the CodeDeploy agent has no credentials"
     ));
-    click(&mut harness, "Attach an instance profile to 1 instance…");
+    press(&mut harness, "Attach an instance profile to 1 instance…");
     // The instance profile wizard, with the instance chosen.
     run_until(&mut harness, "the instance profile wizard", |h| {
         h.state().page() == Page::Setup && has_text(h, "Create an instance profile for CodeDeploy")
@@ -260,7 +290,8 @@ fn an_instance_without_a_profile_gets_one_from_the_wizard_the_dialog_opens() {
     click(&mut harness, "Close");
     // The Deploy dialog comes back, with what was typed, and checks again.
     run_until(&mut harness, "the Deploy dialog again", |h| {
-        h.query_by_role_and_label(Role::Button, "Deploy now").is_some()
+        h.query_by_role_and_label(Role::Button, "Deploy now")
+            .is_some()
     });
     assert_eq!(
         harness

@@ -110,6 +110,13 @@ pub async fn check(
                     "The agent could not be checked: {error}"
                 ))),
             }
+            .or_else(|| {
+                (instance.state == "pending").then(|| {
+                    AgentStatus::Unknown(
+                        "The instance is still starting: check again once it runs.".to_owned(),
+                    )
+                })
+            })
             .or_else(|| agent_unknown_reason(&ssm, profile.is_some()).map(AgentStatus::Unknown))
             .unwrap_or_else(|| AgentStatus::Unknown("The agent was not checked.".to_owned()));
             assess(InstanceFacts {

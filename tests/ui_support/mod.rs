@@ -74,7 +74,16 @@ pub fn run_until(
             harness.step();
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        if Instant::now() >= deadline {
+            // What was on screen, to tell why.
+            use egui_kittest::kittest::Queryable;
+            let shown: Vec<String> = harness
+                .query_all_by_label_contains("")
+                .filter_map(|node| text_of(&node))
+                .filter(|text| !text.trim().is_empty())
+                .collect();
+            panic!("timed out waiting for {what}; on screen: {shown:?}");
+        }
         std::thread::sleep(Duration::from_millis(10));
     }
 }

@@ -20,7 +20,7 @@ pub const RUN_SHELL_SCRIPT: &str = "AWS-RunShellScript";
 pub const AGENT_PACKAGE: &str = "AWSCodeDeployAgent";
 /// The agent version installed when none is asked for, and the one every
 /// instance launched with an agent runs.
-pub const DEFAULT_AGENT_VERSION: &str = "1.7.1";
+pub const DEFAULT_AGENT_VERSION: &str = crate::domain::readiness::LATEST_AGENT_VERSION;
 
 /// How long a package install or removal takes on an instance.
 pub const PACKAGE_MILLIS: i64 = 5000;
@@ -253,6 +253,49 @@ fn verb(install: bool) -> &'static str {
     if install { "install" } else { "uninstall" }
 }
 
+/// Where the agent writes its version when it is installed.
+const VERSION_FILE: &str = "/opt/codedeploy-agent/.version";
+
+/// Answers a line that reads the agent's version file (`cat
+/// /opt/codedeploy-agent/.version`, with an optional `|| echo '...'`
+/// fallback), as the instance would. Returns whether the line was one.
+fn version_file(line: &str, outcome: &mut Outcome) -> bool {
+    let (command, fallback) = match line.split_once("||") {
+        Some((command, fallback)) => (command, Some(fallback.trim())),
+        None => (line, None),
+    };
+    let words: Vec<&str> = command
+        .split_whitespace()
+        .skip_while(|word| *word == "sudo")
+        .filter(|word| !word.starts_with("2>"))
+        .collect();
+    if words != ["cat", VERSION_FILE] {
+        return false;
+    }
+    if let Some(version) = outcome.agent.version() {
+        let _ = writeln!(outcome.output, "agent_version: OFFICIAL_{version}-1_deb");
+        outcome.response_code = 0;
+        return true;
+    }
+    let echoed = fallback
+        .and_then(|fallback| fallback.strip_prefix("echo"))
+        .map(|text| text.trim().trim_matches(['\'', '"']));
+    match echoed {
+        Some(text) => {
+            let _ = writeln!(outcome.output, "{text}");
+            outcome.response_code = 0;
+        }
+        None => {
+            let _ = writeln!(
+                outcome.error_output,
+                "cat: {VERSION_FILE}: No such file or directory"
+            );
+            outcome.response_code = 1;
+        }
+    }
+    true
+}
+
 /// The agent command a shell line gives, with whether it goes through
 /// `systemctl`: `start`, `stop`, `restart` or `status`.
 fn agent_command(line: &str) -> Option<(&str, bool)> {
@@ -272,6 +315,9 @@ fn agent_command(line: &str) -> Option<(&str, bool)> {
 /// Runs one shell line on the instance, as the agent's init script or
 /// systemd would answer. The script's exit code is its last line's.
 fn shell_line(line: &str, instance_id: &str, outcome: &mut Outcome) {
+    if version_file(line, outcome) {
+        return;
+    }
     let Some((verb, systemd)) = agent_command(line) else {
         outcome.response_code = 0;
         return;
@@ -454,5 +500,36 @@ mod tests {
         );
         assert_eq!(missing.response_code, 1);
         assert_eq!(missing.agent, CodeDeployAgent::NotInstalled);
+    }
+
+    #[test]
+    fn the_version_file_tells_whether_the_agent_is_installed() {
+        let shell = |lines: &[&str]| Action::Shell(lines.iter().map(|l| (*l).to_owned()).collect());
+        let check = shell(&[
+            "cat /opt/codedeploy-agent/.version 2>/dev/null || echo 'No CodeDeploy agent installed'",
+            "sudo service codedeploy-agent status",
+        ]);
+        let installed = run(&check, "i-0abc", &running());
+        assert!(
+            installed
+                .output
+                .starts_with(&format!("agent_version: OFFICIAL_{DEFAULT_AGENT_VERSION}-1_deb\nThe AWS CodeDeploy agent is running as PID ")),
+            "{installed:?}"
+        );
+        let missing = run(&check, "i-0abc", &CodeDeployAgent::NotInstalled);
+        assert!(
+            missing
+                .output
+                .starts_with("No CodeDeploy agent installed\n"),
+            "{missing:?}"
+        );
+        assert_eq!(missing.response_code, 1, "the status line's code");
+        let bare = run(
+            &shell(&["cat /opt/codedeploy-agent/.version"]),
+            "i-0abc",
+            &CodeDeployAgent::NotInstalled,
+        );
+        assert_eq!(bare.response_code, 1);
+        assert!(bare.error_output.contains("No such file or directory"));
     }
 }

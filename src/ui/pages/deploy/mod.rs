@@ -617,13 +617,15 @@ impl DeployDialog {
                 {
                     return Some(DeployRequest::Readiness(check));
                 }
-                preflight_data_ui(ui, data, self.plan.as_ref());
+                let mut wanted = None;
+                let readiness = &mut self.readiness;
+                preflight_data_ui(ui, data, self.plan.as_ref(), &mut |ui| {
+                    wanted = readiness.ui(ui);
+                });
                 if let Some(warning) = self.bucket_warning(data) {
                     ui.label(RichText::new(warning).color(ui.visuals().warn_fg_color));
                 }
-                if !data.instances.is_empty()
-                    && let Some(wanted) = self.readiness.ui(ui)
-                {
+                if let Some(wanted) = wanted {
                     return Some(DeployRequest::Readiness(wanted));
                 }
             }
@@ -787,8 +789,15 @@ fn auto_scaling_ui(ui: &mut egui::Ui, groups: &Result<Vec<AutoScalingGroupSummar
     }
 }
 
-/// Shows the gathered instances and the predicted rollout.
-fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Result<Plan, String>>) {
+/// Shows the gathered instances and the predicted rollout, with the
+/// instances' readiness (drawn by `readiness_ui`) right under the
+/// prediction it changes.
+fn preflight_data_ui(
+    ui: &mut egui::Ui,
+    data: &PreflightData,
+    plan: Option<&Result<Plan, String>>,
+    readiness_ui: &mut dyn FnMut(&mut egui::Ui),
+) {
     ui.label(
         RichText::new("An estimate from EC2's state and the group's recent deployments.").weak(),
     );
@@ -837,6 +846,7 @@ fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Resu
                     );
                 }
             }
+            readiness_ui(ui);
             let describe = |item: usize| describe_instance(data, prediction, item);
             // Every wave in view: a plan of three or four waves does not
             // hide its last one behind a scroll bar.
@@ -858,8 +868,9 @@ fn preflight_data_ui(ui: &mut egui::Ui, data: &PreflightData, plan: Option<&Resu
         }
         Some(Err(error)) => {
             ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
+            readiness_ui(ui);
         }
-        None => {}
+        None => readiness_ui(ui),
     }
     ui.add_space(4.0);
     ui.label(RichText::new(format!("Instances ({})", data.instances.len())).strong());
