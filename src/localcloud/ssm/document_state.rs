@@ -280,18 +280,15 @@ fn version_file(line: &str, outcome: &mut Outcome) -> bool {
     let echoed = fallback
         .and_then(|fallback| fallback.strip_prefix("echo"))
         .map(|text| text.trim().trim_matches(['\'', '"']));
-    match echoed {
-        Some(text) => {
-            let _ = writeln!(outcome.output, "{text}");
-            outcome.response_code = 0;
-        }
-        None => {
-            let _ = writeln!(
-                outcome.error_output,
-                "cat: {VERSION_FILE}: No such file or directory"
-            );
-            outcome.response_code = 1;
-        }
+    if let Some(text) = echoed {
+        let _ = writeln!(outcome.output, "{text}");
+        outcome.response_code = 0;
+    } else {
+        let _ = writeln!(
+            outcome.error_output,
+            "cat: {VERSION_FILE}: No such file or directory"
+        );
+        outcome.response_code = 1;
     }
     true
 }
