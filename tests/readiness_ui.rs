@@ -286,7 +286,7 @@ fn an_instance_without_a_profile_gets_one_from_the_wizard_the_dialog_opens() {
             .filter_map(|association| association.instance_id().map(str::to_owned))
             .collect::<Vec<_>>()
     });
-    assert_eq!(associated, [instance.clone()]);
+    assert_eq!(associated, std::slice::from_ref(&instance));
     click(&mut harness, "Close");
     // The Deploy dialog comes back, with what was typed, and checks again.
     run_until(&mut harness, "the Deploy dialog again", |h| {
