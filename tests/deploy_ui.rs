@@ -13,8 +13,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use ui_support::{
-    call, choose, click, connected_app, demo_options, has_text, limited_instance_profile,
-    run_until, settle, wait_for_choice, web_production_group,
+    call, choose, click, connected_app, demo_options, fleet_profile, has_text,
+    limited_instance_profile, run_until, settle, wait_for_choice, web_production_group,
 };
 
 /// The app in demo mode, with a fleet of four (two staging, two production)
@@ -27,9 +27,11 @@ fn demo() -> Harness<'static, App> {
 }
 
 /// Makes the application `web` with a group `production` over the
-/// production instances, and stops them. Returns their ids.
+/// production instances, gives them an instance profile, and stops them.
+/// Returns their ids.
 fn set_up(harness: &Harness<'_, App>) -> Vec<String> {
     let production = web_production_group(harness, None);
+    fleet_profile(harness, &production);
     let session = harness.state().session().expect("connected");
     call(harness, async {
         session

@@ -15,8 +15,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use ui_support::{
-    call, choose, click, connected_app, demo_options, has_text, run_until, settle, wait_for_choice,
-    web_application,
+    call, choose, click, connected_app, demo_options, fleet_profile, has_text, run_until, settle,
+    wait_for_choice, web_application,
 };
 
 fn demo() -> Harness<'static, App> {
@@ -24,37 +24,6 @@ fn demo() -> Harness<'static, App> {
         demo_options(2, Duration::from_millis(20)),
         egui::vec2(1280.0, 1400.0),
     )
-}
-
-/// Makes the instance profile `WebProfile`, whose role Systems Manager may
-/// manage instances with and which may read every bucket.
-fn web_profile(harness: &Harness<'_, App>) {
-    use deploydesk::domain::setup::{InstanceProfileOptions, SetupPlan};
-    let plan = SetupPlan::instance_profile(&InstanceProfileOptions {
-        role: "WebRole".to_owned(),
-        profile: "WebProfile".to_owned(),
-        buckets: vec!["deploydesk-demo-revisions".to_owned()],
-        agent_region: None,
-        ssm: true,
-        instances: Vec::new(),
-    });
-    let session = harness.state().session().expect("connected");
-    let mut failed = Vec::new();
-    harness
-        .state()
-        .runtime()
-        .block_on(deploydesk::cloud::setup::run_plan(
-            &session,
-            &plan,
-            0,
-            false,
-            |progress| {
-                if let deploydesk::cloud::setup::Progress::Finished(index, Err(error)) = progress {
-                    failed.push(format!("step {index}: {error}"));
-                }
-            },
-        ));
-    assert!(failed.is_empty(), "{failed:?}");
 }
 
 /// Launches one instance tagged `Role=canary` (and `simulate`, when
@@ -186,8 +155,8 @@ fn open_deploy(harness: &mut Harness<'static, App>) {
 #[test]
 fn an_instance_without_an_agent_is_fixed_from_the_deploy_dialog_and_then_deployed_to() {
     let mut harness = demo();
-    web_profile(&harness);
-    let instance = canary(&harness, Some("no-agent"), Some("WebProfile"));
+    fleet_profile(&harness, &[]);
+    let instance = canary(&harness, Some("no-agent"), Some("FleetProfile"));
     canary_group(&harness);
     open_deploy(&mut harness);
     run_until(&mut harness, "the readiness check", |h| {

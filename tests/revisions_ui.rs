@@ -59,7 +59,8 @@ fn check_path(harness: &mut Harness<'static, App>, path: &str) {
 #[test]
 fn the_sample_application_goes_from_a_folder_to_a_successful_rollout() {
     let mut harness = demo();
-    web_production_group(&harness, Some("CodeDeployDefault.AllAtOnce"));
+    let production = web_production_group(&harness, Some("CodeDeployDefault.AllAtOnce"));
+    ui_support::fleet_profile(&harness, &production);
     open_revisions(&mut harness);
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample-app");
     check_path(&mut harness, sample);
@@ -123,7 +124,8 @@ fn the_sample_application_goes_from_a_folder_to_a_successful_rollout() {
 #[test]
 fn bad_bundles_are_refused_before_any_upload() {
     let mut harness = demo();
-    web_production_group(&harness, Some("CodeDeployDefault.AllAtOnce"));
+    let production = web_production_group(&harness, Some("CodeDeployDefault.AllAtOnce"));
+    ui_support::fleet_profile(&harness, &production);
     open_revisions(&mut harness);
     let dir = tempfile::tempdir().expect("a temporary directory");
 

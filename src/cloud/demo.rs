@@ -181,6 +181,17 @@ pub async fn show_me_a_rollout(
     .await?;
 
     started(DemoStep::InstanceProfile);
+    let mut production: Vec<ec2::Ec2InstanceSummary> = ec2::list_instances(session, None)
+        .await?
+        .into_iter()
+        .filter(|instance| {
+            instance.is_live()
+                && instance.tags.get("Environment").map(String::as_str) == Some("production")
+        })
+        .collect();
+    production.sort_by(|a, b| a.name.cmp(&b.name));
+    // The instances get the profile, as the wizard would give it them:
+    // without one, their agent could not reach CodeDeploy.
     run_all(
         session,
         &SetupPlan::instance_profile(&InstanceProfileOptions {
@@ -188,8 +199,12 @@ pub async fn show_me_a_rollout(
             profile: "DemoInstanceProfile".to_owned(),
             buckets: vec![BUCKET.to_owned()],
             agent_region: None,
-            ssm: false,
-            instances: Vec::new(),
+            ssm: true,
+            instances: production
+                .iter()
+                .filter(|instance| instance.instance_profile_arn.is_none())
+                .map(|instance| instance.instance_id.clone())
+                .collect(),
         }),
     )
     .await?;
@@ -218,15 +233,6 @@ pub async fn show_me_a_rollout(
     run_all(session, &SetupPlan::deployment_group(&spec, true, None)).await?;
 
     started(DemoStep::FailingInstance);
-    let mut production: Vec<ec2::Ec2InstanceSummary> = ec2::list_instances(session, None)
-        .await?
-        .into_iter()
-        .filter(|instance| {
-            instance.is_live()
-                && instance.tags.get("Environment").map(String::as_str) == Some("production")
-        })
-        .collect();
-    production.sort_by(|a, b| a.name.cmp(&b.name));
     let (failing, others) = production
         .split_last()
         .ok_or(DemoError::NoProductionInstances)?;

@@ -232,6 +232,38 @@ pub fn limited_instance_profile(harness: &Harness<'_, App>, profile: &str, bucke
     assert!(failed.is_empty(), "{failed:?}");
 }
 
+/// Gives `instances` the instance profile `FleetProfile`, whose role
+/// Systems Manager may manage them with and which may read the demo's
+/// revisions bucket: what instances need before they can be deployed to.
+pub fn fleet_profile(harness: &Harness<'_, App>, instances: &[String]) {
+    use deploydesk::domain::setup::{InstanceProfileOptions, SetupPlan};
+    let plan = SetupPlan::instance_profile(&InstanceProfileOptions {
+        role: "FleetRole".to_owned(),
+        profile: "FleetProfile".to_owned(),
+        buckets: vec!["deploydesk-demo-revisions".to_owned()],
+        agent_region: None,
+        ssm: true,
+        instances: instances.to_vec(),
+    });
+    let session = harness.state().session().expect("connected");
+    let mut failed = Vec::new();
+    harness
+        .state()
+        .runtime()
+        .block_on(deploydesk::cloud::setup::run_plan(
+            &session,
+            &plan,
+            0,
+            false,
+            |progress| {
+                if let deploydesk::cloud::setup::Progress::Finished(index, Err(error)) = progress {
+                    failed.push(format!("step {index}: {error}"));
+                }
+            },
+        ));
+    assert!(failed.is_empty(), "{failed:?}");
+}
+
 /// Makes a launch template and the Auto Scaling group `name` of two
 /// instances from it, a target group `tg`, the alarm `alarm` in state OK
 /// and the service role `CodeDeployServiceRole` (with the AWS managed

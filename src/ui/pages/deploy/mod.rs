@@ -644,6 +644,8 @@ impl DeployDialog {
 struct Plan {
     prediction: Prediction,
     rows: Vec<TileRow>,
+    /// Whether the instances' readiness is in the prediction.
+    readiness_counted: bool,
 }
 
 impl Plan {
@@ -669,6 +671,7 @@ impl Plan {
                 .map(|prediction| Self {
                     rows: waves::plan_rows(&prediction.simulation),
                     prediction,
+                    readiness_counted: readiness.is_some(),
                 })
                 .map_err(|error| error.to_string()),
         )
@@ -841,8 +844,12 @@ fn preflight_data_ui(
                 }
                 None => {
                     ui.label(
-                        RichText::new("Predicted: the deployment succeeds.")
-                            .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
+                        RichText::new(if plan.readiness_counted {
+                            "Predicted: the deployment succeeds."
+                        } else {
+                            "Predicted, before the readiness check: the deployment succeeds."
+                        })
+                        .color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)),
                     );
                 }
             }
