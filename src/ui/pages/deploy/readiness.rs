@@ -168,12 +168,8 @@ impl ReadinessPanel {
             ui.label(RichText::new(said).color(egui::Color32::from_rgb(0x2e, 0x9d, 0x5b)));
             return None;
         };
-        let color = if fleet.iter().any(Readiness::will_fail) {
-            ui.visuals().error_fg_color
-        } else {
-            ui.visuals().warn_fg_color
-        };
-        ui.label(RichText::new(said).color(color));
+        // The prediction above says whether the deployment survives it.
+        ui.label(RichText::new(said).color(ui.visuals().warn_fg_color));
         egui::Grid::new("readiness_table")
             .num_columns(4)
             .striped(true)
