@@ -97,7 +97,9 @@ async fn readiness_of_a_thousand_instances_costs_a_bounded_number_of_requests() 
 
     assert_eq!(fleet.len(), FLEET);
     assert!(
-        fleet.iter().all(|readiness| readiness.ready()),
+        fleet
+            .iter()
+            .all(deploydesk::domain::readiness::Readiness::ready),
         "{:?}",
         fleet.iter().find(|readiness| !readiness.ready())
     );
