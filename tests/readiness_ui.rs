@@ -274,3 +274,78 @@ fn an_instance_without_a_profile_gets_one_from_the_wizard_the_dialog_opens() {
         has_text(h, "The instance is ready")
     });
 }
+
+#[test]
+fn a_failure_for_want_of_an_agent_leads_from_the_rollout_view_to_the_fix() {
+    let mut harness = demo();
+    fleet_profile(&harness, &[]);
+    canary(&harness, Some("no-agent"), Some("FleetProfile"));
+    canary_group(&harness);
+    let session = harness.state().session().expect("connected");
+    let deployment_id = call(&harness, async {
+        session
+            .codedeploy
+            .create_deployment()
+            .application_name("web")
+            .deployment_group_name("canary")
+            .revision(
+                cd::RevisionLocation::builder()
+                    .revision_type(cd::RevisionLocationType::GitHub)
+                    .git_hub_location(
+                        cd::GitHubLocation::builder()
+                            .repository("example/web")
+                            .commit_id("0123456789abcdef0123456789abcdef01234567")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("the deployment starts")
+            .deployment_id()
+            .expect("an id")
+            .to_owned()
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "Deployments")
+        .click();
+    run_until(&mut harness, "the deployment in the list", |h| {
+        h.query_by_label(&deployment_id).is_some()
+    });
+    harness.get_by_label(&deployment_id).click();
+    run_until(&mut harness, "the deployment to fail", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.deployment())
+            .is_some_and(|deployment| deployment.status.as_str() == "Failed")
+    });
+    // The failed instance's tile, clicked with the pointer.
+    let tile = harness.state().rollout_view().expect("open").tile_size();
+    let grid = harness.get_by_label_contains("Deployment targets").rect();
+    let at = grid.min
+        + egui::vec2(
+            deploydesk::ui::widgets::tiles::LABEL_WIDTH + tile.size.x / 2.0,
+            tile.size.y / 2.0,
+        );
+    harness.hover_at(at);
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    settle(&mut harness);
+    assert!(has_text(
+        &harness,
+        "No CodeDeploy agent answered on this instance"
+    ));
+    press(&mut harness, "Check readiness and install the agent…");
+    // The Deploy dialog for the same group, whose check offers the fix.
+    wait_for_choice(&mut harness, "Deployment group", "canary");
+    run_until(&mut harness, "the readiness check", |h| {
+        h.query_by_role_and_label(Role::Button, "Install the agent on 1 instance…")
+            .is_some()
+    });
+}

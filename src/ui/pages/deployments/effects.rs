@@ -50,7 +50,9 @@ pub(crate) fn run(
             });
         }
         DeploymentsAction::Open(deployment_id) => watch(page, effects, deployment_id),
-        DeploymentsAction::Deploy => {
+        // The Deploy dialog opened on the deployment shown, whose
+        // readiness check has the fix.
+        DeploymentsAction::Deploy | DeploymentsAction::Rollout(RolloutAction::CheckReadiness) => {
             return Some(AppRequest::OpenDeploy {
                 application: None,
                 revision: None,

@@ -103,7 +103,7 @@ pub(crate) fn run(view: &RolloutView, effects: &Effects, action: RolloutAction) 
     let deployment_id = view.deployment_id().to_owned();
     match action {
         // Showing another deployment is the page's to do.
-        RolloutAction::Show(_) => {}
+        RolloutAction::Show(_) | RolloutAction::CheckReadiness => {}
         RolloutAction::LoadConfig(name) => {
             effects.spawn("reading the deployment configuration", async move {
                 let minimum = codedeploy::get_minimum_healthy_hosts(&session, &name)

@@ -27,7 +27,7 @@ mod rows;
 mod timeline;
 
 use rows::{Grouping, RowsKey, caption_of, describe_target, tile_state};
-use timeline::timeline_ui;
+use timeline::{TimelineAction, timeline_ui};
 
 /// Below this width the instance panel takes the grid's place rather than
 /// sharing the width with it.
@@ -45,6 +45,9 @@ pub enum RolloutAction {
     Continue,
     /// Deploy the same revision to the same group again.
     Redeploy,
+    /// Open the Deploy dialog for this deployment's group and revision,
+    /// whose readiness check offers to install the agent.
+    CheckReadiness,
     /// Show another deployment in the view: the rollback of this one, or
     /// the deployment this one rolls back.
     Show(String),
@@ -320,10 +323,9 @@ impl RolloutView {
         // there is room for both, in the grid's place when there is not.
         let narrow = ui.available_width() < NARROW_WIDTH;
         if let Some(selected) = self.selected {
-            let panel_ui = |ui: &mut egui::Ui| {
-                self.targets.get(selected).is_none_or(|target| {
-                    timeline_ui(ui, target, self.instances.get(&target.id), stopped)
-                })
+            let panel_ui = |ui: &mut egui::Ui| match self.targets.get(selected) {
+                Some(target) => timeline_ui(ui, target, self.instances.get(&target.id), stopped),
+                None => Some(TimelineAction::Close),
             };
             let panel = if narrow {
                 egui::CentralPanel::default_margins().show(ui, panel_ui)
@@ -337,8 +339,12 @@ impl RolloutView {
                     .show(ui, panel_ui)
             };
             spotlight::mark(ui.ctx(), spotlight::INSTANCE_PANEL, panel.response.rect);
-            if panel.inner {
-                self.selected = None;
+            match panel.inner {
+                Some(TimelineAction::Close) => self.selected = None,
+                Some(TimelineAction::CheckReadiness) => {
+                    action = Some(RolloutAction::CheckReadiness);
+                }
+                None => {}
             }
             if narrow {
                 if let Some(next) = self.confirm_ui(ui) {

@@ -16,17 +16,29 @@ use super::rows::{capitalized, cut_short};
 /// The colour of an event cut short by a stop, as the stopped tile's.
 const STOPPED_COLOR: Color32 = Color32::from_rgb(0xd9, 0x82, 0x1e);
 
+/// What the person asked of the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TimelineAction {
+    /// Close it.
+    Close,
+    /// Check the instances' readiness, where the agent can be installed.
+    CheckReadiness,
+}
+
+/// The start of the message CodeDeploy gives when no agent took an event.
+const NO_AGENT: &str = "CodeDeploy agent was not able to receive the lifecycle event";
+
 /// Draws a target's lifecycle timeline; `deployment_stopped` tells an
-/// event cut short by a stop from one that failed. Returns whether it was
-/// closed.
+/// event cut short by a stop from one that failed. Returns what the person
+/// asked for.
 pub(super) fn timeline_ui(
     ui: &mut egui::Ui,
     target: &Target,
     instance: Option<&InstanceInfo>,
     deployment_stopped: bool,
-) -> bool {
+) -> Option<TimelineAction> {
     let stopped = cut_short(target, deployment_stopped);
-    let mut closed = false;
+    let mut action = None;
     ui.horizontal(|ui| {
         ui.heading(&target.id);
         if let Some(name) = instance.and_then(InstanceInfo::name) {
@@ -36,7 +48,7 @@ pub(super) fn timeline_ui(
             .add(Action::secondary("Close").icon(icons::ICON_CLOSE))
             .clicked()
         {
-            closed = true;
+            action = Some(TimelineAction::Close);
         }
     });
     ui.label(format!(
@@ -55,7 +67,31 @@ pub(super) fn timeline_ui(
     ui.separator();
     if target.events.is_empty() {
         ui.label(RichText::new("No lifecycle events yet.").weak());
-        return closed;
+        return action;
+    }
+    // No agent answered: the fix is where readiness is checked.
+    let no_agent = target.events.iter().any(|event| {
+        event.status == "Failed"
+            && event
+                .diagnostics
+                .as_ref()
+                .is_some_and(|diagnostics| diagnostics.message.starts_with(NO_AGENT))
+    });
+    if no_agent && !stopped {
+        ui.label(
+            RichText::new(
+                "No CodeDeploy agent answered on this instance: it has none, its agent is stopped, or it has no instance profile to reach CodeDeploy with.",
+            )
+            .color(ui.visuals().warn_fg_color),
+        );
+        if ui
+            .add(Action::primary("Check readiness and install the agent…"))
+            .on_hover_text("Opens the Deploy dialog for this group and revision: its readiness check shows what each instance lacks and installs the agent through Systems Manager.")
+            .clicked()
+        {
+            action = Some(TimelineAction::CheckReadiness);
+        }
+        ui.separator();
     }
     egui::ScrollArea::vertical()
         .id_salt("timeline_scroll")
@@ -110,7 +146,7 @@ pub(super) fn timeline_ui(
                 }
             }
         });
-    closed
+    action
 }
 
 /// An event's diagnostics: its error code, script, message and log tail.
