@@ -1296,6 +1296,12 @@ fn deployment_group_wizard_makes_an_auto_scaling_group_behind_a_target_group_pic
         has_text(harness, "2 of 5 instances match"),
         "the live match counts the group's in-service instances"
     );
+    // The agent installed and kept updated, as the CodeDeploy console offers.
+    pointer_click(
+        harness,
+        Role::CheckBox,
+        "Install the CodeDeploy agent through Systems Manager, and keep it updated every 14 days",
+    );
     pointer_click(harness, Role::Button, "Next");
     assert!(
         has_text(
@@ -1317,6 +1323,11 @@ fn deployment_group_wizard_makes_an_auto_scaling_group_behind_a_target_group_pic
         harness,
         "Traffic goes through the target groups web-tg."
     ));
+    assert!(has_text(
+        harness,
+        "Have Systems Manager install the CodeDeploy agent and keep it updated (CodeDeployAgent-web-shop-production)"
+    ));
+    assert!(has_text(harness, "CreateAssociation request"));
     pointer_click(harness, Role::Button, "Create");
     run_until(harness, "the group", |h| {
         has_text(h, "Done: the deployment group production is ready") || has_text(h, "(failed)")
@@ -1333,4 +1344,30 @@ fn deployment_group_wizard_makes_an_auto_scaling_group_behind_a_target_group_pic
     assert!(spec.traffic_control);
     assert_eq!(spec.target_groups, ["web-tg"]);
     assert_eq!(spec.alarms, ["web-5xx"]);
+    let associations = call(harness, async {
+        session
+            .ssm
+            .list_associations()
+            .send()
+            .await
+            .expect("associations are listed")
+    });
+    let association = associations
+        .associations()
+        .iter()
+        .find(|association| {
+            association.association_name() == Some("CodeDeployAgent-web-shop-production")
+        })
+        .expect("the agent association");
+    assert_eq!(association.name(), Some("AWS-ConfigureAWSPackage"));
+    assert_eq!(association.schedule_expression(), Some("rate(14 days)"));
+    let targets: Vec<(&str, Vec<String>)> = association
+        .targets()
+        .iter()
+        .map(|target| (target.key().unwrap_or_default(), target.values().to_vec()))
+        .collect();
+    assert_eq!(
+        targets,
+        [("tag:aws:autoscaling:groupName", vec!["web-asg".to_owned()])]
+    );
 }

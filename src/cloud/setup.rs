@@ -9,7 +9,9 @@ use super::{demo, ec2, groups, iam, s3, ssm};
 use crate::domain::ComputePlatform;
 use crate::domain::iam_names::parse_instance_profile_arn;
 use crate::domain::policy::PolicyDocument;
-use crate::domain::setup::{SetupPlan, SetupStep, documents_equivalent};
+use crate::domain::setup::{
+    AGENT_INSTALL_DOCUMENT, AGENT_PACKAGE, SetupPlan, SetupStep, documents_equivalent,
+};
 use crate::settings::BackendChoice;
 
 /// What running one step found or did.
@@ -138,6 +140,24 @@ async fn run_command(
             failed.join(" ")
         )))
     }
+}
+
+/// Whether two lists of targets select the same instances: the same keys
+/// with the same values, in any order.
+fn same_targets(left: &[(String, Vec<String>)], right: &[(String, Vec<String>)]) -> bool {
+    let normal = |targets: &[(String, Vec<String>)]| {
+        let mut targets: Vec<(String, Vec<String>)> = targets
+            .iter()
+            .map(|(key, values)| {
+                let mut values = values.clone();
+                values.sort();
+                (key.clone(), values)
+            })
+            .collect();
+        targets.sort();
+        targets
+    };
+    normal(left) == normal(right)
 }
 
 /// Runs `plan`'s steps from `from` on, reporting each to `report`, and
@@ -474,6 +494,45 @@ pub async fn run_step(session: &Session, step: &SetupStep) -> Result<StepOutcome
         SetupStep::InstallAgent { .. } | SetupStep::StartAgent { .. } => {
             run_command(session, step, |_| {}).await
         }
+        SetupStep::CreateAgentAssociation {
+            name,
+            targets,
+            schedule,
+        } => match ssm::find_association(session, name).await? {
+            Some(found)
+                if found.document == AGENT_INSTALL_DOCUMENT
+                    && found.schedule == *schedule
+                    && same_targets(&found.targets, targets) =>
+            {
+                Ok(StepOutcome::Reused)
+            }
+            Some(found) => Ok(StepOutcome::Differs(format!(
+                "Systems Manager already has an association named {name}, of {} on {} every {}. Delete it in the Systems Manager console (State Manager) or with `aws ssm delete-association`, or leave the agent option off.",
+                found.document,
+                found
+                    .targets
+                    .iter()
+                    .map(|(key, values)| format!("{key}={}", values.join(",")))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                found.schedule
+            ))),
+            None => {
+                ssm::create_association(
+                    session,
+                    name,
+                    AGENT_INSTALL_DOCUMENT,
+                    targets,
+                    schedule,
+                    &[
+                        ("action", vec!["Install".to_owned()]),
+                        ("name", vec![AGENT_PACKAGE.to_owned()]),
+                    ],
+                )
+                .await?;
+                Ok(StepOutcome::Created)
+            }
+        },
         SetupStep::CreateApplication { application } => {
             match groups::application_platform(session, application).await? {
                 Some(platform) if platform == ComputePlatform::Server.as_str() => {
@@ -549,6 +608,7 @@ pub async fn fix_step(session: &Session, step: &SetupStep) -> Result<(), CloudEr
         | SetupStep::AssociateInstanceProfile { .. }
         | SetupStep::InstallAgent { .. }
         | SetupStep::StartAgent { .. }
+        | SetupStep::CreateAgentAssociation { .. }
         | SetupStep::CreateApplication { .. }
         | SetupStep::CreateDeploymentConfig { .. }
         | SetupStep::UpdateDeploymentGroup { .. } => Err(CloudError::Other(format!(

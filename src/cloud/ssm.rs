@@ -72,6 +72,94 @@ pub async fn managed_instances(
     Ok(found)
 }
 
+/// An association as the app compares it: its document, targets and
+/// schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssociationInfo {
+    /// Its document.
+    pub document: String,
+    /// Its targets: key and values.
+    pub targets: Vec<(String, Vec<String>)>,
+    /// Its schedule.
+    pub schedule: String,
+}
+
+/// The association named `name`, if there is one.
+pub async fn find_association(
+    session: &Session,
+    name: &str,
+) -> CloudResult<Option<AssociationInfo>> {
+    let mut next_token = None;
+    loop {
+        let page = session
+            .ssm
+            .list_associations()
+            .max_results(50)
+            .set_next_token(next_token)
+            .send()
+            .await
+            .map_err(sdk_error(session, "ListAssociations"))?;
+        if let Some(found) = page
+            .associations()
+            .iter()
+            .find(|association| association.association_name() == Some(name))
+        {
+            return Ok(Some(AssociationInfo {
+                document: found.name().unwrap_or_default().to_owned(),
+                targets: found
+                    .targets()
+                    .iter()
+                    .map(|target| {
+                        (
+                            target.key().unwrap_or_default().to_owned(),
+                            target.values().to_vec(),
+                        )
+                    })
+                    .collect(),
+                schedule: found.schedule_expression().unwrap_or_default().to_owned(),
+            }));
+        }
+        next_token = page.next_token().map(str::to_owned);
+        if next_token.is_none() {
+            return Ok(None);
+        }
+    }
+}
+
+/// Creates the association `name` of `document` with `parameters` on
+/// `targets`, run on `schedule`.
+pub async fn create_association(
+    session: &Session,
+    name: &str,
+    document: &str,
+    targets: &[(String, Vec<String>)],
+    schedule: &str,
+    parameters: &[(&str, Vec<String>)],
+) -> CloudResult<()> {
+    let mut request = session
+        .ssm
+        .create_association()
+        .name(document)
+        .association_name(name)
+        .schedule_expression(schedule);
+    for (key, values) in targets {
+        request = request.targets(
+            aws_sdk_ssm::types::Target::builder()
+                .key(key)
+                .set_values(Some(values.clone()))
+                .build(),
+        );
+    }
+    for (parameter, values) in parameters {
+        request = request.parameters(*parameter, values.clone());
+    }
+    request
+        .send()
+        .await
+        .map_err(sdk_error(session, "CreateAssociation"))?;
+    Ok(())
+}
+
 /// One instance's result of a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {

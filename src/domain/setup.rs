@@ -211,6 +211,18 @@ pub enum SetupStep {
         /// The instances.
         instance_ids: Vec<String>,
     },
+    /// Have Systems Manager install the CodeDeploy agent on the instances
+    /// `targets` select and keep it up to date on `schedule`, as the
+    /// CodeDeploy console offers for a deployment group.
+    CreateAgentAssociation {
+        /// The association's name.
+        name: String,
+        /// Systems Manager's targets: `tag:Key` (or `tag-key`) and values;
+        /// an instance must match each.
+        targets: Vec<(String, Vec<String>)>,
+        /// When to run again, e.g. `rate(14 days)`.
+        schedule: String,
+    },
     /// Create a CodeDeploy application for EC2/on-premises.
     CreateApplication {
         /// Its name.
@@ -250,6 +262,85 @@ pub const AGENT_PACKAGE: &str = "AWSCodeDeployAgent";
 /// The command that starts an installed CodeDeploy agent.
 pub const AGENT_START_COMMAND: &str = "sudo service codedeploy-agent start";
 
+/// The parameters of `AWS-ConfigureAWSPackage` that install the agent.
+fn agent_install_parameters() -> Value {
+    json!({ "action": ["Install"], "name": [AGENT_PACKAGE] })
+}
+
+/// How often the agent association installs the latest agent again, as the
+/// CodeDeploy console schedules it.
+pub const AGENT_UPDATE_SCHEDULE: &str = "rate(14 days)";
+
+/// The steps that have Systems Manager install the CodeDeploy agent on the
+/// instances of the group `spec` describes and keep it updated: one
+/// association for its EC2 tags (each tag group a target, as CodeDeploy
+/// requires an instance to match every group) and one for its Auto Scaling
+/// groups. A tag group with several keys cannot be one target, so its keys
+/// get an association each; a filter with only a value cannot be a target
+/// and is left out.
+pub fn agent_association_steps(spec: &DeploymentGroupSpec) -> Vec<SetupStep> {
+    let base: String = format!("CodeDeployAgent-{}-{}", spec.application, spec.group)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(120)
+        .collect();
+    let group_target = |filters: &[TagFilterSpec]| -> Vec<(String, Vec<String>)> {
+        let mut by_key: Vec<(String, Vec<String>)> = Vec::new();
+        for filter in filters.iter().filter(|filter| !filter.key.is_empty()) {
+            let (key, value) = if filter.value.is_empty() {
+                ("tag-key".to_owned(), filter.key.clone())
+            } else {
+                (format!("tag:{}", filter.key), filter.value.clone())
+            };
+            match by_key.iter_mut().find(|(known, _)| *known == key) {
+                Some((_, values)) => values.push(value),
+                None => by_key.push((key, vec![value])),
+            }
+        }
+        by_key
+    };
+    let groups: Vec<Vec<(String, Vec<String>)>> = spec
+        .ec2_tag_groups
+        .iter()
+        .map(|filters| group_target(filters))
+        .filter(|targets| !targets.is_empty())
+        .collect();
+    let mut target_sets: Vec<Vec<(String, Vec<String>)>> = Vec::new();
+    if groups.iter().all(|targets| targets.len() == 1) {
+        if !groups.is_empty() {
+            target_sets.push(groups.into_iter().flatten().collect());
+        }
+    } else {
+        target_sets.extend(groups.into_iter().flatten().map(|target| vec![target]));
+    }
+    if !spec.auto_scaling_groups.is_empty() {
+        target_sets.push(vec![(
+            "tag:aws:autoscaling:groupName".to_owned(),
+            spec.auto_scaling_groups.clone(),
+        )]);
+    }
+    let count = target_sets.len();
+    target_sets
+        .into_iter()
+        .enumerate()
+        .map(|(index, targets)| SetupStep::CreateAgentAssociation {
+            name: if count == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{}", index + 1)
+            },
+            targets,
+            schedule: AGENT_UPDATE_SCHEDULE.to_owned(),
+        })
+        .collect()
+}
+
 /// "i-1" for one instance, "3 instances" for more.
 fn instances_words(instance_ids: &[String]) -> String {
     match instance_ids {
@@ -265,7 +356,7 @@ impl SetupStep {
         match self {
             Self::InstallAgent { .. } => Some((
                 AGENT_INSTALL_DOCUMENT,
-                json!({ "action": ["Install"], "name": [AGENT_PACKAGE] }),
+                agent_install_parameters(),
                 "Install or update the CodeDeploy agent",
             )),
             Self::StartAgent { .. } => Some((
@@ -314,6 +405,9 @@ impl SetupStep {
             Self::StartAgent { instance_ids } => format!(
                 "Start the CodeDeploy agent on {} through Systems Manager",
                 instances_words(instance_ids)
+            ),
+            Self::CreateAgentAssociation { name, .. } => format!(
+                "Have Systems Manager install the CodeDeploy agent and keep it updated ({name})"
             ),
             Self::CreateApplication { application } => {
                 format!("Create the application {application}")
@@ -366,6 +460,7 @@ impl SetupStep {
             Self::AddRoleToInstanceProfile { .. } => "AddRoleToInstanceProfile",
             Self::AssociateInstanceProfile { .. } => "AssociateIamInstanceProfile",
             Self::InstallAgent { .. } | Self::StartAgent { .. } => "SendCommand",
+            Self::CreateAgentAssociation { .. } => "CreateAssociation",
             Self::CreateApplication { .. } => "CreateApplication",
             Self::CreateDeploymentConfig { .. } => "CreateDeploymentConfig",
             Self::CreateDeploymentGroup { .. } => "CreateDeploymentGroup",
@@ -408,6 +503,20 @@ impl SetupStep {
             } => json!({
                 "InstanceId": instance_id,
                 "IamInstanceProfile": { "Name": profile },
+            }),
+            Self::CreateAgentAssociation {
+                name,
+                targets,
+                schedule,
+            } => json!({
+                "Name": AGENT_INSTALL_DOCUMENT,
+                "AssociationName": name,
+                "Targets": targets
+                    .iter()
+                    .map(|(key, values)| json!({ "Key": key, "Values": values }))
+                    .collect::<Vec<_>>(),
+                "ScheduleExpression": schedule,
+                "Parameters": agent_install_parameters(),
             }),
             Self::InstallAgent { .. } | Self::StartAgent { .. } => {
                 let (document, parameters, comment) = self.command().unwrap_or_default();
@@ -487,6 +596,24 @@ impl SetupStep {
                     instance_ids.join(", ")
                 ),
             ],
+            Self::CreateAgentAssociation {
+                targets, schedule, ..
+            } => {
+                let selected: Vec<String> = targets
+                    .iter()
+                    .map(|(key, values)| match key.strip_prefix("tag:") {
+                        Some(tag) => format!("{tag} = {}", values.join(" or ")),
+                        None => format!("a tag {}", values.join(" or ")),
+                    })
+                    .collect();
+                vec![
+                    format!(
+                        "Systems Manager installs the {AGENT_PACKAGE} package now on the instances with {}, then again on the schedule {schedule} so the agent stays current; instances that get those tags later get it too.",
+                        selected.join(" and ")
+                    ),
+                    "Only instances Systems Manager manages are reached: their role needs AmazonSSMManagedInstanceCore (the instance profile wizard's option).".to_owned(),
+                ]
+            }
             Self::StartAgent { instance_ids } => vec![
                 format!(
                     "Runs \"{AGENT_START_COMMAND}\" with Systems Manager's {AGENT_SHELL_DOCUMENT} document; an agent already running keeps running."
@@ -574,6 +701,32 @@ impl SetupStep {
                 "--iam-instance-profile".into(),
                 format!("Name={profile}"),
             ],
+            Self::CreateAgentAssociation {
+                name,
+                targets,
+                schedule,
+            } => {
+                let mut args: Vec<String> = vec![
+                    "aws".into(),
+                    "ssm".into(),
+                    "create-association".into(),
+                    "--name".into(),
+                    AGENT_INSTALL_DOCUMENT.into(),
+                    "--association-name".into(),
+                    name.clone(),
+                ];
+                for (key, values) in targets {
+                    args.push("--targets".into());
+                    args.push(format!("Key={key},Values={}", values.join(",")));
+                }
+                args.extend([
+                    "--schedule-expression".into(),
+                    schedule.clone(),
+                    "--parameters".into(),
+                    agent_install_parameters().to_string(),
+                ]);
+                args
+            }
             Self::InstallAgent { .. } | Self::StartAgent { .. } => {
                 let (document, parameters, comment) = self.command().unwrap_or_default();
                 let mut args: Vec<String> = vec![
@@ -1394,5 +1547,67 @@ mod tests {
             ..options
         });
         assert_eq!(without.steps.len(), 4);
+    }
+
+    #[test]
+    fn the_agent_association_targets_the_groups_tags_as_codedeploy_matches_them() {
+        let tag = |key: &str, value: &str| TagFilterSpec {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        };
+        let mut spec = DeploymentGroupSpec {
+            application: "web shop".to_owned(),
+            group: "prod".to_owned(),
+            service_role_arn: String::new(),
+            deployment_type: DeploymentType::InPlace,
+            traffic_control: false,
+            target_groups: Vec::new(),
+            classic_load_balancers: Vec::new(),
+            auto_scaling_groups: Vec::new(),
+            // Every group must match: each is a target of one association.
+            ec2_tag_groups: vec![
+                vec![tag("Environment", "prod"), tag("Environment", "staging")],
+                vec![tag("Role", "")],
+            ],
+            on_premises_tag_groups: Vec::new(),
+            config: ConfigChoice::Named("CodeDeployDefault.OneAtATime".to_owned()),
+            alarms: Vec::new(),
+            rollback_on_failure: false,
+            rollback_on_alarm: false,
+            triggers: Vec::new(),
+        };
+        let steps = agent_association_steps(&spec);
+        assert_eq!(
+            steps,
+            vec![SetupStep::CreateAgentAssociation {
+                name: "CodeDeployAgent-web-shop-prod".to_owned(),
+                targets: vec![
+                    (
+                        "tag:Environment".to_owned(),
+                        vec!["prod".to_owned(), "staging".to_owned()]
+                    ),
+                    ("tag-key".to_owned(), vec!["Role".to_owned()]),
+                ],
+                schedule: AGENT_UPDATE_SCHEDULE.to_owned(),
+            }]
+        );
+        assert!(steps[0].cli_command().starts_with(
+            "aws ssm create-association --name AWS-ConfigureAWSPackage --association-name CodeDeployAgent-web-shop-prod --targets 'Key=tag:Environment,Values=prod,staging' --targets 'Key=tag-key,Values=Role' --schedule-expression 'rate(14 days)'"
+        ), "{}", steps[0].cli_command());
+
+        // A group whose tags are of two keys (either matches) cannot be one
+        // target: each key gets its association; the Auto Scaling groups
+        // theirs.
+        spec.ec2_tag_groups = vec![vec![tag("Environment", "prod"), tag("Role", "web")]];
+        spec.auto_scaling_groups = vec!["web-asg".to_owned()];
+        let names: Vec<String> = agent_association_steps(&spec)
+            .iter()
+            .map(SetupStep::summary)
+            .collect();
+        assert_eq!(names.len(), 3);
+        assert!(
+            names[2].ends_with("(CodeDeployAgent-web-shop-prod-3)"),
+            "{names:?}"
+        );
     }
 }

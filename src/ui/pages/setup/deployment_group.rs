@@ -157,6 +157,9 @@ pub struct DeploymentGroupWizard {
     rollback_on_failure: bool,
     rollback_on_alarm: bool,
     triggers: Vec<TriggerSpec>,
+    /// Whether Systems Manager installs the CodeDeploy agent on the
+    /// group's instances and keeps it updated.
+    install_agent: bool,
     /// Problems AWS gave when a call was refused, by field.
     refused: Vec<SpecProblem>,
     run: Option<PlanRun>,
@@ -222,6 +225,7 @@ impl Default for DeploymentGroupWizard {
             rollback_on_failure: true,
             rollback_on_alarm: false,
             triggers: Vec::new(),
+            install_agent: false,
             refused: Vec::new(),
             run: None,
             load_error: None,
@@ -332,7 +336,14 @@ impl DeploymentGroupWizard {
 
     /// The plan the inputs make.
     pub fn plan(&self) -> SetupPlan {
-        SetupPlan::deployment_group(&self.spec(), self.new_application, self.editing.as_deref())
+        let spec = self.spec();
+        let mut plan =
+            SetupPlan::deployment_group(&spec, self.new_application, self.editing.as_deref());
+        if self.install_agent {
+            plan.steps
+                .extend(crate::domain::setup::agent_association_steps(&spec));
+        }
+        plan
     }
 
     /// The run, once started.
@@ -1073,6 +1084,12 @@ impl DeploymentGroupWizard {
                     }
                 }
             }
+            ui.add_space(6.0);
+            ui.checkbox(
+                &mut self.install_agent,
+                "Install the CodeDeploy agent through Systems Manager, and keep it updated every 14 days",
+            )
+            .on_hover_text("Makes a Systems Manager association over these instances, as the CodeDeploy console offers: the agent is installed now and again on the schedule, and instances that join the group later get it too.");
         } else {
             ui.label(
                 RichText::new(
