@@ -15,8 +15,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use ui_support::{
-    call, choose, click, connected_app, demo_options, fleet_profile, has_text, run_until, settle,
-    wait_for_choice, web_application,
+    call, choose, click, click_tile, connected_app, demo_options, fleet_profile, has_text,
+    run_until, settle, wait_for_choice, web_application,
 };
 
 fn demo() -> Harness<'static, App> {
@@ -320,23 +320,7 @@ fn a_failure_for_want_of_an_agent_leads_from_the_rollout_view_to_the_fix() {
             .is_some_and(|deployment| deployment.status.as_str() == "Failed")
     });
     // The failed instance's tile, clicked with the pointer.
-    let tile = harness.state().rollout_view().expect("open").tile_size();
-    let grid = harness.get_by_label_contains("Deployment targets").rect();
-    let at = grid.min
-        + egui::vec2(
-            deploydesk::ui::widgets::tiles::LABEL_WIDTH + tile.size.x / 2.0,
-            tile.size.y / 2.0,
-        );
-    harness.hover_at(at);
-    for pressed in [true, false] {
-        harness.event(egui::Event::PointerButton {
-            pos: at,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
-    settle(&mut harness);
+    click_tile(&mut harness, "Deployment targets", 0);
     assert!(has_text(
         &harness,
         "No CodeDeploy agent answered on this instance"

@@ -16,7 +16,7 @@ use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use ui_support::{app_harness, dismiss_tour, run_until, settle};
+use ui_support::{app_harness, click_tile, dismiss_tour, run_until, settle};
 
 fn demo_harness(dir: &Path, event_duration: Duration) -> Harness<'static, App> {
     demo_harness_on(dir, demo_cloud(event_duration))
@@ -596,30 +596,6 @@ fn a_ready_blue_green_deployment_continues_after_asking() {
     harness.get_by_label("Reroute: done");
     harness.get_by_label("serving traffic");
     harness.get_by_label("out of traffic; kept running");
-}
-
-/// Clicks, with the pointer, tile `position` of the first row of the grid
-/// whose label starts with `grid`.
-fn click_tile(harness: &mut Harness<'static, App>, grid: &str, position: usize) {
-    let tile = harness.state().rollout_view().expect("open").tile_size();
-    let grid = harness.get_by_label_contains(grid).rect();
-    let at = grid.min
-        + egui::vec2(
-            deploydesk::ui::widgets::tiles::LABEL_WIDTH
-                + position as f32 * tile.step().x
-                + tile.size.x / 2.0,
-            tile.size.y / 2.0,
-        );
-    harness.hover_at(at);
-    for pressed in [true, false] {
-        harness.event(egui::Event::PointerButton {
-            pos: at,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
-    settle(harness);
 }
 
 /// Clicks, with the pointer, tile `position` of the first row of the grid

@@ -213,6 +213,11 @@ pub fn limited_instance_profile(harness: &Harness<'_, App>, profile: &str, bucke
         ssm: false,
         instances: Vec::new(),
     });
+    run_setup_plan(harness, &plan);
+}
+
+/// Runs a setup plan as a wizard would, failing on a step that fails.
+pub fn run_setup_plan(harness: &Harness<'_, App>, plan: &deploydesk::domain::setup::SetupPlan) {
     let session = harness.state().session().expect("connected");
     let mut failed = Vec::new();
     harness
@@ -220,7 +225,7 @@ pub fn limited_instance_profile(harness: &Harness<'_, App>, profile: &str, bucke
         .runtime()
         .block_on(deploydesk::cloud::setup::run_plan(
             &session,
-            &plan,
+            plan,
             0,
             false,
             |progress| {
@@ -230,6 +235,31 @@ pub fn limited_instance_profile(harness: &Harness<'_, App>, profile: &str, bucke
             },
         ));
     assert!(failed.is_empty(), "{failed:?}");
+}
+
+/// Clicks, with the pointer, tile `position` of the first row of the
+/// rollout view's grid whose label starts with `grid`.
+pub fn click_tile(harness: &mut Harness<'static, App>, grid: &str, position: usize) {
+    use egui_kittest::kittest::Queryable;
+    let tile = harness.state().rollout_view().expect("open").tile_size();
+    let grid = harness.get_by_label_contains(grid).rect();
+    let at = grid.min
+        + egui::vec2(
+            deploydesk::ui::widgets::tiles::LABEL_WIDTH
+                + position as f32 * tile.step().x
+                + tile.size.x / 2.0,
+            tile.size.y / 2.0,
+        );
+    harness.hover_at(at);
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    settle(harness);
 }
 
 /// Gives `instances` the instance profile `FleetProfile`, whose role
@@ -245,23 +275,7 @@ pub fn fleet_profile(harness: &Harness<'_, App>, instances: &[String]) {
         ssm: true,
         instances: instances.to_vec(),
     });
-    let session = harness.state().session().expect("connected");
-    let mut failed = Vec::new();
-    harness
-        .state()
-        .runtime()
-        .block_on(deploydesk::cloud::setup::run_plan(
-            &session,
-            &plan,
-            0,
-            false,
-            |progress| {
-                if let deploydesk::cloud::setup::Progress::Finished(index, Err(error)) = progress {
-                    failed.push(format!("step {index}: {error}"));
-                }
-            },
-        ));
-    assert!(failed.is_empty(), "{failed:?}");
+    run_setup_plan(harness, &plan);
 }
 
 /// Makes a launch template and the Auto Scaling group `name` of two
