@@ -333,3 +333,38 @@ fn a_failure_for_want_of_an_agent_leads_from_the_rollout_view_to_the_fix() {
             .is_some()
     });
 }
+
+#[test]
+fn tag_instances_checks_the_selected_instances_and_installs_the_agent() {
+    let mut harness = demo();
+    fleet_profile(&harness, &[]);
+    let instance = canary(&harness, Some("no-agent"), Some("FleetProfile"));
+    harness.get_by_role_and_label(Role::Button, "Setup").click();
+    run_until(&mut harness, "the Setup page", |h| {
+        h.state().page() == Page::Setup
+    });
+    click(&mut harness, "Start: Tag instances");
+    run_until(&mut harness, "the instances", |h| {
+        h.query_by_role_and_label(Role::CheckBox, &instance)
+            .is_some()
+    });
+    harness
+        .get_by_role_and_label(Role::CheckBox, &instance)
+        .click();
+    settle(&mut harness);
+    press(
+        &mut harness,
+        "Check whether the selected instances are ready to deploy to",
+    );
+    run_until(&mut harness, "the readiness check", |h| {
+        has_text(h, "1 of 1 instance has no CodeDeploy agent")
+    });
+    press(&mut harness, "Install the agent on 1 instance…");
+    press(&mut harness, "Run it");
+    run_until(&mut harness, "the agent installed", |h| {
+        has_text(h, "1 of 1 instances done")
+    });
+    run_until(&mut harness, "the instance ready", |h| {
+        has_text(h, "The instance is ready")
+    });
+}

@@ -4,9 +4,12 @@
 use crate::cloud::codedeploy;
 use crate::cloud::setup::Progress;
 use crate::cloud::tagging::{self, Applied};
-use crate::cloud::{CloudError, autoscaling, cloudwatch, ec2, groups, load_balancers, setup, sns};
+use crate::cloud::{
+    CloudError, autoscaling, cloudwatch, ec2, groups, load_balancers, readiness, setup, sns,
+};
 use crate::domain::setup::CODEDEPLOY_PRINCIPAL;
 use crate::ui::app::{AppRequest, Effects};
+use crate::ui::pages::deploy::readiness::ReadinessRequest;
 
 use super::run::RunRequest;
 use super::tag_instances::{TagsAction, TagsEvent};
@@ -33,6 +36,11 @@ impl SetupEvent {
             }
             | Self::Tags(
                 TagsEvent::Loaded(Err(error))
+                | TagsEvent::Readiness(Err(error))
+                | TagsEvent::FixProgress {
+                    progress: Progress::Finished(_, Err(error)),
+                    ..
+                }
                 | TagsEvent::Applied {
                     result: Err(error), ..
                 },
@@ -133,6 +141,32 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) -> Option<AppRequest> 
         SetupAction::Tags(TagsAction::Load) => effects.spawn("listing the instances", async move {
             SetupEvent::Tags(TagsEvent::Loaded(ec2::list_instances(&session, None).await))
         }),
+        SetupAction::Tags(TagsAction::Readiness(ReadinessRequest::Check {
+            instance_ids,
+            revision,
+        })) => effects.spawn("checking the instances' readiness", async move {
+            SetupEvent::Tags(TagsEvent::Readiness(
+                readiness::check(&session, &instance_ids, revision.as_ref()).await,
+            ))
+        }),
+        SetupAction::Tags(TagsAction::Readiness(ReadinessRequest::RunFix { run, request })) => {
+            let sender = effects.sender();
+            effects.spawn("fixing the instances' readiness", async move {
+                let (plan, from, fix_first) = match request {
+                    RunRequest::Run { plan, from } => (plan, from, false),
+                    RunRequest::Fix { plan, index } => (plan, index, true),
+                };
+                setup::run_plan(&session, &plan, from, fix_first, |progress| {
+                    sender.send(SetupEvent::Tags(TagsEvent::FixProgress { run, progress }));
+                })
+                .await;
+                SetupEvent::Tags(TagsEvent::FixEnded { run })
+            });
+        }
+        // The page opens the wizard itself.
+        SetupAction::Tags(TagsAction::Readiness(ReadinessRequest::OpenInstanceProfile {
+            ..
+        })) => {}
         SetupAction::Tags(TagsAction::Apply(change)) => {
             let sender = effects.sender();
             effects.spawn("tagging the instances", async move {

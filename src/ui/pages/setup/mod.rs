@@ -17,6 +17,7 @@ use crate::cloud::codedeploy::Application;
 use crate::cloud::ec2::Ec2InstanceSummary;
 use crate::cloud::setup::{BucketChoices, Progress, SetupStatus, TrustedRole};
 use crate::domain::group_spec::DeploymentGroupSpec;
+use crate::ui::pages::deploy::readiness::ReadinessRequest;
 use crate::ui::widgets::button::{Action, MaterialIcon, icons};
 use crate::ui::widgets::loadable::{Loadable, loaded};
 use crate::ui::widgets::wizard::DONE_GREEN;
@@ -443,6 +444,12 @@ impl SetupPage {
                 None => None,
             },
             Some(Wizard::TagInstances(page)) => match page.ui(ui) {
+                Some(TagInstancesRequest::Action(TagsAction::Readiness(
+                    ReadinessRequest::OpenInstanceProfile { instances, ssm },
+                ))) => {
+                    self.open_instance_profile_for(instances, ssm);
+                    None
+                }
                 Some(TagInstancesRequest::Action(tags)) => Some(Err(SetupAction::Tags(tags))),
                 Some(TagInstancesRequest::Close) => {
                     self.close_wizard();

@@ -21,7 +21,9 @@ use egui::RichText;
 use crate::cloud::CloudError;
 use crate::cloud::ec2::Ec2InstanceSummary;
 use crate::cloud::tagging::TagChange;
+use crate::domain::readiness::Readiness;
 use crate::domain::tags::TagSelection;
+use crate::ui::pages::deploy::readiness::{ReadinessPanel, ReadinessRequest};
 use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::wizard::{self, Touched};
 
@@ -47,6 +49,8 @@ pub enum TagsAction {
     Load,
     /// Make a change to instances' tags.
     Apply(TagChange),
+    /// Check the selected instances' readiness, or fix it.
+    Readiness(ReadinessRequest),
 }
 
 /// A result for the page.
@@ -54,6 +58,20 @@ pub enum TagsAction {
 pub enum TagsEvent {
     /// The instances, or why they could not be listed.
     Loaded(Result<Vec<Ec2InstanceSummary>, CloudError>),
+    /// The selected instances' readiness.
+    Readiness(Result<Vec<Readiness>, CloudError>),
+    /// How a readiness fix is getting on.
+    FixProgress {
+        /// Which run.
+        run: u64,
+        /// Its progress.
+        progress: crate::cloud::setup::Progress,
+    },
+    /// A readiness fix ended.
+    FixEnded {
+        /// Which run.
+        run: u64,
+    },
     /// `done` of `total` instances have been changed so far.
     Progress {
         /// Instances changed so far.
@@ -134,6 +152,8 @@ pub struct TagInstancesPage {
     /// buttons were pressed: errors show only then.
     add_touched: Touched,
     remove_touched: Touched,
+    /// The readiness of the selection, once asked for.
+    readiness: Option<ReadinessPanel>,
 }
 
 impl TagInstancesPage {
@@ -148,6 +168,21 @@ impl TagInstancesPage {
     /// Applies a result.
     pub fn apply(&mut self, event: TagsEvent) {
         match event {
+            TagsEvent::Readiness(result) => {
+                if let Some(panel) = &mut self.readiness {
+                    panel.loaded(crate::ui::widgets::loadable::loaded(result));
+                }
+            }
+            TagsEvent::FixProgress { run, progress } => {
+                if let Some(panel) = &mut self.readiness {
+                    panel.fix_progress(run, progress);
+                }
+            }
+            TagsEvent::FixEnded { run } => {
+                if let Some(panel) = &mut self.readiness {
+                    panel.fix_ended(run);
+                }
+            }
             TagsEvent::Loaded(result) => {
                 self.listing = Listing::Idle;
                 match result {
@@ -266,6 +301,9 @@ impl TagInstancesPage {
         let query = self.filters_ui(ui);
         self.refresh_view(query.as_ref());
         self.selection_ui(ui);
+        if let Some(wanted) = self.readiness_ui(ui) {
+            request = Some(TagInstancesRequest::Action(TagsAction::Readiness(wanted)));
+        }
         ui.add_space(4.0);
         if let Some(action) = self.actions_ui(ui) {
             request = Some(TagInstancesRequest::Action(action));
@@ -319,6 +357,41 @@ impl TagInstancesPage {
         // A filter that does not read yet filters nothing more than the
         // state does, rather than hiding every row while typing.
         parse_tag_query(&self.query).ok().flatten()
+    }
+
+    /// Whether the selected instances are ready to be deployed to: asked
+    /// for with a button, then checked again whenever the selection
+    /// changes.
+    fn readiness_ui(&mut self, ui: &mut egui::Ui) -> Option<ReadinessRequest> {
+        let ids: Vec<String> = self.selection.ids().map(str::to_owned).collect();
+        let Some(panel) = &mut self.readiness else {
+            if ui
+                .add_enabled(
+                    !ids.is_empty(),
+                    Action::secondary("Check whether the selected instances are ready to deploy to"),
+                )
+                .on_hover_text("Instance profile, Systems Manager and the CodeDeploy agent of each selected instance")
+                .clicked()
+            {
+                let mut panel = ReadinessPanel::default();
+                let wanted = panel.wanted(ids, None);
+                self.readiness = Some(panel);
+                return wanted;
+            }
+            return None;
+        };
+        if ids.is_empty() {
+            self.readiness = None;
+            return None;
+        }
+        let mut request = panel.wanted(ids, None);
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.set_min_width(ui.available_width());
+            if let Some(wanted) = panel.ui(ui) {
+                request = Some(wanted);
+            }
+        });
+        request
     }
 
     fn selection_ui(&mut self, ui: &mut egui::Ui) {
