@@ -61,7 +61,12 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) -> Option<AppRequest> 
     }
     let session = effects.session()?;
     match action {
-        SetupAction::Deploy { .. } => {}
+        // Asked of the app, or (the instance profile wizard a readiness
+        // fix opens) of the page itself.
+        SetupAction::Deploy { .. }
+        | SetupAction::Tags(TagsAction::Readiness(ReadinessRequest::OpenInstanceProfile {
+            ..
+        })) => {}
         SetupAction::LoadAccount => {
             effects.spawn("finding the account", async move {
                 SetupEvent::Account(setup::account_id(&session).await)
@@ -163,10 +168,6 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) -> Option<AppRequest> 
                 SetupEvent::Tags(TagsEvent::FixEnded { run })
             });
         }
-        // The page opens the wizard itself.
-        SetupAction::Tags(TagsAction::Readiness(ReadinessRequest::OpenInstanceProfile {
-            ..
-        })) => {}
         SetupAction::Tags(TagsAction::Apply(change)) => {
             let sender = effects.sender();
             effects.spawn("tagging the instances", async move {
