@@ -73,26 +73,7 @@ fn start(harness: &Harness<'_, App>, ids: &[String]) {
 /// Makes a second group, `staging`, in the application `web`, so that the
 /// dialog has a group to choose rather than choosing the only one itself.
 fn add_staging_group(harness: &Harness<'_, App>) {
-    use aws_sdk_codedeploy::types as cd;
-    let session = harness.state().session().expect("connected");
-    call(harness, async {
-        session
-            .codedeploy
-            .create_deployment_group()
-            .application_name("web")
-            .deployment_group_name("staging")
-            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
-            .ec2_tag_filters(
-                cd::Ec2TagFilter::builder()
-                    .key("Environment")
-                    .value("staging")
-                    .r#type(cd::Ec2TagFilterType::KeyAndValue)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("the group is made");
-    });
+    ui_support::web_group(harness, "staging", ("Environment", "staging"), None);
 }
 
 /// The combo box labelled `label`.

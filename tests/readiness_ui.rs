@@ -93,25 +93,7 @@ fn canary(harness: &Harness<'_, App>, simulate: Option<&str>, profile: Option<&s
 /// instances tagged `Role=canary`.
 fn canary_group(harness: &Harness<'_, App>) {
     web_application(harness);
-    let session = harness.state().session().expect("connected");
-    call(harness, async {
-        session
-            .codedeploy
-            .create_deployment_group()
-            .application_name("web")
-            .deployment_group_name("canary")
-            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
-            .ec2_tag_filters(
-                cd::Ec2TagFilter::builder()
-                    .key("Role")
-                    .value("canary")
-                    .r#type(cd::Ec2TagFilterType::KeyAndValue)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("the group is made");
-    });
+    ui_support::web_group(harness, "canary", ("Role", "canary"), None);
 }
 
 /// Scrolls the button `label` into view and clicks it with the pointer, as

@@ -151,31 +151,46 @@ pub fn web_application(harness: &Harness<'_, App>) {
     });
 }
 
-/// Makes the application `web` with a deployment group `production` over
-/// the demo fleet's production instances, with the configuration `config`
-/// (the group's default when `None`). Returns those instances' ids, sorted.
-pub fn web_production_group(harness: &Harness<'_, App>, config: Option<&str>) -> Vec<String> {
+/// Makes the deployment group `group` of the application `web` (which
+/// must exist) over the EC2 instances tagged `key=value`, with the
+/// configuration `config` (the group's default when `None`).
+pub fn web_group(
+    harness: &Harness<'_, App>,
+    group: &str,
+    (key, value): (&str, &str),
+    config: Option<&str>,
+) {
     use aws_sdk_codedeploy::types as cd;
-    web_application(harness);
     let session = harness.state().session().expect("connected");
     call(harness, async {
         session
             .codedeploy
             .create_deployment_group()
             .application_name("web")
-            .deployment_group_name("production")
+            .deployment_group_name(group)
             .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
             .set_deployment_config_name(config.map(str::to_owned))
             .ec2_tag_filters(
                 cd::Ec2TagFilter::builder()
-                    .key("Environment")
-                    .value("production")
+                    .key(key)
+                    .value(value)
                     .r#type(cd::Ec2TagFilterType::KeyAndValue)
                     .build(),
             )
             .send()
             .await
             .expect("the group is made");
+    });
+}
+
+/// Makes the application `web` with a deployment group `production` over
+/// the demo fleet's production instances, with the configuration `config`
+/// (the group's default when `None`). Returns those instances' ids, sorted.
+pub fn web_production_group(harness: &Harness<'_, App>, config: Option<&str>) -> Vec<String> {
+    web_application(harness);
+    web_group(harness, "production", ("Environment", "production"), config);
+    let session = harness.state().session().expect("connected");
+    call(harness, async {
         let mut production: Vec<String> = deploydesk::cloud::ec2::list_instances(&session, None)
             .await
             .expect("instances are listed")

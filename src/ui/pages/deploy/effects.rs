@@ -6,10 +6,9 @@ use crate::cloud::codedeploy::{self, Application};
 use crate::cloud::deployments;
 use crate::cloud::preflight::{self, PreflightData};
 use crate::cloud::readiness;
-use crate::cloud::setup::{self, Progress};
+use crate::cloud::setup::Progress;
 use crate::domain::readiness::Readiness;
 use crate::ui::app::{AppRequest, Effects};
-use crate::ui::pages::setup::run::RunRequest;
 use crate::ui::widgets::loadable::{Loadable, loaded};
 
 use super::readiness::ReadinessRequest;
@@ -101,14 +100,11 @@ pub(crate) fn run(dialog: &mut DeployDialog, effects: &Effects, request: DeployR
         DeployRequest::Readiness(ReadinessRequest::RunFix { run, request }) => {
             let sender = effects.sender();
             effects.spawn("fixing the instances' readiness", async move {
-                let (plan, from, fix_first) = match request {
-                    RunRequest::Run { plan, from } => (plan, from, false),
-                    RunRequest::Fix { plan, index } => (plan, index, true),
-                };
-                setup::run_plan(&session, &plan, from, fix_first, |progress| {
-                    sender.send(DeployEvent::FixProgress { run, progress });
-                })
-                .await;
+                request
+                    .execute(&session, |progress| {
+                        sender.send(DeployEvent::FixProgress { run, progress });
+                    })
+                    .await;
                 DeployEvent::FixEnded { run }
             });
         }

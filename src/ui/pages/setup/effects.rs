@@ -11,7 +11,6 @@ use crate::domain::setup::CODEDEPLOY_PRINCIPAL;
 use crate::ui::app::{AppRequest, Effects};
 use crate::ui::pages::deploy::readiness::ReadinessRequest;
 
-use super::run::RunRequest;
 use super::tag_instances::{TagsAction, TagsEvent};
 use super::{SetupAction, SetupEvent};
 
@@ -132,14 +131,11 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) -> Option<AppRequest> 
         SetupAction::Run { run, request } => {
             let sender = effects.sender();
             effects.spawn("running the setup", async move {
-                let (plan, from, fix_first) = match request {
-                    RunRequest::Run { plan, from } => (plan, from, false),
-                    RunRequest::Fix { plan, index } => (plan, index, true),
-                };
-                setup::run_plan(&session, &plan, from, fix_first, |progress| {
-                    sender.send(SetupEvent::Progress { run, progress });
-                })
-                .await;
+                request
+                    .execute(&session, |progress| {
+                        sender.send(SetupEvent::Progress { run, progress });
+                    })
+                    .await;
                 SetupEvent::RunEnded { run }
             });
         }
@@ -157,14 +153,11 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) -> Option<AppRequest> 
         SetupAction::Tags(TagsAction::Readiness(ReadinessRequest::RunFix { run, request })) => {
             let sender = effects.sender();
             effects.spawn("fixing the instances' readiness", async move {
-                let (plan, from, fix_first) = match request {
-                    RunRequest::Run { plan, from } => (plan, from, false),
-                    RunRequest::Fix { plan, index } => (plan, index, true),
-                };
-                setup::run_plan(&session, &plan, from, fix_first, |progress| {
-                    sender.send(SetupEvent::Tags(TagsEvent::FixProgress { run, progress }));
-                })
-                .await;
+                request
+                    .execute(&session, |progress| {
+                        sender.send(SetupEvent::Tags(TagsEvent::FixProgress { run, progress }));
+                    })
+                    .await;
                 SetupEvent::Tags(TagsEvent::FixEnded { run })
             });
         }

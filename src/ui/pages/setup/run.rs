@@ -26,6 +26,17 @@ pub enum RunRequest {
     },
 }
 
+impl RunRequest {
+    /// Runs what was asked on `session`, reporting each step's progress.
+    pub async fn execute(self, session: &crate::cloud::Session, report: impl FnMut(Progress)) {
+        let (plan, from, fix_first) = match self {
+            Self::Run { plan, from } => (plan, from, false),
+            Self::Fix { plan, index } => (plan, index, true),
+        };
+        crate::cloud::setup::run_plan(session, &plan, from, fix_first, report).await;
+    }
+}
+
 /// Where a run stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanRun {

@@ -363,28 +363,28 @@ impl TagInstancesPage {
     /// for with a button, then checked again whenever the selection
     /// changes.
     fn readiness_ui(&mut self, ui: &mut egui::Ui) -> Option<ReadinessRequest> {
-        let ids: Vec<String> = self.selection.ids().map(str::to_owned).collect();
+        let ids = || -> Vec<String> { self.selection.ids().map(str::to_owned).collect() };
         let Some(panel) = &mut self.readiness else {
             if ui
                 .add_enabled(
-                    !ids.is_empty(),
+                    !self.selection.is_empty(),
                     Action::secondary("Check whether the selected instances are ready to deploy to"),
                 )
                 .on_hover_text("Instance profile, Systems Manager and the CodeDeploy agent of each selected instance")
                 .clicked()
             {
                 let mut panel = ReadinessPanel::default();
-                let wanted = panel.wanted(ids, None);
+                let wanted = panel.wanted(ids(), None);
                 self.readiness = Some(panel);
                 return wanted;
             }
             return None;
         };
-        if ids.is_empty() {
+        if self.selection.is_empty() {
             self.readiness = None;
             return None;
         }
-        let mut request = panel.wanted(ids, None);
+        let mut request = panel.wanted(ids(), None);
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.set_min_width(ui.available_width());
             if let Some(wanted) = panel.ui(ui) {
