@@ -28,6 +28,7 @@ impl EmbeddedLocalCloud {
         Self::with_options(LocalCloudOptions {
             state_path,
             fleet: DEMO_FLEET,
+            fleet_gaps: true,
             ..LocalCloudOptions::default()
         })
     }

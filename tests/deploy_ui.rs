@@ -13,8 +13,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use ui_support::{
-    call, choose, click, connected_app, demo_options, fleet_profile, has_text,
-    limited_instance_profile, run_until, settle, wait_for_choice, web_production_group,
+    call, choose, click, connected_app, demo_options, has_text, limited_instance_profile,
+    run_until, settle, wait_for_choice, web_production_group,
 };
 
 /// The app in demo mode, with a fleet of four (two staging, two production)
@@ -27,11 +27,11 @@ fn demo() -> Harness<'static, App> {
 }
 
 /// Makes the application `web` with a group `production` over the
-/// production instances, gives them an instance profile, and stops them.
+/// production instances (which have the demo fleet's instance profile),
+/// and stops them.
 /// Returns their ids.
 fn set_up(harness: &Harness<'_, App>) -> Vec<String> {
     let production = web_production_group(harness, None);
-    fleet_profile(harness, &production);
     let session = harness.state().session().expect("connected");
     call(harness, async {
         session
@@ -414,9 +414,44 @@ fn every_dropdown_of_the_deploy_dialog_opens_again_after_the_dialog_is_reopened(
 
 #[test]
 fn the_plan_warns_when_the_instances_may_not_read_the_bucket() {
-    let mut harness = demo();
-    web_production_group(&harness, None);
+    // No demo fleet: two production instances with a profile of their own.
+    let mut harness = connected_app(
+        demo_options(0, Duration::from_millis(20)),
+        egui::vec2(1280.0, 1400.0),
+    );
     limited_instance_profile(&harness, "WebInstanceProfile", "team-revisions");
+    let session = harness.state().session().expect("connected");
+    call(&harness, async {
+        use aws_sdk_ec2::types::{
+            IamInstanceProfileSpecification, ResourceType, Tag, TagSpecification,
+        };
+        session
+            .ec2
+            .run_instances()
+            .image_id("ami-0abcdef1234567890")
+            .min_count(2)
+            .max_count(2)
+            .iam_instance_profile(
+                IamInstanceProfileSpecification::builder()
+                    .name("WebInstanceProfile")
+                    .build(),
+            )
+            .tag_specifications(
+                TagSpecification::builder()
+                    .resource_type(ResourceType::Instance)
+                    .tags(
+                        Tag::builder()
+                            .key("Environment")
+                            .value("production")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("the instances launch");
+    });
+    web_production_group(&harness, None);
     harness
         .get_by_role_and_label(Role::Button, "Deployments")
         .click();

@@ -83,6 +83,11 @@ async fn a_scale_out_is_deployed_to_before_the_instance_serves_with_the_cli() {
     }
     let (cloud, clock) = start().await;
     let endpoint = cloud.endpoint_url();
+    // The instances need a profile for their agent to be reached.
+    let profile = support::instance_profile(&cloud).await;
+    let data = format!(
+        r#"{{"ImageId": "ami-0abcdef1234567890", "InstanceType": "t3.small", "IamInstanceProfile": {{"Name": "{profile}"}}}}"#
+    );
     aws(
         "ec2",
         &endpoint,
@@ -91,7 +96,7 @@ async fn a_scale_out_is_deployed_to_before_the_instance_serves_with_the_cli() {
             "--launch-template-name",
             "cli-web",
             "--launch-template-data",
-            r#"{"ImageId": "ami-0abcdef1234567890", "InstanceType": "t3.small"}"#,
+            &data,
         ],
     )
     .await;

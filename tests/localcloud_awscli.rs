@@ -359,7 +359,7 @@ async fn push_the_sample_app_and_deploy_it_with_the_cli() {
     };
     let tags =
         std::collections::BTreeMap::from([("Environment".to_owned(), "production".to_owned())]);
-    cloud.with_world(|world| world.ec2.launch(tags, now));
+    cloud.with_world(|world| world.launch_ready(tags, now));
 
     let app = aws(
         &endpoint,

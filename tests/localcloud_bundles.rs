@@ -552,3 +552,92 @@ async fn application_stop_runs_the_scripts_of_the_revision_the_instance_ran_last
             .is_some_and(|log| log.contains("Script - scripts/stop.sh"))
     );
 }
+
+#[tokio::test]
+async fn an_instance_whose_role_may_not_read_the_bundle_is_denied_and_one_without_a_profile_never_answers()
+ {
+    use deploydesk::localcloud::ec2::ProfileAssociation;
+    use deploydesk::localcloud::iam::{InstanceProfile, Role};
+    let (cloud, ids) = cloud_with_instances(3).await;
+    put_object(&cloud, "web/v1.zip", &sample_zip());
+    let now = cloud.now();
+    // The first instance's role may read another bucket only; the second
+    // has no instance profile; the third keeps the fleet's.
+    cloud.local.with_world(|world| {
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let read_other = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*"],"Resource":["arn:aws:s3:::other-revisions/*"]}]}"#;
+        world.iam.roles.insert(
+            "limitedrole".to_owned(),
+            Role {
+                name: "LimitedRole".to_owned(),
+                path: "/".to_owned(),
+                role_id: "AROAAAAAAAAAAAAAAAAAA".to_owned(),
+                created: now,
+                assume_role_policy: trust.to_owned(),
+                description: None,
+                max_session_duration: 3600,
+                tags: Vec::new(),
+                attached_policies: Vec::new(),
+                inline_policies: BTreeMap::from([("read".to_owned(), read_other.to_owned())]),
+            },
+        );
+        let profile = InstanceProfile {
+            name: "Limited".to_owned(),
+            path: "/".to_owned(),
+            profile_id: "AIPAAAAAAAAAAAAAAAAAA".to_owned(),
+            created: now,
+            roles: vec!["limitedrole".to_owned()],
+            tags: Vec::new(),
+        };
+        let arn = profile.arn();
+        world.iam.instance_profiles.insert("limited".to_owned(), profile);
+        let limited = world.ec2.instances.get_mut(&ids[0]).unwrap();
+        limited.iam_instance_profile = Some(ProfileAssociation {
+            association_id: "iip-assoc-0123456789abcdef0".to_owned(),
+            arn,
+            profile_id: "AIPAAAAAAAAAAAAAAAAAA".to_owned(),
+            associated_at: now,
+        });
+        world.ec2.instances.get_mut(&ids[1]).unwrap().iam_instance_profile = None;
+    });
+
+    let (info, targets) = deploy(&cloud, s3_revision(BUCKET, "web/v1.zip")).await;
+    // All at once, one success is enough.
+    assert_eq!(info.status(), Some(&DeploymentStatus::Succeeded));
+    let overview = info.deployment_overview().unwrap();
+    assert_eq!((overview.succeeded(), overview.failed()), (1, 2));
+    let target = |id: &str| {
+        targets
+            .iter()
+            .find(|target| target.target_id() == Some(id))
+            .unwrap()
+    };
+    // S3 refuses the role: the download fails as the agent reports it.
+    let denied = event(target(&ids[0]), "DownloadBundle");
+    assert_eq!(status(denied), "Failed");
+    assert_eq!(
+        denied.diagnostics().unwrap().message(),
+        Some("Access Denied")
+    );
+    assert_eq!(
+        status(event(target(&ids[0]), "ApplicationStop")),
+        "Succeeded"
+    );
+    // Without credentials the agent never takes the first event, which
+    // AWS reports as it does a missing agent.
+    let unanswered = event(target(&ids[1]), "ApplicationStop");
+    assert_eq!(status(unanswered), "Failed");
+    assert!(
+        unanswered
+            .diagnostics()
+            .unwrap()
+            .message()
+            .unwrap()
+            .starts_with("CodeDeploy agent was not able to receive the lifecycle event"),
+        "{unanswered:?}"
+    );
+    assert_eq!(
+        status(event(target(&ids[2]), "ValidateService")),
+        "Succeeded"
+    );
+}

@@ -56,6 +56,18 @@ fn error_of<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
 /// Launches `count` instances tagged `tags` through `RunInstances` and
 /// returns their ids in launch order.
 async fn run(ec2: &Client, count: i32, tags: &[(&str, &str)]) -> Vec<String> {
+    run_with_profile(ec2, count, tags, None).await
+}
+
+/// Launches `count` instances tagged `tags` through `RunInstances` with
+/// the instance profile `profile_arn` (an agent needs one to be reached),
+/// and returns their ids in launch order.
+async fn run_with_profile(
+    ec2: &Client,
+    count: i32,
+    tags: &[(&str, &str)],
+    profile_arn: Option<String>,
+) -> Vec<String> {
     let mut spec = TagSpecification::builder().resource_type(ResourceType::Instance);
     for (key, value) in tags {
         spec = spec.tags(tag(key, value));
@@ -64,7 +76,10 @@ async fn run(ec2: &Client, count: i32, tags: &[(&str, &str)]) -> Vec<String> {
         .run_instances()
         .image_id(IMAGE)
         .min_count(count)
-        .max_count(count);
+        .max_count(count)
+        .set_iam_instance_profile(
+            profile_arn.map(|arn| IamInstanceProfileSpecification::builder().arn(arn).build()),
+        );
     if !tags.is_empty() {
         request = request.tag_specifications(spec.build());
     }
@@ -1066,7 +1081,10 @@ async fn ec2_faults_throttle_with_request_limit_exceeded() {
 async fn a_stopped_instance_fails_the_deployment_and_a_started_one_succeeds() {
     let cloud = Cloud::start().await;
     let ec2 = support::ec2(&cloud.local, "us-east-1").await;
-    let web = run(&ec2, 1, &[("Role", "web")]).await.remove(0);
+    let profile = Some(cloud.instance_profile_arn());
+    let web = run_with_profile(&ec2, 1, &[("Role", "web")], profile)
+        .await
+        .remove(0);
     cloud.advance(STATE_TRANSITION_MILLIS);
     cloud
         .group("shop", "web", "Role", "web", "CodeDeployDefault.AllAtOnce")
@@ -1111,7 +1129,8 @@ async fn a_stopped_instance_fails_the_deployment_and_a_started_one_succeeds() {
 async fn tags_changed_through_ec2_change_which_instances_a_group_deploys_to() {
     let cloud = Cloud::start().await;
     let ec2 = support::ec2(&cloud.local, "us-east-1").await;
-    let fleet = run(&ec2, 3, &[("Environment", "staging")]).await;
+    let profile = Some(cloud.instance_profile_arn());
+    let fleet = run_with_profile(&ec2, 3, &[("Environment", "staging")], profile).await;
     cloud.advance(STATE_TRANSITION_MILLIS);
     cloud
         .group(

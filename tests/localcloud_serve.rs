@@ -72,6 +72,7 @@ async fn serve_prints_the_endpoint_first_and_keeps_state_in_the_directory() {
         state_dir: Some(dir.path().to_owned()),
         event_ms: 50,
         fleet: 0,
+        fleet_gaps: false,
         faults: None,
     };
     let (_output, endpoint, stop, task) = serve(args.clone()).await;

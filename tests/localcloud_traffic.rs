@@ -595,6 +595,11 @@ async fn auto_scaling_group(cloud: &Cloud, name: &str, desired: i32) -> Vec<Stri
             aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
                 .image_id("ami-0abcdef1234567890")
                 .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+                .iam_instance_profile(
+                    aws_sdk_ec2::types::LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
+                        .arn(cloud.instance_profile_arn())
+                        .build(),
+                )
                 .build(),
         )
         .send()

@@ -29,41 +29,8 @@ async fn readiness_of_a_thousand_instances_costs_a_bounded_number_of_requests() 
     .expect("local cloud");
     let session = Session::local(&cloud.endpoint_url()).await;
 
-    // One instance profile, which Systems Manager may manage instances
-    // with, on every instance.
-    session
-        .iam
-        .create_role()
-        .role_name("FleetRole")
-        .assume_role_policy_document(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
-        )
-        .send()
-        .await
-        .expect("role");
-    session
-        .iam
-        .attach_role_policy()
-        .role_name("FleetRole")
-        .policy_arn("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
-        .send()
-        .await
-        .expect("policy");
-    session
-        .iam
-        .create_instance_profile()
-        .instance_profile_name("FleetProfile")
-        .send()
-        .await
-        .expect("profile");
-    session
-        .iam
-        .add_role_to_instance_profile()
-        .instance_profile_name("FleetProfile")
-        .role_name("FleetRole")
-        .send()
-        .await
-        .expect("role in profile");
+    // The demo fleet comes with one instance profile, which Systems
+    // Manager may manage instances with, on every instance.
     let mut ids: Vec<String> = deploydesk::cloud::ec2::list_instances(&session, None)
         .await
         .expect("instances")
@@ -72,21 +39,6 @@ async fn readiness_of_a_thousand_instances_costs_a_bounded_number_of_requests() 
         .collect();
     ids.sort();
     assert_eq!(ids.len(), FLEET);
-    for id in &ids {
-        session
-            .ec2
-            .associate_iam_instance_profile()
-            .instance_id(id)
-            .iam_instance_profile(
-                aws_sdk_ec2::types::IamInstanceProfileSpecification::builder()
-                    .name("FleetProfile")
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("associated");
-    }
-
     cloud.reset_request_counts();
     let fleet = readiness::check(&session, &ids, None)
         .await

@@ -15,77 +15,56 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use ui_support::{
-    call, choose, click, click_tile, connected_app, demo_options, fleet_profile, has_text,
-    run_until, settle, wait_for_choice, web_application,
+    call, choose, click, click_tile, connected_app, has_text, run_until, settle, wait_for_choice,
+    web_application,
 };
 
 fn demo() -> Harness<'static, App> {
-    connected_app(
-        demo_options(2, Duration::from_millis(20)),
-        egui::vec2(1280.0, 1400.0),
-    )
+    use deploydesk::embedded::{DEMO_FLEET, EmbeddedLocalCloud};
+    use deploydesk::localcloud::LocalCloudOptions;
+    use deploydesk::ui::AppOptions;
+    // The demo account's fleet, with its two instances that are not ready:
+    // demo-004 has no CodeDeploy agent, demo-005 no instance profile.
+    let options = AppOptions {
+        settings_path: None,
+        backend_override: Some(deploydesk::settings::BackendChoice::Demo),
+        local_cloud: Some(std::sync::Arc::new(EmbeddedLocalCloud::with_options(
+            LocalCloudOptions {
+                fleet: DEMO_FLEET,
+                fleet_gaps: true,
+                event_duration: Duration::from_millis(20),
+                ..LocalCloudOptions::default()
+            },
+        ))),
+    };
+    connected_app(options, egui::vec2(1280.0, 1400.0))
 }
 
-/// Launches one instance tagged `Role=canary` (and `simulate`, when
-/// given), with the instance profile `profile` if given. Returns its id.
-fn canary(harness: &Harness<'_, App>, simulate: Option<&str>, profile: Option<&str>) -> String {
-    use aws_sdk_ec2::types::{
-        IamInstanceProfileSpecification, InstanceType, ResourceType, Tag, TagSpecification,
-    };
+/// The demo fleet's instance without a CodeDeploy agent.
+const NO_AGENT: &str = "demo-004";
+/// The demo fleet's instance without an instance profile.
+const NO_PROFILE: &str = "demo-005";
+
+/// Tags the demo fleet's instance named `name` `Role=canary`. Returns its
+/// id.
+fn canary(harness: &Harness<'_, App>, name: &str) -> String {
     let session = harness.state().session().expect("connected");
     call(harness, async {
-        let mut tags = TagSpecification::builder()
-            .resource_type(ResourceType::Instance)
-            .tags(Tag::builder().key("Role").value("canary").build())
-            .tags(Tag::builder().key("Name").value("canary-1").build());
-        if let Some(simulate) = simulate {
-            tags = tags.tags(
-                Tag::builder()
-                    .key("deploydesk:simulate")
-                    .value(simulate)
-                    .build(),
-            );
-        }
-        let launched = session
-            .ec2
-            .run_instances()
-            .image_id("ami-0abcdef1234567890")
-            .instance_type(InstanceType::T3Micro)
-            .min_count(1)
-            .max_count(1)
-            .tag_specifications(tags.build())
-            .set_iam_instance_profile(profile.map(|name| {
-                IamInstanceProfileSpecification::builder()
-                    .name(name)
-                    .build()
-            }))
-            .send()
+        let id = deploydesk::cloud::ec2::list_instances(&session, None)
             .await
-            .expect("the instance launches");
-        let id = launched.instances()[0]
-            .instance_id()
-            .expect("an id")
-            .to_owned();
-        // Systems Manager sees it once it runs.
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            let described = session
-                .ec2
-                .describe_instances()
-                .instance_ids(&id)
-                .send()
-                .await
-                .expect("the instance is described");
-            let running = described.reservations()[0].instances()[0]
-                .state()
-                .and_then(|state| state.name())
-                == Some(&aws_sdk_ec2::types::InstanceStateName::Running);
-            if running {
-                return id;
-            }
-            assert!(std::time::Instant::now() < deadline, "{id} never ran");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            .expect("the instances are listed")
+            .into_iter()
+            .find(|instance| instance.name.as_deref() == Some(name))
+            .expect("the demo fleet has it")
+            .instance_id;
+        deploydesk::cloud::ec2::create_tags(
+            &session,
+            std::slice::from_ref(&id),
+            &[("Role".to_owned(), "canary".to_owned())],
+        )
+        .await
+        .expect("the instance is tagged");
+        id
     })
 }
 
@@ -137,8 +116,7 @@ fn open_deploy(harness: &mut Harness<'static, App>) {
 #[test]
 fn an_instance_without_an_agent_is_fixed_from_the_deploy_dialog_and_then_deployed_to() {
     let mut harness = demo();
-    fleet_profile(&harness, &[]);
-    let instance = canary(&harness, Some("no-agent"), Some("FleetProfile"));
+    let instance = canary(&harness, NO_AGENT);
     canary_group(&harness);
     open_deploy(&mut harness);
     run_until(&mut harness, "the readiness check", |h| {
@@ -151,7 +129,10 @@ fn an_instance_without_an_agent_is_fixed_from_the_deploy_dialog_and_then_deploye
             "1 of 1 instance has no CodeDeploy agent: with OneAtATime this deployment will fail",
         )
     });
-    assert!(has_text(&harness, "canary-1: It has no CodeDeploy agent."));
+    assert!(has_text(
+        &harness,
+        &format!("{NO_AGENT}: It has no CodeDeploy agent.")
+    ));
 
     // The fix is previewed like a wizard's call, then run.
     press(&mut harness, "Install the agent on 1 instance…");
@@ -188,7 +169,7 @@ fn an_instance_without_an_agent_is_fixed_from_the_deploy_dialog_and_then_deploye
 #[test]
 fn an_instance_without_a_profile_gets_one_from_the_wizard_the_dialog_opens() {
     let mut harness = demo();
-    let instance = canary(&harness, None, None);
+    let instance = canary(&harness, NO_PROFILE);
     canary_group(&harness);
     open_deploy(&mut harness);
     run_until(&mut harness, "the readiness check", |h| {
@@ -196,7 +177,9 @@ fn an_instance_without_a_profile_gets_one_from_the_wizard_the_dialog_opens() {
     });
     assert!(has_text(
         &harness,
-        "canary-1: It has no instance profile, so the CodeDeploy agent has no credentials"
+        &format!(
+            "{NO_PROFILE}: It has no instance profile, so the CodeDeploy agent has no credentials"
+        )
     ));
     press(&mut harness, "Attach an instance profile to 1 instance…");
     // The instance profile wizard, with the instance chosen.
@@ -234,6 +217,13 @@ fn an_instance_without_a_profile_gets_one_from_the_wizard_the_dialog_opens() {
             .expect("associations")
             .iam_instance_profile_associations()
             .iter()
+            .filter(|association| {
+                // The rest of the fleet has the fleet's own profile.
+                association
+                    .iam_instance_profile()
+                    .and_then(|profile| profile.arn())
+                    .is_some_and(|arn| !arn.ends_with("/DemoFleetProfile"))
+            })
             .filter_map(|association| association.instance_id().map(str::to_owned))
             .collect::<Vec<_>>()
     });
@@ -260,8 +250,7 @@ fn an_instance_without_a_profile_gets_one_from_the_wizard_the_dialog_opens() {
 #[test]
 fn a_failure_for_want_of_an_agent_leads_from_the_rollout_view_to_the_fix() {
     let mut harness = demo();
-    fleet_profile(&harness, &[]);
-    canary(&harness, Some("no-agent"), Some("FleetProfile"));
+    canary(&harness, NO_AGENT);
     canary_group(&harness);
     let session = harness.state().session().expect("connected");
     let deployment_id = call(&harness, async {
@@ -319,8 +308,7 @@ fn a_failure_for_want_of_an_agent_leads_from_the_rollout_view_to_the_fix() {
 #[test]
 fn tag_instances_checks_the_selected_instances_and_installs_the_agent() {
     let mut harness = demo();
-    fleet_profile(&harness, &[]);
-    let instance = canary(&harness, Some("no-agent"), Some("FleetProfile"));
+    let instance = canary(&harness, NO_AGENT);
     harness.get_by_role_and_label(Role::Button, "Setup").click();
     run_until(&mut harness, "the Setup page", |h| {
         h.state().page() == Page::Setup

@@ -59,8 +59,7 @@ fn check_path(harness: &mut Harness<'static, App>, path: &str) {
 #[test]
 fn the_sample_application_goes_from_a_folder_to_a_successful_rollout() {
     let mut harness = demo();
-    let production = web_production_group(&harness, Some("CodeDeployDefault.AllAtOnce"));
-    ui_support::fleet_profile(&harness, &production);
+    web_production_group(&harness, Some("CodeDeployDefault.AllAtOnce"));
     open_revisions(&mut harness);
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample-app");
     check_path(&mut harness, sample);
@@ -124,8 +123,7 @@ fn the_sample_application_goes_from_a_folder_to_a_successful_rollout() {
 #[test]
 fn bad_bundles_are_refused_before_any_upload() {
     let mut harness = demo();
-    let production = web_production_group(&harness, Some("CodeDeployDefault.AllAtOnce"));
-    ui_support::fleet_profile(&harness, &production);
+    web_production_group(&harness, Some("CodeDeployDefault.AllAtOnce"));
     open_revisions(&mut harness);
     let dir = tempfile::tempdir().expect("a temporary directory");
 

@@ -313,7 +313,21 @@ async fn role_arns_are_refused_alike_by_the_group_wizard_and_by_create_deploymen
 
 #[tokio::test]
 async fn instance_profile_arns_are_read_alike_by_the_app_and_by_ec2() {
-    let (cloud, session, instance_id) = start().await;
+    let (cloud, session, _) = start().await;
+    // The fleet's instance has a profile already: one launched without.
+    let launched = session
+        .ec2
+        .run_instances()
+        .image_id("ami-0abcdef1234567890")
+        .min_count(1)
+        .max_count(1)
+        .send()
+        .await
+        .expect("the instance launches");
+    let instance_id = launched.instances()[0]
+        .instance_id()
+        .expect("an id")
+        .to_owned();
     for bad in [
         "arn:aws:iam::123:instance-profile/web",
         "arn:aws:iam::000000000000:role/web",

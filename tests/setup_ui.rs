@@ -11,6 +11,7 @@ use deploydesk::domain::ComputePlatform;
 use deploydesk::domain::policy;
 use deploydesk::domain::setup::{self, InstanceProfileOptions, SetupPlan, documents_equivalent};
 use deploydesk::embedded::EmbeddedLocalCloud;
+use deploydesk::localcloud::iam::state::FLEET_ROLE;
 use deploydesk::localcloud::{FaultSpec, LocalCloudOptions};
 use deploydesk::settings::{BackendChoice, Page};
 use deploydesk::ui::{App, AppOptions};
@@ -93,6 +94,7 @@ fn trusts(trust: &serde_json::Value, service: &str) -> bool {
         .is_ok_and(|document| policy::allows_service(&document, service))
 }
 
+/// The names of the roles IAM lists, but the demo fleet's own role.
 fn role_names(harness: &Harness<'_, App>) -> Vec<String> {
     let session = harness.state().session().expect("connected");
     call(harness, async {
@@ -105,6 +107,7 @@ fn role_names(harness: &Harness<'_, App>) -> Vec<String> {
             .roles()
             .iter()
             .map(|role| role.role_name().to_owned())
+            .filter(|name| name != FLEET_ROLE)
             .collect()
     })
 }
@@ -335,6 +338,23 @@ fn an_invalid_role_name_is_refused_before_any_call() {
 fn instance_profile_wizard_makes_the_role_profile_and_association() {
     let mut demo = demo();
     let harness = &mut demo.harness;
+    // The fleet's instances have a profile already: one launched without.
+    let session = harness.state().session().expect("connected");
+    let instance = call(harness, async {
+        session
+            .ec2
+            .run_instances()
+            .image_id("ami-0abcdef1234567890")
+            .min_count(1)
+            .max_count(1)
+            .send()
+            .await
+            .expect("the instance launches")
+            .instances()[0]
+            .instance_id()
+            .expect("an id")
+            .to_owned()
+    });
     click(harness, "Start: Instance profile");
     click(harness, "Next");
     // A bad bucket name is refused at the field.
@@ -356,14 +376,9 @@ fn instance_profile_wizard_makes_the_role_profile_and_association() {
         h.query_all_by_role(Role::CheckBox).any(|node| {
             node.accesskit_node()
                 .label()
-                .is_some_and(|label| label.starts_with("i-"))
+                .is_some_and(|label| label == instance)
         })
     });
-    let instance = harness
-        .query_all_by_role(Role::CheckBox)
-        .filter_map(|node| node.accesskit_node().label())
-        .find(|label| label.starts_with("i-"))
-        .expect("an instance to choose");
     harness
         .get_by_role_and_label(Role::CheckBox, &instance)
         .click();
@@ -434,9 +449,16 @@ fn instance_profile_wizard_makes_the_role_profile_and_association() {
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default(),
+            // The instances with the new profile (the fleet has its own).
             associations
                 .iam_instance_profile_associations()
                 .iter()
+                .filter(|association| {
+                    association
+                        .iam_instance_profile()
+                        .and_then(|profile| profile.arn())
+                        .is_some_and(|arn| arn.ends_with("/CodeDeployInstanceProfile"))
+                })
                 .filter_map(|association| association.instance_id().map(str::to_owned))
                 .collect::<Vec<_>>(),
         )
@@ -1061,8 +1083,9 @@ fn the_cards_are_in_setup_order_and_say_what_the_account_has() {
     run_until(harness, "the account looked at", |h| {
         has_text(h, "Service role: not done yet")
     });
-    // The demo fleet is tagged; nothing else is set up yet.
-    assert!(has_text(harness, "Instance profile: not done yet"));
+    // The demo fleet is tagged and comes with its instance profile;
+    // nothing else is set up yet.
+    assert!(has_text(harness, "Instance profile: done"));
     assert!(has_text(harness, "Tag instances: done"));
     assert!(has_text(harness, "Deployment group: not done yet"));
     // In the order one sets up in, top to bottom.
@@ -1093,7 +1116,7 @@ fn the_cards_are_in_setup_order_and_say_what_the_account_has() {
     run_until(harness, "the cards looked at again", |h| {
         has_text(h, "Service role: done")
     });
-    assert!(has_text(harness, "Instance profile: not done yet"));
+    assert!(has_text(harness, "Deployment group: not done yet"));
 }
 
 #[test]

@@ -34,6 +34,11 @@ pub const APPLICATION: &str = "demo-shop";
 pub const GROUP: &str = "production";
 /// The demo's service role.
 pub const SERVICE_ROLE: &str = "DemoCodeDeployServiceRole";
+/// The role of the demo's instance profile.
+pub const INSTANCE_ROLE: &str = "DemoInstanceRole";
+/// The instance profile the demo gives its instances (and the instances
+/// its Auto Scaling group launches).
+pub const INSTANCE_PROFILE: &str = "DemoInstanceProfile";
 /// The bucket the demo uploads to.
 pub const BUCKET: &str = "deploydesk-demo-revisions";
 /// The key of the sample application in [`BUCKET`].
@@ -195,8 +200,8 @@ pub async fn show_me_a_rollout(
     run_all(
         session,
         &SetupPlan::instance_profile(&InstanceProfileOptions {
-            role: "DemoInstanceRole".to_owned(),
-            profile: "DemoInstanceProfile".to_owned(),
+            role: INSTANCE_ROLE.to_owned(),
+            profile: INSTANCE_PROFILE.to_owned(),
             buckets: vec![BUCKET.to_owned()],
             agent_region: None,
             ssm: true,

@@ -352,6 +352,7 @@ async fn prepare_fleet(
             session,
             LAUNCH_TEMPLATE,
             IMAGE_ID,
+            Some(demo::INSTANCE_PROFILE),
             &[
                 ("Name".to_owned(), AUTO_SCALING_GROUP.to_owned()),
                 ("Fleet".to_owned(), "demo".to_owned()),

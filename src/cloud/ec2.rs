@@ -659,9 +659,13 @@ pub async fn create_launch_template(
     session: &Session,
     name: &str,
     image_id: &str,
+    instance_profile: Option<&str>,
     tags: &[(String, String)],
 ) -> CloudResult<()> {
-    use aws_sdk_ec2::types::{LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData};
+    use aws_sdk_ec2::types::{
+        LaunchTemplateIamInstanceProfileSpecificationRequest,
+        LaunchTemplateTagSpecificationRequest, RequestLaunchTemplateData,
+    };
     check_tags(tags)?;
     session
         .ec2
@@ -670,6 +674,11 @@ pub async fn create_launch_template(
         .launch_template_data(
             RequestLaunchTemplateData::builder()
                 .image_id(image_id)
+                .set_iam_instance_profile(instance_profile.map(|name| {
+                    LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
+                        .name(name)
+                        .build()
+                }))
                 .tag_specifications(
                     LaunchTemplateTagSpecificationRequest::builder()
                         .resource_type(ResourceType::Instance)

@@ -126,6 +126,10 @@ pub struct LocalCloudOptions {
     /// How many demo EC2 instances to launch when the world has none (see
     /// [`ec2::Ec2State::seed_fleet`]); 0 launches none.
     pub fleet: usize,
+    /// Whether two of the demo fleet's staging instances are not ready to
+    /// deploy to: one without a CodeDeploy agent, one without an instance
+    /// profile (the demo account's fleet; off by default).
+    pub fleet_gaps: bool,
     /// Throttling, errors and latency to inject into requests.
     pub faults: FaultSpec,
     /// How long the role credentials that the SSO portal hands out last
@@ -142,6 +146,7 @@ impl Default for LocalCloudOptions {
             durability: Durability::default(),
             event_duration: DEFAULT_EVENT_DURATION,
             fleet: 0,
+            fleet_gaps: false,
             faults: FaultSpec::default(),
             sso_credentials_lifetime: sso::DEFAULT_CREDENTIALS_LIFETIME,
         }
@@ -165,6 +170,8 @@ pub struct LocalCloud {
     ticker: JoinHandle<()>,
     /// The size of the demo fleet, launched again on reset.
     fleet: usize,
+    /// Whether the demo fleet has instances that are not ready.
+    fleet_gaps: bool,
 }
 
 impl LocalCloud {
@@ -231,7 +238,7 @@ impl LocalCloud {
         }
         let now = clock.now();
         engine::prepare_loaded(&mut world, now);
-        let seeded = world.ec2.seed_fleet(options.fleet, now);
+        let seeded = world.seed_fleet(options.fleet, options.fleet_gaps, now);
         if seeded > 0 {
             tracing::info!("launched a demo fleet of {seeded} EC2 instances");
         }
@@ -283,6 +290,7 @@ impl LocalCloud {
             server: Some(server),
             ticker,
             fleet: options.fleet,
+            fleet_gaps: options.fleet_gaps,
         })
     }
 
@@ -307,7 +315,7 @@ impl LocalCloud {
     /// again. With a state file, the new state is saved too.
     pub fn reset(&self) -> Result<(), LocalCloudError> {
         let mut world = World::default();
-        world.ec2.seed_fleet(self.fleet, self.shared.clock.now());
+        world.seed_fleet(self.fleet, self.fleet_gaps, self.shared.clock.now());
         self.shared.world.replace(world)?;
         // The S3 objects are gone, so are their bodies.
         self.shared

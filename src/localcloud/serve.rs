@@ -40,9 +40,17 @@ pub struct ServeArgs {
     ///
     /// They are running, tagged Name=demo-001, demo-002, ..., Fleet=demo,
     /// and Environment=staging for the first half and Environment=production
-    /// for the rest, so deployment groups can select them by tag.
+    /// for the rest, so deployment groups can select them by tag. Each has
+    /// the instance profile DemoFleetProfile (Systems Manager may manage it,
+    /// it may read S3), so its CodeDeploy agent can be reached.
     #[arg(long, value_name = "N", default_value_t = 0)]
+    #[allow(clippy::doc_markdown)] // The text is the command's help, shown as written.
     pub fleet: usize,
+    /// Leave two of the demo fleet's staging instances not ready to deploy
+    /// to, as the demo account does: the last has no instance profile and
+    /// the one before it no CodeDeploy agent.
+    #[arg(long)]
+    pub fleet_gaps: bool,
     /// Inject throttling, internal errors, latency and denied permissions into
     /// requests.
     ///
@@ -75,6 +83,7 @@ impl Default for ServeArgs {
             state_dir: None,
             event_ms: DEFAULT_EVENT_MS,
             fleet: 0,
+            fleet_gaps: false,
             faults: None,
         }
     }
@@ -88,6 +97,7 @@ impl ServeArgs {
             state_path: self.state_dir.as_ref().map(|dir| dir.join(STATE_FILE)),
             event_duration: Duration::from_millis(self.event_ms),
             fleet: self.fleet,
+            fleet_gaps: self.fleet_gaps,
             faults: self.faults.clone().unwrap_or_default(),
             ..LocalCloudOptions::default()
         }

@@ -9,6 +9,7 @@
 //! under the lock. A request is answered once [`SharedWorld::settled`] says
 //! its change is on disk.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -20,7 +21,7 @@ use super::autoscaling::AutoScalingState;
 use super::clock::Timestamp;
 use super::cloudwatch::CloudWatchState;
 use super::codedeploy::CodeDeployState;
-use super::ec2::Ec2State;
+use super::ec2::{Ec2State, LaunchSpec};
 use super::elb::ElbState;
 use super::elbv2::{Elbv2State, liveness_in};
 use super::iam::IamState;
@@ -93,6 +94,31 @@ impl Stored for World {
 }
 
 impl World {
+    /// Launches the demo fleet (see [`Ec2State::seed_fleet`]) with the
+    /// instance profile it needs (see [`IamState::seed_fleet_profile`]),
+    /// unless the world has instances already. Returns how many were
+    /// launched.
+    pub fn seed_fleet(&mut self, count: usize, gaps: bool, now: Timestamp) -> usize {
+        if count == 0 || !self.ec2.instances.is_empty() {
+            return 0;
+        }
+        let profile_arn = self.iam.seed_fleet_profile(now);
+        self.ec2.seed_fleet(count, &profile_arn, gaps, now)
+    }
+
+    /// Launches one running EC2 instance tagged `tags` with the demo
+    /// fleet's instance profile (made if missing), so that its CodeDeploy
+    /// agent can be reached, as a fleet instance's is. Returns its id.
+    pub fn launch_ready(&mut self, tags: BTreeMap<String, String>, now: Timestamp) -> String {
+        let spec = LaunchSpec {
+            tags,
+            iam_instance_profile_arn: Some(self.iam.seed_fleet_profile(now)),
+            ..LaunchSpec::default()
+        };
+        let (_, mut ids) = self.ec2.run(&spec, 1, now);
+        ids.pop().unwrap_or_default()
+    }
+
     /// Brings the load balancers' targets up to `now`, as their instances
     /// are doing in EC2: health checks passed, draining ended. Returns
     /// whether anything changed.

@@ -95,8 +95,9 @@ impl Cloud {
         self.clock.now()
     }
 
-    /// Launches `count` running EC2 instances tagged `tags` and returns
-    /// their ids in id order.
+    /// Launches `count` running EC2 instances tagged `tags`, with the
+    /// instance profile their agents need, and returns their ids in id
+    /// order.
     pub fn launch(&self, count: usize, tags: &[(&str, &str)]) -> Vec<String> {
         let now = self.now();
         let tags: BTreeMap<String, String> = tags
@@ -105,11 +106,20 @@ impl Cloud {
             .collect();
         let mut ids: Vec<String> = self.local.with_world(|world| {
             (0..count)
-                .map(|_| world.ec2.launch(tags.clone(), now))
+                .map(|_| world.launch_ready(tags.clone(), now))
                 .collect()
         });
         ids.sort();
         ids
+    }
+
+    /// The ARN of the instance profile [`Self::launch`] gives instances
+    /// (the demo fleet's), made if missing: for launch templates whose
+    /// instances a deployment must reach.
+    pub fn instance_profile_arn(&self) -> String {
+        let now = self.now();
+        self.local
+            .with_world(|world| world.iam.seed_fleet_profile(now))
     }
 
     /// Sets tag `key` of EC2 instance `instance_id`; `None` removes it.

@@ -79,12 +79,18 @@ pub async fn auto_scaling_group(
     for (key, value) in tags {
         tagged = tagged.tags(Tag::builder().key(*key).value(*value).build());
     }
+    let profile = instance_profile(cloud).await;
     aws_sdk_ec2::Client::new(&config)
         .create_launch_template()
         .launch_template_name(&template)
         .launch_template_data(
             RequestLaunchTemplateData::builder()
                 .image_id("ami-0abcdef1234567890")
+                .iam_instance_profile(
+                    aws_sdk_ec2::types::LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
+                        .name(profile)
+                        .build(),
+                )
                 .tag_specifications(tagged.build())
                 .build(),
         )
@@ -107,6 +113,56 @@ pub async fn auto_scaling_group(
         .send()
         .await
         .expect("the Auto Scaling group is created");
+}
+
+/// The instance profile `WebInstanceProfile`, made through IAM unless it
+/// exists: its role lets Systems Manager manage the instances and lets them
+/// read any bucket, so the CodeDeploy agent of an instance launched with it
+/// can be reached. Returns its name.
+pub async fn instance_profile(cloud: &LocalCloud) -> &'static str {
+    const ROLE: &str = "WebInstanceRole";
+    const PROFILE: &str = "WebInstanceProfile";
+    let config = config_at(&cloud.endpoint_url(), "us-east-1", RetryConfig::disabled()).await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    if iam
+        .get_instance_profile()
+        .instance_profile_name(PROFILE)
+        .send()
+        .await
+        .is_ok()
+    {
+        return PROFILE;
+    }
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    iam.create_role()
+        .role_name(ROLE)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .expect("the role is created");
+    for policy in [
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+    ] {
+        iam.attach_role_policy()
+            .role_name(ROLE)
+            .policy_arn(policy)
+            .send()
+            .await
+            .expect("the policy is attached");
+    }
+    iam.create_instance_profile()
+        .instance_profile_name(PROFILE)
+        .send()
+        .await
+        .expect("the instance profile is created");
+    iam.add_role_to_instance_profile()
+        .instance_profile_name(PROFILE)
+        .role_name(ROLE)
+        .send()
+        .await
+        .expect("the role is added to the instance profile");
+    PROFILE
 }
 
 /// The SDK configuration for the endpoint `url`, signing for `region` with

@@ -277,22 +277,6 @@ pub fn click_tile(harness: &mut Harness<'static, App>, grid: &str, position: usi
     settle(harness);
 }
 
-/// Gives `instances` the instance profile `FleetProfile`, whose role
-/// Systems Manager may manage them with and which may read the demo's
-/// revisions bucket: what instances need before they can be deployed to.
-pub fn fleet_profile(harness: &Harness<'_, App>, instances: &[String]) {
-    use deploydesk::domain::setup::{InstanceProfileOptions, SetupPlan};
-    let plan = SetupPlan::instance_profile(&InstanceProfileOptions {
-        role: "FleetRole".to_owned(),
-        profile: "FleetProfile".to_owned(),
-        buckets: vec!["deploydesk-demo-revisions".to_owned()],
-        agent_region: None,
-        ssm: true,
-        instances: instances.to_vec(),
-    });
-    run_setup_plan(harness, &plan);
-}
-
 /// Makes a launch template and the Auto Scaling group `name` of two
 /// instances from it, a target group `tg`, the alarm `alarm` in state OK
 /// and the service role `CodeDeployServiceRole` (with the AWS managed

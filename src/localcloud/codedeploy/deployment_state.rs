@@ -529,6 +529,12 @@ pub struct HookRun {
 }
 
 impl Deployment {
+    /// The bucket and key of the revision's bundle, when it is in S3.
+    pub fn bundle(&self) -> Option<(&str, &str)> {
+        let location = self.revision.s3_location.as_ref()?;
+        Some((location.bucket.as_deref()?, location.key.as_deref()?))
+    }
+
     /// Whether this is a blue/green deployment.
     pub fn is_blue_green(&self) -> bool {
         self.deployment_style.deployment_type.as_deref() == Some("BLUE_GREEN")

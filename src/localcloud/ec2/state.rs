@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::launch_template_state::{LaunchTemplateData, LaunchTemplates};
+use crate::domain::simulate::SIMULATE_TAG;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::store::{Change, Changes, ReplayError, Table};
 
@@ -418,28 +419,49 @@ impl Ec2State {
         self.set_state(instance_id, InstanceState::Terminated, now)
     }
 
-    /// Seeds a demo fleet of `count` running instances tagged
-    /// `Name=demo-001` and on, `Fleet=demo`, and `Environment=staging` for
-    /// the first half (rounded down) and `Environment=production` for the
-    /// rest. Does nothing when the world already has instances, so a
-    /// restarted local cloud keeps its fleet. Returns how many were launched.
-    pub fn seed_fleet(&mut self, count: usize, now: Timestamp) -> usize {
+    /// Launches the demo fleet when there are no instances yet: `count`
+    /// running instances named `demo-001`…, tagged `Fleet=demo` and split
+    /// between `Environment=staging` (the first half, rounded down) and
+    /// `Environment=production`, each with the instance profile
+    /// `profile_arn`. With `gaps`, two staging instances are not ready to
+    /// deploy to, as in a real fleet: the last has no instance profile and
+    /// the one before it no CodeDeploy agent (its simulate tag says
+    /// `no-agent`). Does nothing when the world already has instances, so a
+    /// restarted local cloud keeps its fleet. Returns how many were
+    /// launched.
+    pub fn seed_fleet(
+        &mut self,
+        count: usize,
+        profile_arn: &str,
+        gaps: bool,
+        now: Timestamp,
+    ) -> usize {
         if count == 0 || !self.instances.is_empty() {
             return 0;
         }
         let staging = count / 2;
+        let gaps = gaps && staging >= 2;
         for number in 1..=count {
             let environment = if number <= staging {
                 "staging"
             } else {
                 "production"
             };
-            let tags = BTreeMap::from([
+            let mut tags = BTreeMap::from([
                 (NAME_TAG.to_owned(), format!("demo-{number:03}")),
                 ("Fleet".to_owned(), "demo".to_owned()),
                 ("Environment".to_owned(), environment.to_owned()),
             ]);
-            self.launch(tags, now);
+            if gaps && number + 1 == staging {
+                tags.insert(SIMULATE_TAG.to_owned(), "no-agent".to_owned());
+            }
+            let spec = LaunchSpec {
+                tags,
+                iam_instance_profile_arn: (!(gaps && number == staging))
+                    .then(|| profile_arn.to_owned()),
+                ..LaunchSpec::default()
+            };
+            self.run(&spec, 1, now);
         }
         count
     }
@@ -482,7 +504,11 @@ mod tests {
     #[test]
     fn a_fleet_is_split_between_staging_and_production_and_seeded_once() {
         let mut ec2 = Ec2State::default();
-        assert_eq!(ec2.seed_fleet(5, Timestamp::from_secs(10)), 5);
+        let profile = "arn:aws:iam::000000000000:instance-profile/Fleet";
+        assert_eq!(
+            ec2.seed_fleet(5, profile, false, Timestamp::from_secs(10)),
+            5
+        );
         let mut names: Vec<(String, String)> = ec2
             .instances
             .values()
@@ -507,8 +533,56 @@ mod tests {
             ]
             .map(|(name, environment)| (name.to_owned(), environment.to_owned()))
         );
-        assert_eq!(ec2.seed_fleet(5, Timestamp::from_secs(20)), 0);
+        assert!(ec2.instances.values().all(|instance| {
+            instance
+                .iam_instance_profile
+                .as_ref()
+                .map(|profile| profile.arn.as_str())
+                == Some(profile)
+                && !instance.tags.contains_key(SIMULATE_TAG)
+        }));
+        assert_eq!(
+            ec2.seed_fleet(5, profile, false, Timestamp::from_secs(20)),
+            0
+        );
         assert_eq!(ec2.instances.len(), 5);
+    }
+
+    #[test]
+    fn a_fleet_with_gaps_has_a_staging_instance_without_an_agent_and_one_without_a_profile() {
+        let mut ec2 = Ec2State::default();
+        let profile = "arn:aws:iam::000000000000:instance-profile/Fleet";
+        assert_eq!(
+            ec2.seed_fleet(10, profile, true, Timestamp::from_secs(10)),
+            10
+        );
+        let by_name = |name: &str| {
+            ec2.instances
+                .values()
+                .find(|instance| instance.tags[NAME_TAG] == name)
+                .unwrap()
+        };
+        let no_agent = by_name("demo-004");
+        assert_eq!(no_agent.tags[SIMULATE_TAG], "no-agent");
+        assert_eq!(no_agent.tags["Environment"], "staging");
+        assert!(no_agent.iam_instance_profile.is_some());
+        let no_profile = by_name("demo-005");
+        assert!(no_profile.iam_instance_profile.is_none());
+        assert_eq!(no_profile.tags["Environment"], "staging");
+        let ready = ec2
+            .instances
+            .values()
+            .filter(|instance| {
+                instance.iam_instance_profile.is_some() && !instance.tags.contains_key(SIMULATE_TAG)
+            })
+            .count();
+        assert_eq!(ready, 8);
+        // Too small a staging half to spare two: every instance is ready.
+        let mut small = Ec2State::default();
+        small.seed_fleet(3, profile, true, Timestamp::from_secs(10));
+        assert!(small.instances.values().all(|instance| {
+            instance.iam_instance_profile.is_some() && !instance.tags.contains_key(SIMULATE_TAG)
+        }));
     }
 
     #[test]

@@ -6,12 +6,18 @@
 //! EC2 instance, its state (a stopped instance counts as failed, as in AWS)
 //! and its CodeDeploy agent as Systems Manager knows it
 //! ([`agent_of`]): an instance whose agent is not running fails its first
-//! event. On-premises instances go by the tag alone.
+//! event. So does an EC2 instance without an instance profile (or whose
+//! profile has no role): its agent has no credentials to poll CodeDeploy
+//! with, and AWS reports it exactly as a missing agent. An instance whose
+//! role may not read the revision's S3 object fails `DownloadBundle` with
+//! S3's `Access Denied`. On-premises instances go by the tag alone.
 
 use std::collections::BTreeMap;
 
 use crate::domain::health::AttemptResult;
 use crate::domain::lifecycle::LifecycleEvent;
+use crate::domain::policy::PolicyDocument;
+use crate::domain::preflight::may_read_object;
 use crate::domain::simulate::{SIMULATE_TAG, SLOW_FACTOR, SimulatedBehaviour};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
@@ -43,6 +49,8 @@ pub struct Behaviour {
     pub simulated: SimulatedBehaviour,
     /// Whether the EC2 instance is stopped (or stopping).
     pub instance_stopped: bool,
+    /// Whether the instance's role may not read the revision's bundle.
+    pub bundle_refused: bool,
 }
 
 impl Behaviour {
@@ -52,9 +60,15 @@ impl Behaviour {
     }
 }
 
-/// Reads the behaviour of `target` from the world as it is now. A simulate
-/// tag that cannot be read is ignored, with a warning in the log.
-pub fn behaviour_of(world: &World, target: &TargetRecord) -> Behaviour {
+/// Reads the behaviour of `target` from the world as it is now, for a
+/// deployment of the S3 object `bundle` (bucket and key; `None` for
+/// revisions elsewhere). A simulate tag that cannot be read is ignored,
+/// with a warning in the log.
+pub fn behaviour_of(
+    world: &World,
+    target: &TargetRecord,
+    bundle: Option<(&str, &str)>,
+) -> Behaviour {
     let (tag, instance_stopped) = match target.kind {
         TargetKind::Ec2 => {
             world
@@ -95,17 +109,43 @@ pub fn behaviour_of(world: &World, target: &TargetRecord) -> Behaviour {
             SimulatedBehaviour::default()
         })
     });
-    // An EC2 instance's agent is the one Systems Manager last left there,
-    // or the one its tag says if Systems Manager never touched it.
-    if target.kind == TargetKind::Ec2
-        && let Some(agent) = agent_of(world, &target.target_id)
-    {
-        simulated.no_agent = !agent.is_running();
+    let mut bundle_refused = false;
+    if target.kind == TargetKind::Ec2 {
+        // An EC2 instance's agent is the one Systems Manager last left
+        // there, or the one its tag says if Systems Manager never touched
+        // it; it answers only with the credentials of a profile's role.
+        if let Some(agent) = agent_of(world, &target.target_id) {
+            simulated.no_agent = !agent.is_running();
+        }
+        match instance_policies(world, &target.target_id) {
+            None => simulated.no_agent = true,
+            Some(policies) => {
+                bundle_refused =
+                    bundle.is_some_and(|(bucket, key)| !may_read_object(&policies, bucket, key));
+            }
+        }
     }
     Behaviour {
         simulated,
         instance_stopped,
+        bundle_refused,
     }
+}
+
+/// The identity policies of the role of EC2 instance `instance_id`'s
+/// instance profile, or `None` when it has no profile, or its profile no
+/// role the local IAM knows.
+fn instance_policies(world: &World, instance_id: &str) -> Option<Vec<PolicyDocument>> {
+    let association = world
+        .ec2
+        .instances
+        .get(instance_id)?
+        .iam_instance_profile
+        .as_ref()?;
+    let name = association.arn.rsplit('/').next()?;
+    let profile = world.iam.instance_profiles.get(&name.to_lowercase())?;
+    let role = world.iam.role(profile.roles.first()?)?;
+    world.role_policies(&role.arn())
 }
 
 /// What one attempt on an instance is asked to do.
@@ -293,6 +333,8 @@ pub fn plan_attempt_with(
             )
         } else if first && behaviour.simulated.no_agent {
             EventOutcome::of(step, Some((no_agent(), FailureCause::NoAgent)))
+        } else if event == LifecycleEvent::DownloadBundle && behaviour.bundle_refused {
+            EventOutcome::of(step, Some((access_denied(), FailureCause::Event)))
         } else if let Some(diagnostics) = content_failure(event, contents.new) {
             EventOutcome::of(step, Some((diagnostics, FailureCause::Event)))
         } else if let Some(hooks) = hooks {
@@ -524,6 +566,17 @@ pub fn no_agent() -> Diagnostics {
     }
 }
 
+/// Diagnostics of a `DownloadBundle` whose bundle the instance's role may
+/// not read: S3's answer, as the agent reports it.
+pub fn access_denied() -> Diagnostics {
+    Diagnostics {
+        error_code: "UnknownError".to_owned(),
+        script_name: String::new(),
+        message: "Access Denied".to_owned(),
+        log_tail: "[stderr]Aws::S3::Errors::AccessDenied - Access Denied\n".to_owned(),
+    }
+}
+
 /// Diagnostics of a stopped instance.
 pub fn instance_stopped(target_id: &str) -> Diagnostics {
     Diagnostics {
@@ -586,7 +639,7 @@ mod tests {
         let mut target = target(&events);
         let behaviour = Behaviour {
             simulated: SimulatedBehaviour::parse("fail:AfterInstall").unwrap(),
-            instance_stopped: false,
+            ..Behaviour::default()
         };
         plan_attempt(&mut target, spec(events.len()), behaviour);
         let attempt = target.attempt.clone().unwrap();
@@ -612,7 +665,7 @@ mod tests {
         let mut target = target(&events);
         let behaviour = Behaviour {
             simulated: SimulatedBehaviour::parse("slow,timeout:ValidateService").unwrap(),
-            instance_stopped: false,
+            ..Behaviour::default()
         };
         plan_attempt(&mut target, spec(events.len()), behaviour);
         let attempt = target.attempt.clone().unwrap();
@@ -631,7 +684,7 @@ mod tests {
         let mut target = target(&events);
         let behaviour = Behaviour {
             simulated: SimulatedBehaviour::parse("no-agent").unwrap(),
-            instance_stopped: false,
+            ..Behaviour::default()
         };
         plan_attempt(&mut target, spec(events.len()), behaviour);
         let first = target.events[0].plan.clone().unwrap();
@@ -661,7 +714,7 @@ mod tests {
         let mut target = target(&events);
         let behaviour = Behaviour {
             simulated: SimulatedBehaviour::parse("fail:ApplicationStop").unwrap(),
-            instance_stopped: false,
+            ..Behaviour::default()
         };
         let mut ignoring = spec(events.len());
         ignoring.ignore_stop_failures = true;

@@ -66,7 +66,7 @@ fn plan_reroute(
         if target.label != Some(label) || !takes_part {
             continue;
         }
-        let behaviour: Behaviour = behaviour_of(world, target);
+        let behaviour: Behaviour = behaviour_of(world, target, deployment.bundle());
         let installed = installed_content(world, deployment, &target.target_id);
         let target = &mut deployment.targets[index];
         let spec = AttemptSpec {

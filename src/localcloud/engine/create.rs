@@ -21,6 +21,7 @@ use crate::localcloud::codedeploy::shapes::{
     RevisionLocation,
 };
 use crate::localcloud::codedeploy::state::Revision;
+use crate::localcloud::ec2::LaunchSpec;
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::world::World;
 
@@ -296,9 +297,22 @@ fn replacement_instances(
             let Some(instance) = world.ec2.instances.get(&original.target_id) else {
                 continue;
             };
+            // A copy is launched as its original was, with its image, type
+            // and instance profile, but none of its simulated trouble.
             let mut tags = instance.tags.clone();
             tags.remove(SIMULATE_TAG);
-            let instance_id = world.ec2.launch(tags, now);
+            let spec = LaunchSpec {
+                image_id: instance.image_id.clone(),
+                instance_type: instance.instance_type.clone(),
+                tags,
+                iam_instance_profile_arn: instance
+                    .iam_instance_profile
+                    .as_ref()
+                    .map(|profile| profile.arn.clone()),
+                ..LaunchSpec::default()
+            };
+            let (_, mut launched) = world.ec2.run(&spec, 1, now);
+            let instance_id = launched.pop().unwrap_or_default();
             copies.push(Candidate {
                 target_arn: select::ec2_arn(&new.region, &instance_id),
                 target_id: instance_id,

@@ -160,7 +160,11 @@ pub(super) fn next_wave(moving: &mut Moving<'_>, deployment: &mut Deployment, at
     }
     for rollout_index in wave {
         let index = deployment.rollout_targets[rollout_index];
-        let behaviour = behaviour_of(moving.world, &deployment.targets[index]);
+        let behaviour = behaviour_of(
+            moving.world,
+            &deployment.targets[index],
+            deployment.bundle(),
+        );
         let installed = installed_content(
             moving.world,
             deployment,

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::policy::PolicyDocument;
 use crate::localcloud::account::ACCOUNT_ID;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::store::{Change, Changes, ReplayError, Table};
@@ -216,7 +217,63 @@ fn stable_id(prefix: &str, seed: &str) -> String {
     format!("{prefix}{rest}")
 }
 
+/// The role of the demo fleet's instance profile.
+pub const FLEET_ROLE: &str = "DemoFleetRole";
+/// The instance profile the demo fleet's instances are launched with.
+pub const FLEET_PROFILE: &str = "DemoFleetProfile";
+/// The managed policies of [`FLEET_ROLE`]: Systems Manager may manage the
+/// instances, and they may read any bucket.
+pub const FLEET_POLICIES: [&str; 2] = [
+    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+];
+
 impl IamState {
+    /// Makes the demo fleet's role and instance profile ([`FLEET_ROLE`],
+    /// [`FLEET_PROFILE`]) unless they exist. Returns the profile's ARN.
+    pub fn seed_fleet_profile(&mut self, now: Timestamp) -> String {
+        let role_key = FLEET_ROLE.to_lowercase();
+        if self.roles.get(&role_key).is_none() {
+            self.roles.insert(
+                role_key.clone(),
+                Role {
+                    name: FLEET_ROLE.to_owned(),
+                    path: "/".to_owned(),
+                    role_id: stable_id("AROA", FLEET_ROLE),
+                    created: now,
+                    assume_role_policy: PolicyDocument::trust_for_service("ec2.amazonaws.com")
+                        .to_json(),
+                    description: Some(
+                        "The demo fleet's instances: managed by Systems Manager, may read S3"
+                            .to_owned(),
+                    ),
+                    max_session_duration: 3600,
+                    tags: Vec::new(),
+                    attached_policies: FLEET_POLICIES.iter().map(|arn| (*arn).to_owned()).collect(),
+                    inline_policies: BTreeMap::new(),
+                },
+            );
+        }
+        let profile_key = FLEET_PROFILE.to_lowercase();
+        if self.instance_profiles.get(&profile_key).is_none() {
+            self.instance_profiles.insert(
+                profile_key.clone(),
+                InstanceProfile {
+                    name: FLEET_PROFILE.to_owned(),
+                    path: "/".to_owned(),
+                    profile_id: stable_id("AIPA", FLEET_PROFILE),
+                    created: now,
+                    roles: vec![role_key],
+                    tags: Vec::new(),
+                },
+            );
+        }
+        self.instance_profiles
+            .get(&profile_key)
+            .map(InstanceProfile::arn)
+            .unwrap_or_default()
+    }
+
     /// The role named `name` (any case).
     pub fn role(&self, name: &str) -> Option<&Role> {
         self.roles.get(&name.to_lowercase())

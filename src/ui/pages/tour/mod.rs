@@ -55,10 +55,13 @@ const TOUR: [TourStep; 4] = [
     },
     TourStep {
         title: "The health rules",
-        text: "A deployment never takes the fleet below its minimum healthy hosts and needs at least one success. Instances are deployed in order of health: unhealthy first, then unknown, old and current revision. The header (framed) explains the outcome with the numbers behind it; the Deploy dialog predicts it before you start.",
+        text: "A deployment never takes the fleet below its minimum healthy hosts and needs at least one success. Instances are deployed in order of health: unhealthy first, then unknown, old and current revision. The header (framed) explains the outcome with the numbers behind it; the Deploy dialog predicts it before you start, counting instances without a CodeDeploy agent or an instance profile as failures.",
         spots: &[spotlight::ROLLOUT_HEADER],
     },
 ];
+
+/// What the end of the tour says about readiness, and where to see it.
+const READINESS_NOTE: &str = "Not every instance of the demo fleet is ready for a deployment: in staging, demo-004 has no CodeDeploy agent and demo-005 no instance profile. Select them in Setup > Tag instances to see what each lacks and fix it in a click; the Deploy dialog checks a group's instances the same way before you start.";
 
 /// The width of each of the card's buttons, the same on every step.
 const BUTTON_WIDTH: f32 = 92.0;
@@ -322,6 +325,10 @@ impl Tour {
                         chosen = Some(scenario);
                     }
                 }
+                ui.add_space(8.0);
+                ui.separator();
+                ui.label(RichText::new("Is a fleet ready?").strong());
+                ui.label(READINESS_NOTE);
                 ui.add_space(8.0);
                 ui.separator();
                 close = ui.add(Action::secondary("Close the tour")).clicked();
