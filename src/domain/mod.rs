@@ -1,7 +1,7 @@
 //! CodeDeploy's rules as plain data and functions: deployment configurations,
 //! instance and revision health, the rollout planner, compute platforms, the
-//! rules for names and tags (CodeDeploy's, IAM's and S3's), and IAM policy
-//! documents.
+//! rules for names and tags (CodeDeploy's, IAM's and S3's), IAM policy
+//! documents, and the traffic schedules of Lambda and ECS deployments.
 //!
 //! Nothing here does I/O or knows about the AWS SDK: the local cloud executes
 //! these rules and the GUI previews them.
@@ -27,6 +27,7 @@ pub mod rollout;
 pub mod setup;
 pub mod simulate;
 pub mod tags;
+pub mod traffic;
 
 pub use config::{ConfigError, DeploymentConfig, MinimumHealthyHosts};
 pub use fleet::{FleetComposition, FleetError};

@@ -13,139 +13,11 @@ use super::shapes::{MinimumHealthyHostsShape, TrafficRoutingConfig, ZonalConfig}
 use super::state::{CodeDeployState, CustomDeploymentConfig};
 use crate::domain::config::DeploymentConfig;
 use crate::domain::names::{self, NameKind, RESERVED_CONFIG_PREFIX};
+use crate::domain::traffic::{self, PREDEFINED_TRAFFIC, TrafficRouting, TrafficRoutingError};
 use crate::domain::{ComputePlatform, MinimumHealthyHosts};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::protocol::json::{empty, input, output};
-
-/// How a predefined configuration shifts traffic.
-#[derive(Debug, Clone, Copy)]
-enum Routing {
-    /// All traffic at once.
-    AllAtOnce,
-    /// A canary percentage, then the rest after `minutes`.
-    Canary { percentage: i64, minutes: i64 },
-    /// `percentage` more every `minutes`.
-    Linear { percentage: i64, minutes: i64 },
-}
-
-/// A predefined configuration for the Lambda or ECS platform.
-struct PredefinedTraffic {
-    name: &'static str,
-    platform: ComputePlatform,
-    routing: Routing,
-}
-
-/// The predefined Lambda and ECS configurations.
-const PREDEFINED_TRAFFIC: [PredefinedTraffic; 14] = [
-    traffic(
-        "CodeDeployDefault.LambdaAllAtOnce",
-        ComputePlatform::Lambda,
-        Routing::AllAtOnce,
-    ),
-    canary(
-        "CodeDeployDefault.LambdaCanary10Percent5Minutes",
-        ComputePlatform::Lambda,
-        5,
-    ),
-    canary(
-        "CodeDeployDefault.LambdaCanary10Percent10Minutes",
-        ComputePlatform::Lambda,
-        10,
-    ),
-    canary(
-        "CodeDeployDefault.LambdaCanary10Percent15Minutes",
-        ComputePlatform::Lambda,
-        15,
-    ),
-    canary(
-        "CodeDeployDefault.LambdaCanary10Percent30Minutes",
-        ComputePlatform::Lambda,
-        30,
-    ),
-    linear(
-        "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
-        ComputePlatform::Lambda,
-        1,
-    ),
-    linear(
-        "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
-        ComputePlatform::Lambda,
-        2,
-    ),
-    linear(
-        "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
-        ComputePlatform::Lambda,
-        3,
-    ),
-    linear(
-        "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
-        ComputePlatform::Lambda,
-        10,
-    ),
-    traffic(
-        "CodeDeployDefault.ECSAllAtOnce",
-        ComputePlatform::Ecs,
-        Routing::AllAtOnce,
-    ),
-    linear(
-        "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
-        ComputePlatform::Ecs,
-        1,
-    ),
-    linear(
-        "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
-        ComputePlatform::Ecs,
-        3,
-    ),
-    canary(
-        "CodeDeployDefault.ECSCanary10Percent5Minutes",
-        ComputePlatform::Ecs,
-        5,
-    ),
-    canary(
-        "CodeDeployDefault.ECSCanary10Percent15Minutes",
-        ComputePlatform::Ecs,
-        15,
-    ),
-];
-
-/// A predefined traffic configuration.
-const fn traffic(
-    name: &'static str,
-    platform: ComputePlatform,
-    routing: Routing,
-) -> PredefinedTraffic {
-    PredefinedTraffic {
-        name,
-        platform,
-        routing,
-    }
-}
-
-/// A predefined canary configuration shifting 10% first.
-const fn canary(name: &'static str, platform: ComputePlatform, minutes: i64) -> PredefinedTraffic {
-    traffic(
-        name,
-        platform,
-        Routing::Canary {
-            percentage: 10,
-            minutes,
-        },
-    )
-}
-
-/// A predefined linear configuration shifting 10% at a time.
-const fn linear(name: &'static str, platform: ComputePlatform, minutes: i64) -> PredefinedTraffic {
-    traffic(
-        name,
-        platform,
-        Routing::Linear {
-            percentage: 10,
-            minutes,
-        },
-    )
-}
 
 /// When the predefined configurations were created: CodeDeploy's API version date.
 const PREDEFINED_CREATE_TIME: Timestamp = Timestamp::from_secs(1_412_553_600);
@@ -153,45 +25,56 @@ const PREDEFINED_CREATE_TIME: Timestamp = Timestamp::from_secs(1_412_553_600);
 /// The name of the configuration a new deployment group of `platform` uses
 /// when none is given.
 pub fn default_for_platform(platform: &str) -> &'static str {
-    match ComputePlatform::parse(platform) {
-        Ok(ComputePlatform::Lambda) => "CodeDeployDefault.LambdaAllAtOnce",
-        Ok(ComputePlatform::Ecs) => "CodeDeployDefault.ECSAllAtOnce",
-        Ok(ComputePlatform::Server) | Err(_) => crate::domain::config::ONE_AT_A_TIME,
+    traffic::default_config(ComputePlatform::parse(platform).unwrap_or_default())
+}
+
+/// The API's `TrafficRoutingConfig` for `routing`.
+fn routing_shape(routing: TrafficRouting) -> TrafficRoutingConfig {
+    let kind = Some(routing.api_type().to_owned());
+    match routing {
+        TrafficRouting::AllAtOnce => TrafficRoutingConfig {
+            kind,
+            ..TrafficRoutingConfig::default()
+        },
+        TrafficRouting::Canary {
+            percentage,
+            interval_minutes,
+        } => TrafficRoutingConfig {
+            kind,
+            time_based_canary: Some(super::shapes::TimeBasedCanary {
+                canary_percentage: Some(i64::from(percentage)),
+                canary_interval: Some(i64::from(interval_minutes)),
+            }),
+            time_based_linear: None,
+        },
+        TrafficRouting::Linear {
+            percentage,
+            interval_minutes,
+        } => TrafficRoutingConfig {
+            kind,
+            time_based_canary: None,
+            time_based_linear: Some(super::shapes::TimeBasedLinear {
+                linear_percentage: Some(i64::from(percentage)),
+                linear_interval: Some(i64::from(interval_minutes)),
+            }),
+        },
     }
 }
 
-impl Routing {
-    /// The API's `TrafficRoutingConfig` for this routing.
-    fn shape(self) -> TrafficRoutingConfig {
-        match self {
-            Self::AllAtOnce => TrafficRoutingConfig {
-                kind: Some("AllAtOnce".to_owned()),
-                ..TrafficRoutingConfig::default()
-            },
-            Self::Canary {
-                percentage,
-                minutes,
-            } => TrafficRoutingConfig {
-                kind: Some("TimeBasedCanary".to_owned()),
-                time_based_canary: Some(super::shapes::TimeBasedCanary {
-                    canary_percentage: Some(percentage),
-                    canary_interval: Some(minutes),
-                }),
-                time_based_linear: None,
-            },
-            Self::Linear {
-                percentage,
-                minutes,
-            } => TrafficRoutingConfig {
-                kind: Some("TimeBasedLinear".to_owned()),
-                time_based_canary: None,
-                time_based_linear: Some(super::shapes::TimeBasedLinear {
-                    linear_percentage: Some(percentage),
-                    linear_interval: Some(minutes),
-                }),
-            },
-        }
-    }
+/// The routing an API `TrafficRoutingConfig` describes, checked by the
+/// domain's rules.
+pub fn routing_of(config: &TrafficRoutingConfig) -> Result<TrafficRouting, TrafficRoutingError> {
+    TrafficRouting::from_api(
+        config.kind.as_deref(),
+        config
+            .time_based_canary
+            .as_ref()
+            .map(|canary| (canary.canary_percentage, canary.canary_interval)),
+        config
+            .time_based_linear
+            .as_ref()
+            .map(|linear| (linear.linear_percentage, linear.linear_interval)),
+    )
 }
 
 /// `DeploymentConfigInfo` as the API returns it.
@@ -242,7 +125,7 @@ fn predefined() -> Vec<DeploymentConfigInfo> {
             minimum_healthy_hosts: None,
             create_time: PREDEFINED_CREATE_TIME,
             compute_platform: config.platform.as_str().to_owned(),
-            traffic_routing_config: Some(config.routing.shape()),
+            traffic_routing_config: Some(routing_shape(config.routing)),
             zonal_config: None,
         });
     server
@@ -358,53 +241,12 @@ fn minimum_from_shape(
 
 /// Checks a traffic routing configuration.
 fn check_traffic_routing(config: &TrafficRoutingConfig) -> Result<(), ApiError> {
-    let invalid =
-        |message: String| ApiError::new("InvalidTrafficRoutingConfigurationException", message);
-    let kind = config.kind.as_deref().ok_or_else(|| {
-        invalid(
-            "The traffic routing configuration needs a type: TimeBasedCanary, TimeBasedLinear or AllAtOnce."
-                .to_owned(),
+    routing_of(config).map(|_| ()).map_err(|error| {
+        ApiError::new(
+            "InvalidTrafficRoutingConfigurationException",
+            error.to_string(),
         )
-    })?;
-    let steps = match kind {
-        "AllAtOnce" => return Ok(()),
-        "TimeBasedCanary" => config
-            .time_based_canary
-            .as_ref()
-            .map(|canary| (canary.canary_percentage, canary.canary_interval)),
-        "TimeBasedLinear" => config
-            .time_based_linear
-            .as_ref()
-            .map(|linear| (linear.linear_percentage, linear.linear_interval)),
-        other => {
-            return Err(invalid(format!(
-                "\"{other}\" is not a traffic routing type; use TimeBasedCanary, TimeBasedLinear or AllAtOnce."
-            )));
-        }
-    };
-    let member = if kind == "TimeBasedCanary" {
-        "timeBasedCanary"
-    } else {
-        "timeBasedLinear"
-    };
-    let (percentage, interval) =
-        steps.ok_or_else(|| invalid(format!("A {kind} configuration needs {member}.")))?;
-    match percentage {
-        Some(1..=99) => {}
-        other => {
-            return Err(invalid(format!(
-                "The {member} percentage must be between 1 and 99 (got {}).",
-                other.map_or_else(|| "none".to_owned(), |value| value.to_string())
-            )));
-        }
-    }
-    match interval {
-        Some(minutes) if minutes >= 1 => Ok(()),
-        other => Err(invalid(format!(
-            "The {member} interval must be at least 1 minute (got {}).",
-            other.map_or_else(|| "none".to_owned(), |value| value.to_string())
-        ))),
-    }
+    })
 }
 
 /// Checks a zonal configuration.
