@@ -12,20 +12,7 @@
 mod support;
 
 use deploydesk::localcloud::ec2::STATE_TRANSITION_MILLIS;
-use serde_json::Value;
-use support::{aws, aws_cli_available, start};
-
-/// Runs `aws SERVICE ARGS` and returns what it printed, failing the test
-/// if the CLI failed.
-async fn ok(service: &str, endpoint: &str, args: &[&str]) -> Value {
-    let run = aws(service, endpoint, args).await;
-    assert!(run.success, "aws {service} {args:?}: {run:?}");
-    if run.stdout.trim().is_empty() {
-        Value::Null
-    } else {
-        run.json()
-    }
-}
+use support::{aws, aws_cli_available, aws_ok as ok, start};
 
 #[tokio::test]
 async fn the_agent_is_installed_through_systems_manager_with_the_cli() {

@@ -26,7 +26,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// The services a fault rule may name.
-pub const SERVICES: [&str; 10] = [
+pub const SERVICES: [&str; 11] = [
     "codedeploy",
     "ec2",
     "elb",
@@ -37,6 +37,7 @@ pub const SERVICES: [&str; 10] = [
     "cloudwatch",
     "sns",
     "ssm",
+    "lambda",
 ];
 
 /// The longest latency a rule may add.

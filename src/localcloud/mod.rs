@@ -61,6 +61,7 @@ pub mod engine;
 pub mod error;
 pub mod faults;
 pub mod iam;
+pub mod lambda;
 pub mod protocol;
 pub mod s3;
 pub mod serve;

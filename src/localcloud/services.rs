@@ -10,13 +10,15 @@
 use axum::http::request::Parts;
 
 use super::dispatch::{CborApi, JsonApi, Protocol, QueryApi, RestApi, Service, listed};
-use super::{autoscaling, cloudwatch, codedeploy, ec2, elb, elbv2, iam, s3, sns, ssm, sso, sts};
+use super::{
+    autoscaling, cloudwatch, codedeploy, ec2, elb, elbv2, iam, lambda, s3, sns, ssm, sso, sts,
+};
 
 /// Every service. REST services are asked in this order whether a request
 /// is theirs, so a narrower claim comes before a wider one: the SSO
-/// portal's one path before S3, which takes every request addressed by its
-/// path.
-pub static SERVICES: [&Service; 12] = [
+/// portal's one path and Lambda's paths before S3, which takes every request
+/// addressed by its path.
+pub static SERVICES: [&Service; 13] = [
     &codedeploy::service::SERVICE,
     &ec2::service::SERVICE,
     &iam::service::SERVICE,
@@ -28,6 +30,7 @@ pub static SERVICES: [&Service; 12] = [
     &sns::service::SERVICE,
     &ssm::service::SERVICE,
     &sso::SERVICE,
+    &lambda::service::SERVICE,
     &s3::service::SERVICE,
 ];
 

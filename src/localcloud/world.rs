@@ -26,6 +26,7 @@ use super::elb::ElbState;
 use super::elbv2::{Elbv2State, liveness_in};
 use super::iam::IamState;
 use super::iam::state::PolicyView;
+use super::lambda::LambdaState;
 use super::s3::S3State;
 use super::sns::SnsState;
 use super::ssm::SsmState;
@@ -60,6 +61,8 @@ pub struct World {
     /// Systems Manager's managed instances, CodeDeploy agents, commands
     /// and associations.
     pub ssm: SsmState,
+    /// Lambda's functions, versions and aliases.
+    pub lambda: LambdaState,
 }
 
 impl Stored for World {
@@ -74,6 +77,7 @@ impl Stored for World {
         self.cloudwatch.take_changes(changes);
         self.sns.take_changes(changes);
         self.ssm.take_changes(changes);
+        self.lambda.take_changes(changes);
     }
 
     fn apply(&mut self, change: &Change) -> Result<(), ReplayError> {
@@ -88,6 +92,7 @@ impl Stored for World {
             Some("cloudwatch") => self.cloudwatch.apply(change),
             Some("sns") => self.sns.apply(change),
             Some("ssm") => self.ssm.apply(change),
+            Some("lambda") => self.lambda.apply(change),
             _ => Err(change.unknown()),
         }
     }

@@ -280,6 +280,18 @@ pub async fn aws(service: &str, endpoint: &str, args: &[&str]) -> Run {
     }
 }
 
+/// Runs `aws SERVICE ARGS` and returns what it printed as JSON (`Null`
+/// when it printed nothing), failing the test if the CLI failed.
+pub async fn aws_ok(service: &str, endpoint: &str, args: &[&str]) -> serde_json::Value {
+    let run = aws(service, endpoint, args).await;
+    assert!(run.success, "aws {service} {args:?}: {run:?}");
+    if run.stdout.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        run.json()
+    }
+}
+
 /// Sends `request` on a new connection and returns the whole response,
 /// failing the test if the server does not answer within five seconds.
 pub async fn send_raw(addr: std::net::SocketAddr, request: &[u8]) -> Vec<u8> {
