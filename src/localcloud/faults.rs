@@ -372,7 +372,7 @@ mod tests {
     fn bad_specs_say_what_to_write() {
         let cases = [
             ("codedeploy", "has no \"=\""),
-            ("lambda=throttle:0.1", "not a service"),
+            ("kinesis=throttle:0.1", "not a service"),
             ("codedeploy:=throttle:0.1", "names no operation"),
             (
                 "codedeploy:Get-Deployment=throttle:0.1",

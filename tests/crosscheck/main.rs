@@ -1,5 +1,5 @@
 //! One client test suite for EC2, Auto Scaling, Elastic Load Balancing (v2
-//! and classic), IAM, S3, CloudWatch, SNS and Systems Manager, written once
+//! and classic), IAM, S3, CloudWatch, SNS, Systems Manager and Lambda, written once
 //! and run twice: against the local cloud and against moto's server, an
 //! independent implementation of the same APIs.
 //!
@@ -22,6 +22,7 @@ mod ec2;
 mod elb;
 mod elbv2;
 mod iam;
+mod lambda;
 mod s3;
 mod sns;
 mod ssm;

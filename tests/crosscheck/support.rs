@@ -44,6 +44,8 @@ pub struct Clients {
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     /// IAM.
     pub iam: aws_sdk_iam::Client,
+    /// Lambda.
+    pub lambda: aws_sdk_lambda::Client,
     /// S3, path-style.
     pub s3: aws_sdk_s3::Client,
     /// SNS.
@@ -106,6 +108,7 @@ impl Clients {
             elb: aws_sdk_elasticloadbalancing::Client::new(&config),
             elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
+            lambda: aws_sdk_lambda::Client::new(&config),
             s3,
             sns: aws_sdk_sns::Client::new(&config),
             ssm: aws_sdk_ssm::Client::new(&config),
