@@ -1485,8 +1485,8 @@ async fn faults_throttle_auto_scaling_by_name() {
         .send()
         .await
         .expect("other operations are not throttled");
-    let unknown = deploydesk::localcloud::FaultSpec::parse("lambda=throttle:1")
-        .expect_err("lambda is not a service of the local cloud")
+    let unknown = deploydesk::localcloud::FaultSpec::parse("kinesis=throttle:1")
+        .expect_err("kinesis is not a service of the local cloud")
         .to_string();
     assert!(unknown.contains("autoscaling"), "{unknown}");
     fixture.cloud.shutdown().await;
