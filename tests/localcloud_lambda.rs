@@ -11,9 +11,7 @@ mod support;
 
 use std::collections::HashMap;
 
-use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
-use aws_credential_types::Credentials;
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{AliasRoutingConfiguration, FunctionCode, Runtime};
@@ -36,13 +34,8 @@ struct Fixture {
 impl Fixture {
     async fn start() -> Self {
         let (cloud, _clock) = support::start().await;
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .endpoint_url(cloud.endpoint_url())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-            .retry_config(RetryConfig::disabled())
-            .load()
-            .await;
+        let config =
+            support::config_at(&cloud.endpoint_url(), "us-east-1", RetryConfig::disabled()).await;
         Self {
             lambda: aws_sdk_lambda::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),

@@ -21,11 +21,11 @@ use super::autoscaling::AutoScalingState;
 use super::clock::Timestamp;
 use super::cloudwatch::CloudWatchState;
 use super::codedeploy::CodeDeployState;
-use super::ec2::{Ec2State, LaunchSpec};
+use super::ec2::{Ec2Instance, Ec2State, LaunchSpec};
 use super::elb::ElbState;
 use super::elbv2::{Elbv2State, liveness_in};
-use super::iam::IamState;
 use super::iam::state::PolicyView;
+use super::iam::{IamState, Role};
 use super::lambda::LambdaState;
 use super::s3::S3State;
 use super::sns::SnsState;
@@ -132,6 +132,16 @@ impl World {
         let v2 = self.elbv2.settle(now, |id| liveness_in(ec2, id));
         let classic = self.elb.settle(now);
         v2 || classic
+    }
+
+    /// The role of `instance`'s instance profile, or `None` when it has no
+    /// profile, or its profile no role the local IAM knows: whose
+    /// credentials its agents have.
+    pub fn instance_role(&self, instance: &Ec2Instance) -> Option<&Role> {
+        let association = instance.iam_instance_profile.as_ref()?;
+        let name = association.arn.rsplit('/').next()?;
+        let profile = self.iam.instance_profiles.get(&name.to_lowercase())?;
+        self.iam.role(profile.roles.first()?)
     }
 
     /// The identity policies of the role `role_arn` (attached and inline, the

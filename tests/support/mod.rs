@@ -167,7 +167,7 @@ pub async fn instance_profile(cloud: &LocalCloud) -> &'static str {
 
 /// The SDK configuration for the endpoint `url`, signing for `region` with
 /// made-up keys and retrying as `retry` says.
-async fn config_at(url: &str, region: &str, retry: RetryConfig) -> aws_config::SdkConfig {
+pub async fn config_at(url: &str, region: &str, retry: RetryConfig) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(url)
         .region(Region::new(region.to_owned()))

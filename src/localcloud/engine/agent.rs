@@ -136,15 +136,7 @@ pub fn behaviour_of(
 /// instance profile, or `None` when it has no profile, or its profile no
 /// role the local IAM knows.
 fn instance_policies(world: &World, instance_id: &str) -> Option<Vec<PolicyDocument>> {
-    let association = world
-        .ec2
-        .instances
-        .get(instance_id)?
-        .iam_instance_profile
-        .as_ref()?;
-    let name = association.arn.rsplit('/').next()?;
-    let profile = world.iam.instance_profiles.get(&name.to_lowercase())?;
-    let role = world.iam.role(profile.roles.first()?)?;
+    let role = world.instance_role(world.ec2.instances.get(instance_id)?)?;
     world.role_policies(&role.arn())
 }
 

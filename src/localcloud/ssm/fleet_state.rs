@@ -60,13 +60,7 @@ pub fn agent_of(world: &World, instance_id: &str) -> Option<CodeDeployAgent> {
 /// `None` when it has no instance profile, its profile has no role the
 /// local IAM knows, or the role does not allow [`REGISTER_ACTION`].
 pub fn ssm_role(world: &World, instance: &Ec2Instance) -> Option<String> {
-    let association = instance.iam_instance_profile.as_ref()?;
-    let profile_name = association.arn.rsplit('/').next()?;
-    let profile = world
-        .iam
-        .instance_profiles
-        .get(&profile_name.to_lowercase())?;
-    let role = world.iam.role(profile.roles.first()?)?;
+    let role = world.instance_role(instance)?;
     let policies = world.role_policies(&role.arn())?;
     allows_action(&policies, REGISTER_ACTION).then(|| role.name.clone())
 }
