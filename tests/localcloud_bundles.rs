@@ -86,6 +86,7 @@ fn put_object(cloud: &Cloud, key: &str, archive: &[u8]) {
         content_type: Some("application/zip".to_owned()),
         blob: format!("blob-{key}"),
         bundle: inspect(Cursor::new(archive.to_vec())),
+        text: None,
         checksums: BTreeMap::new(),
     };
     cloud.local.with_world(|world| {

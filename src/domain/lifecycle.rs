@@ -35,6 +35,11 @@ pub enum LifecycleEvent {
     AllowTraffic,
     /// After traffic is allowed.
     AfterAllowTraffic,
+    /// ECS blue/green: the test listener sends its traffic to the
+    /// replacement task set (run by CodeDeploy).
+    AllowTestTraffic,
+    /// ECS blue/green: after test traffic reaches the replacement task set.
+    AfterAllowTestTraffic,
 }
 
 /// The events of an in-place deployment without a load balancer.
@@ -94,6 +99,8 @@ impl LifecycleEvent {
             Self::BeforeAllowTraffic => "BeforeAllowTraffic",
             Self::AllowTraffic => "AllowTraffic",
             Self::AfterAllowTraffic => "AfterAllowTraffic",
+            Self::AllowTestTraffic => "AllowTestTraffic",
+            Self::AfterAllowTestTraffic => "AfterAllowTestTraffic",
         }
     }
 
@@ -102,7 +109,11 @@ impl LifecycleEvent {
     pub fn is_scriptable(self) -> bool {
         !matches!(
             self,
-            Self::DownloadBundle | Self::Install | Self::BlockTraffic | Self::AllowTraffic
+            Self::DownloadBundle
+                | Self::Install
+                | Self::BlockTraffic
+                | Self::AllowTraffic
+                | Self::AllowTestTraffic
         )
     }
 
@@ -143,6 +154,24 @@ impl FromStr for LifecycleEvent {
             .ok_or_else(|| UnknownEvent(name.to_owned()))
     }
 }
+
+/// The events of an AWS Lambda deployment, in order: the alias's traffic
+/// moves in `AllowTraffic`, between the two hooks.
+pub const LAMBDA_EVENTS: [LifecycleEvent; 3] = ALLOW_TRAFFIC;
+
+/// The events of an Amazon ECS blue/green deployment, in order: the
+/// replacement task set starts in `Install`, takes the test listener's
+/// traffic in `AllowTestTraffic` and production traffic in `AllowTraffic`.
+pub const ECS_EVENTS: [LifecycleEvent; 8] = [
+    LifecycleEvent::BeforeInstall,
+    LifecycleEvent::Install,
+    LifecycleEvent::AfterInstall,
+    LifecycleEvent::AllowTestTraffic,
+    LifecycleEvent::AfterAllowTestTraffic,
+    LifecycleEvent::BeforeAllowTraffic,
+    LifecycleEvent::AllowTraffic,
+    LifecycleEvent::AfterAllowTraffic,
+];
 
 /// Which instances of a deployment the events are for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -69,9 +69,56 @@ impl SimulatedBehaviour {
     }
 }
 
+/// How a Lambda function tagged `deploydesk:simulate` answers when a
+/// deployment invokes it as a lifecycle hook: `Succeeded` or `Failed`
+/// reports that status by itself; any other value, or no tag, reports
+/// nothing, as a function that never calls
+/// `PutLifecycleEventHookExecutionStatus` does, so the deployment waits for
+/// someone to report or for the hook's hour to run out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HookSimulation {
+    /// Reports `Succeeded`.
+    Succeeds,
+    /// Reports `Failed`.
+    Fails,
+    /// Reports nothing.
+    Silent,
+}
+
+impl HookSimulation {
+    /// What a hook function whose tag has `value` does.
+    pub fn of_tag(value: Option<&str>) -> Self {
+        match value
+            .map(|value| value.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("succeeded") => Self::Succeeds,
+            Some("failed") => Self::Fails,
+            _ => Self::Silent,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hook_function_answers_as_its_tag_says() {
+        assert_eq!(
+            HookSimulation::of_tag(Some("Succeeded")),
+            HookSimulation::Succeeds
+        );
+        assert_eq!(
+            HookSimulation::of_tag(Some(" failed ")),
+            HookSimulation::Fails
+        );
+        assert_eq!(
+            HookSimulation::of_tag(Some("timeout")),
+            HookSimulation::Silent
+        );
+        assert_eq!(HookSimulation::of_tag(None), HookSimulation::Silent);
+    }
 
     #[test]
     fn directives_parse() {

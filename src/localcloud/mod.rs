@@ -124,6 +124,10 @@ pub struct LocalCloudOptions {
     /// [`DEFAULT_EVENT_DURATION`], so that a ten-instance one-at-a-time
     /// deployment takes about a minute.
     pub event_duration: Duration,
+    /// How long a configured minute of a Lambda or ECS deployment lasts
+    /// (its traffic steps, its hooks' hour, its waits); a minute by
+    /// default. API answers keep the configured minutes.
+    pub minute: Duration,
     /// How many demo EC2 instances to launch when the world has none (see
     /// [`ec2::Ec2State::seed_fleet`]); 0 launches none.
     pub fleet: usize,
@@ -146,6 +150,7 @@ impl Default for LocalCloudOptions {
             state_path: None,
             durability: Durability::default(),
             event_duration: DEFAULT_EVENT_DURATION,
+            minute: engine::DEFAULT_MINUTE,
             fleet: 0,
             fleet_gaps: false,
             faults: FaultSpec::default(),
@@ -248,6 +253,7 @@ impl LocalCloud {
             clock,
             engine: engine::EngineSettings {
                 event_duration: options.event_duration,
+                minute: options.minute,
             },
             faults: std::sync::Mutex::new(options.faults),
             requests: std::sync::Mutex::new(BTreeMap::new()),

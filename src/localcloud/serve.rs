@@ -19,6 +19,9 @@ pub const STATE_FILE: &str = "localcloud-state.json";
 /// The default of `--event-ms`: the library's default event duration.
 const DEFAULT_EVENT_MS: u64 = DEFAULT_EVENT_DURATION.as_millis() as u64;
 
+/// The default of `--minute-ms`: a real minute.
+const DEFAULT_MINUTE_MS: u64 = super::engine::DEFAULT_MINUTE.as_millis() as u64;
+
 /// Options of `deploydesk serve`.
 #[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct ServeArgs {
@@ -36,6 +39,15 @@ pub struct ServeArgs {
     /// deploydesk:simulate=slow take five times as long.
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_EVENT_MS)]
     pub event_ms: u64,
+    /// How long one configured minute of a Lambda or ECS deployment lasts,
+    /// in milliseconds.
+    ///
+    /// Traffic steps ("10 % for 5 minutes"), a hook's hour to report and
+    /// the ECS waits count in these minutes, so 1000 runs a five-minute
+    /// canary in five seconds. Every API answer keeps the configured
+    /// minutes.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_MINUTE_MS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub minute_ms: u64,
     /// Launch N demo EC2 instances if the local cloud has none yet.
     ///
     /// They are running, tagged Name=demo-001, demo-002, ..., Fleet=demo,
@@ -82,6 +94,7 @@ impl Default for ServeArgs {
             port: 0,
             state_dir: None,
             event_ms: DEFAULT_EVENT_MS,
+            minute_ms: DEFAULT_MINUTE_MS,
             fleet: 0,
             fleet_gaps: false,
             faults: None,
@@ -96,6 +109,7 @@ impl ServeArgs {
             port: self.port,
             state_path: self.state_dir.as_ref().map(|dir| dir.join(STATE_FILE)),
             event_duration: Duration::from_millis(self.event_ms),
+            minute: Duration::from_millis(self.minute_ms),
             fleet: self.fleet,
             fleet_gaps: self.fleet_gaps,
             faults: self.faults.clone().unwrap_or_default(),

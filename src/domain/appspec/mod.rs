@@ -19,6 +19,7 @@ use super::lifecycle::LifecycleEvent;
 
 pub mod position;
 pub mod reader;
+pub mod shifting;
 mod violation;
 
 pub use violation::Violation;

@@ -198,6 +198,36 @@ pub fn server_minimum(
     }
 }
 
+/// How configuration `name` moves traffic, for a deployment of
+/// `platform` (Lambda or ECS); refused when it is for another platform.
+pub fn traffic_routing(
+    state: &CodeDeployState,
+    name: &str,
+    platform: ComputePlatform,
+) -> Result<TrafficRouting, ApiError> {
+    let info = find(state, name).ok_or_else(|| no_such_config(name))?;
+    if info.compute_platform != platform.as_str() {
+        return Err(ApiError::new(
+            "InvalidDeploymentConfigNameException",
+            format!(
+                "The deployment configuration \"{name}\" is for the {} compute platform; choose a {} configuration such as {}.",
+                info.compute_platform,
+                platform.as_str(),
+                traffic::default_config(platform)
+            ),
+        ));
+    }
+    match &info.traffic_routing_config {
+        None => Ok(TrafficRouting::AllAtOnce),
+        Some(config) => routing_of(config).map_err(|error| {
+            ApiError::new(
+                "InvalidDeploymentConfigNameException",
+                format!("The deployment configuration \"{name}\" cannot be used: {error}"),
+            )
+        }),
+    }
+}
+
 /// The error for a configuration that does not exist.
 fn no_such_config(name: &str) -> ApiError {
     ApiError::new(

@@ -630,6 +630,9 @@ fn check_whole_group(group: &DeploymentGroup, platform: &str) -> Result<(), ApiE
     }
     check_style(&group.deployment_style, platform)?;
     check_ecs_services(&group.ecs_services, platform)?;
+    if platform != ComputePlatform::Server.as_str() {
+        check_no_instances(group, platform)?;
+    }
     if platform == ComputePlatform::Server.as_str()
         && group.deployment_style.deployment_option.as_deref() == Some("WITH_TRAFFIC_CONTROL")
         && !names_a_load_balancer(group.load_balancer_info.as_ref())
@@ -637,6 +640,48 @@ fn check_whole_group(group: &DeploymentGroup, platform: &str) -> Result<(), ApiE
         return Err(ApiError::new(
             "InvalidLoadBalancerInfoException",
             "Deployments with traffic control need a load balancer; add loadBalancerInfo or use WITHOUT_TRAFFIC_CONTROL.",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses the instance settings of an EC2/on-premises group in a group of
+/// `platform` (Lambda or ECS), which deploys to no instances.
+fn check_no_instances(group: &DeploymentGroup, platform: &str) -> Result<(), ApiError> {
+    let what = |setting: &str| {
+        format!(
+            "A {platform} deployment group deploys to no instances, so it takes no {setting}; remove it."
+        )
+    };
+    let tag_set_given =
+        |groups: Option<&Vec<Vec<TagFilter>>>| groups.is_some_and(|g| !g.is_empty());
+    if !group.ec2_tag_filters.is_empty()
+        || tag_set_given(
+            group
+                .ec2_tag_set
+                .as_ref()
+                .and_then(|set| set.ec2_tag_set_list.as_ref()),
+        )
+    {
+        return Err(ApiError::new("InvalidEC2TagException", what("EC2 tags")));
+    }
+    if !group.on_premises_instance_tag_filters.is_empty()
+        || tag_set_given(
+            group
+                .on_premises_tag_set
+                .as_ref()
+                .and_then(|set| set.on_premises_tag_set_list.as_ref()),
+        )
+    {
+        return Err(ApiError::new(
+            "InvalidTagException",
+            what("on-premises instance tags"),
+        ));
+    }
+    if !group.auto_scaling_groups.is_empty() {
+        return Err(ApiError::new(
+            "InvalidAutoScalingGroupException",
+            what("Auto Scaling groups"),
         ));
     }
     Ok(())

@@ -16,10 +16,11 @@ use super::shapes::{
     AutoRollbackConfiguration, BlueGreenDeploymentConfiguration, DeploymentStyle, Ec2TagSet,
     LoadBalancerInfo, RevisionLocation, TagFilter,
 };
-use crate::domain::MinimumHealthyHosts;
 use crate::domain::health::{AttemptResult, Health};
 use crate::domain::lifecycle::LifecycleEvent;
 use crate::domain::rollout::Rollout;
+use crate::domain::traffic::TrafficRouting;
+use crate::domain::{ComputePlatform, MinimumHealthyHosts};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::store::Table;
 
@@ -167,6 +168,10 @@ pub enum TargetKind {
     Ec2,
     /// A registered on-premises instance.
     OnPremises,
+    /// An AWS Lambda function's alias.
+    Lambda,
+    /// An Amazon ECS service.
+    Ecs,
 }
 
 /// `ErrorInformation`: why a deployment failed.
@@ -348,6 +353,9 @@ pub enum Phase {
         /// When they are terminated.
         at: Timestamp,
     },
+    /// Lambda or ECS: moving through the lifecycle events of its one
+    /// target (see [`Shift`]).
+    Shifting,
     /// Ended.
     Finished,
 }
@@ -459,6 +467,164 @@ pub struct Deployment {
     /// copied for the replacement fleet, and the group it copies.
     #[serde(default)]
     pub copied_fleet: Option<CopiedFleet>,
+    /// A Lambda or ECS deployment: what its traffic moves between and how
+    /// far it has come.
+    #[serde(default)]
+    pub shift: Option<Shift>,
+}
+
+/// A Lambda or ECS deployment's own state. Its one target's lifecycle
+/// events run in order; `step` is the event running or next to run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shift {
+    /// How production traffic moves, from the deployment configuration.
+    pub routing: TrafficRouting,
+    /// What moves: an alias's versions or an ECS service's task sets.
+    pub kind: ShiftKind,
+    /// The Lambda function each hooked event invokes.
+    pub hooks: Vec<(LifecycleEvent, String)>,
+    /// A rollback: traffic moves back at once and no hooks run.
+    pub rollback: bool,
+    /// The index in the target's events of the event running or next.
+    pub step: usize,
+    /// When the event at `step` started, or the one before it ended.
+    pub cursor: Timestamp,
+    /// When `AllowTraffic` started, which the schedule counts from.
+    pub traffic_started: Option<Timestamp>,
+    /// The share of production traffic, in percent, on the new version or
+    /// the replacement task set.
+    pub weight: f64,
+    /// Every hook execution issued, the open one last.
+    pub executions: Vec<HookExecution>,
+    /// ECS: `ContinueDeployment` has let traffic be rerouted.
+    pub continued: bool,
+    /// When the engine next needs to look at the deployment.
+    pub next_at: Option<Timestamp>,
+}
+
+impl Shift {
+    /// The hook function of `event`, if the AppSpec names one.
+    pub fn hook(&self, event: LifecycleEvent) -> Option<&str> {
+        self.hooks
+            .iter()
+            .find(|(hooked, _)| *hooked == event)
+            .map(|(_, function)| function.as_str())
+    }
+
+    /// Every time it keeps, to move after a restart.
+    pub fn times_mut(&mut self) -> Vec<&mut Timestamp> {
+        let mut times = vec![&mut self.cursor];
+        times.extend(self.traffic_started.as_mut());
+        times.extend(self.next_at.as_mut());
+        for execution in &mut self.executions {
+            times.push(&mut execution.issued);
+            times.push(&mut execution.deadline);
+            times.extend(execution.answer.as_mut().map(|answer| &mut answer.at));
+        }
+        times
+    }
+}
+
+/// What a Lambda or ECS deployment moves traffic between.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ShiftKind {
+    /// A Lambda function's alias, from one version to another.
+    Lambda(LambdaShift),
+    /// An ECS service, from its task set to a replacement.
+    Ecs(Box<EcsShift>),
+}
+
+/// `LambdaFunctionInfo`: the alias a Lambda deployment moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LambdaShift {
+    /// The function's name.
+    pub function: String,
+    /// The alias.
+    pub alias: String,
+    /// The version it pointed at.
+    pub current_version: String,
+    /// The version it moves to.
+    pub target_version: String,
+}
+
+/// The service an ECS deployment moves, and its two task sets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EcsShift {
+    /// The cluster's name.
+    pub cluster: String,
+    /// The service's name.
+    pub service: String,
+    /// The replacement's task definition ARN.
+    pub task_definition: String,
+    /// The container that takes the load balancer's traffic.
+    pub container_name: String,
+    /// Its port.
+    pub container_port: u16,
+    /// The name of the original task set's target group.
+    pub blue_target_group: String,
+    /// The name of the replacement's target group.
+    pub green_target_group: String,
+    /// The production listeners' ARNs.
+    pub prod_listeners: Vec<String>,
+    /// The test listeners' ARNs.
+    pub test_listeners: Vec<String>,
+    /// Minutes to wait in `Ready` for `ContinueDeployment`, when the
+    /// deployment waits.
+    pub ready_wait_minutes: Option<i64>,
+    /// Minutes to keep the original task set after success.
+    pub termination_wait_minutes: i64,
+    /// The original task set.
+    pub blue: Option<TaskSetInfo>,
+    /// The replacement task set, once created.
+    pub green: Option<TaskSetInfo>,
+}
+
+/// `ECSTaskSet`: one task set of an ECS deployment, as last seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskSetInfo {
+    /// Its id, `ecs-svc/...`.
+    pub id: String,
+    /// Tasks it should run.
+    pub desired: i64,
+    /// Tasks starting.
+    pub pending: i64,
+    /// Tasks running.
+    pub running: i64,
+    /// `PRIMARY`, `ACTIVE` or `DRAINING`.
+    pub status: String,
+    /// Its share of production traffic, in percent.
+    pub traffic_weight: f64,
+    /// Its target group's name.
+    pub target_group: String,
+}
+
+/// One invocation of a hook function, waiting for
+/// `PutLifecycleEventHookExecutionStatus`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookExecution {
+    /// The id passed to the function.
+    pub id: String,
+    /// The event it is for.
+    pub event: LifecycleEvent,
+    /// The function.
+    pub function: String,
+    /// When it was invoked.
+    pub issued: Timestamp,
+    /// When the wait runs out.
+    pub deadline: Timestamp,
+    /// The status reported and when, once one is.
+    pub answer: Option<HookAnswer>,
+    /// Whether its event is still waiting for it.
+    pub open: bool,
+}
+
+/// A status reported for a hook execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookAnswer {
+    /// When it counts.
+    pub at: Timestamp,
+    /// `Succeeded` or `Failed`.
+    pub status: EventStatus,
 }
 
 /// The launch of an instance into an Auto Scaling group, held at
@@ -533,6 +699,16 @@ impl Deployment {
     pub fn bundle(&self) -> Option<(&str, &str)> {
         let location = self.revision.s3_location.as_ref()?;
         Some((location.bucket.as_deref()?, location.key.as_deref()?))
+    }
+
+    /// The compute platform: Lambda or ECS for a deployment that shifts
+    /// traffic, Server otherwise.
+    pub fn compute_platform(&self) -> ComputePlatform {
+        match self.shift.as_ref().map(|shift| &shift.kind) {
+            Some(ShiftKind::Lambda(_)) => ComputePlatform::Lambda,
+            Some(ShiftKind::Ecs(_)) => ComputePlatform::Ecs,
+            None => ComputePlatform::Server,
+        }
     }
 
     /// Whether this is a blue/green deployment.

@@ -26,8 +26,9 @@ use super::shapes::{
     DeploymentStyle, LoadBalancerInfo, RevisionLocation,
 };
 use super::state::CodeDeployState;
-use crate::domain::ComputePlatform;
+use super::traffic_deployments;
 use crate::domain::names::NameKind;
+use crate::domain::{ComputePlatform, MinimumHealthyHosts};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::engine::{self, CREATOR_USER, NewDeployment, is_deployment_id};
 use crate::localcloud::protocol::ApiError;
@@ -144,7 +145,7 @@ impl<'a> DeploymentInfo<'a> {
                 .as_ref(),
             load_balancer_info: deployment.load_balancer_info.as_ref(),
             file_exists_behavior: deployment.file_exists_behavior.as_deref(),
-            compute_platform: ComputePlatform::Server.as_str(),
+            compute_platform: deployment.compute_platform().as_str(),
             related_deployments: deployment.related_deployments.as_ref(),
         }
     }
@@ -274,20 +275,14 @@ pub fn create(world: &mut World, context: &Context, body: &Value) -> Answer {
     let group_name = required_name(NameKind::DeploymentGroup, request.deployment_group_name)?;
     let state = &world.codedeploy;
     let found = application(state, &application_name)?;
-    if found.compute_platform != ComputePlatform::Server.as_str() {
-        return Err(ApiError::new(
-            "InvalidComputePlatformException",
-            format!(
-                "The application \"{application_name}\" is for the {} compute platform; the local cloud runs deployments to EC2 and on-premises instances (Server) only.",
-                found.compute_platform
-            ),
-        ));
-    }
+    let platform = ComputePlatform::parse(&found.compute_platform).unwrap_or_default();
     let group = found
         .deployment_groups
         .get(&group_name)
         .ok_or_else(|| no_such_group(&application_name, &group_name))?;
     let revision = match request.revision {
+        // A Lambda or ECS revision is read as an AppSpec below.
+        Some(revision) if platform != ComputePlatform::Server => revision,
         Some(revision) => check_location(Some(revision))?,
         None => group.target_revision.clone().ok_or_else(|| {
             ApiError::new(
@@ -300,7 +295,28 @@ pub fn create(world: &mut World, context: &Context, body: &Value) -> Answer {
         Some(name) => required_name(NameKind::DeploymentConfig, Some(name))?,
         None => group.deployment_config_name.clone(),
     };
-    let minimum = server_minimum(state, &config_name)?;
+    let (minimum, shift) = if platform == ComputePlatform::Server {
+        (server_minimum(state, &config_name)?, None)
+    } else {
+        if request.target_instances.is_some() {
+            return Err(ApiError::new(
+                "InvalidTargetInstancesException",
+                format!(
+                    "targetInstances is for EC2/on-premises blue/green deployments; a {} deployment moves traffic, so leave it out.",
+                    platform.as_str()
+                ),
+            ));
+        }
+        let shift = traffic_deployments::shift_for(
+            world,
+            group,
+            platform,
+            &revision,
+            &config_name,
+            context.now,
+        )?;
+        (MinimumHealthyHosts::HostCount(0), Some(shift))
+    };
     if let Some(behavior) = &request.file_exists_behavior {
         one_of(
             behavior,
@@ -312,11 +328,13 @@ pub fn create(world: &mut World, context: &Context, body: &Value) -> Answer {
     if let Some(rollback) = &request.auto_rollback_configuration {
         check_rollback(rollback)?;
     }
-    check_target_instances(
-        request.target_instances.as_ref(),
-        &group.deployment_style,
-        group.blue_green_deployment_configuration.as_ref(),
-    )?;
+    if shift.is_none() {
+        check_target_instances(
+            request.target_instances.as_ref(),
+            &group.deployment_style,
+            group.blue_green_deployment_configuration.as_ref(),
+        )?;
+    }
     if let Some(active) = state.deployments.active.iter().find(|id| {
         state
             .deployments
@@ -332,6 +350,7 @@ pub fn create(world: &mut World, context: &Context, body: &Value) -> Answer {
         ));
     }
     let new = NewDeployment {
+        shift,
         application_name,
         deployment_group_name: group_name,
         deployment_config_name: config_name,

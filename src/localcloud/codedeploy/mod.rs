@@ -17,6 +17,7 @@ pub mod deployment_groups;
 pub mod deployment_state;
 pub mod deployments;
 pub mod errors;
+pub mod hooks;
 pub mod on_premises;
 pub mod revisions;
 pub mod service;
@@ -24,5 +25,6 @@ pub mod shapes;
 pub mod state;
 pub mod tags;
 pub mod targets;
+pub mod traffic_deployments;
 
 pub use state::CodeDeployState;

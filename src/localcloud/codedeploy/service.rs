@@ -6,8 +6,8 @@ use serde_json::Value;
 use super::common::Context;
 use super::state::CodeDeployState;
 use super::{
-    applications, deployment_configs, deployment_groups, deployments, on_premises, revisions, tags,
-    targets,
+    applications, deployment_configs, deployment_groups, deployments, hooks, on_premises,
+    revisions, tags, targets,
 };
 use crate::localcloud::dispatch::Handler::{self, Read, ReadWorld, Write, WriteWorld};
 use crate::localcloud::dispatch::{Call, Operations, Part, Service, Shared};
@@ -83,6 +83,10 @@ static OPERATIONS: Operations<CodeDeployHandler> = Operations::new(&[
     ("BatchGetDeployments", Read(deployments::batch_get)),
     ("ListDeployments", Read(deployments::list)),
     ("StopDeployment", WriteWorld(deployments::stop)),
+    (
+        "PutLifecycleEventHookExecutionStatus",
+        WriteWorld(hooks::put_status),
+    ),
     (
         "ContinueDeployment",
         WriteWorld(deployments::continue_deployment),

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::common::{Answer, Context, batch, found_and_missing, list_required, page_answer};
 use super::deployment_state::{
-    Deployment, DeploymentStatus, Diagnostics, InstanceLabel, TargetRecord, TargetStatus,
+    Deployment, DeploymentStatus, Diagnostics, InstanceLabel, ShiftKind, TargetRecord, TargetStatus,
 };
 use super::deployments::{deployment, required_deployment_id};
 use super::state::CodeDeployState;
@@ -63,27 +63,149 @@ struct InstanceTarget<'a> {
     instance_label: Option<&'static str>,
 }
 
-/// `DeploymentTarget` as the API returns it, for an instance.
+/// `LambdaFunctionInfo` as the API returns it.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LambdaFunctionInfo<'a> {
+    function_name: &'a str,
+    function_alias: &'a str,
+    current_version: &'a str,
+    target_version: &'a str,
+    target_version_weight: f64,
+}
+
+/// `LambdaTarget` as the API returns it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LambdaTarget<'a> {
+    deployment_id: &'a str,
+    target_id: &'a str,
+    target_arn: &'a str,
+    status: &'static str,
+    last_updated_at: Timestamp,
+    lifecycle_events: Vec<LifecycleEventInfo<'a>>,
+    lambda_function_info: LambdaFunctionInfo<'a>,
+}
+
+/// `ECSTaskSet` as the API returns it (`identifer` is the API's spelling).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EcsTaskSet<'a> {
+    identifer: &'a str,
+    desired_count: i64,
+    pending_count: i64,
+    running_count: i64,
+    status: &'a str,
+    traffic_weight: f64,
+    target_group: NamedGroup<'a>,
+    task_set_label: &'static str,
+}
+
+/// `TargetGroupInfo`.
+#[derive(Debug, Serialize)]
+struct NamedGroup<'a> {
+    name: &'a str,
+}
+
+/// `ECSTarget` as the API returns it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EcsTarget<'a> {
+    deployment_id: &'a str,
+    target_id: &'a str,
+    target_arn: &'a str,
+    status: &'static str,
+    last_updated_at: Timestamp,
+    lifecycle_events: Vec<LifecycleEventInfo<'a>>,
+    task_sets_info: Vec<EcsTaskSet<'a>>,
+}
+
+/// `DeploymentTarget` as the API returns it: an instance, a Lambda
+/// function's alias or an ECS service.
+#[derive(Debug, Serialize)]
+#[allow(clippy::struct_field_names)] // The API's member names.
 #[serde(rename_all = "camelCase")]
 struct DeploymentTarget<'a> {
     deployment_target_type: &'static str,
-    instance_target: InstanceTarget<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance_target: Option<InstanceTarget<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lambda_target: Option<LambdaTarget<'a>>,
+    #[serde(rename = "ecsTarget", skip_serializing_if = "Option::is_none")]
+    ecs_target: Option<EcsTarget<'a>>,
 }
 
 impl<'a> DeploymentTarget<'a> {
     /// The API's view of `target` of `deployment`.
     fn of(deployment: &'a Deployment, target: &'a TargetRecord) -> Self {
-        Self {
+        let none = Self {
             deployment_target_type: "InstanceTarget",
-            instance_target: InstanceTarget {
-                deployment_id: &deployment.deployment_id,
-                target_id: &target.target_id,
-                target_arn: &target.target_arn,
-                status: target.status.as_str(),
-                last_updated_at: target.last_updated_at,
-                lifecycle_events: lifecycle_events(target),
-                instance_label: target.label.map(InstanceLabel::as_str),
+            instance_target: None,
+            lambda_target: None,
+            ecs_target: None,
+        };
+        match deployment.shift.as_ref() {
+            Some(shift) => match &shift.kind {
+                ShiftKind::Lambda(lambda) => Self {
+                    deployment_target_type: "LambdaTarget",
+                    lambda_target: Some(LambdaTarget {
+                        deployment_id: &deployment.deployment_id,
+                        target_id: &target.target_id,
+                        target_arn: &target.target_arn,
+                        status: target.status.as_str(),
+                        last_updated_at: target.last_updated_at,
+                        lifecycle_events: lifecycle_events(target),
+                        lambda_function_info: LambdaFunctionInfo {
+                            function_name: &lambda.function,
+                            function_alias: &lambda.alias,
+                            current_version: &lambda.current_version,
+                            target_version: &lambda.target_version,
+                            target_version_weight: shift.weight / 100.0,
+                        },
+                    }),
+                    ..none
+                },
+                ShiftKind::Ecs(ecs) => Self {
+                    deployment_target_type: "ECSTarget",
+                    ecs_target: Some(EcsTarget {
+                        deployment_id: &deployment.deployment_id,
+                        target_id: &target.target_id,
+                        target_arn: &target.target_arn,
+                        status: target.status.as_str(),
+                        last_updated_at: target.last_updated_at,
+                        lifecycle_events: lifecycle_events(target),
+                        task_sets_info: [("Blue", &ecs.blue), ("Green", &ecs.green)]
+                            .into_iter()
+                            .filter_map(|(label, set)| {
+                                set.as_ref().map(|set| EcsTaskSet {
+                                    identifer: &set.id,
+                                    desired_count: set.desired,
+                                    pending_count: set.pending,
+                                    running_count: set.running,
+                                    status: &set.status,
+                                    traffic_weight: set.traffic_weight,
+                                    target_group: NamedGroup {
+                                        name: &set.target_group,
+                                    },
+                                    task_set_label: label,
+                                })
+                            })
+                            .collect(),
+                    }),
+                    ..none
+                },
+            },
+            None => Self {
+                instance_target: Some(InstanceTarget {
+                    deployment_id: &deployment.deployment_id,
+                    target_id: &target.target_id,
+                    target_arn: &target.target_arn,
+                    status: target.status.as_str(),
+                    last_updated_at: target.last_updated_at,
+                    lifecycle_events: lifecycle_events(target),
+                    instance_label: target.label.map(InstanceLabel::as_str),
+                }),
+                ..none
             },
         }
     }

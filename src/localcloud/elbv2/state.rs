@@ -798,6 +798,49 @@ impl Elbv2State {
         }
         Ok(())
     }
+
+    /// Makes the listener `arn` forward to exactly the target groups
+    /// `weights` names, with those weights, as CodeDeploy does when it
+    /// moves an ECS service's traffic (`ModifyListener` with a weighted
+    /// forward action). A target group's weight of 0 keeps it in the
+    /// action, taking no traffic.
+    pub fn route_listener(
+        &mut self,
+        arn: &str,
+        weights: &[(String, u32)],
+    ) -> Result<(), SeamError> {
+        if let Some((missing, _)) = weights
+            .iter()
+            .find(|(group, _)| !self.target_groups.contains_key(group))
+        {
+            return Err(SeamError::NoTargetGroup(missing.clone()));
+        }
+        if weights.iter().any(|(_, weight)| *weight > 999) {
+            return Err(SeamError::WeightOutOfRange);
+        }
+        let listener = self
+            .listeners
+            .get_mut(arn)
+            .ok_or_else(|| SeamError::NoListener(arn.to_owned()))?;
+        let groups: Vec<WeightedTargetGroup> = weights
+            .iter()
+            .map(|(group, weight)| WeightedTargetGroup {
+                arn: group.clone(),
+                weight: *weight,
+            })
+            .collect();
+        match listener.actions.first_mut() {
+            Some(action) => action.target_groups = groups,
+            None => listener.actions.push(ForwardAction {
+                order: None,
+                target_groups: groups,
+                stickiness: false,
+                stickiness_seconds: None,
+            }),
+        }
+        listener.actions.truncate(1);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

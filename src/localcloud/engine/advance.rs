@@ -13,6 +13,7 @@ use super::blue_green::{ready_wait_minutes, rerouted, terminate_originals};
 use super::common::{EngineSettings, with_deployment};
 use super::ending::{Ending, Moving, roll_back};
 use super::green_fleet::{POLL_MILLIS, provisioned, provisioning_deadline, provisioning_timed_out};
+use super::shifting;
 use super::traffic::start_due;
 use super::triggers::{TriggerEvent, notify};
 use super::waves::{install, next_wave, play_out, start};
@@ -84,6 +85,7 @@ fn next_due(deployment: &Deployment) -> Option<Timestamp> {
         Phase::Terminating { at } => Some(*at),
         Phase::Provisioning { poll_at } => Some(*poll_at),
         Phase::Finished => None,
+        Phase::Shifting => shifting::next_due(deployment),
         Phase::Installing | Phase::Rerouting => Some(
             deployment
                 .in_flight
@@ -176,7 +178,11 @@ fn step_phases(moving: &mut Moving<'_>, deployment: &mut Deployment, now: Timest
                 if now < start_at {
                     break;
                 }
-                start(moving, deployment, start_at);
+                if deployment.shift.is_some() {
+                    shifting::begin(moving, deployment, start_at);
+                } else {
+                    start(moving, deployment, start_at);
+                }
             }
             Phase::Provisioning { poll_at } => {
                 if now < poll_at {
@@ -238,8 +244,21 @@ fn step_phases(moving: &mut Moving<'_>, deployment: &mut Deployment, now: Timest
                 if now < at {
                     break;
                 }
-                terminate_originals(moving.world, deployment, at);
+                if deployment.shift.is_some() {
+                    shifting::remove_original(moving.world, deployment, at);
+                } else {
+                    terminate_originals(moving.world, deployment, at);
+                }
                 moving.finish(deployment, at, &Ending::Succeeded);
+            }
+            Phase::Shifting => {
+                if !shifting::step(moving, deployment, now) {
+                    break;
+                }
+                if deployment.phase == Phase::Shifting {
+                    changed = true;
+                    break;
+                }
             }
             Phase::Finished => break,
         }
@@ -275,7 +294,12 @@ pub fn resume(world: &mut World, now: Timestamp) -> bool {
             Phase::Ready { deadline } => shift(deadline),
             Phase::Terminating { at } => shift(at),
             Phase::Provisioning { poll_at } => shift(poll_at),
-            Phase::Installing | Phase::Rerouting | Phase::Finished => {}
+            Phase::Installing | Phase::Rerouting | Phase::Shifting | Phase::Finished => {}
+        }
+        if let Some(state) = deployment.shift.as_mut() {
+            for time in state.times_mut() {
+                shift(time);
+            }
         }
         for target in &mut deployment.targets {
             if let Some(attempt) = &mut target.attempt {

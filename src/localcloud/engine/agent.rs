@@ -99,6 +99,9 @@ pub fn behaviour_of(
                 }),
             false,
         ),
+        // Lambda and ECS targets have no agent; the engine never plays
+        // their events here.
+        TargetKind::Lambda | TargetKind::Ecs => (None, false),
     };
     let mut simulated = tag.map_or_else(SimulatedBehaviour::default, |value| {
         SimulatedBehaviour::parse(&value).unwrap_or_else(|error| {
@@ -451,14 +454,17 @@ fn failing_script_log(event: LifecycleEvent, target_id: &str, script: &str) -> V
             "[stdout]Draining connections before the load balancer change",
             "[stderr]drain: timed out waiting for 12 open connections to close",
         ],
-        LifecycleEvent::BeforeAllowTraffic | LifecycleEvent::AfterAllowTraffic => &[
+        LifecycleEvent::BeforeAllowTraffic
+        | LifecycleEvent::AfterAllowTraffic
+        | LifecycleEvent::AfterAllowTestTraffic => &[
             "[stdout]Warming up caches before traffic arrives",
             "[stderr]curl: (7) Failed to connect to localhost port 8080: Connection refused",
         ],
         LifecycleEvent::DownloadBundle
         | LifecycleEvent::Install
         | LifecycleEvent::BlockTraffic
-        | LifecycleEvent::AllowTraffic => &[],
+        | LifecycleEvent::AllowTraffic
+        | LifecycleEvent::AllowTestTraffic => &[],
     };
     let mut log = vec![
         format!("LifecycleEvent - {}", event.name()),

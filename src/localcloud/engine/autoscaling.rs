@@ -430,6 +430,7 @@ fn launch_deployment(
         rollback_request: RollbackRequest::Never,
         rollback_info: None,
         only_instances: Some(vec![action.instance_id.clone()]),
+        shift: None,
     }
 }
 
@@ -634,6 +635,7 @@ fn follow_up(world: &mut World, root: &Deployment) {
         rollback_request: RollbackRequest::Never,
         rollback_info: None,
         only_instances: Some(still_there),
+        shift: None,
     };
     let Ok(follow_up_id) = create(world, new, at) else {
         return;

@@ -36,12 +36,22 @@ pub struct EngineSettings {
     /// How long one lifecycle event takes (five times as long on an
     /// instance tagged `deploydesk:simulate=slow`).
     pub event_duration: Duration,
+    /// How long one minute of a deployment configuration or a wait lasts
+    /// on the local cloud's clock: a Lambda or ECS deployment's traffic
+    /// steps, its hooks' hour and the ECS waits. A minute by default;
+    /// shorter for demonstrations, while every API answer keeps the
+    /// configured minutes.
+    pub minute: Duration,
 }
+
+/// A configured minute, by default.
+pub const DEFAULT_MINUTE: Duration = Duration::from_mins(1);
 
 impl Default for EngineSettings {
     fn default() -> Self {
         Self {
             event_duration: DEFAULT_EVENT_DURATION,
+            minute: DEFAULT_MINUTE,
         }
     }
 }
@@ -50,6 +60,13 @@ impl EngineSettings {
     /// One event's duration in whole milliseconds.
     pub(super) fn event_millis(self) -> i64 {
         i64::try_from(self.event_duration.as_millis()).unwrap_or(i64::MAX / 16)
+    }
+
+    /// `minutes` configured minutes in milliseconds of the local cloud's
+    /// clock.
+    pub(super) fn minutes_millis(self, minutes: i64) -> i64 {
+        let minute = i64::try_from(self.minute.as_millis()).unwrap_or(i64::MAX / 16);
+        minute.saturating_mul(minutes)
     }
 }
 

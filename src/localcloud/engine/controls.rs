@@ -15,6 +15,7 @@ use super::agent;
 use super::blue_green::{begin_reroute, terminate_originals};
 use super::common::{ALARM_ACTIVE, CREATOR_ROLLBACK, EngineSettings, group_of, with_deployment};
 use super::ending::{Ending, finish, roll_back};
+use super::shifting;
 
 /// Cuts short the work in flight on a deployment that is being stopped at
 /// `at`: the running events fail, the rest are skipped.
@@ -191,7 +192,11 @@ pub fn continue_ready(
 ) -> bool {
     let continued = with_deployment(world, deployment_id, |world, deployment| {
         if matches!(deployment.phase, Phase::Ready { .. }) {
-            begin_reroute(world, deployment, now, *settings);
+            if deployment.shift.is_some() {
+                shifting::continue_ready(deployment, now);
+            } else {
+                begin_reroute(world, deployment, now, *settings);
+            }
             true
         } else {
             false
@@ -208,7 +213,11 @@ pub fn end_termination_wait(world: &mut World, deployment_id: &str, now: Timesta
     let mut rollbacks = Vec::new();
     let ended = with_deployment(world, deployment_id, |world, deployment| {
         if matches!(deployment.phase, Phase::Terminating { .. }) {
-            terminate_originals(world, deployment, now);
+            if deployment.shift.is_some() {
+                shifting::remove_original(world, deployment, now);
+            } else {
+                terminate_originals(world, deployment, now);
+            }
             finish(world, deployment, now, &Ending::Succeeded, &mut rollbacks);
             true
         } else {

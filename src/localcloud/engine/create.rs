@@ -7,13 +7,16 @@ use std::collections::BTreeMap;
 
 use crate::domain::MinimumHealthyHosts;
 use crate::domain::health::Health;
-use crate::domain::lifecycle::{InstanceRole, LifecycleEvent, events_for};
+use crate::domain::lifecycle::{
+    ECS_EVENTS, InstanceRole, LAMBDA_EVENTS, LifecycleEvent, events_for,
+};
 use crate::domain::rollout::Rollout;
 use crate::domain::simulate::SIMULATE_TAG;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
     Deployment, DeploymentStatus, Deployments, EventRecord, InstanceLabel, LastDeploymentInfo,
-    Phase, RollbackInfo, RollbackRequest, TargetInstances, TargetRecord, TargetStatus,
+    Phase, RollbackInfo, RollbackRequest, Shift, ShiftKind, TargetInstances, TargetKind,
+    TargetRecord, TargetStatus,
 };
 use crate::localcloud::codedeploy::errors::no_such_group;
 use crate::localcloud::codedeploy::shapes::{
@@ -72,6 +75,10 @@ pub struct NewDeployment {
     /// deployments Auto Scaling's launches start (see
     /// [`autoscaling`](super::autoscaling)).
     pub only_instances: Option<Vec<String>>,
+    /// A Lambda or ECS deployment: what its traffic moves between. Its one
+    /// target is the alias or the service, with the events of its
+    /// platform.
+    pub shift: Option<Shift>,
 }
 
 /// Makes a deployment id that is not taken: `d-` and nine capital letters
@@ -166,9 +173,10 @@ pub fn create(world: &mut World, new: NewDeployment, now: Timestamp) -> Result<S
     let group_id = group.id.clone();
     let previous_revision = group.target_revision.clone();
     let health_by_target = group.instance_health.clone();
-    let originals = match &new.only_instances {
-        Some(ids) => select::ec2_candidates(&world.ec2, ids, &new.region),
-        None => select::group_instances(world, group, &new.region),
+    let originals = match (&new.shift, &new.only_instances) {
+        (Some(_), _) => Vec::new(),
+        (None, Some(ids)) => select::ec2_candidates(&world.ec2, ids, &new.region),
+        (None, None) => select::group_instances(world, group, &new.region),
     };
     // A group with an Auto Scaling group has it copied when the deployment
     // starts (see `green_fleet`).
@@ -178,7 +186,9 @@ pub fn create(world: &mut World, new: NewDeployment, now: Timestamp) -> Result<S
         == Some("WITH_TRAFFIC_CONTROL")
         && new.load_balancer_info.is_some();
 
-    let mut targets: Vec<TargetRecord> = if blue_green {
+    let mut targets: Vec<TargetRecord> = if let Some(shift) = &new.shift {
+        vec![shift_target(shift, &new.region, now)]
+    } else if blue_green {
         let replacements = replacement_instances(world, &new, &originals, copies_instances, now);
         let blue = originals.into_iter().map(|candidate| {
             target_record(
@@ -259,6 +269,7 @@ pub fn create(world: &mut World, new: NewDeployment, now: Timestamp) -> Result<S
         outdated_instances: Vec::new(),
         related_deployments: None,
         copied_fleet: None,
+        shift: new.shift,
     };
     record_revision_use(world, &deployment, now);
     if let Some(group) = group_mut(world, &deployment) {
@@ -269,6 +280,45 @@ pub fn create(world: &mut World, new: NewDeployment, now: Timestamp) -> Result<S
     deployments.by_id.insert(deployment_id.clone(), deployment);
     deployments.next_due = Some(deployments.next_due.map_or(now, |due| due.min(now)));
     Ok(deployment_id)
+}
+
+/// The one target of a Lambda or ECS deployment: the function's alias
+/// (`function:alias`) or the service (`cluster:service`), with its
+/// platform's events.
+fn shift_target(shift: &Shift, region: &str, now: Timestamp) -> TargetRecord {
+    let (target_id, target_arn, kind, events) = match &shift.kind {
+        ShiftKind::Lambda(lambda) => (
+            format!("{}:{}", lambda.function, lambda.alias),
+            format!(
+                "{}:{}",
+                crate::localcloud::lambda::state::function_arn(region, &lambda.function),
+                lambda.alias
+            ),
+            TargetKind::Lambda,
+            LAMBDA_EVENTS.to_vec(),
+        ),
+        ShiftKind::Ecs(ecs) => (
+            format!("{}:{}", ecs.cluster, ecs.service),
+            format!(
+                "arn:aws:ecs:{region}:{}:service/{}/{}",
+                crate::localcloud::account::ACCOUNT_ID,
+                ecs.cluster,
+                ecs.service
+            ),
+            TargetKind::Ecs,
+            ECS_EVENTS.to_vec(),
+        ),
+    };
+    target_record(
+        Candidate {
+            target_id,
+            target_arn,
+            kind,
+        },
+        None,
+        events,
+        now,
+    )
 }
 
 /// The replacement instances of a blue/green deployment: those its

@@ -12,10 +12,12 @@ use crate::localcloud::codedeploy::deployment_state::{
     Phase, RollbackInfo, RollbackRequest, TargetStatus,
 };
 use crate::localcloud::codedeploy::shapes::DeploymentStyle;
+use crate::localcloud::codedeploy::state::DeploymentGroup;
 use crate::localcloud::world::World;
 
 use super::common::{ALARM_ACTIVE, CREATOR_ROLLBACK, EngineSettings, group_mut, record_attempted};
 use super::create::{NewDeployment, create};
+use super::shifting;
 use super::triggers::{self, TriggerEvent};
 
 /// What a deployment that ended asks to be done once it is back in the world.
@@ -118,6 +120,7 @@ pub(super) fn finish(
     deployment.complete_time = Some(at);
     deployment.phase = Phase::Finished;
     deployment.in_flight.clear();
+    shifting::close_executions(deployment);
     for target in &mut deployment.targets {
         let status = match target.status {
             TargetStatus::Pending => TargetStatus::Skipped,
@@ -240,6 +243,7 @@ pub(super) fn roll_back(world: &mut World, due: &RollbackDue) {
         return;
     };
     let failed_id = failed.deployment_id.clone();
+    let shifted = failed.shift.is_some();
     let group = world
         .codedeploy
         .applications
@@ -255,6 +259,11 @@ pub(super) fn roll_back(world: &mut World, due: &RollbackDue) {
             "The deployment was not rolled back: its deployment group no longer exists."
                 .to_owned(),
         ),
+        Some(group) if failed.shift.is_some() => {
+            let new = shifting_rollback(failed, group);
+            create(world, new, due.at)
+                .map_err(|error| format!("The deployment was not rolled back: {}", error.message))
+        }
         Some(group) => match &group.target_revision {
             None => Err("The deployment was not rolled back: the deployment group has no last successful revision to roll back to.".to_owned()),
             Some(revision) => {
@@ -287,6 +296,7 @@ pub(super) fn roll_back(world: &mut World, due: &RollbackDue) {
                         )),
                     }),
                     only_instances: None,
+                    shift: None,
                 };
                 create(world, new, due.at).map_err(|error| {
                     format!("The deployment was not rolled back: {}", error.message)
@@ -298,9 +308,15 @@ pub(super) fn roll_back(world: &mut World, due: &RollbackDue) {
         Ok(rollback_id) => RollbackInfo {
             rollback_deployment_id: Some(rollback_id.clone()),
             rollback_triggering_deployment_id: None,
-            rollback_message: Some(format!(
-                "Rolled back by deployment {rollback_id}, which redeploys the last successful revision."
-            )),
+            rollback_message: Some(if shifted {
+                format!(
+                    "Rolled back by deployment {rollback_id}, which moves traffic back to the original version."
+                )
+            } else {
+                format!(
+                    "Rolled back by deployment {rollback_id}, which redeploys the last successful revision."
+                )
+            }),
         },
         Err(message) => RollbackInfo {
             rollback_deployment_id: None,
@@ -322,5 +338,45 @@ pub(super) fn roll_back(world: &mut World, due: &RollbackDue) {
             None,
             due.at,
         );
+    }
+}
+
+/// The rollback of a Lambda or ECS deployment that ended badly: a
+/// deployment that moves traffic back to the original version or task set
+/// at once and removes the replacement (see [`shifting::reversed`]). It
+/// names the group's last successful revision, or the failed one's when
+/// the group has none.
+fn shifting_rollback(failed: &Deployment, group: &DeploymentGroup) -> NewDeployment {
+    let failed_id = &failed.deployment_id;
+    NewDeployment {
+        application_name: failed.application_name.clone(),
+        deployment_group_name: group.name.clone(),
+        deployment_config_name: failed.deployment_config_name.clone(),
+        minimum_healthy_hosts: failed.minimum_healthy_hosts,
+        revision: group
+            .target_revision
+            .clone()
+            .unwrap_or_else(|| failed.revision.clone()),
+        description: Some(format!("Automatic rollback of {failed_id}")),
+        creator: CREATOR_ROLLBACK.to_owned(),
+        ignore_application_stop_failures: false,
+        update_outdated_instances_only: false,
+        file_exists_behavior: None,
+        auto_rollback_configuration: failed.auto_rollback_configuration.clone(),
+        deployment_style: failed.deployment_style.clone(),
+        target_instances: None,
+        blue_green_deployment_configuration: failed.blue_green_deployment_configuration.clone(),
+        load_balancer_info: failed.load_balancer_info.clone(),
+        region: failed.region.clone(),
+        rollback_request: RollbackRequest::Never,
+        rollback_info: Some(RollbackInfo {
+            rollback_deployment_id: None,
+            rollback_triggering_deployment_id: Some(failed_id.clone()),
+            rollback_message: Some(format!(
+                "Rolls back deployment {failed_id} by moving traffic back to the original version."
+            )),
+        }),
+        only_instances: None,
+        shift: failed.shift.as_ref().map(shifting::reversed),
     }
 }

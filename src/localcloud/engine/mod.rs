@@ -84,6 +84,8 @@ pub mod create;
 pub mod ending;
 pub mod green_fleet;
 pub mod select;
+pub mod shifting;
+pub mod tasks;
 pub mod traffic;
 pub mod triggers;
 pub mod waves;
@@ -91,8 +93,8 @@ pub mod waves;
 pub use advance::{advance, prepare_loaded, resume};
 pub use autoscaling::{CREATOR_AUTO_UPDATE, CREATOR_AUTOSCALING, serve_launches};
 pub use common::{
-    AGENT_ISSUE_MESSAGE, CREATOR_ROLLBACK, CREATOR_USER, DEFAULT_EVENT_DURATION, EngineSettings,
-    HEALTH_CONSTRAINTS_MESSAGE, NO_INSTANCES_MESSAGE,
+    AGENT_ISSUE_MESSAGE, CREATOR_ROLLBACK, CREATOR_USER, DEFAULT_EVENT_DURATION, DEFAULT_MINUTE,
+    EngineSettings, HEALTH_CONSTRAINTS_MESSAGE, NO_INSTANCES_MESSAGE,
 };
 pub use controls::{continue_ready, end_termination_wait, stop, stop_on_alarms};
 pub use create::{NewDeployment, create, is_deployment_id};

@@ -113,6 +113,38 @@ impl LambdaFunction {
     }
 }
 
+impl LambdaState {
+    /// The alias `alias` of function `function`, if both exist.
+    pub fn alias(&self, function: &str, alias: &str) -> Option<&Alias> {
+        self.functions.get(function)?.aliases.get(alias)
+    }
+
+    /// Points the alias `alias` of `function` at `version`, with
+    /// `weights` (version to share of invocations, 0–1) going to others,
+    /// as `UpdateAlias` does. Returns whether the alias exists.
+    pub fn route_alias(
+        &mut self,
+        function: &str,
+        alias: &str,
+        version: &str,
+        weights: BTreeMap<String, f64>,
+    ) -> bool {
+        let Some(found) = self
+            .functions
+            .get_mut(function)
+            .and_then(|function| function.aliases.get_mut(alias))
+        else {
+            return false;
+        };
+        if found.function_version != version || found.additional_version_weights != weights {
+            version.clone_into(&mut found.function_version);
+            found.additional_version_weights = weights;
+            found.revision_id = uuid::Uuid::new_v4().to_string();
+        }
+        true
+    }
+}
+
 /// The ARN of function `name` in `region`.
 pub fn function_arn(region: &str, name: &str) -> String {
     format!("arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}")

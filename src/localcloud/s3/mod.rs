@@ -183,6 +183,11 @@ pub struct S3Object {
     /// What the body holds as a CodeDeploy bundle, read when it was
     /// uploaded; `None` when it is not an archive.
     pub bundle: Option<BundleFacts>,
+    /// The body as text, when it is a small UTF-8 file rather than an
+    /// archive: what a Lambda or ECS revision's AppSpec file (bundle type
+    /// `YAML` or `JSON`) says, read when it was uploaded.
+    #[serde(default)]
+    pub text: Option<String>,
     /// The checksums of the whole body computed when it was uploaded in one
     /// piece, by algorithm (`crc32`, `sha256`, ...), base64 as S3 sends them.
     #[serde(default)]

@@ -293,7 +293,7 @@ pub async fn complete(request: &Request, body: Body) -> Result<Response, ApiErro
         .await
         .map_err(|problem| storage_error("join the uploaded parts", &problem))?;
     drop(output);
-    let bundle = inspect_bundle(file.path().to_path_buf()).await;
+    let (bundle, text) = inspect_bundle(file.path().to_path_buf()).await;
     let etag = multipart_etag(&parts);
     let name = BlobStore::new_name();
     let placed = file.place(&request.shared.blobs, &name).await?;
@@ -313,6 +313,7 @@ pub async fn complete(request: &Request, body: Body) -> Result<Response, ApiErro
         content_type,
         blob: name,
         bundle,
+        text,
         checksums: BTreeMap::new(),
     };
     let object = commit(request, request.key(), placed, object).await?;

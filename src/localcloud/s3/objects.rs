@@ -41,11 +41,17 @@ fn set(headers: &mut HeaderMap, name: impl Into<HeaderName>, value: &str) {
     }
 }
 
-/// What the body at `path` holds as a CodeDeploy bundle, when it starts
-/// like a zip, gzip or tar archive; read on the blocking pool.
-pub async fn inspect_bundle(path: PathBuf) -> Option<BundleFacts> {
+/// The most bytes of a body kept as text (see [`S3Object::text`]).
+pub const MAX_TEXT_BYTES: u64 = 64 * 1024;
+
+/// What an uploaded body holds: a CodeDeploy bundle's facts when it starts
+/// like a zip, gzip or tar archive; otherwise its text when it is small
+/// UTF-8. Read on the blocking pool.
+pub async fn inspect_bundle(path: PathBuf) -> (Option<BundleFacts>, Option<String>) {
     tokio::task::spawn_blocking(move || {
-        let mut file = std::fs::File::open(&path).ok()?;
+        let Ok(mut file) = std::fs::File::open(&path) else {
+            return (None, None);
+        };
         let mut head = [0_u8; 512];
         let mut read = 0;
         while read < head.len() {
@@ -58,14 +64,19 @@ pub async fn inspect_bundle(path: PathBuf) -> Option<BundleFacts> {
         let gzip = head.starts_with(&[0x1f, 0x8b]);
         let tar = read >= 262 && &head[257..262] == b"ustar";
         if !(zip || gzip || tar) {
-            return None;
+            let small = file
+                .metadata()
+                .is_ok_and(|metadata| metadata.len() <= MAX_TEXT_BYTES);
+            let text = small.then(|| std::fs::read_to_string(&path).ok()).flatten();
+            return (None, text);
         }
-        std::io::Seek::seek(&mut file, SeekFrom::Start(0)).ok()?;
-        bundle::inspect(file)
+        if std::io::Seek::seek(&mut file, SeekFrom::Start(0)).is_err() {
+            return (None, None);
+        }
+        (bundle::inspect(file), None)
     })
     .await
-    .ok()
-    .flatten()
+    .unwrap_or_default()
 }
 
 /// Checks that `bucket` exists, before a body is read.
@@ -123,7 +134,7 @@ fn write_headers(object: &S3Object) -> HeaderMap {
 pub async fn put_object(request: &Request, body: Body) -> Result<Response, ApiError> {
     require_bucket(request)?;
     let ingested = ingest::ingest_request(request, body).await?;
-    let bundle = inspect_bundle(ingested.file.path().to_path_buf()).await;
+    let (bundle, text) = inspect_bundle(ingested.file.path().to_path_buf()).await;
     let etag = ingested.etag();
     let placed = ingested
         .file
@@ -137,6 +148,7 @@ pub async fn put_object(request: &Request, body: Body) -> Result<Response, ApiEr
         content_type: request.header("content-type").map(str::to_owned),
         blob: blob_name(&placed),
         bundle,
+        text,
         checksums: ingested.checksums,
     };
     let object = commit(request, request.key(), placed, object).await?;
