@@ -13,6 +13,10 @@ use crate::localcloud::{LocalCloud, LocalCloudOptions};
 /// How many instances the demo account's fleet starts with.
 pub const DEMO_FLEET: usize = 10;
 
+/// How long a configured minute of a Lambda or ECS deployment lasts in the
+/// demo account: two seconds, so a five-minute canary is watched in ten.
+pub const DEMO_MINUTE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Starts the local cloud on first use, keeping its state in `state_path`.
 pub struct EmbeddedLocalCloud {
     options: LocalCloudOptions,
@@ -22,13 +26,15 @@ pub struct EmbeddedLocalCloud {
 
 impl EmbeddedLocalCloud {
     /// The demo account: a local cloud whose state lives in `state_path` (in
-    /// memory when `None`), with a fleet of [`DEMO_FLEET`] instances and
-    /// lifecycle events paced so a ten-instance rollout takes about a minute.
+    /// memory when `None`), with a fleet of [`DEMO_FLEET`] instances,
+    /// lifecycle events paced so a ten-instance rollout takes about a minute,
+    /// and Lambda and ECS deployments on [`DEMO_MINUTE`] minutes.
     pub fn new(state_path: Option<PathBuf>) -> Self {
         Self::with_options(LocalCloudOptions {
             state_path,
             fleet: DEMO_FLEET,
             fleet_gaps: true,
+            minute: DEMO_MINUTE,
             ..LocalCloudOptions::default()
         })
     }

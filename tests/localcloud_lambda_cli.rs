@@ -15,17 +15,6 @@ mod support;
 
 use support::{aws, aws_cli_available, aws_ok as ok, start};
 
-/// A zip holding `index.py` with `body`.
-fn package(body: &str) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    writer
-        .start_file("index.py", zip::write::SimpleFileOptions::default())
-        .unwrap();
-    writer.write_all(body.as_bytes()).unwrap();
-    writer.finish().unwrap().into_inner()
-}
-
 #[tokio::test]
 async fn a_function_gets_versions_and_a_weighted_alias_with_the_cli() {
     if !aws_cli_available("a_function_gets_versions_and_a_weighted_alias_with_the_cli") {
@@ -36,7 +25,7 @@ async fn a_function_gets_versions_and_a_weighted_alias_with_the_cli() {
     let endpoint = endpoint.as_str();
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("function.zip");
-    std::fs::write(&zip, package("def handler(event, context): return 1\n")).unwrap();
+    std::fs::write(&zip, support::zip_package("def handler(event, context): return 1\n")).unwrap();
     let zip_arg = format!("fileb://{}", zip.display());
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     let role = ok(
@@ -74,7 +63,7 @@ async fn a_function_gets_versions_and_a_weighted_alias_with_the_cli() {
     )
     .await;
     assert_eq!(created["Version"], "1");
-    std::fs::write(&zip, package("def handler(event, context): return 2\n")).unwrap();
+    std::fs::write(&zip, support::zip_package("def handler(event, context): return 2\n")).unwrap();
     let updated = ok(
         "lambda",
         endpoint,

@@ -292,6 +292,17 @@ pub async fn aws_ok(service: &str, endpoint: &str, args: &[&str]) -> serde_json:
     }
 }
 
+/// A zip holding `index.py` with `body`: a Lambda function's package.
+pub fn zip_package(body: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    writer
+        .start_file("index.py", zip::write::SimpleFileOptions::default())
+        .expect("a zip entry starts");
+    writer.write_all(body.as_bytes()).expect("the entry is written");
+    writer.finish().expect("the zip is finished").into_inner()
+}
+
 /// Sends `request` on a new connection and returns the whole response,
 /// failing the test if the server does not answer within five seconds.
 pub async fn send_raw(addr: std::net::SocketAddr, request: &[u8]) -> Vec<u8> {
