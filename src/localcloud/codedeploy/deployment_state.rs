@@ -511,6 +511,51 @@ impl Shift {
             .map(|(_, function)| function.as_str())
     }
 
+    /// Closes every hook execution, as its deployment has ended: a status
+    /// reported for one now is refused.
+    pub fn close_executions(&mut self) {
+        for execution in &mut self.executions {
+            execution.open = false;
+        }
+        self.next_at = None;
+    }
+
+    /// The shift of the rollback of a deployment that shifted as this one:
+    /// traffic moves back to where it was, at once and without hooks, and
+    /// the replacement is removed.
+    pub fn reversed(&self) -> Self {
+        let kind = match &self.kind {
+            ShiftKind::Lambda(lambda) => ShiftKind::Lambda(LambdaShift {
+                function: lambda.function.clone(),
+                alias: lambda.alias.clone(),
+                current_version: lambda.target_version.clone(),
+                target_version: lambda.current_version.clone(),
+            }),
+            ShiftKind::Ecs(ecs) => ShiftKind::Ecs(Box::new(EcsShift {
+                blue: ecs.green.clone(),
+                green: ecs.blue.clone(),
+                blue_target_group: ecs.green_target_group.clone(),
+                green_target_group: ecs.blue_target_group.clone(),
+                ready_wait_minutes: None,
+                termination_wait_minutes: 0,
+                ..ecs.as_ref().clone()
+            })),
+        };
+        Self {
+            routing: TrafficRouting::AllAtOnce,
+            kind,
+            hooks: Vec::new(),
+            rollback: true,
+            step: 0,
+            cursor: self.cursor,
+            traffic_started: None,
+            weight: 100.0 - self.weight,
+            executions: Vec::new(),
+            continued: true,
+            next_at: None,
+        }
+    }
+
     /// Every time it keeps, to move after a restart.
     pub fn times_mut(&mut self) -> Vec<&mut Timestamp> {
         let mut times = vec![&mut self.cursor];

@@ -9,7 +9,7 @@ use crate::domain::rollout::TargetProgress;
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
     Deployment, DeploymentStatus, ErrorInformation, EventStatus, InstanceLabel, LastDeploymentInfo,
-    Phase, RollbackInfo, RollbackRequest, TargetStatus,
+    Phase, RollbackInfo, RollbackRequest, Shift, TargetStatus,
 };
 use crate::localcloud::codedeploy::shapes::DeploymentStyle;
 use crate::localcloud::codedeploy::state::DeploymentGroup;
@@ -17,7 +17,6 @@ use crate::localcloud::world::World;
 
 use super::common::{ALARM_ACTIVE, CREATOR_ROLLBACK, EngineSettings, group_mut, record_attempted};
 use super::create::{NewDeployment, create};
-use super::shifting;
 use super::triggers::{self, TriggerEvent};
 
 /// What a deployment that ended asks to be done once it is back in the world.
@@ -120,7 +119,9 @@ pub(super) fn finish(
     deployment.complete_time = Some(at);
     deployment.phase = Phase::Finished;
     deployment.in_flight.clear();
-    shifting::close_executions(deployment);
+    if let Some(shift) = deployment.shift.as_mut() {
+        shift.close_executions();
+    }
     for target in &mut deployment.targets {
         let status = match target.status {
             TargetStatus::Pending => TargetStatus::Skipped,
@@ -343,7 +344,7 @@ pub(super) fn roll_back(world: &mut World, due: &RollbackDue) {
 
 /// The rollback of a Lambda or ECS deployment that ended badly: a
 /// deployment that moves traffic back to the original version or task set
-/// at once and removes the replacement (see [`shifting::reversed`]). It
+/// at once and removes the replacement (see [`Shift::reversed`]). It
 /// names the group's last successful revision, or the failed one's when
 /// the group has none.
 fn shifting_rollback(failed: &Deployment, group: &DeploymentGroup) -> NewDeployment {
@@ -377,6 +378,6 @@ fn shifting_rollback(failed: &Deployment, group: &DeploymentGroup) -> NewDeploym
             )),
         }),
         only_instances: None,
-        shift: failed.shift.as_ref().map(shifting::reversed),
+        shift: failed.shift.as_ref().map(Shift::reversed),
     }
 }

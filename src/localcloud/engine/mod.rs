@@ -52,9 +52,13 @@
 //! Auto Scaling's launches and installs CodeDeploy's hooks; [`controls`]
 //! stops and continues deployments when asked; [`advance`](mod@advance)
 //! moves deployments
-//! along the clock, phase by phase; [`waves`] runs the rollout's waves;
+//! along the clock, phase by phase; [`shifting`] runs Lambda and ECS
+//! deployments, whose traffic shifts by the configuration's schedule and
+//! whose hooks are Lambda functions; [`waves`] runs the rollout's waves;
 //! [`blue_green`] waits, reroutes traffic and terminates the original
-//! instances; [`ending`] ends a deployment and rolls it back; [`traffic`]
+//! instances; [`ending`] ends a deployment and rolls it back; [`tasks`]
+//! starts an ECS deployment's replacement task set and moves its
+//! listeners; [`traffic`]
 //! makes the traffic events act on the load balancers; [`green_fleet`]
 //! copies an Auto Scaling group for the replacement instances and
 //! replaces the original with it; [`create`](mod@create) makes a

@@ -66,7 +66,7 @@ pub(super) fn begin(moving: &mut Moving<'_>, deployment: &mut Deployment, at: Ti
         target.last_updated_at = at;
     }
     let checked = match deployment.shift.as_mut() {
-        Some(shift) => check(moving.world, shift),
+        Some(shift) => check(moving.world, shift, at),
         None => Ok(()),
     };
     if let Err(error) = checked {
@@ -78,10 +78,10 @@ pub(super) fn begin(moving: &mut Moving<'_>, deployment: &mut Deployment, at: Ti
 /// as CodeDeploy does: the function, its alias pointing at the AppSpec's
 /// `CurrentVersion` alone, and both versions; or the ECS service, task
 /// definition, container, target groups and listeners.
-fn check(world: &World, shift: &mut Shift) -> Result<(), ErrorInformation> {
+fn check(world: &World, shift: &mut Shift, now: Timestamp) -> Result<(), ErrorInformation> {
     let lambda = match &mut shift.kind {
         ShiftKind::Lambda(lambda) => lambda,
-        ShiftKind::Ecs(ecs) => return tasks::check(world, ecs),
+        ShiftKind::Ecs(ecs) => return tasks::check(world, ecs, shift.rollback, now),
     };
     let config = |message: String| ErrorInformation {
         code: "INVALID_LAMBDA_CONFIGURATION".to_owned(),
@@ -250,7 +250,9 @@ fn start_event(moving: &mut Moving<'_>, deployment: &mut Deployment, index: usiz
             shift.traffic_started = Some(at);
             Ok(())
         }
-        LifecycleEvent::Install => tasks::start_replacement(moving.world, shift, at),
+        LifecycleEvent::Install => {
+            tasks::start_replacement(moving.world, shift, &deployment.deployment_id, at)
+        }
         LifecycleEvent::AllowTestTraffic => tasks::allow_test_traffic(moving.world, shift),
         _ => match shift.hook(event).map(str::to_owned) {
             Some(function) if !rollback => {
@@ -458,7 +460,7 @@ fn shift_traffic(
 
 /// Sends `weight` percent of production traffic to the new version or task
 /// set.
-fn route(world: &mut World, shift: &Shift, weight: f64) -> Result<(), Diagnostics> {
+fn route(world: &mut World, shift: &mut Shift, weight: f64) -> Result<(), Diagnostics> {
     match &shift.kind {
         ShiftKind::Lambda(lambda) => {
             let (version, weights) = if weight >= 100.0 {
@@ -586,46 +588,5 @@ pub(super) fn continue_ready(deployment: &mut Deployment, now: Timestamp) {
         shift.continued = true;
         shift.cursor = shift.cursor.max(now);
         shift.next_at = Some(now);
-    }
-}
-
-/// Closes the hook executions of a deployment that ended: a status
-/// reported for them now is refused.
-pub(super) fn close_executions(deployment: &mut Deployment) {
-    if let Some(shift) = deployment.shift.as_mut() {
-        for execution in &mut shift.executions {
-            execution.open = false;
-        }
-        shift.next_at = None;
-    }
-}
-
-/// The shift of the rollback of a deployment that shifted as `failed`
-/// says: traffic moves back to where it was, at once and without hooks,
-/// and the replacement is removed.
-pub(super) fn reversed(failed: &Shift) -> Shift {
-    let kind = match &failed.kind {
-        ShiftKind::Lambda(lambda) => ShiftKind::Lambda(
-            crate::localcloud::codedeploy::deployment_state::LambdaShift {
-                function: lambda.function.clone(),
-                alias: lambda.alias.clone(),
-                current_version: lambda.target_version.clone(),
-                target_version: lambda.current_version.clone(),
-            },
-        ),
-        ShiftKind::Ecs(ecs) => ShiftKind::Ecs(Box::new(tasks::reversed(ecs))),
-    };
-    Shift {
-        routing: TrafficRouting::AllAtOnce,
-        kind,
-        hooks: Vec::new(),
-        rollback: true,
-        step: 0,
-        cursor: failed.cursor,
-        traffic_started: None,
-        weight: 100.0 - failed.weight,
-        executions: Vec::new(),
-        continued: true,
-        next_at: None,
     }
 }
