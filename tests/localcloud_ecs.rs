@@ -318,7 +318,7 @@ async fn a_code_deploy_service_moves_from_its_first_task_set_to_a_second() {
     };
     assert_eq!(original.status(), Some("PRIMARY"));
     assert_eq!(original.task_definition(), Some(first.as_str()));
-    assert_eq!(original.scale().unwrap().value(), 100.0);
+    assert!((original.scale().unwrap().value() - 100.0).abs() < 1e-9);
     assert_eq!(
         original.load_balancers()[0].target_group_arn(),
         Some(balancer.blue.as_str())
@@ -619,7 +619,7 @@ async fn task_definitions_count_revisions_and_are_named_by_family_revision_or_ar
         list(TaskDefinitionStatus::Inactive, SortOrder::Asc)
             .await
             .unwrap(),
-        [second.clone()]
+        std::slice::from_ref(&second)
     );
     let web_only = fixture
         .ecs

@@ -20,56 +20,89 @@ fn not_found(arn: &str) -> ApiError {
     )
 }
 
-/// The tags of the resource `arn`, to change with `change`, which answers
-/// what the operation returns.
-fn with_tags<R>(
-    state: &mut EcsState,
-    arn: &str,
-    change: impl FnOnce(&mut Tags) -> R,
-) -> Result<R, ApiError> {
+/// A resource that takes tags.
+enum Resource {
+    /// A cluster, by name.
+    Cluster(String),
+    /// A service, by cluster and name.
+    Service(String, String),
+    /// A task definition, by family and revision.
+    TaskDefinition(String, u32),
+}
+
+/// The resource `arn` names, if it exists (deleted clusters and services
+/// do not take tags).
+fn locate(state: &EcsState, arn: &str) -> Result<Resource, ApiError> {
     if arn.contains(":cluster/") {
-        let name = cluster_name(arn).to_owned();
-        let mut cluster = state
-            .cluster(&name)
+        return state
+            .cluster(cluster_name(arn))
             .filter(|cluster| cluster.arn == arn)
-            .cloned()
-            .ok_or_else(|| not_found(arn))?;
-        let answer = change(&mut cluster.tags);
-        state.clusters.insert(name, cluster);
-        return Ok(answer);
+            .map(|cluster| Resource::Cluster(cluster.name.clone()))
+            .ok_or_else(|| not_found(arn));
     }
     if let Some((_, rest)) = arn.split_once(":service/") {
         let (cluster, _) = rest.split_once('/').ok_or_else(|| not_found(arn))?;
-        let mut service = state
+        return state
             .service(cluster, arn)
             .filter(|service| service.arn == arn && !service.is_deleted())
-            .cloned()
-            .ok_or_else(|| not_found(arn))?;
-        let answer = change(&mut service.tags);
-        state.put_service(service);
-        return Ok(answer);
+            .map(|service| Resource::Service(service.cluster.clone(), service.name.clone()))
+            .ok_or_else(|| not_found(arn));
     }
     if arn.contains(":task-definition/") {
-        let definition = state
+        return state
             .task_definition(arn)
             .filter(|definition| definition.arn == arn)
-            .ok_or_else(|| not_found(arn))?;
-        let mut record = state
-            .task_definitions
-            .get(&definition.family)
-            .cloned()
-            .ok_or_else(|| not_found(arn))?;
-        let revision = definition.revision;
-        let Some(found) = record.revisions.get_mut(&revision) else {
-            return Err(not_found(arn));
-        };
-        let answer = change(&mut found.tags);
-        state.task_definitions.insert(record.family.clone(), record);
-        return Ok(answer);
+            .map(|definition| {
+                Resource::TaskDefinition(definition.family.clone(), definition.revision)
+            })
+            .ok_or_else(|| not_found(arn));
     }
     Err(invalid_parameter(format!(
         "The ARN {arn} is not the ARN of a cluster, service or task definition."
     )))
+}
+
+/// The tags of the resource `arn`.
+fn tags_of<'a>(state: &'a EcsState, arn: &str) -> Result<&'a Tags, ApiError> {
+    let tags = match locate(state, arn)? {
+        Resource::Cluster(name) => state.clusters.get(&name).map(|cluster| &cluster.tags),
+        Resource::Service(cluster, name) => {
+            state.service(&cluster, &name).map(|service| &service.tags)
+        }
+        Resource::TaskDefinition(family, revision) => state
+            .task_definitions
+            .get(&family)
+            .and_then(|record| record.revisions.get(&revision))
+            .map(|definition| &definition.tags),
+    };
+    tags.ok_or_else(|| not_found(arn))
+}
+
+/// Replaces the tags of the resource `arn` with `tags`.
+fn set_tags(state: &mut EcsState, arn: &str, tags: Tags) -> Result<(), ApiError> {
+    match locate(state, arn)? {
+        Resource::Cluster(name) => {
+            if let Some(mut cluster) = state.clusters.get(&name).cloned() {
+                cluster.tags = tags;
+                state.clusters.insert(name, cluster);
+            }
+        }
+        Resource::Service(cluster, name) => {
+            if let Some(mut service) = state.service(&cluster, &name).cloned() {
+                service.tags = tags;
+                state.put_service(service);
+            }
+        }
+        Resource::TaskDefinition(family, revision) => {
+            if let Some(mut record) = state.task_definitions.get(&family).cloned()
+                && let Some(definition) = record.revisions.get_mut(&revision)
+            {
+                definition.tags = tags;
+                state.task_definitions.insert(family, record);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `TagResourceRequest`.
@@ -85,20 +118,14 @@ pub fn tag(state: &mut EcsState, _context: &Context, body: &Value) -> Answer {
     let request: TagInputRequest = input(body)?;
     let arn = request.resource_arn.unwrap_or_default();
     let added = tags(request.tags)?;
-    let fits = with_tags(state, &arn, |tags| {
-        let mut merged = tags.clone();
-        merged.extend(added);
-        let fits = merged.len() <= 50;
-        if fits {
-            *tags = merged;
-        }
-        fits
-    })?;
-    if !fits {
+    let mut merged = tags_of(state, &arn)?.clone();
+    merged.extend(added);
+    if merged.len() > 50 {
         return Err(invalid_parameter(
             "A resource takes at most 50 tags; remove some first.",
         ));
     }
+    set_tags(state, &arn, merged)?;
     Ok(empty())
 }
 
@@ -115,9 +142,9 @@ pub fn untag(state: &mut EcsState, _context: &Context, body: &Value) -> Answer {
     let request: UntagInput = input(body)?;
     let arn = request.resource_arn.unwrap_or_default();
     let keys = request.tag_keys.unwrap_or_default();
-    with_tags(state, &arn, |tags| {
-        tags.retain(|key, _| !keys.contains(key));
-    })?;
+    let mut kept = tags_of(state, &arn)?.clone();
+    kept.retain(|key, _| !keys.contains(key));
+    set_tags(state, &arn, kept)?;
     Ok(empty())
 }
 
@@ -132,8 +159,5 @@ struct ListInput {
 pub fn list(state: &EcsState, _context: &Context, body: &Value) -> Answer {
     let request: ListInput = input(body)?;
     let arn = request.resource_arn.unwrap_or_default();
-    // Reading goes through the same lookup as changing, on a copy.
-    let mut copy = state.clone();
-    let tags = with_tags(&mut copy, &arn, |tags| tags.clone())?;
-    Ok(json!({ "tags": tags_json(&tags) }))
+    Ok(json!({ "tags": tags_json(tags_of(state, &arn)?) }))
 }
