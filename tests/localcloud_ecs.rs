@@ -216,6 +216,12 @@ impl Fixture {
         request.send().await.unwrap().task_sets().to_vec()
     }
 
+    /// The `(pendingCount, runningCount)` of service `web`.
+    async fn service_counts(&self) -> (i32, i32) {
+        let service = self.service().await;
+        (service.pending_count(), service.running_count())
+    }
+
     /// The service `web`.
     async fn service(&self) -> aws_sdk_ecs::types::Service {
         self.ecs
@@ -352,11 +358,7 @@ async fn a_code_deploy_service_moves_from_its_first_task_set_to_a_second() {
         original.stability_status_at().unwrap().secs(),
         START.as_millis() / 1000 + START_SECONDS
     );
-    let described = fixture.service().await;
-    assert_eq!(
-        (described.pending_count(), described.running_count()),
-        (0, 3)
-    );
+    assert_eq!(fixture.service_counts().await, (0, 3));
     let clusters = fixture
         .ecs
         .describe_clusters()
@@ -407,11 +409,7 @@ async fn a_code_deploy_service_moves_from_its_first_task_set_to_a_second() {
         .await
         .unwrap();
     assert_eq!(counts(scaled.task_set().unwrap()), (3, 3, 0));
-    let described = fixture.service().await;
-    assert_eq!(
-        (described.pending_count(), described.running_count()),
-        (3, 3)
-    );
+    assert_eq!(fixture.service_counts().await, (3, 3));
     fixture.wait(START_SECONDS);
     let [both] = fixture
         .task_sets(&[&replacement_id])
@@ -478,11 +476,7 @@ async fn a_code_deploy_service_moves_from_its_first_task_set_to_a_second() {
     let remaining = fixture.task_sets(&[]).await;
     assert_eq!(remaining.len(), 1);
     assert_eq!(remaining[0].id(), Some(replacement_id.as_str()));
-    let described = fixture.service().await;
-    assert_eq!(
-        (described.pending_count(), described.running_count()),
-        (0, 3)
-    );
+    assert_eq!(fixture.service_counts().await, (0, 3));
 
     // A task set asked for by an id the service no longer has is a failure.
     let asked = fixture

@@ -12,7 +12,8 @@ use crate::localcloud::clock::Timestamp;
 use crate::localcloud::protocol::ApiError;
 use crate::localcloud::protocol::json::input;
 
-/// Whether `name` is a valid cluster (or service) name: 1 to 255 letters,
+/// Whether `name` is a valid cluster, service or task definition family
+/// name: 1 to 255 letters,
 /// digits, `-` and `_`.
 pub fn is_resource_name(name: &str) -> bool {
     (1..=255).contains(&name.len())

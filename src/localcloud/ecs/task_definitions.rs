@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::clusters::is_resource_name;
 use super::common::{Answer, Context, TagInput, page, tags, tags_json};
 use super::state::{
     ACTIVE, ContainerDefinition, EcsState, INACTIVE, PortMapping, TaskDefinition, TaskFamily,
@@ -91,15 +92,6 @@ struct RegisterInput {
     tags: Option<Vec<TagInput>>,
 }
 
-/// Whether `family` is a valid family name: 1 to 255 letters, digits, `-`
-/// and `_`.
-fn is_family(family: &str) -> bool {
-    (1..=255).contains(&family.len())
-        && family
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
-}
-
 /// Checks one port mapping of a container in `network_mode`.
 fn port_mapping(
     given: PortMappingInput,
@@ -181,7 +173,7 @@ pub fn register(state: &mut EcsState, context: &Context, body: &Value) -> Answer
         .family
         .filter(|family| !family.is_empty())
         .ok_or_else(|| client_error("Family should not be null or empty."))?;
-    if !is_family(&family) {
+    if !is_resource_name(&family) {
         return Err(client_error(format!(
             "The family \"{family}\" is not valid; use up to 255 letters (uppercase and lowercase), numbers, hyphens and underscores."
         )));
