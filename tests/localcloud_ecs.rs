@@ -825,6 +825,18 @@ async fn bad_services_are_refused_with_ecs_errors() {
         message.ends_with("does not have an associated load balancer."),
         "{message}"
     );
+    let (code, message) = error_of(
+        fixture
+            .ecs
+            .create_service()
+            .cluster(CLUSTER)
+            .service_name("refused")
+            .task_definition("web:1")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidParameterException");
+    assert!(message.starts_with("desiredCount is required"), "{message}");
     // Nothing was half made.
     let listed = fixture
         .ecs

@@ -159,7 +159,13 @@ pub fn create(world: &mut World, context: &Context, body: &Value) -> Answer {
             )));
         }
     }
-    let desired_count = request.desired_count.unwrap_or(0);
+    // The only scheduling strategy the local cloud has is REPLICA, for
+    // which ECS requires the desired count.
+    let desired_count = request.desired_count.ok_or_else(|| {
+        invalid_parameter(
+            "desiredCount is required for a service with the REPLICA scheduling strategy; give the number of tasks to keep running.",
+        )
+    })?;
     if desired_count < 0 {
         return Err(invalid_parameter(format!(
             "desiredCount must be 0 or more, not {desired_count}."
