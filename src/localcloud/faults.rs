@@ -26,7 +26,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// The services a fault rule may name.
-pub const SERVICES: [&str; 11] = [
+pub const SERVICES: [&str; 12] = [
     "codedeploy",
     "ec2",
     "elb",
@@ -38,6 +38,7 @@ pub const SERVICES: [&str; 11] = [
     "sns",
     "ssm",
     "lambda",
+    "ecs",
 ];
 
 /// The longest latency a rule may add.

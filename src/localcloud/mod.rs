@@ -55,6 +55,7 @@ pub mod cloudwatch;
 pub mod codedeploy;
 pub mod dispatch;
 pub mod ec2;
+pub mod ecs;
 pub mod elb;
 pub mod elbv2;
 pub mod engine;

@@ -11,14 +11,14 @@ use axum::http::request::Parts;
 
 use super::dispatch::{CborApi, JsonApi, Protocol, QueryApi, RestApi, Service, listed};
 use super::{
-    autoscaling, cloudwatch, codedeploy, ec2, elb, elbv2, iam, lambda, s3, sns, ssm, sso, sts,
+    autoscaling, cloudwatch, codedeploy, ec2, ecs, elb, elbv2, iam, lambda, s3, sns, ssm, sso, sts,
 };
 
 /// Every service. REST services are asked in this order whether a request
 /// is theirs, so a narrower claim comes before a wider one: the SSO
 /// portal's one path and Lambda's paths before S3, which takes every request
 /// addressed by its path.
-pub static SERVICES: [&Service; 13] = [
+pub static SERVICES: [&Service; 14] = [
     &codedeploy::service::SERVICE,
     &ec2::service::SERVICE,
     &iam::service::SERVICE,
@@ -29,6 +29,7 @@ pub static SERVICES: [&Service; 13] = [
     &cloudwatch::service::SERVICE,
     &sns::service::SERVICE,
     &ssm::service::SERVICE,
+    &ecs::service::SERVICE,
     &sso::SERVICE,
     &lambda::service::SERVICE,
     &s3::service::SERVICE,
@@ -192,10 +193,12 @@ mod tests {
     fn json_requests_go_by_target_prefix() {
         let (service, _) = by_target_prefix("CodeDeploy_20141006").expect("CodeDeploy");
         assert_eq!(service.name, "codedeploy");
-        assert!(by_target_prefix("AmazonEC2ContainerServiceV20141113").is_none());
+        let (service, _) = by_target_prefix("AmazonEC2ContainerServiceV20141113").expect("ECS");
+        assert_eq!(service.name, "ecs");
+        assert!(by_target_prefix("AmazonEC2ContainerServiceV20141114").is_none());
         assert_eq!(
             json_apis(),
-            "CodeDeploy (CodeDeploy_20141006) and Systems Manager (AmazonSSM)"
+            "CodeDeploy (CodeDeploy_20141006), Systems Manager (AmazonSSM) and ECS (AmazonEC2ContainerServiceV20141113)"
         );
         let (service, _) = by_target_prefix("AmazonSSM").expect("Systems Manager");
         assert_eq!(service.name, "ssm");

@@ -22,6 +22,7 @@ use super::clock::Timestamp;
 use super::cloudwatch::CloudWatchState;
 use super::codedeploy::CodeDeployState;
 use super::ec2::{Ec2Instance, Ec2State, LaunchSpec};
+use super::ecs::EcsState;
 use super::elb::ElbState;
 use super::elbv2::{Elbv2State, liveness_in};
 use super::iam::state::PolicyView;
@@ -63,6 +64,8 @@ pub struct World {
     pub ssm: SsmState,
     /// Lambda's functions, versions and aliases.
     pub lambda: LambdaState,
+    /// ECS's clusters, task definitions, services and task sets.
+    pub ecs: EcsState,
 }
 
 impl Stored for World {
@@ -78,6 +81,7 @@ impl Stored for World {
         self.sns.take_changes(changes);
         self.ssm.take_changes(changes);
         self.lambda.take_changes(changes);
+        self.ecs.take_changes(changes);
     }
 
     fn apply(&mut self, change: &Change) -> Result<(), ReplayError> {
@@ -93,6 +97,7 @@ impl Stored for World {
             Some("sns") => self.sns.apply(change),
             Some("ssm") => self.ssm.apply(change),
             Some("lambda") => self.lambda.apply(change),
+            Some("ecs") => self.ecs.apply(change),
             _ => Err(change.unknown()),
         }
     }

@@ -1,5 +1,5 @@
 //! One client test suite for EC2, Auto Scaling, Elastic Load Balancing (v2
-//! and classic), IAM, S3, CloudWatch, SNS, Systems Manager and Lambda, written once
+//! and classic), IAM, S3, CloudWatch, SNS, Systems Manager, Lambda and ECS, written once
 //! and run twice: against the local cloud and against moto's server, an
 //! independent implementation of the same APIs.
 //!
@@ -19,6 +19,7 @@
 mod autoscaling;
 mod cloudwatch;
 mod ec2;
+mod ecs;
 mod elb;
 mod elbv2;
 mod iam;

@@ -38,6 +38,8 @@ pub struct Clients {
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// EC2.
     pub ec2: aws_sdk_ec2::Client,
+    /// ECS.
+    pub ecs: aws_sdk_ecs::Client,
     /// Elastic Load Balancing (classic load balancers).
     pub elb: aws_sdk_elasticloadbalancing::Client,
     /// Elastic Load Balancing v2.
@@ -105,6 +107,7 @@ impl Clients {
             autoscaling: aws_sdk_autoscaling::Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             ec2: aws_sdk_ec2::Client::new(&config),
+            ecs: aws_sdk_ecs::Client::new(&config),
             elb: aws_sdk_elasticloadbalancing::Client::new(&config),
             elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
