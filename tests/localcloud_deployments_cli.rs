@@ -139,6 +139,7 @@ fn serve_help_documents_the_fault_spec_and_bad_specs_are_refused() {
     let help = String::from_utf8_lossy(&help.stdout);
     for expected in [
         "--event-ms <MS>",
+        "--minute-ms <MS>",
         "--fleet <N>",
         "--faults <SPEC>",
         "throttle:RATE",

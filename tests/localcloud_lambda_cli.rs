@@ -25,7 +25,11 @@ async fn a_function_gets_versions_and_a_weighted_alias_with_the_cli() {
     let endpoint = endpoint.as_str();
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("function.zip");
-    std::fs::write(&zip, support::zip_package("def handler(event, context): return 1\n")).unwrap();
+    std::fs::write(
+        &zip,
+        support::zip_package("def handler(event, context): return 1\n"),
+    )
+    .unwrap();
     let zip_arg = format!("fileb://{}", zip.display());
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     let role = ok(
@@ -63,7 +67,11 @@ async fn a_function_gets_versions_and_a_weighted_alias_with_the_cli() {
     )
     .await;
     assert_eq!(created["Version"], "1");
-    std::fs::write(&zip, support::zip_package("def handler(event, context): return 2\n")).unwrap();
+    std::fs::write(
+        &zip,
+        support::zip_package("def handler(event, context): return 2\n"),
+    )
+    .unwrap();
     let updated = ok(
         "lambda",
         endpoint,

@@ -11,6 +11,7 @@
 mod deploy_support;
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -276,10 +277,15 @@ fn appspec(current: &str, target: &str, hooks: &[(&str, &str)]) -> String {
     if !hooks.is_empty() {
         text.push_str("Hooks:\n");
         for (event, function) in hooks {
-            text.push_str(&format!("  - {event}: {function}\n"));
+            let _ = writeln!(text, "  - {event}: {function}");
         }
     }
     text
+}
+
+/// A weight of 0–1 in whole percent.
+fn percent(weight: f64) -> i64 {
+    (weight * 100.0).round() as i64
 }
 
 fn weights(pairs: &[(&str, f64)]) -> HashMap<String, f64> {
@@ -326,11 +332,13 @@ async fn a_canary_sends_ten_percent_for_five_minutes_then_everything() {
     );
     let target = fixture.target(&id).await;
     assert_eq!(
-        target
-            .lambda_function_info()
-            .unwrap()
-            .target_version_weight(),
-        0.1
+        percent(
+            target
+                .lambda_function_info()
+                .unwrap()
+                .target_version_weight()
+        ),
+        10
     );
     assert_eq!(
         target.lifecycle_events()[1].status(),
@@ -353,11 +361,13 @@ async fn a_canary_sends_ten_percent_for_five_minutes_then_everything() {
     assert_eq!(overview.succeeded(), 1);
     let target = fixture.target(&id).await;
     assert_eq!(
-        target
-            .lambda_function_info()
-            .unwrap()
-            .target_version_weight(),
-        1.0
+        percent(
+            target
+                .lambda_function_info()
+                .unwrap()
+                .target_version_weight()
+        ),
+        100
     );
     let allow = &target.lifecycle_events()[1];
     let started = deploy_support::millis(allow.start_time().unwrap());

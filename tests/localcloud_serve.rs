@@ -71,6 +71,7 @@ async fn serve_prints_the_endpoint_first_and_keeps_state_in_the_directory() {
         port: 0,
         state_dir: Some(dir.path().to_owned()),
         event_ms: 50,
+        minute_ms: 1000,
         fleet: 0,
         fleet_gaps: false,
         faults: None,
@@ -143,4 +144,14 @@ fn serve_arguments_parse_as_documented() {
     );
     let defaults = Cli::parse_from(["serve"]);
     assert_eq!(defaults.serve, ServeArgs::default());
+    assert_eq!(
+        defaults.serve.options().minute,
+        std::time::Duration::from_mins(1)
+    );
+    let fast = Cli::parse_from(["serve", "--minute-ms", "500"]);
+    assert_eq!(
+        fast.serve.options().minute,
+        std::time::Duration::from_millis(500)
+    );
+    assert!(Cli::try_parse_from(["serve", "--minute-ms", "0"]).is_err());
 }

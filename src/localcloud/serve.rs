@@ -68,7 +68,7 @@ pub struct ServeArgs {
     ///
     /// SPEC is a list of rules separated by ';'. Each rule is
     /// TARGET=EFFECT,EFFECT,... where TARGET is a service (codedeploy, ec2,
-    /// elb, elbv2, iam, s3, autoscaling, cloudwatch, sns, ssm, lambda) or
+    /// elb, elbv2, iam, s3, autoscaling, cloudwatch, sns, ssm, lambda, ecs) or
     /// service:Operation (codedeploy:GetDeployment), and EFFECT
     /// is one of:
     ///

@@ -299,7 +299,9 @@ pub fn zip_package(body: &str) -> Vec<u8> {
     writer
         .start_file("index.py", zip::write::SimpleFileOptions::default())
         .expect("a zip entry starts");
-    writer.write_all(body.as_bytes()).expect("the entry is written");
+    writer
+        .write_all(body.as_bytes())
+        .expect("the entry is written");
     writer.finish().expect("the zip is finished").into_inner()
 }
 

@@ -687,6 +687,34 @@ fn check_no_instances(group: &DeploymentGroup, platform: &str) -> Result<(), Api
     Ok(())
 }
 
+/// Checks the ECS services `group` names: they exist in the local ECS and
+/// use the `CODE_DEPLOY` deployment controller, as CodeDeploy requires.
+fn check_ecs_service_exists(world: &World, group: &DeploymentGroup) -> Result<(), ApiError> {
+    const CODE: &str = "InvalidECSServiceException";
+    for service in &group.ecs_services {
+        let cluster = service.cluster_name.as_deref().unwrap_or_default();
+        let name = service.service_name.as_deref().unwrap_or_default();
+        let found = world.ecs.service(cluster, name).ok_or_else(|| {
+            ApiError::new(
+                CODE,
+                format!(
+                    "The ECS service {name} does not exist in the cluster {cluster}; create it with the CODE_DEPLOY deployment controller first."
+                ),
+            )
+        })?;
+        if found.deployment_controller != "CODE_DEPLOY" {
+            return Err(ApiError::new(
+                CODE,
+                format!(
+                    "Deployment group's ECS service must be configured for a CODE_DEPLOY deployment controller: {name} uses {}. Create the service with deploymentController CODE_DEPLOY.",
+                    found.deployment_controller
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the Auto Scaling groups `group` names: they exist, and its
 /// service role lets CodeDeploy act on them.
 fn check_auto_scaling(world: &World, group: &DeploymentGroup) -> Result<(), ApiError> {
@@ -750,6 +778,7 @@ pub fn create(world: &mut World, context: &Context, body: &Value) -> Answer {
     group.tags = tags;
     apply(state, &mut group, request.settings, &platform)?;
     check_auto_scaling(world, &group)?;
+    check_ecs_service_exists(world, &group)?;
     engine_autoscaling::sync_hooks(world, &mut group, context.now);
     let id = group.id.clone();
     application_mut(&mut world.codedeploy, &application_name)?
@@ -888,9 +917,13 @@ pub fn update(world: &mut World, context: &Context, body: &Value) -> Answer {
     }
     let names_groups = request.settings.auto_scaling_groups.is_some()
         || request.settings.service_role_arn.is_some();
+    let names_services = request.settings.ecs_services.is_some();
     apply(state, &mut group, request.settings, &platform)?;
     if names_groups {
         check_auto_scaling(world, &group)?;
+    }
+    if names_services {
+        check_ecs_service_exists(world, &group)?;
     }
     let not_removed = engine_autoscaling::sync_hooks(world, &mut group, context.now);
     let application = application_mut(&mut world.codedeploy, &application_name)?;

@@ -523,6 +523,7 @@ impl Shift {
     /// The shift of the rollback of a deployment that shifted as this one:
     /// traffic moves back to where it was, at once and without hooks, and
     /// the replacement is removed.
+    #[must_use]
     pub fn reversed(&self) -> Self {
         let kind = match &self.kind {
             ShiftKind::Lambda(lambda) => ShiftKind::Lambda(LambdaShift {

@@ -80,9 +80,18 @@ fn refresh(world: &World, ecs: &mut EcsShift, now: Timestamp) {
     let Some(service) = world.ecs.service(&ecs.cluster, &ecs.service) else {
         return;
     };
-    for info in [ecs.blue.as_mut(), ecs.green.as_mut()].into_iter().flatten() {
+    for info in [ecs.blue.as_mut(), ecs.green.as_mut()]
+        .into_iter()
+        .flatten()
+    {
         if let Some(task_set) = service.task_set(&info.id) {
-            *info = snapshot(world, task_set, service.desired_count, info.traffic_weight, now);
+            *info = snapshot(
+                world,
+                task_set,
+                service.desired_count,
+                info.traffic_weight,
+                now,
+            );
         }
     }
 }
@@ -186,7 +195,8 @@ pub(super) fn check(
     if ecs.prod_listeners.is_empty() {
         return Err(error(
             "ELASTIC_LOAD_BALANCING_INVALID",
-            "The deployment failed because the deployment group names no production listener.".to_owned(),
+            "The deployment failed because the deployment group names no production listener."
+                .to_owned(),
         ));
     }
     if let Some(missing) = ecs
@@ -385,7 +395,11 @@ pub(super) fn make_replacement_primary(
     world
         .ecs
         .set_primary_task_set(&ecs.cluster, &ecs.service, &green, at)
-        .map_err(|message| failed(format!("ECS could not make the replacement primary: {message}")))?;
+        .map_err(|message| {
+            failed(format!(
+                "ECS could not make the replacement primary: {message}"
+            ))
+        })?;
     refresh(world, ecs, at);
     Ok(())
 }
