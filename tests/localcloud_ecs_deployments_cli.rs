@@ -36,16 +36,14 @@ async fn forwards(endpoint: &str, arn: &str) -> Vec<String> {
     )
     .await;
     let action = &described["Listeners"][0]["DefaultActions"][0];
-    let mut groups: Vec<String> = action["ForwardConfig"]["TargetGroups"]
-        .as_array()
-        .map(|groups| {
-            groups
-                .iter()
-                .filter(|group| group["Weight"].as_i64().unwrap_or(1) > 0)
-                .map(|group| group["TargetGroupArn"].as_str().unwrap().to_owned())
-                .collect()
-        })
-        .unwrap_or_else(|| vec![action["TargetGroupArn"].as_str().unwrap().to_owned()]);
+    let mut groups: Vec<String> = match action["ForwardConfig"]["TargetGroups"].as_array() {
+        Some(groups) => groups
+            .iter()
+            .filter(|group| group["Weight"].as_i64().unwrap_or(1) > 0)
+            .map(|group| group["TargetGroupArn"].as_str().unwrap().to_owned())
+            .collect(),
+        None => vec![action["TargetGroupArn"].as_str().unwrap().to_owned()],
+    };
     groups.sort();
     groups
 }
@@ -256,8 +254,11 @@ async fn an_ecs_blue_green_deployment_waits_for_continue_with_the_cli() {
     .await;
     assert_eq!(deployment["deploymentInfo"]["status"], "Ready");
     assert_eq!(deployment["deploymentInfo"]["computePlatform"], "ECS");
-    assert_eq!(forwards(endpoint, &test).await, [green.clone()]);
-    assert_eq!(forwards(endpoint, &prod).await, [blue.clone()]);
+    assert_eq!(
+        forwards(endpoint, &test).await,
+        std::slice::from_ref(&green)
+    );
+    assert_eq!(forwards(endpoint, &prod).await, std::slice::from_ref(&blue));
     let target = ok(
         "deploy",
         endpoint,
@@ -284,7 +285,10 @@ async fn an_ecs_blue_green_deployment_waits_for_continue_with_the_cli() {
         &["continue-deployment", "--deployment-id", &id],
     )
     .await;
-    assert_eq!(forwards(endpoint, &prod).await, [green.clone()]);
+    assert_eq!(
+        forwards(endpoint, &prod).await,
+        std::slice::from_ref(&green)
+    );
     let sets = ok(
         "ecs",
         endpoint,
