@@ -50,7 +50,12 @@ impl Fixture {
     }
 
     async fn start_with(options: LocalCloudOptions) -> Self {
-        let cloud = Cloud::start_with(options).await;
+        Self::start_at(options, START).await
+    }
+
+    /// A local cloud with `options` whose clock starts at `now`.
+    async fn start_at(options: LocalCloudOptions, now: deploydesk::localcloud::Timestamp) -> Self {
+        let cloud = Cloud::start_at(options, now).await;
         let config = aws_config::defaults(BehaviorVersion::latest())
             .endpoint_url(cloud.local.endpoint_url())
             .region(aws_config::Region::new("us-east-1"))
@@ -58,23 +63,15 @@ impl Fixture {
             .retry_config(RetryConfig::disabled())
             .load()
             .await;
-        let fixture = Self {
+        Self {
             lambda: aws_sdk_lambda::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
             cloud,
-        };
-        fixture
-            .iam
-            .create_role()
-            .role_name("orders-role")
-            .assume_role_policy_document(LAMBDA_TRUST)
-            .send()
-            .await
-            .unwrap();
-        fixture
+        }
     }
 
-    /// Creates function `name`, tagged `tags`.
+    /// Creates function `name`, tagged `tags` (after [`Self::orders`], which
+    /// makes their role).
     async fn function(&self, name: &str, tags: &[(&str, &str)]) {
         let mut request = self
             .lambda
@@ -97,6 +94,13 @@ impl Fixture {
     /// Function `orders` with versions 1 and 2 published and alias `live`
     /// at version 1; an application and Lambda group with `rollback`.
     async fn orders(&self, rollback: bool) {
+        self.iam
+            .create_role()
+            .role_name("orders-role")
+            .assume_role_policy_document(LAMBDA_TRUST)
+            .send()
+            .await
+            .unwrap();
         self.function("orders", &[]).await;
         for code in ["v1", "v2"] {
             self.lambda
@@ -776,5 +780,38 @@ async fn lambda_deployments_are_refused_or_failed_as_codedeploy_does() {
         error_code(put),
         "UnsupportedActionForDeploymentTypeException"
     );
-    let _ = START;
+}
+
+#[tokio::test]
+async fn a_canary_survives_a_restart_and_goes_on_where_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = LocalCloudOptions {
+        state_path: Some(dir.path().join("state.json")),
+        event_duration: Duration::from_millis(EVENT_MS as u64),
+        ..LocalCloudOptions::default()
+    };
+    let fixture = Fixture::start_at(options.clone(), START).await;
+    fixture.orders(false).await;
+    let id = fixture
+        .deploy(
+            &appspec("1", "2", &[]),
+            "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+        )
+        .await;
+    fixture.cloud.advance(1);
+    fixture.cloud.advance(2 * MINUTE_MS);
+    let stopped_at = fixture.cloud.now();
+    fixture.cloud.local.shutdown().await;
+
+    // Ten minutes later: the canary has three minutes still to go.
+    let fixture = Fixture::start_at(options, stopped_at.plus_millis(10 * MINUTE_MS)).await;
+    assert_eq!(
+        fixture.alias().await,
+        ("1".to_owned(), weights(&[("2", 0.1)]))
+    );
+    fixture.cloud.advance(3 * MINUTE_MS - 2);
+    assert_eq!(fixture.cloud.status(&id).await, DeploymentStatus::InProgress);
+    fixture.cloud.advance(2);
+    assert_eq!(fixture.alias().await, ("2".to_owned(), HashMap::new()));
+    assert_eq!(fixture.cloud.status(&id).await, DeploymentStatus::Succeeded);
 }
