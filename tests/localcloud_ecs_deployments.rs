@@ -396,17 +396,7 @@ impl Fixture {
 
     /// Each lifecycle event's name and status.
     async fn events(&self, deployment_id: &str) -> Vec<(String, String)> {
-        self.target(deployment_id)
-            .await
-            .lifecycle_events()
-            .iter()
-            .map(|event| {
-                (
-                    event.lifecycle_event_name().unwrap().to_owned(),
-                    event.status().unwrap().as_str().to_owned(),
-                )
-            })
-            .collect()
+        deploy_support::event_statuses(self.target(deployment_id).await.lifecycle_events())
     }
 
     /// The target groups listener `arn` forwards to, with their weights,

@@ -228,17 +228,7 @@ impl Fixture {
 
     /// Each lifecycle event's name and status.
     async fn events(&self, deployment_id: &str) -> Vec<(String, String)> {
-        self.target(deployment_id)
-            .await
-            .lifecycle_events()
-            .iter()
-            .map(|event| {
-                (
-                    event.lifecycle_event_name().unwrap().to_owned(),
-                    event.status().unwrap().as_str().to_owned(),
-                )
-            })
-            .collect()
+        deploy_support::event_statuses(self.target(deployment_id).await.lifecycle_events())
     }
 
     /// The execution id passed to the running hook of `event`.
@@ -810,7 +800,10 @@ async fn a_canary_survives_a_restart_and_goes_on_where_it_was() {
         ("1".to_owned(), weights(&[("2", 0.1)]))
     );
     fixture.cloud.advance(3 * MINUTE_MS - 2);
-    assert_eq!(fixture.cloud.status(&id).await, DeploymentStatus::InProgress);
+    assert_eq!(
+        fixture.cloud.status(&id).await,
+        DeploymentStatus::InProgress
+    );
     fixture.cloud.advance(2);
     assert_eq!(fixture.alias().await, ("2".to_owned(), HashMap::new()));
     assert_eq!(fixture.cloud.status(&id).await, DeploymentStatus::Succeeded);

@@ -507,3 +507,21 @@ pub fn first_event_start(target: &InstanceTarget, origin: Timestamp) -> Option<i
 pub fn target_status(target: &InstanceTarget) -> &str {
     target.status().map_or("", |status| status.as_str())
 }
+
+/// Each lifecycle event's name and status, as the API spells them.
+pub fn event_statuses(
+    events: &[aws_sdk_codedeploy::types::LifecycleEvent],
+) -> Vec<(String, String)> {
+    events
+        .iter()
+        .map(|event| {
+            (
+                event.lifecycle_event_name().unwrap_or_default().to_owned(),
+                event
+                    .status()
+                    .map_or("", |status| status.as_str())
+                    .to_owned(),
+            )
+        })
+        .collect()
+}

@@ -50,16 +50,38 @@ fn lifecycle_events(target: &TargetRecord) -> Vec<LifecycleEventInfo<'_>> {
         .collect()
 }
 
-/// `InstanceTarget` as the API returns it.
+/// What every kind of deployment target has, as the API returns it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct InstanceTarget<'a> {
+struct TargetBase<'a> {
     deployment_id: &'a str,
     target_id: &'a str,
     target_arn: &'a str,
     status: &'static str,
     last_updated_at: Timestamp,
     lifecycle_events: Vec<LifecycleEventInfo<'a>>,
+}
+
+impl<'a> TargetBase<'a> {
+    /// What `target` of `deployment` has of every kind.
+    fn of(deployment: &'a Deployment, target: &'a TargetRecord) -> Self {
+        Self {
+            deployment_id: &deployment.deployment_id,
+            target_id: &target.target_id,
+            target_arn: &target.target_arn,
+            status: target.status.as_str(),
+            last_updated_at: target.last_updated_at,
+            lifecycle_events: lifecycle_events(target),
+        }
+    }
+}
+
+/// `InstanceTarget` as the API returns it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InstanceTarget<'a> {
+    #[serde(flatten)]
+    base: TargetBase<'a>,
     instance_label: Option<&'static str>,
 }
 
@@ -78,12 +100,8 @@ struct LambdaFunctionInfo<'a> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LambdaTarget<'a> {
-    deployment_id: &'a str,
-    target_id: &'a str,
-    target_arn: &'a str,
-    status: &'static str,
-    last_updated_at: Timestamp,
-    lifecycle_events: Vec<LifecycleEventInfo<'a>>,
+    #[serde(flatten)]
+    base: TargetBase<'a>,
     lambda_function_info: LambdaFunctionInfo<'a>,
 }
 
@@ -111,12 +129,8 @@ struct NamedGroup<'a> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct EcsTarget<'a> {
-    deployment_id: &'a str,
-    target_id: &'a str,
-    target_arn: &'a str,
-    status: &'static str,
-    last_updated_at: Timestamp,
-    lifecycle_events: Vec<LifecycleEventInfo<'a>>,
+    #[serde(flatten)]
+    base: TargetBase<'a>,
     task_sets_info: Vec<EcsTaskSet<'a>>,
 }
 
@@ -149,12 +163,7 @@ impl<'a> DeploymentTarget<'a> {
                 ShiftKind::Lambda(lambda) => Self {
                     deployment_target_type: "LambdaTarget",
                     lambda_target: Some(LambdaTarget {
-                        deployment_id: &deployment.deployment_id,
-                        target_id: &target.target_id,
-                        target_arn: &target.target_arn,
-                        status: target.status.as_str(),
-                        last_updated_at: target.last_updated_at,
-                        lifecycle_events: lifecycle_events(target),
+                        base: TargetBase::of(deployment, target),
                         lambda_function_info: LambdaFunctionInfo {
                             function_name: &lambda.function,
                             function_alias: &lambda.alias,
@@ -168,12 +177,7 @@ impl<'a> DeploymentTarget<'a> {
                 ShiftKind::Ecs(ecs) => Self {
                     deployment_target_type: "ECSTarget",
                     ecs_target: Some(EcsTarget {
-                        deployment_id: &deployment.deployment_id,
-                        target_id: &target.target_id,
-                        target_arn: &target.target_arn,
-                        status: target.status.as_str(),
-                        last_updated_at: target.last_updated_at,
-                        lifecycle_events: lifecycle_events(target),
+                        base: TargetBase::of(deployment, target),
                         task_sets_info: [("Blue", &ecs.blue), ("Green", &ecs.green)]
                             .into_iter()
                             .filter_map(|(label, set)| {
@@ -197,12 +201,7 @@ impl<'a> DeploymentTarget<'a> {
             },
             None => Self {
                 instance_target: Some(InstanceTarget {
-                    deployment_id: &deployment.deployment_id,
-                    target_id: &target.target_id,
-                    target_arn: &target.target_arn,
-                    status: target.status.as_str(),
-                    last_updated_at: target.last_updated_at,
-                    lifecycle_events: lifecycle_events(target),
+                    base: TargetBase::of(deployment, target),
                     instance_label: target.label.map(InstanceLabel::as_str),
                 }),
                 ..none
