@@ -63,6 +63,7 @@ fn target(index: usize, start: SystemTime) -> Target {
         label: None,
         last_updated: None,
         events,
+        traffic: None,
     }
 }
 
@@ -103,6 +104,7 @@ fn view_with(count: usize) -> RolloutView {
         load_balancers: Vec::new(),
         termination: None,
         rollback: None,
+        platform: deploydesk::domain::ComputePlatform::Server,
     };
     let mut view = RolloutView::new("d-BENCH0001");
     view.apply(WatchUpdate {

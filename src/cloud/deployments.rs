@@ -9,6 +9,7 @@ use aws_sdk_codedeploy::types as cd;
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
 use super::to_system_time;
+use crate::domain::ComputePlatform;
 
 /// The most ids `BatchGetDeployments` and `BatchGetDeploymentTargets` take.
 pub const TARGET_BATCH_LIMIT: usize = 25;
@@ -248,6 +249,8 @@ pub struct Deployment {
     /// How it is linked to a rollback (CodeDeploy's `rollbackInfo`): the
     /// deployment that rolled it back, or the one it rolls back.
     pub rollback: Option<RollbackInfo>,
+    /// Server, Lambda or ECS.
+    pub platform: ComputePlatform,
 }
 
 /// What a blue/green deployment does with its original instances once
@@ -358,6 +361,11 @@ impl Deployment {
                 Vec::new()
             },
             rollback,
+            platform: match info.compute_platform() {
+                Some(cd::ComputePlatform::Lambda) => ComputePlatform::Lambda,
+                Some(cd::ComputePlatform::Ecs) => ComputePlatform::Ecs,
+                _ => ComputePlatform::Server,
+            },
         }
     }
 }
@@ -457,10 +465,12 @@ pub struct EventInfo {
     pub diagnostics: Option<Diagnostics>,
 }
 
-/// A deployment target (an instance) as the live grid shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A deployment target as the live view shows it: an instance, or the
+/// alias or service of a Lambda or ECS deployment.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Target {
-    /// The target id (the instance id or on-premises name).
+    /// The target id (the instance id or on-premises name; `function:alias`
+    /// or `cluster:service`).
     pub id: String,
     /// Its status.
     pub status: TargetStatus,
@@ -470,6 +480,85 @@ pub struct Target {
     pub last_updated: Option<SystemTime>,
     /// Its lifecycle events.
     pub events: Vec<EventInfo>,
+    /// Where a Lambda or ECS target's traffic goes; `None` for instances.
+    pub traffic: Option<Traffic>,
+}
+
+/// Where the traffic of a Lambda or ECS deployment's target goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Traffic {
+    /// A Lambda function's alias moving between two versions.
+    Lambda {
+        /// The function.
+        function: String,
+        /// The alias.
+        alias: String,
+        /// The version it pointed at.
+        current_version: String,
+        /// The version it moves to.
+        target_version: String,
+        /// The share of invocations on the target version, in percent.
+        target_percent: f64,
+    },
+    /// An ECS service's original (Blue) and replacement (Green) task sets.
+    Ecs {
+        /// The task sets, Blue first.
+        task_sets: Vec<TaskSetView>,
+    },
+}
+
+/// One task set of an ECS deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskSetView {
+    /// `Blue` (original) or `Green` (replacement).
+    pub label: String,
+    /// Its id.
+    pub id: String,
+    /// Tasks it should run.
+    pub desired: i64,
+    /// Tasks starting.
+    pub pending: i64,
+    /// Tasks running.
+    pub running: i64,
+    /// `PRIMARY`, `ACTIVE` or `DRAINING`.
+    pub status: String,
+    /// Its share of production traffic, in percent.
+    pub traffic_percent: f64,
+    /// Its target group.
+    pub target_group: String,
+}
+
+impl Traffic {
+    /// The share of production traffic on the new version or replacement
+    /// task set, in percent.
+    pub fn replacement_percent(&self) -> f64 {
+        match self {
+            Self::Lambda { target_percent, .. } => *target_percent,
+            Self::Ecs { task_sets } => task_sets
+                .iter()
+                .find(|set| set.label == "Green")
+                .map_or(0.0, |set| set.traffic_percent),
+        }
+    }
+
+    /// What the original and the replacement are called: versions of an
+    /// alias, or task sets.
+    pub fn names(&self) -> (String, String) {
+        match self {
+            Self::Lambda {
+                current_version,
+                target_version,
+                ..
+            } => (
+                format!("version {current_version}"),
+                format!("version {target_version}"),
+            ),
+            Self::Ecs { .. } => (
+                "original task set".to_owned(),
+                "replacement task set".to_owned(),
+            ),
+        }
+    }
 }
 
 impl Target {
@@ -494,37 +583,92 @@ impl Target {
     }
 
     pub(crate) fn from_sdk(target: &cd::DeploymentTarget) -> Option<Self> {
-        let instance = target.instance_target()?;
+        if let Some(instance) = target.instance_target() {
+            return Some(Self {
+                id: instance.target_id().unwrap_or_default().to_owned(),
+                status: TargetStatus::from_sdk(instance.status()),
+                label: instance
+                    .instance_label()
+                    .map(|label| label.as_str().to_owned()),
+                last_updated: to_system_time(instance.last_updated_at()),
+                events: events_from_sdk(instance.lifecycle_events()),
+                traffic: None,
+            });
+        }
+        if let Some(lambda) = target.lambda_target() {
+            let info = lambda.lambda_function_info();
+            let text = |value: Option<&str>| value.unwrap_or_default().to_owned();
+            return Some(Self {
+                id: text(lambda.target_id()),
+                status: TargetStatus::from_sdk(lambda.status()),
+                label: None,
+                last_updated: to_system_time(lambda.last_updated_at()),
+                events: events_from_sdk(lambda.lifecycle_events()),
+                traffic: Some(Traffic::Lambda {
+                    function: text(info.and_then(cd::LambdaFunctionInfo::function_name)),
+                    alias: text(info.and_then(cd::LambdaFunctionInfo::function_alias)),
+                    current_version: text(info.and_then(cd::LambdaFunctionInfo::current_version)),
+                    target_version: text(info.and_then(cd::LambdaFunctionInfo::target_version)),
+                    target_percent: info.map_or(0.0, |info| info.target_version_weight() * 100.0),
+                }),
+            });
+        }
+        let ecs = target.ecs_target()?;
         Some(Self {
-            id: instance.target_id().unwrap_or_default().to_owned(),
-            status: TargetStatus::from_sdk(instance.status()),
-            label: instance
-                .instance_label()
-                .map(|label| label.as_str().to_owned()),
-            last_updated: to_system_time(instance.last_updated_at()),
-            events: instance
-                .lifecycle_events()
-                .iter()
-                .map(|event| EventInfo {
-                    name: event.lifecycle_event_name().unwrap_or_default().to_owned(),
-                    status: event
-                        .status()
-                        .map_or_else(|| "Unknown".to_owned(), |status| status.as_str().to_owned()),
-                    started: to_system_time(event.start_time()),
-                    ended: to_system_time(event.end_time()),
-                    diagnostics: event.diagnostics().map(|diagnostics| Diagnostics {
-                        error_code: diagnostics
-                            .error_code()
-                            .map(|code| code.as_str().to_owned())
+            id: ecs.target_id().unwrap_or_default().to_owned(),
+            status: TargetStatus::from_sdk(ecs.status()),
+            label: None,
+            last_updated: to_system_time(ecs.last_updated_at()),
+            events: events_from_sdk(ecs.lifecycle_events()),
+            traffic: Some(Traffic::Ecs {
+                task_sets: ecs
+                    .task_sets_info()
+                    .iter()
+                    .map(|set| TaskSetView {
+                        label: set
+                            .task_set_label()
+                            .map(|label| label.as_str().to_owned())
                             .unwrap_or_default(),
-                        script_name: diagnostics.script_name().unwrap_or_default().to_owned(),
-                        message: diagnostics.message().unwrap_or_default().to_owned(),
-                        log_tail: diagnostics.log_tail().unwrap_or_default().to_owned(),
-                    }),
-                })
-                .collect(),
+                        id: set.identifer().unwrap_or_default().to_owned(),
+                        desired: set.desired_count(),
+                        pending: set.pending_count(),
+                        running: set.running_count(),
+                        status: set.status().unwrap_or_default().to_owned(),
+                        traffic_percent: set.traffic_weight(),
+                        target_group: set
+                            .target_group()
+                            .and_then(cd::TargetGroupInfo::name)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    })
+                    .collect(),
+            }),
         })
     }
+}
+
+/// Lifecycle events as the SDK returns them, as the live view shows them.
+fn events_from_sdk(events: &[cd::LifecycleEvent]) -> Vec<EventInfo> {
+    events
+        .iter()
+        .map(|event| EventInfo {
+            name: event.lifecycle_event_name().unwrap_or_default().to_owned(),
+            status: event
+                .status()
+                .map_or_else(|| "Unknown".to_owned(), |status| status.as_str().to_owned()),
+            started: to_system_time(event.start_time()),
+            ended: to_system_time(event.end_time()),
+            diagnostics: event.diagnostics().map(|diagnostics| Diagnostics {
+                error_code: diagnostics
+                    .error_code()
+                    .map(|code| code.as_str().to_owned())
+                    .unwrap_or_default(),
+                script_name: diagnostics.script_name().unwrap_or_default().to_owned(),
+                message: diagnostics.message().unwrap_or_default().to_owned(),
+                log_tail: diagnostics.log_tail().unwrap_or_default().to_owned(),
+            }),
+        })
+        .collect()
 }
 
 /// Which deployments to list.

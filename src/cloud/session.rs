@@ -13,7 +13,8 @@ use crate::settings::BackendChoice;
 pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// Clients for CodeDeploy, EC2, Auto Scaling, Elastic Load Balancing, IAM,
-/// S3, CloudWatch and SNS, all configured for one backend.
+/// S3, CloudWatch, SNS, Systems Manager, Lambda and ECS, all configured for
+/// one backend.
 #[derive(Debug, Clone)]
 pub struct Session {
     backend: BackendChoice,
@@ -41,6 +42,11 @@ pub struct Session {
     pub ssm: aws_sdk_ssm::Client,
     /// The STS client, which tells which account the session is in.
     pub sts: aws_sdk_sts::Client,
+    /// The Lambda client, for the functions and aliases Lambda deployments
+    /// move.
+    pub lambda: aws_sdk_lambda::Client,
+    /// The ECS client, for the services ECS deployments move.
+    pub ecs: aws_sdk_ecs::Client,
 }
 
 impl Session {
@@ -130,6 +136,8 @@ impl Session {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
             elb: aws_sdk_elasticloadbalancing::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
+            lambda: aws_sdk_lambda::Client::new(config),
+            ecs: aws_sdk_ecs::Client::new(config),
         }
     }
 

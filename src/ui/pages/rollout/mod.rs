@@ -25,6 +25,7 @@ mod header;
 mod history;
 mod rows;
 mod timeline;
+mod traffic;
 
 use rows::{Grouping, RowsKey, caption_of, describe_target, tile_state};
 use timeline::{TimelineAction, timeline_ui};
@@ -201,6 +202,7 @@ impl RolloutView {
                         label: None,
                         last_updated: None,
                         events: Vec::new(),
+                        traffic: None,
                     });
                 }
             }
@@ -315,6 +317,13 @@ impl RolloutView {
             action = Some(next);
         }
         ui.separator();
+        if deployment.platform != crate::domain::ComputePlatform::Server {
+            egui::CentralPanel::default_margins().show(ui, |ui| self.traffic_ui(ui, &deployment));
+            if let Some(next) = self.confirm_ui(ui) {
+                action = Some(next);
+            }
+            return action;
+        }
         self.controls_ui(ui);
         self.rebuild_rows();
         let stopped = deployment.status == DeploymentStatus::Stopped;

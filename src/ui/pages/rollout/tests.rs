@@ -91,6 +91,7 @@ fn target(id: &str, status: TargetStatus, started: Option<u64>) -> Target {
             })
             .into_iter()
             .collect(),
+        traffic: None,
     }
 }
 
@@ -194,6 +195,7 @@ fn failed_deployment() -> Deployment {
         load_balancers: Vec::new(),
         termination: None,
         rollback: None,
+        platform: crate::domain::ComputePlatform::Server,
     }
 }
 
@@ -346,6 +348,7 @@ fn fleet_target(id: &str, label: &str, status: TargetStatus, events: &[(&str, &s
                 diagnostics: None,
             })
             .collect(),
+        traffic: None,
     }
 }
 

@@ -1,0 +1,310 @@
+//! The rollout view of a Lambda or ECS deployment: where its traffic is,
+//! a chart of the share on the original and the replacement against the
+//! configuration's schedule (the steps reached drawn solid, the steps
+//! ahead lighter), each lifecycle event with its hook function and status,
+//! and, for ECS, the Blue and Green task sets with their counts and target
+//! groups.
+
+use egui::{Color32, RichText};
+use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
+
+use crate::cloud::deployments::{Deployment, EventInfo, Target, TaskSetView, Traffic};
+use crate::domain::traffic::{TrafficRouting, TrafficStep, predefined};
+use crate::ui::widgets::chip;
+
+use super::RolloutView;
+
+/// The replacement's colour in the chart.
+const REPLACEMENT: Color32 = Color32::from_rgb(0x2e, 0x9d, 0x5b);
+/// The original's colour in the chart.
+const ORIGINAL: Color32 = Color32::from_rgb(0x3d, 0x7e, 0xd8);
+
+/// The chart's height.
+const CHART_HEIGHT: f32 = 200.0;
+
+/// The schedule of configuration `config`, when it is a predefined one.
+pub(super) fn schedule_of(config: &str) -> Option<TrafficRouting> {
+    predefined(config).map(|known| known.routing)
+}
+
+/// The share on the replacement, in whole percent, as the chart shows it.
+fn whole(percent: f64) -> i64 {
+    percent.round() as i64
+}
+
+/// The lines of the chart: the replacement's share by the schedule's steps,
+/// up to the step reached (`reached`) and from there on.
+fn step_lines(schedule: &[TrafficStep], reached: usize) -> (Vec<[f64; 2]>, Vec<[f64; 2]>) {
+    let mut done = vec![[0.0, 0.0]];
+    let mut ahead = Vec::new();
+    let mut previous = 0.0;
+    for (index, step) in schedule.iter().enumerate() {
+        let x = f64::from(step.at_minutes);
+        let weight = f64::from(step.weight);
+        let line = if index < reached {
+            &mut done
+        } else {
+            if ahead.is_empty() {
+                ahead.push(done.last().copied().unwrap_or([0.0, 0.0]));
+            }
+            &mut ahead
+        };
+        line.push([x, previous]);
+        line.push([x, weight]);
+        previous = weight;
+    }
+    (done, ahead)
+}
+
+/// How many of `schedule`'s steps a replacement share of `percent` has
+/// reached.
+fn steps_reached(schedule: &[TrafficStep], percent: f64) -> usize {
+    schedule
+        .iter()
+        .take_while(|step| f64::from(step.weight) <= percent + 0.5)
+        .count()
+}
+
+impl RolloutView {
+    /// Draws the traffic of a Lambda or ECS deployment.
+    pub(super) fn traffic_ui(&self, ui: &mut egui::Ui, deployment: &Deployment) {
+        let Some(target) = self.targets.iter().find(|target| target.traffic.is_some()) else {
+            ui.label(RichText::new("Reading where the traffic goes…").weak());
+            return;
+        };
+        let Some(traffic) = &target.traffic else {
+            return;
+        };
+        let percent = traffic.replacement_percent();
+        let (original, replacement) = traffic.names();
+        let routing = schedule_of(&deployment.config);
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(&target.id).strong());
+            let summary = format!(
+                "{} % on the {replacement}, {} % on the {original}",
+                whole(percent),
+                100 - whole(percent)
+            );
+            ui.label(summary);
+            if let Some(routing) = routing {
+                ui.label(RichText::new(format!("· schedule: {routing}")).weak());
+            }
+        });
+        ui.add_space(4.0);
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                chart_ui(ui, routing, percent, &original, &replacement);
+                ui.add_space(8.0);
+                if let Traffic::Ecs { task_sets } = traffic {
+                    task_sets_ui(ui, task_sets);
+                    ui.add_space(8.0);
+                }
+                events_ui(ui, target);
+            });
+    }
+}
+
+/// The chart of the shares on the original and the replacement.
+fn chart_ui(
+    ui: &mut egui::Ui,
+    routing: Option<TrafficRouting>,
+    percent: f64,
+    original: &str,
+    replacement: &str,
+) {
+    let schedule = routing.map_or_else(
+        || {
+            vec![TrafficStep {
+                at_minutes: 0,
+                weight: 100,
+            }]
+        },
+        TrafficRouting::schedule,
+    );
+    let reached = steps_reached(&schedule, percent);
+    let (done, ahead) = step_lines(&schedule, reached);
+    let mirror = |points: &[[f64; 2]]| -> Vec<[f64; 2]> {
+        points.iter().map(|[x, y]| [*x, 100.0 - y]).collect()
+    };
+    let end = f64::from(schedule.last().map_or(0, |step| step.at_minutes)).max(1.0);
+    let response = Plot::new("traffic_chart")
+        .height(CHART_HEIGHT)
+        .include_y(0.0)
+        .include_y(100.0)
+        .include_x(0.0)
+        .include_x(end * 1.1)
+        .x_axis_label("minutes of the configuration")
+        .y_axis_label("% of traffic")
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .legend(Legend::default())
+        .show(ui, |plot| {
+            let ahead_color = |color: Color32| color.gamma_multiply(0.35);
+            plot.line(
+                Line::new(replacement.to_owned(), PlotPoints::from(done.clone()))
+                    .color(REPLACEMENT)
+                    .width(2.5)
+                    .allow_band(false),
+            );
+            plot.line(
+                Line::new(original.to_owned(), PlotPoints::from(mirror(&done)))
+                    .color(ORIGINAL)
+                    .width(2.5)
+                    .allow_band(false),
+            );
+            if ahead.len() > 1 {
+                plot.line(
+                    Line::new(
+                        format!("{replacement} (planned)"),
+                        PlotPoints::from(ahead.clone()),
+                    )
+                    .color(ahead_color(REPLACEMENT))
+                    .width(1.5)
+                    .style(LineStyle::dashed_dense())
+                    .allow_band(false),
+                );
+                plot.line(
+                    Line::new(
+                        format!("{original} (planned)"),
+                        PlotPoints::from(mirror(&ahead)),
+                    )
+                    .color(ahead_color(ORIGINAL))
+                    .width(1.5)
+                    .style(LineStyle::dashed_dense())
+                    .allow_band(false),
+                );
+            }
+        });
+    let words = format!(
+        "Traffic chart: {} % on the {replacement} after {reached} of {} steps",
+        whole(percent),
+        schedule.len()
+    );
+    response
+        .response
+        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &words));
+}
+
+/// The Blue and Green task sets of an ECS deployment.
+fn task_sets_ui(ui: &mut egui::Ui, task_sets: &[TaskSetView]) {
+    ui.label(RichText::new("Task sets").strong());
+    egui::Grid::new("task_sets")
+        .num_columns(6)
+        .striped(true)
+        .spacing([16.0, 4.0])
+        .show(ui, |ui| {
+            for heading in [
+                "",
+                "Running",
+                "Pending",
+                "Status",
+                "Traffic",
+                "Target group",
+            ] {
+                ui.label(RichText::new(heading).weak());
+            }
+            ui.end_row();
+            for set in task_sets {
+                let name = if set.label == "Green" {
+                    "Green (replacement)"
+                } else {
+                    "Blue (original)"
+                };
+                ui.label(name);
+                ui.label(format!("{} of {}", set.running, set.desired));
+                ui.label(set.pending.to_string());
+                ui.label(set.status.to_lowercase());
+                ui.label(format!("{} %", whole(set.traffic_percent)));
+                ui.label(&set.target_group);
+                ui.end_row();
+            }
+        });
+}
+
+/// The colour of an event's status.
+fn status_color(ui: &egui::Ui, status: &str) -> Color32 {
+    match status {
+        "Succeeded" => REPLACEMENT,
+        "Failed" => ui.visuals().error_fg_color,
+        "InProgress" => ORIGINAL,
+        _ => ui.visuals().weak_text_color(),
+    }
+}
+
+/// Each lifecycle event with its hook function, status and, when it
+/// failed, why.
+fn events_ui(ui: &mut egui::Ui, target: &Target) {
+    ui.label(RichText::new("Lifecycle events").strong());
+    egui::Grid::new("traffic_events")
+        .num_columns(3)
+        .striped(true)
+        .spacing([16.0, 4.0])
+        .show(ui, |ui| {
+            for event in &target.events {
+                ui.label(&event.name);
+                let color = status_color(ui, &event.status);
+                chip::status_ui(ui, &status_words(&event.status), color);
+                ui.label(RichText::new(hook_words(event)).weak());
+                ui.end_row();
+            }
+        });
+    if let Some(failed) = target.events.iter().find(|event| event.status == "Failed")
+        && let Some(diagnostics) = &failed.diagnostics
+    {
+        ui.add_space(4.0);
+        ui.label(
+            RichText::new(format!("{} failed: {}", failed.name, diagnostics.message))
+                .color(ui.visuals().error_fg_color),
+        );
+    }
+}
+
+/// A status as a person reads it.
+fn status_words(status: &str) -> String {
+    match status {
+        "InProgress" => "in progress".to_owned(),
+        other => other.to_lowercase(),
+    }
+}
+
+/// What runs an event: its hook function, or CodeDeploy itself.
+fn hook_words(event: &EventInfo) -> String {
+    match &event.diagnostics {
+        Some(diagnostics) if !diagnostics.script_name.is_empty() => {
+            format!("hook function {}", diagnostics.script_name)
+        }
+        _ => match event.name.as_str() {
+            "AllowTraffic" => "CodeDeploy shifts production traffic".to_owned(),
+            "AllowTestTraffic" => "CodeDeploy sends test traffic to the replacement".to_owned(),
+            "Install" => "ECS starts the replacement task set".to_owned(),
+            // Whether a hook runs is known once the event has run.
+            _ if matches!(event.status.as_str(), "Succeeded" | "Skipped" | "Failed") => {
+                "no hook".to_owned()
+            }
+            _ => String::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_canary_halfway_is_drawn_solid_to_ten_percent_and_light_beyond() {
+        let schedule = TrafficRouting::Canary {
+            percentage: 10,
+            interval_minutes: 5,
+        }
+        .schedule();
+        let reached = steps_reached(&schedule, 10.0);
+        assert_eq!(reached, 1);
+        let (done, ahead) = step_lines(&schedule, reached);
+        assert_eq!(done, [[0.0, 0.0], [0.0, 0.0], [0.0, 10.0]]);
+        assert_eq!(ahead, [[0.0, 10.0], [5.0, 10.0], [5.0, 100.0]]);
+        assert_eq!(steps_reached(&schedule, 100.0), 2);
+        assert_eq!(steps_reached(&schedule, 0.0), 0);
+    }
+}

@@ -1,0 +1,234 @@
+//! UI tests of a Lambda canary in the rollout view, on the demo account's
+//! embedded local cloud: the traffic moving to the new version step by
+//! step, the `AfterAllowTraffic` hook failing with its reason, and the
+//! rollback deployment moving the traffic back.
+
+mod ui_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_codedeploy::types as cd;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{FunctionCode, Runtime};
+use deploydesk::cloud::deployments::Traffic;
+use deploydesk::embedded::EmbeddedLocalCloud;
+use deploydesk::localcloud::LocalCloudOptions;
+use deploydesk::settings::BackendChoice;
+use deploydesk::ui::{App, AppOptions};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ui_support::{app_harness, dismiss_tour, has_text, run_until};
+
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+const APPSPEC: &str = "version: 0.0
+Resources:
+  - orders:
+      Type: AWS::Lambda::Function
+      Properties:
+        Name: orders
+        Alias: live
+        CurrentVersion: \"1\"
+        TargetVersion: \"2\"
+Hooks:
+  - AfterAllowTraffic: checkOrders
+";
+
+/// The app on a demo account whose configured minutes last `minute`.
+fn harness(minute: Duration) -> Harness<'static, App> {
+    let local_cloud = Arc::new(EmbeddedLocalCloud::with_options(LocalCloudOptions {
+        event_duration: Duration::from_millis(100),
+        minute,
+        ..LocalCloudOptions::default()
+    }));
+    let mut harness = app_harness(
+        AppOptions {
+            settings_path: None,
+            backend_override: Some(BackendChoice::Demo),
+            local_cloud: Some(local_cloud),
+        },
+        egui::vec2(1280.0, 860.0),
+    );
+    run_until(&mut harness, "the connection", |h| {
+        h.state().session().is_some()
+    });
+    dismiss_tour(&mut harness);
+    harness
+}
+
+/// Sets up function `orders` (versions 1 and 2, alias `live` at 1), the
+/// hook `checkOrders` that reports `Failed`, a Lambda application and group
+/// that rolls back failures, and starts a canary; returns its id.
+fn start_canary(harness: &Harness<'_, App>) -> String {
+    let app = harness.state();
+    let session = app.session().expect("connected");
+    let codedeploy = session.codedeploy.clone();
+    let iam = session.iam.clone();
+    let lambda = session.lambda.clone();
+    app.runtime().block_on(async move {
+        iam.create_role()
+            .role_name("orders")
+            .assume_role_policy_document(TRUST)
+            .send()
+            .await
+            .expect("role");
+        for (name, simulate) in [("orders", None), ("checkOrders", Some("Failed"))] {
+            lambda
+                .create_function()
+                .function_name(name)
+                .runtime(Runtime::Python312)
+                .role("arn:aws:iam::000000000000:role/orders")
+                .handler("index.handler")
+                .code(
+                    FunctionCode::builder()
+                        .zip_file(Blob::new(name.as_bytes()))
+                        .build(),
+                )
+                .set_tags(simulate.map(|value| {
+                    std::collections::HashMap::from([(
+                        "deploydesk:simulate".to_owned(),
+                        value.to_owned(),
+                    )])
+                }))
+                .send()
+                .await
+                .expect("function");
+        }
+        for code in ["v1", "v2"] {
+            lambda
+                .update_function_code()
+                .function_name("orders")
+                .zip_file(Blob::new(code.as_bytes()))
+                .send()
+                .await
+                .expect("code");
+            lambda
+                .publish_version()
+                .function_name("orders")
+                .send()
+                .await
+                .expect("version");
+        }
+        lambda
+            .create_alias()
+            .function_name("orders")
+            .name("live")
+            .function_version("1")
+            .send()
+            .await
+            .expect("alias");
+        codedeploy
+            .create_application()
+            .application_name("orders")
+            .compute_platform(cd::ComputePlatform::Lambda)
+            .send()
+            .await
+            .expect("application");
+        codedeploy
+            .create_deployment_group()
+            .application_name("orders")
+            .deployment_group_name("live")
+            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+            .deployment_style(
+                cd::DeploymentStyle::builder()
+                    .deployment_type(cd::DeploymentType::BlueGreen)
+                    .deployment_option(cd::DeploymentOption::WithTrafficControl)
+                    .build(),
+            )
+            .auto_rollback_configuration(
+                cd::AutoRollbackConfiguration::builder()
+                    .enabled(true)
+                    .events(cd::AutoRollbackEvent::DeploymentFailure)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("group");
+        codedeploy
+            .create_deployment()
+            .application_name("orders")
+            .deployment_group_name("live")
+            .deployment_config_name("CodeDeployDefault.LambdaCanary10Percent5Minutes")
+            .revision(
+                cd::RevisionLocation::builder()
+                    .revision_type(cd::RevisionLocationType::AppSpecContent)
+                    .app_spec_content(cd::AppSpecContent::builder().content(APPSPEC).build())
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("deployment")
+            .deployment_id()
+            .expect("an id")
+            .to_owned()
+    })
+}
+
+/// The share of traffic on the new version the rollout view shows.
+fn replacement_percent(harness: &Harness<'_, App>) -> Option<i64> {
+    let view = harness.state().rollout_view()?;
+    view.targets()
+        .iter()
+        .find_map(|target| target.traffic.as_ref())
+        .map(|traffic: &Traffic| traffic.replacement_percent().round() as i64)
+}
+
+#[test]
+fn a_canary_moves_traffic_fails_its_hook_and_its_rollback_moves_it_back() {
+    let mut harness = harness(Duration::from_secs(2));
+    let id = start_canary(&harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Deployments")
+        .click();
+    run_until(&mut harness, "the deployment in the list", |h| {
+        h.query_by_label(&id).is_some()
+    });
+    harness.get_by_label(&id).click();
+
+    // The canary: a tenth of the traffic on version 2, as the chart and
+    // its words say.
+    run_until(&mut harness, "the canary's 10 %", |h| {
+        replacement_percent(h) == Some(10)
+    });
+    run_until(&mut harness, "the summary of the canary", |h| {
+        has_text(h, "10 % on the version 2, 90 % on the version 1")
+    });
+    assert!(has_text(
+        &harness,
+        "Traffic chart: 10 % on the version 2 after 1 of 2 steps"
+    ));
+
+    // Then everything, and the hook fails: its reason is shown.
+    run_until(&mut harness, "the failed hook", |h| {
+        has_text(h, "AfterAllowTraffic failed:")
+    });
+    assert!(has_text(&harness, "hook function checkOrders"));
+    assert_eq!(replacement_percent(&harness), Some(100));
+
+    // The rollback moves the traffic back to version 1.
+    run_until(&mut harness, "the rollback's id", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.deployment())
+            .is_some_and(|deployment| deployment.rolled_back_by().is_some())
+    });
+    let rollback = harness
+        .state()
+        .rollout_view()
+        .and_then(|view| view.deployment())
+        .and_then(|deployment| deployment.rolled_back_by())
+        .expect("a rollback")
+        .to_owned();
+    harness
+        .get_by_role_and_label(Role::Button, "Deployments")
+        .click();
+    run_until(&mut harness, "the rollback in the list", |h| {
+        h.query_by_label(&rollback).is_some()
+    });
+    harness.get_by_label(&rollback).click();
+    run_until(&mut harness, "the traffic back on version 1", |h| {
+        has_text(h, "100 % on the version 1, 0 % on the version 2")
+    });
+}
