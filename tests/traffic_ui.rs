@@ -1,7 +1,8 @@
 //! UI tests of a Lambda canary in the rollout view, on the demo account's
 //! embedded local cloud: the traffic moving to the new version step by
-//! step, the `AfterAllowTraffic` hook failing with its reason, and the
-//! rollback deployment moving the traffic back.
+//! step, the `AfterAllowTraffic` hook failing with its reason, the
+//! rollback deployment moving the traffic back, and the finished view
+//! painting nothing more.
 
 mod ui_support;
 
@@ -231,4 +232,13 @@ fn a_canary_moves_traffic_fails_its_hook_and_its_rollback_moves_it_back() {
     run_until(&mut harness, "the traffic back on version 1", |h| {
         has_text(h, "100 % on the version 1, 0 % on the version 2")
     });
+    run_until(&mut harness, "the rollback to succeed", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.deployment())
+            .is_some_and(|deployment| deployment.status.as_str() == "Succeeded")
+    });
+    // A finished traffic view asks for no more frames: `run` fails if
+    // repaints keep coming.
+    harness.run();
 }

@@ -334,3 +334,146 @@ async fn a_backend_that_goes_away_is_reported_and_retried() {
     .await;
     task.abort();
 }
+
+/// A Lambda canary on `session`'s account: function `orders` with versions
+/// 1 and 2, alias `live` at 1, a Lambda application and group, and a
+/// deployment moving the alias by `config`. Returns its id.
+async fn lambda_canary(session: &Session, config: &str) -> String {
+    use aws_sdk_lambda::primitives::Blob;
+    use aws_sdk_lambda::types::{FunctionCode, Runtime};
+    session
+        .iam
+        .create_role()
+        .role_name("orders")
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+        .send()
+        .await
+        .expect("role");
+    let lambda = &session.lambda;
+    lambda
+        .create_function()
+        .function_name("orders")
+        .runtime(Runtime::Python312)
+        .role("arn:aws:iam::000000000000:role/orders")
+        .handler("index.handler")
+        .code(FunctionCode::builder().zip_file(Blob::new("v0")).build())
+        .send()
+        .await
+        .expect("function");
+    for code in ["v1", "v2"] {
+        lambda
+            .update_function_code()
+            .function_name("orders")
+            .zip_file(Blob::new(code))
+            .send()
+            .await
+            .expect("code");
+        lambda
+            .publish_version()
+            .function_name("orders")
+            .send()
+            .await
+            .expect("version");
+    }
+    lambda
+        .create_alias()
+        .function_name("orders")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .expect("alias");
+    let client = &session.codedeploy;
+    client
+        .create_application()
+        .application_name("orders")
+        .compute_platform(cd::ComputePlatform::Lambda)
+        .send()
+        .await
+        .expect("application");
+    client
+        .create_deployment_group()
+        .application_name("orders")
+        .deployment_group_name("live")
+        .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+        .deployment_style(
+            cd::DeploymentStyle::builder()
+                .deployment_type(cd::DeploymentType::BlueGreen)
+                .deployment_option(cd::DeploymentOption::WithTrafficControl)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("group");
+    let appspec = "version: 0.0\nResources:\n  - orders:\n      Type: AWS::Lambda::Function\n      Properties:\n        Name: orders\n        Alias: live\n        CurrentVersion: \"1\"\n        TargetVersion: \"2\"\n";
+    client
+        .create_deployment()
+        .application_name("orders")
+        .deployment_group_name("live")
+        .deployment_config_name(config)
+        .revision(
+            cd::RevisionLocation::builder()
+                .revision_type(cd::RevisionLocationType::AppSpecContent)
+                .app_spec_content(cd::AppSpecContent::builder().content(appspec).build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("deployment")
+        .deployment_id()
+        .expect("id")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canary_costs_two_requests_per_refresh_and_every_step_is_seen() {
+    use deploydesk::cloud::deployments::Traffic;
+    let cloud = LocalCloud::start(LocalCloudOptions {
+        event_duration: Duration::from_millis(50),
+        minute: Duration::from_millis(300),
+        ..LocalCloudOptions::default()
+    })
+    .await
+    .expect("local cloud");
+    let session = Session::local(&cloud.endpoint_url()).await;
+    let deployment_id = lambda_canary(
+        &session,
+        "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+    )
+    .await;
+    cloud.reset_request_counts();
+    let (updates, task) = start_watching(&session, &deployment_id);
+    wait_for(&updates, "the end of the canary", |update| {
+        update.state == WatchState::Finished
+    })
+    .await;
+    let counts = cloud.request_counts();
+    let refreshes = counts.get("codedeploy:GetDeployment").copied().unwrap_or(0);
+    let requests = total(&counts);
+    println!(
+        "watcher lambda canary: requests={requests} refreshes={refreshes} per_refresh={:.2}",
+        requests as f64 / refreshes.max(1) as f64
+    );
+    // One GetDeployment and one BatchGetDeploymentTargets a refresh, and
+    // the target list once.
+    assert!(refreshes >= 10, "{refreshes} refreshes");
+    assert!(
+        requests <= 2 * refreshes + 1,
+        "{requests} requests in {refreshes} refreshes"
+    );
+    // Every 10 % step of the linear configuration reached the view.
+    let seen: std::collections::BTreeSet<i64> = updates
+        .lock()
+        .expect("lock")
+        .iter()
+        .flat_map(|update| update.targets.iter())
+        .filter_map(|target| target.traffic.as_ref())
+        .map(|traffic: &Traffic| traffic.replacement_percent().round() as i64)
+        .collect();
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+    );
+    task.abort();
+    cloud.shutdown().await;
+}

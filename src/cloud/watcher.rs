@@ -9,7 +9,9 @@
 //! request per refresh. The refresh interval is about a second while things
 //! change and backs off to several seconds when they do not. Throttling backs
 //! off with jitter. After the deployment ends the targets are read once more
-//! and the watch stops.
+//! and the watch stops. A Lambda or ECS deployment has one target, whose
+//! traffic moves while the deployment reads the same: it is read with every
+//! refresh, two requests a refresh.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -19,6 +21,7 @@ use rand::RngExt as _;
 use super::deployments::{self, Deployment, TARGET_BATCH_LIMIT, Target};
 use super::error::CloudError;
 use super::session::Session;
+use crate::domain::ComputePlatform;
 
 /// How the watcher paces itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,9 +252,12 @@ impl Watch {
             self.target_ids = Some(ids);
         }
 
+        // A Lambda or ECS deployment's one target moves traffic while the
+        // deployment itself reads the same: it is read every refresh.
         let due = deployment_changed
             || new_ids.is_some()
             || finished
+            || deployment.platform != ComputePlatform::Server
             || self.since_target_read >= self.target_read_every;
         let mut changed_targets = Vec::new();
         if due {
