@@ -320,7 +320,7 @@ fn through_the_tour(harness: &mut Harness<'static, App>) {
             .is_none()
     );
     click(harness, "Finish the tour");
-    assert!(has_text(harness, "Two more scenarios"));
+    assert!(has_text(harness, "More scenarios"));
     assert!(has_text(
         harness,
         "Auto Scaling's launch starts a deployment"

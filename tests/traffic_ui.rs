@@ -37,8 +37,17 @@ Hooks:
   - AfterAllowTraffic: checkOrders
 ";
 
-/// The app on a demo account whose configured minutes last `minute`.
+/// The app on a demo account whose configured minutes last `minute`, with
+/// the welcome panel dismissed.
 fn harness(minute: Duration) -> Harness<'static, App> {
+    let mut harness = welcome(minute);
+    dismiss_tour(&mut harness);
+    harness
+}
+
+/// The app on a demo account whose configured minutes last `minute`, on
+/// its welcome panel.
+fn welcome(minute: Duration) -> Harness<'static, App> {
     let local_cloud = Arc::new(EmbeddedLocalCloud::with_options(LocalCloudOptions {
         event_duration: Duration::from_millis(100),
         minute,
@@ -55,7 +64,6 @@ fn harness(minute: Duration) -> Harness<'static, App> {
     run_until(&mut harness, "the connection", |h| {
         h.state().session().is_some()
     });
-    dismiss_tour(&mut harness);
     harness
 }
 
@@ -241,4 +249,29 @@ fn a_canary_moves_traffic_fails_its_hook_and_its_rollback_moves_it_back() {
     // A finished traffic view asks for no more frames: `run` fails if
     // repaints keep coming.
     harness.run();
+}
+
+#[test]
+fn show_me_a_canary_runs_from_the_welcome_panel_and_is_rolled_back() {
+    let mut harness = welcome(Duration::from_millis(600));
+    harness
+        .get_by_role_and_label(Role::Button, "Show me a canary")
+        .click();
+    run_until(&mut harness, "the canary's 10 %", |h| {
+        replacement_percent(h) == Some(10)
+    });
+    assert!(has_text(&harness, "demo-orders:live"));
+    run_until(&mut harness, "the failed hook", |h| {
+        has_text(h, "AfterAllowTraffic failed:")
+    });
+    assert!(has_text(&harness, "hook function demo-orders-check"));
+    run_until(&mut harness, "the scenario's end", |h| {
+        has_text(h, "is open in the rollout view.")
+    });
+    run_until(&mut harness, "the rollback's id", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.deployment())
+            .is_some_and(|deployment| deployment.rolled_back_by().is_some())
+    });
 }

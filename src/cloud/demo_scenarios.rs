@@ -1,7 +1,8 @@
-//! The guided demo's two further scenarios, offered once "Show me a
-//! rollout" has run: CodeDeploy on an Auto Scaling group (a scale-out
-//! served by an automatic deployment) and a deployment stopped by a
-//! CloudWatch alarm and rolled back.
+//! The guided demo's further scenarios, offered once "Show me a rollout"
+//! has run: a Lambda canary whose hook fails and is rolled back (see
+//! [`super::demo_canary`], also offered on the welcome panel), CodeDeploy
+//! on an Auto Scaling group (a scale-out served by an automatic deployment)
+//! and a deployment stopped by a CloudWatch alarm and rolled back.
 //!
 //! Both build on the demo account the first scenario set up (its service
 //! role and application) and share an Auto Scaling group behind a target
@@ -68,17 +69,20 @@ pub enum Scenario {
     ScaleOut,
     /// A deployment stopped by an alarm and rolled back.
     AlarmStop,
+    /// A Lambda canary whose hook fails, rolled back.
+    Canary,
 }
 
 impl Scenario {
     /// Both, in the order the panel offers them.
-    pub const ALL: [Self; 2] = [Self::ScaleOut, Self::AlarmStop];
+    pub const ALL: [Self; 3] = [Self::Canary, Self::ScaleOut, Self::AlarmStop];
 
     /// The button's label.
     pub fn label(self) -> &'static str {
         match self {
             Self::ScaleOut => "Scale out",
             Self::AlarmStop => "Alarm stop and rollback",
+            Self::Canary => "Show me a canary",
         }
     }
 
@@ -90,6 +94,9 @@ impl Scenario {
             }
             Self::AlarmStop => {
                 "Has the deployment group over web-asg watch the CloudWatch alarm web-5xx, with rollback when the alarm stops a deployment. A second revision rolls out; when it starts taking traffic, web-5xx is set to ALARM, and the stopped deployment opens with a link to its rollback."
+            }
+            Self::Canary => {
+                "Makes the Lambda function demo-orders with two versions and the alias live, and a canary that sends 10 % of live's invocations to version 2 for five minutes (ten seconds in the demo), then all of them. Its AfterAllowTraffic hook reports a failure, so the deployment fails and its rollback moves the traffic back to version 1."
             }
         }
     }
@@ -110,6 +117,11 @@ impl Scenario {
                 ScenarioStep::Alarm,
                 ScenarioStep::SecondRevision,
                 ScenarioStep::AlarmFires,
+            ],
+            Self::Canary => &[
+                ScenarioStep::CanaryFunction,
+                ScenarioStep::CanaryGroup,
+                ScenarioStep::CanaryDeployment,
             ],
         }
     }
@@ -133,6 +145,12 @@ pub enum ScenarioStep {
     SecondRevision,
     /// The alarm set to ALARM mid-rollout.
     AlarmFires,
+    /// The Lambda function, its versions and alias, and the hook function.
+    CanaryFunction,
+    /// The Lambda application and its group.
+    CanaryGroup,
+    /// The canary deployment.
+    CanaryDeployment,
 }
 
 impl ScenarioStep {
@@ -159,6 +177,15 @@ impl ScenarioStep {
             }
             Self::AlarmFires => {
                 "web-5xx set to ALARM as the new revision takes traffic (CloudWatch SetAlarmState); CodeDeploy stops and rolls back"
+            }
+            Self::CanaryFunction => {
+                "The function demo-orders with versions 1 and 2 and the alias live at 1, and the hook function demo-orders-check, tagged deploydesk:simulate=Failed (Lambda console)"
+            }
+            Self::CanaryGroup => {
+                "The application demo-orders-api on AWS Lambda and its group live, which rolls failed deployments back (Applications page)"
+            }
+            Self::CanaryDeployment => {
+                "A canary, 10 % for 5 minutes then 100 %, whose AfterAllowTraffic hook fails; it opens here with its traffic chart (Deployments > Deploy…)"
             }
         }
     }

@@ -9,6 +9,7 @@ pub mod bundle;
 pub mod cloudwatch;
 pub mod codedeploy;
 pub mod demo;
+pub mod demo_canary;
 pub mod demo_scenarios;
 pub mod deployments;
 pub mod ec2;

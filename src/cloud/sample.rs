@@ -71,6 +71,22 @@ pub fn sample_parent() -> PathBuf {
         .map_or_else(std::env::temp_dir, |dirs| dirs.data_dir().to_path_buf())
 }
 
+/// A Lambda function's package for the demo: a zip holding `index.py`,
+/// whose handler answers with `label`.
+pub fn lambda_package(label: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let source = format!(
+        "def handler(event, context):\n    return {{\"statusCode\": 200, \"body\": {label:?}}}\n"
+    );
+    let mut writer = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+    let written = writer
+        .start_file("index.py", zip::write::SimpleFileOptions::default())
+        .and_then(|()| writer.write_all(source.as_bytes()).map_err(Into::into))
+        .and_then(|()| writer.finish());
+    // Writing to memory fails only if memory runs out.
+    written.map(io::Cursor::into_inner).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 
 use crate::cloud::CloudError;
 use crate::cloud::demo::{self, DemoError, DemoStep};
+use crate::cloud::demo_canary;
 use crate::cloud::demo_scenarios::{self, Scenario, ScenarioStep};
 use crate::ui::app::{AppRequest, Effects};
 
@@ -70,6 +71,7 @@ pub(crate) fn run(tour: &mut Tour, effects: &Effects, action: TourAction) -> Opt
                 let result = match scenario {
                     Scenario::ScaleOut => demo_scenarios::scale_out(&session, started).await,
                     Scenario::AlarmStop => demo_scenarios::alarm_stop(&session, started).await,
+                    Scenario::Canary => demo_canary::canary(&session, started).await,
                 };
                 TourEvent::ScenarioFinished(result)
             });

@@ -1,4 +1,5 @@
-//! The guided demo: a welcome panel offering "Show me a rollout", the
+//! The guided demo: a welcome panel offering "Show me a rollout" (and
+//! "Show me a canary", a Lambda deployment whose traffic moves), the
 //! checklist while the demo account is set up, and then a short tour of the
 //! rollout view, each step naming the page or wizard that does it by hand.
 //!
@@ -263,6 +264,18 @@ impl Tour {
                         action = Some(TourAction::Done);
                     }
                 });
+                ui.add_space(12.0);
+                ui.label(Scenario::Canary.summary());
+                if ui
+                    .add(Action::secondary(Scenario::Canary.label()).icon(icons::ICON_PLAY_ARROW))
+                    .clicked()
+                {
+                    self.stage = Stage::Scenarios {
+                        running: Some((Scenario::Canary, None)),
+                        last: None,
+                    };
+                    action = Some(TourAction::RunScenario(Scenario::Canary));
+                }
             }
             Stage::SettingUp(current) => {
                 ui.heading("Setting up the demo");
@@ -309,7 +322,7 @@ impl Tour {
         let mut action = None;
         let mut close = false;
         ui.horizontal(|ui| {
-            ui.heading("Two more scenarios");
+            ui.heading("More scenarios");
             if place == TourPlace::Strip {
                 close = ui.add(Action::secondary("Close the tour")).clicked();
             }
@@ -317,7 +330,7 @@ impl Tour {
         let mut chosen = None;
         match place {
             TourPlace::Side => {
-                ui.label("The demo account can show what CodeDeploy does with Auto Scaling and CloudWatch alarms. Each scenario builds on what the demo set up, and opens the deployment it is about.");
+                ui.label("The demo account can show a Lambda canary, and what CodeDeploy does with Auto Scaling and CloudWatch alarms. Each scenario sets up what it needs, building on what the demo set up, and opens the deployment it is about.");
                 for scenario in Scenario::ALL {
                     ui.add_space(8.0);
                     ui.separator();
