@@ -234,3 +234,121 @@ fn clicking_an_attempted_tile_makes_it_fail_and_says_so() {
         Some("1")
     );
 }
+
+#[test]
+fn planner_shows_a_lambda_canary_schedule_and_what_a_failure_at_each_step_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app_harness(&dir.path().join("settings.json"));
+    harness.run();
+    open_planner(&mut harness);
+    harness.get_by_label("AWS Lambda").click();
+    harness.run();
+    harness
+        .get_by_label("LambdaCanary10Percent5Minutes")
+        .click();
+    harness.run();
+
+    harness.get_by_label("CodeDeployDefault.LambdaCanary10Percent5Minutes");
+    harness.get_by_label("10 % for 5 minutes, then 100 %");
+    harness.get_by_label("5 minutes from the first shift to 100 %");
+    harness.get_by_label("Traffic schedule chart: 2 steps to 100 % on the new version");
+
+    // Before any traffic moves, each of the two steps, and after.
+    harness
+        .get_by_label_contains("A BeforeAllowTraffic hook failure comes before any traffic moves.");
+    harness.get_by_label("Minute 0: 10 % on the new version, 90 % on the original version");
+    harness.get_by_label(
+        "A failure during AllowTraffic at this step (an alarm, or the deployment stopped) \
+         leaves 10 % on the new version. The automatic rollback moves all traffic back to \
+         the original version at once.",
+    );
+    harness.get_by_label("Minute 5: 100 % on the new version, 0 % on the original version");
+    harness.get_by_label(
+        "A failure during AllowTraffic at this step (an alarm, or the deployment stopped) \
+         leaves all traffic on the new version. The automatic rollback moves all traffic \
+         back to the original version at once.",
+    );
+    harness.get_by_label_contains(
+        "An AfterAllowTraffic hook failure happens with 100 % on the new version.",
+    );
+
+    // Without automatic rollback the traffic stays where it was.
+    harness.get_by_label("Automatic rollback").click();
+    harness.run();
+    harness.get_by_label_contains(
+        "Without automatic rollback the traffic stays where it was (10 % on the new version, \
+         90 % on the original version)",
+    );
+    assert!(
+        harness
+            .query_by_label_contains("The automatic rollback moves")
+            .is_none()
+    );
+
+    // ECS: the replacement task set takes test traffic before production shifts.
+    harness.get_by_label("Amazon ECS").click();
+    harness.run();
+    harness.get_by_label("CodeDeployDefault.ECSAllAtOnce");
+    harness.get_by_label_contains("starts and takes test traffic");
+    harness
+        .get_by_label("Minute 0: 100 % on the replacement task set, 0 % on the original task set");
+
+    // Back on EC2/on-premises the waves are as they were.
+    harness.get_by_label("EC2/On-premises").click();
+    harness.run();
+    harness.get_by_label("10 waves: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1");
+}
+
+#[test]
+fn planner_shows_a_custom_linear_schedule_and_explains_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = app_harness(&dir.path().join("settings.json"));
+    harness.run();
+    open_planner(&mut harness);
+    harness.get_by_label("AWS Lambda").click();
+    harness.run();
+    harness.get_by_label("Custom").click();
+    harness.run();
+    harness.get_by_label("TimeBasedLinear").click();
+    harness.run();
+    set_field(&mut harness, "Percentage", "30");
+    set_field(&mut harness, "Interval (minutes)", "10");
+
+    harness.get_by_label("A custom TimeBasedLinear configuration");
+    harness.get_by_label("30 % more every 10 minutes, 100 % after 30 minutes");
+    for (minute, weight) in [(0, 30), (10, 60), (20, 90), (30, 100)] {
+        harness.get_by_label(&format!(
+            "Minute {minute}: {weight} % on the new version, {} % on the original version",
+            100 - weight
+        ));
+    }
+    harness.get_by_label_contains("leaves 90 % on the new version.");
+
+    for bad in ["0", "120"] {
+        set_field(&mut harness, "Percentage", bad);
+        harness.get_by_label(&format!(
+            "The percentage must be between 1 and 99 (got {bad})."
+        ));
+        harness.get_by_label("Fix the inputs on the left to see the schedule.");
+        assert!(harness.query_by_label_contains("Minute 0:").is_none());
+        assert_eq!(
+            harness.get_by_label("Percentage").value().as_deref(),
+            Some(bad)
+        );
+    }
+    set_field(&mut harness, "Interval (minutes)", "soon");
+    harness.get_by_label_contains("is not a whole number");
+    assert_eq!(
+        harness
+            .get_by_label("Interval (minutes)")
+            .value()
+            .as_deref(),
+        Some("soon")
+    );
+
+    // A fix brings the schedule back.
+    set_field(&mut harness, "Percentage", "50");
+    set_field(&mut harness, "Interval (minutes)", "2");
+    harness.get_by_label("50 % more every 2 minutes, 100 % after 2 minutes");
+    harness.get_by_label("Minute 2: 100 % on the new version, 0 % on the original version");
+}

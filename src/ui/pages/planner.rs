@@ -1,6 +1,10 @@
-//! The Rollout planner: pick a deployment configuration and a fleet, mark
-//! instances that will fail, and see the waves, the success threshold and the
-//! predicted result, from the same rules the local cloud runs.
+//! The Rollout planner: pick a compute platform and a deployment
+//! configuration. For EC2/on-premises, pick a fleet, mark instances that will
+//! fail, and see the waves, the success threshold and the predicted result,
+//! from the same rules the local cloud runs. For Lambda and ECS, see the
+//! traffic schedule and what a failure at each step does (see [`traffic`]).
+
+mod traffic;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -9,8 +13,9 @@ use egui::{Color32, RichText};
 
 use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, ONE_AT_A_TIME};
 use crate::domain::{
-    AttemptResult, DeploymentConfig, FleetComposition, Health, InstanceHealth, MinimumHealthyHosts,
-    RevisionHealth, RolloutOutcome, Simulation, TargetProgress, explain, simulate,
+    AttemptResult, ComputePlatform, DeploymentConfig, FleetComposition, Health, InstanceHealth,
+    MinimumHealthyHosts, RevisionHealth, RolloutOutcome, Simulation, TargetProgress, explain,
+    simulate,
 };
 use crate::ui::widgets::chip;
 use crate::ui::widgets::tiles::TileRow;
@@ -108,6 +113,9 @@ struct InputErrors {
 
 /// The Rollout planner page.
 pub struct PlannerPage {
+    platform: ComputePlatform,
+    /// The plan of a Lambda or ECS deployment.
+    traffic: traffic::TrafficPlanner,
     inputs: Inputs,
     computed_for: Option<Inputs>,
     plan: Result<PlanView, InputErrors>,
@@ -118,6 +126,8 @@ pub struct PlannerPage {
 impl Default for PlannerPage {
     fn default() -> Self {
         let mut page = Self {
+            platform: ComputePlatform::Server,
+            traffic: traffic::TrafficPlanner::default(),
             inputs: Inputs::default(),
             computed_for: None,
             plan: Err(InputErrors::default()),
@@ -140,11 +150,14 @@ impl PlannerPage {
     /// Draws the page.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("Rollout planner");
-        ui.label(
+        ui.label(if self.platform == ComputePlatform::Server {
             "See how CodeDeploy will roll a revision out to a fleet: the waves, how many \
              instances must succeed, and whether the deployment succeeds. Click a tile to \
-             make that instance fail.",
-        );
+             make that instance fail."
+        } else {
+            "See how CodeDeploy will move traffic to the new version: the schedule, where the \
+             traffic is at each step, and what a failure at each step does."
+        });
         ui.add_space(6.0);
         // The inputs give up some width in a narrow window, so the plan's
         // sentences keep room to wrap.
@@ -155,10 +168,23 @@ impl PlannerPage {
             .show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .id_salt("planner_inputs_scroll")
-                    .show(ui, |ui| self.inputs_ui(ui));
+                    .show(ui, |ui| {
+                        platform_ui(ui, &mut self.platform);
+                        ui.add_space(10.0);
+                        if self.platform == ComputePlatform::Server {
+                            self.inputs_ui(ui);
+                        } else {
+                            self.traffic.inputs_ui(ui, self.platform);
+                        }
+                    });
             });
-        self.recompute_if_changed();
-        egui::CentralPanel::default_margins().show(ui, |ui| self.result_ui(ui));
+        if self.platform == ComputePlatform::Server {
+            self.recompute_if_changed();
+            egui::CentralPanel::default_margins().show(ui, |ui| self.result_ui(ui));
+        } else {
+            egui::CentralPanel::default_margins()
+                .show(ui, |ui| self.traffic.result_ui(ui, self.platform));
+        }
     }
 
     fn inputs_ui(&mut self, ui: &mut egui::Ui) {
@@ -322,6 +348,16 @@ impl PlannerPage {
             }
         }
     }
+}
+
+/// The compute platform picker at the top of the inputs.
+fn platform_ui(ui: &mut egui::Ui, platform: &mut ComputePlatform) {
+    ui.strong("Compute platform");
+    ui.horizontal_wrapped(|ui| {
+        for choice in ComputePlatform::ALL {
+            ui.selectable_value(platform, choice, choice.label());
+        }
+    });
 }
 
 /// A text field with an accessible label in front of it.
