@@ -215,6 +215,13 @@ fn a_canary_moves_traffic_fails_its_hook_and_its_rollback_moves_it_back() {
     });
     assert!(has_text(&harness, "hook function checkOrders"));
     assert_eq!(replacement_percent(&harness), Some(100));
+    // The header says what failed and where the traffic was left.
+    run_until(&mut harness, "the failure in words", |h| {
+        has_text(
+            h,
+            "AfterAllowTraffic failed. 100 % of the traffic was on the version 2 and 0 % on the version 1.",
+        )
+    });
 
     // The rollback moves the traffic back to version 1.
     run_until(&mut harness, "the rollback's id", |h| {

@@ -181,7 +181,7 @@ impl TrafficRouting {
                 let steps = 100_u32.div_ceil(u32::from(percentage.max(1)));
                 (0..steps)
                     .map(|index| TrafficStep {
-                        at_minutes: index * interval_minutes,
+                        at_minutes: index.saturating_mul(interval_minutes),
                         weight: u8::try_from((index + 1) * u32::from(percentage))
                             .unwrap_or(100)
                             .min(100),
@@ -191,7 +191,8 @@ impl TrafficRouting {
         }
     }
 
-    /// Minutes from the first shift until all traffic has moved.
+    /// Minutes from the first shift until all traffic has moved (at most
+    /// `u32::MAX`: a schedule too long to count stops there).
     pub fn total_minutes(self) -> u32 {
         self.schedule().last().map_or(0, |step| step.at_minutes)
     }
@@ -541,5 +542,17 @@ mod tests {
             named("CodeDeployDefault.LambdaLinear10PercentEvery1Minute").to_string(),
             "10 % more every 1 minute, 100 % after 9 minutes"
         );
+    }
+
+    #[test]
+    fn a_schedule_too_long_to_count_stops_at_the_largest_minute_instead_of_overflowing() {
+        let routing = TrafficRouting::Linear {
+            percentage: 1,
+            interval_minutes: 4_000_000_000,
+        };
+        let schedule = routing.schedule();
+        assert_eq!(schedule.len(), 100);
+        assert_eq!(schedule[1].at_minutes, 4_000_000_000);
+        assert_eq!(routing.total_minutes(), u32::MAX);
     }
 }

@@ -459,6 +459,37 @@ fn stopped_by_alarms(message: &str) -> String {
     }
 }
 
+/// Why a Lambda or ECS deployment failed or stopped, in plain words: the
+/// event that failed and where the traffic was left.
+fn shift_failure(deployment: &Deployment, targets: &[Target]) -> String {
+    if deployment.status == DeploymentStatus::Stopped {
+        return "The deployment was stopped.".to_owned();
+    }
+    let target = targets.iter().find(|target| target.traffic.is_some());
+    let failed = target.and_then(|target| {
+        target
+            .events
+            .iter()
+            .find(|event| event.status == "Failed")
+            .map(|event| event.name.clone())
+    });
+    let traffic = target
+        .and_then(|target| target.traffic.as_ref())
+        .map(|traffic| {
+            let (original, replacement) = traffic.names();
+            let percent = traffic.replacement_percent().round() as i64;
+            format!(
+                " {percent} % of the traffic was on the {replacement} and {} % on the {original}.",
+                100 - percent
+            )
+        })
+        .unwrap_or_default();
+    match failed {
+        Some(event) => format!("{event} failed.{traffic}"),
+        None => format!("The deployment failed.{traffic}"),
+    }
+}
+
 /// A failed deployment's error in plain words, with the numbers that explain it.
 pub fn explain_failure(
     deployment: &Deployment,
@@ -482,6 +513,9 @@ pub fn explain_failure(
         && code == "ALARM_ACTIVE"
     {
         return stopped_by_alarms(message);
+    }
+    if deployment.platform != crate::domain::ComputePlatform::Server {
+        return shift_failure(deployment, targets);
     }
     match code {
         Some(FailureCode::NoInstances) => {

@@ -260,22 +260,28 @@ impl Tour {
                         self.stage = Stage::SettingUp(None);
                         action = Some(TourAction::ShowMeARollout);
                     }
+                    if ui
+                        .add(
+                            Action::secondary(Scenario::Canary.label())
+                                .icon(icons::ICON_PLAY_ARROW),
+                        )
+                        .clicked()
+                    {
+                        self.stage = Stage::Scenarios {
+                            running: Some((Scenario::Canary, None)),
+                            last: None,
+                        };
+                        action = Some(TourAction::RunScenario(Scenario::Canary));
+                    }
                     if ui.add(Action::secondary("Not now")).clicked() {
                         action = Some(TourAction::Done);
                     }
                 });
-                ui.add_space(12.0);
-                ui.label(Scenario::Canary.summary());
-                if ui
-                    .add(Action::secondary(Scenario::Canary.label()).icon(icons::ICON_PLAY_ARROW))
-                    .clicked()
-                {
-                    self.stage = Stage::Scenarios {
-                        running: Some((Scenario::Canary, None)),
-                        last: None,
-                    };
-                    action = Some(TourAction::RunScenario(Scenario::Canary));
-                }
+                ui.add_space(4.0);
+                ui.label(
+                    RichText::new(format!("Show me a canary: {}", Scenario::Canary.summary()))
+                        .weak(),
+                );
             }
             Stage::SettingUp(current) => {
                 ui.heading("Setting up the demo");
