@@ -19,8 +19,9 @@ use deploydesk::settings::BackendChoice;
 use deploydesk::ui::{App, AppOptions};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
+use egui_kittest::kittest::NodeT;
 use egui_kittest::kittest::Queryable;
-use ui_support::{app_harness, dismiss_tour, has_text, run_until};
+use ui_support::{app_harness, choose, click, dismiss_tour, has_text, run_until, wait_for_choice};
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
@@ -71,6 +72,38 @@ fn welcome(minute: Duration) -> Harness<'static, App> {
 /// hook `checkOrders` that reports `Failed`, a Lambda application and group
 /// that rolls back failures, and starts a canary; returns its id.
 fn start_canary(harness: &Harness<'_, App>) -> String {
+    set_up_orders(harness);
+    let codedeploy = harness
+        .state()
+        .session()
+        .expect("connected")
+        .codedeploy
+        .clone();
+    harness.state().runtime().block_on(async move {
+        codedeploy
+            .create_deployment()
+            .application_name("orders")
+            .deployment_group_name("live")
+            .deployment_config_name("CodeDeployDefault.LambdaCanary10Percent5Minutes")
+            .revision(
+                cd::RevisionLocation::builder()
+                    .revision_type(cd::RevisionLocationType::AppSpecContent)
+                    .app_spec_content(cd::AppSpecContent::builder().content(APPSPEC).build())
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("deployment")
+            .deployment_id()
+            .expect("an id")
+            .to_owned()
+    })
+}
+
+/// Sets up function `orders` (versions 1 and 2, alias `live` at 1), the
+/// hook `checkOrders` that reports `Failed`, and a Lambda application and
+/// group that rolls back failures.
+fn set_up_orders(harness: &Harness<'_, App>) {
     let app = harness.state();
     let session = app.session().expect("connected");
     let codedeploy = session.codedeploy.clone();
@@ -155,24 +188,7 @@ fn start_canary(harness: &Harness<'_, App>) -> String {
             .send()
             .await
             .expect("group");
-        codedeploy
-            .create_deployment()
-            .application_name("orders")
-            .deployment_group_name("live")
-            .deployment_config_name("CodeDeployDefault.LambdaCanary10Percent5Minutes")
-            .revision(
-                cd::RevisionLocation::builder()
-                    .revision_type(cd::RevisionLocationType::AppSpecContent)
-                    .app_spec_content(cd::AppSpecContent::builder().content(APPSPEC).build())
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("deployment")
-            .deployment_id()
-            .expect("an id")
-            .to_owned()
-    })
+    });
 }
 
 /// The share of traffic on the new version the rollout view shows.
@@ -281,4 +297,61 @@ fn show_me_a_canary_runs_from_the_welcome_panel_and_is_rolled_back() {
             .and_then(|view| view.deployment())
             .is_some_and(|deployment| deployment.rolled_back_by().is_some())
     });
+}
+
+#[test]
+fn a_canary_deployed_from_the_dialog_with_a_built_appspec_shows_its_schedule_and_runs() {
+    let mut harness = harness(Duration::from_secs(2));
+    set_up_orders(&harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Deployments")
+        .click();
+    run_until(&mut harness, "the Deployments page", |h| {
+        h.state().page() == deploydesk::settings::Page::Deployments
+    });
+    click(&mut harness, "Deploy…");
+    run_until(&mut harness, "the applications", |h| {
+        h.query_all_by_label("Application")
+            .any(|node| node.accesskit_node().role() == Role::ComboBox)
+    });
+    choose(&mut harness, "Application", "orders");
+    wait_for_choice(&mut harness, "Deployment group", "live");
+    run_until(&mut harness, "the functions", |h| {
+        h.query_all_by_label("Function")
+            .any(|node| node.accesskit_node().role() == Role::ComboBox)
+    });
+    choose(&mut harness, "Function", "orders");
+    // The alias and its version come with the function; the newest other
+    // version is the target.
+    wait_for_choice(&mut harness, "Alias", "live");
+    wait_for_choice(&mut harness, "Current version", "1");
+    wait_for_choice(&mut harness, "Target version", "2");
+    choose(&mut harness, "BeforeAllowTraffic hook", "checkOrders");
+    choose(
+        &mut harness,
+        "Deployment configuration",
+        "LambdaCanary10Percent5Minutes",
+    );
+    let yaml = harness
+        .query_all_by_label("AppSpec YAML")
+        .find(|node| node.accesskit_node().role() != Role::Label)
+        .and_then(|node| node.accesskit_node().value())
+        .unwrap_or_default();
+    assert!(yaml.contains("Alias: live"), "{yaml}");
+    assert!(yaml.contains("TargetVersion: \"2\""), "{yaml}");
+    assert!(yaml.contains("BeforeAllowTraffic: checkOrders"), "{yaml}");
+    assert!(has_text(&harness, "The AppSpec is valid."));
+    // The pre-flight plan: the schedule with the hook placed on it.
+    assert!(has_text(
+        &harness,
+        "Traffic: 10 % for 5 minutes, then 100 %"
+    ));
+    assert!(has_text(&harness, "BeforeAllowTraffic hook: checkOrders"));
+    assert!(has_text(&harness, "Minute 5: 100 % on the new version"));
+    click(&mut harness, "Deploy now");
+    // checkOrders reports Failed: the canary never starts.
+    run_until(&mut harness, "the failed hook", |h| {
+        has_text(h, "BeforeAllowTraffic failed:")
+    });
+    assert_eq!(replacement_percent(&harness), Some(0));
 }

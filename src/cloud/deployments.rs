@@ -120,6 +120,12 @@ pub enum Revision {
         /// The full commit id.
         commit_id: String,
     },
+    /// A Lambda or ECS deployment's AppSpec, given inline
+    /// (`AppSpecContent`).
+    AppSpec {
+        /// The AppSpec's text, YAML or JSON.
+        content: String,
+    },
     /// Something else (an AppSpec string, ...).
     Other(String),
 }
@@ -136,6 +142,7 @@ impl Revision {
                 "{repository}@{}",
                 commit_id.chars().take(10).collect::<String>()
             ),
+            Self::AppSpec { .. } => "AppSpec (inline)".to_owned(),
             Self::Other(kind) => kind.clone(),
         }
     }
@@ -154,6 +161,14 @@ impl Revision {
             return Self::GitHub {
                 repository: github.repository().unwrap_or_default().to_owned(),
                 commit_id: github.commit_id().unwrap_or_default().to_owned(),
+            };
+        }
+        if let Some(content) = location
+            .app_spec_content()
+            .and_then(cd::AppSpecContent::content)
+        {
+            return Self::AppSpec {
+                content: content.to_owned(),
             };
         }
         Self::Other(
@@ -203,6 +218,21 @@ impl Revision {
                     )
                     .build(),
             ),
+            Self::AppSpec { content } => {
+                use sha2::Digest as _;
+                let sha256 = hex::encode(sha2::Sha256::digest(content.as_bytes()));
+                Some(
+                    cd::RevisionLocation::builder()
+                        .revision_type(cd::RevisionLocationType::AppSpecContent)
+                        .app_spec_content(
+                            cd::AppSpecContent::builder()
+                                .content(content)
+                                .sha256(sha256)
+                                .build(),
+                        )
+                        .build(),
+                )
+            }
             Self::Other(_) => None,
         }
     }

@@ -4,6 +4,7 @@
 use crate::cloud::CloudError;
 use crate::cloud::codedeploy::{self, Application};
 use crate::cloud::deployments;
+use crate::cloud::lambda::{self, LambdaFunction};
 use crate::cloud::preflight::{self, PreflightData};
 use crate::cloud::readiness;
 use crate::cloud::setup::Progress;
@@ -38,6 +39,8 @@ pub(crate) enum DeployEvent {
         /// Which run.
         run: u64,
     },
+    /// The account's Lambda functions.
+    Functions(Result<Vec<LambdaFunction>, CloudError>),
 }
 
 impl DeployEvent {
@@ -52,6 +55,7 @@ impl DeployEvent {
                 progress: Progress::Finished(_, Err(error)),
                 ..
             }
+            | Self::Functions(Err(error))
             | Self::Started(Err(error)) => Some(error),
             _ => None,
         }
@@ -109,6 +113,12 @@ pub(crate) fn run(dialog: &mut DeployDialog, effects: &Effects, request: DeployR
             });
         }
         DeployRequest::Readiness(ReadinessRequest::OpenInstanceProfile { .. }) => {}
+        DeployRequest::LoadFunctions => {
+            dialog.appspec.functions = Loadable::Loading;
+            effects.spawn("reading the Lambda functions", async move {
+                DeployEvent::Functions(lambda::list_functions(&session).await)
+            });
+        }
     }
 }
 
@@ -132,6 +142,7 @@ pub(crate) fn apply(dialog: &mut Option<DeployDialog>, event: DeployEvent) -> Op
             dialog.readiness.fix_progress(run, progress);
         }
         DeployEvent::FixEnded { run } => dialog.readiness.fix_ended(run),
+        DeployEvent::Functions(result) => dialog.appspec.functions = loaded(result),
     }
     None
 }

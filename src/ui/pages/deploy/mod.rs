@@ -2,6 +2,7 @@
 //! and the options AWS offers, then a pre-flight plan of how the rollout is
 //! likely to go before the person confirms.
 
+mod appspec;
 pub(crate) mod effects;
 pub mod readiness;
 
@@ -22,6 +23,7 @@ use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::tiles::{TileRow, TileSize};
 use crate::ui::widgets::waves::{self, WavesOptions};
+use appspec::{AppSpecBuilder, configs_of, traffic_plan_ui};
 use readiness::{ReadinessPanel, ReadinessRequest};
 
 /// What the dialog asks the app to do.
@@ -44,6 +46,8 @@ pub enum DeployRequest {
     Start(NewDeployment),
     /// Check the instances' readiness, or fix it.
     Readiness(ReadinessRequest),
+    /// Load the account's Lambda functions, for a Lambda AppSpec.
+    LoadFunctions,
 }
 
 /// Which kind of revision is being typed.
@@ -88,6 +92,8 @@ pub struct DeployDialog {
     preflight_for: Option<(String, String, Option<String>)>,
     /// Whether the instances are ready, and the fix under way.
     pub readiness: ReadinessPanel,
+    /// A Lambda or ECS deployment's AppSpec and what it is built from.
+    pub appspec: AppSpecBuilder,
 }
 
 impl DeployDialog {
@@ -118,6 +124,7 @@ impl DeployDialog {
             plan: None,
             preflight_for: None,
             readiness: ReadinessPanel::default(),
+            appspec: AppSpecBuilder::default(),
         };
         match revision {
             Some(Revision::S3 {
@@ -140,9 +147,25 @@ impl DeployDialog {
                 dialog.repository = repository;
                 dialog.commit = commit_id;
             }
+            Some(Revision::AppSpec { content }) => {
+                dialog.appspec = AppSpecBuilder::with_text(content);
+            }
             Some(Revision::Other(_)) | None => {}
         }
         dialog
+    }
+
+    /// The compute platform of the application chosen (EC2/on-premises
+    /// until the applications have loaded).
+    fn platform(&self) -> ComputePlatform {
+        match &self.applications {
+            Loadable::Loaded(applications) => applications
+                .iter()
+                .find(|application| application.name == self.application)
+                .and_then(|application| application.platform)
+                .unwrap_or(ComputePlatform::Server),
+            _ => ComputePlatform::Server,
+        }
     }
 
     /// A dialog to deploy again what a deployment deployed: its
@@ -176,6 +199,13 @@ impl DeployDialog {
 
     /// The revision typed, or why it is not usable.
     fn revision(&self) -> Result<Revision, String> {
+        let platform = self.platform();
+        if platform != ComputePlatform::Server {
+            return self
+                .appspec
+                .checked(platform)
+                .map(|content| Revision::AppSpec { content });
+        }
         match self.kind {
             RevisionKind::S3 => {
                 let bucket = self.bucket.trim();
@@ -212,15 +242,16 @@ impl DeployDialog {
         if self.group.is_empty() {
             return Err("Choose a deployment group.".to_owned());
         }
+        let instances = self.platform() == ComputePlatform::Server;
         Ok(NewDeployment {
             application: self.application.clone(),
             group: self.group.clone(),
             revision: Some(self.revision()?),
             config_override: self.config.clone(),
             description: self.description.clone(),
-            ignore_application_stop_failures: self.ignore_stop_failures,
-            file_exists_behavior: Some(self.file_exists.clone()),
-            update_outdated_instances_only: self.outdated_only,
+            ignore_application_stop_failures: instances && self.ignore_stop_failures,
+            file_exists_behavior: instances.then(|| self.file_exists.clone()),
+            update_outdated_instances_only: instances && self.outdated_only,
         })
     }
 
@@ -314,7 +345,12 @@ impl DeployDialog {
             .show(ui, |ui| {
                 request = self.target_ui(ui);
                 ui.separator();
-                self.revision_ui(ui);
+                let platform = self.platform();
+                if platform == ComputePlatform::Server {
+                    self.revision_ui(ui);
+                } else if self.appspec.ui(ui, platform) && request.is_none() {
+                    request = Some(DeployRequest::LoadFunctions);
+                }
                 ui.separator();
                 self.options_ui(ui);
                 ui.separator();
@@ -379,9 +415,6 @@ impl DeployDialog {
                     Loadable::Loaded(applications) => {
                         let names: Vec<String> = applications
                             .iter()
-                            .filter(|application| {
-                                matches!(application.platform, None | Some(ComputePlatform::Server))
-                            })
                             .map(|application| application.name.clone())
                             .collect();
                         let before = self.application.clone();
@@ -400,8 +433,10 @@ impl DeployDialog {
                             .response
                             .labelled_by(label.id);
                         if self.application != before {
-                            // Another application: its groups, none chosen yet.
+                            // Another application: its groups, none chosen
+                            // yet, and its platform's configurations.
                             self.group.clear();
+                            self.config = None;
                             self.groups = Loadable::Loading;
                             request = Some(DeployRequest::LoadGroups(self.application.clone()));
                         } else if matches!(self.groups, Loadable::NotLoaded)
@@ -511,7 +546,13 @@ impl DeployDialog {
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.config, None, "Same as the group")
                         .on_hover_text("The deployment configuration the group is set to");
-                    for name in [ONE_AT_A_TIME, HALF_AT_A_TIME, ALL_AT_ONCE] {
+                    let platform = self.platform();
+                    let names = if platform == ComputePlatform::Server {
+                        vec![ONE_AT_A_TIME, HALF_AT_A_TIME, ALL_AT_ONCE]
+                    } else {
+                        configs_of(platform)
+                    };
+                    for name in names {
                         ui.selectable_value(
                             &mut self.config,
                             Some(name.to_owned()),
@@ -529,6 +570,9 @@ impl DeployDialog {
                 );
             ui.end_row();
             field_row(ui, "Description", &mut self.description);
+            if self.platform() != ComputePlatform::Server {
+                return;
+            }
             let label = ui.label("Files that already exist on an instance");
             let shown = FILE_EXISTS
                 .iter()
@@ -551,6 +595,9 @@ impl DeployDialog {
                 ));
             ui.end_row();
         });
+        if self.platform() != ComputePlatform::Server {
+            return;
+        }
         ui.checkbox(
             &mut self.ignore_stop_failures,
             "Go on if the ApplicationStop script fails",
@@ -569,6 +616,11 @@ impl DeployDialog {
             ui.label(
                 RichText::new("Choose a group to see how the rollout is likely to go.").weak(),
             );
+            return None;
+        }
+        let platform = self.platform();
+        if platform != ComputePlatform::Server {
+            traffic_plan_ui(ui, self.config.as_deref(), platform, self.appspec.text());
             return None;
         }
         let wanted = (

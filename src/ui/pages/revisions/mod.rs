@@ -811,6 +811,7 @@ fn short_location(revision: &DeployRevision) -> String {
     match revision {
         DeployRevision::S3 { key, .. } => key.rsplit('/').next().unwrap_or(key).to_owned(),
         DeployRevision::GitHub { commit_id, .. } => short(commit_id).to_owned(),
+        DeployRevision::AppSpec { .. } => "AppSpec".to_owned(),
         DeployRevision::Other(kind) => kind.clone(),
     }
 }
