@@ -98,6 +98,8 @@ fn trust() -> PolicyDocument {
 /// A deployment group the app's wizard would accept.
 fn spec() -> DeploymentGroupSpec {
     DeploymentGroupSpec {
+        platform: ComputePlatform::Server,
+        ecs: deploydesk::domain::group_spec::EcsTrafficSpec::default(),
         application: "rules".to_owned(),
         group: "rules-group".to_owned(),
         service_role_arn: "arn:aws:iam::000000000000:role/CodeDeployServiceRole".to_owned(),

@@ -216,6 +216,8 @@ pub async fn show_me_a_rollout(
 
     started(DemoStep::DeploymentGroup);
     let spec = DeploymentGroupSpec {
+        platform: ComputePlatform::Server,
+        ecs: crate::domain::group_spec::EcsTrafficSpec::default(),
         application: APPLICATION.to_owned(),
         group: GROUP.to_owned(),
         service_role_arn: format!("arn:aws:iam::{account}:role/{SERVICE_ROLE}"),

@@ -421,6 +421,8 @@ async fn prepare_fleet(
     {
         let account = setup::account_id(session).await?;
         let spec = DeploymentGroupSpec {
+            platform: crate::domain::ComputePlatform::Server,
+            ecs: crate::domain::group_spec::EcsTrafficSpec::default(),
             application: APPLICATION.to_owned(),
             group: FLEET_GROUP.to_owned(),
             service_role_arn: format!("arn:aws:iam::{account}:role/{SERVICE_ROLE}"),

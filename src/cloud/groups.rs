@@ -6,9 +6,9 @@ use aws_sdk_codedeploy::types::{
     self as cd, Alarm, AlarmConfiguration, AutoRollbackConfiguration, AutoRollbackEvent,
     BlueGreenDeploymentConfiguration, BlueInstanceTerminationOption, DeploymentOption,
     DeploymentReadyAction, DeploymentReadyOption, DeploymentStyle, Ec2TagFilter, Ec2TagFilterType,
-    Ec2TagSet, ElbInfo, GreenFleetProvisioningAction, GreenFleetProvisioningOption, InstanceAction,
-    LoadBalancerInfo, OnPremisesTagSet, TagFilter, TagFilterType, TargetGroupInfo, TriggerConfig,
-    TriggerEventType,
+    Ec2TagSet, EcsService, ElbInfo, GreenFleetProvisioningAction, GreenFleetProvisioningOption,
+    InstanceAction, LoadBalancerInfo, OnPremisesTagSet, TagFilter, TagFilterType, TargetGroupInfo,
+    TargetGroupPairInfo, TrafficRoute, TriggerConfig, TriggerEventType,
 };
 
 use super::error::{CloudError, sdk_error as error};
@@ -16,7 +16,7 @@ use super::session::Session;
 use crate::domain::ComputePlatform;
 use crate::domain::config::{MinimumHealthyHosts, PREDEFINED_SERVER_CONFIGS};
 use crate::domain::group_spec::{
-    ConfigChoice, DeploymentGroupSpec, DeploymentType, TagFilterSpec, TriggerSpec,
+    ConfigChoice, DeploymentGroupSpec, DeploymentType, EcsTrafficSpec, TagFilterSpec, TriggerSpec,
 };
 
 /// `groups` without their empty groups, each filter built by `build`
@@ -82,11 +82,67 @@ fn on_premises_tag_set(groups: &[Vec<TagFilterSpec>]) -> Option<OnPremisesTagSet
 /// Everything of a spec but its names, as the SDK's types.
 struct Settings {
     style: DeploymentStyle,
+    ecs_services: Option<Vec<EcsService>>,
     blue_green: Option<BlueGreenDeploymentConfiguration>,
     load_balancer: Option<LoadBalancerInfo>,
     alarms: Option<AlarmConfiguration>,
     rollback: Option<AutoRollbackConfiguration>,
     triggers: Option<Vec<TriggerConfig>>,
+}
+
+/// An ECS group's target group pair with its production and (if named)
+/// test listeners.
+fn ecs_load_balancer(ecs: &EcsTrafficSpec) -> LoadBalancerInfo {
+    let route = |arn: &str| TrafficRoute::builder().listener_arns(arn.trim()).build();
+    let test = ecs.test_listener.trim();
+    LoadBalancerInfo::builder()
+        .target_group_pair_info_list(
+            TargetGroupPairInfo::builder()
+                .set_target_groups(Some(
+                    ecs.target_groups
+                        .iter()
+                        .map(|name| TargetGroupInfo::builder().name(name.trim()).build())
+                        .collect(),
+                ))
+                .prod_traffic_route(route(&ecs.production_listener))
+                .set_test_traffic_route((!test.is_empty()).then(|| route(test)))
+                .build(),
+        )
+        .build()
+}
+
+/// The ECS service and traffic of a group as CodeDeploy describes it
+/// (empty for a group that has none).
+fn ecs_of(info: &cd::DeploymentGroupInfo) -> EcsTrafficSpec {
+    let service = info.ecs_services().first();
+    let pair = info
+        .load_balancer_info()
+        .and_then(|balancer| balancer.target_group_pair_info_list().first());
+    let group = |index: usize| {
+        pair.and_then(|pair| pair.target_groups().get(index))
+            .and_then(TargetGroupInfo::name)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let listener = |route: Option<&TrafficRoute>| {
+        route
+            .and_then(|route| route.listener_arns().first())
+            .cloned()
+            .unwrap_or_default()
+    };
+    EcsTrafficSpec {
+        cluster: service
+            .and_then(EcsService::cluster_name)
+            .unwrap_or_default()
+            .to_owned(),
+        service: service
+            .and_then(EcsService::service_name)
+            .unwrap_or_default()
+            .to_owned(),
+        target_groups: [group(0), group(1)],
+        production_listener: listener(pair.and_then(TargetGroupPairInfo::prod_traffic_route)),
+        test_listener: listener(pair.and_then(TargetGroupPairInfo::test_traffic_route)),
+    }
 }
 
 fn settings(spec: &DeploymentGroupSpec) -> Settings {
@@ -106,6 +162,7 @@ fn settings(spec: &DeploymentGroupSpec) -> Settings {
     };
     let blue_green = match spec.deployment_type {
         DeploymentType::InPlace => None,
+        DeploymentType::BlueGreen { .. } if spec.platform == ComputePlatform::Lambda => None,
         DeploymentType::BlueGreen {
             reroute_at_once,
             wait_minutes,
@@ -127,14 +184,17 @@ fn settings(spec: &DeploymentGroupSpec) -> Settings {
                         )
                         .build(),
                 )
-                .green_fleet_provisioning_option(
-                    GreenFleetProvisioningOption::builder()
-                        .action(if copy_auto_scaling_group {
-                            GreenFleetProvisioningAction::CopyAutoScalingGroup
-                        } else {
-                            GreenFleetProvisioningAction::DiscoverExisting
-                        })
-                        .build(),
+                // An ECS group's replacement is a task set, not a fleet.
+                .set_green_fleet_provisioning_option(
+                    (spec.platform == ComputePlatform::Server).then(|| {
+                        GreenFleetProvisioningOption::builder()
+                            .action(if copy_auto_scaling_group {
+                                GreenFleetProvisioningAction::CopyAutoScalingGroup
+                            } else {
+                                GreenFleetProvisioningAction::DiscoverExisting
+                            })
+                            .build()
+                    }),
                 )
                 .terminate_blue_instances_on_deployment_success(
                     BlueInstanceTerminationOption::builder()
@@ -167,13 +227,26 @@ fn settings(spec: &DeploymentGroupSpec) -> Settings {
         .into_iter()
         .map(|name| ElbInfo::builder().name(name).build())
         .collect();
-    let load_balancer = (spec.traffic_control && !(target_groups.is_empty() && classic.is_empty()))
+    let load_balancer = match spec.platform {
+        ComputePlatform::Ecs => Some(ecs_load_balancer(&spec.ecs)),
+        ComputePlatform::Lambda => None,
+        ComputePlatform::Server => (spec.traffic_control
+            && !(target_groups.is_empty() && classic.is_empty()))
         .then(|| {
             LoadBalancerInfo::builder()
                 .set_target_group_info_list((!target_groups.is_empty()).then_some(target_groups))
                 .set_elb_info_list((!classic.is_empty()).then_some(classic))
                 .build()
-        });
+        }),
+    };
+    let ecs_services = (spec.platform == ComputePlatform::Ecs).then(|| {
+        vec![
+            EcsService::builder()
+                .service_name(spec.ecs.service.trim())
+                .cluster_name(spec.ecs.cluster.trim())
+                .build(),
+        ]
+    });
     let alarms = (!spec.alarms.is_empty()).then(|| {
         AlarmConfiguration::builder()
             .enabled(true)
@@ -222,6 +295,7 @@ fn settings(spec: &DeploymentGroupSpec) -> Settings {
             .deployment_type(kind)
             .deployment_option(option)
             .build(),
+        ecs_services,
         blue_green,
         load_balancer,
         alarms,
@@ -249,6 +323,7 @@ pub async fn create_deployment_group(
             (!spec.auto_scaling_groups.is_empty()).then(|| spec.auto_scaling_groups.clone()),
         )
         .deployment_style(settings.style)
+        .set_ecs_services(settings.ecs_services)
         .set_blue_green_deployment_configuration(settings.blue_green)
         .set_load_balancer_info(settings.load_balancer)
         .set_alarm_configuration(settings.alarms)
@@ -290,6 +365,7 @@ pub async fn update_deployment_group(
         // An empty list removes the Auto Scaling groups no longer named.
         .set_auto_scaling_groups(Some(spec.auto_scaling_groups.clone()))
         .deployment_style(settings.style)
+        .set_ecs_services(settings.ecs_services)
         .set_blue_green_deployment_configuration(settings.blue_green)
         .load_balancer_info(
             settings
@@ -425,6 +501,11 @@ pub async fn deployment_group_spec(
         })
         .unwrap_or_default();
     Ok(Some(DeploymentGroupSpec {
+        platform: info
+            .compute_platform()
+            .and_then(|platform| ComputePlatform::parse(platform.as_str()).ok())
+            .unwrap_or_default(),
+        ecs: ecs_of(info),
         application: application.to_owned(),
         group: info.deployment_group_name().unwrap_or(group).to_owned(),
         service_role_arn: info.service_role_arn().unwrap_or_default().to_owned(),
@@ -484,6 +565,7 @@ pub async fn deployment_group_spec(
 pub fn same_group(a: &DeploymentGroupSpec, b: &DeploymentGroupSpec) -> bool {
     let named = |spec: &DeploymentGroupSpec| DeploymentGroupSpec {
         config: ConfigChoice::Named(spec.config.name().to_owned()),
+        deployment_type: settled_type(spec),
         target_groups: spec
             .target_groups
             .iter()
@@ -511,6 +593,38 @@ pub fn same_group(a: &DeploymentGroupSpec, b: &DeploymentGroupSpec) -> bool {
         ..spec.clone()
     };
     named(a) == named(b)
+}
+
+/// A spec's deployment type as CodeDeploy keeps it: a Lambda group keeps
+/// no blue/green settings, an ECS group no fleet provisioning, and no
+/// group a wait for a reroute that happens at once.
+fn settled_type(spec: &DeploymentGroupSpec) -> DeploymentType {
+    match spec.deployment_type {
+        DeploymentType::BlueGreen { .. } if spec.platform == ComputePlatform::Lambda => {
+            DeploymentType::BlueGreen {
+                reroute_at_once: true,
+                wait_minutes: 0,
+                terminate_original: false,
+                termination_wait_minutes: 0,
+                copy_auto_scaling_group: false,
+            }
+        }
+        DeploymentType::BlueGreen {
+            reroute_at_once,
+            wait_minutes,
+            terminate_original,
+            termination_wait_minutes,
+            copy_auto_scaling_group,
+        } => DeploymentType::BlueGreen {
+            reroute_at_once,
+            wait_minutes: if reroute_at_once { 0 } else { wait_minutes },
+            terminate_original,
+            termination_wait_minutes,
+            copy_auto_scaling_group: copy_auto_scaling_group
+                && spec.platform == ComputePlatform::Server,
+        },
+        DeploymentType::InPlace => DeploymentType::InPlace,
+    }
 }
 
 /// The minimum healthy hosts of the configuration `name`, if it exists.
@@ -573,4 +687,53 @@ pub async fn application_platform(
             other => Err(other),
         },
     }
+}
+
+/// The names of the account's own deployment configurations for
+/// `platform` (the predefined `CodeDeployDefault.` ones left out), sorted.
+pub async fn custom_config_names(
+    session: &Session,
+    platform: ComputePlatform,
+) -> Result<Vec<String>, CloudError> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let page = session
+            .codedeploy
+            .list_deployment_configs()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(error(session, "ListDeploymentConfigs"))?;
+        names.extend(
+            page.deployment_configs_list()
+                .iter()
+                .filter(|name| !name.starts_with("CodeDeployDefault."))
+                .cloned(),
+        );
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    let mut custom = Vec::new();
+    for name in names {
+        let described = session
+            .codedeploy
+            .get_deployment_config()
+            .deployment_config_name(&name)
+            .send()
+            .await
+            .map_err(error(session, "GetDeploymentConfig"))?;
+        let config_platform = described
+            .deployment_config_info()
+            .and_then(|info| info.compute_platform())
+            .and_then(|found| ComputePlatform::parse(found.as_str()).ok())
+            .unwrap_or_default();
+        if config_platform == platform {
+            custom.push(name);
+        }
+    }
+    custom.sort();
+    Ok(custom)
 }

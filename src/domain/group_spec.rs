@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use super::ComputePlatform;
 use super::config::MinimumHealthyHosts;
 use super::iam_names::parse_role_arn;
 use super::names::{self, NameKind, TagFilterType};
@@ -148,9 +149,104 @@ pub struct TriggerSpec {
     pub events: Vec<String>,
 }
 
+/// The ECS service an ECS deployment group deploys to, with the two
+/// target groups its task sets take turns behind and the listeners that
+/// move production and test traffic between them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EcsTrafficSpec {
+    /// The cluster's name.
+    pub cluster: String,
+    /// The service's name (its deployment controller is `CODE_DEPLOY`).
+    pub service: String,
+    /// The target group the service serves now, then the second one the
+    /// replacement task set starts behind.
+    pub target_groups: [String; 2],
+    /// The ARN of the listener that carries production traffic.
+    pub production_listener: String,
+    /// The ARN of the listener that carries test traffic (empty for none).
+    pub test_listener: String,
+}
+
+impl EcsTrafficSpec {
+    /// What is missing or does not fit, with what to do.
+    pub fn problems(&self) -> Vec<SpecProblem> {
+        let mut problems = Vec::new();
+        if self.cluster.trim().is_empty() {
+            problems.push(problem(
+                "ecs service",
+                "Choose the ECS cluster the service runs in.",
+            ));
+        }
+        if self.service.trim().is_empty() {
+            problems.push(problem(
+                "ecs service",
+                "Choose the ECS service to deploy to; its deployment controller must be CODE_DEPLOY.",
+            ));
+        }
+        let [first, second] = &self.target_groups;
+        if first.trim().is_empty() || second.trim().is_empty() {
+            problems.push(problem(
+                "target groups",
+                "Choose two target groups: the one the service serves now, and a second one for the replacement task set.",
+            ));
+        } else if first.trim() == second.trim() {
+            problems.push(problem(
+                "target groups",
+                "The two target groups must differ: the replacement task set starts behind the second one.",
+            ));
+        }
+        if self.production_listener.trim().is_empty() {
+            problems.push(problem(
+                "listeners",
+                "Choose the listener that carries production traffic to the target groups.",
+            ));
+        } else if !self.production_listener.trim().starts_with("arn:") {
+            problems.push(problem(
+                "listeners",
+                "A listener is named by its ARN, e.g. arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2.",
+            ));
+        }
+        let test = self.test_listener.trim();
+        if !test.is_empty() && !test.starts_with("arn:") {
+            problems.push(problem(
+                "listeners",
+                "The test listener is named by its ARN too, or left empty.",
+            ));
+        }
+        if !test.is_empty() && test == self.production_listener.trim() {
+            problems.push(problem(
+                "listeners",
+                "The test listener must differ from the production listener, or be left empty.",
+            ));
+        }
+        problems
+    }
+
+    /// The `ecsServices` and `loadBalancerInfo` members of a group's input.
+    fn input_members(&self) -> (Value, Value) {
+        let mut pair = json!({
+            "targetGroups": self.target_groups.iter().map(|name| json!({ "name": name.trim() })).collect::<Vec<_>>(),
+            "prodTrafficRoute": { "listenerArns": [self.production_listener.trim()] },
+        });
+        if !self.test_listener.trim().is_empty() {
+            pair["testTrafficRoute"] = json!({ "listenerArns": [self.test_listener.trim()] });
+        }
+        (
+            json!([{ "serviceName": self.service.trim(), "clusterName": self.cluster.trim() }]),
+            json!({ "targetGroupPairInfoList": [pair] }),
+        )
+    }
+}
+
 /// Everything the deployment group wizard sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeploymentGroupSpec {
+    /// The application's compute platform: which of the fields below the
+    /// group uses (tags and load balancers for EC2/on-premises, the ECS
+    /// service for ECS, neither for Lambda).
+    pub platform: ComputePlatform,
+    /// The ECS service and its traffic (empty unless the platform is ECS).
+    pub ecs: EcsTrafficSpec,
     /// The application's name.
     pub application: String,
     /// The group's name.
@@ -240,6 +336,74 @@ impl DeploymentGroupSpec {
         if let Err(error) = parse_role_arn(&self.service_role_arn) {
             problems.push(problem("role", format!("Choose a service role. {error}")));
         }
+        if self.platform == ComputePlatform::Server {
+            problems.extend(self.server_problems());
+        } else {
+            problems.extend(self.traffic_problems());
+        }
+        if let DeploymentType::BlueGreen {
+            wait_minutes,
+            termination_wait_minutes,
+            ..
+        } = self.deployment_type
+            && (wait_minutes > MAX_BLUE_GREEN_WAIT_MINUTES
+                || termination_wait_minutes > MAX_BLUE_GREEN_WAIT_MINUTES)
+        {
+            problems.push(problem(
+                "type",
+                format!(
+                    "Blue/green waits are at most {MAX_BLUE_GREEN_WAIT_MINUTES} minutes (two days)."
+                ),
+            ));
+        }
+        if self.alarms.len() > MAX_ALARMS {
+            problems.push(problem(
+                "alarms",
+                format!("A deployment group watches at most {MAX_ALARMS} alarms; remove some."),
+            ));
+        }
+        if self.rollback_on_alarm && self.alarms.is_empty() {
+            problems.push(problem(
+                "alarms",
+                "Rolling back when an alarm stops a deployment needs an alarm: add one or turn that off.",
+            ));
+        }
+        if self.triggers.len() > MAX_TRIGGERS {
+            problems.push(problem(
+                "triggers",
+                format!("A deployment group has at most {MAX_TRIGGERS} triggers; remove some."),
+            ));
+        }
+        for trigger in &self.triggers {
+            if trigger.name.trim().is_empty() {
+                problems.push(problem("triggers", "Give every trigger a name."));
+            }
+            if !is_topic_arn(&trigger.topic_arn) {
+                problems.push(problem(
+                    "triggers",
+                    format!(
+                        "The trigger \"{}\" needs an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:deployments.",
+                        trigger.name
+                    ),
+                ));
+            }
+            if trigger.events.is_empty() {
+                problems.push(problem(
+                    "triggers",
+                    format!(
+                        "Choose at least one event for the trigger \"{}\".",
+                        trigger.name
+                    ),
+                ));
+            }
+        }
+        problems
+    }
+
+    /// The problems of an EC2/on-premises group's environment, load
+    /// balancer and configuration.
+    fn server_problems(&self) -> Vec<SpecProblem> {
+        let mut problems = Vec::new();
         problems.extend(tag_group_problems("ec2 tags", "EC2", &self.ec2_tag_groups));
         problems.extend(tag_group_problems(
             "on-premises tags",
@@ -290,21 +454,6 @@ impl DeploymentGroupSpec {
                 "A blue/green deployment on EC2 moves traffic through a load balancer: turn on traffic control and name a target group.",
             ));
         }
-        if let DeploymentType::BlueGreen {
-            wait_minutes,
-            termination_wait_minutes,
-            ..
-        } = self.deployment_type
-            && (wait_minutes > MAX_BLUE_GREEN_WAIT_MINUTES
-                || termination_wait_minutes > MAX_BLUE_GREEN_WAIT_MINUTES)
-        {
-            problems.push(problem(
-                "type",
-                format!(
-                    "Blue/green waits are at most {MAX_BLUE_GREEN_WAIT_MINUTES} minutes (two days)."
-                ),
-            ));
-        }
         if self.traffic_control
             && self
                 .target_groups
@@ -317,46 +466,58 @@ impl DeploymentGroupSpec {
                 "Choose the target group (or classic load balancer) that sends traffic to the instances, or turn traffic control off.",
             ));
         }
-        if self.alarms.len() > MAX_ALARMS {
+        problems
+    }
+
+    /// The problems of a Lambda or ECS group: it shifts traffic, so it is
+    /// blue/green with traffic control and has no instances; its
+    /// configuration is one of its platform's; an ECS group names its
+    /// service, two target groups and a production listener.
+    fn traffic_problems(&self) -> Vec<SpecProblem> {
+        let mut problems = Vec::new();
+        let platform = self.platform.as_str();
+        if !matches!(self.deployment_type, DeploymentType::BlueGreen { .. })
+            || !self.traffic_control
+        {
             problems.push(problem(
-                "alarms",
-                format!("A deployment group watches at most {MAX_ALARMS} alarms; remove some."),
+                "type",
+                format!("A {platform} deployment shifts traffic: the group must be blue/green with traffic control."),
             ));
         }
-        if self.rollback_on_alarm && self.alarms.is_empty() {
+        if self.ec2_tag_groups.iter().any(|group| !group.is_empty())
+            || self
+                .on_premises_tag_groups
+                .iter()
+                .any(|group| !group.is_empty())
+            || !self.auto_scaling_groups.is_empty()
+        {
             problems.push(problem(
-                "alarms",
-                "Rolling back when an alarm stops a deployment needs an alarm: add one or turn that off.",
+                "ec2 tags",
+                format!(
+                    "A {platform} group has no instances: remove its tags and Auto Scaling groups."
+                ),
             ));
         }
-        if self.triggers.len() > MAX_TRIGGERS {
-            problems.push(problem(
-                "triggers",
-                format!("A deployment group has at most {MAX_TRIGGERS} triggers; remove some."),
-            ));
+        match &self.config {
+            ConfigChoice::Custom { .. } => problems.push(problem(
+                "config",
+                format!("A custom {platform} configuration is made in the rollout planner; pick it here by name once it exists."),
+            )),
+            ConfigChoice::Named(name) => {
+                let trimmed = name.trim();
+                let predefined_elsewhere = trimmed.starts_with("CodeDeployDefault.")
+                    && super::traffic::predefined(trimmed)
+                        .is_none_or(|config| config.platform != self.platform);
+                if trimmed.is_empty() || predefined_elsewhere {
+                    problems.push(problem(
+                        "config",
+                        format!("Choose a {platform} configuration, such as {}.", super::traffic::default_config(self.platform)),
+                    ));
+                }
+            }
         }
-        for trigger in &self.triggers {
-            if trigger.name.trim().is_empty() {
-                problems.push(problem("triggers", "Give every trigger a name."));
-            }
-            if !is_topic_arn(&trigger.topic_arn) {
-                problems.push(problem(
-                    "triggers",
-                    format!(
-                        "The trigger \"{}\" needs an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:deployments.",
-                        trigger.name
-                    ),
-                ));
-            }
-            if trigger.events.is_empty() {
-                problems.push(problem(
-                    "triggers",
-                    format!(
-                        "Choose at least one event for the trigger \"{}\".",
-                        trigger.name
-                    ),
-                ));
-            }
+        if self.platform == ComputePlatform::Ecs {
+            problems.extend(self.ecs.problems());
         }
         problems
     }
@@ -397,6 +558,7 @@ impl DeploymentGroupSpec {
             termination_wait_minutes,
             copy_auto_scaling_group,
         } = self.deployment_type
+            && self.platform != ComputePlatform::Lambda
         {
             let mut ready = json!({
                 "actionOnTimeout": if reroute_at_once { "CONTINUE_DEPLOYMENT" } else { "STOP_DEPLOYMENT" },
@@ -404,16 +566,25 @@ impl DeploymentGroupSpec {
             if !reroute_at_once {
                 ready["waitTimeInMinutes"] = json!(wait_minutes);
             }
-            input["blueGreenDeploymentConfiguration"] = json!({
+            let mut configuration = json!({
                 "deploymentReadyOption": ready,
-                "greenFleetProvisioningOption": {
-                    "action": if copy_auto_scaling_group { "COPY_AUTO_SCALING_GROUP" } else { "DISCOVER_EXISTING" },
-                },
                 "terminateBlueInstancesOnDeploymentSuccess": {
                     "action": if terminate_original { "TERMINATE" } else { "KEEP_ALIVE" },
                     "terminationWaitTimeInMinutes": termination_wait_minutes,
                 },
             });
+            // An ECS group's replacement is a task set, not a fleet.
+            if self.platform == ComputePlatform::Server {
+                configuration["greenFleetProvisioningOption"] = json!({
+                    "action": if copy_auto_scaling_group { "COPY_AUTO_SCALING_GROUP" } else { "DISCOVER_EXISTING" },
+                });
+            }
+            input["blueGreenDeploymentConfiguration"] = configuration;
+        }
+        if self.platform == ComputePlatform::Ecs {
+            let (services, load_balancer) = self.ecs.input_members();
+            input["ecsServices"] = services;
+            input["loadBalancerInfo"] = load_balancer;
         }
         let named = |names: &[String]| -> Vec<Value> {
             names
@@ -425,7 +596,10 @@ impl DeploymentGroupSpec {
         };
         let target_groups = named(&self.target_groups);
         let classic = named(&self.classic_load_balancers);
-        if self.traffic_control && !(target_groups.is_empty() && classic.is_empty()) {
+        if self.platform == ComputePlatform::Server
+            && self.traffic_control
+            && !(target_groups.is_empty() && classic.is_empty())
+        {
             let mut info = serde_json::Map::new();
             if !target_groups.is_empty() {
                 info.insert("targetGroupInfoList".into(), Value::Array(target_groups));
@@ -484,9 +658,11 @@ impl DeploymentGroupSpec {
             }
             // An update keeps the Auto Scaling groups it is not given; an
             // empty list is how it removes them.
-            members
-                .entry("autoScalingGroups")
-                .or_insert_with(|| json!([]));
+            if self.platform == ComputePlatform::Server {
+                members
+                    .entry("autoScalingGroups")
+                    .or_insert_with(|| json!([]));
+            }
         }
         input
     }
@@ -558,6 +734,8 @@ mod tests {
 
     fn spec() -> DeploymentGroupSpec {
         DeploymentGroupSpec {
+            platform: ComputePlatform::Server,
+            ecs: EcsTrafficSpec::default(),
             application: "web".to_owned(),
             group: "web-prod".to_owned(),
             service_role_arn: "arn:aws:iam::000000000000:role/CodeDeployServiceRole".to_owned(),
@@ -790,6 +968,159 @@ mod tests {
             role.message
                 .contains("arn:aws:iam::123456789012:role/CodeDeployServiceRole"),
             "{role:?}"
+        );
+    }
+
+    fn traffic_spec(platform: ComputePlatform, config: &str) -> DeploymentGroupSpec {
+        DeploymentGroupSpec {
+            platform,
+            deployment_type: DeploymentType::BlueGreen {
+                reroute_at_once: true,
+                wait_minutes: 0,
+                terminate_original: true,
+                termination_wait_minutes: 5,
+                copy_auto_scaling_group: false,
+            },
+            traffic_control: true,
+            ec2_tag_groups: Vec::new(),
+            config: ConfigChoice::Named(config.to_owned()),
+            ..spec()
+        }
+    }
+
+    fn ecs_traffic() -> EcsTrafficSpec {
+        EcsTrafficSpec {
+            cluster: "shop".to_owned(),
+            service: "web".to_owned(),
+            target_groups: ["web-blue".to_owned(), "web-green".to_owned()],
+            production_listener:
+                "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/web/1/80"
+                    .to_owned(),
+            test_listener:
+                "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/web/1/8080"
+                    .to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_lambda_group_shifts_traffic_with_a_lambda_configuration_and_no_instances() {
+        let mut lambda = traffic_spec(
+            ComputePlatform::Lambda,
+            "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+        );
+        assert_eq!(lambda.problems(), []);
+        let input = lambda.create_input();
+        assert_eq!(
+            input["deploymentStyle"],
+            json!({"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"})
+        );
+        for absent in [
+            "blueGreenDeploymentConfiguration",
+            "loadBalancerInfo",
+            "ec2TagSet",
+            "ecsServices",
+            "autoScalingGroups",
+        ] {
+            assert!(input.get(absent).is_none(), "{absent} in {input}");
+        }
+        assert!(
+            lambda
+                .update_input("web-prod")
+                .get("autoScalingGroups")
+                .is_none()
+        );
+        // An EC2 or ECS configuration, a custom one, tags and in-place are refused.
+        for wrong in [
+            "CodeDeployDefault.OneAtATime",
+            "CodeDeployDefault.ECSAllAtOnce",
+            "",
+        ] {
+            lambda.config = ConfigChoice::Named(wrong.to_owned());
+            assert!(
+                lambda.problems().iter().any(|p| p.field == "config"
+                    && p.message.contains("CodeDeployDefault.LambdaAllAtOnce")),
+                "{wrong}"
+            );
+        }
+        lambda.config = ConfigChoice::Named("MyLambdaCanary".to_owned());
+        assert_eq!(lambda.problems(), []);
+        lambda.ec2_tag_groups = vec![vec![tag("Environment", "prod")]];
+        lambda.deployment_type = DeploymentType::InPlace;
+        let fields: Vec<&str> = lambda.problems().iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["type", "ec2 tags"]);
+    }
+
+    #[test]
+    fn an_ecs_group_names_its_service_target_group_pair_and_listeners() {
+        let mut ecs = traffic_spec(ComputePlatform::Ecs, "CodeDeployDefault.ECSAllAtOnce");
+        assert_eq!(
+            ecs.problems().iter().map(|p| p.field).collect::<Vec<_>>(),
+            ["ecs service", "ecs service", "target groups", "listeners"]
+        );
+        ecs.ecs = ecs_traffic();
+        ecs.deployment_type = DeploymentType::BlueGreen {
+            reroute_at_once: false,
+            wait_minutes: 30,
+            terminate_original: true,
+            termination_wait_minutes: 10,
+            copy_auto_scaling_group: false,
+        };
+        assert_eq!(ecs.problems(), []);
+        let input = ecs.create_input();
+        assert_eq!(
+            input["ecsServices"],
+            json!([{"serviceName": "web", "clusterName": "shop"}])
+        );
+        assert_eq!(
+            input["loadBalancerInfo"],
+            json!({"targetGroupPairInfoList": [{
+                "targetGroups": [{"name": "web-blue"}, {"name": "web-green"}],
+                "prodTrafficRoute": {"listenerArns": [ecs_traffic().production_listener]},
+                "testTrafficRoute": {"listenerArns": [ecs_traffic().test_listener]},
+            }]})
+        );
+        assert_eq!(
+            input["blueGreenDeploymentConfiguration"],
+            json!({
+                "deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 30},
+                "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 10},
+            })
+        );
+        // Without a test listener the route is left out.
+        ecs.ecs.test_listener = String::new();
+        assert!(
+            ecs.create_input()["loadBalancerInfo"]["targetGroupPairInfoList"][0]
+                .get("testTrafficRoute")
+                .is_none()
+        );
+        // Bad picks are named with what to do.
+        ecs.ecs.target_groups[1] = "web-blue".to_owned();
+        ecs.ecs.test_listener = ecs.ecs.production_listener.clone();
+        ecs.config = ConfigChoice::Named("CodeDeployDefault.LambdaAllAtOnce".to_owned());
+        let messages: Vec<String> = ecs.problems().into_iter().map(|p| p.message).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("must differ: the replacement")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("test listener must differ")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("CodeDeployDefault.ECSAllAtOnce")),
+            "{messages:?}"
+        );
+        ecs.ecs.production_listener = "port 80".to_owned();
+        assert!(
+            ecs.problems()
+                .iter()
+                .any(|p| p.message.starts_with("A listener is named by its ARN"))
         );
     }
 }

@@ -914,37 +914,11 @@ fn group_words(spec: &DeploymentGroupSpec, current: Option<&str>) -> Vec<String>
         .next()
         .unwrap_or(&spec.service_role_arn);
     lines.push(format!("Service role: {role}."));
-    lines.push(match spec.deployment_type {
-        DeploymentType::InPlace => {
-            "In-place: each instance is stopped, updated and started again.".to_owned()
-        }
-        DeploymentType::BlueGreen {
-            reroute_at_once,
-            wait_minutes,
-            terminate_original,
-            termination_wait_minutes,
-            copy_auto_scaling_group,
-        } => {
-            let reroute = if reroute_at_once {
-                "traffic moves as soon as the new instances are ready".to_owned()
-            } else {
-                format!("traffic waits for you to continue, at most {wait_minutes} minutes")
-            };
-            let original = if terminate_original {
-                format!(
-                    "the original instances are terminated after {termination_wait_minutes} minutes"
-                )
-            } else {
-                "the original instances are kept".to_owned()
-            };
-            let source = if copy_auto_scaling_group {
-                "the new instances come from a copy of the Auto Scaling group; "
-            } else {
-                ""
-            };
-            format!("Blue/green: {source}{reroute}; {original}.")
-        }
-    });
+    if spec.platform == ComputePlatform::Server {
+        lines.push(server_type_words(spec));
+    } else {
+        lines.extend(traffic_words(spec));
+    }
     if !spec.ec2_tag_groups.is_empty() {
         lines.push(format!(
             "Deploys to EC2 instances tagged {}.",
@@ -965,6 +939,12 @@ fn group_words(spec: &DeploymentGroupSpec, current: Option<&str>) -> Vec<String>
         ));
     }
     let pace = match &spec.config {
+        ConfigChoice::Named(name) if spec.platform != ComputePlatform::Server => {
+            match super::traffic::predefined(name) {
+                Some(config) => format!("{name}: {}", config.routing),
+                None => format!("{name} (the account's own)"),
+            }
+        }
         ConfigChoice::Named(name) => match super::config::DeploymentConfig::predefined(name) {
             Ok(config) => format!(
                 "{name}, which keeps {} while it deploys",
@@ -1010,6 +990,96 @@ fn group_words(spec: &DeploymentGroupSpec, current: Option<&str>) -> Vec<String>
             trigger.name,
             trigger.events.join(", ")
         ));
+    }
+    lines
+}
+
+/// How an EC2/on-premises group replaces the application, in words.
+fn server_type_words(spec: &DeploymentGroupSpec) -> String {
+    match spec.deployment_type {
+        DeploymentType::InPlace => {
+            "In-place: each instance is stopped, updated and started again.".to_owned()
+        }
+        DeploymentType::BlueGreen {
+            reroute_at_once,
+            wait_minutes,
+            terminate_original,
+            termination_wait_minutes,
+            copy_auto_scaling_group,
+        } => {
+            let reroute = if reroute_at_once {
+                "traffic moves as soon as the new instances are ready".to_owned()
+            } else {
+                format!("traffic waits for you to continue, at most {wait_minutes} minutes")
+            };
+            let original = if terminate_original {
+                format!(
+                    "the original instances are terminated after {termination_wait_minutes} minutes"
+                )
+            } else {
+                "the original instances are kept".to_owned()
+            };
+            let source = if copy_auto_scaling_group {
+                "the new instances come from a copy of the Auto Scaling group; "
+            } else {
+                ""
+            };
+            format!("Blue/green: {source}{reroute}; {original}.")
+        }
+    }
+}
+
+/// How a Lambda or ECS group shifts traffic, in words: for ECS the
+/// service, its target groups and listeners, the wait for Continue and
+/// when the original task set goes.
+fn traffic_words(spec: &DeploymentGroupSpec) -> Vec<String> {
+    let mut lines = Vec::new();
+    if spec.platform == ComputePlatform::Lambda {
+        lines.push("Blue/green: each deployment shifts a function alias's traffic from its current version to the target version.".to_owned());
+        return lines;
+    }
+    let ecs = &spec.ecs;
+    lines.push(format!(
+        "Deploys to the ECS service {} in the cluster {}.",
+        ecs.service, ecs.cluster
+    ));
+    lines.push(format!(
+        "The original task set serves {}; the replacement starts behind {}.",
+        ecs.target_groups[0], ecs.target_groups[1]
+    ));
+    let listener = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_owned();
+    lines.push(if ecs.test_listener.trim().is_empty() {
+        format!(
+            "Production traffic through listener {}; no test listener.",
+            listener(&ecs.production_listener)
+        )
+    } else {
+        format!(
+            "Production traffic through listener {}, test traffic through listener {}.",
+            listener(&ecs.production_listener),
+            listener(&ecs.test_listener)
+        )
+    });
+    if let DeploymentType::BlueGreen {
+        reroute_at_once,
+        wait_minutes,
+        terminate_original,
+        termination_wait_minutes,
+        ..
+    } = spec.deployment_type
+    {
+        lines.push(if reroute_at_once {
+            "Traffic is rerouted as soon as the replacement task set is ready.".to_owned()
+        } else {
+            format!("Traffic waits for you to continue, at most {wait_minutes} minutes, then the deployment stops.")
+        });
+        lines.push(if terminate_original {
+            format!(
+                "The original task set is removed {termination_wait_minutes} minutes after success."
+            )
+        } else {
+            "The original task set is kept after success.".to_owned()
+        });
     }
     lines
 }
@@ -1334,6 +1404,8 @@ mod tests {
             ]
         );
         let spec = DeploymentGroupSpec {
+            platform: ComputePlatform::Server,
+            ecs: crate::domain::group_spec::EcsTrafficSpec::default(),
             application: "web".to_owned(),
             group: "prod".to_owned(),
             service_role_arn: "arn:aws:iam::111122223333:role/DeployRole".to_owned(),
@@ -1556,6 +1628,8 @@ mod tests {
             value: value.to_owned(),
         };
         let mut spec = DeploymentGroupSpec {
+            platform: ComputePlatform::Server,
+            ecs: crate::domain::group_spec::EcsTrafficSpec::default(),
             application: "web shop".to_owned(),
             group: "prod".to_owned(),
             service_role_arn: String::new(),
@@ -1608,6 +1682,109 @@ mod tests {
         assert!(
             names[2].ends_with("(CodeDeployAgent-web-shop-prod-3)"),
             "{names:?}"
+        );
+    }
+
+    #[test]
+    fn an_ecs_group_reads_in_words_and_its_cli_command_carries_the_service_and_listeners() {
+        use crate::domain::group_spec::EcsTrafficSpec;
+        let spec = DeploymentGroupSpec {
+            platform: ComputePlatform::Ecs,
+            ecs: EcsTrafficSpec {
+                cluster: "shop".to_owned(),
+                service: "web".to_owned(),
+                target_groups: ["web-blue".to_owned(), "web-green".to_owned()],
+                production_listener:
+                    "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/web/1/80"
+                        .to_owned(),
+                test_listener: String::new(),
+            },
+            application: "shop".to_owned(),
+            group: "web".to_owned(),
+            service_role_arn: "arn:aws:iam::000000000000:role/CodeDeployServiceRole".to_owned(),
+            deployment_type: DeploymentType::BlueGreen {
+                reroute_at_once: false,
+                wait_minutes: 15,
+                terminate_original: true,
+                termination_wait_minutes: 5,
+                copy_auto_scaling_group: false,
+            },
+            traffic_control: true,
+            target_groups: Vec::new(),
+            classic_load_balancers: Vec::new(),
+            auto_scaling_groups: Vec::new(),
+            ec2_tag_groups: Vec::new(),
+            on_premises_tag_groups: Vec::new(),
+            config: ConfigChoice::Named("CodeDeployDefault.ECSCanary10Percent5Minutes".to_owned()),
+            alarms: Vec::new(),
+            rollback_on_failure: true,
+            rollback_on_alarm: false,
+            triggers: Vec::new(),
+        };
+        let plan = SetupPlan::deployment_group(&spec, false, None);
+        let step = &plan.steps[0];
+        let details = step.details();
+        for expected in [
+            "Deploys to the ECS service web in the cluster shop.",
+            "The original task set serves web-blue; the replacement starts behind web-green.",
+            "Production traffic through listener 80; no test listener.",
+            "Traffic waits for you to continue, at most 15 minutes, then the deployment stops.",
+            "The original task set is removed 5 minutes after success.",
+        ] {
+            assert!(
+                details.contains(&expected.to_owned()),
+                "{expected} not in {details:?}"
+            );
+        }
+        assert!(
+            details.iter().any(
+                |line| line.starts_with("Pace: CodeDeployDefault.ECSCanary10Percent5Minutes: ")
+            ),
+            "{details:?}"
+        );
+        let command = plan.cli_script();
+        assert!(
+            command.starts_with("aws deploy create-deployment-group --cli-input-json '{"),
+            "{command}"
+        );
+        let json_text = command
+            .strip_prefix("aws deploy create-deployment-group --cli-input-json '")
+            .and_then(|rest| rest.strip_suffix('\''))
+            .expect("one quoted document");
+        let input: Value = serde_json::from_str(json_text).expect("JSON");
+        assert_eq!(
+            input["ecsServices"],
+            serde_json::json!([{"serviceName": "web", "clusterName": "shop"}])
+        );
+        assert_eq!(
+            input["loadBalancerInfo"]["targetGroupPairInfoList"][0]["prodTrafficRoute"]["listenerArns"]
+                [0],
+            "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/web/1/80"
+        );
+        assert_eq!(input["deploymentStyle"]["deploymentType"], "BLUE_GREEN");
+        // A Lambda group says how it shifts and carries no ECS members.
+        let lambda = DeploymentGroupSpec {
+            platform: ComputePlatform::Lambda,
+            ecs: EcsTrafficSpec::default(),
+            config: ConfigChoice::Named("CodeDeployDefault.LambdaAllAtOnce".to_owned()),
+            ..spec
+        };
+        let plan = SetupPlan::deployment_group(&lambda, false, None);
+        assert!(
+            plan.steps[0]
+                .details()
+                .iter()
+                .any(|line| line.contains("function alias's traffic"))
+        );
+        let command = plan.cli_script();
+        assert!(
+            !command.contains("ecsServices")
+                && !command.contains("blueGreenDeploymentConfiguration"),
+            "{command}"
+        );
+        assert!(
+            command.contains(r#""deploymentConfigName":"CodeDeployDefault.LambdaAllAtOnce""#),
+            "{command}"
         );
     }
 }

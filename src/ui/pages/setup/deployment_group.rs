@@ -10,6 +10,7 @@ use egui::RichText;
 
 use super::run::{PlanRun, RunRequest};
 use super::service_role::review_plan_ui;
+use super::traffic_groups::{TrafficEvent, TrafficForm, TrafficRequest};
 use crate::cloud::autoscaling::AutoScalingGroupSummary;
 use crate::cloud::cloudwatch::{AlarmStateValue, AlarmStatus};
 use crate::cloud::codedeploy::Application;
@@ -47,7 +48,13 @@ const STEPS: [&str; 8] = [
 const STEP_FIELDS: [&[&str]; 6] = [
     &["application"],
     &["group", "role"],
-    &["type", "load balancer"],
+    &[
+        "type",
+        "load balancer",
+        "ecs service",
+        "target groups",
+        "listeners",
+    ],
     &["ec2 tags", "on-premises tags", "auto scaling groups"],
     &["config"],
     &["alarms", "triggers"],
@@ -80,6 +87,8 @@ pub enum GroupRequest {
     CreateServiceRole,
     /// Run (or retry, or fix) the plan.
     Run(RunRequest),
+    /// List what a Lambda or ECS group picks from.
+    Traffic(TrafficRequest),
     /// Open the Deploy dialog for this application.
     Deploy(String),
     /// Leave the wizard.
@@ -131,6 +140,10 @@ pub struct DeploymentGroupWizard {
     suggestions_cache: std::cell::RefCell<Option<Vec<(String, String)>>>,
     application: String,
     new_application: bool,
+    /// The application's compute platform: which fields the group has.
+    platform: ComputePlatform,
+    /// The fields of a Lambda or ECS group.
+    traffic: TrafficForm,
     /// The group being edited, by its name when loaded.
     editing: Option<String>,
     group: String,
@@ -200,6 +213,8 @@ impl Default for DeploymentGroupWizard {
             suggestions_cache: std::cell::RefCell::new(None),
             application: String::new(),
             new_application: false,
+            platform: ComputePlatform::Server,
+            traffic: TrafficForm::default(),
             editing: None,
             group: String::new(),
             role_arn: String::new(),
@@ -254,6 +269,11 @@ impl DeploymentGroupWizard {
         self.roles = roles;
     }
 
+    /// A listing for the Lambda or ECS fields came back.
+    pub fn traffic_loaded(&mut self, event: TrafficEvent) {
+        self.traffic.apply(event);
+    }
+
     /// The service role chosen, as typed or picked.
     pub fn role_arn(&self) -> &str {
         &self.role_arn
@@ -261,6 +281,9 @@ impl DeploymentGroupWizard {
 
     /// The spec the inputs make.
     pub fn spec(&self) -> DeploymentGroupSpec {
+        if self.platform != ComputePlatform::Server {
+            return self.traffic_spec();
+        }
         let tag_groups = |groups: &[Vec<TagFilterSpec>]| -> Vec<Vec<TagFilterSpec>> {
             groups
                 .iter()
@@ -293,6 +316,8 @@ impl DeploymentGroupWizard {
             },
         };
         DeploymentGroupSpec {
+            platform: ComputePlatform::Server,
+            ecs: group_spec::EcsTrafficSpec::default(),
             application: self.application.trim().to_owned(),
             group: self.group.trim().to_owned(),
             service_role_arn: self.role_arn.trim().to_owned(),
@@ -321,6 +346,68 @@ impl DeploymentGroupWizard {
             rollback_on_failure: self.rollback_on_failure,
             rollback_on_alarm: self.rollback_on_alarm,
             triggers: self.triggers.clone(),
+        }
+    }
+
+    /// The spec of a Lambda or ECS group: blue/green with traffic control,
+    /// no instances, and for ECS the service and its traffic.
+    fn traffic_spec(&self) -> DeploymentGroupSpec {
+        let form = &self.traffic;
+        DeploymentGroupSpec {
+            platform: self.platform,
+            ecs: if self.platform == ComputePlatform::Ecs {
+                form.ecs.clone()
+            } else {
+                group_spec::EcsTrafficSpec::default()
+            },
+            application: self.application.trim().to_owned(),
+            group: self.group.trim().to_owned(),
+            service_role_arn: self.role_arn.trim().to_owned(),
+            deployment_type: DeploymentType::BlueGreen {
+                reroute_at_once: form.reroute_at_once,
+                wait_minutes: form.wait_minutes,
+                terminate_original: true,
+                termination_wait_minutes: form.termination_wait_minutes,
+                copy_auto_scaling_group: false,
+            },
+            traffic_control: true,
+            target_groups: Vec::new(),
+            classic_load_balancers: Vec::new(),
+            auto_scaling_groups: Vec::new(),
+            ec2_tag_groups: Vec::new(),
+            on_premises_tag_groups: Vec::new(),
+            config: ConfigChoice::Named(form.config.trim().to_owned()),
+            alarms: lines(&self.alarms),
+            rollback_on_failure: self.rollback_on_failure,
+            rollback_on_alarm: self.rollback_on_alarm,
+            triggers: self.triggers.clone(),
+        }
+    }
+
+    /// Chooses the application `name` of `platform`; a Lambda or ECS one
+    /// starts with its platform's first configuration.
+    fn choose_platform(&mut self, platform: ComputePlatform) {
+        if self.platform != platform {
+            self.platform = platform;
+            if platform != ComputePlatform::Server {
+                crate::domain::traffic::default_config(platform)
+                    .clone_into(&mut self.traffic.config);
+            }
+        }
+    }
+
+    /// The step after (or, going back, before) `step`: a Lambda or ECS
+    /// group has no environment of instances to choose.
+    fn next_step(&self, step: usize, forward: bool) -> usize {
+        let next = if forward {
+            step + 1
+        } else {
+            step.saturating_sub(1)
+        };
+        if next == 3 && self.platform != ComputePlatform::Server {
+            if forward { 4 } else { 2 }
+        } else {
+            next
         }
     }
 
@@ -373,6 +460,22 @@ impl DeploymentGroupWizard {
 
     /// Fills the inputs from `spec`.
     fn load(&mut self, spec: &DeploymentGroupSpec) {
+        self.platform = spec.platform;
+        if spec.platform != ComputePlatform::Server {
+            self.traffic.ecs.clone_from(&spec.ecs);
+            spec.config.name().clone_into(&mut self.traffic.config);
+            if let DeploymentType::BlueGreen {
+                reroute_at_once,
+                wait_minutes,
+                termination_wait_minutes,
+                ..
+            } = spec.deployment_type
+            {
+                self.traffic.reroute_at_once = reroute_at_once;
+                self.traffic.wait_minutes = wait_minutes.max(1);
+                self.traffic.termination_wait_minutes = termination_wait_minutes;
+            }
+        }
         self.application.clone_from(&spec.application);
         self.new_application = false;
         self.group.clone_from(&spec.group);
@@ -619,8 +722,21 @@ impl DeploymentGroupWizard {
             request = match self.step {
                 0 => self.application_ui(ui),
                 1 => self.group_ui(ui),
+                2 if self.platform == ComputePlatform::Ecs => self
+                    .traffic
+                    .ecs_ui(ui, &self.target_group_choices, &mut self.touched)
+                    .map(GroupRequest::Traffic)
+                    .or_else(|| self.fleet_choices_request()),
+                2 if self.platform == ComputePlatform::Lambda => {
+                    TrafficForm::lambda_ui(ui);
+                    None
+                }
                 2 => self.type_ui(ui),
                 3 => self.environment_ui(ui),
+                4 if self.platform != ComputePlatform::Server => self
+                    .traffic
+                    .config_ui(ui, self.platform)
+                    .map(GroupRequest::Traffic),
                 4 => {
                     self.config_ui(ui);
                     None
@@ -652,7 +768,7 @@ impl DeploymentGroupWizard {
         let marked = self.touched.attempted() && !problems.is_empty();
         match wizard::nav_ui(ui, self.step > 0, next, None, marked) {
             Some(Nav::Back) => {
-                self.step -= 1;
+                self.step = self.next_step(self.step, false);
                 self.touched.clear();
             }
             Some(Nav::Cancel) => request = Some(GroupRequest::Close),
@@ -666,7 +782,7 @@ impl DeploymentGroupWizard {
                     self.refused.clear();
                     request = Some(GroupRequest::Run(started));
                 }
-                self.step += 1;
+                self.step = self.next_step(self.step, true);
             }
             None => {}
         }
@@ -688,27 +804,28 @@ impl DeploymentGroupWizard {
                 }
             }
             Loadable::Loaded(applications) => {
-                let server: Vec<&Application> = applications
-                    .iter()
-                    .filter(|application| {
-                        matches!(application.platform, None | Some(ComputePlatform::Server))
-                    })
-                    .collect();
-                if server.is_empty() {
-                    ui.label(
-                        RichText::new("No EC2/on-premises application yet: name a new one below.")
-                            .weak(),
-                    );
+                if applications.is_empty() {
+                    ui.label(RichText::new("No application yet: name a new one below.").weak());
                 }
-                for application in server {
+                let mut picked = None;
+                for application in applications {
                     let selected = !self.new_application && self.application == application.name;
-                    if ui.radio(selected, application.name.as_str()).clicked() {
+                    let platform = application.platform.unwrap_or_default();
+                    let label = match platform {
+                        ComputePlatform::Server => application.name.clone(),
+                        other => format!("{} ({})", application.name, other.as_str()),
+                    };
+                    if ui.radio(selected, label).clicked() {
+                        picked = Some(platform);
                         self.touched.clear();
                         self.application.clone_from(&application.name);
                         self.new_application = false;
                         self.editing = None;
                         request = Some(GroupRequest::LoadGroups(application.name.clone()));
                     }
+                }
+                if let Some(platform) = picked {
+                    self.choose_platform(platform);
                 }
             }
         }
@@ -723,6 +840,7 @@ impl DeploymentGroupWizard {
             self.new_application = true;
             self.application.clear();
             self.editing = None;
+            self.choose_platform(ComputePlatform::Server);
         }
         if self.new_application {
             let error = names::validate_name(NameKind::Application, self.application.trim())

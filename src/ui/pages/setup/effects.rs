@@ -5,13 +5,14 @@ use crate::cloud::codedeploy;
 use crate::cloud::setup::Progress;
 use crate::cloud::tagging::{self, Applied};
 use crate::cloud::{
-    CloudError, autoscaling, cloudwatch, ec2, groups, load_balancers, readiness, setup, sns,
+    CloudError, autoscaling, cloudwatch, ec2, ecs, groups, load_balancers, readiness, setup, sns,
 };
 use crate::domain::setup::CODEDEPLOY_PRINCIPAL;
 use crate::ui::app::{AppRequest, Effects};
 use crate::ui::pages::deploy::readiness::ReadinessRequest;
 
 use super::tag_instances::{TagsAction, TagsEvent};
+use super::traffic_groups::{TrafficEvent, TrafficRequest};
 use super::{SetupAction, SetupEvent};
 
 impl SetupEvent {
@@ -44,6 +45,7 @@ impl SetupEvent {
                     result: Err(error), ..
                 },
             ) => Some(error),
+            Self::GroupTraffic(event) => event.error(),
             _ => None,
         }
     }
@@ -122,9 +124,35 @@ pub(crate) fn run(effects: &Effects, action: SetupAction) -> Option<AppRequest> 
                 },
             );
         }
+        SetupAction::GroupTraffic(request) => {
+            effects.spawn("listing what the group picks from", async move {
+                SetupEvent::GroupTraffic(Box::new(match request {
+                    TrafficRequest::LoadClusters => {
+                        TrafficEvent::Clusters(ecs::cluster_names(&session).await)
+                    }
+                    TrafficRequest::LoadServices(cluster) => {
+                        let result = ecs::services(&session, &cluster).await;
+                        TrafficEvent::Services { cluster, result }
+                    }
+                    TrafficRequest::LoadListeners(target_groups) => {
+                        let result = ecs::listeners_for(&session, &target_groups).await;
+                        TrafficEvent::Listeners {
+                            target_groups,
+                            result,
+                        }
+                    }
+                    TrafficRequest::LoadConfigs(platform) => TrafficEvent::Configs {
+                        platform,
+                        result: groups::custom_config_names(&session, platform).await,
+                    },
+                }))
+            });
+        }
         SetupAction::LoadGroupSpec { application, group } => {
             effects.spawn("loading the deployment group's settings", async move {
-                let result = groups::deployment_group_spec(&session, &application, &group).await;
+                let result = groups::deployment_group_spec(&session, &application, &group)
+                    .await
+                    .map(|spec| spec.map(Box::new));
                 SetupEvent::GroupSpec { group, result }
             });
         }

@@ -7,6 +7,7 @@ pub mod instance_profile;
 pub mod run;
 pub mod service_role;
 pub mod tag_instances;
+pub mod traffic_groups;
 
 use egui::RichText;
 
@@ -65,6 +66,8 @@ pub enum SetupAction {
         /// What to run.
         request: RunRequest,
     },
+    /// List what a Lambda or ECS deployment group picks from.
+    GroupTraffic(traffic_groups::TrafficRequest),
     /// List instances or change their tags, for the tag instances page.
     Tags(TagsAction),
     /// Open the Deploy dialog for an application (after its group was
@@ -111,12 +114,14 @@ pub enum SetupEvent {
         /// The classic load balancers' names.
         classic: Result<Vec<String>, CloudError>,
     },
+    /// What a Lambda or ECS deployment group picks from.
+    GroupTraffic(Box<traffic_groups::TrafficEvent>),
     /// A group's settings, by its name.
     GroupSpec {
         /// The group's name.
         group: String,
         /// Its settings, if it exists.
-        result: Result<Option<DeploymentGroupSpec>, CloudError>,
+        result: Result<Option<Box<DeploymentGroupSpec>>, CloudError>,
     },
     /// Progress of run `run`.
     Progress {
@@ -283,9 +288,19 @@ impl SetupPage {
                     );
                 }
             }
+            SetupEvent::GroupTraffic(event) => {
+                if let Some(Wizard::DeploymentGroup(wizard)) = &mut self.wizard {
+                    wizard.traffic_loaded(*event);
+                }
+            }
             SetupEvent::GroupSpec { group, result } => {
                 if let Some(Wizard::DeploymentGroup(wizard)) = &mut self.wizard {
-                    wizard.spec_loaded(group, result.map_err(|error| error.to_string()));
+                    wizard.spec_loaded(
+                        group,
+                        result
+                            .map(|spec| spec.map(|spec| *spec))
+                            .map_err(|error| error.to_string()),
+                    );
                 }
             }
             SetupEvent::Tags(event) => {
@@ -403,6 +418,9 @@ impl SetupPage {
                         Loadable::Loading,
                     );
                     Some(Err(SetupAction::LoadFleetChoices))
+                }
+                Some(GroupRequest::Traffic(request)) => {
+                    Some(Err(SetupAction::GroupTraffic(request)))
                 }
                 Some(GroupRequest::LoadSpec { application, group }) => {
                     Some(Err(SetupAction::LoadGroupSpec { application, group }))
