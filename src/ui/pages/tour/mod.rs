@@ -260,6 +260,9 @@ impl Tour {
                         self.stage = Stage::SettingUp(None);
                         action = Some(TourAction::ShowMeARollout);
                     }
+                    if ui.add(Action::secondary("Not now")).clicked() {
+                        action = Some(TourAction::Done);
+                    }
                     if ui
                         .add(
                             Action::secondary(Scenario::Canary.label())
@@ -272,9 +275,6 @@ impl Tour {
                             last: None,
                         };
                         action = Some(TourAction::RunScenario(Scenario::Canary));
-                    }
-                    if ui.add(Action::secondary("Not now")).clicked() {
-                        action = Some(TourAction::Done);
                     }
                 });
                 ui.add_space(4.0);
