@@ -390,6 +390,29 @@ fn targets_text(info: &cd::DeploymentGroupInfo) -> Vec<String> {
             targets.push(format!("On-premises: {}", groups.join(" and ")));
         }
     }
+    for service in info.ecs_services() {
+        let pair: Vec<&str> = info
+            .load_balancer_info()
+            .map(cd::LoadBalancerInfo::target_group_pair_info_list)
+            .unwrap_or_default()
+            .iter()
+            .flat_map(cd::TargetGroupPairInfo::target_groups)
+            .filter_map(cd::TargetGroupInfo::name)
+            .collect();
+        let behind = if pair.is_empty() {
+            String::new()
+        } else {
+            format!(" behind {}", pair.join(" and "))
+        };
+        targets.push(format!(
+            "ECS: {}/{}{behind}",
+            service.cluster_name().unwrap_or_default(),
+            service.service_name().unwrap_or_default()
+        ));
+    }
+    if info.compute_platform() == Some(&cd::ComputePlatform::Lambda) {
+        targets.push("Lambda: the alias each deployment's AppSpec names".to_owned());
+    }
     targets
 }
 
@@ -422,5 +445,38 @@ mod tests {
         );
         assert_eq!(group.deployment_config, "CodeDeployDefault.OneAtATime");
         assert_eq!(group.deployment_style, "In-place");
+    }
+
+    #[test]
+    fn ecs_and_lambda_groups_say_what_they_deploy_to() {
+        let ecs = cd::DeploymentGroupInfo::builder()
+            .deployment_group_name("web")
+            .compute_platform(cd::ComputePlatform::Ecs)
+            .ecs_services(
+                cd::EcsService::builder()
+                    .cluster_name("shop")
+                    .service_name("web")
+                    .build(),
+            )
+            .load_balancer_info(
+                cd::LoadBalancerInfo::builder()
+                    .target_group_pair_info_list(
+                        cd::TargetGroupPairInfo::builder()
+                            .target_groups(cd::TargetGroupInfo::builder().name("blue").build())
+                            .target_groups(cd::TargetGroupInfo::builder().name("green").build())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        assert_eq!(targets_text(&ecs), ["ECS: shop/web behind blue and green"]);
+        let lambda = cd::DeploymentGroupInfo::builder()
+            .deployment_group_name("live")
+            .compute_platform(cd::ComputePlatform::Lambda)
+            .build();
+        assert_eq!(
+            targets_text(&lambda),
+            ["Lambda: the alias each deployment's AppSpec names"]
+        );
     }
 }
