@@ -51,7 +51,7 @@ impl ListenerChoice {
         let port = self
             .port
             .map_or_else(|| "a listener".to_owned(), |port| format!("port {port}"));
-        format!("{port} → {}", self.forwards_to.join(", "))
+        format!("{port} forwards to {}", self.forwards_to.join(", "))
     }
 }
 
@@ -174,9 +174,10 @@ fn name_of(groups: &[TargetGroup], arn: &str) -> String {
         )
 }
 
-/// The target group ARNs a listener's default actions forward to.
+/// The target group ARNs a listener's default actions forward to, each
+/// once (an action may name a group both alone and in its weights).
 fn forwarded_arns(listener: &Listener) -> Vec<String> {
-    listener
+    let mut arns: Vec<String> = listener
         .default_actions()
         .iter()
         .flat_map(|action: &Action| {
@@ -196,7 +197,10 @@ fn forwarded_arns(listener: &Listener) -> Vec<String> {
                 .into_iter()
                 .chain(weighted)
         })
-        .collect()
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    arns.retain(|arn| seen.insert(arn.clone()));
+    arns
 }
 
 /// The listeners of the load balancers in front of the target groups

@@ -14,7 +14,6 @@ pub mod demo_scenarios;
 pub mod deployments;
 pub mod ec2;
 pub mod ecs;
-pub mod ecs;
 pub mod error;
 pub mod groups;
 pub mod iam;

@@ -722,11 +722,7 @@ impl DeploymentGroupWizard {
             request = match self.step {
                 0 => self.application_ui(ui),
                 1 => self.group_ui(ui),
-                2 if self.platform == ComputePlatform::Ecs => self
-                    .traffic
-                    .ecs_ui(ui, &self.target_group_choices, &mut self.touched)
-                    .map(GroupRequest::Traffic)
-                    .or_else(|| self.fleet_choices_request()),
+                2 if self.platform == ComputePlatform::Ecs => self.ecs_ui(ui),
                 2 if self.platform == ComputePlatform::Lambda => {
                     TrafficForm::lambda_ui(ui);
                     None
@@ -804,8 +800,13 @@ impl DeploymentGroupWizard {
                 }
             }
             Loadable::Loaded(applications) => {
-                if applications.is_empty() {
-                    ui.label(RichText::new("No application yet: name a new one below.").weak());
+                if !applications.iter().any(|application| {
+                    matches!(application.platform, None | Some(ComputePlatform::Server))
+                }) {
+                    ui.label(
+                        RichText::new("No EC2/on-premises application yet: name a new one below.")
+                            .weak(),
+                    );
                 }
                 let mut picked = None;
                 for application in applications {
@@ -965,6 +966,22 @@ impl DeploymentGroupWizard {
                 if problem.field == "role" {
                     wizard::error_line_ui(ui, &problem.message);
                 }
+            }
+        }
+        request
+    }
+
+    /// The ECS group's type step: the service and its traffic, with the
+    /// step's problems once a field was used or Next pressed.
+    fn ecs_ui(&mut self, ui: &mut egui::Ui) -> Option<GroupRequest> {
+        let request = self
+            .traffic
+            .ecs_ui(ui, &self.target_group_choices, &mut self.touched)
+            .map(GroupRequest::Traffic)
+            .or_else(|| self.fleet_choices_request());
+        for problem in self.step_problems() {
+            if self.touched.shows(problem.field) {
+                wizard::error_line_ui(ui, &problem.message);
             }
         }
         request

@@ -194,7 +194,6 @@ impl TrafficForm {
                             self.ecs.cluster.clone_from(cluster);
                             self.ecs.service.clear();
                             self.services = Loadable::NotLoaded;
-                            touched.touch("ecs service");
                         }
                     }
                 });
@@ -327,7 +326,7 @@ impl TrafficForm {
             let names: Vec<&str> = others.iter().map(|service| service.name.as_str()).collect();
             ui.label(
                 RichText::new(format!(
-                    "Not offered: {} — their deployment controller is not CODE_DEPLOY, and CodeDeploy deploys only services created with it.",
+                    "Not offered: {}. Their deployment controller is not CODE_DEPLOY, and CodeDeploy deploys only services created with it.",
                     names.join(", ")
                 ))
                 .weak(),
