@@ -355,3 +355,245 @@ fn a_canary_deployed_from_the_dialog_with_a_built_appspec_shows_its_schedule_and
     });
     assert_eq!(replacement_percent(&harness), Some(0));
 }
+
+/// Sets up an ECS service `web` of two tasks in cluster `shop`, behind
+/// the target group `web-blue` of a load balancer with a production
+/// listener (80) and a test listener (8080), a second target group
+/// `web-green`, task definition `web` revisions 1 and 2, and an ECS
+/// application with a blue/green group that waits for Continue; starts a
+/// deployment of `web:2` and returns its id.
+fn start_ecs_blue_green(harness: &Harness<'_, App>) -> String {
+    use aws_sdk_ecs::types::{
+        ContainerDefinition, DeploymentController, DeploymentControllerType, LoadBalancer,
+        PortMapping,
+    };
+    use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum};
+    let session = harness.state().session().expect("connected").clone();
+    harness.state().runtime().block_on(async move {
+        let mut groups = Vec::new();
+        for name in ["web-blue", "web-green"] {
+            let created = session
+                .elbv2
+                .create_target_group()
+                .name(name)
+                .protocol(ProtocolEnum::Http)
+                .port(80)
+                .vpc_id("vpc-0a1b2c3d")
+                .send()
+                .await
+                .expect("target group");
+            groups.push(
+                created.target_groups()[0]
+                    .target_group_arn()
+                    .expect("an ARN")
+                    .to_owned(),
+            );
+        }
+        let balancer = session
+            .elbv2
+            .create_load_balancer()
+            .name("web")
+            .subnets("subnet-0a1b2c3d")
+            .subnets("subnet-1a2b3c4d")
+            .send()
+            .await
+            .expect("load balancer")
+            .load_balancers()[0]
+            .load_balancer_arn()
+            .expect("an ARN")
+            .to_owned();
+        let mut listeners = Vec::new();
+        for port in [80, 8080] {
+            let created = session
+                .elbv2
+                .create_listener()
+                .load_balancer_arn(&balancer)
+                .protocol(ProtocolEnum::Http)
+                .port(port)
+                .default_actions(
+                    Action::builder()
+                        .r#type(ActionTypeEnum::Forward)
+                        .target_group_arn(&groups[0])
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("listener");
+            listeners.push(
+                created.listeners()[0]
+                    .listener_arn()
+                    .expect("an ARN")
+                    .to_owned(),
+            );
+        }
+        session
+            .ecs
+            .create_cluster()
+            .cluster_name("shop")
+            .send()
+            .await
+            .expect("cluster");
+        for _ in 0..2 {
+            session
+                .ecs
+                .register_task_definition()
+                .family("web")
+                .container_definitions(
+                    ContainerDefinition::builder()
+                        .name("app")
+                        .image("nginx")
+                        .memory(512)
+                        .port_mappings(PortMapping::builder().container_port(80).build())
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("task definition");
+        }
+        session
+            .ecs
+            .create_service()
+            .cluster("shop")
+            .service_name("web")
+            .task_definition("web:1")
+            .desired_count(2)
+            .deployment_controller(
+                DeploymentController::builder()
+                    .r#type(DeploymentControllerType::CodeDeploy)
+                    .build()
+                    .expect("a controller"),
+            )
+            .load_balancers(
+                LoadBalancer::builder()
+                    .target_group_arn(&groups[0])
+                    .container_name("app")
+                    .container_port(80)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("service");
+        let codedeploy = &session.codedeploy;
+        codedeploy
+            .create_application()
+            .application_name("shop")
+            .compute_platform(cd::ComputePlatform::Ecs)
+            .send()
+            .await
+            .expect("application");
+        codedeploy
+            .create_deployment_group()
+            .application_name("shop")
+            .deployment_group_name("web")
+            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
+            .deployment_style(
+                cd::DeploymentStyle::builder()
+                    .deployment_type(cd::DeploymentType::BlueGreen)
+                    .deployment_option(cd::DeploymentOption::WithTrafficControl)
+                    .build(),
+            )
+            .ecs_services(
+                cd::EcsService::builder()
+                    .cluster_name("shop")
+                    .service_name("web")
+                    .build(),
+            )
+            .load_balancer_info(
+                cd::LoadBalancerInfo::builder()
+                    .target_group_pair_info_list(
+                        cd::TargetGroupPairInfo::builder()
+                            .target_groups(cd::TargetGroupInfo::builder().name("web-blue").build())
+                            .target_groups(cd::TargetGroupInfo::builder().name("web-green").build())
+                            .prod_traffic_route(
+                                cd::TrafficRoute::builder()
+                                    .listener_arns(&listeners[0])
+                                    .build(),
+                            )
+                            .test_traffic_route(
+                                cd::TrafficRoute::builder()
+                                    .listener_arns(&listeners[1])
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .blue_green_deployment_configuration(
+                cd::BlueGreenDeploymentConfiguration::builder()
+                    .deployment_ready_option(
+                        cd::DeploymentReadyOption::builder()
+                            .action_on_timeout(cd::DeploymentReadyAction::StopDeployment)
+                            .wait_time_in_minutes(60)
+                            .build(),
+                    )
+                    .terminate_blue_instances_on_deployment_success(
+                        cd::BlueInstanceTerminationOption::builder()
+                            .action(cd::InstanceAction::Terminate)
+                            .termination_wait_time_in_minutes(1)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("group");
+        let appspec = "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: web:2\n        LoadBalancerInfo:\n          ContainerName: app\n          ContainerPort: 80\n";
+        codedeploy
+            .create_deployment()
+            .application_name("shop")
+            .deployment_group_name("web")
+            .deployment_config_name("CodeDeployDefault.ECSLinear10PercentEvery1Minutes")
+            .revision(
+                cd::RevisionLocation::builder()
+                    .revision_type(cd::RevisionLocationType::AppSpecContent)
+                    .app_spec_content(cd::AppSpecContent::builder().content(appspec).build())
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("deployment")
+            .deployment_id()
+            .expect("an id")
+            .to_owned()
+    })
+}
+
+#[test]
+fn an_ecs_blue_green_waits_in_ready_and_continue_shifts_its_traffic() {
+    let mut harness = harness(Duration::from_millis(500));
+    let id = start_ecs_blue_green(&harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Deployments")
+        .click();
+    run_until(&mut harness, "the deployment in the list", |h| {
+        h.query_by_label(&id).is_some()
+    });
+    harness.get_by_label(&id).click();
+    // The replacement task set runs and takes test traffic; production
+    // stays on the original until Continue.
+    run_until(&mut harness, "the wait for Continue", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.deployment())
+            .is_some_and(|deployment| deployment.status.as_str() == "Ready")
+    });
+    run_until(&mut harness, "both task sets running", |h| {
+        has_text(h, "Green (replacement)") && has_text(h, "2 of 2")
+    });
+    assert!(has_text(
+        &harness,
+        "0 % on the replacement task set, 100 % on the original task set"
+    ));
+    click(&mut harness, "Continue");
+    click(&mut harness, "Shift traffic");
+    run_until(&mut harness, "traffic moving", |h| {
+        replacement_percent(h).is_some_and(|percent| percent >= 10)
+    });
+    run_until(&mut harness, "the deployment to succeed", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.deployment())
+            .is_some_and(|deployment| deployment.status.as_str() == "Succeeded")
+    });
+    assert_eq!(replacement_percent(&harness), Some(100));
+}

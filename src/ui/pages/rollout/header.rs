@@ -286,18 +286,39 @@ impl RolloutView {
     pub(super) fn confirm_ui(&mut self, ui: &mut egui::Ui) -> Option<RolloutAction> {
         let confirm = self.confirm?;
         let danger = matches!(confirm, Confirm::Stop | Confirm::StopAndRollBack);
+        let shifts = self.deployment.as_ref().is_some_and(|deployment| {
+            deployment.platform != crate::domain::ComputePlatform::Server
+        });
         let (title, text, button, action) = match confirm {
+            Confirm::Stop if shifts => (
+                "Stop this deployment?",
+                "Traffic stays where it is now, split as it is; nothing moves it back.",
+                "Stop deployment",
+                RolloutAction::Stop { roll_back: false },
+            ),
             Confirm::Stop => (
                 "Stop this deployment?",
                 "Instances not yet deployed to are skipped; the deployment group keeps its current revision.",
                 "Stop deployment",
                 RolloutAction::Stop { roll_back: false },
             ),
+            Confirm::StopAndRollBack if shifts => (
+                "Stop and roll back?",
+                "The deployment stops and a rollback moves all traffic back to the original at once.",
+                "Stop and roll back",
+                RolloutAction::Stop { roll_back: true },
+            ),
             Confirm::StopAndRollBack => (
                 "Stop and roll back?",
                 "The deployment stops and CodeDeploy redeploys the last revision that succeeded.",
                 "Stop and roll back",
                 RolloutAction::Stop { roll_back: true },
+            ),
+            Confirm::Continue if shifts => (
+                "Shift production traffic now?",
+                "Production traffic moves to the replacement task set by the configuration's schedule; the original task set is removed after the group's wait.",
+                "Shift traffic",
+                RolloutAction::Continue,
             ),
             Confirm::Continue => (
                 "Reroute traffic now?",
