@@ -9,5 +9,6 @@ pub mod loadable;
 pub mod spotlight;
 pub mod tiles;
 pub mod time;
+pub mod traffic_chart;
 pub mod waves;
 pub mod wizard;

@@ -85,6 +85,19 @@ impl AppSpecBuilder {
         }
     }
 
+    /// The Lambda picks: function, alias, current and target version, and
+    /// the two hooks.
+    fn picks(&self) -> [String; 6] {
+        [
+            self.function.clone(),
+            self.alias.clone(),
+            self.current.clone(),
+            self.target.clone(),
+            self.before_hook.clone(),
+            self.after_hook.clone(),
+        ]
+    }
+
     /// The text the Lambda picks make.
     fn built(&self) -> String {
         if self.function.is_empty() || self.alias.is_empty() {
@@ -201,14 +214,7 @@ impl AppSpecBuilder {
             );
             return false;
         }
-        let before = (
-            self.function.clone(),
-            self.alias.clone(),
-            self.current.clone(),
-            self.target.clone(),
-            self.before_hook.clone(),
-            self.after_hook.clone(),
-        );
+        let before = self.picks();
         let names: Vec<String> = functions
             .iter()
             .map(|function| function.name.clone())
@@ -285,7 +291,7 @@ impl AppSpecBuilder {
         });
         // A new function or alias: the alias's version is the current one
         // and the newest other version the target, as a person would pick.
-        if (self.function.clone(), self.alias.clone()) != (before.0.clone(), before.1.clone())
+        if [&self.function, &self.alias] != [&before[0], &before[1]]
             && let Some(function) = functions
                 .iter()
                 .find(|function| function.name == self.function)
@@ -312,14 +318,7 @@ impl AppSpecBuilder {
                 .cloned()
                 .unwrap_or_default();
         }
-        let after = (
-            self.function.clone(),
-            self.alias.clone(),
-            self.current.clone(),
-            self.target.clone(),
-            self.before_hook.clone(),
-            self.after_hook.clone(),
-        );
+        let after = self.picks();
         if !self.edited && (after != before || self.text.is_empty()) {
             self.text = self.built();
         }

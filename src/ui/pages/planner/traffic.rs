@@ -4,8 +4,7 @@
 //! what a failure at that step does to the traffic, with and without
 //! automatic rollback.
 
-use egui::{Color32, RichText};
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui::RichText;
 
 use crate::domain::platform::ComputePlatform;
 use crate::domain::traffic::{
@@ -14,11 +13,8 @@ use crate::domain::traffic::{
 };
 
 use super::{field_error_ui, parse_number};
+use crate::ui::widgets::traffic_chart::{TrafficChart, traffic_chart_ui};
 
-/// The new version's colour in the chart.
-const REPLACEMENT: Color32 = Color32::from_rgb(0x2e, 0x9d, 0x5b);
-/// The original version's colour in the chart.
-const ORIGINAL: Color32 = Color32::from_rgb(0x3d, 0x7e, 0xd8);
 /// The chart's height.
 const CHART_HEIGHT: f32 = 170.0;
 /// The prefix every predefined configuration's name starts with; the
@@ -389,63 +385,28 @@ impl TrafficPlanner {
     }
 }
 
-/// The line of the new side's share by the schedule's steps, from 0 at
-/// minute 0.
-fn step_line(schedule: &[TrafficStep]) -> Vec<[f64; 2]> {
-    let mut points = vec![[0.0, 0.0]];
-    let mut previous = 0.0;
-    for step in schedule {
-        let x = f64::from(step.at_minutes);
-        let weight = f64::from(step.weight);
-        points.push([x, previous]);
-        points.push([x, weight]);
-        previous = weight;
-    }
-    points
-}
-
 /// The chart of both sides' shares over the schedule.
 fn chart_ui(ui: &mut egui::Ui, platform: ComputePlatform, routing: TrafficRouting) {
     let sides = sides(platform);
     let schedule = routing.schedule();
-    let end = f64::from(routing.total_minutes()).max(1.0);
-    let mut new_line = step_line(&schedule);
-    new_line.push([end * 1.1, 100.0]);
-    let original_line: Vec<[f64; 2]> = new_line.iter().map(|[x, y]| [*x, 100.0 - y]).collect();
-    let response = Plot::new("planner_traffic_chart")
-        .height(CHART_HEIGHT)
-        .include_y(0.0)
-        .include_y(100.0)
-        .include_x(0.0)
-        .include_x(end * 1.1)
-        .x_axis_label("minutes after the first shift")
-        .y_axis_label("% of traffic")
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .legend(Legend::default())
-        .show(ui, |plot| {
-            plot.line(
-                Line::new(sides.new, PlotPoints::from(new_line))
-                    .color(REPLACEMENT)
-                    .width(2.5)
-                    .allow_band(false),
-            );
-            plot.line(
-                Line::new(sides.original, PlotPoints::from(original_line))
-                    .color(ORIGINAL)
-                    .width(2.5)
-                    .allow_band(false),
-            );
-        });
     let words = format!(
         "Traffic schedule chart: {} steps to 100 % on the {}",
         schedule.len(),
         sides.new
     );
-    response
-        .response
-        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &words));
+    traffic_chart_ui(
+        ui,
+        &TrafficChart {
+            id: "planner_traffic_chart",
+            height: CHART_HEIGHT,
+            x_label: "minutes after the first shift",
+            original: sides.original,
+            replacement: sides.new,
+            schedule: &schedule,
+            reached: schedule.len(),
+            words: &words,
+        },
+    );
 }
 
 #[cfg(test)]

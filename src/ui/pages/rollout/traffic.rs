@@ -6,18 +6,13 @@
 //! groups.
 
 use egui::{Color32, RichText};
-use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
 
 use crate::cloud::deployments::{Deployment, EventInfo, Target, TaskSetView, Traffic};
 use crate::domain::traffic::{TrafficRouting, TrafficStep, predefined};
 use crate::ui::widgets::chip;
+use crate::ui::widgets::traffic_chart::{ORIGINAL, REPLACEMENT, TrafficChart, traffic_chart_ui};
 
 use super::RolloutView;
-
-/// The replacement's colour in the chart.
-const REPLACEMENT: Color32 = Color32::from_rgb(0x2e, 0x9d, 0x5b);
-/// The original's colour in the chart.
-const ORIGINAL: Color32 = Color32::from_rgb(0x3d, 0x7e, 0xd8);
 
 /// The chart's height.
 const CHART_HEIGHT: f32 = 200.0;
@@ -30,30 +25,6 @@ pub(super) fn schedule_of(config: &str) -> Option<TrafficRouting> {
 /// The share on the replacement, in whole percent, as the chart shows it.
 fn whole(percent: f64) -> i64 {
     percent.round() as i64
-}
-
-/// The lines of the chart: the replacement's share by the schedule's steps,
-/// up to the step reached (`reached`) and from there on.
-fn step_lines(schedule: &[TrafficStep], reached: usize) -> (Vec<[f64; 2]>, Vec<[f64; 2]>) {
-    let mut done = vec![[0.0, 0.0]];
-    let mut ahead = Vec::new();
-    let mut previous = 0.0;
-    for (index, step) in schedule.iter().enumerate() {
-        let x = f64::from(step.at_minutes);
-        let weight = f64::from(step.weight);
-        let line = if index < reached {
-            &mut done
-        } else {
-            if ahead.is_empty() {
-                ahead.push(done.last().copied().unwrap_or([0.0, 0.0]));
-            }
-            &mut ahead
-        };
-        line.push([x, previous]);
-        line.push([x, weight]);
-        previous = weight;
-    }
-    (done, ahead)
 }
 
 /// How many of `schedule`'s steps a replacement share of `percent` has
@@ -123,68 +94,24 @@ fn chart_ui(
         TrafficRouting::schedule,
     );
     let reached = steps_reached(&schedule, percent);
-    let (done, ahead) = step_lines(&schedule, reached);
-    let mirror = |points: &[[f64; 2]]| -> Vec<[f64; 2]> {
-        points.iter().map(|[x, y]| [*x, 100.0 - y]).collect()
-    };
-    let end = f64::from(schedule.last().map_or(0, |step| step.at_minutes)).max(1.0);
-    let response = Plot::new("traffic_chart")
-        .height(CHART_HEIGHT)
-        .include_y(0.0)
-        .include_y(100.0)
-        .include_x(0.0)
-        .include_x(end * 1.1)
-        .x_axis_label("minutes of the configuration")
-        .y_axis_label("% of traffic")
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .legend(Legend::default())
-        .show(ui, |plot| {
-            let ahead_color = |color: Color32| color.gamma_multiply(0.35);
-            plot.line(
-                Line::new(replacement.to_owned(), PlotPoints::from(done.clone()))
-                    .color(REPLACEMENT)
-                    .width(2.5)
-                    .allow_band(false),
-            );
-            plot.line(
-                Line::new(original.to_owned(), PlotPoints::from(mirror(&done)))
-                    .color(ORIGINAL)
-                    .width(2.5)
-                    .allow_band(false),
-            );
-            if ahead.len() > 1 {
-                plot.line(
-                    Line::new(
-                        format!("{replacement} (planned)"),
-                        PlotPoints::from(ahead.clone()),
-                    )
-                    .color(ahead_color(REPLACEMENT))
-                    .width(1.5)
-                    .style(LineStyle::dashed_dense())
-                    .allow_band(false),
-                );
-                plot.line(
-                    Line::new(
-                        format!("{original} (planned)"),
-                        PlotPoints::from(mirror(&ahead)),
-                    )
-                    .color(ahead_color(ORIGINAL))
-                    .width(1.5)
-                    .style(LineStyle::dashed_dense())
-                    .allow_band(false),
-                );
-            }
-        });
     let words = format!(
         "Traffic chart: {} % on the {replacement} after {reached} of {} steps",
         whole(percent),
         schedule.len()
     );
-    response
-        .response
-        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &words));
+    traffic_chart_ui(
+        ui,
+        &TrafficChart {
+            id: "traffic_chart",
+            height: CHART_HEIGHT,
+            x_label: "minutes of the configuration",
+            original,
+            replacement,
+            schedule: &schedule,
+            reached,
+            words: &words,
+        },
+    );
 }
 
 /// The Blue and Green task sets of an ECS deployment.
@@ -293,18 +220,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_canary_halfway_is_drawn_solid_to_ten_percent_and_light_beyond() {
+    fn the_steps_reached_follow_the_share_on_the_replacement() {
         let schedule = TrafficRouting::Canary {
             percentage: 10,
             interval_minutes: 5,
         }
         .schedule();
-        let reached = steps_reached(&schedule, 10.0);
-        assert_eq!(reached, 1);
-        let (done, ahead) = step_lines(&schedule, reached);
-        assert_eq!(done, [[0.0, 0.0], [0.0, 0.0], [0.0, 10.0]]);
-        assert_eq!(ahead, [[0.0, 10.0], [5.0, 10.0], [5.0, 100.0]]);
-        assert_eq!(steps_reached(&schedule, 100.0), 2);
         assert_eq!(steps_reached(&schedule, 0.0), 0);
+        assert_eq!(steps_reached(&schedule, 10.0), 1);
+        assert_eq!(steps_reached(&schedule, 100.0), 2);
     }
 }
