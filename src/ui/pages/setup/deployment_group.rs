@@ -710,7 +710,11 @@ impl DeploymentGroupWizard {
             None => "Create a deployment group".to_owned(),
         };
         ui.heading(title);
-        ui.label("A deployment group is the set of instances a deployment goes to, chosen by their tags or Auto Scaling groups, with how the rollout proceeds.");
+        ui.label(match self.platform {
+            ComputePlatform::Server => "A deployment group is the set of instances a deployment goes to, chosen by their tags or Auto Scaling groups, with how the rollout proceeds.",
+            ComputePlatform::Ecs => "A deployment group of an ECS application names the service a deployment replaces, the two target groups and listeners that move its traffic, and how the traffic moves.",
+            ComputePlatform::Lambda => "A deployment group of a Lambda application says how a deployment moves a function alias's traffic to the new version, and what stops or rolls it back.",
+        });
         ui.add_space(4.0);
         wizard::steps_ui(ui, &STEPS, self.step);
         ui.add_space(8.0);
@@ -800,9 +804,7 @@ impl DeploymentGroupWizard {
                 }
             }
             Loadable::Loaded(applications) => {
-                if !applications.iter().any(|application| {
-                    matches!(application.platform, None | Some(ComputePlatform::Server))
-                }) {
+                if applications.is_empty() {
                     ui.label(
                         RichText::new("No EC2/on-premises application yet: name a new one below.")
                             .weak(),
