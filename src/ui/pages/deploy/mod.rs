@@ -619,10 +619,6 @@ impl DeployDialog {
             return None;
         }
         let platform = self.platform();
-        if platform != ComputePlatform::Server {
-            traffic_plan_ui(ui, self.config.as_deref(), platform, self.appspec.text());
-            return None;
-        }
         let wanted = (
             self.application.clone(),
             self.group.clone(),
@@ -649,6 +645,11 @@ impl DeployDialog {
             Loadable::Failed(error) => {
                 ui.label(RichText::new(error.as_str()).color(ui.visuals().error_fg_color));
                 again = ui.add(Action::secondary("Try again")).clicked();
+            }
+            Loadable::Loaded(data) if platform != ComputePlatform::Server => {
+                // The group's configuration, unless one is picked here.
+                let config = self.config.as_deref().unwrap_or(&data.config_name);
+                traffic_plan_ui(ui, Some(config), platform, self.appspec.text());
             }
             Loadable::Loaded(data) => {
                 again = ui
