@@ -360,18 +360,13 @@ impl TrafficForm {
                             .color(ui.visuals().warn_fg_color),
                     );
                 }
-                for listener in listeners {
-                    if ui
-                        .radio(
-                            self.ecs.production_listener == listener.arn,
-                            format!("Production: {}", listener.label()),
-                        )
-                        .on_hover_text(&listener.arn)
-                        .clicked()
-                    {
-                        self.ecs.production_listener.clone_from(&listener.arn);
-                        touched.touch("listeners");
-                    }
+                if listener_radios_ui(
+                    ui,
+                    "Production",
+                    listeners,
+                    &mut self.ecs.production_listener,
+                ) {
+                    touched.touch("listeners");
                 }
                 if ui
                     .radio(self.ecs.test_listener.is_empty(), "No test listener")
@@ -379,18 +374,8 @@ impl TrafficForm {
                 {
                     self.ecs.test_listener.clear();
                 }
-                for listener in listeners {
-                    if ui
-                        .radio(
-                            self.ecs.test_listener == listener.arn,
-                            format!("Test: {}", listener.label()),
-                        )
-                        .on_hover_text(&listener.arn)
-                        .clicked()
-                    {
-                        self.ecs.test_listener.clone_from(&listener.arn);
-                        touched.touch("listeners");
-                    }
+                if listener_radios_ui(ui, "Test", listeners, &mut self.ecs.test_listener) {
+                    touched.touch("listeners");
                 }
             }
             Loadable::Loading => {
@@ -527,4 +512,29 @@ impl TrafficForm {
         ui.label(RichText::new("Blue/green, with traffic control").strong());
         ui.label("Each deployment moves a function alias's traffic from its current version to the target version, as the configuration's schedule says. The function, alias and versions are named in the deployment's AppSpec, so the group needs no more here.");
     }
+}
+
+/// A radio button for each of `listeners`, named "`role`: port … forwards
+/// to …", choosing its ARN into `chosen`. Returns whether one was clicked.
+fn listener_radios_ui(
+    ui: &mut egui::Ui,
+    role: &str,
+    listeners: &[ListenerChoice],
+    chosen: &mut String,
+) -> bool {
+    let mut clicked = false;
+    for listener in listeners {
+        if ui
+            .radio(
+                *chosen == listener.arn,
+                format!("{role}: {}", listener.label()),
+            )
+            .on_hover_text(&listener.arn)
+            .clicked()
+        {
+            chosen.clone_from(&listener.arn);
+            clicked = true;
+        }
+    }
+    clicked
 }
