@@ -293,6 +293,11 @@ fn the_lambda_wizard_creates_a_group_the_local_cloud_deploys_to() {
     .expect("the group exists");
     assert_eq!(spec.platform, ComputePlatform::Lambda);
     assert_eq!(spec.config.name(), "CodeDeployDefault.LambdaAllAtOnce");
+    call(
+        &harness,
+        deploydesk::cloud::groups::update_deployment_group(&session, "orders-live", &spec),
+    )
+    .expect("the group is updated");
 
     let appspec = "version: 0.0\nResources:\n  - orders:\n      Type: AWS::Lambda::Function\n      Properties:\n        Name: orders\n        Alias: live\n        CurrentVersion: \"1\"\n        TargetVersion: \"2\"\n".to_owned();
     assert_eq!(
@@ -462,6 +467,22 @@ fn the_ecs_wizard_picks_the_service_target_groups_and_listeners_and_the_group_de
     assert_eq!(spec.ecs.target_groups, ["web-blue", "web-green"]);
     assert!(spec.ecs.production_listener.contains("listener/"));
     assert!(!spec.ecs.test_listener.is_empty());
+    // Updating the group with what was read back keeps it as it is.
+    call(
+        &harness,
+        deploydesk::cloud::groups::update_deployment_group(&session, "web-bg", &spec),
+    )
+    .expect("the group is updated");
+    let again = call(
+        &harness,
+        deploydesk::cloud::groups::deployment_group_spec(&session, "shop", "web-bg"),
+    )
+    .expect("the group can be read")
+    .expect("the group exists");
+    assert!(
+        deploydesk::cloud::groups::same_group(&again, &spec),
+        "{again:?}"
+    );
 
     let appspec = "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: web:2\n        LoadBalancerInfo:\n          ContainerName: app\n          ContainerPort: 80\n".to_owned();
     let status = deploy(&mut harness, "shop", "web-bg", appspec);
