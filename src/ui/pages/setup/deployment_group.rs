@@ -920,7 +920,12 @@ impl DeploymentGroupWizard {
         self.touched.note("group", &response);
         ui.add_space(8.0);
         ui.label(RichText::new("Service role").strong());
-        ui.label(RichText::new("The role CodeDeploy assumes to reach your instances.").weak());
+        let reaches = match self.platform {
+            ComputePlatform::Server => "your instances",
+            ComputePlatform::Lambda => "your functions and their aliases",
+            ComputePlatform::Ecs => "your ECS service and its load balancer",
+        };
+        ui.label(RichText::new(format!("The role CodeDeploy assumes to reach {reaches}.")).weak());
         match &self.roles {
             Loadable::NotLoaded => request = Some(GroupRequest::LoadRoles),
             Loadable::Loading => {
