@@ -1,0 +1,1 @@
+//! The demo account's services that shift traffic.
