@@ -22,13 +22,17 @@ pub struct EmbeddedLocalCloud {
     options: LocalCloudOptions,
     running: tokio::sync::Mutex<Option<LocalCloud>>,
     notices: Mutex<Vec<String>>,
+    /// Whether a new account gets the demo's Lambda function and ECS
+    /// service (see [`crate::cloud::demo_services`]).
+    demo_services: bool,
 }
 
 impl EmbeddedLocalCloud {
     /// The demo account: a local cloud whose state lives in `state_path` (in
     /// memory when `None`), with a fleet of [`DEMO_FLEET`] instances,
     /// lifecycle events paced so a ten-instance rollout takes about a minute,
-    /// and Lambda and ECS deployments on [`DEMO_MINUTE`] minutes.
+    /// Lambda and ECS deployments on [`DEMO_MINUTE`] minutes, and a Lambda
+    /// function and an ECS service to deploy to.
     pub fn new(state_path: Option<PathBuf>) -> Self {
         Self::with_options(LocalCloudOptions {
             state_path,
@@ -37,6 +41,18 @@ impl EmbeddedLocalCloud {
             minute: DEMO_MINUTE,
             ..LocalCloudOptions::default()
         })
+        .with_demo_services()
+    }
+
+    /// The same local cloud, whose new accounts (a first start with a
+    /// fleet, and every reset) also get the demo's Lambda function and ECS
+    /// service.
+    #[must_use]
+    pub fn with_demo_services(self) -> Self {
+        Self {
+            demo_services: true,
+            ..self
+        }
     }
 
     /// A local cloud started with `options` (the port is always chosen freely).
@@ -45,6 +61,24 @@ impl EmbeddedLocalCloud {
             options: LocalCloudOptions { port: 0, ..options },
             running: tokio::sync::Mutex::new(None),
             notices: Mutex::new(Vec::new()),
+            demo_services: false,
+        }
+    }
+
+    /// Makes the demo's Lambda function and ECS service in the account at
+    /// `url`. A failure is told, not fatal: the account works without them.
+    async fn seed_demo_services(&self, url: &str) {
+        let session = crate::cloud::session::Session::local(url).await;
+        match crate::cloud::demo_services::seed(&session).await {
+            Ok(()) => tracing::info!("made the demo's Lambda function and ECS service"),
+            Err(error) => {
+                tracing::warn!(
+                    "could not make the demo's Lambda function and ECS service: {error}"
+                );
+                self.push_notices(vec![format!(
+                    "The demo account's Lambda function and ECS service could not be made ({error}). Everything else works; resetting the demo account tries again."
+                )]);
+            }
         }
     }
 
@@ -89,6 +123,9 @@ impl LocalCloudHost for EmbeddedLocalCloud {
             self.push_notices(cloud.notices());
             let url = cloud.endpoint_url();
             tracing::info!("local cloud listening on {url}");
+            if self.demo_services && cloud.is_fresh() {
+                self.seed_demo_services(&url).await;
+            }
             *running = Some(cloud);
             Ok(url)
         })
@@ -97,12 +134,16 @@ impl LocalCloudHost for EmbeddedLocalCloud {
     fn reset(&self) -> BoxFuture<'_, Result<(), CloudError>> {
         Box::pin(async move {
             let running = self.running.lock().await;
-            match running.as_ref() {
-                Some(cloud) => cloud
-                    .reset()
-                    .map_err(|error| CloudError::LocalCloud(error.to_string())),
-                None => Ok(()),
+            let Some(cloud) = running.as_ref() else {
+                return Ok(());
+            };
+            cloud
+                .reset()
+                .map_err(|error| CloudError::LocalCloud(error.to_string()))?;
+            if self.demo_services {
+                self.seed_demo_services(&cloud.endpoint_url()).await;
             }
+            Ok(())
         })
     }
 

@@ -18,8 +18,8 @@ use aws_sdk_ecs::error::ProvideErrorMetadata;
 use aws_sdk_ecs::types::{
     AwsVpcConfiguration, Compatibility, ContainerDefinition, DeploymentController,
     DeploymentControllerType, LaunchType, LoadBalancer, NetworkConfiguration, NetworkMode,
-    PortMapping, Scale, ScaleUnit, SortOrder, StabilityStatus, Tag, TaskDefinitionStatus, TaskSet,
-    TransportProtocol,
+    PortMapping, Scale, ScaleUnit, SortOrder, StabilityStatus, Tag, TaskDefinitionFamilyStatus,
+    TaskDefinitionStatus, TaskSet, TransportProtocol,
 };
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum};
 use deploydesk::localcloud::ecs::TASK_START_MS;
@@ -623,6 +623,34 @@ async fn task_definitions_count_revisions_and_are_named_by_family_revision_or_ar
         .await
         .unwrap();
     assert_eq!(web_only.task_definition_arns(), [first.clone(), third]);
+
+    // Families: by prefix and by whether they have an active revision.
+    let families = |prefix: Option<&str>, status: Option<TaskDefinitionFamilyStatus>| {
+        fixture
+            .ecs
+            .list_task_definition_families()
+            .set_family_prefix(prefix.map(str::to_owned))
+            .set_status(status)
+            .send()
+    };
+    assert_eq!(
+        families(None, None).await.unwrap().families(),
+        ["api", "web"]
+    );
+    assert_eq!(
+        families(Some("w"), Some(TaskDefinitionFamilyStatus::Active))
+            .await
+            .unwrap()
+            .families(),
+        ["web"]
+    );
+    assert!(
+        families(None, Some(TaskDefinitionFamilyStatus::Inactive))
+            .await
+            .unwrap()
+            .families()
+            .is_empty()
+    );
 
     // ECS's errors.
     let (code, message) = error_of(describe("nope").await);

@@ -103,7 +103,7 @@ pub async fn canary(
 
 /// The function with versions 1 and 2 and its alias at version 1, and the
 /// hook function tagged to report `Failed`, unless they exist.
-async fn functions(session: &Session) -> Result<(), DemoError> {
+pub(crate) async fn functions(session: &Session) -> Result<(), DemoError> {
     let lambda = &session.lambda;
     if lambda
         .get_alias()

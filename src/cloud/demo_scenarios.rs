@@ -55,8 +55,8 @@ pub const SECOND_KEY: &str = "demo-shop/sample-app-v2.zip";
 /// The image the launch template starts.
 const IMAGE_ID: &str = "ami-0abcdef1234567890";
 /// The VPC and subnets the load balancer and target group are in.
-const VPC_ID: &str = "vpc-0a1b2c3d";
-const SUBNETS: [&str; 2] = ["subnet-0a1b2c3d", "subnet-1a2b3c4d"];
+pub(crate) const VPC_ID: &str = "vpc-0a1b2c3d";
+pub(crate) const SUBNETS: [&str; 2] = ["subnet-0a1b2c3d", "subnet-1a2b3c4d"];
 /// How long a scenario waits for what it started before it gives up.
 pub const PATIENCE: Duration = Duration::from_mins(15);
 /// How often it looks.

@@ -321,3 +321,100 @@ pub async fn container_ports(
         })
         .unwrap_or_default())
 }
+
+/// What the Deploy dialog offers for an ECS deployment to a group: the
+/// group's service, the task definition it runs, and the account's task
+/// definition families.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EcsDeployChoices {
+    /// The group's cluster and service, when the group names one.
+    pub service: Option<(String, String)>,
+    /// The ARN of the task definition the service runs now (its primary
+    /// task set's, under CodeDeploy), when it could be read.
+    pub running: Option<String>,
+    /// The account's active task definition families, sorted.
+    pub families: Vec<String>,
+}
+
+impl EcsDeployChoices {
+    /// The family of the task definition the service runs, which a
+    /// deployment most likely moves to a new revision of.
+    pub fn running_family(&self) -> Option<&str> {
+        family_of(self.running.as_deref()?)
+    }
+}
+
+/// The family of a task definition ARN or `family:revision` reference.
+pub fn family_of(reference: &str) -> Option<&str> {
+    let name = reference.rsplit('/').next().unwrap_or(reference);
+    name.split(':').next().filter(|family| !family.is_empty())
+}
+
+/// The revision number of a task definition ARN or `family:revision`.
+pub fn revision_of(reference: &str) -> Option<&str> {
+    reference
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.rsplit_once(':'))
+        .map(|(_, revision)| revision)
+}
+
+/// Reads what the Deploy dialog offers for a deployment to `group` of
+/// `application`: its service, what the service runs, and the families.
+/// A service that cannot be described leaves `running` empty: the person
+/// still picks from the families.
+pub async fn deploy_choices(
+    session: &Session,
+    application: &str,
+    group: &str,
+) -> CloudResult<EcsDeployChoices> {
+    let spec = super::groups::deployment_group_spec(session, application, group).await?;
+    let service = spec
+        .map(|spec| (spec.ecs.cluster, spec.ecs.service))
+        .filter(|(cluster, service)| !cluster.is_empty() && !service.is_empty());
+    let running = match &service {
+        Some((cluster, name)) => session
+            .ecs
+            .describe_services()
+            .cluster(cluster)
+            .services(name)
+            .send()
+            .await
+            .ok()
+            .and_then(|output| {
+                let service = output.services().first()?;
+                service
+                    .task_sets()
+                    .iter()
+                    .find(|set| set.status() == Some("PRIMARY"))
+                    .and_then(|set| set.task_definition())
+                    .or_else(|| service.task_definition())
+                    .map(str::to_owned)
+            }),
+        None => None,
+    };
+    let mut families = Vec::new();
+    let mut token = None;
+    loop {
+        let page = session
+            .ecs
+            .list_task_definition_families()
+            .status(aws_sdk_ecs::types::TaskDefinitionFamilyStatus::Active)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(sdk_error(session, "ListTaskDefinitionFamilies"))?;
+        families.extend(page.families().iter().cloned());
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    families.sort();
+    families.dedup();
+    Ok(EcsDeployChoices {
+        service,
+        running,
+        families,
+    })
+}

@@ -179,6 +179,8 @@ pub struct LocalCloud {
     fleet: usize,
     /// Whether the demo fleet has instances that are not ready.
     fleet_gaps: bool,
+    /// Whether this start launched the demo fleet into an empty account.
+    fresh: bool,
 }
 
 impl LocalCloud {
@@ -299,7 +301,15 @@ impl LocalCloud {
             ticker,
             fleet: options.fleet,
             fleet_gaps: options.fleet_gaps,
+            fresh: seeded > 0,
         })
+    }
+
+    /// Whether this start launched the demo fleet into an account that had
+    /// no instances: a new demo account, which the demo's other resources
+    /// may be added to.
+    pub fn is_fresh(&self) -> bool {
+        self.fresh
     }
 
     /// The URL to point clients at, e.g. `http://127.0.0.1:4566`.

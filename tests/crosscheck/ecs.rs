@@ -343,6 +343,16 @@ crosscheck!(
             assert_eq!(code(&refused), "ClusterContainsServicesException");
         }
 
+        // The family is listed by its prefix.
+        let families = clients
+            .ecs
+            .list_task_definition_families()
+            .family_prefix(&family)
+            .send()
+            .await
+            .expect("the families");
+        assert_eq!(families.families(), std::slice::from_ref(&family));
+
         // Deregistered, a revision leaves the family's active list.
         clients
             .ecs

@@ -35,6 +35,10 @@ static OPERATIONS: Operations<EcsHandler> = Operations::new(&[
     ("DescribeTaskDefinition", Read(task_definitions::describe)),
     ("ListTaskDefinitions", Read(task_definitions::list)),
     (
+        "ListTaskDefinitionFamilies",
+        Read(task_definitions::list_families),
+    ),
+    (
         "DeregisterTaskDefinition",
         Write(task_definitions::deregister),
     ),

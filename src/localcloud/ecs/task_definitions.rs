@@ -1,6 +1,7 @@
 //! `RegisterTaskDefinition`, `DescribeTaskDefinition`,
-//! `ListTaskDefinitions` and `DeregisterTaskDefinition`: task definition
-//! families whose revisions count from 1.
+//! `ListTaskDefinitions`, `ListTaskDefinitionFamilies` and
+//! `DeregisterTaskDefinition`: task definition families whose revisions
+//! count from 1.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -386,6 +387,58 @@ pub fn list(state: &EcsState, _context: &Context, body: &Value) -> Answer {
         request.max_results,
     )?;
     Ok(json!({ "taskDefinitionArns": page.items, "nextToken": page.next_token }))
+}
+
+/// `ListTaskDefinitionFamiliesRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListFamiliesInput {
+    family_prefix: Option<String>,
+    status: Option<String>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+/// Lists family names, sorted: those that begin with the prefix, and by
+/// status — `ACTIVE` families have an active revision, `INACTIVE` ones
+/// none, and `ALL` (the default) lists both.
+pub fn list_families(state: &EcsState, _context: &Context, body: &Value) -> Answer {
+    let request: ListFamiliesInput = input(body)?;
+    let status = request.status.unwrap_or_else(|| "ALL".to_owned());
+    let wanted: fn(bool) -> bool = match status.as_str() {
+        "ALL" => |_| true,
+        ACTIVE => |active| active,
+        INACTIVE => |active| !active,
+        other => {
+            return Err(ApiError::new(
+                "InvalidParameterException",
+                format!("The status \"{other}\" is not valid; use ACTIVE, INACTIVE or ALL."),
+            ));
+        }
+    };
+    let prefix = request.family_prefix.unwrap_or_default();
+    let items = state
+        .task_definitions
+        .values()
+        .filter(|record| record.family.starts_with(&prefix))
+        .filter(|record| {
+            wanted(
+                record
+                    .revisions
+                    .values()
+                    .any(|definition| definition.status == ACTIVE),
+            )
+        })
+        .map(|record| (record.family.clone(), record.family.clone()))
+        .collect();
+    let scope = format!("ListTaskDefinitionFamilies/{prefix}/{status}");
+    let page = page(
+        &scope,
+        items,
+        request.next_token.as_deref(),
+        request.max_results,
+    )?;
+    Ok(json!({ "families": page.items, "nextToken": page.next_token }))
 }
 
 /// `DeregisterTaskDefinitionRequest`.
