@@ -3,6 +3,7 @@
 
 use crate::cloud::CloudError;
 use crate::cloud::codedeploy::{self, Application, DeploymentGroup};
+use crate::cloud::live_targets::{self, LiveGroup};
 use crate::ui::app::Effects;
 
 use super::{ApplicationsAction, ApplicationsPage};
@@ -32,6 +33,13 @@ pub(crate) enum ApplicationsEvent {
         /// Whether it went.
         result: Result<(), CloudError>,
     },
+    /// What an ECS or Lambda application's groups move.
+    Live {
+        /// The application.
+        application: String,
+        /// Its groups' services, listeners and aliases.
+        result: Result<Vec<LiveGroup>, CloudError>,
+    },
 }
 
 impl ApplicationsEvent {
@@ -46,6 +54,9 @@ impl ApplicationsEvent {
                 result: Err(error), ..
             }
             | Self::Deleted {
+                result: Err(error), ..
+            }
+            | Self::Live {
                 result: Err(error), ..
             } => Some(error),
             _ => None,
@@ -85,6 +96,25 @@ pub(crate) fn run(page: &mut ApplicationsPage, effects: &Effects, action: Applic
             let result = codedeploy::delete_application(&session, &name).await;
             ApplicationsEvent::Deleted { name, result }
         }),
+        ApplicationsAction::ReadLive {
+            application,
+            groups,
+            again,
+        } => {
+            let previous = if again {
+                page.live_previous(&application)
+            } else {
+                Vec::new()
+            };
+            page.live_reading(&application);
+            effects.spawn("reading the groups' services and aliases", async move {
+                let result = live_targets::read(&session, &application, &groups, &previous).await;
+                ApplicationsEvent::Live {
+                    application,
+                    result,
+                }
+            });
+        }
     }
 }
 
@@ -95,8 +125,12 @@ pub(crate) fn apply(page: &mut ApplicationsPage, effects: &Effects, event: Appli
         ApplicationsEvent::Groups {
             application,
             result,
+        } => page.groups_loaded(&application, result),
+        ApplicationsEvent::Live {
+            application,
+            result,
         } => {
-            page.groups_loaded(&application, result);
+            page.live_read(&application, result);
             None
         }
         ApplicationsEvent::Created { name, result } => {

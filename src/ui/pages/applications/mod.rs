@@ -2,12 +2,14 @@
 //! platform, and for the selected one its deployment groups.
 
 pub(crate) mod effects;
+mod live;
 
 use egui::RichText;
 
 use crate::cloud::CloudError;
 use crate::cloud::cloudwatch::AlarmStateValue;
 use crate::cloud::codedeploy::{Application, DeploymentGroup};
+use crate::cloud::live_targets::LiveGroup;
 use crate::domain::ComputePlatform;
 use crate::domain::names;
 use crate::ui::widgets::button::{Action, icons};
@@ -32,6 +34,16 @@ pub enum ApplicationsAction {
     },
     /// Delete an application.
     Delete(String),
+    /// Read what an ECS or Lambda application's groups move.
+    ReadLive {
+        /// The application.
+        application: String,
+        /// Its groups.
+        groups: Vec<String>,
+        /// Read again, keeping what did not change (the live re-read);
+        /// otherwise everything is read afresh.
+        again: bool,
+    },
 }
 
 /// The Applications page's state.
@@ -49,6 +61,8 @@ pub struct ApplicationsPage {
     delete_error: Option<String>,
     /// The list on screen is being read again.
     refreshing: bool,
+    /// What the ECS or Lambda groups move, read live.
+    live: live::LiveSection,
 }
 
 impl ApplicationsPage {
@@ -120,16 +134,78 @@ impl ApplicationsPage {
         }
     }
 
-    /// An application's groups arrived (or failed).
+    /// An application's groups arrived (or failed). For an ECS or Lambda
+    /// application, what the groups move is read next.
     pub fn groups_loaded(
         &mut self,
         application: &str,
         result: Result<Vec<DeploymentGroup>, CloudError>,
-    ) {
+    ) -> Option<ApplicationsAction> {
+        if self.selected.as_deref() != Some(application) {
+            return None;
+        }
+        self.groups = loaded(result);
+        self.read_live(false)
+    }
+
+    /// The read of what the selected application's groups move, when it
+    /// is an ECS or Lambda application with groups.
+    fn read_live(&self, again: bool) -> Option<ApplicationsAction> {
+        let application = self.selected.clone()?;
+        let platform = self.selected_platform()?;
+        let Loadable::Loaded(groups) = &self.groups else {
+            return None;
+        };
+        if platform == ComputePlatform::Server || groups.is_empty() {
+            return None;
+        }
+        Some(ApplicationsAction::ReadLive {
+            application,
+            groups: groups.iter().map(|group| group.name.clone()).collect(),
+            again,
+        })
+    }
+
+    /// The selected application's compute platform, when known.
+    fn selected_platform(&self) -> Option<ComputePlatform> {
+        let selected = self.selected.as_deref()?;
+        match &self.applications {
+            Loadable::Loaded(applications) => applications
+                .iter()
+                .find(|application| application.name == selected)
+                .and_then(|application| application.platform),
+            _ => None,
+        }
+    }
+
+    /// A read of what `application`'s groups move started.
+    pub(crate) fn live_reading(&mut self, application: &str) {
+        self.live.reading(application);
+    }
+
+    /// What was read before of `application`'s groups.
+    pub(crate) fn live_previous(&self, application: &str) -> Vec<LiveGroup> {
+        self.live.previous(application)
+    }
+
+    /// What `application`'s groups move arrived (or failed). The groups
+    /// table's last deployments take the statuses read with it.
+    pub fn live_read(&mut self, application: &str, result: Result<Vec<LiveGroup>, CloudError>) {
         if self.selected.as_deref() != Some(application) {
             return;
         }
-        self.groups = loaded(result);
+        self.live.read(
+            application,
+            result.map_err(|error| error.to_string()),
+            std::time::Instant::now(),
+        );
+        if let (Loadable::Loaded(groups), Some(live)) = (&mut self.groups, self.live.groups()) {
+            for group in groups.iter_mut() {
+                if let Some(read) = live.iter().find(|read| read.name == group.name) {
+                    group.last_attempted.clone_from(&read.last_attempted);
+                }
+            }
+        }
     }
 
     /// A create finished. On success the form is cleared and the new
@@ -167,6 +243,13 @@ impl ApplicationsPage {
     /// Draws the page and returns what the person asked for.
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<ApplicationsAction> {
         let mut action = None;
+        if self
+            .live
+            .due(std::time::Instant::now(), ui.ctx())
+            .is_some_and(|application| self.selected.as_deref() == Some(application.as_str()))
+        {
+            action = self.read_live(true);
+        }
         ui.horizontal(|ui| {
             ui.heading("Applications");
             if ui
@@ -377,7 +460,15 @@ impl ApplicationsPage {
             }
             Loadable::Loaded(groups) => {
                 groups_table_ui(ui, groups);
-                watches_ui(ui, groups);
+                egui::ScrollArea::vertical()
+                    .id_salt("groups_details")
+                    .auto_shrink([false, true])
+                    .show(ui, |ui| {
+                        watches_ui(ui, groups);
+                        if self.read_live(false).is_some() && self.live.ui(ui) {
+                            action = self.read_live(false);
+                        }
+                    });
             }
         }
         action
