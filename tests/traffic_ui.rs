@@ -13,6 +13,7 @@ use aws_sdk_codedeploy::types as cd;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
 use deploydesk::cloud::deployments::Traffic;
+use deploydesk::cloud::{demo_services, ecs};
 use deploydesk::embedded::EmbeddedLocalCloud;
 use deploydesk::localcloud::LocalCloudOptions;
 use deploydesk::settings::BackendChoice;
@@ -21,7 +22,11 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::NodeT;
 use egui_kittest::kittest::Queryable;
-use ui_support::{app_harness, choose, click, dismiss_tour, has_text, run_until, wait_for_choice};
+use ui_support::{
+    app_harness, call, choose, click, dismiss_tour, has_text, run_until, wait_for_choice,
+};
+
+const CODEDEPLOY_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codedeploy.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
@@ -49,11 +54,15 @@ fn harness(minute: Duration) -> Harness<'static, App> {
 /// The app on a demo account whose configured minutes last `minute`, on
 /// its welcome panel.
 fn welcome(minute: Duration) -> Harness<'static, App> {
-    let local_cloud = Arc::new(EmbeddedLocalCloud::with_options(LocalCloudOptions {
-        event_duration: Duration::from_millis(100),
-        minute,
-        ..LocalCloudOptions::default()
-    }));
+    let local_cloud = Arc::new(
+        EmbeddedLocalCloud::with_options(LocalCloudOptions {
+            event_duration: Duration::from_millis(100),
+            minute,
+            fleet: 1,
+            ..LocalCloudOptions::default()
+        })
+        .with_demo_services(),
+    );
     let mut harness = app_harness(
         AppOptions {
             settings_path: None,
@@ -356,123 +365,32 @@ fn a_canary_deployed_from_the_dialog_with_a_built_appspec_shows_its_schedule_and
     assert_eq!(replacement_percent(&harness), Some(0));
 }
 
-/// Sets up an ECS service `web` of two tasks in cluster `shop`, behind
-/// the target group `web-blue` of a load balancer with a production
-/// listener (80) and a test listener (8080), a second target group
-/// `web-green`, task definition `web` revisions 1 and 2, and an ECS
-/// application with a blue/green group that waits for Continue; starts a
-/// deployment of `web:2` and returns its id.
-fn start_ecs_blue_green(harness: &Harness<'_, App>) -> String {
-    use aws_sdk_ecs::types::{
-        ContainerDefinition, DeploymentController, DeploymentControllerType, LoadBalancer,
-        PortMapping,
-    };
-    use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum};
+/// Makes the ECS application `shop` with a blue/green group `web` over the
+/// demo account's service (`demo-web` in cluster `demo`, behind
+/// `demo-web-blue` and `demo-web-green`, production listener on port 80
+/// and test listener on 8080), which waits for Continue and removes the
+/// original task set a configured minute after success.
+fn demo_web_group(harness: &Harness<'_, App>) {
     let session = harness.state().session().expect("connected").clone();
     harness.state().runtime().block_on(async move {
-        let mut groups = Vec::new();
-        for name in ["web-blue", "web-green"] {
-            let created = session
-                .elbv2
-                .create_target_group()
-                .name(name)
-                .protocol(ProtocolEnum::Http)
-                .port(80)
-                .vpc_id("vpc-0a1b2c3d")
-                .send()
-                .await
-                .expect("target group");
-            groups.push(
-                created.target_groups()[0]
-                    .target_group_arn()
-                    .expect("an ARN")
-                    .to_owned(),
-            );
-        }
-        let balancer = session
-            .elbv2
-            .create_load_balancer()
-            .name("web")
-            .subnets("subnet-0a1b2c3d")
-            .subnets("subnet-1a2b3c4d")
-            .send()
-            .await
-            .expect("load balancer")
-            .load_balancers()[0]
-            .load_balancer_arn()
-            .expect("an ARN")
-            .to_owned();
-        let mut listeners = Vec::new();
-        for port in [80, 8080] {
-            let created = session
-                .elbv2
-                .create_listener()
-                .load_balancer_arn(&balancer)
-                .protocol(ProtocolEnum::Http)
-                .port(port)
-                .default_actions(
-                    Action::builder()
-                        .r#type(ActionTypeEnum::Forward)
-                        .target_group_arn(&groups[0])
-                        .build(),
-                )
-                .send()
-                .await
-                .expect("listener");
-            listeners.push(
-                created.listeners()[0]
-                    .listener_arn()
-                    .expect("an ARN")
-                    .to_owned(),
-            );
-        }
         session
-            .ecs
-            .create_cluster()
-            .cluster_name("shop")
+            .iam
+            .create_role()
+            .role_name("CodeDeployServiceRole")
+            .assume_role_policy_document(CODEDEPLOY_TRUST)
             .send()
             .await
-            .expect("cluster");
-        for _ in 0..2 {
-            session
-                .ecs
-                .register_task_definition()
-                .family("web")
-                .container_definitions(
-                    ContainerDefinition::builder()
-                        .name("app")
-                        .image("nginx")
-                        .memory(512)
-                        .port_mappings(PortMapping::builder().container_port(80).build())
-                        .build(),
-                )
-                .send()
-                .await
-                .expect("task definition");
-        }
-        session
-            .ecs
-            .create_service()
-            .cluster("shop")
-            .service_name("web")
-            .task_definition("web:1")
-            .desired_count(2)
-            .deployment_controller(
-                DeploymentController::builder()
-                    .r#type(DeploymentControllerType::CodeDeploy)
-                    .build()
-                    .expect("a controller"),
-            )
-            .load_balancers(
-                LoadBalancer::builder()
-                    .target_group_arn(&groups[0])
-                    .container_name("app")
-                    .container_port(80)
-                    .build(),
-            )
-            .send()
+            .expect("the service role");
+        let listeners = ecs::listeners_for(&session, &[demo_services::BLUE.to_owned()])
             .await
-            .expect("service");
+            .expect("the listeners");
+        let listener = |port: i32| {
+            listeners
+                .iter()
+                .find(|listener| listener.port == Some(port))
+                .map(|listener| listener.arn.clone())
+                .expect("a listener on the port")
+        };
         let codedeploy = &session.codedeploy;
         codedeploy
             .create_application()
@@ -494,24 +412,32 @@ fn start_ecs_blue_green(harness: &Harness<'_, App>) -> String {
             )
             .ecs_services(
                 cd::EcsService::builder()
-                    .cluster_name("shop")
-                    .service_name("web")
+                    .cluster_name(demo_services::CLUSTER)
+                    .service_name(demo_services::SERVICE)
                     .build(),
             )
             .load_balancer_info(
                 cd::LoadBalancerInfo::builder()
                     .target_group_pair_info_list(
                         cd::TargetGroupPairInfo::builder()
-                            .target_groups(cd::TargetGroupInfo::builder().name("web-blue").build())
-                            .target_groups(cd::TargetGroupInfo::builder().name("web-green").build())
+                            .target_groups(
+                                cd::TargetGroupInfo::builder()
+                                    .name(demo_services::BLUE)
+                                    .build(),
+                            )
+                            .target_groups(
+                                cd::TargetGroupInfo::builder()
+                                    .name(demo_services::GREEN)
+                                    .build(),
+                            )
                             .prod_traffic_route(
                                 cd::TrafficRoute::builder()
-                                    .listener_arns(&listeners[0])
+                                    .listener_arns(listener(demo_services::PRODUCTION_PORT))
                                     .build(),
                             )
                             .test_traffic_route(
                                 cd::TrafficRoute::builder()
-                                    .listener_arns(&listeners[1])
+                                    .listener_arns(listener(demo_services::TEST_PORT))
                                     .build(),
                             )
                             .build(),
@@ -537,8 +463,19 @@ fn start_ecs_blue_green(harness: &Harness<'_, App>) -> String {
             .send()
             .await
             .expect("group");
-        let appspec = "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: web:2\n        LoadBalancerInfo:\n          ContainerName: app\n          ContainerPort: 80\n";
-        codedeploy
+    });
+}
+
+/// Starts a deployment of revision 2 of the demo's task definition to the
+/// group `web` of `shop` (see [`demo_web_group`]), ten percent a minute,
+/// and returns its id.
+fn start_ecs_blue_green(harness: &Harness<'_, App>) -> String {
+    demo_web_group(harness);
+    let session = harness.state().session().expect("connected").clone();
+    harness.state().runtime().block_on(async move {
+        let appspec = "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: demo-web:2\n        LoadBalancerInfo:\n          ContainerName: web\n          ContainerPort: 80\n";
+        session
+            .codedeploy
             .create_deployment()
             .application_name("shop")
             .deployment_group_name("web")
@@ -596,4 +533,77 @@ fn an_ecs_blue_green_waits_in_ready_and_continue_shifts_its_traffic() {
             .is_some_and(|deployment| deployment.status.as_str() == "Succeeded")
     });
     assert_eq!(replacement_percent(&harness), Some(100));
+}
+
+#[test]
+fn an_ecs_blue_green_deployed_from_the_dialog_with_a_built_appspec_reaches_ready_and_continue_finishes_it()
+ {
+    let mut harness = harness(Duration::from_millis(500));
+    demo_web_group(&harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Deployments")
+        .click();
+    run_until(&mut harness, "the Deployments page", |h| {
+        h.state().page() == deploydesk::settings::Page::Deployments
+    });
+    click(&mut harness, "Deploy…");
+    run_until(&mut harness, "the applications", |h| {
+        h.query_all_by_label("Application")
+            .any(|node| node.accesskit_node().role() == Role::ComboBox)
+    });
+    choose(&mut harness, "Application", "shop");
+    wait_for_choice(&mut harness, "Deployment group", "web");
+    // The picks start from the group's service: the family it runs, its
+    // newest revision, and the container its load balancer serves.
+    wait_for_choice(&mut harness, "Task definition", demo_services::TASK_FAMILY);
+    wait_for_choice(&mut harness, "Revision", "revision 2");
+    wait_for_choice(&mut harness, "Container and port", "web port 80");
+    assert!(has_text(
+        &harness,
+        "Deploys to the service demo-web in demo, running demo-web:1."
+    ));
+    choose(&mut harness, "Deployment configuration", "ECSAllAtOnce");
+    let yaml = harness
+        .query_all_by_label("AppSpec YAML")
+        .find(|node| node.accesskit_node().role() != Role::Label)
+        .and_then(|node| node.accesskit_node().value())
+        .unwrap_or_default();
+    assert!(yaml.contains("task-definition/demo-web:2\""), "{yaml}");
+    assert!(yaml.contains("ContainerName: \"web\""), "{yaml}");
+    assert!(yaml.contains("ContainerPort: 80"), "{yaml}");
+    assert!(has_text(&harness, "The AppSpec is valid."));
+    click(&mut harness, "Deploy now");
+    // The rollout view opens on the new deployment, which waits in Ready
+    // with the replacement task set taking the test traffic.
+    run_until(&mut harness, "the wait for Continue", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.deployment())
+            .is_some_and(|deployment| deployment.status.as_str() == "Ready")
+    });
+    run_until(&mut harness, "the replacement running", |h| {
+        has_text(h, "Green (replacement)") && has_text(h, "2 of 2")
+    });
+    assert_eq!(replacement_percent(&harness), Some(0));
+    click(&mut harness, "Continue");
+    click(&mut harness, "Shift traffic");
+    run_until(&mut harness, "the deployment to succeed", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.deployment())
+            .is_some_and(|deployment| deployment.status.as_str() == "Succeeded")
+    });
+    assert_eq!(replacement_percent(&harness), Some(100));
+    // The service now runs the revision deployed.
+    let session = harness.state().session().expect("connected").clone();
+    let running = call(&harness, async move {
+        ecs::deploy_choices(&session, "shop", "web")
+            .await
+            .expect("the choices")
+            .running
+    });
+    assert!(
+        running.is_some_and(|arn| arn.ends_with("demo-web:2")),
+        "the service runs revision 2"
+    );
 }

@@ -332,6 +332,9 @@ pub struct EcsDeployChoices {
     /// The ARN of the task definition the service runs now (its primary
     /// task set's, under CodeDeploy), when it could be read.
     pub running: Option<String>,
+    /// The container and port the service's load balancer sends traffic
+    /// to, when it could be read.
+    pub container: Option<(String, i32)>,
     /// The account's active task definition families, sorted.
     pub families: Vec<String>,
 }
@@ -372,7 +375,7 @@ pub async fn deploy_choices(
     let service = spec
         .map(|spec| (spec.ecs.cluster, spec.ecs.service))
         .filter(|(cluster, service)| !cluster.is_empty() && !service.is_empty());
-    let running = match &service {
+    let described = match &service {
         Some((cluster, name)) => session
             .ecs
             .describe_services()
@@ -381,18 +384,25 @@ pub async fn deploy_choices(
             .send()
             .await
             .ok()
-            .and_then(|output| {
-                let service = output.services().first()?;
-                service
-                    .task_sets()
-                    .iter()
-                    .find(|set| set.status() == Some("PRIMARY"))
-                    .and_then(|set| set.task_definition())
-                    .or_else(|| service.task_definition())
-                    .map(str::to_owned)
-            }),
+            .and_then(|output| output.services().first().cloned()),
         None => None,
     };
+    let running = described.as_ref().and_then(|service| {
+        service
+            .task_sets()
+            .iter()
+            .find(|set| set.status() == Some("PRIMARY"))
+            .and_then(|set| set.task_definition())
+            .or_else(|| service.task_definition())
+            .map(str::to_owned)
+    });
+    let container = described.as_ref().and_then(|service| {
+        let balancer = service.load_balancers().first()?;
+        Some((
+            balancer.container_name()?.to_owned(),
+            balancer.container_port()?,
+        ))
+    });
     let mut families = Vec::new();
     let mut token = None;
     loop {
@@ -415,6 +425,7 @@ pub async fn deploy_choices(
     Ok(EcsDeployChoices {
         service,
         running,
+        container,
         families,
     })
 }

@@ -16,7 +16,18 @@ use crate::domain::traffic::{PREDEFINED_TRAFFIC, TrafficRouting, predefined};
 use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
 
+use super::ecs_picks::{EcsLoad, EcsPicks};
 use super::{COMBO_WIDTH, form_grid};
+
+/// What the AppSpec's picks need read from the account next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppSpecLoad {
+    /// The account's Lambda functions (the Lambda picks, and the hooks of
+    /// both platforms).
+    Functions,
+    /// What the ECS picks are picked from.
+    Ecs(EcsLoad),
+}
 
 /// The AppSpec of a Lambda or ECS deployment, and the picks it is built
 /// from.
@@ -30,6 +41,8 @@ pub struct AppSpecBuilder {
     target: String,
     before_hook: String,
     after_hook: String,
+    /// The ECS picks.
+    pub ecs: EcsPicks,
     /// The AppSpec's text.
     text: String,
     /// Whether the text was edited by hand: picks no longer rewrite it.
@@ -72,7 +85,8 @@ impl AppSpecBuilder {
         if self.text.trim().is_empty() {
             return Err(match platform {
                 ComputePlatform::Lambda => "Pick the function, alias and versions.".to_owned(),
-                _ => "Write the AppSpec: the task definition, container and port.".to_owned(),
+                _ => "Pick the task definition revision, container and port, or write the AppSpec."
+                    .to_owned(),
             });
         }
         let problem = match platform {
@@ -130,17 +144,20 @@ impl AppSpecBuilder {
         text
     }
 
-    /// Draws the picks (Lambda) and the AppSpec's text. Returns whether the
-    /// account's functions are to be loaded.
-    pub fn ui(&mut self, ui: &mut egui::Ui, platform: ComputePlatform) -> bool {
-        let mut load = false;
+    /// Draws the picks and the AppSpec's text, for a deployment to
+    /// `target` (application and group). Returns what is to be read next.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        platform: ComputePlatform,
+        target: Option<(&str, &str)>,
+    ) -> Option<AppSpecLoad> {
         ui.label(RichText::new("AppSpec").strong());
-        if platform == ComputePlatform::Lambda {
-            load = self.lambda_picks_ui(ui);
-        } else if self.text.is_empty() {
-            ECS_TEMPLATE.clone_into(&mut self.text);
-            self.edited = true;
-        }
+        let load = if platform == ComputePlatform::Lambda {
+            self.lambda_picks_ui(ui).then_some(AppSpecLoad::Functions)
+        } else {
+            self.ecs_picks_ui(ui, target)
+        };
         ui.horizontal(|ui| {
             ui.label(
                 RichText::new(if self.edited {
@@ -150,8 +167,7 @@ impl AppSpecBuilder {
                 })
                 .weak(),
             );
-            if platform == ComputePlatform::Lambda
-                && self.edited
+            if self.edited
                 && ui
                     .add(
                         Action::secondary("Rebuild from the picks")
@@ -161,7 +177,10 @@ impl AppSpecBuilder {
                     .clicked()
             {
                 self.edited = false;
-                self.text = self.built();
+                self.text = match platform {
+                    ComputePlatform::Lambda => self.built(),
+                    _ => self.ecs.built(),
+                };
             }
         });
         let label = ui.label("AppSpec YAML");
@@ -182,6 +201,40 @@ impl AppSpecBuilder {
         };
         ui.label(verdict);
         load
+    }
+
+    /// The ECS picks, and the Lambda functions their hooks are picked
+    /// from. Returns what is to be read next.
+    fn ecs_picks_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        target: Option<(&str, &str)>,
+    ) -> Option<AppSpecLoad> {
+        let names: Vec<String> = match &self.functions {
+            Loadable::Loaded(functions) => functions
+                .iter()
+                .map(|function| function.name.clone())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let (load, changed) = self.ecs.ui(ui, target, &names);
+        if !self.edited && (changed || self.text.is_empty()) {
+            self.text = self.ecs.built();
+        }
+        let nothing_to_pick = match &self.ecs.choices {
+            Loadable::Loaded(choices) => choices.families.is_empty(),
+            Loadable::Failed(_) => true,
+            _ => false,
+        };
+        if nothing_to_pick && self.text.is_empty() {
+            // Nothing to pick from: a template to fill in by hand.
+            ECS_TEMPLATE.clone_into(&mut self.text);
+            self.edited = true;
+        }
+        match load {
+            Some(load) => Some(AppSpecLoad::Ecs(load)),
+            None => matches!(self.functions, Loadable::NotLoaded).then_some(AppSpecLoad::Functions),
+        }
     }
 
     /// The function, alias, versions and hooks, picked from the account.
@@ -328,7 +381,7 @@ impl AppSpecBuilder {
 
 /// A row of a form: a label and a dropdown of `options` for `value`
 /// (with "none" first when `optional`).
-fn combo_row(
+pub(super) fn combo_row(
     ui: &mut egui::Ui,
     label: &str,
     id: &str,

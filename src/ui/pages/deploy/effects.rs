@@ -4,6 +4,7 @@
 use crate::cloud::CloudError;
 use crate::cloud::codedeploy::{self, Application};
 use crate::cloud::deployments;
+use crate::cloud::ecs::{self, EcsDeployChoices};
 use crate::cloud::lambda::{self, LambdaFunction};
 use crate::cloud::preflight::{self, PreflightData};
 use crate::cloud::readiness;
@@ -13,7 +14,7 @@ use crate::ui::app::{AppRequest, Effects};
 use crate::ui::widgets::loadable::{Loadable, loaded};
 
 use super::readiness::ReadinessRequest;
-use super::{DeployDialog, DeployRequest};
+use super::{AppSpecLoad, DeployDialog, DeployRequest, EcsLoad};
 
 /// A result for the Deploy dialog.
 pub(crate) enum DeployEvent {
@@ -41,6 +42,27 @@ pub(crate) enum DeployEvent {
     },
     /// The account's Lambda functions.
     Functions(Result<Vec<LambdaFunction>, CloudError>),
+    /// What an ECS AppSpec is picked from, for an application and group.
+    EcsChoices {
+        /// The application and group.
+        target: (String, String),
+        /// The choices.
+        result: Result<EcsDeployChoices, CloudError>,
+    },
+    /// A task definition family's revisions.
+    EcsRevisions {
+        /// The family.
+        family: String,
+        /// Its revisions' ARNs, newest first.
+        result: Result<Vec<String>, CloudError>,
+    },
+    /// A revision's containers and ports.
+    EcsContainers {
+        /// The revision's ARN.
+        revision: String,
+        /// Its containers and ports.
+        result: Result<Vec<(String, i32)>, CloudError>,
+    },
 }
 
 impl DeployEvent {
@@ -56,6 +78,15 @@ impl DeployEvent {
                 ..
             }
             | Self::Functions(Err(error))
+            | Self::EcsChoices {
+                result: Err(error), ..
+            }
+            | Self::EcsRevisions {
+                result: Err(error), ..
+            }
+            | Self::EcsContainers {
+                result: Err(error), ..
+            }
             | Self::Started(Err(error)) => Some(error),
             _ => None,
         }
@@ -113,10 +144,40 @@ pub(crate) fn run(dialog: &mut DeployDialog, effects: &Effects, request: DeployR
             });
         }
         DeployRequest::Readiness(ReadinessRequest::OpenInstanceProfile { .. }) => {}
-        DeployRequest::LoadFunctions => {
+        DeployRequest::AppSpec(AppSpecLoad::Functions) => {
             dialog.appspec.functions = Loadable::Loading;
             effects.spawn("reading the Lambda functions", async move {
                 DeployEvent::Functions(lambda::list_functions(&session).await)
+            });
+        }
+        DeployRequest::AppSpec(AppSpecLoad::Ecs(EcsLoad::Choices { application, group })) => {
+            let picks = &mut dialog.appspec.ecs;
+            picks.choices = Loadable::Loading;
+            picks.choices_for = Some((application.clone(), group.clone()));
+            effects.spawn("reading the group's ECS service", async move {
+                let result = ecs::deploy_choices(&session, &application, &group).await;
+                DeployEvent::EcsChoices {
+                    target: (application, group),
+                    result,
+                }
+            });
+        }
+        DeployRequest::AppSpec(AppSpecLoad::Ecs(EcsLoad::Revisions(family))) => {
+            let picks = &mut dialog.appspec.ecs;
+            picks.revisions = Loadable::Loading;
+            family.clone_into(&mut picks.revisions_for);
+            effects.spawn("reading the task definition's revisions", async move {
+                let result = ecs::list_task_definition_revisions(&session, &family).await;
+                DeployEvent::EcsRevisions { family, result }
+            });
+        }
+        DeployRequest::AppSpec(AppSpecLoad::Ecs(EcsLoad::Containers(revision))) => {
+            let picks = &mut dialog.appspec.ecs;
+            picks.containers = Loadable::Loading;
+            revision.clone_into(&mut picks.containers_for);
+            effects.spawn("reading the task definition's containers", async move {
+                let result = ecs::container_ports(&session, &revision).await;
+                DeployEvent::EcsContainers { revision, result }
             });
         }
     }
@@ -143,6 +204,26 @@ pub(crate) fn apply(dialog: &mut Option<DeployDialog>, event: DeployEvent) -> Op
         }
         DeployEvent::FixEnded { run } => dialog.readiness.fix_ended(run),
         DeployEvent::Functions(result) => dialog.appspec.functions = loaded(result),
+        // Results for picks since changed are dropped: the new ones are
+        // on their way.
+        DeployEvent::EcsChoices { target, result } => {
+            let picks = &mut dialog.appspec.ecs;
+            if picks.choices_for.as_ref() == Some(&target) {
+                picks.choices = loaded(result);
+            }
+        }
+        DeployEvent::EcsRevisions { family, result } => {
+            let picks = &mut dialog.appspec.ecs;
+            if picks.revisions_for == family {
+                picks.revisions = loaded(result);
+            }
+        }
+        DeployEvent::EcsContainers { revision, result } => {
+            let picks = &mut dialog.appspec.ecs;
+            if picks.containers_for == revision {
+                picks.containers = loaded(result);
+            }
+        }
     }
     None
 }

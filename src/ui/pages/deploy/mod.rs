@@ -3,6 +3,7 @@
 //! likely to go before the person confirms.
 
 mod appspec;
+mod ecs_picks;
 pub(crate) mod effects;
 pub mod readiness;
 
@@ -23,7 +24,9 @@ use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
 use crate::ui::widgets::tiles::{TileRow, TileSize};
 use crate::ui::widgets::waves::{self, WavesOptions};
+pub use appspec::AppSpecLoad;
 use appspec::{AppSpecBuilder, configs_of, traffic_plan_ui};
+pub use ecs_picks::EcsLoad;
 use readiness::{ReadinessPanel, ReadinessRequest};
 
 /// What the dialog asks the app to do.
@@ -46,8 +49,8 @@ pub enum DeployRequest {
     Start(NewDeployment),
     /// Check the instances' readiness, or fix it.
     Readiness(ReadinessRequest),
-    /// Load the account's Lambda functions, for a Lambda AppSpec.
-    LoadFunctions,
+    /// Read what a Lambda or ECS AppSpec's picks are picked from.
+    AppSpec(AppSpecLoad),
 }
 
 /// Which kind of revision is being typed.
@@ -348,8 +351,16 @@ impl DeployDialog {
                 let platform = self.platform();
                 if platform == ComputePlatform::Server {
                     self.revision_ui(ui);
-                } else if self.appspec.ui(ui, platform) && request.is_none() {
-                    request = Some(DeployRequest::LoadFunctions);
+                } else {
+                    let target = (self.application.clone(), self.group.clone());
+                    let target = Some((target.0.as_str(), target.1.as_str())).filter(
+                        |(application, group)| !application.is_empty() && !group.is_empty(),
+                    );
+                    if let Some(load) = self.appspec.ui(ui, platform, target)
+                        && request.is_none()
+                    {
+                        request = Some(DeployRequest::AppSpec(load));
+                    }
                 }
                 ui.separator();
                 self.options_ui(ui);
