@@ -12,9 +12,13 @@
 //! runs, so [`read`] is kept cheap: a group whose last deployment neither
 //! runs nor changed keeps what was read before, and a Lambda group's alias
 //! is looked up in its deployment's targets once per deployment. A live
-//! read of an application costs one `BatchGetDeploymentGroups`, and per
-//! running group `DescribeServices` and `DescribeListeners` (ECS) or
-//! `GetAlias` (Lambda).
+//! read of an application costs one `BatchGetDeploymentGroups`, one
+//! `BatchGetDeployments` for the running deployments' statuses (a group's
+//! summary of its last deployment may lag behind), and per running group
+//! `DescribeServices` and `DescribeListeners` (ECS) or `GetAlias` (Lambda).
+
+use std::collections::HashMap;
+use std::time::SystemTime;
 
 use aws_sdk_codedeploy::types as cd;
 use aws_sdk_ecs::types as ecs;
@@ -272,10 +276,18 @@ pub async fn read(
             .map_err(sdk_error(session, "BatchGetDeploymentGroups"))?;
         infos.extend(output.deployment_groups_info().iter().cloned());
     }
+    let running = running_statuses(session, &infos).await?;
     let mut live = Vec::with_capacity(infos.len());
     for info in &infos {
         let name = info.deployment_group_name().unwrap_or_default().to_owned();
-        let last_attempted = info.last_attempted_deployment().map(last_deployment);
+        let last_attempted = info.last_attempted_deployment().map(|last| {
+            let mut last = last_deployment(last);
+            if let Some((status, ended)) = running.get(&last.deployment_id) {
+                last.status.clone_from(status);
+                last.ended = *ended;
+            }
+            last
+        });
         let before = previous.iter().find(|group| group.name == name);
         if let Some(before) = before
             && before.last_attempted == last_attempted
@@ -308,6 +320,38 @@ pub async fn read(
     }
     live.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(live)
+}
+
+/// The status now of the groups' last deployments that the groups say
+/// still run, by deployment id, with when each ended: a group's summary may
+/// lag behind its deployment (one `BatchGetDeployments`, and none while no
+/// deployment runs).
+async fn running_statuses(
+    session: &Session,
+    infos: &[cd::DeploymentGroupInfo],
+) -> CloudResult<HashMap<String, (String, Option<SystemTime>)>> {
+    let ids: Vec<String> = infos
+        .iter()
+        .filter_map(cd::DeploymentGroupInfo::last_attempted_deployment)
+        .filter(|last| {
+            last.status()
+                .is_some_and(|status| is_running(status.as_str()))
+        })
+        .filter_map(|last| last.deployment_id().map(str::to_owned))
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(deployments::get_deployments(session, &ids)
+        .await?
+        .into_iter()
+        .map(|deployment| {
+            (
+                deployment.id,
+                (deployment.status.as_str().to_owned(), deployment.completed),
+            )
+        })
+        .collect())
 }
 
 /// A group's last deployment as the groups table shows it.
@@ -409,6 +453,16 @@ fn service_state(
         .iter()
         .find(|service| named(service.service_name()))
     {
+        let deleted = match service.status() {
+            Some("INACTIVE") => Some("was deleted"),
+            Some("DRAINING") => Some("is being deleted"),
+            _ => None,
+        };
+        if let (Some(deleted), Some(status)) = (deleted, service.status()) {
+            return Err(format!(
+                "The service \"{name}\" of cluster \"{cluster}\" {deleted} ({status}). Create it again, or give the group another service."
+            ));
+        }
         return Ok(service_from_sdk(service));
     }
     let reason = output
