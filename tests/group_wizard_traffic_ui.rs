@@ -143,8 +143,9 @@ fn review_cli(harness: &mut Harness<'static, App>) -> String {
         .expect("the command is shown")
 }
 
-/// Creates the group from the review, then once more to see it reused.
-fn create_twice(harness: &mut Harness<'static, App>, group: &str) {
+/// Creates the group (and a new application: `calls` 2) from the review,
+/// then once more to see each call's resource reused.
+fn create_twice(harness: &mut Harness<'static, App>, group: &str, calls: usize) {
     click(harness, "Create");
     let done = format!("Done: the deployment group {group} is ready");
     run_until(harness, "the group", |h| {
@@ -158,7 +159,7 @@ fn create_twice(harness: &mut Harness<'static, App>, group: &str) {
         harness
             .query_all_by_label_contains("(already there)")
             .count(),
-        1,
+        calls,
         "the same group is found already there"
     );
 }
@@ -262,8 +263,19 @@ fn the_lambda_wizard_creates_a_group_the_local_cloud_deploys_to() {
             .await
             .expect("the alias");
     });
-    application(&harness, "orders", cd::ComputePlatform::Lambda);
-    to_the_type_step(&mut harness, "orders (Lambda)", "orders-live");
+    // The application is made by the wizard, for Lambda; the steps are a
+    // Lambda group's, with no environment of instances.
+    click(&mut harness, "Start: Deployment group");
+    pick(&mut harness, "A new application");
+    type_into(&mut harness, "New application name", "orders");
+    pick(&mut harness, "AWS Lambda");
+    assert!(has_text(&harness, "3 Traffic"));
+    assert!(!has_text(&harness, "4 Environment"));
+    assert!(has_text(&harness, "7 Create"));
+    click(&mut harness, "Next");
+    type_into(&mut harness, "Deployment group name", "orders-live");
+    type_into(&mut harness, "Service role ARN", SERVICE_ROLE);
+    click(&mut harness, "Next");
     assert!(has_text(&harness, "function alias's traffic"));
     click(&mut harness, "Next");
     // The configuration step offers Lambda's, with the first chosen.
@@ -283,7 +295,17 @@ fn the_lambda_wizard_creates_a_group_the_local_cloud_deploys_to() {
         assert!(cli.contains(expected), "{expected} not in {cli}");
     }
     assert!(!cli.contains("ec2TagSet"), "{cli}");
-    create_twice(&mut harness, "orders-live");
+    assert!(
+        has_text(
+            &harness,
+            "aws deploy create-application --application-name orders --compute-platform Lambda"
+        ) || harness
+            .query_all_by_label_contains("--compute-platform Lambda")
+            .next()
+            .is_some(),
+        "the new application's command"
+    );
+    create_twice(&mut harness, "orders-live", 2);
     let session = harness.state().session().expect("connected");
     let spec = call(
         &harness,
@@ -454,7 +476,7 @@ fn the_ecs_wizard_picks_the_service_target_groups_and_listeners_and_the_group_de
         &harness,
         "Deploys to the ECS service web in the cluster shop."
     ));
-    create_twice(&mut harness, "web-bg");
+    create_twice(&mut harness, "web-bg", 1);
     let session = harness.state().session().expect("connected");
     let spec = call(
         &harness,

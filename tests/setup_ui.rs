@@ -538,7 +538,7 @@ fn deployment_group_wizard_matches_the_targets_a_deployment_gets() {
     let harness = &mut demo.harness;
     click(harness, "Start: Deployment group");
     run_until(harness, "the applications", |h| {
-        has_text(h, "No EC2/on-premises application yet")
+        has_text(h, "No application yet")
     });
     harness
         .get_by_role_and_label(Role::RadioButton, "A new application")
@@ -778,7 +778,7 @@ fn assert_next_stays(harness: &Harness<'_, App>, before: egui::Pos2) {
 fn to_the_type_step(harness: &mut Harness<'static, App>) {
     pointer_click(harness, Role::Button, "Start: Deployment group");
     run_until(harness, "the applications", |h| {
-        has_text(h, "No EC2/on-premises application yet")
+        has_text(h, "No application yet")
     });
     pointer_click(harness, Role::RadioButton, "A new application");
     type_into(harness, "New application name", "web-shop");
@@ -798,7 +798,7 @@ fn empty_tag_keys_are_refused_at_the_row_only_after_next_or_typing() {
     let harness = &mut demo.harness;
     pointer_click(harness, Role::Button, "Start: Deployment group");
     run_until(harness, "the applications", |h| {
-        has_text(h, "No EC2/on-premises application yet")
+        has_text(h, "No application yet")
     });
     // Nothing is said before anything is typed, and a step without a name
     // field never speaks of an empty name.
@@ -898,7 +898,7 @@ fn the_role_just_made_is_preselected_in_the_deployment_group_wizard() {
     }
     pointer_click(harness, Role::Button, "Start: Deployment group");
     run_until(harness, "the applications", |h| {
-        has_text(h, "No EC2/on-premises application yet")
+        has_text(h, "No application yet")
     });
     pointer_click(harness, Role::RadioButton, "A new application");
     type_into(harness, "New application name", "web-shop");
@@ -1125,7 +1125,7 @@ fn tag_row_buttons_are_short_on_screen_with_their_long_names_kept() {
     let harness = &mut demo.harness;
     pointer_click(harness, Role::Button, "Start: Deployment group");
     run_until(harness, "the applications", |h| {
-        has_text(h, "No EC2/on-premises application yet")
+        has_text(h, "No application yet")
     });
     pointer_click(harness, Role::RadioButton, "A new application");
     type_into(harness, "New application name", "web-shop");

@@ -6,7 +6,6 @@ use super::codedeploy;
 use super::error::{CloudError, sdk_error as error};
 use super::session::Session;
 use super::{demo, ec2, groups, iam, s3, ssm};
-use crate::domain::ComputePlatform;
 use crate::domain::iam_names::parse_instance_profile_arn;
 use crate::domain::policy::PolicyDocument;
 use crate::domain::setup::{
@@ -533,21 +532,20 @@ pub async fn run_step(session: &Session, step: &SetupStep) -> Result<StepOutcome
                 Ok(StepOutcome::Created)
             }
         },
-        SetupStep::CreateApplication { application } => {
-            match groups::application_platform(session, application).await? {
-                Some(platform) if platform == ComputePlatform::Server.as_str() => {
-                    Ok(StepOutcome::Reused)
-                }
-                Some(platform) => Ok(StepOutcome::Differs(format!(
-                    "The application {application} already exists for the {platform} compute platform, which has no EC2 instances. Choose another application name."
-                ))),
-                None => {
-                    codedeploy::create_application(session, application, ComputePlatform::Server)
-                        .await?;
-                    Ok(StepOutcome::Created)
-                }
+        SetupStep::CreateApplication {
+            application,
+            platform,
+        } => match groups::application_platform(session, application).await? {
+            Some(existing) if existing == platform.as_str() => Ok(StepOutcome::Reused),
+            Some(existing) => Ok(StepOutcome::Differs(format!(
+                "The application {application} already exists for the {existing} compute platform, not {}. Choose another application name.",
+                platform.as_str()
+            ))),
+            None => {
+                codedeploy::create_application(session, application, *platform).await?;
+                Ok(StepOutcome::Created)
             }
-        }
+        },
         SetupStep::CreateDeploymentConfig { name, minimum } => {
             match groups::config_minimum(session, name).await? {
                 Some(current) if current == *minimum => Ok(StepOutcome::Reused),

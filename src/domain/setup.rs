@@ -223,10 +223,12 @@ pub enum SetupStep {
         /// When to run again, e.g. `rate(14 days)`.
         schedule: String,
     },
-    /// Create a CodeDeploy application for EC2/on-premises.
+    /// Create a CodeDeploy application.
     CreateApplication {
         /// Its name.
         application: String,
+        /// Its compute platform.
+        platform: ComputePlatform,
     },
     /// Create a custom deployment configuration.
     CreateDeploymentConfig {
@@ -409,9 +411,13 @@ impl SetupStep {
             Self::CreateAgentAssociation { name, .. } => format!(
                 "Have Systems Manager install the CodeDeploy agent and keep it updated ({name})"
             ),
-            Self::CreateApplication { application } => {
-                format!("Create the application {application}")
-            }
+            Self::CreateApplication {
+                application,
+                platform,
+            } => match platform {
+                ComputePlatform::Server => format!("Create the application {application}"),
+                other => format!("Create the {} application {application}", other.label()),
+            },
             Self::CreateDeploymentConfig { name, .. } => {
                 format!("Create the deployment configuration {name}")
             }
@@ -527,9 +533,12 @@ impl SetupStep {
                     "Comment": comment,
                 })
             }
-            Self::CreateApplication { application } => json!({
+            Self::CreateApplication {
+                application,
+                platform,
+            } => json!({
                 "applicationName": application,
-                "computePlatform": ComputePlatform::Server.as_str(),
+                "computePlatform": platform.as_str(),
             }),
             Self::CreateDeploymentConfig { name, minimum } => json!({
                 "deploymentConfigName": name,
@@ -746,14 +755,17 @@ impl SetupStep {
                 ]);
                 args
             }
-            Self::CreateApplication { application } => vec![
+            Self::CreateApplication {
+                application,
+                platform,
+            } => vec![
                 "aws".into(),
                 "deploy".into(),
                 "create-application".into(),
                 "--application-name".into(),
                 application.clone(),
                 "--compute-platform".into(),
-                ComputePlatform::Server.as_str().into(),
+                platform.as_str().into(),
             ],
             Self::CreateDeploymentConfig { name, minimum } => vec![
                 "aws".into(),
@@ -1211,6 +1223,7 @@ impl SetupPlan {
         if new_application {
             steps.push(SetupStep::CreateApplication {
                 application: spec.application.clone(),
+                platform: spec.platform,
             });
         }
         if let ConfigChoice::Custom { name, minimum } = &spec.config {
@@ -1785,6 +1798,20 @@ mod tests {
         assert!(
             command.contains(r#""deploymentConfigName":"CodeDeployDefault.LambdaAllAtOnce""#),
             "{command}"
+        );
+        // A new application is made for the group's platform.
+        let plan = SetupPlan::deployment_group(&lambda, true, None);
+        assert_eq!(
+            plan.steps[0].summary(),
+            "Create the AWS Lambda application shop"
+        );
+        assert_eq!(plan.steps[0].request()["computePlatform"], "Lambda");
+        assert!(
+            plan.cli_script().starts_with(
+                "aws deploy create-application --application-name shop --compute-platform Lambda\n"
+            ),
+            "{}",
+            plan.cli_script()
         );
     }
 }

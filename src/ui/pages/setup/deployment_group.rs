@@ -396,6 +396,30 @@ impl DeploymentGroupWizard {
         }
     }
 
+    /// The steps as the indicator shows them for the application's
+    /// platform, and which of them is the current one: a Lambda or ECS
+    /// group has no environment of instances, and its third step picks the
+    /// service (ECS) or tells the deployment type (Lambda).
+    fn shown_steps(&self) -> (Vec<&'static str>, usize) {
+        let third = match self.platform {
+            ComputePlatform::Server => return (STEPS.to_vec(), self.step),
+            ComputePlatform::Ecs => "Service",
+            ComputePlatform::Lambda => "Traffic",
+        };
+        let steps = STEPS
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| *index != 3)
+            .map(|(index, step)| if index == 2 { third } else { *step })
+            .collect();
+        let shown = if self.step > 3 {
+            self.step - 1
+        } else {
+            self.step
+        };
+        (steps, shown)
+    }
+
     /// The step after (or, going back, before) `step`: a Lambda or ECS
     /// group has no environment of instances to choose.
     fn next_step(&self, step: usize, forward: bool) -> usize {
@@ -716,7 +740,8 @@ impl DeploymentGroupWizard {
             ComputePlatform::Lambda => "A deployment group of a Lambda application says how a deployment moves a function alias's traffic to the new version, and what stops or rolls it back.",
         });
         ui.add_space(4.0);
-        wizard::steps_ui(ui, &STEPS, self.step);
+        let (steps, shown) = self.shown_steps();
+        wizard::steps_ui(ui, &steps, shown);
         ui.add_space(8.0);
         let mut request = None;
         if self.step >= 7 {
@@ -805,10 +830,7 @@ impl DeploymentGroupWizard {
             }
             Loadable::Loaded(applications) => {
                 if applications.is_empty() {
-                    ui.label(
-                        RichText::new("No EC2/on-premises application yet: name a new one below.")
-                            .weak(),
-                    );
+                    ui.label(RichText::new("No application yet: name a new one below.").weak());
                 }
                 let mut picked = None;
                 for application in applications {
@@ -857,7 +879,14 @@ impl DeploymentGroupWizard {
                 self.touched.shown("application", error.as_deref()),
             );
             self.touched.note("application", &response);
-            ui.label(RichText::new("It is created for EC2/on-premises instances.").weak());
+            ui.horizontal_wrapped(|ui| {
+                ui.label("It deploys to");
+                let mut platform = self.platform;
+                for choice in ComputePlatform::ALL {
+                    ui.radio_value(&mut platform, choice, choice.label());
+                }
+                self.choose_platform(platform);
+            });
         } else if self.touched.attempted() && self.application.trim().is_empty() {
             wizard::error_line_ui(
                 ui,
