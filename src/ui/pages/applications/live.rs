@@ -254,6 +254,16 @@ fn task_set_role(task_set: &TaskSetState) -> (&'static str, String) {
     (role, format!("{hover}. Task set {}", task_set.id))
 }
 
+/// A task set's tasks in words: "1 of 3 running, 2 pending".
+fn tasks_text(task_set: &TaskSetState) -> String {
+    let running = format!("{} of {} running", task_set.running, task_set.desired);
+    if task_set.pending == 0 {
+        running
+    } else {
+        format!("{running}, {} pending", task_set.pending)
+    }
+}
+
 /// The task sets as a table.
 fn task_sets_ui(ui: &mut egui::Ui, group: &str, task_sets: &[TaskSetState]) {
     let rows: Vec<Vec<Cell>> = task_sets
@@ -268,10 +278,7 @@ fn task_sets_ui(ui: &mut egui::Ui, group: &str, task_sets: &[TaskSetState]) {
             vec![
                 Cell::new(role).hover(hover),
                 Cell::new(&task_set.task_definition),
-                Cell::new(format!(
-                    "{} of {} running, {} pending",
-                    task_set.running, task_set.desired, task_set.pending
-                )),
+                Cell::new(tasks_text(task_set)),
                 Cell::new(
                     task_set
                         .scale_percent
@@ -295,24 +302,24 @@ fn task_sets_ui(ui: &mut egui::Ui, group: &str, task_sets: &[TaskSetState]) {
         ],
         &[
             Share {
-                fraction: 0.13,
-                minimum: 64.0,
+                fraction: 0.12,
+                minimum: 56.0,
             },
             Share {
                 fraction: 0.17,
-                minimum: 80.0,
-            },
-            Share {
-                fraction: 0.25,
-                minimum: 140.0,
-            },
-            Share {
-                fraction: 0.09,
-                minimum: 48.0,
-            },
-            Share {
-                fraction: 0.13,
                 minimum: 72.0,
+            },
+            Share {
+                fraction: 0.24,
+                minimum: 100.0,
+            },
+            Share {
+                fraction: 0.08,
+                minimum: 44.0,
+            },
+            Share {
+                fraction: 0.12,
+                minimum: 64.0,
             },
         ],
         &rows,
@@ -443,7 +450,7 @@ fn table_ui(ui: &mut egui::Ui, name: &str, headers: &[&str], shares: &[Share], r
                 .vscroll(false)
                 .auto_shrink([false, true])
                 .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
-            columns::fitted(table, shares, 100.0, width)
+            columns::fitted(table, shares, 90.0, width)
                 .header(row_height, |mut header| {
                     for title in headers {
                         header.col(|ui| {
@@ -521,6 +528,87 @@ mod tests {
         live.read("orders", Ok(vec![lambda_group("Succeeded")]), start);
         assert!(!live.is_live());
         assert_eq!(live.due(start + LIVE_EVERY * 10, &ctx), None);
+    }
+
+    #[test]
+    fn a_task_set_says_pending_tasks_only_when_it_has_some() {
+        let mut task_set = TaskSetState {
+            id: "ecs-svc/1".to_owned(),
+            status: "ACTIVE".to_owned(),
+            task_definition: "web:2".to_owned(),
+            desired: 3,
+            pending: 2,
+            running: 1,
+            scale_percent: Some(100.0),
+            stability: "STABILIZING".to_owned(),
+            target_groups: vec!["web-green".to_owned()],
+        };
+        assert_eq!(tasks_text(&task_set), "1 of 3 running, 2 pending");
+        task_set.pending = 0;
+        task_set.running = 3;
+        assert_eq!(tasks_text(&task_set), "3 of 3 running");
+    }
+
+    fn page_with(platform: crate::domain::ComputePlatform) -> super::super::ApplicationsPage {
+        use crate::cloud::codedeploy::{Application, DeploymentGroup};
+        let mut page = super::super::ApplicationsPage::default();
+        page.applications_loaded(Ok(vec![Application {
+            name: "orders".to_owned(),
+            platform: Some(platform),
+            created: None,
+        }]));
+        let group = DeploymentGroup {
+            name: "live".to_owned(),
+            deployment_config: "CodeDeployDefault.LambdaAllAtOnce".to_owned(),
+            service_role_arn: None,
+            deployment_style: "Blue/green".to_owned(),
+            targets: Vec::new(),
+            last_attempted: None,
+            last_successful: None,
+            alarms: Vec::new(),
+            alarms_unread: None,
+            triggers: Vec::new(),
+        };
+        let follow_up = page.groups_loaded("orders", Ok(vec![group]));
+        if platform == crate::domain::ComputePlatform::Server {
+            assert_eq!(follow_up, None, "a server application has no live section");
+        } else {
+            assert_eq!(
+                follow_up,
+                Some(super::super::ApplicationsAction::ReadLive {
+                    application: "orders".to_owned(),
+                    groups: vec!["live".to_owned()],
+                    again: false,
+                })
+            );
+        }
+        page
+    }
+
+    #[test]
+    fn a_lambda_applications_groups_are_read_live_and_their_statuses_reach_the_table() {
+        page_with(crate::domain::ComputePlatform::Server);
+        let mut page = page_with(crate::domain::ComputePlatform::Lambda);
+        page.live_reading("orders");
+        page.live_read("orders", Ok(vec![lambda_group("Ready")]));
+        let Loadable::Loaded(groups) = &page.groups else {
+            panic!("groups loaded");
+        };
+        assert_eq!(
+            groups[0]
+                .last_attempted
+                .as_ref()
+                .map(|last| last.status.as_str()),
+            Some("Ready")
+        );
+        assert!(page.live.is_live());
+        assert_eq!(
+            page.read_live(true).map(|action| matches!(
+                action,
+                super::super::ApplicationsAction::ReadLive { again: true, .. }
+            )),
+            Some(true)
+        );
     }
 
     #[test]

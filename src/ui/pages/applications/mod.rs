@@ -151,19 +151,28 @@ impl ApplicationsPage {
     /// The read of what the selected application's groups move, when it
     /// is an ECS or Lambda application with groups.
     fn read_live(&self, again: bool) -> Option<ApplicationsAction> {
-        let application = self.selected.clone()?;
-        let platform = self.selected_platform()?;
+        if !self.has_live_section() {
+            return None;
+        }
         let Loadable::Loaded(groups) = &self.groups else {
             return None;
         };
-        if platform == ComputePlatform::Server || groups.is_empty() {
-            return None;
-        }
         Some(ApplicationsAction::ReadLive {
-            application,
+            application: self.selected.clone()?,
             groups: groups.iter().map(|group| group.name.clone()).collect(),
             again,
         })
+    }
+
+    /// Whether the selected application is an ECS or Lambda one with
+    /// groups, whose services or aliases the page shows.
+    fn has_live_section(&self) -> bool {
+        let platform = self.selected_platform();
+        matches!(&self.groups, Loadable::Loaded(groups) if !groups.is_empty())
+            && matches!(
+                platform,
+                Some(ComputePlatform::Ecs | ComputePlatform::Lambda)
+            )
     }
 
     /// The selected application's compute platform, when known.
@@ -465,7 +474,7 @@ impl ApplicationsPage {
                     .auto_shrink([false, true])
                     .show(ui, |ui| {
                         watches_ui(ui, groups);
-                        if self.read_live(false).is_some() && self.live.ui(ui) {
+                        if self.has_live_section() && self.live.ui(ui) {
                             action = self.read_live(false);
                         }
                     });
