@@ -16,6 +16,9 @@ use crate::ui::widgets::button::Action;
 use crate::ui::widgets::columns::{self, Share};
 use crate::ui::widgets::loadable::Loadable;
 
+/// Below this width the task sets are lines rather than a table.
+const NARROW: f32 = 480.0;
+
 /// How often the section is read again while a deployment runs.
 pub const LIVE_EVERY: Duration = Duration::from_secs(3);
 
@@ -266,25 +269,47 @@ fn tasks_text(task_set: &TaskSetState) -> String {
 
 /// The task sets as a table.
 fn task_sets_ui(ui: &mut egui::Ui, group: &str, task_sets: &[TaskSetState]) {
+    let scale = |task_set: &TaskSetState| {
+        task_set
+            .scale_percent
+            .map_or_else(|| "—".to_owned(), |scale| format!("{scale:.0} %"))
+    };
+    let stability = |task_set: &TaskSetState| match task_set.stability.as_str() {
+        "STEADY_STATE" => "steady".to_owned(),
+        "STABILIZING" => "stabilizing".to_owned(),
+        other => other.to_owned(),
+    };
+    if ui.available_width() < NARROW {
+        // Too narrow for six columns: one wrapped line a task set.
+        for task_set in task_sets {
+            let (role, hover) = task_set_role(task_set);
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(format!("{role}:")).strong())
+                    .on_hover_text(hover);
+                // No break inside "scale 100 %".
+                ui.label(format!(
+                    "{} · {} · scale\u{a0}{} · {} · {}",
+                    task_set.task_definition,
+                    tasks_text(task_set),
+                    scale(task_set).replace(' ', "\u{a0}"),
+                    stability(task_set),
+                    task_set.target_groups.join(", ")
+                ));
+            });
+        }
+        return;
+    }
     let rows: Vec<Vec<Cell>> = task_sets
         .iter()
         .map(|task_set| {
             let (role, hover) = task_set_role(task_set);
-            let stability = match task_set.stability.as_str() {
-                "STEADY_STATE" => "steady",
-                "STABILIZING" => "stabilizing",
-                other => other,
-            };
             vec![
                 Cell::new(role).hover(hover),
                 Cell::new(&task_set.task_definition),
                 Cell::new(tasks_text(task_set)),
-                Cell::new(
-                    task_set
-                        .scale_percent
-                        .map_or_else(|| "—".to_owned(), |scale| format!("{scale:.0} %")),
-                ),
-                Cell::new(stability).hover(format!("ECS's stability: {}", task_set.stability)),
+                Cell::new(scale(task_set)),
+                Cell::new(stability(task_set))
+                    .hover(format!("ECS's stability: {}", task_set.stability)),
                 Cell::new(task_set.target_groups.join(", ")),
             ]
         })
