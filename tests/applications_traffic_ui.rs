@@ -580,8 +580,8 @@ async fn a_read_again_costs_four_requests_for_a_running_ecs_group_and_one_once_i
     assert_eq!(counts.values().sum::<u64>(), 1, "{counts:?}");
     assert_eq!(idle, ended);
 
-    // The test listener and the service go: each says so in the group's
-    // section, read afresh.
+    // The test listener goes: the listeners say so and what to do, and
+    // the service still shows; then the service goes too, and says so.
     session
         .elbv2
         .delete_listener()
@@ -589,6 +589,21 @@ async fn a_read_again_costs_four_requests_for_a_running_ecs_group_and_one_once_i
         .send()
         .await
         .expect("listener deleted");
+    let listener_gone = live_targets::read(&session, "shop", &groups, &[])
+        .await
+        .expect("the group is still read");
+    let LiveTargets::Ecs(services) = &listener_gone[0].targets else {
+        panic!("an ECS group: {listener_gone:?}");
+    };
+    let listener_error = services[0]
+        .listeners
+        .as_ref()
+        .expect_err("a listener is gone");
+    assert!(
+        listener_error.contains("Give the group its production and test listeners again"),
+        "{listener_error}"
+    );
+    assert!(services[0].state.is_ok(), "{:?}", services[0].state);
     session
         .ecs
         .delete_service()
@@ -606,14 +621,6 @@ async fn a_read_again_costs_four_requests_for_a_running_ecs_group_and_one_once_i
     };
     let service_error = services[0].state.as_ref().expect_err("the service is gone");
     assert!(service_error.contains("Create it again"), "{service_error}");
-    let listener_error = services[0]
-        .listeners
-        .as_ref()
-        .expect_err("a listener is gone");
-    assert!(
-        listener_error.contains("Give the group its production and test listeners again"),
-        "{listener_error}"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
