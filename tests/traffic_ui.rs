@@ -607,3 +607,95 @@ fn an_ecs_blue_green_deployed_from_the_dialog_with_a_built_appspec_reaches_ready
         "the service runs revision 2"
     );
 }
+
+#[test]
+fn a_registered_appspec_in_s3_is_read_checked_and_deployed_from_the_dialog() {
+    let mut harness = harness(Duration::from_millis(200));
+    set_up_orders(&harness);
+    let session = harness.state().session().expect("connected").clone();
+    call(&harness, async move {
+        session
+            .s3
+            .create_bucket()
+            .bucket("orders-releases")
+            .send()
+            .await
+            .expect("the bucket");
+        session
+            .s3
+            .put_object()
+            .bucket("orders-releases")
+            .key("orders/appspec-2.yaml")
+            .body(APPSPEC.as_bytes().to_vec().into())
+            .send()
+            .await
+            .expect("the AppSpec file");
+        session
+            .codedeploy
+            .register_application_revision()
+            .application_name("orders")
+            .revision(
+                cd::RevisionLocation::builder()
+                    .revision_type(cd::RevisionLocationType::S3)
+                    .s3_location(
+                        cd::S3Location::builder()
+                            .bucket("orders-releases")
+                            .key("orders/appspec-2.yaml")
+                            .bundle_type(cd::BundleType::Yaml)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("registered");
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "Deployments")
+        .click();
+    run_until(&mut harness, "the Deployments page", |h| {
+        h.state().page() == deploydesk::settings::Page::Deployments
+    });
+    click(&mut harness, "Deploy…");
+    run_until(&mut harness, "the applications", |h| {
+        h.query_all_by_label("Application")
+            .any(|node| node.accesskit_node().role() == Role::ComboBox)
+    });
+    choose(&mut harness, "Application", "orders");
+    wait_for_choice(&mut harness, "Deployment group", "live");
+    harness
+        .get_by_role_and_label(Role::RadioButton, "A registered revision")
+        .click();
+    // The newest registered revision is picked and its AppSpec read.
+    wait_for_choice(
+        &mut harness,
+        "Revision",
+        "s3://orders-releases/orders/appspec-2.yaml",
+    );
+    run_until(&mut harness, "its AppSpec", |h| {
+        h.query_all_by_label("Its AppSpec")
+            .filter_map(|node| node.accesskit_node().value())
+            .any(|text| text.contains("TargetVersion: \"2\""))
+    });
+    assert!(has_text(&harness, "The AppSpec is valid."));
+    // The pre-flight timeline places the hook the file names.
+    assert!(has_text(&harness, "AfterAllowTraffic hook: checkOrders"));
+    choose(&mut harness, "Deployment configuration", "LambdaAllAtOnce");
+    click(&mut harness, "Deploy now");
+    // checkOrders reports Failed after the traffic moved: the deployment
+    // fails, which shows the revision from S3 was the one deployed.
+    run_until(&mut harness, "the failed hook", |h| {
+        has_text(h, "AfterAllowTraffic failed:")
+    });
+    let deployment = harness
+        .state()
+        .rollout_view()
+        .and_then(|view| view.deployment())
+        .expect("the deployment")
+        .clone();
+    assert!(
+        format!("{:?}", deployment.revision).contains("orders/appspec-2.yaml"),
+        "{:?}",
+        deployment.revision
+    );
+}

@@ -124,6 +124,53 @@ pub async fn head_object(
     })
 }
 
+/// The most an AppSpec file read from S3 may weigh: far more than any
+/// AppSpec, far less than a bundle read by mistake.
+pub const APPSPEC_MAX_BYTES: u64 = 256 * 1024;
+
+/// The text of the AppSpec file `key` in `bucket` (at `version` when
+/// given), as a Lambda or ECS revision in S3 holds it.
+pub async fn appspec_text(
+    session: &Session,
+    bucket: &str,
+    key: &str,
+    version: Option<&str>,
+) -> Result<String, CloudError> {
+    let output = session
+        .s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version.map(str::to_owned))
+        .send()
+        .await
+        .map_err(error(session, "GetObject"))?;
+    let size = output
+        .content_length()
+        .and_then(|size| u64::try_from(size).ok())
+        .unwrap_or(0);
+    if size > APPSPEC_MAX_BYTES {
+        return Err(CloudError::Other(format!(
+            "s3://{bucket}/{key} is {size} bytes: an AppSpec file is a few lines of YAML or JSON. Pick the revision that holds the AppSpec, not a bundle."
+        )));
+    }
+    let bytes = output
+        .body
+        .collect()
+        .await
+        .map_err(|problem| {
+            CloudError::Other(format!(
+                "Reading s3://{bucket}/{key} stopped: {problem}. Try again."
+            ))
+        })?
+        .into_bytes();
+    String::from_utf8(bytes.to_vec()).map_err(|_| {
+        CloudError::Other(format!(
+            "s3://{bucket}/{key} is not text: an AppSpec file is YAML or JSON. Pick the revision that holds the AppSpec."
+        ))
+    })
+}
+
 /// Every object in `bucket` whose key starts with `prefix`, all pages.
 pub async fn list_objects(
     session: &Session,

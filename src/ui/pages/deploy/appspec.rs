@@ -17,7 +17,9 @@ use crate::ui::widgets::button::{Action, icons};
 use crate::ui::widgets::loadable::Loadable;
 
 use super::ecs_picks::{EcsLoad, EcsPicks};
+use super::registered::{RegisteredLoad, RegisteredPick};
 use super::{COMBO_WIDTH, form_grid};
+use crate::cloud::deployments::Revision;
 
 /// What the AppSpec's picks need read from the account next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +29,8 @@ pub enum AppSpecLoad {
     Functions,
     /// What the ECS picks are picked from.
     Ecs(EcsLoad),
+    /// The application's registered revisions, or one's AppSpec.
+    Registered(RegisteredLoad),
 }
 
 /// The AppSpec of a Lambda or ECS deployment, and the picks it is built
@@ -43,6 +47,11 @@ pub struct AppSpecBuilder {
     after_hook: String,
     /// The ECS picks.
     pub ecs: EcsPicks,
+    /// Whether a registered revision is deployed instead of the AppSpec
+    /// built here.
+    use_registered: bool,
+    /// The registered revision picked.
+    pub registered: RegisteredPick,
     /// The AppSpec's text.
     text: String,
     /// Whether the text was edited by hand: picks no longer rewrite it.
@@ -75,9 +84,40 @@ impl AppSpecBuilder {
         }
     }
 
-    /// The AppSpec's text.
+    /// A builder deploying the registered revision `revision` (for a
+    /// Lambda or ECS application; an EC2 one deploys it as a bundle).
+    pub fn with_registered(revision: RegisteredPick) -> Self {
+        Self {
+            use_registered: true,
+            registered: revision,
+            ..Self::default()
+        }
+    }
+
+    /// The AppSpec's text: the one built here, or the registered
+    /// revision's once read.
     pub fn text(&self) -> &str {
-        &self.text
+        if self.use_registered {
+            self.registered.text()
+        } else {
+            &self.text
+        }
+    }
+
+    /// The revision to deploy for `platform`: the AppSpec built here, or
+    /// the registered revision; or what is wrong.
+    pub fn revision(&self, platform: ComputePlatform) -> Result<Revision, String> {
+        if !self.use_registered {
+            return self
+                .checked(platform)
+                .map(|content| Revision::AppSpec { content });
+        }
+        let revision = self.registered.revision()?;
+        let text = self.registered.text();
+        if text.is_empty() {
+            return Err("Wait for the revision's AppSpec to be read.".to_owned());
+        }
+        check(platform, text).map(|_| revision)
     }
 
     /// The AppSpec checked for `platform`: its text, or what is wrong.
@@ -89,14 +129,7 @@ impl AppSpecBuilder {
                     .to_owned(),
             });
         }
-        let problem = match platform {
-            ComputePlatform::Ecs => parse_ecs(&self.text).err(),
-            _ => parse_lambda(&self.text).err(),
-        };
-        match problem {
-            Some(problem) => Err(format!("The AppSpec: {problem}")),
-            None => Ok(self.text.clone()),
-        }
+        check(platform, &self.text).map(str::to_owned)
     }
 
     /// The Lambda picks: function, alias, current and target version, and
@@ -153,6 +186,30 @@ impl AppSpecBuilder {
         target: Option<(&str, &str)>,
     ) -> Option<AppSpecLoad> {
         ui.label(RichText::new("AppSpec").strong());
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut self.use_registered, false, "Build the AppSpec");
+            ui.radio_value(&mut self.use_registered, true, "A registered revision");
+        });
+        if self.use_registered {
+            let load = self
+                .registered
+                .ui(ui, target.map(|(application, _)| application))
+                .map(AppSpecLoad::Registered);
+            let text = self.registered.text();
+            if !text.is_empty() {
+                let label = ui.label("Its AppSpec");
+                let mut shown = text;
+                ui.add(
+                    egui::TextEdit::multiline(&mut shown)
+                        .code_editor()
+                        .desired_rows(6)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(label.id);
+                verdict_ui(ui, check(platform, text).map(|_| ()));
+            }
+            return load;
+        }
         let load = if platform == ComputePlatform::Lambda {
             self.lambda_picks_ui(ui).then_some(AppSpecLoad::Functions)
         } else {
@@ -195,11 +252,7 @@ impl AppSpecBuilder {
         if self.text != before {
             self.edited = true;
         }
-        let verdict = match self.checked(platform) {
-            Ok(_) => RichText::new("The AppSpec is valid.").color(ui.visuals().weak_text_color()),
-            Err(problem) => RichText::new(problem).color(ui.visuals().warn_fg_color),
-        };
-        ui.label(verdict);
+        verdict_ui(ui, self.checked(platform).map(|_| ()));
         load
     }
 
@@ -377,6 +430,27 @@ impl AppSpecBuilder {
         }
         false
     }
+}
+
+/// `text` checked as an AppSpec of `platform`: what is wrong, if anything.
+fn check(platform: ComputePlatform, text: &str) -> Result<&str, String> {
+    let problem = match platform {
+        ComputePlatform::Ecs => parse_ecs(text).err(),
+        _ => parse_lambda(text).err(),
+    };
+    match problem {
+        Some(problem) => Err(format!("The AppSpec: {problem}")),
+        None => Ok(text),
+    }
+}
+
+/// The linter's verdict on an AppSpec, below it.
+fn verdict_ui(ui: &mut egui::Ui, verdict: Result<(), String>) {
+    let verdict = match verdict {
+        Ok(()) => RichText::new("The AppSpec is valid.").color(ui.visuals().weak_text_color()),
+        Err(problem) => RichText::new(problem).color(ui.visuals().warn_fg_color),
+    };
+    ui.label(verdict);
 }
 
 /// A row of a form: a label and a dropdown of `options` for `value`

@@ -8,12 +8,15 @@ use crate::cloud::ecs::{self, EcsDeployChoices};
 use crate::cloud::lambda::{self, LambdaFunction};
 use crate::cloud::preflight::{self, PreflightData};
 use crate::cloud::readiness;
+use crate::cloud::revisions::{self, RevisionLocation, S3Revision};
+use crate::cloud::s3;
 use crate::cloud::setup::Progress;
 use crate::domain::readiness::Readiness;
 use crate::ui::app::{AppRequest, Effects};
 use crate::ui::widgets::loadable::{Loadable, loaded};
 
 use super::readiness::ReadinessRequest;
+use super::registered::RegisteredLoad;
 use super::{AppSpecLoad, DeployDialog, DeployRequest, EcsLoad};
 
 /// A result for the Deploy dialog.
@@ -56,6 +59,20 @@ pub(crate) enum DeployEvent {
         /// Its revisions' ARNs, newest first.
         result: Result<Vec<String>, CloudError>,
     },
+    /// An application's registered revisions in S3.
+    RegisteredRevisions {
+        /// The application.
+        application: String,
+        /// Its revisions in S3.
+        result: Result<Vec<S3Revision>, CloudError>,
+    },
+    /// The AppSpec a registered revision holds.
+    RegisteredText {
+        /// The revision.
+        revision: S3Revision,
+        /// Its text.
+        result: Result<String, CloudError>,
+    },
     /// A revision's containers and ports.
     EcsContainers {
         /// The revision's ARN.
@@ -85,6 +102,12 @@ impl DeployEvent {
                 result: Err(error), ..
             }
             | Self::EcsContainers {
+                result: Err(error), ..
+            }
+            | Self::RegisteredRevisions {
+                result: Err(error), ..
+            }
+            | Self::RegisteredText {
                 result: Err(error), ..
             }
             | Self::Started(Err(error)) => Some(error),
@@ -162,6 +185,44 @@ pub(crate) fn run(dialog: &mut DeployDialog, effects: &Effects, request: DeployR
                 }
             });
         }
+        DeployRequest::AppSpec(AppSpecLoad::Registered(RegisteredLoad::Revisions(application))) => {
+            let pick = &mut dialog.appspec.registered;
+            pick.revisions = Loadable::Loading;
+            application.clone_into(&mut pick.revisions_for);
+            effects.spawn("reading the registered revisions", async move {
+                let result =
+                    revisions::list_revisions(&session, &application)
+                        .await
+                        .map(|registered| {
+                            registered
+                                .into_iter()
+                                .filter_map(|revision| match revision.location {
+                                    RevisionLocation::S3(s3) => Some(s3),
+                                    _ => None,
+                                })
+                                .collect()
+                        });
+                DeployEvent::RegisteredRevisions {
+                    application,
+                    result,
+                }
+            });
+        }
+        DeployRequest::AppSpec(AppSpecLoad::Registered(RegisteredLoad::Text(revision))) => {
+            let pick = &mut dialog.appspec.registered;
+            pick.text = Loadable::Loading;
+            pick.text_for = Some(revision.clone());
+            effects.spawn("reading the revision's AppSpec", async move {
+                let result = s3::appspec_text(
+                    &session,
+                    &revision.bucket,
+                    &revision.key,
+                    revision.version.as_deref(),
+                )
+                .await;
+                DeployEvent::RegisteredText { revision, result }
+            });
+        }
         DeployRequest::AppSpec(AppSpecLoad::Ecs(EcsLoad::Revisions(family))) => {
             let picks = &mut dialog.appspec.ecs;
             picks.revisions = Loadable::Loading;
@@ -216,6 +277,21 @@ pub(crate) fn apply(dialog: &mut Option<DeployDialog>, event: DeployEvent) -> Op
             let picks = &mut dialog.appspec.ecs;
             if picks.revisions_for == family {
                 picks.revisions = loaded(result);
+            }
+        }
+        DeployEvent::RegisteredRevisions {
+            application,
+            result,
+        } => {
+            let pick = &mut dialog.appspec.registered;
+            if pick.revisions_for == application {
+                pick.revisions = loaded(result);
+            }
+        }
+        DeployEvent::RegisteredText { revision, result } => {
+            let pick = &mut dialog.appspec.registered;
+            if pick.text_for.as_ref() == Some(&revision) {
+                pick.text = loaded(result);
             }
         }
         DeployEvent::EcsContainers { revision, result } => {

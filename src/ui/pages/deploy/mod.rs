@@ -6,6 +6,7 @@ mod appspec;
 mod ecs_picks;
 pub(crate) mod effects;
 pub mod readiness;
+mod registered;
 
 use egui::RichText;
 
@@ -14,6 +15,7 @@ use crate::cloud::cloudwatch::{AlarmStateValue, AlarmStatus};
 use crate::cloud::codedeploy::Application;
 use crate::cloud::deployments::{NewDeployment, Revision};
 use crate::cloud::preflight::PreflightData;
+use crate::cloud::revisions::S3Revision;
 use crate::domain::ComputePlatform;
 use crate::domain::bundle::BundleKind;
 use crate::domain::config::{ALL_AT_ONCE, HALF_AT_A_TIME, ONE_AT_A_TIME};
@@ -28,6 +30,7 @@ pub use appspec::AppSpecLoad;
 use appspec::{AppSpecBuilder, configs_of, traffic_plan_ui};
 pub use ecs_picks::EcsLoad;
 use readiness::{ReadinessPanel, ReadinessRequest};
+use registered::RegisteredPick;
 
 /// What the dialog asks the app to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,8 +138,17 @@ impl DeployDialog {
                 key,
                 bundle_type,
                 etag,
-                ..
+                version,
             }) => {
+                // For a Lambda or ECS application, the same revision is
+                // the registered one to deploy.
+                dialog.appspec = AppSpecBuilder::with_registered(RegisteredPick::of(S3Revision {
+                    bucket: bucket.clone(),
+                    key: key.clone(),
+                    bundle: None,
+                    etag: etag.clone(),
+                    version,
+                }));
                 dialog.bucket = bucket;
                 dialog.key = key;
                 dialog.bundle_type = bundle_type.unwrap_or_else(|| "zip".to_owned());
@@ -204,10 +216,7 @@ impl DeployDialog {
     fn revision(&self) -> Result<Revision, String> {
         let platform = self.platform();
         if platform != ComputePlatform::Server {
-            return self
-                .appspec
-                .checked(platform)
-                .map(|content| Revision::AppSpec { content });
+            return self.appspec.revision(platform);
         }
         match self.kind {
             RevisionKind::S3 => {
