@@ -518,6 +518,21 @@ async fn a_blue_green_canary_tests_waits_for_continue_shifts_and_removes_the_ori
     assert_eq!(fixture.forwards(&fixture.test).await, [("green", 1)]);
     assert_eq!(fixture.forwards(&fixture.prod).await, [("blue", 1)]);
     assert_eq!(cloud.status(&id).await, DeploymentStatus::Ready);
+    // The group's last attempted deployment says so too, as it moves.
+    let group = cloud
+        .client
+        .get_deployment_group()
+        .application_name(APP)
+        .deployment_group_name(GROUP)
+        .send()
+        .await
+        .unwrap();
+    let attempted = group
+        .deployment_group_info()
+        .and_then(|info| info.last_attempted_deployment())
+        .unwrap();
+    assert_eq!(attempted.deployment_id(), Some(id.as_str()));
+    assert_eq!(attempted.status(), Some(&DeploymentStatus::Ready));
     assert_eq!(
         &fixture.events(&id).await[..6],
         [

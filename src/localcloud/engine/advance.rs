@@ -10,7 +10,7 @@ use crate::localcloud::codedeploy::deployment_state::{
 use crate::localcloud::world::World;
 
 use super::blue_green::{ready_wait_minutes, rerouted, terminate_originals};
-use super::common::{EngineSettings, with_deployment};
+use super::common::{EngineSettings, keep_attempted_current, with_deployment};
 use super::ending::{Ending, Moving, roll_back};
 use super::green_fleet::{POLL_MILLIS, provisioned, provisioning_deadline, provisioning_timed_out};
 use super::shifting;
@@ -166,6 +166,7 @@ fn step(moving: &mut Moving<'_>, deployment: &mut Deployment, now: Timestamp) ->
             now,
         );
     }
+    keep_attempted_current(moving.world, deployment);
     true
 }
 

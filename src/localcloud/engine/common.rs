@@ -169,6 +169,30 @@ pub(super) fn record_attempted(world: &mut World, deployment: &Deployment) {
     }
 }
 
+/// Keeps the group's record of its last attempted deployment at that
+/// deployment's status as it moves (InProgress, Ready, Baking), as
+/// CodeDeploy's `lastAttemptedDeployment` does. Nothing is written when
+/// the record is already current or is of another deployment.
+pub(super) fn keep_attempted_current(world: &mut World, deployment: &Deployment) {
+    let stale = world
+        .codedeploy
+        .applications
+        .get(&deployment.application_name)
+        .and_then(|application| {
+            application
+                .deployment_groups
+                .values()
+                .find(|group| group.id == deployment.deployment_group_id)
+        })
+        .and_then(|group| group.last_attempted_deployment.as_ref())
+        .is_some_and(|last| {
+            last.deployment_id == deployment.deployment_id && last.status != deployment.status
+        });
+    if stale {
+        record_attempted(world, deployment);
+    }
+}
+
 /// How the name of CodeDeploy's launch hook begins.
 pub const LAUNCH_HOOK_PREFIX: &str = "CodeDeploy-managed-automatic-launch-deployment-hook";
 
