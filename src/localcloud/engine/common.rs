@@ -170,7 +170,7 @@ pub(super) fn record_attempted(world: &mut World, deployment: &Deployment) {
 }
 
 /// Keeps the group's record of its last attempted deployment at that
-/// deployment's status as it moves (InProgress, Ready, Baking), as
+/// deployment's status as it moves (`InProgress`, `Ready`, `Baking`), as
 /// CodeDeploy's `lastAttemptedDeployment` does. Nothing is written when
 /// the record is already current or is of another deployment.
 pub(super) fn keep_attempted_current(world: &mut World, deployment: &Deployment) {
