@@ -6,6 +6,7 @@
 //!
 //!     cargo test --test applications_traffic_ui -- --nocapture
 
+mod traffic_support;
 mod ui_support;
 
 use std::sync::Arc;
@@ -22,19 +23,6 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use ui_support::{app_harness, dismiss_tour, has_text, run_until};
-
-const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-
-const LAMBDA_APPSPEC: &str = "version: 0.0
-Resources:
-  - orders:
-      Type: AWS::Lambda::Function
-      Properties:
-        Name: orders
-        Alias: live
-        CurrentVersion: \"1\"
-        TargetVersion: \"2\"
-";
 
 const ECS_APPSPEC: &str = "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: web:2\n        LoadBalancerInfo:\n          ContainerName: app\n          ContainerPort: 80\n";
 
@@ -191,70 +179,19 @@ async fn set_up_shop(session: &Session) -> String {
         .send()
         .await
         .expect("service");
-    let codedeploy = &session.codedeploy;
-    codedeploy
-        .create_application()
-        .application_name("shop")
-        .compute_platform(cd::ComputePlatform::Ecs)
-        .send()
-        .await
-        .expect("application");
-    codedeploy
-        .create_deployment_group()
-        .application_name("shop")
-        .deployment_group_name("web")
-        .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
-        .deployment_style(
-            cd::DeploymentStyle::builder()
-                .deployment_type(cd::DeploymentType::BlueGreen)
-                .deployment_option(cd::DeploymentOption::WithTrafficControl)
-                .build(),
-        )
-        .ecs_services(
-            cd::EcsService::builder()
-                .cluster_name("shop")
-                .service_name("web")
-                .build(),
-        )
-        .load_balancer_info(
-            cd::LoadBalancerInfo::builder()
-                .target_group_pair_info_list(
-                    cd::TargetGroupPairInfo::builder()
-                        .target_groups(cd::TargetGroupInfo::builder().name("web-blue").build())
-                        .target_groups(cd::TargetGroupInfo::builder().name("web-green").build())
-                        .prod_traffic_route(
-                            cd::TrafficRoute::builder()
-                                .listener_arns(&listeners[0])
-                                .build(),
-                        )
-                        .test_traffic_route(
-                            cd::TrafficRoute::builder()
-                                .listener_arns(&listeners[1])
-                                .build(),
-                        )
-                        .build(),
-                )
-                .build(),
-        )
-        .blue_green_deployment_configuration(
-            cd::BlueGreenDeploymentConfiguration::builder()
-                .deployment_ready_option(
-                    cd::DeploymentReadyOption::builder()
-                        .action_on_timeout(cd::DeploymentReadyAction::StopDeployment)
-                        .wait_time_in_minutes(60)
-                        .build(),
-                )
-                .terminate_blue_instances_on_deployment_success(
-                    cd::BlueInstanceTerminationOption::builder()
-                        .action(cd::InstanceAction::Terminate)
-                        .termination_wait_time_in_minutes(1)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("group");
+    traffic_support::ecs_group(
+        session,
+        &traffic_support::EcsGroup {
+            application: "shop",
+            group: "web",
+            cluster: "shop",
+            service: "web",
+            target_groups: ["web-blue", "web-green"],
+            production: &listeners[0],
+            test: &listeners[1],
+        },
+    )
+    .await;
     listeners.swap_remove(1)
 }
 
@@ -287,7 +224,7 @@ async fn deploy_shop(session: &Session) -> String {
         .application_name("shop")
         .deployment_group_name("web")
         .deployment_config_name("CodeDeployDefault.ECSLinear10PercentEvery1Minutes")
-        .revision(appspec(ECS_APPSPEC))
+        .revision(traffic_support::appspec(ECS_APPSPEC))
         .send()
         .await
         .expect("deployment")
@@ -296,84 +233,11 @@ async fn deploy_shop(session: &Session) -> String {
         .to_owned()
 }
 
-/// A revision given as inline AppSpec content.
-fn appspec(content: &str) -> cd::RevisionLocation {
-    cd::RevisionLocation::builder()
-        .revision_type(cd::RevisionLocationType::AppSpecContent)
-        .app_spec_content(cd::AppSpecContent::builder().content(content).build())
-        .build()
-}
-
 /// Function `orders` with versions 1 and 2 and alias `live` at 1, and a
 /// Lambda application `orders` with a group `live` never deployed.
 async fn set_up_orders(session: &Session) {
-    use aws_sdk_lambda::primitives::Blob;
-    use aws_sdk_lambda::types::{FunctionCode, Runtime};
-    session
-        .iam
-        .create_role()
-        .role_name("orders")
-        .assume_role_policy_document(TRUST)
-        .send()
-        .await
-        .expect("role");
-    let lambda = &session.lambda;
-    lambda
-        .create_function()
-        .function_name("orders")
-        .runtime(Runtime::Python312)
-        .role("arn:aws:iam::000000000000:role/orders")
-        .handler("index.handler")
-        .code(FunctionCode::builder().zip_file(Blob::new("v0")).build())
-        .send()
-        .await
-        .expect("function");
-    for code in ["v1", "v2"] {
-        lambda
-            .update_function_code()
-            .function_name("orders")
-            .zip_file(Blob::new(code.as_bytes()))
-            .send()
-            .await
-            .expect("code");
-        lambda
-            .publish_version()
-            .function_name("orders")
-            .send()
-            .await
-            .expect("version");
-    }
-    lambda
-        .create_alias()
-        .function_name("orders")
-        .name("live")
-        .function_version("1")
-        .send()
-        .await
-        .expect("alias");
-    session
-        .codedeploy
-        .create_application()
-        .application_name("orders")
-        .compute_platform(cd::ComputePlatform::Lambda)
-        .send()
-        .await
-        .expect("application");
-    session
-        .codedeploy
-        .create_deployment_group()
-        .application_name("orders")
-        .deployment_group_name("live")
-        .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
-        .deployment_style(
-            cd::DeploymentStyle::builder()
-                .deployment_type(cd::DeploymentType::BlueGreen)
-                .deployment_option(cd::DeploymentOption::WithTrafficControl)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("group");
+    traffic_support::orders_function(session, None).await;
+    traffic_support::orders_group(session, false).await;
 }
 
 /// Starts a canary of `orders:live` from version 1 to 2: a tenth for five
@@ -385,7 +249,7 @@ async fn deploy_orders(session: &Session) -> String {
         .application_name("orders")
         .deployment_group_name("live")
         .deployment_config_name("CodeDeployDefault.LambdaCanary10Percent5Minutes")
-        .revision(appspec(LAMBDA_APPSPEC))
+        .revision(traffic_support::appspec(traffic_support::ORDERS_APPSPEC))
         .send()
         .await
         .expect("deployment")

@@ -5,6 +5,7 @@
 //! already there on a second run), and a deployment the SDK then makes to
 //! the group runs to the end.
 
+mod traffic_support;
 mod ui_support;
 
 use std::sync::Arc;
@@ -17,8 +18,6 @@ use aws_sdk_ecs::types::{
     ContainerDefinition, DeploymentController, DeploymentControllerType, LoadBalancer, PortMapping,
 };
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum};
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{FunctionCode, Runtime};
 use deploydesk::domain::ComputePlatform;
 use deploydesk::embedded::EmbeddedLocalCloud;
 use deploydesk::localcloud::LocalCloudOptions;
@@ -30,8 +29,7 @@ use egui_kittest::kittest::{NodeT as _, Queryable};
 use ui_support::{app_harness, call, click, dismiss_tour, has_text, run_until, settle};
 
 const CODEDEPLOY_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codedeploy.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-const SERVICE_ROLE: &str = "arn:aws:iam::000000000000:role/CodeDeployServiceRole";
+use traffic_support::SERVICE_ROLE;
 
 /// The app on the demo account, whose configured minutes last 20 ms, on
 /// the Setup page, with a CodeDeploy service role made.
@@ -61,12 +59,6 @@ fn harness() -> Harness<'static, App> {
             .send()
             .await
             .expect("the service role");
-        iam.create_role()
-            .role_name("functions")
-            .assume_role_policy_document(LAMBDA_TRUST)
-            .send()
-            .await
-            .expect("the functions' role");
     });
     harness.get_by_role_and_label(Role::Button, "Setup").click();
     run_until(&mut harness, "the Setup page", |h| {
@@ -227,41 +219,9 @@ fn deploy(
 #[test]
 fn the_lambda_wizard_creates_a_group_the_local_cloud_deploys_to() {
     let mut harness = harness();
-    let lambda = harness.state().session().expect("connected").lambda.clone();
+    let session = harness.state().session().expect("connected").clone();
     call(&harness, async move {
-        lambda
-            .create_function()
-            .function_name("orders")
-            .runtime(Runtime::Python312)
-            .role("arn:aws:iam::000000000000:role/functions")
-            .handler("index.handler")
-            .code(FunctionCode::builder().zip_file(Blob::new("v0")).build())
-            .send()
-            .await
-            .expect("the function");
-        for code in ["v1", "v2"] {
-            lambda
-                .update_function_code()
-                .function_name("orders")
-                .zip_file(Blob::new(code))
-                .send()
-                .await
-                .expect("its code");
-            lambda
-                .publish_version()
-                .function_name("orders")
-                .send()
-                .await
-                .expect("a version");
-        }
-        lambda
-            .create_alias()
-            .function_name("orders")
-            .name("live")
-            .function_version("1")
-            .send()
-            .await
-            .expect("the alias");
+        traffic_support::orders_function(&session, None).await;
     });
     // The application is made by the wizard, for Lambda; the steps are a
     // Lambda group's, with no environment of instances.

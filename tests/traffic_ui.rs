@@ -4,14 +4,13 @@
 //! rollback deployment moving the traffic back, and the finished view
 //! painting nothing more.
 
+mod traffic_support;
 mod ui_support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_codedeploy::types as cd;
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{FunctionCode, Runtime};
 use deploydesk::cloud::deployments::Traffic;
 use deploydesk::cloud::{demo_services, ecs};
 use deploydesk::embedded::EmbeddedLocalCloud;
@@ -27,8 +26,6 @@ use ui_support::{
 };
 
 const CODEDEPLOY_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codedeploy.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-
-const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 const APPSPEC: &str = "version: 0.0
 Resources:
@@ -113,90 +110,10 @@ fn start_canary(harness: &Harness<'_, App>) -> String {
 /// hook `checkOrders` that reports `Failed`, and a Lambda application and
 /// group that rolls back failures.
 fn set_up_orders(harness: &Harness<'_, App>) {
-    let app = harness.state();
-    let session = app.session().expect("connected");
-    let codedeploy = session.codedeploy.clone();
-    let iam = session.iam.clone();
-    let lambda = session.lambda.clone();
-    app.runtime().block_on(async move {
-        iam.create_role()
-            .role_name("orders")
-            .assume_role_policy_document(TRUST)
-            .send()
-            .await
-            .expect("role");
-        for (name, simulate) in [("orders", None), ("checkOrders", Some("Failed"))] {
-            lambda
-                .create_function()
-                .function_name(name)
-                .runtime(Runtime::Python312)
-                .role("arn:aws:iam::000000000000:role/orders")
-                .handler("index.handler")
-                .code(
-                    FunctionCode::builder()
-                        .zip_file(Blob::new(name.as_bytes()))
-                        .build(),
-                )
-                .set_tags(simulate.map(|value| {
-                    std::collections::HashMap::from([(
-                        "deploydesk:simulate".to_owned(),
-                        value.to_owned(),
-                    )])
-                }))
-                .send()
-                .await
-                .expect("function");
-        }
-        for code in ["v1", "v2"] {
-            lambda
-                .update_function_code()
-                .function_name("orders")
-                .zip_file(Blob::new(code.as_bytes()))
-                .send()
-                .await
-                .expect("code");
-            lambda
-                .publish_version()
-                .function_name("orders")
-                .send()
-                .await
-                .expect("version");
-        }
-        lambda
-            .create_alias()
-            .function_name("orders")
-            .name("live")
-            .function_version("1")
-            .send()
-            .await
-            .expect("alias");
-        codedeploy
-            .create_application()
-            .application_name("orders")
-            .compute_platform(cd::ComputePlatform::Lambda)
-            .send()
-            .await
-            .expect("application");
-        codedeploy
-            .create_deployment_group()
-            .application_name("orders")
-            .deployment_group_name("live")
-            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
-            .deployment_style(
-                cd::DeploymentStyle::builder()
-                    .deployment_type(cd::DeploymentType::BlueGreen)
-                    .deployment_option(cd::DeploymentOption::WithTrafficControl)
-                    .build(),
-            )
-            .auto_rollback_configuration(
-                cd::AutoRollbackConfiguration::builder()
-                    .enabled(true)
-                    .events(cd::AutoRollbackEvent::DeploymentFailure)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("group");
+    let session = harness.state().session().expect("connected").clone();
+    call(harness, async move {
+        traffic_support::orders_function(&session, Some("Failed")).await;
+        traffic_support::orders_group(&session, true).await;
     });
 }
 
@@ -372,7 +289,7 @@ fn a_canary_deployed_from_the_dialog_with_a_built_appspec_shows_its_schedule_and
 /// original task set a configured minute after success.
 fn demo_web_group(harness: &Harness<'_, App>) {
     let session = harness.state().session().expect("connected").clone();
-    harness.state().runtime().block_on(async move {
+    call(harness, async move {
         session
             .iam
             .create_role()
@@ -391,78 +308,19 @@ fn demo_web_group(harness: &Harness<'_, App>) {
                 .map(|listener| listener.arn.clone())
                 .expect("a listener on the port")
         };
-        let codedeploy = &session.codedeploy;
-        codedeploy
-            .create_application()
-            .application_name("shop")
-            .compute_platform(cd::ComputePlatform::Ecs)
-            .send()
-            .await
-            .expect("application");
-        codedeploy
-            .create_deployment_group()
-            .application_name("shop")
-            .deployment_group_name("web")
-            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
-            .deployment_style(
-                cd::DeploymentStyle::builder()
-                    .deployment_type(cd::DeploymentType::BlueGreen)
-                    .deployment_option(cd::DeploymentOption::WithTrafficControl)
-                    .build(),
-            )
-            .ecs_services(
-                cd::EcsService::builder()
-                    .cluster_name(demo_services::CLUSTER)
-                    .service_name(demo_services::SERVICE)
-                    .build(),
-            )
-            .load_balancer_info(
-                cd::LoadBalancerInfo::builder()
-                    .target_group_pair_info_list(
-                        cd::TargetGroupPairInfo::builder()
-                            .target_groups(
-                                cd::TargetGroupInfo::builder()
-                                    .name(demo_services::BLUE)
-                                    .build(),
-                            )
-                            .target_groups(
-                                cd::TargetGroupInfo::builder()
-                                    .name(demo_services::GREEN)
-                                    .build(),
-                            )
-                            .prod_traffic_route(
-                                cd::TrafficRoute::builder()
-                                    .listener_arns(listener(demo_services::PRODUCTION_PORT))
-                                    .build(),
-                            )
-                            .test_traffic_route(
-                                cd::TrafficRoute::builder()
-                                    .listener_arns(listener(demo_services::TEST_PORT))
-                                    .build(),
-                            )
-                            .build(),
-                    )
-                    .build(),
-            )
-            .blue_green_deployment_configuration(
-                cd::BlueGreenDeploymentConfiguration::builder()
-                    .deployment_ready_option(
-                        cd::DeploymentReadyOption::builder()
-                            .action_on_timeout(cd::DeploymentReadyAction::StopDeployment)
-                            .wait_time_in_minutes(60)
-                            .build(),
-                    )
-                    .terminate_blue_instances_on_deployment_success(
-                        cd::BlueInstanceTerminationOption::builder()
-                            .action(cd::InstanceAction::Terminate)
-                            .termination_wait_time_in_minutes(1)
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("group");
+        traffic_support::ecs_group(
+            &session,
+            &traffic_support::EcsGroup {
+                application: "shop",
+                group: "web",
+                cluster: demo_services::CLUSTER,
+                service: demo_services::SERVICE,
+                target_groups: [demo_services::BLUE, demo_services::GREEN],
+                production: &listener(demo_services::PRODUCTION_PORT),
+                test: &listener(demo_services::TEST_PORT),
+            },
+        )
+        .await;
     });
 }
 
@@ -480,12 +338,7 @@ fn start_ecs_blue_green(harness: &Harness<'_, App>) -> String {
             .application_name("shop")
             .deployment_group_name("web")
             .deployment_config_name("CodeDeployDefault.ECSLinear10PercentEvery1Minutes")
-            .revision(
-                cd::RevisionLocation::builder()
-                    .revision_type(cd::RevisionLocationType::AppSpecContent)
-                    .app_spec_content(cd::AppSpecContent::builder().content(appspec).build())
-                    .build(),
-            )
+            .revision(traffic_support::appspec(appspec))
             .send()
             .await
             .expect("deployment")

@@ -4,6 +4,8 @@
 //!
 //!     cargo test --test watcher_requests -- --nocapture
 
+mod traffic_support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -339,84 +341,15 @@ async fn a_backend_that_goes_away_is_reported_and_retried() {
 /// 1 and 2, alias `live` at 1, a Lambda application and group, and a
 /// deployment moving the alias by `config`. Returns its id.
 async fn lambda_canary(session: &Session, config: &str) -> String {
-    use aws_sdk_lambda::primitives::Blob;
-    use aws_sdk_lambda::types::{FunctionCode, Runtime};
+    traffic_support::orders_function(session, None).await;
+    traffic_support::orders_group(session, false).await;
     session
-        .iam
-        .create_role()
-        .role_name("orders")
-        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
-        .send()
-        .await
-        .expect("role");
-    let lambda = &session.lambda;
-    lambda
-        .create_function()
-        .function_name("orders")
-        .runtime(Runtime::Python312)
-        .role("arn:aws:iam::000000000000:role/orders")
-        .handler("index.handler")
-        .code(FunctionCode::builder().zip_file(Blob::new("v0")).build())
-        .send()
-        .await
-        .expect("function");
-    for code in ["v1", "v2"] {
-        lambda
-            .update_function_code()
-            .function_name("orders")
-            .zip_file(Blob::new(code))
-            .send()
-            .await
-            .expect("code");
-        lambda
-            .publish_version()
-            .function_name("orders")
-            .send()
-            .await
-            .expect("version");
-    }
-    lambda
-        .create_alias()
-        .function_name("orders")
-        .name("live")
-        .function_version("1")
-        .send()
-        .await
-        .expect("alias");
-    let client = &session.codedeploy;
-    client
-        .create_application()
-        .application_name("orders")
-        .compute_platform(cd::ComputePlatform::Lambda)
-        .send()
-        .await
-        .expect("application");
-    client
-        .create_deployment_group()
-        .application_name("orders")
-        .deployment_group_name("live")
-        .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
-        .deployment_style(
-            cd::DeploymentStyle::builder()
-                .deployment_type(cd::DeploymentType::BlueGreen)
-                .deployment_option(cd::DeploymentOption::WithTrafficControl)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("group");
-    let appspec = "version: 0.0\nResources:\n  - orders:\n      Type: AWS::Lambda::Function\n      Properties:\n        Name: orders\n        Alias: live\n        CurrentVersion: \"1\"\n        TargetVersion: \"2\"\n";
-    client
+        .codedeploy
         .create_deployment()
         .application_name("orders")
         .deployment_group_name("live")
         .deployment_config_name(config)
-        .revision(
-            cd::RevisionLocation::builder()
-                .revision_type(cd::RevisionLocationType::AppSpecContent)
-                .app_spec_content(cd::AppSpecContent::builder().content(appspec).build())
-                .build(),
-        )
+        .revision(traffic_support::appspec(traffic_support::ORDERS_APPSPEC))
         .send()
         .await
         .expect("deployment")

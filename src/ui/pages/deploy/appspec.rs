@@ -185,8 +185,9 @@ impl AppSpecBuilder {
         platform: ComputePlatform,
         target: Option<(&str, &str)>,
     ) -> Option<AppSpecLoad> {
-        ui.label(RichText::new("AppSpec").strong());
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("AppSpec").strong());
+            ui.add_space(8.0);
             ui.radio_value(&mut self.use_registered, false, "Build the AppSpec");
             ui.radio_value(&mut self.use_registered, true, "A registered revision");
         });
