@@ -144,11 +144,11 @@ fn a_canary_moves_traffic_fails_its_hook_and_its_rollback_moves_it_back() {
         replacement_percent(h) == Some(10)
     });
     run_until(&mut harness, "the summary of the canary", |h| {
-        has_text(h, "10 % on the version 2, 90 % on the version 1")
+        has_text(h, "10 % on version 2, 90 % on version 1")
     });
     assert!(has_text(
         &harness,
-        "Traffic chart: 10 % on the version 2 after 1 of 2 steps"
+        "Traffic chart: 10 % on version 2 after 1 of 2 steps"
     ));
 
     // Then everything, and the hook fails: its reason is shown.
@@ -161,7 +161,7 @@ fn a_canary_moves_traffic_fails_its_hook_and_its_rollback_moves_it_back() {
     run_until(&mut harness, "the failure in words", |h| {
         has_text(
             h,
-            "AfterAllowTraffic failed. 100 % of the traffic was on the version 2 and 0 % on the version 1.",
+            "AfterAllowTraffic failed. 100 % of the traffic was on version 2 and 0 % on version 1.",
         )
     });
 
@@ -187,7 +187,7 @@ fn a_canary_moves_traffic_fails_its_hook_and_its_rollback_moves_it_back() {
     });
     harness.get_by_label(&rollback).click();
     run_until(&mut harness, "the traffic back on version 1", |h| {
-        has_text(h, "100 % on the version 1, 0 % on the version 2")
+        has_text(h, "100 % on version 1, 0 % on version 2")
     });
     run_until(&mut harness, "the rollback to succeed", |h| {
         h.state()

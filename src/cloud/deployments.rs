@@ -589,6 +589,16 @@ impl Traffic {
             ),
         }
     }
+
+    /// The names as a sentence says them: "version 2", "the replacement
+    /// task set".
+    pub fn spoken_names(&self) -> (String, String) {
+        let (original, replacement) = self.names();
+        match self {
+            Self::Lambda { .. } => (original, replacement),
+            Self::Ecs { .. } => (format!("the {original}"), format!("the {replacement}")),
+        }
+    }
 }
 
 impl Target {

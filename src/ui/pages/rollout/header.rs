@@ -497,10 +497,10 @@ fn shift_failure(deployment: &Deployment, targets: &[Target]) -> String {
     let traffic = target
         .and_then(|target| target.traffic.as_ref())
         .map(|traffic| {
-            let (original, replacement) = traffic.names();
+            let (original, replacement) = traffic.spoken_names();
             let percent = traffic.replacement_percent().round() as i64;
             format!(
-                " {percent} % of the traffic was on the {replacement} and {} % on the {original}.",
+                " {percent} % of the traffic was on {replacement} and {} % on {original}.",
                 100 - percent
             )
         })

@@ -48,11 +48,12 @@ impl RolloutView {
         };
         let percent = traffic.replacement_percent();
         let (original, replacement) = traffic.names();
+        let (original_said, replacement_said) = traffic.spoken_names();
         let routing = schedule_of(&deployment.config);
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(&target.id).strong());
             let summary = format!(
-                "{} % on the {replacement}, {} % on the {original}",
+                "{} % on {replacement_said}, {} % on {original_said}",
                 whole(percent),
                 100 - whole(percent)
             );
@@ -65,7 +66,7 @@ impl RolloutView {
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
-                chart_ui(ui, routing, percent, &original, &replacement);
+                chart_ui(ui, routing, percent, (&original, &replacement), &replacement_said);
                 ui.add_space(8.0);
                 if let Traffic::Ecs { task_sets } = traffic {
                     task_sets_ui(ui, task_sets);
@@ -81,8 +82,8 @@ fn chart_ui(
     ui: &mut egui::Ui,
     routing: Option<TrafficRouting>,
     percent: f64,
-    original: &str,
-    replacement: &str,
+    (original, replacement): (&str, &str),
+    replacement_said: &str,
 ) {
     let schedule = routing.map_or_else(
         || {
@@ -95,7 +96,7 @@ fn chart_ui(
     );
     let reached = steps_reached(&schedule, percent);
     let words = format!(
-        "Traffic chart: {} % on the {replacement} after {reached} of {} steps",
+        "Traffic chart: {} % on {replacement_said} after {reached} of {} steps",
         whole(percent),
         schedule.len()
     );
