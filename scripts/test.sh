@@ -17,6 +17,15 @@ if ! python3 -c 'import moto.server, flask, werkzeug' >/dev/null 2>&1; then
   echo "Installing moto's server (PyPI moto[server]) for the cross-check tests..."
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'
 fi
+# The local runner runs hooks only inside a bubblewrap sandbox.
+if ! command -v bwrap >/dev/null 2>&1; then
+  echo "Installing bubblewrap for the local runner's sandbox..."
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && apt-get install -y -qq bubblewrap
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq bubblewrap
+  fi
+fi
 # pip puts console scripts next to the interpreter; make sure they are found.
 PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
 export PATH

@@ -14,5 +14,6 @@ pub mod domain;
 pub mod embedded;
 pub mod localcloud;
 pub mod logging;
+pub mod runner;
 pub mod settings;
 pub mod ui;

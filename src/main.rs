@@ -54,6 +54,11 @@ enum Command {
     /// endpoint on 127.0.0.1 for the AWS CLI, SDKs and tests. Prints its endpoint URL on
     /// the first line; stops on Ctrl-C or SIGTERM.
     Serve(ServeArgs),
+    /// Deploy a bundle on this machine as the CodeDeploy agent would, with
+    /// every hook run for real inside a sandbox (bubblewrap) whose `/` is
+    /// the instance folder. Prints each event as it ends; exits non-zero
+    /// with the failing script's log tail when one fails.
+    RunLocal(deploydesk::runner::cli::RunLocalArgs),
 }
 
 /// Checks a region given on the command line.
@@ -90,10 +95,15 @@ fn main() -> anyhow::Result<()> {
     // returns, so the last lines reach the file.
     let log_dir = match (&cli.log_dir, &cli.command) {
         (Some(dir), _) => Some(dir.clone()),
-        (None, Some(Command::Serve(_))) => None,
+        (None, Some(Command::Serve(_) | Command::RunLocal(_))) => None,
         (None, None) => logging::default_log_dir(),
     };
-    let _log_guard = logging::init(log_dir.as_deref(), &logging::directives_from_env());
+    let log_guard = logging::init(log_dir.as_deref(), &logging::directives_from_env());
+    if let Some(Command::RunLocal(args)) = &cli.command {
+        let code = deploydesk::runner::cli::run_local(args);
+        drop(log_guard);
+        std::process::exit(code);
+    }
     if let Some(Command::Serve(args)) = cli.command {
         let runtime = tokio::runtime::Runtime::new()?;
         return runtime.block_on(serve::run(args));

@@ -16,6 +16,7 @@ pub mod group_spec;
 pub mod health;
 pub mod iam_names;
 pub mod lifecycle;
+pub mod local_run;
 pub mod names;
 pub mod platform;
 pub mod policy;

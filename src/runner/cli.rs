@@ -1,0 +1,157 @@
+//! `deploydesk run-local PATH`: a bundle deployed on this machine, each
+//! event printed as it ends.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::domain::local_run::FileExistsBehavior;
+
+use super::{EventReport, EventStatus, RunRequest, run};
+
+/// The group a run belongs to when none is named, as `codedeploy-local`
+/// names it.
+const DEFAULT_GROUP_NAME: &str = "LocalFleet";
+/// The ID of that group's folder in the deployment root.
+const DEFAULT_GROUP_ID: &str = "default-local-deployment-group";
+
+/// The arguments of `deploydesk run-local`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunLocalArgs {
+    /// The bundle: a folder, or a .zip, .tar or .tar.gz file.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// The instance's folder, which its scripts see as `/`. Defaults to
+    /// `local-instance` in the app's data folder.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The deployment group's name (`DEPLOYMENT_GROUP_NAME`); runs in the same
+    /// group find the revision deployed before.
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+    /// What to do with a file already at a destination that the last
+    /// install did not write.
+    #[arg(long, value_name = "DISALLOW|OVERWRITE|RETAIN", default_value = "DISALLOW", value_parser = parse_behavior)]
+    pub file_exists_behavior: FileExistsBehavior,
+}
+
+fn parse_behavior(text: &str) -> Result<FileExistsBehavior, String> {
+    text.parse()
+}
+
+/// Runs the command; returns the process's exit code: 0 when every event
+/// succeeded, 1 when one failed, 2 when the run could not start.
+pub fn run_local(args: &RunLocalArgs) -> i32 {
+    let instance_root = args
+        .root
+        .clone()
+        .unwrap_or_else(|| crate::cloud::sample::sample_parent().join("local-instance"));
+    let (group_name, group_id) = match &args.group {
+        Some(name) => (name.clone(), folder_name(name)),
+        None => (DEFAULT_GROUP_NAME.to_owned(), DEFAULT_GROUP_ID.to_owned()),
+    };
+    let request = RunRequest {
+        application_name: application_name(&args.path),
+        bundle: args.path.clone(),
+        instance_root,
+        group_name,
+        group_id,
+        file_exists_behavior: args.file_exists_behavior,
+    };
+    println!(
+        "Deploying {} to the instance folder {}",
+        request.bundle.display(),
+        request.instance_root.display()
+    );
+    let outcome = run(&request, &mut |event| println!("{}", event_line(event)));
+    match outcome {
+        Ok(report) => {
+            println!("Deployment {}", report.deployment_id);
+            match report.failure() {
+                None => {
+                    println!("Succeeded");
+                    0
+                }
+                Some(failed) => {
+                    to_stderr(&failure_text(failed));
+                    1
+                }
+            }
+        }
+        Err(error) => {
+            to_stderr(&error.to_string());
+            2
+        }
+    }
+}
+
+/// One line per event, with its notes below it.
+pub fn event_line(event: &EventReport) -> String {
+    let mut line = format!(
+        "{} … {} ({:.1} s)",
+        event.event.name(),
+        event.status.name(),
+        event.duration.as_secs_f64()
+    );
+    for note in &event.notes {
+        line.push_str("\n  note: ");
+        line.push_str(note);
+    }
+    line
+}
+
+/// What failed and the failing script's log tail.
+pub fn failure_text(event: &EventReport) -> String {
+    let mut text = format!("{} failed", event.event.name());
+    if let Some(message) = &event.message {
+        let _ = write!(text, ": {message}");
+    }
+    if let Some(diagnostics) = &event.diagnostics
+        && event.status == EventStatus::Failed
+    {
+        let _ = write!(
+            text,
+            "\nerrorCode: {}\nscriptName: {}\nmessage: {}\nlogTail:\n{}",
+            diagnostics.error_code,
+            diagnostics.script_name,
+            diagnostics.message,
+            diagnostics.log_tail
+        );
+    }
+    text
+}
+
+/// The application's name: the bundle's file or folder name without its
+/// archive extension.
+fn application_name(path: &Path) -> String {
+    let name = path.file_name().map_or_else(
+        || "local".to_owned(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    [".tar.gz", ".tgz", ".zip", ".tar"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext))
+        .map_or(name.clone(), str::to_owned)
+}
+
+/// A group name as a folder name: letters, digits, `-`, `_` and `.` kept,
+/// anything else made `-`, and never `.` first (so never `..`).
+fn folder_name(name: &str) -> String {
+    let name = name
+        .strip_prefix('.')
+        .map_or(name.to_owned(), |rest| format!("-{rest}"));
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// Writes a line to standard error (the failure and its log tail).
+fn to_stderr(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}

@@ -1,0 +1,498 @@
+//! Runs a revision on this machine the way the CodeDeploy agent runs it on
+//! an instance: the bundle is unpacked into the agent's deployment root,
+//! the `files` section copied with the chosen `file_exists_behavior`, the
+//! `permissions` applied, and every hook run for real, with its timeout,
+//! inside a [`sandbox::Sandbox`] whose `/` is the instance's folder. The
+//! rules come from [`crate::domain::local_run`]; this module does the I/O.
+
+pub mod cli;
+mod hooks;
+mod permissions;
+pub mod sandbox;
+mod unpack;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::cloud::bundle::{self, BundleError, BundleSource};
+use crate::domain::appspec::{self, AppSpec};
+use crate::domain::lifecycle::LifecycleEvent;
+use crate::domain::local_run::{
+    self, DeploymentRoot, FileExistsBehavior, InstallStep, MAX_REVISIONS, RunIdentity,
+    ScriptDiagnostics,
+};
+
+pub use sandbox::{Sandbox, SandboxError};
+
+/// What to run where.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// The bundle: a folder, or a `.zip`, `.tar` or `.tar.gz` file.
+    pub bundle: PathBuf,
+    /// The instance's folder: the `/` its scripts see.
+    pub instance_root: PathBuf,
+    /// The application's name.
+    pub application_name: String,
+    /// The deployment group's name.
+    pub group_name: String,
+    /// The deployment group's ID (names its folder in the deployment root).
+    pub group_id: String,
+    /// What to do with files already in the way.
+    pub file_exists_behavior: FileExistsBehavior,
+}
+
+/// How an event ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventStatus {
+    /// It ran to the end.
+    Succeeded,
+    /// It failed; the deployment stops.
+    Failed,
+    /// An earlier event failed, so it did not run.
+    Skipped,
+}
+
+impl EventStatus {
+    /// Its name in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Skipped => "Skipped",
+        }
+    }
+}
+
+/// One event of a run, once it has ended.
+#[derive(Debug, Clone)]
+pub struct EventReport {
+    /// The event.
+    pub event: LifecycleEvent,
+    /// How it ended.
+    pub status: EventStatus,
+    /// How long it took.
+    pub duration: Duration,
+    /// The diagnostics of its last script, when it ran scripts.
+    pub diagnostics: Option<ScriptDiagnostics>,
+    /// Why it failed, when it failed without a script (Install, an
+    /// unreadable bundle).
+    pub message: Option<String>,
+    /// What the runner did differently from an instance, such as an owner
+    /// it may not set.
+    pub notes: Vec<String>,
+}
+
+/// A finished run.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The deployment's ID.
+    pub deployment_id: String,
+    /// Its events, in order.
+    pub events: Vec<EventReport>,
+}
+
+impl RunReport {
+    /// Whether every event succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.events
+            .iter()
+            .all(|event| event.status == EventStatus::Succeeded)
+    }
+
+    /// The event that failed, if one did.
+    pub fn failure(&self) -> Option<&EventReport> {
+        self.events
+            .iter()
+            .find(|event| event.status == EventStatus::Failed)
+    }
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// No sandbox can be made; nothing ran.
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    /// The bundle cannot be used.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// The instance's folder cannot be prepared.
+    #[error("Could not prepare the instance folder {}: {detail}. Check that it is writable.", .path.display())]
+    Instance {
+        /// The folder.
+        path: PathBuf,
+        /// What the system said.
+        detail: String,
+    },
+}
+
+/// Runs `request`'s bundle on its instance, calling `on_event` as each
+/// event ends. A failing event ends the run with the rest skipped; the
+/// report says which and why.
+pub fn run(
+    request: &RunRequest,
+    on_event: &mut dyn FnMut(&EventReport),
+) -> Result<RunReport, RunError> {
+    let source = BundleSource::from_path(&request.bundle)?;
+    bundle::scan(&source)?;
+    let instance = prepare_instance(&request.instance_root)?;
+    let sandbox = Sandbox::new(&instance)?;
+    let root = DeploymentRoot::of_instance(&instance);
+    let deployment_id = new_deployment_id();
+    let group = request.group_id.as_str();
+    let deployment_dir = root.deployment_dir(group, &deployment_id);
+    let archive_dir = root.archive_dir(group, &deployment_id);
+    for dir in [&archive_dir, &root.instructions_dir()] {
+        fs::create_dir_all(dir).map_err(|error| instance_error(dir, &error))?;
+    }
+    let _ = fs::write(
+        root.most_recent_install(group),
+        deployment_dir.to_string_lossy().as_bytes(),
+    );
+    let previous = previous_revision(&root, group);
+    let identity = RunIdentity {
+        deployment_id: deployment_id.clone(),
+        application_name: request.application_name.clone(),
+        deployment_group_name: request.group_name.clone(),
+        deployment_group_id: request.group_id.clone(),
+    };
+    let mut run = Run {
+        instance: &instance,
+        sandbox: &sandbox,
+        identity: &identity,
+        log_path: root.scripts_log(group, &deployment_id),
+        events: Vec::new(),
+        on_event,
+    };
+
+    // ApplicationStop runs the scripts of the revision deployed before.
+    let stop_scripts = previous.as_ref().map(|(dir, spec)| {
+        (
+            dir.clone(),
+            spec.scripts_for(LifecycleEvent::ApplicationStop).to_vec(),
+        )
+    });
+    let stop = match &stop_scripts {
+        Some((previous_archive, scripts)) => {
+            run.hook(LifecycleEvent::ApplicationStop, previous_archive, scripts)
+        }
+        None => run.hook(LifecycleEvent::ApplicationStop, &archive_dir, &[]),
+    };
+    if !stop {
+        return Ok(run.finish(deployment_id, &[]));
+    }
+
+    // DownloadBundle: the revision is unpacked and its AppSpec read.
+    let started = Instant::now();
+    let spec = unpack::unpack(&source, &archive_dir)
+        .map_err(|error| format!("The bundle could not be unpacked: {error}."))
+        .and_then(|()| read_appspec(&archive_dir));
+    let spec = match spec {
+        Ok(spec) => {
+            run.record(LifecycleEvent::DownloadBundle, started, Ok(Vec::new()));
+            spec
+        }
+        Err(message) => {
+            run.record(LifecycleEvent::DownloadBundle, started, Err(message));
+            return Ok(run.finish(deployment_id, &[]));
+        }
+    };
+
+    let planned = local_run::plan(&spec, previous.as_ref().map(|(_, spec)| spec));
+    let rest: Vec<LifecycleEvent> = planned
+        .iter()
+        .map(|planned| planned.event)
+        .filter(|event| {
+            !matches!(
+                event,
+                LifecycleEvent::ApplicationStop | LifecycleEvent::DownloadBundle
+            )
+        })
+        .collect();
+    for (index, event) in rest.iter().enumerate() {
+        let succeeded = if *event == LifecycleEvent::Install {
+            let started = Instant::now();
+            let outcome = install(
+                &instance,
+                &root,
+                group,
+                &archive_dir,
+                &spec,
+                request.file_exists_behavior,
+            );
+            let succeeded = outcome.is_ok();
+            run.record(LifecycleEvent::Install, started, outcome);
+            succeeded
+        } else {
+            run.hook(*event, &archive_dir, spec.scripts_for(*event))
+        };
+        if !succeeded {
+            return Ok(run.finish(deployment_id, &rest[index + 1..]));
+        }
+    }
+    let _ = fs::write(
+        root.last_successful_install(group),
+        deployment_dir.to_string_lossy().as_bytes(),
+    );
+    prune(&root, group, &deployment_id);
+    Ok(run.finish(deployment_id, &[]))
+}
+
+/// The state of a run in progress.
+struct Run<'a> {
+    instance: &'a Path,
+    sandbox: &'a Sandbox,
+    identity: &'a RunIdentity,
+    log_path: PathBuf,
+    events: Vec<EventReport>,
+    on_event: &'a mut dyn FnMut(&EventReport),
+}
+
+impl Run<'_> {
+    /// Runs an event's scripts from `archive_dir`; whether it succeeded.
+    fn hook(
+        &mut self,
+        event: LifecycleEvent,
+        archive_dir: &Path,
+        scripts: &[appspec::HookScript],
+    ) -> bool {
+        let started = Instant::now();
+        let outcome = hooks::run_scripts(&hooks::HookRun {
+            sandbox: self.sandbox,
+            instance: self.instance,
+            archive_dir,
+            log_path: &self.log_path,
+            event,
+            identity: self.identity,
+            scripts,
+        });
+        let report = EventReport {
+            event,
+            status: if outcome.failed {
+                EventStatus::Failed
+            } else {
+                EventStatus::Succeeded
+            },
+            duration: started.elapsed(),
+            diagnostics: outcome.diagnostics,
+            message: None,
+            notes: outcome.notes,
+        };
+        self.push(report);
+        !outcome.failed
+    }
+
+    /// Records an event the runner does itself: its notes, or why it
+    /// failed.
+    fn record(
+        &mut self,
+        event: LifecycleEvent,
+        started: Instant,
+        outcome: Result<Vec<String>, String>,
+    ) {
+        let (status, message, notes) = match outcome {
+            Ok(notes) => (EventStatus::Succeeded, None, notes),
+            Err(message) => (EventStatus::Failed, Some(message), Vec::new()),
+        };
+        self.push(EventReport {
+            event,
+            status,
+            duration: started.elapsed(),
+            diagnostics: None,
+            message,
+            notes,
+        });
+    }
+
+    fn push(&mut self, report: EventReport) {
+        (self.on_event)(&report);
+        self.events.push(report);
+    }
+
+    /// The report, with `skipped` events after a failure.
+    fn finish(mut self, deployment_id: String, skipped: &[LifecycleEvent]) -> RunReport {
+        for event in skipped {
+            self.push(EventReport {
+                event: *event,
+                status: EventStatus::Skipped,
+                duration: Duration::ZERO,
+                diagnostics: None,
+                message: None,
+                notes: Vec::new(),
+            });
+        }
+        RunReport {
+            deployment_id,
+            events: self.events,
+        }
+    }
+}
+
+/// Makes the instance's folder and the folders its scripts expect, and
+/// returns its canonical path.
+fn prepare_instance(path: &Path) -> Result<PathBuf, RunError> {
+    for dir in ["", "tmp", "root", "etc", "var", "opt"] {
+        let dir = path.join(dir);
+        fs::create_dir_all(&dir).map_err(|error| instance_error(&dir, &error))?;
+    }
+    fs::canonicalize(path).map_err(|error| instance_error(path, &error))
+}
+
+fn instance_error(path: &Path, error: &io::Error) -> RunError {
+    RunError::Instance {
+        path: path.to_path_buf(),
+        detail: error.to_string(),
+    }
+}
+
+/// A new deployment ID in CodeDeploy's shape (`d-` and nine characters).
+fn new_deployment_id() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+    format!("d-{}", &id[..9])
+}
+
+/// The archive folder and AppSpec of the group's last successful
+/// deployment, when there is one that can still be read.
+fn previous_revision(root: &DeploymentRoot, group: &str) -> Option<(PathBuf, AppSpec)> {
+    let dir = fs::read_to_string(root.last_successful_install(group)).ok()?;
+    let archive = Path::new(dir.trim()).join("deployment-archive");
+    let spec = read_appspec(&archive).ok()?;
+    Some((archive, spec))
+}
+
+/// The AppSpec of an unpacked revision, in the agent's words when it is
+/// missing or invalid.
+fn read_appspec(archive_dir: &Path) -> Result<AppSpec, String> {
+    let text = ["appspec.yml", "appspec.yaml"]
+        .iter()
+        .find_map(|name| fs::read_to_string(archive_dir.join(name)).ok())
+        .ok_or_else(|| crate::domain::bundle::appspec_not_found("deployment-archive"))?;
+    appspec::parse(&text).map_err(|error| error.to_string())
+}
+
+/// The Install event: removes what the last install wrote, copies the
+/// `files` section and applies the `permissions` section. The notes say
+/// what could not be applied here.
+fn install(
+    instance: &Path,
+    root: &DeploymentRoot,
+    group: &str,
+    archive_dir: &Path,
+    spec: &AppSpec,
+    behavior: FileExistsBehavior,
+) -> Result<Vec<String>, String> {
+    let cleanup_file = root.cleanup_file(group);
+    if let Ok(text) = fs::read_to_string(&cleanup_file) {
+        for path in local_run::cleanup_order(&text) {
+            let Ok(relative) = local_run::instance_relative(&path) else {
+                continue;
+            };
+            remove_installed(instance, &instance.join(relative));
+        }
+        let _ = fs::remove_file(&cleanup_file);
+    }
+    let listing = unpack::listing(archive_dir).map_err(|error| error.to_string())?;
+    let exists = |relative: &Path| instance.join(relative).symlink_metadata().is_ok();
+    let steps = local_run::plan_install(spec, &listing, behavior, &exists)
+        .map_err(|error| error.to_string())?;
+    let mut done = Vec::new();
+    let copied = steps.iter().try_for_each(|step| {
+        apply_step(instance, archive_dir, step)?;
+        done.push(step.clone());
+        Ok::<(), String>(())
+    });
+    let _ = fs::write(&cleanup_file, local_run::cleanup_text(&done));
+    copied?;
+    let text = fs::read_to_string(archive_dir.join("appspec.yml"))
+        .or_else(|_| fs::read_to_string(archive_dir.join("appspec.yaml")))
+        .unwrap_or_default();
+    let scopes = local_run::permission_scopes(&text);
+    let mut notes = Vec::new();
+    for (index, permission) in spec.permissions.iter().enumerate() {
+        let scope = scopes.get(index).cloned().unwrap_or_default();
+        let targets = local_run::permission_targets(permission, &scope, &steps)
+            .map_err(|error| error.to_string())?;
+        for target in targets {
+            notes.extend(permissions::apply(
+                &instance.join(&target),
+                permission,
+                &target,
+            )?);
+        }
+    }
+    Ok(notes)
+}
+
+/// Removes one path of the cleanup list: a file or link, or a folder when
+/// it is empty; never anything outside the instance.
+fn remove_installed(instance: &Path, path: &Path) {
+    let Ok(metadata) = path.symlink_metadata() else {
+        return;
+    };
+    if !parent_inside(instance, path) {
+        return;
+    }
+    if metadata.is_dir() {
+        let _ = fs::remove_dir(path);
+    } else {
+        let _ = fs::remove_file(path);
+    }
+}
+
+/// Whether `path`'s folder, with links resolved, is inside the instance.
+fn parent_inside(instance: &Path, path: &Path) -> bool {
+    path.parent()
+        .and_then(|parent| fs::canonicalize(parent).ok())
+        .is_some_and(|parent| parent.starts_with(instance))
+}
+
+/// Makes a folder or copies a file of the Install event.
+fn apply_step(instance: &Path, archive_dir: &Path, step: &InstallStep) -> Result<(), String> {
+    let target = instance.join(step.target());
+    let shown = local_run::instance_absolute(step.target());
+    if !parent_inside(instance, &target) {
+        return Err(format!(
+            "The deployment failed because {shown} leads outside the instance through a link; remove the link or change the destination."
+        ));
+    }
+    let failed = |error: io::Error| format!("Could not write {shown}: {error}.");
+    match step {
+        InstallStep::Mkdir(_) => fs::create_dir(&target).map_err(failed),
+        InstallStep::Copy { source, .. } => {
+            let source = archive_dir.join(source);
+            if target.symlink_metadata().is_ok_and(|meta| !meta.is_dir()) {
+                fs::remove_file(&target).map_err(failed)?;
+            }
+            let meta = source.symlink_metadata().map_err(failed)?;
+            if meta.file_type().is_symlink() {
+                let link = fs::read_link(&source).map_err(failed)?;
+                std::os::unix::fs::symlink(link, &target).map_err(failed)
+            } else {
+                fs::copy(&source, &target).map(|_| ()).map_err(failed)
+            }
+        }
+    }
+}
+
+/// Deletes the group's oldest deployments beyond the agent's limit,
+/// keeping the last successful one.
+fn prune(root: &DeploymentRoot, group: &str, current: &str) {
+    let Ok(entries) = fs::read_dir(root.group_dir(group)) else {
+        return;
+    };
+    let mut deployments: Vec<(std::time::SystemTime, String)> = entries
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+        .filter_map(|entry| {
+            let modified = entry.metadata().ok()?.modified().ok()?;
+            Some((modified, entry.file_name().to_string_lossy().into_owned()))
+        })
+        .collect();
+    deployments.sort();
+    let oldest_first: Vec<String> = deployments.into_iter().map(|(_, id)| id).collect();
+    for id in local_run::to_prune(&oldest_first, MAX_REVISIONS, Some(current)) {
+        let _ = fs::remove_dir_all(root.deployment_dir(group, &id));
+    }
+}
