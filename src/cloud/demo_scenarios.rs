@@ -96,7 +96,7 @@ impl Scenario {
                 "Has the deployment group over web-asg watch the CloudWatch alarm web-5xx, with rollback when the alarm stops a deployment. A second revision rolls out; when it starts taking traffic, web-5xx is set to ALARM, and the stopped deployment opens with a link to its rollback."
             }
             Self::Canary => {
-                "Makes the Lambda function demo-orders with two versions and the alias live, and a canary that sends 10 % of live's invocations to version 2 for five minutes (ten seconds in the demo), then all of them. Its AfterAllowTraffic hook reports a failure, so the deployment fails and its rollback moves the traffic back to version 1."
+                "Gives the demo account's Lambda function demo-orders (versions 1 and 2, alias live) a canary that sends 10 % of live's invocations to version 2 for five minutes (ten seconds in the demo), then all of them. Its AfterAllowTraffic hook reports a failure, so the deployment fails and its rollback moves the traffic back to version 1."
             }
         }
     }
