@@ -584,3 +584,41 @@ exit 0
     assert!(tail.contains("[stdout]usr-refused\n"), "{tail}");
     assert!(tail.contains("[stdout]hosts-refused\n"), "{tail}");
 }
+
+#[test]
+fn install_never_follows_a_link_a_script_made_out_of_the_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let instance = dir.path().join("instance");
+    let outside = dir.path().join("outside");
+    fs::create_dir_all(&outside).unwrap();
+    // Inside the sandbox the link is harmless; seen from this machine it
+    // points out of the instance, so Install refuses to write through it.
+    let appspec = "version: 0.0
+os: linux
+files:
+  - source: /index.html
+    destination: /var/www/html
+hooks:
+  BeforeInstall:
+    - location: scripts/link.sh
+";
+    let script = format!("#!/bin/sh\nln -s {} /var/www\n", outside.display());
+    let app = bundle(
+        &dir.path().join("app"),
+        appspec,
+        &[("index.html", "page"), ("scripts/link.sh", &script)],
+    );
+    let report = deploy(&request(&app, &instance));
+    let install = report.failure().unwrap();
+    assert_eq!(install.event, LifecycleEvent::Install);
+    assert!(
+        install
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("leads outside the instance through a link"),
+        "{:?}",
+        install.message
+    );
+    assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+}

@@ -415,6 +415,14 @@ fn install(
         let targets = local_run::permission_targets(permission, &scope, &steps)
             .map_err(|error| error.to_string())?;
         for target in targets {
+            if !parent_inside(instance, &instance.join(&target))
+                || instance.join(&target).is_symlink()
+            {
+                return Err(format!(
+                    "The deployment failed because {} leads outside the instance through a link; its permissions are not changed.",
+                    local_run::instance_absolute(&target)
+                ));
+            }
             notes.extend(permissions::apply(
                 &instance.join(&target),
                 permission,

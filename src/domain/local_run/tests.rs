@@ -30,19 +30,8 @@ fn application_stop_runs_the_previous_revisions_scripts() {
         "version: 0.0\nos: linux\nhooks:\n  ApplicationStop:\n    - location: stop_new.sh\n  BeforeInstall:\n    - location: before.sh\n",
     );
     let events = plan(&next, Some(&previous));
-    let names: Vec<&str> = events.iter().map(|planned| planned.event.name()).collect();
-    assert_eq!(
-        names,
-        [
-            "ApplicationStop",
-            "DownloadBundle",
-            "BeforeInstall",
-            "Install",
-            "AfterInstall",
-            "ApplicationStart",
-            "ValidateService"
-        ]
-    );
+    let order: Vec<LifecycleEvent> = events.iter().map(|planned| planned.event).collect();
+    assert_eq!(order, events_for(InstanceRole::InPlace, false));
     assert_eq!(events[0].scripts[0].location, "stop_old.sh");
     assert!(events[0].from_previous);
     assert_eq!(events[2].scripts[0].location, "before.sh");
