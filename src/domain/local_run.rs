@@ -533,6 +533,8 @@ pub enum ScriptEnd {
     TimedOut,
     /// It is not in the revision.
     Missing,
+    /// It could not be started.
+    NotStarted,
 }
 
 /// A script's diagnostics, as `GetDeploymentInstance`/`ListLifecycleEvents`
@@ -573,6 +575,10 @@ pub fn diagnostics(script: &HookScript, end: ScriptEnd, log: &str) -> ScriptDiag
         ScriptEnd::Missing => (
             ScriptErrorCode::ScriptMissing,
             format!("Script does not exist at specified location: {location}"),
+        ),
+        ScriptEnd::NotStarted => (
+            ScriptErrorCode::UnknownError,
+            format!("Script at specified location: {location} could not be started"),
         ),
     };
     ScriptDiagnostics {

@@ -152,7 +152,7 @@ fn run_one(
                 log,
                 &local_run::output_line("stderr", &format!("could not start the sandbox: {error}")),
             );
-            return ScriptEnd::Exited(-1);
+            return ScriptEnd::NotStarted;
         }
     };
     let readers = [

@@ -137,6 +137,7 @@ pub fn run(
 ) -> Result<RunReport, RunError> {
     let source = BundleSource::from_path(&request.bundle)?;
     bundle::scan(&source)?;
+    sandbox::installed()?;
     let instance = prepare_instance(&request.instance_root)?;
     let sandbox = Sandbox::new(&instance)?;
     let root = DeploymentRoot::of_instance(&instance);

@@ -57,7 +57,7 @@ impl Sandbox {
     /// The sandbox of the instance folder `instance` (which exists), after
     /// checking that bubblewrap can make it.
     pub fn new(instance: &Path) -> Result<Self, SandboxError> {
-        let bwrap = find_on_path("bwrap").ok_or(SandboxError::Missing)?;
+        let bwrap = installed()?;
         let sandbox = Self {
             bwrap,
             instance: instance.to_path_buf(),
@@ -121,6 +121,11 @@ impl Sandbox {
         command.arg("--").arg(program);
         command
     }
+}
+
+/// Where bubblewrap is installed; checked before anything is written.
+pub fn installed() -> Result<PathBuf, SandboxError> {
+    find_on_path("bwrap").ok_or(SandboxError::Missing)
 }
 
 /// The first `name` on `PATH` that is a file.

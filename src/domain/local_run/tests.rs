@@ -306,6 +306,8 @@ fn diagnostics_read_as_codedeploy_reports_them() {
         timed_out.message,
         "Script at specified location: scripts/start.sh failed to complete in 30 seconds"
     );
+    let unstarted = diagnostics(&script(None), ScriptEnd::NotStarted, "");
+    assert_eq!(unstarted.error_code.to_string(), "UnknownError");
     let missing = diagnostics(&script(None), ScriptEnd::Missing, "");
     assert_eq!(missing.error_code, ScriptErrorCode::ScriptMissing);
     assert_eq!(
