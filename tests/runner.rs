@@ -128,7 +128,7 @@ fn a_bundle_deploys_and_validate_service_checks_what_install_put_in_place() {
 }
 
 #[test]
-fn the_sample_application_installs_and_its_start_needs_a_web_server() {
+fn the_sample_application_deploys_and_validates_the_page_it_installed() {
     let dir = tempfile::tempdir().unwrap();
     let instance = dir.path().join("instance");
     let sample = write_sample(dir.path()).unwrap();
@@ -140,25 +140,36 @@ fn the_sample_application_installs_and_its_start_needs_a_web_server() {
         fs::metadata(&page).unwrap().permissions().mode() & 0o777,
         0o644
     );
-    // ...then restart httpd or nginx, which no sandbox has: the real
-    // error is the diagnostics' log tail.
-    assert_eq!(
-        statuses(&report)[5..],
-        [
-            ("ApplicationStart", "Failed"),
-            ("ValidateService", "Skipped")
-        ]
+    // ...find no web server to restart in the sandbox, and ValidateService
+    // checks the page Install put in place.
+    assert!(report.succeeded(), "{:?}", statuses(&report));
+    let start = report.events[5].diagnostics.clone().unwrap();
+    assert!(
+        start.log_tail.contains("[stdout]No web server runs here"),
+        "{}",
+        start.log_tail
     );
+    let validate = report.events[6].diagnostics.clone().unwrap();
+    assert_eq!(validate.error_code, ScriptErrorCode::Success);
+    assert!(
+        validate.log_tail.contains("[stdout]The page is in place."),
+        "{}",
+        validate.log_tail
+    );
+    // A page that is not the sample's fails ValidateService with its real
+    // exit code.
+    fs::write(sample.join("index.html"), "<p>someone else's page</p>").unwrap();
+    let report = deploy(&RunRequest {
+        file_exists_behavior: FileExistsBehavior::Overwrite,
+        ..request(&sample, &instance)
+    });
     let failure = report.failure().unwrap().diagnostics.clone().unwrap();
     assert_eq!(failure.error_code, ScriptErrorCode::ScriptFailed);
-    assert_eq!(failure.script_name, "scripts/application_start.sh");
-    assert!(failure.message.starts_with(
-        "Script at specified location: scripts/application_start.sh run as user root failed with exit code "
-    ));
+    assert_eq!(failure.script_name, "scripts/validate_service.sh");
     assert!(
-        failure.log_tail.contains("[stderr]"),
+        failure.message.ends_with("failed with exit code 1"),
         "{}",
-        failure.log_tail
+        failure.message
     );
 }
 
