@@ -117,6 +117,24 @@ fn set_up_orders(harness: &Harness<'_, App>) {
     });
 }
 
+/// Opens the Deploy dialog from the Deployments page and chooses
+/// `application` and its only group, `group`.
+fn open_deploy_dialog(harness: &mut Harness<'static, App>, application: &str, group: &str) {
+    harness
+        .get_by_role_and_label(Role::Button, "Deployments")
+        .click();
+    run_until(harness, "the Deployments page", |h| {
+        h.state().page() == deploydesk::settings::Page::Deployments
+    });
+    click(harness, "Deploy…");
+    run_until(harness, "the applications", |h| {
+        h.query_all_by_label("Application")
+            .any(|node| node.accesskit_node().role() == Role::ComboBox)
+    });
+    choose(harness, "Application", application);
+    wait_for_choice(harness, "Deployment group", group);
+}
+
 /// The share of traffic on the new version the rollout view shows.
 fn replacement_percent(harness: &Harness<'_, App>) -> Option<i64> {
     let view = harness.state().rollout_view()?;
@@ -229,19 +247,7 @@ fn show_me_a_canary_runs_from_the_welcome_panel_and_is_rolled_back() {
 fn a_canary_deployed_from_the_dialog_with_a_built_appspec_shows_its_schedule_and_runs() {
     let mut harness = harness(Duration::from_secs(2));
     set_up_orders(&harness);
-    harness
-        .get_by_role_and_label(Role::Button, "Deployments")
-        .click();
-    run_until(&mut harness, "the Deployments page", |h| {
-        h.state().page() == deploydesk::settings::Page::Deployments
-    });
-    click(&mut harness, "Deploy…");
-    run_until(&mut harness, "the applications", |h| {
-        h.query_all_by_label("Application")
-            .any(|node| node.accesskit_node().role() == Role::ComboBox)
-    });
-    choose(&mut harness, "Application", "orders");
-    wait_for_choice(&mut harness, "Deployment group", "live");
+    open_deploy_dialog(&mut harness, "orders", "live");
     run_until(&mut harness, "the functions", |h| {
         h.query_all_by_label("Function")
             .any(|node| node.accesskit_node().role() == Role::ComboBox)
@@ -393,19 +399,7 @@ fn an_ecs_blue_green_deployed_from_the_dialog_with_a_built_appspec_reaches_ready
  {
     let mut harness = harness(Duration::from_millis(500));
     demo_web_group(&harness);
-    harness
-        .get_by_role_and_label(Role::Button, "Deployments")
-        .click();
-    run_until(&mut harness, "the Deployments page", |h| {
-        h.state().page() == deploydesk::settings::Page::Deployments
-    });
-    click(&mut harness, "Deploy…");
-    run_until(&mut harness, "the applications", |h| {
-        h.query_all_by_label("Application")
-            .any(|node| node.accesskit_node().role() == Role::ComboBox)
-    });
-    choose(&mut harness, "Application", "shop");
-    wait_for_choice(&mut harness, "Deployment group", "web");
+    open_deploy_dialog(&mut harness, "shop", "web");
     // The picks start from the group's service: the family it runs, its
     // newest revision, and the container its load balancer serves.
     wait_for_choice(&mut harness, "Task definition", demo_services::TASK_FAMILY);
@@ -503,19 +497,7 @@ fn a_registered_appspec_in_s3_is_read_checked_and_deployed_from_the_dialog() {
             .await
             .expect("registered");
     });
-    harness
-        .get_by_role_and_label(Role::Button, "Deployments")
-        .click();
-    run_until(&mut harness, "the Deployments page", |h| {
-        h.state().page() == deploydesk::settings::Page::Deployments
-    });
-    click(&mut harness, "Deploy…");
-    run_until(&mut harness, "the applications", |h| {
-        h.query_all_by_label("Application")
-            .any(|node| node.accesskit_node().role() == Role::ComboBox)
-    });
-    choose(&mut harness, "Application", "orders");
-    wait_for_choice(&mut harness, "Deployment group", "live");
+    open_deploy_dialog(&mut harness, "orders", "live");
     harness
         .get_by_role_and_label(Role::RadioButton, "A registered revision")
         .click();
