@@ -66,7 +66,13 @@ impl RolloutView {
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
-                chart_ui(ui, routing, percent, (&original, &replacement), &replacement_said);
+                chart_ui(
+                    ui,
+                    routing,
+                    percent,
+                    (&original, &replacement),
+                    &replacement_said,
+                );
                 ui.add_space(8.0);
                 if let Traffic::Ecs { task_sets } = traffic {
                     task_sets_ui(ui, task_sets);
