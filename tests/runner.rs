@@ -35,6 +35,7 @@ fn request(bundle: &Path, instance: &Path) -> RunRequest {
         group_name: "staging".to_owned(),
         group_id: "staging-group".to_owned(),
         file_exists_behavior: FileExistsBehavior::Disallow,
+        deployment_id: None,
     }
 }
 

@@ -2,7 +2,9 @@
 //! misbehaves on purpose, so that failures can be shown and tested.
 //!
 //! The value is a comma-separated list of directives:
-//! `fail:<Event>`, `timeout:<Event>`, `no-agent`, `stopped`, `slow`.
+//! `fail:<Event>`, `timeout:<Event>`, `no-agent`, `stopped`, `slow`, and
+//! `local`: an on-premises instance whose deployments run for real on this
+//! machine, through the local runner, instead of being simulated.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +29,20 @@ pub struct SimulatedBehaviour {
     pub stopped: bool,
     /// Its events take [`SLOW_FACTOR`] times as long.
     pub slow: bool,
+    /// Whether its lifecycle is simulated or runs for real.
+    #[serde(default)]
+    pub execution: Execution,
+}
+
+/// How an instance's lifecycle events happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Execution {
+    /// They are played out on the local cloud's clock.
+    #[default]
+    Simulated,
+    /// A local instance: the revision's bundle runs for real on this
+    /// machine, and the other directives do not apply.
+    Local,
 }
 
 /// Why a tag value was refused.
@@ -34,7 +50,7 @@ pub struct SimulatedBehaviour {
 pub enum SimulateTagError {
     /// A directive that is not one of the known ones.
     #[error(
-        "\"{0}\" is not a simulation directive; use fail:<Event>, timeout:<Event>, no-agent, stopped or slow, separated by commas."
+        "\"{0}\" is not a simulation directive; use fail:<Event>, timeout:<Event>, no-agent, stopped, slow or local, separated by commas."
     )]
     UnknownDirective(String),
     /// An event name that is not a lifecycle event.
@@ -57,10 +73,17 @@ impl SimulatedBehaviour {
                 None if directive == "no-agent" => simulation.no_agent = true,
                 None if directive == "stopped" => simulation.stopped = true,
                 None if directive == "slow" => simulation.slow = true,
+                None if directive == "local" => simulation.execution = Execution::Local,
                 _ => return Err(SimulateTagError::UnknownDirective(directive.to_owned())),
             }
         }
         Ok(simulation)
+    }
+
+    /// Whether the instance is a local instance, whose lifecycle runs for
+    /// real.
+    pub fn is_local(&self) -> bool {
+        self.execution == Execution::Local
     }
 
     /// Whether the instance behaves normally.
@@ -134,12 +157,23 @@ mod tests {
         assert!(all.slow && all.no_agent && all.stopped);
         assert_eq!(all.timeout, Some(LifecycleEvent::ValidateService));
         assert!(SimulatedBehaviour::parse("").unwrap().is_normal());
+        let local = SimulatedBehaviour::parse(" local ").unwrap();
+        assert!(local.is_local() && !local.is_normal());
+        assert!(!SimulatedBehaviour::parse("slow").unwrap().is_local());
+        assert_eq!(
+            local,
+            SimulatedBehaviour {
+                execution: Execution::Local,
+                ..SimulatedBehaviour::default()
+            }
+        );
     }
 
     #[test]
     fn bad_directives_say_what_is_allowed() {
         let error = SimulatedBehaviour::parse("explode").unwrap_err();
         assert!(error.to_string().contains("fail:<Event>"));
+        assert!(error.to_string().contains("slow or local"));
         let error = SimulatedBehaviour::parse("fail:Nope").unwrap_err();
         assert!(error.to_string().contains("not a lifecycle event"));
     }

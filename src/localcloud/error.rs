@@ -64,4 +64,15 @@ pub enum LocalCloudError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// The folder for local instances could not be made.
+    #[error(
+        "Could not create the folder for local instances in {} ({source}); check that it is writable.",
+        .path.display()
+    )]
+    LocalInstances {
+        /// The directory it goes in.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
 }

@@ -181,6 +181,8 @@ pub struct LocalCloud {
     fleet_gaps: bool,
     /// Whether this start launched the demo fleet into an empty account.
     fresh: bool,
+    /// Keeps the local instances' folders registered until it stops.
+    _local_folders: engine::LocalFoldersGuard,
 }
 
 impl LocalCloud {
@@ -245,6 +247,17 @@ impl LocalCloud {
             Ok(removed) => tracing::info!("removed {removed} unused S3 object files"),
             Err(error) => tracing::warn!("could not tidy the S3 object files: {error}"),
         }
+        let (local_folders, local_guard) =
+            engine::register_local_folders(options.state_path.as_deref(), blobs.root()).map_err(
+                |source| LocalCloudError::LocalInstances {
+                    path: options
+                        .state_path
+                        .as_deref()
+                        .and_then(std::path::Path::parent)
+                        .map_or_else(std::env::temp_dir, std::path::Path::to_path_buf),
+                    source,
+                },
+            )?;
         let now = clock.now();
         engine::prepare_loaded(&mut world, now);
         let seeded = world.seed_fleet(options.fleet, options.fleet_gaps, now);
@@ -257,6 +270,7 @@ impl LocalCloud {
             engine: engine::EngineSettings {
                 event_duration: options.event_duration,
                 minute: options.minute,
+                local: Some(local_folders),
             },
             faults: std::sync::Mutex::new(options.faults),
             requests: std::sync::Mutex::new(BTreeMap::new()),
@@ -302,6 +316,7 @@ impl LocalCloud {
             fleet: options.fleet,
             fleet_gaps: options.fleet_gaps,
             fresh: seeded > 0,
+            _local_folders: local_guard,
         })
     }
 

@@ -57,6 +57,7 @@ pub fn run_local(args: &RunLocalArgs) -> i32 {
         group_name,
         group_id,
         file_exists_behavior: args.file_exists_behavior,
+        deployment_id: None,
     };
     println!(
         "Deploying {} to the instance folder {}",

@@ -41,6 +41,9 @@ pub struct RunRequest {
     pub group_id: String,
     /// What to do with files already in the way.
     pub file_exists_behavior: FileExistsBehavior,
+    /// The deployment's ID, when a deployment that exists elsewhere (the
+    /// local cloud's) runs here; a new one is made when `None`.
+    pub deployment_id: Option<String>,
 }
 
 /// How an event ended.
@@ -141,7 +144,10 @@ pub fn run(
     let instance = prepare_instance(&request.instance_root)?;
     let sandbox = Sandbox::new(&instance)?;
     let root = DeploymentRoot::of_instance(&instance);
-    let deployment_id = new_deployment_id();
+    let deployment_id = request
+        .deployment_id
+        .clone()
+        .unwrap_or_else(new_deployment_id);
     let group = request.group_id.as_str();
     let deployment_dir = root.deployment_dir(group, &deployment_id);
     let archive_dir = root.archive_dir(group, &deployment_id);

@@ -298,6 +298,10 @@ pub struct AttemptPlan {
     pub cause: Option<FailureCause>,
     /// The target's status once the work is done.
     pub status_after: TargetStatus,
+    /// Whether the work runs for real on a local instance: it then
+    /// finishes when the run has ended, not at `finish`.
+    #[serde(default)]
+    pub local: bool,
 }
 
 /// One target (instance) of a deployment.

@@ -383,6 +383,7 @@ pub fn plan_attempt_with(
         } else {
             TargetStatus::Failed
         },
+        local: false,
     });
 }
 

@@ -11,6 +11,8 @@ use crate::localcloud::codedeploy::deployment_state::{
 use crate::localcloud::codedeploy::state::DeploymentGroup;
 use crate::localcloud::world::World;
 
+use super::local::LocalFoldersId;
+
 /// The time one lifecycle event takes by default: a ten-instance
 /// one-at-a-time rollout of seven events per instance lasts about a minute.
 pub const DEFAULT_EVENT_DURATION: Duration = Duration::from_millis(850);
@@ -42,6 +44,9 @@ pub struct EngineSettings {
     /// shorter for demonstrations, while every API answer keeps the
     /// configured minutes.
     pub minute: Duration,
+    /// The folders of the local instances, whose lifecycle runs for real
+    /// (see [`local`](super::local)); `None` where there are none.
+    pub local: Option<LocalFoldersId>,
 }
 
 /// A configured minute, by default.
@@ -52,6 +57,7 @@ impl Default for EngineSettings {
         Self {
             event_duration: DEFAULT_EVENT_DURATION,
             minute: DEFAULT_MINUTE,
+            local: None,
         }
     }
 }

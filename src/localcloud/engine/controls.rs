@@ -15,6 +15,7 @@ use super::agent;
 use super::blue_green::{begin_reroute, terminate_originals};
 use super::common::{ALARM_ACTIVE, CREATOR_ROLLBACK, EngineSettings, group_of, with_deployment};
 use super::ending::{Ending, finish, roll_back};
+use super::local;
 use super::shifting;
 
 /// Cuts short the work in flight on a deployment that is being stopped at
@@ -25,6 +26,9 @@ fn cut_short(deployment: &mut Deployment, at: Timestamp) {
         let Some(attempt) = target.attempt.take() else {
             continue;
         };
+        if attempt.local {
+            local::forget(&deployment.deployment_id, &target.target_id);
+        }
         if at < attempt.start {
             for record in &mut target.events {
                 if record.status == EventStatus::Pending {

@@ -63,7 +63,8 @@
 //! copies an Auto Scaling group for the replacement instances and
 //! replaces the original with it; [`create`](mod@create) makes a
 //! deployment; [`agent`] plays one instance's
-//! lifecycle events, [`bundle`] reads what the revision makes them do,
+//! lifecycle events, [`local`] runs a local instance's for real,
+//! [`bundle`] reads what the revision makes them do,
 //! [`select`] picks the targets, [`triggers`] publishes the group's trigger
 //! messages to SNS, and [`common`] holds what they share.
 //!
@@ -87,6 +88,7 @@ pub mod controls;
 pub mod create;
 pub mod ending;
 pub mod green_fleet;
+pub mod local;
 pub mod select;
 pub mod shifting;
 pub mod tasks;
@@ -102,3 +104,4 @@ pub use common::{
 };
 pub use controls::{continue_ready, end_termination_wait, stop, stop_on_alarms};
 pub use create::{NewDeployment, create, is_deployment_id};
+pub use local::{LocalFoldersGuard, LocalFoldersId, register as register_local_folders};

@@ -23,6 +23,7 @@ use super::common::{
 };
 use super::ending::{Ending, Moving};
 use super::green_fleet::begin_copy;
+use super::local;
 use super::traffic::load_balancer_error;
 
 /// Applies to the targets in flight everything planned up to `time`, and
@@ -36,6 +37,9 @@ pub(super) fn play_out(
     let in_flight = std::mem::take(&mut deployment.in_flight);
     for index in in_flight {
         let target = &mut deployment.targets[index];
+        if target.attempt.as_ref().is_some_and(|attempt| attempt.local) {
+            changed |= local::apply(&deployment.deployment_id, target, time);
+        }
         changed |= apply_events(target, time);
         let Some(attempt) = target.attempt.clone() else {
             continue;
@@ -170,6 +174,23 @@ pub(super) fn next_wave(moving: &mut Moving<'_>, deployment: &mut Deployment, at
             deployment,
             &deployment.targets[index].target_id,
         );
+        let status_on_success = if deployment.targets[index].label == Some(InstanceLabel::Green) {
+            TargetStatus::Ready
+        } else {
+            TargetStatus::Succeeded
+        };
+        if behaviour.simulated.is_local() {
+            local::begin(
+                moving.world,
+                deployment,
+                index,
+                at,
+                moving.settings.local,
+                status_on_success,
+            );
+            deployment.in_flight.push(index);
+            continue;
+        }
         let target = &mut deployment.targets[index];
         let spec = AttemptSpec {
             first: 0,
@@ -177,11 +198,7 @@ pub(super) fn next_wave(moving: &mut Moving<'_>, deployment: &mut Deployment, at
             start: at,
             event_millis: moving.settings.event_millis(),
             ignore_stop_failures: deployment.ignore_application_stop_failures,
-            status_on_success: if target.label == Some(InstanceLabel::Green) {
-                TargetStatus::Ready
-            } else {
-                TargetStatus::Succeeded
-            },
+            status_on_success,
         };
         let contents = Contents {
             new: &deployment.content,
