@@ -201,3 +201,113 @@ fn the_upload_goes_by_default_to_the_bucket_the_instance_profile_reads() {
             .is_some_and(|field| field.value().as_deref() == Some("team-revisions"))
     });
 }
+
+/// Checks, uploads and registers the bundle at `path`, and waits until the
+/// list shows it.
+fn upload(harness: &mut Harness<'static, App>, path: &str) {
+    check_path(harness, path);
+    run_until(harness, "the lint", |h| {
+        has_text(h, "Upload and register")
+            && h.query_by_role_and_label(Role::Button, "Upload and register")
+                .is_some()
+    });
+    click(harness, "Upload and register");
+    run_until(harness, "the registration", |h| {
+        has_text(
+            h,
+            "Registered s3://deploydesk-demo-revisions/deploydesk/web/",
+        )
+    });
+}
+
+/// Whether the log tail on screen holds `text`.
+fn log_tail_has(harness: &Harness<'_, App>, text: &str) -> bool {
+    harness
+        .query_all_by_label("Log tail")
+        .filter_map(|node| node.accesskit_node().value())
+        .any(|log| log.contains(text))
+}
+
+/// Waits for the deployment in the rollout view to end with `status`, and
+/// opens its one instance.
+fn tried(harness: &mut Harness<'static, App>, status: &str) {
+    run_until(harness, "the rollout view", |h| {
+        h.state().rollout_view().is_some()
+    });
+    run_until(harness, "the deployment to end", |h| {
+        h.state()
+            .rollout_view()
+            .and_then(|view| view.deployment())
+            .is_some_and(|deployment| deployment.status.as_str() == status)
+    });
+    ui_support::click_tile(harness, "Deployment targets", 0);
+}
+
+#[test]
+fn try_on_this_machine_runs_the_hooks_for_real_and_shows_their_output() {
+    let mut harness = demo();
+    ui_support::web_application(&harness);
+    open_revisions(&mut harness);
+    upload(
+        &mut harness,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample-app"),
+    );
+    run_until(&mut harness, "the revision's Try button", |h| {
+        h.query_by_role_and_label(Role::Button, "Try on this machine")
+            .is_some()
+    });
+    click(&mut harness, "Try on this machine");
+    // The sample deploys to the local instance: its ValidateService hook
+    // really found the page Install put in place.
+    tried(&mut harness, "Succeeded");
+    harness.get_by_label("ValidateService log").click();
+    settle(&mut harness);
+    run_until(&mut harness, "the hook's real output", |h| {
+        log_tail_has(h, "The page is in place.")
+    });
+
+    // A bundle whose hook fails shows the hook's real output.
+    let broken = tempfile::tempdir().expect("a temporary directory");
+    std::fs::create_dir(broken.path().join("scripts")).expect("a folder");
+    std::fs::write(
+        broken.path().join("appspec.yml"),
+        "version: 0.0\nos: linux\nfiles:\n  - source: /index.html\n    destination: /var/www/html\nhooks:\n  AfterInstall:\n    - location: scripts/check.sh\n      timeout: 30\n",
+    )
+    .expect("the AppSpec");
+    std::fs::write(broken.path().join("index.html"), "<p>broken</p>").expect("a page");
+    let script = broken.path().join("scripts/check.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho \"the configuration file is missing\" >&2\nexit 3\n",
+    )
+    .expect("the script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("executable");
+    harness
+        .get_by_role_and_label(Role::Button, "Revisions")
+        .click();
+    run_until(&mut harness, "the Revisions page", |h| {
+        h.state().page() == Page::Revisions
+    });
+    upload(&mut harness, &broken.path().display().to_string());
+    // The newest registration is listed first.
+    run_until(&mut harness, "both revisions", |h| {
+        h.query_all_by_role_and_label(Role::Button, "Try on this machine")
+            .count()
+            == 2
+    });
+    harness
+        .query_all_by_role_and_label(Role::Button, "Try on this machine")
+        .next()
+        .expect("the newest revision's button")
+        .click();
+    settle(&mut harness);
+    tried(&mut harness, "Failed");
+    if !log_tail_has(&harness, "the configuration file is missing") {
+        harness.get_by_label("AfterInstall log").click();
+        settle(&mut harness);
+    }
+    run_until(&mut harness, "the failed hook's real output", |h| {
+        log_tail_has(h, "the configuration file is missing")
+    });
+}

@@ -124,7 +124,10 @@ fn without_bubblewrap_nothing_runs_and_the_message_says_what_to_install() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("apt-get install bubblewrap"), "{stderr}");
-    assert!(!root.exists(), "nothing is written before the sandbox is checked");
+    assert!(
+        !root.exists(),
+        "nothing is written before the sandbox is checked"
+    );
 }
 
 #[test]

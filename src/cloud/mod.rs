@@ -35,6 +35,7 @@ pub mod setup;
 pub mod sns;
 pub mod ssm;
 pub mod tagging;
+pub mod try_local;
 pub mod watcher;
 
 pub use error::CloudError;

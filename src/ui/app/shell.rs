@@ -385,6 +385,8 @@ impl App {
                 }
             }
             Page::Revisions => {
+                let local = self.backend == BackendChoice::Demo && self.local_cloud.is_some();
+                self.revisions.set_local_instance(local);
                 if !self.connection_ui(ui)
                     && let Some(action) = self.revisions.ui(ui)
                 {

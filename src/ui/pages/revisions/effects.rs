@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cloud::CloudError;
 use crate::cloud::codedeploy;
 use crate::cloud::s3::UploadProgress;
-use crate::cloud::{preflight, publish, revisions, sample};
+use crate::cloud::{preflight, publish, revisions, sample, try_local};
 use crate::domain::appspec_lint::LintPlatform;
 use crate::ui::app::{AppRequest, Effects};
 
@@ -141,6 +141,21 @@ pub(crate) fn run(
                 application: Some(application),
                 revision: Some(revision),
             });
+        }
+        RevisionsAction::TryLocally {
+            application,
+            revision,
+        } => {
+            page.trying(revision.clone());
+            effects.spawn("trying the revision on this machine", async move {
+                let result = try_local::try_on_this_machine(&session, &application, revision)
+                    .await
+                    .map_err(|error| error.to_string());
+                RevisionsEvent::TriedLocally(result)
+            });
+        }
+        RevisionsAction::ShowDeployment(deployment_id) => {
+            return Some(AppRequest::ShowDeployment(deployment_id));
         }
     }
     None

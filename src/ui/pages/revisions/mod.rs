@@ -64,6 +64,15 @@ pub enum RevisionsAction {
         /// The revision.
         revision: DeployRevision,
     },
+    /// Deploy a revision to this machine's local instance.
+    TryLocally {
+        /// The application.
+        application: String,
+        /// The revision.
+        revision: DeployRevision,
+    },
+    /// Open a deployment in the rollout view.
+    ShowDeployment(String),
 }
 
 /// A result for the page.
@@ -85,6 +94,8 @@ pub enum RevisionsEvent {
     Published(Result<S3Revision, PublishError>),
     /// A GitHub revision was registered.
     GitHubRegistered(Result<(), CloudError>),
+    /// A deployment to this machine started (its id), or why not.
+    TriedLocally(Result<String, String>),
 }
 
 /// An upload in progress.
@@ -124,9 +135,42 @@ pub struct RevisionsPage {
     /// Set when a deployment started or ended since the list was read, so
     /// that "Last used" and "Running in" are read again when next shown.
     revisions_stale: bool,
+    /// Whether revisions can be tried on this machine, and the one being
+    /// tried.
+    try_local: TryLocal,
+    /// Why the last try did not start.
+    try_error: Option<String>,
+}
+
+/// Whether the account has a local instance to try revisions on (the demo
+/// account's local cloud does), and what is being tried.
+#[derive(Debug, Clone, Default, PartialEq)]
+enum TryLocal {
+    /// The account has no local instance.
+    #[default]
+    Unavailable,
+    /// A revision can be tried.
+    Ready,
+    /// This revision is on its way to the local instance.
+    Trying(DeployRevision),
 }
 
 impl RevisionsPage {
+    /// Says whether the account has a local instance to try revisions on.
+    pub fn set_local_instance(&mut self, available: bool) {
+        match (available, &self.try_local) {
+            (false, _) => self.try_local = TryLocal::Unavailable,
+            (true, TryLocal::Unavailable) => self.try_local = TryLocal::Ready,
+            (true, _) => {}
+        }
+    }
+
+    /// Marks `revision` as being tried on this machine.
+    pub fn trying(&mut self, revision: DeployRevision) {
+        self.try_local = TryLocal::Trying(revision);
+        self.try_error = None;
+    }
+
     /// Forgets what was loaded (after switching accounts); what was typed
     /// stays.
     pub fn clear(&mut self) {
@@ -195,6 +239,21 @@ impl RevisionsPage {
     /// Applies a result; may ask for a follow-up.
     pub fn apply(&mut self, event: RevisionsEvent) -> Option<RevisionsAction> {
         match event {
+            RevisionsEvent::TriedLocally(result) => {
+                if matches!(self.try_local, TryLocal::Trying(_)) {
+                    self.try_local = TryLocal::Ready;
+                }
+                match result {
+                    Ok(deployment_id) => {
+                        self.try_error = None;
+                        Some(RevisionsAction::ShowDeployment(deployment_id))
+                    }
+                    Err(error) => {
+                        self.try_error = Some(error);
+                        None
+                    }
+                }
+            }
             RevisionsEvent::Applications(result) => {
                 self.applications = loaded(result);
                 // With nothing chosen yet, start on the first application.
@@ -426,6 +485,12 @@ impl RevisionsPage {
                 });
             }
         }
+        if let Some(error) = &self.try_error {
+            ui.label(
+                RichText::new(format!("Trying it on this machine did not start: {error}"))
+                    .color(ui.visuals().error_fg_color),
+            );
+        }
         action
     }
 
@@ -440,15 +505,39 @@ impl RevisionsPage {
         let (location, detail, deployable) = describe(&revision.location);
         match deployable {
             Some(revision) => {
-                if ui
-                    .button(format!("Deploy {}", short_location(&revision)))
-                    .clicked()
-                {
-                    action = Some(RevisionsAction::Deploy {
-                        application: self.application.clone(),
-                        revision,
-                    });
-                }
+                ui.horizontal(|ui| {
+                    if ui
+                        .button(format!("Deploy {}", short_location(&revision)))
+                        .clicked()
+                    {
+                        action = Some(RevisionsAction::Deploy {
+                            application: self.application.clone(),
+                            revision: revision.clone(),
+                        });
+                    }
+                    if self.try_local != TryLocal::Unavailable
+                        && matches!(revision, DeployRevision::S3 { .. })
+                    {
+                        let trying = self.try_local == TryLocal::Trying(revision.clone());
+                        let button = ui
+                            .add_enabled(
+                                self.try_local == TryLocal::Ready,
+                                egui::Button::new("Try on this machine"),
+                            )
+                            .on_hover_text(
+                                "Deploy it to this machine's local instance: its hooks run for real in a sandbox, and the rollout view shows their output.",
+                            );
+                        if trying {
+                            ui.spinner();
+                        }
+                        if button.clicked() {
+                            action = Some(RevisionsAction::TryLocally {
+                                application: self.application.clone(),
+                                revision,
+                            });
+                        }
+                    }
+                });
             }
             None => {
                 ui.label("");

@@ -61,6 +61,9 @@ const TOUR: [TourStep; 4] = [
     },
 ];
 
+/// What the end of the tour says of trying a bundle on this machine.
+const LOCAL_NOTE: &str = "On the Revisions page, Try on this machine deploys a registered bundle to a local instance: its hooks run for real on this computer, inside a sandbox that keeps them in the instance's folder, and the rollout view shows their real output. From a terminal, deploydesk run-local does the same with a folder or an archive.";
+
 /// What the end of the tour says about readiness, and where to see it.
 const READINESS_NOTE: &str = "Not every instance of the demo fleet is ready for a deployment: in staging, demo-004 has no CodeDeploy agent and demo-005 no instance profile. Select them in Setup > Tag instances to see what each lacks and fix it in a click; the Deploy dialog checks a group's instances the same way before you start.";
 
@@ -348,6 +351,10 @@ impl Tour {
                 ui.separator();
                 ui.label(RichText::new("Is a fleet ready?").strong());
                 ui.label(READINESS_NOTE);
+                ui.add_space(8.0);
+                ui.separator();
+                ui.label(RichText::new("Will a bundle work?").strong());
+                ui.label(LOCAL_NOTE);
                 ui.add_space(8.0);
                 ui.separator();
                 close = ui.add(Action::secondary("Close the tour")).clicked();
