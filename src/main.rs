@@ -100,7 +100,14 @@ fn main() -> anyhow::Result<()> {
     };
     let log_guard = logging::init(log_dir.as_deref(), &logging::directives_from_env());
     if let Some(Command::RunLocal(args)) = &cli.command {
-        let code = deploydesk::runner::cli::run_local(args);
+        // A bundle in S3 comes from the account asked for, or else the one
+        // the app used last.
+        let backend = cli.backend().or_else(|| {
+            AppOptions::from_platform(None, None)
+                .settings_path
+                .map(|path| settings::load(&path).0.backend)
+        });
+        let code = deploydesk::runner::cli::run_local_from(args, backend.as_ref());
         drop(log_guard);
         std::process::exit(code);
     }

@@ -142,3 +142,94 @@ fn a_missing_bundle_is_refused_with_what_to_pick() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Nothing exists at"), "{stderr}");
 }
+
+/// `bundle` zipped, with each file's mode.
+fn zipped(bundle: &Path) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for name in ["appspec.yml", "index.html", "scripts/validate.sh"] {
+        let path = bundle.join(name);
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        let options = zip::write::SimpleFileOptions::default().unix_permissions(mode);
+        writer.start_file(name, options).unwrap();
+        writer.write_all(&fs::read(&path).unwrap()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_bundle_in_s3_is_downloaded_from_the_account_asked_for_and_deployed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("app");
+    write_bundle(
+        &bundle,
+        "#!/bin/sh\ngrep -q Hello /var/www/html/index.html && echo \"from s3 in $APPLICATION_NAME\"\n",
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let cloud = runtime
+        .block_on(deploydesk::localcloud::LocalCloud::start(
+            deploydesk::localcloud::LocalCloudOptions::default(),
+        ))
+        .unwrap();
+    let url = cloud.endpoint_url();
+    runtime.block_on(async {
+        let session = deploydesk::cloud::Session::local(&url).await;
+        session
+            .s3
+            .create_bucket()
+            .bucket("releases")
+            .send()
+            .await
+            .unwrap();
+        session
+            .s3
+            .put_object()
+            .bucket("releases")
+            .key("web/app-1.zip")
+            .body(zipped(&bundle).into())
+            .send()
+            .await
+            .unwrap();
+    });
+    let root = dir.path().join("instance");
+    let output = Command::new(DEPLOYDESK)
+        .args(["--endpoint-url", &url, "--region", "us-east-1", "run-local"])
+        .arg("s3://releases/web/app-1.zip")
+        .arg("--root")
+        .arg(&root)
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("Downloading s3://releases/web/app-1.zip"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ValidateService … Succeeded"), "{stdout}");
+    assert!(root.join("var/www/html/index.html").is_file());
+
+    // Without an account asked for, the demo account (the default) has
+    // no S3 outside the app: the command says what to give.
+    let home = dir.path().join("home");
+    fs::create_dir_all(&home).unwrap();
+    let output = Command::new(DEPLOYDESK)
+        .args(["run-local", "s3://releases/web/app-1.zip"])
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("give --profile and --region, or --endpoint-url"),
+        "{stderr}"
+    );
+    runtime.block_on(cloud.shutdown());
+}

@@ -124,6 +124,43 @@ pub async fn head_object(
     })
 }
 
+/// A bucket and key named by an `s3://bucket/key` address, or `None` for
+/// any other text (a path on this machine).
+pub fn parse_s3_address(text: &str) -> Option<(String, String)> {
+    let rest = text.strip_prefix("s3://")?;
+    let (bucket, key) = rest.split_once('/')?;
+    (!bucket.is_empty() && !key.is_empty()).then(|| (bucket.to_owned(), key.to_owned()))
+}
+
+/// Downloads `key` of `bucket` into the file `to`.
+pub async fn download(
+    session: &Session,
+    bucket: &str,
+    key: &str,
+    to: &Path,
+) -> Result<(), CloudError> {
+    let output = session
+        .s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(error(session, "GetObject"))?;
+    let mut body = output.body.into_async_read();
+    let mut file = tokio::fs::File::create(to).await.map_err(|problem| {
+        CloudError::Other(format!("Could not write {}: {problem}.", to.display()))
+    })?;
+    tokio::io::copy(&mut body, &mut file)
+        .await
+        .map_err(|problem| {
+            CloudError::Other(format!(
+                "Downloading s3://{bucket}/{key} stopped: {problem}. Try again."
+            ))
+        })?;
+    Ok(())
+}
+
 /// The most an AppSpec file read from S3 may weigh: far more than any
 /// AppSpec, far less than a bundle read by mistake.
 pub const APPSPEC_MAX_BYTES: u64 = 256 * 1024;
@@ -433,4 +470,26 @@ async fn upload_parts(
         });
     }
     Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_s3_address;
+
+    #[test]
+    fn an_s3_address_names_a_bucket_and_a_key_and_anything_else_is_a_path() {
+        assert_eq!(
+            parse_s3_address("s3://releases/web/app-1.zip"),
+            Some(("releases".to_owned(), "web/app-1.zip".to_owned()))
+        );
+        for other in [
+            "./app.zip",
+            "/tmp/s3://x/y",
+            "s3://releases",
+            "s3://releases/",
+            "s3:///key",
+        ] {
+            assert_eq!(parse_s3_address(other), None, "{other}");
+        }
+    }
 }

@@ -5,7 +5,10 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::cloud::s3;
+use crate::cloud::session::Session;
 use crate::domain::local_run::FileExistsBehavior;
+use crate::settings::BackendChoice;
 
 use super::{EventReport, EventStatus, RunRequest, run};
 
@@ -18,8 +21,11 @@ const DEFAULT_GROUP_ID: &str = "default-local-deployment-group";
 /// The arguments of `deploydesk run-local`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunLocalArgs {
-    /// The bundle: a folder, or a .zip, .tar or .tar.gz file.
+    /// The bundle: a folder, a .zip, .tar or .tar.gz file, or
+    /// s3://bucket/key in the account chosen (--profile and --region, or
+    /// --endpoint-url, or the account the app used last).
     #[arg(value_name = "PATH")]
+    #[allow(clippy::doc_markdown)] // The text is the command's help, shown as written.
     pub path: PathBuf,
     /// The instance's folder, which its scripts see as `/`. Defaults to
     /// `local-instance` in the app's data folder.
@@ -37,6 +43,55 @@ pub struct RunLocalArgs {
 
 fn parse_behavior(text: &str) -> Result<FileExistsBehavior, String> {
     text.parse()
+}
+
+/// Runs the command with a bundle in S3 downloaded first from `backend`'s
+/// account; a local path runs as it is. Returns the exit code, as
+/// [`run_local`] does.
+pub fn run_local_from(args: &RunLocalArgs, backend: Option<&BackendChoice>) -> i32 {
+    let Some((bucket, key)) = args.path.to_str().and_then(s3::parse_s3_address) else {
+        return run_local(args);
+    };
+    let backend = match backend {
+        Some(BackendChoice::Demo) | None => {
+            to_stderr(&format!(
+                "s3://{bucket}/{key} is read from an AWS account: give --profile and --region, or --endpoint-url. The demo account's S3 lives inside the running app."
+            ));
+            return 2;
+        }
+        Some(backend) => backend,
+    };
+    let folder = match tempfile::tempdir() {
+        Ok(folder) => folder,
+        Err(error) => {
+            to_stderr(&format!(
+                "Could not make a temporary folder for the bundle: {error}."
+            ));
+            return 2;
+        }
+    };
+    let file_name = key.rsplit('/').next().unwrap_or("bundle.zip");
+    let file = folder.path().join(file_name);
+    println!("Downloading s3://{bucket}/{key}");
+    let downloaded = tokio::runtime::Runtime::new()
+        .map_err(|error| error.to_string())
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                let session = Session::connect(backend)
+                    .await
+                    .map_err(|error| error.to_string())?;
+                s3::download(&session, &bucket, &key, &file)
+                    .await
+                    .map_err(|error| error.to_string())
+            })
+        });
+    if let Err(error) = downloaded {
+        to_stderr(&format!("Could not download s3://{bucket}/{key}: {error}"));
+        return 2;
+    }
+    let mut local = args.clone();
+    local.path = file;
+    run_local(&local)
 }
 
 /// Runs the command; returns the process's exit code: 0 when every event
