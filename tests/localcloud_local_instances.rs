@@ -63,7 +63,7 @@ fn bundle(after_install: &str) -> Vec<u8> {
         ("app/index.html", "<h1>shop build 7c1e</h1>\n"),
         (
             "scripts/before_install.sh",
-            "#!/bin/sh\necho \"preparing shop for $DEPLOYMENT_ID in $DEPLOYMENT_GROUP_NAME\"\n",
+            "#!/bin/sh\necho \"preparing shop for $DEPLOYMENT_ID in $DEPLOYMENT_GROUP_NAME from $BUNDLE_BUCKET\"\n",
         ),
         ("scripts/after_install.sh", after_install),
         (
@@ -250,8 +250,9 @@ async fn local_instances_run_the_bundle_and_show_their_real_output() {
         }
         // The scripts' own output, with the deployment's real id and group.
         assert!(
-            log_tail(local, "BeforeInstall")
-                .contains(&format!("[stdout]preparing shop for {id} in {GROUP}")),
+            log_tail(local, "BeforeInstall").contains(&format!(
+                "[stdout]preparing shop for {id} in {GROUP} from {BUCKET}"
+            )),
             "{local:?}"
         );
         assert!(

@@ -163,7 +163,7 @@ fn a_bundle_in_s3_is_downloaded_from_the_account_asked_for_and_deployed() {
     let bundle = dir.path().join("app");
     write_bundle(
         &bundle,
-        "#!/bin/sh\ngrep -q Hello /var/www/html/index.html && echo \"from s3 in $APPLICATION_NAME\"\n",
+        "#!/bin/sh\ngrep -q Hello /var/www/html/index.html && echo \"from $BUNDLE_BUCKET/$BUNDLE_KEY\"\n",
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let cloud = runtime
@@ -214,6 +214,24 @@ fn a_bundle_in_s3_is_downloaded_from_the_account_asked_for_and_deployed() {
     );
     assert!(stdout.contains("ValidateService … Succeeded"), "{stdout}");
     assert!(root.join("var/www/html/index.html").is_file());
+    // The hook was told where its bundle came from.
+    let log = fs::read_to_string(
+        fs::read_dir(root.join("opt/codedeploy-agent/deployment-root"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .find(|entry| entry.file_name() != "deployment-instructions")
+            .map(|group| {
+                let deployment = fs::read_dir(group.path())
+                    .unwrap()
+                    .filter_map(Result::ok)
+                    .find(|entry| entry.path().join("logs/scripts.log").is_file())
+                    .unwrap();
+                deployment.path().join("logs/scripts.log")
+            })
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(log.contains("from releases/web/app-1.zip"), "{log}");
 
     // Without an account asked for, the demo account (the default) has
     // no S3 outside the app: the command says what to give.

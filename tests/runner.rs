@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use deploydesk::cloud::sample::write_sample;
 use deploydesk::domain::lifecycle::LifecycleEvent;
-use deploydesk::domain::local_run::{FileExistsBehavior, ScriptErrorCode};
+use deploydesk::domain::local_run::{BundleOrigin, FileExistsBehavior, ScriptErrorCode};
 use deploydesk::runner::{EventStatus, RunReport, RunRequest, run};
 
 /// Writes a bundle folder: its AppSpec and files (scripts executable).
@@ -36,6 +36,7 @@ fn request(bundle: &Path, instance: &Path) -> RunRequest {
         group_id: "staging-group".to_owned(),
         file_exists_behavior: FileExistsBehavior::Disallow,
         deployment_id: None,
+        origin: BundleOrigin::Local,
     }
 }
 

@@ -132,13 +132,14 @@ pub fn parse_s3_address(text: &str) -> Option<(String, String)> {
     (!bucket.is_empty() && !key.is_empty()).then(|| (bucket.to_owned(), key.to_owned()))
 }
 
-/// Downloads `key` of `bucket` into the file `to`.
+/// Downloads `key` of `bucket` into the file `to`; returns the object's
+/// ETag (without quotes), when S3 gives one.
 pub async fn download(
     session: &Session,
     bucket: &str,
     key: &str,
     to: &Path,
-) -> Result<(), CloudError> {
+) -> Result<Option<String>, CloudError> {
     let output = session
         .s3
         .get_object()
@@ -147,6 +148,7 @@ pub async fn download(
         .send()
         .await
         .map_err(error(session, "GetObject"))?;
+    let etag = output.e_tag().map(|etag| etag.trim_matches('"').to_owned());
     let mut body = output.body.into_async_read();
     let mut file = tokio::fs::File::create(to).await.map_err(|problem| {
         CloudError::Other(format!("Could not write {}: {problem}.", to.display()))
@@ -158,7 +160,7 @@ pub async fn download(
                 "Downloading s3://{bucket}/{key} stopped: {problem}. Try again."
             ))
         })?;
-    Ok(())
+    Ok(etag)
 }
 
 /// The most an AppSpec file read from S3 may weigh: far more than any

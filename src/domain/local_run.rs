@@ -472,14 +472,57 @@ pub struct RunIdentity {
     pub deployment_group_name: String,
     /// The deployment group's ID.
     pub deployment_group_id: String,
+    /// Where the revision's bundle came from.
+    pub origin: BundleOrigin,
 }
 
-/// The variables the agent sets for a hook's scripts. A bundle from a
-/// local file or folder has no bucket, key or commit, so the bundle
-/// variables (`BUNDLE_BUCKET`, `BUNDLE_KEY`, `BUNDLE_VERSION`,
-/// `BUNDLE_ETAG`, `BUNDLE_COMMIT`) are added only by callers that have
-/// them.
+/// Where a revision's bundle came from, which the agent tells its hooks.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum BundleOrigin {
+    /// A folder or file on this machine: no bundle variables.
+    #[default]
+    Local,
+    /// An object in Amazon S3.
+    S3 {
+        /// The bucket.
+        bucket: String,
+        /// The object's key.
+        key: String,
+        /// The object's version, when the revision names one.
+        version: Option<String>,
+        /// The object's ETag, when the revision names one.
+        etag: Option<String>,
+    },
+    /// A commit on GitHub.
+    GitHub {
+        /// The commit's id.
+        commit: String,
+    },
+}
+
+/// The variables the agent sets for a hook's scripts: the deployment's,
+/// then the bundle's where it came from S3 (`BUNDLE_BUCKET`, `BUNDLE_KEY`,
+/// and `BUNDLE_VERSION` and `BUNDLE_ETAG` when the revision names them) or
+/// GitHub (`BUNDLE_COMMIT`). A bundle from this machine has none.
 pub fn hook_environment(event: LifecycleEvent, identity: &RunIdentity) -> Vec<(String, String)> {
+    let bundle: Vec<(&str, &str)> = match &identity.origin {
+        BundleOrigin::Local => Vec::new(),
+        BundleOrigin::S3 {
+            bucket,
+            key,
+            version,
+            etag,
+        } => [
+            ("BUNDLE_BUCKET", Some(bucket)),
+            ("BUNDLE_KEY", Some(key)),
+            ("BUNDLE_VERSION", version.as_ref()),
+            ("BUNDLE_ETAG", etag.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|value| (name, value.as_str())))
+        .collect(),
+        BundleOrigin::GitHub { commit } => vec![("BUNDLE_COMMIT", commit.as_str())],
+    };
     [
         ("LIFECYCLE_EVENT", event.name()),
         ("DEPLOYMENT_ID", identity.deployment_id.as_str()),
@@ -491,6 +534,7 @@ pub fn hook_environment(event: LifecycleEvent, identity: &RunIdentity) -> Vec<(S
         ("DEPLOYMENT_GROUP_ID", identity.deployment_group_id.as_str()),
     ]
     .into_iter()
+    .chain(bundle)
     .map(|(name, value)| (name.to_owned(), value.to_owned()))
     .collect()
 }

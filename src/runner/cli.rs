@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cloud::s3;
 use crate::cloud::session::Session;
-use crate::domain::local_run::FileExistsBehavior;
+use crate::domain::local_run::{BundleOrigin, FileExistsBehavior};
 use crate::settings::BackendChoice;
 
 use super::{EventReport, EventStatus, RunRequest, run};
@@ -39,6 +39,9 @@ pub struct RunLocalArgs {
     /// install did not write.
     #[arg(long, value_name = "DISALLOW|OVERWRITE|RETAIN", default_value = "DISALLOW", value_parser = parse_behavior)]
     pub file_exists_behavior: FileExistsBehavior,
+    /// Where the bundle came from, for the hooks' bundle variables.
+    #[arg(skip)]
+    pub origin: BundleOrigin,
 }
 
 fn parse_behavior(text: &str) -> Result<FileExistsBehavior, String> {
@@ -85,12 +88,21 @@ pub fn run_local_from(args: &RunLocalArgs, backend: Option<&BackendChoice>) -> i
                     .map_err(|error| error.to_string())
             })
         });
-    if let Err(error) = downloaded {
-        to_stderr(&format!("Could not download s3://{bucket}/{key}: {error}"));
-        return 2;
-    }
+    let etag = match downloaded {
+        Ok(etag) => etag,
+        Err(error) => {
+            to_stderr(&format!("Could not download s3://{bucket}/{key}: {error}"));
+            return 2;
+        }
+    };
     let mut local = args.clone();
     local.path = file;
+    local.origin = BundleOrigin::S3 {
+        bucket,
+        key,
+        version: None,
+        etag,
+    };
     run_local(&local)
 }
 
@@ -113,6 +125,7 @@ pub fn run_local(args: &RunLocalArgs) -> i32 {
         group_id,
         file_exists_behavior: args.file_exists_behavior,
         deployment_id: None,
+        origin: args.origin.clone(),
     };
     println!(
         "Deploying {} to the instance folder {}",

@@ -20,8 +20,8 @@ use crate::cloud::bundle::{self, BundleError, BundleSource};
 use crate::domain::appspec::{self, AppSpec};
 use crate::domain::lifecycle::LifecycleEvent;
 use crate::domain::local_run::{
-    self, DeploymentRoot, FileExistsBehavior, InstallStep, MAX_REVISIONS, RunIdentity,
-    ScriptDiagnostics,
+    self, BundleOrigin, DeploymentRoot, FileExistsBehavior, InstallStep, MAX_REVISIONS,
+    RunIdentity, ScriptDiagnostics,
 };
 
 pub use sandbox::{Sandbox, SandboxError};
@@ -44,6 +44,8 @@ pub struct RunRequest {
     /// The deployment's ID, when a deployment that exists elsewhere (the
     /// local cloud's) runs here; a new one is made when `None`.
     pub deployment_id: Option<String>,
+    /// Where the bundle came from, for the hooks' bundle variables.
+    pub origin: BundleOrigin,
 }
 
 /// How an event ended.
@@ -164,6 +166,7 @@ pub fn run(
         application_name: request.application_name.clone(),
         deployment_group_name: request.group_name.clone(),
         deployment_group_id: request.group_id.clone(),
+        origin: request.origin.clone(),
     };
     let mut run = Run {
         instance: &instance,

@@ -264,6 +264,7 @@ fn hooks_get_the_agents_variables() {
         application_name: "web".into(),
         deployment_group_name: "staging".into(),
         deployment_group_id: "g-1".into(),
+        origin: BundleOrigin::Local,
     };
     let env = hook_environment(LifecycleEvent::AfterInstall, &identity);
     assert_eq!(
@@ -275,6 +276,46 @@ fn hooks_get_the_agents_variables() {
             ("DEPLOYMENT_GROUP_NAME".to_owned(), "staging".to_owned()),
             ("DEPLOYMENT_GROUP_ID".to_owned(), "g-1".to_owned()),
         ]
+    );
+}
+
+#[test]
+fn hooks_of_a_bundle_from_s3_or_github_get_its_variables() {
+    let mut identity = RunIdentity {
+        deployment_id: "d-ABCDEFGHI".into(),
+        application_name: "web".into(),
+        deployment_group_name: "staging".into(),
+        deployment_group_id: "g-1".into(),
+        origin: BundleOrigin::S3 {
+            bucket: "releases".into(),
+            key: "web/app.zip".into(),
+            version: None,
+            etag: Some("abc123".into()),
+        },
+    };
+    let bundle = |identity: &RunIdentity| -> Vec<(String, String)> {
+        hook_environment(LifecycleEvent::BeforeInstall, identity)
+            .into_iter()
+            .filter(|(name, _)| name.starts_with("BUNDLE_"))
+            .collect()
+    };
+    assert_eq!(
+        bundle(&identity),
+        [
+            ("BUNDLE_BUCKET".to_owned(), "releases".to_owned()),
+            ("BUNDLE_KEY".to_owned(), "web/app.zip".to_owned()),
+            ("BUNDLE_ETAG".to_owned(), "abc123".to_owned()),
+        ]
+    );
+    identity.origin = BundleOrigin::GitHub {
+        commit: "0123456789abcdef0123456789abcdef01234567".into(),
+    };
+    assert_eq!(
+        bundle(&identity),
+        [(
+            "BUNDLE_COMMIT".to_owned(),
+            "0123456789abcdef0123456789abcdef01234567".to_owned()
+        )]
     );
 }
 

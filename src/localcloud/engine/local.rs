@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use crate::domain::health::AttemptResult;
-use crate::domain::local_run::FileExistsBehavior;
+use crate::domain::local_run::{BundleOrigin, FileExistsBehavior};
 use crate::localcloud::clock::Timestamp;
 use crate::localcloud::codedeploy::deployment_state::{
     AttemptPlan, Deployment, Diagnostics, EventStatus, FailureCause, TargetRecord, TargetStatus,
@@ -137,6 +137,25 @@ fn folder_name(name: &str) -> String {
     }
 }
 
+/// Where `deployment`'s revision comes from, as its hooks are told.
+fn origin_of(deployment: &Deployment) -> BundleOrigin {
+    match (
+        &deployment.revision.s3_location,
+        &deployment.revision.git_hub_location,
+    ) {
+        (Some(s3), _) => BundleOrigin::S3 {
+            bucket: s3.bucket.clone().unwrap_or_default(),
+            key: s3.key.clone().unwrap_or_default(),
+            version: s3.version.clone(),
+            etag: s3.e_tag.clone(),
+        },
+        (None, Some(github)) => BundleOrigin::GitHub {
+            commit: github.commit_id.clone().unwrap_or_default(),
+        },
+        (None, None) => BundleOrigin::Local,
+    }
+}
+
 /// The bundle of `deployment`'s revision on disk, or why there is none.
 fn bundle_path(world: &World, deployment: &Deployment, blobs: &Path) -> Result<PathBuf, String> {
     let Some(location) = deployment.revision.s3_location.as_ref() else {
@@ -180,6 +199,7 @@ pub(super) fn begin(
                 .and_then(|name| name.parse().ok())
                 .unwrap_or(FileExistsBehavior::Disallow),
             deployment_id: Some(deployment.deployment_id.clone()),
+            origin: origin_of(deployment),
         }),
     };
     let progress = Arc::new(Mutex::new(Progress::default()));
