@@ -37,6 +37,7 @@ fn request(bundle: &Path, instance: &Path) -> RunRequest {
         file_exists_behavior: FileExistsBehavior::Disallow,
         deployment_id: None,
         origin: BundleOrigin::Local,
+        ignore_application_stop_failures: false,
     }
 }
 
@@ -515,6 +516,49 @@ fn the_previous_revisions_application_stop_runs_on_the_next_deployment() {
     fs::remove_file(instance.join("var/stopped-by-v1")).unwrap();
     assert!(deploy(&other).succeeded());
     assert!(!instance.join("var/stopped-by-v1").exists());
+}
+
+#[test]
+fn a_failing_application_stop_stops_the_next_deployment_unless_it_ignores_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let instance = dir.path().join("instance");
+    let appspec =
+        "version: 0.0\nos: linux\nhooks:\n  ApplicationStop:\n    - location: scripts/stop.sh\n";
+    let broken = bundle(
+        &dir.path().join("v1"),
+        appspec,
+        &[(
+            "scripts/stop.sh",
+            "#!/bin/sh\necho 'the service is not there' >&2\nexit 4\n",
+        )],
+    );
+    assert!(deploy(&request(&broken, &instance)).succeeded());
+    // The next deployment runs v1's ApplicationStop, which fails...
+    let next = deploy(&request(&broken, &instance));
+    assert_eq!(
+        statuses(&next)[..2],
+        [("ApplicationStop", "Failed"), ("DownloadBundle", "Skipped")]
+    );
+    // ...unless it ignores ApplicationStop failures: the failure is noted
+    // and the deployment goes on.
+    let ignoring = deploy(&RunRequest {
+        ignore_application_stop_failures: true,
+        ..request(&broken, &instance)
+    });
+    assert!(ignoring.succeeded(), "{:?}", statuses(&ignoring));
+    let stop = &ignoring.events[0];
+    assert!(
+        stop.notes
+            .iter()
+            .any(|note| note.contains("ignores its failures")),
+        "{:?}",
+        stop.notes
+    );
+    assert!(
+        stop.diagnostics
+            .as_ref()
+            .is_some_and(|diagnostics| diagnostics.log_tail.contains("the service is not there"))
+    );
 }
 
 #[test]

@@ -39,6 +39,9 @@ pub struct RunLocalArgs {
     /// install did not write.
     #[arg(long, value_name = "DISALLOW|OVERWRITE|RETAIN", default_value = "DISALLOW", value_parser = parse_behavior)]
     pub file_exists_behavior: FileExistsBehavior,
+    /// Go on when the previous revision's ApplicationStop scripts fail.
+    #[arg(long)]
+    pub ignore_application_stop_failures: bool,
     /// Where the bundle came from, for the hooks' bundle variables.
     #[arg(skip)]
     pub origin: BundleOrigin,
@@ -126,6 +129,7 @@ pub fn run_local(args: &RunLocalArgs) -> i32 {
         file_exists_behavior: args.file_exists_behavior,
         deployment_id: None,
         origin: args.origin.clone(),
+        ignore_application_stop_failures: args.ignore_application_stop_failures,
     };
     println!(
         "Deploying {} to the instance folder {}",

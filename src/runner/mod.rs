@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::cloud::bundle::{self, BundleError, BundleSource};
 use crate::domain::appspec::{self, AppSpec};
-use crate::domain::lifecycle::LifecycleEvent;
+use crate::domain::lifecycle::{InstanceRole, LifecycleEvent, events_for};
 use crate::domain::local_run::{
     self, BundleOrigin, DeploymentRoot, FileExistsBehavior, InstallStep, MAX_REVISIONS,
     RunIdentity, ScriptDiagnostics,
@@ -46,6 +46,9 @@ pub struct RunRequest {
     pub deployment_id: Option<String>,
     /// Where the bundle came from, for the hooks' bundle variables.
     pub origin: BundleOrigin,
+    /// Whether a failing `ApplicationStop` script lets the deployment go
+    /// on, as the deployment's `ignoreApplicationStopFailures` asks.
+    pub ignore_application_stop_failures: bool,
 }
 
 /// How an event ended.
@@ -185,13 +188,19 @@ pub fn run(
         )
     });
     let stop = match &stop_scripts {
-        Some((previous_archive, scripts)) => {
-            run.hook(LifecycleEvent::ApplicationStop, previous_archive, scripts)
-        }
+        Some((previous_archive, scripts)) => run.hook_ignoring(
+            LifecycleEvent::ApplicationStop,
+            previous_archive,
+            scripts,
+            request.ignore_application_stop_failures,
+        ),
         None => run.hook(LifecycleEvent::ApplicationStop, &archive_dir, &[]),
     };
     if !stop {
-        return Ok(run.finish(deployment_id, &[]));
+        return Ok(run.finish(
+            deployment_id,
+            &events_after(LifecycleEvent::ApplicationStop),
+        ));
     }
 
     // DownloadBundle: the revision is unpacked and its AppSpec read.
@@ -206,7 +215,7 @@ pub fn run(
         }
         Err(message) => {
             run.record(LifecycleEvent::DownloadBundle, started, Err(message));
-            return Ok(run.finish(deployment_id, &[]));
+            return Ok(run.finish(deployment_id, &events_after(LifecycleEvent::DownloadBundle)));
         }
     };
 
@@ -250,6 +259,16 @@ pub fn run(
     Ok(run.finish(deployment_id, &[]))
 }
 
+/// The events an in-place deployment runs after `event`, which are skipped
+/// when it fails.
+fn events_after(event: LifecycleEvent) -> Vec<LifecycleEvent> {
+    events_for(InstanceRole::InPlace, false)
+        .into_iter()
+        .skip_while(|planned| *planned != event)
+        .skip(1)
+        .collect()
+}
+
 /// The state of a run in progress.
 struct Run<'a> {
     instance: &'a Path,
@@ -268,6 +287,19 @@ impl Run<'_> {
         archive_dir: &Path,
         scripts: &[appspec::HookScript],
     ) -> bool {
+        self.hook_ignoring(event, archive_dir, scripts, false)
+    }
+
+    /// Runs `event`'s scripts as [`Self::hook`] does; when `ignore_failure`,
+    /// a failure is noted and the event still succeeds, as the agent does
+    /// for `ApplicationStop` when the deployment ignores its failures.
+    fn hook_ignoring(
+        &mut self,
+        event: LifecycleEvent,
+        archive_dir: &Path,
+        scripts: &[appspec::HookScript],
+        ignore_failure: bool,
+    ) -> bool {
         let started = Instant::now();
         let outcome = hooks::run_scripts(&hooks::HookRun {
             sandbox: self.sandbox,
@@ -278,9 +310,18 @@ impl Run<'_> {
             identity: self.identity,
             scripts,
         });
+        let ignored = outcome.failed && ignore_failure;
+        let mut notes = outcome.notes;
+        if ignored {
+            notes.push(format!(
+                "{} failed; the deployment ignores its failures, so it goes on.",
+                event.name()
+            ));
+        }
+        let failed = outcome.failed && !ignored;
         let report = EventReport {
             event,
-            status: if outcome.failed {
+            status: if failed {
                 EventStatus::Failed
             } else {
                 EventStatus::Succeeded
@@ -288,10 +329,10 @@ impl Run<'_> {
             duration: started.elapsed(),
             diagnostics: outcome.diagnostics,
             message: None,
-            notes: outcome.notes,
+            notes,
         };
         self.push(report);
-        !outcome.failed
+        !failed
     }
 
     /// Records an event the runner does itself: its notes, or why it

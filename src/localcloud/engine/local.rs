@@ -200,6 +200,7 @@ pub(super) fn begin(
                 .unwrap_or(FileExistsBehavior::Disallow),
             deployment_id: Some(deployment.deployment_id.clone()),
             origin: origin_of(deployment),
+            ignore_application_stop_failures: deployment.ignore_application_stop_failures,
         }),
     };
     let progress = Arc::new(Mutex::new(Progress::default()));
