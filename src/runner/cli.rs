@@ -39,7 +39,7 @@ pub struct RunLocalArgs {
     /// install did not write.
     #[arg(long, value_name = "DISALLOW|OVERWRITE|RETAIN", default_value = "DISALLOW", value_parser = parse_behavior)]
     pub file_exists_behavior: FileExistsBehavior,
-    /// Go on when the previous revision's ApplicationStop scripts fail.
+    /// Go on when the previous revision's `ApplicationStop` scripts fail.
     #[arg(long)]
     pub ignore_application_stop_failures: bool,
     /// Where the bundle came from, for the hooks' bundle variables.
