@@ -133,6 +133,10 @@ impl LocalCloudHost for EmbeddedLocalCloud {
 
     fn reset(&self) -> BoxFuture<'_, Result<(), CloudError>> {
         Box::pin(async move {
+            // The lock is held while the demo's services are made again, as
+            // in `endpoint`: whoever asks next for the account (the app
+            // reconnecting) gets it whole. The local cloud answers those
+            // requests without this lock.
             let running = self.running.lock().await;
             let Some(cloud) = running.as_ref() else {
                 return Ok(());

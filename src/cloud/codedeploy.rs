@@ -277,7 +277,8 @@ fn group_from_sdk(info: &cd::DeploymentGroupInfo) -> DeploymentGroup {
     }
 }
 
-fn last_deployment(info: &cd::LastDeploymentInfo) -> LastDeployment {
+/// A group's last deployment as the groups table shows it.
+pub(crate) fn last_deployment(info: &cd::LastDeploymentInfo) -> LastDeployment {
     LastDeployment {
         deployment_id: info.deployment_id().unwrap_or_default().to_owned(),
         status: info

@@ -24,11 +24,10 @@ use aws_sdk_codedeploy::types as cd;
 use aws_sdk_ecs::types as ecs;
 use aws_sdk_elasticloadbalancingv2::types as elb;
 
-use super::codedeploy::LastDeployment;
+use super::codedeploy::{LastDeployment, last_deployment};
 use super::deployments::{self, Traffic};
 use super::error::{CloudError, CloudResult, sdk_error};
 use super::session::Session;
-use super::to_system_time;
 
 /// The most names `BatchGetDeploymentGroups` takes.
 const GROUP_BATCH: usize = 100;
@@ -352,18 +351,6 @@ async fn running_statuses(
             )
         })
         .collect())
-}
-
-/// A group's last deployment as the groups table shows it.
-fn last_deployment(info: &cd::LastDeploymentInfo) -> LastDeployment {
-    LastDeployment {
-        deployment_id: info.deployment_id().unwrap_or_default().to_owned(),
-        status: info
-            .status()
-            .map_or_else(String::new, |status| status.as_str().to_owned()),
-        created: to_system_time(info.create_time()),
-        ended: to_system_time(info.end_time()),
-    }
 }
 
 /// The name a target group's ARN carries
