@@ -6,11 +6,12 @@
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use deploydesk::cloud::sample::write_sample;
 use deploydesk::domain::lifecycle::LifecycleEvent;
 use deploydesk::domain::local_run::{BundleOrigin, FileExistsBehavior, ScriptErrorCode};
-use deploydesk::runner::{EventStatus, RunReport, RunRequest, run};
+use deploydesk::runner::{Cancel, EventStatus, RunReport, RunRequest, run};
 
 /// Writes a bundle folder: its AppSpec and files (scripts executable).
 fn bundle(dir: &Path, appspec: &str, files: &[(&str, &str)]) -> PathBuf {
@@ -38,6 +39,7 @@ fn request(bundle: &Path, instance: &Path) -> RunRequest {
         deployment_id: None,
         origin: BundleOrigin::Local,
         ignore_application_stop_failures: false,
+        cancel: Cancel::default(),
     }
 }
 
@@ -460,6 +462,101 @@ fn a_hook_past_its_timeout_is_killed_with_everything_it_started() {
     // The background job died with the sandbox: its pipe is closed, which
     // is why the run returned, and it never writes.
     assert!(!instance.join("var/late").exists());
+}
+
+/// Whether a process whose command line holds `marker` runs on this
+/// machine (the sandbox's processes are visible from outside it).
+fn process_running(marker: &str) -> bool {
+    fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        fs::read(entry.path().join("cmdline")).is_ok_and(|line| {
+            String::from_utf8_lossy(&line)
+                .replace('\0', " ")
+                .contains(marker)
+        })
+    })
+}
+
+#[test]
+fn a_stopped_run_kills_its_script_and_starts_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let instance = dir.path().join("instance");
+    let appspec = "version: 0.0\nos: linux\nhooks:\n  AfterInstall:\n    - location: scripts/long.sh\n      timeout: 900\n  ApplicationStart:\n    - location: scripts/start.sh\n";
+    let app = bundle(
+        &dir.path().join("app"),
+        appspec,
+        &[
+            (
+                "scripts/long.sh",
+                "#!/bin/sh\necho warming > /var/warming\nsleep 873.25\necho warm > /var/warm\n",
+            ),
+            (
+                "scripts/start.sh",
+                "#!/bin/sh\necho started > /var/started\n",
+            ),
+        ],
+    );
+    let request = request(&app, &instance);
+    let cancel = request.cancel.clone();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(run(&request, &mut |_| {}));
+    });
+    let deadline = Instant::now() + Duration::from_mins(1);
+    while !instance.join("var/warming").exists() || !process_running("sleep 873.25") {
+        assert!(
+            Instant::now() < deadline,
+            "AfterInstall's script never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cancel.cancel();
+    let report = receiver
+        .recv_timeout(Duration::from_mins(1))
+        .expect("a stopped run returns")
+        .unwrap();
+    assert_eq!(
+        statuses(&report)[4..],
+        [
+            ("AfterInstall", "Failed"),
+            ("ApplicationStart", "Skipped"),
+            ("ValidateService", "Skipped"),
+        ]
+    );
+    let diagnostics = report.failure().unwrap().diagnostics.clone().unwrap();
+    assert_eq!(diagnostics.error_code, ScriptErrorCode::UnknownError);
+    assert_eq!(
+        diagnostics.message,
+        "The deployment was stopped while the script at specified location: scripts/long.sh was running"
+    );
+    assert!(!process_running("sleep 873.25"), "the script was killed");
+    assert!(!instance.join("var/warm").exists());
+    assert!(!instance.join("var/started").exists());
+}
+
+#[test]
+fn a_run_stopped_before_it_starts_runs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let instance = dir.path().join("instance");
+    let app = one_hook(
+        &dir.path().join("app"),
+        "BeforeInstall",
+        "#!/bin/sh\necho ran > /var/ran\n",
+        5,
+    );
+    let request = request(&app, &instance);
+    request.cancel.cancel();
+    let report = deploy(&request);
+    assert_eq!(statuses(&report)[0], ("ApplicationStop", "Failed"));
+    assert!(
+        report.events[1..]
+            .iter()
+            .all(|event| event.status == EventStatus::Skipped)
+    );
+    assert_eq!(
+        report.failure().unwrap().message.as_deref(),
+        Some("The deployment was stopped before this lifecycle event started.")
+    );
+    assert!(!instance.join("var/ran").exists());
 }
 
 #[test]

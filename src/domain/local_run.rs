@@ -579,6 +579,8 @@ pub enum ScriptEnd {
     Missing,
     /// It could not be started.
     NotStarted,
+    /// The deployment was stopped while it ran, and it was killed.
+    Stopped,
 }
 
 /// A script's diagnostics, as `GetDeploymentInstance`/`ListLifecycleEvents`
@@ -623,6 +625,12 @@ pub fn diagnostics(script: &HookScript, end: ScriptEnd, log: &str) -> ScriptDiag
         ScriptEnd::NotStarted => (
             ScriptErrorCode::UnknownError,
             format!("Script at specified location: {location} could not be started"),
+        ),
+        ScriptEnd::Stopped => (
+            ScriptErrorCode::UnknownError,
+            format!(
+                "The deployment was stopped while the script at specified location: {location} was running"
+            ),
         ),
     };
     ScriptDiagnostics {

@@ -10,7 +10,7 @@ use crate::cloud::session::Session;
 use crate::domain::local_run::{BundleOrigin, FileExistsBehavior};
 use crate::settings::BackendChoice;
 
-use super::{EventReport, EventStatus, RunRequest, run};
+use super::{Cancel, EventReport, EventStatus, RunRequest, run};
 
 /// The group a run belongs to when none is named, as `codedeploy-local`
 /// names it.
@@ -130,6 +130,7 @@ pub fn run_local(args: &RunLocalArgs) -> i32 {
         deployment_id: None,
         origin: args.origin.clone(),
         ignore_application_stop_failures: args.ignore_application_stop_failures,
+        cancel: Cancel::default(),
     };
     println!(
         "Deploying {} to the instance folder {}",

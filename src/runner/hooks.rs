@@ -16,6 +16,7 @@ use crate::domain::appspec::HookScript;
 use crate::domain::lifecycle::LifecycleEvent;
 use crate::domain::local_run::{self, RunIdentity, ScriptDiagnostics, ScriptEnd};
 
+use super::Cancel;
 use super::sandbox::Sandbox;
 
 /// How often a running script is checked on.
@@ -30,6 +31,8 @@ pub struct HookRun<'a> {
     pub event: LifecycleEvent,
     pub identity: &'a RunIdentity,
     pub scripts: &'a [HookScript],
+    /// Kills the running script when the run is stopped.
+    pub cancel: &'a Cancel,
 }
 
 /// How an event's scripts went.
@@ -166,7 +169,7 @@ fn run_one(
             .map(|err| read_lines(err, "stderr", log)),
     ];
     let deadline = Instant::now() + Duration::from_secs(u64::from(script.timeout_seconds));
-    let end = wait(&mut child, deadline);
+    let end = wait(&mut child, deadline, run.cancel);
     for reader in readers.into_iter().flatten() {
         let _ = reader.join();
     }
@@ -174,14 +177,18 @@ fn run_one(
 }
 
 /// Waits for the sandbox to exit, or kills its process group at the
-/// deadline.
-fn wait(child: &mut Child, deadline: Instant) -> ScriptEnd {
+/// deadline or when the run is stopped.
+fn wait(child: &mut Child, deadline: Instant, cancel: &Cancel) -> ScriptEnd {
     loop {
         match child.try_wait() {
             Ok(Some(status)) => {
                 return status
                     .code()
                     .map_or(ScriptEnd::Signalled, ScriptEnd::Exited);
+            }
+            Ok(None) if cancel.is_cancelled() => {
+                kill_group(child);
+                return ScriptEnd::Stopped;
             }
             Ok(None) if Instant::now() >= deadline => {
                 kill_group(child);

@@ -14,6 +14,8 @@ mod unpack;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::cloud::bundle::{self, BundleError, BundleSource};
@@ -49,6 +51,25 @@ pub struct RunRequest {
     /// Whether a failing `ApplicationStop` script lets the deployment go
     /// on, as the deployment's `ignoreApplicationStopFailures` asks.
     pub ignore_application_stop_failures: bool,
+    /// Stops the run: the script running is killed and no event starts
+    /// after it.
+    pub cancel: Cancel,
+}
+
+/// Asks a run to stop, from another thread. Clones share one flag.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// Stops the run: its script is killed and nothing more starts.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the run was asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// How an event ended.
@@ -178,6 +199,7 @@ pub fn run(
         log_path: root.scripts_log(group, &deployment_id),
         events: Vec::new(),
         on_event,
+        cancel: &request.cancel,
     };
 
     // ApplicationStop runs the scripts of the revision deployed before.
@@ -187,6 +209,12 @@ pub fn run(
             spec.scripts_for(LifecycleEvent::ApplicationStop).to_vec(),
         )
     });
+    if run.stopped(LifecycleEvent::ApplicationStop) {
+        return Ok(run.finish(
+            deployment_id,
+            &events_after(LifecycleEvent::ApplicationStop),
+        ));
+    }
     let stop = match &stop_scripts {
         Some((previous_archive, scripts)) => run.hook_ignoring(
             LifecycleEvent::ApplicationStop,
@@ -204,6 +232,9 @@ pub fn run(
     }
 
     // DownloadBundle: the revision is unpacked and its AppSpec read.
+    if run.stopped(LifecycleEvent::DownloadBundle) {
+        return Ok(run.finish(deployment_id, &events_after(LifecycleEvent::DownloadBundle)));
+    }
     let started = Instant::now();
     let spec = unpack::unpack(&source, &archive_dir)
         .map_err(|error| format!("The bundle could not be unpacked: {error}."))
@@ -231,6 +262,9 @@ pub fn run(
         })
         .collect();
     for (index, event) in rest.iter().enumerate() {
+        if run.stopped(*event) {
+            return Ok(run.finish(deployment_id, &rest[index + 1..]));
+        }
         let succeeded = if *event == LifecycleEvent::Install {
             let started = Instant::now();
             let outcome = install(
@@ -277,9 +311,24 @@ struct Run<'a> {
     log_path: PathBuf,
     events: Vec<EventReport>,
     on_event: &'a mut dyn FnMut(&EventReport),
+    cancel: &'a Cancel,
 }
 
 impl Run<'_> {
+    /// Whether the run was asked to stop before `event`; if so, `event` is
+    /// recorded as failed without running.
+    fn stopped(&mut self, event: LifecycleEvent) -> bool {
+        if !self.cancel.is_cancelled() {
+            return false;
+        }
+        self.record(
+            event,
+            Instant::now(),
+            Err("The deployment was stopped before this lifecycle event started.".to_owned()),
+        );
+        true
+    }
+
     /// Runs an event's scripts from `archive_dir`; whether it succeeded.
     fn hook(
         &mut self,
@@ -309,6 +358,7 @@ impl Run<'_> {
             event,
             identity: self.identity,
             scripts,
+            cancel: self.cancel,
         });
         let ignored = outcome.failed && ignore_failure;
         let mut notes = outcome.notes;

@@ -118,7 +118,13 @@ pub(super) fn finish(
     deployment.start_time.get_or_insert(at);
     deployment.complete_time = Some(at);
     deployment.phase = Phase::Finished;
-    deployment.in_flight.clear();
+    // A local instance still running for a deployment that ended stops.
+    for index in std::mem::take(&mut deployment.in_flight) {
+        let target = &deployment.targets[index];
+        if target.attempt.as_ref().is_some_and(|attempt| attempt.local) {
+            super::local::forget(&deployment.deployment_id, &target.target_id);
+        }
+    }
     if let Some(shift) = deployment.shift.as_mut() {
         shift.close_executions();
     }

@@ -14,7 +14,9 @@
 //!
 //! While the run goes on the attempt's `finish` is the far future and the
 //! deployment is due at every advance. A deployment stopped meanwhile stops
-//! waiting: the run goes on to its end, and its reports are dropped.
+//! the run: its script is killed, no event starts after it, and whatever it
+//! still reports is dropped. The runs of a local cloud that stops are
+//! stopped the same way.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -28,7 +30,7 @@ use crate::localcloud::codedeploy::deployment_state::{
     AttemptPlan, Deployment, Diagnostics, EventStatus, FailureCause, TargetRecord, TargetStatus,
 };
 use crate::localcloud::world::World;
-use crate::runner::{self, EventReport, RunRequest};
+use crate::runner::{self, Cancel, EventReport, RunRequest};
 
 /// The folders of one local cloud's local instances, and of its S3 object
 /// bodies (the bundles).
@@ -55,6 +57,13 @@ pub struct LocalFoldersGuard(u64);
 impl Drop for LocalFoldersGuard {
     fn drop(&mut self) {
         lock(&FOLDERS).remove(&self.0);
+        lock(&RUNS).retain(|_, run| {
+            let ours = run.folders == Some(self.0);
+            if ours {
+                run.cancel.cancel();
+            }
+            !ours
+        });
     }
 }
 
@@ -64,7 +73,17 @@ static FOLDERS: LazyLock<Mutex<HashMap<u64, Arc<LocalFolders>>>> = LazyLock::new
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// The runs in progress (or ended and not yet applied), by deployment and
 /// target.
-static RUNS: LazyLock<Mutex<HashMap<RunKey, Arc<Mutex<Progress>>>>> = LazyLock::new(Mutex::default);
+static RUNS: LazyLock<Mutex<HashMap<RunKey, RunEntry>>> = LazyLock::new(Mutex::default);
+
+/// A run in [`RUNS`].
+struct RunEntry {
+    /// What it has reported.
+    progress: Arc<Mutex<Progress>>,
+    /// Stops it.
+    cancel: Cancel,
+    /// The [`LocalFolders`] of the local cloud it runs for.
+    folders: Option<u64>,
+}
 
 /// A run's deployment id and target id.
 type RunKey = (String, String);
@@ -183,7 +202,9 @@ pub(super) fn begin(
     folders: Option<LocalFoldersId>,
     status_on_success: TargetStatus,
 ) {
+    let folders_id = folders.map(|id| id.0);
     let folders = folders.and_then(|id| lock(&FOLDERS).get(&id.0).cloned());
+    let cancel = Cancel::default();
     let target_id = deployment.targets[index].target_id.clone();
     let request = match folders {
         None => Err("This local cloud keeps no folder for local instances.".to_owned()),
@@ -201,6 +222,7 @@ pub(super) fn begin(
             deployment_id: Some(deployment.deployment_id.clone()),
             origin: origin_of(deployment),
             ignore_application_stop_failures: deployment.ignore_application_stop_failures,
+            cancel: cancel.clone(),
         }),
     };
     let progress = Arc::new(Mutex::new(Progress::default()));
@@ -227,7 +249,11 @@ pub(super) fn begin(
     }
     lock(&RUNS).insert(
         (deployment.deployment_id.clone(), target_id),
-        Arc::clone(&progress),
+        RunEntry {
+            progress,
+            cancel,
+            folders: folders_id,
+        },
     );
     let target = &mut deployment.targets[index];
     target.attempt = Some(AttemptPlan {
@@ -240,10 +266,13 @@ pub(super) fn begin(
     });
 }
 
-/// Stops waiting for the run of `deployment_id` on `target_id`, which a
-/// stopped deployment no longer counts: its reports are dropped.
+/// Stops the run of `deployment_id` on `target_id`, which a stopped
+/// deployment no longer counts: its script is killed, nothing more starts,
+/// and its reports are dropped.
 pub(super) fn forget(deployment_id: &str, target_id: &str) {
-    lock(&RUNS).remove(&(deployment_id.to_owned(), target_id.to_owned()));
+    if let Some(run) = lock(&RUNS).remove(&(deployment_id.to_owned(), target_id.to_owned())) {
+        run.cancel.cancel();
+    }
 }
 
 /// The diagnostics of an event the runner reported.
@@ -284,7 +313,7 @@ pub(super) fn apply(deployment_id: &str, target: &mut TargetRecord, time: Timest
         return false;
     };
     let key = (deployment_id.to_owned(), target.target_id.clone());
-    let progress = lock(&RUNS).get(&key).cloned();
+    let progress = lock(&RUNS).get(&key).map(|run| Arc::clone(&run.progress));
     let (reports, ended) = match &progress {
         Some(progress) => {
             let mut progress = lock(progress);
