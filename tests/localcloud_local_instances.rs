@@ -227,7 +227,7 @@ async fn local_instances_run_the_bundle_and_show_their_real_output() {
     upload(
         &cloud,
         "shop.zip",
-        bundle("#!/bin/sh\necho \"installed $(ls /opt/shop)\"\n"),
+        bundle("#!/bin/sh\necho \"installed $(ls /opt/shop)\"\nsleep 1.5\n"),
     )
     .await;
     let id = deploy_to_end(&cloud, "shop.zip", None).await;
@@ -248,6 +248,14 @@ async fn local_instances_run_the_bundle_and_show_their_real_output() {
             assert_eq!(event.status().unwrap().as_str(), "Succeeded", "{event:?}");
             assert!(event.start_time().is_some() && event.end_time().is_some());
         }
+        // Each event lasts as long as it really ran, whatever the clock did
+        // meanwhile.
+        let took = |name: &str| {
+            let event = event(local, name);
+            event.end_time().unwrap().as_secs_f64() - event.start_time().unwrap().as_secs_f64()
+        };
+        assert!((1.5..10.0).contains(&took("AfterInstall")), "{local:?}");
+        assert!(took("Install") < 1.5, "{local:?}");
         // The scripts' own output, with the deployment's real id and group.
         assert!(
             log_tail(local, "BeforeInstall").contains(&format!(

@@ -349,8 +349,15 @@ pub(super) fn apply(deployment_id: &str, target: &mut TargetRecord, time: Timest
                 } else {
                     EventStatus::Succeeded
                 };
-                record.start_time = Some(record.start_time.unwrap_or(start));
-                record.end_time = Some(time);
+                // It ended when its run says, as far as this advance's
+                // clock has come.
+                let started = record.start_time.unwrap_or(start);
+                let took = i64::try_from(report.duration.as_millis()).unwrap_or(i64::MAX);
+                record.start_time = Some(started);
+                record.end_time = Some(
+                    Timestamp::from_millis(started.as_millis().saturating_add(took))
+                        .clamp(started, time.max(started)),
+                );
                 record.diagnostics = diagnostics_of(report);
             }
         }

@@ -41,7 +41,11 @@ pub(super) fn timeline_ui(
     let mut action = None;
     ui.horizontal(|ui| {
         ui.heading(&target.id);
-        if let Some(name) = instance.and_then(InstanceInfo::name) {
+        // An on-premises instance's ID is its name: it is said once.
+        if let Some(name) = instance
+            .and_then(InstanceInfo::name)
+            .filter(|name| *name != target.id)
+        {
             ui.label(RichText::new(name).strong());
         }
         if ui

@@ -252,7 +252,7 @@ impl Tour {
         match stage {
             Stage::Welcome => {
                 ui.heading("Welcome to DeployDesk");
-                ui.label("This is the demo account: a local cloud inside DeployDesk with ten EC2 instances and no AWS account needed.");
+                ui.label("This is the demo account: a local cloud inside DeployDesk with ten EC2 instances, a Lambda function and an ECS service. No AWS account is needed.");
                 ui.label("In one click DeployDesk sets it up the way the Setup wizards would, uploads the sample application and starts a deployment with one instance that fails, then shows you around.");
                 ui.add_space(8.0);
                 ui.horizontal_wrapped(|ui| {
@@ -262,9 +262,6 @@ impl Tour {
                     {
                         self.stage = Stage::SettingUp(None);
                         action = Some(TourAction::ShowMeARollout);
-                    }
-                    if ui.add(Action::secondary("Not now")).clicked() {
-                        action = Some(TourAction::Done);
                     }
                     if ui
                         .add(
@@ -278,6 +275,9 @@ impl Tour {
                             last: None,
                         };
                         action = Some(TourAction::RunScenario(Scenario::Canary));
+                    }
+                    if ui.add(Action::secondary("Not now")).clicked() {
+                        action = Some(TourAction::Done);
                     }
                 });
                 ui.add_space(4.0);
