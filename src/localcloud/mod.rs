@@ -11,7 +11,7 @@
 //! account, [`ACCOUNT_ID`].
 //!
 //! The layers, from the bottom (`ARCHITECTURE.md` draws them; the test
-//! `tests/localcloud_layers.rs` keeps them):
+//! `tests/localcloud/layers.rs` keeps them):
 //! - [`clock`], [`account`], [`faults`] and [`protocol`], the wire
 //!   protocols' shared pieces: errors, query parameters, JSON and XML,
 //!   paging.

@@ -2,7 +2,7 @@
 //! revisions, a `CODE_DEPLOY` service moved to a second task set (what a
 //! CodeDeploy blue/green deployment does), an `ECS` service's deployment,
 //! and errors. The services have no load balancer here: the load balancer
-//! checks, which moto does not make, are in `tests/localcloud_ecs.rs`.
+//! checks, which moto does not make, are in `tests/localcloud/ecs.rs`.
 //!
 //! Where moto (5.x) departs from AWS, the check runs on the local cloud
 //! only and says why. moto:
