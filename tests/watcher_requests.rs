@@ -9,100 +9,11 @@ mod traffic_support;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_sdk_codedeploy::types as cd;
 use deploydesk::cloud::Session;
 use deploydesk::cloud::watcher::{self, WatchConfig, WatchState, WatchUpdate};
 use deploydesk::localcloud::{LocalCloud, LocalCloudOptions};
 
 const FLEET: usize = 1_000;
-
-fn ec2_filter(key: &str, value: &str) -> cd::Ec2TagFilter {
-    cd::Ec2TagFilter::builder()
-        .key(key)
-        .value(value)
-        .r#type(cd::Ec2TagFilterType::KeyAndValue)
-        .build()
-}
-
-fn revision() -> cd::RevisionLocation {
-    cd::RevisionLocation::builder()
-        .revision_type(cd::RevisionLocationType::GitHub)
-        .git_hub_location(
-            cd::GitHubLocation::builder()
-                .repository("example/shop")
-                .commit_id("0123456789abcdef0123456789abcdef01234567")
-                .build(),
-        )
-        .build()
-}
-
-/// A blue/green group over the demo fleet: staging is blue, production is
-/// green, and the deployment waits in Ready until it is continued.
-async fn blue_green_deployment(client: &aws_sdk_codedeploy::Client) -> String {
-    client
-        .create_application()
-        .application_name("shop")
-        .send()
-        .await
-        .expect("application");
-    client
-        .create_deployment_group()
-        .application_name("shop")
-        .deployment_group_name("web")
-        .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
-        .deployment_config_name("CodeDeployDefault.HalfAtATime")
-        .ec2_tag_filters(ec2_filter("Environment", "staging"))
-        .deployment_style(
-            cd::DeploymentStyle::builder()
-                .deployment_type(cd::DeploymentType::BlueGreen)
-                .deployment_option(cd::DeploymentOption::WithTrafficControl)
-                .build(),
-        )
-        .load_balancer_info(
-            cd::LoadBalancerInfo::builder()
-                .target_group_info_list(cd::TargetGroupInfo::builder().name("web-tg").build())
-                .build(),
-        )
-        .blue_green_deployment_configuration(
-            cd::BlueGreenDeploymentConfiguration::builder()
-                .deployment_ready_option(
-                    cd::DeploymentReadyOption::builder()
-                        .action_on_timeout(cd::DeploymentReadyAction::StopDeployment)
-                        .wait_time_in_minutes(60)
-                        .build(),
-                )
-                .terminate_blue_instances_on_deployment_success(
-                    cd::BlueInstanceTerminationOption::builder()
-                        .action(cd::InstanceAction::KeepAlive)
-                        .build(),
-                )
-                .green_fleet_provisioning_option(
-                    cd::GreenFleetProvisioningOption::builder()
-                        .action(cd::GreenFleetProvisioningAction::DiscoverExisting)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("group");
-    client
-        .create_deployment()
-        .application_name("shop")
-        .deployment_group_name("web")
-        .revision(revision())
-        .target_instances(
-            cd::TargetInstances::builder()
-                .tag_filters(ec2_filter("Environment", "production"))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("deployment")
-        .deployment_id()
-        .expect("id")
-        .to_owned()
-}
 
 fn total(counts: &std::collections::BTreeMap<String, u64>) -> u64 {
     counts
@@ -122,7 +33,11 @@ async fn watcher_costs_one_request_per_refresh_while_nothing_changes() {
     .await
     .expect("local cloud");
     let session = Session::local(&cloud.endpoint_url()).await;
-    let deployment_id = blue_green_deployment(&session.codedeploy).await;
+    let deployment_id = traffic_support::ec2_blue_green_deployment(
+        &session.codedeploy,
+        "CodeDeployDefault.HalfAtATime",
+    )
+    .await;
     cloud.reset_request_counts();
 
     let updates: Arc<Mutex<Vec<WatchUpdate>>> = Arc::default();
@@ -323,7 +238,11 @@ async fn a_backend_that_goes_away_is_reported_and_retried() {
     .await
     .expect("local cloud");
     let session = Session::local(&cloud.endpoint_url()).await;
-    let deployment_id = blue_green_deployment(&session.codedeploy).await;
+    let deployment_id = traffic_support::ec2_blue_green_deployment(
+        &session.codedeploy,
+        "CodeDeployDefault.HalfAtATime",
+    )
+    .await;
     let (updates, task) = start_watching(&session, &deployment_id);
     wait_for(&updates, "the deployment", |update| {
         update.deployment.is_some()

@@ -1,6 +1,7 @@
-//! What the Lambda and ECS tests set up through the SDK: the function
-//! `orders` with two versions and an alias, its Lambda application and
-//! group, and an ECS application with a blue/green group over a service.
+//! What the traffic tests set up through the SDK: the function `orders`
+//! with two versions and an alias, its Lambda application and group, an
+//! ECS application with a blue/green group over a service, and an EC2
+//! blue/green deployment over the demo fleet.
 
 #![allow(dead_code)]
 
@@ -216,4 +217,97 @@ pub fn appspec(content: &str) -> cd::RevisionLocation {
         .revision_type(cd::RevisionLocationType::AppSpecContent)
         .app_spec_content(cd::AppSpecContent::builder().content(content).build())
         .build()
+}
+
+pub fn ec2_filter(key: &str, value: &str) -> cd::Ec2TagFilter {
+    cd::Ec2TagFilter::builder()
+        .key(key)
+        .value(value)
+        .r#type(cd::Ec2TagFilterType::KeyAndValue)
+        .build()
+}
+
+pub fn github_revision() -> cd::RevisionLocation {
+    cd::RevisionLocation::builder()
+        .revision_type(cd::RevisionLocationType::GitHub)
+        .git_hub_location(
+            cd::GitHubLocation::builder()
+                .repository("example/shop")
+                .commit_id("0123456789abcdef0123456789abcdef01234567")
+                .build(),
+        )
+        .build()
+}
+
+/// The application `shop` with a blue/green group `web` over the demo
+/// fleet, deploying with `config` behind the target group `web-tg`:
+/// staging is blue, production is green, and the deployment waits in Ready
+/// until it is continued. Returns the deployment's ID.
+pub async fn ec2_blue_green_deployment(
+    client: &aws_sdk_codedeploy::Client,
+    config: &str,
+) -> String {
+    client
+        .create_application()
+        .application_name("shop")
+        .send()
+        .await
+        .expect("application");
+    client
+        .create_deployment_group()
+        .application_name("shop")
+        .deployment_group_name("web")
+        .service_role_arn(SERVICE_ROLE)
+        .deployment_config_name(config)
+        .ec2_tag_filters(ec2_filter("Environment", "staging"))
+        .deployment_style(
+            cd::DeploymentStyle::builder()
+                .deployment_type(cd::DeploymentType::BlueGreen)
+                .deployment_option(cd::DeploymentOption::WithTrafficControl)
+                .build(),
+        )
+        .load_balancer_info(
+            cd::LoadBalancerInfo::builder()
+                .target_group_info_list(cd::TargetGroupInfo::builder().name("web-tg").build())
+                .build(),
+        )
+        .blue_green_deployment_configuration(
+            cd::BlueGreenDeploymentConfiguration::builder()
+                .deployment_ready_option(
+                    cd::DeploymentReadyOption::builder()
+                        .action_on_timeout(cd::DeploymentReadyAction::StopDeployment)
+                        .wait_time_in_minutes(60)
+                        .build(),
+                )
+                .terminate_blue_instances_on_deployment_success(
+                    cd::BlueInstanceTerminationOption::builder()
+                        .action(cd::InstanceAction::KeepAlive)
+                        .build(),
+                )
+                .green_fleet_provisioning_option(
+                    cd::GreenFleetProvisioningOption::builder()
+                        .action(cd::GreenFleetProvisioningAction::DiscoverExisting)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("group");
+    client
+        .create_deployment()
+        .application_name("shop")
+        .deployment_group_name("web")
+        .revision(github_revision())
+        .target_instances(
+            cd::TargetInstances::builder()
+                .tag_filters(ec2_filter("Environment", "production"))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("deployment")
+        .deployment_id()
+        .expect("id")
+        .to_owned()
 }

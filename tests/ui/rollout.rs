@@ -1,6 +1,7 @@
 //! UI tests of a live rollout in demo mode: deployments really run on the
 //! embedded local cloud and the app watches them through the SDK.
 
+use crate::traffic_support;
 use crate::ui_support;
 
 use std::path::Path;
@@ -145,18 +146,6 @@ fn onprem_filter(key: &str, value: &str) -> cd::TagFilter {
         .build()
 }
 
-fn github_revision() -> cd::RevisionLocation {
-    cd::RevisionLocation::builder()
-        .revision_type(cd::RevisionLocationType::GitHub)
-        .git_hub_location(
-            cd::GitHubLocation::builder()
-                .repository("example/shop")
-                .commit_id("0123456789abcdef0123456789abcdef01234567")
-                .build(),
-        )
-        .build()
-}
-
 /// An application with a group over on-premises instances tagged
 /// `Role=web`, the given ones misbehaving as their simulate tag says.
 async fn setup_onprem_group(
@@ -205,7 +194,7 @@ async fn start_deployment(client: &aws_sdk_codedeploy::Client) -> String {
         .create_deployment()
         .application_name("shop")
         .deployment_group_name("web")
-        .revision(github_revision())
+        .revision(traffic_support::github_revision())
         .send()
         .await
         .expect("deployment created")
@@ -421,14 +410,6 @@ fn stopping_a_running_deployment_asks_first() {
     );
 }
 
-fn ec2_filter(key: &str, value: &str) -> cd::Ec2TagFilter {
-    cd::Ec2TagFilter::builder()
-        .key(key)
-        .value(value)
-        .r#type(cd::Ec2TagFilterType::KeyAndValue)
-        .build()
-}
-
 #[test]
 fn a_ready_blue_green_deployment_continues_after_asking() {
     let dir = tempfile::tempdir().unwrap();
@@ -440,69 +421,7 @@ fn a_ready_blue_green_deployment_continues_after_asking() {
     // The demo fleet splits between staging (the blue originals here) and
     // production (the green replacements).
     let deployment_id = with_session(&harness, async |client| {
-        client
-            .create_application()
-            .application_name("shop")
-            .send()
-            .await
-            .expect("application");
-        client
-            .create_deployment_group()
-            .application_name("shop")
-            .deployment_group_name("web")
-            .service_role_arn("arn:aws:iam::000000000000:role/CodeDeployServiceRole")
-            .deployment_config_name("CodeDeployDefault.AllAtOnce")
-            .ec2_tag_filters(ec2_filter("Environment", "staging"))
-            .deployment_style(
-                cd::DeploymentStyle::builder()
-                    .deployment_type(cd::DeploymentType::BlueGreen)
-                    .deployment_option(cd::DeploymentOption::WithTrafficControl)
-                    .build(),
-            )
-            .load_balancer_info(
-                cd::LoadBalancerInfo::builder()
-                    .target_group_info_list(cd::TargetGroupInfo::builder().name("web-tg").build())
-                    .build(),
-            )
-            .blue_green_deployment_configuration(
-                cd::BlueGreenDeploymentConfiguration::builder()
-                    .deployment_ready_option(
-                        cd::DeploymentReadyOption::builder()
-                            .action_on_timeout(cd::DeploymentReadyAction::StopDeployment)
-                            .wait_time_in_minutes(60)
-                            .build(),
-                    )
-                    .terminate_blue_instances_on_deployment_success(
-                        cd::BlueInstanceTerminationOption::builder()
-                            .action(cd::InstanceAction::KeepAlive)
-                            .build(),
-                    )
-                    .green_fleet_provisioning_option(
-                        cd::GreenFleetProvisioningOption::builder()
-                            .action(cd::GreenFleetProvisioningAction::DiscoverExisting)
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("group created");
-        client
-            .create_deployment()
-            .application_name("shop")
-            .deployment_group_name("web")
-            .revision(github_revision())
-            .target_instances(
-                cd::TargetInstances::builder()
-                    .tag_filters(ec2_filter("Environment", "production"))
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("deployment created")
-            .deployment_id()
-            .expect("an id")
-            .to_owned()
+        traffic_support::ec2_blue_green_deployment(client, "CodeDeployDefault.AllAtOnce").await
     });
     open_deployment(&mut harness, &deployment_id);
     run_until(&mut harness, "the deployment ready", |h| {
