@@ -560,6 +560,67 @@ fn a_run_stopped_before_it_starts_runs_nothing() {
 }
 
 #[test]
+fn a_server_started_by_application_start_runs_for_validate_service_and_ends_with_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let instance = dir.path().join("instance");
+    let appspec = "version: 0.0\nos: linux\nhooks:\n  ApplicationStart:\n    - location: scripts/start.sh\n      timeout: 20\n  ValidateService:\n    - location: scripts/validate.sh\n      timeout: 20\n";
+    let app = bundle(
+        &dir.path().join("app"),
+        appspec,
+        &[
+            (
+                "scripts/start.sh",
+                "#!/bin/sh\nsh -c 'while :; do date +%s%N > /var/beat; sleep 0.05; done' beat-4417 >/dev/null 2>&1 &\necho started\n",
+            ),
+            (
+                "scripts/validate.sh",
+                "#!/bin/sh\nsleep 0.3\nfirst=$(cat /var/beat)\nsleep 0.3\n[ \"$first\" != \"$(cat /var/beat)\" ] && echo 'the server is up'\n",
+            ),
+        ],
+    );
+    let report = deploy(&request(&app, &instance));
+    assert!(report.succeeded(), "{report:?}");
+    let validate = report
+        .events
+        .iter()
+        .find(|event| event.event == LifecycleEvent::ValidateService)
+        .unwrap();
+    assert!(
+        validate
+            .diagnostics
+            .as_ref()
+            .unwrap()
+            .log_tail
+            .contains("[stdout]the server is up\n"),
+        "{validate:?}"
+    );
+    // The server ended with the run: nothing runs and the beat stops.
+    assert!(!process_running("beat-4417"));
+    let beat = fs::read_to_string(instance.join("var/beat")).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(fs::read_to_string(instance.join("var/beat")).unwrap(), beat);
+}
+
+#[test]
+fn a_background_process_holding_the_hooks_output_holds_the_hook_until_its_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let instance = dir.path().join("instance");
+    let app = one_hook(
+        &dir.path().join("app"),
+        "ApplicationStart",
+        "#!/bin/sh\nsleep 652.5 &\necho started\nexit 0\n",
+        2,
+    );
+    let report = deploy(&request(&app, &instance));
+    let failed = report.failure().unwrap();
+    assert_eq!(failed.event, LifecycleEvent::ApplicationStart);
+    let diagnostics = failed.diagnostics.clone().unwrap();
+    assert_eq!(diagnostics.error_code, ScriptErrorCode::ScriptTimedOut);
+    assert!(diagnostics.log_tail.contains("[stdout]started\n"));
+    assert!(!process_running("sleep 652.5"));
+}
+
+#[test]
 fn a_script_missing_from_the_revision_is_script_missing() {
     let dir = tempfile::tempdir().unwrap();
     let appspec =

@@ -3,13 +3,10 @@
 //! them.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::domain::appspec::HookScript;
@@ -18,9 +15,7 @@ use crate::domain::local_run::{self, RunIdentity, ScriptDiagnostics, ScriptEnd};
 
 use super::Cancel;
 use super::sandbox::Sandbox;
-
-/// How often a running script is checked on.
-const POLL: Duration = Duration::from_millis(10);
+use super::session::{Hook, HookEnd, Session};
 
 /// An event's scripts and where they run.
 pub struct HookRun<'a> {
@@ -64,8 +59,9 @@ impl ScriptLog {
     }
 }
 
-/// Runs the scripts in order until one fails.
-pub fn run_scripts(run: &HookRun<'_>) -> HookOutcome {
+/// Runs the scripts in order until one fails, in the run's sandbox
+/// `session`.
+pub fn run_scripts(run: &HookRun<'_>, session: &mut Option<Session>) -> HookOutcome {
     let mut outcome = HookOutcome {
         failed: false,
         diagnostics: None,
@@ -100,7 +96,7 @@ pub fn run_scripts(run: &HookRun<'_>) -> HookOutcome {
                 ));
                 }
                 append(&log, &format!("Script - {}\n", script.location));
-                run_one(run, script, &path, &log)
+                run_one(run, session, script, &path, &log)
             } else {
                 ScriptEnd::Missing
             };
@@ -122,10 +118,11 @@ fn append(log: &Arc<Mutex<ScriptLog>>, line: &str) {
     }
 }
 
-/// Runs one script in the sandbox and waits for it, killing it and all it
-/// started when its timeout passes.
+/// Runs one script in the run's sandbox session (started when there is
+/// none or the last one was killed) and waits for it.
 fn run_one(
     run: &HookRun<'_>,
+    session: &mut Option<Session>,
     script: &HookScript,
     path: &Path,
     log: &Arc<Mutex<ScriptLog>>,
@@ -141,96 +138,57 @@ fn run_one(
         return ScriptEnd::Missing;
     };
     let program = Path::new("/").join(inside);
+    let work_outside = run
+        .log_path
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(run.instance)
+        .join("hooks");
+    let Ok(work_inside) = work_outside
+        .strip_prefix(run.instance)
+        .map(|inside| Path::new("/").join(inside))
+    else {
+        return ScriptEnd::NotStarted;
+    };
     let vars = local_run::hook_environment(run.event, run.identity);
-    let mut command: Command = run.sandbox.command(&program, &vars);
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut child = match command.spawn() {
-        Ok(child) => child,
+    if !session.as_mut().is_some_and(Session::alive) {
+        match Session::start(run.sandbox) {
+            Ok(started) => *session = Some(started),
+            Err(error) => {
+                append(
+                    log,
+                    &local_run::output_line(
+                        "stderr",
+                        &format!("could not start the sandbox: {error}"),
+                    ),
+                );
+                return ScriptEnd::NotStarted;
+            }
+        }
+    }
+    let Some(running) = session.as_mut() else {
+        return ScriptEnd::NotStarted;
+    };
+    let hook = Hook {
+        program: &program,
+        vars: &vars,
+        work: (&work_outside, &work_inside),
+        deadline: Instant::now() + Duration::from_secs(u64::from(script.timeout_seconds)),
+    };
+    let ended = running.run(&hook, &|| run.cancel.is_cancelled(), &mut |stream, text| {
+        append(log, &local_run::output_line(stream, text));
+    });
+    match ended {
+        Ok(HookEnd::Exited(code)) if code >= 0 => ScriptEnd::Exited(code),
+        Ok(HookEnd::Exited(_) | HookEnd::Lost) => ScriptEnd::Signalled,
+        Ok(HookEnd::TimedOut) => ScriptEnd::TimedOut,
+        Ok(HookEnd::Stopped) => ScriptEnd::Stopped,
         Err(error) => {
             append(
                 log,
-                &local_run::output_line("stderr", &format!("could not start the sandbox: {error}")),
+                &local_run::output_line("stderr", &format!("could not run the script: {error}")),
             );
-            return ScriptEnd::NotStarted;
-        }
-    };
-    let readers = [
-        child
-            .stdout
-            .take()
-            .map(|out| read_lines(out, "stdout", log)),
-        child
-            .stderr
-            .take()
-            .map(|err| read_lines(err, "stderr", log)),
-    ];
-    let deadline = Instant::now() + Duration::from_secs(u64::from(script.timeout_seconds));
-    let end = wait(&mut child, deadline, run.cancel);
-    for reader in readers.into_iter().flatten() {
-        let _ = reader.join();
-    }
-    end
-}
-
-/// Waits for the sandbox to exit, or kills its process group at the
-/// deadline or when the run is stopped.
-fn wait(child: &mut Child, deadline: Instant, cancel: &Cancel) -> ScriptEnd {
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                return status
-                    .code()
-                    .map_or(ScriptEnd::Signalled, ScriptEnd::Exited);
-            }
-            Ok(None) if cancel.is_cancelled() => {
-                kill_group(child);
-                return ScriptEnd::Stopped;
-            }
-            Ok(None) if Instant::now() >= deadline => {
-                kill_group(child);
-                return ScriptEnd::TimedOut;
-            }
-            Ok(None) => thread::sleep(POLL),
-            Err(_) => return ScriptEnd::Signalled,
+            ScriptEnd::NotStarted
         }
     }
-}
-
-/// Kills the sandbox and everything in its process group. Its processes
-/// share a PID namespace that ends with the sandbox, so nothing survives.
-fn kill_group(child: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", child.id())])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// Copies a stream's lines into the log, each with its `[stdout]` or
-/// `[stderr]` mark.
-fn read_lines(
-    stream: impl io::Read + Send + 'static,
-    name: &'static str,
-    log: &Arc<Mutex<ScriptLog>>,
-) -> thread::JoinHandle<()> {
-    let log = Arc::clone(log);
-    thread::spawn(move || {
-        let mut reader = BufReader::new(stream);
-        let mut line = Vec::new();
-        while reader
-            .read_until(b'\n', &mut line)
-            .is_ok_and(|read| read > 0)
-        {
-            let text = String::from_utf8_lossy(&line);
-            let text = text.strip_suffix('\n').unwrap_or(&text);
-            append(&log, &local_run::output_line(name, text));
-            line.clear();
-        }
-    })
 }

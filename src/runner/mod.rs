@@ -9,6 +9,7 @@ pub mod cli;
 mod hooks;
 mod permissions;
 pub mod sandbox;
+mod session;
 mod unpack;
 
 use std::fs;
@@ -200,6 +201,7 @@ pub fn run(
         events: Vec::new(),
         on_event,
         cancel: &request.cancel,
+        session: None,
     };
 
     // ApplicationStop runs the scripts of the revision deployed before.
@@ -312,6 +314,10 @@ struct Run<'a> {
     events: Vec<EventReport>,
     on_event: &'a mut dyn FnMut(&EventReport),
     cancel: &'a Cancel,
+    /// The sandbox the hooks run in, one for the whole run so that what a
+    /// hook starts in the background runs on for the hooks after it; it
+    /// is killed, with all in it, when the run ends.
+    session: Option<session::Session>,
 }
 
 impl Run<'_> {
@@ -350,16 +356,19 @@ impl Run<'_> {
         ignore_failure: bool,
     ) -> bool {
         let started = Instant::now();
-        let outcome = hooks::run_scripts(&hooks::HookRun {
-            sandbox: self.sandbox,
-            instance: self.instance,
-            archive_dir,
-            log_path: &self.log_path,
-            event,
-            identity: self.identity,
-            scripts,
-            cancel: self.cancel,
-        });
+        let outcome = hooks::run_scripts(
+            &hooks::HookRun {
+                sandbox: self.sandbox,
+                instance: self.instance,
+                archive_dir,
+                log_path: &self.log_path,
+                event,
+                identity: self.identity,
+                scripts,
+                cancel: self.cancel,
+            },
+            &mut self.session,
+        );
         let ignored = outcome.failed && ignore_failure;
         let mut notes = outcome.notes;
         if ignored {
