@@ -3,11 +3,12 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The `deploydesk` binary built with these tests.
 pub const DEPLOYDESK: &str = env!("CARGO_BIN_EXE_deploydesk");
 
-/// A `deploydesk serve` process, killed when dropped.
+/// A `deploydesk serve` process, stopped when dropped.
 pub struct Serve {
     child: Child,
     /// The endpoint it printed, `http://127.0.0.1:PORT`.
@@ -40,7 +41,19 @@ impl Serve {
 }
 
 impl Drop for Serve {
+    /// Stops the server as Ctrl-C would (SIGTERM), so that it removes its
+    /// temporary folders; kills it if it has not stopped after 10 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
