@@ -666,6 +666,15 @@ fn the_previous_revisions_application_stop_runs_on_the_next_deployment() {
         next.deployment_id
     );
     assert!(!instance.join("var/stopped-by-v2").exists());
+    // As the agent does, its output is in the first deployment's log.
+    let log = |id: &str| {
+        fs::read_to_string(instance.join(format!(
+            "opt/codedeploy-agent/deployment-root/staging-group/{id}/logs/scripts.log"
+        )))
+        .unwrap_or_default()
+    };
+    assert!(log(&report.deployment_id).contains("LifecycleEvent - ApplicationStop"));
+    assert!(!log(&next.deployment_id).contains("LifecycleEvent - ApplicationStop"));
     // Another group has its own history.
     let other = RunRequest {
         group_id: "other-group".to_owned(),

@@ -218,12 +218,24 @@ pub fn run(
         ));
     }
     let stop = match &stop_scripts {
-        Some((previous_archive, scripts)) => run.hook_ignoring(
-            LifecycleEvent::ApplicationStop,
-            previous_archive,
-            scripts,
-            request.ignore_application_stop_failures,
-        ),
+        Some((previous_archive, scripts)) => {
+            // As the agent does, the previous revision's scripts log into
+            // that revision's own scripts.log.
+            let own_log = previous_archive
+                .parent()
+                .map(|previous| previous.join("logs").join("scripts.log"));
+            let log = own_log.map(|own| std::mem::replace(&mut run.log_path, own));
+            let stopped = run.hook_ignoring(
+                LifecycleEvent::ApplicationStop,
+                previous_archive,
+                scripts,
+                request.ignore_application_stop_failures,
+            );
+            if let Some(log) = log {
+                run.log_path = log;
+            }
+            stopped
+        }
         None => run.hook(LifecycleEvent::ApplicationStop, &archive_dir, &[]),
     };
     if !stop {
