@@ -23,6 +23,8 @@ pub struct HookRun<'a> {
     pub instance: &'a Path,
     pub archive_dir: &'a Path,
     pub log_path: &'a Path,
+    /// The folder for the hooks' launchers and output files.
+    pub work_dir: &'a Path,
     pub event: LifecycleEvent,
     pub identity: &'a RunIdentity,
     pub scripts: &'a [HookScript],
@@ -138,13 +140,8 @@ fn run_one(
         return ScriptEnd::Missing;
     };
     let program = Path::new("/").join(inside);
-    let work_outside = run
-        .log_path
-        .parent()
-        .and_then(Path::parent)
-        .unwrap_or(run.instance)
-        .join("hooks");
-    let Ok(work_inside) = work_outside
+    let Ok(work_inside) = run
+        .work_dir
         .strip_prefix(run.instance)
         .map(|inside| Path::new("/").join(inside))
     else {
@@ -172,7 +169,7 @@ fn run_one(
     let hook = Hook {
         program: &program,
         vars: &vars,
-        work: (&work_outside, &work_inside),
+        work: (run.work_dir, &work_inside),
         deadline: Instant::now() + Duration::from_secs(u64::from(script.timeout_seconds)),
     };
     let ended = running.run(&hook, &|| run.cancel.is_cancelled(), &mut |stream, text| {

@@ -177,8 +177,9 @@ pub fn run(
         .unwrap_or_else(new_deployment_id);
     let group = request.group_id.as_str();
     let deployment_dir = root.deployment_dir(group, &deployment_id);
-    let archive_dir = root.archive_dir(group, &deployment_id);
-    for dir in [&archive_dir, &root.instructions_dir()] {
+    let current = HookPlace::of(&root, group, &deployment_id);
+    let archive_dir = &current.archive_dir;
+    for dir in [archive_dir, &root.instructions_dir()] {
         fs::create_dir_all(dir).map_err(|error| instance_error(dir, &error))?;
     }
     let _ = fs::write(
@@ -197,17 +198,17 @@ pub fn run(
         instance: &instance,
         sandbox: &sandbox,
         identity: &identity,
-        log_path: root.scripts_log(group, &deployment_id),
         events: Vec::new(),
         on_event,
         cancel: &request.cancel,
         session: None,
     };
 
-    // ApplicationStop runs the scripts of the revision deployed before.
-    let stop_scripts = previous.as_ref().map(|(dir, spec)| {
+    // ApplicationStop runs the scripts of the revision deployed before,
+    // from its folder and into its log, as the agent does.
+    let stop_scripts = previous.as_ref().map(|(id, spec)| {
         (
-            dir.clone(),
+            HookPlace::of(&root, group, id),
             spec.scripts_for(LifecycleEvent::ApplicationStop).to_vec(),
         )
     });
@@ -218,25 +219,13 @@ pub fn run(
         ));
     }
     let stop = match &stop_scripts {
-        Some((previous_archive, scripts)) => {
-            // As the agent does, the previous revision's scripts log into
-            // that revision's own scripts.log.
-            let own_log = previous_archive
-                .parent()
-                .map(|previous| previous.join("logs").join("scripts.log"));
-            let log = own_log.map(|own| std::mem::replace(&mut run.log_path, own));
-            let stopped = run.hook_ignoring(
-                LifecycleEvent::ApplicationStop,
-                previous_archive,
-                scripts,
-                request.ignore_application_stop_failures,
-            );
-            if let Some(log) = log {
-                run.log_path = log;
-            }
-            stopped
-        }
-        None => run.hook(LifecycleEvent::ApplicationStop, &archive_dir, &[]),
+        Some((place, scripts)) => run.hook_ignoring(
+            LifecycleEvent::ApplicationStop,
+            place,
+            scripts,
+            request.ignore_application_stop_failures,
+        ),
+        None => run.hook(LifecycleEvent::ApplicationStop, &current, &[]),
     };
     if !stop {
         return Ok(run.finish(
@@ -250,9 +239,9 @@ pub fn run(
         return Ok(run.finish(deployment_id, &events_after(LifecycleEvent::DownloadBundle)));
     }
     let started = Instant::now();
-    let spec = unpack::unpack(&source, &archive_dir)
+    let spec = unpack::unpack(&source, archive_dir)
         .map_err(|error| format!("The bundle could not be unpacked: {error}."))
-        .and_then(|()| read_appspec(&archive_dir));
+        .and_then(|()| read_appspec(archive_dir));
     let spec = match spec {
         Ok(spec) => {
             run.record(LifecycleEvent::DownloadBundle, started, Ok(Vec::new()));
@@ -285,7 +274,7 @@ pub fn run(
                 &instance,
                 &root,
                 group,
-                &archive_dir,
+                archive_dir,
                 &spec,
                 request.file_exists_behavior,
             );
@@ -293,7 +282,7 @@ pub fn run(
             run.record(LifecycleEvent::Install, started, outcome);
             succeeded
         } else {
-            run.hook(*event, &archive_dir, spec.scripts_for(*event))
+            run.hook(*event, &current, spec.scripts_for(*event))
         };
         if !succeeded {
             return Ok(run.finish(deployment_id, &rest[index + 1..]));
@@ -317,12 +306,30 @@ fn events_after(event: LifecycleEvent) -> Vec<LifecycleEvent> {
         .collect()
 }
 
+/// Where a deployment's hooks run from: its unpacked revision, its
+/// script log, and the folder for the hooks' launchers and output.
+struct HookPlace {
+    archive_dir: PathBuf,
+    log_path: PathBuf,
+    work_dir: PathBuf,
+}
+
+impl HookPlace {
+    /// The place of deployment `id` of `group` in `root`.
+    fn of(root: &DeploymentRoot, group: &str, id: &str) -> Self {
+        Self {
+            archive_dir: root.archive_dir(group, id),
+            log_path: root.scripts_log(group, id),
+            work_dir: root.deployment_dir(group, id).join("hooks"),
+        }
+    }
+}
+
 /// The state of a run in progress.
 struct Run<'a> {
     instance: &'a Path,
     sandbox: &'a Sandbox,
     identity: &'a RunIdentity,
-    log_path: PathBuf,
     events: Vec<EventReport>,
     on_event: &'a mut dyn FnMut(&EventReport),
     cancel: &'a Cancel,
@@ -347,14 +354,15 @@ impl Run<'_> {
         true
     }
 
-    /// Runs an event's scripts from `archive_dir`; whether it succeeded.
+    /// Runs an event's scripts from the deployment at `place`; whether it
+    /// succeeded.
     fn hook(
         &mut self,
         event: LifecycleEvent,
-        archive_dir: &Path,
+        place: &HookPlace,
         scripts: &[appspec::HookScript],
     ) -> bool {
-        self.hook_ignoring(event, archive_dir, scripts, false)
+        self.hook_ignoring(event, place, scripts, false)
     }
 
     /// Runs `event`'s scripts as [`Self::hook`] does; when `ignore_failure`,
@@ -363,7 +371,7 @@ impl Run<'_> {
     fn hook_ignoring(
         &mut self,
         event: LifecycleEvent,
-        archive_dir: &Path,
+        place: &HookPlace,
         scripts: &[appspec::HookScript],
         ignore_failure: bool,
     ) -> bool {
@@ -372,8 +380,9 @@ impl Run<'_> {
             &hooks::HookRun {
                 sandbox: self.sandbox,
                 instance: self.instance,
-                archive_dir,
-                log_path: &self.log_path,
+                archive_dir: &place.archive_dir,
+                log_path: &place.log_path,
+                work_dir: &place.work_dir,
                 event,
                 identity: self.identity,
                 scripts,
@@ -475,13 +484,16 @@ fn new_deployment_id() -> String {
     format!("d-{}", &id[..9])
 }
 
-/// The archive folder and AppSpec of the group's last successful
-/// deployment, when there is one that can still be read.
-fn previous_revision(root: &DeploymentRoot, group: &str) -> Option<(PathBuf, AppSpec)> {
+/// The ID and AppSpec of the group's last successful deployment, when
+/// there is one that can still be read.
+fn previous_revision(root: &DeploymentRoot, group: &str) -> Option<(String, AppSpec)> {
     let dir = fs::read_to_string(root.last_successful_install(group)).ok()?;
-    let archive = Path::new(dir.trim()).join("deployment-archive");
-    let spec = read_appspec(&archive).ok()?;
-    Some((archive, spec))
+    let id = Path::new(dir.trim())
+        .file_name()?
+        .to_string_lossy()
+        .into_owned();
+    let spec = read_appspec(&root.archive_dir(group, &id)).ok()?;
+    Some((id, spec))
 }
 
 /// The AppSpec of an unpacked revision, in the agent's words when it is

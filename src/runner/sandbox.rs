@@ -63,7 +63,7 @@ impl Sandbox {
             instance: instance.to_path_buf(),
         };
         let output = sandbox
-            .command(Path::new("/bin/true"), &[])
+            .command(Path::new("/bin/true"))
             .stdin(Stdio::null())
             .output()
             .map_err(|error| SandboxError::Unusable(error.to_string()))?;
@@ -80,10 +80,10 @@ impl Sandbox {
     }
 
     /// The command that runs `program` (a path inside the instance) in the
-    /// sandbox with only `vars` (and `PATH` and `HOME`) in its
-    /// environment, from `/`. The sandbox has its own process IDs and dies
-    /// with the command that started it.
-    pub fn command(&self, program: &Path, vars: &[(String, String)]) -> Command {
+    /// sandbox with only `PATH` and `HOME` in its environment, from `/`.
+    /// The sandbox has its own process IDs and dies with the thread that
+    /// started it.
+    pub fn command(&self, program: &Path) -> Command {
         let mut command = Command::new(&self.bwrap);
         command.env_clear();
         command.arg("--bind").arg(&self.instance).arg("/");
@@ -115,9 +115,6 @@ impl Sandbox {
             "HOME",
             "/root",
         ]);
-        for (name, value) in vars {
-            command.arg("--setenv").arg(name).arg(value);
-        }
         command.arg("--").arg(program);
         command
     }

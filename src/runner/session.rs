@@ -76,7 +76,7 @@ pub struct Session {
 impl Session {
     /// Starts the sandbox of `sandbox`'s instance.
     pub fn start(sandbox: &Sandbox) -> io::Result<Self> {
-        let mut command: Command = sandbox.command(Path::new("/bin/sh"), &[]);
+        let mut command: Command = sandbox.command(Path::new("/bin/sh"));
         command
             .args(["-c", DRIVER])
             .stdin(Stdio::piped())
